@@ -1,0 +1,37 @@
+# Sluice — two commands do everything on a fresh Debian/Ubuntu machine:
+#   make demo   builds Sluice and runs the demo job on data it makes itself
+#   make test   builds and runs every test (Swift tests, then cross-checks against the Python reference tools)
+SWIFT ?= swift
+RELEASE_BIN := .build/release/sluice
+
+.PHONY: all bootstrap build demo test test-swift test-crosscheck bench fixtures format clean
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap
+
+build: bootstrap
+	$(SWIFT) build -c release --product sluice
+
+demo: build
+	$(RELEASE_BIN) demo
+
+test: bootstrap test-swift test-crosscheck
+
+test-swift:
+	$(SWIFT) test --disable-xctest
+
+# Cross-checks that need the reference tools (anndata, pyarrow, …) in a venv the script creates.
+test-crosscheck: build
+	scripts/crosscheck/run-all
+
+bench: build
+	scripts/bench/read_vs_anndata.sh
+
+# Regenerates the committed test fixtures (needs the venv; run after changing the script).
+fixtures:
+	"$$(scripts/python-env)" scripts/fixtures/make_fixtures.py Tests/Fixtures
+
+clean:
+	rm -rf .build

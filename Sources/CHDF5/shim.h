@@ -1,0 +1,34 @@
+#ifndef SLUICE_CHDF5_SHIM_H
+#define SLUICE_CHDF5_SHIM_H
+#include <hdf5.h>
+
+// HDF5 spells many constants as macros that expand to function calls or casts Swift cannot import.
+// Each is wrapped here in a static inline function; nothing else lives in this file.
+
+static inline hid_t sluice_H5P_DEFAULT(void) { return H5P_DEFAULT; }
+static inline hid_t sluice_H5S_ALL(void) { return H5S_ALL; }
+static inline hid_t sluice_H5E_DEFAULT(void) { return H5E_DEFAULT; }
+static inline unsigned sluice_H5F_ACC_RDONLY(void) { return H5F_ACC_RDONLY; }
+static inline unsigned sluice_H5F_ACC_TRUNC(void) { return H5F_ACC_TRUNC; }
+static inline hsize_t sluice_H5S_UNLIMITED(void) { return H5S_UNLIMITED; }
+static inline size_t sluice_H5T_VARIABLE(void) { return H5T_VARIABLE; }
+
+static inline hid_t sluice_H5P_DATASET_CREATE(void) { return H5P_DATASET_CREATE; }
+static inline hid_t sluice_H5P_DATASET_XFER(void) { return H5P_DATASET_XFER; }
+static inline hid_t sluice_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
+static inline hid_t sluice_H5P_FILE_ACCESS(void) { return H5P_FILE_ACCESS; }
+
+static inline hid_t sluice_H5T_NATIVE_INT8(void) { return H5T_NATIVE_INT8; }
+static inline hid_t sluice_H5T_NATIVE_UINT8(void) { return H5T_NATIVE_UINT8; }
+static inline hid_t sluice_H5T_NATIVE_INT16(void) { return H5T_NATIVE_INT16; }
+static inline hid_t sluice_H5T_NATIVE_UINT16(void) { return H5T_NATIVE_UINT16; }
+static inline hid_t sluice_H5T_NATIVE_INT32(void) { return H5T_NATIVE_INT32; }
+static inline hid_t sluice_H5T_NATIVE_UINT32(void) { return H5T_NATIVE_UINT32; }
+static inline hid_t sluice_H5T_NATIVE_INT64(void) { return H5T_NATIVE_INT64; }
+static inline hid_t sluice_H5T_NATIVE_UINT64(void) { return H5T_NATIVE_UINT64; }
+static inline hid_t sluice_H5T_NATIVE_FLOAT(void) { return H5T_NATIVE_FLOAT; }
+static inline hid_t sluice_H5T_NATIVE_DOUBLE(void) { return H5T_NATIVE_DOUBLE; }
+static inline hid_t sluice_H5T_C_S1(void) { return H5T_C_S1; }
+static inline hid_t sluice_H5T_STD_REF_OBJ(void) { return H5T_STD_REF_OBJ; }
+
+#endif

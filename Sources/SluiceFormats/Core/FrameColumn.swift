@@ -1,0 +1,99 @@
+/// One metadata column of a ``Frame``.
+public struct FrameColumn: Hashable, Sendable {
+    /// The values of a column, by kind.
+    public enum Values: Hashable, Sendable {
+        case strings([String])
+        /// Codes index `categories`; −1 means missing.
+        case categorical(codes: [Int32], categories: [String], ordered: Bool)
+        case integers([Int64])
+        case floats([Double])
+        case bools([Bool])
+    }
+
+    /// What a column holds, without its values.
+    public enum Kind: String, Hashable, Sendable, Codable {
+        case string, categorical, integer, float, bool
+    }
+
+    /// A column's name, kind and whether it may hold missing values.
+    public struct Schema: Hashable, Sendable, Codable {
+        public var name: String
+        public var kind: Kind
+        public var nullable: Bool
+        public init(name: String, kind: Kind, nullable: Bool) {
+            self.name = name
+            self.kind = kind
+            self.nullable = nullable
+        }
+    }
+
+    public var name: String
+    public var values: Values
+    /// `true` where the value is missing; `nil` for a column that cannot hold missing values.
+    /// (Categorical columns mark missing values with code −1 instead.)
+    public var missing: [Bool]?
+
+    public init(name: String, values: Values, missing: [Bool]? = nil) {
+        self.name = name
+        self.values = values
+        self.missing = missing
+    }
+
+    public var kind: Kind {
+        switch values {
+        case .strings: .string
+        case .categorical: .categorical
+        case .integers: .integer
+        case .floats: .float
+        case .bools: .bool
+        }
+    }
+
+    public var schema: Schema {
+        if case .categorical = values { return Schema(name: name, kind: .categorical, nullable: true) }
+        return Schema(name: name, kind: kind, nullable: missing != nil)
+    }
+
+    /// Number of rows.
+    public var count: Int {
+        switch values {
+        case .strings(let v): v.count
+        case .categorical(let codes, _, _): codes.count
+        case .integers(let v): v.count
+        case .floats(let v): v.count
+        case .bools(let v): v.count
+        }
+    }
+
+    /// Whether row `i` is missing.
+    public func isMissing(_ i: Int) -> Bool {
+        if case .categorical(let codes, _, _) = values { return codes[i] < 0 }
+        return missing?[i] ?? false
+    }
+
+    /// Row `i` as text (categories resolved, missing as `nil`) — for display and tests.
+    public func text(at i: Int) -> String? {
+        if isMissing(i) { return nil }
+        switch values {
+        case .strings(let v): return v[i]
+        case .categorical(let codes, let categories, _): return categories[Int(codes[i])]
+        case .integers(let v): return String(v[i])
+        case .floats(let v): return String(v[i])
+        case .bools(let v): return v[i] ? "True" : "False"
+        }
+    }
+
+    /// The rows in `range`.
+    public func rows(_ range: Range<Int>) -> FrameColumn {
+        let sliced: Values =
+            switch values {
+            case .strings(let v): .strings(Array(v[range]))
+            case .categorical(let codes, let categories, let ordered):
+                .categorical(codes: Array(codes[range]), categories: categories, ordered: ordered)
+            case .integers(let v): .integers(Array(v[range]))
+            case .floats(let v): .floats(Array(v[range]))
+            case .bools(let v): .bools(Array(v[range]))
+            }
+        return FrameColumn(name: name, values: sliced, missing: missing.map { Array($0[range]) })
+    }
+}
