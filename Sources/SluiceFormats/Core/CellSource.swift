@@ -12,6 +12,8 @@ public protocol CellSource: AnyObject {
     var cellCount: Int { get }
     /// Gene metadata, one row per gene (column of the matrix).
     var genes: Frame { get }
+    /// How the counts are stored.
+    var matrixInfo: MatrixInfo { get }
     /// The cell metadata columns every batch carries.
     var cellMetadataSchema: [FrameColumn.Schema] { get }
     /// Reads cells `cells` (a subrange of `0..<cellCount`).

@@ -88,3 +88,23 @@ extension HDF5Object {
         try HDF5Attribute.write(on: self, attributeName, bool: bool)
     }
 }
+
+extension HDF5Object {
+    /// The dataset an object-reference attribute points to (anndata 0.7.0–0.7.5 categories).
+    func referencedDataset(attribute attributeName: String) throws -> HDF5Dataset? {
+        guard let attribute = try attribute(attributeName), attribute.elementType == .reference else { return nil }
+        var reference = hobj_ref_t()
+        try HDF5Library.call(path, "reading \(attribute.name)") { H5Aread(attribute.handle.id, sluice_H5T_STD_REF_OBJ(), &reference) }
+        let id = try HDF5Library.call(path, "following \(attribute.name)") {
+            H5Rdereference2(handle.id, sluice_H5P_DEFAULT(), H5R_OBJECT, &reference)
+        }
+        let target = HDF5Handle(id, .dataset)
+        guard H5Iget_type(id) == H5I_DATASET else {
+            throw FormatError(.unsupportedEncoding, path: path, "\(attribute.name) does not point to a dataset")
+        }
+        let length = H5Iget_name(id, nil, 0)
+        var buffer = [CChar](repeating: 0, count: max(0, length) + 1)
+        _ = H5Iget_name(id, &buffer, buffer.count)
+        return try HDF5Dataset(file: file, handle: target, name: String(cString: buffer))
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import Foundation
+import SluiceFormats
+
+/// Runs a command body; a Sluice error becomes one line on stderr and the "could not run" status,
+/// never a stack trace.
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as FormatError {
+        printError("error: \(error.description) [\(error.code)]")
+        throw SluiceExitCode.couldNotRun
+    }
+}
+
+/// Writes a line to standard error.
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
