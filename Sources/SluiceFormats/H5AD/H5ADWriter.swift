@@ -1,0 +1,149 @@
+import Foundation
+
+/// Writes an AnnData `.h5ad` file, streaming cells in row chunks.
+///
+/// `X` is a `csr_matrix` whose `data` (float32) and `indices` (int32) grow with each appended
+/// batch, so memory is bounded by the batch, not the file. obs columns are written in the AnnData
+/// encodings (`string-array`, `categorical`, numeric `array`, `nullable-*`); var is written whole
+/// when the writer is created. The file is built as `<path>.partial` and renamed into place by
+/// ``close()`` after it is flushed and fsynced, so a file at `path` is always complete.
+public final class H5ADWriter {
+    /// Compression and chunking of the written datasets.
+    public struct Options: Sendable {
+        /// gzip level 1–9, or `nil` for no compression.
+        public var gzipLevel: Int?
+        /// Elements per chunk of `X/data` and `X/indices`.
+        public var chunkElements: Int
+
+        public init(gzipLevel: Int? = 4, chunkElements: Int = 1 << 16) {
+            self.gzipLevel = gzipLevel
+            self.chunkElements = chunkElements
+        }
+    }
+
+    /// The final path of the file.
+    public let path: String
+    private let partialPath: String
+    private let geneCount: Int
+    private let cellSchema: [FrameColumn.Schema]
+    private var open: OpenFile?
+    private var cellCount = 0
+    private var storedCount: Int64 = 0
+
+    /// The HDF5 objects held while writing; released as a whole on close.
+    private struct OpenFile {
+        let file: HDF5File
+        let matrix: HDF5Group
+        let data: HDF5Dataset
+        let indices: HDF5Dataset
+        let indptr: HDF5Dataset
+        let obs: HDF5Group
+        let obsIndex: HDF5Dataset
+        let columns: [H5ADColumnWriter]
+    }
+
+    /// Starts a file with these genes and cell metadata columns.
+    public init(path: String, genes: Frame, cellSchema: [FrameColumn.Schema], options: Options = .init()) throws {
+        self.path = path
+        partialPath = path + ".partial"
+        geneCount = genes.rowCount
+        self.cellSchema = cellSchema
+        let file = try HDF5File.create(partialPath)
+        let root = try file.root()
+        try Self.setEncoding(root, "anndata", "0.1.0")
+        for name in ["layers", "obsm", "obsp", "uns", "varm", "varp"] {
+            try Self.setEncoding(try root.createGroup(name), "dict", "0.1.0")
+        }
+
+        let matrix = try root.createGroup("X")
+        try Self.setEncoding(matrix, "csr_matrix", "0.1.0")
+        let level = options.gzipLevel
+        let data = try matrix.createDataset(
+            "data", storage: .float32, shape: [0], extendable: true, chunkRows: options.chunkElements, gzipLevel: level)
+        let indices = try matrix.createDataset(
+            "indices", storage: .int32, shape: [0], extendable: true, chunkRows: options.chunkElements, gzipLevel: level)
+        let indptr = try matrix.createDataset("indptr", storage: .int64, shape: [0], extendable: true, chunkRows: 16_384, gzipLevel: level)
+        try indptr.append([Int64(0)])
+
+        let obs = try root.createGroup("obs")
+        try Self.setEncoding(obs, "dataframe", "0.2.0")
+        try obs.setAttribute("_index", string: "_index")
+        try obs.setAttribute("column-order", strings: cellSchema.map(\.name))
+        let obsIndex = try obs.createDataset("_index", storage: .utf8String, shape: [0], extendable: true, chunkRows: 16_384, gzipLevel: level)
+        try Self.setEncoding(obsIndex, "string-array", "0.2.0")
+        let columns = try cellSchema.map { try H5ADColumnWriter($0, in: obs, gzipLevel: level) }
+
+        try Self.writeFrame(genes, as: "var", in: root, gzipLevel: level)
+        open = OpenFile(
+            file: file, matrix: matrix, data: data, indices: indices, indptr: indptr, obs: obs, obsIndex: obsIndex, columns: columns)
+    }
+
+    deinit {
+        // A writer dropped without close() leaves no file at `path`, and no partial file either.
+        if open != nil {
+            open = nil
+            try? FileManager.default.removeItem(atPath: partialPath)
+        }
+    }
+
+    /// Appends a batch of cells (counts and their obs rows).
+    public func append(_ batch: CellBatch) throws {
+        guard let open else { throw FormatError(.invalidArgument, path: path, "the writer is already closed") }
+        let rows = batch.matrix
+        guard rows.columnCount == geneCount else {
+            throw FormatError(.invalidArgument, path: path, "a batch has \(rows.columnCount) genes but the file has \(geneCount)")
+        }
+        guard batch.obs.rowCount == rows.rowCount, batch.obs.schema == cellSchema else {
+            throw FormatError(
+                .invalidArgument, path: path, "a batch's obs rows or columns do not match the file's (\(cellSchema.map(\.name)))")
+        }
+        try open.data.append(rows.values)
+        try open.indices.append(rows.columns)
+        let base = storedCount
+        try open.indptr.append(rows.offsets.dropFirst().map { $0 + base })
+        try open.obsIndex.append(strings: batch.obs.index)
+        for (writer, column) in zip(open.columns, batch.obs.columns) { try writer.append(column) }
+        storedCount += Int64(rows.nonZeroCount)
+        cellCount += rows.rowCount
+    }
+
+    /// Finishes the file: shape and categories are written, the file is flushed, fsynced and
+    /// renamed from `<path>.partial` to `path`.
+    public func close() throws {
+        guard let open else { return }
+        try open.matrix.setAttribute("shape", integers: [Int64(cellCount), Int64(geneCount)])
+        for writer in open.columns { try writer.finish() }
+        try open.file.flush()
+        self.open = nil  // releases every HDF5 handle, which closes the file
+        do {
+            let handle = try FileHandle(forUpdating: URL(fileURLWithPath: partialPath))
+            try handle.synchronize()
+            try handle.close()
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+            try FileManager.default.moveItem(atPath: partialPath, toPath: path)
+        } catch {
+            throw FormatError(.ioFailure, path: path, "could not be finished: \(error.localizedDescription)")
+        }
+    }
+
+    private static func setEncoding(_ object: some HDF5Object, _ type: String, _ version: String) throws {
+        try object.setAttribute("encoding-type", string: type)
+        try object.setAttribute("encoding-version", string: version)
+    }
+
+    /// Writes a whole dataframe (var) at once.
+    private static func writeFrame(_ frame: Frame, as name: String, in root: HDF5Group, gzipLevel: Int?) throws {
+        let group = try root.createGroup(name)
+        try setEncoding(group, "dataframe", "0.2.0")
+        try group.setAttribute("_index", string: "_index")
+        try group.setAttribute("column-order", strings: frame.columns.map(\.name))
+        let index = try group.createDataset("_index", storage: .utf8String, shape: [0], extendable: true, chunkRows: 16_384, gzipLevel: gzipLevel)
+        try setEncoding(index, "string-array", "0.2.0")
+        try index.append(strings: frame.index)
+        for column in frame.columns {
+            let writer = try H5ADColumnWriter(column.schema, in: group, gzipLevel: gzipLevel)
+            try writer.append(column)
+            try writer.finish()
+        }
+    }
+}
