@@ -1,1 +1,51 @@
-public enum Fixtures {}
+import Foundation
+
+/// The committed test fixtures (made by `scripts/fixtures/make_fixtures.py`) and their expected values.
+public enum Fixtures {
+    /// `Tests/Fixtures`, found relative to this source file so tests run from any folder.
+    public static let directory: String = {
+        let here = URL(fileURLWithPath: #filePath)
+        return here.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures").path
+    }()
+
+    /// The full path of fixture `name`.
+    public static func path(_ name: String) -> String {
+        (directory as NSString).appendingPathComponent(name)
+    }
+
+    /// One entry of `manifest.json`.
+    public struct Entry: Decodable, Sendable, CustomStringConvertible {
+        public var file: String
+        public var expected: String?
+        public var kind: String
+        public var error_code: String?
+        public var note: String?
+        public var description: String { file + (expected.map { " → \($0)" } ?? "") }
+    }
+
+    /// Every fixture listed in the manifest.
+    public static let manifest: [Entry] = {
+        guard let data = FileManager.default.contents(atPath: path("manifest.json")),
+            let entries = try? JSONDecoder().decode([Entry].self, from: data)
+        else { return [] }
+        return entries
+    }()
+
+    /// Good fixtures with expected values.
+    public static var good: [Entry] { manifest.filter { $0.kind == "good" && $0.expected != nil } }
+    /// Bad fixtures with the error code they must produce.
+    public static var bad: [Entry] { manifest.filter { $0.kind == "bad" } }
+
+    /// Loads an expected-values file.
+    public static func expected(_ name: String) throws -> ExpectedDataset {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path(name)))
+        return try JSONDecoder().decode(ExpectedDataset.self, from: data)
+    }
+
+    /// A scratch folder for one test, removed by the caller.
+    public static func temporaryDirectory() throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url.path
+    }
+}
