@@ -38,8 +38,23 @@ public enum Fixtures {
 
     /// Loads an expected-values file.
     public static func expected(_ name: String) throws -> ExpectedDataset {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path(name)))
+        var data = try Data(contentsOf: URL(fileURLWithPath: path(name)))
+        if name.hasSuffix(".gz") { data = try gunzip(path(name)) }
         return try JSONDecoder().decode(ExpectedDataset.self, from: data)
+    }
+
+    /// The decompressed bytes of a gzip file (large expected files are committed compressed).
+    static func gunzip(_ path: String) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        process.arguments = ["-dc", path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CocoaError(.fileReadCorruptFile) }
+        return data
     }
 
     /// A scratch folder for one test, removed by the caller.

@@ -22,6 +22,12 @@ public enum FormatDetector {
         }
         if HDF5File.hasSignature(path) { return try detectHDF5(path) }
         let shown = head.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " ")
+        let hdf5Extensions: Set<String> = ["h5ad", "h5", "hdf5", "loom"]
+        if hdf5Extensions.contains((path as NSString).pathExtension.lowercased()) {
+            throw FormatError(
+                .notHDF5, path: path,
+                "is named like an HDF5 file but is not one (no HDF5 signature; it starts with bytes \(shown)) — is the download incomplete or an error page?")
+        }
         throw FormatError(
             .unknownFormat, path: path,
             "is not a format Sluice reads (h5ad, 10x HDF5, Matrix Market, Loom, Parquet); it starts with bytes \(shown)")

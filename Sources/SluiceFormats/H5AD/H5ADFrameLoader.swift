@@ -56,7 +56,8 @@ enum H5ADFrameLoader {
             if let categories = try dataset.referencedDataset(attribute: "categories") {
                 return CategoricalColumnReader(
                     name: name, codes: .dataset(dataset), categories: try CategoricalColumnReader.categories(from: categories),
-                    ordered: try dataset.boolAttribute("ordered") ?? false)
+                    // anndata 0.7 kept `ordered` on the categories dataset.
+                    ordered: try dataset.boolAttribute("ordered") ?? categories.boolAttribute("ordered") ?? false)
             }
             if case .compound = dataset.elementType {
                 throw FormatError(

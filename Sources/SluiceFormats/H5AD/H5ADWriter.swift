@@ -62,7 +62,10 @@ public final class H5ADWriter {
             "data", storage: .float32, shape: [0], extendable: true, chunkRows: options.chunkElements, gzipLevel: level)
         let indices = try matrix.createDataset(
             "indices", storage: .int32, shape: [0], extendable: true, chunkRows: options.chunkElements, gzipLevel: level)
-        let indptr = try matrix.createDataset("indptr", storage: .int64, shape: [0], extendable: true, chunkRows: 16_384, gzipLevel: level)
+        // Row pointers grow as int64 under a working name; close() writes the final `indptr` with
+        // the same integer width as `indices` when the count allows, as scipy expects.
+        let indptr = try matrix.createDataset(
+            Self.workingIndptr, storage: .int64, shape: [0], extendable: true, chunkRows: 16_384, gzipLevel: level)
         try indptr.append([Int64(0)])
 
         let obs = try root.createGroup("obs")
@@ -112,6 +115,7 @@ public final class H5ADWriter {
     public func close() throws {
         guard let open else { return }
         try open.matrix.setAttribute("shape", integers: [Int64(cellCount), Int64(geneCount)])
+        try finishIndptr(open)
         for writer in open.columns { try writer.finish() }
         try open.file.flush()
         self.open = nil  // releases every HDF5 handle, which closes the file
@@ -124,6 +128,23 @@ public final class H5ADWriter {
         } catch {
             throw FormatError(.ioFailure, path: path, "could not be finished: \(error.localizedDescription)")
         }
+    }
+
+    private static let workingIndptr = "indptr.int64"
+
+    /// Copies the working int64 row pointers into `indptr` — int32 when every pointer fits
+    /// (then `indices` and `indptr` share a width, which scipy requires) — in bounded chunks.
+    private func finishIndptr(_ open: OpenFile) throws {
+        let narrow = storedCount <= Int64(Int32.max)
+        let final = try open.matrix.createDataset(
+            "indptr", storage: narrow ? .int32 : .int64, shape: [0], extendable: true, chunkRows: 16_384,
+            gzipLevel: open.data.filters.isEmpty ? nil : 4)
+        let total = open.indptr.shape[0]
+        for start in stride(from: 0, to: total, by: 1 << 20) {
+            let values = try open.indptr.read(Int64.self, range: start..<min(total, start + (1 << 20)))
+            if narrow { try final.append(values.map { Int32($0) }) } else { try final.append(values) }
+        }
+        try open.matrix.unlink(Self.workingIndptr)
     }
 
     private static func setEncoding(_ object: some HDF5Object, _ type: String, _ version: String) throws {

@@ -83,6 +83,11 @@ final class HDF5Group: HDF5Object, @unchecked Sendable {
 
     // MARK: Writing
 
+    /// Removes the link `member` (the space it used is not reclaimed until the file is repacked).
+    func unlink(_ member: String) throws {
+        try HDF5Library.call(path, "removing \(childName(member))") { H5Ldelete(handle.id, member, sluice_H5P_DEFAULT()) }
+    }
+
     /// Creates the subgroup `member`.
     func createGroup(_ member: String) throws -> HDF5Group {
         let id = try HDF5Library.call(path, "creating group \(childName(member))") {
