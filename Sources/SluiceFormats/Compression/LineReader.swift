@@ -15,7 +15,6 @@ final class LineReader {
     private var inputOffset = 0
     private var pending: [UInt8] = []
     private var pendingStart = 0
-    private var endOfInput = false
     private var endOfText = false
     /// The number of the line last returned (1-based).
     private(set) var lineNumber = 0
@@ -83,14 +82,10 @@ final class LineReader {
             return
         }
         if inputOffset >= input.count {
-            if endOfInput {
-                // Input ended inside a gzip member.
-                throw FormatError(.corruptData, path: path, "the gzip stream ends early — the file is truncated")
-            }
             input = try readInput()
             inputOffset = 0
-            if input.isEmpty { endOfInput = true }
             if input.isEmpty {
+                // The file ended inside a gzip member.
                 throw FormatError(.corruptData, path: path, "the gzip stream ends early — the file is truncated")
             }
         }

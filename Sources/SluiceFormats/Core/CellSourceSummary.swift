@@ -1,3 +1,5 @@
+import Foundation
+
 /// What `sluice inspect` shows about a cells × genes file: shape, storage and metadata columns.
 public struct CellSourceSummary: Sendable, Codable {
     /// One metadata column with its first values.
@@ -56,6 +58,10 @@ public struct CellSourceSummary: Sendable, Codable {
         return Column(
             name: column.name, kind: column.kind, nullable: column.schema.nullable,
             categories: categories.map { Array($0.prefix(20)) }, categoryCount: categories?.count,
-            firstValues: (0..<min(preview, column.count)).map { column.text(at: $0) })
+            firstValues: (0..<min(preview, column.count)).map { i in
+                // Float metadata is shown to 7 significant digits, as pandas prints it.
+                if case .floats(let values) = column.values, !column.isMissing(i) { return String(format: "%.7g", values[i]) }
+                return column.text(at: i)
+            })
     }
 }

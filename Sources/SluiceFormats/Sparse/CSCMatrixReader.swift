@@ -26,26 +26,10 @@ final class CSCMatrixReader: RowMatrixReader {
         self.what = what
         self.scratch = scratch
         self.entriesPerBlock = entriesPerBlock
-        let dataset = try group.dataset("data")
-        let indexDataset = try group.dataset("indices")
-        let pointerDataset = try group.dataset("indptr")
-        self.data = try HDF5ChunkReader(dataset)
-        self.indices = try HDF5ChunkReader(indexDataset)
-        guard pointerDataset.shape == [columns + 1] else {
-            throw FormatError(
-                .inconsistentShape, path: path,
-                "\(what) is CSC with \(columns) columns but \(pointerDataset.name) has \(pointerDataset.shape.first ?? 0) entries (expected \(columns + 1))")
-        }
-        let pointers = try pointerDataset.readAll(Int64.self)
-        guard indexDataset.shape == dataset.shape, pointers.first == 0, pointers.last == Int64(dataset.shape.first ?? 0) else {
-            throw FormatError(
-                .inconsistentShape, path: path,
-                "\(what) has \(dataset.shape.first ?? 0) values, \(indexDataset.shape.first ?? 0) indices and an indptr ending at \(pointers.last ?? 0)")
-        }
-        for i in 1..<pointers.count where pointers[i] < pointers[i - 1] {
-            throw FormatError(.inconsistentShape, path: path, "\(pointerDataset.name) decreases at column \(i - 1)")
-        }
-        self.indptr = pointers
+        let arrays = try CompressedSparseArrays(group: group, majorCount: columns, major: "column", what: what)
+        indptr = arrays.indptr
+        data = arrays.data
+        indices = arrays.indices
     }
 
     var storedCount: Int? { Int(indptr.last ?? 0) }

@@ -19,36 +19,10 @@ final class CSRMatrixReader: RowMatrixReader {
         self.columnCount = columns
         self.path = group.path
         self.what = what
-        let dataset = try group.dataset("data")
-        let indexDataset = try group.dataset("indices")
-        let pointerDataset = try group.dataset("indptr")
-        for member in [dataset, indexDataset, pointerDataset] { try member.requireRank(1) }
-        guard case .integer = indexDataset.elementType else {
-            throw FormatError(.unsupportedType, path: path, "\(indexDataset.name) holds \(indexDataset.elementType), where integer indices are expected")
-        }
-        self.data = try HDF5ChunkReader(dataset)
-        self.indices = try HDF5ChunkReader(indexDataset)
-        guard pointerDataset.shape[0] == rows + 1 else {
-            throw FormatError(
-                .inconsistentShape, path: path,
-                "\(what) has \(rows) rows but \(pointerDataset.name) has \(pointerDataset.shape[0]) entries (expected \(rows + 1))")
-        }
-        let pointers = try pointerDataset.readAll(Int64.self)
-        let stored = dataset.shape[0]
-        guard indexDataset.shape[0] == stored else {
-            throw FormatError(
-                .inconsistentShape, path: path,
-                "\(what) has \(stored) values but \(indexDataset.shape[0]) indices")
-        }
-        guard pointers.first == 0, pointers.last == Int64(stored) else {
-            throw FormatError(
-                .inconsistentShape, path: path,
-                "\(pointerDataset.name) runs from \(pointers.first ?? 0) to \(pointers.last ?? 0), but \(what) stores \(stored) values")
-        }
-        for i in 1..<pointers.count where pointers[i] < pointers[i - 1] {
-            throw FormatError(.inconsistentShape, path: path, "\(pointerDataset.name) decreases at row \(i - 1)")
-        }
-        self.indptr = pointers
+        let arrays = try CompressedSparseArrays(group: group, majorCount: rows, major: "row", what: what)
+        indptr = arrays.indptr
+        data = arrays.data
+        indices = arrays.indices
     }
 
     var storedCount: Int? { Int(indptr.last ?? 0) }
