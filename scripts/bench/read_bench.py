@@ -227,6 +227,7 @@ def cmd_measure(a):
     import h5py
 
     baseline = peak_rss_self()
+    load_before = os.getloadavg()[0]
     chunk = a.chunk
     t0 = time.perf_counter()
     total = 0.0
@@ -261,6 +262,7 @@ def cmd_measure(a):
     seconds = time.perf_counter() - t0
     result = rates(cells, stored, seconds)
     result.update({
+        "loadavg_1min_before": load_before,
         "peak_rss_bytes": peak_rss_self(),
         "baseline_rss_bytes": baseline,
         "sum_of_values": total,
@@ -270,6 +272,7 @@ def cmd_measure(a):
 
 
 def cmd_sluice(a):
+    load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
     run = subprocess.run([a.binary, "bench", "read", a.file, "--chunk-size", str(a.chunk), "--json"],
                          capture_output=True, text=True)
@@ -280,6 +283,7 @@ def cmd_sluice(a):
     lines = [l for l in run.stdout.splitlines() if l.startswith("{")]
     result = json.loads(lines[-1])
     result["process_seconds"] = wall
+    result["loadavg_1min_before"] = load_before
     result["child_maxrss_bytes"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     for key in ("cells", "stored", "chunk_size"):
         result[key] = int(result[key])
@@ -390,8 +394,14 @@ def cmd_summarize(a):
             out.append(f"  {kind}: peak RSS grows x{v['largest_over_smallest']:.2f} while the file grows x{v['cells_ratio']:.1f}")
         ratios["rss_independence"] = independence
 
+    loads = [r.get("loadavg_1min_before", 0.0) for r in runs.values()]
+    if loads:
+        out.append(f"\n1-min load average before each reader: {min(loads):.2f} to {max(loads):.2f} "
+                   f"(this machine: {os.cpu_count()} cores)")
+        if max(loads) > 1.5:
+            out.append("  WARNING: other work was running on this machine during the benchmark; timings are noisy")
     if "total_seconds" in meta:
-        out.append(f"\nwhole run: {meta['total_seconds']:.0f} s")
+        out.append(f"whole run: {meta['total_seconds']:.0f} s")
     text = "\n".join(out)
     print(text)
     summary = {"params": p, "files": files, "runs": runs, "ratios": ratios, "table": text}

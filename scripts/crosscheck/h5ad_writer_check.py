@@ -88,5 +88,5 @@ for entry in manifest:
 
 for failure in failures:
     print("MISMATCH", failure)
-print(f"h5ad writer: {checked} fixtures converted and read back by anndata {importlib.metadata.version("anndata")}, {len(failures)} mismatches")
+print(f"h5ad writer: {checked} fixtures converted and read back by anndata {importlib.metadata.version('anndata')}, {len(failures)} mismatches")
 sys.exit(1 if failures or checked == 0 else 0)
