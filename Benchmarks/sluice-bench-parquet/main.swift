@@ -68,8 +68,7 @@ do {
     switch arguments[1] {
     case "write":
         let rows = arguments.count > 3 ? Int(arguments[3])! : 100_000
-        var options = ParquetWriterOptions(compression: .zstd, zstdLevel: arguments.count > 4 ? Int32(arguments[4])! : 3)
-        options.threads = ProcessInfo.processInfo.activeProcessorCount
+        let options = ParquetWriterOptions(compression: .zstd, zstdLevel: arguments.count > 4 ? Int32(arguments[4])! : 3)
         let batches = stride(from: 0, to: rows, by: batchRows).map { batch(startRow: $0, rows: min(batchRows, rows - $0)) }
         let start = ContinuousClock.now
         let writer = try ParquetWriter(path: path, schema: schema, options: options)

@@ -54,5 +54,14 @@ import Testing
             try decoded.withUnsafeMutableBufferPointer { try decoder.decode(into: $0) }
         }
         #expect(decoded == values)
+
+        // The one-pass index encoder must decode to the same values.
+        let indexBytes = values.withUnsafeBufferPointer { RLEHybridEncoder.encodeIndices($0, bitWidth: bitWidth) }
+        var indices = [UInt32](repeating: 0, count: values.count)
+        try indexBytes.withUnsafeBytes { raw in
+            var decoder = try RLEHybridDecoder(raw, bitWidth: bitWidth)
+            try indices.withUnsafeMutableBufferPointer { try decoder.decode(into: $0) }
+        }
+        #expect(indices == values)
     }
 }

@@ -12,11 +12,13 @@ struct DictionaryEncoding {
 
     /// Whether a dictionary with `distinct` entries after `seen` values is still worth building.
     ///
-    /// Dictionaries pay off for low-cardinality data (categories, labels). When, after the first
-    /// 32 Ki values, more than half of them are distinct (token ids, cell barcodes), the indices
-    /// compress worse than the PLAIN values would and the hashing costs time, so the chunk falls
-    /// back to PLAIN right away instead of after filling a 1 MiB dictionary, as pyarrow does.
+    /// Dictionaries pay off whenever values repeat: categories and labels, but also token ids drawn
+    /// from a vocabulary of tens of thousands (16-bit indices instead of 32-bit values, which zstd
+    /// cannot shrink as much). They do not pay off for values that are nearly all distinct (cell
+    /// barcodes, row ids): when, after the first 32 Ki values, more than 90 % are distinct, the
+    /// chunk falls back to PLAIN at once instead of hashing until the dictionary fills its byte
+    /// limit, which is when pyarrow gives up.
     static func isWorthKeeping(distinct: Int, seen: Int) -> Bool {
-        seen < 32_768 || distinct * 2 <= seen
+        seen < 32_768 || distinct * 10 <= seen * 9
     }
 }

@@ -34,6 +34,12 @@ struct FixedWidthValueSource<Value: ParquetFixedWidthValue>: PageValueSource {
     }
 
     func dictionaryEncode(byteLimit: Int) -> DictionaryEncoding? {
+        if Value.self == Int32.self {
+            let dense = values.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: Int32.self) { Self.denseInt32Dictionary($0, byteLimit: byteLimit) }
+            }
+            if let dense { return dense }
+        }
         var table = BitPatternDictionary()
         var entries: [Value] = []
         var indices: [UInt32] = []
@@ -51,5 +57,45 @@ struct FixedWidthValueSource<Value: ParquetFixedWidthValue>: PageValueSource {
         }
         let plain = entries.withUnsafeBytes { Array($0) }
         return DictionaryEncoding(plainEntries: plain, count: entries.count, indices: indices)
+    }
+
+    /// Dictionary-encodes `Int32` values whose range is small (token ids, codes) with a direct
+    /// lookup table instead of hashing: one load per value. `nil` when the range is too wide
+    /// (the caller hashes instead); `.some(nil)` when a dictionary does not pay off.
+    private static func denseInt32Dictionary(_ values: UnsafeBufferPointer<Int32>, byteLimit: Int) -> DictionaryEncoding?? {
+        guard let first = values.first else { return nil }
+        var low = first
+        var high = first
+        for value in values {
+            low = Swift.min(low, value)
+            high = Swift.max(high, value)
+        }
+        let span = Int(high) - Int(low) + 1
+        guard span <= 1 << 20 else { return nil }
+        var table = [Int32](repeating: -1, count: span)
+        var entries: [Int32] = []
+        let limit = byteLimit / 4
+        var indices = [UInt32](repeating: 0, count: values.count)
+        let worthIt: Bool = table.withUnsafeMutableBufferPointer { table in
+            indices.withUnsafeMutableBufferPointer { indices in
+                for position in 0..<values.count {
+                    let value = values[position]
+                    let slot = Int(value) - Int(low)
+                    var index = table[slot]
+                    if index < 0 {
+                        index = Int32(entries.count)
+                        table[slot] = index
+                        entries.append(value)
+                        if entries.count > limit { return false }
+                    }
+                    indices[position] = UInt32(index)
+                    if position == 32_768 && !DictionaryEncoding.isWorthKeeping(distinct: entries.count, seen: position) { return false }
+                }
+                return true
+            }
+        }
+        guard worthIt else { return .some(nil) }
+        let plain = entries.withUnsafeBytes { Array($0) }
+        return .some(DictionaryEncoding(plainEntries: plain, count: entries.count, indices: indices))
     }
 }

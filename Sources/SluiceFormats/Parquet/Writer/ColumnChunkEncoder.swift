@@ -201,11 +201,10 @@ struct ColumnChunkEncoder {
         scratch.values.removeAll(keepingCapacity: true)
         if let dictionary {
             scratch.values.append(UInt8(dictionary.bitWidth))
-            var indices = RLEHybridEncoder(bitWidth: dictionary.bitWidth)
-            dictionary.indices.withUnsafeBufferPointer { buffer in
-                for index in page.values { indices.append(buffer[index]) }
+            let encoded = dictionary.indices.withUnsafeBufferPointer { buffer in
+                RLEHybridEncoder.encodeIndices(UnsafeBufferPointer(rebasing: buffer[page.values]), bitWidth: dictionary.bitWidth)
             }
-            scratch.values.append(contentsOf: indices.finish())
+            scratch.values.append(contentsOf: encoded)
         } else {
             source.appendPlain(page.values, to: &scratch.values)
         }

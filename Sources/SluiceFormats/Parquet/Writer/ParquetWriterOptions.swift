@@ -31,8 +31,6 @@ public struct ParquetWriterOptions: Sendable, Hashable {
     public var keyValueMetadata: [String: String] = [:]
     /// Whether to compute and store min/max/null-count statistics per column chunk.
     public var statisticsEnabled = true
-    /// How many threads may encode and compress pages at once (1 = none besides the caller).
-    public var threads: Int = 1
 
     /// Default options: zstd level 3, 128 MiB row groups, 1 MiB pages, dictionaries on.
     public init() {}
