@@ -43,6 +43,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // Benchmarks are not tests: scripts/bench/parquet_vs_pyarrow.sh runs this next to pyarrow.
+        .executableTarget(
+            name: "sluice-bench-parquet",
+            dependencies: ["SluiceFormats"],
+            path: "Benchmarks/sluice-bench-parquet",
+            swiftSettings: swiftSettings),
+
         .target(
             name: "SluiceTestSupport",
             dependencies: ["SluiceFormats"],
