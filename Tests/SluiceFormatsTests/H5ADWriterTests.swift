@@ -47,8 +47,8 @@ struct H5ADWriterTests {
 
     @Test("every column kind and the matrix read back unchanged")
     func roundTrip() throws {
-        let folder = try Fixtures.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let scratch = try TemporaryDirectory()
+        let folder = scratch.path
         let path = folder + "/out.h5ad"
         let genes = Frame(
             index: (0..<10).map { "G\($0)" }, indexName: "_index",
@@ -81,8 +81,8 @@ struct H5ADWriterTests {
 
     @Test("a writer dropped without close leaves no file behind")
     func abandonedWriter() throws {
-        let folder = try Fixtures.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let scratch = try TemporaryDirectory()
+        let folder = scratch.path
         let path = folder + "/out.h5ad"
         do {
             let writer = try H5ADWriter(path: path, genes: Frame(index: ["a"]), cellSchema: [])
@@ -93,8 +93,8 @@ struct H5ADWriterTests {
 
     @Test("synthetic counts are reproducible and streamable")
     func syntheticCounts() throws {
-        let folder = try Fixtures.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let scratch = try TemporaryDirectory()
+        let folder = scratch.path
         let generator = SyntheticCounts(cells: 300, genes: 50, density: 0.1, seed: 7)
         try generator.write(to: folder + "/a.h5ad", chunk: 64)
         try generator.write(to: folder + "/b.h5ad", chunk: 100)

@@ -36,8 +36,8 @@ struct SparseRoundTripPropertyTests {
     func csr(seed: Int) throws {
         var random = SeededGenerator(seed: UInt64(seed))
         let matrix = Self.randomMatrix(&random)
-        let folder = try Fixtures.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let scratch = try TemporaryDirectory()
+        let folder = scratch.path
         let path = folder + "/m.h5ad"
         let writer = try H5ADWriter(
             path: path, genes: Self.genes(matrix.columnCount), cellSchema: [],
@@ -57,8 +57,8 @@ struct SparseRoundTripPropertyTests {
     func csc(seed: Int) throws {
         var random = SeededGenerator(seed: UInt64(1000 + seed))
         let matrix = Self.randomMatrix(&random)
-        let folder = try Fixtures.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let scratch = try TemporaryDirectory()
+        let folder = scratch.path
         let path = folder + "/m.h5ad"
         try Self.writeCSC(matrix, to: path, chunk: 1 + Int(random.next() % 50), gzip: seed % 2 == 0)
         try Self.expectChunkedReadsEqual(matrix, path: path, &random)

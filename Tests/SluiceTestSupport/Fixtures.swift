@@ -56,11 +56,4 @@ public enum Fixtures {
         guard process.terminationStatus == 0 else { throw CocoaError(.fileReadCorruptFile) }
         return data
     }
-
-    /// A scratch folder for one test, removed by the caller.
-    public static func temporaryDirectory() throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url.path
-    }
 }

@@ -8,8 +8,8 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Show a file's format, shape, storage and metadata columns.",
         discussion: """
-            Reads h5ad, 10x Genomics HDF5, 10x Matrix Market folders and Loom files (format detected \
-            by content). Only the first few cells are read, so this is quick on any size of file.
+            Reads h5ad, 10x Genomics HDF5, 10x Matrix Market folders, Loom and Parquet files (format \
+            detected by content). Only the first few rows are read, so this is quick on any size of file.
             """)
 
     @Argument(help: "The file (or Matrix Market folder) to inspect.")
@@ -25,16 +25,21 @@ struct InspectCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        if try reportingErrors({ try FormatDetector.detect(file) }) == .parquet {
+            let summary = try reportingErrors { try ParquetFileSummary(path: file, firstRows: preview) }
+            print(json ? try Self.json(summary) : summary.text)
+            return
+        }
         let summary = try reportingErrors {
             try CellSourceSummary(CellSourceOpener.open(file, matrix: matrix), preview: preview)
         }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
-        } else {
-            print(Self.render(summary))
-        }
+        print(json ? try Self.json(summary) : Self.render(summary))
+    }
+
+    private static func json(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     static func render(_ s: CellSourceSummary) -> String {
