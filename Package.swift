@@ -34,6 +34,12 @@ let package = Package(
             dependencies: ["CHDF5", "CDeflate", "CZlib", "CZstd", "CSnappy"],
             swiftSettings: swiftSettings),
 
+        // Numeric work on in-memory chunks: QC, medians, rank-value tokens (knows nothing of files).
+        .target(
+            name: "SluiceKernels",
+            dependencies: ["SluiceFormats", "CLinearAlgebra"],
+            swiftSettings: swiftSettings),
+
         // The command-line tool: argument parsing, progress display, exit codes; no logic of its own.
         .executableTarget(
             name: "sluice",
@@ -58,6 +64,10 @@ let package = Package(
         .testTarget(
             name: "SluiceFormatsTests",
             dependencies: ["SluiceFormats", "SluiceTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SluiceKernelsTests",
+            dependencies: ["SluiceKernels", "SluiceTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "CLibraryTests",

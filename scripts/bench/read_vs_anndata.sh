@@ -8,7 +8,7 @@
 #
 # Environment overrides:
 #   CELLS (100000) GENES (20000) DENSITY (0.08) CHUNK (10000) SEED (1)
-#   REPEATS (1)            runs of each reader; the fastest is kept
+#   REPEATS (3)            runs of each reader; the fastest is kept (the machine may be shared)
 #   CSC_SIZES ("20000 80000")  cell counts of the CSC h5ad / Matrix Market inputs
 #   CSC_GENES (5000) CSC_DENSITY (0.08)
 #   SKIP_BUILD (unset)     set to 1 to use the existing .build/release/sluice as is
@@ -26,7 +26,7 @@ GENES="${GENES:-20000}"
 DENSITY="${DENSITY:-0.08}"
 CHUNK="${CHUNK:-10000}"
 SEED="${SEED:-1}"
-REPEATS="${REPEATS:-1}"
+REPEATS="${REPEATS:-3}"
 CSC_SIZES="${CSC_SIZES:-20000 80000}"
 CSC_GENES="${CSC_GENES:-5000}"
 CSC_DENSITY="${CSC_DENSITY:-0.08}"

@@ -1,0 +1,283 @@
+/// Exact per-gene medians of non-zero values, over data streamed several times, in bounded memory.
+///
+/// Geneformer scales each gene by its median non-zero normalized expression across the dataset.
+/// Holding every non-zero value (1.6 billion for a million cells) would not fit, so the median is
+/// found by narrowing, one streaming pass at a time:
+///
+/// 1. **Histogram pass.** Each gene's values are counted into log-spaced bins (8 per power of
+///    two, read straight off the value's exponent and top mantissa bits). The bins holding the
+///    middle rank(s) give an interval that contains the median, and how many values lie below it.
+/// 2. **Refine passes** (only when the values inside those intervals, over all genes, exceed
+///    `valueBudget`). The largest intervals are split into 256 uniform sub-bins and narrowed
+///    again; an interval whose values are all equal resolves the median at once.
+/// 3. **Collect pass.** The values inside each gene's interval are kept, sorted, and the median
+///    is read off exactly — the mean of the two middle values for an even count, as
+///    `numpy.median` computes it.
+///
+/// The result is exact (bit-identical to `numpy.median` on the same doubles). Memory is 640
+/// counters per gene plus about `valueBudget` collected values (after three refine passes the
+/// values left are collected whatever their number; real data never gets there). Call ``add(gene:value:)`` for
+/// every non-zero value in each pass, then ``finishPass()``; repeat while it returns `true`.
+public final class NonzeroMedianEstimator {
+    /// What the next pass does.
+    public enum Phase: Sendable, Equatable { case histogram, refine, collect, done }
+
+    public private(set) var phase = Phase.histogram
+    /// Number of passes finished so far.
+    public private(set) var passes = 0
+    public let geneCount: Int
+    private let valueBudget: Int
+
+    // Histogram pass.
+    private static let octaves = 80
+    private static let minimumExponent = -40
+    private static let subBins = 8
+    private static let logBins = octaves * subBins
+    private var logCounts: [UInt32]
+    private var minimum: [Double]
+    private var maximum: [Double]
+
+    // Per-gene state after the histogram pass.
+    private var total: [Int]
+    private var lower: [Double]
+    private var upper: [Double]
+    /// Values strictly below `lower`.
+    private var below: [Int]
+    /// Values in `[lower, upper)`.
+    private var inside: [Int]
+    private var median: [Double?]
+
+    // Refine passes.
+    private static let refineBins = 256
+    private static let maximumRefinePasses = 3
+    private var refinePasses = 0
+    /// For each gene, its slot in `refineCounts`, or −1 when it is not being refined.
+    private var refineSlot: [Int32]
+    private var refining: [Int] = []
+    private var refineCounts: [UInt32] = []
+    private var refineMinimum: [Double] = []
+    private var refineMaximum: [Double] = []
+
+    // Collect pass.
+    private var collected: [[Double]] = []
+
+    public init(geneCount: Int, valueBudget: Int = 24 << 20) {
+        self.geneCount = geneCount
+        self.valueBudget = valueBudget
+        logCounts = [UInt32](repeating: 0, count: geneCount * Self.logBins)
+        minimum = [Double](repeating: .infinity, count: geneCount)
+        maximum = [Double](repeating: -.infinity, count: geneCount)
+        total = [Int](repeating: 0, count: geneCount)
+        lower = [Double](repeating: 0, count: geneCount)
+        upper = [Double](repeating: 0, count: geneCount)
+        below = [Int](repeating: 0, count: geneCount)
+        inside = [Int](repeating: 0, count: geneCount)
+        median = [Double?](repeating: nil, count: geneCount)
+        refineSlot = [Int32](repeating: -1, count: geneCount)
+    }
+
+    /// The medians once ``phase`` is `.done`; `nil` for a gene with no non-zero value.
+    public var medians: [Double?] {
+        precondition(phase == .done, "medians are known once every pass is finished")
+        return median
+    }
+
+    /// Counts one non-zero, positive value of `gene` in the current pass.
+    @inline(__always)
+    public func add(gene: Int, value: Double) {
+        switch phase {
+        case .histogram:
+            logCounts[gene * Self.logBins + Self.logBin(value)] &+= 1
+            if value < minimum[gene] { minimum[gene] = value }
+            if value > maximum[gene] { maximum[gene] = value }
+        case .refine:
+            let slot = Int(refineSlot[gene])
+            guard slot >= 0, value >= lower[gene], value < upper[gene] else { return }
+            let bin = Self.refineBin(value, lower: lower[gene], upper: upper[gene])
+            refineCounts[slot * Self.refineBins + bin] &+= 1
+            if value < refineMinimum[slot] { refineMinimum[slot] = value }
+            if value > refineMaximum[slot] { refineMaximum[slot] = value }
+        case .collect:
+            guard median[gene] == nil, value >= lower[gene], value < upper[gene] else { return }
+            collected[gene].append(value)
+        case .done:
+            return
+        }
+    }
+
+    /// Ends a pass; returns `true` when another pass over the same values is needed.
+    public func finishPass() -> Bool {
+        passes += 1
+        switch phase {
+        case .histogram: finishHistogram()
+        case .refine: finishRefine()
+        case .collect: finishCollect()
+        case .done: break
+        }
+        return phase != .done
+    }
+
+    // MARK: Passes
+
+    private func finishHistogram() {
+        for gene in 0..<geneCount {
+            let counts = logCounts[(gene * Self.logBins)..<((gene + 1) * Self.logBins)]
+            let n = counts.reduce(0) { $0 + Int($1) }
+            total[gene] = n
+            guard n > 0 else { continue }
+            if minimum[gene] == maximum[gene] {
+                median[gene] = minimum[gene]
+                continue
+            }
+            let (low, high) = Self.middleRanks(n)
+            var cumulative = 0
+            var firstBin = -1
+            var lastBin = -1
+            var countBelow = 0
+            for (offset, count) in counts.enumerated() {
+                let bin = offset
+                if firstBin < 0, cumulative + Int(count) > low {
+                    firstBin = bin
+                    countBelow = cumulative
+                }
+                if cumulative + Int(count) > high {
+                    lastBin = bin
+                    break
+                }
+                cumulative += Int(count)
+            }
+            var inInterval = 0
+            for bin in firstBin...lastBin { inInterval += Int(counts[counts.startIndex + bin]) }
+            below[gene] = countBelow
+            inside[gene] = inInterval
+            // Clamp the bin edges to the values seen, so the end bins are finite intervals.
+            lower[gene] = max(Self.lowerEdge(firstBin), minimum[gene])
+            upper[gene] = min(Self.lowerEdge(lastBin + 1), maximum[gene].nextUp)
+        }
+        logCounts = []
+        planNextPass()
+    }
+
+    private func finishRefine() {
+        for gene in refining {
+            let slot = Int(refineSlot[gene])
+            refineSlot[gene] = -1
+            let counts = refineCounts[(slot * Self.refineBins)..<((slot + 1) * Self.refineBins)]
+            if refineMinimum[slot] == refineMaximum[slot] {
+                // Every value in the interval is the same number: it is the median.
+                median[gene] = refineMinimum[slot]
+                continue
+            }
+            let (low, high) = Self.middleRanks(total[gene])
+            let width = (upper[gene] - lower[gene]) / Double(Self.refineBins)
+            var cumulative = below[gene]
+            var firstBin = -1
+            var lastBin = Self.refineBins - 1
+            var countBelow = below[gene]
+            for (offset, count) in counts.enumerated() {
+                if firstBin < 0, cumulative + Int(count) > low {
+                    firstBin = offset
+                    countBelow = cumulative
+                }
+                if cumulative + Int(count) > high {
+                    lastBin = offset
+                    break
+                }
+                cumulative += Int(count)
+            }
+            var inInterval = 0
+            for bin in firstBin...lastBin { inInterval += Int(counts[counts.startIndex + bin]) }
+            let oldLower = lower[gene]
+            below[gene] = countBelow
+            inside[gene] = inInterval
+            lower[gene] = max(oldLower + Double(firstBin) * width, refineMinimum[slot])
+            upper[gene] = lastBin == Self.refineBins - 1 ? upper[gene] : oldLower + Double(lastBin + 1) * width
+            upper[gene] = min(upper[gene], refineMaximum[slot].nextUp)
+        }
+        refining = []
+        refineCounts = []
+        refineMinimum = []
+        refineMaximum = []
+        planNextPass()
+    }
+
+    private func finishCollect() {
+        for gene in 0..<geneCount where !collected[gene].isEmpty {
+            let sorted = collected[gene].sorted()
+            let (low, high) = Self.middleRanks(total[gene])
+            let a = sorted[low - below[gene]]
+            let b = sorted[high - below[gene]]
+            median[gene] = low == high ? a : (a + b) / 2
+        }
+        collected = []
+        phase = .done
+    }
+
+    /// Collects when the unresolved intervals fit the budget; otherwise refines the largest.
+    private func planNextPass() {
+        let open = (0..<geneCount).filter { total[$0] > 0 && median[$0] == nil }
+        guard !open.isEmpty else {
+            phase = .done
+            return
+        }
+        var pending = open.reduce(0) { $0 + inside[$1] }
+        // Each refine pass narrows an interval 256-fold, so a few suffice for any real data; the
+        // cap ends the loop when the middle values are distinct but too close to separate.
+        guard pending > valueBudget, refinePasses < Self.maximumRefinePasses else {
+            phase = .collect
+            collected = Array(repeating: [], count: geneCount)
+            return
+        }
+        // Refine the biggest intervals until what is left to collect fits.
+        var slot = 0
+        for gene in open.sorted(by: { inside[$0] > inside[$1] }) where pending > valueBudget / 2 {
+            refineSlot[gene] = Int32(slot)
+            refining.append(gene)
+            slot += 1
+            pending -= inside[gene]
+        }
+        refinePasses += 1
+        refineCounts = [UInt32](repeating: 0, count: slot * Self.refineBins)
+        refineMinimum = [Double](repeating: .infinity, count: slot)
+        refineMaximum = [Double](repeating: -.infinity, count: slot)
+        phase = .refine
+    }
+
+    // MARK: Bins
+
+    /// The 0-based ranks whose mean is the median of `n` sorted values.
+    private static func middleRanks(_ n: Int) -> (Int, Int) {
+        n % 2 == 1 ? ((n - 1) / 2, (n - 1) / 2) : (n / 2 - 1, n / 2)
+    }
+
+    /// The uniform sub-bin of `[lower, upper)` holding `value`, consistent with the edges
+    /// `lower + k · width` that later passes compare against.
+    @inline(__always)
+    private static func refineBin(_ value: Double, lower: Double, upper: Double) -> Int {
+        let width = (upper - lower) / Double(refineBins)
+        var bin = min(refineBins - 1, max(0, Int((value - lower) / width)))
+        while bin > 0, value < lower + Double(bin) * width { bin -= 1 }
+        while bin < refineBins - 1, value >= lower + Double(bin + 1) * width { bin += 1 }
+        return bin
+    }
+
+    /// The log bin of a positive value: its binary exponent and top three mantissa bits.
+    @inline(__always)
+    private static func logBin(_ value: Double) -> Int {
+        let bits = value.bitPattern
+        let exponent = Int((bits >> 52) & 0x7FF) - 1023
+        let octave = exponent - minimumExponent
+        if octave < 0 { return 0 }
+        if octave >= octaves { return logBins - 1 }
+        return octave * subBins + Int((bits >> 49) & 0x7)
+    }
+
+    /// The smallest value of log bin `bin` (bin `logBins` is the end of the range).
+    private static func lowerEdge(_ bin: Int) -> Double {
+        if bin <= 0 { return 0 }
+        if bin >= logBins { return .infinity }
+        let octave = bin / subBins
+        let sub = bin % subBins
+        return Double(sign: .plus, exponent: octave + minimumExponent, significand: 1 + Double(sub) / Double(subBins))
+    }
+}

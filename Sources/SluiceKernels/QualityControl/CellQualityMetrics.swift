@@ -1,0 +1,46 @@
+public import SluiceFormats
+
+/// Per-cell quality metrics, as scanpy's `calculate_qc_metrics` names them.
+///
+/// - `n_counts`: total counts of the cell over all genes;
+/// - `n_genes`: genes with a non-zero count;
+/// - `pct_mito`: percent of the counts on mitochondrial genes (`MT-…`), 0 for an empty cell.
+public struct CellQualityMetrics: Sendable, Hashable {
+    public var totalCounts: [Double]
+    public var genesDetected: [Int32]
+    public var percentMitochondrial: [Double]
+
+    /// Measures every row of `rows`; `mitochondrial[g]` marks mitochondrial genes.
+    public init(_ rows: SparseRows, mitochondrial: [Bool]) {
+        precondition(mitochondrial.count == rows.columnCount, "one flag per gene")
+        var totals = [Double](repeating: 0, count: rows.rowCount)
+        var detected = [Int32](repeating: 0, count: rows.rowCount)
+        var mito = [Double](repeating: 0, count: rows.rowCount)
+        rows.offsets.withUnsafeBufferPointer { offsets in
+            rows.columns.withUnsafeBufferPointer { columns in
+                rows.values.withUnsafeBufferPointer { values in
+                    mitochondrial.withUnsafeBufferPointer { isMito in
+                        for r in 0..<rows.rowCount {
+                            var total = 0.0
+                            var mitoTotal = 0.0
+                            var count: Int32 = 0
+                            for k in Int(offsets[r])..<Int(offsets[r + 1]) {
+                                let value = Double(values[k])
+                                guard value != 0 else { continue }
+                                total += value
+                                count += 1
+                                if isMito[Int(columns[k])] { mitoTotal += value }
+                            }
+                            totals[r] = total
+                            detected[r] = count
+                            mito[r] = total > 0 ? 100 * mitoTotal / total : 0
+                        }
+                    }
+                }
+            }
+        }
+        totalCounts = totals
+        genesDetected = detected
+        percentMitochondrial = mito
+    }
+}

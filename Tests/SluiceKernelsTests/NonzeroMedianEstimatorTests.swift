@@ -1,0 +1,60 @@
+import SluiceFormats
+import SluiceKernels
+import Testing
+
+/// The streamed median equals the exact median of all values, whatever the data and the budget.
+@Suite("Exact non-zero medians in bounded memory")
+struct NonzeroMedianEstimatorTests {
+    static func exactMedian(_ values: [Double]) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        let n = sorted.count
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+    }
+
+    /// Runs the estimator over `values` (gene, value) until done; returns medians and pass count.
+    static func estimate(_ values: [(Int, Double)], genes: Int, budget: Int) -> ([Double?], Int) {
+        let estimator = NonzeroMedianEstimator(geneCount: genes, valueBudget: budget)
+        repeat {
+            for (gene, value) in values { estimator.add(gene: gene, value: value) }
+        } while estimator.finishPass()
+        return (estimator.medians, estimator.passes)
+    }
+
+    @Test("matches the sorted median for random data and budgets", arguments: [1, 7, 100, 1 << 20])
+    func randomData(budget: Int) {
+        var random = SeededGenerator(seed: UInt64(budget))
+        let genes = 40
+        var values: [(Int, Double)] = []
+        for gene in 0..<genes {
+            let n = gene == 3 ? 0 : Int(random.next() % 500)
+            for _ in 0..<n {
+                // Counts over totals, as normalized expression is: many exact ties.
+                let count = Double(1 + random.next() % 6)
+                let total = Double(800 + random.next() % 40)
+                values.append((gene, (count * 10000) / total))
+            }
+        }
+        values.shuffle(using: &random)
+        let (medians, passes) = Self.estimate(values, genes: genes, budget: budget)
+        for gene in 0..<genes {
+            let exact = Self.exactMedian(values.filter { $0.0 == gene }.map(\.1))
+            #expect(medians[gene] == exact, "gene \(gene), budget \(budget)")
+        }
+        #expect(passes >= 1)
+        if budget == 1 << 20 { #expect(passes == 2, "a generous budget needs one histogram and one collect pass") }
+    }
+
+    @Test("all-equal values, extreme magnitudes and single values")
+    func edgeCases() {
+        let values: [(Int, Double)] =
+            Array(repeating: (0, 5.0), count: 1000) + [(1, 1e-30), (1, 1e30), (1, 3.0), (2, 42.0)]
+            + (0..<999).map { (3, Double($0) * 1e-3 + 1e-12) }
+        let (medians, _) = Self.estimate(values, genes: 5, budget: 2)
+        #expect(medians[0] == 5.0)
+        #expect(medians[1] == 3.0)
+        #expect(medians[2] == 42.0)
+        #expect(medians[3] == Self.exactMedian(values.filter { $0.0 == 3 }.map(\.1)))
+        #expect(medians[4] == nil)
+    }
+}
