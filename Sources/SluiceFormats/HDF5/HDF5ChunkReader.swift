@@ -27,6 +27,12 @@ final class HDF5ChunkReader: @unchecked Sendable {
 
     /// Number of worker threads used for inflating.
     let threads: Int
+    /// Raw (compressed) chunk bytes of the last read, kept to avoid reallocating per batch.
+    private var raw = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+
+    deinit {
+        if raw.count > 0 { raw.deallocate() }
+    }
 
     init(_ dataset: HDF5Dataset, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         self.dataset = dataset
@@ -57,6 +63,8 @@ final class HDF5ChunkReader: @unchecked Sendable {
             default: return nil
             }
         }
+        // Without compression, a hyperslab H5Dread already copies straight into the output.
+        guard deflateIndex != nil else { return nil }
         return FastPath(
             chunkElements: chunk[0], elementBytes: source.bytes, source: source,
             deflateIndex: deflateIndex, shuffleIndex: shuffleIndex)
@@ -72,11 +80,12 @@ final class HDF5ChunkReader: @unchecked Sendable {
         }
         guard !range.isEmpty else { return [] }
         var failure: (any Error)?
-        let values = [T](unsafeUninitializedCapacity: range.count) { buffer, initialized in
+        let values = [T](unsafeUninitializedCapacity: [T].batchCapacity(for: range.count)) { buffer, initialized in
+            let initializedCount = range.count
             do {
                 try read(range, fastPath, into: buffer)
             } catch {
-                buffer.initialize(repeating: .zero)
+                _ = UnsafeMutableBufferPointer(rebasing: buffer[0..<initializedCount]).initialize(repeating: .zero)
                 failure = error
             }
             initialized = range.count
@@ -97,10 +106,10 @@ final class HDF5ChunkReader: @unchecked Sendable {
         let first = range.lowerBound / path.chunkElements
         let last = (range.upperBound - 1) / path.chunkElements
 
-        // 1. Fetch raw chunks (serialized by HDF5's lock; a memory copy for cached files).
-        var rawChunks: [RawChunk] = []
-        rawChunks.reserveCapacity(last - first + 1)
+        // 1. Fetch raw chunks (serialized by HDF5's lock; a memory copy for cached files) into a
+        //    buffer kept between calls.
         var sizes: [Int] = []
+        sizes.reserveCapacity(last - first + 1)
         for index in first...last {
             var bytes: hsize_t = 0
             let offset = [hsize_t(index * path.chunkElements)]
@@ -109,9 +118,9 @@ final class HDF5ChunkReader: @unchecked Sendable {
             }
             sizes.append(Int(bytes))
         }
-        let total = sizes.reduce(0, +)
-        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: max(total, 1), alignment: 16)
-        defer { raw.deallocate() }
+        reserveRaw(sizes.reduce(0, +))
+        var rawChunks: [RawChunk] = []
+        rawChunks.reserveCapacity(sizes.count)
         var cursor = 0
         for (i, index) in (first...last).enumerated() {
             var mask: UInt32 = 0
@@ -126,6 +135,8 @@ final class HDF5ChunkReader: @unchecked Sendable {
         }
 
         // 2. Inflate, unshuffle and convert on all cores; each worker takes every n-th chunk.
+        //    A chunk that lies wholly inside the range and needs no conversion is inflated
+        //    straight into the output.
         let chunks = rawChunks
         let chunkBytes = path.chunkElements * path.elementBytes
         let workers = min(threads, chunks.count)
@@ -133,6 +144,7 @@ final class HDF5ChunkReader: @unchecked Sendable {
         let shared = SharedBuffers(raw: UnsafeRawBufferPointer(raw), output: UnsafeMutableRawPointer(output.baseAddress!))
         let datasetName = dataset.name
         let filePath = dataset.path
+        let sameType = path.source.isNative(T.self)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let decoder = DeflateDecoder()
             let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkBytes, alignment: 16)
@@ -142,7 +154,8 @@ final class HDF5ChunkReader: @unchecked Sendable {
                 unshuffled.deallocate()
             }
             let destination = shared.output.assumingMemoryBound(to: T.self)
-            for chunk in stride(from: worker, to: chunks.count, by: workers).map({ chunks[$0] }) {
+            for position in stride(from: worker, to: chunks.count, by: workers) {
+                let chunk = chunks[position]
                 let chunkStart = chunk.index * path.chunkElements
                 let lower = max(range.lowerBound, chunkStart)
                 let upper = min(range.upperBound, chunkStart + path.chunkElements)
@@ -152,27 +165,34 @@ final class HDF5ChunkReader: @unchecked Sendable {
                     (destination + outputOffset).initialize(repeating: .zero, count: upper - lower)
                     continue
                 }
+                let deflated = path.deflateIndex.map { chunk.filterMask & (1 << UInt32($0)) == 0 } ?? false
+                let shuffled = path.shuffleIndex.map { chunk.filterMask & (1 << UInt32($0)) == 0 && path.elementBytes > 1 } ?? false
                 var data = UnsafeRawBufferPointer(rebasing: shared.raw[chunk.start..<(chunk.start + chunk.length)])
-                if let deflate = path.deflateIndex, chunk.filterMask & (1 << UInt32(deflate)) == 0 {
+                if deflated {
+                    let whole = lower == chunkStart && upper == chunkStart + path.chunkElements
+                    let direct = whole && sameType && !shuffled
+                    let target =
+                        direct
+                        ? UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(destination + outputOffset), count: chunkBytes)
+                        : scratch
                     do {
-                        try decoder.inflateZlib(data, into: scratch)
+                        try decoder.inflateZlib(data, into: target)
                     } catch {
                         failures.record(
-                            FormatError(
-                                .corruptData, path: filePath,
-                                "chunk \(chunk.index) of \(datasetName) does not decompress: \(error)"))
+                            FormatError(.corruptData, path: filePath, "chunk \(chunk.index) of \(datasetName) does not decompress: \(error)"))
                         return
                     }
+                    if direct { continue }
                     data = UnsafeRawBufferPointer(scratch)
                 }
-                guard data.count >= chunkBytes || data.count >= (upper - chunkStart) * path.elementBytes else {
+                guard data.count >= (upper - chunkStart) * path.elementBytes else {
                     failures.record(
                         FormatError(
                             .corruptData, path: filePath,
                             "chunk \(chunk.index) of \(datasetName) holds \(data.count) bytes, fewer than its \(chunkBytes)"))
                     return
                 }
-                if let shuffle = path.shuffleIndex, chunk.filterMask & (1 << UInt32(shuffle)) == 0, path.elementBytes > 1 {
+                if shuffled {
                     Self.unshuffle(data, elementBytes: path.elementBytes, count: path.chunkElements, into: unshuffled)
                     data = UnsafeRawBufferPointer(unshuffled)
                 }
@@ -181,6 +201,14 @@ final class HDF5ChunkReader: @unchecked Sendable {
             }
         }
         if let error = failures.first { throw error }
+    }
+
+    /// Makes the raw-chunk buffer (kept between reads) hold at least `bytes`; its old contents
+    /// are not needed. Grows by an eighth beyond the request, since batches vary a little.
+    private func reserveRaw(_ bytes: Int) {
+        guard bytes > raw.count else { return }
+        if raw.count > 0 { raw.deallocate() }
+        raw = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes + bytes / 8, alignment: 16)
     }
 
     /// Undoes HDF5's shuffle filter: byte `b` of element `i` is stored at `b * count + i`.

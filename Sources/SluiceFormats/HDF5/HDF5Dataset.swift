@@ -73,12 +73,13 @@ final class HDF5Dataset: HDF5Object, @unchecked Sendable {
         let total = count.reduce(1, *)
         guard total > 0 else { return [] }
         var failure: (any Error)?
-        let values = [T](unsafeUninitializedCapacity: total) { buffer, initialized in
+        let values = [T](unsafeUninitializedCapacity: [T].batchCapacity(for: total)) { buffer, initialized in
+            let initializedCount = total
             do {
                 try readHyperslab(start: start, count: count, memoryType: T.nativeType, into: UnsafeMutableRawPointer(buffer.baseAddress!))
                 initialized = total
             } catch {
-                buffer.initialize(repeating: .zero)
+                _ = UnsafeMutableBufferPointer(rebasing: buffer[0..<initializedCount]).initialize(repeating: .zero)
                 initialized = total
                 failure = error
             }

@@ -31,6 +31,22 @@ enum NumericKind: Sendable {
         }
     }
 
+    /// Whether elements of this kind have exactly the layout of `T` (no conversion needed).
+    func isNative<T: HDF5Numeric>(_: T.Type) -> Bool {
+        switch self {
+        case .int8: T.self == Int8.self
+        case .uint8: T.self == UInt8.self
+        case .int16: T.self == Int16.self
+        case .uint16: T.self == UInt16.self
+        case .int32: T.self == Int32.self
+        case .uint32: T.self == UInt32.self
+        case .int64: T.self == Int64.self
+        case .uint64: T.self == UInt64.self
+        case .float32: T.self == Float.self
+        case .float64: T.self == Double.self
+        }
+    }
+
     /// Converts `count` elements of this kind at `source` into `destination`.
     func convert<T: HDF5Numeric>(_ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<T>) {
         switch self {

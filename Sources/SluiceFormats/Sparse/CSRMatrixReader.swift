@@ -36,10 +36,14 @@ final class CSRMatrixReader: RowMatrixReader {
         let columns = try indices.read(Int32.self, range: lower..<upper)
         let values = try data.read(Float.self, range: lower..<upper)
         let base = indptr[rows.lowerBound]
-        let offsets = indptr[rows.lowerBound...rows.upperBound].map { $0 - base }
+        let offsets = [Int64](unsafeUninitializedCapacity: rows.count + 1) { buffer, count in
+            indptr.withUnsafeBufferPointer { pointers in
+                for i in 0...rows.count { buffer[i] = pointers[rows.lowerBound + i] - base }
+            }
+            count = rows.count + 1
+        }
         var block = SparseRows(offsets: offsets, columns: columns, values: values, columnCount: columnCount)
-        try block.validateColumns(path: path, what: what, firstRow: rows.lowerBound)
-        block.sortColumnsWithinRows()
+        try block.validateAndSortColumns(path: path, what: what, firstRow: rows.lowerBound)
         return block
     }
 }
