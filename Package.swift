@@ -41,11 +41,18 @@ let package = Package(
             dependencies: ["SluiceFormats", "CLinearAlgebra"],
             swiftSettings: swiftSettings),
 
+        // Concrete stages: the corpus builder (preprocess), later analysis and external commands.
+        .target(
+            name: "SluicePipelines",
+            dependencies: ["SluiceFormats", "SluiceKernels"],
+            swiftSettings: swiftSettings),
+
         // The command-line tool: argument parsing, progress display, exit codes; no logic of its own.
         .executableTarget(
             name: "sluice",
             dependencies: [
                 "SluiceFormats",
+                "SluicePipelines",
                 "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -70,6 +77,10 @@ let package = Package(
         .testTarget(
             name: "SluiceKernelsTests",
             dependencies: ["SluiceKernels", "SluiceTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SluicePipelinesTests",
+            dependencies: ["SluicePipelines", "SluiceTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "CLibraryTests",

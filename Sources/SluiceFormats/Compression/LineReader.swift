@@ -5,8 +5,8 @@ import Foundation
 ///
 /// Memory stays at two fixed buffers whatever the file's size. Gzip is detected by its magic
 /// bytes, not the name; concatenated gzip members (as `bgzip` writes) are read through.
-final class LineReader {
-    let path: String
+package final class LineReader {
+    package let path: String
     private let handle: FileHandle
     private let gzip: Bool
     private var stream = z_stream()
@@ -17,10 +17,10 @@ final class LineReader {
     private var pendingStart = 0
     private var endOfText = false
     /// The number of the line last returned (1-based).
-    private(set) var lineNumber = 0
+    package private(set) var lineNumber = 0
     private let bufferSize = 1 << 18
 
-    init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw FormatError(.fileNotFound, path: path, "cannot be opened for reading")
@@ -44,7 +44,7 @@ final class LineReader {
     }
 
     /// Calls `body` with the bytes of the next line (without the line break); `false` at the end.
-    func nextLine(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Bool {
+    package func nextLine(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Bool {
         while true {
             if let newline = pending[pendingStart...].firstIndex(of: 0x0A) {
                 var end = newline
@@ -68,7 +68,7 @@ final class LineReader {
     }
 
     /// The next line as a string, or `nil` at the end.
-    func nextLine() throws -> String? {
+    package func nextLine() throws -> String? {
         var text: String?
         let more = try nextLine { text = String(decoding: $0, as: UTF8.self) }
         return more ? text : nil

@@ -1,0 +1,130 @@
+import Foundation
+public import SluiceFormats
+public import SluiceKernels
+
+/// Step 2 of `sluice preprocess`: streams a dataset's cells and writes rank-value token chunks.
+///
+/// Passes over the file, each streaming `chunkSize` cells at a time:
+/// 1. quality metrics per cell (kept for later passes: 20 bytes a cell), the cell filter, and the
+///    histogram pass of the exact median estimator over normalized values of kept cells;
+/// 2. zero or more refine passes and one collect pass, until every token's median is known;
+/// 3. tokenization: each kept cell's top genes by median-scaled normalized expression, written
+///    with its metrics and metadata to `chunk_0000.parquet`, `chunk_0001.parquet`, … (one per batch).
+///
+/// Memory: one batch, the estimator (640 counters per token plus its value budget), and the
+/// per-cell metrics — never the whole matrix.
+public struct DatasetConverter {
+    public struct Result: Sendable, Codable, Hashable {
+        public var cells: Int
+        public var keptCells: Int
+        public var droppedCells: Int
+        public var tokensWithMedian: Int
+        public var passes: Int
+        public var chunkFiles: [String]
+        public var meanLength: Double
+    }
+
+    public let source: any CellSource
+    public let plan: GenePlan
+    public let options: ConvertOptions
+    /// Called with (phase, cells done, cells in the file).
+    public var progress: (String, Int, Int) -> Void = { _, _, _ in }
+
+    public init(source: any CellSource, plan: GenePlan, options: ConvertOptions) {
+        self.source = source
+        self.plan = plan
+        self.options = options
+    }
+
+    /// Runs every pass and writes the chunks into `folder`; `metadata` goes into each file's footer.
+    public func run(into folder: String, metadata: [String: String]) throws -> Result {
+        let map = GeneTokenMap(tokenOfGene: plan.tokenOfGene)
+        let ranges = source.batchRanges(size: options.chunkSize)
+        var totals = [Double](repeating: 0, count: source.cellCount)
+        var genesDetected = [Int32](repeating: 0, count: source.cellCount)
+        var percentMito = [Double](repeating: 0, count: source.cellCount)
+        var keep = [Bool](repeating: false, count: source.cellCount)
+        let estimator = NonzeroMedianEstimator(geneCount: map.slotCount, valueBudget: options.medianValueBudget)
+        var scratch = [Double](repeating: 0, count: map.slotCount)
+        var touched: [Int32] = []
+
+        // Pass 1: metrics, filter, histogram. Later passes: refine/collect until medians are known.
+        var firstPass = true
+        repeat {
+            let phase = firstPass ? "qc + medians" : "medians"
+            for range in ranges {
+                let batch = try source.read(cells: range)
+                if firstPass {
+                    let metrics = CellQualityMetrics(batch.matrix, mitochondrial: plan.mitochondrial)
+                    for i in 0..<range.count {
+                        let cell = range.lowerBound + i
+                        totals[cell] = metrics.totalCounts[i]
+                        genesDetected[cell] = metrics.genesDetected[i]
+                        percentMito[cell] = metrics.percentMitochondrial[i]
+                        keep[cell] = options.filter.keeps(metrics, i)
+                    }
+                }
+                for i in 0..<range.count where keep[range.lowerBound + i] {
+                    let total = totals[range.lowerBound + i]
+                    map.forEachSlot(in: batch.matrix, row: i, scratch: &scratch, touched: &touched) { slot, count in
+                        estimator.add(gene: slot, value: RankValueTokenizer.normalized(count, total: total))
+                    }
+                }
+                progress(phase, range.upperBound, source.cellCount)
+            }
+            firstPass = false
+        } while estimator.finishPass()
+
+        let medians = estimator.medians
+        let tokenizer = RankValueTokenizer(
+            topGenes: options.topGenes, medians: medians.map { $0 ?? 1 }, tokenOfSlot: map.tokenOfSlot)
+
+        // Last pass: tokens.
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let schema = CorpusColumns.schema(metadata: source.cellMetadataSchema)
+        var writerOptions = ParquetWriterOptions(compression: options.compressed ? .zstd : .uncompressed, zstdLevel: options.zstdLevel)
+        writerOptions.keyValueMetadata = metadata
+        var files: [String] = []
+        var totalLength = 0
+        var keptCells = 0
+        for range in ranges {
+            let batch = try source.read(cells: range)
+            let rows = (0..<range.count).filter { keep[range.lowerBound + $0] }
+            guard !rows.isEmpty else {
+                progress("tokens", range.upperBound, source.cellCount)
+                continue
+            }
+            var tokens: [Int32] = []
+            var offsets = [0]
+            var entries: [(slot: Int, count: Double)] = []
+            for i in rows {
+                entries.removeAll(keepingCapacity: true)
+                map.forEachSlot(in: batch.matrix, row: i, scratch: &scratch, touched: &touched) { entries.append(($0, $1)) }
+                tokens.append(contentsOf: tokenizer.tokens(entries, total: totals[range.lowerBound + i]))
+                offsets.append(tokens.count)
+            }
+            let cells = rows.map { range.lowerBound + $0 }
+            var columns = [
+                ParquetColumnData(.string(ParquetStrings(rows.map { batch.obs.index[$0] }))),
+                ParquetColumnData(lists: .int32(tokens), offsets: offsets),
+                ParquetColumnData(.int32(zip(offsets, offsets.dropFirst()).map { Int32($1 - $0) })),
+                ParquetColumnData(.double(cells.map { totals[$0] })),
+                ParquetColumnData(.int32(cells.map { genesDetected[$0] })),
+                ParquetColumnData(.double(cells.map { percentMito[$0] })),
+            ]
+            columns += batch.obs.columns.map { CorpusColumns.data($0, rows: rows) }
+            let path = (folder as NSString).appendingPathComponent(String(format: "chunk_%04d.parquet", files.count))
+            let writer = try ParquetWriter(path: path, schema: schema, options: writerOptions)
+            try writer.write(ParquetRowBatch(columns))
+            try writer.close()
+            files.append(path)
+            totalLength += tokens.count
+            keptCells += rows.count
+            progress("tokens", range.upperBound, source.cellCount)
+        }
+        return Result(
+            cells: source.cellCount, keptCells: keptCells, droppedCells: source.cellCount - keptCells,
+            tokensWithMedian: medians.count { $0 != nil }, passes: estimator.passes + 1, chunkFiles: files,
+            meanLength: keptCells > 0 ? Double(totalLength) / Double(keptCells) : 0)
+    }
+}

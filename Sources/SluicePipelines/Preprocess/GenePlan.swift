@@ -1,0 +1,40 @@
+public import SluiceFormats
+
+/// How one dataset's genes become tokens: the result of the HGNC-mapping step.
+public struct GenePlan: Sendable, Hashable, Codable {
+    /// Token id of each dataset gene, or `nil` for a gene without one.
+    public var tokenOfGene: [Int32?]
+    /// Whether each dataset gene is mitochondrial (its symbol starts with `MT-`).
+    public var mitochondrial: [Bool]
+    /// Mapping counts (HGNC mapping only).
+    public var mapping: GeneMapper.Summary?
+
+    /// The names a gene is known by: its index, and its symbol column when the file has one.
+    static func names(of genes: Frame, symbolColumn: String?) -> [[String]] {
+        let symbols = symbolColumn.flatMap { genes[$0] } ?? genes["gene_symbols"]
+        return (0..<genes.rowCount).map { g in
+            [genes.index[g]] + (symbols?.text(at: g).map { [$0] } ?? [])
+        }
+    }
+
+    /// Plan from an HGNC mapping: tokens and mitochondrial flags follow the approved symbol;
+    /// unmapped and ambiguous genes have neither.
+    public init(genes: Frame, mapper: GeneMapper, symbolColumn: String? = nil) {
+        let (mappings, summary) = mapper.map(genes: Self.names(of: genes, symbolColumn: symbolColumn))
+        tokenOfGene = mappings.map { $0.gene.map { Int32(Vocabulary.specialTokens.count + $0) } }
+        mitochondrial = mappings.map { mapping in
+            mapping.gene.map { mapper.table.genes[$0].symbol.hasPrefix("MT-") } ?? false
+        }
+        mapping = summary
+    }
+
+    /// Plan from the dataset's own gene ids (no HGNC table): the symbol for `MT-` is the symbol
+    /// column when there is one, else the index.
+    public init(genes: Frame, vocabulary: Vocabulary, symbolColumn: String? = nil) {
+        let tokens = vocabulary.tokensByName()
+        tokenOfGene = genes.index.map { tokens[$0] }
+        let names = Self.names(of: genes, symbolColumn: symbolColumn)
+        mitochondrial = names.map { ($0.count > 1 ? $0[1] : $0[0]).hasPrefix("MT-") }
+        mapping = nil
+    }
+}

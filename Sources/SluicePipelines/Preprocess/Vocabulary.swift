@@ -1,0 +1,64 @@
+public import Foundation
+public import SluiceFormats
+
+/// The token vocabulary every dataset of a corpus shares: four special tokens, then genes.
+///
+/// With an HGNC table, the genes are every approved HGNC gene in HGNC-id order, so token ids are
+/// the same for any set of datasets. Without one, they are the datasets' own gene ids in code
+/// point order. `vocab.json` is written with sorted keys, so its SHA-256 (stored in every
+/// Parquet file's metadata) identifies the vocabulary.
+public struct Vocabulary: Sendable, Codable, Hashable {
+    public static let specialTokens = ["<pad>", "<mask>", "<cls>", "<eos>"]
+
+    /// One gene token.
+    public struct Gene: Sendable, Codable, Hashable {
+        public var token: Int32
+        /// The name the token stands for: the approved symbol, or the dataset's gene id.
+        public var name: String
+        public var hgnc_id: String?
+        public var ensembl_gene_id: String?
+    }
+
+    /// `hgnc` or `dataset`.
+    public var source: String
+    public var special_tokens: [String: Int32]
+    public var genes: [Gene]
+
+    public var size: Int { Self.specialTokens.count + genes.count }
+
+    /// The vocabulary of all approved genes of `table`; token of `table.genes[i]` is `4 + i`.
+    public init(hgnc table: HGNCTable) {
+        source = "hgnc"
+        special_tokens = Self.specials
+        genes = table.genes.enumerated().map { index, gene in
+            Gene(token: Int32(Self.specialTokens.count + index), name: gene.symbol, hgnc_id: gene.id, ensembl_gene_id: gene.ensemblID)
+        }
+    }
+
+    /// The vocabulary of the given gene ids (duplicates removed), in code point order.
+    public init(datasetGeneIDs ids: some Sequence<String>) {
+        source = "dataset"
+        special_tokens = Self.specials
+        let sorted = Set(ids).sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
+        genes = sorted.enumerated().map { index, id in Gene(token: Int32(Self.specialTokens.count + index), name: id) }
+    }
+
+    private static var specials: [String: Int32] {
+        Dictionary(uniqueKeysWithValues: specialTokens.enumerated().map { ($1, Int32($0)) })
+    }
+
+    /// Token of each gene name (dataset vocabularies are looked up by gene id).
+    public func tokensByName() -> [String: Int32] {
+        Dictionary(genes.map { ($0.name, $0.token) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The canonical JSON bytes (sorted keys, so the checksum is stable).
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+
+    /// SHA-256 of ``jsonData()``.
+    public func checksum() throws -> String { SHA256.hex(try jsonData()) }
+}
