@@ -15,5 +15,5 @@ struct Sluice: ParsableCommand {
             Start with `sluice inspect FILE` on a new file, or `sluice demo` to see a whole run on \
             data Sluice makes itself.
             """,
-        subcommands: [InspectCommand.self, ConvertCommand.self, BenchCommand.self, DemoCommand.self])
+        subcommands: [InspectCommand.self, PreprocessCommand.self, ConvertCommand.self, BenchCommand.self, DemoCommand.self])
 }

@@ -22,6 +22,17 @@ public struct DatasetConverter {
         public var passes: Int
         public var chunkFiles: [String]
         public var meanLength: Double
+        /// Medians over kept cells of `n_counts`, `n_genes` and `pct_mito`.
+        public var medianCounts: Double
+        public var medianGenes: Double
+        public var medianPercentMito: Double
+    }
+
+    private static func median(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        let n = sorted.count
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
     }
 
     public let source: any CellSource
@@ -122,9 +133,13 @@ public struct DatasetConverter {
             keptCells += rows.count
             progress("tokens", range.upperBound, source.cellCount)
         }
+        let keptIndices = keep.indices.filter { keep[$0] }
         return Result(
             cells: source.cellCount, keptCells: keptCells, droppedCells: source.cellCount - keptCells,
             tokensWithMedian: medians.count { $0 != nil }, passes: estimator.passes + 1, chunkFiles: files,
-            meanLength: keptCells > 0 ? Double(totalLength) / Double(keptCells) : 0)
+            meanLength: keptCells > 0 ? Double(totalLength) / Double(keptCells) : 0,
+            medianCounts: Self.median(keptIndices.map { totals[$0] }),
+            medianGenes: Self.median(keptIndices.map { Double(genesDetected[$0]) }),
+            medianPercentMito: Self.median(keptIndices.map { percentMito[$0] }))
     }
 }

@@ -1,0 +1,13 @@
+/// A preprocess failure that is not about one file's format (a missing step output, an
+/// unreadable folder): a stable code and one sentence.
+public struct PreprocessError: Error, Sendable, CustomStringConvertible {
+    public var code: String
+    public var message: String
+
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

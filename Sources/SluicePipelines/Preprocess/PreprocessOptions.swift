@@ -1,0 +1,23 @@
+/// Everything `sluice preprocess` is told: folders, tokenization, split and cleanup.
+///
+/// Names and defaults follow the Python tool users migrate from, so their scripts keep working.
+public struct PreprocessOptions: Sendable {
+    public var inputDirectory = "./data/input"
+    public var interimDirectory = "./data/interim"
+    public var outputDirectory = "./data/output"
+    public var logDirectory = "./logs"
+    public var convert = ConvertOptions()
+    /// Fraction of cells (or donors) in the test split.
+    public var testSize = 0.05
+    public var skipTrainTestSplit = false
+    /// Split whole groups (e.g. `donor_id`) instead of single cells.
+    public var splitBy: String?
+    public var seed: UInt64 = 42
+    public var keepInterim = false
+    /// The HGNC complete set; without it, the datasets' own gene ids make the vocabulary.
+    public var hgncPath: String?
+    /// A var column holding gene symbols (default: the index, and `gene_symbols` when present).
+    public var geneSymbolColumn: String?
+
+    public init() {}
+}

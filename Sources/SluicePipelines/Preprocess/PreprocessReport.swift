@@ -1,0 +1,40 @@
+import SluiceKernels
+
+/// `output/<dataset>/report.json`: what was done to one dataset, with counts and timings.
+public struct PreprocessReport: Sendable, Codable {
+    public struct Options: Sendable, Codable {
+        public var chunk_size: Int
+        public var top_genes: Int
+        public var test_size: Double
+        public var split_by: String?
+        public var seed: UInt64
+        public var min_genes: Int?
+        public var min_counts: Double?
+        public var max_pct_mito: Double?
+        public var hgnc: String?
+
+        init(_ options: PreprocessOptions) {
+            chunk_size = options.convert.chunkSize
+            top_genes = options.convert.topGenes
+            test_size = options.skipTrainTestSplit ? 0 : options.testSize
+            split_by = options.splitBy
+            seed = options.seed
+            min_genes = options.convert.filter.minGenes
+            min_counts = options.convert.filter.minCounts
+            max_pct_mito = options.convert.filter.maxPercentMitochondrial
+            hgnc = options.hgncPath
+        }
+    }
+
+    public var dataset: String
+    public var input: String
+    public var vocabularySHA256: String
+    public var vocabularySize: Int
+    public var mapping: GeneMapper.Summary?
+    public var convert: DatasetConverter.Result
+    public var clean: MetadataCleaner.Result
+    public var split: CorpusSplitter.Result
+    /// Seconds per step.
+    public var timings: [String: Double]
+    public var options: Options
+}

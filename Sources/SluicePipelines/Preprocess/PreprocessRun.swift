@@ -1,0 +1,252 @@
+import Foundation
+import SluiceFormats
+
+/// Runs `sluice preprocess` over a set of datasets: the four steps, one dataset after another,
+/// each isolated — a failure is logged, its partial files are removed, and the rest go on.
+///
+/// Layout (DESIGN.md): `interim/<dataset>/` (genes.json, chunks/, clean/, removed after the
+/// split unless `keepInterim`), `output/vocab.json`, `output/<dataset>/{train,test}/chunks/`,
+/// `output/<dataset>/report.json`, `logs/<dataset>/pipeline.{log,jsonl}`.
+public final class PreprocessRun {
+    /// The four steps, by the names of their subcommands.
+    public enum Step: String, CaseIterable, Sendable {
+        case mapGenes = "step1-hgnc-mapper"
+        case convert = "step2-convert-h5ad"
+        case addAge = "step3-add-age"
+        case split = "step4-split"
+
+        var shortName: String {
+            switch self {
+            case .mapGenes: "hgnc-mapper"
+            case .convert: "convert"
+            case .addAge: "add-age"
+            case .split: "split"
+            }
+        }
+    }
+
+    public let datasets: [PreprocessDataset]
+    public let options: PreprocessOptions
+    /// Called with (dataset, step, cells done, cells in the file) while a step streams cells.
+    public var progress: (String, String, Int, Int) -> Void = { _, _, _, _ in }
+    /// Receives every log line as it is written.
+    public var echo: (String) -> Void = { _ in }
+
+    private var outcomes: [String: PreprocessOutcome] = [:]
+    private var timings: [String: [String: Double]] = [:]
+
+    public init(datasets: [PreprocessDataset], options: PreprocessOptions) {
+        self.datasets = datasets
+        self.options = options
+    }
+
+    /// Runs `steps` (all four by default) and returns one outcome per dataset, in input order.
+    public func run(_ steps: [Step] = Step.allCases) -> [PreprocessOutcome] {
+        var vocabulary: Vocabulary?
+        if steps.contains(.mapGenes) {
+            vocabulary = buildVocabulary()
+        }
+        for dataset in datasets where outcomes[dataset.name] == nil {
+            let clock = ContinuousClock.now
+            do {
+                let log = try DatasetLog(dataset: dataset.name, folder: dataset.logs(options), echo: echo)
+                for step in steps {
+                    try timed(dataset, step) {
+                        try run(step, dataset, log: log, vocabulary: vocabulary)
+                    }
+                }
+                var outcome = outcomes[dataset.name] ?? PreprocessOutcome(dataset: dataset.name, input: dataset.input, succeeded: true, seconds: 0)
+                outcome.seconds = (ContinuousClock.now - clock) / .seconds(1)
+                outcomes[dataset.name] = outcome
+            } catch {
+                fail(dataset, error, since: clock)
+            }
+        }
+        return datasets.map { outcomes[$0.name]! }
+    }
+
+    // MARK: Steps
+
+    private var currentStep: Step = .mapGenes
+
+    private func timed(_ dataset: PreprocessDataset, _ step: Step, _ body: () throws -> Void) throws {
+        currentStep = step
+        let clock = ContinuousClock.now
+        try body()
+        timings[dataset.name, default: [:]][step.shortName] = (ContinuousClock.now - clock) / .seconds(1)
+    }
+
+    private func run(_ step: Step, _ dataset: PreprocessDataset, log: DatasetLog, vocabulary: Vocabulary?) throws {
+        switch step {
+        case .mapGenes: try mapGenes(dataset, log: log, vocabulary: vocabulary)
+        case .convert: try convert(dataset, log: log)
+        case .addAge: try addAge(dataset, log: log)
+        case .split: try split(dataset, log: log)
+        }
+    }
+
+    /// Step 1 for every dataset at once: the shared vocabulary.
+    private func buildVocabulary() -> Vocabulary? {
+        let vocabulary: Vocabulary
+        do {
+            if let hgnc = options.hgncPath {
+                vocabulary = Vocabulary(hgnc: try HGNCTable(path: hgnc))
+            } else {
+                var ids: [String] = []
+                for dataset in datasets {
+                    do {
+                        ids += try CellSourceOpener.open(dataset.input).genes.index
+                    } catch {
+                        fail(dataset, error, since: .now, step: .mapGenes)
+                    }
+                }
+                vocabulary = Vocabulary(datasetGeneIDs: ids)
+            }
+            try FileManager.default.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
+            try Self.writeAtomically(try vocabulary.jsonData(), to: join(options.outputDirectory, "vocab.json"))
+        } catch {
+            for dataset in datasets where outcomes[dataset.name] == nil { fail(dataset, error, since: .now, step: .mapGenes) }
+            return nil
+        }
+        return vocabulary
+    }
+
+    private func mapGenes(_ dataset: PreprocessDataset, log: DatasetLog, vocabulary: Vocabulary?) throws {
+        guard let vocabulary else { throw PreprocessError(code: "no-vocabulary", message: "the vocabulary could not be built") }
+        let source = try CellSourceOpener.open(dataset.input)
+        let plan: GenePlan
+        if let hgnc = options.hgncPath {
+            plan = GenePlan(genes: source.genes, mapper: GeneMapper(table: try HGNCTable(path: hgnc)), symbolColumn: options.geneSymbolColumn)
+            let summary = plan.mapping!
+            log.log(
+                step: "hgnc-mapper",
+                "\(summary.mapped) of \(source.geneCount) genes mapped to HGNC (\(summary.unmapped) unmapped, \(summary.ambiguous) ambiguous)",
+                ["mapped": summary.mapped, "unmapped": summary.unmapped, "ambiguous": summary.ambiguous])
+        } else {
+            plan = GenePlan(genes: source.genes, vocabulary: vocabulary, symbolColumn: options.geneSymbolColumn)
+            log.log(.warning, step: "hgnc-mapper", "no --hgnc table given: tokens use the dataset's own gene ids, which other datasets may name differently")
+        }
+        guard plan.tokenOfGene.contains(where: { $0 != nil }) else {
+            throw PreprocessError(code: "no-genes-mapped", message: "none of the \(source.geneCount) genes maps to the vocabulary — is the gene column right?")
+        }
+        try FileManager.default.createDirectory(atPath: dataset.interim(options), withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try Self.writeAtomically(try encoder.encode(plan), to: dataset.genePlan(options))
+        try Self.writeAtomically(try vocabulary.jsonData(), to: join(dataset.interim(options), "vocab.json"))
+    }
+
+    private func convert(_ dataset: PreprocessDataset, log: DatasetLog) throws {
+        let plan = try Self.read(GenePlan.self, dataset.genePlan(options), step: .mapGenes)
+        let vocabulary = try Self.read(Vocabulary.self, join(dataset.interim(options), "vocab.json"), step: .mapGenes)
+        let source = try CellSourceOpener.open(dataset.input, scratchDirectory: dataset.interim(options))
+        log.log(step: "convert", "streaming \(source.cellCount) cells × \(source.geneCount) genes in chunks of \(options.convert.chunkSize)")
+        var converter = DatasetConverter(source: source, plan: plan, options: options.convert)
+        converter.progress = { [progress, name = dataset.name] phase, done, total in progress(name, phase, done, total) }
+        let folder = dataset.tokenChunks(options)
+        try? FileManager.default.removeItem(atPath: folder)
+        let result = try converter.run(into: folder, metadata: try metadata(dataset, vocabulary))
+        log.log(
+            step: "convert",
+            "kept \(result.keptCells) of \(result.cells) cells (\(result.droppedCells) filtered), mean \(String(format: "%.1f", result.meanLength)) tokens, \(result.passes) passes",
+            ["kept": result.keptCells, "dropped": result.droppedCells, "passes": result.passes])
+        try record(result, dataset, .convert)
+    }
+
+    private func addAge(_ dataset: PreprocessDataset, log: DatasetLog) throws {
+        let converted = try Self.read(DatasetConverter.Result.self, dataset.stepRecord(options, Step.convert.shortName), step: .convert)
+        let vocabulary = try Self.read(Vocabulary.self, join(dataset.interim(options), "vocab.json"), step: .mapGenes)
+        let folder = dataset.cleanChunks(options)
+        try? FileManager.default.removeItem(atPath: folder)
+        let result = try MetadataCleaner(options: options.convert).run(
+            chunks: converted.chunkFiles, into: folder, metadata: try metadata(dataset, vocabulary))
+        let dropped = result.droppedColumns.isEmpty ? "no empty columns" : "dropped empty columns \(result.droppedColumns.joined(separator: ", "))"
+        let age = result.ageColumn ? "age for \(result.cellsWithAge) cells" : "no development_stage column, no age"
+        log.log(step: "add-age", "\(age); \(dropped)", ["dropped_columns": result.droppedColumns, "cells_with_age": result.cellsWithAge])
+        try record(result, dataset, .addAge)
+    }
+
+    private func split(_ dataset: PreprocessDataset, log: DatasetLog) throws {
+        let cleaned = try Self.read(MetadataCleaner.Result.self, dataset.stepRecord(options, Step.addAge.shortName), step: .addAge)
+        let converted = try Self.read(DatasetConverter.Result.self, dataset.stepRecord(options, Step.convert.shortName), step: .convert)
+        let vocabulary = try Self.read(Vocabulary.self, join(dataset.interim(options), "vocab.json"), step: .mapGenes)
+        let plan = try Self.read(GenePlan.self, dataset.genePlan(options), step: .mapGenes)
+        let output = dataset.output(options)
+        try? FileManager.default.removeItem(atPath: output)
+        let splitter = CorpusSplitter(
+            assigner: SplitAssigner(dataset: dataset.name, seed: options.seed, testSize: options.testSize),
+            splitBy: options.splitBy, skip: options.skipTrainTestSplit, options: options.convert)
+        let result = try splitter.run(chunks: cleaned.files, into: output, metadata: try metadata(dataset, vocabulary))
+        log.log(
+            step: "split", "train \(result.trainCells) cells, test \(result.testCells) cells → \(output)",
+            ["train": result.trainCells, "test": result.testCells])
+        // Interim files are gone after the split; the report lists only what stays.
+        var convertRecord = converted
+        convertRecord.chunkFiles = []
+        var cleanRecord = cleaned
+        cleanRecord.files = []
+        let report = PreprocessReport(
+            dataset: dataset.name, input: dataset.input, vocabularySHA256: try vocabulary.checksum(), vocabularySize: vocabulary.size,
+            mapping: plan.mapping, convert: convertRecord, clean: cleanRecord, split: result,
+            timings: timings[dataset.name] ?? [:], options: PreprocessReport.Options(options))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try Self.writeAtomically(try encoder.encode(report), to: dataset.report(options))
+        if !options.keepInterim { try? FileManager.default.removeItem(atPath: dataset.interim(options)) }
+        outcomes[dataset.name] = PreprocessOutcome(
+            dataset: dataset.name, input: dataset.input, succeeded: true, cells: converted.cells, trainCells: result.trainCells,
+            testCells: result.testCells, seconds: 0)
+    }
+
+    // MARK: Helpers
+
+    private func metadata(_ dataset: PreprocessDataset, _ vocabulary: Vocabulary) throws -> [String: String] {
+        [
+            "sluice.dataset": dataset.name,
+            "sluice.vocab_sha256": try vocabulary.checksum(),
+            "sluice.vocab_source": vocabulary.source,
+            "sluice.vocab_size": String(vocabulary.size),
+            "sluice.top_genes": String(options.convert.topGenes),
+            "sluice.tokenization": "rank-value: genes by ((count*10000)/n_counts)/nonzero_median desc, ties by token id",
+        ]
+    }
+
+    private func record(_ value: some Encodable, _ dataset: PreprocessDataset, _ step: Step) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try Self.writeAtomically(try encoder.encode(value), to: dataset.stepRecord(options, step.shortName))
+    }
+
+    private static func read<T: Decodable>(_ type: T.Type, _ path: String, step: Step) throws -> T {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PreprocessError(code: "missing-step-output", message: "\(path) is missing — run \(step.rawValue) first")
+        }
+        return try JSONDecoder().decode(T.self, from: data)
+    }
+
+    static func writeAtomically(_ data: Data, to path: String) throws {
+        let partial = path + ".partial"
+        try data.write(to: URL(fileURLWithPath: partial))
+        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        try FileManager.default.moveItem(atPath: partial, toPath: path)
+    }
+
+    private func fail(_ dataset: PreprocessDataset, _ error: any Error, since start: ContinuousClock.Instant, step: Step? = nil) {
+        let (code, reason): (String, String) =
+            switch error {
+            case let error as FormatError: (error.code.description, error.description)
+            case let error as PreprocessError: (error.code, error.message)
+            default: ("internal", "\(error)")
+            }
+        let failedStep = step ?? currentStep
+        if let log = try? DatasetLog(dataset: dataset.name, folder: dataset.logs(options), echo: echo) {
+            log.log(.error, step: failedStep.shortName, reason, ["code": code])
+        }
+        // Partial work of a failed dataset is not kept: nothing half-written is left behind.
+        try? FileManager.default.removeItem(atPath: dataset.interim(options))
+        try? FileManager.default.removeItem(atPath: dataset.output(options))
+        outcomes[dataset.name] = PreprocessOutcome(
+            dataset: dataset.name, input: dataset.input, succeeded: false, failedStep: failedStep.rawValue, errorCode: code,
+            reason: reason, seconds: (ContinuousClock.now - start) / .seconds(1))
+    }
+}

@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import SluiceFormats
+import SluiceKernels
+import SluicePipelines
+
+/// `sluice preprocess`: build a tokenized foundation-model corpus from h5ad datasets.
+struct PreprocessCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "preprocess",
+        abstract: "Build a foundation-model corpus (rank-value tokens in Parquet) from h5ad datasets.",
+        discussion: """
+            Each dataset goes through four steps: map genes to HGNC (step1-hgnc-mapper), stream cells \
+            into rank-value tokens (step2-convert-h5ad), add age and clean metadata (step3-add-age), and \
+            split into train/test shards (step4-split). run-all does all four. Memory is bounded by \
+            --chunk-size, not by the dataset: files larger than RAM work.
+            """,
+        subcommands: [RunAll.self, Step1.self, Step2.self, Step3.self, Step4.self])
+
+    struct RunAll: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "run-all", abstract: "Run all four steps on every dataset.")
+        @OptionGroup var arguments: PreprocessArguments
+        func run() throws { try arguments.execute(PreprocessRun.Step.allCases) }
+    }
+
+    struct Step1: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "step1-hgnc-mapper", abstract: "Map genes to HGNC and write the shared vocabulary.")
+        @OptionGroup var arguments: PreprocessArguments
+        func run() throws { try arguments.execute([.mapGenes]) }
+    }
+
+    struct Step2: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "step2-convert-h5ad", abstract: "Stream cells into rank-value token chunks (interim Parquet).")
+        @OptionGroup var arguments: PreprocessArguments
+        func run() throws { try arguments.execute([.convert]) }
+    }
+
+    struct Step3: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "step3-add-age", abstract: "Add numeric age from development_stage; drop empty metadata columns.")
+        @OptionGroup var arguments: PreprocessArguments
+        func run() throws { try arguments.execute([.addAge]) }
+    }
+
+    struct Step4: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "step4-split", abstract: "Write train/test Parquet shards and report.json.")
+        @OptionGroup var arguments: PreprocessArguments
+        func run() throws { try arguments.execute([.split]) }
+    }
+}
+
+/// The options every preprocess step takes (names and defaults of the tool users migrate from).
+struct PreprocessArguments: ParsableArguments {
+    @Argument(help: "An h5ad file, or with --batch-mode a folder of them (default: --input-dir).")
+    var input: String?
+
+    @Flag(help: "Process every *.h5ad in INPUT (or --input-dir), each isolated from the others.")
+    var batchMode = false
+
+    @Option(help: "Folder of input files.") var inputDir = "./data/input"
+    @Option(help: "Folder for intermediate files.") var interimDir = "./data/interim"
+    @Option(help: "Folder for the corpus.") var outputDir = "./data/output"
+    @Option(help: "Folder for per-dataset logs.") var logDir = "./logs"
+    @Option(help: "Cells streamed per batch (memory is proportional).") var chunkSize = 10_000
+    @Option(help: "Tokens (genes) kept per cell.") var topGenes = 2_000
+    @Option(help: "Parquet compression: zstd or none.") var compression = "zstd"
+    @Option(help: "Fraction of cells (or --split-by groups) in the test split.") var testSize = 0.05
+    @Flag(help: "Put every cell in train.") var skipTrainTestSplit = false
+    @Flag(help: "Keep interim files after the split.") var keepInterim = false
+    @Option(help: "HGNC complete set TSV (hgnc_complete_set.txt); without it, the datasets' own gene ids are used.")
+    var hgnc: String?
+    @Option(help: "Keep cells with at least this many detected genes.") var minGenes: Int?
+    @Option(help: "Keep cells with at least this many counts.") var minCounts: Double?
+    @Option(help: "Keep cells with at most this percent of mitochondrial counts.") var maxPctMito: Double?
+    @Option(help: "Split whole groups of this column (e.g. donor_id) instead of single cells.") var splitBy: String?
+    @Option(help: "Seed of the train/test split.") var seed: UInt64 = 42
+    @Option(help: "var column holding gene symbols (default: the index, and gene_symbols when present).")
+    var geneColumn: String?
+
+    func validate() throws {
+        guard chunkSize > 0 else { throw ValidationError("--chunk-size must be positive") }
+        guard topGenes > 0 else { throw ValidationError("--top-genes must be positive") }
+        guard (0...1).contains(testSize) else { throw ValidationError("--test-size must be between 0 and 1") }
+        guard ["zstd", "none"].contains(compression) else { throw ValidationError("--compression must be zstd or none") }
+    }
+
+    var options: PreprocessOptions {
+        var options = PreprocessOptions()
+        options.inputDirectory = batchMode ? (input ?? inputDir) : inputDir
+        options.interimDirectory = interimDir
+        options.outputDirectory = outputDir
+        options.logDirectory = logDir
+        options.convert.chunkSize = chunkSize
+        options.convert.topGenes = topGenes
+        options.convert.compressed = compression == "zstd"
+        options.convert.filter = CellFilter(minGenes: minGenes, minCounts: minCounts, maxPercentMitochondrial: maxPctMito)
+        options.testSize = testSize
+        options.skipTrainTestSplit = skipTrainTestSplit
+        options.keepInterim = keepInterim
+        options.hgncPath = hgnc
+        options.splitBy = splitBy
+        options.seed = seed
+        options.geneSymbolColumn = geneColumn
+        return options
+    }
+
+    func inputs() throws -> [String] {
+        let target = input ?? inputDir
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) else {
+            throw FormatError(.fileNotFound, path: target, "no such file or folder")
+        }
+        if isDirectory.boolValue {
+            guard batchMode || input == nil else {
+                throw ValidationError("\(target) is a folder; add --batch-mode to process every *.h5ad in it")
+            }
+            let files = try PreprocessDataset.inputs(inFolder: target)
+            guard !files.isEmpty else { throw FormatError(.fileNotFound, path: target, "holds no *.h5ad files") }
+            return files
+        }
+        return [target]
+    }
+
+    func execute(_ steps: [PreprocessRun.Step]) throws {
+        let files = try reportingErrors { try inputs() }
+        let display = ProgressDisplay()
+        let run = PreprocessRun(datasets: PreprocessDataset.datasets(files), options: options)
+        run.echo = { display.line($0) }
+        run.progress = { display.update(dataset: $0, step: $1, done: $2, total: $3) }
+        let outcomes = run.run(steps)
+        display.clear()
+        print(Self.summary(outcomes, options))
+        if outcomes.contains(where: { !$0.succeeded }) { throw SluiceExitCode.someItemsFailed }
+    }
+
+    static func summary(_ outcomes: [PreprocessOutcome], _ options: PreprocessOptions) -> String {
+        let failed = outcomes.filter { !$0.succeeded }
+        var lines = ["", "Summary: \(outcomes.count) datasets, \(outcomes.count - failed.count) successful, \(failed.count) failed"]
+        for outcome in outcomes {
+            if outcome.succeeded {
+                var detail = ""
+                if let cells = outcome.cells, let train = outcome.trainCells, let test = outcome.testCells {
+                    detail = ": \(cells) cells → train \(train), test \(test)"
+                }
+                lines.append("  ok      \(outcome.dataset)\(detail) (\(String(format: "%.1f", outcome.seconds)) s)")
+            } else {
+                lines.append("  FAILED  \(outcome.dataset) in \(outcome.failedStep ?? "?"): \(outcome.reason ?? "unknown error") [\(outcome.errorCode ?? "?")]")
+            }
+        }
+        lines.append("Folders: input \(options.inputDirectory), interim \(options.interimDirectory), output \(options.outputDirectory), logs \(options.logDirectory)")
+        return lines.joined(separator: "\n")
+    }
+}
