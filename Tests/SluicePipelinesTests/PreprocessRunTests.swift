@@ -1,0 +1,153 @@
+import Foundation
+import SluiceFormats
+import SluicePipelines
+import SluiceTestSupport
+import Testing
+
+/// `sluice preprocess` end to end: batch isolation, determinism, split rules, age and cleaning.
+@Suite("Preprocess runs")
+struct PreprocessRunTests {
+    static let stages = ["45-year-old human stage", "third decade human stage", "unknown", "newborn human stage"]
+
+    /// A small cellxgene-like h5ad: synthetic counts, donors, development stages, and an empty column.
+    static func makeDataset(_ path: String, cells: Int, seed: UInt64) throws {
+        let generator = SyntheticCounts(cells: cells, genes: 60, density: 0.2, seed: seed)
+        var schema = SyntheticCounts.cellSchema
+        schema.append(.init(name: "development_stage", kind: .categorical, nullable: true))
+        schema.append(.init(name: "empty_note", kind: .string, nullable: true))
+        let writer = try H5ADWriter(path: path, genes: generator.geneFrame(), cellSchema: schema)
+        for start in stride(from: 0, to: cells, by: 50) {
+            var batch = generator.batch(start..<min(cells, start + 50))
+            let n = batch.matrix.rowCount
+            batch.obs.columns.append(
+                FrameColumn(
+                    name: "development_stage",
+                    values: .categorical(codes: (0..<n).map { Int32(($0 + start) % 4) }, categories: stages, ordered: false)))
+            batch.obs.columns.append(
+                FrameColumn(name: "empty_note", values: .strings(Array(repeating: "", count: n)), missing: Array(repeating: true, count: n)))
+            try writer.append(batch)
+        }
+        try writer.close()
+    }
+
+    static func options(_ root: String, chunk: Int = 40) -> PreprocessOptions {
+        var options = PreprocessOptions()
+        options.interimDirectory = root + "/interim"
+        options.outputDirectory = root + "/output"
+        options.logDirectory = root + "/logs"
+        options.convert.chunkSize = chunk
+        options.convert.topGenes = 25
+        options.testSize = 0.25
+        return options
+    }
+
+    /// Every file under `folder`, relative path → bytes.
+    static func files(_ folder: String) -> [String: Data] {
+        var result: [String: Data] = [:]
+        let enumerator = FileManager.default.enumerator(atPath: folder)
+        while let relative = enumerator?.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            let path = folder + "/" + relative
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                result[relative] = FileManager.default.contents(atPath: path)
+            }
+        }
+        return result
+    }
+
+    static func cellIDs(_ folder: String) throws -> Set<String> {
+        var ids = Set<String>()
+        for (relative, _) in files(folder) where relative.hasSuffix(".parquet") {
+            let table = try ParquetReader(path: folder + "/" + relative).readAll(columns: ["cell_id"])
+            if case .string(let strings) = table.columns[0].values { ids.formUnion(strings.strings) }
+        }
+        return ids
+    }
+
+    @Test("batch mode: three good files succeed, a corrupt one fails alone and leaves nothing behind")
+    func batchIsolation() throws {
+        let scratch = try TemporaryDirectory()
+        let input = scratch.file("in")
+        try FileManager.default.createDirectory(atPath: input, withIntermediateDirectories: true)
+        for (i, name) in ["a.h5ad", "b b.h5ad", "c@c.h5ad"].enumerated() {
+            try Self.makeDataset(input + "/" + name, cells: 60 + 10 * i, seed: UInt64(i))
+        }
+        let good = try Data(contentsOf: URL(fileURLWithPath: input + "/a.h5ad"))
+        try good.prefix(good.count / 2).write(to: URL(fileURLWithPath: input + "/broken.h5ad"))
+
+        let options = Self.options(scratch.path)
+        let run = PreprocessRun(datasets: PreprocessDataset.datasets(try PreprocessDataset.inputs(inFolder: input)), options: options)
+        let outcomes = run.run()
+        #expect(outcomes.map(\.dataset) == ["a", "b_b", "broken", "c_c"])
+        #expect(outcomes.filter(\.succeeded).count == 3)
+        let failure = try #require(outcomes.first { !$0.succeeded })
+        #expect(failure.dataset == "broken")
+        #expect(failure.errorCode == "not-hdf5")
+        #expect(failure.reason?.contains("broken.h5ad") == true)
+        #expect(failure.reason?.contains("\n") == false)
+
+        let leftovers = Self.files(scratch.path).keys.filter { $0.hasSuffix(".partial") || $0.hasPrefix("interim/") }
+        #expect(leftovers.isEmpty, "left behind: \(leftovers)")
+        #expect(!FileManager.default.fileExists(atPath: options.outputDirectory + "/broken"))
+        #expect(FileManager.default.fileExists(atPath: options.logDirectory + "/broken/pipeline.log"))
+        for name in ["a", "b_b", "c_c"] {
+            #expect(FileManager.default.fileExists(atPath: options.outputDirectory + "/\(name)/report.json"))
+            #expect(FileManager.default.fileExists(atPath: options.logDirectory + "/\(name)/pipeline.jsonl"))
+        }
+        #expect(FileManager.default.fileExists(atPath: options.outputDirectory + "/vocab.json"))
+    }
+
+    @Test("same input and options give byte-identical shards; the split ignores the chunk size")
+    func determinism() throws {
+        let scratch = try TemporaryDirectory()
+        let input = scratch.file("data.h5ad")
+        try Self.makeDataset(input, cells: 200, seed: 9)
+        var shards: [[String: Data]] = []
+        var testCells: [Set<String>] = []
+        for (run, chunk) in [(0, 40), (1, 40), (2, 17)] {
+            let root = scratch.file("run\(run)")
+            let outcomes = PreprocessRun(datasets: PreprocessDataset.datasets([input]), options: Self.options(root, chunk: chunk)).run()
+            #expect(outcomes.allSatisfy { $0.succeeded })
+            shards.append(Self.files(root + "/output").filter { $0.key.hasSuffix(".parquet") })
+            testCells.append(try Self.cellIDs(root + "/output/data/test"))
+        }
+        #expect(!shards[0].isEmpty)
+        #expect(shards[0] == shards[1], "two runs with the same options differ")
+        #expect(testCells[0] == testCells[2], "the split moved when --chunk-size changed")
+        #expect(testCells[0].count > 20 && testCells[0].count < 80, "about a quarter of 200 cells: \(testCells[0].count)")
+    }
+
+    @Test("split by donor keeps each donor in one split; age and cleaning apply")
+    func splitByDonorAndAge() throws {
+        let scratch = try TemporaryDirectory()
+        let input = scratch.file("data.h5ad")
+        try Self.makeDataset(input, cells: 120, seed: 3)
+        var options = Self.options(scratch.path)
+        options.splitBy = "donor_id"
+        options.testSize = 0.5
+        let outcomes = PreprocessRun(datasets: PreprocessDataset.datasets([input]), options: options).run()
+        #expect(outcomes.allSatisfy { $0.succeeded }, "\(outcomes)")
+        var donorsBySplit: [String: Set<String>] = [:]
+        for split in ["train", "test"] {
+            let folder = options.outputDirectory + "/data/\(split)/chunks"
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+                let reader = try ParquetReader(path: folder + "/" + name)
+                let names = reader.schema.columns.map(\.name)
+                #expect(names.contains("age"))
+                #expect(!names.contains("empty_note"), "an all-empty column is dropped")
+                let table = try reader.readAll(columns: ["donor_id", "development_stage", "age"])
+                guard case .string(let donors) = table.columns[0].values, case .string(let stages) = table.columns[1].values,
+                    case .double(let ages) = table.columns[2].values
+                else { continue }
+                donorsBySplit[split, default: []].formUnion(donors.strings)
+                for row in 0..<table.rowCount {
+                    let expected = DevelopmentStage.ageInYears(stages[row])
+                    #expect(table.columns[2].isNull(row) == (expected == nil))
+                    if let expected { #expect(ages[row] == expected) }
+                }
+            }
+        }
+        #expect(donorsBySplit["train"].map { !$0.isEmpty } == true)
+        #expect(donorsBySplit["train"]!.isDisjoint(with: donorsBySplit["test"] ?? []))
+    }
+}
