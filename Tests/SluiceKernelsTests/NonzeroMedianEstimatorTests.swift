@@ -58,3 +58,28 @@ struct NonzeroMedianEstimatorTests {
         #expect(medians[4] == nil)
     }
 }
+
+/// The tokenizer's ordering equals a plain sort by (score desc, token asc), ties included.
+@Suite("Rank-value ordering")
+struct RankValueOrderingTests {
+    @Test("random scores with many ties", arguments: [0, 1, 5, 17, 200, 3000])
+    func ordering(count: Int) {
+        var random = SeededGenerator(seed: UInt64(count))
+        let slots = (0..<count).map { Int32($0) }
+        let counts = (0..<count).map { _ in Double(1 + random.next() % 4) }
+        let medians = (0..<count).map { _ in Double(1 + random.next() % 3) }
+        let tokens = (0..<count).map { Int32($0 * 7 % max(1, count) + 4) }
+        let tokenizer = RankValueTokenizer(topGenes: max(1, count / 2), medians: medians, tokenOfSlot: tokens)
+        var scored: [(score: Double, token: Int32)] = []
+        var output: [Int32] = []
+        tokenizer.appendTokens(slots: slots, counts: counts, total: 1000, scored: &scored, to: &output)
+        var pairs: [(score: Double, token: Int32)] = []
+        for i in 0..<count {
+            let score: Double = RankValueTokenizer.normalized(counts[i], total: 1000) / medians[i]
+            pairs.append((score, tokens[i]))
+        }
+        pairs.sort { $0.score != $1.score ? $0.score > $1.score : $0.token < $1.token }
+        let expected: [Int32] = pairs.prefix(max(1, count / 2)).map { $0.token }
+        #expect(output == expected)
+    }
+}

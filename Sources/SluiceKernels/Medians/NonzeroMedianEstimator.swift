@@ -48,6 +48,11 @@ public final class NonzeroMedianEstimator {
     private var median: [Double?]
 
     // Refine passes.
+    /// Genes per cache block in ``add(genes:values:)`` (128 × 640 counters = 320 KB).
+    private static let blockShift = 7
+    private var sortedGenes: [Int32] = []
+    private var sortedValues: [Double] = []
+
     private static let refineBins = 256
     private static let maximumRefinePasses = 3
     private var refinePasses = 0
@@ -83,26 +88,125 @@ public final class NonzeroMedianEstimator {
     }
 
     /// Counts one non-zero, positive value of `gene` in the current pass.
-    @inline(__always)
+    ///
+    /// For many values, ``add(genes:values:)`` is much faster: it groups them by gene first.
     public func add(gene: Int, value: Double) {
-        switch phase {
-        case .histogram:
-            logCounts[gene * Self.logBins + Self.logBin(value)] &+= 1
-            if value < minimum[gene] { minimum[gene] = value }
-            if value > maximum[gene] { maximum[gene] = value }
-        case .refine:
-            let slot = Int(refineSlot[gene])
-            guard slot >= 0, value >= lower[gene], value < upper[gene] else { return }
-            let bin = Self.refineBin(value, lower: lower[gene], upper: upper[gene])
-            refineCounts[slot * Self.refineBins + bin] &+= 1
-            if value < refineMinimum[slot] { refineMinimum[slot] = value }
-            if value > refineMaximum[slot] { refineMaximum[slot] = value }
-        case .collect:
-            guard median[gene] == nil, value >= lower[gene], value < upper[gene] else { return }
-            collected[gene].append(value)
-        case .done:
-            return
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 1) { genes in
+            genes[0] = Int32(gene)
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: 1) { values in
+                values[0] = value
+                add(genes: UnsafeBufferPointer(genes), values: UnsafeBufferPointer(values))
+            }
         }
+    }
+
+    /// Counts the non-zero, positive `values[i]` of genes `genes[i]` in the current pass.
+    ///
+    /// The histogram holds 640 counters per gene — 51 MB for 20,000 genes — so counting values in
+    /// the order cells deliver them would miss the cache on nearly every value. The values are
+    /// first grouped into blocks of 128 genes (a counting sort), so each block's counters stay
+    /// in cache while its values are counted.
+    public func add(genes: UnsafeBufferPointer<Int32>, values: UnsafeBufferPointer<Double>) {
+        precondition(genes.count == values.count, "one gene per value")
+        guard phase != .done, !genes.isEmpty else { return }
+        let blockCount = (geneCount >> Self.blockShift) + 1
+        var cursor = [Int](repeating: 0, count: blockCount + 1)
+        cursor.withUnsafeMutableBufferPointer { starts in
+            for gene in genes { starts[(Int(gene) >> Self.blockShift) + 1] += 1 }
+            for block in 0..<blockCount { starts[block + 1] += starts[block] }
+        }
+        if sortedGenes.count < genes.count {
+            sortedGenes = [Int32](repeating: 0, count: genes.count)
+            sortedValues = [Double](repeating: 0, count: genes.count)
+        }
+        cursor.withUnsafeMutableBufferPointer { next in
+            sortedGenes.withUnsafeMutableBufferPointer { outGenes in
+                sortedValues.withUnsafeMutableBufferPointer { outValues in
+                    for i in 0..<genes.count {
+                        let block = Int(genes[i]) >> Self.blockShift
+                        let slot = next[block]
+                        next[block] = slot + 1
+                        outGenes[slot] = genes[i]
+                        outValues[slot] = values[i]
+                    }
+                }
+            }
+        }
+        let count = genes.count
+        sortedGenes.withUnsafeBufferPointer { genes in
+            sortedValues.withUnsafeBufferPointer { values in
+                switch phase {
+                case .histogram: countHistogram(genes.prefix(count), values.prefix(count))
+                case .refine: countRefine(genes.prefix(count), values.prefix(count))
+                case .collect: collect(genes.prefix(count), values.prefix(count))
+                case .done: break
+                }
+            }
+        }
+    }
+
+    private func countHistogram(_ genes: Slice<UnsafeBufferPointer<Int32>>, _ values: Slice<UnsafeBufferPointer<Double>>) {
+        logCounts.withUnsafeMutableBufferPointer { counts in
+            minimum.withUnsafeMutableBufferPointer { minimum in
+                maximum.withUnsafeMutableBufferPointer { maximum in
+                    for (gene, value) in zip(genes, values) {
+                        let g = Int(gene)
+                        counts[g * Self.logBins + Self.logBin(value)] &+= 1
+                        if value < minimum[g] { minimum[g] = value }
+                        if value > maximum[g] { maximum[g] = value }
+                    }
+                }
+            }
+        }
+    }
+
+    private func countRefine(_ genes: Slice<UnsafeBufferPointer<Int32>>, _ values: Slice<UnsafeBufferPointer<Double>>) {
+        var counts = refineCounts
+        var minimum = refineMinimum
+        var maximum = refineMaximum
+        refineCounts = []  // hand the storage to the locals: no copy, no per-element checks
+        refineMinimum = []
+        refineMaximum = []
+        refineSlot.withUnsafeBufferPointer { slots in
+            lower.withUnsafeBufferPointer { lower in
+                upper.withUnsafeBufferPointer { upper in
+                    counts.withUnsafeMutableBufferPointer { counts in
+                        minimum.withUnsafeMutableBufferPointer { minimum in
+                            maximum.withUnsafeMutableBufferPointer { maximum in
+                                for (gene, value) in zip(genes, values) {
+                                    let g = Int(gene)
+                                    let slot = Int(slots[g])
+                                    guard slot >= 0, value >= lower[g], value < upper[g] else { continue }
+                                    let bin = Self.refineBin(value, lower: lower[g], upper: upper[g])
+                                    counts[slot * Self.refineBins + bin] &+= 1
+                                    if value < minimum[slot] { minimum[slot] = value }
+                                    if value > maximum[slot] { maximum[slot] = value }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        refineCounts = counts
+        refineMinimum = minimum
+        refineMaximum = maximum
+    }
+
+    private func collect(_ genes: Slice<UnsafeBufferPointer<Int32>>, _ values: Slice<UnsafeBufferPointer<Double>>) {
+        var kept = collected
+        collected = []
+        lower.withUnsafeBufferPointer { lower in
+            upper.withUnsafeBufferPointer { upper in
+                // Resolved genes have an empty interval (lower = upper = 0) once collecting starts.
+                for (gene, value) in zip(genes, values) {
+                    let g = Int(gene)
+                    guard value >= lower[g], value < upper[g] else { continue }
+                    kept[g].append(value)
+                }
+            }
+        }
+        collected = kept
     }
 
     /// Ends a pass; returns `true` when another pass over the same values is needed.
@@ -226,6 +330,10 @@ public final class NonzeroMedianEstimator {
         guard pending > valueBudget, refinePasses < Self.maximumRefinePasses else {
             phase = .collect
             collected = Array(repeating: [], count: geneCount)
+            for gene in 0..<geneCount where median[gene] != nil {
+                lower[gene] = 0
+                upper[gene] = 0
+            }
             return
         }
         // Refine the biggest intervals until what is left to collect fits.

@@ -18,34 +18,59 @@ public struct GeneTokenMap: Sendable {
         for (slot, token) in tokens.enumerated() { slotOfToken[token] = Int32(slot) }
         slotOfGene = tokenOfGene.map { $0.flatMap { slotOfToken[$0] } ?? -1 }
         tokenOfSlot = tokens
+        isOneToOne = tokens.count == tokenOfGene.count { $0 != nil }
     }
+
+    /// Whether no two genes share a token (then counts need no summing).
+    public let isOneToOne: Bool
 
     public var slotCount: Int { tokenOfSlot.count }
 
-    /// Calls `body(slot, count)` once per slot with a non-zero summed count in row `row`.
+    /// Appends to `slots`/`counts` each slot with a non-zero summed count in row `row`.
     ///
-    /// `scratch` must hold `slotCount` zeros; it is left zeroed again.
-    @inline(__always)
-    public func forEachSlot(
-        in rows: SparseRows, row: Int, scratch: inout [Double], touched: inout [Int32], _ body: (Int, Double) -> Void
+    /// `scratch` must hold `slotCount` zeros; it is left zeroed again. `touched` is working space.
+    public func gather(
+        _ rows: SparseRows, row: Int, scratch: inout [Double], touched: inout [Int32], slots: inout [Int32], counts: inout [Double]
     ) {
         touched.removeAll(keepingCapacity: true)
-        rows.columns.withUnsafeBufferPointer { columns in
-            rows.values.withUnsafeBufferPointer { values in
-                slotOfGene.withUnsafeBufferPointer { slots in
-                    for k in Int(rows.offsets[row])..<Int(rows.offsets[row + 1]) {
-                        let slot = slots[Int(columns[k])]
-                        guard slot >= 0, values[k] != 0 else { continue }
-                        if scratch[Int(slot)] == 0 { touched.append(slot) }
-                        scratch[Int(slot)] += Double(values[k])
+        let lower = Int(rows.offsets[row])
+        let upper = Int(rows.offsets[row + 1])
+        if isOneToOne {
+            rows.columns.withUnsafeBufferPointer { columns in
+                rows.values.withUnsafeBufferPointer { values in
+                    slotOfGene.withUnsafeBufferPointer { slotOf in
+                        for k in lower..<upper {
+                            let slot = slotOf[Int(columns[k])]
+                            guard slot >= 0, values[k] != 0 else { continue }
+                            slots.append(slot)
+                            counts.append(Double(values[k]))
+                        }
                     }
                 }
             }
+            return
         }
-        for slot in touched {
-            let count = scratch[Int(slot)]
-            scratch[Int(slot)] = 0
-            if count != 0 { body(Int(slot), count) }
+        scratch.withUnsafeMutableBufferPointer { sums in
+            rows.columns.withUnsafeBufferPointer { columns in
+                rows.values.withUnsafeBufferPointer { values in
+                    slotOfGene.withUnsafeBufferPointer { slotOf in
+                        for k in lower..<upper {
+                            let slot = slotOf[Int(columns[k])]
+                            guard slot >= 0, values[k] != 0 else { continue }
+                            if sums[Int(slot)] == 0 { touched.append(slot) }
+                            sums[Int(slot)] += Double(values[k])
+                        }
+                    }
+                }
+            }
+            for slot in touched {
+                let count = sums[Int(slot)]
+                sums[Int(slot)] = 0
+                if count != 0 {
+                    slots.append(slot)
+                    counts.append(count)
+                }
+            }
         }
     }
 }

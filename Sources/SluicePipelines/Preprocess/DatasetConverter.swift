@@ -28,12 +28,23 @@ public struct DatasetConverter {
         public var medianPercentMito: Double
     }
 
+    private static func handOver(_ slots: inout [Int32], _ values: inout [Double], to estimator: NonzeroMedianEstimator) {
+        slots.withUnsafeBufferPointer { slots in
+            values.withUnsafeBufferPointer { values in estimator.add(genes: slots, values: values) }
+        }
+        slots.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
+    }
+
     private static func median(_ values: [Double]) -> Double {
         guard !values.isEmpty else { return 0 }
         let sorted = values.sorted()
         let n = sorted.count
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
     }
+
+    /// Values buffered before they go to the median estimator (12 bytes each).
+    static let valuesPerHandOver = 1 << 20
 
     public let source: any CellSource
     public let plan: GenePlan
@@ -59,6 +70,13 @@ public struct DatasetConverter {
         var scratch = [Double](repeating: 0, count: map.slotCount)
         var touched: [Int32] = []
 
+        var pendingSlots: [Int32] = []
+        var pendingValues: [Double] = []
+        var cellSlots: [Int32] = []
+        var cellCounts: [Double] = []
+        pendingSlots.reserveCapacity(Self.valuesPerHandOver + 65_536)
+        pendingValues.reserveCapacity(Self.valuesPerHandOver + 65_536)
+
         // Pass 1: metrics, filter, histogram. Later passes: refine/collect until medians are known.
         var firstPass = true
         repeat {
@@ -77,10 +95,17 @@ public struct DatasetConverter {
                 }
                 for i in 0..<range.count where keep[range.lowerBound + i] {
                     let total = totals[range.lowerBound + i]
-                    map.forEachSlot(in: batch.matrix, row: i, scratch: &scratch, touched: &touched) { slot, count in
-                        estimator.add(gene: slot, value: RankValueTokenizer.normalized(count, total: total))
+                    cellSlots.removeAll(keepingCapacity: true)
+                    cellCounts.removeAll(keepingCapacity: true)
+                    map.gather(batch.matrix, row: i, scratch: &scratch, touched: &touched, slots: &cellSlots, counts: &cellCounts)
+                    pendingSlots.append(contentsOf: cellSlots)
+                    for count in cellCounts { pendingValues.append(RankValueTokenizer.normalized(count, total: total)) }
+                    // The estimator groups values by gene; hand them over in blocks of bounded size.
+                    if pendingSlots.count >= Self.valuesPerHandOver {
+                        Self.handOver(&pendingSlots, &pendingValues, to: estimator)
                     }
                 }
+                Self.handOver(&pendingSlots, &pendingValues, to: estimator)
                 progress(phase, range.upperBound, source.cellCount)
             }
             firstPass = false
@@ -107,11 +132,13 @@ public struct DatasetConverter {
             }
             var tokens: [Int32] = []
             var offsets = [0]
-            var entries: [(slot: Int, count: Double)] = []
+            var scored: [(score: Double, token: Int32)] = []
             for i in rows {
-                entries.removeAll(keepingCapacity: true)
-                map.forEachSlot(in: batch.matrix, row: i, scratch: &scratch, touched: &touched) { entries.append(($0, $1)) }
-                tokens.append(contentsOf: tokenizer.tokens(entries, total: totals[range.lowerBound + i]))
+                cellSlots.removeAll(keepingCapacity: true)
+                cellCounts.removeAll(keepingCapacity: true)
+                map.gather(batch.matrix, row: i, scratch: &scratch, touched: &touched, slots: &cellSlots, counts: &cellCounts)
+                tokenizer.appendTokens(
+                    slots: cellSlots, counts: cellCounts, total: totals[range.lowerBound + i], scored: &scored, to: &tokens)
                 offsets.append(tokens.count)
             }
             let cells = rows.map { range.lowerBound + $0 }
