@@ -70,9 +70,9 @@ struct RankValueOrderingTests {
         let medians = (0..<count).map { _ in Double(1 + random.next() % 3) }
         let tokens = (0..<count).map { Int32($0 * 7 % max(1, count) + 4) }
         let tokenizer = RankValueTokenizer(topGenes: max(1, count / 2), medians: medians, tokenOfSlot: tokens)
-        var scored: [(score: Double, token: Int32)] = []
+        var sorter = RankSorter()
         var output: [Int32] = []
-        tokenizer.appendTokens(slots: slots, counts: counts, total: 1000, scored: &scored, to: &output)
+        tokenizer.appendTokens(slots: slots, counts: counts, total: 1000, sorter: &sorter, to: &output)
         var pairs: [(score: Double, token: Int32)] = []
         for i in 0..<count {
             let score: Double = RankValueTokenizer.normalized(counts[i], total: 1000) / medians[i]

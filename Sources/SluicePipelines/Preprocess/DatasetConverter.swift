@@ -132,13 +132,13 @@ public struct DatasetConverter {
             }
             var tokens: [Int32] = []
             var offsets = [0]
-            var scored: [(score: Double, token: Int32)] = []
+            var sorter = RankSorter()
             for i in rows {
                 cellSlots.removeAll(keepingCapacity: true)
                 cellCounts.removeAll(keepingCapacity: true)
                 map.gather(batch.matrix, row: i, scratch: &scratch, touched: &touched, slots: &cellSlots, counts: &cellCounts)
                 tokenizer.appendTokens(
-                    slots: cellSlots, counts: cellCounts, total: totals[range.lowerBound + i], scored: &scored, to: &tokens)
+                    slots: cellSlots, counts: cellCounts, total: totals[range.lowerBound + i], sorter: &sorter, to: &tokens)
                 offsets.append(tokens.count)
             }
             let cells = rows.map { range.lowerBound + $0 }
