@@ -167,6 +167,7 @@ public final class PreprocessRun {
     }
 
     private func split(_ dataset: PreprocessDataset, log: DatasetLog) throws {
+        let started = ContinuousClock.now
         let cleaned = try Self.read(MetadataCleaner.Result.self, dataset.stepRecord(options, Step.addAge.shortName), step: .addAge)
         let converted = try Self.read(DatasetConverter.Result.self, dataset.stepRecord(options, Step.convert.shortName), step: .convert)
         let vocabulary = try Self.read(Vocabulary.self, join(dataset.interim(options), "vocab.json"), step: .mapGenes)
@@ -188,7 +189,8 @@ public final class PreprocessRun {
         let report = PreprocessReport(
             dataset: dataset.name, input: dataset.input, vocabularySHA256: try vocabulary.checksum(), vocabularySize: vocabulary.size,
             mapping: plan.mapping, convert: convertRecord, clean: cleanRecord, split: result,
-            timings: timings[dataset.name] ?? [:], options: PreprocessReport.Options(options))
+            timings: (timings[dataset.name] ?? [:]).merging([Step.split.shortName: (ContinuousClock.now - started) / .seconds(1)]) { $1 },
+            options: PreprocessReport.Options(options))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try Self.writeAtomically(try encoder.encode(report), to: dataset.report(options))

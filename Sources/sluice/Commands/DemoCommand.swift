@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SluiceFormats
+import SluicePipelines
 
 /// `sluice demo`: makes a small dataset, inspects it and streams it back, so a new user sees
 /// Sluice's readers and writers work in seconds on data it generates itself.
@@ -68,7 +69,25 @@ struct DemoCommand: ParsableCommand {
             print("   read \(checked) cells (\(stored) non-zero counts) in \(Self.seconds(read)): \(Int(rate)) cells/s")
             print("   peak memory \(ByteCount.format(ProcessMemory.peakResidentBytes ?? 0))")
             print(mismatches == 0 ? "   every cell's counts add up to its n_counts ✓" : "   \(mismatches) cells disagree with n_counts ✗")
-            print("\nTry it on your own data: sluice inspect FILE, sluice bench read FILE")
+            print("")
+
+            print("4. sluice preprocess run-all \(path) (rank-value tokens → Parquet train/test shards)")
+            var options = PreprocessOptions()
+            options.interimDirectory = (directory as NSString).appendingPathComponent("interim")
+            options.outputDirectory = (directory as NSString).appendingPathComponent("corpus")
+            options.logDirectory = (directory as NSString).appendingPathComponent("logs")
+            options.convert.chunkSize = chunkSize
+            options.convert.topGenes = 256
+            let run = PreprocessRun(datasets: PreprocessDataset.datasets([path]), options: options)
+            var outcomes: [PreprocessOutcome] = []
+            let built = clock.measure { outcomes = run.run() }
+            guard let outcome = outcomes.first, outcome.succeeded else {
+                print("   failed: \(outcomes.first?.reason ?? "unknown error")")
+                throw SluiceExitCode.someItemsFailed
+            }
+            print("   \(outcome.trainCells ?? 0) train + \(outcome.testCells ?? 0) test cells in \(Self.seconds(built))")
+            print("   shards: \(options.outputDirectory)/demo/{train,test}/chunks/, report: \(options.outputDirectory)/demo/report.json")
+            print("\nTry it on your own data: sluice inspect FILE, sluice preprocess run-all FILE, sluice bench read FILE")
             if mismatches > 0 { throw SluiceExitCode.someItemsFailed }
         }
     }
