@@ -233,25 +233,7 @@ public final class NonzeroMedianEstimator {
                 median[gene] = minimum[gene]
                 continue
             }
-            let (low, high) = Self.middleRanks(n)
-            var cumulative = 0
-            var firstBin = -1
-            var lastBin = -1
-            var countBelow = 0
-            for (offset, count) in counts.enumerated() {
-                let bin = offset
-                if firstBin < 0, cumulative + Int(count) > low {
-                    firstBin = bin
-                    countBelow = cumulative
-                }
-                if cumulative + Int(count) > high {
-                    lastBin = bin
-                    break
-                }
-                cumulative += Int(count)
-            }
-            var inInterval = 0
-            for bin in firstBin...lastBin { inInterval += Int(counts[counts.startIndex + bin]) }
+            let (firstBin, lastBin, countBelow, inInterval) = Self.locateMiddle(counts, below: 0, total: n)
             below[gene] = countBelow
             inside[gene] = inInterval
             // Clamp the bin edges to the values seen, so the end bins are finite intervals.
@@ -272,25 +254,8 @@ public final class NonzeroMedianEstimator {
                 median[gene] = refineMinimum[slot]
                 continue
             }
-            let (low, high) = Self.middleRanks(total[gene])
             let width = (upper[gene] - lower[gene]) / Double(Self.refineBins)
-            var cumulative = below[gene]
-            var firstBin = -1
-            var lastBin = Self.refineBins - 1
-            var countBelow = below[gene]
-            for (offset, count) in counts.enumerated() {
-                if firstBin < 0, cumulative + Int(count) > low {
-                    firstBin = offset
-                    countBelow = cumulative
-                }
-                if cumulative + Int(count) > high {
-                    lastBin = offset
-                    break
-                }
-                cumulative += Int(count)
-            }
-            var inInterval = 0
-            for bin in firstBin...lastBin { inInterval += Int(counts[counts.startIndex + bin]) }
+            let (firstBin, lastBin, countBelow, inInterval) = Self.locateMiddle(counts, below: below[gene], total: total[gene])
             let oldLower = lower[gene]
             below[gene] = countBelow
             inside[gene] = inInterval
@@ -352,6 +317,32 @@ public final class NonzeroMedianEstimator {
     }
 
     // MARK: Bins
+
+    /// The bins of `counts` holding the middle rank(s) of `total` values, `below` of which lie
+    /// before the first bin; with the count before the first of them and inside them.
+    private static func locateMiddle(
+        _ counts: ArraySlice<UInt32>, below: Int, total: Int
+    ) -> (first: Int, last: Int, countBelow: Int, inside: Int) {
+        let (low, high) = middleRanks(total)
+        var cumulative = below
+        var first = -1
+        var last = counts.count - 1
+        var countBelow = below
+        for (offset, count) in counts.enumerated() {
+            if first < 0, cumulative + Int(count) > low {
+                first = offset
+                countBelow = cumulative
+            }
+            if cumulative + Int(count) > high {
+                last = offset
+                break
+            }
+            cumulative += Int(count)
+        }
+        var inside = 0
+        for bin in first...last { inside += Int(counts[counts.startIndex + bin]) }
+        return (first, last, countBelow, inside)
+    }
 
     /// The 0-based ranks whose mean is the median of `n` sorted values.
     private static func middleRanks(_ n: Int) -> (Int, Int) {
