@@ -43,7 +43,7 @@ struct HDF5Attribute {
             let signed: Bool
             if case .integer(let s, _, _) = elementType { signed = s } else { signed = true }
             var raw = [UInt8](repeating: 0, count: width * count)
-            try raw.withUnsafeMutableBytes { (buffer) in
+            _ = try raw.withUnsafeMutableBytes { (buffer) in
                 try HDF5Library.call(path, "reading \(name)") { H5Aread(handle.id, native.id, buffer.baseAddress!) }
             }
             return (0..<count).map { i in
@@ -70,7 +70,7 @@ struct HDF5Attribute {
         let space = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, [hsize_t(strings.count)], nil)
         let spaceHandle = HDF5Handle(space, .dataspace)
         let attribute = try create(on: owner, attributeName, type: type.id, space: spaceHandle.id)
-        try HDF5Strings.withCStrings(strings) { (buffer) in
+        _ = try HDF5Strings.withCStrings(strings) { (buffer) in
             try HDF5Library.call(owner.path, "writing attribute \(attributeName) of \(owner.name)") {
                 H5Awrite(attribute.id, type.id, buffer)
             }

@@ -85,7 +85,7 @@ final class HDF5ChunkReader: @unchecked Sendable {
             do {
                 try read(range, fastPath, into: buffer)
             } catch {
-                _ = UnsafeMutableBufferPointer(rebasing: buffer[0..<initializedCount]).initialize(repeating: .zero)
+                UnsafeMutableBufferPointer(rebasing: buffer[0..<initializedCount]).initialize(repeating: .zero)
                 failure = error
             }
             initialized = range.count

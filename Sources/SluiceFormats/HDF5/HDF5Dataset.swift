@@ -79,7 +79,7 @@ final class HDF5Dataset: HDF5Object, @unchecked Sendable {
                 try readHyperslab(start: start, count: count, memoryType: T.nativeType, into: UnsafeMutableRawPointer(buffer.baseAddress!))
                 initialized = total
             } catch {
-                _ = UnsafeMutableBufferPointer(rebasing: buffer[0..<initializedCount]).initialize(repeating: .zero)
+                UnsafeMutableBufferPointer(rebasing: buffer[0..<initializedCount]).initialize(repeating: .zero)
                 initialized = total
                 failure = error
             }
@@ -192,8 +192,10 @@ final class HDF5Dataset: HDF5Object, @unchecked Sendable {
     /// Writes a whole 2-D (or 1-D) numeric array in row-major order.
     func writeAll<T: HDF5Numeric>(_ values: [T]) throws {
         precondition(values.count == count, "value count must match the dataset")
-        try HDF5Library.call(path, "writing \(name)") {
-            H5Dwrite(handle.id, T.nativeType, sluice_H5S_ALL(), sluice_H5S_ALL(), sluice_H5P_DEFAULT(), values)
+        _ = try values.withUnsafeBytes { raw in
+            try HDF5Library.call(path, "writing \(name)") {
+                H5Dwrite(handle.id, T.nativeType, sluice_H5S_ALL(), sluice_H5S_ALL(), sluice_H5P_DEFAULT(), raw.baseAddress)
+            }
         }
     }
 

@@ -32,7 +32,7 @@ struct HDF5Filter: Hashable, Sendable, CustomStringConvertible {
             var nameBuffer = [CChar](repeating: 0, count: 256)
             valueCount = values.count
             let id = H5Pget_filter2(properties, UInt32(index), &flags, &valueCount, &values, nameBuffer.count, &nameBuffer, &config)
-            let stored = String(cString: nameBuffer)
+            let stored = String(nullTerminated: nameBuffer)
             let name = knownNames[id] ?? (stored.isEmpty ? "unknown" : stored)
             return HDF5Filter(id: id, name: name)
         }

@@ -51,7 +51,7 @@ final class HDF5Group: HDF5Object, @unchecked Sendable {
     func dataset(_ member: String) throws -> HDF5Dataset {
         try require(member, .dataset)
         let id = try HDF5Library.call(path, "opening dataset \(childName(member))") { H5Dopen2(handle.id, member, sluice_H5P_DEFAULT()) }
-        return try HDF5Dataset(file: file, handle: HDF5Handle(id, .dataset), name: childName(member))
+        return HDF5Dataset(file: file, handle: HDF5Handle(id, .dataset), name: childName(member))
     }
 
     /// The names of the group's direct members, in name order.
@@ -64,7 +64,7 @@ final class HDF5Group: HDF5Object, @unchecked Sendable {
             guard size >= 0 else { continue }
             var buffer = [CChar](repeating: 0, count: Int(size) + 1)
             _ = H5Lget_name_by_idx(handle.id, ".", H5_INDEX_NAME, H5_ITER_INC, i, &buffer, buffer.count, sluice_H5P_DEFAULT())
-            names.append(String(cString: buffer))
+            names.append(String(nullTerminated: buffer))
         }
         return names
     }
@@ -124,6 +124,6 @@ final class HDF5Group: HDF5Object, @unchecked Sendable {
         let id = try HDF5Library.call(path, "creating dataset \(childName(member))") {
             H5Dcreate2(handle.id, member, type.id, space.id, sluice_H5P_DEFAULT(), properties.id, sluice_H5P_DEFAULT())
         }
-        return try HDF5Dataset(file: file, handle: HDF5Handle(id, .dataset), name: childName(member))
+        return HDF5Dataset(file: file, handle: HDF5Handle(id, .dataset), name: childName(member))
     }
 }

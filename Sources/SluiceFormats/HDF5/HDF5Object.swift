@@ -29,7 +29,7 @@ extension HDF5Object {
             guard size >= 0 else { continue }
             var buffer = [CChar](repeating: 0, count: Int(size) + 1)
             _ = H5Aget_name_by_idx(handle.id, ".", H5_INDEX_NAME, H5_ITER_INC, i, &buffer, buffer.count, sluice_H5P_DEFAULT())
-            names.append(String(cString: buffer))
+            names.append(String(nullTerminated: buffer))
         }
         return names
     }
@@ -40,7 +40,7 @@ extension HDF5Object {
         let id = try HDF5Library.call(path, "opening attribute \(attributeName) of \(name)") {
             H5Aopen(handle.id, attributeName, sluice_H5P_DEFAULT())
         }
-        return try HDF5Attribute(owner: self, handle: HDF5Handle(id, .attribute), attributeName: attributeName)
+        return HDF5Attribute(owner: self, handle: HDF5Handle(id, .attribute), attributeName: attributeName)
     }
 
     /// A string attribute (scalar, or the first element of an array), or `nil` when absent.
@@ -105,6 +105,6 @@ extension HDF5Object {
         let length = H5Iget_name(id, nil, 0)
         var buffer = [CChar](repeating: 0, count: max(0, length) + 1)
         _ = H5Iget_name(id, &buffer, buffer.count)
-        return try HDF5Dataset(file: file, handle: target, name: String(cString: buffer))
+        return HDF5Dataset(file: file, handle: target, name: String(nullTerminated: buffer))
     }
 }

@@ -20,7 +20,7 @@ enum HDF5Strings {
         if H5Tis_variable_str(fileType) > 0 {
             H5Tset_size(memoryType, sluice_H5T_VARIABLE())
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
-            try pointers.withUnsafeMutableBytes { (raw) in
+            _ = try pointers.withUnsafeMutableBytes { (raw) in
                 try HDF5Library.call(path, "reading strings from \(what)") { read(memoryType, raw.baseAddress!) }
             }
             let strings = pointers.map { $0.map { String(cString: $0) } ?? "" }
@@ -35,7 +35,7 @@ enum HDF5Strings {
         H5Tset_strpad(memoryType, H5T_STR_NULLPAD)
         let spacePadded = H5Tget_strpad(fileType) == H5T_STR_SPACEPAD
         var bytes = [UInt8](repeating: 0, count: width * count)
-        try bytes.withUnsafeMutableBytes { (raw) in
+        _ = try bytes.withUnsafeMutableBytes { (raw) in
             try HDF5Library.call(path, "reading strings from \(what)") { read(memoryType, raw.baseAddress!) }
         }
         return (0..<count).map { i in

@@ -69,7 +69,7 @@ final class RowBucketStore {
         let bytes = buffers[bucket].withUnsafeBytes { Data($0) }
         do {
             if !FileManager.default.fileExists(atPath: url.path) {
-                FileManager.default.createFile(atPath: url.path, contents: nil)
+                _ = FileManager.default.createFile(atPath: url.path, contents: nil)
             }
             let handle = try FileHandle(forWritingTo: url)
             defer { try? handle.close() }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A dataset's log: `pipeline.log` (one readable line per event) and `pipeline.jsonl` (one JSON
 /// object per event), appended as the work goes, so a crash leaves everything up to it.
@@ -33,7 +33,7 @@ public final class DatasetLog {
     }
 
     private static func appending(_ path: String) throws -> FileHandle {
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         try handle.seekToEnd()
         return handle

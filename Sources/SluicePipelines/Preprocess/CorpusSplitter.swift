@@ -1,5 +1,5 @@
 import Foundation
-public import SluiceFormats
+import SluiceFormats
 
 /// Step 4 of `sluice preprocess`: writes each cleaned chunk's rows into the train and test shards
 /// (`train/chunks/chunk_0000.parquet`, …) by ``SplitAssigner``.

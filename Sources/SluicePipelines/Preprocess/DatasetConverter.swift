@@ -1,6 +1,6 @@
 import Foundation
 public import SluiceFormats
-public import SluiceKernels
+import SluiceKernels
 
 /// Step 2 of `sluice preprocess`: streams a dataset's cells and writes rank-value token chunks.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-public import SluiceFormats
+import SluiceFormats
 
 /// The HGNC complete set (`hgnc_complete_set.txt`): approved human gene symbols with their
 /// Ensembl ids, previous symbols and aliases.

@@ -1,5 +1,5 @@
 import Foundation
-public import SluiceFormats
+import SluiceFormats
 
 /// Step 3 of `sluice preprocess`: adds a numeric `age` (years) from `development_stage` and
 /// drops metadata columns that are empty in the whole dataset.

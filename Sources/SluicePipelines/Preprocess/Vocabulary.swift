@@ -1,5 +1,5 @@
 public import Foundation
-public import SluiceFormats
+import SluiceFormats
 
 /// The token vocabulary every dataset of a corpus shares: four special tokens, then genes.
 ///
