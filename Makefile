@@ -29,6 +29,7 @@ test-crosscheck: build
 bench: build
 	scripts/bench/read_vs_anndata.sh
 	scripts/bench/parquet_vs_pyarrow.sh
+	scripts/bench/corpus_vs_python.sh
 
 # Regenerates the committed test fixtures (needs the venv; run after changing the script).
 fixtures:
