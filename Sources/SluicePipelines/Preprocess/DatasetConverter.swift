@@ -28,14 +28,6 @@ public struct DatasetConverter {
         public var medianPercentMito: Double
     }
 
-    private static func handOver(_ slots: inout [Int32], _ values: inout [Double], to estimator: NonzeroMedianEstimator) {
-        slots.withUnsafeBufferPointer { slots in
-            values.withUnsafeBufferPointer { values in estimator.add(genes: slots, values: values) }
-        }
-        slots.removeAll(keepingCapacity: true)
-        values.removeAll(keepingCapacity: true)
-    }
-
     private static func median(_ values: [Double]) -> Double {
         guard !values.isEmpty else { return 0 }
         let sorted = values.sorted()
@@ -43,8 +35,9 @@ public struct DatasetConverter {
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
     }
 
-    /// Values buffered before they go to the median estimator (12 bytes each).
-    static let valuesPerHandOver = 1 << 20
+    /// Cells whose values are gathered (on all cores) before the median estimator takes them:
+    /// about 1,000 × 1,600 values × 12 bytes ≈ 20 MB at single-cell densities.
+    static let cellsPerGroup = 1024
 
     public let source: any CellSource
     public let plan: GenePlan
@@ -67,15 +60,7 @@ public struct DatasetConverter {
         var percentMito = [Double](repeating: 0, count: source.cellCount)
         var keep = [Bool](repeating: false, count: source.cellCount)
         let estimator = NonzeroMedianEstimator(geneCount: map.slotCount, valueBudget: options.medianValueBudget)
-        var scratch = [Double](repeating: 0, count: map.slotCount)
-        var touched: [Int32] = []
-
-        var pendingSlots: [Int32] = []
-        var pendingValues: [Double] = []
-        var cellSlots: [Int32] = []
-        var cellCounts: [Double] = []
-        pendingSlots.reserveCapacity(Self.valuesPerHandOver + 65_536)
-        pendingValues.reserveCapacity(Self.valuesPerHandOver + 65_536)
+        let workers = (0..<CellWorker.defaultCount).map { _ in CellWorker(slotCount: map.slotCount) }
 
         // Pass 1: metrics, filter, histogram. Later passes: refine/collect until medians are known.
         var firstPass = true
@@ -93,19 +78,35 @@ public struct DatasetConverter {
                         keep[cell] = options.filter.keeps(metrics, i)
                     }
                 }
-                for i in 0..<range.count where keep[range.lowerBound + i] {
-                    let total = totals[range.lowerBound + i]
-                    cellSlots.removeAll(keepingCapacity: true)
-                    cellCounts.removeAll(keepingCapacity: true)
-                    map.gather(batch.matrix, row: i, scratch: &scratch, touched: &touched, slots: &cellSlots, counts: &cellCounts)
-                    pendingSlots.append(contentsOf: cellSlots)
-                    for count in cellCounts { pendingValues.append(RankValueTokenizer.normalized(count, total: total)) }
-                    // The estimator groups values by gene; hand them over in blocks of bounded size.
-                    if pendingSlots.count >= Self.valuesPerHandOver {
-                        Self.handOver(&pendingSlots, &pendingValues, to: estimator)
+                let rows = (0..<range.count).filter { keep[range.lowerBound + $0] }
+                let rowTotals = rows.map { totals[range.lowerBound + $0] }
+                let matrix = batch.matrix
+                // Workers gather normalized values for groups of cells; the estimator, which
+                // groups them by gene, takes them in turn (memory: one group's values).
+                for group in stride(from: 0, to: rows.count, by: Self.cellsPerGroup) {
+                    let groupRows = Array(rows[group..<min(rows.count, group + Self.cellsPerGroup)])
+                    let groupTotals = Array(rowTotals[group..<min(rows.count, group + Self.cellsPerGroup)])
+                    CellWorker.split(groupRows.count, over: workers) { worker, part in
+                        worker.slots.removeAll(keepingCapacity: true)
+                        worker.values.removeAll(keepingCapacity: true)
+                        for j in part {
+                            worker.cellSlots.removeAll(keepingCapacity: true)
+                            worker.cellCounts.removeAll(keepingCapacity: true)
+                            map.gather(
+                                matrix, row: groupRows[j], scratch: &worker.scratch, touched: &worker.touched,
+                                slots: &worker.cellSlots, counts: &worker.cellCounts)
+                            worker.slots.append(contentsOf: worker.cellSlots)
+                            for count in worker.cellCounts {
+                                worker.values.append(RankValueTokenizer.normalized(count, total: groupTotals[j]))
+                            }
+                        }
+                    }
+                    for worker in workers {
+                        worker.slots.withUnsafeBufferPointer { slots in
+                            worker.values.withUnsafeBufferPointer { values in estimator.add(genes: slots, values: values) }
+                        }
                     }
                 }
-                Self.handOver(&pendingSlots, &pendingValues, to: estimator)
                 progress(phase, range.upperBound, source.cellCount)
             }
             firstPass = false
@@ -130,16 +131,30 @@ public struct DatasetConverter {
                 progress("tokens", range.upperBound, source.cellCount)
                 continue
             }
+            let rowTotals = rows.map { totals[range.lowerBound + $0] }
+            let matrix = batch.matrix
+            CellWorker.split(rows.count, over: workers) { worker, part in
+                worker.tokens.removeAll(keepingCapacity: true)
+                worker.lengths.removeAll(keepingCapacity: true)
+                for j in part {
+                    worker.cellSlots.removeAll(keepingCapacity: true)
+                    worker.cellCounts.removeAll(keepingCapacity: true)
+                    map.gather(
+                        matrix, row: rows[j], scratch: &worker.scratch, touched: &worker.touched, slots: &worker.cellSlots,
+                        counts: &worker.cellCounts)
+                    let before = worker.tokens.count
+                    tokenizer.appendTokens(
+                        slots: worker.cellSlots, counts: worker.cellCounts, total: rowTotals[j], sorter: &worker.sorter,
+                        to: &worker.tokens)
+                    worker.lengths.append(worker.tokens.count - before)
+                }
+            }
+            // Joined in worker order, which is cell order.
             var tokens: [Int32] = []
             var offsets = [0]
-            var sorter = RankSorter()
-            for i in rows {
-                cellSlots.removeAll(keepingCapacity: true)
-                cellCounts.removeAll(keepingCapacity: true)
-                map.gather(batch.matrix, row: i, scratch: &scratch, touched: &touched, slots: &cellSlots, counts: &cellCounts)
-                tokenizer.appendTokens(
-                    slots: cellSlots, counts: cellCounts, total: totals[range.lowerBound + i], sorter: &sorter, to: &tokens)
-                offsets.append(tokens.count)
+            for worker in workers {
+                tokens.append(contentsOf: worker.tokens)
+                for length in worker.lengths { offsets.append(offsets.last! + length) }
             }
             let cells = rows.map { range.lowerBound + $0 }
             var columns = [
