@@ -1,3 +1,4 @@
+import SluiceFormats
 public import SluiceKernels
 
 /// Options of the convert step (tokenization).
@@ -14,5 +15,22 @@ public struct ConvertOptions: Sendable, Hashable, Codable {
     /// Whether Parquet files are compressed (`--compression zstd`) or not (`none`).
     public var compressed = true
 
+    /// zstd level of interim chunks, which are read once more and deleted: fast beats small.
+    public var interimZstdLevel: Int32 = 1
+
     public init() {}
+
+    /// Writer options for final shards.
+    func writerOptions(_ metadata: [String: String]) -> ParquetWriterOptions {
+        var options = ParquetWriterOptions(compression: compressed ? .zstd : .uncompressed, zstdLevel: zstdLevel)
+        options.keyValueMetadata = metadata
+        return options
+    }
+
+    /// Writer options for interim chunks.
+    func interimWriterOptions(_ metadata: [String: String]) -> ParquetWriterOptions {
+        var options = ParquetWriterOptions(compression: compressed ? .zstd : .uncompressed, zstdLevel: interimZstdLevel)
+        options.keyValueMetadata = metadata
+        return options
+    }
 }

@@ -119,8 +119,7 @@ public struct DatasetConverter {
         // Last pass: tokens.
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let schema = CorpusColumns.schema(metadata: source.cellMetadataSchema)
-        var writerOptions = ParquetWriterOptions(compression: options.compressed ? .zstd : .uncompressed, zstdLevel: options.zstdLevel)
-        writerOptions.keyValueMetadata = metadata
+        let writerOptions = options.interimWriterOptions(metadata)
         var files: [String] = []
         var totalLength = 0
         var keptCells = 0

@@ -1,12 +1,13 @@
 import Foundation
-import SluiceFormats
+public import SluiceFormats
 
 /// Step 3 of `sluice preprocess`: adds a numeric `age` (years) from `development_stage` and
 /// drops metadata columns that are empty in the whole dataset.
 ///
 /// Standard cellxgene columns (`sex`, `disease`, `tissue`, `cell_type`, `donor_id`, `assay`, …)
 /// are kept when present; a column is empty when every row is missing or the empty string.
-/// Two passes over the interim chunks: one finds the empty columns, one rewrites the chunks.
+/// ``plan(chunks:)`` reads only the metadata columns to find the empty ones; ``Plan/apply(_:path:)``
+/// then transforms one chunk at a time, so cleaning can feed the split directly.
 public struct MetadataCleaner {
     public struct Result: Sendable, Codable, Hashable {
         public var droppedColumns: [String]
@@ -15,12 +16,40 @@ public struct MetadataCleaner {
         public var files: [String]
     }
 
+    /// What to keep and add, decided once for the whole dataset.
+    public struct Plan: Sendable {
+        public let schema: ParquetSchema
+        public let droppedColumns: [String]
+        public let addsAge: Bool
+        let readColumns: [String]
+        let stageIndex: Int?
+
+        /// The cleaned rows of one chunk (read with ``readColumns``) and how many got an age.
+        public func apply(_ table: ParquetRowBatch, path: String) throws -> (ParquetRowBatch, Int) {
+            var data = table.columns
+            guard let stageIndex else { return (table, 0) }
+            let stage = data[stageIndex]
+            guard case .string(let labels) = stage.values else {
+                throw FormatError(.unsupportedType, path: path, "development_stage is not a text column")
+            }
+            let ages = (0..<table.rowCount).map { stage.isNull($0) ? nil : DevelopmentStage.ageInYears(labels[$0]) }
+            data.append(ParquetColumnData(.double(ages.map { $0 ?? 0 }), validity: ages.map { $0 != nil }))
+            return (ParquetRowBatch(data), ages.count { $0 != nil })
+        }
+
+        /// Reads one chunk with the columns the plan keeps.
+        public func read(_ chunk: String) throws -> ParquetRowBatch {
+            try ParquetReader(path: chunk).readAll(columns: readColumns)
+        }
+    }
+
     public let options: ConvertOptions
 
     public init(options: ConvertOptions) { self.options = options }
 
-    public func run(chunks: [String], into folder: String, metadata: [String: String]) throws -> Result {
-        guard let first = chunks.first else { return Result(droppedColumns: [], ageColumn: false, cellsWithAge: 0, files: []) }
+    /// Finds the empty metadata columns of the token chunks `chunks`.
+    public func plan(chunks: [String]) throws -> Plan? {
+        guard let first = chunks.first else { return nil }
         let schema = try ParquetReader(path: first).schema
         let fixedCount = CorpusColumns.fixed.count
         let metadataNames = schema.columns.dropFirst(fixedCount).map(\.name)
@@ -31,37 +60,31 @@ public struct MetadataCleaner {
                 if Self.hasValue(column) { nonEmpty.insert(name) }
             }
         }
-        let kept = metadataNames.filter { nonEmpty.contains($0) }
-        let hasStage = kept.contains("development_stage")
-        var columns = Array(schema.columns.prefix(fixedCount)) + schema.columns.filter { kept.contains($0.name) }
-        if hasStage { columns.append(.scalar("age", .double, nullable: true)) }
-        let outSchema = ParquetSchema(columns)
+        let kept = schema.columns.prefix(fixedCount) + schema.columns.dropFirst(fixedCount).filter { nonEmpty.contains($0.name) }
+        let stageIndex = kept.firstIndex { $0.name == "development_stage" }
+        var columns = Array(kept)
+        if stageIndex != nil { columns.append(.scalar("age", .double, nullable: true)) }
+        return Plan(
+            schema: ParquetSchema(columns), droppedColumns: metadataNames.filter { !nonEmpty.contains($0) },
+            addsAge: stageIndex != nil, readColumns: kept.map(\.name), stageIndex: stageIndex)
+    }
 
+    /// Step 3 on its own: writes the cleaned chunks into `folder`.
+    public func run(chunks: [String], into folder: String, metadata: [String: String]) throws -> Result {
+        guard let plan = try plan(chunks: chunks) else { return Result(droppedColumns: [], ageColumn: false, cellsWithAge: 0, files: []) }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        var writerOptions = ParquetWriterOptions(compression: options.compressed ? .zstd : .uncompressed, zstdLevel: options.zstdLevel)
-        writerOptions.keyValueMetadata = metadata
         var files: [String] = []
         var withAge = 0
         for (index, chunk) in chunks.enumerated() {
-            let table = try ParquetReader(path: chunk).readAll(columns: columns.prefix(fixedCount + kept.count).map(\.name))
-            var data = table.columns
-            if hasStage, let stageIndex = kept.firstIndex(of: "development_stage") {
-                let stage = data[fixedCount + stageIndex]
-                guard case .string(let labels) = stage.values else {
-                    throw FormatError(.unsupportedType, path: chunk, "development_stage is not a text column")
-                }
-                let ages = (0..<table.rowCount).map { stage.isNull($0) ? nil : DevelopmentStage.ageInYears(labels[$0]) }
-                withAge += ages.count { $0 != nil }
-                data.append(ParquetColumnData(.double(ages.map { $0 ?? 0 }), validity: ages.map { $0 != nil }))
-            }
+            let (table, aged) = try plan.apply(try plan.read(chunk), path: chunk)
+            withAge += aged
             let path = (folder as NSString).appendingPathComponent(String(format: "chunk_%04d.parquet", index))
-            let writer = try ParquetWriter(path: path, schema: outSchema, options: writerOptions)
-            try writer.write(ParquetRowBatch(data))
+            let writer = try ParquetWriter(path: path, schema: plan.schema, options: options.interimWriterOptions(metadata))
+            try writer.write(table)
             try writer.close()
             files.append(path)
         }
-        return Result(
-            droppedColumns: metadataNames.filter { !nonEmpty.contains($0) }, ageColumn: hasStage, cellsWithAge: withAge, files: files)
+        return Result(droppedColumns: plan.droppedColumns, ageColumn: plan.addsAge, cellsWithAge: withAge, files: files)
     }
 
     /// Whether any row holds a value (not missing, not the empty string).

@@ -51,8 +51,15 @@ public final class PreprocessRun {
             do {
                 let log = try DatasetLog(dataset: dataset.name, folder: dataset.logs(options), echo: echo)
                 for step in steps {
+                    // Run together, cleaning feeds the split chunk by chunk: no cleaned copy is written.
+                    if step == .split, steps.contains(.addAge) { continue }
+                    let fused = step == .addAge && steps.contains(.split)
                     try timed(dataset, step) {
-                        try run(step, dataset, log: log, vocabulary: vocabulary)
+                        if fused {
+                            try cleanAndSplit(dataset, log: log)
+                        } else {
+                            try run(step, dataset, log: log, vocabulary: vocabulary)
+                        }
                     }
                 }
                 var outcome = outcomes[dataset.name] ?? PreprocessOutcome(dataset: dataset.name, input: dataset.input, succeeded: true, seconds: 0)
@@ -160,36 +167,78 @@ public final class PreprocessRun {
         try? FileManager.default.removeItem(atPath: folder)
         let result = try MetadataCleaner(options: options.convert).run(
             chunks: converted.chunkFiles, into: folder, metadata: try metadata(dataset, vocabulary))
-        let dropped = result.droppedColumns.isEmpty ? "no empty columns" : "dropped empty columns \(result.droppedColumns.joined(separator: ", "))"
-        let age = result.ageColumn ? "age for \(result.cellsWithAge) cells" : "no development_stage column, no age"
-        log.log(step: "add-age", "\(age); \(dropped)", ["dropped_columns": result.droppedColumns, "cells_with_age": result.cellsWithAge])
+        logCleaning(result, log)
         try record(result, dataset, .addAge)
     }
 
     private func split(_ dataset: PreprocessDataset, log: DatasetLog) throws {
-        let started = ContinuousClock.now
         let cleaned = try Self.read(MetadataCleaner.Result.self, dataset.stepRecord(options, Step.addAge.shortName), step: .addAge)
-        let converted = try Self.read(DatasetConverter.Result.self, dataset.stepRecord(options, Step.convert.shortName), step: .convert)
         let vocabulary = try Self.read(Vocabulary.self, join(dataset.interim(options), "vocab.json"), step: .mapGenes)
-        let plan = try Self.read(GenePlan.self, dataset.genePlan(options), step: .mapGenes)
+        let started = ContinuousClock.now
         let output = dataset.output(options)
         try? FileManager.default.removeItem(atPath: output)
-        let splitter = CorpusSplitter(
+        let result = try splitter(dataset).run(chunks: cleaned.files, into: output, metadata: try metadata(dataset, vocabulary))
+        try finish(dataset, cleaned: cleaned, split: result, vocabulary: vocabulary, log: log, timing: (Step.split.shortName, started))
+    }
+
+    /// Steps 3 and 4 in one pass over the token chunks.
+    private func cleanAndSplit(_ dataset: PreprocessDataset, log: DatasetLog) throws {
+        let started = ContinuousClock.now
+        let converted = try Self.read(DatasetConverter.Result.self, dataset.stepRecord(options, Step.convert.shortName), step: .convert)
+        let vocabulary = try Self.read(Vocabulary.self, join(dataset.interim(options), "vocab.json"), step: .mapGenes)
+        let metadata = try metadata(dataset, vocabulary)
+        let output = dataset.output(options)
+        try? FileManager.default.removeItem(atPath: output)
+        let splitter = splitter(dataset)
+        var progress = CorpusSplitter.Progress()
+        var cleaned = MetadataCleaner.Result(droppedColumns: [], ageColumn: false, cellsWithAge: 0, files: [])
+        if let plan = try MetadataCleaner(options: options.convert).plan(chunks: converted.chunkFiles) {
+            cleaned.droppedColumns = plan.droppedColumns
+            cleaned.ageColumn = plan.addsAge
+            for chunk in converted.chunkFiles {
+                let (table, aged) = try plan.apply(try plan.read(chunk), path: chunk)
+                cleaned.cellsWithAge += aged
+                try splitter.split(table, schema: plan.schema, from: chunk, into: output, metadata: metadata, &progress)
+            }
+        }
+        logCleaning(cleaned, log)
+        let result = progress.finished(grouped: options.splitBy != nil && !options.skipTrainTestSplit)
+        try finish(dataset, cleaned: cleaned, split: result, vocabulary: vocabulary, log: log, timing: ("add-age+split", started))
+    }
+
+    private func splitter(_ dataset: PreprocessDataset) -> CorpusSplitter {
+        CorpusSplitter(
             assigner: SplitAssigner(dataset: dataset.name, seed: options.seed, testSize: options.testSize),
             splitBy: options.splitBy, skip: options.skipTrainTestSplit, options: options.convert)
-        let result = try splitter.run(chunks: cleaned.files, into: output, metadata: try metadata(dataset, vocabulary))
+    }
+
+    private func logCleaning(_ result: MetadataCleaner.Result, _ log: DatasetLog) {
+        let dropped = result.droppedColumns.isEmpty ? "no empty columns" : "dropped empty columns \(result.droppedColumns.joined(separator: ", "))"
+        let age = result.ageColumn ? "age for \(result.cellsWithAge) cells" : "no development_stage column, no age"
+        log.log(step: "add-age", "\(age); \(dropped)", ["dropped_columns": result.droppedColumns, "cells_with_age": result.cellsWithAge])
+    }
+
+    /// Writes report.json, removes the interim folder, and records the outcome.
+    private func finish(
+        _ dataset: PreprocessDataset, cleaned: MetadataCleaner.Result, split result: CorpusSplitter.Result, vocabulary: Vocabulary,
+        log: DatasetLog, timing: (step: String, started: ContinuousClock.Instant)
+    ) throws {
+        let output = dataset.output(options)
         log.log(
             step: "split", "train \(result.trainCells) cells, test \(result.testCells) cells → \(output)",
             ["train": result.trainCells, "test": result.testCells])
+        let converted = try Self.read(DatasetConverter.Result.self, dataset.stepRecord(options, Step.convert.shortName), step: .convert)
+        let plan = try Self.read(GenePlan.self, dataset.genePlan(options), step: .mapGenes)
         // Interim files are gone after the split; the report lists only what stays.
         var convertRecord = converted
         convertRecord.chunkFiles = []
         var cleanRecord = cleaned
         cleanRecord.files = []
+        var stepTimes = timings[dataset.name] ?? [:]
+        stepTimes[timing.step] = (ContinuousClock.now - timing.started) / .seconds(1)
         let report = PreprocessReport(
             dataset: dataset.name, input: dataset.input, vocabularySHA256: try vocabulary.checksum(), vocabularySize: vocabulary.size,
-            mapping: plan.mapping, convert: convertRecord, clean: cleanRecord, split: result,
-            timings: (timings[dataset.name] ?? [:]).merging([Step.split.shortName: (ContinuousClock.now - started) / .seconds(1)]) { $1 },
+            mapping: plan.mapping, convert: convertRecord, clean: cleanRecord, split: result, timings: stepTimes,
             options: PreprocessReport.Options(options))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
