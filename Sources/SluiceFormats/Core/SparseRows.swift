@@ -47,14 +47,4 @@ public struct SparseRows: Hashable, Sendable {
         columns.append(contentsOf: other.columns)
         values.append(contentsOf: other.values)
     }
-
-    /// The row-major dense matrix (for tests and small blocks only).
-    public func dense() -> [[Float]] {
-        (0..<rowCount).map { r in
-            var out = [Float](repeating: 0, count: columnCount)
-            let (cols, vals) = row(r)
-            for (c, v) in zip(cols, vals) { out[Int(c)] = v }
-            return out
-        }
-    }
 }

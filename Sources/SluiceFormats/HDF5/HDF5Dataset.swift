@@ -38,8 +38,6 @@ final class HDF5Dataset: HDF5Object, @unchecked Sendable {
     /// Number of elements.
     var count: Int { shape.reduce(1, *) }
 
-    /// Bytes the dataset occupies in the file (compressed size for filtered data).
-    var storageBytes: Int { Int(H5Dget_storage_size(handle.id)) }
 
     // MARK: Numbers
 
@@ -189,15 +187,6 @@ final class HDF5Dataset: HDF5Object, @unchecked Sendable {
         }
     }
 
-    /// Writes a whole 2-D (or 1-D) numeric array in row-major order.
-    func writeAll<T: HDF5Numeric>(_ values: [T]) throws {
-        precondition(values.count == count, "value count must match the dataset")
-        _ = try values.withUnsafeBytes { raw in
-            try HDF5Library.call(path, "writing \(name)") {
-                H5Dwrite(handle.id, T.nativeType, sluice_H5S_ALL(), sluice_H5S_ALL(), sluice_H5P_DEFAULT(), raw.baseAddress)
-            }
-        }
-    }
 
     /// Grows the first dimension by `rows`; returns the old length (where new data goes).
     private func extend(by rows: Int) throws -> Int {

@@ -17,22 +17,6 @@ extension HDF5Object {
         (HDF5Library.attempt { H5Aexists(handle.id, attributeName) } ?? 0) > 0
     }
 
-    /// The names of all attributes.
-    func attributeNames() throws -> [String] {
-        var info = H5O_info_t()
-        try HDF5Library.call(path, "listing the attributes of \(name)") {
-            H5Oget_info2(handle.id, &info, UInt32(H5O_INFO_NUM_ATTRS))
-        }
-        var names: [String] = []
-        for i in 0..<info.num_attrs {
-            let size = H5Aget_name_by_idx(handle.id, ".", H5_INDEX_NAME, H5_ITER_INC, i, nil, 0, sluice_H5P_DEFAULT())
-            guard size >= 0 else { continue }
-            var buffer = [CChar](repeating: 0, count: Int(size) + 1)
-            _ = H5Aget_name_by_idx(handle.id, ".", H5_INDEX_NAME, H5_ITER_INC, i, &buffer, buffer.count, sluice_H5P_DEFAULT())
-            names.append(String(nullTerminated: buffer))
-        }
-        return names
-    }
 
     /// Opens the attribute `attributeName`, or returns `nil` when there is none.
     func attribute(_ attributeName: String) throws -> HDF5Attribute? {
