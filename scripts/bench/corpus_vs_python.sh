@@ -34,36 +34,21 @@ CHUNK="${CHUNK:-10000}"
 SEED="${SEED:-1}"
 SCALE_SIZES="${SCALE_SIZES-200000 1000000}"
 DATA="${BENCH_DATA:-bench-data}"
+mkdir -p "$DATA" && DATA="$(cd "$DATA" && pwd)"  # absolute, so paths work from any folder
 WORK="$DATA/corpus"
 
 started=$(date +%s)
 py="$root/.venv/bin/python"
 [ -x "$py" ] || py="$(scripts/python-env)"
 helper="$root/scripts/bench/corpus_bench.py"
-sluice=".build/release/sluice"
 
 if ! [ -x /usr/bin/time ]; then
   echo "== installing GNU time (/usr/bin/time)" >&2
   apt-get install -y time >&2 || { apt-get update >&2 && apt-get install -y time >&2; }
 fi
 
-build_note="skipped (SKIP_BUILD=1)"
-if [ "${SKIP_BUILD:-}" != 1 ]; then
-  echo "== building sluice (release)" >&2
-  if swift build -c release --product sluice >&2; then
-    build_note="built"
-  else
-    build_note="BUILD FAILED, measured the existing binary"
-    echo "warning: swift build failed; measuring the existing $sluice" >&2
-  fi
-fi
-[ -x "$sluice" ] || { echo "no $sluice; build it with: swift build -c release --product sluice" >&2; exit 1; }
-mkdir -p "$WORK"
-# A private copy, so that a concurrent rebuild cannot swap the binary during the run.
-cp "$sluice" "$WORK/sluice.bench-copy"
-dirty="$(git status --porcelain -- Sources Package.swift 2>/dev/null | awk '{print $2}' | tr '\n' ' ')"
-binary_note="$(date -r "$sluice" -u +%Y-%m-%dT%H:%M:%SZ) sha256 $(sha256sum "$sluice" | cut -c1-12)${dirty:+, built with uncommitted changes in: $dirty}"
-sluice="$root/$WORK/sluice.bench-copy"
+source scripts/bench/lib.sh
+prepare_sluice "$WORK"
 
 results="$DATA/corpus_vs_python.results.jsonl"
 : > "$results"
@@ -106,7 +91,7 @@ watch_disk() {  # watch_disk DIR FILE &
 run_sluice() {
   local name="$1" n="$2" input dir t0 t1 rc lb la disk_pid
   input="$(input_for "$n")"
-  dir="$root/$WORK/run_$name"
+  dir="$WORK/run_$name"
   rm -rf "$dir"
   mkdir -p "$dir"
   cat "$input" > /dev/null  # warm page cache
@@ -173,7 +158,7 @@ EOF
 run_python() {
   local name="$1" n="$2" input dir t0 t1 rc out
   input="$(input_for "$n")"
-  dir="$root/$WORK/run_$name"
+  dir="$WORK/run_$name"
   rm -rf "$dir"
   mkdir -p "$dir"
   cat "$input" > /dev/null
@@ -218,7 +203,7 @@ EOF
 
 drop_outputs() {  # drop_outputs NAME : removes Parquet outputs of a run (keeps report.json, logs, times)
   [ "${KEEP_OUTPUT:-}" = 1 ] && return 0
-  local dir="$root/$WORK/run_$1"
+  local dir="$WORK/run_$1"
   find "$dir" -name '*.parquet' -delete 2>/dev/null || true
 }
 

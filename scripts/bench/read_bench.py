@@ -30,6 +30,7 @@ import sys
 import time
 
 import numpy as np
+from bench_common import fmt_bytes
 
 
 def log(*parts):
@@ -294,12 +295,6 @@ def cmd_sluice(a):
 # Summary
 
 
-def fmt_bytes(n):
-    n = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
 
 
 def cmd_summarize(a):

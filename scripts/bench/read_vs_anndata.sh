@@ -31,32 +31,18 @@ CSC_SIZES="${CSC_SIZES:-20000 80000}"
 CSC_GENES="${CSC_GENES:-5000}"
 CSC_DENSITY="${CSC_DENSITY:-0.08}"
 DATA="${BENCH_DATA:-bench-data}"
+mkdir -p "$DATA" && DATA="$(cd "$DATA" && pwd)"  # absolute, so paths work from any folder
 
 started=$(date +%s)
 py="$(scripts/python-env)"
 helper="scripts/bench/read_bench.py"
-sluice=".build/release/sluice"
 
-build_note="skipped (SKIP_BUILD=1)"
-if [ "${SKIP_BUILD:-}" != 1 ]; then
-  echo "== building sluice (release)" >&2
-  if swift build -c release --product sluice >&2; then
-    build_note="built"
-  else
-    build_note="BUILD FAILED, measured the existing binary"
-    echo "warning: swift build failed; measuring the existing $sluice" >&2
-  fi
-fi
-[ -x "$sluice" ] || { echo "no $sluice; build it with: swift build -c release --product sluice" >&2; exit 1; }
-mkdir -p "$DATA"
-# Measure a private copy, so that a rebuild by someone else during the run cannot swap the binary.
-cp "$sluice" "$DATA/sluice.bench-copy"
-binary_note="$(date -r "$sluice" -u +%Y-%m-%dT%H:%M:%SZ) sha256 $(sha256sum "$sluice" | cut -c1-12)"
-sluice="$DATA/sluice.bench-copy"
+source scripts/bench/lib.sh
+prepare_sluice "$DATA"
 
 mkdir -p "$DATA/tmp"
 # Sluice sorts CSC and Matrix Market inputs by cell in the temporary folder; keep it with the data.
-export TMPDIR="$root/$DATA/tmp"
+export TMPDIR="$DATA/tmp"
 results="$DATA/read_vs_anndata.results.jsonl"
 : > "$results"
 
