@@ -32,7 +32,7 @@ import sys
 import time
 
 import numpy as np
-from bench_common import fmt_bytes
+from bench_common import csr_block, fmt_bytes, gene_parameters
 
 
 def log(*parts):
@@ -55,29 +55,9 @@ STAGES = ["45-year-old human stage", "25-year-old human stage", "63-year-old hum
           "21st week post-fertilization human stage", "38-year-old human stage"]
 
 
-def gene_parameters(genes, density, seed):
-    rng = np.random.default_rng([seed, 0])
-    shape = 1.5
-    p = rng.gamma(shape, density / shape, size=genes)
-    p = np.clip(p, 0.0, 0.95).astype(np.float32)
-    mu = rng.lognormal(mean=0.5, sigma=1.0, size=genes)
-    return p, mu
-
-
 def mito_columns(genes):
     k = min(len(MT_SYMBOLS), genes)
     return np.linspace(0, genes - 1, k).astype(np.int64) if k else np.zeros(0, np.int64)
-
-
-def csr_block(number, rows, genes, p, nb_p, seed, theta=2.0):
-    rng = np.random.default_rng([seed, 1, number])
-    mask = rng.random((rows, genes), dtype=np.float32) < p
-    counts = mask.sum(axis=1)
-    indices = np.nonzero(mask.ravel())[0]
-    del mask
-    indices = (indices % genes).astype(np.int32)
-    values = 1 + rng.negative_binomial(theta, nb_p[indices])
-    return counts, indices, values.astype(np.float32)
 
 
 def write_strings(group, name, values, compression):

@@ -30,7 +30,7 @@ import sys
 import time
 
 import numpy as np
-from bench_common import fmt_bytes
+from bench_common import csr_block, fmt_bytes, gene_parameters
 
 
 def log(*parts):
@@ -56,31 +56,13 @@ def rates(cells, stored, seconds):
 # Generation
 
 
-def gene_parameters(genes, density, seed):
-    """Per-gene probability of a nonzero (mean ≈ density) and NB mean, fixed by the seed."""
-    rng = np.random.default_rng([seed, 0])
-    shape = 1.5
-    p = rng.gamma(shape, density / shape, size=genes)
-    p = np.clip(p, 0.0, 0.95).astype(np.float32)
-    mu = rng.lognormal(mean=0.5, sigma=1.0, size=genes)  # NB mean of (value - 1) per gene
-    return p, mu
-
-
 def csr_blocks(cells, genes, density, seed, block=2000):
     """Yields (indptr_counts, indices int32, data float32) for each block of `block` cells."""
     p, mu = gene_parameters(genes, density, seed)
     theta = 2.0  # NB dispersion
     nb_p = theta / (theta + mu)
     for number, start in enumerate(range(0, cells, block)):
-        rows = min(block, cells - start)
-        rng = np.random.default_rng([seed, 1, number])
-        mask = rng.random((rows, genes), dtype=np.float32) < p
-        counts = mask.sum(axis=1)
-        indices = np.nonzero(mask.ravel())[0]
-        del mask
-        indices = (indices % genes).astype(np.int32)
-        values = 1 + rng.negative_binomial(theta, nb_p[indices])
-        yield counts, indices, values.astype(np.float32)
+        yield csr_block(number, min(block, cells - start), genes, p, nb_p, seed, theta)
 
 
 def generate_csr(cells, genes, density, seed):
