@@ -33,6 +33,7 @@ public final class PreprocessRun {
     public var echo: (String) -> Void = { _ in }
 
     private var outcomes: [String: PreprocessOutcome] = [:]
+    private var hgncTable: HGNCTable?
     private var timings: [String: [String: Double]] = [:]
 
     public init(datasets: [PreprocessDataset], options: PreprocessOptions) {
@@ -97,7 +98,9 @@ public final class PreprocessRun {
         let vocabulary: Vocabulary
         do {
             if let hgnc = options.hgncPath {
-                vocabulary = Vocabulary(hgnc: try HGNCTable(path: hgnc))
+                let table = try HGNCTable(path: hgnc)
+                hgncTable = table
+                vocabulary = Vocabulary(hgnc: table)
             } else {
                 var ids: [String] = []
                 for dataset in datasets {
@@ -123,7 +126,9 @@ public final class PreprocessRun {
         let source = try CellSourceOpener.open(dataset.input)
         let plan: GenePlan
         if let hgnc = options.hgncPath {
-            plan = GenePlan(genes: source.genes, mapper: GeneMapper(table: try HGNCTable(path: hgnc)), symbolColumn: options.geneSymbolColumn)
+            // Parsed once for the whole run by buildVocabulary (the full HGNC set is ~45,000 rows).
+            let table = try hgncTable ?? HGNCTable(path: hgnc)
+            plan = GenePlan(genes: source.genes, mapper: GeneMapper(table: table), symbolColumn: options.geneSymbolColumn)
             let summary = plan.mapping!
             log.log(
                 step: "hgnc-mapper",
@@ -173,12 +178,15 @@ public final class PreprocessRun {
 
     private func split(_ dataset: PreprocessDataset, log: DatasetLog) throws {
         let cleaned = try Self.read(MetadataCleaner.Result.self, dataset.stepRecord(options, Step.addAge.shortName), step: .addAge)
+        let converted = try Self.read(DatasetConverter.Result.self, dataset.stepRecord(options, Step.convert.shortName), step: .convert)
         let vocabulary = try Self.read(Vocabulary.self, join(dataset.interim(options), "vocab.json"), step: .mapGenes)
         let started = ContinuousClock.now
         let output = dataset.output(options)
         try? FileManager.default.removeItem(atPath: output)
         let result = try splitter(dataset).run(chunks: cleaned.files, into: output, metadata: try metadata(dataset, vocabulary))
-        try finish(dataset, cleaned: cleaned, split: result, vocabulary: vocabulary, log: log, timing: (Step.split.shortName, started))
+        try finish(
+            dataset, converted: converted, cleaned: cleaned, split: result, vocabulary: vocabulary, log: log,
+            timing: (Step.split.shortName, started))
     }
 
     /// Steps 3 and 4 in one pass over the token chunks.
@@ -203,7 +211,9 @@ public final class PreprocessRun {
         }
         logCleaning(cleaned, log)
         let result = progress.finished(grouped: options.splitBy != nil && !options.skipTrainTestSplit)
-        try finish(dataset, cleaned: cleaned, split: result, vocabulary: vocabulary, log: log, timing: ("add-age+split", started))
+        try finish(
+            dataset, converted: converted, cleaned: cleaned, split: result, vocabulary: vocabulary, log: log,
+            timing: ("add-age+split", started))
     }
 
     private func splitter(_ dataset: PreprocessDataset) -> CorpusSplitter {
@@ -220,14 +230,13 @@ public final class PreprocessRun {
 
     /// Writes report.json, removes the interim folder, and records the outcome.
     private func finish(
-        _ dataset: PreprocessDataset, cleaned: MetadataCleaner.Result, split result: CorpusSplitter.Result, vocabulary: Vocabulary,
+        _ dataset: PreprocessDataset, converted: DatasetConverter.Result, cleaned: MetadataCleaner.Result, split result: CorpusSplitter.Result, vocabulary: Vocabulary,
         log: DatasetLog, timing: (step: String, started: ContinuousClock.Instant)
     ) throws {
         let output = dataset.output(options)
         log.log(
             step: "split", "train \(result.trainCells) cells, test \(result.testCells) cells → \(output)",
             ["train": result.trainCells, "test": result.testCells])
-        let converted = try Self.read(DatasetConverter.Result.self, dataset.stepRecord(options, Step.convert.shortName), step: .convert)
         let plan = try Self.read(GenePlan.self, dataset.genePlan(options), step: .mapGenes)
         // Interim files are gone after the split; the report lists only what stays.
         var convertRecord = converted
