@@ -16,6 +16,13 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // C libraries, each behind a module map and a shim of static inline wrappers (C stays at the edge).
@@ -41,10 +48,38 @@ let package = Package(
             dependencies: ["SluiceFormats", "CLinearAlgebra"],
             swiftSettings: swiftSettings),
 
-        // Concrete stages: the corpus builder (preprocess), later analysis and external commands.
+        // The engine: ledger, disk budget, workspace, fetchers, scheduler and the stage protocol.
+        .target(
+            name: "SluiceEngine",
+            dependencies: [
+                "SluiceFormats",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // Concrete stages: the corpus builder (preprocess), external commands, later analysis.
         .target(
             name: "SluicePipelines",
-            dependencies: ["SluiceFormats", "SluiceKernels"],
+            dependencies: [
+                "SluiceFormats", "SluiceKernels", "SluiceEngine",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // A small HTTP/1.1 file server on loopback (Range, redirects, injected faults) for the demo and tests.
+        .target(
+            name: "SluiceLoopback",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings),
 
         // The command-line tool: argument parsing, progress display, exit codes; no logic of its own.
@@ -53,6 +88,8 @@ let package = Package(
             dependencies: [
                 "SluiceFormats",
                 "SluicePipelines",
+                "SluiceEngine",
+                "SluiceLoopback",
                 "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -81,6 +118,14 @@ let package = Package(
         .testTarget(
             name: "SluicePipelinesTests",
             dependencies: ["SluicePipelines", "SluiceTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SluiceEngineTests",
+            dependencies: ["SluiceEngine", "SluicePipelines", "SluiceLoopback", "SluiceTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SluiceLoopbackTests",
+            dependencies: ["SluiceLoopback", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "CLibraryTests",

@@ -2,18 +2,31 @@ import ArgumentParser
 
 /// The `sluice` command: parses arguments and hands work to the library; no logic of its own.
 @main
-struct Sluice: ParsableCommand {
-    static func main() {
+struct Sluice: AsyncParsableCommand {
+    static func main() async {
         ProcessMemory.keepFreedMemory()
-        main(nil)
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
     }
 
     static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "A storage-bounded streaming pipeline for single-cell and other omics data.",
         discussion: """
-            Start with `sluice inspect FILE` on a new file, or `sluice demo` to see a whole run on \
-            data Sluice makes itself.
+            Declare a pipeline in YAML (docs/pipeline.md) and run it with `sluice run PIPELINE.yaml`; \
+            it never holds more bytes than its budget and resumes where it stopped. Start with \
+            `sluice demo` to see a whole run on data Sluice makes itself, or `sluice inspect FILE`.
             """,
-        subcommands: [InspectCommand.self, PreprocessCommand.self, ConvertCommand.self, BenchCommand.self, DemoCommand.self])
+        subcommands: [
+            RunCommand.self, StatusCommand.self, RetryCommand.self, CleanCommand.self, EventsCommand.self,
+            PreprocessCommand.self, InspectCommand.self, ConvertCommand.self, DemoCommand.self, BenchCommand.self,
+        ])
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceEngine
 
 /// One input of `sluice preprocess` and where its files go.
 public struct PreprocessDataset: Sendable, Hashable {

@@ -1,0 +1,19 @@
+/// The budget's books at one moment, for progress displays and benchmarks.
+public struct BudgetSnapshot: Sendable {
+    public var limits: BudgetLimits
+    /// Bytes written and committed, per area.
+    public var committed: [Area: Int64]
+    /// Bytes promised to writers still at work, per area.
+    public var reserved: [Area: Int64]
+    /// Ledger and logs.
+    public var overhead: Int64
+    /// Reservations waiting for space.
+    public var waiting: Int
+    /// True while the filesystem is above its high-water mark (fetching paused).
+    public var filesystemPaused: Bool
+
+    /// Committed plus reserved bytes of an area.
+    public func held(_ area: Area) -> Int64 { (committed[area] ?? 0) + (reserved[area] ?? 0) }
+    /// Everything held, overhead included.
+    public var totalHeld: Int64 { Area.allCases.reduce(overhead) { $0 + held($1) } }
+}

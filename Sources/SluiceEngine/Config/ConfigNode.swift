@@ -1,0 +1,89 @@
+import Foundation
+import Yams
+
+/// A YAML node with the context needed for clear errors: the file, the line and what it is.
+struct ConfigNode {
+    let node: Node
+    let file: String
+    /// Where the node sits, e.g. `stages[2].command`.
+    let path: String
+
+    var line: Int? { node.mark?.line }
+
+    func error(_ code: ConfigError.Code, _ message: String) -> ConfigError {
+        ConfigError(code, message, file: file, line: line)
+    }
+
+    /// The keys and values of a mapping, after checking that every key is one of `known`.
+    func mapping(known: [String]) throws -> [String: ConfigNode] {
+        guard let mapping = node.mapping else { throw error(.badValue, "\(path) must be a mapping of keys to values") }
+        var result: [String: ConfigNode] = [:]
+        for (key, value) in mapping {
+            guard let name = key.string else { throw error(.badValue, "\(path) has a key that is not text") }
+            guard known.contains(name) else {
+                let place = ConfigNode(node: key, file: file, path: path)
+                throw place.error(.unknownKey, "unknown key '\(name)' in \(path) (known keys: \(known.joined(separator: ", ")))")
+            }
+            result[name] = ConfigNode(node: value, file: file, path: path.isEmpty ? name : "\(path).\(name)")
+        }
+        return result
+    }
+
+    var sequence: [ConfigNode]? {
+        node.sequence.map { items in items.enumerated().map { ConfigNode(node: $1, file: file, path: "\(path)[\($0)]") } }
+    }
+
+    func string() throws -> String {
+        guard let value = node.scalar?.string else { throw error(.badValue, "\(path) must be text") }
+        return value
+    }
+
+    func strings() throws -> [String] {
+        if let sequence { return try sequence.map { try $0.string() } }
+        return [try string()]
+    }
+
+    func int(atLeast minimum: Int = 0) throws -> Int {
+        guard let text = node.scalar?.string, let value = Int(text), value >= minimum else {
+            throw error(.badValue, "\(path) must be a whole number ≥ \(minimum), not '\(node.scalar?.string ?? "a list")'")
+        }
+        return value
+    }
+
+    func double(in range: ClosedRange<Double> = 0...Double.greatestFiniteMagnitude) throws -> Double {
+        guard let text = node.scalar?.string, let value = Double(text), range.contains(value) else {
+            throw error(.badValue, "\(path) must be a number in \(range.lowerBound)…\(range.upperBound), not '\(node.scalar?.string ?? "a list")'")
+        }
+        return value
+    }
+
+    func bool() throws -> Bool {
+        switch node.scalar?.string.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw error(.badValue, "\(path) must be true or false")
+        }
+    }
+
+    func bytes() throws -> Int64 {
+        guard let text = node.scalar?.string, let value = ByteSize.parse(text) else {
+            throw error(.badValue, "\(path) must be a size such as 500MB, 2GiB or 1048576, not '\(node.scalar?.string ?? "a list")'")
+        }
+        return value
+    }
+
+    func seconds() throws -> Double {
+        guard let text = node.scalar?.string, let value = DurationText.parse(text) else {
+            throw error(.badValue, "\(path) must be a duration such as 30s, 10m or 2h, not '\(node.scalar?.string ?? "a list")'")
+        }
+        return value
+    }
+
+    func area() throws -> Area {
+        let text = try string()
+        guard let area = Area(rawValue: text) else {
+            throw error(.badValue, "\(path) must be one of \(Area.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
+        }
+        return area
+    }
+}

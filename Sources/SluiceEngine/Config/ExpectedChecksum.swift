@@ -1,0 +1,18 @@
+/// The checksum a fetched file must have before the item moves on.
+public struct ExpectedChecksum: Sendable, Hashable, Codable {
+    public enum Algorithm: String, Sendable, Codable { case sha256, md5 }
+
+    public var algorithm: Algorithm
+    /// Lower-case hexadecimal digest.
+    public var hex: String
+
+    public init(_ algorithm: Algorithm, _ hex: String) {
+        self.algorithm = algorithm
+        self.hex = hex.lowercased()
+    }
+
+    /// True when `hex` has the length and digits of the algorithm's digest.
+    public var isWellFormed: Bool {
+        hex.count == (algorithm == .sha256 ? 64 : 32) && hex.allSatisfy(\.isHexDigit)
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+
+/// Reads a manifest: a tab-separated file with a header naming its columns — `name`, `url`
+/// (http, https, file URLs or paths; several separated by `;`), and optionally `size`,
+/// `sha256` or `md5`, `group`. Lines starting with `#` and blank lines are skipped.
+struct ManifestReader {
+    let path: String
+    /// Turns a relative path into an absolute one (relative to the pipeline file's folder).
+    let resolve: (String) -> String
+
+    func read() throws -> [ItemSpec] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigError(.unreadable, "cannot read the manifest", file: path)
+        }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().filter {
+            let trimmed = $0.element.trimmingCharacters(in: .whitespaces)
+            return !trimmed.isEmpty && !trimmed.hasPrefix("#")
+        }
+        guard !lines.isEmpty else { throw ConfigError(.badValue, "the manifest is empty", file: path) }
+        let header = lines.removeFirst().element.split(separator: "\t", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        }
+        let known = ["name", "url", "size", "sha256", "md5", "group"]
+        if let unknown = header.first(where: { !known.contains($0) }) {
+            throw ConfigError(.unknownKey, "unknown manifest column '\(unknown)' (known columns: \(known.joined(separator: ", ")))", file: path, line: 1)
+        }
+        guard let urlColumn = header.firstIndex(of: "url") else {
+            throw ConfigError(.missingKey, "the manifest needs a 'url' column", file: path, line: 1)
+        }
+        func column(_ name: String) -> Int? { header.firstIndex(of: name) }
+        return try lines.map { number, line in
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            func field(_ index: Int?) -> String? {
+                guard let index, index < fields.count, !fields[index].isEmpty else { return nil }
+                return fields[index]
+            }
+            guard let urls = field(urlColumn) else {
+                throw ConfigError(.missingKey, "this line has no url", file: path, line: number + 1)
+            }
+            let sources = urls.split(separator: ";").map { String($0).trimmingCharacters(in: .whitespaces) }.map {
+                $0.contains("://") ? $0 : resolve($0)
+            }
+            var item = ItemSpec(name: field(column("name")) ?? (sources[0] as NSString).lastPathComponent, sources: sources)
+            if let size = field(column("size")) {
+                guard let bytes = ByteSize.parse(size) else {
+                    throw ConfigError(.badValue, "size '\(size)' is not a size", file: path, line: number + 1)
+                }
+                item.size = bytes
+            }
+            if let sha = field(column("sha256")) { item.checksum = ExpectedChecksum(.sha256, sha) }
+            if let md5 = field(column("md5")) { item.checksum = ExpectedChecksum(.md5, md5) }
+            if let checksum = item.checksum, !checksum.isWellFormed {
+                throw ConfigError(.badValue, "'\(checksum.hex)' is not a \(checksum.algorithm.rawValue) digest", file: path, line: number + 1)
+            }
+            item.group = field(column("group"))
+            return item
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+
+/// A pipeline, loaded and checked: where its workspace is, how much disk it may use, its items
+/// and its stages. Every problem in the file is found by `load` before anything runs.
+public struct PipelineConfig: Sendable {
+    /// The pipeline file (absolute).
+    public var file: String
+    /// The workspace folder (absolute).
+    public var workspace: String
+    public var budget: BudgetLimits
+    public var items: [ItemSpec]
+    public var stages: [StageSpec]
+
+    public init(file: String, workspace: String, budget: BudgetLimits, items: [ItemSpec], stages: [StageSpec]) {
+        self.file = file
+        self.workspace = workspace
+        self.budget = budget
+        self.items = items
+        self.stages = stages
+    }
+
+    /// Reads and checks the pipeline file at `path`; relative paths inside it are relative to its folder.
+    public static func load(_ path: String) throws -> PipelineConfig {
+        let file = URL(fileURLWithPath: path).standardizedFileURL.path
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw ConfigError(.unreadable, "cannot read the pipeline file", file: file)
+        }
+        return try PipelineConfigParser(file: file).parse(text)
+    }
+
+    /// The stage a name refers to.
+    public func stage(named name: String) -> StageSpec? { stages.first { $0.name == name } }
+}

@@ -1,0 +1,69 @@
+/// The single source of truth for a run's progress: items, stage attempts under leases,
+/// committed artifacts and an append-only event log. `SQLiteLedger` is the embedded default;
+/// a PostgreSQL ledger (`FOR UPDATE SKIP LOCKED`) can implement the same protocol so that
+/// workers on several nodes share one run.
+///
+/// Every method is one transaction: a crash between two calls leaves a consistent ledger.
+public protocol Ledger: Sendable {
+    /// Adds the items (and groups) not registered yet, with one task per stage; items already
+    /// known keep their progress. Throws when the workspace was made by a pipeline with other stages.
+    func register(items: [ItemSpec], stageNames: [String], groupStages: Set<Int>, now: Double) throws
+
+    /// The names of the stages the workspace's pipeline has (empty before the first run).
+    func stageNames() throws -> [String]
+
+    /// Returns running tasks to the queue: those whose lease expired, or all of them when
+    /// `all` (the caller holds the workspace lock, so no other run is alive). Returns the keys.
+    func reclaim(all: Bool, now: Double) throws -> [TaskKey]
+
+    /// Claims up to `limit` ready tasks of `stage`, in item order, under a lease for `owner`.
+    /// With `minimum` > 1, claims nothing unless that many are ready or no more can arrive.
+    func claim(stage: Int, owner: String, limit: Int, minimum: Int, maxBytes: Int64?, lease: Double, now: Double) throws -> [ClaimedTask]
+
+    /// Claims one group whose members have all reached (or can never reach) `stage`.
+    func claimGroup(stage: Int, owner: String, lease: Double, now: Double) throws -> ClaimedTask?
+
+    /// Extends the leases of every task `owner` runs.
+    func renewLeases(owner: String, lease: Double, now: Double) throws
+
+    /// Marks the task done, records its artifacts, makes the item's next stage pending, and
+    /// marks the artifacts of `releasing` (the task's inputs) as released (to be deleted).
+    func complete(_ task: TaskKey, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) throws
+
+    /// Records a failure: `retryAt` puts the task back in the queue at that time; nil fails it
+    /// for good and blocks the item's later stages.
+    func fail(_ task: TaskKey, _ failure: TaskFailure, retryAt: Double?, now: Double) throws
+
+    /// Gives a claimed task back without counting the attempt (a graceful stop).
+    func release(_ task: TaskKey, now: Double) throws
+
+    /// Artifacts in a state (e.g. released ones still to delete).
+    func artifacts(in state: ArtifactRecord.State) throws -> [ArtifactRecord]
+
+    /// Live artifacts of an item (and its groups), all stages.
+    func liveArtifacts(item: String) throws -> [ArtifactRecord]
+
+    /// Moves artifacts to a new state.
+    func mark(_ artifacts: [ArtifactRecord], _ state: ArtifactRecord.State) throws
+
+    /// Every task, in item then stage order.
+    func tasks() throws -> [TaskStatus]
+
+    /// How many tasks of `stage` are in each state.
+    func counts(stage: Int) throws -> [TaskState: Int]
+
+    /// The earliest time a retrying task of `stage` becomes ready, if any.
+    func nextRetry(stage: Int) throws -> Double?
+
+    /// Puts failed (and their blocked) tasks back in the queue: of `items`, or all failed ones when nil.
+    func retry(items: [String]?, now: Double) throws -> Int
+
+    /// Appends an event.
+    func record(_ event: LedgerEvent) throws
+
+    /// Events after `sequence`, oldest first.
+    func events(after sequence: Int64, limit: Int) throws -> [LedgerEvent]
+
+    /// Makes everything committed so far durable on disk (before files are deleted on its word).
+    func sync() throws
+}

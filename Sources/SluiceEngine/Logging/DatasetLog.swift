@@ -1,0 +1,68 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Synchronization
+
+/// A dataset's log: `pipeline.log` (one readable line per event) and `pipeline.jsonl` (one JSON
+/// object per event), appended as the work goes, so a crash leaves everything up to it.
+/// Several logs may append to the same files (they are opened with `O_APPEND`).
+public final class DatasetLog: Sendable {
+    public enum Level: String, Sendable { case info, warning, error }
+
+    public let dataset: String
+    private let files: Mutex<(text: Int32, json: Int32)>
+    /// Also receives every line (the CLI prints them when stdout is not a terminal).
+    private let echo: @Sendable (String) -> Void
+    private static let clock = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
+    /// Opens (appending) the log files in `folder`; `nil` writes no files.
+    public init(dataset: String, folder: String?, echo: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        self.dataset = dataset
+        self.echo = echo
+        guard let folder else {
+            files = Mutex((-1, -1))
+            return
+        }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let text = try Self.appending(folder + "/pipeline.log")
+        let json = try Self.appending(folder + "/pipeline.jsonl")
+        files = Mutex((text, json))
+    }
+
+    deinit {
+        files.withLock { files in
+            if files.text >= 0 { close(files.text) }
+            if files.json >= 0 { close(files.json) }
+        }
+    }
+
+    private static func appending(_ path: String) throws -> Int32 {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "cannot open the log \(path)"])
+        }
+        return fd
+    }
+
+    /// Records one event: `step` (e.g. `convert`), a sentence, and fields for machines.
+    public func log(_ level: Level = .info, step: String, _ message: String, _ fields: [String: any Sendable] = [:]) {
+        let time = Date().formatted(Self.clock)
+        let line = "\(time) \(level.rawValue.uppercased()) [\(dataset)] \(step): \(message)"
+        var object: [String: Any] = ["time": time, "level": level.rawValue, "dataset": dataset, "step": step, "message": message]
+        for (key, value) in fields { object[key] = value }
+        let json = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map { $0 + Data("\n".utf8) }
+        files.withLock { files in
+            Self.write(files.text, Data((line + "\n").utf8))
+            if let json { Self.write(files.json, json) }
+        }
+        echo(line)
+    }
+
+    private static func write(_ fd: Int32, _ data: Data) {
+        guard fd >= 0 else { return }
+        data.withUnsafeBytes { bytes in _ = Glibc.write(fd, bytes.baseAddress, bytes.count) }
+    }
+}

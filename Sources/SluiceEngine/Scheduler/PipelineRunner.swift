@@ -1,0 +1,323 @@
+import Foundation
+import Synchronization
+
+/// Pushes every item of a pipeline through its stages: each stage has its own workers (its
+/// `concurrency`), which claim work from the ledger, reserve disk, run, commit, and delete
+/// inputs only after their outputs are recorded. Stages run at the same time, so fetching the
+/// next item overlaps processing this one; the ledger connects them (no in-memory queues).
+public final class PipelineRunner: Sendable {
+    public let config: PipelineConfig
+    public let workspace: Workspace
+    public let ledger: any Ledger
+    public let budget: DiskBudget
+    private let stages: [any Stage]
+    /// Receives one readable line per event (start, done, failed, retrying).
+    private let onLine: @Sendable (String) -> Void
+    private let owner: String
+    private let wake = WakeSignal()
+    private let state = Mutex(RunState())
+    private let started = Date()
+    /// Seconds a claimed task stays ours without a heartbeat.
+    private let lease = 60.0
+
+    private struct RunState {
+        var stopping = false
+        var finished: [Int: Int] = [:]
+        var active: [TaskKey: (done: Int64, expected: Int64?)] = [:]
+    }
+
+    public init(config: PipelineConfig, stages: [any Stage], ledger: any Ledger, budget: DiskBudget,
+                onLine: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.config = config
+        self.workspace = Workspace(root: config.workspace)
+        self.stages = stages
+        self.ledger = ledger
+        self.budget = budget
+        self.onLine = onLine
+        self.owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
+    }
+
+    public var stageNames: [String] { stages.map(\.spec.name) }
+
+    /// Asks the run to stop: no new work is claimed, work waiting for disk is given back, work
+    /// in flight finishes (or, for downloads and commands, is interrupted and given back).
+    public func requestStop() {
+        state.withLock { $0.stopping = true }
+        wake.notifyAll()
+    }
+
+    private var stopping: Bool { state.withLock { $0.stopping } }
+
+    // MARK: Running
+
+    /// Runs until every item is done or failed, or until `requestStop`.
+    public func run() async throws -> RunSummary {
+        try ledger.record(LedgerEvent(time: now, item: nil, stage: nil, kind: "run-started", message: "owner \(owner)"))
+        try await WorkspaceRecovery(workspace: workspace, ledger: ledger, stages: stages).recover(now: now)
+        await budget.reset(usage: workspace.usage(), overhead: workspace.overhead())
+        let housekeeping = Task { await keepHouse() }
+        defer { housekeeping.cancel() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, stage) in stages.enumerated() {
+                for _ in 0..<stage.spec.concurrency {
+                    group.addTask { try await self.work(stage: index) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let summary = RunSummary.from(tasks: try ledger.tasks(), stageNames: stageNames,
+                                      seconds: Date().timeIntervalSince(started), workspace: workspace.root, interrupted: stopping)
+        try ledger.record(LedgerEvent(time: now, item: nil, stage: nil, kind: "run-finished",
+                                      message: "\(summary.done) done, \(summary.failed) failed, \(summary.unfinished) unfinished"))
+        return summary
+    }
+
+    /// Renews leases, re-reads the filesystem's fill level and the overhead, every few seconds.
+    private func keepHouse() async {
+        var ticks = 0
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(500))
+            ticks += 1
+            await budget.pollFilesystem()
+            if ticks % 4 == 0 { await budget.setOverhead(workspace.overhead()) }
+            if ticks % 20 == 0 { try? ledger.renewLeases(owner: owner, lease: lease, now: now) }
+        }
+    }
+
+    private var now: Double { Date().timeIntervalSince1970 }
+
+    private func work(stage index: Int) async throws {
+        let stage = stages[index]
+        let isGroupStage = stage.spec.kind == .command && stage.spec.command.per == .group
+        while !stopping {
+            let claimed: [ClaimedTask]
+            if isGroupStage {
+                claimed = try ledger.claimGroup(stage: index, owner: owner, lease: lease, now: now).map { [$0] } ?? []
+            } else {
+                let batch = stage.spec.kind == .command ? stage.spec.command.batch : 1
+                claimed = try ledger.claim(stage: index, owner: owner, limit: batch, minimum: batch,
+                                           maxBytes: stage.spec.kind == .command ? stage.spec.command.batchBytes : nil,
+                                           lease: lease, now: now)
+            }
+            if claimed.isEmpty {
+                let counts = try ledger.counts(stage: index)
+                let active = TaskState.allCases.filter(\.isActive).reduce(0) { $0 + (counts[$1] ?? 0) }
+                if active == 0 { return }
+                let nextRetry = try ledger.nextRetry(stage: index).map { max(0.05, $0 - now) } ?? 1.0
+                await wake.wait(atMost: min(1.0, nextRetry))
+                continue
+            }
+            if stage.spec.kind == .cleanup {
+                for task in claimed { try await cleanUp(task, stage: index) }
+            } else {
+                try await execute(claimed, stage: index)
+            }
+            wake.notifyAll()
+        }
+    }
+
+    // MARK: One batch
+
+    private func execute(_ tasks: [ClaimedTask], stage index: Int) async throws {
+        let stage = stages[index]
+        var units: [StageUnit] = []
+        for task in tasks {
+            let log = try DatasetLog(dataset: task.item.name, folder: workspace.logFolder(item: task.item.name))
+            let isGroup = !task.members.isEmpty
+            let output = stage.outputFolder(item: isGroup ? SQLiteLedger.groupName(task.item) : task.item.name, isGroup: isGroup).map(workspace.absolute)
+            let unit = StageUnit(task: task, input: isGroup ? nil : inputFolder(item: task.item.name, before: index),
+                                 memberInputs: task.members.compactMap { inputFolder(item: $0.name, before: index) },
+                                 partialOutput: output.map { $0 + ".partial" }, output: output,
+                                 logFolder: workspace.logFolder(item: task.item.name), log: log)
+            log.log(step: stage.spec.name, "started (attempt \(task.attempt))")
+            units.append(unit)
+        }
+        let names = units.map(\.item.name).joined(separator: ", ")
+        let clock = ContinuousClock.now
+        var reservation: Reservation?
+        do {
+            reservation = try await reserve(units, stage: index)
+            for unit in units {
+                guard let partial = unit.partialOutput else { continue }
+                if index == 0 {
+                    // A resumed download's bytes move from the books' "used" to this reservation.
+                    let existing = DiskUsage.bytes(at: partial)
+                    if existing > 0 {
+                        await budget.freed(existing, in: stage.outputArea ?? .raw)
+                        let extra = try await budget.reserve(existing, in: stage.outputArea ?? .raw, priority: index)
+                        await budget.merge(extra, into: reservation!)
+                    }
+                } else {
+                    try workspace.remove(partial)
+                }
+                try FileManager.default.createDirectory(atPath: partial, withIntermediateDirectories: true)
+            }
+            let keys = units.map(\.task.key)
+            let context = StageContext(
+                workspace: workspace, budget: budget, reservation: reservation!, priority: index, producer: index == 0,
+                progress: { [weak self] done, expected in self?.noteProgress(keys, done, expected) })
+            try await stage.run(units, context: context)
+            var written: Int64 = 0
+            for unit in units { written += try commit(unit, stage: index) }
+            let overrun = await budget.settle(reservation!, actual: written)
+            if overrun > 0 {
+                for unit in units { unit.log.log(.warning, step: stage.spec.name, "wrote \(ByteSize.format(overrun)) more than it reserved; raise the stage's output_ratio or reserve") }
+            }
+            state.withLock { state in
+                state.finished[index, default: 0] += units.count
+                for unit in units { state.active[unit.task.key] = nil }
+            }
+            let seconds = (ContinuousClock.now - clock) / .seconds(1)
+            for unit in units { unit.log.log(step: stage.spec.name, String(format: "done in %.2f s", seconds)) }
+            onLine("\(stage.spec.name) \(names): done (\(ByteSize.format(written)), \(String(format: "%.1f", seconds)) s)")
+            try await deleteReleasedInputs(of: units)
+        } catch {
+            if let reservation { await budget.cancel(reservation) }
+            state.withLock { state in for unit in units { state.active[unit.task.key] = nil } }
+            try handleFailure(error, units: units, stage: index)
+        }
+    }
+
+    private func noteProgress(_ keys: [TaskKey], _ done: Int64, _ expected: Int64?) {
+        state.withLock { state in for key in keys { state.active[key] = (done, expected) } }
+    }
+
+    /// The previous stage's output folder of an item, if a stage before `index` writes one.
+    private func inputFolder(item: String, before index: Int) -> String? {
+        for previous in stride(from: index - 1, through: 0, by: -1) {
+            if let folder = stages[previous].outputFolder(item: item, isGroup: false) { return workspace.absolute(folder) }
+        }
+        return nil
+    }
+
+    private func inputStage(before index: Int) -> Int? {
+        stride(from: index - 1, through: 0, by: -1).first { stages[$0].outputArea != nil }
+    }
+
+    private func reserve(_ units: [StageUnit], stage index: Int) async throws -> Reservation {
+        let stage = stages[index]
+        var bytes: Int64 = 0
+        var headroom: Int64 = 0
+        for unit in units {
+            let inputBytes = index == 0 ? (unit.item.size ?? 0)
+                : ([unit.input].compactMap { $0 } + unit.memberInputs).reduce(Int64(0)) { $0 + DiskUsage.bytes(at: $1) }
+            bytes += stage.estimatedBytes(inputBytes: inputBytes, item: unit.item)
+            if index == 0 {
+                // Room the item's later stages will need, kept free while fetching it.
+                let later = stages.dropFirst().map { $0.estimatedBytes(inputBytes: inputBytes, item: unit.item) }
+                headroom = max(headroom, later.max() ?? 0)
+            }
+        }
+        return try await budget.reserve(bytes, in: stage.outputArea ?? .interim, priority: index, headroom: headroom, producer: index == 0)
+    }
+
+    /// Flushes, renames into place and records one unit's outputs; returns their bytes.
+    private func commit(_ unit: StageUnit, stage index: Int) throws -> Int64 {
+        let stage = stages[index]
+        var artifacts: [ArtifactRecord] = []
+        if let partial = unit.partialOutput, let output = unit.output, let area = stage.outputArea {
+            try DurableFiles.sync(partial)
+            try DurableFiles.commit(partial, to: output)
+            for file in DurableFiles.files(at: output) {
+                let isLink = (try? FileManager.default.destinationOfSymbolicLink(atPath: file.path)) != nil
+                artifacts.append(ArtifactRecord(task: unit.task.key, path: workspace.relative(file.path) ?? file.path, area: area,
+                                                bytes: file.bytes, sha256: isLink ? nil : try DurableFiles.sha256(file.path)))
+            }
+            if artifacts.isEmpty {
+                artifacts.append(ArtifactRecord(task: unit.task.key, path: workspace.relative(output) ?? output, area: area, bytes: 0))
+            }
+        }
+        var releasing: [TaskKey] = []
+        if stage.consumesInputs, let previous = inputStage(before: index), let area = stages[previous].outputArea, area == .raw || area == .interim {
+            let items = unit.task.members.isEmpty ? [unit.item.name] : unit.task.members.map(\.name)
+            releasing = items.map { TaskKey(item: $0, stage: previous) }
+        }
+        try ledger.complete(unit.task.key, artifacts: artifacts, releasing: releasing, now: now)
+        return artifacts.reduce(0) { $0 + $1.bytes }
+    }
+
+    /// Deletes what the ledger released (the inputs of committed work) and returns the bytes to the budget.
+    private func deleteReleasedInputs(of units: [StageUnit]) async throws {
+        let released = try ledger.artifacts(in: .released)
+        guard !released.isEmpty else { return }
+        try ledger.sync()
+        try await WorkspaceRecovery(workspace: workspace, ledger: ledger, stages: stages).delete(released, budget: budget)
+    }
+
+    private func handleFailure(_ error: any Error, units: [StageUnit], stage index: Int) throws {
+        let stage = stages[index]
+        let failure = Self.describe(error)
+        let cancelled = error is CancellationError || stopping
+        for unit in units {
+            // A download interrupted by a transient fault keeps its partial file, to resume with Range.
+            if let partial = unit.partialOutput, !(index == 0 && (failure.transient || cancelled)) { try? workspace.remove(partial) }
+            // A commit that failed after its rename leaves an output the ledger does not know.
+            if let output = unit.output { try? workspace.remove(output) }
+            if cancelled && stopping {
+                try ledger.release(unit.task.key, now: now)
+                unit.log.log(.warning, step: stage.spec.name, "interrupted by the stop; it will run again next time")
+                continue
+            }
+            let retry = failure.transient && unit.task.attempt <= stage.spec.retries
+            let delay = retry ? Self.backoff(attempt: unit.task.attempt) : nil
+            try ledger.fail(unit.task.key, TaskFailure(code: failure.code, message: failure.message), retryAt: delay.map { now + $0 }, now: now)
+            if let delay {
+                unit.log.log(.warning, step: stage.spec.name, "\(failure.message) — retrying in \(String(format: "%.1f", delay)) s", ["code": failure.code])
+                onLine("\(stage.spec.name) \(unit.item.name): \(failure.message) — retry \(unit.task.attempt)/\(stage.spec.retries) in \(String(format: "%.1f", delay)) s")
+            } else {
+                unit.log.log(.error, step: stage.spec.name, failure.message, ["code": failure.code])
+                onLine("\(stage.spec.name) \(unit.item.name): FAILED: \(failure.message)")
+            }
+        }
+    }
+
+    /// Exponential back-off with jitter: about 0.5 s, 1 s, 2 s, … up to 30 s.
+    static func backoff(attempt: Int) -> Double {
+        let base = min(30, 0.5 * pow(2, Double(max(0, attempt - 1))))
+        return base * Double.random(in: 0.75...1.25)
+    }
+
+    /// A failure's code, sentence and whether a retry may help.
+    static func describe(_ error: any Error) -> (code: String, message: String, transient: Bool) {
+        switch error {
+        case let error as StageError: (error.code, error.message, error.isTransient)
+        case let error as BudgetError: (error.code.rawValue, error.message, false)
+        case is CancellationError: ("run.cancelled", "interrupted", true)
+        default: ("stage.error", String(describing: error), false)
+        }
+    }
+
+    // MARK: Cleanup
+
+    private func cleanUp(_ task: ClaimedTask, stage index: Int) async throws {
+        let keep = stages[index].spec.cleanup.keep
+        let doomed = try ledger.liveArtifacts(item: task.item.name).filter { !keep.contains($0.area) }
+        try ledger.mark(doomed, .released)
+        try ledger.sync()
+        try await WorkspaceRecovery(workspace: workspace, ledger: ledger, stages: stages).delete(doomed, budget: budget)
+        for area in Area.allCases where !keep.contains(area) && area != .cache {
+            let folder = workspace.folder(area) + "/" + task.item.name
+            let bytes = DiskUsage.bytes(at: folder)
+            try workspace.remove(folder)
+            if bytes > 0 { await budget.freed(bytes, in: area) }
+        }
+        try ledger.complete(task.key, artifacts: [], releasing: [], now: now)
+        state.withLock { $0.finished[index, default: 0] += 1 }
+        let log = try DatasetLog(dataset: task.item.name, folder: workspace.logFolder(item: task.item.name))
+        log.log(step: stages[index].spec.name, "removed \(doomed.count) file(s); kept \(keep.map(\.rawValue).sorted().joined(separator: ", "))")
+    }
+
+    // MARK: Progress
+
+    /// Per-stage counts and rates, for the live display.
+    public func progress() throws -> [StageProgress] {
+        let seconds = Date().timeIntervalSince(started)
+        let (finished, active) = state.withLock { ($0.finished, $0.active) }
+        return try stages.indices.map { index in
+            let mine = active.filter { $0.key.stage == index }.values
+            return StageProgress(name: stages[index].spec.name, counts: try ledger.counts(stage: index),
+                                 finishedThisRun: finished[index] ?? 0, seconds: seconds,
+                                 activeBytes: mine.reduce(0) { $0 + $1.done }, activeExpected: mine.reduce(0) { $0 + ($1.expected ?? 0) })
+        }
+    }
+}

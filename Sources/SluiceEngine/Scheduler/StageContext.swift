@@ -1,0 +1,29 @@
+/// What a running stage may use: the workspace, and more disk when it learns its real size
+/// (a download's Content-Length) — reserved before the first byte is written.
+public struct StageContext: Sendable {
+    public let workspace: Workspace
+    private let budget: DiskBudget
+    private let reservation: Reservation
+    private let priority: Int
+    private let producer: Bool
+    /// Reports (bytes done, bytes expected or nil) for progress displays.
+    public let progress: @Sendable (Int64, Int64?) -> Void
+
+    init(workspace: Workspace, budget: DiskBudget, reservation: Reservation, priority: Int, producer: Bool,
+         progress: @escaping @Sendable (Int64, Int64?) -> Void) {
+        self.workspace = workspace
+        self.budget = budget
+        self.reservation = reservation
+        self.priority = priority
+        self.producer = producer
+        self.progress = progress
+    }
+
+    /// Makes sure the stage holds at least `bytes` in its area, waiting for space if needed.
+    public func ensureReserved(_ bytes: Int64) async throws {
+        let held = await budget.bytes(of: reservation)
+        guard bytes > held else { return }
+        let extra = try await budget.reserve(bytes - held, in: reservation.area, priority: priority, producer: producer)
+        await budget.merge(extra, into: reservation)
+    }
+}

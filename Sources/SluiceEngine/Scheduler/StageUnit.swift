@@ -1,0 +1,18 @@
+/// One item's (or group's) share of a claimed batch, with absolute paths.
+public struct StageUnit: Sendable {
+    public var task: ClaimedTask
+    /// The previous stage's output folder for this item (nil for the first stage).
+    public var input: String?
+    /// For a group task: each member's input folder, in item order.
+    public var memberInputs: [String]
+    /// The folder to write into; the engine renames it to `output` on success.
+    public var partialOutput: String?
+    /// Where the outputs will live once committed.
+    public var output: String?
+    /// The item's log folder (`logs/<item>/`).
+    public var logFolder: String
+    /// The item's log.
+    public var log: DatasetLog
+
+    public var item: ItemSpec { task.item }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// The on-disk layout of a run (DESIGN.md): the ledger, one folder per area, per-item logs.
+/// Hands out paths and never lets one escape its root.
+public struct Workspace: Sendable {
+    /// The workspace folder (absolute).
+    public let root: String
+
+    public init(root: String) {
+        self.root = URL(fileURLWithPath: root).standardizedFileURL.path
+    }
+
+    public var ledgerPath: String { root + "/sluice.db" }
+    public var lockPath: String { root + "/sluice.lock" }
+
+    public func folder(_ area: Area) -> String { root + "/" + area.rawValue }
+    public var logsFolder: String { root + "/logs" }
+    public func logFolder(item: String) -> String { logsFolder + "/" + item }
+
+    /// The absolute path of a path relative to the root.
+    public func absolute(_ relative: String) -> String { root + "/" + relative }
+
+    /// The path relative to the root; nil when `path` is not under the root.
+    public func relative(_ path: String) -> String? {
+        let standard = URL(fileURLWithPath: path).standardizedFileURL.path
+        guard standard.hasPrefix(root + "/") else { return nil }
+        return String(standard.dropFirst(root.count + 1))
+    }
+
+    /// Creates the root, the area folders and the logs folder.
+    public func create() throws {
+        for folder in Area.allCases.map(folder) + [logsFolder] {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+    }
+
+    /// Bytes under each area's folder, as measured now.
+    public func usage() -> [Area: Int64] {
+        Dictionary(uniqueKeysWithValues: Area.allCases.map { ($0, DiskUsage.bytes(at: folder($0))) })
+    }
+
+    /// Bytes the workspace holds outside the areas: the ledger and the logs.
+    public func overhead() -> Int64 {
+        DiskUsage.bytes(at: logsFolder) + ["", "-wal", "-shm"].reduce(0) { $0 + DiskUsage.bytes(at: ledgerPath + $1) }
+    }
+
+    /// Removes a file or folder under the root (never outside it); missing paths are fine.
+    public func remove(_ path: String) throws {
+        guard relative(path) != nil else { return }
+        if FileManager.default.fileExists(atPath: path) || (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil {
+            try FileManager.default.removeItem(atPath: path)
+        }
+    }
+
+    /// Every `*.partial` file or folder under the areas, deepest first.
+    public func partials() -> [String] {
+        var found: [String] = []
+        for area in Area.allCases {
+            let base = folder(area)
+            guard let walker = FileManager.default.enumerator(atPath: base) else { continue }
+            while let name = walker.nextObject() as? String {
+                if name.hasSuffix(".partial") {
+                    found.append(base + "/" + name)
+                    walker.skipDescendants()
+                }
+            }
+        }
+        return found
+    }
+}

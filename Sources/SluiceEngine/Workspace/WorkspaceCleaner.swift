@@ -1,0 +1,42 @@
+import Foundation
+
+/// `sluice clean`: removes what the ledger says is no longer needed — released inputs not yet
+/// deleted, stale `*.partial` files, and the `raw/` and `interim/` folders of finished items.
+/// Must run while no `sluice run` uses the workspace (it takes the lock).
+public struct WorkspaceCleaner {
+    public let workspace: Workspace
+    public let ledger: any Ledger
+
+    public init(workspace: Workspace, ledger: any Ledger) {
+        self.workspace = workspace
+        self.ledger = ledger
+    }
+
+    /// What would go (or went): paths and bytes.
+    public struct Removal: Sendable, Codable {
+        public var path: String
+        public var bytes: Int64
+    }
+
+    public func clean(dryRun: Bool) throws -> [Removal] {
+        var removals: [Removal] = []
+        var doomed: [ArtifactRecord] = try ledger.artifacts(in: .released)
+        var paths = Set(doomed.map { workspace.absolute($0.path) })
+        paths.formUnion(workspace.partials())
+        let tasks = try ledger.tasks()
+        let finished = Dictionary(grouping: tasks.filter { !$0.isGroup }, by: \.item).filter { $0.value.allSatisfy { $0.state == .done } }
+        for item in finished.keys.sorted() {
+            for area in [Area.raw, .interim] {
+                let folder = workspace.folder(area) + "/" + item
+                if FileManager.default.fileExists(atPath: folder) { paths.insert(folder) }
+            }
+            doomed += try ledger.liveArtifacts(item: item).filter { $0.area == .raw || $0.area == .interim }
+        }
+        for path in paths.sorted() {
+            removals.append(Removal(path: path, bytes: DiskUsage.bytes(at: path)))
+            if !dryRun { try workspace.remove(path) }
+        }
+        if !dryRun { try ledger.mark(doomed, .deleted) }
+        return removals
+    }
+}

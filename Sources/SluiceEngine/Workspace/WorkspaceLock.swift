@@ -1,0 +1,33 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// An exclusive lock on a workspace (`flock` on `sluice.lock`), so two runs never share one.
+/// The kernel drops it when the process dies, `kill -9` included.
+public final class WorkspaceLock: Sendable {
+    private let descriptor: Int32
+
+    public init(_ workspace: Workspace) throws {
+        let fd = open(workspace.lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw LedgerError(.unavailable, "cannot open \(workspace.lockPath): \(String(cString: strerror(errno)))")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let holder = (try? String(contentsOfFile: workspace.lockPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            close(fd)
+            throw LedgerError(.busy, "another sluice process (\(holder.isEmpty ? "unknown pid" : "pid " + holder)) is using the workspace \(workspace.root)")
+        }
+        let pid = "\(getpid())\n"
+        ftruncate(fd, 0)
+        _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
+        descriptor = fd
+    }
+
+    deinit {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}

@@ -1,0 +1,118 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+public import SluiceEngine
+import Subprocess
+import SystemPackage
+
+/// Runs an external program per item, per batch of items, or once per group (rule 6, DESIGN.md):
+/// an argv array with `{in}`, `{out}`, `{outs}`, `{item}`, `{group}`, `{ref}` expanded to
+/// absolute paths and wildcards expanded by Sluice (sorted), never a shell; a timeout; stdout
+/// and stderr appended to `logs/<item>/<stage>.log`; and the declared outputs must exist and be
+/// non-empty, since exit status 0 alone is not trusted.
+public struct CommandStage: Stage {
+    public let spec: StageSpec
+    private var options: StageSpec.Command { spec.command }
+
+    public init(spec: StageSpec) { self.spec = spec }
+
+    public var outputArea: Area? { options.area }
+    public var consumesInputs: Bool { options.deleteInputs }
+
+    public func outputFolder(item: String, isGroup: Bool) -> String? {
+        isGroup ? "\(options.area.rawValue)/groups/\(item)/\(spec.name)" : "\(options.area.rawValue)/\(item)/\(spec.name)"
+    }
+
+    public func estimatedBytes(inputBytes: Int64, item: ItemSpec) -> Int64 {
+        options.reserveBytes ?? Int64(Double(inputBytes) * options.outputRatio)
+    }
+
+    public func run(_ units: [StageUnit], context: StageContext) async throws {
+        let arguments = try CommandLineTemplate(argv: options.argv, reference: options.reference).expand(units)
+        let logPath = units[0].logFolder + "/\(spec.name).log"
+        try FileManager.default.createDirectory(atPath: units[0].logFolder, withIntermediateDirectories: true)
+        let fd = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StageError(code: "command.log", "cannot open the log \(logPath)") }
+        defer { close(fd) }
+        let shown = arguments.joined(separator: " ")
+        _ = "$ \(shown)\n".withCString { write(fd, $0, strlen($0)) }
+        for unit in units { unit.log.log(step: spec.name, "running \(shown)") }
+
+        let status = try await launch(arguments, logDescriptor: fd, workingDirectory: units[0].partialOutput)
+        guard status.isSuccess else {
+            let tail = Self.lastLine(of: logPath).map { " — last output: \"\($0)\"" } ?? ""
+            let how: String
+            switch status {
+            case .exited(let code): how = "exited with status \(code)"
+            case .signaled(let signal): how = "was killed by signal \(signal)"
+            }
+            throw StageError(code: "command.exit-status", "\(arguments[0]) \(how); see \(logPath)\(tail)")
+        }
+        for unit in units { try checkOutputs(unit, program: arguments[0]) }
+    }
+
+    private func launch(_ arguments: [String], logDescriptor fd: Int32, workingDirectory: String?) async throws -> TerminationStatus {
+        let program = arguments[0]
+        let timeout = options.timeout
+        let name = spec.name
+        do {
+            return try await withThrowingTaskGroup(of: TerminationStatus?.self) { group in
+                group.addTask {
+                    let executable: Executable = program.contains("/") ? .path(FilePath(program)) : .name(program)
+                    var platform = PlatformOptions()
+                    platform.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(2))]
+                    let output = FileDescriptor(rawValue: fd)
+                    let result = try await Subprocess.run(
+                        executable, arguments: Arguments(Array(arguments.dropFirst())),
+                        workingDirectory: workingDirectory.map { FilePath($0) }, platformOptions: platform,
+                        output: .fileDescriptor(output, closeAfterSpawningProcess: false),
+                        error: .fileDescriptor(output, closeAfterSpawningProcess: false))
+                    return result.terminationStatus
+                }
+                if let timeout {
+                    group.addTask {
+                        try await Task.sleep(for: .seconds(timeout))
+                        return nil
+                    }
+                }
+                let first = try await group.next()!
+                group.cancelAll()
+                guard let status = first else {
+                    throw StageError(code: "command.timeout", "\(program) (stage \(name)) did not finish within \(DurationText.format(timeout ?? 0)) and was stopped", transient: true)
+                }
+                return status
+            }
+        } catch let error as SubprocessError where error.code == .init(.executableNotFound) {
+            throw StageError(code: "command.not-found", "the program '\(program)' was not found\(program.contains("/") ? "" : " on PATH")")
+        } catch let error as SubprocessError {
+            throw StageError(code: "command.launch", "cannot start \(program): \(error)")
+        }
+    }
+
+    private func checkOutputs(_ unit: StageUnit, program: String) throws {
+        guard let folder = unit.partialOutput else { return }
+        for pattern in options.outputs {
+            let matches = GlobPattern(folder + "/" + pattern).expand()
+            guard !matches.isEmpty else {
+                throw StageError(code: "command.missing-output", "\(program) exited with status 0 but did not write \(pattern) for \(unit.item.name)")
+            }
+            for match in matches where DiskUsage.bytes(at: match) == 0 {
+                throw StageError(code: "command.empty-output", "\(program) exited with status 0 but \(pattern) for \(unit.item.name) is empty")
+            }
+        }
+    }
+
+    /// The last non-empty line of a log, shortened, for the one-sentence error.
+    static func lastLine(of path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        try? handle.seek(toOffset: size > 4096 ? size - 4096 : 0)
+        let text = String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
+        guard let line = text.split(separator: "\n").last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty && !$0.hasPrefix("$ ") }) else { return nil }
+        return String(line.prefix(200))
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+public import SluiceEngine
+
+/// Everything one `sluice run` holds: the workspace lock, the ledger, the stages, the budget
+/// and the runner — opened together, closed together.
+public final class PipelineSession: Sendable {
+    public let config: PipelineConfig
+    public let runner: PipelineRunner
+    private let lock: WorkspaceLock
+    private let stages: [any Stage]
+
+    /// Loads nothing itself: `config` is already checked. Takes the workspace lock and opens the ledger.
+    public init(config: PipelineConfig, onLine: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        self.config = config
+        let workspace = Workspace(root: config.workspace)
+        try workspace.create()
+        lock = try WorkspaceLock(workspace)
+        let ledger = try SQLiteLedger(path: workspace.ledgerPath)
+        stages = PipelineStages.make(config)
+        let groupStages = Set(config.stages.indices.filter { config.stages[$0].kind == .command && config.stages[$0].command.per == .group })
+        try ledger.register(items: config.items, stageNames: config.stages.map(\.name), groupStages: groupStages,
+                            now: Date().timeIntervalSince1970)
+        let root = workspace.root
+        let budget = DiskBudget(limits: config.budget, usage: workspace.usage(), overhead: workspace.overhead(),
+                                filesystemFraction: { DiskUsage.filesystemFraction(at: root) })
+        runner = PipelineRunner(config: config, stages: stages, ledger: ledger, budget: budget, onLine: onLine)
+    }
+
+    /// Runs the pipeline to its end (or to `runner.requestStop()`), then closes the stages.
+    public func run() async throws -> RunSummary {
+        do {
+            let summary = try await runner.run()
+            await PipelineStages.shutdown(stages)
+            return summary
+        } catch {
+            await PipelineStages.shutdown(stages)
+            throw error
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import SluiceEngine
+
+/// `sluice status`: where every item stands, stage by stage, with the last error.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show every item's state per stage, with the last error (reads the ledger; safe during a run).")
+
+    @Argument(help: "The pipeline file or its workspace folder.") var target: String
+    @Flag(help: "Write JSON (one object per item and stage).") var json = false
+
+    func run() throws {
+        let (_, ledger) = try WorkspaceArgument.resolve(target)
+        let stages = try ledger.stageNames()
+        let tasks = try ledger.tasks()
+        if json {
+            struct Row: Encodable {
+                var item: String, stage: String, state: TaskState, attempts: Int, error: String?, code: String?, bytes: Int64?
+            }
+            let rows = tasks.map {
+                Row(item: $0.item, stage: stages[safe: $0.stage] ?? "\($0.stage)", state: $0.state, attempts: $0.attempts,
+                    error: $0.failure?.message, code: $0.failure?.code, bytes: $0.bytes)
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+            return
+        }
+        let byItem = Dictionary(grouping: tasks, by: \.item)
+        var order: [String] = []
+        for task in tasks where !order.contains(task.item) { order.append(task.item) }
+        let width = max(4, order.map(\.count).max() ?? 4)
+        print("item".padding(toLength: width, withPad: " ", startingAt: 0) + "  " + stages.map { $0.padding(toLength: max(9, $0.count), withPad: " ", startingAt: 0) }.joined(separator: " "))
+        var errors: [String] = []
+        for item in order {
+            let row = byItem[item]!.sorted { $0.stage < $1.stage }
+            var cells = Array(repeating: "", count: stages.count)
+            for task in row {
+                guard task.stage < stages.count else { continue }
+                cells[task.stage] = task.state.rawValue
+                if let failure = task.failure, task.state == .failed || task.state == .retrying {
+                    errors.append("\(item) (\(stages[task.stage]), \(task.state.rawValue), attempt \(task.attempts)): \(failure.message) [\(failure.code)]")
+                }
+            }
+            let line = zip(stages, cells).map { $1.padding(toLength: max(9, $0.count), withPad: " ", startingAt: 0) }.joined(separator: " ")
+            print(item.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + line)
+        }
+        let items = order.filter { !(byItem[$0]!.first?.isGroup ?? false) }
+        let done = items.filter { byItem[$0]!.allSatisfy { $0.state == .done } }.count
+        let failed = items.filter { byItem[$0]!.contains { $0.state == .failed } }.count
+        print("\n\(items.count) items: \(done) done, \(failed) failed, \(items.count - done - failed) in progress or waiting")
+        if !errors.isEmpty {
+            print("\nErrors:")
+            for error in errors { print("  " + error) }
+        }
+    }
+}
+
+extension Array {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}

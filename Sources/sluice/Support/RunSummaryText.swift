@@ -1,0 +1,21 @@
+import SluiceEngine
+
+/// The end-of-run summary for people: counts, one line per failed item, and where things are.
+enum RunSummaryText {
+    static func render(_ summary: RunSummary, workspace: Workspace) -> String {
+        var lines: [String] = []
+        let total = summary.items.count
+        let head = summary.interrupted ? "Stopped" : "Finished"
+        lines.append("\(head) in \(DurationText.format(summary.seconds)): \(summary.done) of \(total) items done, \(summary.failed) failed, \(summary.unfinished) unfinished.")
+        for item in summary.items where item.state == .failed {
+            lines.append("  FAILED \(item.item) (\(item.stage ?? "?")): \(item.reason ?? "no reason recorded")")
+        }
+        for item in summary.items where item.state == .unfinished && item.reason != nil {
+            lines.append("  waiting \(item.item) (\(item.stage ?? "?")): \(item.reason ?? "")")
+        }
+        lines.append("Outputs: \(workspace.folder(.output))")
+        lines.append("Logs:    \(workspace.logsFolder)/<item>/pipeline.log")
+        lines.append("Ledger:  \(workspace.ledgerPath)  (sluice status, sluice retry --failed, sluice events)")
+        return lines.joined(separator: "\n")
+    }
+}
