@@ -117,11 +117,11 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "SluicePipelinesTests",
-            dependencies: ["SluicePipelines", "SluiceTestSupport"],
+            dependencies: ["SluicePipelines", "SluiceEngine", "SluiceTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "SluiceEngineTests",
-            dependencies: ["SluiceEngine", "SluicePipelines", "SluiceLoopback", "SluiceTestSupport"],
+            dependencies: ["SluiceEngine", "SluicePipelines", "SluiceLoopback", "SluiceFormats", "SluiceTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "SluiceLoopbackTests",

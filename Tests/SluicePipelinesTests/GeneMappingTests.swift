@@ -1,6 +1,7 @@
 import Foundation
 import SluiceFormats
 import SluicePipelines
+import SluiceEngine
 import SluiceTestSupport
 import Testing
 

@@ -16,6 +16,9 @@ public final class SQLiteLedger: Ledger {
         configuration.busyMode = .timeout(30)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Keep the write-ahead log small: it counts against the workspace's budget.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 256")
+            try db.execute(sql: "PRAGMA journal_size_limit = 1048576")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)

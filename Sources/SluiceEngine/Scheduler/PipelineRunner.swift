@@ -249,16 +249,19 @@ public final class PipelineRunner: Sendable {
         let failure = Self.describe(error)
         let cancelled = error is CancellationError || stopping
         for unit in units {
+            let retry = failure.transient && unit.task.attempt <= stage.spec.retries
             // A download interrupted by a transient fault keeps its partial file, to resume with Range.
-            if let partial = unit.partialOutput, !(index == 0 && (failure.transient || cancelled)) { try? workspace.remove(partial) }
+            if let partial = unit.partialOutput, !(index == 0 && (retry || cancelled)) { try? workspace.remove(partial) }
             // A commit that failed after its rename leaves an output the ledger does not know.
-            if let output = unit.output { try? workspace.remove(output) }
+            if let output = unit.output {
+                try? workspace.remove(output)
+                workspace.removeEmptyFolders(from: (output as NSString).deletingLastPathComponent)
+            }
             if cancelled && stopping {
                 try ledger.release(unit.task.key, now: now)
                 unit.log.log(.warning, step: stage.spec.name, "interrupted by the stop; it will run again next time")
                 continue
             }
-            let retry = failure.transient && unit.task.attempt <= stage.spec.retries
             let delay = retry ? Self.backoff(attempt: unit.task.attempt) : nil
             try ledger.fail(unit.task.key, TaskFailure(code: failure.code, message: failure.message), retryAt: delay.map { now + $0 }, now: now)
             if let delay {

@@ -44,15 +44,7 @@ struct WorkspaceRecovery {
             freed[artifact.area, default: 0] += bytes
             folders.insert((path as NSString).deletingLastPathComponent)
         }
-        // Remove folders left empty, up to the area folder.
-        for folder in folders.sorted(by: { $0.count > $1.count }) {
-            var current = folder
-            while let relative = workspace.relative(current), relative.contains("/"),
-                  (try? FileManager.default.contentsOfDirectory(atPath: current))?.isEmpty == true {
-                try workspace.remove(current)
-                current = (current as NSString).deletingLastPathComponent
-            }
-        }
+        for folder in folders.sorted(by: { $0.count > $1.count }) { workspace.removeEmptyFolders(from: folder) }
         try ledger.mark(artifacts, .deleted)
         if let budget {
             for (area, bytes) in freed { await budget.freed(bytes, in: area) }

@@ -39,16 +39,31 @@ public struct Workspace: Sendable {
         Dictionary(uniqueKeysWithValues: Area.allCases.map { ($0, DiskUsage.bytes(at: folder($0))) })
     }
 
-    /// Bytes the workspace holds outside the areas: the ledger and the logs.
+    /// Bytes the workspace holds outside the areas — the ledger and the logs, as measured, plus
+    /// `overheadSlack` for what they grow by between two measurements (the budget counts it).
     public func overhead() -> Int64 {
-        DiskUsage.bytes(at: logsFolder) + ["", "-wal", "-shm"].reduce(0) { $0 + DiskUsage.bytes(at: ledgerPath + $1) }
+        let measured = DiskUsage.bytes(at: logsFolder) + DiskUsage.bytes(at: lockPath) + ["", "-wal", "-shm", "-journal"].reduce(0) { $0 + DiskUsage.bytes(at: ledgerPath + $1) }
+        return measured + Self.overheadSlack
     }
+
+    /// Room kept for the ledger's write-ahead log (capped at 1 MiB) and log lines.
+    public static let overheadSlack: Int64 = 2 << 20
 
     /// Removes a file or folder under the root (never outside it); missing paths are fine.
     public func remove(_ path: String) throws {
         guard relative(path) != nil else { return }
         if FileManager.default.fileExists(atPath: path) || (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil {
             try FileManager.default.removeItem(atPath: path)
+        }
+    }
+
+    /// Removes `folder` and its parents while they are empty, up to (not including) the area folders.
+    public func removeEmptyFolders(from folder: String) {
+        var current = folder
+        while let relative = relative(current), relative.contains("/"),
+              (try? FileManager.default.contentsOfDirectory(atPath: current))?.isEmpty == true {
+            try? FileManager.default.removeItem(atPath: current)
+            current = (current as NSString).deletingLastPathComponent
         }
     }
 

@@ -1,0 +1,58 @@
+import Foundation
+import SluiceEngine
+import SluiceTestSupport
+import SluiceLoopback
+import Synchronization
+import Testing
+
+/// Items totalling five times the budget run to completion while the workspace, sampled every
+/// 50 ms, never holds more than the budget.
+@Suite struct BudgetBoundTests {
+    @Test func usageNeverExceedsTheBudget() async throws {
+        var files: [String: Data] = [:]
+        for index in 0..<20 { files["item\(index).bin"] = PipelineHarness.bytes(2_000_000, seed: UInt8(index)) }
+        let harness = try await PipelineHarness.start(files: files)
+        let budget: Int64 = 8_000_000
+        let items = (0..<20).map { "  - {url: \"\(harness.server.url("slow/2/item\($0).bin"))\"}" }.joined(separator: "\n")
+        let yaml = """
+            workspace: ./work
+            budget: {total: \(budget)}
+            items:
+            \(items)
+            stages:
+              - fetch: {concurrency: 3}
+              - command:
+                  name: digest
+                  argv: [sh, -c, 'sha256sum "$0"/*.bin > "$1"/sum.txt', "{in}", "{out}"]
+                  outputs: [sum.txt]
+                  reserve: 4kB
+                  concurrency: 2
+              - cleanup: {keep: [output]}
+            """
+        let path = try harness.pipeline(yaml)
+        let workspace = harness.folder.file("work")
+        let peak = Mutex<Int64>(0)
+        let samples = Mutex(0)
+        let sampler = Task {
+            while !Task.isCancelled {
+                let used = DiskUsage.bytes(at: workspace)
+                peak.withLock { $0 = max($0, used) }
+                samples.withLock { $0 += 1 }
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        let summary = try await harness.run(path)
+        sampler.cancel()
+        _ = await sampler.result
+        #expect(summary.done == 20, "\(summary.items.filter { $0.state != .done })")
+        let highest = peak.withLock { $0 }
+        #expect(highest <= budget, "peak \(highest) bytes above the budget of \(budget)")
+        // The run did hold several items at once: more than one item's worth of bytes.
+        #expect(highest > 2_000_000)
+        #expect(samples.withLock { $0 } > 10)
+        // Inputs are gone, outputs stay.
+        #expect(DiskUsage.bytes(at: workspace + "/raw") == 0)
+        #expect(FileManager.default.fileExists(atPath: workspace + "/output/item7.bin/digest/sum.txt"))
+        try await harness.stop()
+    }
+}

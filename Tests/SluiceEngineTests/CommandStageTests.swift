@@ -1,0 +1,102 @@
+import Foundation
+import SluiceEngine
+import SluiceLoopback
+import SluiceTestSupport
+import Testing
+
+/// Each way an external program can go wrong fails only its own item, with a clear sentence.
+@Suite struct CommandStageTests {
+    private func scripts() throws -> TemporaryDirectory {
+        let folder = try TemporaryDirectory("sluice-command")
+        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
+        let scripts = [
+            "good": "echo \"result for $1\" > \"$1/result.txt\"",
+            "broken": "echo 'something broke: bad input' >&2; exit 4",
+            "slow": "sleep 30",
+            "lazy": "echo 'nothing to do'; exit 0",
+            "empty": ": > \"$1/result.txt\"",
+        ]
+        for (name, body) in scripts { try (body + "\n").write(toFile: folder.file("in/\(name).sh"), atomically: true, encoding: .utf8) }
+        return folder
+    }
+
+    @Test func failuresStayWithTheirItem() async throws {
+        let folder = try scripts()
+        let yaml = """
+            workspace: ./work
+            budget: {total: 10MB}
+            items:
+              - directory: in
+            stages:
+              - fetch: {}
+              - command: {name: run, argv: [sh, "{in}/*.sh", "{out}"], outputs: [result.txt], timeout: 1s, concurrency: 3}
+            """
+        try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        let harness = try await PipelineHarness.start(files: [:])
+        let summary = try await harness.run(folder.file("p.yaml"))
+        let outcome = Dictionary(uniqueKeysWithValues: summary.items.map { ($0.item, $0) })
+        #expect(outcome["good.sh"]?.state == .done)
+        let result = try String(contentsOfFile: folder.file("work/output/good.sh/run/result.txt"), encoding: .utf8)
+        #expect(result.hasPrefix("result for /"))
+        #expect(outcome["broken.sh"]?.reason?.contains("exited with status 4") == true)
+        #expect(outcome["broken.sh"]?.reason?.contains("something broke: bad input") == true)
+        #expect(outcome["slow.sh"]?.reason?.contains("did not finish within 1 s") == true)
+        #expect(outcome["lazy.sh"]?.reason?.contains("exited with status 0 but did not write result.txt") == true)
+        #expect(outcome["empty.sh"]?.reason?.contains("result.txt for empty.sh is empty") == true)
+        // The program's output went to the item's log.
+        let log = try String(contentsOfFile: folder.file("work/logs/lazy.sh/run.log"), encoding: .utf8)
+        #expect(log.contains("nothing to do"))
+        // Failed items leave no partial outputs.
+        #expect(FileManager.default.fileExists(atPath: folder.file("work/output/broken.sh")) == false)
+        try await harness.stop()
+    }
+
+    @Test func missingProgramIsNamed() async throws {
+        let folder = try scripts()
+        let yaml = """
+            workspace: ./work
+            budget: {total: 10MB}
+            items:
+              - directory: in
+                glob: good.sh
+            stages:
+              - fetch: {}
+              - command: {name: quant, argv: [no-such-program-sluice, "{in}"]}
+            """
+        try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        let harness = try await PipelineHarness.start(files: [:])
+        let summary = try await harness.run(folder.file("p.yaml"))
+        #expect(summary.items.first?.reason == "the program 'no-such-program-sluice' was not found on PATH")
+        try await harness.stop()
+    }
+
+    @Test func groupCommandRunsOncePerGroupAfterItsMembers() async throws {
+        let harness = try await PipelineHarness.start(files: [
+            "a.txt": Data("A\n".utf8), "b.txt": Data("B\n".utf8), "c.txt": Data("C\n".utf8),
+        ])
+        let yaml = """
+            workspace: ./work
+            budget: {total: 10MB}
+            items:
+              - {url: "\(harness.server.url("a.txt"))", group: human}
+              - {url: "\(harness.server.url("b.txt"))", group: mouse}
+              - {url: "\(harness.server.url("c.txt"))", group: human}
+            stages:
+              - fetch: {concurrency: 2}
+              - command: {name: upper, argv: [sh, -c, 'cat "$0"/*.txt | tr a-z A-Z > "$1/value.txt"', "{in}", "{out}"], outputs: [value.txt], delete_inputs: true}
+              - command: {name: merge, per: group, argv: [sh, -c, 'cat "$@" > "$0/merged.txt"', "{out}", "{outs}/value.txt"], outputs: [merged.txt]}
+              - cleanup: {keep: [output]}
+            """
+        let summary = try await harness.run(try harness.pipeline(yaml))
+        #expect(summary.done == 3, "\(summary.items)")
+        let human = try String(contentsOfFile: harness.folder.file("work/output/groups/human/merge/merged.txt"), encoding: .utf8)
+        let mouse = try String(contentsOfFile: harness.folder.file("work/output/groups/mouse/merge/merged.txt"), encoding: .utf8)
+        #expect(human == "A\nC\n")
+        #expect(mouse == "B\n")
+        // A second run finds nothing to do and changes nothing.
+        let again = try await harness.run(try harness.pipeline(yaml))
+        #expect(again.done == 3)
+        #expect(harness.server.requestCount("/a.txt") == 1)
+        try await harness.stop()
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import SluiceEngine
+import SluiceLoopback
+import SluiceTestSupport
+import Testing
+
+/// A malformed pipeline file gives one clear error, naming the file and line, before anything runs.
+@Suite struct ConfigTests {
+    private func load(_ yaml: String, files: [String: String] = [:]) throws -> PipelineConfig {
+        let folder = try TemporaryDirectory("sluice-config")
+        for (name, text) in files { try text.write(toFile: folder.file(name), atomically: true, encoding: .utf8) }
+        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: folder.file("in/a.h5ad")))
+        try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        return try PipelineConfig.load(folder.file("p.yaml"))
+    }
+
+    private let valid = """
+        workspace: ./work
+        budget: {total: 2GB, areas: {raw: 1GiB}}
+        items:
+          - directory: in
+            glob: "*.h5ad"
+        stages:
+          - fetch: {concurrency: 2}
+          - preprocess: {chunk_size: 500}
+          - command: {name: quant, argv: [echo, "{in}", "{out}"], outputs: [a.txt], timeout: 2h}
+          - cleanup:
+        """
+
+    @Test func validPipelineLoadsWithDefaults() throws {
+        let config = try load(valid)
+        #expect(config.workspace.hasSuffix("/work"))
+        #expect(config.budget.total == 2_000_000_000)
+        #expect(config.budget.limit(.raw) == 1 << 30)
+        #expect(config.budget.limit(.output) == 2_000_000_000)
+        #expect(config.items.map(\.name) == ["a"])
+        #expect(config.items[0].size == 3)
+        #expect(config.stages.map(\.name) == ["fetch", "preprocess", "quant", "cleanup"])
+        #expect(config.stages[0].concurrency == 2)
+        #expect(config.stages[0].retries == 5)
+        #expect(config.stages[1].preprocess.chunkSize == 500)
+        #expect(config.stages[1].preprocess.topGenes == 2000)
+        #expect(config.stages[2].command.timeout == 7200)
+        #expect(config.stages[3].cleanup.keep == [.output])
+    }
+
+    @Test(arguments: [
+        ("budget: {total: 2GB, totl: 1}", ConfigError.Code.unknownKey, "unknown key 'totl'"),
+        ("budget: {total: lots}", .badValue, "must be a size"),
+        ("budget: {total: 2GB, areas: {scratch: 1GB}}", .unknownKey, "unknown key 'scratch'"),
+    ])
+    func badBudget(line: String, code: ConfigError.Code, words: String) throws {
+        let yaml = valid.replacingOccurrences(of: "budget: {total: 2GB, areas: {raw: 1GiB}}", with: line)
+        let error = try #require(throws: ConfigError.self) { try load(yaml) }
+        #expect(error.code == code)
+        #expect(error.description.contains(words))
+        #expect(error.description.contains("p.yaml:2"))
+    }
+
+    @Test func unknownStageIsNamed() throws {
+        let yaml = valid.replacingOccurrences(of: "  - cleanup:", with: "  - cleanupp: {}")
+        let error = try #require(throws: ConfigError.self) { try load(yaml) }
+        #expect(error.code == .unknownStage)
+        #expect(error.description.contains("unknown stage 'cleanupp'"))
+        #expect(error.line == 10)
+    }
+
+    @Test func unknownStageOptionIsNamed() throws {
+        let yaml = valid.replacingOccurrences(of: "{concurrency: 2}", with: "{concurency: 2}")
+        let error = try #require(throws: ConfigError.self) { try load(yaml) }
+        #expect(error.code == .unknownKey)
+        #expect(error.description.contains("unknown key 'concurency' in stages[0].fetch"))
+    }
+
+    @Test func missingInputsAreFoundBeforeRunning() throws {
+        let missingFolder = valid.replacingOccurrences(of: "directory: in", with: "directory: nowhere")
+        #expect(throws: ConfigError.self) { try load(missingFolder) }
+        let missingManifest = valid.replacingOccurrences(of: "- directory: in\n    glob: \"*.h5ad\"", with: "- manifest: none.tsv")
+        let error = try #require(throws: ConfigError.self) { try load(missingManifest) }
+        #expect(error.code == .missingFile)
+        #expect(error.description.contains("none.tsv does not exist"))
+    }
+
+    @Test func commandPlaceholdersAreChecked() throws {
+        let yaml = valid.replacingOccurrences(of: "\"{out}\"", with: "\"{output}\"")
+        let error = try #require(throws: ConfigError.self) { try load(yaml) }
+        #expect(error.description.contains("unknown placeholder {output}"))
+        let noArgv = valid.replacingOccurrences(of: "argv: [echo, \"{in}\", \"{out}\"], ", with: "")
+        #expect(throws: ConfigError.self) { try load(noArgv) }
+    }
+
+    @Test func fetchMustComeFirst() throws {
+        let yaml = valid.replacingOccurrences(of: "  - fetch: {concurrency: 2}\n", with: "")
+        let error = try #require(throws: ConfigError.self) { try load(yaml) }
+        #expect(error.description.contains("first stage must be 'fetch'"))
+    }
+
+    @Test func manifestColumnsAreRead() throws {
+        let manifest = "name\turl\tsize\tsha256\tgroup\nx one\thttp://h/x.h5ad\t2MB\t\(String(repeating: "ab", count: 32))\thuman\ny\tin/a.h5ad;in/b.h5ad\t\t\tmouse\n"
+        let yaml = valid.replacingOccurrences(of: "- directory: in\n    glob: \"*.h5ad\"", with: "- manifest: m.tsv")
+        let config = try load(yaml, files: ["m.tsv": manifest])
+        #expect(config.items.map(\.name) == ["x_one", "y"])
+        #expect(config.items[0].size == 2_000_000)
+        #expect(config.items[0].checksum?.algorithm == .sha256)
+        #expect(config.items[0].group == "human")
+        #expect(config.items[1].sources.count == 2)
+        #expect(config.items[1].sources[0].hasPrefix("/"))
+        let bad = try #require(throws: ConfigError.self) {
+            try load(yaml, files: ["m.tsv": "name\turl\tcolour\nx\thttp://h/x\tred\n"])
+        }
+        #expect(bad.description.contains("unknown manifest column 'colour'"))
+    }
+
+    @Test func sizesAndDurations() {
+        #expect(ByteSize.parse("550GB") == 550_000_000_000)
+        #expect(ByteSize.parse("1.5 GiB") == 1_610_612_736)
+        #expect(ByteSize.parse("4096") == 4096)
+        #expect(ByteSize.parse("12 parsecs") == nil)
+        #expect(DurationText.parse("2h") == 7200)
+        #expect(DurationText.parse("1h30m") == 5400)
+        #expect(DurationText.parse("250ms") == 0.25)
+        #expect(DurationText.parse("soon") == nil)
+    }
+}

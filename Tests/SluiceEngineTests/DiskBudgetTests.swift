@@ -1,0 +1,110 @@
+import SluiceEngine
+import SluiceTestSupport
+import SluiceLoopback
+import Synchronization
+import Testing
+
+/// The budget's promises: waits until bytes fit, consumers before producers, clear refusal of
+/// what can never fit, headroom for items in flight, and the filesystem watermarks.
+@Suite struct DiskBudgetTests {
+    @Test func reservationWaitsUntilBytesAreFreed() async throws {
+        let budget = DiskBudget(limits: BudgetLimits(total: 100), usage: [.raw: 60])
+        let first = try await budget.reserve(40, in: .raw, priority: 0)
+        let waiting = Task { try await budget.reserve(30, in: .output, priority: 1) }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(await budget.snapshot.waiting == 1)
+        await budget.settle(first, actual: 40)
+        await budget.freed(50, in: .raw)
+        let second = try await waiting.value
+        #expect(await budget.bytes(of: second) == 30)
+        #expect(await budget.snapshot.totalHeld == 80)
+    }
+
+    @Test func consumersAreServedBeforeProducers() async throws {
+        let budget = DiskBudget(limits: BudgetLimits(total: 100), usage: [.raw: 100])
+        let order = OrderLog()
+        let producer = Task {
+            _ = try await budget.reserve(50, in: .raw, priority: 0, producer: true)
+            await order.append("producer")
+        }
+        try await Task.sleep(for: .milliseconds(30))
+        let consumer = Task {
+            _ = try await budget.reserve(50, in: .output, priority: 2)
+            await order.append("consumer")
+        }
+        try await Task.sleep(for: .milliseconds(30))
+        await budget.freed(50, in: .raw)
+        try await consumer.value
+        #expect(await order.entries == ["consumer"])
+        await budget.freed(50, in: .raw)
+        try await producer.value
+        #expect(await order.entries == ["consumer", "producer"])
+    }
+
+    @Test func tooLargeFailsAtOnce() async throws {
+        let budget = DiskBudget(limits: BudgetLimits(total: 1000, areas: [.raw: 100]), usage: [:])
+        let error = await #expect(throws: BudgetError.self) { try await budget.reserve(101, in: .raw, priority: 0) }
+        #expect(error?.code == .neverFits)
+        #expect(error?.message.contains("more than the budget can ever hold") == true)
+    }
+
+    @Test func producerLeavesHeadroomForLaterStages() async throws {
+        let budget = DiskBudget(limits: BudgetLimits(total: 100), usage: [.output: 40])
+        // 40 used; a 30-byte fetch needing 40 bytes of room downstream does not fit (40+30+40 > 100).
+        let fetch = Task { try await budget.reserve(30, in: .raw, priority: 0, headroom: 40, producer: true) }
+        try await Task.sleep(for: .milliseconds(30))
+        #expect(await budget.snapshot.waiting == 1)
+        await budget.freed(10, in: .output)
+        _ = try await fetch.value
+        #expect(await budget.snapshot.held(.raw) == 30)
+    }
+
+    @Test func filesystemWatermarksPauseAndResumeProducers() async throws {
+        let level = LevelBox(0.95)
+        let budget = DiskBudget(limits: BudgetLimits(total: 100, filesystemHigh: 0.9, filesystemLow: 0.8), usage: [:],
+                                filesystemFraction: { level.value })
+        await budget.pollFilesystem()
+        #expect(await budget.snapshot.filesystemPaused)
+        let fetch = Task { try await budget.reserve(10, in: .raw, priority: 0, producer: true) }
+        // Work that is not a producer is not paused.
+        _ = try await budget.reserve(10, in: .output, priority: 1)
+        level.value = 0.85
+        await budget.pollFilesystem()
+        #expect(await budget.snapshot.filesystemPaused)
+        level.value = 0.5
+        await budget.pollFilesystem()
+        _ = try await fetch.value
+        #expect(await !budget.snapshot.filesystemPaused)
+    }
+
+    @Test func cancelledWaiterLeavesTheQueue() async throws {
+        let budget = DiskBudget(limits: BudgetLimits(total: 10), usage: [.raw: 10])
+        let waiter = Task { try await budget.reserve(5, in: .raw, priority: 0) }
+        try await Task.sleep(for: .milliseconds(30))
+        waiter.cancel()
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        #expect(await budget.snapshot.waiting == 0)
+    }
+
+    @Test func settlingReportsOverrun() async throws {
+        let budget = DiskBudget(limits: BudgetLimits(total: 100), usage: [:])
+        let reservation = try await budget.reserve(10, in: .output, priority: 1)
+        #expect(await budget.settle(reservation, actual: 15) == 5)
+        #expect(await budget.snapshot.committed[.output] == 15)
+        #expect(await budget.snapshot.reserved[.output] == 0)
+    }
+}
+
+private actor OrderLog {
+    var entries: [String] = []
+    func append(_ entry: String) { entries.append(entry) }
+}
+
+private final class LevelBox: Sendable {
+    private let storage: Mutex<Double>
+    init(_ value: Double) { storage = Mutex(value) }
+    var value: Double {
+        get { storage.withLock { $0 } }
+        set { storage.withLock { $0 = newValue } }
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import SluiceEngine
+import SluiceTestSupport
+import SluiceLoopback
+import Testing
+
+/// A fault-injecting loopback server: transient faults are retried to success, permanent ones
+/// fail only their item, each with one clear sentence.
+@Suite struct NetworkFaultTests {
+    @Test func transientFaultsRetryPermanentOnesFailTheirItem() async throws {
+        var files: [String: Data] = [:]
+        for index in 1...8 { files["f\(index).bin"] = PipelineHarness.bytes(300_000 + index * 1_000, seed: UInt8(index)) }
+        let harness = try await PipelineHarness.start(files: files)
+        let wrong = String(repeating: "0", count: 64)
+        let right = PipelineHarness.sha256(files["f1.bin"]!)
+        let yaml = """
+            workspace: ./work
+            budget: {total: 100MB}
+            items:
+              - {name: plain, url: "\(harness.server.url("f1.bin"))", sha256: \(right)}
+              - {name: flaky, url: "\(harness.server.url("fail/2/f2.bin"))"}
+              - {name: reset, url: "\(harness.server.url("reset/1/f3.bin"))"}
+              - {name: slow, url: "\(harness.server.url("slow/5/f4.bin"))"}
+              - {name: moved, url: "\(harness.server.url("redirect/f5.bin"))"}
+              - {name: truncated, url: "\(harness.server.url("truncate/f6.bin"))"}
+              - {name: missing, url: "\(harness.server.url("status/404/nothing.bin"))"}
+              - {name: corrupt, url: "\(harness.server.url("f7.bin"))", sha256: \(wrong)}
+              - {name: hung, url: "\(harness.server.url("hang/f8.bin"))"}
+            stages:
+              - fetch: {concurrency: 4, retries: 2, timeout: 1s}
+            """
+        let summary = try await harness.run(try harness.pipeline(yaml))
+        let outcome = Dictionary(uniqueKeysWithValues: summary.items.map { ($0.item, $0) })
+        for name in ["plain", "flaky", "reset", "slow", "moved"] {
+            #expect(outcome[name]?.state == .done, "\(name): \(outcome[name]?.reason ?? "")")
+        }
+        // Fetched bytes equal the served files, resumed or not.
+        for (name, file) in [("plain", "f1.bin"), ("flaky", "f2.bin"), ("reset", "f3.bin"), ("slow", "f4.bin"), ("moved", "f5.bin")] {
+            let fetched = try Data(contentsOf: URL(fileURLWithPath: harness.folder.file("work/raw/\(name)/\(file)")))
+            #expect(fetched == files[file], "\(name)")
+        }
+        #expect(harness.server.requestCount("/fail/2/f2.bin") == 3)
+        #expect(harness.server.requestCount("/reset/1/f3.bin") == 2)
+
+        #expect(outcome["truncated"]?.state == .failed)
+        #expect(outcome["truncated"]?.reason?.contains("the connection ended after") == true || outcome["truncated"]?.reason?.contains("connection failed") == true)
+        #expect(harness.server.requestCount("/truncate/f6.bin") == 3)
+        #expect(outcome["missing"]?.state == .failed)
+        #expect(outcome["missing"]?.reason?.contains("answered HTTP 404") == true)
+        #expect(harness.server.requestCount("/status/404/nothing.bin") == 1)
+        #expect(outcome["corrupt"]?.state == .failed)
+        #expect(outcome["corrupt"]?.reason?.contains("but the manifest says \(wrong)") == true)
+        #expect(outcome["hung"]?.state == .failed)
+        #expect(outcome["hung"]?.reason?.contains("timed out") == true)
+        for reason in summary.items.compactMap(\.reason) { #expect(!reason.contains("\n")) }
+        // Failed fetches leave no partial downloads that are not resumable work.
+        #expect(!FileManager.default.fileExists(atPath: harness.folder.file("work/raw/missing")))
+        try await harness.stop()
+    }
+}
