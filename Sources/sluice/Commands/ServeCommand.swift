@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import SluiceLoopback
+
+/// `sluice serve DIR`: the loopback file server the demo and tests use, for trying pipelines by hand.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a folder over HTTP on 127.0.0.1 (Range requests, plus fault routes for testing).",
+        discussion: """
+            Fault routes put a prefix before a file's path: /fail/N/ (N× HTTP 500, then the file), \
+            /reset/N/ (N× half a body, then the file), /truncate/, /slow/MS/ (MS ms between 64 KiB \
+            chunks), /hang/, /redirect/, /status/CODE/. Stops on Ctrl-C.
+            """)
+
+    @Argument(help: "The folder to serve.") var folder: String
+    @Option(help: "Port (0 picks a free one).") var port = 0
+
+    func run() async throws {
+        let server: LoopbackServer
+        do {
+            server = try await LoopbackServer.start(root: folder, port: port)
+        } catch {
+            printError("error: \(error)")
+            throw SluiceExitCode.couldNotRun
+        }
+        FileHandle.standardOutput.write(Data((server.url("") + "\n").utf8))
+        let (stop, continuation) = AsyncStream<Void>.makeStream()
+        let watcher = SignalWatcher { continuation.finish() }
+        for await _ in stop {}
+        withExtendedLifetime(watcher) {}
+        try await server.shutdown()
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import SluiceEngine
+import SluiceFormats
+import SluiceLoopback
+import SluiceTestSupport
+import Testing
+
+/// `kill -9` at ≥ 20 random moments, restarting each time, loses nothing and duplicates nothing:
+/// the final outputs equal an uninterrupted run's byte for byte, every task completed exactly
+/// once in the ledger, and no `.partial` or orphan file is left.
+///
+/// Runs the real `sluice` binary (built next to the tests: `swift build --product sluice`).
+@Suite(.serialized) struct CrashSafetyTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    static func binary() throws -> String {
+        let candidates = [ProcessInfo.processInfo.environment["SLUICE_BINARY"], root + "/.build/debug/sluice"].compactMap { $0 }
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw HarnessError("the sluice binary is not built; run `swift build --product sluice` first (looked in \(candidates))")
+        }
+        return found
+    }
+
+    @Test func killNineAtRandomMomentsLosesNothing() async throws {
+        let sluice = try Self.binary()
+        let folder = try TemporaryDirectory("sluice-crash")
+        let served = folder.file("served")
+        try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+        for index in 0..<8 {
+            try SyntheticCounts(cells: 2_500 + 250 * index, genes: 300, density: 0.1, seed: UInt64(index + 1)).write(to: served + "/sample\(index).h5ad")
+        }
+        let server = try await LoopbackServer.start(root: served)
+        func pipeline(_ workspace: String) throws -> String {
+            let items = (0..<8).map { "  - {url: \"\(server.url("slow/4/sample\($0).h5ad"))\"}" }.joined(separator: "\n")
+            let yaml = """
+                workspace: ./\(workspace)
+                budget: {total: 200MB}
+                items:
+                \(items)
+                stages:
+                  - fetch: {concurrency: 2}
+                  - preprocess: {chunk_size: 1000, top_genes: 64, test_size: 0.2}
+                  - command:
+                      name: digest
+                      argv: [sh, -c, 'cat "$0"/train/chunks/*.parquet | sha256sum > "$1/digest.txt"', "{in}", "{out}"]
+                      outputs: [digest.txt]
+                  - cleanup: {keep: [output]}
+                """
+            let path = folder.file("\(workspace).yaml")
+            try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+
+        // The reference: one uninterrupted run.
+        let clock = ContinuousClock.now
+        #expect(try Self.run(sluice, ["run", try pipeline("reference"), "--quiet"]) == 0)
+        let referenceSeconds = (ContinuousClock.now - clock) / .seconds(1)
+
+        // The same pipeline, killed with SIGKILL at random moments and restarted each time.
+        let crashed = try pipeline("crashed")
+        var random = SeededGenerator(seed: 20_261_123)
+        var kills = 0
+        var attempts = 0
+        while kills < 20 && attempts < 80 {
+            attempts += 1
+            let delay = 0.05 + Double(random.next() % 1000) / 1000 * min(1.2, referenceSeconds * 0.5)
+            if try Self.runAndKill(sluice, ["run", crashed, "--quiet"], after: delay) { kills += 1 } else { break }
+        }
+        #expect(kills >= 20, "only \(kills) kills landed while the run was still going")
+        #expect(try Self.run(sluice, ["run", crashed, "--quiet"]) == 0)
+
+        // Outputs equal the reference byte for byte (report.json holds timings, so it is left out).
+        let reference = try Self.files(folder.file("reference/output"))
+        let recovered = try Self.files(folder.file("crashed/output"))
+        #expect(reference.count >= 8 * 4)
+        #expect(Set(reference.keys) == Set(recovered.keys))
+        for (path, data) in reference { #expect(recovered[path] == data, "\(path) differs") }
+
+        // Nothing left behind: no partial files, no inputs, no interim chunks.
+        let everything = FileManager.default.enumerator(atPath: folder.file("crashed"))?.allObjects as? [String] ?? []
+        #expect(everything.filter { $0.hasSuffix(".partial") }.isEmpty)
+        #expect(try Self.files(folder.file("crashed/raw")).isEmpty)
+        #expect(try Self.files(folder.file("crashed/interim")).isEmpty)
+
+        // The ledger: every task done, each completed exactly once.
+        let ledger = try SQLiteLedger(path: folder.file("crashed/sluice.db"))
+        let tasks = try ledger.tasks().filter { !$0.isGroup }
+        #expect(tasks.count == 8 * 4)
+        #expect(tasks.allSatisfy { $0.state == .done })
+        var completions: [TaskKey: Int] = [:]
+        var after: Int64 = 0
+        while true {
+            let events = try ledger.events(after: after, limit: 10_000)
+            guard let last = events.last else { break }
+            after = last.sequence
+            for event in events where event.kind == "done" {
+                if let item = event.item, let stage = event.stage { completions[TaskKey(item: item, stage: stage), default: 0] += 1 }
+            }
+        }
+        #expect(completions.count == 8 * 4)
+        #expect(completions.values.allSatisfy { $0 == 1 }, "\(completions.filter { $0.value != 1 })")
+        #expect(try ledger.artifacts(in: .released).isEmpty)
+        try await server.shutdown()
+    }
+
+    /// Runs to the end; returns the exit status.
+    static func run(_ binary: String, _ arguments: [String]) throws -> Int32 {
+        let process = try launch(binary, arguments)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Starts, waits `seconds`, and kills with SIGKILL; false when it had already finished.
+    static func runAndKill(_ binary: String, _ arguments: [String], after seconds: Double) throws -> Bool {
+        let process = try launch(binary, arguments)
+        Thread.sleep(forTimeInterval: seconds)
+        let alive = process.isRunning
+        if alive { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return alive
+    }
+
+    static func launch(_ binary: String, _ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Regular files under `folder` (relative path → content), report.json excepted.
+    static func files(_ folder: String) throws -> [String: Data] {
+        var result: [String: Data] = [:]
+        guard let walker = FileManager.default.enumerator(atPath: folder) else { return result }
+        while let name = walker.nextObject() as? String {
+            let path = folder + "/" + name
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue,
+                  !name.hasSuffix("report.json") else { continue }
+            result[name] = try Data(contentsOf: URL(fileURLWithPath: path))
+        }
+        return result
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
