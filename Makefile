@@ -19,7 +19,9 @@ demo: build
 
 test: bootstrap test-swift test-crosscheck
 
+# The crash-safety test drives the real binary, so it is built first.
 test-swift:
+	$(SWIFT) build --product sluice
 	$(SWIFT) test --disable-xctest
 
 # Cross-checks that need the reference tools (anndata, pyarrow, …) in a venv the script creates.
@@ -30,6 +32,7 @@ bench: build
 	scripts/bench/read_vs_anndata.sh
 	scripts/bench/parquet_vs_pyarrow.sh
 	scripts/bench/corpus_vs_python.sh
+	scripts/bench/engine_pipelining.sh
 
 # Regenerates the committed test fixtures (needs the venv; run after changing the script).
 fixtures:

@@ -14,6 +14,8 @@ public actor DiskBudget {
         let priority: Int
         let headroom: Int64
         let producer: Bool
+        /// The reservation this one will be merged into (a writer asking for more while it writes).
+        let holder: Int?
         let continuation: CheckedContinuation<Reservation, any Error>
     }
 
@@ -25,6 +27,8 @@ public actor DiskBudget {
     private var waiters: [Waiter] = []
     private var nextID = 0
     private var filesystemPaused = false
+    /// When the books last changed in a way that could let a waiter in.
+    private var lastChange = ContinuousClock.now
     private let filesystemFraction: @Sendable () -> Double?
 
     /// - Parameters:
@@ -43,19 +47,25 @@ public actor DiskBudget {
     ///   - priority: higher first; the engine passes the stage's index.
     ///   - headroom: bytes a producer must leave free in the total for items already in flight.
     ///   - producer: true for work that brings new data in (paused by the filesystem mark).
-    public func reserve(_ bytes: Int64, in area: Area, priority: Int, headroom: Int64 = 0, producer: Bool = false) async throws -> Reservation {
+    ///   - holder: the reservation a writer already holds when it asks for more; while it waits, it
+    ///     cannot free anything (used to tell a stall from slow work).
+    public func reserve(_ bytes: Int64, in area: Area, priority: Int, headroom: Int64 = 0, producer: Bool = false,
+                        holder: Reservation? = nil) async throws -> Reservation {
         let bytes = max(bytes, 0)
         if bytes > limits.limit(area) || bytes + overhead > limits.total {
             let bound = min(limits.limit(area), limits.total - overhead)
             throw BudgetError(code: .neverFits, message: "needs \(ByteSize.format(bytes)) in \(area.rawValue), more than the budget can ever hold (\(ByteSize.format(bound)))")
         }
-        let headroom = max(0, min(headroom, limits.total - overhead - bytes))
+        if producer, headroom > 0, bytes + headroom + overhead > limits.total {
+            throw BudgetError(code: .neverFits, message: "needs \(ByteSize.format(bytes)) to fetch and \(ByteSize.format(headroom)) for its later stages, more than the budget can ever hold (\(ByteSize.format(limits.total - overhead)) after \(ByteSize.format(overhead)) for the ledger and logs)")
+        }
         nextID += 1
         let id = nextID
         try Task.checkCancellation()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let waiter = Waiter(id: id, bytes: bytes, area: area, priority: priority, headroom: headroom, producer: producer, continuation: continuation)
+                let waiter = Waiter(id: id, bytes: bytes, area: area, priority: priority, headroom: headroom, producer: producer,
+                                    holder: holder?.id, continuation: continuation)
                 let index = waiters.firstIndex { $0.priority < priority } ?? waiters.endIndex
                 waiters.insert(waiter, at: index)
                 grantWaiters()
@@ -83,6 +93,7 @@ public actor DiskBudget {
         let held = reservations.removeValue(forKey: reservation.id)?.bytes ?? 0
         reserved[reservation.area, default: 0] -= held
         committed[reservation.area, default: 0] += actual
+        lastChange = .now
         grantWaiters()
         return max(0, actual - held)
     }
@@ -95,6 +106,7 @@ public actor DiskBudget {
     /// Committed bytes that were deleted.
     public func freed(_ bytes: Int64, in area: Area) {
         committed[area, default: 0] = max(0, (committed[area] ?? 0) - bytes)
+        lastChange = .now
         grantWaiters()
     }
 
@@ -122,6 +134,24 @@ public actor DiskBudget {
         grantWaiters()
     }
 
+    /// Fails the first waiter when it has waited `seconds` with nothing in flight that could free
+    /// space — every reservation held belongs to a writer that is itself waiting, and no bytes were
+    /// freed — so a pipeline whose next step can never fit fails that item with a clear message
+    /// instead of waiting for ever. Returns true if it did.
+    @discardableResult
+    public func failStalledWaiter(after seconds: Double) -> Bool {
+        let blocked = Set(waiters.compactMap(\.holder))
+        guard reservations.keys.allSatisfy(blocked.contains), let first = waiters.first, !fits(first),
+              ContinuousClock.now - lastChange > .seconds(seconds) else { return false }
+        waiters.removeFirst()
+        let free = max(0, limits.total - totalHeld)
+        first.continuation.resume(throwing: BudgetError(
+            code: .neverFits,
+            message: "waited \(Int(seconds)) s for \(ByteSize.format(first.bytes)) in \(first.area.rawValue) with only \(ByteSize.format(free)) free and no work in flight that could free more; raise the budget or lower the stage's reservation"))
+        grantWaiters()
+        return true
+    }
+
     public var snapshot: BudgetSnapshot {
         BudgetSnapshot(limits: limits, committed: committed, reserved: reserved, overhead: overhead,
                        waiting: waiters.count, filesystemPaused: filesystemPaused)
@@ -141,6 +171,7 @@ public actor DiskBudget {
     private func grantWaiters() {
         while let first = waiters.first, fits(first) {
             waiters.removeFirst()
+            lastChange = .now
             reservations[first.id] = (first.area, first.bytes)
             reserved[first.area, default: 0] += first.bytes
             first.continuation.resume(returning: Reservation(id: first.id, area: first.area))

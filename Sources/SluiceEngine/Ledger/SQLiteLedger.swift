@@ -17,8 +17,8 @@ public final class SQLiteLedger: Ledger {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // Keep the write-ahead log small: it counts against the workspace's budget.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 256")
-            try db.execute(sql: "PRAGMA journal_size_limit = 1048576")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 1000")
+            try db.execute(sql: "PRAGMA journal_size_limit = 4194304")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -38,11 +38,12 @@ public final class SQLiteLedger: Ledger {
                     grp TEXT, is_group INTEGER NOT NULL DEFAULT 0, bytes INTEGER);
                 CREATE TABLE tasks(
                     item TEXT NOT NULL REFERENCES items(id), stage INTEGER NOT NULL,
+                    position INTEGER NOT NULL, is_group INTEGER NOT NULL DEFAULT 0,
                     state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
                     owner TEXT, lease_until REAL, not_before REAL NOT NULL DEFAULT 0,
                     error_code TEXT, error TEXT, started REAL, finished REAL, bytes INTEGER,
                     PRIMARY KEY(item, stage));
-                CREATE INDEX tasks_by_stage ON tasks(stage, state);
+                CREATE INDEX tasks_by_stage ON tasks(stage, state, position);
                 CREATE TABLE artifacts(
                     item TEXT NOT NULL, stage INTEGER NOT NULL, path TEXT NOT NULL, area TEXT NOT NULL,
                     bytes INTEGER NOT NULL, sha256 TEXT, state TEXT NOT NULL,
@@ -63,39 +64,41 @@ public final class SQLiteLedger: Ledger {
         encoder.outputFormatting = .sortedKeys
         let signature = stageNames.joined(separator: ",")
         try pool.write { db in
-            if let existing = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'stages'") {
+            if let existing = try String.fetchOne(try db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'stages'")) {
                 guard existing == signature else {
                     throw LedgerError(.pipelineChanged, "the workspace holds a run of a pipeline with other stages (\(existing)); this one has \(signature). Use another workspace, or remove \(path) to start over")
                 }
             } else {
-                try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('stages', ?)", arguments: [signature])
+                try db.run(sql: "INSERT INTO meta(key, value) VALUES ('stages', ?)", arguments: [signature])
             }
-            var position = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position) + 1, 0) FROM items") ?? 0
+            var position = try Int.fetchOne(try db.cachedStatement(sql: "SELECT COALESCE(MAX(position) + 1, 0) FROM items")) ?? 0
             var added = 0
             for item in items {
-                let known = try Bool.fetchOne(db, sql: "SELECT 1 FROM items WHERE id = ?", arguments: [item.name]) ?? false
+                let known = try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM items WHERE id = ?"), arguments: [item.name]) ?? false
                 if known { continue }
                 let spec = String(decoding: try encoder.encode(item), as: UTF8.self)
-                try db.execute(sql: "INSERT INTO items(id, position, spec, grp, bytes) VALUES (?, ?, ?, ?, ?)",
+                try db.run(sql: "INSERT INTO items(id, position, spec, grp, bytes) VALUES (?, ?, ?, ?, ?)",
                                arguments: [item.name, position, spec, Self.groupName(item), item.size])
                 position += 1
                 added += 1
                 for stage in stageNames.indices {
-                    try db.execute(sql: "INSERT INTO tasks(item, stage, state) VALUES (?, ?, ?)",
-                                   arguments: [item.name, stage, stage == 0 ? TaskState.pending.rawValue : TaskState.waiting.rawValue])
+                    try db.run(sql: "INSERT INTO tasks(item, stage, position, state) VALUES (?, ?, ?, ?)",
+                                   arguments: [item.name, stage, position - 1, stage == 0 ? TaskState.pending.rawValue : TaskState.waiting.rawValue])
                 }
             }
             for stage in groupStages {
-                let groups = try String.fetchAll(db, sql: "SELECT DISTINCT grp FROM items WHERE is_group = 0 AND grp IS NOT NULL ORDER BY grp")
+                let groups = try String.fetchAll(try db.cachedStatement(sql: "SELECT DISTINCT grp FROM items WHERE is_group = 0 AND grp IS NOT NULL ORDER BY grp"))
                 for group in groups {
                     let id = Self.groupID(group)
-                    if try Bool.fetchOne(db, sql: "SELECT 1 FROM items WHERE id = ?", arguments: [id]) != true {
+                    if try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM items WHERE id = ?"), arguments: [id]) != true {
                         let spec = String(decoding: try encoder.encode(ItemSpec(name: id, sources: [], group: group)), as: UTF8.self)
-                        try db.execute(sql: "INSERT INTO items(id, position, spec, grp, is_group) VALUES (?, ?, ?, ?, 1)",
+                        try db.run(sql: "INSERT INTO items(id, position, spec, grp, is_group) VALUES (?, ?, ?, ?, 1)",
                                        arguments: [id, position, spec, group])
                         position += 1
                     }
-                    try db.execute(sql: "INSERT OR IGNORE INTO tasks(item, stage, state) VALUES (?, ?, 'waiting')", arguments: [id, stage])
+                    let groupPosition = try Int.fetchOne(try db.cachedStatement(sql: "SELECT position FROM items WHERE id = ?"), arguments: [id]) ?? position
+                    try db.run(sql: "INSERT OR IGNORE INTO tasks(item, stage, position, is_group, state) VALUES (?, ?, ?, 1, 'waiting')",
+                                   arguments: [id, stage, groupPosition])
                 }
             }
             if added > 0 {
@@ -106,7 +109,7 @@ public final class SQLiteLedger: Ledger {
 
     public func stageNames() throws -> [String] {
         try pool.read { db in
-            let value = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'stages'")
+            let value = try String.fetchOne(try db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'stages'"))
             return value.map { $0.split(separator: ",").map(String.init) } ?? []
         }
     }
@@ -121,10 +124,10 @@ public final class SQLiteLedger: Ledger {
     public func reclaim(all: Bool, now: Double) throws -> [TaskKey] {
         try pool.write { db in
             let condition = all ? "state = 'running'" : "state = 'running' AND lease_until < ?"
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try Row.fetchAll(try db.cachedStatement(sql: """
                 UPDATE tasks SET state = 'pending', owner = NULL, lease_until = NULL WHERE \(condition)
                 RETURNING item, stage
-                """, arguments: all ? [] : [now])
+                """), arguments: all ? [] : [now])
             let keys = rows.map { TaskKey(item: $0["item"], stage: $0["stage"]) }
             for key in keys {
                 try Self.insertEvent(db, LedgerEvent(time: now, item: key.item, stage: key.stage, kind: "reclaimed", message: "an interrupted attempt returns to the queue"))
@@ -135,34 +138,40 @@ public final class SQLiteLedger: Ledger {
 
     public func claim(stage: Int, owner: String, limit: Int, minimum: Int, maxBytes: Int64?, lease: Double, now: Double) throws -> [ClaimedTask] {
         try pool.write { db in
-            let ready = try Row.fetchAll(db, sql: """
-                SELECT t.rowid AS id, t.item AS item, i.spec AS spec, COALESCE(i.bytes, 0) AS bytes FROM tasks t JOIN items i ON i.id = t.item
-                WHERE t.stage = ? AND i.is_group = 0 AND t.state IN ('pending', 'retrying') AND t.not_before <= ?
-                ORDER BY i.position LIMIT ?
-                """, arguments: [stage, now, limit])
-            var chosen: [Row] = []
+            // Both reads walk the (stage, state, position) index in order: no sort, however long the queue.
+            var ready = try Row.fetchAll(try db.cachedStatement(sql: """
+                SELECT rowid AS id, item, position FROM tasks
+                WHERE stage = ? AND state = 'pending' AND is_group = 0 ORDER BY position LIMIT ?
+                """), arguments: [stage, limit])
+            ready += try Row.fetchAll(try db.cachedStatement(sql: """
+                SELECT rowid AS id, item, position FROM tasks
+                WHERE stage = ? AND state = 'retrying' AND is_group = 0 AND not_before <= ? ORDER BY position LIMIT ?
+                """), arguments: [stage, now, limit])
+            ready = Array(ready.sorted { ($0["position"] as Int) < ($1["position"] as Int) }.prefix(limit))
+            var chosen: [(id: Int64, item: ItemSpec)] = []
             var bytes: Int64 = 0
             for row in ready {
-                chosen.append(row)
-                bytes += row["bytes"] as Int64
+                guard let spec = try String.fetchOne(try db.cachedStatement(sql: "SELECT spec FROM items WHERE id = ?"), arguments: [row["item"] as String]) else { continue }
+                let item = try Self.decode(spec)
+                chosen.append((row["id"], item))
+                bytes += item.size ?? 0
                 if let maxBytes, bytes >= maxBytes { break }
             }
             if chosen.isEmpty { return [] }
             if minimum > 1, chosen.count < minimum, !(maxBytes.map { bytes >= $0 } ?? false) {
                 // A batch waits for more items unless none can arrive any more.
-                let upstream = try Int.fetchOne(db, sql: """
-                    SELECT COUNT(*) FROM tasks t JOIN items i ON i.id = t.item
-                    WHERE t.stage = ? AND i.is_group = 0 AND (t.state = 'waiting' OR (t.state = 'retrying' AND t.not_before > ?))
-                    """, arguments: [stage, now]) ?? 0
+                let upstream = try Int.fetchOne(try db.cachedStatement(sql: """
+                    SELECT COUNT(*) FROM tasks
+                    WHERE stage = ? AND is_group = 0 AND (state = 'waiting' OR (state = 'retrying' AND not_before > ?))
+                    """), arguments: [stage, now]) ?? 0
                 if upstream > 0 { return [] }
             }
             var claimed: [ClaimedTask] = []
-            for row in chosen {
-                let attempts = try Int.fetchOne(db, sql: """
+            for (id, item) in chosen {
+                let attempts = try Int.fetchOne(try db.cachedStatement(sql: """
                     UPDATE tasks SET state = 'running', owner = ?, lease_until = ?, attempts = attempts + 1, started = ?
                     WHERE rowid = ? RETURNING attempts
-                    """, arguments: [owner, now + lease, now, row["id"] as Int64]) ?? 1
-                let item = try Self.decode(row["spec"])
+                    """), arguments: [owner, now + lease, now, id]) ?? 1
                 claimed.append(ClaimedTask(key: TaskKey(item: item.name, stage: stage), item: item, attempt: attempts))
                 try Self.insertEvent(db, LedgerEvent(time: now, item: item.name, stage: stage, kind: "claimed", message: "attempt \(attempts)"))
             }
@@ -173,33 +182,33 @@ public final class SQLiteLedger: Ledger {
     public func claimGroup(stage: Int, owner: String, lease: Double, now: Double) throws -> ClaimedTask? {
         try pool.write { db in
             // Settle groups whose members have all arrived: ready when any member can go on, blocked otherwise.
-            let waiting = try Row.fetchAll(db, sql: """
+            let waiting = try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT t.item AS id, i.grp AS grp FROM tasks t JOIN items i ON i.id = t.item
                 WHERE t.stage = ? AND i.is_group = 1 AND t.state = 'waiting'
-                """, arguments: [stage])
+                """), arguments: [stage])
             for row in waiting {
                 let group: String = row["grp"]
-                let states = try String.fetchAll(db, sql: """
+                let states = try String.fetchAll(try db.cachedStatement(sql: """
                     SELECT t.state FROM tasks t JOIN items i ON i.id = t.item
                     WHERE t.stage = ? AND i.is_group = 0 AND i.grp = ?
-                    """, arguments: [stage, group])
+                    """), arguments: [stage, group])
                 if states.contains(where: { $0 == TaskState.waiting.rawValue }) { continue }
                 let next: TaskState = states.contains(TaskState.pending.rawValue) ? .pending : .blocked
-                try db.execute(sql: "UPDATE tasks SET state = ? WHERE item = ? AND stage = ?", arguments: [next.rawValue, row["id"] as String, stage])
+                try db.run(sql: "UPDATE tasks SET state = ? WHERE item = ? AND stage = ?", arguments: [next.rawValue, row["id"] as String, stage])
             }
-            guard let row = try Row.fetchOne(db, sql: """
+            guard let row = try Row.fetchOne(try db.cachedStatement(sql: """
                 SELECT t.rowid AS rid, t.item AS id, i.spec AS spec, i.grp AS grp FROM tasks t JOIN items i ON i.id = t.item
                 WHERE t.stage = ? AND i.is_group = 1 AND t.state IN ('pending', 'retrying') AND t.not_before <= ?
                 ORDER BY i.position LIMIT 1
-                """, arguments: [stage, now]) else { return nil }
-            let attempts = try Int.fetchOne(db, sql: """
+                """), arguments: [stage, now]) else { return nil }
+            let attempts = try Int.fetchOne(try db.cachedStatement(sql: """
                 UPDATE tasks SET state = 'running', owner = ?, lease_until = ?, attempts = attempts + 1, started = ?
                 WHERE rowid = ? RETURNING attempts
-                """, arguments: [owner, now + lease, now, row["rid"] as Int64]) ?? 1
-            let members = try String.fetchAll(db, sql: """
+                """), arguments: [owner, now + lease, now, row["rid"] as Int64]) ?? 1
+            let members = try String.fetchAll(try db.cachedStatement(sql: """
                 SELECT i.spec FROM tasks t JOIN items i ON i.id = t.item
                 WHERE t.stage = ? AND i.is_group = 0 AND i.grp = ? AND t.state = 'pending' ORDER BY i.position
-                """, arguments: [stage, row["grp"] as String]).map(Self.decode)
+                """), arguments: [stage, row["grp"] as String]).map(Self.decode)
             let item = try Self.decode(row["spec"])
             try Self.insertEvent(db, LedgerEvent(time: now, item: item.name, stage: stage, kind: "claimed", message: "attempt \(attempts) with \(members.count) member(s)"))
             return ClaimedTask(key: TaskKey(item: item.name, stage: stage), item: item, members: members, attempt: attempts)
@@ -208,7 +217,7 @@ public final class SQLiteLedger: Ledger {
 
     public func renewLeases(owner: String, lease: Double, now: Double) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE tasks SET lease_until = ? WHERE owner = ? AND state = 'running'", arguments: [now + lease, owner])
+            try db.run(sql: "UPDATE tasks SET lease_until = ? WHERE owner = ? AND state = 'running'", arguments: [now + lease, owner])
         }
     }
 
@@ -217,32 +226,32 @@ public final class SQLiteLedger: Ledger {
     public func complete(_ task: TaskKey, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) throws {
         try pool.write { db in
             let bytes = artifacts.reduce(Int64(0)) { $0 + $1.bytes }
-            try db.execute(sql: """
+            try db.run(sql: """
                 UPDATE tasks SET state = 'done', owner = NULL, lease_until = NULL, finished = ?, bytes = ?, error = NULL, error_code = NULL
                 WHERE item = ? AND stage = ?
                 """, arguments: [now, bytes, task.item, task.stage])
             for artifact in artifacts {
-                try db.execute(sql: """
+                try db.run(sql: """
                     INSERT OR REPLACE INTO artifacts(item, stage, path, area, bytes, sha256, state) VALUES (?, ?, ?, ?, ?, ?, 'live')
                     """, arguments: [artifact.task.item, artifact.task.stage, artifact.path, artifact.area.rawValue, artifact.bytes, artifact.sha256])
             }
             for input in releasing {
-                try db.execute(sql: "UPDATE artifacts SET state = 'released' WHERE item = ? AND stage = ? AND state = 'live'",
+                try db.run(sql: "UPDATE artifacts SET state = 'released' WHERE item = ? AND stage = ? AND state = 'live'",
                                arguments: [input.item, input.stage])
             }
-            let isGroup = try Bool.fetchOne(db, sql: "SELECT is_group FROM items WHERE id = ?", arguments: [task.item]) ?? false
+            let isGroup = try Bool.fetchOne(try db.cachedStatement(sql: "SELECT is_group FROM items WHERE id = ?"), arguments: [task.item]) ?? false
             if isGroup {
-                let group = try String.fetchOne(db, sql: "SELECT grp FROM items WHERE id = ?", arguments: [task.item])
-                let members = try String.fetchAll(db, sql: """
+                let group = try String.fetchOne(try db.cachedStatement(sql: "SELECT grp FROM items WHERE id = ?"), arguments: [task.item])
+                let members = try String.fetchAll(try db.cachedStatement(sql: """
                     SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
                     WHERE t.stage = ? AND i.is_group = 0 AND i.grp = ? AND t.state = 'pending'
-                    """, arguments: [task.stage, group])
+                    """), arguments: [task.stage, group])
                 for member in members {
-                    try db.execute(sql: "UPDATE tasks SET state = 'done', finished = ? WHERE item = ? AND stage = ?", arguments: [now, member, task.stage])
-                    try db.execute(sql: "UPDATE tasks SET state = 'pending' WHERE item = ? AND stage = ? AND state = 'waiting'", arguments: [member, task.stage + 1])
+                    try db.run(sql: "UPDATE tasks SET state = 'done', finished = ? WHERE item = ? AND stage = ?", arguments: [now, member, task.stage])
+                    try db.run(sql: "UPDATE tasks SET state = 'pending' WHERE item = ? AND stage = ? AND state = 'waiting'", arguments: [member, task.stage + 1])
                 }
             } else {
-                try db.execute(sql: "UPDATE tasks SET state = 'pending' WHERE item = ? AND stage = ? AND state = 'waiting'",
+                try db.run(sql: "UPDATE tasks SET state = 'pending' WHERE item = ? AND stage = ? AND state = 'waiting'",
                                arguments: [task.item, task.stage + 1])
             }
             try Self.insertEvent(db, LedgerEvent(time: now, item: task.item, stage: task.stage, kind: "done", message: "\(artifacts.count) artifact(s), \(bytes) bytes"))
@@ -252,7 +261,7 @@ public final class SQLiteLedger: Ledger {
     public func fail(_ task: TaskKey, _ failure: TaskFailure, retryAt: Double?, now: Double) throws {
         try pool.write { db in
             if let retryAt {
-                try db.execute(sql: """
+                try db.run(sql: """
                     UPDATE tasks SET state = 'retrying', owner = NULL, lease_until = NULL, not_before = ?, error_code = ?, error = ?, finished = ?
                     WHERE item = ? AND stage = ?
                     """, arguments: [retryAt, failure.code, failure.message, now, task.item, task.stage])
@@ -260,25 +269,25 @@ public final class SQLiteLedger: Ledger {
                                                      message: "\(failure.message) (again in \(String(format: "%.1f", retryAt - now)) s)"))
                 return
             }
-            try db.execute(sql: """
+            try db.run(sql: """
                 UPDATE tasks SET state = 'failed', owner = NULL, lease_until = NULL, error_code = ?, error = ?, finished = ?
                 WHERE item = ? AND stage = ?
                 """, arguments: [failure.code, failure.message, now, task.item, task.stage])
             var failedItems = [task.item]
-            let isGroup = try Bool.fetchOne(db, sql: "SELECT is_group FROM items WHERE id = ?", arguments: [task.item]) ?? false
+            let isGroup = try Bool.fetchOne(try db.cachedStatement(sql: "SELECT is_group FROM items WHERE id = ?"), arguments: [task.item]) ?? false
             if isGroup {
-                let group = try String.fetchOne(db, sql: "SELECT grp FROM items WHERE id = ?", arguments: [task.item])
-                failedItems = try String.fetchAll(db, sql: """
+                let group = try String.fetchOne(try db.cachedStatement(sql: "SELECT grp FROM items WHERE id = ?"), arguments: [task.item])
+                failedItems = try String.fetchAll(try db.cachedStatement(sql: """
                     SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
                     WHERE t.stage = ? AND i.is_group = 0 AND i.grp = ? AND t.state = 'pending'
-                    """, arguments: [task.stage, group])
+                    """), arguments: [task.stage, group])
                 for member in failedItems {
-                    try db.execute(sql: "UPDATE tasks SET state = 'failed', error_code = ?, error = ?, finished = ? WHERE item = ? AND stage = ?",
+                    try db.run(sql: "UPDATE tasks SET state = 'failed', error_code = ?, error = ?, finished = ? WHERE item = ? AND stage = ?",
                                    arguments: [failure.code, "group \(group ?? "?"): \(failure.message)", now, member, task.stage])
                 }
             }
             for item in failedItems {
-                try db.execute(sql: "UPDATE tasks SET state = 'blocked' WHERE item = ? AND stage > ? AND state = 'waiting'", arguments: [item, task.stage])
+                try db.run(sql: "UPDATE tasks SET state = 'blocked' WHERE item = ? AND stage > ? AND state = 'waiting'", arguments: [item, task.stage])
             }
             try Self.insertEvent(db, LedgerEvent(time: now, item: task.item, stage: task.stage, kind: "failed", message: failure.message))
         }
@@ -286,7 +295,7 @@ public final class SQLiteLedger: Ledger {
 
     public func release(_ task: TaskKey, now: Double) throws {
         try pool.write { db in
-            try db.execute(sql: """
+            try db.run(sql: """
                 UPDATE tasks SET state = 'pending', owner = NULL, lease_until = NULL, attempts = MAX(attempts - 1, 0)
                 WHERE item = ? AND stage = ? AND state = 'running'
                 """, arguments: [task.item, task.stage])
@@ -298,20 +307,20 @@ public final class SQLiteLedger: Ledger {
 
     public func artifacts(in state: ArtifactRecord.State) throws -> [ArtifactRecord] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM artifacts WHERE state = ? ORDER BY item, stage, path", arguments: [state.rawValue]).map(Self.artifact)
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM artifacts WHERE state = ? ORDER BY item, stage, path"), arguments: [state.rawValue]).map(Self.artifact)
         }
     }
 
     public func liveArtifacts(item: String) throws -> [ArtifactRecord] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM artifacts WHERE item = ? AND state = 'live' ORDER BY stage, path", arguments: [item]).map(Self.artifact)
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM artifacts WHERE item = ? AND state = 'live' ORDER BY stage, path"), arguments: [item]).map(Self.artifact)
         }
     }
 
     public func mark(_ artifacts: [ArtifactRecord], _ state: ArtifactRecord.State) throws {
         try pool.write { db in
             for artifact in artifacts {
-                try db.execute(sql: "UPDATE artifacts SET state = ? WHERE item = ? AND stage = ? AND path = ?",
+                try db.run(sql: "UPDATE artifacts SET state = ? WHERE item = ? AND stage = ? AND path = ?",
                                arguments: [state.rawValue, artifact.task.item, artifact.task.stage, artifact.path])
             }
         }
@@ -321,9 +330,9 @@ public final class SQLiteLedger: Ledger {
 
     public func tasks() throws -> [TaskStatus] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT t.*, i.is_group AS is_group FROM tasks t JOIN items i ON i.id = t.item ORDER BY i.position, t.stage
-                """).map { row in
+                """)).map { row in
                 let code: String? = row["error_code"]
                 let message: String? = row["error"]
                 return TaskStatus(
@@ -337,10 +346,9 @@ public final class SQLiteLedger: Ledger {
     public func counts(stage: Int) throws -> [TaskState: Int] {
         try pool.read { db in
             var result: [TaskState: Int] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT t.state AS state, COUNT(*) AS n FROM tasks t JOIN items i ON i.id = t.item
-                WHERE t.stage = ? AND i.is_group = 0 GROUP BY t.state
-                """, arguments: [stage]) {
+            for row in try Row.fetchAll(try db.cachedStatement(sql: """
+                SELECT state, COUNT(*) AS n FROM tasks WHERE stage = ? AND is_group = 0 GROUP BY state
+                """), arguments: [stage]) {
                 if let state = TaskState(rawValue: row["state"]) { result[state] = row["n"] }
             }
             return result
@@ -349,7 +357,7 @@ public final class SQLiteLedger: Ledger {
 
     public func nextRetry(stage: Int) throws -> Double? {
         try pool.read { db in
-            try Double.fetchOne(db, sql: "SELECT MIN(not_before) FROM tasks WHERE stage = ? AND state = 'retrying'", arguments: [stage])
+            try Double.fetchOne(try db.cachedStatement(sql: "SELECT MIN(not_before) FROM tasks WHERE stage = ? AND state = 'retrying'"), arguments: [stage])
         }
     }
 
@@ -358,22 +366,22 @@ public final class SQLiteLedger: Ledger {
             var targets: [String]
             if let items {
                 targets = items
-                for item in items where try Bool.fetchOne(db, sql: "SELECT 1 FROM items WHERE id = ?", arguments: [item]) != true {
+                for item in items where try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM items WHERE id = ?"), arguments: [item]) != true {
                     throw LedgerError(.unknownItem, "no item named '\(item)' in this workspace")
                 }
             } else {
-                targets = try String.fetchAll(db, sql: "SELECT DISTINCT item FROM tasks WHERE state = 'failed'")
+                targets = try String.fetchAll(try db.cachedStatement(sql: "SELECT DISTINCT item FROM tasks WHERE state = 'failed'"))
             }
             var count = 0
             for item in targets {
-                let stages = try Int.fetchAll(db, sql: "SELECT stage FROM tasks WHERE item = ? AND state = 'failed'", arguments: [item])
+                let stages = try Int.fetchAll(try db.cachedStatement(sql: "SELECT stage FROM tasks WHERE item = ? AND state = 'failed'"), arguments: [item])
                 for stage in stages {
-                    try db.execute(sql: """
+                    try db.run(sql: """
                         UPDATE tasks SET state = 'pending', attempts = 0, not_before = 0, error = NULL, error_code = NULL WHERE item = ? AND stage = ?
                         """, arguments: [item, stage])
-                    try db.execute(sql: "UPDATE tasks SET state = 'waiting' WHERE item = ? AND stage > ? AND state = 'blocked'", arguments: [item, stage])
+                    try db.run(sql: "UPDATE tasks SET state = 'waiting' WHERE item = ? AND stage > ? AND state = 'blocked'", arguments: [item, stage])
                     // A group that gave up because this member failed waits for it again.
-                    try db.execute(sql: """
+                    try db.run(sql: """
                         UPDATE tasks SET state = 'waiting' WHERE state = 'blocked' AND item IN
                         (SELECT id FROM items WHERE is_group = 1 AND grp = (SELECT grp FROM items WHERE id = ?))
                         """, arguments: [item])
@@ -395,7 +403,7 @@ public final class SQLiteLedger: Ledger {
 
     public func events(after sequence: Int64, limit: Int) throws -> [LedgerEvent] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [sequence, limit]).map { row in
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?"), arguments: [sequence, limit]).map { row in
                 LedgerEvent(sequence: row["seq"], time: row["time"], item: row["item"], stage: row["stage"], kind: row["kind"], message: row["message"])
             }
         }
@@ -403,14 +411,14 @@ public final class SQLiteLedger: Ledger {
 
     public func sync() throws {
         try pool.writeWithoutTransaction { db in
-            _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
+            _ = try Row.fetchAll(try db.cachedStatement(sql: "PRAGMA wal_checkpoint(PASSIVE)"))
         }
     }
 
     // MARK: Helpers
 
     private static func insertEvent(_ db: Database, _ event: LedgerEvent) throws {
-        try db.execute(sql: "INSERT INTO events(time, item, stage, kind, message) VALUES (?, ?, ?, ?, ?)",
+        try db.run(sql: "INSERT INTO events(time, item, stage, kind, message) VALUES (?, ?, ?, ?, ?)",
                        arguments: [event.time, event.item, event.stage, event.kind, event.message])
     }
 
@@ -422,5 +430,13 @@ public final class SQLiteLedger: Ledger {
         ArtifactRecord(task: TaskKey(item: row["item"], stage: row["stage"]), path: row["path"],
                        area: Area(rawValue: row["area"]) ?? .output, bytes: row["bytes"], sha256: row["sha256"],
                        state: ArtifactRecord.State(rawValue: row["state"]) ?? .live)
+    }
+}
+
+extension Database {
+    /// Executes one statement, compiled once per connection and reused (the ledger's hot paths
+    /// run the same few statements thousands of times).
+    fileprivate func run(sql: String, arguments: StatementArguments = StatementArguments()) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
     }
 }

@@ -80,6 +80,7 @@ public final class PipelineRunner: Sendable {
             ticks += 1
             await budget.pollFilesystem()
             if ticks % 4 == 0 { await budget.setOverhead(workspace.overhead()) }
+            await budget.failStalledWaiter(after: 10)
             if ticks % 20 == 0 { try? ledger.renewLeases(owner: owner, lease: lease, now: now) }
         }
     }
@@ -155,6 +156,9 @@ public final class PipelineRunner: Sendable {
             let keys = units.map(\.task.key)
             let context = StageContext(
                 workspace: workspace, budget: budget, reservation: reservation!, priority: index, producer: index == 0,
+                headroom: { [stages, firstItem = units[0].item] bytes in
+                    stages.dropFirst().map { $0.estimatedBytes(inputBytes: bytes, item: firstItem) }.max() ?? 0
+                },
                 progress: { [weak self] done, expected in self?.noteProgress(keys, done, expected) })
             try await stage.run(units, context: context)
             var written: Int64 = 0

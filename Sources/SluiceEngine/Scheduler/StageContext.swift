@@ -6,11 +6,14 @@ public struct StageContext: Sendable {
     private let reservation: Reservation
     private let priority: Int
     private let producer: Bool
+    /// For a producer: the room its item's later stages will need, given its size.
+    private let headroom: @Sendable (Int64) -> Int64
     /// Reports (bytes done, bytes expected or nil) for progress displays.
     public let progress: @Sendable (Int64, Int64?) -> Void
 
     init(workspace: Workspace, budget: DiskBudget, reservation: Reservation, priority: Int, producer: Bool,
-         progress: @escaping @Sendable (Int64, Int64?) -> Void) {
+         headroom: @escaping @Sendable (Int64) -> Int64, progress: @escaping @Sendable (Int64, Int64?) -> Void) {
+        self.headroom = headroom
         self.workspace = workspace
         self.budget = budget
         self.reservation = reservation
@@ -23,7 +26,8 @@ public struct StageContext: Sendable {
     public func ensureReserved(_ bytes: Int64) async throws {
         let held = await budget.bytes(of: reservation)
         guard bytes > held else { return }
-        let extra = try await budget.reserve(bytes - held, in: reservation.area, priority: priority, producer: producer)
+        let extra = try await budget.reserve(bytes - held, in: reservation.area, priority: priority,
+                                             headroom: producer ? headroom(bytes) : 0, producer: producer, holder: reservation)
         await budget.merge(extra, into: reservation)
     }
 }

@@ -46,6 +46,12 @@ struct WorkspaceRecovery {
         }
         for folder in folders.sorted(by: { $0.count > $1.count }) { workspace.removeEmptyFolders(from: folder) }
         try ledger.mark(artifacts, .deleted)
+        let now = Date().timeIntervalSince1970
+        for (task, records) in Dictionary(grouping: artifacts, by: \.task).sorted(by: { $0.key.description < $1.key.description }) {
+            let bytes = records.reduce(Int64(0)) { $0 + $1.bytes }
+            try ledger.record(LedgerEvent(time: now, item: task.item, stage: task.stage, kind: "deleted",
+                                          message: "\(records.count) file(s), \(ByteSize.format(bytes)) no longer needed"))
+        }
         if let budget {
             for (area, bytes) in freed { await budget.freed(bytes, in: area) }
         }

@@ -15,7 +15,10 @@ public struct Workspace: Sendable {
 
     public func folder(_ area: Area) -> String { root + "/" + area.rawValue }
     public var logsFolder: String { root + "/logs" }
-    public func logFolder(item: String) -> String { logsFolder + "/" + item }
+    /// `logs/<item>/`, or `logs/groups/<group>/` for a group's own tasks (ids `group:<name>`).
+    public func logFolder(item: String) -> String {
+        item.hasPrefix("group:") ? logsFolder + "/groups/" + item.dropFirst("group:".count) : logsFolder + "/" + item
+    }
 
     /// The absolute path of a path relative to the root.
     public func absolute(_ relative: String) -> String { root + "/" + relative }

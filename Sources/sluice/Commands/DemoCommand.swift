@@ -1,98 +1,130 @@
 import ArgumentParser
 import Foundation
+import SluiceEngine
 import SluiceFormats
+import SluiceLoopback
 import SluicePipelines
 
-/// `sluice demo`: makes a small dataset, inspects it and streams it back, so a new user sees
-/// Sluice's readers and writers work in seconds on data it generates itself.
-struct DemoCommand: ParsableCommand {
+/// `sluice demo`: a whole pipeline on data Sluice makes itself — datasets served over loopback
+/// HTTP, fetched, tokenized into a Parquet corpus and cleaned up under a disk budget smaller
+/// than the datasets, with one deliberately corrupt file that fails alone.
+struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Generate a small single-cell dataset, inspect it and stream it back.",
+        abstract: "Run a whole pipeline on small datasets Sluice makes itself, under a small disk budget.",
         discussion: """
-            Writes a gzip-compressed h5ad of negative-binomial counts (seeded, so every run makes the \
-            same bytes) into the demo folder, shows what `sluice inspect` reports, then streams it in \
-            chunks and checks every cell's total against the n_counts column written with it.
+            Generates seeded h5ad datasets of different sizes (plus one truncated, corrupt file), \
+            serves them on 127.0.0.1, and runs fetch → preprocess → digest → cleanup with a disk \
+            budget smaller than the datasets' total, so downloads wait for processed items to free \
+            space. Prints live progress, the summary, and where the outputs are. The folder is kept: \
+            inspect it with `sluice status DIR/pipeline.yaml` and `sluice events DIR/pipeline.yaml`.
             """)
 
-    @Option(help: "Folder for the demo's files (created; reused on the next run).")
+    @Option(help: "Folder for the demo (datasets, pipeline.yaml, workspace); emptied first.")
     var directory = "sluice-demo"
 
-    @Option(help: "Cells to generate.")
-    var cells = 20_000
+    @Option(help: "Datasets to generate (one more is corrupt).")
+    var datasets = 12
 
-    @Option(help: "Genes to generate.")
+    @Option(help: "Genes per dataset.")
     var genes = 2_000
 
-    @Option(help: "Cells per streamed chunk.")
-    var chunkSize = 2_500
-
     func validate() throws {
-        guard cells > 0, genes > 0, chunkSize > 0 else { throw ValidationError("--cells, --genes and --chunk-size must be positive") }
+        guard datasets >= 1, genes >= 100 else { throw ValidationError("--datasets must be ≥ 1 and --genes ≥ 100") }
     }
 
-    func run() throws {
-        try reportingErrors {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let path = (directory as NSString).appendingPathComponent("demo.h5ad")
-            let clock = ContinuousClock()
+    func run() async throws {
+        let folder = URL(fileURLWithPath: directory).standardizedFileURL.path
+        let served = folder + "/served"
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
 
-            print("1. Generating \(cells) cells × \(genes) genes of negative-binomial counts → \(path)")
-            let written = try clock.measure {
-                try SyntheticCounts(cells: cells, genes: genes, density: 0.08, seed: 42).write(to: path)
+        print("1. Generating \(datasets) datasets (negative-binomial counts, seeded) and one corrupt file → \(served)")
+        var sizes: [Int64] = []
+        for index in 0..<datasets {
+            let cells = 2_000 + 500 * index
+            let path = served + "/donor_\(index + 1).h5ad"
+            try reportingErrors { try SyntheticCounts(cells: cells, genes: genes, density: 0.08, seed: UInt64(100 + index)).write(to: path) }
+            sizes.append(DiskUsage.bytes(at: path))
+            print("   donor_\(index + 1).h5ad  \(cells) cells × \(genes) genes  \(ByteSize.format(sizes.last!))")
+        }
+        let good = try Data(contentsOf: URL(fileURLWithPath: served + "/donor_1.h5ad"))
+        try good.prefix(good.count / 2).write(to: URL(fileURLWithPath: served + "/corrupt.h5ad"))
+        print("   corrupt.h5ad  the first half of donor_1.h5ad (truncated on purpose)")
+
+        let server = try await LoopbackServer.start(root: served)
+        defer { Task { try? await server.shutdown() } }
+        let total = sizes.reduce(0, +) + Int64(good.count / 2)
+        // The outputs that stay (about a fifth of the input at 64 tokens a cell) plus room for
+        // about two datasets in flight: well under the datasets' total.
+        let largest = sizes.max() ?? 0
+        let budget = Workspace.overheadSlack + (1 << 20) + largest * 5 / 2 + total / 4
+        print("\n2. Serving them at \(server.url("")) — \(ByteSize.format(total)) in all; the budget is \(ByteSize.format(budget))")
+
+        let items = (0..<datasets).map { "  - {url: \"\(server.url("slow/2/donor_\($0 + 1).h5ad"))\"}" } + ["  - {url: \"\(server.url("corrupt.h5ad"))\"}"]
+        let yaml = """
+            # Made by `sluice demo`. Run it again with: sluice run \(folder)/pipeline.yaml
+            workspace: ./work
+            budget:
+              total: \(budget)
+            items:
+            \(items.joined(separator: "\n"))
+            stages:
+              - fetch: {concurrency: 2, retries: 3}
+              - preprocess: {chunk_size: 2000, top_genes: 64, test_size: 0.1, output_ratio: 1.5}
+              - command:
+                  name: digest
+                  argv: [sh, -c, 'cat "$0"/train/chunks/*.parquet | sha256sum > "$1/train.sha256"', "{in}", "{out}"]
+                  outputs: [train.sha256]
+                  reserve: 4kB
+              - cleanup: {keep: [output]}
+            """
+        let pipelinePath = folder + "/pipeline.yaml"
+        try yaml.write(toFile: pipelinePath, atomically: true, encoding: .utf8)
+        print("   pipeline: \(pipelinePath)\n")
+
+        print("3. sluice run \(pipelinePath)")
+        let config = try loadPipeline(pipelinePath)
+        let display = RunDisplay(enabled: true)
+        let session = try PipelineSession(config: config, onLine: { display.line("   " + $0) })
+        let live = Task { await display.follow(session.runner) }
+        let peak = PeakSampler(folder + "/work")
+        let summary = try await session.run()
+        live.cancel()
+        _ = await live.result
+        display.finish()
+        let highest = await peak.stop()
+        print("")
+        print(RunSummaryText.render(summary, workspace: Workspace(root: config.workspace)))
+        print("""
+
+            Disk: the workspace peaked at \(ByteSize.format(highest)) (sampled every 50 ms) under a budget of \
+            \(ByteSize.format(budget)), while \(ByteSize.format(total)) of datasets passed through it.
+            The corrupt file failed alone, with its reason; everything else finished.
+            Next: sluice status \(pipelinePath) · sluice events \(pipelinePath) · \
+            sluice inspect \(config.workspace)/output/donor_1/train/chunks/chunk_0000.parquet
+            """)
+        try await server.shutdown()
+    }
+}
+
+/// Samples a folder's size every 50 ms and keeps the highest.
+final class PeakSampler: Sendable {
+    private let task: Task<Int64, Never>
+
+    init(_ folder: String) {
+        task = Task {
+            var highest: Int64 = 0
+            while !Task.isCancelled {
+                highest = max(highest, DiskUsage.bytes(at: folder))
+                try? await Task.sleep(for: .milliseconds(50))
             }
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-            print("   wrote \(ByteCount.format(size)) in \(Self.seconds(written))\n")
-
-            print("2. sluice inspect \(path)")
-            let source = try CellSourceOpener.open(path)
-            print(InspectCommand.render(try CellSourceSummary(source, preview: 3)).split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
-            print("")
-
-            print("3. Streaming it back in chunks of \(chunkSize) cells")
-            var checked = 0
-            var stored = 0
-            var mismatches = 0
-            let read = try clock.measure {
-                for range in source.batchRanges(size: chunkSize) {
-                    let batch = try source.read(cells: range)
-                    guard case .floats(let totals)? = batch.obs["n_counts"]?.values else { continue }
-                    for row in 0..<batch.matrix.rowCount {
-                        let sum = batch.matrix.row(row).values.reduce(0.0) { $0 + Double($1) }
-                        if sum != totals[row] { mismatches += 1 }
-                    }
-                    checked += batch.matrix.rowCount
-                    stored += batch.matrix.nonZeroCount
-                }
-            }
-            let rate = Double(checked) / max(1e-9, read / .seconds(1))
-            print("   read \(checked) cells (\(stored) non-zero counts) in \(Self.seconds(read)): \(Int(rate)) cells/s")
-            print("   peak memory \(ByteCount.format(ProcessMemory.peakResidentBytes ?? 0))")
-            print(mismatches == 0 ? "   every cell's counts add up to its n_counts ✓" : "   \(mismatches) cells disagree with n_counts ✗")
-            print("")
-
-            print("4. sluice preprocess run-all \(path) (rank-value tokens → Parquet train/test shards)")
-            var options = PreprocessOptions()
-            options.interimDirectory = (directory as NSString).appendingPathComponent("interim")
-            options.outputDirectory = (directory as NSString).appendingPathComponent("corpus")
-            options.logDirectory = (directory as NSString).appendingPathComponent("logs")
-            options.convert.chunkSize = chunkSize
-            options.convert.topGenes = 256
-            let run = PreprocessRun(datasets: PreprocessDataset.datasets([path]), options: options)
-            var outcomes: [PreprocessOutcome] = []
-            let built = clock.measure { outcomes = run.run() }
-            guard let outcome = outcomes.first, outcome.succeeded else {
-                print("   failed: \(outcomes.first?.reason ?? "unknown error")")
-                throw SluiceExitCode.someItemsFailed
-            }
-            print("   \(outcome.trainCells ?? 0) train + \(outcome.testCells ?? 0) test cells in \(Self.seconds(built))")
-            print("   shards: \(options.outputDirectory)/demo/{train,test}/chunks/, report: \(options.outputDirectory)/demo/report.json")
-            print("\nTry it on your own data: sluice inspect FILE, sluice preprocess run-all FILE, sluice bench read FILE")
-            if mismatches > 0 { throw SluiceExitCode.someItemsFailed }
+            return highest
         }
     }
 
-    private static func seconds(_ duration: Duration) -> String {
-        String(format: "%.2f s", duration / .seconds(1))
+    func stop() async -> Int64 {
+        task.cancel()
+        return await task.value
     }
 }

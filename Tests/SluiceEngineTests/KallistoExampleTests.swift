@@ -1,0 +1,164 @@
+import Foundation
+import SluiceEngine
+import SluiceLoopback
+import SluicePipelines
+import SluiceTestSupport
+import Testing
+
+/// examples/kallisto end to end, with the real kallisto: reads are served over loopback HTTP,
+/// fetched under a budget smaller than all the reads, quantified per sample, merged per species,
+/// and deleted. The numbers are checked against the abundances the reads were drawn from.
+///
+/// kallisto is installed with apt-get when missing; if that fails the test fails (it never skips).
+@Suite struct KallistoExampleTests {
+    /// The repository root, found from this file's path (Tests/SluiceEngineTests/…).
+    private static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    private static var example: String { repository + "/examples/kallisto" }
+
+    @Test func quantifiesEverySampleAndMergesEachSpecies() async throws {
+        let kallisto = try Self.kallisto()
+        let folder = try TemporaryDirectory("sluice-kallisto")
+        for name in ["data", "ref"] { try FileManager.default.createDirectory(atPath: folder.file(name), withIntermediateDirectories: true) }
+
+        // The manifest needs the server's URL, so the (empty) data folder is served first.
+        let server = try await LoopbackServer.start(root: folder.file("data"))
+        let outcome: Result<Void, any Error>
+        do {
+            try await check(folder: folder, server: server, kallisto: kallisto)
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        try await server.shutdown()
+        try outcome.get()
+    }
+
+    private func check(folder: TemporaryDirectory, server: LoopbackServer, kallisto: String) async throws {
+        let data = folder.file("data"), ref = folder.file("ref"), work = folder.file("work")
+        try Self.run("/usr/bin/env", ["python3", Self.example + "/make_data.py", data, server.url("")], what: "make_data.py")
+        for species in ["alpha", "beta"] {
+            try Self.run(kallisto, ["index", "-i", "\(ref)/\(species).idx", "\(data)/\(species).fa"], what: "kallisto index")
+        }
+        try FileManager.default.copyItem(atPath: Self.example + "/merge_abundance.py", toPath: ref + "/merge_abundance.py")
+        // The example's own pipeline file: its relative paths (data/, ref/, work/) land in `folder`.
+        try FileManager.default.copyItem(atPath: Self.example + "/pipeline.yaml", toPath: folder.file("pipeline.yaml"))
+
+        let samples = try Self.table(data + "/manifest.tsv")
+        let truth = try Self.table(data + "/truth.tsv")
+        #expect(samples.count == 6)
+        let config = try PipelineConfig.load(folder.file("pipeline.yaml"))
+        #expect(config.workspace == work)
+        #expect(config.stages.map(\.name) == ["fetch", "quant", "merge", "cleanup"])
+        #expect(config.items.allSatisfy { $0.sources.count == 2 && $0.group != nil })
+        // The example's point: the reads do not all fit in the budget at once.
+        let readBytes = samples.reduce(Int64(0)) { $0 + Int64($1["size"]!)! }
+        #expect(config.budget.total < readBytes, "budget \(config.budget.total) B, reads \(readBytes) B")
+
+        let summary = try await PipelineSession(config: config).run()
+        #expect(summary.items.count == samples.count)
+        for outcome in summary.items {
+            #expect(outcome.state == .done, "\(outcome.item): \(outcome.state) in \(outcome.stage ?? "?"): \(outcome.reason ?? "")")
+        }
+
+        for sample in samples.map({ $0["name"]! }) {
+            let quant = "\(work)/output/\(sample)/quant"
+            #expect(FileManager.default.fileExists(atPath: quant + "/abundance.tsv"), "no abundance.tsv for \(sample)")
+            #expect(FileManager.default.fileExists(atPath: quant + "/run_info.json"), "no run_info.json for \(sample)")
+            let log = (try? String(contentsOfFile: "\(work)/logs/\(sample)/quant.log", encoding: .utf8)) ?? ""
+            #expect(log.contains("kallisto quant") && log.contains("paired-end"), "quant log of \(sample): \(log.suffix(300))")
+        }
+
+        for species in ["alpha", "beta"] {
+            let members = samples.filter { $0["group"] == species }.map { $0["name"]! }
+            let path = "\(work)/output/groups/\(species)/merge/merged.tsv"
+            let merged = try #require(try? Self.table(path), "no merged matrix for \(species) at \(path)")
+            let header = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")[0].split(separator: "\t").map(String.init)
+            #expect(header == ["target_id"] + members, "\(species): \(header)")
+            let targets = Set(truth.filter { $0["group"] == species }.map { $0["target_id"]! })
+            #expect(Set(merged.map { $0["target_id"]! }) == targets)
+            #expect(merged.count == targets.count)
+
+            for sample in members {
+                let known = Dictionary(uniqueKeysWithValues: truth.filter { $0["sample"] == sample }.map { ($0["target_id"]!, Double($0["true_count"]!)!) })
+                let estimated = Dictionary(uniqueKeysWithValues: try merged.map { row in
+                    (row["target_id"]!, try #require(row[sample].flatMap(Double.init), "\(sample) has no count in \(path)"))
+                })
+                let ranked = estimated.sorted { $0.value > $1.value }
+                let top = known.max { $0.value < $1.value }!.key
+                // The most abundant transcript is clearly the largest estimate …
+                #expect(ranked[0].key == top, "\(sample): kallisto ranks \(ranked[0].key) first, the reads came mostly from \(top)")
+                #expect(ranked[0].value > 1.3 * ranked[1].value, "\(sample): \(ranked)")
+                // … and every estimate is close to the pairs the transcript really contributed.
+                for (target, count) in known {
+                    let estimate = estimated[target] ?? -1
+                    #expect(abs(estimate - count) <= 0.05 * count + 5, "\(sample) \(target): estimated \(estimate), truth \(count)")
+                }
+            }
+        }
+
+        // Downloads went as the reads were quantified; only outputs stay.
+        let leftovers = (FileManager.default.enumerator(atPath: work)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".fastq.gz") }
+        #expect(leftovers.isEmpty, "reads left in the workspace: \(leftovers)")
+        let raw = (FileManager.default.enumerator(atPath: work + "/raw")?.allObjects as? [String]) ?? []
+        #expect(raw.isEmpty, "raw/ still holds \(raw)")
+        for sample in samples.map({ $0["name"]! }) {
+            #expect(server.requestCount("/\(sample)_1.fastq.gz") >= 1 && server.requestCount("/\(sample)_2.fastq.gz") >= 1)
+        }
+    }
+
+    // MARK: Helpers
+
+    /// The kallisto binary, installed with apt-get when missing; a failed install fails the test.
+    private static func kallisto() throws -> String {
+        if let found = which("kallisto") { return found }
+        let apt = "/usr/bin/apt-get"
+        try #require(FileManager.default.isExecutableFile(atPath: apt),
+                     "kallisto is not installed and there is no apt-get to install it: install kallisto (Debian package 'kallisto') and run again")
+        var (status, output) = try launch(apt, ["-o", "DPkg::Lock::Timeout=600", "install", "-y", "kallisto"])
+        if status != 0 {
+            // Package lists may be missing or stale.
+            _ = try launch(apt, ["-o", "DPkg::Lock::Timeout=600", "update"])
+            (status, output) = try launch(apt, ["-o", "DPkg::Lock::Timeout=600", "install", "-y", "kallisto"])
+        }
+        try #require(status == 0, "kallisto is not installed and 'apt-get install -y kallisto' failed (status \(status)): \(output.suffix(1500))")
+        return try #require(which("kallisto"), "apt-get installed kallisto but it is not on PATH")
+    }
+
+    private static func which(_ program: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        let folders = path.split(separator: ":").map(String.init) + ["/usr/bin"]
+        return folders.map { $0 + "/" + program }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Runs a program to its end; returns its status and its stdout and stderr together.
+    private static func launch(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["DEBIAN_FRONTEND"] = "noninteractive"
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
+    /// Runs a program that must succeed.
+    private static func run(_ executable: String, _ arguments: [String], what: String) throws {
+        let (status, output) = try launch(executable, arguments)
+        try #require(status == 0, "\(what) failed (status \(status)): \(output.suffix(1500))")
+    }
+
+    /// A tab-separated file with a header, as one dictionary per line.
+    private static func table(_ path: String) throws -> [[String: String]] {
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        guard let header = lines.first else { return [] }
+        return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0)) }
+    }
+}

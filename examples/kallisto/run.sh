@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Download → quantify → delete with the real kallisto, end to end on this machine:
+# makes a tiny data set, serves it over HTTP on 127.0.0.1, runs the pipeline, prints the results.
+#
+#   examples/kallisto/run.sh [RUN_DIR]
+#
+# RUN_DIR (default: a new folder under /tmp) receives data/, ref/, pipeline.yaml and work/;
+# it is left in place so you can look at it. SLUICE picks the binary (default .build/release/sluice;
+# e.g. SLUICE=.build/debug/sluice after a plain `swift build`).
+set -euo pipefail
+
+EXAMPLE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$EXAMPLE/../.." && pwd)
+cd "$REPO"
+SLUICE=${SLUICE:-.build/release/sluice}
+if [[ ! -x "$SLUICE" ]]; then
+    echo "error: no sluice binary at $SLUICE; build one with 'swift build -c release' or set SLUICE=" >&2
+    exit 2
+fi
+SLUICE=$(cd "$(dirname "$SLUICE")" && pwd)/$(basename "$SLUICE")
+
+if ! command -v kallisto >/dev/null 2>&1; then
+    echo "== installing kallisto (Debian package)"
+    SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
+    $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y kallisto \
+        || { $SUDO apt-get update && $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y kallisto; }
+fi
+echo "== $(kallisto version)"
+
+RUN_DIR=${1:-$(mktemp -d /tmp/sluice-kallisto.XXXXXX)}
+mkdir -p "$RUN_DIR"
+RUN_DIR=$(cd "$RUN_DIR" && pwd)
+rm -rf "$RUN_DIR/data" "$RUN_DIR/ref" "$RUN_DIR/work"
+mkdir -p "$RUN_DIR/data" "$RUN_DIR/ref"
+echo "== run folder: $RUN_DIR"
+
+# Serve the (still empty) data folder first: the manifest needs the server's URL.
+SERVER_PID=""
+stop_server() { if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi; }
+trap stop_server EXIT
+"$SLUICE" serve "$RUN_DIR/data" > "$RUN_DIR/serve.out" 2> "$RUN_DIR/serve.err" &
+SERVER_PID=$!
+BASE_URL=""
+for _ in $(seq 1 100); do
+    BASE_URL=$(head -n 1 "$RUN_DIR/serve.out" 2>/dev/null || true)
+    [[ -n "$BASE_URL" ]] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$RUN_DIR/serve.err" >&2; exit 2; }
+    sleep 0.1
+done
+[[ -n "$BASE_URL" ]] || { echo "error: 'sluice serve' printed no URL" >&2; exit 2; }
+echo "== serving $RUN_DIR/data at $BASE_URL"
+
+echo "== making the data (6 samples, 2 species)"
+python3 "$EXAMPLE/make_data.py" "$RUN_DIR/data" "$BASE_URL"
+
+echo "== building one kallisto index per species"
+for species in alpha beta; do
+    kallisto index -i "$RUN_DIR/ref/$species.idx" "$RUN_DIR/data/$species.fa" > "$RUN_DIR/ref/$species.index.log" 2>&1
+done
+cp "$EXAMPLE/merge_abundance.py" "$RUN_DIR/ref/"
+cp "$EXAMPLE/pipeline.yaml" "$RUN_DIR/pipeline.yaml"
+
+echo "== sluice run"
+status=0
+"$SLUICE" run "$RUN_DIR/pipeline.yaml" || status=$?
+
+echo
+"$SLUICE" status "$RUN_DIR/pipeline.yaml" || true
+echo
+for merged in "$RUN_DIR"/work/output/groups/*/merge/merged.tsv; do
+    [[ -f "$merged" ]] || continue
+    echo "== $merged"
+    cat "$merged"
+done
+echo
+echo "Known abundances (true pairs per transcript): $RUN_DIR/data/truth.tsv"
+echo "Per-sample kallisto output:                   $RUN_DIR/work/output/<sample>/quant/"
+echo "Logs: $RUN_DIR/work/logs/<sample>/quant.log; events: $SLUICE events $RUN_DIR/pipeline.yaml"
+exit "$status"
