@@ -100,7 +100,9 @@ struct DemoCommand: AsyncParsableCommand {
 
             Disk: the workspace peaked at \(ByteSize.format(highest)) (sampled every 50 ms) under a budget of \
             \(ByteSize.format(budget)), while \(ByteSize.format(total)) of datasets passed through it.
-            The corrupt file failed alone, with its reason; everything else finished.
+            \(summary.failed == 1 && summary.items.first { $0.state == .failed }?.item == "corrupt"
+                ? "The corrupt file failed alone, with its reason; everything else finished."
+                : "\(summary.failed) item(s) failed; see the reasons above.")
             Next: sluice status \(pipelinePath) · sluice events \(pipelinePath) · \
             sluice inspect \(config.workspace)/output/donor_1/train/chunks/chunk_0000.parquet
             """)

@@ -1,0 +1,22 @@
+/// Signature activity: one value per signature (row) and sample (column), row-major.
+public struct ActivityResult: Sendable, Equatable {
+    public var signatures: Int
+    public var samples: Int
+    /// Ridge coefficients.
+    public var beta: [Double]
+    /// Standard errors: of the permutation null, or analytic (t-test).
+    public var se: [Double]
+    /// (β − mean of the null) / se, or the t statistic; 0 where se ≤ 1e-12.
+    public var zscore: [Double]
+    public var pvalue: [Double]
+
+    public init(signatures: Int, samples: Int) {
+        self.signatures = signatures
+        self.samples = samples
+        let zeros = [Double](repeating: 0, count: signatures * samples)
+        beta = zeros
+        se = zeros
+        zscore = zeros
+        pvalue = zeros
+    }
+}
