@@ -27,6 +27,6 @@ struct Sluice: AsyncParsableCommand {
             """,
         subcommands: [
             RunCommand.self, StatusCommand.self, RetryCommand.self, CleanCommand.self, EventsCommand.self, ServeCommand.self,
-            PreprocessCommand.self, InspectCommand.self, ConvertCommand.self, DemoCommand.self, BenchCommand.self,
+            PreprocessCommand.self, AnalyzeCommand.self, InspectCommand.self, ConvertCommand.self, DemoCommand.self, BenchCommand.self,
         ])
 }

@@ -1,0 +1,27 @@
+/// A dense matrix with named rows and columns (genes × samples, genes × signatures, signatures ×
+/// samples), values row-major.
+public struct LabeledMatrix: Sendable, Equatable {
+    public var rows: [String]
+    public var columns: [String]
+    public var values: [Double]
+
+    public init(rows: [String], columns: [String], values: [Double]) {
+        precondition(values.count == rows.count * columns.count)
+        self.rows = rows
+        self.columns = columns
+        self.values = values
+    }
+
+    public subscript(row: Int, column: Int) -> Double {
+        get { values[row * columns.count + column] }
+        set { values[row * columns.count + column] = newValue }
+    }
+
+    /// The rows named `names`, in that order (each must exist).
+    public func selectingRows(_ indices: [Int]) -> LabeledMatrix {
+        var values: [Double] = []
+        values.reserveCapacity(indices.count * columns.count)
+        for index in indices { values += self.values[(index * columns.count)..<((index + 1) * columns.count)] }
+        return LabeledMatrix(rows: indices.map { rows[$0] }, columns: columns, values: values)
+    }
+}

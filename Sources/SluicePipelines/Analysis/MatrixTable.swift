@@ -1,0 +1,71 @@
+import Foundation
+import SluiceFormats
+
+/// Tab-separated matrices with row names in the first column, plain or gzip-compressed:
+/// expression profiles (genes × samples) and signatures (genes × proteins). A header with one
+/// field fewer than the rows (as in the CytoSig and SecAct files SecActpy ships) names only the
+/// value columns; otherwise its first field labels the row names.
+public enum MatrixTable {
+    public static func read(_ path: String) throws -> LabeledMatrix {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw AnalysisError(code: "table.missing", "\(path) does not exist")
+        }
+        let reader = try LineReader(path: path)
+        guard let headerLine = try reader.nextLine() else { throw AnalysisError(code: "table.empty", "\(path) is empty") }
+        let header = Self.fields(headerLine)
+        var rows: [String] = []
+        var values: [Double] = []
+        var columns: [String]?
+        while let line = try reader.nextLine() {
+            if line.isEmpty { continue }
+            let fields = Self.fields(line)
+            if columns == nil {
+                switch fields.count {
+                case header.count + 1: columns = header
+                case header.count: columns = Array(header.dropFirst())
+                default:
+                    throw AnalysisError(code: "table.shape", "\(path), line \(reader.lineNumber): \(fields.count) fields, but the header has \(header.count)")
+                }
+            }
+            guard fields.count == columns!.count + 1 else {
+                throw AnalysisError(code: "table.shape", "\(path), line \(reader.lineNumber): \(fields.count) fields where \(columns!.count + 1) were expected")
+            }
+            rows.append(fields[0])
+            for field in fields.dropFirst() {
+                if let value = Double(field) {
+                    values.append(value)
+                } else if ["", "NA", "NaN", "nan"].contains(field) {
+                    values.append(.nan)
+                } else {
+                    throw AnalysisError(code: "table.number", "\(path), line \(reader.lineNumber): '\(field)' is not a number")
+                }
+            }
+        }
+        guard let columns, !rows.isEmpty else { throw AnalysisError(code: "table.empty", "\(path) has a header but no rows") }
+        return LabeledMatrix(rows: rows, columns: columns, values: values)
+    }
+
+    /// Writes `matrix` with a header `label<TAB>columns…` and full-precision values.
+    public static func write(_ matrix: LabeledMatrix, label: String, to path: String) throws {
+        var text = ([label] + matrix.columns).joined(separator: "\t") + "\n"
+        for (index, row) in matrix.rows.enumerated() {
+            text += row
+            for column in 0..<matrix.columns.count { text += "\t" + Self.format(matrix[index, column]) }
+            text += "\n"
+        }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    /// Shortest text that reads back as the same Double.
+    static func format(_ value: Double) -> String { value.isNaN ? "NaN" : "\(value)" }
+
+    private static func fields(_ line: String) -> [String] {
+        var text = Substring(line)
+        if text.hasSuffix("\r") { text = text.dropLast() }
+        return text.split(separator: "\t", omittingEmptySubsequences: false).map { field in
+            var field = field
+            if field.count >= 2, field.hasPrefix("\""), field.hasSuffix("\"") { field = field.dropFirst().dropLast() }
+            return String(field)
+        }
+    }
+}

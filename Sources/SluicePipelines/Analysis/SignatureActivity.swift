@@ -1,0 +1,156 @@
+import Foundation
+public import SluiceKernels
+
+/// Signature activity of expression profiles, as SecActpy's `secact_activity_inference` computes
+/// it for bulk input: the profile (centred on each gene's mean across samples, or on the
+/// control columns' mean, or used as given when differential) and the signature are cut to the
+/// genes they share (in the profile's order), both z-scored per column (sample SD; constant
+/// columns become 0), then ridge-regressed with a permutation test (`RidgeActivity`).
+public enum SignatureActivity {
+    /// beta, se, zscore and pvalue, each signatures × samples.
+    public struct Tables: Sendable {
+        public var beta: LabeledMatrix
+        public var se: LabeledMatrix
+        public var zscore: LabeledMatrix
+        public var pvalue: LabeledMatrix
+        /// The genes that entered the regression, in order.
+        public var genes: [String]
+    }
+
+    public static func run(expression: LabeledMatrix, signature: LabeledMatrix, options: ActivityOptions) throws -> Tables {
+        let profile = try centred(standardizedGenes(expression), options: options)
+        let signature = firstOccurrences(signature)
+        let signatureRows = Dictionary(signature.rows.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        var profileIndices: [Int] = []
+        var signatureIndices: [Int] = []
+        for (index, gene) in profile.rows.enumerated() {
+            if let row = signatureRows[gene] {
+                profileIndices.append(index)
+                signatureIndices.append(row)
+            }
+        }
+        guard profileIndices.count >= max(2, options.minimumGenes) else {
+            throw AnalysisError(code: "activity.too-few-genes",
+                                "only \(profileIndices.count) genes are shared by the expression profile and the signature; check that both use gene symbols")
+        }
+        let x = zscored(signature.selectingRows(signatureIndices))
+        let y = zscored(profile.selectingRows(profileIndices))
+        let model = try RidgeActivity(x: x.values, genes: x.rows.count, signatures: x.columns.count, lambda: options.lambda)
+
+        let names = x.columns
+        var tables = Tables(
+            beta: LabeledMatrix(rows: names, columns: [], values: []), se: LabeledMatrix(rows: names, columns: [], values: []),
+            zscore: LabeledMatrix(rows: names, columns: [], values: []), pvalue: LabeledMatrix(rows: names, columns: [], values: []),
+            genes: x.rows)
+        var parts: [(columns: [String], result: ActivityResult)] = []
+        for start in stride(from: 0, to: y.columns.count, by: max(1, options.batchSize)) {
+            let columns = Array(start..<min(start + max(1, options.batchSize), y.columns.count))
+            var batch = [Double](repeating: 0, count: y.rows.count * columns.count)
+            for gene in 0..<y.rows.count {
+                for (offset, column) in columns.enumerated() { batch[gene * columns.count + offset] = y[gene, column] }
+            }
+            parts.append((columns.map { y.columns[$0] }, model.run(y: batch, samples: columns.count, test: options.test)))
+        }
+        tables.beta = assemble(names, parts, \.beta)
+        tables.se = assemble(names, parts, \.se)
+        tables.zscore = assemble(names, parts, \.zscore)
+        tables.pvalue = assemble(names, parts, \.pvalue)
+        return tables
+    }
+
+    /// The profile SecActpy regresses: as given when differential, else minus each gene's mean
+    /// (across all samples, or across the control columns).
+    static func centred(_ expression: LabeledMatrix, options: ActivityOptions) throws -> LabeledMatrix {
+        if options.differential || (expression.columns.count == 1 && options.controlColumns.isEmpty) { return expression }
+        var reference = Array(expression.columns.indices)
+        var samples = Array(expression.columns.indices)
+        if !options.controlColumns.isEmpty {
+            let positions = Dictionary(expression.columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            reference = try options.controlColumns.map { name in
+                guard let index = positions[name] else {
+                    throw AnalysisError(code: "activity.unknown-control", "the control column '\(name)' is not in the expression profile")
+                }
+                return index
+            }
+            samples = expression.columns.indices.filter { !reference.contains($0) }
+        }
+        var result = LabeledMatrix(rows: expression.rows, columns: samples.map { expression.columns[$0] },
+                                   values: [Double](repeating: 0, count: expression.rows.count * samples.count))
+        for gene in 0..<expression.rows.count {
+            let mean = reference.reduce(0.0) { $0 + expression[gene, $1] } / Double(reference.count)
+            for (offset, column) in samples.enumerated() { result[gene, offset] = expression[gene, column] - mean }
+        }
+        return result
+    }
+
+    /// Each column minus its mean, over its sample standard deviation (n − 1); NaN (constant
+    /// columns, missing values) becomes 0 — pandas' `(m - m.mean()) / m.std(ddof=1)` then `fillna(0)`.
+    static func zscored(_ matrix: LabeledMatrix) -> LabeledMatrix {
+        var result = matrix
+        let rows = matrix.rows.count
+        for column in 0..<matrix.columns.count {
+            var sum = 0.0
+            var count = 0.0
+            for row in 0..<rows where !matrix[row, column].isNaN {
+                sum += matrix[row, column]
+                count += 1
+            }
+            let mean = sum / count
+            var squares = 0.0
+            for row in 0..<rows where !matrix[row, column].isNaN {
+                let delta = matrix[row, column] - mean
+                squares += delta * delta
+            }
+            let sd = (squares / (count - 1)).squareRoot()
+            for row in 0..<rows {
+                let value = (matrix[row, column] - mean) / sd
+                result[row, column] = value.isFinite ? value : 0
+            }
+        }
+        return result
+    }
+
+    /// SecActpy's gene-symbol standardisation: names upper-cased and cut at their first `.`
+    /// (`CXCR4.2` → `CXCR4`); of rows that share a name, the one with the highest mean over all
+    /// samples stays (the earliest on a tie), and kept rows keep their file order.
+    static func standardizedGenes(_ matrix: LabeledMatrix) -> LabeledMatrix {
+        var best: [String: (row: Int, mean: Double)] = [:]
+        var names: [String] = []
+        let width = Double(matrix.columns.count)
+        for row in matrix.rows.indices {
+            let name = String(matrix.rows[row].uppercased().split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+            names.append(name)
+            var sum = 0.0
+            for column in 0..<matrix.columns.count { sum += matrix[row, column] }
+            let mean = sum / width
+            if let current = best[name], !(mean > current.mean) { continue }
+            best[name] = (row, mean)
+        }
+        let keep = best.values.map(\.row).sorted()
+        var result = matrix.selectingRows(keep)
+        result.rows = keep.map { names[$0] }
+        return result
+    }
+
+    /// Rows with a name seen before are dropped (the first occurrence stays), as pandas' loader does.
+    static func firstOccurrences(_ matrix: LabeledMatrix) -> LabeledMatrix {
+        var seen = Set<String>()
+        let keep = matrix.rows.indices.filter { seen.insert(matrix.rows[$0]).inserted }
+        return keep.count == matrix.rows.count ? matrix : matrix.selectingRows(keep)
+    }
+
+    private static func assemble(_ names: [String], _ parts: [(columns: [String], result: ActivityResult)],
+                                 _ field: KeyPath<ActivityResult, [Double]>) -> LabeledMatrix {
+        let columns = parts.flatMap(\.columns)
+        var matrix = LabeledMatrix(rows: names, columns: columns, values: [Double](repeating: 0, count: names.count * columns.count))
+        var offset = 0
+        for part in parts {
+            let values = part.result[keyPath: field]
+            for row in 0..<names.count {
+                for column in 0..<part.columns.count { matrix[row, offset + column] = values[row * part.columns.count + column] }
+            }
+            offset += part.columns.count
+        }
+        return matrix
+    }
+}
