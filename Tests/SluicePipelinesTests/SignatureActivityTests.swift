@@ -40,6 +40,26 @@ import Testing
         }
     }
 
+    /// Near-identical signatures merged (complete linkage at r ≥ 0.9), results expanded back to
+    /// every member and sorted by name (`make_grouped_activity_reference.py`).
+    @Test func groupedSignaturesMatchSecActpy() throws {
+        var options = ActivityOptions()
+        options.lambda = 1e4
+        options.permutations = 100
+        options.groupSignatures = true
+        let tables = try SignatureActivity.run(expression: try Self.table("expression_bulk.tsv"),
+                                               signature: try Self.table("grouped_signature.tsv"), options: options)
+        for (name, ours) in [("beta", tables.beta), ("se", tables.se), ("zscore", tables.zscore), ("pvalue", tables.pvalue)] {
+            let reference = try Self.table("grouped_\(name).tsv")
+            #expect(ours.rows == reference.rows)
+            #expect(Self.difference(ours, reference) < 1e-6, "grouped \(name)")
+        }
+        // IL6 and its near-copy share one result.
+        let il6 = try #require(tables.zscore.rows.firstIndex(of: "IL6"))
+        let copy = try #require(tables.zscore.rows.firstIndex(of: "IL6_copy"))
+        #expect(tables.zscore[il6, 0] == tables.zscore[copy, 0])
+    }
+
     @Test func ridgeKernelMatchesSecActpy() throws {
         let x = try Self.table("ridge_X.tsv")
         let y = try Self.table("ridge_Y.tsv")

@@ -86,25 +86,44 @@ public struct RidgeActivity: Sendable {
         var sumOfSquares = [Double](repeating: 0, count: cells)
         var exceed = [Double](repeating: 0, count: cells)
         let absolute = result.beta.map(abs)
-        var permuted = [Double](repeating: 0, count: genes * samples)
-        for _ in 0..<count {
-            let order = shuffle.next()
-            // Y's gene rows in the permuted order: row g of the copy is row order[g] of Y.
-            permuted.withUnsafeMutableBufferPointer { target in
-                y.withUnsafeBufferPointer { source in
-                    for gene in 0..<genes {
-                        let from = Int(order[gene]) * samples
-                        for column in 0..<samples { target[gene * samples + column] = source[from + column] }
+        // Several permutations share one matrix product when there are few samples, so T is
+        // read once per block rather than once per permutation.
+        let block = max(1, min(count, 256 / max(1, samples)))
+        let width = block * samples
+        var permuted = [Double](repeating: 0, count: genes * width)
+        var beta = [Double](repeating: 0, count: signatures * width)
+        var done = 0
+        while done < count {
+            let size = min(block, count - done)
+            let used = size * samples
+            for slot in 0..<size {
+                let order = shuffle.next()
+                // Y's gene rows in the permuted order: row g of the copy is row order[g] of Y.
+                permuted.withUnsafeMutableBufferPointer { target in
+                    y.withUnsafeBufferPointer { source in
+                        for gene in 0..<genes {
+                            let from = Int(order[gene]) * samples
+                            let to = gene * used + slot * samples
+                            for column in 0..<samples { target[to + column] = source[from + column] }
+                        }
                     }
                 }
             }
-            let beta = product(permuted, samples: samples)
-            for k in 0..<cells {
-                let value = beta[k]
-                sum[k] += value
-                sumOfSquares[k] += value * value
-                if abs(value) >= absolute[k] { exceed[k] += 1 }
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(signatures), Int32(used), Int32(genes),
+                        1, projection, Int32(genes), permuted, Int32(used), 0, &beta, Int32(used))
+            // Accumulated in permutation order, as SecActpy does.
+            for slot in 0..<size {
+                for signature in 0..<signatures {
+                    for column in 0..<samples {
+                        let value = beta[signature * used + slot * samples + column]
+                        let k = signature * samples + column
+                        sum[k] += value
+                        sumOfSquares[k] += value * value
+                        if abs(value) >= absolute[k] { exceed[k] += 1 }
+                    }
+                }
             }
+            done += size
         }
         let n = Double(count)
         for k in 0..<cells {

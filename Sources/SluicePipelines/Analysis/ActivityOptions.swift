@@ -15,6 +15,9 @@ public struct ActivityOptions: Sendable {
     public var controlColumns: [String] = []
     /// Samples per batch (the projection is computed once).
     public var batchSize = 1_000
+    /// Merge signatures whose columns correlate at ≥ 0.9 and report each member with its group's
+    /// result (SecAct's default; SecActpy turns it off for CytoSig).
+    public var groupSignatures = false
     /// Fewest overlapping genes accepted.
     public var minimumGenes = 2
 

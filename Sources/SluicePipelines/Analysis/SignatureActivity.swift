@@ -19,7 +19,7 @@ public enum SignatureActivity {
 
     public static func run(expression: LabeledMatrix, signature: LabeledMatrix, options: ActivityOptions) throws -> Tables {
         let profile = try centred(standardizedGenes(expression), options: options)
-        let signature = firstOccurrences(signature)
+        let signature = options.groupSignatures ? grouped(firstOccurrences(signature)) : firstOccurrences(signature)
         let signatureRows = Dictionary(signature.rows.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         var profileIndices: [Int] = []
         var signatureIndices: [Int] = []
@@ -55,6 +55,12 @@ public enum SignatureActivity {
         tables.se = assemble(names, parts, \.se)
         tables.zscore = assemble(names, parts, \.zscore)
         tables.pvalue = assemble(names, parts, \.pvalue)
+        if options.groupSignatures {
+            tables.beta = expanded(tables.beta)
+            tables.se = expanded(tables.se)
+            tables.zscore = expanded(tables.zscore)
+            tables.pvalue = expanded(tables.pvalue)
+        }
         return tables
     }
 
@@ -109,6 +115,38 @@ public enum SignatureActivity {
         }
         return result
     }
+
+    /// Signatures merged by `SignatureGrouping`: each group's column is its members' mean, named
+    /// by its members in sorted order joined with `|`.
+    static func grouped(_ signature: LabeledMatrix) -> LabeledMatrix {
+        let groups = SignatureGrouping.groups(x: signature.values, genes: signature.rows.count, signatures: signature.columns.count)
+        let ordered = groups.map { group in group.sorted { Self.precedes(signature.columns[$0], signature.columns[$1]) } }
+        var result = LabeledMatrix(rows: signature.rows, columns: ordered.map { $0.map { signature.columns[$0] }.joined(separator: "|") },
+                                   values: [Double](repeating: 0, count: signature.rows.count * groups.count))
+        for (index, members) in ordered.enumerated() {
+            for gene in 0..<signature.rows.count {
+                var sum = 0.0
+                for member in members { sum += signature[gene, member] }
+                result[gene, index] = sum / Double(members.count)
+            }
+        }
+        return result
+    }
+
+    /// Rows named `A|B` become rows `A` and `B` with the same values; rows sorted by name.
+    static func expanded(_ matrix: LabeledMatrix) -> LabeledMatrix {
+        var entries: [(name: String, row: Int)] = []
+        for (row, name) in matrix.rows.enumerated() {
+            for part in name.split(separator: "|", omittingEmptySubsequences: false) { entries.append((String(part), row)) }
+        }
+        entries.sort { Self.precedes($0.name, $1.name) }
+        var result = matrix.selectingRows(entries.map(\.row))
+        result.rows = entries.map(\.name)
+        return result
+    }
+
+    /// Python's string order (by code point), which SecActpy's sorting uses.
+    static func precedes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
 
     /// SecActpy's gene-symbol standardisation: names upper-cased and cut at their first `.`
     /// (`CXCR4.2` → `CXCR4`); of rows that share a name, the one with the highest mean over all

@@ -39,6 +39,8 @@ struct ActivityCommand: ParsableCommand {
     @Option(help: "Random seed.") var seed: UInt32 = 0
     @Option(help: "srand (glibc, SecActpy's default) or mt19937.") var rng = "srand"
     @Option(help: "Samples per batch.") var batchSize = 1_000
+    @Option(help: "Merge signatures correlated at ≥ 0.9 (yes/no; default yes except for cytosig, as SecActpy).")
+    var groupSignatures: String?
 
     func run() throws {
         guard let source = ActivityOptions.RandomSource(rawValue: rng) else {
@@ -51,6 +53,12 @@ struct ActivityCommand: ParsableCommand {
         options.differential = differential
         options.controlColumns = control.map { $0.split(separator: ",").map(String.init) } ?? []
         options.batchSize = batchSize
+        switch groupSignatures?.lowercased() {
+        case nil: options.groupSignatures = signature.lowercased() != "cytosig"
+        case "yes", "true": options.groupSignatures = true
+        case "no", "false": options.groupSignatures = false
+        default: throw ValidationError("--group-signatures must be yes or no")
+        }
         options.lambda = lambda ?? (signature.lowercased() == "cytosig" ? 1e4 : 5e5)
         do {
             let clock = ContinuousClock.now
