@@ -11,8 +11,7 @@ import Testing
         let budget = DiskBudget(limits: BudgetLimits(total: 100), usage: [.raw: 60])
         let first = try await budget.reserve(40, in: .raw, priority: 0)
         let waiting = Task { try await budget.reserve(30, in: .output, priority: 1) }
-        try await Task.sleep(for: .milliseconds(50))
-        #expect(await budget.snapshot.waiting == 1)
+        #expect(await waitUntil { await budget.snapshot.waiting == 1 })
         await budget.settle(first, actual: 40)
         await budget.freed(50, in: .raw)
         let second = try await waiting.value
@@ -27,12 +26,12 @@ import Testing
             _ = try await budget.reserve(50, in: .raw, priority: 0, producer: true)
             await order.append("producer")
         }
-        try await Task.sleep(for: .milliseconds(30))
+        #expect(await waitUntil { await budget.snapshot.waiting == 1 })
         let consumer = Task {
             _ = try await budget.reserve(50, in: .output, priority: 2)
             await order.append("consumer")
         }
-        try await Task.sleep(for: .milliseconds(30))
+        #expect(await waitUntil { await budget.snapshot.waiting == 2 })
         await budget.freed(50, in: .raw)
         try await consumer.value
         #expect(await order.entries == ["consumer"])
@@ -52,8 +51,7 @@ import Testing
         let budget = DiskBudget(limits: BudgetLimits(total: 100), usage: [.output: 40])
         // 40 used; a 30-byte fetch needing 40 bytes of room downstream does not fit (40+30+40 > 100).
         let fetch = Task { try await budget.reserve(30, in: .raw, priority: 0, headroom: 40, producer: true) }
-        try await Task.sleep(for: .milliseconds(30))
-        #expect(await budget.snapshot.waiting == 1)
+        #expect(await waitUntil { await budget.snapshot.waiting == 1 })
         await budget.freed(10, in: .output)
         _ = try await fetch.value
         #expect(await budget.snapshot.held(.raw) == 30)
@@ -80,7 +78,7 @@ import Testing
     @Test func cancelledWaiterLeavesTheQueue() async throws {
         let budget = DiskBudget(limits: BudgetLimits(total: 10), usage: [.raw: 10])
         let waiter = Task { try await budget.reserve(5, in: .raw, priority: 0) }
-        try await Task.sleep(for: .milliseconds(30))
+        #expect(await waitUntil { await budget.snapshot.waiting == 1 })
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
         #expect(await budget.snapshot.waiting == 0)
@@ -93,6 +91,16 @@ import Testing
         #expect(await budget.snapshot.committed[.output] == 15)
         #expect(await budget.snapshot.reserved[.output] == 0)
     }
+}
+
+/// Polls `condition` every 5 ms for up to 30 s (no timing is asserted; loaded machines are slow).
+private func waitUntil(_ condition: () async -> Bool) async -> Bool {
+    let start = ContinuousClock.now
+    while ContinuousClock.now - start < .seconds(30) {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return false
 }
 
 private actor OrderLog {

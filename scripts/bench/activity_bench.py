@@ -1,0 +1,64 @@
+"""Signature activity: secactpy vs `sluice analyze activity` on the same inputs, in one run.
+
+Used by activity_vs_secactpy.sh. For each case (signature, samples) it writes a seeded bulk
+expression table (log-normal values over the signature's genes plus some others), times
+secactpy.secact_activity_inference (numpy backend, srand, the same options) in this process,
+times the sluice binary as a subprocess (reading the same TSV), checks that z-scores and
+p-values agree, and prints one JSON object per case.
+"""
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import secactpy
+from secactpy.signature import load_signature
+
+sluice, data_dir, work = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+cases = [c.split(":") for c in sys.argv[4].split(",")]  # e.g. cytosig:1000,secact:100
+n_rand = int(sys.argv[5])
+
+for name, samples in cases:
+    samples = int(samples)
+    signature = load_signature(name)
+    rng = np.random.default_rng(7)
+    genes = list(signature.index) + [f"OTHER{i}" for i in range(2000)]
+    values = rng.lognormal(mean=1.0, sigma=1.0, size=(len(genes), samples))
+    expression = pd.DataFrame(values, index=genes, columns=[f"S{i + 1}" for i in range(samples)])
+    path = work / f"expression_{name}_{samples}.tsv"
+    expression.to_csv(path, sep="\t", index_label="gene", float_format="%.17g")
+    expression = pd.read_csv(path, sep="\t", index_col=0, float_precision="round_trip")
+    lam = 1e4 if name == "cytosig" else 5e5
+
+    start = time.perf_counter()
+    ref = secactpy.secact_activity_inference(
+        expression, is_differential=False, sig_matrix=name, is_group_sig=(name != "cytosig"), lambda_=lam,
+        n_rand=n_rand, seed=0, backend="numpy", rng_method="srand", use_cache=False, sort_genes=False, verbose=False)
+    python_seconds = time.perf_counter() - start
+    python_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    out = work / f"sluice_{name}_{samples}"
+    start = time.perf_counter()
+    timed = subprocess.run(["/usr/bin/time", "-f", "%M", sluice, "analyze", "activity", str(path), "--signature", name,
+                            "--signature-dir", str(data_dir), "--n-rand", str(n_rand), "--output", str(out)],
+                           capture_output=True, text=True, check=True)
+    sluice_seconds = time.perf_counter() - start
+    sluice_rss = int(timed.stderr.strip().splitlines()[-1]) / 1024
+
+    worst = {}
+    for stat in ("zscore", "pvalue", "beta"):
+        ours = pd.read_csv(out / f"{stat}.tsv", sep="\t", index_col=0, float_precision="round_trip")
+        theirs = ref[stat].loc[ours.index, ours.columns]
+        diff = np.abs(ours.values - theirs.values) / np.maximum(np.abs(theirs.values), 1e-9)
+        worst[stat] = float(diff.max())
+    print(json.dumps({
+        "signature": name, "samples": samples, "n_rand": n_rand, "signatures": int(ref["beta"].shape[0]),
+        "secactpy_seconds": round(python_seconds, 3), "sluice_seconds": round(sluice_seconds, 3),
+        "ratio": round(python_seconds / sluice_seconds, 2),
+        "sluice_peak_rss_mib": round(sluice_rss, 1), "python_process_peak_rss_mib": round(python_rss, 1),
+        "max_relative_difference": worst,
+    }), flush=True)
