@@ -6,7 +6,9 @@ import SluiceFormats
 /// field fewer than the rows (as in the CytoSig and SecAct files SecActpy ships) names only the
 /// value columns; otherwise its first field labels the row names.
 public enum MatrixTable {
-    public static func read(_ path: String) throws -> LabeledMatrix {
+    /// - Parameter lenient: fields that are not numbers read as NaN (covariate tables with text
+    ///   columns) instead of failing.
+    public static func read(_ path: String, lenient: Bool = false) throws -> LabeledMatrix {
         guard FileManager.default.fileExists(atPath: path) else {
             throw AnalysisError(code: "table.missing", "\(path) does not exist")
         }
@@ -34,7 +36,7 @@ public enum MatrixTable {
             for field in fields.dropFirst() {
                 if let value = Double(field) {
                     values.append(value)
-                } else if ["", "NA", "NaN", "nan"].contains(field) {
+                } else if lenient || ["", "NA", "NaN", "nan"].contains(field) {
                     values.append(.nan)
                 } else {
                     throw AnalysisError(code: "table.number", "\(path), line \(reader.lineNumber): '\(field)' is not a number")

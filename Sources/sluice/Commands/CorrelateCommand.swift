@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import SluicePipelines
+
+/// `sluice analyze correlate`: activity against continuous covariates of the samples.
+struct CorrelateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "correlate",
+        abstract: "Correlate activity rows with sample covariates (Pearson/Spearman, partial, BH q-values, binned summaries).",
+        discussion: """
+            ACTIVITY is a table of signatures × samples (e.g. zscore.tsv from `sluice analyze \
+            activity`). COVARIATES is a tab-separated table with sample names in its first column \
+            and one column per covariate (age, BMI, lab values; empty or NA for missing). Each \
+            signature is correlated with each --columns covariate; --control partials out other \
+            covariates (least squares with an intercept; n − 2 − k degrees of freedom). Writes \
+            correlations.tsv (signature, covariate, method, r, pvalue, qvalue, n; q-values per \
+            covariate and method) and, with --bin age:10, bins.tsv (mean and SD per bin).
+            """)
+
+    @Argument(help: "Activity table (signatures × samples).") var activity: String
+    @Option(help: "Covariate table (samples × covariates).") var covariates: String
+    @Option(help: "Comma-separated covariates to correlate with.") var columns: String
+    @Option(help: "Comma-separated covariates to control for (partial correlation).") var control: String?
+    @Option(help: "pearson, spearman or both.") var method = "both"
+    @Option(help: "Binned summaries, e.g. age:10,bmi:5.") var bin: String?
+    @Option(help: "Folder for the result tables (created).") var output: String
+
+    func run() throws {
+        let methods: [CovariateCorrelation.Method]
+        switch method {
+        case "both": methods = [.pearson, .spearman]
+        default:
+            guard let one = CovariateCorrelation.Method(rawValue: method) else { throw ValidationError("--method must be pearson, spearman or both") }
+            methods = [one]
+        }
+        let split = { (text: String) in text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        do {
+            let scores = try MatrixTable.read(activity)
+            let table = try MatrixTable.read(covariates, lenient: true)
+            let rows = try CovariateCorrelation.correlate(activity: scores, covariates: table, columns: split(columns),
+                                                          controls: control.map(split) ?? [], methods: methods)
+            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+            var text = "signature\tcovariate\tmethod\tr\tpvalue\tqvalue\tn\n"
+            for row in rows { text += "\(row.signature)\t\(row.covariate)\t\(row.method.rawValue)\t\(row.r)\t\(row.pvalue)\t\(row.qvalue)\t\(row.n)\n" }
+            try text.write(toFile: output + "/correlations.tsv", atomically: true, encoding: .utf8)
+            if let bin {
+                var lines = "covariate\tbin\tsignature\tn\tmean\tsd\n"
+                for spec in split(bin) {
+                    let parts = spec.split(separator: ":")
+                    guard parts.count == 2, let width = Double(parts[1]) else { throw ValidationError("--bin takes COVARIATE:WIDTH, e.g. age:10") }
+                    for entry in try CovariateCorrelation.bins(activity: scores, covariates: table, covariate: String(parts[0]), width: width) {
+                        lines += "\(entry.covariate)\t\(entry.label)\t\(entry.signature)\t\(entry.n)\t\(entry.mean)\t\(entry.sd)\n"
+                    }
+                }
+                try lines.write(toFile: output + "/bins.tsv", atomically: true, encoding: .utf8)
+            }
+            let significant = rows.filter { $0.qvalue < 0.05 }.count
+            print("\(rows.count) correlations (\(significant) with q < 0.05) → \(output)/correlations.tsv")
+        } catch let error as AnalysisError {
+            printError("error: \(error.message) [\(error.code)]")
+            throw SluiceExitCode.couldNotRun
+        }
+    }
+}
