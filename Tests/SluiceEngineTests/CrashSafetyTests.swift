@@ -103,6 +103,42 @@ import Testing
         try await server.shutdown()
     }
 
+    /// SIGINT stops gracefully: running commands are stopped and given back (not failed), the
+    /// exit status is 130, and the next run finishes the work.
+    @Test func interruptGivesWorkBack() async throws {
+        let sluice = try Self.binary()
+        let folder = try TemporaryDirectory("sluice-interrupt")
+        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
+        for index in 1...3 { try "\(index)\n".write(toFile: folder.file("in/f\(index).txt"), atomically: true, encoding: .utf8) }
+        let yaml = """
+            workspace: ./work
+            budget: {total: 10MB}
+            items:
+              - directory: in
+            stages:
+              - fetch: {}
+              - command: {name: slow, argv: [sh, -c, 'sleep 5; cp "$0"/* "$1"/', "{in}", "{out}"], outputs: ["*.txt"], concurrency: 3}
+            """
+        try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        let process = try Self.launch(sluice, ["run", folder.file("p.yaml"), "--quiet"])
+        // Wait until the commands run, then interrupt.
+        let ledgerPath = folder.file("work/sluice.db")
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < .seconds(60) {
+            if FileManager.default.fileExists(atPath: ledgerPath),
+               let running = try? SQLiteLedger(path: ledgerPath).counts(stage: 1)[.running], running == 3 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        let ledger = try SQLiteLedger(path: ledgerPath)
+        #expect(try ledger.counts(stage: 1)[.pending] == 3)
+        #expect(try ledger.tasks().allSatisfy { $0.failure == nil })
+        #expect(try Self.run(sluice, ["run", folder.file("p.yaml"), "--quiet"]) == 0)
+        #expect(try ledger.counts(stage: 1)[.done] == 3)
+    }
+
     /// Runs to the end; returns the exit status.
     static func run(_ binary: String, _ arguments: [String]) throws -> Int32 {
         let process = try launch(binary, arguments)
