@@ -53,7 +53,7 @@ import Testing
 
         // The reference: one uninterrupted run.
         let clock = ContinuousClock.now
-        #expect(try Self.run(sluice, ["run", try pipeline("reference"), "--quiet"]) == 0)
+        #expect(try await Self.run(sluice, ["run", try pipeline("reference"), "--quiet"]) == 0)
         let referenceSeconds = (ContinuousClock.now - clock) / .seconds(1)
 
         // The same pipeline, killed with SIGKILL at random moments and restarted each time.
@@ -64,10 +64,10 @@ import Testing
         while kills < 20 && attempts < 80 {
             attempts += 1
             let delay = 0.05 + Double(random.next() % 1000) / 1000 * min(1.2, referenceSeconds * 0.5)
-            if try Self.runAndKill(sluice, ["run", crashed, "--quiet"], after: delay) { kills += 1 } else { break }
+            if try await Self.runAndKill(sluice, ["run", crashed, "--quiet"], after: delay) { kills += 1 } else { break }
         }
         #expect(kills >= 20, "only \(kills) kills landed while the run was still going")
-        #expect(try Self.run(sluice, ["run", crashed, "--quiet"]) == 0)
+        #expect(try await Self.run(sluice, ["run", crashed, "--quiet"]) == 0)
 
         // Outputs equal the reference byte for byte (report.json holds timings, so it is left out).
         let reference = try Self.files(folder.file("reference/output"))
@@ -130,29 +130,26 @@ import Testing
             try await Task.sleep(for: .milliseconds(20))
         }
         kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 130)
+        #expect(await exitStatus(of: process) == 130)
         let ledger = try SQLiteLedger(path: ledgerPath)
         #expect(try ledger.counts(stage: 1)[.pending] == 3)
         #expect(try ledger.tasks().allSatisfy { $0.failure == nil })
-        #expect(try Self.run(sluice, ["run", folder.file("p.yaml"), "--quiet"]) == 0)
+        #expect(try await Self.run(sluice, ["run", folder.file("p.yaml"), "--quiet"]) == 0)
         #expect(try ledger.counts(stage: 1)[.done] == 3)
     }
 
     /// Runs to the end; returns the exit status.
-    static func run(_ binary: String, _ arguments: [String]) throws -> Int32 {
-        let process = try launch(binary, arguments)
-        process.waitUntilExit()
-        return process.terminationStatus
+    static func run(_ binary: String, _ arguments: [String]) async throws -> Int32 {
+        await exitStatus(of: try launch(binary, arguments))
     }
 
     /// Starts, waits `seconds`, and kills with SIGKILL; false when it had already finished.
-    static func runAndKill(_ binary: String, _ arguments: [String], after seconds: Double) throws -> Bool {
+    static func runAndKill(_ binary: String, _ arguments: [String], after seconds: Double) async throws -> Bool {
         let process = try launch(binary, arguments)
-        Thread.sleep(forTimeInterval: seconds)
+        try await Task.sleep(for: .seconds(seconds))
         let alive = process.isRunning
         if alive { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        _ = await exitStatus(of: process)
         return alive
     }
 

@@ -17,7 +17,7 @@ import Testing
     private static var example: String { repository + "/examples/kallisto" }
 
     @Test func quantifiesEverySampleAndMergesEachSpecies() async throws {
-        let kallisto = try Self.kallisto()
+        let kallisto = try await Self.kallisto()
         let folder = try TemporaryDirectory("sluice-kallisto")
         for name in ["data", "ref"] { try FileManager.default.createDirectory(atPath: folder.file(name), withIntermediateDirectories: true) }
 
@@ -36,9 +36,9 @@ import Testing
 
     private func check(folder: TemporaryDirectory, server: LoopbackServer, kallisto: String) async throws {
         let data = folder.file("data"), ref = folder.file("ref"), work = folder.file("work")
-        try Self.run("/usr/bin/env", ["python3", Self.example + "/make_data.py", data, server.url("")], what: "make_data.py")
+        try await Self.run("/usr/bin/env", ["python3", Self.example + "/make_data.py", data, server.url("")], what: "make_data.py")
         for species in ["alpha", "beta"] {
-            try Self.run(kallisto, ["index", "-i", "\(ref)/\(species).idx", "\(data)/\(species).fa"], what: "kallisto index")
+            try await Self.run(kallisto, ["index", "-i", "\(ref)/\(species).idx", "\(data)/\(species).fa"], what: "kallisto index")
         }
         try FileManager.default.copyItem(atPath: Self.example + "/merge_abundance.py", toPath: ref + "/merge_abundance.py")
         // The example's own pipeline file: its relative paths (data/, ref/, work/) land in `folder`.
@@ -110,16 +110,16 @@ import Testing
     // MARK: Helpers
 
     /// The kallisto binary, installed with apt-get when missing; a failed install fails the test.
-    private static func kallisto() throws -> String {
+    private static func kallisto() async throws -> String {
         if let found = which("kallisto") { return found }
         let apt = "/usr/bin/apt-get"
         try #require(FileManager.default.isExecutableFile(atPath: apt),
                      "kallisto is not installed and there is no apt-get to install it: install kallisto (Debian package 'kallisto') and run again")
-        var (status, output) = try launch(apt, ["-o", "DPkg::Lock::Timeout=600", "install", "-y", "kallisto"])
+        var (status, output) = try await launch(apt, ["-o", "DPkg::Lock::Timeout=600", "install", "-y", "kallisto"])
         if status != 0 {
             // Package lists may be missing or stale.
-            _ = try launch(apt, ["-o", "DPkg::Lock::Timeout=600", "update"])
-            (status, output) = try launch(apt, ["-o", "DPkg::Lock::Timeout=600", "install", "-y", "kallisto"])
+            _ = try await launch(apt, ["-o", "DPkg::Lock::Timeout=600", "update"])
+            (status, output) = try await launch(apt, ["-o", "DPkg::Lock::Timeout=600", "install", "-y", "kallisto"])
         }
         try #require(status == 0, "kallisto is not installed and 'apt-get install -y kallisto' failed (status \(status)): \(output.suffix(1500))")
         return try #require(which("kallisto"), "apt-get installed kallisto but it is not on PATH")
@@ -132,7 +132,11 @@ import Testing
     }
 
     /// Runs a program to its end; returns its status and its stdout and stderr together.
-    private static func launch(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
+    private static func launch(_ executable: String, _ arguments: [String]) async throws -> (Int32, String) {
+        try await offThePool { try launchBlocking(executable, arguments) }
+    }
+
+    private static func launchBlocking(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -150,8 +154,8 @@ import Testing
     }
 
     /// Runs a program that must succeed.
-    private static func run(_ executable: String, _ arguments: [String], what: String) throws {
-        let (status, output) = try launch(executable, arguments)
+    private static func run(_ executable: String, _ arguments: [String], what: String) async throws {
+        let (status, output) = try await launch(executable, arguments)
         try #require(status == 0, "\(what) failed (status \(status)): \(output.suffix(1500))")
     }
 
