@@ -27,7 +27,7 @@ import Testing
         #expect(abs(spearman.r - 1) < 1e-12)
         // q-values are adjusted within one covariate and method.
         let group = rows.filter { $0.method == .pearson }
-        #expect(zip(group.map(\.qvalue), BenjaminiHochberg.adjust(group.map(\.pvalue))).allSatisfy { $0 == $1 })
+        #expect(zip(group.map(\.qvalue), FalseDiscoveryRate.benjaminiHochberg(group.map(\.pvalue))).allSatisfy { $0 == $1 })
     }
 
     @Test func partialCorrelationUsesTheControls() throws {

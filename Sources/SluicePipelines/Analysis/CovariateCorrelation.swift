@@ -57,7 +57,7 @@ public enum CovariateCorrelation {
                     group.append(Row(signature: signature, covariate: covariate, method: method, r: estimate.r,
                                      pvalue: estimate.pvalue, qvalue: .nan, n: estimate.n))
                 }
-                let q = BenjaminiHochberg.adjust(group.map(\.pvalue))
+                let q = qValues(group.map(\.pvalue))
                 for index in group.indices { group[index].qvalue = q[index] }
                 rows += group
             }
@@ -103,6 +103,16 @@ public enum CovariateCorrelation {
             }
             result[name] = activity.columns.map { sample in sampleRows[sample].map { covariates[$0, column] } ?? .nan }
         }
+        return result
+    }
+
+    /// Benjamini–Hochberg q-values of the defined p-values; undefined ones (NaN) stay NaN and do
+    /// not count in the number of tests.
+    static func qValues(_ pvalues: [Double]) -> [Double] {
+        let defined = pvalues.indices.filter { !pvalues[$0].isNaN }
+        let adjusted = FalseDiscoveryRate.benjaminiHochberg(defined.map { pvalues[$0] })
+        var result = [Double](repeating: .nan, count: pvalues.count)
+        for (position, index) in defined.enumerated() { result[index] = adjusted[position] }
         return result
     }
 

@@ -1,0 +1,32 @@
+/// Per-comparison, per-gene statistics filled by several threads at once (each gene by one
+/// thread), in flat buffers indexed `comparison × genes + gene`.
+final class ComparisonStatistics: @unchecked Sendable {
+    // Threads write disjoint genes and nobody reads until they are done: hence @unchecked Sendable.
+    let genes: Int
+    let comparisons: Int
+    let scores: UnsafeMutableBufferPointer<Double>
+    let pValues: UnsafeMutableBufferPointer<Double>
+    let logFoldChanges: UnsafeMutableBufferPointer<Double>
+
+    init(comparisons: Int, genes: Int) {
+        self.genes = genes
+        self.comparisons = comparisons
+        scores = .allocate(capacity: comparisons * genes)
+        pValues = .allocate(capacity: comparisons * genes)
+        logFoldChanges = .allocate(capacity: comparisons * genes)
+        scores.initialize(repeating: 0)
+        pValues.initialize(repeating: 1)
+        logFoldChanges.initialize(repeating: 0)
+    }
+
+    /// One statistic of one comparison, for every gene.
+    func column(_ buffer: UnsafeMutableBufferPointer<Double>, comparison: Int) -> [Double] {
+        Array(buffer[(comparison * genes)..<((comparison + 1) * genes)])
+    }
+
+    deinit {
+        scores.deallocate()
+        pValues.deallocate()
+        logFoldChanges.deallocate()
+    }
+}

@@ -1,0 +1,179 @@
+import Dispatch
+import Foundation
+public import SluiceFormats
+import SluiceKernels
+
+/// Differential expression of each group of cells against the rest (or a reference group), as
+/// scanpy's `sc.tl.rank_genes_groups(adata, groupby, method=…, reference=…, tie_correct=…,
+/// use_raw=False)` computes it: Wilcoxon rank-sum z-scores (or Welch t statistics), two-sided
+/// normal (or t) p-values, Benjamini–Hochberg adjusted p-values and log₂ fold changes of
+/// `expm1` of group means.
+///
+/// Streaming: cells are read `chunkSize` at a time; each batch is normalized (optionally) and its
+/// stored values are scattered into per-gene columns (a transpose, 8 bytes per non-zero). When
+/// those outgrow `memoryBudget`, the highest genes are dropped and collected by later passes,
+/// each over a block of genes that fits. Zeros are never stored: the Wilcoxon kernel ranks only
+/// the non-zero values and places the zeros' tie block analytically.
+///
+/// Per gene, on all cores: sort the stored values (per stratum), sum them per slot, rank, test.
+/// The t-tests need only per-slot sums, gathered in the one pass without the transpose.
+public struct DifferentialExpression {
+    public let source: any CellSource
+    public let options: DifferentialOptions
+    /// Called with (phase, cells done, cells in the file).
+    public var progress: (String, Int, Int) -> Void = { _, _, _ in }
+
+    public init(source: any CellSource, options: DifferentialOptions) {
+        self.source = source
+        self.options = options
+    }
+
+    /// Reads the file (once, or more when the values outgrow the budget), tests every gene for
+    /// every comparison, and adjusts the p-values; throws ``AnalysisError`` for unusable input.
+    public func run() throws -> DifferentialResult {
+        try checkColumns()
+        let geneCount = source.geneCount
+        let ranges = source.batchRanges(size: max(1, options.chunkSize))
+        var grouping = GroupingColumn(name: options.groupBy)
+        var stratification = options.stratify.map { GroupingColumn(name: $0) }
+        var slots = SlotTable()
+        var cellSlots = [UInt32](repeating: SlotTable.skipped, count: source.cellCount)
+        var nonzeroPerGene = [Int](repeating: 0, count: geneCount)
+        let budget = max(1, options.memoryBudget / MemoryLayout<UInt64>.stride)
+        // t-tests need only per-slot sums; Wilcoxon needs every gene's values (the transpose).
+        let sums = options.method == .wilcoxon ? nil : SlotGeneSums(genes: geneCount)
+        let store = GeneValueStore(genes: 0..<(sums == nil ? geneCount : 0), budget: budget)
+
+        // Pass 1: labels, slots, and the stored values of as many genes as fit.
+        for (index, range) in ranges.enumerated() {
+            let batch = try source.read(cells: range)
+            let groups = try grouping.numbers(in: batch.obs, path: source.path)
+            let strata = try stratification?.numbers(in: batch.obs, path: source.path)
+            if index == 0 && grouping.labelsKnownEarly {
+                // Categorical labels are all known now: fail before reading the rest of the file.
+                try checkLabels(grouping)
+            }
+            for row in 0..<range.count {
+                let stratum = strata?[row] ?? 0
+                if stratum >= 0 { cellSlots[range.lowerBound + row] = slots.addCell(stratum: stratum, group: groups[row]) }
+            }
+            let matrix = prepared(batch.matrix)
+            if let sums {
+                try sums.add(matrix, slots: cellSlots[range], slotCount: slots.count, path: source.path)
+            } else {
+                try store.add(matrix, slots: cellSlots[range], nonzeroPerGene: &nonzeroPerGene, counting: true, path: source.path)
+                store.shrinkToBudget()
+            }
+            progress("reading", range.upperBound, source.cellCount)
+        }
+        let plan = try ComparisonPlan(
+            grouping: grouping, stratification: stratification, slots: slots, options: options, path: source.path)
+        let statistics = ComparisonStatistics(comparisons: plan.comparisons.count, genes: geneCount)
+        var done = geneCount
+        if let sums {
+            var tester = GeneTester(plan: plan, slots: slots, method: options.method, tieCorrect: false)
+            for gene in 0..<geneCount { tester.test(gene: gene, sums: sums, into: statistics) }
+        } else {
+            test(store, plan: plan, slots: slots, statistics: statistics)
+            done = store.limit
+            store.removeAll()
+        }
+
+        // Further passes, one per block of the remaining genes that fits the budget.
+        var passes = 1
+        while done < geneCount {
+            var end = done + 1
+            var held = nonzeroPerGene[done]
+            while end < geneCount && held + nonzeroPerGene[end] <= budget {
+                held += nonzeroPerGene[end]
+                end += 1
+            }
+            let block = GeneValueStore(genes: done..<end, budget: Int.max, capacities: nonzeroPerGene[done..<end])
+            passes += 1
+            var ignored: [Int] = []
+            for range in ranges {
+                let batch = try source.read(cells: range)
+                try block.add(prepared(batch.matrix), slots: cellSlots[range], nonzeroPerGene: &ignored, counting: false, path: source.path)
+                progress("genes \(done)..<\(end)", range.upperBound, source.cellCount)
+            }
+            test(block, plan: plan, slots: slots, statistics: statistics)
+            done = end
+        }
+
+        let comparisons = plan.comparisons.indices.map { index in
+            let comparison = plan.comparisons[index]
+            let scores = statistics.column(statistics.scores, comparison: index)
+            let pValues = statistics.column(statistics.pValues, comparison: index)
+            // Highest score first; equal scores in file order (scanpy's argsort leaves them unspecified).
+            let order = scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
+            return DifferentialComparison(
+                stratum: comparison.stratumLabel, group: comparison.groupLabel, reference: plan.referenceLabel,
+                groupCells: comparison.groupCells, referenceCells: comparison.otherCells, scores: scores,
+                logFoldChanges: statistics.column(statistics.logFoldChanges, comparison: index), pValues: pValues,
+                adjustedPValues: FalseDiscoveryRate.benjaminiHochberg(pValues), order: order)
+        }
+        return DifferentialResult(
+            genes: source.genes.index, comparisons: comparisons, stratified: options.stratify != nil, notes: plan.notes,
+            passes: passes, cells: source.cellCount)
+    }
+
+    /// Fails early, with the columns there are, when `--groupby` or `--stratify` is not in the file.
+    private func checkColumns() throws {
+        let schema = source.cellMetadataSchema
+        for name in [options.groupBy] + (options.stratify.map { [$0] } ?? []) where !schema.contains(where: { $0.name == name }) {
+            let names = schema.map(\.name)
+            throw AnalysisError(
+                code: "differential.unknown-column",
+                "\(source.path) has no cell-metadata column '\(name)' (columns: \(names.isEmpty ? "none" : names.joined(separator: ", ")))")
+        }
+        if let stratify = options.stratify, stratify == options.groupBy {
+            throw AnalysisError(code: "differential.same-column", "--stratify and --groupby name the same column '\(stratify)'; stratify by another column")
+        }
+    }
+
+    /// The reference and the selected groups must be labels of the column.
+    private func checkLabels(_ grouping: GroupingColumn) throws {
+        let known = grouping.orderedNumbers().map { grouping.labels[Int($0)] }
+        for (label, what) in (options.reference.map { [($0, "reference")] } ?? []) + (options.groups ?? []).map({ ($0, "group") })
+        where grouping.number(ofExisting: label) == nil {
+            throw AnalysisError(
+                code: "differential.unknown-\(what)",
+                "\(what) '\(label)' is not a label of '\(grouping.name)' in \(source.path) (labels: \(known.joined(separator: ", ")))")
+        }
+    }
+
+    /// The batch's counts as tested: normalized to 10,000 per cell and log1p-transformed when asked.
+    private func prepared(_ matrix: SparseRows) -> SparseRows {
+        guard options.normalize else { return matrix }
+        var matrix = matrix
+        let rows = matrix.rowCount
+        let offsets = matrix.offsets
+        let parts = min(max(1, options.threads), max(1, rows / 256))
+        matrix.values.withUnsafeMutableBufferPointer { values in
+            nonisolated(unsafe) let values = values
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                for row in (rows * part / parts)..<(rows * (part + 1) / parts) {
+                    let range = Int(offsets[row])..<Int(offsets[row + 1])
+                    LogNormalizer.normalizeLog1p(UnsafeMutableBufferPointer(rebasing: values[range]))
+                }
+            }
+        }
+        return matrix
+    }
+
+    /// Runs the per-gene tests of the genes `store` holds, on all cores.
+    private func test(_ store: GeneValueStore, plan: ComparisonPlan, slots: SlotTable, statistics: ComparisonStatistics) {
+        let lower = store.genes.lowerBound
+        let count = store.limit - lower
+        let threads = max(1, min(options.threads, count))
+        let method = options.method
+        let tieCorrect = options.tieCorrect
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+            var tester = GeneTester(plan: plan, slots: slots, method: method, tieCorrect: tieCorrect)
+            for index in stride(from: thread, to: count, by: threads) {
+                tester.test(gene: lower + index, column: store.column(index), into: statistics)
+            }
+        }
+        progress("testing", store.limit, source.geneCount)
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import SluiceFormats
+import SluicePipelines
+
+/// `sluice analyze differential`: marker genes of each group, as scanpy's `rank_genes_groups`.
+struct DifferentialCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "differential",
+        abstract: "Rank genes of each group against the rest or a reference (scanpy rank_genes_groups: Wilcoxon or t-test), streamed.",
+        discussion: """
+            Computes what sc.tl.rank_genes_groups(adata, GROUPBY, method=…, reference=…, tie_correct=…, \
+            use_raw=False) computes on FILE's matrix (X unless --matrix): scores (Wilcoxon z or Welch t), \
+            logfoldchanges (log2 of expm1 of group means, +1e-9), pvals (two-sided) and pvals_adj \
+            (Benjamini–Hochberg per group). --normalize first scales each cell to 10,000 counts and \
+            takes log1p (sc.pp.normalize_total(target_sum=1e4) + sc.pp.log1p), as scanpy expects \
+            log data.
+
+            Groups are GROUPBY's labels in category order (text columns: sorted), or --groups in the \
+            order given; a group or reference with fewer than 2 cells stops the run, as in scanpy. \
+            Cells without a label count in every group's rest (scanpy's behaviour) and are noted. \
+            --stratify COLUMN runs the same test within each label of COLUMN (groups with < 2 cells \
+            there are skipped and noted).
+
+            Cells are streamed CHUNK at a time. For Wilcoxon, non-zero values are gathered per gene \
+            (8 bytes each) and only they are ranked (the zeros' tie rank is known); when they exceed \
+            --memory-mb, the remaining genes are gathered by further passes over the file. t-tests \
+            need only per-group sums: one pass, 16 bytes × groups × genes. Writes into --output: differential.tsv (columns [stratum,] group, names, scores, \
+            logfoldchanges, pvals, pvals_adj; genes by score, highest first, as \
+            sc.get.rank_genes_groups_df) and, with --parquet, differential.parquet.
+            """)
+
+    @Argument(help: "The input: h5ad, 10x HDF5, Matrix Market folder or Loom.") var input: String
+    @Option(help: "The obs column whose labels are the groups.") var groupby: String
+    @Option(help: "A group to compare every other group with, or 'rest'.") var reference = "rest"
+    @Option(help: "Comma-separated groups to report (default: all), in this order.") var groups: String?
+    @Flag(help: "Normalize each cell to 10,000 counts, then log1p (for raw counts).") var normalize = false
+    @Flag(help: "Tie-correct the Wilcoxon variance (scanpy tie_correct=True).") var tieCorrect = false
+    @Option(help: "wilcoxon, t-test or t-test_overestim_var.") var method = "wilcoxon"
+    @Option(help: "Test separately within each label of this obs column.") var stratify: String?
+    @Option(help: "Which matrix to read: X (default), raw, or a layer name.") var matrix: String?
+    @Option(help: "Cells per chunk.") var chunkSize = 10_000
+    @Option(help: "Memory for gathered non-zero values, in MiB (more genes per pass).") var memoryMb = 2048
+    @Option(help: "Folder for scratch files of CSC and Matrix Market inputs.") var scratch: String?
+    @Flag(help: "Also write differential.parquet.") var parquet = false
+    @Option(help: "Folder for the outputs (created).") var output: String
+
+    func validate() throws {
+        guard DifferentialMethod(rawValue: method) != nil else {
+            throw ValidationError("--method must be one of \(DifferentialMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard chunkSize > 0 else { throw ValidationError("--chunk-size must be positive") }
+        guard memoryMb > 0 else { throw ValidationError("--memory-mb must be positive") }
+        if tieCorrect && method != DifferentialMethod.wilcoxon.rawValue {
+            throw ValidationError("--tie-correct applies to --method wilcoxon only")
+        }
+    }
+
+    func run() throws {
+        do {
+            try reportingErrors {
+                var options = DifferentialOptions(groupBy: groupby)
+                options.reference = reference == "rest" ? nil : reference
+                options.groups = groups.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+                options.normalize = normalize
+                options.tieCorrect = tieCorrect
+                options.method = DifferentialMethod(rawValue: method)!
+                options.stratify = stratify
+                options.chunkSize = chunkSize
+                options.memoryBudget = memoryMb << 20
+
+                let clock = ContinuousClock.now
+                let source = try CellSourceOpener.open(input, matrix: matrix, scratchDirectory: scratch)
+                let display = ProgressDisplay()
+                var analysis = DifferentialExpression(source: source, options: options)
+                let name = (input as NSString).lastPathComponent
+                analysis.progress = { step, done, total in display.update(dataset: name, step: step, done: done, total: total) }
+                let result = try analysis.run()
+                try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+                try DifferentialTable.writeTSV(result, to: output + "/differential.tsv")
+                if parquet { try DifferentialTable.writeParquet(result, to: output + "/differential.parquet") }
+                let seconds = (ContinuousClock.now - clock) / .seconds(1)
+
+                for note in result.notes { display.line("note: \(note)") }
+                let strata = Set(result.comparisons.compactMap(\.stratum)).count
+                let scope = result.stratified ? " in \(strata) strata of \(stratify ?? "")" : ""
+                let peak = ProcessMemory.peakResidentBytes.map { ", peak memory \(ByteCount.format($0))" } ?? ""
+                display.line(
+                    "\(method): \(result.comparisons.count) comparisons (\(groupby) vs \(reference))\(scope) over \(result.cells) cells × \(result.genes.count) genes, \(result.passes) pass\(result.passes == 1 ? "" : "es") in \(String(format: "%.2f", seconds)) s\(peak) → \(output)/differential.tsv\(parquet ? " + differential.parquet" : "")"
+                )
+            }
+        } catch let error as AnalysisError {
+            printError("error: \(error.message) [\(error.code)]")
+            throw SluiceExitCode.couldNotRun
+        }
+    }
+}
