@@ -110,6 +110,9 @@ import Testing
         let folder = try TemporaryDirectory("sluice-interrupt")
         try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
         for index in 1...3 { try "\(index)\n".write(toFile: folder.file("in/f\(index).txt"), atomically: true, encoding: .utf8) }
+        // The first run's commands leave a mark and sleep (they are interrupted); later runs copy at once.
+        let marks = folder.file("marks")
+        try FileManager.default.createDirectory(atPath: marks, withIntermediateDirectories: true)
         let yaml = """
             workspace: ./work
             budget: {total: 10MB}
@@ -117,16 +120,19 @@ import Testing
               - directory: in
             stages:
               - fetch: {}
-              - command: {name: slow, argv: [sh, -c, 'sleep 5; cp "$0"/* "$1"/', "{in}", "{out}"], outputs: ["*.txt"], concurrency: 3}
+              - command:
+                  name: slow
+                  argv: [sh, -c, 'if [ ! -e "$2/$3" ]; then touch "$2/$3"; sleep 60; fi; cp "$0"/* "$1"/', "{in}", "{out}", "\(marks)", "{item}"]
+                  outputs: ["*.txt"]
+                  concurrency: 3
             """
         try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
         let process = try Self.launch(sluice, ["run", folder.file("p.yaml"), "--quiet"])
-        // Wait until the commands run, then interrupt.
+        // Wait until all three commands run (their marks exist), then interrupt.
         let ledgerPath = folder.file("work/sluice.db")
         let start = ContinuousClock.now
-        while ContinuousClock.now - start < .seconds(60) {
-            if FileManager.default.fileExists(atPath: ledgerPath),
-               let running = try? SQLiteLedger(path: ledgerPath).counts(stage: 1)[.running], running == 3 { break }
+        while ContinuousClock.now - start < .seconds(120) {
+            if ((try? FileManager.default.contentsOfDirectory(atPath: marks)) ?? []).count == 3 { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         kill(process.processIdentifier, SIGINT)
