@@ -123,3 +123,15 @@ import Testing
         #expect(DurationText.parse("soon") == nil)
     }
 }
+
+/// The pipelines under examples/ stay valid as the format evolves.
+@Suite struct ExamplePipelineTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    @Test func corpusExampleLoads() throws {
+        let config = try PipelineConfig.load(Self.root + "/examples/corpus/pipeline.yaml")
+        #expect(config.stages.map(\.kind) == [.fetch, .preprocess, .cleanup])
+        #expect(config.budget.total == 200_000_000_000)
+        #expect(config.items.first?.size == 2_000_000_000)
+    }
+}
