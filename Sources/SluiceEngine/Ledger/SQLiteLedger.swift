@@ -226,10 +226,10 @@ public final class SQLiteLedger: Ledger {
     public func complete(_ task: TaskKey, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) throws {
         try pool.write { db in
             let bytes = artifacts.reduce(Int64(0)) { $0 + $1.bytes }
-            try db.run(sql: """
+            let isGroup = try Bool.fetchOne(try db.cachedStatement(sql: """
                 UPDATE tasks SET state = 'done', owner = NULL, lease_until = NULL, finished = ?, bytes = ?, error = NULL, error_code = NULL
-                WHERE item = ? AND stage = ?
-                """, arguments: [now, bytes, task.item, task.stage])
+                WHERE item = ? AND stage = ? RETURNING is_group
+                """), arguments: [now, bytes, task.item, task.stage]) ?? false
             for artifact in artifacts {
                 try db.run(sql: """
                     INSERT OR REPLACE INTO artifacts(item, stage, path, area, bytes, sha256, state) VALUES (?, ?, ?, ?, ?, ?, 'live')
@@ -239,7 +239,6 @@ public final class SQLiteLedger: Ledger {
                 try db.run(sql: "UPDATE artifacts SET state = 'released' WHERE item = ? AND stage = ? AND state = 'live'",
                                arguments: [input.item, input.stage])
             }
-            let isGroup = try Bool.fetchOne(try db.cachedStatement(sql: "SELECT is_group FROM items WHERE id = ?"), arguments: [task.item]) ?? false
             if isGroup {
                 let group = try String.fetchOne(try db.cachedStatement(sql: "SELECT grp FROM items WHERE id = ?"), arguments: [task.item])
                 let members = try String.fetchAll(try db.cachedStatement(sql: """
