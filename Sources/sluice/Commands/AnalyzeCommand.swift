@@ -7,7 +7,7 @@ struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
         abstract: "Analyses on expression files: signature activity (CytoSig/SecAct ridge regression).",
-        subcommands: [ActivityCommand.self, CorrelateCommand.self, DifferentialCommand.self])
+        subcommands: [ActivityCommand.self, CorrelateCommand.self, PseudobulkCommand.self, DifferentialCommand.self])
 }
 
 /// `sluice analyze activity`: SecAct / CytoSig signature activity, as SecActpy computes it.

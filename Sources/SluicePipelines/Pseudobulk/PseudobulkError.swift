@@ -1,0 +1,22 @@
+/// A pseudobulk that cannot be made — an unknown `--by` column, labels missing from the
+/// hierarchy, nothing left after the filters — as a stable code and one sentence that says what
+/// to change.
+public struct PseudobulkError: Error, Sendable, CustomStringConvertible {
+    /// A stable, machine-readable code (`pseudobulk.unknown-column`, …).
+    public let code: String
+    /// One sentence for the user.
+    public let message: String
+
+    public init(code: String, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    /// Names a few of `items` (quoted) and how many more there are: `'a', 'b' and 3 more`.
+    static func sample(_ items: [String], limit: Int = 5) -> String {
+        let shown = items.prefix(limit).map { "'\($0)'" }.joined(separator: ", ")
+        return items.count > limit ? "\(shown) and \(items.count - limit) more" : shown
+    }
+}
