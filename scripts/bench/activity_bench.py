@@ -18,6 +18,9 @@ import pandas as pd
 import secactpy
 from secactpy.signature import load_signature
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "reference"))
+from make_activity_reference import standardize_genes  # noqa: E402  (the gene rule sluice applies)
+
 sluice, data_dir, work = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 cases = [c.split(":") for c in sys.argv[4].split(",")]  # e.g. cytosig:1000,secact:100
 n_rand = int(sys.argv[5])
@@ -36,7 +39,7 @@ for name, samples in cases:
 
     start = time.perf_counter()
     ref = secactpy.secact_activity_inference(
-        expression, is_differential=False, sig_matrix=name, is_group_sig=(name != "cytosig"), lambda_=lam,
+        standardize_genes(expression), is_differential=False, sig_matrix=name, is_group_sig=(name != "cytosig"), lambda_=lam,
         n_rand=n_rand, seed=0, backend="numpy", rng_method="srand", use_cache=False, sort_genes=False, verbose=False)
     python_seconds = time.perf_counter() - start
     python_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -86,36 +86,58 @@ public struct RidgeActivity: Sendable {
         var sumOfSquares = [Double](repeating: 0, count: cells)
         var exceed = [Double](repeating: 0, count: cells)
         let absolute = result.beta.map(abs)
-        // Several permutations share one matrix product when there are few samples, so T is
-        // read once per block rather than once per permutation.
-        let block = max(1, min(count, 256 / max(1, samples)))
-        let width = block * samples
-        var permuted = [Double](repeating: 0, count: genes * width)
-        var beta = [Double](repeating: 0, count: signatures * width)
+        // T·Y[perm, :] equals T[:, perm⁻¹]·Y: permute whichever operand is smaller (SecActpy picks
+        // the same way), and let several permutations share one matrix product so that the
+        // larger operand is read once per block rather than once per permutation.
+        let permuteRows = samples < signatures
+        let block = max(1, min(count, 256 / max(1, permuteRows ? samples : signatures)))
+        var scratch = [Double](repeating: 0, count: permuteRows ? genes * block * samples : block * signatures * genes)
+        var beta = [Double](repeating: 0, count: block * cells)
+        var inverse = [Int32](repeating: 0, count: genes)
         var done = 0
         while done < count {
             let size = min(block, count - done)
-            let used = size * samples
             for slot in 0..<size {
                 let order = shuffle.next()
-                // Y's gene rows in the permuted order: row g of the copy is row order[g] of Y.
-                permuted.withUnsafeMutableBufferPointer { target in
-                    y.withUnsafeBufferPointer { source in
-                        for gene in 0..<genes {
-                            let from = Int(order[gene]) * samples
-                            let to = gene * used + slot * samples
-                            for column in 0..<samples { target[to + column] = source[from + column] }
+                scratch.withUnsafeMutableBufferPointer { target in
+                    if permuteRows {
+                        // Row g of the copy is row order[g] of Y; permutations side by side.
+                        y.withUnsafeBufferPointer { source in
+                            let width = size * samples
+                            for gene in 0..<genes {
+                                let from = Int(order[gene]) * samples
+                                let to = gene * width + slot * samples
+                                for column in 0..<samples { target[to + column] = source[from + column] }
+                            }
+                        }
+                    } else {
+                        // Column h of the copy is column perm⁻¹[h] of T; permutations stacked.
+                        for (position, gene) in order.enumerated() { inverse[Int(gene)] = Int32(position) }
+                        projection.withUnsafeBufferPointer { source in
+                            for signature in 0..<signatures {
+                                let from = signature * genes
+                                let to = (slot * signatures + signature) * genes
+                                for gene in 0..<genes { target[to + gene] = source[from + Int(inverse[gene])] }
+                            }
                         }
                     }
                 }
             }
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(signatures), Int32(used), Int32(genes),
-                        1, projection, Int32(genes), permuted, Int32(used), 0, &beta, Int32(used))
+            if permuteRows {
+                let width = size * samples
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(signatures), Int32(width), Int32(genes),
+                            1, projection, Int32(genes), scratch, Int32(width), 0, &beta, Int32(width))
+            } else {
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(size * signatures), Int32(samples), Int32(genes),
+                            1, scratch, Int32(genes), y, Int32(samples), 0, &beta, Int32(samples))
+            }
             // Accumulated in permutation order, as SecActpy does.
             for slot in 0..<size {
                 for signature in 0..<signatures {
                     for column in 0..<samples {
-                        let value = beta[signature * used + slot * samples + column]
+                        let value = permuteRows
+                            ? beta[signature * size * samples + slot * samples + column]
+                            : beta[(slot * signatures + signature) * samples + column]
                         let k = signature * samples + column
                         sum[k] += value
                         sumOfSquares[k] += value * value
