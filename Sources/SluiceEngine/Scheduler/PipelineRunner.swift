@@ -242,7 +242,10 @@ public final class PipelineRunner: Sendable {
 
     /// Deletes what the ledger released (the inputs of committed work) and returns the bytes to the budget.
     private func deleteReleasedInputs(of units: [StageUnit]) async throws {
-        let released = try ledger.artifacts(in: .released)
+        // Only this batch's inputs: other workers delete their own, so nothing is deleted (and
+        // returned to the budget) twice.
+        let items = Set(units.flatMap { unit in unit.task.members.isEmpty ? [unit.item.name] : unit.task.members.map(\.name) })
+        let released = try ledger.artifacts(in: .released).filter { items.contains($0.task.item) }
         guard !released.isEmpty else { return }
         try ledger.sync()
         try await WorkspaceRecovery(workspace: workspace, ledger: ledger, stages: stages).delete(released, budget: budget)

@@ -52,11 +52,17 @@ public struct Workspace: Sendable {
     /// Room kept for the ledger's write-ahead log (capped at 1 MiB) and log lines.
     public static let overheadSlack: Int64 = 2 << 20
 
-    /// Removes a file or folder under the root (never outside it); missing paths are fine.
+    /// Removes a file or folder under the root (never outside it); missing paths are fine, also
+    /// when another worker removes the same path at the same moment.
     public func remove(_ path: String) throws {
         guard relative(path) != nil else { return }
-        if FileManager.default.fileExists(atPath: path) || (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil {
+        do {
             try FileManager.default.removeItem(atPath: path)
+        } catch let error as CocoaError where error.code == .fileNoSuchFile {
+            return
+        } catch {
+            guard FileManager.default.fileExists(atPath: path) || (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil else { return }
+            throw error
         }
     }
 
