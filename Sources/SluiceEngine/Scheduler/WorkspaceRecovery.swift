@@ -57,7 +57,3 @@ struct WorkspaceRecovery {
         }
     }
 }
-
-extension Array {
-    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
-}
