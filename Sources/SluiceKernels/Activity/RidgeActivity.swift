@@ -90,7 +90,10 @@ public struct RidgeActivity: Sendable {
         // the same way), and let several permutations share one matrix product so that the
         // larger operand is read once per block rather than once per permutation.
         let permuteRows = samples < signatures
-        let block = max(1, min(count, 256 / max(1, permuteRows ? samples : signatures)))
+        // Blocks of about 2,048 rows (or columns) keep BLAS near its peak (measured on 2 Zen
+        // cores: 215 rows 49 GFLOPS, 1,720 rows 73), within 256 MiB of permuted copies.
+        let copyBytes = max(1, genes * (permuteRows ? samples : signatures) * MemoryLayout<Double>.size)
+        let block = max(1, min(count, 2_048 / max(1, permuteRows ? samples : signatures), (256 << 20) / copyBytes))
         var scratch = [Double](repeating: 0, count: permuteRows ? genes * block * samples : block * signatures * genes)
         var beta = [Double](repeating: 0, count: block * cells)
         var inverse = [Int32](repeating: 0, count: genes)

@@ -18,31 +18,31 @@ public enum MatrixTable {
         var rows: [String] = []
         var values: [Double] = []
         var columns: [String]?
-        while let line = try reader.nextLine() {
-            if line.isEmpty { continue }
-            let fields = Self.fields(line)
+        var batch = TableLineBatch()
+        func parseBatch() throws {
+            guard let columns, !batch.isEmpty else { return }
+            let part = try batch.parse(valueColumns: columns.count, lenient: lenient, path: path)
+            rows += part.rows
+            values += part.values
+            batch.removeAll()
+        }
+        while try reader.nextLine({ line in
+            guard !line.isEmpty else { return }
             if columns == nil {
-                switch fields.count {
+                // The first data line tells whether the header names the row-name column.
+                let count = line.reduce(1) { $1 == 0x09 ? $0 + 1 : $0 }
+                switch count {
                 case header.count + 1: columns = header
                 case header.count: columns = Array(header.dropFirst())
                 default:
-                    throw AnalysisError(code: "table.shape", "\(path), line \(reader.lineNumber): \(fields.count) fields, but the header has \(header.count)")
+                    throw AnalysisError(code: "table.shape", "\(path), line \(reader.lineNumber): \(count) fields, but the header has \(header.count)")
                 }
             }
-            guard fields.count == columns!.count + 1 else {
-                throw AnalysisError(code: "table.shape", "\(path), line \(reader.lineNumber): \(fields.count) fields where \(columns!.count + 1) were expected")
-            }
-            rows.append(fields[0])
-            for field in fields.dropFirst() {
-                if let value = Double(field) {
-                    values.append(value)
-                } else if lenient || ["", "NA", "NaN", "nan"].contains(field) {
-                    values.append(.nan)
-                } else {
-                    throw AnalysisError(code: "table.number", "\(path), line \(reader.lineNumber): '\(field)' is not a number")
-                }
-            }
+            batch.append(line, number: reader.lineNumber)
+        }) {
+            if batch.byteCount >= 16 << 20 { try parseBatch() }
         }
+        try parseBatch()
         guard let columns, !rows.isEmpty else { throw AnalysisError(code: "table.empty", "\(path) has a header but no rows") }
         return LabeledMatrix(rows: rows, columns: columns, values: values)
     }
@@ -60,6 +60,11 @@ public enum MatrixTable {
 
     /// Shortest text that reads back as the same Double.
     static func format(_ value: Double) -> String { value.isNaN ? "NaN" : "\(value)" }
+
+    static func unquoted(_ field: String) -> String {
+        guard field.utf8.count >= 2, field.hasPrefix("\""), field.hasSuffix("\"") else { return field }
+        return String(field.dropFirst().dropLast())
+    }
 
     private static func fields(_ line: String) -> [String] {
         var text = Substring(line)

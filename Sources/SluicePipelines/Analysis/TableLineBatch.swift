@@ -1,0 +1,128 @@
+import Foundation
+import Synchronization
+
+/// Data lines of a numeric table (row name, then tab-separated numbers), gathered as bytes and
+/// parsed on every core: number parsing (`strtod`) is most of the time of reading a large
+/// expression table, and lines are independent.
+struct TableLineBatch {
+    private var bytes: [UInt8] = []
+    /// Where each line starts in `bytes`; line `i` ends where line `i + 1` starts.
+    private var starts: [Int] = []
+    /// Each line's number in the file (1-based), for error messages.
+    private var numbers: [Int] = []
+
+    var byteCount: Int { bytes.count }
+    var isEmpty: Bool { starts.isEmpty }
+
+    mutating func append(_ line: UnsafeBufferPointer<UInt8>, number: Int) {
+        starts.append(bytes.count)
+        numbers.append(number)
+        bytes.append(contentsOf: line)
+    }
+
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        starts.removeAll(keepingCapacity: true)
+        numbers.removeAll(keepingCapacity: true)
+    }
+
+    /// Row names and values (row-major, `valueColumns` per row), in line order. The first error,
+    /// by line, is thrown.
+    func parse(valueColumns: Int, lenient: Bool, path: String) throws -> (rows: [String], values: [Double]) {
+        let lines = starts.count
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, lines / 64))
+        let parts = Mutex<[Int: Result<(rows: [String], values: [Double]), any Error>]>([:])
+        let batch = self
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let range = (lines * worker / workers)..<(lines * (worker + 1) / workers)
+            let outcome = Result { () throws -> (rows: [String], values: [Double]) in
+                var parser = Parser(valueColumns: valueColumns, lenient: lenient, path: path)
+                parser.values.reserveCapacity(range.count * valueColumns)
+                try batch.bytes.withUnsafeBufferPointer { text in
+                    for line in range {
+                        let end = line + 1 < lines ? batch.starts[line + 1] : text.count
+                        try parser.parse(UnsafeBufferPointer(rebasing: text[batch.starts[line]..<end]), number: batch.numbers[line])
+                    }
+                }
+                return (parser.rows, parser.values)
+            }
+            parts.withLock { $0[worker] = outcome }
+        }
+        let results = parts.withLock { $0 }
+        var rows: [String] = []
+        var values: [Double] = []
+        values.reserveCapacity(lines * valueColumns)
+        for worker in 0..<workers {
+            let part = try results[worker]!.get()
+            rows += part.rows
+            values += part.values
+        }
+        return (rows, values)
+    }
+
+    /// Splits one line at its tabs and reads its numbers.
+    private struct Parser {
+        let valueColumns: Int
+        let lenient: Bool
+        let path: String
+        var rows: [String] = []
+        var values: [Double] = []
+        private var fieldStarts: [Int] = []
+        private var scratch = [CChar](repeating: 0, count: 64)
+
+        init(valueColumns: Int, lenient: Bool, path: String) {
+            self.valueColumns = valueColumns
+            self.lenient = lenient
+            self.path = path
+        }
+
+        mutating func parse(_ line: UnsafeBufferPointer<UInt8>, number: Int) throws {
+            fieldStarts.removeAll(keepingCapacity: true)
+            fieldStarts.append(0)
+            for index in line.indices where line[index] == 0x09 { fieldStarts.append(index + 1) }
+            let count = fieldStarts.count
+            guard count == valueColumns + 1 else {
+                throw AnalysisError(code: "table.shape", "\(path), line \(number): \(count) fields where \(valueColumns + 1) were expected")
+            }
+            rows.append(MatrixTable.unquoted(String(decoding: UnsafeBufferPointer(rebasing: line[0..<(fieldStarts[1] - 1)]), as: UTF8.self)))
+            for field in 1..<count {
+                let start = fieldStarts[field]
+                let end = field + 1 < count ? fieldStarts[field + 1] - 1 : line.count
+                if let value = decimal(line, start, end) {
+                    values.append(value)
+                    continue
+                }
+                let text = MatrixTable.unquoted(String(decoding: UnsafeBufferPointer(rebasing: line[start..<end]), as: UTF8.self))
+                if let value = Double(text) {
+                    values.append(value)
+                } else if lenient || ["", "NA", "NaN", "nan"].contains(text) {
+                    values.append(.nan)
+                } else {
+                    throw AnalysisError(code: "table.number", "\(path), line \(number): '\(text)' is not a number")
+                }
+            }
+        }
+
+        /// The plain decimal number in `line[start..<end]`, correctly rounded (`strtod`), or `nil`
+        /// when the field holds anything else (the caller then tries Swift's parser and the
+        /// missing-value words).
+        private mutating func decimal(_ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Double? {
+            let length = end - start
+            guard length > 0, length < scratch.count else { return nil }
+            return scratch.withUnsafeMutableBufferPointer { buffer -> Double? in
+                for offset in 0..<length {
+                    let byte = line[start + offset]
+                    // Digits, sign, point, exponent: nothing else for strtod to interpret (spaces, hex, words).
+                    guard (0x30...0x39).contains(byte) || byte == 0x2D || byte == 0x2B || byte == 0x2E || byte == 0x65 || byte == 0x45 else {
+                        return nil
+                    }
+                    buffer[offset] = CChar(bitPattern: byte)
+                }
+                buffer[length] = 0
+                var stop: UnsafeMutablePointer<CChar>?
+                let value = strtod(buffer.baseAddress!, &stop)
+                return stop == buffer.baseAddress! + length ? value : nil
+            }
+        }
+    }
+}
