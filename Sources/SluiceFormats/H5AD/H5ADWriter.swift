@@ -2,8 +2,8 @@ import Foundation
 
 /// Writes an AnnData `.h5ad` file, streaming cells in row chunks.
 ///
-/// `X` is a `csr_matrix` whose `data` (float32) and `indices` (int32) grow with each appended
-/// batch, so memory is bounded by the batch, not the file. obs columns are written in the AnnData
+/// `X` (and each layer) is a `csr_matrix` whose `data` (float32) and `indices` (int32) grow with
+/// each appended batch, so memory is bounded by the batch, not the file. obs columns are written in the AnnData
 /// encodings (`string-array`, `categorical`, numeric `array`, `nullable-*`); var is written whole
 /// when the writer is created. The file is built as `<path>.partial` and renamed into place by
 /// ``close()`` after it is flushed and fsynced, so a file at `path` is always complete.
@@ -27,46 +27,40 @@ public final class H5ADWriter {
     private let geneCount: Int
     private let cellSchema: [FrameColumn.Schema]
     private var open: OpenFile?
+    private let layerNames: [String]
     private var cellCount = 0
-    private var storedCount: Int64 = 0
 
     /// The HDF5 objects held while writing; released as a whole on close.
     private struct OpenFile {
         let file: HDF5File
-        let matrix: HDF5Group
-        let data: HDF5Dataset
-        let indices: HDF5Dataset
-        let indptr: HDF5Dataset
+        let matrix: H5ADSparseMatrixWriter
+        let layers: [H5ADSparseMatrixWriter]
         let obs: HDF5Group
         let obsIndex: HDF5Dataset
         let columns: [H5ADColumnWriter]
     }
 
-    /// Starts a file with these genes and cell metadata columns.
-    public init(path: String, genes: Frame, cellSchema: [FrameColumn.Schema], options: Options = .init()) throws {
+    /// Starts a file with these genes and cell metadata columns, and (optionally) named layers
+    /// of the same shape as `X`.
+    public init(path: String, genes: Frame, cellSchema: [FrameColumn.Schema], layers: [String] = [], options: Options = .init()) throws {
         self.path = path
+        layerNames = layers
         partialPath = path + ".partial"
         geneCount = genes.rowCount
         self.cellSchema = cellSchema
         let file = try HDF5File.create(partialPath)
         let root = try file.root()
         try Self.setEncoding(root, "anndata", "0.1.0")
-        for name in ["layers", "obsm", "obsp", "uns", "varm", "varp"] {
+        for name in ["obsm", "obsp", "uns", "varm", "varp"] {
             try Self.setEncoding(try root.createGroup(name), "dict", "0.1.0")
         }
-
-        let matrix = try root.createGroup("X")
-        try Self.setEncoding(matrix, "csr_matrix", "0.1.0")
         let level = options.gzipLevel
-        let data = try matrix.createDataset(
-            "data", storage: .float32, shape: [0], extendable: true, chunkRows: options.chunkElements, gzipLevel: level)
-        let indices = try matrix.createDataset(
-            "indices", storage: .int32, shape: [0], extendable: true, chunkRows: options.chunkElements, gzipLevel: level)
-        // Row pointers grow as int64 under a working name; close() writes the final `indptr` with
-        // the same integer width as `indices` when the count allows, as scipy expects.
-        let indptr = try matrix.createDataset(
-            Self.workingIndptr, storage: .int64, shape: [0], extendable: true, chunkRows: 16_384, gzipLevel: level)
-        try indptr.append([Int64(0)])
+        let matrix = try H5ADSparseMatrixWriter(in: root, name: "X", chunkElements: options.chunkElements, gzipLevel: level)
+        let layerGroup = try root.createGroup("layers")
+        try Self.setEncoding(layerGroup, "dict", "0.1.0")
+        let layerWriters = try layers.map {
+            try H5ADSparseMatrixWriter(in: layerGroup, name: $0, chunkElements: options.chunkElements, gzipLevel: level)
+        }
 
         let obs = try root.createGroup("obs")
         try Self.setEncoding(obs, "dataframe", "0.2.0")
@@ -78,7 +72,7 @@ public final class H5ADWriter {
 
         try Self.writeFrame(genes, as: "var", in: root, gzipLevel: level)
         open = OpenFile(
-            file: file, matrix: matrix, data: data, indices: indices, indptr: indptr, obs: obs, obsIndex: obsIndex, columns: columns)
+            file: file, matrix: matrix, layers: layerWriters, obs: obs, obsIndex: obsIndex, columns: columns)
     }
 
     deinit {
@@ -89,8 +83,9 @@ public final class H5ADWriter {
         }
     }
 
-    /// Appends a batch of cells (counts and their obs rows).
-    public func append(_ batch: CellBatch) throws {
+    /// Appends a batch of cells (counts and their obs rows), and the same cells' rows of each
+    /// layer named when the writer was created, in that order.
+    public func append(_ batch: CellBatch, layers: [SparseRows] = []) throws {
         guard let open else { throw FormatError(.invalidArgument, path: path, "the writer is already closed") }
         let rows = batch.matrix
         guard rows.columnCount == geneCount else {
@@ -100,13 +95,13 @@ public final class H5ADWriter {
             throw FormatError(
                 .invalidArgument, path: path, "a batch's obs rows or columns do not match the file's (\(cellSchema.map(\.name)))")
         }
-        try open.data.append(rows.values)
-        try open.indices.append(rows.columns)
-        let base = storedCount
-        try open.indptr.append(rows.offsets.dropFirst().map { $0 + base })
+        guard layers.count == layerNames.count, layers.allSatisfy({ $0.rowCount == rows.rowCount && $0.columnCount == geneCount }) else {
+            throw FormatError(.invalidArgument, path: path, "a batch must carry one matrix of its shape for each layer (\(layerNames))")
+        }
+        try open.matrix.append(rows)
+        for (writer, layer) in zip(open.layers, layers) { try writer.append(layer) }
         try open.obsIndex.append(strings: batch.obs.index)
         for (writer, column) in zip(open.columns, batch.obs.columns) { try writer.append(column) }
-        storedCount += Int64(rows.nonZeroCount)
         cellCount += rows.rowCount
     }
 
@@ -114,8 +109,8 @@ public final class H5ADWriter {
     /// renamed from `<path>.partial` to `path`.
     public func close() throws {
         guard let open else { return }
-        try open.matrix.setAttribute("shape", integers: [Int64(cellCount), Int64(geneCount)])
-        try finishIndptr(open)
+        try open.matrix.finish(rows: cellCount, columns: geneCount)
+        for layer in open.layers { try layer.finish(rows: cellCount, columns: geneCount) }
         for writer in open.columns { try writer.finish() }
         try open.file.flush()
         self.open = nil  // releases every HDF5 handle, which closes the file
@@ -128,23 +123,6 @@ public final class H5ADWriter {
         } catch {
             throw FormatError(.ioFailure, path: path, "could not be finished: \(error.localizedDescription)")
         }
-    }
-
-    private static let workingIndptr = "indptr.int64"
-
-    /// Copies the working int64 row pointers into `indptr` — int32 when every pointer fits
-    /// (then `indices` and `indptr` share a width, which scipy requires) — in bounded chunks.
-    private func finishIndptr(_ open: OpenFile) throws {
-        let narrow = storedCount <= Int64(Int32.max)
-        let final = try open.matrix.createDataset(
-            "indptr", storage: narrow ? .int32 : .int64, shape: [0], extendable: true, chunkRows: 16_384,
-            gzipLevel: open.data.filters.isEmpty ? nil : 4)
-        let total = open.indptr.shape[0]
-        for start in stride(from: 0, to: total, by: 1 << 20) {
-            let values = try open.indptr.read(Int64.self, range: start..<min(total, start + (1 << 20)))
-            if narrow { try final.append(values.map { Int32($0) }) } else { try final.append(values) }
-        }
-        try open.matrix.unlink(Self.workingIndptr)
     }
 
     private static func setEncoding(_ object: some HDF5Object, _ type: String, _ version: String) throws {

@@ -17,11 +17,22 @@ public struct LabeledMatrix: Sendable, Equatable {
         set { values[row * columns.count + column] = newValue }
     }
 
-    /// The rows named `names`, in that order (each must exist).
+    /// The rows at `indices`, in that order.
     public func selectingRows(_ indices: [Int]) -> LabeledMatrix {
         var values: [Double] = []
         values.reserveCapacity(indices.count * columns.count)
         for index in indices { values += self.values[(index * columns.count)..<((index + 1) * columns.count)] }
         return LabeledMatrix(rows: indices.map { rows[$0] }, columns: columns, values: values)
+    }
+
+    /// The columns at `indices`, in that order.
+    public func selectingColumns(_ indices: [Int]) -> LabeledMatrix {
+        var values: [Double] = []
+        values.reserveCapacity(rows.count * indices.count)
+        for row in 0..<rows.count {
+            let base = row * columns.count
+            for index in indices { values.append(self.values[base + index]) }
+        }
+        return LabeledMatrix(rows: rows, columns: indices.map { columns[$0] }, values: values)
     }
 }

@@ -19,49 +19,23 @@ public enum SignatureActivity {
 
     public static func run(expression: LabeledMatrix, signature: LabeledMatrix, options: ActivityOptions) throws -> Tables {
         let profile = try centred(standardizedGenes(expression), options: options)
-        let signature = options.groupSignatures ? grouped(firstOccurrences(signature)) : firstOccurrences(signature)
-        let signatureRows = Dictionary(signature.rows.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        var profileIndices: [Int] = []
-        var signatureIndices: [Int] = []
-        for (index, gene) in profile.rows.enumerated() {
-            if let row = signatureRows[gene] {
-                profileIndices.append(index)
-                signatureIndices.append(row)
-            }
-        }
-        guard profileIndices.count >= max(2, options.minimumGenes) else {
-            throw AnalysisError(code: "activity.too-few-genes",
-                                "only \(profileIndices.count) genes are shared by the expression profile and the signature; check that both use gene symbols")
-        }
-        let x = zscored(signature.selectingRows(signatureIndices))
-        let y = zscored(profile.selectingRows(profileIndices))
-        let model = try RidgeActivity(x: x.values, genes: x.rows.count, signatures: x.columns.count, lambda: options.lambda)
+        return try run(differentialProfile: profile, signature: signature, options: options)
+    }
 
-        let names = x.columns
-        var tables = Tables(
-            beta: LabeledMatrix(rows: names, columns: [], values: []), se: LabeledMatrix(rows: names, columns: [], values: []),
-            zscore: LabeledMatrix(rows: names, columns: [], values: []), pvalue: LabeledMatrix(rows: names, columns: [], values: []),
-            genes: x.rows)
+    /// Activity of a profile that is already standardised and centred (SecActpy's
+    /// `is_differential=True`), in batches of `options.batchSize` samples.
+    public static func run(differentialProfile profile: LabeledMatrix, signature: LabeledMatrix, options: ActivityOptions) throws -> Tables {
+        let model = try ActivityModel(profileGenes: profile.rows, signature: signature, options: options)
+        let y = profile.selectingRows(model.profileRows)
         var parts: [(columns: [String], result: ActivityResult)] = []
-        for start in stride(from: 0, to: y.columns.count, by: max(1, options.batchSize)) {
-            let columns = Array(start..<min(start + max(1, options.batchSize), y.columns.count))
-            var batch = [Double](repeating: 0, count: y.rows.count * columns.count)
-            for gene in 0..<y.rows.count {
-                for (offset, column) in columns.enumerated() { batch[gene * columns.count + offset] = y[gene, column] }
-            }
-            parts.append((columns.map { y.columns[$0] }, model.run(y: batch, samples: columns.count, test: options.test)))
+        let size = max(1, options.batchSize)
+        for start in stride(from: 0, to: y.columns.count, by: size) {
+            let batch = y.selectingColumns(Array(start..<min(start + size, y.columns.count)))
+            parts.append((batch.columns, model.run(batch)))
         }
-        tables.beta = assemble(names, parts, \.beta)
-        tables.se = assemble(names, parts, \.se)
-        tables.zscore = assemble(names, parts, \.zscore)
-        tables.pvalue = assemble(names, parts, \.pvalue)
-        if options.groupSignatures {
-            tables.beta = expanded(tables.beta)
-            tables.se = expanded(tables.se)
-            tables.zscore = expanded(tables.zscore)
-            tables.pvalue = expanded(tables.pvalue)
-        }
-        return tables
+        return Tables(
+            beta: assemble(model, parts, \.beta), se: assemble(model, parts, \.se),
+            zscore: assemble(model, parts, \.zscore), pvalue: assemble(model, parts, \.pvalue), genes: model.genes)
     }
 
     /// The profile SecActpy regresses: as given when differential, else minus each gene's mean
@@ -133,18 +107,6 @@ public enum SignatureActivity {
         return result
     }
 
-    /// Rows named `A|B` become rows `A` and `B` with the same values; rows sorted by name.
-    static func expanded(_ matrix: LabeledMatrix) -> LabeledMatrix {
-        var entries: [(name: String, row: Int)] = []
-        for (row, name) in matrix.rows.enumerated() {
-            for part in name.split(separator: "|", omittingEmptySubsequences: false) { entries.append((String(part), row)) }
-        }
-        entries.sort { Self.precedes($0.name, $1.name) }
-        var result = matrix.selectingRows(entries.map(\.row))
-        result.rows = entries.map(\.name)
-        return result
-    }
-
     /// Python's string order (by code point), which SecActpy's sorting uses.
     static func precedes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
 
@@ -156,7 +118,7 @@ public enum SignatureActivity {
         var names: [String] = []
         let width = Double(matrix.columns.count)
         for row in matrix.rows.indices {
-            let name = String(matrix.rows[row].uppercased().split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+            let name = standardizedName(matrix.rows[row])
             names.append(name)
             var sum = 0.0
             for column in 0..<matrix.columns.count { sum += matrix[row, column] }
@@ -170,6 +132,11 @@ public enum SignatureActivity {
         return result
     }
 
+    /// A gene symbol as SecActpy compares them: upper-cased, cut at the first `.`.
+    static func standardizedName(_ name: String) -> String {
+        String(name.uppercased().split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+    }
+
     /// Rows with a name seen before are dropped (the first occurrence stays), as pandas' loader does.
     static func firstOccurrences(_ matrix: LabeledMatrix) -> LabeledMatrix {
         var seen = Set<String>()
@@ -177,15 +144,19 @@ public enum SignatureActivity {
         return keep.count == matrix.rows.count ? matrix : matrix.selectingRows(keep)
     }
 
-    private static func assemble(_ names: [String], _ parts: [(columns: [String], result: ActivityResult)],
+    /// One statistic, reported signatures × all samples, from the batches' results.
+    private static func assemble(_ model: ActivityModel, _ parts: [(columns: [String], result: ActivityResult)],
                                  _ field: KeyPath<ActivityResult, [Double]>) -> LabeledMatrix {
         let columns = parts.flatMap(\.columns)
-        var matrix = LabeledMatrix(rows: names, columns: columns, values: [Double](repeating: 0, count: names.count * columns.count))
+        var matrix = LabeledMatrix(rows: model.reported.map(\.name), columns: columns,
+                                   values: [Double](repeating: 0, count: model.reported.count * columns.count))
         var offset = 0
         for part in parts {
             let values = part.result[keyPath: field]
-            for row in 0..<names.count {
-                for column in 0..<part.columns.count { matrix[row, offset + column] = values[row * part.columns.count + column] }
+            for (row, reported) in model.reported.enumerated() {
+                for column in 0..<part.columns.count {
+                    matrix[row, offset + column] = values[reported.row * part.columns.count + column]
+                }
             }
             offset += part.columns.count
         }

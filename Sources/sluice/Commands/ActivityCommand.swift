@@ -1,0 +1,158 @@
+import ArgumentParser
+import Foundation
+import SluiceFormats
+import SluicePipelines
+
+/// `sluice analyze activity`: SecAct / CytoSig signature activity, as SecActpy computes it.
+struct ActivityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "activity",
+        abstract: "Infer signaling activity (ridge regression + permutation test), matching SecActpy.",
+        discussion: """
+            EXPR is either an expression table — tab-separated (plain or .gz), genes in the first \
+            column, one column per sample — or a cells × genes file (h5ad, 10x HDF5, Matrix Market \
+            folder, Loom) of counts:
+
+              table            unless --differential, each gene's mean across samples (or across \
+            --control columns) is subtracted (SecActpy's secact_activity_inference);
+              cells --by COL   cells summed per COL label (pseudobulk), counts/total·1e6, \
+            log2(x+1), minus each gene's mean (SecActpy's scRNAseq inference, pseudobulk level);
+              cells            without --by: each row already is a pseudobulk sample (e.g. \
+            pseudobulk.h5ad of `sluice analyze pseudobulk`), prepared the same way;
+              cells --single-cell   each cell counts/total·1e5, log2(x+1), minus the gene's mean \
+            over all cells (a first streaming pass), then cells in batches of --chunk-size.
+
+            Genes shared with the signature are kept in EXPR's order, both sides z-scored per \
+            column, and β = (XᵀX + λI)⁻¹XᵀY is tested against --n-rand permutations of the genes \
+            (glibc srand/rand by default, as SecActpy; --rng mt19937 as current R SecAct); \
+            --n-rand 0 gives the analytic t-test. Writes beta/se/zscore/pvalue.tsv (signatures × \
+            samples) and activity.parquet (one row per signature and sample) into --output; in \
+            single-cell mode activity.h5ad (cells × signatures: X = z-score, layers beta, se, \
+            pvalue; obs copied from the input).
+
+            --signature cytosig or secact reads CytoSig.tsv.gz / SecAct.tsv.gz from --signature-dir \
+            (or $SLUICE_SIGNATURE_DIR): the files the secactpy package ships in secactpy/data/.
+            """)
+
+    @Argument(help: "Expression table (genes × samples, TSV or TSV.gz) or a cells × genes file of counts.")
+    var expression: String
+    @Option(help: "cytosig, secact, or a signature table (genes × signatures).") var signature: String
+    @Option(help: "Folder holding CytoSig.tsv.gz and SecAct.tsv.gz.") var signatureDir: String?
+    @Option(help: "Folder for the results (created).") var output: String
+    @Flag(help: "The profile is already a difference or logFC: use it as given (tables only).") var differential = false
+    @Option(help: "Comma-separated control columns whose mean is subtracted (tables only).") var control: String?
+    @Option(help: "Cells file: sum cells per label of these obs columns (comma-separated) into pseudobulk samples.")
+    var by: String?
+    @Flag(help: "Cells file: the activity of every cell.") var singleCell = false
+    @Option(help: "Cells file: the matrix to read (X, raw, a layer; default raw when the file has it, as SecActpy).")
+    var matrix: String?
+    @Option(help: "Cells file: cells read (and, in single-cell mode, regressed) at a time.") var chunkSize = 10_000
+    @Option(help: "Ridge penalty (default 5e5 for secact and files, 1e4 for cytosig).") var lambda: Double?
+    @Option(help: "Permutations (0: t-test).") var nRand = 1_000
+    @Option(help: "Random seed.") var seed: UInt32 = 0
+    @Option(help: "srand (glibc, SecActpy's default) or mt19937.") var rng = "srand"
+    @Option(help: "Samples per batch (tables and pseudobulk).") var batchSize = 1_000
+    @Option(help: "Merge signatures correlated at ≥ 0.9 (yes/no; default yes except for cytosig, as SecActpy).")
+    var groupSignatures: String?
+
+    func validate() throws {
+        if singleCell, by != nil { throw ValidationError("--by and --single-cell exclude each other") }
+        guard chunkSize > 0, batchSize > 0 else { throw ValidationError("--chunk-size and --batch-size must be positive") }
+        guard nRand >= 0 else { throw ValidationError("--n-rand must be 0 or more") }
+    }
+
+    func run() throws {
+        let options = try activityOptions()
+        do {
+            let clock = ContinuousClock.now
+            let signatureTable = try MatrixTable.read(try signaturePath())
+            let cells = try? FormatDetector.detect(expression)
+            let summary: String
+            switch cells {
+            case .h5ad?, .tenXHDF5?, .matrixMarket?, .loom?:
+                guard !differential, control == nil else {
+                    throw ValidationError("--differential and --control apply to expression tables; a cells file is prepared as SecActpy's scRNAseq inference does")
+                }
+                summary = try reportingErrors { try runOnCells(signature: signatureTable, options: options) }
+            default:
+                guard by == nil, !singleCell, matrix == nil else {
+                    throw ValidationError("--by, --single-cell and --matrix apply to cells files (h5ad, 10x, Matrix Market, Loom); \(expression) is read as a table")
+                }
+                let tables = try SignatureActivity.run(expression: try MatrixTable.read(expression), signature: signatureTable, options: options)
+                try ActivityOutput.write(tables, to: output)
+                summary = "\(tables.beta.rows.count) signatures × \(tables.beta.columns.count) samples from \(tables.genes.count) shared genes"
+            }
+            let seconds = (ContinuousClock.now - clock) / .seconds(1)
+            print("\(summary), \(nRand) permutations, in \(String(format: "%.2f", seconds)) s → \(output)")
+        } catch let error as AnalysisError {
+            printError("error: \(error.message) [\(error.code)]")
+            throw SluiceExitCode.couldNotRun
+        } catch let error as PseudobulkError {
+            printError("error: \(error.message) [\(error.code)]")
+            throw SluiceExitCode.couldNotRun
+        }
+    }
+
+    /// Pseudobulk or single-cell activity of a cells × genes file; returns the summary line.
+    private func runOnCells(signature: LabeledMatrix, options: ActivityOptions) throws -> String {
+        var source = try CellSourceOpener.open(expression, matrix: matrix)
+        if matrix == nil, let reader = source as? H5ADReader, reader.hasRaw {
+            source = try CellSourceOpener.open(expression, matrix: "raw")
+        }
+        let display = ProgressDisplay()
+        let name = (expression as NSString).lastPathComponent
+        let progress: CellActivity.Progress = { step, done, total in display.update(dataset: name, step: step, done: done, total: total) }
+        defer { display.clear() }
+        if singleCell {
+            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+            var writer: CellActivityWriter?
+            let model = try CellActivity.singleCell(source, signature: signature, options: options, chunkSize: chunkSize, progress: progress) {
+                batch, result, model in
+                if writer == nil {
+                    writer = try CellActivityWriter(path: output + "/activity.h5ad", model: model, cellSchema: source.cellMetadataSchema)
+                }
+                try writer!.append(batch, result)
+            }
+            try writer?.close()
+            return "\(model.reported.count) signatures × \(source.cellCount) cells from \(model.genes.count) shared genes"
+        }
+        let samples: CellActivity.Samples = by.map { .groups($0.split(separator: ",").map(String.init)) } ?? .rows
+        let profile = try CellActivity.pseudobulkProfile(
+            source, samples: samples, signatureGenes: Set(signature.rows), chunkSize: chunkSize, progress: progress)
+        let tables = try SignatureActivity.run(differentialProfile: profile, signature: signature, options: options)
+        try ActivityOutput.write(tables, to: output)
+        let what = by.map { "pseudobulk groups by \($0)" } ?? "pseudobulk samples"
+        return "\(tables.beta.rows.count) signatures × \(tables.beta.columns.count) \(what) from \(tables.genes.count) shared genes"
+    }
+
+    private func activityOptions() throws -> ActivityOptions {
+        guard let source = ActivityOptions.RandomSource(rawValue: rng) else {
+            throw ValidationError("--rng must be srand or mt19937")
+        }
+        var options = ActivityOptions()
+        options.permutations = nRand
+        options.seed = seed
+        options.random = source
+        options.differential = differential
+        options.controlColumns = control.map { $0.split(separator: ",").map(String.init) } ?? []
+        options.batchSize = batchSize
+        switch groupSignatures?.lowercased() {
+        case nil: options.groupSignatures = signature.lowercased() != "cytosig"
+        case "yes", "true": options.groupSignatures = true
+        case "no", "false": options.groupSignatures = false
+        default: throw ValidationError("--group-signatures must be yes or no")
+        }
+        options.lambda = lambda ?? (signature.lowercased() == "cytosig" ? 1e4 : 5e5)
+        return options
+    }
+
+    private func signaturePath() throws -> String {
+        let builtin = ["cytosig": "CytoSig.tsv.gz", "secact": "SecAct.tsv.gz"]
+        guard let file = builtin[signature.lowercased()] else { return signature }
+        guard let folder = signatureDir ?? ProcessInfo.processInfo.environment["SLUICE_SIGNATURE_DIR"] else {
+            throw AnalysisError(code: "activity.signature-dir",
+                                "--signature \(signature) needs --signature-dir (or SLUICE_SIGNATURE_DIR): the folder with \(file), e.g. site-packages/secactpy/data of a pip install secactpy")
+        }
+        return folder + "/" + file
+    }
+}
