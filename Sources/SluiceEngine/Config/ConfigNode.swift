@@ -29,6 +29,17 @@ struct ConfigNode {
         return result
     }
 
+    /// The keys and values of a mapping in file order, any keys (checked by whoever reads them).
+    var orderedMapping: [(key: String, value: ConfigNode)]? {
+        guard let mapping = node.mapping else { return nil }
+        var entries: [(key: String, value: ConfigNode)] = []
+        for (key, value) in mapping {
+            guard let name = key.string else { return nil }
+            entries.append((name, ConfigNode(node: value, file: file, path: path.isEmpty ? name : "\(path).\(name)")))
+        }
+        return entries
+    }
+
     var sequence: [ConfigNode]? {
         node.sequence.map { items in items.enumerated().map { ConfigNode(node: $1, file: file, path: "\(path)[\($0)]") } }
     }

@@ -94,15 +94,19 @@ struct PipelineConfigParser {
             extra = ["chunk_size", "top_genes", "test_size", "skip_train_test_split", "hgnc", "min_genes", "min_counts",
                      "max_pct_mito", "split_by", "seed", "output_ratio"]
         case .command:
-            extra = ["argv", "per", "batch", "batch_bytes", "timeout", "outputs", "area", "reserve", "output_ratio", "ref", "delete_inputs"]
+            extra = ["argv", "per", "batch", "batch_bytes", "timeout", "outputs", "area", "reserve", "output_ratio", "ref", "delete_inputs",
+                     "from"]
+        case .analyze: extra = ["run", "options", "input", "executable", "timeout", "reserve", "output_ratio", "delete_inputs", "from"]
         case .cleanup: extra = ["keep"]
         }
         // `- cleanup:` with nothing after it is an empty mapping.
         let isEmpty = node.node.scalar.map { ["", "~", "null"].contains($0.string) } ?? false
         let keys = isEmpty ? [:] : try node.mapping(known: common + extra)
-        var stage = StageSpec(kind: kind, name: try keys["name"]?.string() ?? kind.rawValue)
+        let defaultName = kind == .analyze ? (try keys["run"]?.string() ?? kind.rawValue) : kind.rawValue
+        var stage = StageSpec(kind: kind, name: try keys["name"]?.string() ?? defaultName)
         stage.concurrency = try keys["concurrency"]?.int(atLeast: 1) ?? 1
         stage.retries = try keys["retries"]?.int() ?? (kind == .fetch ? 5 : 0)
+        stage.from = try keys["from"]?.string()
         switch kind {
         case .fetch:
             if let value = keys["copy"] {
@@ -136,6 +140,8 @@ struct PipelineConfigParser {
         case .command:
             stage.command = try parseCommand(keys, node)
             stage.retries = try keys["retries"]?.int() ?? 0
+        case .analyze:
+            stage.analyze = try parseAnalyze(keys, node)
         case .cleanup:
             if let value = keys["keep"] {
                 stage.cleanup.keep = Set(try (value.sequence ?? [value]).map { try $0.area() })
@@ -195,7 +201,60 @@ struct PipelineConfigParser {
         return options
     }
 
+    private func parseAnalyze(_ keys: [String: ConfigNode], _ node: ConfigNode) throws -> StageSpec.Analyze {
+        var options = StageSpec.Analyze()
+        let known = StageSpec.Analyze.Analysis.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let run = keys["run"] else {
+            throw node.error(.missingKey, "\(node.path) needs 'run', the analysis to run on each item (\(known))")
+        }
+        let text = try run.string()
+        guard let analysis = StageSpec.Analyze.Analysis(rawValue: text) else {
+            throw run.error(.badValue, "\(run.path): '\(text)' is not an analysis (known: \(known))")
+        }
+        options.analysis = analysis
+        if let table = keys["options"] {
+            guard let entries = table.orderedMapping else {
+                throw table.error(.badValue, "\(table.path) must be a mapping of `sluice analyze \(text)` options, e.g. {signature: cytosig, n_rand: 1000}")
+            }
+            for (key, value) in entries {
+                let flag = "--" + key.replacingOccurrences(of: "_", with: "-")
+                guard !["--output", "--help"].contains(flag) else {
+                    throw value.error(.badValue, "\(value.path): the stage sets --output itself (its output folder)")
+                }
+                if let list = value.sequence {
+                    options.arguments += [flag, try list.map { try $0.string() }.joined(separator: ",")]
+                    continue
+                }
+                let scalar = try value.string()
+                switch scalar {
+                case "true": options.arguments.append(flag)
+                case "false": break
+                default:
+                    // Files named by the options are relative to the pipeline file, like every path in it.
+                    let isPath = ["signature", "signature_dir", "hierarchy", "scratch"].contains(key) && !["cytosig", "secact"].contains(scalar.lowercased())
+                    options.arguments += [flag, isPath ? absolute(scalar) : scalar]
+                }
+            }
+        }
+        if let value = keys["input"] { options.input = try value.string() }
+        if let value = keys["executable"] { options.executable = absolute(try value.string()) }
+        if let value = keys["timeout"] { options.timeout = try value.seconds() }
+        if let value = keys["reserve"] { options.reserveBytes = try value.bytes() }
+        if let value = keys["output_ratio"] { options.outputRatio = try value.double(in: 0...1000) }
+        if let value = keys["delete_inputs"] { options.deleteInputs = try value.bool() }
+        return options
+    }
+
     private func checkStageOrder(_ stages: [StageSpec], _ node: ConfigNode) throws {
+        for (index, stage) in stages.enumerated() {
+            guard let from = stage.from else { continue }
+            let earlier = stages[..<index].filter { $0.kind != .cleanup }.map(\.name)
+            guard earlier.contains(from) else {
+                throw ConfigError(
+                    .badValue, "stage '\(stage.name)' reads 'from: \(from)', which is not an earlier stage with outputs (earlier: \(earlier.joined(separator: ", ")))",
+                    file: file, line: stage.line)
+            }
+        }
         for (index, stage) in stages.enumerated() where stage.kind == .fetch && index != 0 {
             throw ConfigError(.badValue, "the fetch stage must come first (it is stage \(index + 1))", file: file, line: stage.line)
         }

@@ -1,6 +1,6 @@
 /// One stage of a pipeline, as declared: its kind, its unique name and the options of that kind.
 public struct StageSpec: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable { case fetch, preprocess, command, cleanup }
+    public enum Kind: String, Sendable, CaseIterable { case fetch, preprocess, command, analyze, cleanup }
 
     /// Options of a `fetch` stage.
     public struct Fetch: Sendable, Equatable {
@@ -56,6 +56,37 @@ public struct StageSpec: Sendable, Equatable {
         public init() {}
     }
 
+    /// Options of an `analyze` stage: one `sluice analyze` command per item, run as a program
+    /// (its own process, log, timeout and output check, like a `command` stage).
+    public struct Analyze: Sendable, Equatable {
+        public enum Analysis: String, Sendable, CaseIterable { case activity, pseudobulk, differential }
+        public var analysis: Analysis = .activity
+        /// The command's options as command-line arguments (`n_rand: 1000` → `--n-rand 1000`).
+        public var arguments: [String] = []
+        /// The file of the item's input folder to analyse (a glob); nil: the folder's one file,
+        /// or its one cells file (`.h5ad`, `.h5`, `.loom`).
+        public var input: String?
+        /// The sluice binary that runs the analysis; nil: the running one.
+        public var executable: String?
+        /// Seconds before the analysis is stopped; nil waits for ever.
+        public var timeout: Double?
+        /// Bytes reserved before it runs: fixed, or a multiple of the input's size.
+        public var reserveBytes: Int64?
+        public var outputRatio = 0.5
+        /// Delete the stage's inputs once its outputs are committed (inputs in `raw`/`interim` only).
+        public var deleteInputs = true
+        public init() {}
+
+        /// The file every run must leave in its output folder.
+        public var expectedOutput: String {
+            switch analysis {
+            case .activity: arguments.contains("--single-cell") ? "activity.h5ad" : "zscore.tsv"
+            case .pseudobulk: "pseudobulk.h5ad"
+            case .differential: "differential.tsv"
+            }
+        }
+    }
+
     /// Options of a `cleanup` stage.
     public struct Cleanup: Sendable, Equatable {
         /// Areas whose files for the item stay; everything else of the item is deleted.
@@ -71,7 +102,11 @@ public struct StageSpec: Sendable, Equatable {
     public var fetch = Fetch()
     public var preprocess = Preprocess()
     public var command = Command()
+    public var analyze = Analyze()
     public var cleanup = Cleanup()
+    /// The earlier stage whose outputs this stage reads (`from:`); nil: the nearest earlier
+    /// stage that writes outputs. Inputs are deleted by the last stage that reads them.
+    public var from: String?
     /// The line of the pipeline file that declared it.
     public var line: Int?
 

@@ -186,16 +186,23 @@ public final class PipelineRunner: Sendable {
         state.withLock { state in for key in keys { state.active[key] = (done, expected) } }
     }
 
-    /// The previous stage's output folder of an item, if a stage before `index` writes one.
+    /// The folder an item's stage `index` reads: the output of the stage it names with `from:`,
+    /// or else of the nearest earlier stage that writes one.
     private func inputFolder(item: String, before index: Int) -> String? {
-        for previous in stride(from: index - 1, through: 0, by: -1) {
-            if let folder = stages[previous].outputFolder(item: item, isGroup: false) { return workspace.absolute(folder) }
-        }
-        return nil
+        guard let input = inputStage(of: index) else { return nil }
+        return stages[input].outputFolder(item: item, isGroup: false).map { workspace.absolute($0) }
     }
 
-    private func inputStage(before index: Int) -> Int? {
-        stride(from: index - 1, through: 0, by: -1).first { stages[$0].outputArea != nil }
+    /// The stage whose outputs stage `index` reads.
+    private func inputStage(of index: Int) -> Int? {
+        if let name = stages[index].spec.from { return stages.firstIndex { $0.spec.name == name } }
+        return stride(from: index - 1, through: 0, by: -1).first { stages[$0].outputArea != nil }
+    }
+
+    /// Whether stage `index` is the last one that reads stage `input`'s outputs: only the last
+    /// reader may release them for deletion.
+    private func isLastReader(_ index: Int, of input: Int) -> Bool {
+        !stages.indices.contains { $0 > index && inputStage(of: $0) == input }
     }
 
     private func reserve(_ units: [StageUnit], stage index: Int) async throws -> Reservation {
@@ -232,7 +239,8 @@ public final class PipelineRunner: Sendable {
             }
         }
         var releasing: [TaskKey] = []
-        if stage.consumesInputs, let previous = inputStage(before: index), let area = stages[previous].outputArea, area == .raw || area == .interim {
+        if stage.consumesInputs, let previous = inputStage(of: index), isLastReader(index, of: previous),
+           let area = stages[previous].outputArea, area == .raw || area == .interim {
             let items = unit.task.members.isEmpty ? [unit.item.name] : unit.task.members.map(\.name)
             releasing = items.map { TaskKey(item: $0, stage: previous) }
         }

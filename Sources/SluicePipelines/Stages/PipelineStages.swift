@@ -1,7 +1,7 @@
 public import SluiceEngine
 
 /// The stages a pipeline file declares, built: `fetch` and `cleanup` from the engine,
-/// `preprocess` and `command` from here.
+/// `preprocess`, `command` and `analyze` from here.
 public enum PipelineStages {
     public static func make(_ config: PipelineConfig) -> [any Stage] {
         config.stages.map { spec -> any Stage in
@@ -9,6 +9,7 @@ public enum PipelineStages {
             case .fetch: FetchStage(spec: spec)
             case .preprocess: PreprocessStage(spec: spec)
             case .command: CommandStage(spec: spec)
+            case .analyze: AnalyzeStage(spec: spec)
             case .cleanup: CleanupStage(spec: spec)
             }
         }

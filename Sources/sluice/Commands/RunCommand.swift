@@ -70,10 +70,28 @@ struct RunCommand: AsyncParsableCommand {
 /// Loads a pipeline file; a bad one is one line on stderr and exit status 2.
 func loadPipeline(_ path: String) throws -> PipelineConfig {
     do {
-        return try PipelineConfig.load(path)
+        let config = try PipelineConfig.load(path)
+        try checkAnalyzeOptions(config)
+        return config
     } catch let error as ConfigError {
         printError("error: \(error)")
         throw SluiceExitCode.couldNotRun
+    }
+}
+
+/// The options of every `analyze` stage, parsed as `sluice analyze` would parse them, so that a
+/// misspelt option is one error before anything runs, not a failure of every item.
+func checkAnalyzeOptions(_ config: PipelineConfig) throws {
+    for stage in config.stages where stage.kind == .analyze {
+        let analysis = stage.analyze.analysis.rawValue
+        do {
+            _ = try Sluice.parseAsRoot(["analyze", analysis, "INPUT"] + stage.analyze.arguments + ["--output", "OUTPUT"])
+        } catch {
+            let reason = Sluice.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid options"
+            throw ConfigError(
+                .badValue, "stage '\(stage.name)': \(reason) (the options of `sluice analyze \(analysis)`; see sluice analyze \(analysis) --help)",
+                file: config.file, line: stage.line)
+        }
     }
 }
 

@@ -1,0 +1,74 @@
+import Foundation
+public import SluiceEngine
+
+/// `sluice analyze` as a pipeline stage: for each item, `sluice analyze <run> <its file>
+/// <options> --output {out}` runs as a program through ``CommandStage`` — its own process (a
+/// crash or a memory blow-up fails that item only), its log in `logs/<item>/<stage>.log`, a
+/// timeout, and the analysis's main output required non-empty before anything is committed.
+public struct AnalyzeStage: Stage {
+    public let spec: StageSpec
+    private var options: StageSpec.Analyze { spec.analyze }
+    private let executable: String
+
+    public init(spec: StageSpec) {
+        self.spec = spec
+        executable = spec.analyze.executable ?? Self.runningSluice() ?? "sluice"
+    }
+
+    public var outputArea: Area? { .output }
+    public var consumesInputs: Bool { options.deleteInputs }
+
+    public func outputFolder(item: String, isGroup: Bool) -> String? { "output/\(item)/\(spec.name)" }
+
+    public func estimatedBytes(inputBytes: Int64, item: ItemSpec) -> Int64 {
+        options.reserveBytes ?? Int64(Double(inputBytes) * options.outputRatio)
+    }
+
+    public func run(_ units: [StageUnit], context: StageContext) async throws {
+        for unit in units {
+            guard let input = unit.input else { continue }
+            let file = try datasetFile(in: input, item: unit.item.name)
+            try await CommandStage(spec: commandSpec(file: file)).run([unit], context: context)
+        }
+    }
+
+    /// The command stage that runs the analysis on `file`.
+    func commandSpec(file: String) -> StageSpec {
+        var command = StageSpec.Command()
+        command.argv = [executable, "analyze", options.analysis.rawValue, file] + options.arguments + ["--output", "{out}"]
+        command.timeout = options.timeout
+        command.outputs = [options.expectedOutput]
+        command.area = .output
+        command.deleteInputs = options.deleteInputs
+        var spec = StageSpec(kind: .command, name: self.spec.name, concurrency: self.spec.concurrency, retries: self.spec.retries)
+        spec.command = command
+        return spec
+    }
+
+    /// The file to analyse: the one matching `input:`, or the folder's one file, or its one cells
+    /// file (`.h5ad`, `.h5`, `.loom`); a 10x Matrix Market folder is taken as a whole.
+    func datasetFile(in folder: String, item: String) throws -> String {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+        if names.contains(where: { $0 == "matrix.mtx" || $0 == "matrix.mtx.gz" }) { return folder }
+        let candidates: [String]
+        if let pattern = options.input {
+            candidates = names.filter { GlobPattern(pattern).matches($0) }
+        } else {
+            candidates = names.count == 1 ? names : names.filter { name in [".h5ad", ".h5", ".loom"].contains { name.lowercased().hasSuffix($0) } }
+        }
+        guard candidates.count == 1 else {
+            let wanted = options.input.map { "one file matching '\($0)'" } ?? "one file (or one .h5ad/.h5/.loom)"
+            throw StageError(code: "analyze.input", "\(item): expected \(wanted) in \(folder), found \(names.isEmpty ? "none" : names.joined(separator: ", ")); name it with the stage's 'input' key")
+        }
+        return folder + "/" + candidates[0]
+    }
+
+    /// This process's executable when it is the sluice binary (not, say, a test runner).
+    static func runningSluice() -> String? {
+        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? Bundle.main.executablePath
+        guard let path else { return nil }
+        let name = (path as NSString).lastPathComponent
+        guard name == "sluice" || name.hasPrefix("sluice.") else { return nil }
+        return path
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import SluiceEngine
+import SluicePipelines
+import SluiceTestSupport
+import Testing
+
+/// `analyze` stages: `sluice analyze` per item inside a pipeline — chained (pseudobulk, then
+/// activity of the pseudobulk), or reading an earlier stage's outputs with `from:` — with the
+/// numbers SecActpy gives, failures kept to their item, inputs deleted by their last reader, and
+/// misspelt options refused before anything runs.
+@Suite struct AnalyzeStageTests {
+    static let fixtures = Fixtures.directory + "/cell_activity"
+
+    func pipeline(_ folder: TemporaryDirectory, sluice: String, extraOptions: String = "") throws -> String {
+        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
+        for name in ["a", "b"] { try FileManager.default.copyItem(atPath: Self.fixtures + "/cells.h5ad", toPath: folder.file("in/\(name).h5ad")) }
+        try Data("not an h5ad file".utf8).write(to: URL(fileURLWithPath: folder.file("in/broken.h5ad")))
+        let signature = Self.fixtures + "/cytosig_overlap.tsv"
+        let yaml = """
+            workspace: ./work
+            budget: {total: 20MB}
+            items:
+              - directory: in
+                glob: "*.h5ad"
+            stages:
+              - fetch: {}
+              - analyze:
+                  run: pseudobulk
+                  executable: \(sluice)
+                  options: {by: cell_type, min_cells: 1, min_counts: 0}
+              - analyze:
+                  run: activity
+                  executable: \(sluice)
+                  input: pseudobulk.h5ad
+                  options: {signature: \(signature), lambda: 1e4, n_rand: 200, group_signatures: "no"}
+              - analyze:
+                  name: cells
+                  from: fetch
+                  run: activity
+                  executable: \(sluice)
+                  options: {signature: \(signature), lambda: 1e4, n_rand: 200, single_cell: true\(extraOptions)}
+              - cleanup: {keep: [output]}
+            """
+        try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        return folder.file("p.yaml")
+    }
+
+    @Test func analysesRunPerItemAndMatchSecActpy() async throws {
+        let folder = try TemporaryDirectory("sluice-analyze")
+        let path = try pipeline(folder, sluice: try CrashSafetyTests.binary())
+        let summary = try await PipelineSession(config: try PipelineConfig.load(path)).run()
+        let outcome = Dictionary(uniqueKeysWithValues: summary.items.map { ($0.item, $0) })
+        #expect(outcome["a"]?.state == .done)
+        #expect(outcome["b"]?.state == .done)
+        // The broken file fails its item only, with sluice's own one-line reason.
+        #expect(outcome["broken"]?.state == .failed)
+        #expect(outcome["broken"]?.reason?.contains("no HDF5 signature") == true)
+
+        // Activity of the pseudobulk file equals SecActpy's pseudobulk-level result by cell type.
+        let ours = try MatrixTable.read(folder.file("work/output/a/activity/zscore.tsv"))
+        let reference = try MatrixTable.read(Self.fixtures + "/pseudobulk_zscore.tsv")
+        #expect(ours.rows == reference.rows)
+        #expect(Set(ours.columns) == Set(reference.columns))
+        for (column, name) in reference.columns.enumerated() {
+            let mine = try #require(ours.columns.firstIndex(of: name))
+            for row in 0..<reference.rows.count {
+                #expect(abs(ours[row, mine] - reference[row, column]) <= 1e-6 * max(1, abs(reference[row, column])))
+            }
+        }
+        // The single-cell stage read the fetched file (from: fetch), which its last reader deleted.
+        #expect(FileManager.default.fileExists(atPath: folder.file("work/output/b/cells/activity.h5ad")))
+        #expect(FileManager.default.fileExists(atPath: folder.file("work/output/b/pseudobulk/pseudobulk.h5ad")))
+        #expect(FileManager.default.fileExists(atPath: folder.file("work/raw/a")) == false)
+        let log = try String(contentsOfFile: folder.file("work/logs/a/cells.log"), encoding: .utf8)
+        #expect(log.contains("analyze activity") && log.contains("--single-cell"))
+    }
+
+    @Test func stageOptionsBecomeCommandLineArguments() throws {
+        let folder = try TemporaryDirectory("sluice-analyze")
+        let config = try PipelineConfig.load(try pipeline(folder, sluice: "/usr/bin/true"))
+        let cells = try #require(config.stage(named: "cells"))
+        #expect(cells.kind == .analyze)
+        #expect(cells.from == "fetch")
+        #expect(cells.analyze.analysis == .activity)
+        #expect(cells.analyze.arguments == [
+            "--signature", Self.fixtures + "/cytosig_overlap.tsv", "--lambda", "1e4", "--n-rand", "200", "--single-cell",
+        ])
+        #expect(cells.analyze.expectedOutput == "activity.h5ad")
+        #expect(config.stage(named: "activity")?.analyze.expectedOutput == "zscore.tsv")
+        #expect(config.stage(named: "pseudobulk")?.analyze.arguments == ["--by", "cell_type", "--min-cells", "1", "--min-counts", "0"])
+    }
+
+    @Test func unknownAnalysisAndBadFromAreConfigErrors() throws {
+        let folder = try TemporaryDirectory("sluice-analyze")
+        let path = try pipeline(folder, sluice: "/usr/bin/true")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        for (change, expected) in [
+            (("run: pseudobulk", "run: pseudobulks"), "'pseudobulks' is not an analysis"),
+            (("from: fetch", "from: cleanup"), "reads 'from: cleanup', which is not an earlier stage"),
+        ] {
+            try text.replacingOccurrences(of: change.0, with: change.1).write(toFile: path, atomically: true, encoding: .utf8)
+            #expect {
+                try PipelineConfig.load(path)
+            } throws: { error in
+                (error as? ConfigError)?.message.contains(expected) == true
+            }
+        }
+    }
+
+    /// The CLI parses each stage's options as `sluice analyze` would, before anything runs.
+    @Test func misspeltOptionStopsTheRunBeforeItStarts() async throws {
+        let folder = try TemporaryDirectory("sluice-analyze")
+        let sluice = try CrashSafetyTests.binary()
+        let path = try pipeline(folder, sluice: sluice, extraOptions: ", n_rnd: 5")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: sluice)
+        process.arguments = ["run", path]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = String(decoding: try await offThePool { errors.fileHandleForReading.readDataToEndOfFile() }, as: UTF8.self)
+        #expect(await exitStatus(of: process) == 2)
+        #expect(message.contains("p.yaml:"))
+        #expect(message.contains("stage 'cells'"))
+        #expect(message.contains("--n-rnd"))
+        #expect(FileManager.default.fileExists(atPath: folder.file("work/sluice.db")) == false)
+    }
+}
