@@ -1,6 +1,8 @@
 import Foundation
+import SluiceFormats
 import SluiceKernels
 import SluicePipelines
+import SluiceTestSupport
 import Testing
 
 /// Activity rows against sample covariates: alignment by sample name, missing values, controls,
@@ -54,5 +56,46 @@ import Testing
             try CovariateCorrelation.correlate(activity: activity, covariates: covariates, columns: ["height"], controls: [], methods: [.pearson])
         }
         #expect(error.message.contains("no covariate 'height' (the table has: age, bmi)"))
+    }
+
+    /// Single-cell activity (an h5ad of cells × signatures, as `activity.h5ad`) correlated with its
+    /// own obs gives what the same numbers give as tables: numeric columns (float with a missing
+    /// value, integer, a categorical of numbers) are covariates, text columns are not.
+    @Test func activityFileAndItsObsEqualTheTables() throws {
+        let directory = try TemporaryDirectory()
+        let cells = (0..<12).map { "c\($0)" }
+        let signatures = ["IL6", "TNFA"]
+        var values: [Float] = []
+        for cell in 0..<12 { values += [Float(cell % 5) - 1.5, Float((cell * 7) % 11) / 3] }
+        let age: [Double] = [30, 41, .nan, 52, 28, 66, 71, 45, 39, 58, 62, 33]
+        let obs = Frame(index: cells, columns: [
+            FrameColumn(name: "age", values: .floats(age)),
+            FrameColumn(name: "bmi", values: .integers([21, 25, 30, 22, 27, 31, 24, 26, 29, 23, 28, 20])),
+            FrameColumn(name: "stage", values: .categorical(codes: [0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, -1], categories: ["1", "2", "3"], ordered: false)),
+            FrameColumn(name: "sex", values: .categorical(codes: [0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1], categories: ["F", "M"], ordered: false)),
+        ])
+        let writer = try H5ADWriter(path: directory.file("activity.h5ad"), genes: Frame(index: signatures), cellSchema: obs.schema)
+        try writer.append(CellBatch(cells: 0..<12, matrix: SparseRows(offsets: (0...12).map { Int64($0 * 2) },
+                                                                    columns: Array(repeating: [Int32(0), 1], count: 12).flatMap { $0 },
+                                                                    values: values, columnCount: 2), obs: obs))
+        try writer.close()
+
+        let fromFile = try MatrixTable.readCells(directory.file("activity.h5ad"))
+        let covariates = try ObsCovariates.table(h5ad: directory.file("activity.h5ad"))
+        #expect(fromFile.rows == signatures && fromFile.columns == cells)
+        #expect(covariates.columns == ["age", "bmi", "stage"])
+        #expect(covariates[2, 0].isNaN && covariates[11, 2].isNaN && covariates[4, 2] == 2)
+
+        var table = LabeledMatrix(rows: signatures, columns: cells, values: [Double](repeating: 0, count: 24))
+        for cell in 0..<12 { for s in 0..<2 { table[s, cell] = Double(values[cell * 2 + s]) } }
+        let tableCovariates = LabeledMatrix(rows: cells, columns: ["age", "bmi"],
+                                            values: (0..<12).flatMap { [age[$0], [21.0, 25, 30, 22, 27, 31, 24, 26, 29, 23, 28, 20][$0]] })
+        #expect(fromFile == table)
+        let expected = try CovariateCorrelation.correlate(activity: table, covariates: tableCovariates, columns: ["age"], controls: ["bmi"],
+                                                          methods: [.pearson, .spearman])
+        let ours = try CovariateCorrelation.correlate(activity: fromFile, covariates: covariates, columns: ["age"], controls: ["bmi"],
+                                                      methods: [.pearson, .spearman])
+        #expect(ours == expected)
+        #expect(ours.allSatisfy { $0.n == 11 })
     }
 }

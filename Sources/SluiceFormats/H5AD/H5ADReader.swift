@@ -100,6 +100,12 @@ public final class H5ADReader: CellSource {
         return CellBatch(cells: range, matrix: try matrix.read(rows: range), obs: try cells.read(rows: range))
     }
 
+    /// The obs rows of `range` alone, without reading the matrix.
+    public func readCellMetadata(cells range: Range<Int>) throws -> Frame {
+        try validate(cells: range)
+        return try cells.read(rows: range)
+    }
+
     // MARK: Layout
 
     private enum Compressed { case rows, columns }

@@ -47,6 +47,30 @@ public enum MatrixTable {
         return LabeledMatrix(rows: rows, columns: columns, values: values)
     }
 
+    /// A cells × features file (e.g. `activity.h5ad` of single-cell activity: cells ×
+    /// signatures, X = z-score) as features × cells, read in chunks.
+    public static func readCells(_ path: String, matrix: String? = nil, chunkSize: Int = 10_000) throws -> LabeledMatrix {
+        let source = try CellSourceOpener.open(path, matrix: matrix)
+        let features = source.geneCount
+        var cells: [String] = []
+        var columns: [[Double]] = []
+        for range in source.batchRanges(size: chunkSize) {
+            let batch = try source.read(cells: range)
+            cells += batch.obs.index
+            for cell in 0..<batch.matrix.rowCount {
+                var dense = [Double](repeating: 0, count: features)
+                let (indices, values) = batch.matrix.row(cell)
+                for (index, value) in zip(indices, values) { dense[Int(index)] = Double(value) }
+                columns.append(dense)
+            }
+        }
+        var result = LabeledMatrix(rows: source.genes.index, columns: cells, values: [Double](repeating: 0, count: features * cells.count))
+        for (cell, column) in columns.enumerated() {
+            for feature in 0..<features { result[feature, cell] = column[feature] }
+        }
+        return result
+    }
+
     /// Writes `matrix` with a header `label<TAB>columns…` and full-precision values.
     public static func write(_ matrix: LabeledMatrix, label: String, to path: String) throws {
         var text = ([label] + matrix.columns).joined(separator: "\t") + "\n"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceFormats
 import SluicePipelines
 
 /// `sluice analyze correlate`: activity against continuous covariates of the samples.
@@ -9,16 +10,20 @@ struct CorrelateCommand: ParsableCommand {
         abstract: "Correlate activity rows with sample covariates (Pearson/Spearman, partial, BH q-values, binned summaries).",
         discussion: """
             ACTIVITY is a table of signatures × samples (e.g. zscore.tsv from `sluice analyze \
-            activity`). COVARIATES is a tab-separated table with sample names in its first column \
-            and one column per covariate (age, BMI, lab values; empty or NA for missing). Each \
+            activity`) or an h5ad of cells × signatures (activity.h5ad of single-cell activity: its \
+            X). COVARIATES is a tab-separated table with sample names in its first column and one \
+            column per covariate (age, BMI, lab values; empty or NA for missing), or an h5ad whose \
+            numeric obs columns are the covariates; for an h5ad ACTIVITY it defaults to that file's \
+            own obs (copied there from the input cells). Each \
             signature is correlated with each --columns covariate; --control partials out other \
             covariates (least squares with an intercept; n − 2 − k degrees of freedom). Writes \
             correlations.tsv (signature, covariate, method, r, pvalue, qvalue, n; q-values per \
             covariate and method) and, with --bin age:10, bins.tsv (mean and SD per bin).
             """)
 
-    @Argument(help: "Activity table (signatures × samples).") var activity: String
-    @Option(help: "Covariate table (samples × covariates).") var covariates: String
+    @Argument(help: "Activity table (signatures × samples) or activity.h5ad (cells × signatures).") var activity: String
+    @Option(help: "Covariate table (samples × covariates) or an h5ad's obs (default for an h5ad ACTIVITY: its own obs).")
+    var covariates: String?
     @Option(help: "Comma-separated covariates to correlate with.") var columns: String
     @Option(help: "Comma-separated covariates to control for (partial correlation).") var control: String?
     @Option(help: "pearson, spearman or both.") var method = "both"
@@ -35,8 +40,14 @@ struct CorrelateCommand: ParsableCommand {
         }
         let split = { (text: String) in text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         do {
-            let scores = try MatrixTable.read(activity)
-            let table = try MatrixTable.read(covariates, lenient: true)
+            let isH5AD = { (path: String) -> Bool in (try? FormatDetector.detect(path)) == .h5ad }
+            let scores = try reportingErrors { isH5AD(activity) ? try MatrixTable.readCells(activity) : try MatrixTable.read(activity) }
+            guard let covariatePath = covariates ?? (isH5AD(activity) ? activity : nil) else {
+                throw ValidationError("--covariates is needed when ACTIVITY is a table")
+            }
+            let table = try reportingErrors {
+                isH5AD(covariatePath) ? try ObsCovariates.table(h5ad: covariatePath) : try MatrixTable.read(covariatePath, lenient: true)
+            }
             let rows = try CovariateCorrelation.correlate(activity: scores, covariates: table, columns: split(columns),
                                                           controls: control.map(split) ?? [], methods: methods)
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
