@@ -14,6 +14,10 @@
 #   SCANPY_MEMORY_GIB (16)  address-space cap of the Python process (prlimit --as), so that an
 #                           in-memory load that does not fit fails with MemoryError instead of
 #                           drawing the machine into the kernel's OOM killer
+#   RAM_GIB (unset)         run both tools inside a memory cgroup of this many GiB (cgroup v1
+#                           memory controller, as root): a machine with less RAM than the file,
+#                           e.g. RAM_GIB=3 with the 4.1 GiB 1M-cell file; page cache counts in
+#                           the cgroup too but is reclaimed, a process that needs more is killed
 #   BY (cell_type,donor_id) MIN_CELLS (10) MIN_COUNTS (1000) CHUNK (10000)
 #   SKIP_BUILD (unset)      set to 1 to use the existing .build/release/sluice as is
 #   BENCH_DATA (bench-data) where outputs and results go
@@ -36,7 +40,20 @@ MIN_CELLS="${MIN_CELLS:-10}"
 MIN_COUNTS="${MIN_COUNTS:-1000}"
 CHUNK="${CHUNK:-10000}"
 
+RAM_GIB="${RAM_GIB:-}"
+
 py="$(scripts/python-env)"
+# capped COMMAND... runs COMMAND in the RAM_GIB memory cgroup when one is asked for.
+capped=()
+if [ -n "$RAM_GIB" ]; then
+  cgroup="/sys/fs/cgroup/memory/sluice-bench-$$"
+  mkdir "$cgroup" || { echo "RAM_GIB needs a writable cgroup v1 memory controller at /sys/fs/cgroup/memory (run as root)" >&2; exit 1; }
+  trap 'rmdir "$cgroup" 2>/dev/null || true' EXIT
+  echo $((RAM_GIB << 30)) > "$cgroup/memory.limit_in_bytes"
+  [ -e "$cgroup/memory.memsw.limit_in_bytes" ] && echo $((RAM_GIB << 30)) > "$cgroup/memory.memsw.limit_in_bytes"
+  capped=(sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$cgroup")
+  echo "== both tools run with $RAM_GIB GiB of memory (cgroup $cgroup)" >&2
+fi
 helper="scripts/bench/pseudobulk_vs_scanpy.py"
 work="$DATA/pseudobulk"
 mkdir -p "$work"
@@ -75,7 +92,7 @@ for file in $FILES; do
   out="$work/sluice_$name"
   rm -rf "$out"
   load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
-  timed "$work/sluice_$name.time" "$sluice" analyze pseudobulk "$file" --by "$BY" --min-cells "$MIN_CELLS" \
+  timed "$work/sluice_$name.time" "${capped[@]}" "$sluice" analyze pseudobulk "$file" --by "$BY" --min-cells "$MIN_CELLS" \
     --min-counts "$MIN_COUNTS" --chunk-size "$CHUNK" --output "$out" > "$work/sluice_$name.log" 2>&1
   cat "$work/sluice_$name.log" >&2
   sluice_status="$status"
@@ -90,7 +107,7 @@ for file in $FILES; do
   scanpy_out="$work/scanpy_$name"
   rm -rf "$scanpy_out"
   load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
-  timed "$work/scanpy_$name.time" prlimit --as=$((SCANPY_MEMORY_GIB << 30)) "$py" "$helper" scanpy "$file" --by "$BY" \
+  timed "$work/scanpy_$name.time" "${capped[@]}" prlimit --as=$((SCANPY_MEMORY_GIB << 30)) "$py" "$helper" scanpy "$file" --by "$BY" \
     --min-cells "$MIN_CELLS" --min-counts "$MIN_COUNTS" --out "$scanpy_out" > "$work/scanpy_$name.json" 2> "$work/scanpy_$name.err"
   scanpy_json="$(tail -n 1 "$work/scanpy_$name.json")"
   [ -n "$scanpy_json" ] || scanpy_json="{\"status\": \"$status\"}"
@@ -117,5 +134,5 @@ EOF
   rm -rf "$scanpy_out"  # the dense reference arrays are large; sluice's outputs stay for inspection
 done
 
-echo "{\"kind\": \"meta\", \"binary\": \"$binary_note\", \"build\": \"$build_note\", \"commit\": \"$(git rev-parse --short HEAD 2>/dev/null || echo unknown)\", \"cores\": $(nproc), \"memory_bytes\": $(awk '/MemTotal/ {print $2 * 1024}' /proc/meminfo), \"loadavg_after\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}" >> "$results"
+echo "{\"kind\": \"meta\", \"ram_cap_gib\": ${RAM_GIB:-null}, \"binary\": \"$binary_note\", \"build\": \"$build_note\", \"commit\": \"$(git rev-parse --short HEAD 2>/dev/null || echo unknown)\", \"cores\": $(nproc), \"memory_bytes\": $(awk '/MemTotal/ {print $2 * 1024}' /proc/meminfo), \"loadavg_after\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}" >> "$results"
 "$py" "$helper" summarize "$results" --out "$DATA/pseudobulk_vs_scanpy.json"
