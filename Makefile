@@ -33,6 +33,7 @@ bench: build
 	scripts/bench/parquet_vs_pyarrow.sh
 	scripts/bench/corpus_vs_python.sh
 	scripts/bench/engine_pipelining.sh
+	scripts/bench/analysis_vs_python.sh
 
 # Regenerates the committed test fixtures (needs the venv; run after changing the script).
 fixtures:
