@@ -2,6 +2,7 @@ import Foundation
 import SluiceEngine
 import SluiceTestSupport
 import SluiceLoopback
+import SluicePipelines
 import Testing
 
 /// A fault-injecting loopback server: transient faults are retried to success, permanent ones
@@ -55,6 +56,31 @@ import Testing
         for reason in summary.items.compactMap(\.reason) { #expect(!reason.contains("\n")) }
         // Failed fetches leave no partial downloads that are not resumable work.
         #expect(!FileManager.default.fileExists(atPath: harness.folder.file("work/raw/missing")))
+        try await harness.stop()
+    }
+
+    /// A download cut off mid-body keeps its partial file to resume, and the budget's books keep
+    /// counting those bytes in between: after the run they equal what the disk holds.
+    @Test func resumedDownloadKeepsTheBooksTrue() async throws {
+        let files = ["a.bin": PipelineHarness.bytes(400_000, seed: 1), "b.bin": PipelineHarness.bytes(600_000, seed: 2)]
+        let harness = try await PipelineHarness.start(files: files)
+        let yaml = """
+            workspace: ./work
+            budget: {total: 100MB}
+            items:
+              - {name: a, url: "\(harness.server.url("a.bin"))"}
+              - {name: b, url: "\(harness.server.url("reset/1/b.bin"))"}
+            stages:
+              - fetch: {concurrency: 1, retries: 2}
+            """
+        let session = try PipelineSession(config: try PipelineConfig.load(try harness.pipeline(yaml)))
+        let summary = try await session.run()
+        #expect(summary.items.allSatisfy { $0.state == .done })
+        #expect(harness.server.requestCount("/reset/1/b.bin") == 2)
+        let books = await session.runner.budget.snapshot
+        #expect(books.committed[.raw] == 1_000_000)
+        #expect(books.committed[.raw] == session.runner.workspace.usage()[.raw])
+        #expect(books.reserved.values.allSatisfy { $0 == 0 })
         try await harness.stop()
     }
 }

@@ -176,9 +176,15 @@ public final class PipelineRunner: Sendable {
             onLine("\(stage.spec.name) \(names): done (\(ByteSize.format(written)), \(String(format: "%.1f", seconds)) s)")
             try await deleteReleasedInputs(of: units)
         } catch {
-            if let reservation { await budget.cancel(reservation) }
             state.withLock { state in for unit in units { state.active[unit.task.key] = nil } }
-            try handleFailure(error, units: units, stage: index)
+            var unrecorded: (any Error)?
+            do { try handleFailure(error, units: units, stage: index) } catch { unrecorded = error }
+            if let reservation {
+                // A download's partial file kept to resume stays on the disk, so on the books.
+                let kept = units.compactMap(\.partialOutput).reduce(Int64(0)) { $0 + DiskUsage.bytes(at: $1) }
+                await budget.settle(reservation, actual: kept)
+            }
+            if let unrecorded { throw unrecorded }
         }
     }
 
