@@ -121,7 +121,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "SluiceEngineTests",
-            dependencies: ["SluiceEngine", "SluicePipelines", "SluiceLoopback", "SluiceFormats", "SluiceTestSupport"],
+            dependencies: [
+                "SluiceEngine", "SluicePipelines", "SluiceLoopback", "SluiceFormats", "SluiceTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "SluiceLoopbackTests",
