@@ -154,4 +154,25 @@ import Testing
         #expect(events.map(\.sequence) == [1, 2, 3])
         #expect(events.map(\.message) == ["first run", "attempt 1", "after the migration"])
     }
+
+    /// A running task's reservation is on record while it runs, and gone once it ends or a
+    /// crashed run's work returns to the queue.
+    @Test func reservationsAreRecordedWhileTasksRun() throws {
+        let folder = try TemporaryDirectory()
+        let ledger = try ledger(folder, items: items(2))
+        let claimed = try ledger.claim(stage: 0, owner: "a", limit: 2, minimum: 1, maxBytes: nil, lease: 60, now: 1)
+        try ledger.noteReservation(claimed[0].key, bytes: 4_096, area: .raw)
+        try ledger.noteReservation(claimed[1].key, bytes: 8_192, area: .raw)
+        var running = try ledger.tasks().filter { $0.stage == 0 }
+        #expect(running.map(\.reserved) == [4_096, 8_192])
+        #expect(running.allSatisfy { $0.reservedArea == .raw })
+        try ledger.complete(claimed[0].key, artifacts: [], releasing: [], now: 2)
+        _ = try ledger.reclaim(all: true, now: 3)
+        running = try ledger.tasks().filter { $0.stage == 0 }
+        #expect(running.map(\.state) == [.done, .pending])
+        #expect(running.allSatisfy { $0.reserved == nil && $0.reservedArea == nil })
+        // Only a running task records one.
+        try ledger.noteReservation(claimed[1].key, bytes: 1, area: .raw)
+        #expect(try ledger.tasks().filter { $0.stage == 0 }.allSatisfy { $0.reserved == nil })
+    }
 }

@@ -30,6 +30,10 @@ public protocol Ledger: Sendable {
     /// marks the artifacts of `releasing` (the task's inputs) as released (to be deleted).
     func complete(_ task: TaskKey, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) throws
 
+    /// Records the bytes the disk budget granted a running task (cleared when the task ends, or
+    /// when a crashed run's work returns to the queue).
+    func noteReservation(_ task: TaskKey, bytes: Int64, area: Area) throws
+
     /// Records a failure: `retryAt` puts the task back in the queue at that time; nil fails it
     /// for good and blocks the item's later stages.
     func fail(_ task: TaskKey, _ failure: TaskFailure, retryAt: Double?, now: Double) throws

@@ -66,6 +66,13 @@ public final class SQLiteLedger: Ledger {
                 ALTER TABLE events_v2 RENAME TO events;
                 """)
         }
+        // The bytes the budget holds for each running task, visible to `sluice status`.
+        migrator.registerMigration("v3: reservations") { db in
+            try db.execute(sql: """
+                ALTER TABLE tasks ADD COLUMN reserved INTEGER;
+                ALTER TABLE tasks ADD COLUMN reserved_area TEXT;
+                """)
+        }
         return migrator
     }
 
@@ -137,7 +144,7 @@ public final class SQLiteLedger: Ledger {
         try pool.write { db in
             let condition = all ? "state = 'running'" : "state = 'running' AND lease_until < ?"
             let rows = try Row.fetchAll(try db.cachedStatement(sql: """
-                UPDATE tasks SET state = 'pending', owner = NULL, lease_until = NULL WHERE \(condition)
+                UPDATE tasks SET state = 'pending', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL WHERE \(condition)
                 RETURNING item, stage
                 """), arguments: all ? [] : [now])
             let keys = rows.map { TaskKey(item: $0["item"], stage: $0["stage"]) }
@@ -239,7 +246,7 @@ public final class SQLiteLedger: Ledger {
         try pool.write { db in
             let bytes = artifacts.reduce(Int64(0)) { $0 + $1.bytes }
             let isGroup = try Bool.fetchOne(try db.cachedStatement(sql: """
-                UPDATE tasks SET state = 'done', owner = NULL, lease_until = NULL, finished = ?, bytes = ?, error = NULL, error_code = NULL
+                UPDATE tasks SET state = 'done', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, finished = ?, bytes = ?, error = NULL, error_code = NULL
                 WHERE item = ? AND stage = ? RETURNING is_group
                 """), arguments: [now, bytes, task.item, task.stage]) ?? false
             for artifact in artifacts {
@@ -273,7 +280,7 @@ public final class SQLiteLedger: Ledger {
         try pool.write { db in
             if let retryAt {
                 try db.run(sql: """
-                    UPDATE tasks SET state = 'retrying', owner = NULL, lease_until = NULL, not_before = ?, error_code = ?, error = ?, finished = ?
+                    UPDATE tasks SET state = 'retrying', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, not_before = ?, error_code = ?, error = ?, finished = ?
                     WHERE item = ? AND stage = ?
                     """, arguments: [retryAt, failure.code, failure.message, now, task.item, task.stage])
                 try Self.insertEvent(db, LedgerEvent(time: now, item: task.item, stage: task.stage, kind: "retrying",
@@ -281,7 +288,7 @@ public final class SQLiteLedger: Ledger {
                 return
             }
             try db.run(sql: """
-                UPDATE tasks SET state = 'failed', owner = NULL, lease_until = NULL, error_code = ?, error = ?, finished = ?
+                UPDATE tasks SET state = 'failed', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, error_code = ?, error = ?, finished = ?
                 WHERE item = ? AND stage = ?
                 """, arguments: [failure.code, failure.message, now, task.item, task.stage])
             var failedItems = [task.item]
@@ -307,7 +314,7 @@ public final class SQLiteLedger: Ledger {
     public func release(_ task: TaskKey, now: Double) throws {
         try pool.write { db in
             try db.run(sql: """
-                UPDATE tasks SET state = 'pending', owner = NULL, lease_until = NULL, attempts = MAX(attempts - 1, 0)
+                UPDATE tasks SET state = 'pending', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, attempts = MAX(attempts - 1, 0)
                 WHERE item = ? AND stage = ? AND state = 'running'
                 """, arguments: [task.item, task.stage])
             try Self.insertEvent(db, LedgerEvent(time: now, item: task.item, stage: task.stage, kind: "released", message: "given back at stop"))
@@ -339,6 +346,13 @@ public final class SQLiteLedger: Ledger {
 
     // MARK: Reading
 
+    public func noteReservation(_ task: TaskKey, bytes: Int64, area: Area) throws {
+        try pool.write { db in
+            try db.run(sql: "UPDATE tasks SET reserved = ?, reserved_area = ? WHERE item = ? AND stage = ? AND state = 'running'",
+                       arguments: [bytes, area.rawValue, task.item, task.stage])
+        }
+    }
+
     public func tasks() throws -> [TaskStatus] {
         try pool.read { db in
             try Row.fetchAll(try db.cachedStatement(sql: """
@@ -349,7 +363,8 @@ public final class SQLiteLedger: Ledger {
                 return TaskStatus(
                     item: row["item"], stage: row["stage"], state: TaskState(rawValue: row["state"]) ?? .waiting,
                     attempts: row["attempts"], failure: code.map { TaskFailure(code: $0, message: message ?? "") },
-                    started: row["started"], finished: row["finished"], bytes: row["bytes"], isGroup: row["is_group"])
+                    started: row["started"], finished: row["finished"], bytes: row["bytes"], isGroup: row["is_group"],
+                    reserved: row["reserved"], reservedArea: (row["reserved_area"] as String?).flatMap(Area.init(rawValue:)))
             }
         }
     }

@@ -11,4 +11,7 @@ public struct TaskStatus: Sendable, Hashable, Codable {
     /// Bytes of the outputs it committed.
     public var bytes: Int64?
     public var isGroup: Bool
+    /// While it runs: the bytes the disk budget granted it when it started, and their area.
+    public var reserved: Int64?
+    public var reservedArea: Area?
 }

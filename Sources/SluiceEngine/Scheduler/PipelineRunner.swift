@@ -137,7 +137,11 @@ public final class PipelineRunner: Sendable {
         let clock = ContinuousClock.now
         var reservation: Reservation?
         do {
-            reservation = try await reserve(units, stage: index)
+            let granted = try await reserve(units, stage: index)
+            reservation = granted.reservation
+            for (unit, bytes) in zip(units, granted.perUnit) {
+                try ledger.noteReservation(unit.task.key, bytes: bytes, area: stage.outputArea ?? .interim)
+            }
             for unit in units {
                 guard let partial = unit.partialOutput else { continue }
                 if index == 0 {
@@ -211,21 +215,24 @@ public final class PipelineRunner: Sendable {
         !stages.indices.contains { $0 > index && inputStage(of: $0) == input }
     }
 
-    private func reserve(_ units: [StageUnit], stage index: Int) async throws -> Reservation {
+    /// Reserves what a batch's units will write; returns the reservation and each unit's share.
+    private func reserve(_ units: [StageUnit], stage index: Int) async throws -> (reservation: Reservation, perUnit: [Int64]) {
         let stage = stages[index]
-        var bytes: Int64 = 0
+        var perUnit: [Int64] = []
         var headroom: Int64 = 0
         for unit in units {
             let inputBytes = index == 0 ? (unit.item.size ?? 0)
                 : ([unit.input].compactMap { $0 } + unit.memberInputs).reduce(Int64(0)) { $0 + DiskUsage.bytes(at: $1) }
-            bytes += stage.estimatedBytes(inputBytes: inputBytes, item: unit.item)
+            perUnit.append(stage.estimatedBytes(inputBytes: inputBytes, item: unit.item))
             if index == 0 {
                 // Room the item's later stages will need, kept free while fetching it.
                 let later = stages.dropFirst().map { $0.estimatedBytes(inputBytes: inputBytes, item: unit.item) }
                 headroom = max(headroom, later.max() ?? 0)
             }
         }
-        return try await budget.reserve(bytes, in: stage.outputArea ?? .interim, priority: index, headroom: headroom, producer: index == 0)
+        let reservation = try await budget.reserve(perUnit.reduce(0, +), in: stage.outputArea ?? .interim, priority: index,
+                                                   headroom: headroom, producer: index == 0)
+        return (reservation, perUnit)
     }
 
     /// Flushes, renames into place and records one unit's outputs; returns their bytes.

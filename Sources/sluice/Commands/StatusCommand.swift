@@ -18,10 +18,12 @@ struct StatusCommand: ParsableCommand {
         if json {
             struct Row: Encodable {
                 var item: String, stage: String, state: TaskState, attempts: Int, error: String?, code: String?, bytes: Int64?
+                var reserved: Int64?, reservedArea: String?
             }
             let rows = tasks.map {
                 Row(item: $0.item, stage: stages[safe: $0.stage] ?? "\($0.stage)", state: $0.state, attempts: $0.attempts,
-                    error: $0.failure?.message, code: $0.failure?.code, bytes: $0.bytes)
+                    error: $0.failure?.message, code: $0.failure?.code, bytes: $0.bytes,
+                    reserved: $0.reserved, reservedArea: $0.reservedArea?.rawValue)
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -51,6 +53,14 @@ struct StatusCommand: ParsableCommand {
         let done = items.filter { byItem[$0]!.allSatisfy { $0.state == .done } }.count
         let failed = items.filter { byItem[$0]!.contains { $0.state == .failed } }.count
         print("\n\(items.count) items: \(done) done, \(failed) failed, \(items.count - done - failed) in progress or waiting")
+        let running = tasks.filter { $0.state == .running }
+        if !running.isEmpty {
+            print("\nRunning:")
+            for task in running {
+                let held = task.reserved.map { ", \(ByteSize.format($0)) reserved in \(task.reservedArea?.rawValue ?? "?")" } ?? ""
+                print("  \(task.item) (\(stages[safe: task.stage] ?? "\(task.stage)"), attempt \(task.attempts)\(held))")
+            }
+        }
         if !errors.isEmpty {
             print("\nErrors:")
             for error in errors { print("  " + error) }
