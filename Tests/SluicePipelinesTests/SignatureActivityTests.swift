@@ -102,4 +102,28 @@ import Testing
         }
         #expect(error.message.contains("only 1 genes are shared"))
     }
+
+    /// Reading only the rows the signature has (their gene standardised) changes nothing: the
+    /// other genes never enter the regression.
+    @Test func readingOnlyTheSignaturesGenesGivesTheSameActivity() throws {
+        var options = ActivityOptions()
+        options.lambda = 1e4
+        options.permutations = 50
+        let signature = try Self.table("cytosig_subset.tsv")
+        let everything = try Self.table("expression_bulk.tsv")
+        let wanted = try SignatureActivity.readProfile(Self.folder + "/expression_bulk.tsv", for: signature)
+        #expect(wanted.rows.count < everything.rows.count)
+        let full = try SignatureActivity.run(expression: everything, signature: signature, options: options)
+        let filtered = try SignatureActivity.run(expression: wanted, signature: signature, options: options)
+        #expect(filtered.genes == full.genes)
+        #expect(filtered.zscore == full.zscore && filtered.pvalue == full.pvalue && filtered.beta == full.beta && filtered.se == full.se)
+        // No shared gene at all: the regression's clear error, not an empty-table one.
+        let other = LabeledMatrix(rows: ["NOT_A_GENE"], columns: ["X"], values: [1])
+        #expect {
+            try SignatureActivity.run(expression: try SignatureActivity.readProfile(Self.folder + "/expression_bulk.tsv", for: other),
+                                      signature: other, options: options)
+        } throws: { error in
+            (error as? AnalysisError)?.code == "activity.too-few-genes"
+        }
+    }
 }

@@ -146,7 +146,9 @@ def pseudobulk_rows(rec: dict, rtol: float) -> list[dict]:
             why = f"scanpy {c.get('status', 'did not run')}" if not c_ok else f"sluice {s.get('status', 'did not run')}"
             if c.get("failed_step"):
                 why += f" in {c['failed_step']} after {c.get('wall_seconds', 0):.1f} s"
-            if c.get("memory_cap_gib"):
+            if meta.get("ram_cap_gib"):
+                why += f" (both tools ran in a {meta['ram_cap_gib']:g} GiB memory cgroup, RAM_GIB)"
+            elif c.get("memory_cap_gib"):
                 why += f" (address space capped at {c['memory_cap_gib']:g} GiB)"
             agreement_text = f"not compared: {why}"
         rss = s.get("peak_rss_bytes")

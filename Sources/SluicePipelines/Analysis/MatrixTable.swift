@@ -6,9 +6,12 @@ import SluiceFormats
 /// field fewer than the rows (as in the CytoSig and SecAct files SecActpy ships) names only the
 /// value columns; otherwise its first field labels the row names.
 public enum MatrixTable {
-    /// - Parameter lenient: fields that are not numbers read as NaN (covariate tables with text
-    ///   columns) instead of failing.
-    public static func read(_ path: String, lenient: Bool = false) throws -> LabeledMatrix {
+    /// - Parameters:
+    ///   - lenient: fields that are not numbers read as NaN (covariate tables with text columns)
+    ///     instead of failing.
+    ///   - keepingRows: reads only the rows whose name it accepts (the others' numbers are not
+    ///     even parsed; their field count is still checked).
+    public static func read(_ path: String, lenient: Bool = false, keepingRows: (@Sendable (String) -> Bool)? = nil) throws -> LabeledMatrix {
         guard FileManager.default.fileExists(atPath: path) else {
             throw AnalysisError(code: "table.missing", "\(path) does not exist")
         }
@@ -21,7 +24,7 @@ public enum MatrixTable {
         var batch = TableLineBatch()
         func parseBatch() throws {
             guard let columns, !batch.isEmpty else { return }
-            let part = try batch.parse(valueColumns: columns.count, lenient: lenient, path: path)
+            let part = try batch.parse(valueColumns: columns.count, lenient: lenient, path: path, keep: keepingRows)
             rows += part.rows
             values += part.values
             batch.removeAll()
@@ -43,7 +46,8 @@ public enum MatrixTable {
             if batch.byteCount >= 16 << 20 { try parseBatch() }
         }
         try parseBatch()
-        guard let columns, !rows.isEmpty else { throw AnalysisError(code: "table.empty", "\(path) has a header but no rows") }
+        // Rows all filtered out by `keepingRows` give an empty matrix: the caller says why that is wrong.
+        guard let columns, !rows.isEmpty || keepingRows != nil else { throw AnalysisError(code: "table.empty", "\(path) has a header but no rows") }
         return LabeledMatrix(rows: rows, columns: columns, values: values)
     }
 

@@ -17,6 +17,13 @@ public enum SignatureActivity {
         public var genes: [String]
     }
 
+    /// Reads an expression table, parsing only the rows whose gene (standardised) the signature
+    /// has: the others never enter the regression, and their numbers are most of a large table.
+    public static func readProfile(_ path: String, for signature: LabeledMatrix) throws -> LabeledMatrix {
+        let wanted = Set(signature.rows)
+        return try MatrixTable.read(path, keepingRows: { wanted.contains(standardizedName($0)) })
+    }
+
     public static func run(expression: LabeledMatrix, signature: LabeledMatrix, options: ActivityOptions) throws -> Tables {
         let profile = try centred(standardizedGenes(expression), options: options)
         return try run(differentialProfile: profile, signature: signature, options: options)

@@ -28,7 +28,8 @@ struct TableLineBatch {
 
     /// Row names and values (row-major, `valueColumns` per row), in line order. The first error,
     /// by line, is thrown.
-    func parse(valueColumns: Int, lenient: Bool, path: String) throws -> (rows: [String], values: [Double]) {
+    /// Row names and values of the lines whose name `keep` accepts (all when nil).
+    func parse(valueColumns: Int, lenient: Bool, path: String, keep: (@Sendable (String) -> Bool)? = nil) throws -> (rows: [String], values: [Double]) {
         let lines = starts.count
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, lines / 64))
         let parts = Mutex<[Int: Result<(rows: [String], values: [Double]), any Error>]>([:])
@@ -36,7 +37,7 @@ struct TableLineBatch {
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let range = (lines * worker / workers)..<(lines * (worker + 1) / workers)
             let outcome = Result { () throws -> (rows: [String], values: [Double]) in
-                var parser = Parser(valueColumns: valueColumns, lenient: lenient, path: path)
+                var parser = Parser(valueColumns: valueColumns, lenient: lenient, path: path, keep: keep)
                 parser.values.reserveCapacity(range.count * valueColumns)
                 try batch.bytes.withUnsafeBufferPointer { text in
                     for line in range {
@@ -65,15 +66,17 @@ struct TableLineBatch {
         let valueColumns: Int
         let lenient: Bool
         let path: String
+        let keep: (@Sendable (String) -> Bool)?
         var rows: [String] = []
         var values: [Double] = []
         private var fieldStarts: [Int] = []
         private var scratch = [CChar](repeating: 0, count: 64)
 
-        init(valueColumns: Int, lenient: Bool, path: String) {
+        init(valueColumns: Int, lenient: Bool, path: String, keep: (@Sendable (String) -> Bool)?) {
             self.valueColumns = valueColumns
             self.lenient = lenient
             self.path = path
+            self.keep = keep
         }
 
         mutating func parse(_ line: UnsafeBufferPointer<UInt8>, number: Int) throws {
@@ -84,7 +87,9 @@ struct TableLineBatch {
             guard count == valueColumns + 1 else {
                 throw AnalysisError(code: "table.shape", "\(path), line \(number): \(count) fields where \(valueColumns + 1) were expected")
             }
-            rows.append(MatrixTable.unquoted(String(decoding: UnsafeBufferPointer(rebasing: line[0..<(fieldStarts[1] - 1)]), as: UTF8.self)))
+            let name = MatrixTable.unquoted(String(decoding: UnsafeBufferPointer(rebasing: line[0..<(fieldStarts[1] - 1)]), as: UTF8.self))
+            if let keep, !keep(name) { return }
+            rows.append(name)
             for field in 1..<count {
                 let start = fieldStarts[field]
                 let end = field + 1 < count ? fieldStarts[field + 1] - 1 : line.count

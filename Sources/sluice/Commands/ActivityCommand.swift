@@ -78,7 +78,8 @@ struct ActivityCommand: ParsableCommand {
                 guard by == nil, !singleCell, matrix == nil else {
                     throw ValidationError("--by, --single-cell and --matrix apply to cells files (h5ad, 10x, Matrix Market, Loom); \(expression) is read as a table")
                 }
-                let tables = try SignatureActivity.run(expression: try MatrixTable.read(expression), signature: signatureTable, options: options)
+                let profile = try SignatureActivity.readProfile(expression, for: signatureTable)
+                let tables = try SignatureActivity.run(expression: profile, signature: signatureTable, options: options)
                 try ActivityOutput.write(tables, to: output)
                 summary = "\(tables.beta.rows.count) signatures × \(tables.beta.columns.count) samples from \(tables.genes.count) shared genes"
             }
