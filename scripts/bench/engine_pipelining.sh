@@ -25,8 +25,12 @@
 #             budget's unit): the maximum, and the mean fraction of the budget in use from the
 #             first sample at >= 50% of the budget until the last item's download began (its
 #             raw/<item>.partial folder first seen: the engine makes it once the budget granted
-#             the reservation). A fetch's claimed -> done includes its wait for space (the engine
-#             claims, then reserves), so the fetch total is also given with the waits excluded.
+#             the reservation); and the mean over the samples taken while a fetch was claimed
+#             but still waiting for space ("while items are waiting", the issue's wording). A
+#             fetch's claimed -> done includes its wait for space (the engine claims, then
+#             reserves), so the fetch total is also given with the waits excluded.
+#             Reported in the #5 closing note: ITEMS=40 BUDGET_ITEMS=10 PROCESS_SECONDS=2 (items
+#             wait for space most of the run) and ITEMS=16 BUDGET_ITEMS=3 PROCESS_SECONDS=2.
 #   batch     what users' glue scripts do: a bash loop that downloads a batch of BATCH items with
 #             curl one after the other, processes each with the same command, then deletes them.
 #
