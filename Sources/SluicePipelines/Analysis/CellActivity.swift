@@ -47,9 +47,11 @@ public enum CellActivity {
     ) throws -> LabeledMatrix {
         let genes = try Genes(source, signatureGenes: signatureGenes, chunkSize: chunkSize, progress: progress)
         var names: [String] = []
-        // One vector of sums per sample, over all genes.
-        var sums: [[Double]] = []
+        // Per sample: its total over the kept genes, and the wanted genes' sums (or means).
+        var samplesSeen: [(total: Double, wanted: [Double])] = []
         var averaged = false
+        var position = [Int](repeating: -1, count: source.geneCount)
+        for (row, gene) in genes.wanted.enumerated() { position[gene] = row }
         switch samples {
         case .cells:
             preconditionFailure("single cells are streamed by singleCell(_:signature:options:chunkSize:progress:write:)")
@@ -57,10 +59,12 @@ public enum CellActivity {
             for range in source.batchRanges(size: chunkSize) {
                 let batch = try source.read(cells: range)
                 for row in 0..<batch.matrix.rowCount {
-                    var dense = [Double](repeating: 0, count: source.geneCount)
                     let (columns, values) = batch.matrix.row(row)
-                    for (column, value) in zip(columns, values) { dense[Int(column)] = Double(value) }
-                    sums.append(dense)
+                    var wanted = [Double](repeating: 0, count: genes.wanted.count)
+                    for (column, value) in zip(columns, values) where position[Int(column)] >= 0 {
+                        wanted[position[Int(column)]] = Double(value)
+                    }
+                    samplesSeen.append((genes.total(columns, values), wanted))
                 }
                 names += batch.obs.index
                 progress("reading samples", range.upperBound, source.cellCount)
@@ -79,19 +83,21 @@ public enum CellActivity {
             }
             names = order.map { result.keptGroups[$0].name }
             averaged = try looksNormalized(source)
-            sums = order.map { k in
-                averaged ? result.sums[k].map { $0 / Double(result.keptGroups[k].cells) } : result.sums[k]
+            for k in order {
+                let sums = result.sums[k]
+                var total = 0.0
+                for gene in sums.indices where genes.kept[gene] { total += sums[gene] }
+                let cells = Double(result.keptGroups[k].cells)
+                samplesSeen.append((total, genes.wanted.map { averaged ? sums[$0] / cells : sums[$0] }))
             }
         }
-        guard !sums.isEmpty else { throw AnalysisError(code: "activity.no-samples", "\(source.path) has no samples") }
+        guard !samplesSeen.isEmpty else { throw AnalysisError(code: "activity.no-samples", "\(source.path) has no samples") }
         var profile = LabeledMatrix(
             rows: genes.wanted.map { genes.names[$0] }, columns: names,
-            values: [Double](repeating: 0, count: genes.wanted.count * sums.count))
-        for (sample, sum) in sums.enumerated() {
-            var total = 0.0
-            for gene in 0..<sum.count where genes.kept[gene] { total += sum[gene] }
-            for (row, gene) in genes.wanted.enumerated() {
-                profile[row, sample] = averaged ? sum[gene] : logScaled(sum[gene], total: total, scale: 1e6)
+            values: [Double](repeating: 0, count: genes.wanted.count * samplesSeen.count))
+        for (sample, seen) in samplesSeen.enumerated() {
+            for row in genes.wanted.indices {
+                profile[row, sample] = averaged ? seen.wanted[row] : logScaled(seen.wanted[row], total: seen.total, scale: 1e6)
             }
         }
         centre(&profile)
