@@ -34,6 +34,11 @@ import Testing
                   input: pseudobulk.h5ad
                   options: {signature: \(signature), lambda: 1e4, n_rand: 200, group_signatures: "no"}
               - analyze:
+                  run: correlate
+                  executable: \(sluice)
+                  input: zscore.tsv
+                  options: {covariates: covariates.tsv, columns: rank, method: spearman}
+              - analyze:
                   name: cells
                   from: fetch
                   run: activity
@@ -41,6 +46,8 @@ import Testing
                   options: {signature: \(signature), lambda: 1e4, n_rand: 200, single_cell: true\(extraOptions)}
               - cleanup: {keep: [output]}
             """
+        try "group\trank\nb cell\t1\nDendritic\t2\nMonocyte\t3\nnk cell\t4\nT cell\t5\n"
+            .write(toFile: folder.file("covariates.tsv"), atomically: true, encoding: .utf8)
         try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
         return folder.file("p.yaml")
     }
@@ -67,6 +74,12 @@ import Testing
                 #expect(abs(ours[row, mine] - reference[row, column]) <= 1e-6 * max(1, abs(reference[row, column])))
             }
         }
+        // Activity of each cell type against its covariate: one Spearman row per signature.
+        let correlations = try String(contentsOfFile: folder.file("work/output/a/correlate/correlations.tsv"), encoding: .utf8)
+        let lines = correlations.split(separator: "\n")
+        #expect(lines.first == "signature\tcovariate\tmethod\tr\tpvalue\tqvalue\tn")
+        #expect(lines.count == 1 + reference.rows.count)
+        #expect(lines.dropFirst().allSatisfy { $0.contains("\trank\tspearman\t") && $0.hasSuffix("\t5") })
         // The single-cell stage read the fetched file (from: fetch), which its last reader deleted.
         #expect(FileManager.default.fileExists(atPath: folder.file("work/output/b/cells/activity.h5ad")))
         #expect(FileManager.default.fileExists(atPath: folder.file("work/output/b/pseudobulk/pseudobulk.h5ad")))
@@ -88,6 +101,10 @@ import Testing
         #expect(cells.analyze.expectedOutput == "activity.h5ad")
         #expect(config.stage(named: "activity")?.analyze.expectedOutput == "zscore.tsv")
         #expect(config.stage(named: "pseudobulk")?.analyze.arguments == ["--by", "cell_type", "--min-cells", "1", "--min-counts", "0"])
+        #expect(config.stage(named: "correlate")?.analyze.arguments == [
+            "--covariates", folder.file("covariates.tsv"), "--columns", "rank", "--method", "spearman",
+        ])
+        #expect(config.stage(named: "correlate")?.analyze.expectedOutput == "correlations.tsv")
     }
 
     @Test func unknownAnalysisAndBadFromAreConfigErrors() throws {

@@ -231,7 +231,7 @@ struct PipelineConfigParser {
                 case "false": break
                 default:
                     // Files named by the options are relative to the pipeline file, like every path in it.
-                    let isPath = ["signature", "signature_dir", "hierarchy", "scratch"].contains(key) && !["cytosig", "secact"].contains(scalar.lowercased())
+                    let isPath = ["signature", "signature_dir", "hierarchy", "scratch", "covariates"].contains(key) && !["cytosig", "secact"].contains(scalar.lowercased())
                     options.arguments += [flag, isPath ? absolute(scalar) : scalar]
                 }
             }

@@ -59,7 +59,7 @@ public struct StageSpec: Sendable, Equatable {
     /// Options of an `analyze` stage: one `sluice analyze` command per item, run as a program
     /// (its own process, log, timeout and output check, like a `command` stage).
     public struct Analyze: Sendable, Equatable {
-        public enum Analysis: String, Sendable, CaseIterable { case activity, pseudobulk, differential }
+        public enum Analysis: String, Sendable, CaseIterable { case activity, pseudobulk, differential, correlate }
         public var analysis: Analysis = .activity
         /// The command's options as command-line arguments (`n_rand: 1000` → `--n-rand 1000`).
         public var arguments: [String] = []
@@ -83,6 +83,7 @@ public struct StageSpec: Sendable, Equatable {
             case .activity: arguments.contains("--single-cell") ? "activity.h5ad" : "zscore.tsv"
             case .pseudobulk: "pseudobulk.h5ad"
             case .differential: "differential.tsv"
+            case .correlate: "correlations.tsv"
             }
         }
     }
