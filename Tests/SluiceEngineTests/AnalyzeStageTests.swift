@@ -143,4 +143,37 @@ import Testing
         #expect(message.contains("--n-rnd"))
         #expect(FileManager.default.fileExists(atPath: folder.file("work/sluice.db")) == false)
     }
+
+    /// Single-cell activity reserves its output (cells × signatures × 32 bytes) before it runs,
+    /// since a ratio of the input's size cannot foresee it: one that can never fit the budget
+    /// fails its item at once, and the analysis never starts.
+    @Test func singleCellActivityReservesItsOutputFirst() async throws {
+        let folder = try TemporaryDirectory("sluice-analyze")
+        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.fixtures + "/cells.h5ad", toPath: folder.file("in/a.h5ad"))
+        // 4,000 signatures over the fixture's genes: 150 cells × 4,000 × 32 B ≈ 19 MB of output.
+        let base = try MatrixTable.read(Self.fixtures + "/cytosig_overlap.tsv")
+        var wide = LabeledMatrix(rows: base.rows, columns: (0..<4_000).map { "S\($0)" }, values: [Double](repeating: 0, count: base.rows.count * 4_000))
+        for row in 0..<base.rows.count { for column in 0..<4_000 { wide[row, column] = base[row, column % base.columns.count] + Double(column) * 1e-3 } }
+        try MatrixTable.write(wide, label: "gene", to: folder.file("wide.tsv"))
+        let yaml = """
+            workspace: ./work
+            budget: {total: 8MB}
+            items:
+              - directory: in
+            stages:
+              - fetch: {}
+              - analyze:
+                  run: activity
+                  executable: \(try CrashSafetyTests.binary())
+                  options: {signature: wide.tsv, n_rand: 10, single_cell: true, group_signatures: "no"}
+            """
+        try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        let summary = try await PipelineSession(config: try PipelineConfig.load(folder.file("p.yaml"))).run()
+        let outcome = try #require(summary.items.first)
+        #expect(outcome.state == .failed)
+        #expect(outcome.reason?.contains("more than the budget can ever hold") == true, "\(outcome.reason ?? "")")
+        #expect(FileManager.default.fileExists(atPath: folder.file("work/logs/a/activity.log")) == false)
+        #expect(FileManager.default.fileExists(atPath: folder.file("work/output/a/activity")) == false)
+    }
 }

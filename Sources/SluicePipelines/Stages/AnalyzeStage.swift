@@ -1,5 +1,6 @@
 import Foundation
 public import SluiceEngine
+import SluiceFormats
 
 /// `sluice analyze` as a pipeline stage: for each item, `sluice analyze <run> <its file>
 /// <options> --output {out}` runs as a program through ``CommandStage`` — its own process (a
@@ -28,8 +29,37 @@ public struct AnalyzeStage: Stage {
         for unit in units {
             guard let input = unit.input else { continue }
             let file = try datasetFile(in: input, item: unit.item.name)
+            if let bytes = singleCellOutputBound(file: file) { try await context.ensureReserved(bytes) }
             try await CommandStage(spec: commandSpec(file: file)).run([unit], context: context)
         }
+    }
+
+    /// Single-cell activity writes four float32 values (and their int32 column indices) per cell
+    /// and signature, far more than a ratio of the input's size can foresee: this bound (plus
+    /// 1 MiB for obs and var) is reserved before the analysis starts. Nil for other analyses,
+    /// or when the file's cells or the signature's width cannot be read (the analysis then
+    /// reports the problem itself).
+    func singleCellOutputBound(file: String) -> Int64? {
+        let arguments = options.arguments
+        guard options.analysis == .activity, arguments.contains("--single-cell"),
+              let cells = try? CellSourceOpener.open(file).cellCount,
+              let signatures = signatureWidth(arguments) else { return nil }
+        return Int64(cells) * Int64(signatures) * 32 + (1 << 20)
+    }
+
+    /// The number of columns of the `--signature` table (its header's fields, an upper bound).
+    private func signatureWidth(_ arguments: [String]) -> Int? {
+        func value(_ flag: String) -> String? {
+            arguments.firstIndex(of: flag).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+        }
+        guard var path = value("--signature") else { return nil }
+        let builtin = ["cytosig": "CytoSig.tsv.gz", "secact": "SecAct.tsv.gz"]
+        if let name = builtin[path.lowercased()] {
+            guard let folder = value("--signature-dir") ?? ProcessInfo.processInfo.environment["SLUICE_SIGNATURE_DIR"] else { return nil }
+            path = folder + "/" + name
+        }
+        guard let header = try? LineReader(path: path).nextLine() else { return nil }
+        return header.split(separator: "\t", omittingEmptySubsequences: false).count
     }
 
     /// The command stage that runs the analysis on `file`.
