@@ -111,16 +111,16 @@ import Testing
             path: "small.tsv")
         var options = PseudobulkOptions(by: ["cell_type"])
         options.hierarchy = .init(hierarchy: hierarchy, level: "L2", column: "cell_type")
-        let error = try #require(throws: PseudobulkError.self) {
+        let error = try #require(throws: AnalysisError.self) {
             try PseudobulkAggregator(options: options).run(CellSourceOpener.open(Self.h5ad))
         }
         #expect(error.code == "pseudobulk.unknown-label")
         #expect(error.message.contains("'B memory', 'B naive', 'CD14 monocyte', 'CD16 monocyte', 'CD4 memory T' and 3 more"))
         #expect(error.message.contains("small.tsv"))
         // An unknown level lists the levels; a label with two parents is refused.
-        #expect(throws: PseudobulkError.self) { try hierarchy.mapping(to: "L4") }
+        #expect(throws: AnalysisError.self) { try hierarchy.mapping(to: "L4") }
         let conflicting = try CellTypeHierarchy(levels: ["L1", "L2"], rows: [["a", "x"], ["b", "x"]])
-        let conflict = try #require(throws: PseudobulkError.self) { try conflicting.mapping(to: "L1") }
+        let conflict = try #require(throws: AnalysisError.self) { try conflicting.mapping(to: "L1") }
         #expect(conflict.code == "hierarchy.conflict")
         // A coarse label is accepted at its own level.
         let mapping = try conflicting.mapping(to: "L2")
@@ -129,14 +129,14 @@ import Testing
 
     @Test("an unknown --by column is an error that lists the columns")
     func unknownColumn() throws {
-        let error = try #require(throws: PseudobulkError.self) { try Self.run(["celltype"]) }
+        let error = try #require(throws: AnalysisError.self) { try Self.run(["celltype"]) }
         #expect(error.code == "pseudobulk.unknown-column")
         #expect(error.message.contains("'celltype'") && error.message.contains("cell_type, donor_id"))
     }
 
     @Test("nothing left after the filters is an error")
     func emptyAfterFilters() throws {
-        let error = try #require(throws: PseudobulkError.self) { try Self.run(["cell_type", "donor_id"], minCells: 500) }
+        let error = try #require(throws: AnalysisError.self) { try Self.run(["cell_type", "donor_id"], minCells: 500) }
         #expect(error.code == "pseudobulk.empty")
         #expect(error.message.contains("largest group has 87 cells; the most counts in a group are 3830"))
     }
@@ -196,7 +196,7 @@ import Testing
 
         let none = MemoryCellSource(
             rows: [[1], [2]], columns: [FrameColumn(name: "kind", values: .strings(["a", "b"]), missing: [true, true])])
-        let error = try #require(throws: PseudobulkError.self) { try Self.run(["kind"], source: none) }
+        let error = try #require(throws: AnalysisError.self) { try Self.run(["kind"], source: none) }
         #expect(error.code == "pseudobulk.no-cells")
     }
 

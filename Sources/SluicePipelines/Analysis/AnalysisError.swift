@@ -1,4 +1,6 @@
-/// An analysis that cannot run: bad input or too little overlap, in one clear sentence.
+/// An analysis that cannot run — bad input, too little overlap, an unknown column, nothing left
+/// after the filters — as a stable code (`activity.too-few-genes`, `pseudobulk.unknown-column`, …)
+/// and one sentence that says what to change.
 public struct AnalysisError: Error, CustomStringConvertible, Sendable {
     public let code: String
     public let message: String
@@ -9,4 +11,10 @@ public struct AnalysisError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String { message }
+
+    /// Names a few of `items` (quoted) and how many more there are: `'a', 'b' and 3 more`.
+    static func sample(_ items: [String], limit: Int = 5) -> String {
+        let shown = items.prefix(limit).map { "'\($0)'" }.joined(separator: ", ")
+        return items.count > limit ? "\(shown) and \(items.count - limit) more" : shown
+    }
 }

@@ -29,11 +29,11 @@ public struct CellTypeHierarchy: Sendable {
     /// A hierarchy from its levels and rows (each row one label per level, "" for none).
     public init(levels: [String], rows: [[String]], path: String = "hierarchy") throws {
         guard !levels.isEmpty, Set(levels).count == levels.count, !levels.contains("") else {
-            throw PseudobulkError(
+            throw AnalysisError(
                 code: "hierarchy.header", "\(path): the header must name each level once (e.g. L1, L2, L3), tab-separated")
         }
         for (index, row) in rows.enumerated() where row.count != levels.count {
-            throw PseudobulkError(
+            throw AnalysisError(
                 code: "hierarchy.shape",
                 "\(path): row \(index + 1) has \(row.count) fields but the header names \(levels.count) levels")
         }
@@ -45,13 +45,13 @@ public struct CellTypeHierarchy: Sendable {
     /// Reads a hierarchy TSV (header line, then one row per fine label).
     public init(contentsOf path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw PseudobulkError(code: "hierarchy.missing", "the hierarchy file \(path) does not exist or cannot be read")
+            throw AnalysisError(code: "hierarchy.missing", "the hierarchy file \(path) does not exist or cannot be read")
         }
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
             .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty && !$0.hasPrefix("#") }
         guard let header = lines.first else {
-            throw PseudobulkError(
+            throw AnalysisError(
                 code: "hierarchy.empty", "the hierarchy file \(path) is empty: it needs a header (L1, L2, …) and rows")
         }
         let levels = Self.fields(header)
@@ -68,7 +68,7 @@ public struct CellTypeHierarchy: Sendable {
     /// The relabelling to `level`.
     public func mapping(to level: String) throws -> Mapping {
         guard let target = levels.firstIndex(of: level) else {
-            throw PseudobulkError(
+            throw AnalysisError(
                 code: "hierarchy.level",
                 "--level \(level) is not a level of \(path); its levels are \(levels.joined(separator: ", "))")
         }
@@ -81,7 +81,7 @@ public struct CellTypeHierarchy: Sendable {
             if seen.insert(coarse).inserted { order.append(coarse) }
             for label in row[target...] where !label.isEmpty {
                 if let earlier = labels[label], earlier != coarse {
-                    throw PseudobulkError(
+                    throw AnalysisError(
                         code: "hierarchy.conflict",
                         "\(path) maps '\(label)' to both '\(earlier)' and '\(coarse)' at level \(level); each label needs one parent"
                     )

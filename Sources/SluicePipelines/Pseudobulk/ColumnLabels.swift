@@ -94,9 +94,9 @@ struct ColumnLabels {
             }
         }
         if !unknownLabels.isEmpty, let mapping {
-            throw PseudobulkError(
+            throw AnalysisError(
                 code: "pseudobulk.unknown-label",
-                "\(unknownLabels.count) \(name) label\(unknownLabels.count == 1 ? " is" : "s are") not in the hierarchy \(hierarchyPath ?? "") at level \(mapping.level) or finer: \(PseudobulkError.sample(unknownLabels.sorted())) (cells \(cells.lowerBound)–\(cells.upperBound - 1)); add them to the hierarchy or relabel those cells"
+                "\(unknownLabels.count) \(name) label\(unknownLabels.count == 1 ? " is" : "s are") not in the hierarchy \(hierarchyPath ?? "") at level \(mapping.level) or finer: \(AnalysisError.sample(unknownLabels.sorted())) (cells \(cells.lowerBound)–\(cells.upperBound - 1)); add them to the hierarchy or relabel those cells"
             )
         }
         return result.map { $0 == Self.unknown ? Self.missing : $0 }

@@ -42,7 +42,7 @@ public struct PseudobulkAggregator {
             while accumulator.groupCount < grouping.groupCount {
                 let needed = (accumulator.groupCount + 1) * bytesPerGroup
                 guard needed <= options.accumulatorMemoryLimit else {
-                    throw PseudobulkError(
+                    throw AnalysisError(
                         code: "pseudobulk.memory",
                         "\(accumulator.groupCount + 1) groups × \(genes) genes\(scheme.map { " × \($0.replicates) bootstrap replicates" } ?? "") need \(Self.gigabytes(needed)) of accumulators, more than the \(Self.gigabytes(options.accumulatorMemoryLimit)) allowed; group by fewer columns, use fewer replicates, or raise --max-memory"
                     )
@@ -58,7 +58,7 @@ public struct PseudobulkAggregator {
         let missing = grouping.columns.map { (column: $0.name, cells: $0.missingCells) }
         guard grouping.groupCount > 0 else {
             let detail = missing.filter { $0.cells > 0 }.map { "\($0.column): \($0.cells)" }.joined(separator: ", ")
-            throw PseudobulkError(
+            throw AnalysisError(
                 code: "pseudobulk.no-cells",
                 source.cellCount == 0
                     ? "\(source.path) has no cells"
@@ -90,7 +90,7 @@ public struct PseudobulkAggregator {
         guard !keptOrder.isEmpty else {
             let cells = groups.map(\.cells).max() ?? 0
             let counts = groups.map(\.totalCounts).max() ?? 0
-            throw PseudobulkError(
+            throw AnalysisError(
                 code: "pseudobulk.empty",
                 "none of the \(groups.count) groups has at least \(options.minCells) cells and \(TextTableFile.number(options.minCounts)) counts (the largest group has \(cells) cells; the most counts in a group are \(TextTableFile.number(counts))); lower --min-cells or --min-counts"
             )
@@ -108,22 +108,22 @@ public struct PseudobulkAggregator {
     private func keyColumns(of source: any CellSource) throws -> [ColumnLabels] {
         let available = source.cellMetadataSchema.map(\.name)
         guard !options.by.isEmpty else {
-            throw PseudobulkError(
+            throw AnalysisError(
                 code: "pseudobulk.no-columns", "--by needs at least one obs column; \(source.path) has \(Self.list(available))")
         }
         guard Set(options.by).count == options.by.count else {
-            throw PseudobulkError(
+            throw AnalysisError(
                 code: "pseudobulk.duplicate-column", "--by names a column twice (\(options.by.joined(separator: ",")))")
         }
         for name in options.by where !available.contains(name) {
-            throw PseudobulkError(
+            throw AnalysisError(
                 code: "pseudobulk.unknown-column",
                 "\(source.path) has no obs column '\(name)'; its columns are \(Self.list(available))")
         }
         var mapping: CellTypeHierarchy.Mapping?
         if let choice = options.hierarchy {
             guard options.by.contains(choice.column) else {
-                throw PseudobulkError(
+                throw AnalysisError(
                     code: "pseudobulk.hierarchy-column",
                     "the hierarchy relabels '\(choice.column)', which is not one of the --by columns (\(options.by.joined(separator: ", ")))"
                 )

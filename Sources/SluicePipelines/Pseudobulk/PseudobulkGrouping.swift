@@ -34,7 +34,7 @@ struct PseudobulkGrouping {
         var numbers: [[Int32]] = []
         for c in columns.indices {
             guard let column = obs[columns[c].name] else {
-                throw PseudobulkError(code: "pseudobulk.unknown-column", "cells \(cells) have no obs column \(columns[c].name)")
+                throw AnalysisError(code: "pseudobulk.unknown-column", "cells \(cells) have no obs column \(columns[c].name)")
             }
             numbers.append(try columns[c].numbers(column, cells: cells))
         }

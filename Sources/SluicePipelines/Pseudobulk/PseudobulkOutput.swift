@@ -41,7 +41,7 @@ public enum PseudobulkOutput {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
-            throw PseudobulkError(
+            throw AnalysisError(
                 code: "pseudobulk.write", "could not create the output folder \(folder): \(error.localizedDescription)")
         }
         let outcome = Mutex<(inexact: Int, failure: (any Error)?)>((0, nil))

@@ -16,7 +16,7 @@ final class TextTableFile {
         guard FileManager.default.createFile(atPath: partialPath, contents: nil),
             let handle = FileHandle(forWritingAtPath: partialPath)
         else {
-            throw PseudobulkError(
+            throw AnalysisError(
                 code: "pseudobulk.write", "could not create \(path); check that its folder exists and is writable")
         }
         self.handle = handle
@@ -85,7 +85,7 @@ final class TextTableFile {
         do {
             try handle.write(contentsOf: buffer)
         } catch {
-            throw PseudobulkError(code: "pseudobulk.write", "could not write \(path): \(error.localizedDescription)")
+            throw AnalysisError(code: "pseudobulk.write", "could not write \(path): \(error.localizedDescription)")
         }
         buffer.removeAll(keepingCapacity: true)
     }
@@ -100,7 +100,7 @@ final class TextTableFile {
             if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
             try FileManager.default.moveItem(atPath: partialPath, toPath: path)
         } catch {
-            throw PseudobulkError(code: "pseudobulk.write", "could not finish \(path): \(error.localizedDescription)")
+            throw AnalysisError(code: "pseudobulk.write", "could not finish \(path): \(error.localizedDescription)")
         }
     }
 }

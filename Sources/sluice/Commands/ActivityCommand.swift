@@ -63,7 +63,7 @@ struct ActivityCommand: ParsableCommand {
 
     func run() throws {
         let options = try activityOptions()
-        do {
+        try reportingErrors {
             let clock = ContinuousClock.now
             let signatureTable = try MatrixTable.read(try signaturePath())
             let cells = try? FormatDetector.detect(expression)
@@ -73,7 +73,7 @@ struct ActivityCommand: ParsableCommand {
                 guard !differential, control == nil else {
                     throw ValidationError("--differential and --control apply to expression tables; a cells file is prepared as SecActpy's scRNAseq inference does")
                 }
-                summary = try reportingErrors { try runOnCells(signature: signatureTable, options: options) }
+                summary = try runOnCells(signature: signatureTable, options: options)
             default:
                 guard by == nil, !singleCell, matrix == nil else {
                     throw ValidationError("--by, --single-cell and --matrix apply to cells files (h5ad, 10x, Matrix Market, Loom); \(expression) is read as a table")
@@ -85,12 +85,6 @@ struct ActivityCommand: ParsableCommand {
             }
             let seconds = (ContinuousClock.now - clock) / .seconds(1)
             print("\(summary), \(nRand) permutations, in \(String(format: "%.2f", seconds)) s → \(output)")
-        } catch let error as AnalysisError {
-            printError("error: \(error.message) [\(error.code)]")
-            throw SluiceExitCode.couldNotRun
-        } catch let error as PseudobulkError {
-            printError("error: \(error.message) [\(error.code)]")
-            throw SluiceExitCode.couldNotRun
         }
     }
 

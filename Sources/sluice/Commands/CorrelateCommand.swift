@@ -39,15 +39,13 @@ struct CorrelateCommand: ParsableCommand {
             methods = [one]
         }
         let split = { (text: String) in text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
-        do {
+        try reportingErrors {
             let isH5AD = { (path: String) -> Bool in (try? FormatDetector.detect(path)) == .h5ad }
-            let scores = try reportingErrors { isH5AD(activity) ? try MatrixTable.readCells(activity) : try MatrixTable.read(activity) }
+            let scores = isH5AD(activity) ? try MatrixTable.readCells(activity) : try MatrixTable.read(activity)
             guard let covariatePath = covariates ?? (isH5AD(activity) ? activity : nil) else {
                 throw ValidationError("--covariates is needed when ACTIVITY is a table")
             }
-            let table = try reportingErrors {
-                isH5AD(covariatePath) ? try ObsCovariates.table(h5ad: covariatePath) : try MatrixTable.read(covariatePath, lenient: true)
-            }
+            let table = isH5AD(covariatePath) ? try ObsCovariates.table(h5ad: covariatePath) : try MatrixTable.read(covariatePath, lenient: true)
             let rows = try CovariateCorrelation.correlate(activity: scores, covariates: table, columns: split(columns),
                                                           controls: control.map(split) ?? [], methods: methods)
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
@@ -67,9 +65,6 @@ struct CorrelateCommand: ParsableCommand {
             }
             let significant = rows.filter { $0.qvalue < 0.05 }.count
             print("\(rows.count) correlations (\(significant) with q < 0.05) → \(output)/correlations.tsv")
-        } catch let error as AnalysisError {
-            printError("error: \(error.message) [\(error.code)]")
-            throw SluiceExitCode.couldNotRun
         }
     }
 }

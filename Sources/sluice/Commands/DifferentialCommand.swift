@@ -57,41 +57,36 @@ struct DifferentialCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            try reportingErrors {
-                var options = DifferentialOptions(groupBy: groupby)
-                options.reference = reference == "rest" ? nil : reference
-                options.groups = groups.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-                options.normalize = normalize
-                options.tieCorrect = tieCorrect
-                options.method = DifferentialMethod(rawValue: method)!
-                options.stratify = stratify
-                options.chunkSize = chunkSize
-                options.memoryBudget = memoryMb << 20
+        try reportingErrors {
+            var options = DifferentialOptions(groupBy: groupby)
+            options.reference = reference == "rest" ? nil : reference
+            options.groups = groups.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+            options.normalize = normalize
+            options.tieCorrect = tieCorrect
+            options.method = DifferentialMethod(rawValue: method)!
+            options.stratify = stratify
+            options.chunkSize = chunkSize
+            options.memoryBudget = memoryMb << 20
 
-                let clock = ContinuousClock.now
-                let source = try CellSourceOpener.open(input, matrix: matrix, scratchDirectory: scratch)
-                let display = ProgressDisplay()
-                var analysis = DifferentialExpression(source: source, options: options)
-                let name = (input as NSString).lastPathComponent
-                analysis.progress = { step, done, total in display.update(dataset: name, step: step, done: done, total: total) }
-                let result = try analysis.run()
-                try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-                try DifferentialTable.writeTSV(result, to: output + "/differential.tsv")
-                if parquet { try DifferentialTable.writeParquet(result, to: output + "/differential.parquet") }
-                let seconds = (ContinuousClock.now - clock) / .seconds(1)
+            let clock = ContinuousClock.now
+            let source = try CellSourceOpener.open(input, matrix: matrix, scratchDirectory: scratch)
+            let display = ProgressDisplay()
+            var analysis = DifferentialExpression(source: source, options: options)
+            let name = (input as NSString).lastPathComponent
+            analysis.progress = { step, done, total in display.update(dataset: name, step: step, done: done, total: total) }
+            let result = try analysis.run()
+            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+            try DifferentialTable.writeTSV(result, to: output + "/differential.tsv")
+            if parquet { try DifferentialTable.writeParquet(result, to: output + "/differential.parquet") }
+            let seconds = (ContinuousClock.now - clock) / .seconds(1)
 
-                for note in result.notes { display.line("note: \(note)") }
-                let strata = Set(result.comparisons.compactMap(\.stratum)).count
-                let scope = result.stratified ? " in \(strata) strata of \(stratify ?? "")" : ""
-                let peak = ProcessMemory.peakResidentBytes.map { ", peak memory \(ByteCount.format($0))" } ?? ""
-                display.line(
-                    "\(method): \(result.comparisons.count) comparisons (\(groupby) vs \(reference))\(scope) over \(result.cells) cells × \(result.genes.count) genes, \(result.passes) pass\(result.passes == 1 ? "" : "es") in \(String(format: "%.2f", seconds)) s\(peak) → \(output)/differential.tsv\(parquet ? " + differential.parquet" : "")"
-                )
-            }
-        } catch let error as AnalysisError {
-            printError("error: \(error.message) [\(error.code)]")
-            throw SluiceExitCode.couldNotRun
+            for note in result.notes { display.line("note: \(note)") }
+            let strata = Set(result.comparisons.compactMap(\.stratum)).count
+            let scope = result.stratified ? " in \(strata) strata of \(stratify ?? "")" : ""
+            let peak = ProcessMemory.peakResidentBytes.map { ", peak memory \(ByteCount.format($0))" } ?? ""
+            display.line(
+                "\(method): \(result.comparisons.count) comparisons (\(groupby) vs \(reference))\(scope) over \(result.cells) cells × \(result.genes.count) genes, \(result.passes) pass\(result.passes == 1 ? "" : "es") in \(String(format: "%.2f", seconds)) s\(peak) → \(output)/differential.tsv\(parquet ? " + differential.parquet" : "")"
+            )
         }
     }
 }

@@ -58,62 +58,57 @@ struct PseudobulkCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            try reportingErrors {
-                let columns = by.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                var options = PseudobulkOptions(by: columns)
-                options.minCells = minCells
-                options.minCounts = minCounts
-                options.bootstrapReplicates = bootstrap
-                options.seed = seed
-                options.chunkSize = chunkSize
-                options.accumulatorMemoryLimit = Int(maxMemory * Double(1 << 30))
-                if let hierarchy, let level {
-                    let column = hierarchyColumn ?? (columns.contains("cell_type") ? "cell_type" : columns.first ?? "cell_type")
-                    options.hierarchy = .init(
-                        hierarchy: try CellTypeHierarchy(contentsOf: hierarchy), level: level, column: column)
-                }
+        try reportingErrors {
+            let columns = by.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            var options = PseudobulkOptions(by: columns)
+            options.minCells = minCells
+            options.minCounts = minCounts
+            options.bootstrapReplicates = bootstrap
+            options.seed = seed
+            options.chunkSize = chunkSize
+            options.accumulatorMemoryLimit = Int(maxMemory * Double(1 << 30))
+            if let hierarchy, let level {
+                let column = hierarchyColumn ?? (columns.contains("cell_type") ? "cell_type" : columns.first ?? "cell_type")
+                options.hierarchy = .init(
+                    hierarchy: try CellTypeHierarchy(contentsOf: hierarchy), level: level, column: column)
+            }
 
-                let clock = ContinuousClock.now
-                let source = try CellSourceOpener.open(input, matrix: matrix)
-                let display = ProgressDisplay()
-                var aggregator = PseudobulkAggregator(options: options)
-                let name = (input as NSString).lastPathComponent
-                aggregator.progress = { done, total in display.update(dataset: name, step: "pseudobulk", done: done, total: total)
-                }
-                let result = try aggregator.run(source)
-                let aggregated = ContinuousClock.now
-                let written = try PseudobulkOutput.write(result, to: output)
-                let seconds = (ContinuousClock.now - clock) / .seconds(1)
-                let passSeconds = (aggregated - clock) / .seconds(1)
+            let clock = ContinuousClock.now
+            let source = try CellSourceOpener.open(input, matrix: matrix)
+            let display = ProgressDisplay()
+            var aggregator = PseudobulkAggregator(options: options)
+            let name = (input as NSString).lastPathComponent
+            aggregator.progress = { done, total in display.update(dataset: name, step: "pseudobulk", done: done, total: total)
+            }
+            let result = try aggregator.run(source)
+            let aggregated = ContinuousClock.now
+            let written = try PseudobulkOutput.write(result, to: output)
+            let seconds = (ContinuousClock.now - clock) / .seconds(1)
+            let passSeconds = (aggregated - clock) / .seconds(1)
 
-                let kept = result.keptGroups.count
+            let kept = result.keptGroups.count
+            display.line(
+                "\(result.cells) cells × \(result.genes.rowCount) genes → \(result.groups.count) groups by \(result.keyColumns.joined(separator: ", ")); \(kept) kept (≥ \(minCells) cells and ≥ \(Self.number(minCounts)) counts), \(result.groups.count - kept) filtered out"
+            )
+            if result.droppedCells > 0 {
+                let columns = result.missingLabels.filter { $0.cells > 0 }.map { "\($0.column): \($0.cells)" }.joined(
+                    separator: ", ")
+                display.line("\(result.droppedCells) cells with a missing label were left out (\(columns))")
+            }
+            if bootstrap > 0 {
                 display.line(
-                    "\(result.cells) cells × \(result.genes.rowCount) genes → \(result.groups.count) groups by \(result.keyColumns.joined(separator: ", ")); \(kept) kept (≥ \(minCells) cells and ≥ \(Self.number(minCounts)) counts), \(result.groups.count - kept) filtered out"
-                )
-                if result.droppedCells > 0 {
-                    let columns = result.missingLabels.filter { $0.cells > 0 }.map { "\($0.column): \($0.cells)" }.joined(
-                        separator: ", ")
-                    display.line("\(result.droppedCells) cells with a missing label were left out (\(columns))")
-                }
-                if bootstrap > 0 {
-                    display.line(
-                        "bootstrap: \(bootstrap) Poisson(1) replicates per group, seed \(seed) → bootstrap_{mean,lower,upper}.tsv"
-                    )
-                }
-                if written.inexactSums > 0 {
-                    display.line(
-                        "note: \(written.inexactSums) sums exceed float32's exact range in pseudobulk.h5ad; sum.tsv and pseudobulk.parquet hold them exactly"
-                    )
-                }
-                let peak = ProcessMemory.peakResidentBytes.map { ", peak memory \(ByteCount.format($0))" } ?? ""
-                display.line(
-                    "in \(String(format: "%.2f", seconds)) s (pass \(String(format: "%.2f", passSeconds)) s, writing \(String(format: "%.2f", seconds - passSeconds)) s)\(peak) → \(output)/{pseudobulk.h5ad, pseudobulk_mean.h5ad, sum.tsv, mean.tsv, nonzero.tsv, pseudobulk.parquet, groups.tsv}"
+                    "bootstrap: \(bootstrap) Poisson(1) replicates per group, seed \(seed) → bootstrap_{mean,lower,upper}.tsv"
                 )
             }
-        } catch let error as PseudobulkError {
-            printError("error: \(error.message) [\(error.code)]")
-            throw SluiceExitCode.couldNotRun
+            if written.inexactSums > 0 {
+                display.line(
+                    "note: \(written.inexactSums) sums exceed float32's exact range in pseudobulk.h5ad; sum.tsv and pseudobulk.parquet hold them exactly"
+                )
+            }
+            let peak = ProcessMemory.peakResidentBytes.map { ", peak memory \(ByteCount.format($0))" } ?? ""
+            display.line(
+                "in \(String(format: "%.2f", seconds)) s (pass \(String(format: "%.2f", passSeconds)) s, writing \(String(format: "%.2f", seconds - passSeconds)) s)\(peak) → \(output)/{pseudobulk.h5ad, pseudobulk_mean.h5ad, sum.tsv, mean.tsv, nonzero.tsv, pseudobulk.parquet, groups.tsv}"
+            )
         }
     }
 
