@@ -17,6 +17,19 @@ public enum SignatureActivity {
         public var genes: [String]
     }
 
+    /// The signature table `signature` names: `cytosig` and `secact` are `CytoSig.tsv.gz` and
+    /// `SecAct.tsv.gz` (the files the secactpy package ships in secactpy/data) in `directory`, or
+    /// in $SLUICE_SIGNATURE_DIR; anything else is a path.
+    public static func signatureFile(_ signature: String, directory: String?) throws -> String {
+        let builtin = ["cytosig": "CytoSig.tsv.gz", "secact": "SecAct.tsv.gz"]
+        guard let file = builtin[signature.lowercased()] else { return signature }
+        guard let folder = directory ?? ProcessInfo.processInfo.environment["SLUICE_SIGNATURE_DIR"] else {
+            throw AnalysisError(code: "activity.signature-dir",
+                                "--signature \(signature) needs --signature-dir (or SLUICE_SIGNATURE_DIR): the folder with \(file), e.g. site-packages/secactpy/data of a pip install secactpy")
+        }
+        return folder + "/" + file
+    }
+
     /// Reads an expression table, parsing only the rows whose gene (standardised) the signature
     /// has: the others never enter the regression, and their numbers are most of a large table.
     public static func readProfile(_ path: String, for signature: LabeledMatrix) throws -> LabeledMatrix {

@@ -52,13 +52,9 @@ public struct AnalyzeStage: Stage {
         func value(_ flag: String) -> String? {
             arguments.firstIndex(of: flag).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
         }
-        guard var path = value("--signature") else { return nil }
-        let builtin = ["cytosig": "CytoSig.tsv.gz", "secact": "SecAct.tsv.gz"]
-        if let name = builtin[path.lowercased()] {
-            guard let folder = value("--signature-dir") ?? ProcessInfo.processInfo.environment["SLUICE_SIGNATURE_DIR"] else { return nil }
-            path = folder + "/" + name
-        }
-        guard let header = try? LineReader(path: path).nextLine() else { return nil }
+        guard let signature = value("--signature"),
+              let path = try? SignatureActivity.signatureFile(signature, directory: value("--signature-dir")),
+              let header = try? LineReader(path: path).nextLine() else { return nil }
         return header.split(separator: "\t", omittingEmptySubsequences: false).count
     }
 
@@ -78,19 +74,13 @@ public struct AnalyzeStage: Stage {
     /// The file to analyse: the one matching `input:`, or the folder's one file, or its one cells
     /// file (`.h5ad`, `.h5`, `.loom`); a 10x Matrix Market folder is taken as a whole.
     func datasetFile(in folder: String, item: String) throws -> String {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+        let (chosen, names) = InputFolder.single(in: folder, pattern: options.input, suffixes: [".h5ad", ".h5", ".loom"])
         if names.contains(where: { $0 == "matrix.mtx" || $0 == "matrix.mtx.gz" }) { return folder }
-        let candidates: [String]
-        if let pattern = options.input {
-            candidates = names.filter { GlobPattern(pattern).matches($0) }
-        } else {
-            candidates = names.count == 1 ? names : names.filter { name in [".h5ad", ".h5", ".loom"].contains { name.lowercased().hasSuffix($0) } }
-        }
-        guard candidates.count == 1 else {
+        guard let chosen else {
             let wanted = options.input.map { "one file matching '\($0)'" } ?? "one file (or one .h5ad/.h5/.loom)"
             throw StageError(code: "analyze.input", "\(item): expected \(wanted) in \(folder), found \(names.isEmpty ? "none" : names.joined(separator: ", ")); name it with the stage's 'input' key")
         }
-        return folder + "/" + candidates[0]
+        return chosen
     }
 
     /// This process's executable when it is the sluice binary (not, say, a test runner).

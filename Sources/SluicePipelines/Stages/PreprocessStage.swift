@@ -60,12 +60,11 @@ public struct PreprocessStage: Stage {
 
     /// The dataset an item fetched: its one file, or its one `.h5ad` among several.
     static func datasetFile(in folder: String, item: String) throws -> String {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
-        let candidates = names.count == 1 ? names : names.filter { $0.lowercased().hasSuffix(".h5ad") }
-        guard candidates.count == 1 else {
+        let (chosen, names) = InputFolder.single(in: folder, pattern: nil, suffixes: [".h5ad"])
+        guard let chosen else {
             throw StageError(code: "preprocess.input", "\(item): expected one dataset file in \(folder), found \(names.isEmpty ? "none" : names.joined(separator: ", "))")
         }
-        return folder + "/" + candidates[0]
+        return chosen
     }
 
     /// Runs blocking, multi-threaded work on its own thread, not on Swift's cooperative pool.

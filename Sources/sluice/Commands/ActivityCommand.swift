@@ -65,7 +65,7 @@ struct ActivityCommand: ParsableCommand {
         let options = try activityOptions()
         try reportingErrors {
             let clock = ContinuousClock.now
-            let signatureTable = try MatrixTable.read(try signaturePath())
+            let signatureTable = try MatrixTable.read(try SignatureActivity.signatureFile(signature, directory: signatureDir))
             let cells = try? FormatDetector.detect(expression)
             let summary: String
             switch cells {
@@ -139,15 +139,5 @@ struct ActivityCommand: ParsableCommand {
         }
         options.lambda = lambda ?? (signature.lowercased() == "cytosig" ? 1e4 : 5e5)
         return options
-    }
-
-    private func signaturePath() throws -> String {
-        let builtin = ["cytosig": "CytoSig.tsv.gz", "secact": "SecAct.tsv.gz"]
-        guard let file = builtin[signature.lowercased()] else { return signature }
-        guard let folder = signatureDir ?? ProcessInfo.processInfo.environment["SLUICE_SIGNATURE_DIR"] else {
-            throw AnalysisError(code: "activity.signature-dir",
-                                "--signature \(signature) needs --signature-dir (or SLUICE_SIGNATURE_DIR): the folder with \(file), e.g. site-packages/secactpy/data of a pip install secactpy")
-        }
-        return folder + "/" + file
     }
 }
