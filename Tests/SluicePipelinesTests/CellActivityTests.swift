@@ -107,7 +107,7 @@ import Testing
         var options = PseudobulkOptions(by: ["cell_type"])
         options.minCells = 0
         options.minCounts = 0
-        try PseudobulkOutput.write(try PseudobulkAggregator(options: options).run(try CellSourceOpener.open(Self.cells)), to: directory.path)
+        _ = try PseudobulkOutput.write(try PseudobulkAggregator(options: options).run(try CellSourceOpener.open(Self.cells)), to: directory.path)
         let genes = Set(try Self.signature().rows)
         let fromFile = try CellActivity.pseudobulkProfile(
             try CellSourceOpener.open(directory.file("pseudobulk.h5ad")), samples: .rows, signatureGenes: genes)

@@ -97,6 +97,23 @@ status_of() {
   esac
 }
 
+# run_bench PART SCRIPT RESULT [VAR=VALUE…]: runs one of the existing benches on this run's binary,
+# its output in $WORK/PART.log; it counts as done only if it wrote a fresh RESULT.
+run_bench() {
+  local part="$1" script="$2" result="$3" rc status
+  shift 3
+  echo "== $part: $script" >&2
+  set +e
+  env "$@" SKIP_BUILD=1 BENCH_DATA="$DATA" "$script" > "$WORK/$part.log" 2>&1
+  rc=$?
+  set -e
+  status="$(status_of "$rc")"
+  [ "$rc" -ne 0 ] || [ "$result" -nt "$stamp" ] || status="failed (no fresh $result)"
+  [ "$status" = ok ] || tail -15 "$WORK/$part.log" >&2
+  echo "   $status (log: $WORK/$part.log)" >&2
+  record "$part" "" "$status" --result "$result" --log "$WORK/$part.log"
+}
+
 # 1. Activity: activity_bench.py, one case per process -------------------------------------------
 if wanted activity; then
   data_dir="$("$py" -c 'import secactpy, os; print(os.path.join(os.path.dirname(secactpy.__file__), "data"))')"
@@ -124,20 +141,9 @@ fi
 
 # 2. Wilcoxon: differential_vs_scanpy.sh ---------------------------------------------------------
 if wanted wilcoxon; then
-  echo "== wilcoxon: scripts/bench/differential_vs_scanpy.sh" >&2
   quick_sizes=()
   [ "${QUICK:-}" = 1 ] && quick_sizes=(CELLS="${CELLS:-5000}" GENES="${GENES:-500}")
-  set +e
-  env "${quick_sizes[@]}" SKIP_BUILD=1 BENCH_DATA="$DATA" scripts/bench/differential_vs_scanpy.sh \
-    > "$WORK/wilcoxon.log" 2>&1
-  rc=$?
-  set -e
-  result="$DATA/differential_vs_scanpy.json"
-  status="$(status_of "$rc")"
-  [ "$rc" -ne 0 ] || [ "$result" -nt "$stamp" ] || status="failed (no fresh $result)"
-  [ "$status" = ok ] || tail -15 "$WORK/wilcoxon.log" >&2
-  echo "   $status (log: $WORK/wilcoxon.log)" >&2
-  record wilcoxon "" "$status" --result "$result" --log "$WORK/wilcoxon.log"
+  run_bench wilcoxon scripts/bench/differential_vs_scanpy.sh "$DATA/differential_vs_scanpy.json" "${quick_sizes[@]}"
 else
   record wilcoxon "" skipped --note "SKIP=$SKIP"
 fi
@@ -154,17 +160,7 @@ if wanted pseudobulk; then
       > /dev/null 2> "$WORK/pseudobulk_gen.log"
     files=(FILES="$quick_file")
   fi
-  echo "== pseudobulk: scripts/bench/pseudobulk_vs_scanpy.sh" >&2
-  set +e
-  env "${files[@]}" SKIP_BUILD=1 BENCH_DATA="$DATA" scripts/bench/pseudobulk_vs_scanpy.sh > "$WORK/pseudobulk.log" 2>&1
-  rc=$?
-  set -e
-  result="$DATA/pseudobulk_vs_scanpy.json"
-  status="$(status_of "$rc")"
-  [ "$rc" -ne 0 ] || [ "$result" -nt "$stamp" ] || status="failed (no fresh $result)"
-  [ "$status" = ok ] || tail -15 "$WORK/pseudobulk.log" >&2
-  echo "   $status (log: $WORK/pseudobulk.log)" >&2
-  record pseudobulk "" "$status" --result "$result" --log "$WORK/pseudobulk.log"
+  run_bench pseudobulk scripts/bench/pseudobulk_vs_scanpy.sh "$DATA/pseudobulk_vs_scanpy.json" "${files[@]}"
 else
   record pseudobulk "" skipped --note "SKIP=$SKIP"
 fi
