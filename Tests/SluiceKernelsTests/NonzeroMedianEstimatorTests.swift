@@ -82,4 +82,29 @@ struct RankValueOrderingTests {
         let expected: [Int32] = pairs.prefix(max(1, count / 2)).map { $0.token }
         #expect(output == expected)
     }
+
+    /// Scores in tight clusters (the medians of one count level barely differ), some exactly
+    /// equal, cells longer than the limit and shorter, slots not in token order: the bucketing
+    /// recurses into crowded buckets and stops past the limit.
+    @Test("clustered continuous scores", arguments: [(30, 2048), (1_600, 2048), (5_000, 2048), (5_000, 300), (20_000, 20_000)])
+    func clustered(count: Int, limit: Int) {
+        var random = SeededGenerator(seed: UInt64(count + limit))
+        let slots = (0..<count).map { Int32($0) }.shuffled(using: &random)
+        let counts = (0..<count).map { _ in Double(1 + random.next() % 3) }
+        let medians = (0..<count).map { i in
+            i % 10 == 0 ? 2.5 : 2.5 * (1 + Double(random.next() % 1_000_000) / 1e7)
+        }
+        let tokens = (0..<count).map { Int32(($0 * 7_919) % count + 4) }
+        let tokenizer = RankValueTokenizer(topGenes: limit, medians: medians, tokenOfSlot: tokens)
+        var sorter = RankSorter()
+        var output: [Int32] = []
+        // Twice, so the reused working space is checked as well.
+        for _ in 0..<2 {
+            output.removeAll()
+            tokenizer.appendTokens(slots: slots, counts: slots.map { counts[Int($0)] }, total: 1234, sorter: &sorter, to: &output)
+        }
+        let pairs = (0..<count).map { i in (score: RankValueTokenizer.normalized(counts[i], total: 1234) / medians[i], token: tokens[i]) }
+            .sorted { $0.score != $1.score ? $0.score > $1.score : $0.token < $1.token }
+        #expect(output == pairs.prefix(limit).map(\.token))
+    }
 }

@@ -28,14 +28,21 @@ public struct RankValueTokenizer: Sendable {
     ///
     /// `sorter` is working space, reused across cells.
     public func appendTokens(slots: [Int32], counts: [Double], total: Double, sorter: inout RankSorter, to output: inout [Int32]) {
-        sorter.reset()
+        precondition(slots.count == counts.count, "one count per slot")
         medians.withUnsafeBufferPointer { medians in
-            tokenOfSlot.withUnsafeBufferPointer { tokens in
-                for (slot, count) in zip(slots, counts) {
-                    sorter.append(score: Self.normalized(count, total: total) / medians[Int(slot)], token: tokens[Int(slot)])
+            tokenOfSlot.withUnsafeBufferPointer { tokenOfSlot in
+                slots.withUnsafeBufferPointer { slots in
+                    counts.withUnsafeBufferPointer { counts in
+                        sorter.appendTopTokens(count: slots.count, limit: topGenes, to: &output) { scores, tokens in
+                            for i in 0..<slots.count {
+                                let slot = Int(slots[i])
+                                scores[i] = Self.normalized(counts[i], total: total) / medians[slot]
+                                tokens[i] = tokenOfSlot[slot]
+                            }
+                        }
+                    }
                 }
             }
         }
-        sorter.sortAndAppendTokens(limit: topGenes, to: &output)
     }
 }

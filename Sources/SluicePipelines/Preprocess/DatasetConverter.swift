@@ -66,8 +66,7 @@ public struct DatasetConverter {
         var firstPass = true
         repeat {
             let phase = firstPass ? "qc + medians" : "medians"
-            for range in ranges {
-                let batch = try source.read(cells: range)
+            try source.forEachBatchReadingAhead(ranges) { range, batch in
                 if firstPass {
                     let metrics = CellQualityMetrics(batch.matrix, mitochondrial: plan.mitochondrial)
                     for i in 0..<range.count {
@@ -123,12 +122,11 @@ public struct DatasetConverter {
         var files: [String] = []
         var totalLength = 0
         var keptCells = 0
-        for range in ranges {
-            let batch = try source.read(cells: range)
+        try source.forEachBatchReadingAhead(ranges) { range, batch in
             let rows = (0..<range.count).filter { keep[range.lowerBound + $0] }
             guard !rows.isEmpty else {
                 progress("tokens", range.upperBound, source.cellCount)
-                continue
+                return
             }
             let rowTotals = rows.map { totals[range.lowerBound + $0] }
             let matrix = batch.matrix
