@@ -45,6 +45,35 @@ struct NonzeroMedianEstimatorTests {
         if budget == 1 << 20 { #expect(passes == 2, "a generous budget needs one histogram and one collect pass") }
     }
 
+    /// Large adds are counted by two threads, each on its own half of the gene blocks; every
+    /// phase (histogram, refine, collect) must still give the sorted median.
+    @Test("large adds, counted on two threads, match the sorted median", arguments: [5_000, 1 << 24])
+    func largeAdds(budget: Int) {
+        var random = SeededGenerator(seed: 11)
+        let genes = 700
+        var geneOf: [Int32] = []
+        var valueOf: [Double] = []
+        for _ in 0..<300_000 {
+            let gene = Int32(random.next() % UInt64(genes))
+            let count = Double(1 + random.next() % 5)
+            geneOf.append(gene)
+            valueOf.append((count * 10000) / Double(500 + random.next() % 3000))
+        }
+        let estimator = NonzeroMedianEstimator(geneCount: genes, valueBudget: budget)
+        repeat {
+            for part in stride(from: 0, to: geneOf.count, by: 100_000) {
+                geneOf[part..<(part + 100_000)].withUnsafeBufferPointer { g in
+                    valueOf[part..<(part + 100_000)].withUnsafeBufferPointer { v in estimator.add(genes: g, values: v) }
+                }
+            }
+        } while estimator.finishPass()
+        var byGene = [[Double]](repeating: [], count: genes)
+        for (gene, value) in zip(geneOf, valueOf) { byGene[Int(gene)].append(value) }
+        let medians = estimator.medians
+        #expect((0..<genes).allSatisfy { medians[$0] == Self.exactMedian(byGene[$0]) })
+        #expect(budget == 1 << 24 ? estimator.passes == 2 : estimator.passes > 2, "passes: \(estimator.passes)")
+    }
+
     @Test("all-equal values, extreme magnitudes and single values")
     func edgeCases() {
         let values: [(Int, Double)] =

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceFormats
+import SluiceKernels
 import SluicePipelines
 import SluiceTestSupport
 import Testing
@@ -115,6 +116,39 @@ struct PreprocessRunTests {
         #expect(shards[0] == shards[1], "two runs with the same options differ")
         #expect(testCells[0] == testCells[2], "the split moved when --chunk-size changed")
         #expect(testCells[0].count > 20 && testCells[0].count < 80, "about a quarter of 200 cells: \(testCells[0].count)")
+    }
+
+    /// run-all hands token chunks straight to cleaning and the split; the steps one by one go
+    /// through interim files. Both must give the same bytes, with filtered cells, an empty
+    /// column, ages and a split by donor — and with `--keep-interim` the same interim chunks.
+    @Test("run-all writes the shards and interim chunks that the steps one by one write")
+    func fusedEqualsStepByStep() throws {
+        let scratch = try TemporaryDirectory()
+        let input = scratch.file("data.h5ad")
+        try Self.makeDataset(input, cells: 150, seed: 5)
+        func options(_ root: String) -> PreprocessOptions {
+            var options = Self.options(scratch.file(root))
+            options.splitBy = "donor_id"
+            options.testSize = 0.4
+            options.keepInterim = true
+            options.convert.filter.minGenes = 12
+            return options
+        }
+        let datasets = PreprocessDataset.datasets([input])
+        let fused = PreprocessRun(datasets: datasets, options: options("fused")).run()
+        #expect(fused.allSatisfy { $0.succeeded }, "\(fused)")
+        for step in PreprocessRun.Step.allCases {
+            let outcomes = PreprocessRun(datasets: datasets, options: options("steps")).run([step])
+            #expect(outcomes.allSatisfy { $0.succeeded }, "\(step): \(outcomes)")
+        }
+        let shards = Self.files(scratch.file("fused/output")).filter { $0.key.hasSuffix(".parquet") }
+        #expect(shards.count >= 4)
+        #expect(shards == Self.files(scratch.file("steps/output")).filter { $0.key.hasSuffix(".parquet") })
+        let chunks = Self.files(scratch.file("fused/interim/data/chunks"))
+        #expect(!chunks.isEmpty)
+        #expect(chunks == Self.files(scratch.file("steps/interim/data/chunks")))
+        let kept = (fused.first?.trainCells ?? 0) + (fused.first?.testCells ?? 0)
+        #expect(kept > 50 && kept < 150, "some cells are filtered, most kept: \(kept)")
     }
 
     @Test("split by donor keeps each donor in one split; age and cleaning apply")

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Exact per-gene medians of non-zero values, over data streamed several times, in bounded memory.
 ///
 /// Geneformer scales each gene by its median non-zero normalized expression across the dataset.
@@ -132,55 +134,93 @@ public final class NonzeroMedianEstimator {
                 }
             }
         }
+        // Blocks are gene ranges, so the first half of the sorted values and the second touch
+        // different genes' counters: two threads count them at once. (After the scatter,
+        // cursor[b] is where block b ends.)
         let count = genes.count
+        let middle = cursor.first { $0 >= count / 2 } ?? count
+        let halves = count >= Self.parallelMinimum ? [0..<middle, middle..<count] : [0..<count]
         sortedGenes.withUnsafeBufferPointer { genes in
             sortedValues.withUnsafeBufferPointer { values in
+                let sorted = SortedValues(genes: genes, values: values)
                 switch phase {
-                case .histogram: countHistogram(genes.prefix(count), values.prefix(count))
-                case .refine: countRefine(genes.prefix(count), values.prefix(count))
-                case .collect: collect(genes.prefix(count), values.prefix(count))
+                case .histogram: countHistogram(sorted, halves)
+                case .refine: countRefine(sorted, halves)
+                case .collect: collect(sorted, halves)
                 case .done: break
                 }
             }
         }
     }
 
-    private func countHistogram(_ genes: Slice<UnsafeBufferPointer<Int32>>, _ values: Slice<UnsafeBufferPointer<Double>>) {
+    /// Fewer values than this are counted on the calling thread alone.
+    private static let parallelMinimum = 1 << 16
+
+    /// The values of one ``add(genes:values:)`` grouped by gene block, shared read-only by the
+    /// counting threads.
+    private struct SortedValues: @unchecked Sendable {
+        let genes: UnsafeBufferPointer<Int32>
+        let values: UnsafeBufferPointer<Double>
+    }
+
+    /// Per-gene (or per-slot) arrays updated by the counting threads. `@unchecked Sendable`:
+    /// each thread touches only the genes of its own half of the blocks.
+    private struct Shared<Element>: @unchecked Sendable {
+        let base: UnsafeMutablePointer<Element>?
+        init(_ buffer: UnsafeMutableBufferPointer<Element>) { base = buffer.baseAddress }
+        subscript(index: Int) -> Element {
+            get { base![index] }
+            nonmutating set { base![index] = newValue }
+        }
+    }
+
+    private static func inParallel(_ halves: [Range<Int>], _ body: @Sendable (Range<Int>) -> Void) {
+        if halves.count == 1 {
+            body(halves[0])
+        } else {
+            DispatchQueue.concurrentPerform(iterations: halves.count) { body(halves[$0]) }
+        }
+    }
+
+    private func countHistogram(_ sorted: SortedValues, _ halves: [Range<Int>]) {
         logCounts.withUnsafeMutableBufferPointer { counts in
             minimum.withUnsafeMutableBufferPointer { minimum in
                 maximum.withUnsafeMutableBufferPointer { maximum in
-                    for (gene, value) in zip(genes, values) {
-                        let g = Int(gene)
-                        counts[g * Self.logBins + Self.logBin(value)] &+= 1
-                        if value < minimum[g] { minimum[g] = value }
-                        if value > maximum[g] { maximum[g] = value }
+                    let (counts, minimum, maximum) = (Shared(counts), Shared(minimum), Shared(maximum))
+                    Self.inParallel(halves) { range in
+                        for i in range {
+                            let g = Int(sorted.genes[i])
+                            let value = sorted.values[i]
+                            counts[g * Self.logBins + Self.logBin(value)] &+= 1
+                            if value < minimum[g] { minimum[g] = value }
+                            if value > maximum[g] { maximum[g] = value }
+                        }
                     }
                 }
             }
         }
     }
 
-    private func countRefine(_ genes: Slice<UnsafeBufferPointer<Int32>>, _ values: Slice<UnsafeBufferPointer<Double>>) {
-        var counts = refineCounts
-        var minimum = refineMinimum
-        var maximum = refineMaximum
-        refineCounts = []  // hand the storage to the locals: no copy, no per-element checks
-        refineMinimum = []
-        refineMaximum = []
-        refineSlot.withUnsafeBufferPointer { slots in
-            lower.withUnsafeBufferPointer { lower in
-                upper.withUnsafeBufferPointer { upper in
-                    counts.withUnsafeMutableBufferPointer { counts in
-                        minimum.withUnsafeMutableBufferPointer { minimum in
-                            maximum.withUnsafeMutableBufferPointer { maximum in
-                                for (gene, value) in zip(genes, values) {
-                                    let g = Int(gene)
-                                    let slot = Int(slots[g])
-                                    guard slot >= 0, value >= lower[g], value < upper[g] else { continue }
-                                    let bin = Self.refineBin(value, lower: lower[g], upper: upper[g])
-                                    counts[slot * Self.refineBins + bin] &+= 1
-                                    if value < minimum[slot] { minimum[slot] = value }
-                                    if value > maximum[slot] { maximum[slot] = value }
+    private func countRefine(_ sorted: SortedValues, _ halves: [Range<Int>]) {
+        refineSlot.withUnsafeMutableBufferPointer { slots in
+            lower.withUnsafeMutableBufferPointer { lower in
+                upper.withUnsafeMutableBufferPointer { upper in
+                    refineCounts.withUnsafeMutableBufferPointer { counts in
+                        refineMinimum.withUnsafeMutableBufferPointer { minimum in
+                            refineMaximum.withUnsafeMutableBufferPointer { maximum in
+                                let (slots, lower, upper) = (Shared(slots), Shared(lower), Shared(upper))
+                                let (counts, minimum, maximum) = (Shared(counts), Shared(minimum), Shared(maximum))
+                                Self.inParallel(halves) { range in
+                                    for i in range {
+                                        let g = Int(sorted.genes[i])
+                                        let value = sorted.values[i]
+                                        let slot = Int(slots[g])
+                                        guard slot >= 0, value >= lower[g], value < upper[g] else { continue }
+                                        let bin = Self.refineBin(value, lower: lower[g], upper: upper[g])
+                                        counts[slot * Self.refineBins + bin] &+= 1
+                                        if value < minimum[slot] { minimum[slot] = value }
+                                        if value > maximum[slot] { maximum[slot] = value }
+                                    }
                                 }
                             }
                         }
@@ -188,25 +228,25 @@ public final class NonzeroMedianEstimator {
                 }
             }
         }
-        refineCounts = counts
-        refineMinimum = minimum
-        refineMaximum = maximum
     }
 
-    private func collect(_ genes: Slice<UnsafeBufferPointer<Int32>>, _ values: Slice<UnsafeBufferPointer<Double>>) {
-        var kept = collected
-        collected = []
-        lower.withUnsafeBufferPointer { lower in
-            upper.withUnsafeBufferPointer { upper in
-                // Resolved genes have an empty interval (lower = upper = 0) once collecting starts.
-                for (gene, value) in zip(genes, values) {
-                    let g = Int(gene)
-                    guard value >= lower[g], value < upper[g] else { continue }
-                    kept[g].append(value)
+    private func collect(_ sorted: SortedValues, _ halves: [Range<Int>]) {
+        lower.withUnsafeMutableBufferPointer { lower in
+            upper.withUnsafeMutableBufferPointer { upper in
+                collected.withUnsafeMutableBufferPointer { kept in
+                    let (lower, upper, kept) = (Shared(lower), Shared(upper), Shared(kept))
+                    Self.inParallel(halves) { range in
+                        // Resolved genes have an empty interval (lower = upper = 0) once collecting starts.
+                        for i in range {
+                            let g = Int(sorted.genes[i])
+                            let value = sorted.values[i]
+                            guard value >= lower[g], value < upper[g] else { continue }
+                            kept.base![g].append(value)
+                        }
+                    }
                 }
             }
         }
-        collected = kept
     }
 
     /// Ends a pass; returns `true` when another pass over the same values is needed.

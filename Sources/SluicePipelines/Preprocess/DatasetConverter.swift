@@ -8,10 +8,13 @@ import SluiceKernels
 /// 1. quality metrics per cell (kept for later passes: 20 bytes a cell), the cell filter, and the
 ///    histogram pass of the exact median estimator over normalized values of kept cells;
 /// 2. zero or more refine passes and one collect pass, until every token's median is known;
-/// 3. tokenization: each kept cell's top genes by median-scaled normalized expression, written
-///    with its metrics and metadata to `chunk_0000.parquet`, `chunk_0001.parquet`, … (one per batch).
+/// 3. tokenization: each kept cell's top genes by median-scaled normalized expression, with its
+///    metrics and metadata, one chunk per batch: written to `chunk_0000.parquet`, … and/or
+///    handed on (`sluice preprocess run-all` cleans and splits them as they come).
 ///
-/// Memory: one batch, the estimator (640 counters per token plus its value budget), and the
+/// Each pass reads one batch ahead while the previous one is worked on.
+///
+/// Memory: two batches, the estimator (640 counters per token plus its value budget), and the
 /// per-cell metrics — never the whole matrix.
 public struct DatasetConverter {
     public struct Result: Sendable, Codable, Hashable {
@@ -51,8 +54,20 @@ public struct DatasetConverter {
         self.options = options
     }
 
-    /// Runs every pass and writes the chunks into `folder`; `metadata` goes into each file's footer.
-    public func run(into folder: String, metadata: [String: String]) throws -> Result {
+    /// Receives each token chunk (laid out as ``chunkSchema``) and its number, in order.
+    public typealias ChunkHandler = (_ chunk: ParquetRowBatch, _ index: Int) throws -> Void
+
+    /// The layout of the token chunks: ``CorpusColumns`` with the source's cell metadata.
+    public var chunkSchema: ParquetSchema { CorpusColumns.schema(metadata: source.cellMetadataSchema) }
+
+    /// Runs every pass. Token chunks are written into `folder` (`chunk_0000.parquet`, …, with
+    /// `metadata` in each footer) when it is given, and handed to the handler that `handleChunks`
+    /// returns when that is given. `handleChunks` is called once, before the first chunk, with
+    /// the metadata columns that hold a value (``MetadataCleaner/hasValue(_:)``) in some kept
+    /// cell — so the chunks can be cleaned and split as they are made, without files in between.
+    public func run(
+        into folder: String?, metadata: [String: String], handleChunks: ((_ filledColumns: Set<String>) throws -> ChunkHandler)? = nil
+    ) throws -> Result {
         let map = GeneTokenMap(tokenOfGene: plan.tokenOfGene)
         let ranges = source.batchRanges(size: options.chunkSize)
         var totals = [Double](repeating: 0, count: source.cellCount)
@@ -61,6 +76,10 @@ public struct DatasetConverter {
         var keep = [Bool](repeating: false, count: source.cellCount)
         let estimator = NonzeroMedianEstimator(geneCount: map.slotCount, valueBudget: options.medianValueBudget)
         let workers = (0..<CellWorker.defaultCount).map { _ in CellWorker(slotCount: map.slotCount) }
+
+        let schema = chunkSchema
+        let metadataNames = schema.columns.dropFirst(CorpusColumns.fixed.count).map(\.name)
+        var filledColumns = Set<String>()
 
         // Pass 1: metrics, filter, histogram. Later passes: refine/collect until medians are known.
         var firstPass = true
@@ -78,6 +97,11 @@ public struct DatasetConverter {
                     }
                 }
                 let rows = (0..<range.count).filter { keep[range.lowerBound + $0] }
+                if firstPass {
+                    for (name, column) in zip(metadataNames, batch.obs.columns) where !filledColumns.contains(name) {
+                        if MetadataCleaner.hasValue(CorpusColumns.data(column, rows: rows)) { filledColumns.insert(name) }
+                    }
+                }
                 let rowTotals = rows.map { totals[range.lowerBound + $0] }
                 let matrix = batch.matrix
                 // Workers gather normalized values for groups of cells; the estimator, which
@@ -116,8 +140,9 @@ public struct DatasetConverter {
             topGenes: options.topGenes, medians: medians.map { $0 ?? 1 }, tokenOfSlot: map.tokenOfSlot)
 
         // Last pass: tokens.
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let schema = CorpusColumns.schema(metadata: source.cellMetadataSchema)
+        if let folder { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        let handler = try handleChunks?(filledColumns)
+        var chunkCount = 0
         let writerOptions = options.interimWriterOptions(metadata)
         var files: [String] = []
         var totalLength = 0
@@ -163,11 +188,16 @@ public struct DatasetConverter {
                 ParquetColumnData(.double(cells.map { percentMito[$0] })),
             ]
             columns += batch.obs.columns.map { CorpusColumns.data($0, rows: rows) }
-            let path = (folder as NSString).appendingPathComponent(String(format: "chunk_%04d.parquet", files.count))
-            let writer = try ParquetWriter(path: path, schema: schema, options: writerOptions)
-            try writer.write(ParquetRowBatch(columns))
-            try writer.close()
-            files.append(path)
+            let chunk = ParquetRowBatch(columns)
+            if let folder {
+                let path = (folder as NSString).appendingPathComponent(String(format: "chunk_%04d.parquet", chunkCount))
+                let writer = try ParquetWriter(path: path, schema: schema, options: writerOptions)
+                try writer.write(chunk)
+                try writer.close()
+                files.append(path)
+            }
+            try handler?(chunk, chunkCount)
+            chunkCount += 1
             totalLength += tokens.count
             keptCells += rows.count
             progress("tokens", range.upperBound, source.cellCount)

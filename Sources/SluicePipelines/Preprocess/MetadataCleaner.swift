@@ -22,6 +22,8 @@ public struct MetadataCleaner {
         public let droppedColumns: [String]
         public let addsAge: Bool
         let readColumns: [String]
+        /// Where the kept columns are in a token chunk's full schema.
+        let keptIndices: [Int]
         let stageIndex: Int?
 
         /// The cleaned rows of one chunk (read with ``readColumns``) and how many got an age.
@@ -35,6 +37,11 @@ public struct MetadataCleaner {
             let ages = (0..<table.rowCount).map { stage.isNull($0) ? nil : DevelopmentStage.ageInYears(labels[$0]) }
             data.append(ParquetColumnData(.double(ages.map { $0 ?? 0 }), validity: ages.map { $0 != nil }))
             return (ParquetRowBatch(data), ages.count { $0 != nil })
+        }
+
+        /// The kept columns of a whole token chunk (as the converter makes it, before any file).
+        public func keptColumns(of chunk: ParquetRowBatch) -> ParquetRowBatch {
+            ParquetRowBatch(keptIndices.map { chunk.columns[$0] })
         }
 
         /// Reads one chunk with the columns the plan keeps.
@@ -51,22 +58,30 @@ public struct MetadataCleaner {
     public func plan(chunks: [String]) throws -> Plan? {
         guard let first = chunks.first else { return nil }
         let schema = try ParquetReader(path: first).schema
-        let fixedCount = CorpusColumns.fixed.count
-        let metadataNames = schema.columns.dropFirst(fixedCount).map(\.name)
-        var nonEmpty = Set<String>()
+        let metadataNames = schema.columns.dropFirst(CorpusColumns.fixed.count).map(\.name)
+        var filled = Set<String>()
         for chunk in chunks {
             let table = try ParquetReader(path: chunk).readAll(columns: metadataNames)
-            for (name, column) in zip(metadataNames, table.columns) where !nonEmpty.contains(name) {
-                if Self.hasValue(column) { nonEmpty.insert(name) }
+            for (name, column) in zip(metadataNames, table.columns) where !filled.contains(name) {
+                if Self.hasValue(column) { filled.insert(name) }
             }
         }
-        let kept = schema.columns.prefix(fixedCount) + schema.columns.dropFirst(fixedCount).filter { nonEmpty.contains($0.name) }
+        return Self.plan(schema: schema, filledColumns: filled)
+    }
+
+    /// The plan for token chunks laid out as `schema`, given the metadata columns that hold a
+    /// value in some cell (``hasValue(_:)``); the others are dropped.
+    public static func plan(schema: ParquetSchema, filledColumns filled: Set<String>) -> Plan {
+        let fixedCount = CorpusColumns.fixed.count
+        let metadataNames = schema.columns.dropFirst(fixedCount).map(\.name)
+        let keptIndices = Array(0..<fixedCount) + (fixedCount..<schema.columns.count).filter { filled.contains(schema.columns[$0].name) }
+        let kept = keptIndices.map { schema.columns[$0] }
         let stageIndex = kept.firstIndex { $0.name == "development_stage" }
-        var columns = Array(kept)
+        var columns = kept
         if stageIndex != nil { columns.append(.scalar("age", .double, nullable: true)) }
         return Plan(
-            schema: ParquetSchema(columns), droppedColumns: metadataNames.filter { !nonEmpty.contains($0) },
-            addsAge: stageIndex != nil, readColumns: kept.map(\.name), stageIndex: stageIndex)
+            schema: ParquetSchema(columns), droppedColumns: metadataNames.filter { !filled.contains($0) },
+            addsAge: stageIndex != nil, readColumns: kept.map(\.name), keptIndices: keptIndices, stageIndex: stageIndex)
     }
 
     /// Step 3 on its own: writes the cleaned chunks into `folder`.
@@ -88,7 +103,7 @@ public struct MetadataCleaner {
     }
 
     /// Whether any row holds a value (not missing, not the empty string).
-    private static func hasValue(_ column: ParquetColumnData) -> Bool {
+    static func hasValue(_ column: ParquetColumnData) -> Bool {
         for row in 0..<column.rowCount where !column.isNull(row) {
             if case .string(let strings) = column.values {
                 if strings.offsets[row + 1] > strings.offsets[row] { return true }

@@ -52,12 +52,17 @@ public final class PreprocessRun {
             let clock = ContinuousClock.now
             do {
                 let log = try DatasetLog(dataset: dataset.name, folder: dataset.logs(options), echo: echo)
+                // Steps 2–4 together (run-all): token chunks go straight into the shards. Steps 3
+                // and 4 together: cleaning feeds the split chunk by chunk. No copies in between.
+                let fuseAll = steps.contains(.convert) && steps.contains(.addAge) && steps.contains(.split)
+                let fuseLast = steps.contains(.addAge) && steps.contains(.split)
                 for step in steps {
-                    // Run together, cleaning feeds the split chunk by chunk: no cleaned copy is written.
-                    if step == .split, steps.contains(.addAge) { continue }
-                    let fused = step == .addAge && steps.contains(.split)
+                    if step == .split, fuseLast { continue }
+                    if step == .addAge, fuseAll { continue }
                     try timed(dataset, step) {
-                        if fused {
+                        if step == .convert, fuseAll {
+                            try convertCleanAndSplit(dataset, log: log)
+                        } else if step == .addAge, fuseLast {
                             try cleanAndSplit(dataset, log: log)
                         } else {
                             try run(step, dataset, log: log, vocabulary: vocabulary)
@@ -150,20 +155,63 @@ public final class PreprocessRun {
     }
 
     private func convert(_ dataset: PreprocessDataset, log: DatasetLog) throws {
+        let (converter, vocabulary) = try converter(dataset, log: log)
+        let folder = dataset.tokenChunks(options)
+        try? FileManager.default.removeItem(atPath: folder)
+        let result = try converter.run(into: folder, metadata: try metadata(dataset, vocabulary))
+        try finishConvert(result, dataset, log: log)
+    }
+
+    /// The converter of step 2 for `dataset`, and the vocabulary of step 1.
+    private func converter(_ dataset: PreprocessDataset, log: DatasetLog) throws -> (DatasetConverter, Vocabulary) {
         let plan = try Self.read(GenePlan.self, dataset.genePlan(options), step: .mapGenes)
         let vocabulary = try Self.read(Vocabulary.self, join(dataset.interim(options), "vocab.json"), step: .mapGenes)
         let source = try CellSourceOpener.open(dataset.input, scratchDirectory: dataset.interim(options))
         log.log(step: "convert", "streaming \(source.cellCount) cells × \(source.geneCount) genes in chunks of \(options.convert.chunkSize)")
         var converter = DatasetConverter(source: source, plan: plan, options: options.convert)
         converter.progress = { [progress, name = dataset.name] phase, done, total in progress(name, phase, done, total) }
-        let folder = dataset.tokenChunks(options)
-        try? FileManager.default.removeItem(atPath: folder)
-        let result = try converter.run(into: folder, metadata: try metadata(dataset, vocabulary))
+        return (converter, vocabulary)
+    }
+
+    private func finishConvert(_ result: DatasetConverter.Result, _ dataset: PreprocessDataset, log: DatasetLog) throws {
         log.log(
             step: "convert",
             "kept \(result.keptCells) of \(result.cells) cells (\(result.droppedCells) filtered), mean \(String(format: "%.1f", result.meanLength)) tokens, \(result.passes) passes",
             ["kept": result.keptCells, "dropped": result.droppedCells, "passes": result.passes])
         try record(result, dataset, .convert)
+    }
+
+    /// Steps 2, 3 and 4 in one go: each token chunk is cleaned and split into the shards as the
+    /// converter makes it (written to `interim/` as well only with `--keep-interim`). The shards
+    /// are byte-identical to those of the steps run one by one.
+    private func convertCleanAndSplit(_ dataset: PreprocessDataset, log: DatasetLog) throws {
+        let started = ContinuousClock.now
+        let (converter, vocabulary) = try converter(dataset, log: log)
+        let metadata = try metadata(dataset, vocabulary)
+        let output = dataset.output(options)
+        try? FileManager.default.removeItem(atPath: output)
+        let folder = options.keepInterim ? dataset.tokenChunks(options) : nil
+        if let folder { try? FileManager.default.removeItem(atPath: folder) }
+        let splitter = splitter(dataset)
+        let chunkSchema = converter.chunkSchema
+        var progress = CorpusSplitter.Progress()
+        var cleaned = MetadataCleaner.Result(droppedColumns: [], ageColumn: false, cellsWithAge: 0, files: [])
+        let converted = try converter.run(into: folder, metadata: metadata) { filledColumns in
+            let plan = MetadataCleaner.plan(schema: chunkSchema, filledColumns: filledColumns)
+            return { chunk, _ in
+                cleaned.droppedColumns = plan.droppedColumns
+                cleaned.ageColumn = plan.addsAge
+                let (table, aged) = try plan.apply(plan.keptColumns(of: chunk), path: dataset.input)
+                cleaned.cellsWithAge += aged
+                try splitter.split(table, schema: plan.schema, from: dataset.input, into: output, metadata: metadata, &progress)
+            }
+        }
+        try finishConvert(converted, dataset, log: log)
+        logCleaning(cleaned, log)
+        let result = progress.finished(grouped: options.splitBy != nil && !options.skipTrainTestSplit)
+        try finish(
+            dataset, converted: converted, cleaned: cleaned, split: result, vocabulary: vocabulary, log: log,
+            timing: ("convert+add-age+split", started))
     }
 
     private func addAge(_ dataset: PreprocessDataset, log: DatasetLog) throws {
