@@ -137,3 +137,14 @@ struct RankValueOrderingTests {
         #expect(output == pairs.prefix(limit).map(\.token))
     }
 }
+
+extension RankValueTokenizer {
+    /// The tokenizer on arrays (it takes buffers, as the converter's workers hold them).
+    func appendTokens(slots: [Int32], counts: [Double], total: Double, sorter: inout RankSorter, to output: inout [Int32]) {
+        slots.withUnsafeBufferPointer { slots in
+            counts.withUnsafeBufferPointer { counts in
+                appendTokens(slots: slots, counts: counts, total: total, sorter: &sorter, to: &output)
+            }
+        }
+    }
+}

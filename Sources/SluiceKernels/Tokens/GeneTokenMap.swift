@@ -26,15 +26,17 @@ public struct GeneTokenMap: Sendable {
 
     public var slotCount: Int { tokenOfSlot.count }
 
-    /// Appends to `slots`/`counts` each slot with a non-zero summed count in row `row`.
+    /// Writes to `slots`/`counts` each slot with a non-zero summed count in row `row`, and
+    /// returns how many it wrote: at most the row's stored values, which the buffers must hold.
     ///
     /// `scratch` must hold `slotCount` zeros; it is left zeroed again. `touched` is working space.
     public func gather(
-        _ rows: SparseRows, row: Int, scratch: inout [Double], touched: inout [Int32], slots: inout [Int32], counts: inout [Double]
-    ) {
-        touched.removeAll(keepingCapacity: true)
+        _ rows: SparseRows, row: Int, scratch: inout [Double], touched: inout [Int32],
+        slots: UnsafeMutablePointer<Int32>, counts: UnsafeMutablePointer<Double>
+    ) -> Int {
         let lower = Int(rows.offsets[row])
         let upper = Int(rows.offsets[row + 1])
+        var written = 0
         if isOneToOne {
             rows.columns.withUnsafeBufferPointer { columns in
                 rows.values.withUnsafeBufferPointer { values in
@@ -42,14 +44,16 @@ public struct GeneTokenMap: Sendable {
                         for k in lower..<upper {
                             let slot = slotOf[Int(columns[k])]
                             guard slot >= 0, values[k] != 0 else { continue }
-                            slots.append(slot)
-                            counts.append(Double(values[k]))
+                            slots[written] = slot
+                            counts[written] = Double(values[k])
+                            written += 1
                         }
                     }
                 }
             }
-            return
+            return written
         }
+        touched.removeAll(keepingCapacity: true)
         scratch.withUnsafeMutableBufferPointer { sums in
             rows.columns.withUnsafeBufferPointer { columns in
                 rows.values.withUnsafeBufferPointer { values in
@@ -67,10 +71,12 @@ public struct GeneTokenMap: Sendable {
                 let count = sums[Int(slot)]
                 sums[Int(slot)] = 0
                 if count != 0 {
-                    slots.append(slot)
-                    counts.append(count)
+                    slots[written] = slot
+                    counts[written] = count
+                    written += 1
                 }
             }
         }
+        return written
     }
 }

@@ -27,19 +27,18 @@ public struct RankValueTokenizer: Sendable {
     /// Appends the tokens of one cell to `output`, given its slots, summed counts and total.
     ///
     /// `sorter` is working space, reused across cells.
-    public func appendTokens(slots: [Int32], counts: [Double], total: Double, sorter: inout RankSorter, to output: inout [Int32]) {
+    public func appendTokens(
+        slots: UnsafeBufferPointer<Int32>, counts: UnsafeBufferPointer<Double>, total: Double, sorter: inout RankSorter,
+        to output: inout [Int32]
+    ) {
         precondition(slots.count == counts.count, "one count per slot")
         medians.withUnsafeBufferPointer { medians in
             tokenOfSlot.withUnsafeBufferPointer { tokenOfSlot in
-                slots.withUnsafeBufferPointer { slots in
-                    counts.withUnsafeBufferPointer { counts in
-                        sorter.appendTopTokens(count: slots.count, limit: topGenes, to: &output) { scores, tokens in
-                            for i in 0..<slots.count {
-                                let slot = Int(slots[i])
-                                scores[i] = Self.normalized(counts[i], total: total) / medians[slot]
-                                tokens[i] = tokenOfSlot[slot]
-                            }
-                        }
+                sorter.appendTopTokens(count: slots.count, limit: topGenes, to: &output) { scores, tokens in
+                    for i in 0..<slots.count {
+                        let slot = Int(slots[i])
+                        scores[i] = Self.normalized(counts[i], total: total) / medians[slot]
+                        tokens[i] = tokenOfSlot[slot]
                     }
                 }
             }

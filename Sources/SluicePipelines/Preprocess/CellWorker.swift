@@ -10,18 +10,46 @@ final class CellWorker: @unchecked Sendable {
     // Only the thread running this worker touches its arrays, which is why it is @unchecked Sendable.
     var scratch: [Double]
     var touched: [Int32] = []
-    var cellSlots: [Int32] = []
-    var cellCounts: [Double] = []
     var sorter = RankSorter()
-    /// Median passes: (slot, normalized value) pairs for the estimator.
+    /// (slot, count) pairs of the cells being worked on: in the median passes the counts are
+    /// replaced by normalized values for the estimator; in the token pass one cell at a time.
     var slots: [Int32] = []
     var values: [Double] = []
+    /// How many pairs of `slots`/`values` are in use.
+    var used = 0
     /// Token pass: concatenated tokens and per-cell lengths.
     var tokens: [Int32] = []
     var lengths: [Int] = []
 
     init(slotCount: Int) {
         scratch = [Double](repeating: 0, count: slotCount)
+    }
+
+    /// Makes room for `count` pairs in `slots`/`values` (their contents are not kept).
+    func reserve(_ count: Int) {
+        guard slots.count < count else { return }
+        let capacity = max(count, 2 * slots.count)
+        slots = [Int32](repeating: 0, count: capacity)
+        values = [Double](repeating: 0, count: capacity)
+    }
+
+    /// Gathers the non-zero slots of `rows` (each a row of `matrix`) after the pairs in use,
+    /// counts in `values`, and returns where each row's pairs start (plus the end).
+    func gather(_ map: GeneTokenMap, _ matrix: SparseRows, rows: some Collection<Int>) -> [Int] {
+        reserve(used + rows.reduce(0) { $0 + Int(matrix.offsets[$1 + 1] - matrix.offsets[$1]) })
+        var starts = [used]
+        starts.reserveCapacity(rows.count + 1)
+        slots.withUnsafeMutableBufferPointer { slots in
+            values.withUnsafeMutableBufferPointer { values in
+                for row in rows {
+                    used += map.gather(
+                        matrix, row: row, scratch: &scratch, touched: &touched, slots: slots.baseAddress! + used,
+                        counts: values.baseAddress! + used)
+                    starts.append(used)
+                }
+            }
+        }
+        return starts
     }
 
     /// Runs `body(worker, part)` on every worker at once; `part` is a contiguous range of `0..<count`.

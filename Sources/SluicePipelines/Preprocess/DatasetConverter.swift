@@ -110,23 +110,21 @@ public struct DatasetConverter {
                     let groupRows = Array(rows[group..<min(rows.count, group + Self.cellsPerGroup)])
                     let groupTotals = Array(rowTotals[group..<min(rows.count, group + Self.cellsPerGroup)])
                     CellWorker.split(groupRows.count, over: workers) { worker, part in
-                        worker.slots.removeAll(keepingCapacity: true)
-                        worker.values.removeAll(keepingCapacity: true)
-                        for j in part {
-                            worker.cellSlots.removeAll(keepingCapacity: true)
-                            worker.cellCounts.removeAll(keepingCapacity: true)
-                            map.gather(
-                                matrix, row: groupRows[j], scratch: &worker.scratch, touched: &worker.touched,
-                                slots: &worker.cellSlots, counts: &worker.cellCounts)
-                            worker.slots.append(contentsOf: worker.cellSlots)
-                            for count in worker.cellCounts {
-                                worker.values.append(RankValueTokenizer.normalized(count, total: groupTotals[j]))
+                        worker.used = 0
+                        let starts = worker.gather(map, matrix, rows: part.lazy.map { groupRows[$0] })
+                        worker.values.withUnsafeMutableBufferPointer { values in
+                            for (j, cell) in part.enumerated() {
+                                let total = groupTotals[cell]
+                                for i in starts[j]..<starts[j + 1] { values[i] = RankValueTokenizer.normalized(values[i], total: total) }
                             }
                         }
                     }
                     for worker in workers {
                         worker.slots.withUnsafeBufferPointer { slots in
-                            worker.values.withUnsafeBufferPointer { values in estimator.add(genes: slots, values: values) }
+                            worker.values.withUnsafeBufferPointer { values in
+                                estimator.add(genes: UnsafeBufferPointer(rebasing: slots[0..<worker.used]),
+                                              values: UnsafeBufferPointer(rebasing: values[0..<worker.used]))
+                            }
                         }
                     }
                 }
@@ -159,15 +157,17 @@ public struct DatasetConverter {
                 worker.tokens.removeAll(keepingCapacity: true)
                 worker.lengths.removeAll(keepingCapacity: true)
                 for j in part {
-                    worker.cellSlots.removeAll(keepingCapacity: true)
-                    worker.cellCounts.removeAll(keepingCapacity: true)
-                    map.gather(
-                        matrix, row: rows[j], scratch: &worker.scratch, touched: &worker.touched, slots: &worker.cellSlots,
-                        counts: &worker.cellCounts)
+                    worker.used = 0
+                    _ = worker.gather(map, matrix, rows: CollectionOfOne(rows[j]))
                     let before = worker.tokens.count
-                    tokenizer.appendTokens(
-                        slots: worker.cellSlots, counts: worker.cellCounts, total: rowTotals[j], sorter: &worker.sorter,
-                        to: &worker.tokens)
+                    worker.slots.withUnsafeBufferPointer { slots in
+                        worker.values.withUnsafeBufferPointer { counts in
+                            tokenizer.appendTokens(
+                                slots: UnsafeBufferPointer(rebasing: slots[0..<worker.used]),
+                                counts: UnsafeBufferPointer(rebasing: counts[0..<worker.used]), total: rowTotals[j],
+                                sorter: &worker.sorter, to: &worker.tokens)
+                        }
+                    }
                     worker.lengths.append(worker.tokens.count - before)
                 }
             }
