@@ -53,17 +53,19 @@ struct NonzeroMedianEstimatorTests {
         let genes = 700
         var geneOf: [Int32] = []
         var valueOf: [Double] = []
-        for _ in 0..<300_000 {
+        // Totals in a narrow range put many values in each median's bin: the collect pass
+        // gathers more than 2^16 of them, so it sorts on two threads too.
+        for _ in 0..<600_000 {
             let gene = Int32(random.next() % UInt64(genes))
             let count = Double(1 + random.next() % 5)
             geneOf.append(gene)
-            valueOf.append((count * 10000) / Double(500 + random.next() % 3000))
+            valueOf.append((count * 10000) / Double(500 + random.next() % 40))
         }
         let estimator = NonzeroMedianEstimator(geneCount: genes, valueBudget: budget)
         repeat {
-            for part in stride(from: 0, to: geneOf.count, by: 100_000) {
-                geneOf[part..<(part + 100_000)].withUnsafeBufferPointer { g in
-                    valueOf[part..<(part + 100_000)].withUnsafeBufferPointer { v in estimator.add(genes: g, values: v) }
+            for part in stride(from: 0, to: geneOf.count, by: 200_000) {
+                geneOf[part..<(part + 200_000)].withUnsafeBufferPointer { g in
+                    valueOf[part..<(part + 200_000)].withUnsafeBufferPointer { v in estimator.add(genes: g, values: v) }
                 }
             }
         } while estimator.finishPass()

@@ -174,11 +174,12 @@ public final class NonzeroMedianEstimator {
         }
     }
 
-    private static func inParallel(_ halves: [Range<Int>], _ body: @Sendable (Range<Int>) -> Void) {
-        if halves.count == 1 {
-            body(halves[0])
+    /// Runs `body(part, ranges[part])` for every part, on as many threads.
+    private static func inParallel(_ ranges: [Range<Int>], _ body: @Sendable (_ part: Int, _ range: Range<Int>) -> Void) {
+        if ranges.count == 1 {
+            body(0, ranges[0])
         } else {
-            DispatchQueue.concurrentPerform(iterations: halves.count) { body(halves[$0]) }
+            DispatchQueue.concurrentPerform(iterations: ranges.count) { body($0, ranges[$0]) }
         }
     }
 
@@ -187,7 +188,7 @@ public final class NonzeroMedianEstimator {
             minimum.withUnsafeMutableBufferPointer { minimum in
                 maximum.withUnsafeMutableBufferPointer { maximum in
                     let (counts, minimum, maximum) = (Shared(counts), Shared(minimum), Shared(maximum))
-                    Self.inParallel(halves) { range in
+                    Self.inParallel(halves) { _, range in
                         for i in range {
                             let g = Int(sorted.genes[i])
                             let value = sorted.values[i]
@@ -210,7 +211,7 @@ public final class NonzeroMedianEstimator {
                             refineMaximum.withUnsafeMutableBufferPointer { maximum in
                                 let (slots, lower, upper) = (Shared(slots), Shared(lower), Shared(upper))
                                 let (counts, minimum, maximum) = (Shared(counts), Shared(minimum), Shared(maximum))
-                                Self.inParallel(halves) { range in
+                                Self.inParallel(halves) { _, range in
                                     for i in range {
                                         let g = Int(sorted.genes[i])
                                         let value = sorted.values[i]
@@ -235,7 +236,7 @@ public final class NonzeroMedianEstimator {
             upper.withUnsafeMutableBufferPointer { upper in
                 collected.withUnsafeMutableBufferPointer { kept in
                     let (lower, upper, kept) = (Shared(lower), Shared(upper), Shared(kept))
-                    Self.inParallel(halves) { range in
+                    Self.inParallel(halves) { _, range in
                         // Resolved genes have an empty interval (lower = upper = 0) once collecting starts.
                         for i in range {
                             let g = Int(sorted.genes[i])
@@ -310,13 +311,31 @@ public final class NonzeroMedianEstimator {
         planNextPass()
     }
 
+    /// Sorts each gene's collected values (two threads, each on genes holding about half of
+    /// them) and reads the median off.
     private func finishCollect() {
-        for gene in 0..<geneCount where !collected[gene].isEmpty {
-            let sorted = collected[gene].sorted()
-            let (low, high) = Self.middleRanks(total[gene])
-            let a = sorted[low - below[gene]]
-            let b = sorted[high - below[gene]]
-            median[gene] = low == high ? a : (a + b) / 2
+        let values = collected.reduce(0) { $0 + $1.count }
+        var seen = 0
+        let middle = collected.firstIndex { seen += $0.count; return seen >= values / 2 } ?? geneCount
+        let split = min(middle + 1, geneCount)
+        let halves = values >= Self.parallelMinimum ? [0..<split, split..<geneCount] : [0..<geneCount]
+        collected.withUnsafeMutableBufferPointer { collected in
+            median.withUnsafeMutableBufferPointer { median in
+                total.withUnsafeMutableBufferPointer { total in
+                    below.withUnsafeMutableBufferPointer { below in
+                        let (collected, median, total, below) = (Shared(collected), Shared(median), Shared(total), Shared(below))
+                        Self.inParallel(halves) { _, genes in
+                            for gene in genes where !collected[gene].isEmpty {
+                                collected.base![gene].sort()
+                                let (low, high) = Self.middleRanks(total[gene])
+                                let a = collected[gene][low - below[gene]]
+                                let b = collected[gene][high - below[gene]]
+                                median[gene] = low == high ? a : (a + b) / 2
+                            }
+                        }
+                    }
+                }
+            }
         }
         collected = []
         phase = .done
