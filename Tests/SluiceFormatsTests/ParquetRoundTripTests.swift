@@ -164,6 +164,18 @@ import Testing
         }
     }
 
+    @Test("selecting rows picks whole lists, empty and null ones included, in the order asked")
+    func selectingRows() {
+        let column = ParquetColumnData(
+            lists: .int32([1, 2, 3, 4, 5, 6]), offsets: [0, 2, 2, 5, 5, 6], validity: [true, true, true, false, true])
+        let picked = column.selecting([4, 0, 1, 3, 2])
+        #expect(picked.listOffsets == [0, 1, 3, 3, 3, 6])
+        #expect(picked.values == .int32([6, 1, 2, 3, 4, 5]))
+        #expect(picked.validity == [true, true, true, false, true])
+        let names = ParquetColumnData(.string(ParquetStrings(["a", "bb", "", "d"])))
+        #expect(names.selecting([3, 1]).values == .string(ParquetStrings(["d", "bb"])))
+    }
+
     @Test("an empty file (no rows) round-trips")
     func emptyFile() throws {
         let schema = ParquetSchema([.scalar("a", .int32), .list("b", of: .string, nullable: true)])

@@ -9,14 +9,27 @@ extension CellSource {
     /// The source is used by one thread at a time: a read starts only after the previous one has
     /// been handed over, and this returns (or throws) only after the read in flight has finished.
     public func forEachBatchReadingAhead(_ ranges: [Range<Int>], _ body: (Range<Int>, CellBatch) throws -> Void) throws {
+        try forEachBatchReadingAhead(ranges, transform: body, then: { _, _ in })
+    }
+
+    /// Like ``forEachBatchReadingAhead(_:_:)``, in two steps per batch: `transform` works on the
+    /// batch, which is released as soon as it returns, and `then` takes what it made — so
+    /// `then` (e.g. writing files) holds the next batch in flight but no longer this one.
+    public func forEachBatchReadingAhead<Made>(
+        _ ranges: [Range<Int>], transform: (Range<Int>, CellBatch) throws -> Made, then: (Range<Int>, Made) throws -> Void
+    ) throws {
         guard !ranges.isEmpty else { return }
         let queue = DispatchQueue(label: "sluice.read-ahead")
         var next = BatchRead(source: self, range: ranges[0], on: queue)
         defer { next.wait() }
         for (index, range) in ranges.enumerated() {
-            let batch = try next.take()
-            if index + 1 < ranges.count { next = BatchRead(source: self, range: ranges[index + 1], on: queue) }
-            try body(range, batch)
+            let current = next
+            if index + 1 < ranges.count {
+                current.wait()
+                next = BatchRead(source: self, range: ranges[index + 1], on: queue)
+            }
+            let made = try transform(range, try current.take())
+            try then(range, made)
         }
     }
 }

@@ -145,12 +145,11 @@ public struct DatasetConverter {
         var files: [String] = []
         var totalLength = 0
         var keptCells = 0
-        try source.forEachBatchReadingAhead(ranges) { range, batch in
+        // Each chunk is made while its batch is held, and written (or handed on) after the batch
+        // is released: writing then holds the next batch in flight, not two.
+        try source.forEachBatchReadingAhead(ranges, transform: { range, batch -> ParquetRowBatch? in
             let rows = (0..<range.count).filter { keep[range.lowerBound + $0] }
-            guard !rows.isEmpty else {
-                progress("tokens", range.upperBound, source.cellCount)
-                return
-            }
+            guard !rows.isEmpty else { return nil }
             let rowTotals = rows.map { totals[range.lowerBound + $0] }
             let matrix = batch.matrix
             CellWorker.split(rows.count, over: workers) { worker, part in
@@ -171,12 +170,14 @@ public struct DatasetConverter {
                     worker.lengths.append(worker.tokens.count - before)
                 }
             }
-            // Joined in worker order, which is cell order.
+            // Joined in worker order, which is cell order; the workers' arrays are let go (they
+            // would double the chunk's tokens in memory while it is written).
             var tokens: [Int32] = []
             var offsets = [0]
             for worker in workers {
-                tokens.append(contentsOf: worker.tokens)
+                if tokens.isEmpty { swap(&tokens, &worker.tokens) } else { tokens.append(contentsOf: worker.tokens) }
                 for length in worker.lengths { offsets.append(offsets.last! + length) }
+                worker.tokens = []
             }
             let cells = rows.map { range.lowerBound + $0 }
             var columns = [
@@ -188,7 +189,12 @@ public struct DatasetConverter {
                 ParquetColumnData(.double(cells.map { percentMito[$0] })),
             ]
             columns += batch.obs.columns.map { CorpusColumns.data($0, rows: rows) }
-            let chunk = ParquetRowBatch(columns)
+            return ParquetRowBatch(columns)
+        }, then: { range, chunk in
+            guard let chunk else {
+                progress("tokens", range.upperBound, source.cellCount)
+                return
+            }
             if let folder {
                 let path = (folder as NSString).appendingPathComponent(String(format: "chunk_%04d.parquet", chunkCount))
                 let writer = try ParquetWriter(path: path, schema: schema, options: writerOptions)
@@ -198,10 +204,10 @@ public struct DatasetConverter {
             }
             try handler?(chunk, chunkCount)
             chunkCount += 1
-            totalLength += tokens.count
-            keptCells += rows.count
+            totalLength += chunk.columns[1].listOffsets?.last ?? 0
+            keptCells += chunk.rowCount
             progress("tokens", range.upperBound, source.cellCount)
-        }
+        })
         let keptIndices = keep.indices.filter { keep[$0] }
         return Result(
             cells: source.cellCount, keptCells: keptCells, droppedCells: source.cellCount - keptCells,

@@ -69,7 +69,7 @@ struct PreprocessArguments: ParsableArguments {
     @Option(help: "Parquet compression: zstd or none.") var compression = "zstd"
     @Option(help: "Fraction of cells (or --split-by groups) in the test split.") var testSize = 0.05
     @Flag(help: "Put every cell in train.") var skipTrainTestSplit = false
-    @Flag(help: "Keep interim files after the split.") var keepInterim = false
+    @Flag(help: "Keep interim files after the split (run-all then also writes the token chunks to interim/<dataset>/chunks/, which it otherwise streams straight into the shards).") var keepInterim = false
     @Option(help: "HGNC complete set TSV (hgnc_complete_set.txt); without it, the datasets' own gene ids are used.")
     var hgnc: String?
     @Option(help: "Keep cells with at least this many detected genes.") var minGenes: Int?

@@ -6,14 +6,20 @@ extension ParquetColumnData {
         guard let listOffsets else {
             return ParquetColumnData(values.selecting(rows), validity: pickedValidity)
         }
-        var elements: [Int] = []
         var offsets = [0]
         offsets.reserveCapacity(rows.count + 1)
-        for row in rows {
-            elements.append(contentsOf: listOffsets[row]..<listOffsets[row + 1])
-            offsets.append(elements.count)
+        let lists = rows.map { listOffsets[$0]..<listOffsets[$0 + 1] }
+        for list in lists { offsets.append(offsets.last! + list.count) }
+        return ParquetColumnData(lists: values.selecting(ranges: lists, count: offsets.last!), offsets: offsets, validity: pickedValidity)
+    }
+}
+
+extension ParquetStrings {
+    /// The strings at `indices`.
+    func selecting(_ indices: [Int]) -> ParquetStrings {
+        indices.reduce(into: ParquetStrings()) { strings, index in
+            strings.append(bytes: bytes[offsets[index]..<offsets[index + 1]])
         }
-        return ParquetColumnData(lists: values.selecting(elements), offsets: offsets, validity: pickedValidity)
     }
 }
 
@@ -26,11 +32,28 @@ extension ParquetValues {
         case .int64(let v): .int64(indices.map { v[$0] })
         case .float(let v): .float(indices.map { v[$0] })
         case .double(let v): .double(indices.map { v[$0] })
-        case .string(let v):
-            .string(
-                indices.reduce(into: ParquetStrings()) { strings, index in
-                    strings.append(bytes: v.bytes[v.offsets[index]..<v.offsets[index + 1]])
-                })
+        case .string(let v): .string(v.selecting(indices))
+        }
+    }
+}
+
+extension ParquetValues {
+    /// The values in `ranges`, one after another (`count` of them in all): list elements of
+    /// picked rows, copied a list at a time.
+    public func selecting(ranges: [Range<Int>], count: Int) -> ParquetValues {
+        func pick<T>(_ values: [T]) -> [T] {
+            var picked: [T] = []
+            picked.reserveCapacity(count)
+            for range in ranges { picked.append(contentsOf: values[range]) }
+            return picked
+        }
+        switch self {
+        case .boolean(let v): return .boolean(pick(v))
+        case .int32(let v): return .int32(pick(v))
+        case .int64(let v): return .int64(pick(v))
+        case .float(let v): return .float(pick(v))
+        case .double(let v): return .double(pick(v))
+        case .string(let v): return .string(v.selecting(Array(ranges.joined())))
         }
     }
 }
