@@ -25,12 +25,12 @@ final class CellWorker: @unchecked Sendable {
         scratch = [Double](repeating: 0, count: slotCount)
     }
 
-    /// Makes room for `count` pairs in `slots`/`values` (their contents are not kept).
+    /// Makes room for `count` pairs in `slots`/`values`, keeping those in use.
     func reserve(_ count: Int) {
         guard slots.count < count else { return }
-        let capacity = max(count, 2 * slots.count)
-        slots = [Int32](repeating: 0, count: capacity)
-        values = [Double](repeating: 0, count: capacity)
+        let growth = max(count, 2 * slots.count) - slots.count
+        slots.append(contentsOf: repeatElement(0, count: growth))
+        values.append(contentsOf: repeatElement(0, count: growth))
     }
 
     /// Gathers the non-zero slots of `rows` (each a row of `matrix`) after the pairs in use,
