@@ -99,4 +99,33 @@ import Testing
         #expect(harness.server.requestCount("/a.txt") == 1)
         try await harness.stop()
     }
+    @Test func batchCommandRunsOnceForSeveralItems() async throws {
+        let names = ["a", "b", "c", "d", "e"]
+        let harness = try await PipelineHarness.start(files: Dictionary(uniqueKeysWithValues: names.map { ("\($0).txt", Data("\($0)\n".utf8)) }))
+        let runs = harness.folder.file("runs.txt")
+        // One run gets the argument "{in}:{out}" once per item of its batch (an argument naming
+        // a per-item placeholder is repeated); each output records the batch's size.
+        let script = #"n=$(($# + 1)); for pair in "$0" "$@"; do in=$(echo "$pair" | cut -d: -f1); out=$(echo "$pair" | cut -d: -f2); cat "$in"/*.txt > "$out/value.txt"; echo $n > "$out/batch.txt"; done; echo run >> "# + runs
+        let yaml = """
+            workspace: ./work
+            budget: {total: 10MB}
+            items:
+            \(names.map { "  - url: \"\(harness.server.url("\($0).txt"))\"" }.joined(separator: "\n"))
+            stages:
+              - fetch: {}
+              - command: {name: pack, batch: 2, argv: [sh, -c, '\(script)', "{in}:{out}"], outputs: [value.txt, batch.txt]}
+            """
+        let summary = try await harness.run(try harness.pipeline(yaml))
+        #expect(summary.done == 5, "\(summary.items)")
+        var sizes: [Int] = []
+        for name in names {
+            let folder = harness.folder.file("work/output/\(name).txt/pack")
+            #expect(try String(contentsOfFile: folder + "/value.txt", encoding: .utf8) == "\(name)\n")
+            sizes.append(Int(try String(contentsOfFile: folder + "/batch.txt", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0)
+        }
+        // Batches of two while more items can arrive; the last item goes alone.
+        #expect(sizes.sorted() == [1, 2, 2, 2, 2])
+        #expect(try String(contentsOfFile: runs, encoding: .utf8).split(separator: "\n").count == 3)
+        try await harness.stop()
+    }
 }
