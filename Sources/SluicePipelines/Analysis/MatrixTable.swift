@@ -1,5 +1,6 @@
 import Foundation
 import SluiceFormats
+import Synchronization
 
 /// Tab-separated matrices with row names in the first column, plain or gzip-compressed:
 /// expression profiles (genes × samples) and signatures (genes × proteins). A header with one
@@ -22,12 +23,24 @@ public enum MatrixTable {
         var values: [Double] = []
         var columns: [String]?
         var batch = TableLineBatch()
-        func parseBatch() throws {
-            guard let columns, !batch.isEmpty else { return }
-            let part = try batch.parse(valueColumns: columns.count, lenient: lenient, path: path, keep: keepingRows)
+        // A full batch is parsed on other threads while the next one is read.
+        let parsing = DispatchGroup()
+        let parsed = Mutex<Result<(rows: [String], values: [Double]), any Error>?>(nil)
+        func collect() throws {
+            parsing.wait()
+            guard let part = try parsed.withLock({ result in defer { result = nil }; return result })?.get() else { return }
             rows += part.rows
             values += part.values
-            batch.removeAll()
+        }
+        func parseBatch() throws {
+            try collect()
+            guard let columns, !batch.isEmpty else { return }
+            let full = batch
+            batch = TableLineBatch()
+            DispatchQueue.global().async(group: parsing) {
+                let outcome = Result { try full.parse(valueColumns: columns.count, lenient: lenient, path: path, keep: keepingRows) }
+                parsed.withLock { $0 = outcome }
+            }
         }
         while try reader.nextLine({ line in
             guard !line.isEmpty else { return }
@@ -46,6 +59,7 @@ public enum MatrixTable {
             if batch.byteCount >= 16 << 20 { try parseBatch() }
         }
         try parseBatch()
+        try collect()
         // Rows all filtered out by `keepingRows` give an empty matrix: the caller says why that is wrong.
         guard let columns, !rows.isEmpty || keepingRows != nil else { throw AnalysisError(code: "table.empty", "\(path) has a header but no rows") }
         return LabeledMatrix(rows: rows, columns: columns, values: values)

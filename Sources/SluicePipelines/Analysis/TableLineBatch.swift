@@ -1,4 +1,5 @@
 import Foundation
+import SluiceFormats
 import Synchronization
 
 /// Data lines of a numeric table (row name, then tab-separated numbers), gathered as bytes and
@@ -31,7 +32,8 @@ struct TableLineBatch {
     /// Row names and values of the lines whose name `keep` accepts (all when nil).
     func parse(valueColumns: Int, lenient: Bool, path: String, keep: (@Sendable (String) -> Bool)? = nil) throws -> (rows: [String], values: [Double]) {
         let lines = starts.count
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, lines / 64))
+        // Lines of a wide table are long (10,000 samples: ~190 kB each): split by bytes, not lines.
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, lines, bytes.count >> 18))
         let parts = Mutex<[Int: Result<(rows: [String], values: [Double]), any Error>]>([:])
         let batch = self
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
@@ -108,10 +110,11 @@ struct TableLineBatch {
             }
         }
 
-        /// The plain decimal number in `line[start..<end]`, correctly rounded (`strtod`), or `nil`
-        /// when the field holds anything else (the caller then tries Swift's parser and the
-        /// missing-value words).
+        /// The plain decimal number in `line[start..<end]`, correctly rounded (`DecimalText`, or
+        /// `strtod` for what it declines), or `nil` when the field holds anything else (the caller
+        /// then tries Swift's parser and the missing-value words).
         private mutating func decimal(_ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Double? {
+            if let value = DecimalText.parse(UnsafeBufferPointer(rebasing: line[start..<end])) { return value }
             let length = end - start
             guard length > 0, length < scratch.count else { return nil }
             return scratch.withUnsafeMutableBufferPointer { buffer -> Double? in
