@@ -1,4 +1,5 @@
 import CLinearAlgebra
+import Foundation
 
 /// SecAct / CytoSig signature activity: ridge regression of expression on signatures without an
 /// intercept, `β = (XᵀX + λI)⁻¹Xᵀ·Y`, with significance from a permutation test (gene rows of Y
@@ -96,31 +97,50 @@ public struct RidgeActivity: Sendable {
         let block = max(1, min(count, 2_048 / max(1, permuteRows ? samples : signatures), (256 << 20) / copyBytes))
         var scratch = [Double](repeating: 0, count: permuteRows ? genes * block * samples : block * signatures * genes)
         var beta = [Double](repeating: 0, count: block * cells)
-        var inverse = [Int32](repeating: 0, count: genes)
+        var orders = [Int32](repeating: 0, count: block * genes)
+        let workers = ProcessInfo.processInfo.activeProcessorCount
+        // Each thread sums the cells of its own signatures, every permutation in order.
+        let signatureParts = Parallel.split(signatures, parts: workers)
         var done = 0
         while done < count {
             let size = min(block, count - done)
             for slot in 0..<size {
                 let order = shuffle.next()
+                orders.replaceSubrange(slot * genes..<(slot + 1) * genes, with: order)
+            }
+            // The permuted copies, a few permutations per thread.
+            orders.withUnsafeBufferPointer { orders in
                 scratch.withUnsafeMutableBufferPointer { target in
+                    let (orders, target) = (SharedPointer(UnsafeMutableBufferPointer(mutating: orders)), SharedPointer(target))
                     if permuteRows {
                         // Row g of the copy is row order[g] of Y; permutations side by side.
                         y.withUnsafeBufferPointer { source in
-                            let width = size * samples
-                            for gene in 0..<genes {
-                                let from = Int(order[gene]) * samples
-                                let to = gene * width + slot * samples
-                                for column in 0..<samples { target[to + column] = source[from + column] }
+                            let source = SharedPointer(UnsafeMutableBufferPointer(mutating: source))
+                            Parallel.run(Parallel.split(size, parts: workers)) { _, slots in
+                                let width = size * samples
+                                for slot in slots {
+                                    for gene in 0..<genes {
+                                        let from = Int(orders[slot * genes + gene]) * samples
+                                        let to = gene * width + slot * samples
+                                        for column in 0..<samples { target[to + column] = source[from + column] }
+                                    }
+                                }
                             }
                         }
                     } else {
                         // Column h of the copy is column perm⁻¹[h] of T; permutations stacked.
-                        for (position, gene) in order.enumerated() { inverse[Int(gene)] = Int32(position) }
                         projection.withUnsafeBufferPointer { source in
-                            for signature in 0..<signatures {
-                                let from = signature * genes
-                                let to = (slot * signatures + signature) * genes
-                                for gene in 0..<genes { target[to + gene] = source[from + Int(inverse[gene])] }
+                            let source = SharedPointer(UnsafeMutableBufferPointer(mutating: source))
+                            Parallel.run(Parallel.split(size, parts: workers)) { _, slots in
+                                var inverse = [Int](repeating: 0, count: genes)
+                                for slot in slots {
+                                    for position in 0..<genes { inverse[Int(orders[slot * genes + position])] = position }
+                                    for signature in 0..<signatures {
+                                        let from = signature * genes
+                                        let to = (slot * signatures + signature) * genes
+                                        for gene in 0..<genes { target[to + gene] = source[from + inverse[gene]] }
+                                    }
+                                }
                             }
                         }
                     }
@@ -135,19 +155,8 @@ public struct RidgeActivity: Sendable {
                             1, scratch, Int32(genes), y, Int32(samples), 0, &beta, Int32(samples))
             }
             // Accumulated in permutation order, as SecActpy does.
-            for slot in 0..<size {
-                for signature in 0..<signatures {
-                    for column in 0..<samples {
-                        let value = permuteRows
-                            ? beta[signature * size * samples + slot * samples + column]
-                            : beta[(slot * signatures + signature) * samples + column]
-                        let k = signature * samples + column
-                        sum[k] += value
-                        sumOfSquares[k] += value * value
-                        if abs(value) >= absolute[k] { exceed[k] += 1 }
-                    }
-                }
-            }
+            Self.accumulate(beta, permutations: size, signatures: signatureParts, samples: samples, stackedBySignature: permuteRows,
+                            sum: &sum, sumOfSquares: &sumOfSquares, exceed: &exceed, absolute: absolute)
             done += size
         }
         let n = Double(count)
@@ -158,6 +167,43 @@ public struct RidgeActivity: Sendable {
             result.se[k] = se
             result.zscore[k] = se > Self.epsilon ? (result.beta[k] - mean) / se : 0
             result.pvalue[k] = (exceed[k] + 1) / (n + 1)
+        }
+    }
+
+    /// Adds a block of permuted betas to the running sums of every cell (signature × sample),
+    /// permutation after permutation, and counts those at least as large in magnitude as the
+    /// observed ones. `stackedBySignature`: beta is signatures × (permutations × samples);
+    /// otherwise (permutations × signatures) × samples. Each part of the signatures is summed
+    /// on its own thread.
+    private static func accumulate(_ beta: [Double], permutations: Int, signatures: [Range<Int>], samples: Int, stackedBySignature: Bool,
+                                   sum: inout [Double], sumOfSquares: inout [Double], exceed: inout [Double], absolute: [Double]) {
+        let cells = (signatures.last?.upperBound ?? 0) * samples
+        beta.withUnsafeBufferPointer { beta in
+            absolute.withUnsafeBufferPointer { absolute in
+                sum.withUnsafeMutableBufferPointer { sum in
+                    sumOfSquares.withUnsafeMutableBufferPointer { sumOfSquares in
+                        exceed.withUnsafeMutableBufferPointer { exceed in
+                            let (beta, absolute) = (SharedPointer(UnsafeMutableBufferPointer(mutating: beta)), SharedPointer(UnsafeMutableBufferPointer(mutating: absolute)))
+                            let (sum, sumOfSquares, exceed) = (SharedPointer(sum), SharedPointer(sumOfSquares), SharedPointer(exceed))
+                            Parallel.run(signatures) { _, part in
+                                for slot in 0..<permutations {
+                                    for signature in part {
+                                        let from = stackedBySignature ? (signature * permutations + slot) * samples : slot * cells + signature * samples
+                                        let into = signature * samples
+                                        for column in 0..<samples {
+                                            let value = beta[from + column]
+                                            let k = into + column
+                                            sum[k] += value
+                                            sumOfSquares[k] += value * value
+                                            exceed[k] += abs(value) >= absolute[k] ? 1 : 0
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -163,32 +163,12 @@ public final class NonzeroMedianEstimator {
         let values: UnsafeBufferPointer<Double>
     }
 
-    /// Per-gene (or per-slot) arrays updated by the counting threads. `@unchecked Sendable`:
-    /// each thread touches only the genes of its own half of the blocks.
-    private struct Shared<Element>: @unchecked Sendable {
-        let base: UnsafeMutablePointer<Element>?
-        init(_ buffer: UnsafeMutableBufferPointer<Element>) { base = buffer.baseAddress }
-        subscript(index: Int) -> Element {
-            get { base![index] }
-            nonmutating set { base![index] = newValue }
-        }
-    }
-
-    /// Runs `body(part, ranges[part])` for every part, on as many threads.
-    private static func inParallel(_ ranges: [Range<Int>], _ body: @Sendable (_ part: Int, _ range: Range<Int>) -> Void) {
-        if ranges.count == 1 {
-            body(0, ranges[0])
-        } else {
-            DispatchQueue.concurrentPerform(iterations: ranges.count) { body($0, ranges[$0]) }
-        }
-    }
-
     private func countHistogram(_ sorted: SortedValues, _ halves: [Range<Int>]) {
         logCounts.withUnsafeMutableBufferPointer { counts in
             minimum.withUnsafeMutableBufferPointer { minimum in
                 maximum.withUnsafeMutableBufferPointer { maximum in
-                    let (counts, minimum, maximum) = (Shared(counts), Shared(minimum), Shared(maximum))
-                    Self.inParallel(halves) { _, range in
+                    let (counts, minimum, maximum) = (SharedPointer(counts), SharedPointer(minimum), SharedPointer(maximum))
+                    Parallel.run(halves) { _, range in
                         for i in range {
                             let g = Int(sorted.genes[i])
                             let value = sorted.values[i]
@@ -209,9 +189,9 @@ public final class NonzeroMedianEstimator {
                     refineCounts.withUnsafeMutableBufferPointer { counts in
                         refineMinimum.withUnsafeMutableBufferPointer { minimum in
                             refineMaximum.withUnsafeMutableBufferPointer { maximum in
-                                let (slots, lower, upper) = (Shared(slots), Shared(lower), Shared(upper))
-                                let (counts, minimum, maximum) = (Shared(counts), Shared(minimum), Shared(maximum))
-                                Self.inParallel(halves) { _, range in
+                                let (slots, lower, upper) = (SharedPointer(slots), SharedPointer(lower), SharedPointer(upper))
+                                let (counts, minimum, maximum) = (SharedPointer(counts), SharedPointer(minimum), SharedPointer(maximum))
+                                Parallel.run(halves) { _, range in
                                     for i in range {
                                         let g = Int(sorted.genes[i])
                                         let value = sorted.values[i]
@@ -235,8 +215,8 @@ public final class NonzeroMedianEstimator {
         lower.withUnsafeMutableBufferPointer { lower in
             upper.withUnsafeMutableBufferPointer { upper in
                 collected.withUnsafeMutableBufferPointer { kept in
-                    let (lower, upper, kept) = (Shared(lower), Shared(upper), Shared(kept))
-                    Self.inParallel(halves) { _, range in
+                    let (lower, upper, kept) = (SharedPointer(lower), SharedPointer(upper), SharedPointer(kept))
+                    Parallel.run(halves) { _, range in
                         // Resolved genes have an empty interval (lower = upper = 0) once collecting starts.
                         for i in range {
                             let g = Int(sorted.genes[i])
@@ -323,8 +303,8 @@ public final class NonzeroMedianEstimator {
             median.withUnsafeMutableBufferPointer { median in
                 total.withUnsafeMutableBufferPointer { total in
                     below.withUnsafeMutableBufferPointer { below in
-                        let (collected, median, total, below) = (Shared(collected), Shared(median), Shared(total), Shared(below))
-                        Self.inParallel(halves) { _, genes in
+                        let (collected, median, total, below) = (SharedPointer(collected), SharedPointer(median), SharedPointer(total), SharedPointer(below))
+                        Parallel.run(halves) { _, genes in
                             for gene in genes where !collected[gene].isEmpty {
                                 collected.base![gene].sort()
                                 let (low, high) = Self.middleRanks(total[gene])

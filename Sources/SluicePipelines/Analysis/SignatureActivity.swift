@@ -86,25 +86,38 @@ public enum SignatureActivity {
     /// Each column minus its mean, over its sample standard deviation (n − 1); NaN (constant
     /// columns, missing values) becomes 0 — pandas' `(m - m.mean()) / m.std(ddof=1)` then `fillna(0)`.
     static func zscored(_ matrix: LabeledMatrix) -> LabeledMatrix {
-        var result = matrix
+        // Row by row (the values are row-major), each column's sums still taken in row order.
         let rows = matrix.rows.count
-        for column in 0..<matrix.columns.count {
-            var sum = 0.0
-            var count = 0.0
-            for row in 0..<rows where !matrix[row, column].isNaN {
-                sum += matrix[row, column]
-                count += 1
-            }
-            let mean = sum / count
-            var squares = 0.0
-            for row in 0..<rows where !matrix[row, column].isNaN {
-                let delta = matrix[row, column] - mean
-                squares += delta * delta
-            }
-            let sd = (squares / (count - 1)).squareRoot()
+        let columns = matrix.columns.count
+        var result = matrix
+        var sum = [Double](repeating: 0, count: columns)
+        var count = [Double](repeating: 0, count: columns)
+        var squares = [Double](repeating: 0, count: columns)
+        matrix.values.withUnsafeBufferPointer { values in
             for row in 0..<rows {
-                let value = (matrix[row, column] - mean) / sd
-                result[row, column] = value.isFinite ? value : 0
+                let base = row * columns
+                for column in 0..<columns where !values[base + column].isNaN {
+                    sum[column] += values[base + column]
+                    count[column] += 1
+                }
+            }
+            let mean = (0..<columns).map { sum[$0] / count[$0] }
+            for row in 0..<rows {
+                let base = row * columns
+                for column in 0..<columns where !values[base + column].isNaN {
+                    let delta = values[base + column] - mean[column]
+                    squares[column] += delta * delta
+                }
+            }
+            let sd = (0..<columns).map { (squares[$0] / (count[$0] - 1)).squareRoot() }
+            result.values.withUnsafeMutableBufferPointer { output in
+                for row in 0..<rows {
+                    let base = row * columns
+                    for column in 0..<columns {
+                        let value = (values[base + column] - mean[column]) / sd[column]
+                        output[base + column] = value.isFinite ? value : 0
+                    }
+                }
             }
         }
         return result
