@@ -23,27 +23,22 @@ public enum DecimalText {
         var digits = 0          // significant digits gathered (leading zeros not counted)
         var exponent = 0        // decimal exponent of `significand`'s last digit
         var sawDigit = false
-        while index < end, let digit = Self.digit(text[index]) {
+        var afterPoint = false
+        while index < end {
+            if text[index] == UInt8(ascii: "."), !afterPoint {
+                afterPoint = true
+                index += 1
+                continue
+            }
+            guard let digit = Self.digit(text[index]) else { break }
             sawDigit = true
             if significand != 0 || digit != 0 {
                 guard digits < 19 else { return nil }
                 significand = significand &* 10 &+ UInt64(digit)
                 digits += 1
             }
+            if afterPoint { exponent -= 1 }
             index += 1
-        }
-        if index < end, text[index] == UInt8(ascii: ".") {
-            index += 1
-            while index < end, let digit = Self.digit(text[index]) {
-                sawDigit = true
-                if significand != 0 || digit != 0 {
-                    guard digits < 19 else { return nil }
-                    significand = significand &* 10 &+ UInt64(digit)
-                    digits += 1
-                }
-                exponent -= 1
-                index += 1
-            }
         }
         guard sawDigit else { return nil }
         if index < end, text[index] | 0x20 == UInt8(ascii: "e") {
