@@ -111,11 +111,11 @@ public struct RidgeActivity: Sendable {
             // The permuted copies, a few permutations per thread.
             orders.withUnsafeBufferPointer { orders in
                 scratch.withUnsafeMutableBufferPointer { target in
-                    let (orders, target) = (SharedPointer(UnsafeMutableBufferPointer(mutating: orders)), SharedPointer(target))
+                    let (orders, target) = (SharedPointer(reading: orders), SharedPointer(target))
                     if permuteRows {
                         // Row g of the copy is row order[g] of Y; permutations side by side.
                         y.withUnsafeBufferPointer { source in
-                            let source = SharedPointer(UnsafeMutableBufferPointer(mutating: source))
+                            let source = SharedPointer(reading: source)
                             Parallel.run(Parallel.split(size, parts: workers)) { _, slots in
                                 let width = size * samples
                                 for slot in slots {
@@ -130,7 +130,7 @@ public struct RidgeActivity: Sendable {
                     } else {
                         // Column h of the copy is column perm⁻¹[h] of T; permutations stacked.
                         projection.withUnsafeBufferPointer { source in
-                            let source = SharedPointer(UnsafeMutableBufferPointer(mutating: source))
+                            let source = SharedPointer(reading: source)
                             Parallel.run(Parallel.split(size, parts: workers)) { _, slots in
                                 var inverse = [Int](repeating: 0, count: genes)
                                 for slot in slots {
@@ -183,7 +183,7 @@ public struct RidgeActivity: Sendable {
                 sum.withUnsafeMutableBufferPointer { sum in
                     sumOfSquares.withUnsafeMutableBufferPointer { sumOfSquares in
                         exceed.withUnsafeMutableBufferPointer { exceed in
-                            let (beta, absolute) = (SharedPointer(UnsafeMutableBufferPointer(mutating: beta)), SharedPointer(UnsafeMutableBufferPointer(mutating: absolute)))
+                            let (beta, absolute) = (SharedPointer(reading: beta), SharedPointer(reading: absolute))
                             let (sum, sumOfSquares, exceed) = (SharedPointer(sum), SharedPointer(sumOfSquares), SharedPointer(exceed))
                             Parallel.run(signatures) { _, part in
                                 for slot in 0..<permutations {

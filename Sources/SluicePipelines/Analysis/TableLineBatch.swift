@@ -21,18 +21,13 @@ struct TableLineBatch {
         bytes.append(contentsOf: line)
     }
 
-    mutating func removeAll() {
-        bytes.removeAll(keepingCapacity: true)
-        starts.removeAll(keepingCapacity: true)
-        numbers.removeAll(keepingCapacity: true)
-    }
-
     /// Row names and values (row-major, `valueColumns` per row), in line order. The first error,
     /// by line, is thrown.
     /// Row names and values of the lines whose name `keep` accepts (all when nil).
     func parse(valueColumns: Int, lenient: Bool, path: String, keep: (@Sendable (String) -> Bool)? = nil) throws -> (rows: [String], values: [Double]) {
         let lines = starts.count
-        // Lines of a wide table are long (10,000 samples: ~190 kB each): split by bytes, not lines.
+        // As many workers as the bytes call for, not the lines: a wide table's lines are long
+        // (10,000 samples: ~190 kB each), so a 16 MB batch holds only ~80 of them.
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, lines, bytes.count >> 18))
         let parts = Mutex<[Int: Result<(rows: [String], values: [Double]), any Error>]>([:])
         let batch = self
