@@ -61,14 +61,18 @@ import Testing
         var random = SeededGenerator(seed: 20_261_123)
         var kills = 0
         var attempts = 0
+        var remaining = 1.0
         while kills < 20 && attempts < 80 {
             attempts += 1
-            // Kills come within the first quarter of a whole run's time, so that 20 land before the work
-            // (which every restart carries forward) is done, however fast the stages have become.
-            let delay = 0.05 + Double(random.next() % 1000) / 1000 * min(0.8, referenceSeconds * 0.25)
+            // Every restart carries the work forward, so the window a kill is drawn from shrinks with the
+            // share of tasks still to do: 20 kills land before the end however fast the stages have
+            // become, and whether the reference run shared the cores with other tests or not.
+            let window = 0.04 + Double(random.next() % 1000) / 1000 * min(0.8, referenceSeconds * 0.25)
+            let delay = 0.01 + window * remaining
             if try await Self.runAndKill(sluice, ["run", crashed, "--quiet"], after: delay) { kills += 1 } else { break }
+            remaining = try Self.shareOfTasksToDo(ledger: folder.file("crashed/sluice.db"), tasks: 8 * 4)
         }
-        #expect(kills >= 20, "only \(kills) kills landed while the run was still going")
+        #expect(kills >= 20, "only \(kills) kills landed while the run was still going (reference run: \(referenceSeconds) s)")
         #expect(try await Self.run(sluice, ["run", crashed, "--quiet"]) == 0)
 
         // Outputs equal the reference byte for byte (report.json holds timings, so it is left out).
@@ -144,6 +148,13 @@ import Testing
         #expect(try ledger.tasks().allSatisfy { $0.failure == nil })
         #expect(try await Self.run(sluice, ["run", folder.file("p.yaml"), "--quiet"]) == 0)
         #expect(try ledger.counts(stage: 1)[.done] == 3)
+    }
+
+    /// The share of the item tasks not done yet (1 before the ledger exists).
+    static func shareOfTasksToDo(ledger path: String, tasks: Int) throws -> Double {
+        guard FileManager.default.fileExists(atPath: path) else { return 1 }
+        let done = try SQLiteLedger(path: path).tasks().filter { !$0.isGroup && $0.state == .done }.count
+        return Double(tasks - done) / Double(tasks)
     }
 
     /// Runs to the end; returns the exit status.
