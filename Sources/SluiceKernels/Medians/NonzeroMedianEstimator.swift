@@ -12,9 +12,9 @@ import Dispatch
 /// 2. **Refine passes** (only when the values inside those intervals, over all genes, exceed
 ///    `valueBudget`). The largest intervals are split into 256 uniform sub-bins and narrowed
 ///    again; an interval whose values are all equal resolves the median at once.
-/// 3. **Collect pass.** The values inside each gene's interval are kept, sorted, and the median
-///    is read off exactly — the mean of the two middle values for an even count, as
-///    `numpy.median` computes it.
+/// 3. **Collect pass.** The values inside each gene's interval are kept, the middle one(s)
+///    selected, and the median is read off exactly — the mean of the two middle values for an
+///    even count, as `numpy.median` computes it.
 ///
 /// The result is exact (bit-identical to `numpy.median` on the same doubles). Memory is 640
 /// counters per gene plus about `valueBudget` collected values (after three refine passes the
@@ -291,8 +291,8 @@ public final class NonzeroMedianEstimator {
         planNextPass()
     }
 
-    /// Sorts each gene's collected values (two threads, each on genes holding about half of
-    /// them) and reads the median off.
+    /// Selects each gene's middle collected value(s) (two threads, each on genes holding about
+    /// half of them) and reads the median off.
     private func finishCollect() {
         let values = collected.reduce(0) { $0 + $1.count }
         var seen = 0
@@ -306,11 +306,14 @@ public final class NonzeroMedianEstimator {
                         let (collected, median, total, below) = (SharedPointer(collected), SharedPointer(median), SharedPointer(total), SharedPointer(below))
                         Parallel.run(halves) { _, genes in
                             for gene in genes where !collected[gene].isEmpty {
-                                collected.base![gene].sort()
                                 let (low, high) = Self.middleRanks(total[gene])
-                                let a = collected[gene][low - below[gene]]
-                                let b = collected[gene][high - below[gene]]
-                                median[gene] = low == high ? a : (a + b) / 2
+                                median[gene] = collected.base![gene].withUnsafeMutableBufferPointer { values in
+                                    // Selecting the lower middle value leaves the larger ones after it.
+                                    let a = values.selectNthSmallest(low - below[gene])
+                                    guard high != low else { return a }
+                                    let b = values[(high - below[gene])...].min()!
+                                    return (a + b) / 2
+                                }
                             }
                         }
                     }
