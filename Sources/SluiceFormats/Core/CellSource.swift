@@ -18,9 +18,16 @@ public protocol CellSource: AnyObject {
     var cellMetadataSchema: [FrameColumn.Schema] { get }
     /// Reads cells `cells` (a subrange of `0..<cellCount`).
     func read(cells: Range<Int>) throws -> CellBatch
+    /// The metadata rows of `cells` alone. Formats that keep them apart from the counts (h5ad)
+    /// read only those; the others read the whole batch.
+    func readCellMetadata(cells: Range<Int>) throws -> Frame
 }
 
 extension CellSource {
+    public func readCellMetadata(cells: Range<Int>) throws -> Frame {
+        try read(cells: cells).obs
+    }
+
     /// Number of genes (columns).
     public var geneCount: Int { genes.rowCount }
 

@@ -153,6 +153,16 @@ public final class NonzeroMedianEstimator {
         }
     }
 
+    /// Which values the current pass counts, for threads to drop the others before calling
+    /// ``add(genes:values:)``. Valid until ``finishPass()``.
+    public var passFilter: MedianPassFilter {
+        switch phase {
+        case .histogram: MedianPassFilter(keepsAll: true, lower: [], upper: [], refineSlot: [])
+        case .refine: MedianPassFilter(keepsAll: false, lower: lower, upper: upper, refineSlot: refineSlot)
+        case .collect, .done: MedianPassFilter(keepsAll: false, lower: lower, upper: upper, refineSlot: [])
+        }
+    }
+
     /// Fewer values than this are counted on the calling thread alone.
     private static let parallelMinimum = 1 << 16
 

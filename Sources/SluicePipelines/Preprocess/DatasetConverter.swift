@@ -12,7 +12,8 @@ import SluiceKernels
 ///    metrics and metadata, one chunk per batch: written to `chunk_0000.parquet`, … and/or
 ///    handed on (`sluice preprocess run-all` cleans and splits them as they come).
 ///
-/// Each pass reads one batch ahead while the previous one is worked on.
+/// Each pass reads one batch ahead while the previous one is worked on. With a ``spillFolder``,
+/// only pass 1 reads the source's counts; later passes read them back from the spill.
 ///
 /// Memory: two batches, the estimator (640 counters per token plus its value budget), and the
 /// per-cell metrics — never the whole matrix.
@@ -45,6 +46,11 @@ public struct DatasetConverter {
     public let source: any CellSource
     public let plan: GenePlan
     public let options: ConvertOptions
+    /// Where pass 1 keeps the counts it decoded (``SparseRowsSpill``, `counts.spill`, about 2
+    /// bytes a non-zero for UMI counts), so later passes read them back instead of inflating and
+    /// checking the source again; the file is removed when the run ends. `nil`: every pass
+    /// reads the source.
+    public var spillFolder: String?
     /// Called with (phase, cells done, cells in the file).
     public var progress: (String, Int, Int) -> Void = { _, _, _ in }
 
@@ -81,11 +87,20 @@ public struct DatasetConverter {
         let metadataNames = schema.columns.dropFirst(CorpusColumns.fixed.count).map(\.name)
         var filledColumns = Set<String>()
 
+        let spill = try spillFolder.map { folder in
+            let path = (folder as NSString).appendingPathComponent("counts.spill")
+            try? FileManager.default.removeItem(atPath: path)  // left by a run that was killed
+            return try SparseRowsSpill(path: path)
+        }
+        defer { spill?.remove() }
+        var spilled: SpilledCells?
+
         // Pass 1: metrics, filter, histogram. Later passes: refine/collect until medians are known.
         var firstPass = true
         repeat {
             let phase = firstPass ? "qc + medians" : "medians"
-            try source.forEachBatchReadingAhead(ranges) { range, batch in
+            let filter = estimator.passFilter
+            try (spilled ?? source).forEachBatchReadingAhead(ranges) { range, batch in
                 if firstPass {
                     let metrics = CellQualityMetrics(batch.matrix, mitochondrial: plan.mitochondrial)
                     for i in 0..<range.count {
@@ -117,6 +132,11 @@ public struct DatasetConverter {
                                 let total = groupTotals[cell]
                                 for i in starts[j]..<starts[j + 1] { values[i] = RankValueTokenizer.normalized(values[i], total: total) }
                             }
+                            worker.slots.withUnsafeMutableBufferPointer { slots in
+                                worker.used = filter.keep(
+                                    genes: UnsafeMutableBufferPointer(rebasing: slots[0..<worker.used]),
+                                    values: UnsafeMutableBufferPointer(rebasing: values[0..<worker.used]))
+                            }
                         }
                     }
                     for worker in workers {
@@ -128,7 +148,11 @@ public struct DatasetConverter {
                         }
                     }
                 }
+                if firstPass { try spill?.append(matrix) }
                 progress(phase, range.upperBound, source.cellCount)
+            }
+            if firstPass, let spill {
+                spilled = SpilledCells(source: source, spill: spill, ranges: ranges, includesMetadata: false)
             }
             firstPass = false
         } while estimator.finishPass()
@@ -145,9 +169,10 @@ public struct DatasetConverter {
         var files: [String] = []
         var totalLength = 0
         var keptCells = 0
-        // Each chunk is made while its batch is held, and written (or handed on) after the batch
-        // is released: writing then holds the next batch in flight, not two.
-        try source.forEachBatchReadingAhead(ranges, transform: { range, batch -> ParquetRowBatch? in
+        // Each chunk is made on the read-ahead thread right after its batch is read, and written
+        // (or handed on) on this one while the next is read and made.
+        spilled?.includesMetadata = true
+        try (spilled ?? source).forEachBatchPreparingAhead(ranges, prepare: { range, batch -> ParquetRowBatch? in
             let rows = (0..<range.count).filter { keep[range.lowerBound + $0] }
             guard !rows.isEmpty else { return nil }
             let rowTotals = rows.map { totals[range.lowerBound + $0] }

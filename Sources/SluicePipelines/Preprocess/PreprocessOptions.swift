@@ -14,6 +14,11 @@ public struct PreprocessOptions: Sendable {
     public var splitBy: String?
     public var seed: UInt64 = 42
     public var keepInterim = false
+    /// Whether the convert step keeps the counts it decodes in `interim/<dataset>/counts.spill`
+    /// for its later passes (``DatasetConverter/spillFolder``) rather than reading the input
+    /// again each time. It is skipped, with a warning, when the interim folder's filesystem has
+    /// less than twice a generous estimate of its size free.
+    public var spillCounts = true
     /// The HGNC complete set; without it, the datasets' own gene ids make the vocabulary.
     public var hgncPath: String?
     /// A var column holding gene symbols (default: the index, and `gene_symbols` when present).

@@ -169,8 +169,24 @@ public final class PreprocessRun {
         let source = try CellSourceOpener.open(dataset.input, scratchDirectory: dataset.interim(options))
         log.log(step: "convert", "streaming \(source.cellCount) cells × \(source.geneCount) genes in chunks of \(options.convert.chunkSize)")
         var converter = DatasetConverter(source: source, plan: plan, options: options.convert)
+        if options.spillCounts { converter.spillFolder = spillFolder(for: source, dataset, log: log) }
         converter.progress = { [progress, name = dataset.name] phase, done, total in progress(name, phase, done, total) }
         return (converter, vocabulary)
+    }
+
+    /// The dataset's interim folder, when its filesystem has room for the spill of decoded counts:
+    /// twice 6 bytes a stored value (a column gap and a count as varints take 2–3 for UMI counts;
+    /// other values 5–8).
+    private func spillFolder(for source: any CellSource, _ dataset: PreprocessDataset, log: DatasetLog) -> String? {
+        let folder = dataset.interim(options)
+        guard let stored = source.matrixInfo.storedCount else { return folder }
+        let needed = Int64(stored) * 6
+        let free = (try? FileManager.default.attributesOfFileSystem(forPath: folder)[.systemFreeSize] as? NSNumber)?.int64Value
+        guard let free, free < 2 * needed else { return folder }
+        log.log(
+            .warning, step: "convert",
+            "only \(free >> 20) MiB free for interim files: reading the input on every pass instead of keeping its decoded counts (up to \(needed >> 20) MiB)")
+        return nil
     }
 
     private func finishConvert(_ result: DatasetConverter.Result, _ dataset: PreprocessDataset, log: DatasetLog) throws {

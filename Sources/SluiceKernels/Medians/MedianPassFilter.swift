@@ -1,0 +1,36 @@
+/// The values a pass of ``NonzeroMedianEstimator`` counts: all of them in the histogram pass,
+/// afterwards only those inside each open gene's interval (genes being refined, in a refine
+/// pass). Worker threads drop the rest before handing values over, so the estimator's
+/// single-threaded grouping by gene sees a fraction of them.
+public struct MedianPassFilter: Sendable {
+    let keepsAll: Bool
+    let lower: [Double]
+    let upper: [Double]
+    /// Empty outside refine passes; there, −1 for genes not being refined.
+    let refineSlot: [Int32]
+
+    /// Keeps, in place at the front of `genes`/`values`, only the pairs the pass counts, and
+    /// returns how many were kept.
+    public func keep(genes: UnsafeMutableBufferPointer<Int32>, values: UnsafeMutableBufferPointer<Double>) -> Int {
+        precondition(genes.count == values.count, "one gene per value")
+        guard !keepsAll else { return genes.count }
+        let refining = !refineSlot.isEmpty
+        var kept = 0
+        lower.withUnsafeBufferPointer { lower in
+            upper.withUnsafeBufferPointer { upper in
+                refineSlot.withUnsafeBufferPointer { refineSlot in
+                    for i in 0..<genes.count {
+                        let g = Int(genes[i])
+                        let value = values[i]
+                        // Resolved genes have an empty interval (lower = upper = 0) when collecting.
+                        guard value >= lower[g], value < upper[g], !refining || refineSlot[g] >= 0 else { continue }
+                        genes[kept] = genes[i]
+                        values[kept] = value
+                        kept += 1
+                    }
+                }
+            }
+        }
+        return kept
+    }
+}
