@@ -163,54 +163,63 @@ public final class SparseRowsSpill: @unchecked Sendable {
 
     // MARK: Coding
 
+    /// Encodes rows `block`: column gaps and values as varints while they allow it (ascending
+    /// columns; whole values in `0..<2³²`), else that stream again as four bytes an entry.
     private static func encode(_ rows: SparseRows, _ block: Range<Int>) -> ([UInt8], Block) {
-        let entries = Int(rows.offsets[block.lowerBound])..<Int(rows.offsets[block.upperBound])
-        var flags: UInt8 = 0
-        rows.values.withUnsafeBufferPointer { values in
-            if entries.allSatisfy({ values[$0] >= 0 && values[$0] < 4_294_967_296 && values[$0] == values[$0].rounded(.down) }) {
-                flags |= varintValues
+        rows.offsets.withUnsafeBufferPointer { offsets in
+            rows.columns.withUnsafeBufferPointer { columns in
+                rows.values.withUnsafeBufferPointer { values in
+                    encode(offsets, columns, values, block)
+                }
             }
         }
-        rows.columns.withUnsafeBufferPointer { columns in
-            let ascending = block.allSatisfy { row in
-                let range = Int(rows.offsets[row])..<Int(rows.offsets[row + 1])
-                return range.count < 2 || zip(columns[range], columns[range].dropFirst()).allSatisfy { $0 <= $1 }
-            }
-            if ascending && entries.allSatisfy({ columns[$0] >= 0 }) { flags |= gapColumns }
-        }
-        var bytes = [UInt8](repeating: 0, count: 5 * block.count + 10 * entries.count)
+    }
+
+    private static func encode(
+        _ offsets: UnsafeBufferPointer<Int64>, _ columns: UnsafeBufferPointer<Int32>, _ values: UnsafeBufferPointer<Float>,
+        _ block: Range<Int>
+    ) -> ([UInt8], Block) {
+        let entries = Int(offsets[block.lowerBound])..<Int(offsets[block.upperBound])
         var layout = Block(
-            rows: block, entryStart: entries.lowerBound, entryCount: entries.count, flags: flags, lengthBytes: 0, columnBytes: 0,
-            valueBytes: 0, byteStart: 0)
-        bytes.withUnsafeMutableBufferPointer { out in
+            rows: block, entryStart: entries.lowerBound, entryCount: entries.count, flags: gapColumns | varintValues,
+            lengthBytes: 0, columnBytes: 0, valueBytes: 0, byteStart: 0)
+        // Room for the longest coding, left uninitialized: only the bytes written are touched.
+        let bytes = [UInt8](unsafeUninitializedCapacity: 5 * block.count + 10 * entries.count) { out, written in
             let p = out.baseAddress!
             var n = 0
-            for row in block { putVarint(UInt32(rows.offsets[row + 1] - rows.offsets[row]), p, &n) }
+            for row in block { putVarint(UInt32(truncatingIfNeeded: offsets[row + 1] - offsets[row]), p, &n) }
             layout.lengthBytes = n
-            rows.columns.withUnsafeBufferPointer { columns in
-                if flags & gapColumns != 0 {
-                    for row in block {
-                        var previous: Int32 = 0
-                        for k in Int(rows.offsets[row])..<Int(rows.offsets[row + 1]) {
-                            putVarint(UInt32(columns[k] - previous), p, &n)
-                            previous = columns[k]
-                        }
-                    }
-                } else {
-                    for k in entries { putRaw(UInt32(bitPattern: columns[k]), p, &n) }
+            var ascending = true
+            for row in block {
+                var previous: Int32 = 0
+                for k in Int(offsets[row])..<Int(offsets[row + 1]) {
+                    let column = columns[k]
+                    ascending = ascending && column >= previous
+                    putVarint(UInt32(truncatingIfNeeded: column &- previous), p, &n)
+                    previous = column
                 }
+            }
+            if !ascending {
+                layout.flags &= ~gapColumns
+                n = layout.lengthBytes
+                for k in entries { putRaw(UInt32(bitPattern: columns[k]), p, &n) }
             }
             layout.columnBytes = n - layout.lengthBytes
-            rows.values.withUnsafeBufferPointer { values in
-                if flags & varintValues != 0 {
-                    for k in entries { putVarint(UInt32(values[k]), p, &n) }
-                } else {
-                    for k in entries { putRaw(values[k].bitPattern, p, &n) }
-                }
+            let valuesStart = n
+            var whole = true
+            for k in entries {
+                let value = values[k]
+                whole = whole && value >= 0 && value < 4_294_967_296 && value == value.rounded(.down)
+                putVarint(whole ? UInt32(value) : 0, p, &n)
             }
-            layout.valueBytes = n - layout.lengthBytes - layout.columnBytes
+            if !whole {
+                layout.flags &= ~varintValues
+                n = valuesStart
+                for k in entries { putRaw(values[k].bitPattern, p, &n) }
+            }
+            layout.valueBytes = n - valuesStart
+            written = n
         }
-        bytes.removeLast(bytes.count - layout.byteCount)
         return (bytes, layout)
     }
 
@@ -269,9 +278,17 @@ public final class SparseRowsSpill: @unchecked Sendable {
     private static func frames(_ p: UnsafePointer<UInt8>, _ bytes: Range<Int>, count: Int) -> Bool {
         if bytes.isEmpty { return count == 0 }
         guard p[bytes.upperBound - 1] < 0x80 else { return false }
-        var ends = 0
-        for i in bytes where p[i] < 0x80 { ends += 1 }
-        return ends == count
+        // Counts continuation bytes (top bit set), 255 bytes at a time in 8-bit lanes.
+        var continued = 0
+        var start = bytes.lowerBound
+        while start < bytes.upperBound {
+            let stop = min(start + 255, bytes.upperBound)
+            var lane: UInt8 = 0
+            for byte in UnsafeBufferPointer(start: p + start, count: stop - start) { lane &+= byte >> 7 }
+            continued += Int(lane)
+            start = stop
+        }
+        return bytes.count - continued == count
     }
 
     @inline(__always)
