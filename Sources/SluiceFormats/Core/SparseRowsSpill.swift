@@ -23,6 +23,8 @@ public final class SparseRowsSpill: @unchecked Sendable {
     private var batches: [Batch] = []
     private var end: Int64 = 0
     private var removed = false
+    /// Where batches are read into, kept from read to read.
+    private var readBuffer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
 
     /// Rows per independently coded block.
     public static let rowsPerBlock = 1024
@@ -62,6 +64,7 @@ public final class SparseRowsSpill: @unchecked Sendable {
     }
 
     deinit {
+        readBuffer.deallocate()
         close(descriptor)
         if !removed { unlink(path) }
     }
@@ -110,8 +113,11 @@ public final class SparseRowsSpill: @unchecked Sendable {
     public func read(batch number: Int) throws -> SparseRows {
         precondition(number >= 0 && number < batches.count, "batch \(number) was never written")
         let batch = batches[number]
-        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: max(batch.byteCount, 1), alignment: 16)
-        defer { bytes.deallocate() }
+        if readBuffer.count < batch.byteCount {
+            readBuffer.deallocate()
+            readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: batch.byteCount + batch.byteCount / 8, alignment: 16)
+        }
+        let bytes = readBuffer
         var done = 0
         while done < batch.byteCount {
             let got = pread(descriptor, bytes.baseAddress! + done, batch.byteCount - done, off_t(batch.offset) + off_t(done))
@@ -120,9 +126,13 @@ public final class SparseRowsSpill: @unchecked Sendable {
             }
             done += got
         }
-        var offsets = [Int64](repeating: 0, count: batch.rowCount + 1)
-        var columns = [Int32](repeating: 0, count: batch.entryCount)
-        var values = [Float](repeating: 0, count: batch.entryCount)
+        // Batch-sized arrays in the size classes the readers use, so that freed ones are reused
+        // by the next batch instead of growing the heap; every element is written by the blocks
+        // (or the batch is thrown away as damaged).
+        var offsets = [Int64](unsafeUninitializedCapacity: [Int64].batchCapacity(for: batch.rowCount + 1)) { $1 = batch.rowCount + 1 }
+        var columns = [Int32](unsafeUninitializedCapacity: [Int32].batchCapacity(for: batch.entryCount)) { $1 = batch.entryCount }
+        var values = [Float](unsafeUninitializedCapacity: [Float].batchCapacity(for: batch.entryCount)) { $1 = batch.entryCount }
+        offsets[0] = 0
         let failed = Failed()
         offsets.withUnsafeMutableBufferPointer { offsets in
             columns.withUnsafeMutableBufferPointer { columns in
@@ -184,7 +194,7 @@ public final class SparseRowsSpill: @unchecked Sendable {
             rows: block, entryStart: entries.lowerBound, entryCount: entries.count, flags: gapColumns | varintValues,
             lengthBytes: 0, columnBytes: 0, valueBytes: 0, byteStart: 0)
         // Room for the longest coding, left uninitialized: only the bytes written are touched.
-        let bytes = [UInt8](unsafeUninitializedCapacity: 5 * block.count + 10 * entries.count) { out, written in
+        let bytes = [UInt8](unsafeUninitializedCapacity: [UInt8].batchCapacity(for: 5 * block.count + 10 * entries.count)) { out, written in
             let p = out.baseAddress!
             var n = 0
             for row in block { putVarint(UInt32(truncatingIfNeeded: offsets[row + 1] - offsets[row]), p, &n) }

@@ -169,10 +169,10 @@ public struct DatasetConverter {
         var files: [String] = []
         var totalLength = 0
         var keptCells = 0
-        // Each chunk is made on the read-ahead thread right after its batch is read, and written
-        // (or handed on) on this one while the next is read and made.
+        // Each chunk is made while its batch is held, and written (or handed on) after the batch
+        // is released: writing then holds the next batch in flight, not two.
         spilled?.includesMetadata = true
-        try (spilled ?? source).forEachBatchPreparingAhead(ranges, prepare: { range, batch -> ParquetRowBatch? in
+        try (spilled ?? source).forEachBatchReadingAhead(ranges, transform: { range, batch -> ParquetRowBatch? in
             let rows = (0..<range.count).filter { keep[range.lowerBound + $0] }
             guard !rows.isEmpty else { return nil }
             let rowTotals = rows.map { totals[range.lowerBound + $0] }
