@@ -16,8 +16,9 @@ import Foundation
 /// nothing without this object; it is removed by ``remove()`` and on deinit. Reading checks the
 /// streams' framing, so a file damaged on disk gives an error, never a read out of bounds.
 public final class SparseRowsSpill: @unchecked Sendable {
-    // @unchecked: the descriptor is used with positional reads and writes only, and `batches`
-    // is appended to by the writer before any reader asks for that batch.
+    // @unchecked: it is handed to a read-ahead thread, but used by one thread at a time (writes
+    // all happen before the first read; reads share `readBuffer`); the descriptor is used with
+    // positional reads and writes only.
     public let path: String
     private let descriptor: Int32
     private var batches: [Batch] = []
