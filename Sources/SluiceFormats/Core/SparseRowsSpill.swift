@@ -134,7 +134,7 @@ public final class SparseRowsSpill: @unchecked Sendable {
         var columns = [Int32](unsafeUninitializedCapacity: [Int32].batchCapacity(for: batch.entryCount)) { $1 = batch.entryCount }
         var values = [Float](unsafeUninitializedCapacity: [Float].batchCapacity(for: batch.entryCount)) { $1 = batch.entryCount }
         offsets[0] = 0
-        let failed = Failed()
+        let failures = FailureBox()
         offsets.withUnsafeMutableBufferPointer { offsets in
             columns.withUnsafeMutableBufferPointer { columns in
                 values.withUnsafeMutableBufferPointer { values in
@@ -143,19 +143,18 @@ public final class SparseRowsSpill: @unchecked Sendable {
                         values: values.baseAddress!)
                     let blocks = batch.blocks
                     let columnCount = batch.columnCount
+                    let path = self.path
                     DispatchQueue.concurrentPerform(iterations: blocks.count) { index in
                         let block = blocks[index]
                         let data = UnsafeRawBufferPointer(rebasing: output.input[block.byteStart..<(block.byteStart + block.byteCount)])
-                        if !Self.decode(block, data, columnCount: columnCount, into: output) { failed.set() }
+                        if !Self.decode(block, data, columnCount: columnCount, into: output) {
+                            failures.record(FormatError(.corruptData, path: path, "batch \(number) of the spill file is damaged"))
+                        }
                     }
                 }
             }
         }
-        guard !failed.value else { throw FormatError(.corruptData, path: path, "batch \(number) of the spill file is damaged") }
-        // Blocks wrote row ends relative to their first entry; make them absolute.
-        for block in batch.blocks where block.entryStart > 0 {
-            for row in block.rows { offsets[row + 1] += Int64(block.entryStart) }
-        }
+        if let error = failures.first { throw error }
         return SparseRows(offsets: offsets, columns: columns, values: values, columnCount: batch.columnCount)
     }
 
@@ -249,16 +248,16 @@ public final class SparseRowsSpill: @unchecked Sendable {
               varintValues ? frames(p, valueBytes, count: block.entryCount) : valueBytes.count == 4 * block.entryCount
         else { return false }
         var n = 0
-        var entry = 0
+        var entry = block.entryStart
         for row in block.rows {
             entry += Int(getVarint(p, &n))
             output.offsets[row + 1] = Int64(entry)
         }
-        guard entry == block.entryCount else { return false }
-        let columns = output.columns + block.entryStart
+        guard entry == block.entryStart + block.entryCount else { return false }
+        let columns = output.columns
         n = columnBytes.lowerBound
         if varintColumns {
-            var start = 0
+            var start = block.entryStart
             for row in block.rows {
                 let stop = Int(output.offsets[row + 1])
                 var column = 0
@@ -270,7 +269,7 @@ public final class SparseRowsSpill: @unchecked Sendable {
                 start = stop
             }
         } else {
-            for k in 0..<block.entryCount {
+            for k in block.entryStart..<(block.entryStart + block.entryCount) {
                 let column = Int32(bitPattern: getRaw(p, &n))
                 guard column >= 0, Int(column) < columnCount else { return false }
                 columns[k] = column
@@ -358,13 +357,5 @@ public final class SparseRowsSpill: @unchecked Sendable {
         let offsets: UnsafeMutablePointer<Int64>
         let columns: UnsafeMutablePointer<Int32>
         let values: UnsafeMutablePointer<Float>
-    }
-
-    /// Set by any block that fails to decode.
-    private final class Failed: @unchecked Sendable {
-        private let lock = NSLock()
-        private var failed = false
-        func set() { lock.withLock { failed = true } }
-        var value: Bool { lock.withLock { failed } }
     }
 }

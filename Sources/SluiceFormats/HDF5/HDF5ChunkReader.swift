@@ -231,21 +231,3 @@ private struct SharedBuffers: @unchecked Sendable {
     let raw: UnsafeRawBufferPointer
     let output: UnsafeMutableRawPointer
 }
-
-/// Collects the first failure raised on any worker thread.
-private final class FailureBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var error: FormatError?
-
-    func record(_ failure: FormatError) {
-        lock.lock()
-        if error == nil { error = failure }
-        lock.unlock()
-    }
-
-    var first: FormatError? {
-        lock.lock()
-        defer { lock.unlock() }
-        return error
-    }
-}

@@ -21,9 +21,8 @@ struct TableLineBatch {
         bytes.append(contentsOf: line)
     }
 
-    /// Row names and values (row-major, `valueColumns` per row), in line order. The first error,
-    /// by line, is thrown.
-    /// Row names and values of the lines whose name `keep` accepts (all when nil).
+    /// Row names and values (row-major, `valueColumns` per row), in line order, of the lines
+    /// whose name `keep` accepts (all when nil). The first error, by line, is thrown.
     func parse(valueColumns: Int, lenient: Bool, path: String, keep: (@Sendable (String) -> Bool)? = nil) throws -> (rows: [String], values: [Double]) {
         let lines = starts.count
         // As many workers as the bytes call for, not the lines: a wide table's lines are long
