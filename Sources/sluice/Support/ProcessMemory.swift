@@ -14,8 +14,14 @@ enum ProcessMemory {
     /// Streaming reads allocate batch-sized arrays (tens of MB) over and over. Above glibc's
     /// mmap threshold (at most 32 MB) each one is a fresh mapping whose pages the kernel must
     /// fault in and zero — measured at about a fifth of a read's time. Raising the thresholds
-    /// lets the next batch reuse the last batch's pages; peak memory is unchanged. Called once,
-    /// first thing in `main`, since it is process-wide.
+    /// lets the next batch reuse the last batch's pages; peak memory is unchanged.
+    ///
+    /// Every thread also allocates from the one main heap (`M_ARENA_MAX` 1): glibc's per-thread
+    /// arenas are at most 64 MB each, so a batch-sized array made on a worker thread was a fresh
+    /// mapping again, and each arena kept its own freed memory. Measured on a 100k-cell corpus
+    /// build: 1.09 M page faults → 0.18 M, 4.0 → 1.6 s of system time, peak RSS 830 → 760 MiB.
+    /// The hot loops do not allocate, so the shared heap's lock is not contended.
+    /// Called once, first thing in `main`, before any thread starts, since it is process-wide.
     static func keepFreedMemory() {
         sluice_keep_freed_memory(1 << 30)
     }
