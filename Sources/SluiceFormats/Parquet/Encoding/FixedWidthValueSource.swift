@@ -75,9 +75,11 @@ struct FixedWidthValueSource<Value: ParquetFixedWidthValue>: PageValueSource {
         var table = [Int32](repeating: -1, count: span)
         var entries: [Int32] = []
         let limit = byteLimit / 4
-        var indices = [UInt32](repeating: 0, count: values.count)
-        let worthIt: Bool = table.withUnsafeMutableBufferPointer { table in
-            indices.withUnsafeMutableBufferPointer { indices in
+        var worthIt = true
+        // Every index is written once (no zero-filling first); an early exit keeps none.
+        let indices = [UInt32](unsafeUninitializedCapacity: values.count) { indices, initialized in
+            defer { initialized = worthIt ? values.count : 0 }
+            table.withUnsafeMutableBufferPointer { table in
                 for position in 0..<values.count {
                     let value = values[position]
                     let slot = Int(value) - Int(low)
@@ -86,12 +88,17 @@ struct FixedWidthValueSource<Value: ParquetFixedWidthValue>: PageValueSource {
                         index = Int32(entries.count)
                         table[slot] = index
                         entries.append(value)
-                        if entries.count > limit { return false }
+                        if entries.count > limit {
+                            worthIt = false
+                            return
+                        }
                     }
                     indices[position] = UInt32(index)
-                    if position == 32_768 && !DictionaryEncoding.isWorthKeeping(distinct: entries.count, seen: position) { return false }
+                    if position == 32_768 && !DictionaryEncoding.isWorthKeeping(distinct: entries.count, seen: position) {
+                        worthIt = false
+                        return
+                    }
                 }
-                return true
             }
         }
         guard worthIt else { return .some(nil) }
