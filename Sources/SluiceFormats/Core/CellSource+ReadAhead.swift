@@ -18,54 +18,75 @@ extension CellSource {
     public func forEachBatchReadingAhead<Made>(
         _ ranges: [Range<Int>], transform: (Range<Int>, CellBatch) throws -> Made, then: (Range<Int>, Made) throws -> Void
     ) throws {
+        try forEach(ranges, aheadDoing: { range in try self.read(cells: range) }) { range, batch in
+            let made = try transform(range, batch)
+            try then(range, made)
+        }
+    }
+
+    /// Like ``forEachBatchReadingAhead(_:transform:then:)``, but `prepare` runs on the
+    /// background thread right after each read: while `then` works on what batch k made (e.g.
+    /// writing it), batch k + 1 is read and prepared. Memory: a batch and two things made.
+    public func forEachBatchPreparingAhead<Made>(
+        _ ranges: [Range<Int>], prepare: @escaping (Range<Int>, CellBatch) throws -> Made, then: (Range<Int>, Made) throws -> Void
+    ) throws {
+        try forEach(ranges, aheadDoing: { range in try prepare(range, try self.read(cells: range)) }, then)
+    }
+
+    /// Runs `work` for each range on a background queue, one range ahead of `body`, which gets
+    /// the results in order on the calling thread.
+    private func forEach<Made>(
+        _ ranges: [Range<Int>], aheadDoing work: @escaping (Range<Int>) throws -> Made, _ body: (Range<Int>, Made) throws -> Void
+    ) throws {
         guard !ranges.isEmpty else { return }
         let queue = DispatchQueue(label: "sluice.read-ahead")
-        var next = BatchRead(source: self, range: ranges[0], on: queue)
+        var next = AheadWork(range: ranges[0], work: work, on: queue)
         defer { next.wait() }
         for (index, range) in ranges.enumerated() {
             let current = next
             if index + 1 < ranges.count {
                 current.wait()
-                next = BatchRead(source: self, range: ranges[index + 1], on: queue)
+                next = AheadWork(range: ranges[index + 1], work: work, on: queue)
             }
-            let made = try transform(range, try current.take())
-            try then(range, made)
+            try body(range, try current.take())
         }
     }
 }
 
-/// One batch being read on a background queue.
+/// One range's work (a read, and perhaps more) running on a background queue.
 ///
-/// `@unchecked Sendable`: the source and the result cross threads only through `done` — the
-/// reading thread writes `result` and signals; the owner reads it after waiting — and the owner
-/// does not touch the source while a read is in flight (see ``CellSource/forEachBatchReadingAhead(_:_:)``).
-private final class BatchRead: @unchecked Sendable {
-    private let source: any CellSource
+/// `@unchecked Sendable`: the work and its result cross threads only through `done` — the
+/// background thread writes `result` and signals; the owner reads it after waiting — and the
+/// owner does not touch the source while work is in flight (see ``CellSource/forEachBatchReadingAhead(_:_:)``).
+private final class AheadWork<Made>: @unchecked Sendable {
     private let range: Range<Int>
-    private var result: Result<CellBatch, any Error>?
+    private let work: (Range<Int>) throws -> Made
+    private var result: Result<Made, any Error>?
     private let done = DispatchSemaphore(value: 0)
     private var waited = false
 
-    init(source: any CellSource, range: Range<Int>, on queue: DispatchQueue) {
-        self.source = source
+    init(range: Range<Int>, work: @escaping (Range<Int>) throws -> Made, on queue: DispatchQueue) {
         self.range = range
+        self.work = work
         queue.async { [self] in
-            result = Result { try self.source.read(cells: self.range) }
+            result = Result { try self.work(self.range) }
             done.signal()
         }
     }
 
-    /// Waits for the read to finish (once; later calls return at once).
+    /// Waits for the work to finish (once; later calls return at once).
     func wait() {
         guard !waited else { return }
         done.wait()
         waited = true
     }
 
-    /// The batch, or the read's error.
-    func take() throws -> CellBatch {
+    /// The result, or the work's error.
+    func take() throws -> Made {
         wait()
         defer { result = nil }
         return try result!.get()
     }
 }
+
+

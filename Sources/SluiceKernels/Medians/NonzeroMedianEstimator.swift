@@ -103,42 +103,72 @@ public final class NonzeroMedianEstimator {
     }
 
     /// Counts the non-zero, positive `values[i]` of genes `genes[i]` in the current pass.
+    public func add(genes: UnsafeBufferPointer<Int32>, values: UnsafeBufferPointer<Double>) {
+        add([(genes, values)])
+    }
+
+    /// Counts the values of several parts (e.g. one per worker thread) in the current pass, as
+    /// if they were added one after another.
     ///
     /// The histogram holds 640 counters per gene — 51 MB for 20,000 genes — so counting values in
     /// the order cells deliver them would miss the cache on nearly every value. The values are
-    /// first grouped into blocks of 128 genes (a counting sort), so each block's counters stay
-    /// in cache while its values are counted.
-    public func add(genes: UnsafeBufferPointer<Int32>, values: UnsafeBufferPointer<Double>) {
-        precondition(genes.count == values.count, "one gene per value")
-        guard phase != .done, !genes.isEmpty else { return }
+    /// first grouped into blocks of 128 genes (a counting sort, each part scattered on its own
+    /// thread into its own places), so each block's counters stay in cache while its values are
+    /// counted; then two threads count, each its own half of the blocks.
+    public func add(_ parts: [(genes: UnsafeBufferPointer<Int32>, values: UnsafeBufferPointer<Double>)]) {
+        for part in parts { precondition(part.genes.count == part.values.count, "one gene per value") }
+        let count = parts.reduce(0) { $0 + $1.genes.count }
+        guard phase != .done, count > 0 else { return }
         let blockCount = (geneCount >> Self.blockShift) + 1
-        var cursor = [Int](repeating: 0, count: blockCount + 1)
-        cursor.withUnsafeMutableBufferPointer { starts in
-            for gene in genes { starts[(Int(gene) >> Self.blockShift) + 1] += 1 }
-            for block in 0..<blockCount { starts[block + 1] += starts[block] }
+        if sortedGenes.count < count {
+            sortedGenes = [Int32](repeating: 0, count: count)
+            sortedValues = [Double](repeating: 0, count: count)
         }
-        if sortedGenes.count < genes.count {
-            sortedGenes = [Int32](repeating: 0, count: genes.count)
-            sortedValues = [Double](repeating: 0, count: genes.count)
-        }
-        cursor.withUnsafeMutableBufferPointer { next in
+        let inputs = parts.map { (genes: SharedPointer(reading: $0.genes), values: SharedPointer(reading: $0.values), count: $0.genes.count) }
+        let threads = count >= Self.parallelMinimum ? (0..<parts.count).map { $0..<($0 + 1) } : [0..<parts.count]
+        // next[part * blockCount + block]: where the part's next value of the block goes.
+        var next = [Int](repeating: 0, count: parts.count * blockCount)
+        // blockEnds[block]: where the block ends once every part is scattered.
+        var blockEnds = [Int](repeating: 0, count: blockCount)
+        next.withUnsafeMutableBufferPointer { next in
+            let next = SharedPointer(next)
+            Parallel.run(threads) { _, partRange in
+                for part in partRange {
+                    let input = inputs[part]
+                    for i in 0..<input.count { next[part * blockCount + (Int(input.genes[i]) >> Self.blockShift)] += 1 }
+                }
+            }
+            var position = 0
+            for block in 0..<blockCount {
+                for part in 0..<parts.count {
+                    let partCount = next[part * blockCount + block]
+                    next[part * blockCount + block] = position
+                    position += partCount
+                }
+                blockEnds[block] = position
+            }
             sortedGenes.withUnsafeMutableBufferPointer { outGenes in
                 sortedValues.withUnsafeMutableBufferPointer { outValues in
-                    for i in 0..<genes.count {
-                        let block = Int(genes[i]) >> Self.blockShift
-                        let slot = next[block]
-                        next[block] = slot + 1
-                        outGenes[slot] = genes[i]
-                        outValues[slot] = values[i]
+                    let (outGenes, outValues) = (SharedPointer(outGenes), SharedPointer(outValues))
+                    Parallel.run(threads) { _, partRange in
+                        for part in partRange {
+                            let input = inputs[part]
+                            for i in 0..<input.count {
+                                let gene = input.genes[i]
+                                let cursor = part * blockCount + (Int(gene) >> Self.blockShift)
+                                let slot = next[cursor]
+                                next[cursor] = slot + 1
+                                outGenes[slot] = gene
+                                outValues[slot] = input.values[i]
+                            }
+                        }
                     }
                 }
             }
         }
         // Blocks are gene ranges, so the first half of the sorted values and the second touch
-        // different genes' counters: two threads count them at once. (After the scatter,
-        // cursor[b] is where block b ends.)
-        let count = genes.count
-        let middle = cursor.first { $0 >= count / 2 } ?? count
+        // different genes' counters: two threads count them at once.
+        let middle = blockEnds.first { $0 >= count / 2 } ?? count
         let halves = count >= Self.parallelMinimum ? [0..<middle, middle..<count] : [0..<count]
         sortedGenes.withUnsafeBufferPointer { genes in
             sortedValues.withUnsafeBufferPointer { values in

@@ -52,6 +52,25 @@ final class CellWorker: @unchecked Sendable {
         return starts
     }
 
+    /// Calls `body` with the (slot, value) pairs in use of every worker, in worker order.
+    static func withPairsInUse<Result>(
+        _ workers: ArraySlice<CellWorker>, _ body: ([(genes: UnsafeBufferPointer<Int32>, values: UnsafeBufferPointer<Double>)]) -> Result
+    ) -> Result {
+        guard let first = workers.first else { return body([]) }
+        return first.slots.withUnsafeBufferPointer { slots in
+            first.values.withUnsafeBufferPointer { values in
+                let pairs = (UnsafeBufferPointer(rebasing: slots[0..<first.used]), UnsafeBufferPointer(rebasing: values[0..<first.used]))
+                return withPairsInUse(workers.dropFirst()) { rest in body([pairs] + rest) }
+            }
+        }
+    }
+
+    static func withPairsInUse<Result>(
+        _ workers: [CellWorker], _ body: ([(genes: UnsafeBufferPointer<Int32>, values: UnsafeBufferPointer<Double>)]) -> Result
+    ) -> Result {
+        withPairsInUse(workers[...], body)
+    }
+
     /// Runs `body(worker, part)` on every worker at once; `part` is a contiguous range of `0..<count`.
     static func split(_ count: Int, over workers: [CellWorker], _ body: @Sendable (CellWorker, Range<Int>) -> Void) {
         let parts = workers.count

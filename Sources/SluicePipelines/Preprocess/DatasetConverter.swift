@@ -12,11 +12,13 @@ import SluiceKernels
 ///    metrics and metadata, one chunk per batch: written to `chunk_0000.parquet`, … and/or
 ///    handed on (`sluice preprocess run-all` cleans and splits them as they come).
 ///
-/// Each pass reads one batch ahead while the previous one is worked on. With a ``spillFolder``,
-/// only pass 1 reads the source's counts; later passes read them back from the spill.
+/// Each pass reads one batch ahead while the previous one is worked on; the token pass also
+/// makes each chunk on the read-ahead thread, so chunk k is written while chunk k + 1 is made.
+/// With a ``spillFolder``, only pass 1 reads the source's counts; later passes read them back
+/// from the spill.
 ///
-/// Memory: two batches, the estimator (640 counters per token plus its value budget), and the
-/// per-cell metrics — never the whole matrix.
+/// Memory: two batches (or, in the token pass, one batch and two chunks), the estimator (640
+/// counters per token plus its value budget), and the per-cell metrics — never the whole matrix.
 public struct DatasetConverter {
     public struct Result: Sendable, Codable, Hashable {
         public var cells: Int
@@ -30,6 +32,8 @@ public struct DatasetConverter {
         public var medianCounts: Double
         public var medianGenes: Double
         public var medianPercentMito: Double
+        /// Wall seconds of each pass over the cells: the QC and median passes, then the token pass.
+        public var passSeconds: [Double]
     }
 
     private static func median(_ values: [Double]) -> Double {
@@ -97,7 +101,14 @@ public struct DatasetConverter {
 
         // Pass 1: metrics, filter, histogram. Later passes: refine/collect until medians are known.
         var firstPass = true
-        repeat {
+        var passSeconds: [Double] = []
+        var passStarted = ContinuousClock.now
+        func endPass() {
+            let now = ContinuousClock.now
+            passSeconds.append((now - passStarted) / .seconds(1))
+            passStarted = now
+        }
+        while true {
             let phase = firstPass ? "qc + medians" : "medians"
             let filter = estimator.passFilter
             try (spilled ?? source).forEachBatchReadingAhead(ranges) { range, batch in
@@ -139,14 +150,7 @@ public struct DatasetConverter {
                             }
                         }
                     }
-                    for worker in workers {
-                        worker.slots.withUnsafeBufferPointer { slots in
-                            worker.values.withUnsafeBufferPointer { values in
-                                estimator.add(genes: UnsafeBufferPointer(rebasing: slots[0..<worker.used]),
-                                              values: UnsafeBufferPointer(rebasing: values[0..<worker.used]))
-                            }
-                        }
-                    }
+                    CellWorker.withPairsInUse(workers) { estimator.add($0) }
                 }
                 if firstPass { try spill?.append(matrix) }
                 progress(phase, range.upperBound, source.cellCount)
@@ -155,7 +159,10 @@ public struct DatasetConverter {
                 spilled = SpilledCells(source: source, spill: spill, ranges: ranges, includesMetadata: false)
             }
             firstPass = false
-        } while estimator.finishPass()
+            let more = estimator.finishPass()
+            endPass()
+            if !more { break }
+        }
 
         let medians = estimator.medians
         let tokenizer = RankValueTokenizer(
@@ -169,10 +176,10 @@ public struct DatasetConverter {
         var files: [String] = []
         var totalLength = 0
         var keptCells = 0
-        // Each chunk is made while its batch is held, and written (or handed on) after the batch
-        // is released: writing then holds the next batch in flight, not two.
+        // Each chunk is made on the read-ahead thread right after its batch is read, and written
+        // (or handed on) on this one while the next is read and made.
         spilled?.includesMetadata = true
-        try (spilled ?? source).forEachBatchReadingAhead(ranges, transform: { range, batch -> ParquetRowBatch? in
+        try (spilled ?? source).forEachBatchPreparingAhead(ranges, prepare: { range, batch -> ParquetRowBatch? in
             let rows = (0..<range.count).filter { keep[range.lowerBound + $0] }
             guard !rows.isEmpty else { return nil }
             let rowTotals = rows.map { totals[range.lowerBound + $0] }
@@ -233,6 +240,7 @@ public struct DatasetConverter {
             keptCells += chunk.rowCount
             progress("tokens", range.upperBound, source.cellCount)
         })
+        endPass()
         let keptIndices = keep.indices.filter { keep[$0] }
         return Result(
             cells: source.cellCount, keptCells: keptCells, droppedCells: source.cellCount - keptCells,
@@ -240,6 +248,6 @@ public struct DatasetConverter {
             meanLength: keptCells > 0 ? Double(totalLength) / Double(keptCells) : 0,
             medianCounts: Self.median(keptIndices.map { totals[$0] }),
             medianGenes: Self.median(keptIndices.map { Double(genesDetected[$0]) }),
-            medianPercentMito: Self.median(keptIndices.map { percentMito[$0] }))
+            medianPercentMito: Self.median(keptIndices.map { percentMito[$0] }), passSeconds: passSeconds)
     }
 }
