@@ -65,8 +65,12 @@ public final class NonzeroMedianEstimator {
     private var refineMinimum: [Double] = []
     private var refineMaximum: [Double] = []
 
-    // Collect pass.
-    private var collected: [[Double]] = []
+    // Collect pass: each open gene's values inside its interval, in a region of `collected`
+    // sized by the count the histogram gave (`collectStart[gene]..<collectStart[gene + 1]`),
+    // filled up to `collectNext[gene]`.
+    private var collected: [Double] = []
+    private var collectStart: [Int] = []
+    private var collectNext: [Int] = []
 
     public init(geneCount: Int, valueBudget: Int = 24 << 20) {
         self.geneCount = geneCount
@@ -255,14 +259,22 @@ public final class NonzeroMedianEstimator {
         lower.withUnsafeMutableBufferPointer { lower in
             upper.withUnsafeMutableBufferPointer { upper in
                 collected.withUnsafeMutableBufferPointer { kept in
-                    let (lower, upper, kept) = (SharedPointer(lower), SharedPointer(upper), SharedPointer(kept))
-                    Parallel.run(halves) { _, range in
-                        // Resolved genes have an empty interval (lower = upper = 0) once collecting starts.
-                        for i in range {
-                            let g = Int(sorted.genes[i])
-                            let value = sorted.values[i]
-                            guard value >= lower[g], value < upper[g] else { continue }
-                            kept.base![g].append(value)
+                    collectStart.withUnsafeMutableBufferPointer { start in
+                        collectNext.withUnsafeMutableBufferPointer { next in
+                            let (lower, upper, kept) = (SharedPointer(lower), SharedPointer(upper), SharedPointer(kept))
+                            let (start, next) = (SharedPointer(start), SharedPointer(next))
+                            Parallel.run(halves) { _, range in
+                                // Resolved genes have an empty interval (lower = upper = 0) once collecting starts.
+                                for i in range {
+                                    let g = Int(sorted.genes[i])
+                                    let value = sorted.values[i]
+                                    guard value >= lower[g], value < upper[g] else { continue }
+                                    let slot = next[g]
+                                    precondition(slot < start[g + 1], "gene \(g) has more values in its interval than its histogram counted")
+                                    kept[slot] = value
+                                    next[g] = slot + 1
+                                }
+                            }
                         }
                     }
                 }
@@ -334,25 +346,27 @@ public final class NonzeroMedianEstimator {
     /// Selects each gene's middle collected value(s) (two threads, each on genes holding about
     /// half of them) and reads the median off.
     private func finishCollect() {
-        let values = collected.reduce(0) { $0 + $1.count }
-        var seen = 0
-        let middle = collected.firstIndex { seen += $0.count; return seen >= values / 2 } ?? geneCount
-        let split = min(middle + 1, geneCount)
+        for gene in 0..<geneCount {
+            precondition(collectNext[gene] == collectStart[gene + 1], "gene \(gene) has fewer values in its interval than its histogram counted")
+        }
+        let values = collected.count
+        let middle = collectStart.firstIndex { $0 >= values / 2 } ?? geneCount
+        let split = min(middle, geneCount)
         let halves = values >= Self.parallelMinimum ? [0..<split, split..<geneCount] : [0..<geneCount]
         collected.withUnsafeMutableBufferPointer { collected in
             median.withUnsafeMutableBufferPointer { median in
                 total.withUnsafeMutableBufferPointer { total in
                     below.withUnsafeMutableBufferPointer { below in
-                        let (collected, median, total, below) = (SharedPointer(collected), SharedPointer(median), SharedPointer(total), SharedPointer(below))
-                        Parallel.run(halves) { _, genes in
-                            for gene in genes where !collected[gene].isEmpty {
-                                let (low, high) = Self.middleRanks(total[gene])
-                                median[gene] = collected.base![gene].withUnsafeMutableBufferPointer { values in
+                        collectStart.withUnsafeMutableBufferPointer { start in
+                            let (collected, median, total, below) = (SharedPointer(collected), SharedPointer(median), SharedPointer(total), SharedPointer(below))
+                            let start = SharedPointer(start)
+                            Parallel.run(halves) { _, genes in
+                                for gene in genes where start[gene + 1] > start[gene] {
+                                    let (low, high) = Self.middleRanks(total[gene])
+                                    var values = UnsafeMutableBufferPointer(start: collected.base! + start[gene], count: start[gene + 1] - start[gene])
                                     // Selecting the lower middle value leaves the larger ones after it.
                                     let a = values.selectNthSmallest(low - below[gene])
-                                    guard high != low else { return a }
-                                    let b = values[(high - below[gene])...].min()!
-                                    return (a + b) / 2
+                                    median[gene] = high == low ? a : (a + values[(high - below[gene])...].min()!) / 2
                                 }
                             }
                         }
@@ -361,6 +375,8 @@ public final class NonzeroMedianEstimator {
             }
         }
         collected = []
+        collectStart = []
+        collectNext = []
         phase = .done
     }
 
@@ -376,11 +392,16 @@ public final class NonzeroMedianEstimator {
         // cap ends the loop when the middle values are distinct but too close to separate.
         guard pending > valueBudget, refinePasses < Self.maximumRefinePasses else {
             phase = .collect
-            collected = Array(repeating: [], count: geneCount)
-            for gene in 0..<geneCount where median[gene] != nil {
-                lower[gene] = 0
-                upper[gene] = 0
+            collectStart = [Int](repeating: 0, count: geneCount + 1)
+            for gene in 0..<geneCount {
+                if median[gene] != nil {
+                    lower[gene] = 0
+                    upper[gene] = 0
+                }
+                collectStart[gene + 1] = collectStart[gene] + (median[gene] == nil ? inside[gene] : 0)
             }
+            collectNext = Array(collectStart.dropLast())
+            collected = [Double](repeating: 0, count: collectStart[geneCount])
             return
         }
         // Refine the biggest intervals until what is left to collect fits.
