@@ -28,8 +28,8 @@ public struct MedianPassFilter: Sendable {
                         let g = Int(gene)
                         let value = values[i]
                         // Resolved genes have an empty interval (lower = upper = 0) when collecting.
-                        var counted = (value >= lower[g] ? 1 : 0) & (value < upper[g] ? 1 : 0)
-                        if refining { counted &= refineSlot[g] >= 0 ? 1 : 0 }
+                        var counted = Self.bit(value >= lower[g]) & Self.bit(value < upper[g])
+                        if refining { counted &= Self.bit(refineSlot[g] >= 0) }
                         genes[kept] = gene
                         values[kept] = value
                         kept &+= counted
@@ -38,5 +38,12 @@ public struct MedianPassFilter: Sendable {
             }
         }
         return kept
+    }
+
+    /// 1 for true, 0 for false, without a branch: the compiler turns `condition ? 1 : 0` back
+    /// into a branch here (8.6 ns a value in a micro-benchmark, against 3 ns).
+    @inline(__always)
+    private static func bit(_ condition: Bool) -> Int {
+        Int(unsafeBitCast(condition, to: UInt8.self))
     }
 }
