@@ -1,3 +1,4 @@
+import Foundation
 public import SluiceFormats
 
 /// Per-cell quality metrics, as scanpy's `calculate_qc_metrics` names them.
@@ -10,30 +11,45 @@ public struct CellQualityMetrics: Sendable, Hashable {
     public var genesDetected: [Int32]
     public var percentMitochondrial: [Double]
 
-    /// Measures every row of `rows`; `mitochondrial[g]` marks mitochondrial genes.
+    /// Measures every row of `rows`; `mitochondrial[g]` marks mitochondrial genes. Rows are
+    /// measured on every core, each row on its own, so the result does not depend on the split.
     public init(_ rows: SparseRows, mitochondrial: [Bool]) {
         precondition(mitochondrial.count == rows.columnCount, "one flag per gene")
         var totals = [Double](repeating: 0, count: rows.rowCount)
         var detected = [Int32](repeating: 0, count: rows.rowCount)
         var mito = [Double](repeating: 0, count: rows.rowCount)
+        let parts = Parallel.split(rows.rowCount, parts: rows.values.count >= Self.parallelMinimum ? Self.threads : 1)
         rows.offsets.withUnsafeBufferPointer { offsets in
             rows.columns.withUnsafeBufferPointer { columns in
                 rows.values.withUnsafeBufferPointer { values in
                     mitochondrial.withUnsafeBufferPointer { isMito in
-                        for r in 0..<rows.rowCount {
-                            var total = 0.0
-                            var mitoTotal = 0.0
-                            var count: Int32 = 0
-                            for k in Int(offsets[r])..<Int(offsets[r + 1]) {
-                                let value = Double(values[k])
-                                guard value != 0 else { continue }
-                                total += value
-                                count += 1
-                                if isMito[Int(columns[k])] { mitoTotal += value }
+                        totals.withUnsafeMutableBufferPointer { totals in
+                            detected.withUnsafeMutableBufferPointer { detected in
+                                mito.withUnsafeMutableBufferPointer { mito in
+                                    let (offsets, columns, values, isMito) = (
+                                        SharedPointer(reading: offsets), SharedPointer(reading: columns), SharedPointer(reading: values),
+                                        SharedPointer(reading: isMito)
+                                    )
+                                    let (totals, detected, mito) = (SharedPointer(totals), SharedPointer(detected), SharedPointer(mito))
+                                    Parallel.run(parts) { _, part in
+                                        for r in part {
+                                            var total = 0.0
+                                            var mitoTotal = 0.0
+                                            var count: Int32 = 0
+                                            for k in Int(offsets[r])..<Int(offsets[r + 1]) {
+                                                let value = Double(values[k])
+                                                guard value != 0 else { continue }
+                                                total += value
+                                                count += 1
+                                                if isMito[Int(columns[k])] { mitoTotal += value }
+                                            }
+                                            totals[r] = total
+                                            detected[r] = count
+                                            mito[r] = total > 0 ? 100 * mitoTotal / total : 0
+                                        }
+                                    }
+                                }
                             }
-                            totals[r] = total
-                            detected[r] = count
-                            mito[r] = total > 0 ? 100 * mitoTotal / total : 0
                         }
                     }
                 }
@@ -43,4 +59,8 @@ public struct CellQualityMetrics: Sendable, Hashable {
         genesDetected = detected
         percentMitochondrial = mito
     }
+
+    /// Fewer stored values than this are measured on the calling thread alone.
+    private static let parallelMinimum = 1 << 16
+    private static var threads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 }
