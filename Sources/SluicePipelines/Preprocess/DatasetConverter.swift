@@ -32,8 +32,9 @@ public struct DatasetConverter {
         public var medianCounts: Double
         public var medianGenes: Double
         public var medianPercentMito: Double
-        /// Wall seconds of each pass over the cells: the QC and median passes, then the token pass.
-        public var passSeconds: [Double]
+        /// Wall seconds of each pass over the cells: the QC and median passes, then the token pass
+        /// (`nil` in a step record written before passes were timed).
+        public var passSeconds: [Double]?
     }
 
     private static func median(_ values: [Double]) -> Double {

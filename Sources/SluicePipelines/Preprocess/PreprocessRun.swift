@@ -192,8 +192,8 @@ public final class PreprocessRun {
     private func finishConvert(_ result: DatasetConverter.Result, _ dataset: PreprocessDataset, log: DatasetLog) throws {
         log.log(
             step: "convert",
-            "kept \(result.keptCells) of \(result.cells) cells (\(result.droppedCells) filtered), mean \(String(format: "%.1f", result.meanLength)) tokens, \(result.passes) passes (\(result.passSeconds.map { String(format: "%.1f s", $0) }.joined(separator: ", ")))",
-            ["kept": result.keptCells, "dropped": result.droppedCells, "passes": result.passes, "pass_seconds": result.passSeconds])
+            "kept \(result.keptCells) of \(result.cells) cells (\(result.droppedCells) filtered), mean \(String(format: "%.1f", result.meanLength)) tokens, \(result.passes) passes (\((result.passSeconds ?? []).map { String(format: "%.1f s", $0) }.joined(separator: ", ")))",
+            ["kept": result.keptCells, "dropped": result.droppedCells, "passes": result.passes, "pass_seconds": result.passSeconds ?? []])
         try record(result, dataset, .convert)
     }
 
