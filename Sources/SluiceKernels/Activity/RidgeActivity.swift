@@ -98,7 +98,7 @@ public struct RidgeActivity: Sendable {
         var scratch = [Double](repeating: 0, count: permuteRows ? genes * block * samples : block * signatures * genes)
         var beta = [Double](repeating: 0, count: block * cells)
         var orders = [Int32](repeating: 0, count: block * genes)
-        let workers = ProcessInfo.processInfo.activeProcessorCount
+        let workers = Parallel.cores
         // Each thread sums the cells of its own signatures, every permutation in order.
         let signatureParts = Parallel.split(signatures, parts: workers)
         var done = 0

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Work split into a few ranges, run on as many threads (one range: on the caller's thread).
 enum Parallel {
@@ -10,6 +11,9 @@ enum Parallel {
             DispatchQueue.concurrentPerform(iterations: ranges.count) { body($0, ranges[$0]) }
         }
     }
+
+    /// The cores work is split over.
+    static var cores: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
     /// `0..<count` in `parts` ranges of nearly equal length (fewer when `count` is smaller).
     static func split(_ count: Int, parts: Int) -> [Range<Int>] {

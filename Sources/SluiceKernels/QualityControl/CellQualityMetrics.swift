@@ -1,4 +1,3 @@
-import Foundation
 public import SluiceFormats
 
 /// Per-cell quality metrics, as scanpy's `calculate_qc_metrics` names them.
@@ -18,7 +17,7 @@ public struct CellQualityMetrics: Sendable, Hashable {
         var totals = [Double](repeating: 0, count: rows.rowCount)
         var detected = [Int32](repeating: 0, count: rows.rowCount)
         var mito = [Double](repeating: 0, count: rows.rowCount)
-        let parts = Parallel.split(rows.rowCount, parts: rows.values.count >= Self.parallelMinimum ? Self.threads : 1)
+        let parts = Parallel.split(rows.rowCount, parts: rows.values.count >= Self.parallelMinimum ? Parallel.cores : 1)
         rows.offsets.withUnsafeBufferPointer { offsets in
             rows.columns.withUnsafeBufferPointer { columns in
                 rows.values.withUnsafeBufferPointer { values in
@@ -62,5 +61,4 @@ public struct CellQualityMetrics: Sendable, Hashable {
 
     /// Fewer stored values than this are measured on the calling thread alone.
     private static let parallelMinimum = 1 << 16
-    private static var threads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 }

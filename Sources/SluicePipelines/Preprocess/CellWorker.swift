@@ -65,12 +65,6 @@ final class CellWorker: @unchecked Sendable {
         }
     }
 
-    static func withPairsInUse<Result>(
-        _ workers: [CellWorker], _ body: ([(genes: UnsafeBufferPointer<Int32>, values: UnsafeBufferPointer<Double>)]) -> Result
-    ) -> Result {
-        withPairsInUse(workers[...], body)
-    }
-
     /// Runs `body(worker, part)` on every worker at once; `part` is a contiguous range of `0..<count`.
     static func split(_ count: Int, over workers: [CellWorker], _ body: @Sendable (CellWorker, Range<Int>) -> Void) {
         let parts = workers.count

@@ -151,7 +151,7 @@ public struct DatasetConverter {
                             }
                         }
                     }
-                    CellWorker.withPairsInUse(workers) { estimator.add($0) }
+                    CellWorker.withPairsInUse(workers[...]) { estimator.add($0) }
                 }
                 if firstPass { try spill?.append(matrix) }
                 progress(phase, range.upperBound, source.cellCount)
