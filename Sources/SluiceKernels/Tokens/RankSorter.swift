@@ -1,26 +1,30 @@
 /// Orders a cell's genes by score descending, then token ascending, and keeps the first few.
 ///
 /// Scores are positive doubles, whose bit patterns order like their values; a gene's key is its
-/// complemented score bits, so ascending keys are descending scores. The keys are spread over
-/// up to 2,048 buckets by their leading varying bits (one counting pass, stable), buckets are
-/// visited in order, and each is finished by insertion sort on (key, token) when small or by
-/// the same bucketing on its own key range when large; keys all equal sort by token alone.
-/// Buckets past the `limit`-th gene are never sorted. Exact: the order is the one
-/// `(score desc, token asc)` defines, ties included. (It replaced an LSD radix sort that made
-/// ten passes over every cell, and a comparison sort before that.)
+/// complemented score bits, so ascending keys are descending scores. The sort works on a short
+/// prefix of each key: the leading `2 × digitBits` bits in which the cell's keys vary, packed
+/// with the gene's index into one word and ordered by two stable counting passes (LSD radix,
+/// one pass when the keys vary in fewer bits). Genes whose prefixes are equal — scores equal
+/// or within a few millionths of each other — are then put in (key, token) order among
+/// themselves. Exact: the order is the one `(score desc, token asc)` defines, ties included.
+/// (It replaced a most-significant-digit bucketing of the full keys, an LSD radix sort that
+/// made ten passes over every cell, and a comparison sort before that.)
 public struct RankSorter: Sendable {
     private var scores: [Double] = []
-    private var keys: [UInt64] = []
     private var tokens: [Int32] = []
-    private var spareKeys: [UInt64] = []
-    private var spareTokens: [Int32] = []
+    private var keys: [UInt64] = []
+    private var order: [UInt64] = []
+    private var spare: [UInt64] = []
+    private var histograms: [UInt32]
 
-    /// Ranges at most this long are insertion-sorted.
-    static let insertionLimit = 24
-    /// Bits of a key used per bucketing step (2,048 buckets).
-    static let bucketBits = 11
+    /// Bits of the prefix ordered by each counting pass.
+    static let digitBits = 11
+    /// Cells this short are put in order by comparisons alone.
+    static let comparisonLimit = 48
 
-    public init() {}
+    public init() {
+        histograms = [UInt32](repeating: 0, count: 2 << Self.digitBits)
+    }
 
     /// Lets `fill` write `count` scores (positive) and their tokens, then appends to `output`
     /// the tokens of the best `limit` of them, best first.
@@ -29,13 +33,14 @@ public struct RankSorter: Sendable {
         fill: (_ scores: UnsafeMutableBufferPointer<Double>, _ tokens: UnsafeMutableBufferPointer<Int32>) -> Void
     ) {
         guard count > 0, limit > 0 else { return }
+        precondition(count <= Int(UInt32.max), "a cell has fewer than 2³² genes")
         if keys.count < count {
             let capacity = max(count, 2 * keys.count)
             scores = [Double](repeating: 0, count: capacity)
-            keys = [UInt64](repeating: 0, count: capacity)
             tokens = [Int32](repeating: 0, count: capacity)
-            spareKeys = [UInt64](repeating: 0, count: capacity)
-            spareTokens = [Int32](repeating: 0, count: capacity)
+            keys = [UInt64](repeating: 0, count: capacity)
+            order = [UInt64](repeating: 0, count: capacity)
+            spare = [UInt64](repeating: 0, count: capacity)
         }
         let kept = min(limit, count)
         scores.withUnsafeMutableBufferPointer { scores in
@@ -44,88 +49,125 @@ public struct RankSorter: Sendable {
             }
         }
         keys.withUnsafeMutableBufferPointer { keys in
-            tokens.withUnsafeMutableBufferPointer { tokens in
-                spareKeys.withUnsafeMutableBufferPointer { spareKeys in
-                    spareTokens.withUnsafeMutableBufferPointer { spareTokens in
-                        scores.withUnsafeBufferPointer { scores in
-                            for i in 0..<count {
-                                precondition(scores[i] > 0, "rank scores are positive")
-                                keys[i] = ~scores[i].bitPattern
+            tokens.withUnsafeBufferPointer { tokens in
+                order.withUnsafeMutableBufferPointer { order in
+                    scores.withUnsafeBufferPointer { scores in
+                        for i in 0..<count {
+                            precondition(scores[i] > 0, "rank scores are positive")
+                            keys[i] = ~scores[i].bitPattern
+                        }
+                    }
+                    let keys = UnsafePointer(keys.baseAddress!)
+                    let tokens = tokens.baseAddress!
+                    let order = order.baseAddress!
+                    if count <= Self.comparisonLimit {
+                        for i in 0..<count { order[i] = UInt64(i) }
+                        Self.sortRun(order, count, keys, tokens)
+                    } else {
+                        spare.withUnsafeMutableBufferPointer { spare in
+                            histograms.withUnsafeMutableBufferPointer { histograms in
+                                Self.sortByPrefix(order, count, keys, spare: spare.baseAddress!, histograms: histograms.baseAddress!)
                             }
                         }
-                        Self.sort(
-                            keys.baseAddress!, tokens.baseAddress!, count, limit: kept,
-                            spareKeys: spareKeys.baseAddress!, spareTokens: spareTokens.baseAddress!)
+                        Self.sortEqualPrefixes(order, count, limit: kept, keys, tokens)
                     }
+                    for r in 0..<kept { output.append(tokens[Int(order[r] & 0xFFFF_FFFF)]) }
                 }
-                output.append(contentsOf: tokens[0..<kept])
             }
         }
     }
 
-    /// Sorts `keys[0..<n]` (with their tokens) by (key, token), at least the first `limit`.
-    private static func sort(
-        _ keys: UnsafeMutablePointer<UInt64>, _ tokens: UnsafeMutablePointer<Int32>, _ n: Int, limit: Int,
-        spareKeys: UnsafeMutablePointer<UInt64>, spareTokens: UnsafeMutablePointer<Int32>
+    /// Writes to `order[0..<n]` each index `i` with its key's prefix in the high 32 bits, in
+    /// ascending prefix order (ties in index order).
+    private static func sortByPrefix(
+        _ order: UnsafeMutablePointer<UInt64>, _ n: Int, _ keys: UnsafePointer<UInt64>,
+        spare: UnsafeMutablePointer<UInt64>, histograms: UnsafeMutablePointer<UInt32>
     ) {
-        if n <= insertionLimit {
-            insertionSort(keys, tokens, n)
-            return
-        }
         var low = UInt64.max
         var high = UInt64.min
         for i in 0..<n {
             low = min(low, keys[i])
             high = max(high, keys[i])
         }
-        if low == high {
-            var equalKeys = UnsafeMutableBufferPointer(start: tokens, count: n)
-            equalKeys.sort()
-            return
-        }
         let width = UInt64.bitWidth - (high - low).leadingZeroBitCount
-        let shift = UInt64(max(0, width - bucketBits))
-        let buckets = Int((high - low) >> shift) + 1
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: buckets + 1) { ends in
-            ends.initialize(repeating: 0)
-            for i in 0..<n { ends[Int((keys[i] &- low) >> shift) + 1] += 1 }
-            for b in 0..<buckets { ends[b + 1] += ends[b] }
-            // Stable scatter; afterwards ends[b] is where bucket b ends.
-            for i in 0..<n {
-                let b = Int((keys[i] &- low) >> shift)
-                let slot = ends[b]
-                ends[b] = slot + 1
-                spareKeys[slot] = keys[i]
-                spareTokens[slot] = tokens[i]
-            }
-            keys.update(from: spareKeys, count: n)
-            tokens.update(from: spareTokens, count: n)
-            var start = 0
-            for b in 0..<buckets where start < limit {
-                let size = ends[b] - start
-                if size > 1 {
-                    sort(
-                        keys + start, tokens + start, size, limit: size,
-                        spareKeys: spareKeys + start, spareTokens: spareTokens + start)
-                }
-                start = ends[b]
-            }
+        let prefixBits = min(width, 2 * digitBits)
+        let shift = UInt64(width - prefixBits)
+        let radix = 1 << digitBits
+        let mask = UInt64(radix - 1)
+        let first = histograms
+        let second = histograms + radix
+        first.update(repeating: 0, count: 2 * radix)
+        for i in 0..<n {
+            let prefix = (keys[i] &- low) >> shift
+            order[i] = prefix << 32 | UInt64(i)
+            first[Int(prefix & mask)] &+= 1
+            second[Int(prefix >> UInt64(digitBits))] &+= 1
+        }
+        scatter(order, into: spare, n, digitShift: 32, mask: mask, counts: first, radix: radix)
+        if prefixBits > digitBits {
+            scatter(spare, into: order, n, digitShift: 32 + UInt64(digitBits), mask: mask, counts: second, radix: radix)
+        } else {
+            order.update(from: spare, count: n)
         }
     }
 
-    private static func insertionSort(_ keys: UnsafeMutablePointer<UInt64>, _ tokens: UnsafeMutablePointer<Int32>, _ n: Int) {
-        guard n > 1 else { return }
+    /// Stable counting pass: `source` into `target` by the digit at `digitShift`.
+    @inline(__always)
+    private static func scatter(
+        _ source: UnsafeMutablePointer<UInt64>, into target: UnsafeMutablePointer<UInt64>, _ n: Int,
+        digitShift: UInt64, mask: UInt64, counts: UnsafeMutablePointer<UInt32>, radix: Int
+    ) {
+        var sum: UInt32 = 0
+        for d in 0..<radix {
+            let c = counts[d]
+            counts[d] = sum
+            sum &+= c
+        }
+        for i in 0..<n {
+            let value = source[i]
+            let d = Int((value >> digitShift) & mask)
+            let slot = counts[d]
+            counts[d] = slot &+ 1
+            target[Int(slot)] = value
+        }
+    }
+
+    /// Puts each run of equal prefixes that starts before `limit` in (key, token) order.
+    private static func sortEqualPrefixes(
+        _ order: UnsafeMutablePointer<UInt64>, _ n: Int, limit: Int, _ keys: UnsafePointer<UInt64>, _ tokens: UnsafePointer<Int32>
+    ) {
+        var start = 0
+        while start < limit {
+            let prefix = order[start] >> 32
+            var end = start + 1
+            while end < n, order[end] >> 32 == prefix { end += 1 }
+            if end - start > 1 { sortRun(order + start, end - start, keys, tokens) }
+            start = end
+        }
+    }
+
+    /// Sorts the indices `order[0..<n]` (low 32 bits) by (key, token).
+    private static func sortRun(
+        _ order: UnsafeMutablePointer<UInt64>, _ n: Int, _ keys: UnsafePointer<UInt64>, _ tokens: UnsafePointer<Int32>
+    ) {
+        @inline(__always) func precedes(_ a: UInt64, _ b: UInt64) -> Bool {
+            let ka = keys[Int(a & 0xFFFF_FFFF)]
+            let kb = keys[Int(b & 0xFFFF_FFFF)]
+            return ka != kb ? ka < kb : tokens[Int(a & 0xFFFF_FFFF)] < tokens[Int(b & 0xFFFF_FFFF)]
+        }
+        if n > 16 {
+            var run = UnsafeMutableBufferPointer(start: order, count: n)
+            run.sort(by: precedes)
+            return
+        }
         for i in 1..<n {
-            let key = keys[i]
-            let token = tokens[i]
+            let value = order[i]
             var j = i
-            while j > 0, keys[j - 1] > key || (keys[j - 1] == key && tokens[j - 1] > token) {
-                keys[j] = keys[j - 1]
-                tokens[j] = tokens[j - 1]
+            while j > 0, precedes(value, order[j - 1]) {
+                order[j] = order[j - 1]
                 j -= 1
             }
-            keys[j] = key
-            tokens[j] = token
+            order[j] = value
         }
     }
 }
