@@ -15,6 +15,7 @@ public struct RankSorter: Sendable {
     private var keys: [UInt64] = []
     private var order: [UInt64] = []
     private var spare: [UInt64] = []
+    private var ranked: [Int32] = []
     private var histograms: [UInt32]
 
     /// Bits of the prefix ordered by each counting pass.
@@ -41,6 +42,7 @@ public struct RankSorter: Sendable {
             keys = [UInt64](repeating: 0, count: capacity)
             order = [UInt64](repeating: 0, count: capacity)
             spare = [UInt64](repeating: 0, count: capacity)
+            ranked = [Int32](repeating: 0, count: capacity)
         }
         let kept = min(limit, count)
         scores.withUnsafeMutableBufferPointer { scores in
@@ -60,18 +62,26 @@ public struct RankSorter: Sendable {
                     let keys = UnsafePointer(keys.baseAddress!)
                     let tokens = tokens.baseAddress!
                     let order = order.baseAddress!
-                    if count <= Self.comparisonLimit {
-                        for i in 0..<count { order[i] = UInt64(i) }
-                        Self.sortRun(order, count, keys, tokens)
-                    } else {
-                        spare.withUnsafeMutableBufferPointer { spare in
-                            histograms.withUnsafeMutableBufferPointer { histograms in
-                                Self.sortByPrefix(order, count, keys, spare: spare.baseAddress!, histograms: histograms.baseAddress!)
+                    ranked.withUnsafeMutableBufferPointer { ranked in
+                        let ranked = ranked.baseAddress!
+                        if count <= Self.comparisonLimit {
+                            for i in 0..<count { order[i] = UInt64(i) }
+                            Self.sortRun(order, count, keys, tokens)
+                            Self.gather(order, kept, tokens, into: ranked)
+                        } else {
+                            spare.withUnsafeMutableBufferPointer { spare in
+                                histograms.withUnsafeMutableBufferPointer { histograms in
+                                    Self.sortByPrefix(order, count, keys, spare: spare.baseAddress!, histograms: histograms.baseAddress!)
+                                }
+                            }
+                            // Most cells have no two genes with one prefix among those kept.
+                            if Self.gatherNotingSharedPrefixes(order, count, kept, tokens, into: ranked) {
+                                Self.sortEqualPrefixes(order, count, limit: kept, keys, tokens)
+                                Self.gather(order, kept, tokens, into: ranked)
                             }
                         }
-                        Self.sortEqualPrefixes(order, count, limit: kept, keys, tokens)
+                        output.append(contentsOf: UnsafeBufferPointer(start: ranked, count: kept))
                     }
-                    for r in 0..<kept { output.append(tokens[Int(order[r] & 0xFFFF_FFFF)]) }
                 }
             }
         }
@@ -130,6 +140,34 @@ public struct RankSorter: Sendable {
             counts[d] = slot &+ 1
             target[Int(slot)] = value
         }
+    }
+
+    /// Writes the tokens of the first `kept` indices in `order` to `ranked`.
+    @inline(__always)
+    private static func gather(
+        _ order: UnsafePointer<UInt64>, _ kept: Int, _ tokens: UnsafePointer<Int32>, into ranked: UnsafeMutablePointer<Int32>
+    ) {
+        for r in 0..<kept { ranked[r] = tokens[Int(order[r] & 0xFFFF_FFFF)] }
+    }
+
+    /// ``gather(_:_:_:into:)``, returning whether two neighbours among the first `kept` (and the
+    /// one after them) share a prefix. No branch per gene: the answer is accumulated as a bit.
+    @inline(__always)
+    private static func gatherNotingSharedPrefixes(
+        _ order: UnsafePointer<UInt64>, _ n: Int, _ kept: Int, _ tokens: UnsafePointer<Int32>,
+        into ranked: UnsafeMutablePointer<Int32>
+    ) -> Bool {
+        var previous = order[0]
+        ranked[0] = tokens[Int(previous & 0xFFFF_FFFF)]
+        var shared: UInt8 = 0
+        for r in 1..<kept {
+            let value = order[r]
+            ranked[r] = tokens[Int(value & 0xFFFF_FFFF)]
+            shared |= unsafeBitCast((value ^ previous) >> 32 == 0, to: UInt8.self)
+            previous = value
+        }
+        if kept < n { shared |= unsafeBitCast((order[kept] ^ previous) >> 32 == 0, to: UInt8.self) }
+        return shared != 0
     }
 
     /// Puts each run of equal prefixes that starts before `limit` in (key, token) order.
