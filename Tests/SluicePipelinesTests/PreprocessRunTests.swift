@@ -152,6 +152,12 @@ struct PreprocessRunTests {
         #expect(chunks == Self.files(scratch.file("steps/interim/data/chunks")))
         let kept = (fused.first?.trainCells ?? 0) + (fused.first?.testCells ?? 0)
         #expect(kept > 50 && kept < 150, "some cells are filtered, most kept: \(kept)")
+        // The vocabulary is encoded once a run: its checksum must still be that of vocab.json.
+        for root in ["fused", "steps"] {
+            let vocabulary = try #require(FileManager.default.contents(atPath: scratch.file("\(root)/output/vocab.json")))
+            let report = try JSONDecoder().decode(PreprocessReport.self, from: Data(contentsOf: URL(fileURLWithPath: scratch.file("\(root)/output/data/report.json"))))
+            #expect(report.vocabularySHA256 == SHA256.hex(vocabulary), "\(root)")
+        }
     }
 
     @Test("split by donor keeps each donor in one split; age and cleaning apply")

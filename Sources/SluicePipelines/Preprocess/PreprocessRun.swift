@@ -36,6 +36,11 @@ public final class PreprocessRun {
     private var outcomes: [String: PreprocessOutcome] = [:]
     private var hgncTable: HGNCTable?
     private var timings: [String: [String: Double]] = [:]
+    /// Step 1's plan for each dataset mapped in this run, so later steps need not read it back.
+    private var plans: [String: GenePlan] = [:]
+    /// The vocabulary last encoded, with its canonical JSON and that JSON's SHA-256: a run
+    /// encodes its vocabulary (20,000+ genes) once, not once per file and checksum.
+    private var encodedVocabulary: (vocabulary: Vocabulary, json: Data, checksum: String)?
 
     public init(datasets: [PreprocessDataset], options: PreprocessOptions) {
         self.datasets = datasets
@@ -119,7 +124,7 @@ public final class PreprocessRun {
                 vocabulary = Vocabulary(datasetGeneIDs: ids)
             }
             try FileManager.default.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
-            try Self.writeAtomically(try vocabulary.jsonData(), to: join(options.outputDirectory, "vocab.json"))
+            try Self.writeAtomically(try encoded(vocabulary).json, to: join(options.outputDirectory, "vocab.json"))
         } catch {
             for dataset in datasets where outcomes[dataset.name] == nil { fail(dataset, error, since: .now, step: .mapGenes) }
             return nil
@@ -151,7 +156,8 @@ public final class PreprocessRun {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try Self.writeAtomically(try encoder.encode(plan), to: dataset.genePlan(options))
-        try Self.writeAtomically(try vocabulary.jsonData(), to: join(dataset.interim(options), "vocab.json"))
+        try Self.writeAtomically(try encoded(vocabulary).json, to: join(dataset.interim(options), "vocab.json"))
+        plans[dataset.name] = plan
     }
 
     private func convert(_ dataset: PreprocessDataset, log: DatasetLog) throws {
@@ -164,8 +170,8 @@ public final class PreprocessRun {
 
     /// The converter of step 2 for `dataset`, and the vocabulary of step 1.
     private func converter(_ dataset: PreprocessDataset, log: DatasetLog) throws -> (DatasetConverter, Vocabulary) {
-        let plan = try Self.read(GenePlan.self, dataset.genePlan(options), step: .mapGenes)
-        let vocabulary = try Self.read(Vocabulary.self, join(dataset.interim(options), "vocab.json"), step: .mapGenes)
+        let plan = try plan(dataset)
+        let vocabulary = try vocabulary(dataset)
         let source = try CellSourceOpener.open(dataset.input, scratchDirectory: dataset.interim(options))
         log.log(step: "convert", "streaming \(source.cellCount) cells × \(source.geneCount) genes in chunks of \(options.convert.chunkSize)")
         var converter = DatasetConverter(source: source, plan: plan, options: options.convert)
@@ -232,7 +238,7 @@ public final class PreprocessRun {
 
     private func addAge(_ dataset: PreprocessDataset, log: DatasetLog) throws {
         let converted = try Self.read(DatasetConverter.Result.self, dataset.stepRecord(options, Step.convert.shortName), step: .convert)
-        let vocabulary = try Self.read(Vocabulary.self, join(dataset.interim(options), "vocab.json"), step: .mapGenes)
+        let vocabulary = try vocabulary(dataset)
         let folder = dataset.cleanChunks(options)
         try? FileManager.default.removeItem(atPath: folder)
         let result = try MetadataCleaner(options: options.convert).run(
@@ -244,7 +250,7 @@ public final class PreprocessRun {
     private func split(_ dataset: PreprocessDataset, log: DatasetLog) throws {
         let cleaned = try Self.read(MetadataCleaner.Result.self, dataset.stepRecord(options, Step.addAge.shortName), step: .addAge)
         let converted = try Self.read(DatasetConverter.Result.self, dataset.stepRecord(options, Step.convert.shortName), step: .convert)
-        let vocabulary = try Self.read(Vocabulary.self, join(dataset.interim(options), "vocab.json"), step: .mapGenes)
+        let vocabulary = try vocabulary(dataset)
         let started = ContinuousClock.now
         let output = dataset.output(options)
         try? FileManager.default.removeItem(atPath: output)
@@ -258,7 +264,7 @@ public final class PreprocessRun {
     private func cleanAndSplit(_ dataset: PreprocessDataset, log: DatasetLog) throws {
         let started = ContinuousClock.now
         let converted = try Self.read(DatasetConverter.Result.self, dataset.stepRecord(options, Step.convert.shortName), step: .convert)
-        let vocabulary = try Self.read(Vocabulary.self, join(dataset.interim(options), "vocab.json"), step: .mapGenes)
+        let vocabulary = try vocabulary(dataset)
         let metadata = try metadata(dataset, vocabulary)
         let output = dataset.output(options)
         try? FileManager.default.removeItem(atPath: output)
@@ -302,7 +308,7 @@ public final class PreprocessRun {
         log.log(
             step: "split", "train \(result.trainCells) cells, test \(result.testCells) cells → \(output)",
             ["train": result.trainCells, "test": result.testCells])
-        let plan = try Self.read(GenePlan.self, dataset.genePlan(options), step: .mapGenes)
+        let plan = try plan(dataset)
         // Interim files are gone after the split; the report lists only what stays.
         var convertRecord = converted
         convertRecord.chunkFiles = []
@@ -311,7 +317,7 @@ public final class PreprocessRun {
         var stepTimes = timings[dataset.name] ?? [:]
         stepTimes[timing.step] = (ContinuousClock.now - timing.started) / .seconds(1)
         let report = PreprocessReport(
-            dataset: dataset.name, input: dataset.input, vocabularySHA256: try vocabulary.checksum(), vocabularySize: vocabulary.size,
+            dataset: dataset.name, input: dataset.input, vocabularySHA256: try encoded(vocabulary).checksum, vocabularySize: vocabulary.size,
             mapping: plan.mapping, convert: convertRecord, clean: cleanRecord, split: result, timings: stepTimes,
             options: PreprocessReport.Options(options))
         let encoder = JSONEncoder()
@@ -328,12 +334,34 @@ public final class PreprocessRun {
     private func metadata(_ dataset: PreprocessDataset, _ vocabulary: Vocabulary) throws -> [String: String] {
         [
             "sluice.dataset": dataset.name,
-            "sluice.vocab_sha256": try vocabulary.checksum(),
+            "sluice.vocab_sha256": try encoded(vocabulary).checksum,
             "sluice.vocab_source": vocabulary.source,
             "sluice.vocab_size": String(vocabulary.size),
             "sluice.top_genes": String(options.convert.topGenes),
             "sluice.tokenization": "rank-value: genes by ((count*10000)/n_counts)/nonzero_median desc, ties by token id",
         ]
+    }
+
+    /// Step 1's gene plan for `dataset`: the one made in this run, or else the one it wrote.
+    private func plan(_ dataset: PreprocessDataset) throws -> GenePlan {
+        if let plan = plans[dataset.name] { return plan }
+        return try Self.read(GenePlan.self, dataset.genePlan(options), step: .mapGenes)
+    }
+
+    /// Step 1's vocabulary for `dataset`: the one of this run when step 1 ran in it, or else the
+    /// one it wrote to the dataset's interim folder.
+    private func vocabulary(_ dataset: PreprocessDataset) throws -> Vocabulary {
+        if plans[dataset.name] != nil, let vocabulary = encodedVocabulary?.vocabulary { return vocabulary }
+        return try Self.read(Vocabulary.self, join(dataset.interim(options), "vocab.json"), step: .mapGenes)
+    }
+
+    /// `vocabulary`'s canonical JSON and its SHA-256, encoded once while the vocabulary stays the same.
+    private func encoded(_ vocabulary: Vocabulary) throws -> (json: Data, checksum: String) {
+        if let cached = encodedVocabulary, cached.vocabulary == vocabulary { return (cached.json, cached.checksum) }
+        let json = try vocabulary.jsonData()
+        let checksum = SHA256.hex(json)
+        encodedVocabulary = (vocabulary, json, checksum)
+        return (json, checksum)
     }
 
     private func record(_ value: some Encodable, _ dataset: PreprocessDataset, _ step: Step) throws {
