@@ -51,6 +51,21 @@ struct SparseRowsSpillTests {
         #expect(!FileManager.default.fileExists(atPath: folder.file("counts.spill")))
     }
 
+    /// One value that is not a count below 2³² in a batch of counts: the batch is stored as
+    /// floats, and reads back exactly.
+    @Test("a single non-count value among counts", arguments: [Float(0.5), -1, 4_294_967_296, 5e9, 3.000_000_2, .infinity])
+    func almostCounts(odd: Float) throws {
+        let folder = try TemporaryDirectory()
+        let spill = try SparseRowsSpill(path: folder.file("counts.spill"))
+        let counts = Self.batch(rows: 500, columns: 900, counts: true, shuffled: false, seed: 9)
+        var values = counts.values
+        values[values.count / 2] = odd
+        let batch = SparseRows(offsets: counts.offsets, columns: counts.columns, values: values, columnCount: counts.columnCount)
+        #expect(try spill.append(batch) == 0)
+        #expect(try spill.read(batch: 0) == batch)
+        spill.remove()
+    }
+
     @Test("counts take about 2 bytes an entry")
     func compact() throws {
         let folder = try TemporaryDirectory()

@@ -199,30 +199,34 @@ public final class SparseRowsSpill: @unchecked Sendable {
             var n = 0
             for row in block { putVarint(UInt32(truncatingIfNeeded: offsets[row + 1] - offsets[row]), p, &n) }
             layout.lengthBytes = n
-            var ascending = true
+            var ascending: UInt8 = 1
             for row in block {
                 var previous: Int32 = 0
                 for k in Int(offsets[row])..<Int(offsets[row + 1]) {
                     let column = columns[k]
-                    ascending = ascending && column >= previous
+                    ascending &= bit(column >= previous)
                     putVarint(UInt32(truncatingIfNeeded: column &- previous), p, &n)
                     previous = column
                 }
             }
-            if !ascending {
+            if ascending == 0 {
                 layout.flags &= ~gapColumns
                 n = layout.lengthBytes
                 for k in entries { putRaw(UInt32(bitPattern: columns[k]), p, &n) }
             }
             layout.columnBytes = n - layout.lengthBytes
             let valuesStart = n
-            var whole = true
+            // Whether every value is a whole number below 2³², without a branch or a call per value
+            // (`rounded(.down)` is a call to floorf on baseline x86-64).
+            var whole: UInt8 = 1
             for k in entries {
                 let value = values[k]
-                whole = whole && value >= 0 && value < 4_294_967_296 && value == value.rounded(.down)
-                putVarint(whole ? UInt32(value) : 0, p, &n)
+                let inRange = bit(value >= 0) & bit(value < 4_294_967_296)
+                let integer = UInt32(inRange != 0 ? value : 0)
+                whole &= inRange & bit(Float(integer) == value)
+                putVarint(integer, p, &n)
             }
-            if !whole {
+            if whole == 0 {
                 layout.flags &= ~varintValues
                 n = valuesStart
                 for k in entries { putRaw(values[k].bitPattern, p, &n) }
@@ -328,6 +332,9 @@ public final class SparseRowsSpill: @unchecked Sendable {
         } while byte >= 0x80
         return value
     }
+
+    @inline(__always)
+    private static func bit(_ condition: Bool) -> UInt8 { unsafeBitCast(condition, to: UInt8.self) }
 
     @inline(__always)
     private static func putRaw(_ value: UInt32, _ p: UnsafeMutablePointer<UInt8>, _ n: inout Int) {
