@@ -76,16 +76,54 @@ struct NonzeroMedianEstimatorTests {
         #expect(budget == 1 << 24 ? estimator.passes == 2 : estimator.passes > 2, "passes: \(estimator.passes)")
     }
 
+    /// Gene 4's middle values lie in the open-ended top bin (≥ 2⁴⁰), which is collected rather
+    /// than refined, even over budget.
     @Test("all-equal values, extreme magnitudes and single values")
     func edgeCases() {
         let values: [(Int, Double)] =
             Array(repeating: (0, 5.0), count: 1000) + [(1, 1e-30), (1, 1e30), (1, 3.0), (2, 42.0)]
             + (0..<999).map { (3, Double($0) * 1e-3 + 1e-12) }
-        let (medians, _) = Self.estimate(values, genes: 5, budget: 2)
+            + (1...40).map { (4, Double($0) * 1e20) }
+        let (medians, _) = Self.estimate(values, genes: 6, budget: 2)
         #expect(medians[0] == 5.0)
         #expect(medians[1] == 3.0)
         #expect(medians[2] == 42.0)
         #expect(medians[3] == Self.exactMedian(values.filter { $0.0 == 3 }.map(\.1)))
-        #expect(medians[4] == nil)
+        #expect(medians[4] == 20.5e20)
+        #expect(medians[5] == nil)
+    }
+
+    /// Several parts in one add (as the converter's workers hand them over), each holding cells
+    /// whose genes ascend, so values come in runs of one gene block: the same medians as one
+    /// value at a time, in every phase.
+    @Test("parts of ascending genes give the medians of single adds", arguments: [3_000, 1 << 24])
+    func parts(budget: Int) {
+        var random = SeededGenerator(seed: 21)
+        let genes = 1_000
+        var parts: [(genes: [Int32], values: [Double])] = []
+        for _ in 0..<5 {
+            var part: (genes: [Int32], values: [Double]) = ([], [])
+            for _ in 0..<200 {
+                let total = Double(900 + random.next() % 300)
+                for gene in 0..<genes where random.next() % 4 == 0 {
+                    part.genes.append(Int32(gene))
+                    part.values.append((Double(1 + random.next() % 5) * 10000) / total)
+                }
+            }
+            parts.append(part)
+        }
+        let estimator = NonzeroMedianEstimator(geneCount: genes, valueBudget: budget)
+        repeat {
+            func add(_ index: Int, _ pointers: [(genes: UnsafeBufferPointer<Int32>, values: UnsafeBufferPointer<Double>)]) {
+                guard index < parts.count else { return estimator.add(pointers) }
+                parts[index].genes.withUnsafeBufferPointer { g in
+                    parts[index].values.withUnsafeBufferPointer { v in add(index + 1, pointers + [(g, v)]) }
+                }
+            }
+            add(0, [])
+        } while estimator.finishPass()
+        let single = Self.estimate(parts.flatMap { zip($0.genes, $0.values).map { (Int($0), $1) } }, genes: genes, budget: budget)
+        #expect(estimator.medians == single.0)
+        #expect(budget == 1 << 24 ? estimator.passes == 2 : estimator.passes > 2, "passes: \(estimator.passes)")
     }
 }

@@ -9,6 +9,8 @@ import Dispatch
 /// 1. **Histogram pass.** Each gene's values are counted into log-spaced bins (8 per power of
 ///    two, read straight off the value's exponent and top mantissa bits). The bins holding the
 ///    middle rank(s) give an interval that contains the median, and how many values lie below it.
+///    Only counts are kept (no per-gene minimum or maximum: the counting is the hot loop); an
+///    interval in the open-ended top bin (values ≥ 2⁴⁰) is collected, never refined.
 /// 2. **Refine passes** (only when the values inside those intervals, over all genes, exceed
 ///    `valueBudget`). The largest intervals are split into 256 uniform sub-bins and narrowed
 ///    again; an interval whose values are all equal resolves the median at once.
@@ -36,8 +38,6 @@ public final class NonzeroMedianEstimator {
     private static let subBins = 8
     private static let logBins = octaves * subBins
     private var logCounts: [UInt32]
-    private var minimum: [Double]
-    private var maximum: [Double]
 
     // Per-gene state after the histogram pass.
     private var total: [Int]
@@ -73,11 +73,10 @@ public final class NonzeroMedianEstimator {
     private var collectNext: [Int] = []
 
     public init(geneCount: Int, valueBudget: Int = 24 << 20) {
+        precondition(geneCount * Self.logBins <= Int(Int32.max), "histogram counters are indexed by 32-bit integers")
         self.geneCount = geneCount
         self.valueBudget = valueBudget
         logCounts = [UInt32](repeating: 0, count: geneCount * Self.logBins)
-        minimum = [Double](repeating: .infinity, count: geneCount)
-        maximum = [Double](repeating: -.infinity, count: geneCount)
         total = [Int](repeating: 0, count: geneCount)
         lower = [Double](repeating: 0, count: geneCount)
         upper = [Double](repeating: 0, count: geneCount)
@@ -118,16 +117,16 @@ public final class NonzeroMedianEstimator {
     /// the order cells deliver them would miss the cache on nearly every value. The values are
     /// first grouped into blocks of 128 genes (a counting sort, each part scattered on its own
     /// thread into its own places), so each block's counters stay in cache while its values are
-    /// counted; then two threads count, each its own half of the blocks.
+    /// counted; then two threads count, each its own half of the blocks. In the histogram pass
+    /// only each value's counter index is scattered (4 bytes, not the 12 of gene and value).
     public func add(_ parts: [(genes: UnsafeBufferPointer<Int32>, values: UnsafeBufferPointer<Double>)]) {
         for part in parts { precondition(part.genes.count == part.values.count, "one gene per value") }
         let count = parts.reduce(0) { $0 + $1.genes.count }
         guard phase != .done, count > 0 else { return }
         let blockCount = (geneCount >> Self.blockShift) + 1
-        if sortedGenes.count < count {
-            sortedGenes = [Int32](repeating: 0, count: count)
-            sortedValues = [Double](repeating: 0, count: count)
-        }
+        let histogram = phase == .histogram
+        if sortedGenes.count < count { sortedGenes = [Int32](repeating: 0, count: count) }
+        if !histogram, sortedValues.count < count { sortedValues = [Double](repeating: 0, count: count) }
         let inputs = parts.map { (genes: SharedPointer(reading: $0.genes), values: SharedPointer(reading: $0.values), count: $0.genes.count) }
         let threads = count >= Self.parallelMinimum ? (0..<parts.count).map { $0..<($0 + 1) } : [0..<parts.count]
         // next[part * blockCount + block]: where the part's next value of the block goes.
@@ -157,13 +156,23 @@ public final class NonzeroMedianEstimator {
                     Parallel.run(threads) { _, partRange in
                         for part in partRange {
                             let input = inputs[part]
-                            for i in 0..<input.count {
-                                let gene = input.genes[i]
-                                let cursor = part * blockCount + (Int(gene) >> Self.blockShift)
-                                let slot = next[cursor]
-                                next[cursor] = slot + 1
-                                outGenes[slot] = gene
-                                outValues[slot] = input.values[i]
+                            if histogram {
+                                for i in 0..<input.count {
+                                    let gene = Int(input.genes[i])
+                                    let cursor = part * blockCount + (gene >> Self.blockShift)
+                                    let slot = next[cursor]
+                                    next[cursor] = slot + 1
+                                    outGenes[slot] = Int32(truncatingIfNeeded: gene * Self.logBins + Self.logBin(input.values[i]))
+                                }
+                            } else {
+                                for i in 0..<input.count {
+                                    let gene = input.genes[i]
+                                    let cursor = part * blockCount + (Int(gene) >> Self.blockShift)
+                                    let slot = next[cursor]
+                                    next[cursor] = slot + 1
+                                    outGenes[slot] = gene
+                                    outValues[slot] = input.values[i]
+                                }
                             }
                         }
                     }
@@ -176,11 +185,10 @@ public final class NonzeroMedianEstimator {
         let halves = count >= Self.parallelMinimum ? [0..<middle, middle..<count] : [0..<count]
         sortedGenes.withUnsafeBufferPointer { genes in
             sortedValues.withUnsafeBufferPointer { values in
-                let sorted = SortedValues(genes: genes, values: values)
                 switch phase {
-                case .histogram: countHistogram(sorted, halves)
-                case .refine: countRefine(sorted, halves)
-                case .collect: collect(sorted, halves)
+                case .histogram: countHistogram(UnsafeBufferPointer(rebasing: genes[0..<count]), halves)
+                case .refine: countRefine(SortedValues(genes: genes, values: values), halves)
+                case .collect: collect(SortedValues(genes: genes, values: values), halves)
                 case .done: break
                 }
             }
@@ -207,21 +215,12 @@ public final class NonzeroMedianEstimator {
         let values: UnsafeBufferPointer<Double>
     }
 
-    private func countHistogram(_ sorted: SortedValues, _ halves: [Range<Int>]) {
+    /// Counts each of `indices` (a gene's first counter plus the value's log bin).
+    private func countHistogram(_ indices: UnsafeBufferPointer<Int32>, _ halves: [Range<Int>]) {
         logCounts.withUnsafeMutableBufferPointer { counts in
-            minimum.withUnsafeMutableBufferPointer { minimum in
-                maximum.withUnsafeMutableBufferPointer { maximum in
-                    let (counts, minimum, maximum) = (SharedPointer(counts), SharedPointer(minimum), SharedPointer(maximum))
-                    Parallel.run(halves) { _, range in
-                        for i in range {
-                            let g = Int(sorted.genes[i])
-                            let value = sorted.values[i]
-                            counts[g * Self.logBins + Self.logBin(value)] &+= 1
-                            if value < minimum[g] { minimum[g] = value }
-                            if value > maximum[g] { maximum[g] = value }
-                        }
-                    }
-                }
+            let (counts, indices) = (SharedPointer(counts), SharedPointer(reading: indices))
+            Parallel.run(halves) { _, range in
+                for i in range { counts[Int(indices[i])] &+= 1 }
             }
         }
     }
@@ -302,16 +301,12 @@ public final class NonzeroMedianEstimator {
             let n = counts.reduce(0) { $0 + Int($1) }
             total[gene] = n
             guard n > 0 else { continue }
-            if minimum[gene] == maximum[gene] {
-                median[gene] = minimum[gene]
-                continue
-            }
             let (firstBin, lastBin, countBelow, inInterval) = Self.locateMiddle(counts, below: 0, total: n)
             below[gene] = countBelow
             inside[gene] = inInterval
-            // Clamp the bin edges to the values seen, so the end bins are finite intervals.
-            lower[gene] = max(Self.lowerEdge(firstBin), minimum[gene])
-            upper[gene] = min(Self.lowerEdge(lastBin + 1), maximum[gene].nextUp)
+            // The last bin's upper edge is infinite: such an interval is collected, never refined.
+            lower[gene] = Self.lowerEdge(firstBin)
+            upper[gene] = Self.lowerEdge(lastBin + 1)
         }
         logCounts = []
         planNextPass()
@@ -406,7 +401,7 @@ public final class NonzeroMedianEstimator {
         }
         // Refine the biggest intervals until what is left to collect fits.
         var slot = 0
-        for gene in open.sorted(by: { inside[$0] > inside[$1] }) where pending > valueBudget / 2 {
+        for gene in open.sorted(by: { inside[$0] > inside[$1] }) where pending > valueBudget / 2 && upper[gene].isFinite {
             refineSlot[gene] = Int32(slot)
             refining.append(gene)
             slot += 1
