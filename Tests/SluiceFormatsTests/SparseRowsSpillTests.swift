@@ -103,4 +103,48 @@ struct SparseRowsSpillTests {
         truncate(path, 10)
         #expect(throws: FormatError.self) { try spill.read(batch: 0) }
     }
+
+    /// Single bytes overwritten anywhere — in lengths, column gaps, values (counts or four-byte
+    /// floats) — give an error or some batch, never a read out of bounds or a column outside
+    /// the matrix.
+    @Test("overwritten bytes never read out of bounds", arguments: [true, false])
+    func overwrittenBytes(counts: Bool) throws {
+        let folder = try TemporaryDirectory()
+        let path = folder.file("counts.spill")
+        let spill = try SparseRowsSpill(path: path)
+        // Gaps and counts of one and two varint bytes.
+        var random = SeededGenerator(seed: 12)
+        var offsets: [Int64] = [0]
+        var columns: [Int32] = []
+        var values: [Float] = []
+        for _ in 0..<300 {
+            var column = Int(random.next() % 300)
+            while column < 5_000 {
+                columns.append(Int32(column))
+                let count = Float(random.next() % 4 == 0 ? 200 + random.next() % 400 : 1 + random.next() % 4)
+                values.append(counts ? count : count / 3)
+                column += 1 + Int(random.next() % 600)
+            }
+            offsets.append(Int64(columns.count))
+        }
+        let batch = SparseRows(offsets: offsets, columns: columns, values: values, columnCount: 5_000)
+        try spill.append(batch)
+        #expect(try spill.read(batch: 0) == batch)
+        let original = try Data(contentsOf: URL(fileURLWithPath: path))
+        var failures = 0
+        for trial in 0..<300 {
+            var damaged = original
+            let position = Int(random.next() % UInt64(original.count))
+            damaged[position] = trial % 3 == 0 ? 255 : UInt8(truncatingIfNeeded: random.next())
+            try damaged.write(to: URL(fileURLWithPath: path))
+            do {
+                let read = try spill.read(batch: 0)
+                #expect(read.columns.allSatisfy { $0 >= 0 && $0 < 5_000 })
+                #expect(read.offsets.last == Int64(read.columns.count))
+            } catch is FormatError {
+                failures += 1
+            }
+        }
+        #expect(failures > 0, "some damage is noticed")
+    }
 }
