@@ -74,12 +74,19 @@ struct RankValueOrderingTests {
 }
 
 extension RankValueTokenizer {
-    /// The tokenizer on arrays (it takes buffers, as the converter's workers hold them).
+    /// The tokenizer on arrays (it takes buffers, as the converter's workers hold them),
+    /// appending to `output`.
     func appendTokens(slots: [Int32], counts: [Double], total: Double, sorter: inout RankSorter, to output: inout [Int32]) {
-        slots.withUnsafeBufferPointer { slots in
+        var written = [Int32](repeating: -1, count: slots.count + 1)
+        let count = slots.withUnsafeBufferPointer { slots in
             counts.withUnsafeBufferPointer { counts in
-                appendTokens(slots: slots, counts: counts, total: total, sorter: &sorter, to: &output)
+                written.withUnsafeMutableBufferPointer { written in
+                    writeTokens(slots: slots, counts: counts, total: total, sorter: &sorter, into: written.baseAddress!)
+                }
             }
         }
+        #expect(count == min(slots.count, topGenes))
+        #expect(written[count] == -1, "nothing written past the count returned")
+        output += written[0..<count]
     }
 }

@@ -2,12 +2,12 @@
 /// read it).
 /// `@unchecked Sendable`: the caller guarantees the parts do not overlap and that the buffer
 /// outlives the parallel work (it comes from a `withUnsafeMutableBufferPointer` around it).
-struct SharedPointer<Element>: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Element>?
-    init(_ buffer: UnsafeMutableBufferPointer<Element>) { base = buffer.baseAddress }
+public struct SharedPointer<Element>: @unchecked Sendable {
+    public let base: UnsafeMutablePointer<Element>?
+    public init(_ buffer: UnsafeMutableBufferPointer<Element>) { base = buffer.baseAddress }
     /// A buffer the threads only read.
-    init(reading buffer: UnsafeBufferPointer<Element>) { base = UnsafeMutablePointer(mutating: buffer.baseAddress) }
-    subscript(index: Int) -> Element {
+    public init(reading buffer: UnsafeBufferPointer<Element>) { base = UnsafeMutablePointer(mutating: buffer.baseAddress) }
+    public subscript(index: Int) -> Element {
         get { base![index] }
         nonmutating set { base![index] = newValue }
     }

@@ -15,7 +15,6 @@ public struct RankSorter: Sendable {
     private var keys: [UInt64] = []
     private var order: [UInt64] = []
     private var spare: [UInt64] = []
-    private var ranked: [Int32] = []
     private var histograms: [UInt32]
 
     /// Bits of the prefix ordered by each counting pass.
@@ -27,13 +26,13 @@ public struct RankSorter: Sendable {
         histograms = [UInt32](repeating: 0, count: 2 << Self.digitBits)
     }
 
-    /// Lets `fill` write `count` scores (positive) and their tokens, then appends to `output`
-    /// the tokens of the best `limit` of them, best first.
-    mutating func appendTopTokens(
-        count: Int, limit: Int, to output: inout [Int32],
+    /// Lets `fill` write `count` scores (positive) and their tokens, then writes to `output` the
+    /// tokens of the best `limit` of them, best first; returns how many (`min(count, limit)`).
+    mutating func writeTopTokens(
+        count: Int, limit: Int, into output: UnsafeMutablePointer<Int32>,
         fill: (_ scores: UnsafeMutableBufferPointer<Double>, _ tokens: UnsafeMutableBufferPointer<Int32>) -> Void
-    ) {
-        guard count > 0, limit > 0 else { return }
+    ) -> Int {
+        guard count > 0, limit > 0 else { return 0 }
         precondition(count <= Int(UInt32.max), "a cell has fewer than 2³² genes")
         if keys.count < count {
             let capacity = max(count, 2 * keys.count)
@@ -42,7 +41,6 @@ public struct RankSorter: Sendable {
             keys = [UInt64](repeating: 0, count: capacity)
             order = [UInt64](repeating: 0, count: capacity)
             spare = [UInt64](repeating: 0, count: capacity)
-            ranked = [Int32](repeating: 0, count: capacity)
         }
         let kept = min(limit, count)
         scores.withUnsafeMutableBufferPointer { scores in
@@ -62,29 +60,26 @@ public struct RankSorter: Sendable {
                     let keys = UnsafePointer(keys.baseAddress!)
                     let tokens = tokens.baseAddress!
                     let order = order.baseAddress!
-                    ranked.withUnsafeMutableBufferPointer { ranked in
-                        let ranked = ranked.baseAddress!
-                        if count <= Self.comparisonLimit {
-                            for i in 0..<count { order[i] = UInt64(i) }
-                            Self.sortRun(order, count, keys, tokens)
-                            Self.gather(order, kept, tokens, into: ranked)
-                        } else {
-                            spare.withUnsafeMutableBufferPointer { spare in
-                                histograms.withUnsafeMutableBufferPointer { histograms in
-                                    Self.sortByPrefix(order, count, keys, spare: spare.baseAddress!, histograms: histograms.baseAddress!)
-                                }
-                            }
-                            // Most cells have no two genes with one prefix among those kept.
-                            if Self.gatherNotingSharedPrefixes(order, count, kept, tokens, into: ranked) {
-                                Self.sortEqualPrefixes(order, count, limit: kept, keys, tokens)
-                                Self.gather(order, kept, tokens, into: ranked)
+                    if count <= Self.comparisonLimit {
+                        for i in 0..<count { order[i] = UInt64(i) }
+                        Self.sortRun(order, count, keys, tokens)
+                        Self.gather(order, kept, tokens, into: output)
+                    } else {
+                        spare.withUnsafeMutableBufferPointer { spare in
+                            histograms.withUnsafeMutableBufferPointer { histograms in
+                                Self.sortByPrefix(order, count, keys, spare: spare.baseAddress!, histograms: histograms.baseAddress!)
                             }
                         }
-                        output.append(contentsOf: UnsafeBufferPointer(start: ranked, count: kept))
+                        // Most cells have no two genes with one prefix among those kept.
+                        if Self.gatherNotingSharedPrefixes(order, count, kept, tokens, into: output) {
+                            Self.sortEqualPrefixes(order, count, limit: kept, keys, tokens)
+                            Self.gather(order, kept, tokens, into: output)
+                        }
                     }
                 }
             }
         }
+        return kept
     }
 
     /// Writes to `order[0..<n]` each index `i` with its key's prefix in the high 32 bits, in
@@ -142,12 +137,12 @@ public struct RankSorter: Sendable {
         }
     }
 
-    /// Writes the tokens of the first `kept` indices in `order` to `ranked`.
+    /// Writes the tokens of the first `kept` indices in `order` to `output`.
     @inline(__always)
     private static func gather(
-        _ order: UnsafePointer<UInt64>, _ kept: Int, _ tokens: UnsafePointer<Int32>, into ranked: UnsafeMutablePointer<Int32>
+        _ order: UnsafePointer<UInt64>, _ kept: Int, _ tokens: UnsafePointer<Int32>, into output: UnsafeMutablePointer<Int32>
     ) {
-        for r in 0..<kept { ranked[r] = tokens[Int(order[r] & 0xFFFF_FFFF)] }
+        for r in 0..<kept { output[r] = tokens[Int(order[r] & 0xFFFF_FFFF)] }
     }
 
     /// ``gather(_:_:_:into:)``, returning whether two neighbours among the first `kept` (and the
@@ -155,14 +150,14 @@ public struct RankSorter: Sendable {
     @inline(__always)
     private static func gatherNotingSharedPrefixes(
         _ order: UnsafePointer<UInt64>, _ n: Int, _ kept: Int, _ tokens: UnsafePointer<Int32>,
-        into ranked: UnsafeMutablePointer<Int32>
+        into output: UnsafeMutablePointer<Int32>
     ) -> Bool {
         var previous = order[0]
-        ranked[0] = tokens[Int(previous & 0xFFFF_FFFF)]
+        output[0] = tokens[Int(previous & 0xFFFF_FFFF)]
         var shared: UInt8 = 0
         for r in 1..<kept {
             let value = order[r]
-            ranked[r] = tokens[Int(value & 0xFFFF_FFFF)]
+            output[r] = tokens[Int(value & 0xFFFF_FFFF)]
             shared |= unsafeBitCast((value ^ previous) >> 32 == 0, to: UInt8.self)
             previous = value
         }

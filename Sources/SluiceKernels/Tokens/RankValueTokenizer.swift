@@ -24,17 +24,18 @@ public struct RankValueTokenizer: Sendable {
         (count * 10000.0) / total
     }
 
-    /// Appends the tokens of one cell to `output`, given its slots, summed counts and total.
+    /// Writes the tokens of one cell to `output`, given its slots, summed counts and total, and
+    /// returns how many: `min(slots.count, topGenes)`, for which `output` must have room.
     ///
     /// `sorter` is working space, reused across cells.
-    public func appendTokens(
+    public func writeTokens(
         slots: UnsafeBufferPointer<Int32>, counts: UnsafeBufferPointer<Double>, total: Double, sorter: inout RankSorter,
-        to output: inout [Int32]
-    ) {
+        into output: UnsafeMutablePointer<Int32>
+    ) -> Int {
         precondition(slots.count == counts.count, "one count per slot")
-        medians.withUnsafeBufferPointer { medians in
+        return medians.withUnsafeBufferPointer { medians in
             tokenOfSlot.withUnsafeBufferPointer { tokenOfSlot in
-                sorter.appendTopTokens(count: slots.count, limit: topGenes, to: &output) { scores, tokens in
+                sorter.writeTopTokens(count: slots.count, limit: topGenes, into: output) { scores, tokens in
                     for i in 0..<slots.count {
                         let slot = Int(slots[i])
                         scores[i] = Self.normalized(counts[i], total: total) / medians[slot]

@@ -17,9 +17,6 @@ final class CellWorker: @unchecked Sendable {
     var values: [Double] = []
     /// How many pairs of `slots`/`values` are in use.
     var used = 0
-    /// Token pass: concatenated tokens and per-cell lengths.
-    var tokens: [Int32] = []
-    var lengths: [Int] = []
 
     init(slotCount: Int) {
         scratch = [Double](repeating: 0, count: slotCount)

@@ -185,32 +185,43 @@ public struct DatasetConverter {
             guard !rows.isEmpty else { return nil }
             let rowTotals = rows.map { totals[range.lowerBound + $0] }
             let matrix = batch.matrix
-            CellWorker.split(rows.count, over: workers) { worker, part in
-                worker.tokens.removeAll(keepingCapacity: true)
-                worker.lengths.removeAll(keepingCapacity: true)
-                for j in part {
-                    worker.used = 0
-                    _ = worker.gather(map, matrix, rows: CollectionOfOne(rows[j]))
-                    let before = worker.tokens.count
-                    worker.slots.withUnsafeBufferPointer { slots in
-                        worker.values.withUnsafeBufferPointer { counts in
-                            tokenizer.appendTokens(
-                                slots: UnsafeBufferPointer(rebasing: slots[0..<worker.used]),
-                                counts: UnsafeBufferPointer(rebasing: counts[0..<worker.used]), total: rowTotals[j],
-                                sorter: &worker.sorter, to: &worker.tokens)
+            // Each cell's tokens go straight into the chunk's array, at a place sized by the most
+            // it can have (its stored values, at most the top genes); the gaps that cells with
+            // fewer leave (unmapped genes, explicit zeros, shared tokens) are closed afterwards.
+            var offsets = [0]
+            offsets.reserveCapacity(rows.count + 1)
+            var ends = [0]
+            ends.reserveCapacity(rows.count + 1)
+            for row in rows { ends.append(ends.last! + min(options.topGenes, Int(matrix.offsets[row + 1] - matrix.offsets[row]))) }
+            let places = ends
+            var lengths = [Int](repeating: 0, count: rows.count)
+            let tokens = [Int32](unsafeUninitializedCapacity: places.last!) { buffer, initialized in
+                lengths.withUnsafeMutableBufferPointer { lengths in
+                    let (output, lengths) = (SharedPointer(buffer), SharedPointer(lengths))
+                    CellWorker.split(rows.count, over: workers) { worker, part in
+                        for j in part {
+                            worker.used = 0
+                            _ = worker.gather(map, matrix, rows: CollectionOfOne(rows[j]))
+                            worker.slots.withUnsafeBufferPointer { slots in
+                                worker.values.withUnsafeBufferPointer { counts in
+                                    lengths[j] = tokenizer.writeTokens(
+                                        slots: UnsafeBufferPointer(rebasing: slots[0..<worker.used]),
+                                        counts: UnsafeBufferPointer(rebasing: counts[0..<worker.used]), total: rowTotals[j],
+                                        sorter: &worker.sorter, into: output.base! + places[j])
+                                }
+                            }
                         }
                     }
-                    worker.lengths.append(worker.tokens.count - before)
                 }
-            }
-            // Joined in worker order, which is cell order; the workers' arrays are let go (they
-            // would double the chunk's tokens in memory while it is written).
-            var tokens: [Int32] = []
-            var offsets = [0]
-            for worker in workers {
-                if tokens.isEmpty { swap(&tokens, &worker.tokens) } else { tokens.append(contentsOf: worker.tokens) }
-                for length in worker.lengths { offsets.append(offsets.last! + length) }
-                worker.tokens = []
+                let base = buffer.baseAddress!
+                for j in 0..<rows.count {
+                    let end = offsets.last!
+                    if end != places[j] {
+                        UnsafeMutableRawPointer(base + end).copyMemory(from: base + places[j], byteCount: 4 * lengths[j])
+                    }
+                    offsets.append(end + lengths[j])
+                }
+                initialized = offsets.last!
             }
             let cells = rows.map { range.lowerBound + $0 }
             var columns = [
