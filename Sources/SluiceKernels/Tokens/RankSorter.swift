@@ -10,7 +10,6 @@
 /// (It replaced a most-significant-digit bucketing of the full keys, an LSD radix sort that
 /// made ten passes over every cell, and a comparison sort before that.)
 public struct RankSorter: Sendable {
-    private var scores: [Double] = []
     private var tokens: [Int32] = []
     private var keys: [UInt64] = []
     private var order: [UInt64] = []
@@ -26,38 +25,41 @@ public struct RankSorter: Sendable {
         histograms = [UInt32](repeating: 0, count: 2 << Self.digitBits)
     }
 
-    /// Lets `fill` write `count` scores (positive) and their tokens, then writes to `output` the
-    /// tokens of the best `limit` of them, best first; returns how many (`min(count, limit)`).
+    /// The sort key of a score (positive): ascending keys are descending scores.
+    @inline(__always)
+    public static func key(_ score: Double) -> UInt64 {
+        precondition(score > 0, "rank scores are positive")
+        return ~score.bitPattern
+    }
+
+    /// Lets `fill` write the keys (``key(_:)``) and tokens of up to `capacity` genes and return
+    /// how many it wrote, then writes to `output` the tokens of the best `limit` of them, best
+    /// first; returns how many (at most `limit`).
     mutating func writeTopTokens(
-        count: Int, limit: Int, into output: UnsafeMutablePointer<Int32>,
-        fill: (_ scores: UnsafeMutableBufferPointer<Double>, _ tokens: UnsafeMutableBufferPointer<Int32>) -> Void
+        capacity: Int, limit: Int, into output: UnsafeMutablePointer<Int32>,
+        fill: (_ keys: UnsafeMutableBufferPointer<UInt64>, _ tokens: UnsafeMutableBufferPointer<Int32>) -> Int
     ) -> Int {
-        guard count > 0, limit > 0 else { return 0 }
-        precondition(count <= Int(UInt32.max), "a cell has fewer than 2³² genes")
-        if keys.count < count {
-            let capacity = max(count, 2 * keys.count)
-            scores = [Double](repeating: 0, count: capacity)
-            tokens = [Int32](repeating: 0, count: capacity)
-            keys = [UInt64](repeating: 0, count: capacity)
-            order = [UInt64](repeating: 0, count: capacity)
-            spare = [UInt64](repeating: 0, count: capacity)
+        guard capacity > 0, limit > 0 else { return 0 }
+        precondition(capacity <= Int(UInt32.max), "a cell has fewer than 2³² genes")
+        if keys.count < capacity {
+            let size = max(capacity, 2 * keys.count)
+            tokens = [Int32](repeating: 0, count: size)
+            keys = [UInt64](repeating: 0, count: size)
+            order = [UInt64](repeating: 0, count: size)
+            spare = [UInt64](repeating: 0, count: size)
         }
-        let kept = min(limit, count)
-        scores.withUnsafeMutableBufferPointer { scores in
+        let count = keys.withUnsafeMutableBufferPointer { keys in
             tokens.withUnsafeMutableBufferPointer { tokens in
-                fill(UnsafeMutableBufferPointer(rebasing: scores[0..<count]), UnsafeMutableBufferPointer(rebasing: tokens[0..<count]))
+                fill(UnsafeMutableBufferPointer(rebasing: keys[0..<capacity]), UnsafeMutableBufferPointer(rebasing: tokens[0..<capacity]))
             }
         }
-        keys.withUnsafeMutableBufferPointer { keys in
+        precondition(count >= 0 && count <= capacity, "fill wrote at most `capacity` genes")
+        guard count > 0 else { return 0 }
+        let kept = min(limit, count)
+        keys.withUnsafeBufferPointer { keys in
             tokens.withUnsafeBufferPointer { tokens in
                 order.withUnsafeMutableBufferPointer { order in
-                    scores.withUnsafeBufferPointer { scores in
-                        for i in 0..<count {
-                            precondition(scores[i] > 0, "rank scores are positive")
-                            keys[i] = ~scores[i].bitPattern
-                        }
-                    }
-                    let keys = UnsafePointer(keys.baseAddress!)
+                    let keys = keys.baseAddress!
                     let tokens = tokens.baseAddress!
                     let order = order.baseAddress!
                     if count <= Self.comparisonLimit {

@@ -1,3 +1,5 @@
+public import SluiceFormats
+
 /// Geneformer's rank-value encoding of one cell: genes ordered by normalized, median-scaled
 /// expression, highest first.
 ///
@@ -35,11 +37,47 @@ public struct RankValueTokenizer: Sendable {
         precondition(slots.count == counts.count, "one count per slot")
         return medians.withUnsafeBufferPointer { medians in
             tokenOfSlot.withUnsafeBufferPointer { tokenOfSlot in
-                sorter.writeTopTokens(count: slots.count, limit: topGenes, into: output) { scores, tokens in
+                sorter.writeTopTokens(capacity: slots.count, limit: topGenes, into: output) { keys, tokens in
                     for i in 0..<slots.count {
                         let slot = Int(slots[i])
-                        scores[i] = Self.normalized(counts[i], total: total) / medians[slot]
+                        keys[i] = RankSorter.key(Self.normalized(counts[i], total: total) / medians[slot])
                         tokens[i] = tokenOfSlot[slot]
+                    }
+                    return slots.count
+                }
+            }
+        }
+    }
+
+    /// Writes the tokens of row `row` of `rows` (matrix columns are genes) to `output` and returns
+    /// how many: at most `min(stored values, topGenes)`, for which `output` must have room.
+    ///
+    /// For a map with no two genes on one token (``GeneTokenMap/isOneToOne``), so no counts need
+    /// summing: the row's values are scored as they are read, with no gathered copy in between.
+    public func writeTokens(
+        _ rows: SparseRows, row: Int, map: GeneTokenMap, total: Double, sorter: inout RankSorter,
+        into output: UnsafeMutablePointer<Int32>
+    ) -> Int {
+        precondition(map.isOneToOne, "genes sharing a token need their counts summed first (GeneTokenMap.gather)")
+        let lower = Int(rows.offsets[row])
+        let upper = Int(rows.offsets[row + 1])
+        return medians.withUnsafeBufferPointer { medians in
+            tokenOfSlot.withUnsafeBufferPointer { tokenOfSlot in
+                map.slotOfGene.withUnsafeBufferPointer { slotOf in
+                    rows.columns.withUnsafeBufferPointer { columns in
+                        rows.values.withUnsafeBufferPointer { values in
+                            sorter.writeTopTokens(capacity: upper - lower, limit: topGenes, into: output) { keys, tokens in
+                                var count = 0
+                                for k in lower..<upper {
+                                    let slot = Int(slotOf[Int(columns[k])])
+                                    guard slot >= 0, values[k] != 0 else { continue }
+                                    keys[count] = RankSorter.key(Self.normalized(Double(values[k]), total: total) / medians[slot])
+                                    tokens[count] = tokenOfSlot[slot]
+                                    count += 1
+                                }
+                                return count
+                            }
+                        }
                     }
                 }
             }

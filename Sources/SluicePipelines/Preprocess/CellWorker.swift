@@ -49,6 +49,26 @@ final class CellWorker: @unchecked Sendable {
         return starts
     }
 
+    /// Writes the tokens of row `row` of `matrix` to `output` and returns how many; uses (and
+    /// overwrites) the pairs in use when genes share tokens and their counts must be summed.
+    func writeTokens(
+        _ tokenizer: RankValueTokenizer, _ map: GeneTokenMap, _ matrix: SparseRows, row: Int, total: Double,
+        into output: UnsafeMutablePointer<Int32>
+    ) -> Int {
+        if map.isOneToOne {
+            return tokenizer.writeTokens(matrix, row: row, map: map, total: total, sorter: &sorter, into: output)
+        }
+        used = 0
+        _ = gather(map, matrix, rows: CollectionOfOne(row))
+        return slots.withUnsafeBufferPointer { slots in
+            values.withUnsafeBufferPointer { counts in
+                tokenizer.writeTokens(
+                    slots: UnsafeBufferPointer(rebasing: slots[0..<used]), counts: UnsafeBufferPointer(rebasing: counts[0..<used]),
+                    total: total, sorter: &sorter, into: output)
+            }
+        }
+    }
+
     /// Calls `body` with the (slot, value) pairs in use of every worker, in worker order.
     static func withPairsInUse<Result>(
         _ workers: ArraySlice<CellWorker>, _ body: ([(genes: UnsafeBufferPointer<Int32>, values: UnsafeBufferPointer<Double>)]) -> Result

@@ -200,16 +200,7 @@ public struct DatasetConverter {
                     let (output, lengths) = (SharedPointer(buffer), SharedPointer(lengths))
                     CellWorker.split(rows.count, over: workers) { worker, part in
                         for j in part {
-                            worker.used = 0
-                            _ = worker.gather(map, matrix, rows: CollectionOfOne(rows[j]))
-                            worker.slots.withUnsafeBufferPointer { slots in
-                                worker.values.withUnsafeBufferPointer { counts in
-                                    lengths[j] = tokenizer.writeTokens(
-                                        slots: UnsafeBufferPointer(rebasing: slots[0..<worker.used]),
-                                        counts: UnsafeBufferPointer(rebasing: counts[0..<worker.used]), total: rowTotals[j],
-                                        sorter: &worker.sorter, into: output.base! + places[j])
-                                }
-                            }
+                            lengths[j] = worker.writeTokens(tokenizer, map, matrix, row: rows[j], total: rowTotals[j], into: output.base! + places[j])
                         }
                     }
                 }
