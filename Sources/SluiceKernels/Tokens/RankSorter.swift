@@ -72,7 +72,9 @@ public struct RankSorter: Sendable {
                                 Self.sortByPrefix(order, count, keys, spare: spare.baseAddress!, histograms: histograms.baseAddress!)
                             }
                         }
-                        // Most cells have no two genes with one prefix among those kept.
+                        // The order is final unless two neighbours among those kept (or the
+                        // last kept and the next) share a prefix; then those runs are sorted by
+                        // (key, token) and the tokens gathered again.
                         if Self.gatherNotingSharedPrefixes(order, count, kept, tokens, into: output) {
                             Self.sortEqualPrefixes(order, count, limit: kept, keys, tokens)
                             Self.gather(order, kept, tokens, into: output)
