@@ -479,7 +479,8 @@ def cmd_summarize(a):
         status = "" if r.get("rc", 0) == 0 else f"  FAILED rc={r.get('rc')}"
         cpu = r.get("cpu_percent") or ""
         disk = fmt_bytes(r["disk_peak_bytes"]) if r.get("disk_peak_bytes") else "-"
-        out.append(f"  {r.get('label', name):<28} {r['cells']:>8} {r['seconds']:>8.1f} {r['cells_per_second']:>8.0f} "
+        label = r.get("label", name) + (f" #{name.rsplit('_', 1)[1]}" if name.startswith(("sluice_main_", "python_main_")) else "")
+        out.append(f"  {label:<28} {r['cells']:>8} {r['seconds']:>8.1f} {r['cells_per_second']:>8.0f} "
                    f"{fmt_bytes(r['peak_rss_bytes']):>10} {cpu:>5} {disk:>10} {size:>8}  {la:>27}{status}")
     out.append("  (Sluice wall = whole process incl. all 4 steps; Python wall = in-process read_h5ad..last Parquet, "
                "imports excluded" + "".join(f"; {r['label']} process wall {r['process_seconds']:.1f} s"
@@ -492,6 +493,17 @@ def cmd_summarize(a):
         out.append(f"  Sluice / Python cells/s: x{ratios['speed_sluice_over_python']:.2f} "
                    f"(target >= 4: {'MET' if ratios['speed_sluice_over_python'] >= 4 else 'NOT MET'});  "
                    f"Python peak RSS / Sluice peak RSS: x{ratios['peak_rss_python_over_sluice']:.1f}")
+        pairs = [ratios["speed_sluice_over_python"]]
+        while f"sluice_main_{len(pairs) + 1}" in runs and f"python_main_{len(pairs) + 1}" in runs:
+            i = len(pairs) + 1
+            pairs.append(runs[f"sluice_main_{i}"]["cells_per_second"] / runs[f"python_main_{i}"]["cells_per_second"])
+        if len(pairs) > 1:
+            ratios["speed_pairs"] = pairs
+            ordered = sorted(pairs)
+            middle = (ordered[(len(ordered) - 1) // 2] + ordered[len(ordered) // 2]) / 2
+            out.append(f"  over {len(pairs)} same-run pairs: " + ", ".join(f"x{r:.2f}" for r in pairs)
+                       + f"; min x{ordered[0]:.2f}, median x{middle:.2f} "
+                       + f"(target >= 4 in every pair: {'MET' if ordered[0] >= 4 else 'NOT MET'})")
         if "phases" in p:
             ph = ", ".join(f"{k} {v:.1f}s" for k, v in p["phases"].items())
             out.append(f"  Python phases: {ph} (imports excluded; baseline RSS after imports "
@@ -499,8 +511,6 @@ def cmd_summarize(a):
         if "timings" in s:
             ph = ", ".join(f"{k} {v:.1f}s" for k, v in s["timings"].items())
             out.append(f"  Sluice steps (report.json timings): {ph}")
-    for name in ("sluice_200k", "sluice_1m", "sluice_main"):
-        pass
     big = [runs[n] for n in ("sluice_main", "sluice_200k", "sluice_1m") if n in runs]
     if len(big) >= 2:
         out.append("")

@@ -9,6 +9,8 @@
 # Environment overrides:
 #   CELLS (100000) GENES (20000) DENSITY (0.08) TOP (2048) CHUNK (10000) SEED (1)
 #   SCALE_SIZES ("200000 1000000")  cell counts of the Sluice-only memory-at-scale runs ("" = none)
+#   PAIRS (1)              timed (Sluice, Python) pairs on the main input, one after the other; the
+#                          summary gives every pair's ratio and their minimum and median
 #   PY_SCALE (unset)       set to 1 to also run the Python script on the scale sizes <= 200000
 #   SKIP_BUILD (unset)     set to 1 to use the existing .build/release/sluice as is
 #   KEEP_OUTPUT (unset)    set to 1 to keep the Parquet outputs (default: deleted after use, the
@@ -33,6 +35,7 @@ TOP="${TOP:-2048}"
 CHUNK="${CHUNK:-10000}"
 SEED="${SEED:-1}"
 SCALE_SIZES="${SCALE_SIZES-200000 1000000}"
+PAIRS="${PAIRS:-1}"
 DATA="${BENCH_DATA:-bench-data}"
 mkdir -p "$DATA" && DATA="$(cd "$DATA" && pwd)"  # absolute, so paths work from any folder
 WORK="$DATA/corpus"
@@ -220,6 +223,12 @@ if [ -d "$WORK/run_python_main/parquet" ]; then
 fi
 drop_outputs sluice_main
 drop_outputs python_main
+for pair in $(seq 2 "$PAIRS"); do
+  run_sluice "sluice_main_$pair" "$CELLS"
+  run_python "python_main_$pair" "$CELLS"
+  drop_outputs "sluice_main_$pair"
+  drop_outputs "python_main_$pair"
+done
 
 # 2. Memory at scale (Sluice only; Python optional) ----------------------------------------------
 for n in $SCALE_SIZES; do
@@ -242,5 +251,5 @@ fi
 # 3. Summary ---------------------------------------------------------------------------------------
 total=$(( $(date +%s) - started ))
 notes_json="$("$py" -c 'import json,sys; print(json.dumps(sys.argv[1:]))' "${notes[@]+"${notes[@]}"}")"
-record meta meta "{\"params\": {\"cells\": $CELLS, \"genes\": $GENES, \"density\": $DENSITY, \"top\": $TOP, \"chunk\": $CHUNK, \"seed\": $SEED, \"scale_sizes\": \"$SCALE_SIZES\", \"commit\": \"$(git rev-parse --short HEAD 2>/dev/null || echo unknown)\", \"binary\": \"$binary_note\", \"build\": \"$build_note\"}, \"total_seconds\": $total, \"notes\": $notes_json}"
+record meta meta "{\"params\": {\"cells\": $CELLS, \"genes\": $GENES, \"density\": $DENSITY, \"top\": $TOP, \"chunk\": $CHUNK, \"seed\": $SEED, \"scale_sizes\": \"$SCALE_SIZES\", \"pairs\": $PAIRS, \"commit\": \"$(git rev-parse --short HEAD 2>/dev/null || echo unknown)\", \"binary\": \"$binary_note\", \"build\": \"$build_note\"}, \"total_seconds\": $total, \"notes\": $notes_json}"
 "$py" "$helper" summarize "$results" --out "$DATA/corpus_vs_python.json"
