@@ -204,7 +204,7 @@ public final class SparseRowsSpill: @unchecked Sendable {
                 var previous: Int32 = 0
                 for k in Int(offsets[row])..<Int(offsets[row + 1]) {
                     let column = columns[k]
-                    ascending &= bit(column >= previous)
+                    ascending &= (column >= previous).bit
                     putVarint(UInt32(truncatingIfNeeded: column &- previous), p, &n)
                     previous = column
                 }
@@ -221,9 +221,9 @@ public final class SparseRowsSpill: @unchecked Sendable {
             var whole: UInt8 = 1
             for k in entries {
                 let value = values[k]
-                let inRange = bit(value >= 0) & bit(value < 4_294_967_296)
+                let inRange = (value >= 0).bit & (value < 4_294_967_296).bit
                 let integer = UInt32(inRange != 0 ? value : 0)
-                whole &= inRange & bit(Float(integer) == value)
+                whole &= inRange & (Float(integer) == value).bit
                 putVarint(integer, p, &n)
             }
             if whole == 0 {
@@ -332,9 +332,6 @@ public final class SparseRowsSpill: @unchecked Sendable {
         } while byte >= 0x80
         return value
     }
-
-    @inline(__always)
-    private static func bit(_ condition: Bool) -> UInt8 { unsafeBitCast(condition, to: UInt8.self) }
 
     @inline(__always)
     private static func putRaw(_ value: UInt32, _ p: UnsafeMutablePointer<UInt8>, _ n: inout Int) {

@@ -1,3 +1,5 @@
+import SluiceFormats
+
 /// Orders a cell's genes by score descending, then token ascending, and keeps the first few.
 ///
 /// Scores are positive doubles, whose bit patterns order like their values; a gene's key is its
@@ -162,10 +164,10 @@ public struct RankSorter: Sendable {
         for r in 1..<kept {
             let value = order[r]
             output[r] = tokens[Int(value & 0xFFFF_FFFF)]
-            shared |= unsafeBitCast((value ^ previous) >> 32 == 0, to: UInt8.self)
+            shared |= ((value ^ previous) >> 32 == 0).bit
             previous = value
         }
-        if kept < n { shared |= unsafeBitCast((order[kept] ^ previous) >> 32 == 0, to: UInt8.self) }
+        if kept < n { shared |= ((order[kept] ^ previous) >> 32 == 0).bit }
         return shared != 0
     }
 

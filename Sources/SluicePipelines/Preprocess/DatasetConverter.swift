@@ -190,10 +190,9 @@ public struct DatasetConverter {
             // fewer leave (unmapped genes, explicit zeros, shared tokens) are closed afterwards.
             var offsets = [0]
             offsets.reserveCapacity(rows.count + 1)
-            var ends = [0]
-            ends.reserveCapacity(rows.count + 1)
-            for row in rows { ends.append(ends.last! + min(options.topGenes, Int(matrix.offsets[row + 1] - matrix.offsets[row]))) }
-            let places = ends
+            let places = rows.reduce(into: [0]) { places, row in
+                places.append(places.last! + min(options.topGenes, Int(matrix.offsets[row + 1] - matrix.offsets[row])))
+            }
             var lengths = [Int](repeating: 0, count: rows.count)
             let tokens = [Int32](unsafeUninitializedCapacity: places.last!) { buffer, initialized in
                 lengths.withUnsafeMutableBufferPointer { lengths in

@@ -36,8 +36,9 @@ public final class PreprocessRun {
     private var outcomes: [String: PreprocessOutcome] = [:]
     private var hgncTable: HGNCTable?
     private var timings: [String: [String: Double]] = [:]
-    /// Step 1's plan for each dataset mapped in this run, so later steps need not read it back.
-    private var plans: [String: GenePlan] = [:]
+    /// Step 1's plan and vocabulary for each dataset mapped in this run, so later steps need not
+    /// read them back.
+    private var mapped: [String: (plan: GenePlan, vocabulary: Vocabulary)] = [:]
     /// The vocabulary last encoded, with its canonical JSON and that JSON's SHA-256: a run
     /// encodes its vocabulary (20,000+ genes) once, not once per file and checksum.
     private var encodedVocabulary: (vocabulary: Vocabulary, json: Data, checksum: String)?
@@ -157,7 +158,7 @@ public final class PreprocessRun {
         encoder.outputFormatting = [.sortedKeys]
         try Self.writeAtomically(try encoder.encode(plan), to: dataset.genePlan(options))
         try Self.writeAtomically(try encoded(vocabulary).json, to: join(dataset.interim(options), "vocab.json"))
-        plans[dataset.name] = plan
+        mapped[dataset.name] = (plan, vocabulary)
     }
 
     private func convert(_ dataset: PreprocessDataset, log: DatasetLog) throws {
@@ -344,14 +345,14 @@ public final class PreprocessRun {
 
     /// Step 1's gene plan for `dataset`: the one made in this run, or else the one it wrote.
     private func plan(_ dataset: PreprocessDataset) throws -> GenePlan {
-        if let plan = plans[dataset.name] { return plan }
+        if let plan = mapped[dataset.name]?.plan { return plan }
         return try Self.read(GenePlan.self, dataset.genePlan(options), step: .mapGenes)
     }
 
     /// Step 1's vocabulary for `dataset`: the one of this run when step 1 ran in it, or else the
     /// one it wrote to the dataset's interim folder.
     private func vocabulary(_ dataset: PreprocessDataset) throws -> Vocabulary {
-        if plans[dataset.name] != nil, let vocabulary = encodedVocabulary?.vocabulary { return vocabulary }
+        if let vocabulary = mapped[dataset.name]?.vocabulary { return vocabulary }
         return try Self.read(Vocabulary.self, join(dataset.interim(options), "vocab.json"), step: .mapGenes)
     }
 
