@@ -103,7 +103,11 @@ struct PipelineConfigParser {
         let isEmpty = node.node.scalar.map { ["", "~", "null"].contains($0.string) } ?? false
         let keys = isEmpty ? [:] : try node.mapping(known: common + extra)
         let defaultName = kind == .analyze ? (try keys["run"]?.string() ?? kind.rawValue) : kind.rawValue
-        var stage = StageSpec(kind: kind, name: try keys["name"]?.string() ?? defaultName)
+        let name = try keys["name"]?.string() ?? defaultName
+        guard name == DatasetName.component(name, fallback: "") else {
+            throw (keys["name"] ?? node).error(.badValue, "the stage name '\(name)' names folders and log files: use letters, digits, '-', '_' and '.' only, e.g. '\(DatasetName.component(name, fallback: kind.rawValue))'")
+        }
+        var stage = StageSpec(kind: kind, name: name)
         stage.concurrency = try keys["concurrency"]?.int(atLeast: 1) ?? 1
         stage.retries = try keys["retries"]?.int() ?? (kind == .fetch ? 5 : 0)
         stage.from = try keys["from"]?.string()
@@ -307,7 +311,11 @@ struct PipelineConfigParser {
         }
         guard !items.isEmpty else { throw node.error(.badValue, "the items list names no items (empty manifest or folder)") }
         let names = DatasetName.distinctNames(items.map(\.name))
-        for index in items.indices { items[index].name = names[index] }
+        let groups = DatasetName.groupNames(items.compactMap(\.group))
+        for index in items.indices {
+            items[index].name = names[index]
+            items[index].group = items[index].group.map { groups[$0]! }
+        }
         return items
     }
 }

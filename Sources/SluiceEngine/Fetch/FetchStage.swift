@@ -56,13 +56,15 @@ public final class FetchStage: Stage {
         }
     }
 
-    /// The file names sources get in `raw/<item>/`: their last path component, made distinct.
+    /// The file names sources get in `raw/<item>/`: their last path component made one plain,
+    /// visible file name (``DatasetName/component(_:fallback:)``), made distinct.
     static func fileNames(_ sources: [String]) -> [String] {
         var used = Set<String>()
         return sources.map { source in
             let path = URL(string: source)?.path ?? source
-            var base = (path.removingPercentEncoding ?? path).split(separator: "/").last.map(String.init) ?? "download"
-            if base.hasSuffix(".partial") || base.isEmpty || base == "." || base == ".." { base = "download" }
+            let last = (path.removingPercentEncoding ?? path).split(separator: "/").last.map(String.init) ?? ""
+            var base = DatasetName.component(last, fallback: "download")
+            if base.hasSuffix(".partial") { base = "download" }
             var name = base
             var suffix = 2
             while used.contains(name) {

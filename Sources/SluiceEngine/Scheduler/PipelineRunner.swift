@@ -123,13 +123,14 @@ public final class PipelineRunner: Sendable {
         let stage = stages[index]
         var units: [StageUnit] = []
         for task in tasks {
-            let log = try DatasetLog(dataset: task.item.name, folder: workspace.logFolder(item: task.item.name))
+            let logFolder = try workspace.logFolder(item: task.item.name)
+            let log = try DatasetLog(dataset: task.item.name, folder: logFolder)
             let isGroup = !task.members.isEmpty
-            let output = stage.outputFolder(item: isGroup ? SQLiteLedger.groupName(task.item) : task.item.name, isGroup: isGroup).map(workspace.absolute)
-            let unit = StageUnit(task: task, input: isGroup ? nil : inputFolder(item: task.item.name, before: index),
-                                 memberInputs: task.members.compactMap { inputFolder(item: $0.name, before: index) },
+            let output = try stage.outputFolder(item: isGroup ? SQLiteLedger.groupName(task.item) : task.item.name, isGroup: isGroup).map(workspace.absolute)
+            let unit = StageUnit(task: task, input: isGroup ? nil : try inputFolder(item: task.item.name, before: index),
+                                 memberInputs: try task.members.compactMap { try inputFolder(item: $0.name, before: index) },
                                  partialOutput: output.map { $0 + ".partial" }, output: output,
-                                 logFolder: workspace.logFolder(item: task.item.name), log: log)
+                                 logFolder: logFolder, log: log)
             log.log(step: stage.spec.name, "started (attempt \(task.attempt))")
             units.append(unit)
         }
@@ -198,9 +199,9 @@ public final class PipelineRunner: Sendable {
 
     /// The folder an item's stage `index` reads: the output of the stage it names with `from:`,
     /// or else of the nearest earlier stage that writes one.
-    private func inputFolder(item: String, before index: Int) -> String? {
+    private func inputFolder(item: String, before index: Int) throws -> String? {
         guard let input = inputStage(of: index) else { return nil }
-        return stages[input].outputFolder(item: item, isGroup: false).map { workspace.absolute($0) }
+        return try stages[input].outputFolder(item: item, isGroup: false).map(workspace.absolute)
     }
 
     /// The stage whose outputs stage `index` reads.
@@ -313,6 +314,7 @@ public final class PipelineRunner: Sendable {
         switch error {
         case let error as StageError: (error.code, error.message, error.isTransient)
         case let error as BudgetError: (error.code.rawValue, error.message, false)
+        case let error as WorkspaceError: (error.code, error.message, false)
         case is CancellationError: ("run.cancelled", "interrupted", true)
         default: ("stage.error", String(describing: error), false)
         }
@@ -327,14 +329,14 @@ public final class PipelineRunner: Sendable {
         try ledger.sync()
         try await WorkspaceRecovery(workspace: workspace, ledger: ledger, stages: stages).delete(doomed, budget: budget)
         for area in Area.allCases where !keep.contains(area) && area != .cache {
-            let folder = workspace.folder(area) + "/" + task.item.name
+            let folder = try workspace.folder(area, item: task.item.name)
             let bytes = DiskUsage.bytes(at: folder)
             try workspace.remove(folder)
             if bytes > 0 { await budget.freed(bytes, in: area) }
         }
         try ledger.complete(task.key, artifacts: [], releasing: [], now: now)
         state.withLock { $0.finished[index, default: 0] += 1 }
-        let log = try DatasetLog(dataset: task.item.name, folder: workspace.logFolder(item: task.item.name))
+        let log = try DatasetLog(dataset: task.item.name, folder: try workspace.logFolder(item: task.item.name))
         log.log(step: stages[index].spec.name, "removed \(doomed.count) file(s); kept \(keep.map(\.rawValue).sorted().joined(separator: ", "))")
     }
 

@@ -18,7 +18,9 @@ struct WorkspaceRecovery {
         for task in try ledger.tasks() where task.state != .done {
             guard let stage = stages[safe: task.stage] else { continue }
             let name = task.isGroup ? String(task.item.dropFirst("group:".count)) : task.item
-            guard let folder = stage.outputFolder(item: name, isGroup: task.isGroup).map(workspace.absolute) else { continue }
+            // A name that would leave the workspace (recorded by an older version) is never touched.
+            guard let relative = stage.outputFolder(item: name, isGroup: task.isGroup),
+                  let folder = try? workspace.absolute(relative) else { continue }
             // An output folder without a `done` task is an interrupted commit: it is made again.
             try workspace.remove(folder)
             if task.stage == 0, stage.spec.kind == .fetch { keep.insert(folder + ".partial") }
@@ -38,7 +40,7 @@ struct WorkspaceRecovery {
         var folders = Set<String>()
         var freed: [Area: Int64] = [:]
         for artifact in artifacts {
-            let path = workspace.absolute(artifact.path)
+            let path = try workspace.absolute(artifact.path)
             let bytes = DiskUsage.bytes(at: path)
             try workspace.remove(path)
             freed[artifact.area, default: 0] += bytes

@@ -15,13 +15,29 @@ public struct Workspace: Sendable {
 
     public func folder(_ area: Area) -> String { root + "/" + area.rawValue }
     public var logsFolder: String { root + "/logs" }
+
+    /// `<area>/<item>/`; throws when `item` is not one plain path component.
+    public func folder(_ area: Area, item: String) throws -> String { try absolute(area.rawValue + "/" + item) }
+
     /// `logs/<item>/`, or `logs/groups/<group>/` for a group's own tasks (ids `group:<name>`).
-    public func logFolder(item: String) -> String {
-        item.hasPrefix("group:") ? logsFolder + "/groups/" + item.dropFirst("group:".count) : logsFolder + "/" + item
+    public func logFolder(item: String) throws -> String {
+        try absolute(item.hasPrefix("group:") ? "logs/groups/" + item.dropFirst("group:".count) : "logs/" + item)
     }
 
-    /// The absolute path of a path relative to the root.
-    public func absolute(_ relative: String) -> String { root + "/" + relative }
+    /// The absolute path of a path relative to the root. Every path the engine builds from names
+    /// (items, groups, stages, artifacts recorded in the ledger) goes through here: it throws
+    /// unless each component is a plain name — not empty, `.` or `..`, without NUL, at most 255
+    /// bytes — so the result is always strictly inside the root.
+    public func absolute(_ relative: String) throws -> String {
+        let components = relative.split(separator: "/", omittingEmptySubsequences: false)
+        for component in components {
+            guard !component.isEmpty, component != ".", component != "..", !component.utf8.contains(0), component.utf8.count <= 255 else {
+                let shown = relative.replacingOccurrences(of: "\0", with: "\\0")
+                throw WorkspaceError("the path '\(shown)' would leave the workspace \(root) or is not a plain file name; rename the item or group it comes from")
+            }
+        }
+        return root + "/" + relative
+    }
 
     /// The path relative to the root; nil when `path` is not under the root.
     public func relative(_ path: String) -> String? {

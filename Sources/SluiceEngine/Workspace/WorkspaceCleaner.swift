@@ -21,13 +21,13 @@ public struct WorkspaceCleaner {
     public func clean(dryRun: Bool) throws -> [Removal] {
         var removals: [Removal] = []
         var doomed: [ArtifactRecord] = try ledger.artifacts(in: .released)
-        var paths = Set(doomed.map { workspace.absolute($0.path) })
+        var paths = Set(try doomed.map { try workspace.absolute($0.path) })
         paths.formUnion(workspace.partials())
         let tasks = try ledger.tasks()
         let finished = Dictionary(grouping: tasks.filter { !$0.isGroup }, by: \.item).filter { $0.value.allSatisfy { $0.state == .done } }
         for item in finished.keys.sorted() {
             for area in [Area.raw, .interim] {
-                let folder = workspace.folder(area) + "/" + item
+                let folder = try workspace.folder(area, item: item)
                 if FileManager.default.fileExists(atPath: folder) { paths.insert(folder) }
             }
             doomed += try ledger.liveArtifacts(item: item).filter { $0.area == .raw || $0.area == .interim }
