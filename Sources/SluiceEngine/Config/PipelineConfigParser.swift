@@ -92,7 +92,7 @@ struct PipelineConfigParser {
         case .fetch: extra = ["copy", "timeout"]
         case .preprocess:
             extra = ["chunk_size", "top_genes", "test_size", "skip_train_test_split", "hgnc", "min_genes", "min_counts",
-                     "max_pct_mito", "split_by", "seed", "output_ratio"]
+                     "max_pct_mito", "split_by", "seed", "output_ratio", "matrix", "allow_non_counts"]
         case .command:
             extra = ["argv", "per", "batch", "batch_bytes", "timeout", "outputs", "area", "reserve", "output_ratio", "ref", "delete_inputs",
                      "from"]
@@ -138,6 +138,8 @@ struct PipelineConfigParser {
             if let value = keys["min_counts"] { options.minCounts = try value.double() }
             if let value = keys["max_pct_mito"] { options.maxPctMito = try value.double(in: 0...100) }
             if let value = keys["split_by"] { options.splitBy = try value.string() }
+            if let value = keys["matrix"] { options.matrix = try value.string() }
+            if let value = keys["allow_non_counts"] { options.allowNonCounts = try value.bool() }
             if let value = keys["seed"] { options.seed = UInt64(try value.int()) }
             if let value = keys["output_ratio"] { options.outputRatio = try value.double(in: 0...1000) }
             stage.preprocess = options

@@ -26,6 +26,10 @@ public struct StageSpec: Sendable, Equatable {
         public var maxPctMito: Double?
         public var splitBy: String?
         public var seed: UInt64 = 42
+        /// The h5ad matrix to rank (`X`, `raw`, `layers/NAME`); nil: the counts.
+        public var matrix: String?
+        /// Rank values that are not whole numbers instead of failing the item.
+        public var allowNonCounts = false
         /// Bytes reserved before the stage runs, as a multiple of its input's size.
         public var outputRatio = 2.0
         public init() {}

@@ -14,6 +14,9 @@ public struct ConvertOptions: Sendable, Hashable, Codable {
     public var zstdLevel: Int32 = 3
     /// Whether Parquet files are compressed (`--compression zstd`) or not (`none`).
     public var compressed = true
+    /// Whether values with a fraction (a normalized matrix) are ranked anyway
+    /// (`--allow-non-counts`); otherwise the first one is an error.
+    public var allowsNonCounts = false
 
     /// zstd level of interim chunks, which are read once more and deleted: fast beats small.
     public var interimZstdLevel: Int32 = 1

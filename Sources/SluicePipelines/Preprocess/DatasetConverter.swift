@@ -35,6 +35,11 @@ public struct DatasetConverter {
         /// Wall seconds of each pass over the cells: the QC and median passes, then the token pass
         /// (`nil` in a step record written before passes were timed).
         public var passSeconds: [Double]?
+        /// Stored values that are not whole numbers (only with ``ConvertOptions/allowsNonCounts``;
+        /// `nil` in a step record written before they were counted).
+        public var nonIntegerValues: Int?
+        /// Which matrix was ranked and why (``CountMatrixChoice/reason``).
+        public var matrix: String?
     }
 
     private static func median(_ values: [Double]) -> Double {
@@ -56,6 +61,8 @@ public struct DatasetConverter {
     /// checking the source again; the file is removed when the run ends. `nil`: every pass
     /// reads the source.
     public var spillFolder: String?
+    /// Which matrix of the file `source` reads and why, for the result.
+    public var matrixReason: String?
     /// Called with (phase, cells done, cells in the file).
     public var progress: (String, Int, Int) -> Void = { _, _, _ in }
 
@@ -91,6 +98,7 @@ public struct DatasetConverter {
         let schema = chunkSchema
         let metadataNames = schema.columns.dropFirst(CorpusColumns.fixed.count).map(\.name)
         var filledColumns = Set<String>()
+        var nonIntegerValues = 0
 
         let spill = try spillFolder.map { folder in
             let path = (folder as NSString).appendingPathComponent("counts.spill")
@@ -115,6 +123,8 @@ public struct DatasetConverter {
             try (spilled ?? source).forEachBatchReadingAhead(ranges) { range, batch in
                 if firstPass {
                     let metrics = CellQualityMetrics(batch.matrix, mitochondrial: plan.mitochondrial)
+                    try checkValues(metrics, batch)
+                    nonIntegerValues += metrics.fractionalValueCount
                     for i in 0..<range.count {
                         let cell = range.lowerBound + i
                         totals[cell] = metrics.totalCounts[i]
@@ -250,6 +260,31 @@ public struct DatasetConverter {
             meanLength: keptCells > 0 ? Double(totalLength) / Double(keptCells) : 0,
             medianCounts: Self.median(keptIndices.map { totals[$0] }),
             medianGenes: Self.median(keptIndices.map { Double(genesDetected[$0]) }),
-            medianPercentMito: Self.median(keptIndices.map { percentMito[$0] }), passSeconds: passSeconds)
+            medianPercentMito: Self.median(keptIndices.map { percentMito[$0] }), passSeconds: passSeconds,
+            nonIntegerValues: nonIntegerValues, matrix: matrixReason)
+    }
+
+    /// Rank-value tokens rank counts: a negative, NaN or infinite value is an error naming its
+    /// cell and gene; a value with a fraction is one too unless ``ConvertOptions/allowsNonCounts``.
+    private func checkValues(_ metrics: CellQualityMetrics, _ batch: CellBatch) throws {
+        let row: Int
+        let isBad: (Float) -> Bool
+        let problem: String
+        if let invalid = metrics.firstInvalidCell {
+            (row, isBad) = (invalid, { $0.nonNegativeFiniteBit == 0 })
+            problem = "the corpus builder needs counts, which are never negative, NaN or infinite"
+        } else if !options.allowsNonCounts, let fractional = metrics.fractionalValues.firstIndex(where: { $0 > 0 }) {
+            (row, isBad) = (fractional, { $0.wholeBit == 0 })
+            problem = "this matrix does not hold raw counts; choose the counts with --matrix (raw or layers/NAME), or pass --allow-non-counts to rank these values anyway"
+        } else {
+            return
+        }
+        let matrix = batch.matrix
+        let k = (Int(matrix.offsets[row])..<Int(matrix.offsets[row + 1])).first { isBad(matrix.values[$0]) } ?? Int(matrix.offsets[row])
+        let gene = Int(matrix.columns[k])
+        let geneName = source.genes.index.indices.contains(gene) ? source.genes.index[gene] : "#\(gene)"
+        throw FormatError(
+            .invalidValue, path: source.path,
+            "cell \(batch.cells.lowerBound + row) ('\(batch.obs.index[row])') has the value \(matrix.values[k]) for gene '\(geneName)': \(problem)")
     }
 }

@@ -9,9 +9,10 @@ public struct GenePlan: Sendable, Hashable, Codable {
     /// Mapping counts (HGNC mapping only).
     public var mapping: GeneMapper.Summary?
 
-    /// The names a gene is known by: its index, and its symbol column when the file has one.
+    /// The names a gene is known by: its index, and its symbol column when the file has one
+    /// (`gene_symbols`, or `feature_name` in CELLxGENE's files, whose index holds Ensembl ids).
     static func names(of genes: Frame, symbolColumn: String?) -> [[String]] {
-        let symbols = symbolColumn.flatMap { genes[$0] } ?? genes["gene_symbols"]
+        let symbols = symbolColumn.flatMap { genes[$0] } ?? genes["gene_symbols"] ?? genes["feature_name"]
         return (0..<genes.rowCount).map { g in
             [genes.index[g]] + (symbols?.text(at: g).map { [$0] } ?? [])
         }

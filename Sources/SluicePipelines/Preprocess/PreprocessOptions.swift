@@ -21,7 +21,9 @@ public struct PreprocessOptions: Sendable {
     public var spillCounts = true
     /// The HGNC complete set; without it, the datasets' own gene ids make the vocabulary.
     public var hgncPath: String?
-    /// A var column holding gene symbols (default: the index, and `gene_symbols` when present).
+    /// The matrix to rank (`X`, `raw`, `layers/NAME`); nil: the counts (``CountMatrixChoice``).
+    public var matrix: String?
+    /// A var column holding gene symbols (default: the index, and `gene_symbols` or `feature_name` when present).
     public var geneSymbolColumn: String?
 
     public init() {}

@@ -117,7 +117,7 @@ public final class PreprocessRun {
                 var ids: [String] = []
                 for dataset in datasets {
                     do {
-                        ids += try CellSourceOpener.open(dataset.input).genes.index
+                        ids += try openCells(dataset).source.genes.index
                     } catch {
                         fail(dataset, error, since: .now, step: .mapGenes)
                     }
@@ -135,7 +135,7 @@ public final class PreprocessRun {
 
     private func mapGenes(_ dataset: PreprocessDataset, log: DatasetLog, vocabulary: Vocabulary?) throws {
         guard let vocabulary else { throw PreprocessError(code: "no-vocabulary", message: "the vocabulary could not be built") }
-        let source = try CellSourceOpener.open(dataset.input)
+        let source = try openCells(dataset).source
         let plan: GenePlan
         if let hgnc = options.hgncPath {
             // Parsed once for the whole run by buildVocabulary (the full HGNC set is ~45,000 rows).
@@ -173,12 +173,20 @@ public final class PreprocessRun {
     private func converter(_ dataset: PreprocessDataset, log: DatasetLog) throws -> (DatasetConverter, Vocabulary) {
         let plan = try plan(dataset)
         let vocabulary = try vocabulary(dataset)
-        let source = try CellSourceOpener.open(dataset.input, scratchDirectory: dataset.interim(options))
+        let (source, choice) = try openCells(dataset, scratchDirectory: dataset.interim(options))
+        log.log(step: "convert", "ranking \(choice.reason)", ["matrix": choice.matrix ?? ""])
         log.log(step: "convert", "streaming \(source.cellCount) cells × \(source.geneCount) genes in chunks of \(options.convert.chunkSize)")
         var converter = DatasetConverter(source: source, plan: plan, options: options.convert)
+        converter.matrixReason = choice.reason
         if options.spillCounts { converter.spillFolder = spillFolder(for: source, dataset, log: log) }
         converter.progress = { [progress, name = dataset.name] phase, done, total in progress(name, phase, done, total) }
         return (converter, vocabulary)
+    }
+
+    /// The dataset's cells, from the matrix ``CountMatrixChoice`` picks (the same at every step).
+    private func openCells(_ dataset: PreprocessDataset, scratchDirectory: String? = nil) throws -> (source: any CellSource, choice: CountMatrixChoice) {
+        let choice = try CountMatrixChoice.choose(dataset.input, requested: options.matrix)
+        return (try CellSourceOpener.open(dataset.input, matrix: choice.matrix, scratchDirectory: scratchDirectory), choice)
     }
 
     /// The dataset's interim folder, when its filesystem has room for the spill of decoded counts:
@@ -201,6 +209,10 @@ public final class PreprocessRun {
             step: "convert",
             "kept \(result.keptCells) of \(result.cells) cells (\(result.droppedCells) filtered), mean \(String(format: "%.1f", result.meanLength)) tokens, \(result.passes) passes (\((result.passSeconds ?? []).map { String(format: "%.1f s", $0) }.joined(separator: ", ")))",
             ["kept": result.keptCells, "dropped": result.droppedCells, "passes": result.passes, "pass_seconds": result.passSeconds ?? []])
+        if let fractional = result.nonIntegerValues, fractional > 0 {
+            log.log(.warning, step: "convert", "ranked \(fractional) values that are not whole numbers (--allow-non-counts): tokens rank these values, not counts",
+                    ["non_integer_values": fractional])
+        }
         try record(result, dataset, .convert)
     }
 

@@ -55,6 +55,8 @@ public struct PreprocessStage: Stage {
         options.splitBy = spec.preprocess.splitBy
         options.seed = spec.preprocess.seed
         options.hgncPath = spec.preprocess.hgnc
+        options.matrix = spec.preprocess.matrix
+        options.convert.allowsNonCounts = spec.preprocess.allowNonCounts
         // Every write under a workspace is reserved from the budget before it is made; the spill's
         // size is known only once written, so inside `sluice run` each pass reads the input again.
         options.spillCounts = false

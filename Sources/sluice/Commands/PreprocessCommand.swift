@@ -79,8 +79,12 @@ struct PreprocessArguments: ParsableArguments {
     @Option(help: "Keep cells with at most this percent of mitochondrial counts.") var maxPctMito: Double?
     @Option(help: "Split whole groups of this column (e.g. donor_id) instead of single cells.") var splitBy: String?
     @Option(help: "Seed of the train/test split.") var seed: UInt64 = 42
-    @Option(help: "var column holding gene symbols (default: the index, and gene_symbols when present).")
+    @Option(help: "var column holding gene symbols (default: the index, and gene_symbols or CELLxGENE's feature_name when present).")
     var geneColumn: String?
+    @Option(help: "h5ad matrix to rank: X, raw or layers/NAME (default: X when it holds whole numbers, else raw/X when that does).")
+    var matrix: String?
+    @Flag(help: "Rank values that are not whole numbers (a normalized matrix) instead of refusing them.")
+    var allowNonCounts = false
 
     func validate() throws {
         guard chunkSize > 0 else { throw ValidationError("--chunk-size must be positive") }
@@ -98,6 +102,8 @@ struct PreprocessArguments: ParsableArguments {
         options.convert.chunkSize = chunkSize
         options.convert.topGenes = topGenes
         options.convert.compressed = compression == "zstd"
+        options.convert.allowsNonCounts = allowNonCounts
+        options.matrix = matrix
         options.convert.filter = CellFilter(minGenes: minGenes, minCounts: minCounts, maxPercentMitochondrial: maxPctMito)
         options.testSize = testSize
         options.skipTrainTestSplit = skipTrainTestSplit
