@@ -2,10 +2,11 @@ import Foundation
 import SluiceFormats
 import Synchronization
 
-/// Tab-separated matrices with row names in the first column, plain or gzip-compressed:
-/// expression profiles (genes × samples) and signatures (genes × proteins). A header with one
-/// field fewer than the rows (as in the CytoSig and SecAct files SecActpy ships) names only the
-/// value columns; otherwise its first field labels the row names.
+/// Matrices with row names in the first column, plain or gzip-compressed: expression profiles
+/// (genes × samples) and signatures (genes × proteins). Fields are separated by tabs when the
+/// header has one, else by runs of blanks (``TableSeparator``). A header with one field fewer
+/// than the rows (as in the CytoSig and SecAct files SecActpy ships, and R's `write.table`)
+/// names only the value columns; otherwise its first field labels the row names.
 public enum MatrixTable {
     /// - Parameters:
     ///   - lenient: fields that are not numbers read as NaN (covariate tables with text columns)
@@ -18,7 +19,9 @@ public enum MatrixTable {
         }
         let reader = try LineReader(path: path)
         guard let headerLine = try reader.nextLine() else { throw AnalysisError(code: "table.empty", "\(path) is empty") }
-        let header = Self.fields(headerLine)
+        let separator = TableSeparator(header: headerLine.utf8)
+        let header = separator.fields(of: headerLine).map(Self.unquoted)
+        guard !header.isEmpty else { throw AnalysisError(code: "table.shape", "\(path), line 1: the header is blank") }
         var rows: [String] = []
         var values: [Double] = []
         var columns: [String]?
@@ -38,20 +41,27 @@ public enum MatrixTable {
             let full = batch
             batch = TableLineBatch()
             DispatchQueue.global().async(group: parsing) {
-                let outcome = Result { try full.parse(valueColumns: columns.count, lenient: lenient, path: path, keep: keepingRows) }
+                let outcome = Result {
+                    try full.parse(valueColumns: columns.count, separator: separator, lenient: lenient, path: path, keep: keepingRows)
+                }
                 parsed.withLock { $0 = outcome }
             }
         }
+        var fields: [Range<Int>] = []
         while try reader.nextLine({ line in
             guard !line.isEmpty else { return }
             if columns == nil {
                 // The first data line tells whether the header names the row-name column.
-                let count = line.reduce(1) { $1 == 0x09 ? $0 + 1 : $0 }
+                separator.fields(of: line, into: &fields)
+                let count = fields.count
+                if count == 0 { return }
                 switch count {
                 case header.count + 1: columns = header
-                case header.count: columns = Array(header.dropFirst())
+                case header.count where count > 1: columns = Array(header.dropFirst())
                 default:
-                    throw AnalysisError(code: "table.shape", "\(path), line \(reader.lineNumber): \(count) fields, but the header has \(header.count)")
+                    throw AnalysisError(
+                        code: "table.shape",
+                        "\(path), line \(reader.lineNumber): \(count) field(s), but the header has \(header.count); a table needs a row name and at least one value per line")
                 }
             }
             batch.append(line, number: reader.lineNumber)
@@ -106,15 +116,5 @@ public enum MatrixTable {
     static func unquoted(_ field: String) -> String {
         guard field.utf8.count >= 2, field.hasPrefix("\""), field.hasSuffix("\"") else { return field }
         return String(field.dropFirst().dropLast())
-    }
-
-    private static func fields(_ line: String) -> [String] {
-        var text = Substring(line)
-        if text.hasSuffix("\r") { text = text.dropLast() }
-        return text.split(separator: "\t", omittingEmptySubsequences: false).map { field in
-            var field = field
-            if field.count >= 2, field.hasPrefix("\""), field.hasSuffix("\"") { field = field.dropFirst().dropLast() }
-            return String(field)
-        }
     }
 }

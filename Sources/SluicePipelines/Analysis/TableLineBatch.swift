@@ -2,7 +2,7 @@ import Foundation
 import SluiceFormats
 import Synchronization
 
-/// Data lines of a numeric table (row name, then tab-separated numbers), gathered as bytes and
+/// Data lines of a numeric table (row name, then numbers), gathered as bytes and
 /// parsed on every core: number parsing (`strtod`) is most of the time of reading a large
 /// expression table, and lines are independent.
 struct TableLineBatch {
@@ -23,7 +23,9 @@ struct TableLineBatch {
 
     /// Row names and values (row-major, `valueColumns` per row), in line order, of the lines
     /// whose name `keep` accepts (all when nil). The first error, by line, is thrown.
-    func parse(valueColumns: Int, lenient: Bool, path: String, keep: (@Sendable (String) -> Bool)? = nil) throws -> (rows: [String], values: [Double]) {
+    func parse(
+        valueColumns: Int, separator: TableSeparator, lenient: Bool, path: String, keep: (@Sendable (String) -> Bool)? = nil
+    ) throws -> (rows: [String], values: [Double]) {
         let lines = starts.count
         // As many workers as the bytes call for, not the lines: a wide table's lines are long
         // (10,000 samples: ~190 kB each), so a 16 MB batch holds only ~80 of them.
@@ -33,7 +35,7 @@ struct TableLineBatch {
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let range = (lines * worker / workers)..<(lines * (worker + 1) / workers)
             let outcome = Result { () throws -> (rows: [String], values: [Double]) in
-                var parser = Parser(valueColumns: valueColumns, lenient: lenient, path: path, keep: keep)
+                var parser = Parser(valueColumns: valueColumns, separator: separator, lenient: lenient, path: path, keep: keep)
                 parser.values.reserveCapacity(range.count * valueColumns)
                 try batch.bytes.withUnsafeBufferPointer { text in
                     for line in range {
@@ -57,38 +59,38 @@ struct TableLineBatch {
         return (rows, values)
     }
 
-    /// Splits one line at its tabs and reads its numbers.
+    /// Splits one line into its fields and reads its numbers.
     private struct Parser {
         let valueColumns: Int
+        let separator: TableSeparator
         let lenient: Bool
         let path: String
         let keep: (@Sendable (String) -> Bool)?
         var rows: [String] = []
         var values: [Double] = []
-        private var fieldStarts: [Int] = []
+        private var fields: [Range<Int>] = []
         private var scratch = [CChar](repeating: 0, count: 64)
 
-        init(valueColumns: Int, lenient: Bool, path: String, keep: (@Sendable (String) -> Bool)?) {
+        init(valueColumns: Int, separator: TableSeparator, lenient: Bool, path: String, keep: (@Sendable (String) -> Bool)?) {
             self.valueColumns = valueColumns
+            self.separator = separator
             self.lenient = lenient
             self.path = path
             self.keep = keep
         }
 
         mutating func parse(_ line: UnsafeBufferPointer<UInt8>, number: Int) throws {
-            fieldStarts.removeAll(keepingCapacity: true)
-            fieldStarts.append(0)
-            for index in line.indices where line[index] == 0x09 { fieldStarts.append(index + 1) }
-            let count = fieldStarts.count
+            separator.fields(of: line, into: &fields)
+            let count = fields.count
+            if count == 0 { return }  // a blank line of a blank-separated table
             guard count == valueColumns + 1 else {
                 throw AnalysisError(code: "table.shape", "\(path), line \(number): \(count) fields where \(valueColumns + 1) were expected")
             }
-            let name = MatrixTable.unquoted(String(decoding: UnsafeBufferPointer(rebasing: line[0..<(fieldStarts[1] - 1)]), as: UTF8.self))
+            let name = MatrixTable.unquoted(String(decoding: UnsafeBufferPointer(rebasing: line[fields[0]]), as: UTF8.self))
             if let keep, !keep(name) { return }
             rows.append(name)
             for field in 1..<count {
-                let start = fieldStarts[field]
-                let end = field + 1 < count ? fieldStarts[field + 1] - 1 : line.count
+                let (start, end) = (fields[field].lowerBound, fields[field].upperBound)
                 if let value = decimal(line, start, end) {
                     values.append(value)
                     continue
