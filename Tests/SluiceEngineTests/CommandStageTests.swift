@@ -51,7 +51,15 @@ import Testing
         try await harness.stop()
     }
 
-    @Test func missingProgramIsNamed() async throws {
+    /// A program missing or not executable is one config error naming the file and line, before
+    /// anything runs: never a failure of every item at run time.
+    @Test(arguments: [
+        ("no-such-program-sluice", "the program 'no-such-program-sluice' was not found on PATH"),
+        ("./missing.sh", "/missing.sh does not exist (paths in argv are relative to this file)"),
+        ("./in/good.sh", "/in/good.sh is not an executable file"),
+        ("./in", "/in is not an executable file"),
+    ])
+    func missingProgramIsAConfigError(_ program: String, _ expected: String) throws {
         let folder = try scripts()
         let yaml = """
             workspace: ./work
@@ -61,12 +69,39 @@ import Testing
                 glob: good.sh
             stages:
               - fetch: {}
-              - command: {name: quant, argv: [no-such-program-sluice, "{in}"]}
+              - command: {name: quant, argv: ["\(program)", "{in}"]}
             """
         try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        let error = #expect(throws: ConfigError.self) { try PipelineConfig.load(folder.file("p.yaml")) }
+        #expect(error?.line == 8)
+        #expect(error?.message.contains(expected) == true, "\(error?.message ?? "")")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("work")))
+    }
+
+    /// A program given relative to the pipeline file (the script beside the YAML) runs from any
+    /// working directory.
+    @Test func programRelativeToThePipelineFile() async throws {
+        let folder = try scripts()
+        let script = folder.file("p.sh")
+        try "#!/bin/sh\necho \"ran on $(basename \"$1\")\" > \"$2/result.txt\"\n".write(toFile: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+        let yaml = """
+            workspace: ./work
+            budget: {total: 10MB}
+            items:
+              - directory: in
+                glob: good.sh
+            stages:
+              - fetch: {}
+              - command: {name: quant, argv: [./p.sh, "{in}", "{out}"], outputs: [result.txt]}
+            """
+        try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        let config = try PipelineConfig.load(folder.file("p.yaml"))
+        #expect(config.stages[1].command.argv[0] == script)
         let harness = try await PipelineHarness.start(files: [:])
         let summary = try await harness.run(folder.file("p.yaml"))
-        #expect(summary.items.first?.reason == "the program 'no-such-program-sluice' was not found on PATH")
+        #expect(summary.done == 1, "\(summary.items)")
+        #expect(try String(contentsOfFile: folder.file("work/output/good.sh/quant/result.txt"), encoding: .utf8) == "ran on good.sh\n")
         try await harness.stop()
     }
 

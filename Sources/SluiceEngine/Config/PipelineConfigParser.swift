@@ -165,6 +165,7 @@ struct PipelineConfigParser {
             throw argv.error(.badValue, "\(argv.path) must be a non-empty list: the program, then its arguments (no shell)")
         }
         options.argv = try list.map { try $0.string() }
+        if !options.argv[0].contains("{") { options.argv[0] = try program(options.argv[0], list[0]) }
         let known = ["{in}", "{out}", "{outs}", "{item}", "{group}", "{ref}"]
         for argument in options.argv {
             var rest = Substring(argument)
@@ -205,6 +206,28 @@ struct PipelineConfigParser {
             throw node.error(.badValue, "\(node.path): 'batch' cannot be combined with per: group")
         }
         return options
+    }
+
+    /// A command's program, checked before anything runs: a path (`./p.sh`, `bin/tool`) is
+    /// relative to the pipeline file like every other path in it and must be an executable file;
+    /// a bare name must be found on PATH (and stays a bare name).
+    private func program(_ name: String, _ node: ConfigNode) throws -> String {
+        guard name.contains("/") else {
+            let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+            guard folders.contains(where: { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") }) else {
+                throw node.error(.missingFile, "the program '\(name)' was not found on PATH; give its path (relative to this file) or install it")
+            }
+            return name
+        }
+        let path = absolute(name)
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw node.error(.missingFile, "the program \(path) does not exist (paths in argv are relative to this file)")
+        }
+        guard !isFolder.boolValue, FileManager.default.isExecutableFile(atPath: path) else {
+            throw node.error(.badValue, "the program \(path) is not an executable file (chmod +x it, or run it through its interpreter: [sh, \(name)])")
+        }
+        return path
     }
 
     private func parseAnalyze(_ keys: [String: ConfigNode], _ node: ConfigNode) throws -> StageSpec.Analyze {
