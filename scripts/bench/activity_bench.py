@@ -21,9 +21,6 @@ import pandas as pd
 import secactpy
 from secactpy.signature import load_signature
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "reference"))
-from make_activity_reference import standardize_genes  # noqa: E402  (the gene rule sluice applies)
-
 sluice, data_dir, work = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 cases = [c.split(":") for c in sys.argv[4].split(",")]  # e.g. cytosig:1000,secact:100
 n_rand = int(sys.argv[5])
@@ -34,10 +31,9 @@ for name, samples in cases:
     rng = np.random.default_rng(7)
     genes = list(signature.index) + [f"OTHER{i}" for i in range(2000)]
     values = rng.lognormal(mean=1.0, sigma=1.0, size=(len(genes), samples))
-    # Gene names as sluice standardises them (upper case; CytoSig's C1orf…-style names then match
-    # no signature gene in either tool), so that SecActpy's command line, which does not
-    # standardise, regresses the same genes.
-    expression = standardize_genes(pd.DataFrame(values, index=genes, columns=[f"S{i + 1}" for i in range(samples)]))
+    # Gene names as the signature ships them (CytoSig's C1orf…-style names included): SecActpy's
+    # bulk API and command line match them exactly, sluice case-insensitively — the same genes.
+    expression = pd.DataFrame(values, index=genes, columns=[f"S{i + 1}" for i in range(samples)])
     path = work / f"expression_{name}_{samples}.tsv"
     expression.to_csv(path, sep="\t", index_label="gene", float_format="%.17g")
     expression = pd.read_csv(path, sep="\t", index_col=0, float_precision="round_trip")
@@ -45,7 +41,7 @@ for name, samples in cases:
 
     start = time.perf_counter()
     ref = secactpy.secact_activity_inference(
-        standardize_genes(expression), is_differential=False, sig_matrix=name, is_group_sig=(name != "cytosig"), lambda_=lam,
+        expression, is_differential=False, sig_matrix=name, is_group_sig=(name != "cytosig"), lambda_=lam,
         n_rand=n_rand, seed=0, backend="numpy", rng_method="srand", use_cache=False, sort_genes=False, verbose=False)
     python_seconds = time.perf_counter() - start
     python_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

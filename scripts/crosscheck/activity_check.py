@@ -15,7 +15,8 @@ import pyarrow.parquet as pq
 import secactpy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "reference"))
-from make_activity_reference import standardize_genes  # noqa: E402  (SecActpy's gene rule, applied as sluice does)
+from make_activity_reference import standardize_genes, standardize_signature  # noqa: E402  (the gene rules sluice applies)
+from secactpy.signature import load_signature
 
 sluice, work = sys.argv[1], Path(sys.argv[2])
 data_dir = Path(secactpy.__file__).parent / "data"
@@ -56,7 +57,10 @@ bulk = Path("Tests/Fixtures/activity/expression_bulk.tsv")
 cells = Path("Tests/Fixtures/cell_activity/cells.h5ad")
 for name in ("cytosig", "secact"):
     lam = 1e4 if name == "cytosig" else 5e5
-    common = dict(sig_matrix=name, is_group_sig=(name != "cytosig"), lambda_=lam, n_rand=N_RAND, seed=0,
+    # The signature as shipped, its names standardised as sluice standardises both tables' (so
+    # CytoSig's C9orf78 meets the expression's C9orf78; SecActpy itself upper-cases only the
+    # expression in its single-cell path).
+    common = dict(sig_matrix=standardize_signature(load_signature(name)), is_group_sig=(name != "cytosig"), lambda_=lam, n_rand=N_RAND, seed=0,
                   backend="numpy", rng_method="srand", use_cache=False, sort_genes=False, verbose=False)
 
     expression = pd.read_csv(bulk, sep="\t", index_col=0, float_precision="round_trip")

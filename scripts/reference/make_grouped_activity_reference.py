@@ -14,7 +14,7 @@ import pandas as pd
 import secactpy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_activity_reference import read_matrix, standardize_genes, write_matrix  # noqa: E402
+from make_activity_reference import read_matrix, standardize_genes, standardize_signature, write_matrix  # noqa: E402
 
 
 def main(out: Path) -> None:
@@ -30,7 +30,8 @@ def main(out: Path) -> None:
     (out / "grouped_signature.tsv").write_text("\n".join(lines) + "\n")
 
     expression = standardize_genes(read_matrix(out / "expression_bulk.tsv"))
-    signature = pd.read_csv(out / "grouped_signature.tsv", sep="\t", index_col=0, float_precision="round_trip")
+    signature = standardize_signature(
+        pd.read_csv(out / "grouped_signature.tsv", sep="\t", index_col=0, float_precision="round_trip"))
     result = secactpy.secact_activity_inference(
         expression, is_differential=False, sig_matrix=signature, is_group_sig=True, lambda_=1e4, n_rand=100,
         seed=0, backend="numpy", rng_method="srand", use_cache=False, sort_genes=False, verbose=False)

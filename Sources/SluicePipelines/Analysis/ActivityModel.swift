@@ -19,9 +19,9 @@ public struct ActivityModel: Sendable {
 
     /// - Parameters:
     ///   - profileGenes: the profile's (standardised) gene names, one per row.
-    ///   - signature: genes × signatures, as read.
+    ///   - signature: genes × signatures, as read (its gene names are standardised here).
     public init(profileGenes: [String], signature: LabeledMatrix, options: ActivityOptions) throws {
-        let signature = SignatureActivity.firstOccurrences(signature)
+        let signature = SignatureActivity.standardizedSignature(signature)
         let prepared = options.groupSignatures ? SignatureActivity.grouped(signature) : signature
         let signatureRows = Dictionary(prepared.rows.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         var profileRows: [Int] = []

@@ -112,7 +112,7 @@ public enum CellActivity {
         _ source: any CellSource, signature: LabeledMatrix, options: ActivityOptions, chunkSize: Int = 10_000,
         progress: Progress = { _, _, _ in }, write: (CellBatch, ActivityResult, ActivityModel) throws -> Void
     ) throws -> ActivityModel {
-        let signatureGenes = Set(signature.rows)
+        let signatureGenes = SignatureActivity.genes(of: signature)
         let genes = try Genes(source, signatureGenes: signatureGenes, chunkSize: chunkSize, progress: progress)
         let model = try ActivityModel(profileGenes: genes.wanted.map { genes.names[$0] }, signature: signature, options: options)
         // The model's genes, as columns of the file.

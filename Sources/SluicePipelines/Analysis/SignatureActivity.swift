@@ -33,7 +33,7 @@ public enum SignatureActivity {
     /// Reads an expression table, parsing only the rows whose gene (standardised) the signature
     /// has: the others never enter the regression, and their numbers are most of a large table.
     public static func readProfile(_ path: String, for signature: LabeledMatrix) throws -> LabeledMatrix {
-        let wanted = Set(signature.rows)
+        let wanted = genes(of: signature)
         return try MatrixTable.read(path, keepingRows: { wanted.contains(standardizedName($0)) })
     }
 
@@ -170,12 +170,21 @@ public enum SignatureActivity {
         String(name.uppercased().split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
     }
 
-    /// Rows with a name seen before are dropped (the first occurrence stays), as pandas' loader does.
-    static func firstOccurrences(_ matrix: LabeledMatrix) -> LabeledMatrix {
+    /// The signature with its gene names standardised as the profile's are (``standardizedName``:
+    /// matching is never split by case, so CytoSig's `C9orf78` meets an expression's `C9orf78`
+    /// or `C9ORF78`); a row whose name was seen before is dropped (the first stays), as pandas'
+    /// loader does.
+    static func standardizedSignature(_ signature: LabeledMatrix) -> LabeledMatrix {
         var seen = Set<String>()
-        let keep = matrix.rows.indices.filter { seen.insert(matrix.rows[$0]).inserted }
-        return keep.count == matrix.rows.count ? matrix : matrix.selectingRows(keep)
+        let names = signature.rows.map(standardizedName)
+        let keep = names.indices.filter { seen.insert(names[$0]).inserted }
+        var result = keep.count == names.count ? signature : signature.selectingRows(keep)
+        result.rows = keep.map { names[$0] }
+        return result
     }
+
+    /// The standardised gene names of a signature, to pick the profile rows worth reading.
+    public static func genes(of signature: LabeledMatrix) -> Set<String> { Set(signature.rows.map(standardizedName)) }
 
     /// One statistic, reported signatures × all samples, from the batches' results.
     private static func assemble(_ model: ActivityModel, _ parts: [(columns: [String], result: ActivityResult)],

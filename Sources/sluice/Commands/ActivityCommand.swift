@@ -113,7 +113,7 @@ struct ActivityCommand: ParsableCommand {
         }
         let samples: CellActivity.Samples = by.map { .groups($0.split(separator: ",").map(String.init)) } ?? .rows
         let profile = try CellActivity.pseudobulkProfile(
-            source, samples: samples, signatureGenes: Set(signature.rows), chunkSize: chunkSize, progress: progress)
+            source, samples: samples, signatureGenes: SignatureActivity.genes(of: signature), chunkSize: chunkSize, progress: progress)
         let tables = try SignatureActivity.run(differentialProfile: profile, signature: signature, options: options)
         try ActivityOutput.write(tables, to: output)
         let what = by.map { "pseudobulk groups by \($0)" } ?? "pseudobulk samples"
