@@ -7,6 +7,19 @@ import Testing
 /// The budget's promises: waits until bytes fit, consumers before producers, clear refusal of
 /// what can never fit, headroom for items in flight, and the filesystem watermarks.
 @Suite struct DiskBudgetTests {
+    /// A total the ledger and logs alone fill is one sentence about the budget, not "needs 0 B …
+    /// (-1.17 MB)" for every item.
+    @Test func aBudgetTheOverheadFillsIsNamedOnce() async throws {
+        let budget = DiskBudget(limits: BudgetLimits(total: 1_000_000), usage: [:], overhead: 3_170_000)
+        let error = await #expect(throws: BudgetError.self) { try await budget.reserve(0, in: .raw, priority: 0) }
+        #expect(error?.code == .neverFits)
+        #expect(error?.message.contains("budget.total (1.00 MB) leaves no room for data") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("-") == false)
+        await #expect(throws: BudgetError.self) { try await budget.checkRoomForData() }
+        let roomy = DiskBudget(limits: BudgetLimits(total: 10_000_000), usage: [:], overhead: 3_170_000)
+        try await roomy.checkRoomForData()
+    }
+
     @Test func reservationWaitsUntilBytesAreFreed() async throws {
         let budget = DiskBudget(limits: BudgetLimits(total: 100), usage: [.raw: 60])
         let first = try await budget.reserve(40, in: .raw, priority: 0)

@@ -52,6 +52,7 @@ public actor DiskBudget {
     public func reserve(_ bytes: Int64, in area: Area, priority: Int, headroom: Int64 = 0, producer: Bool = false,
                         holder: Reservation? = nil) async throws -> Reservation {
         let bytes = max(bytes, 0)
+        try checkRoomForData()
         if bytes > limits.limit(area) || bytes + overhead > limits.total {
             let bound = min(limits.limit(area), limits.total - overhead)
             throw BudgetError(code: .neverFits, message: "needs \(ByteSize.format(bytes)) in \(area.rawValue), more than the budget can ever hold (\(ByteSize.format(bound)))")
@@ -150,6 +151,15 @@ public actor DiskBudget {
             message: "waited \(Int(seconds)) s for \(ByteSize.format(first.bytes)) in \(first.area.rawValue) with only \(ByteSize.format(free)) free and no work in flight that could free more; raise the budget or lower the stage's reservation"))
         grantWaiters()
         return true
+    }
+
+    /// Throws when the ledger and logs alone fill the total, so nothing could ever be reserved:
+    /// one sentence for the run, instead of every item failing with a size it never asked for.
+    public func checkRoomForData() throws {
+        guard overhead >= limits.total else { return }
+        throw BudgetError(
+            code: .neverFits,
+            message: "budget.total (\(ByteSize.format(limits.total))) leaves no room for data: the ledger and logs alone take \(ByteSize.format(overhead)); raise budget.total well above that")
     }
 
     public var snapshot: BudgetSnapshot {

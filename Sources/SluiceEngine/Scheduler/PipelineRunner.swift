@@ -55,6 +55,7 @@ public final class PipelineRunner: Sendable {
         try ledger.record(LedgerEvent(time: now, item: nil, stage: nil, kind: "run-started", message: "owner \(owner)"))
         try await WorkspaceRecovery(workspace: workspace, ledger: ledger, stages: stages).recover(now: now)
         await budget.reset(usage: workspace.usage(), overhead: workspace.overhead())
+        try await budget.checkRoomForData()
         let housekeeping = Task { await keepHouse() }
         defer { housekeeping.cancel() }
         try await withThrowingTaskGroup(of: Void.self) { group in
