@@ -131,6 +131,10 @@ let package = Package(
             dependencies: ["SluiceLoopback", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "SluiceCLITests",
+            dependencies: ["SluiceTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "CLibraryTests",
             dependencies: ["CLinearAlgebra", "CZstd", "CDeflate", "CSnappy"],
             swiftSettings: swiftSettings),

@@ -13,7 +13,7 @@ struct Sluice: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
-            exit(withError: error)
+            exit(withError: ErrorReporting.report(error) ?? error)
         }
     }
 

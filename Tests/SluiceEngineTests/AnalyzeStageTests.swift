@@ -54,7 +54,7 @@ import Testing
 
     @Test func analysesRunPerItemAndMatchSecActpy() async throws {
         let folder = try TemporaryDirectory("sluice-analyze")
-        let path = try pipeline(folder, sluice: try CrashSafetyTests.binary())
+        let path = try pipeline(folder, sluice: try SluiceBinary.path())
         let summary = try await PipelineSession(config: try PipelineConfig.load(path)).run()
         let outcome = Dictionary(uniqueKeysWithValues: summary.items.map { ($0.item, $0) })
         #expect(outcome["a"]?.state == .done)
@@ -127,7 +127,7 @@ import Testing
     /// The CLI parses each stage's options as `sluice analyze` would, before anything runs.
     @Test func misspeltOptionStopsTheRunBeforeItStarts() async throws {
         let folder = try TemporaryDirectory("sluice-analyze")
-        let sluice = try CrashSafetyTests.binary()
+        let sluice = try SluiceBinary.path()
         let path = try pipeline(folder, sluice: sluice, extraOptions: ", n_rnd: 5")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: sluice)
@@ -165,7 +165,7 @@ import Testing
               - fetch: {}
               - analyze:
                   run: activity
-                  executable: \(try CrashSafetyTests.binary())
+                  executable: \(try SluiceBinary.path())
                   options: {signature: wide.tsv, n_rand: 10, single_cell: true, group_signatures: "no"}
             """
         try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)

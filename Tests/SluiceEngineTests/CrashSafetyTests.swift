@@ -11,18 +11,8 @@ import Testing
 ///
 /// Runs the real `sluice` binary (built next to the tests: `swift build --product sluice`).
 @Suite(.serialized) struct CrashSafetyTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
-    static func binary() throws -> String {
-        let candidates = [ProcessInfo.processInfo.environment["SLUICE_BINARY"], root + "/.build/debug/sluice"].compactMap { $0 }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw HarnessError("the sluice binary is not built; run `swift build --product sluice` first (looked in \(candidates))")
-        }
-        return found
-    }
-
     @Test func killNineAtRandomMomentsLosesNothing() async throws {
-        let sluice = try Self.binary()
+        let sluice = try SluiceBinary.path()
         let folder = try TemporaryDirectory("sluice-crash")
         let served = folder.file("served")
         try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
@@ -112,7 +102,7 @@ import Testing
     /// SIGINT stops gracefully: running commands are stopped and given back (not failed), the
     /// exit status is 130, and the next run finishes the work.
     @Test func interruptGivesWorkBack() async throws {
-        let sluice = try Self.binary()
+        let sluice = try SluiceBinary.path()
         let folder = try TemporaryDirectory("sluice-interrupt")
         try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
         for index in 1...3 { try "\(index)\n".write(toFile: folder.file("in/f\(index).txt"), atomically: true, encoding: .utf8) }
@@ -195,9 +185,4 @@ import Testing
         }
         return result
     }
-}
-
-struct HarnessError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -22,7 +22,7 @@ struct ConfigNode {
             guard let name = key.string else { throw error(.badValue, "\(path) has a key that is not text") }
             guard known.contains(name) else {
                 let place = ConfigNode(node: key, file: file, path: path)
-                throw place.error(.unknownKey, "unknown key '\(name)' in \(path) (known keys: \(known.joined(separator: ", ")))")
+                throw place.error(.unknownKey, "unknown key '\(name)'\(path.isEmpty ? "" : " in \(path)") (known keys: \(known.joined(separator: ", ")))")
             }
             result[name] = ConfigNode(node: value, file: file, path: path.isEmpty ? name : "\(path).\(name)")
         }

@@ -11,8 +11,9 @@ public struct GlobPattern: Sendable {
 
     public init(_ pattern: String) { self.pattern = pattern }
 
-    /// True when the file name matches.
-    public func matches(_ name: String) -> Bool { fnmatch(pattern, name, 0) == 0 }
+    /// True when the file name matches. As in a shell, a leading `.` (a hidden file) must be
+    /// matched by a `.` in the pattern, never by `*` or `?`.
+    public func matches(_ name: String) -> Bool { fnmatch(pattern, name, FNM_PERIOD) == 0 }
 
     /// True when the text holds a wildcard (`*`, `?`, `[`).
     public static func hasWildcard(_ text: String) -> Bool { text.contains { "*?[".contains($0) } }

@@ -11,7 +11,9 @@ struct PipelineConfigParser {
         do {
             root = try Yams.compose(yaml: text)
         } catch {
-            throw ConfigError(.malformedYAML, "not valid YAML: \(error)", file: file)
+            // The parser's message spans lines (it quotes the line and points at the column): one line here.
+            let words = "\(error)".split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && $0 != "^" }
+            throw ConfigError(.malformedYAML, "not valid YAML: \(words.joined(separator: " — "))", file: file)
         }
         guard let root else { throw ConfigError(.missingKey, "the pipeline file is empty", file: file) }
         let top = try ConfigNode(node: root, file: file, path: "").mapping(known: ["workspace", "budget", "items", "stages"])
@@ -45,6 +47,11 @@ struct PipelineConfigParser {
         guard let total = keys["total"] else { throw node.error(.missingKey, "budget needs 'total', e.g. total: 50GB") }
         var limits = BudgetLimits(total: try total.bytes())
         guard limits.total > 0 else { throw total.error(.badValue, "budget.total must be more than 0 bytes") }
+        guard limits.total > Workspace.overheadSlack else {
+            throw total.error(
+                .badValue,
+                "budget.total (\(ByteSize.format(limits.total))) leaves no room for data: Sluice keeps \(ByteSize.format(Workspace.overheadSlack)) for its ledger and logs; give it well above that")
+        }
         if let areas = keys["areas"] {
             for (name, value) in try areas.mapping(known: Area.allCases.map(\.rawValue)) {
                 limits.areas[Area(rawValue: name)!] = try value.bytes()

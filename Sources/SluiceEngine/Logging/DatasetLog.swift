@@ -15,11 +15,11 @@ public final class DatasetLog: Sendable {
     public let dataset: String
     private let files: Mutex<(text: Int32, json: Int32)>
     /// Also receives every line (the CLI prints them when stdout is not a terminal).
-    private let echo: @Sendable (String) -> Void
+    private let echo: @Sendable (Level, String) -> Void
     private static let clock = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
     /// Opens (appending) the log files in `folder`; `nil` writes no files.
-    public init(dataset: String, folder: String?, echo: @escaping @Sendable (String) -> Void = { _ in }) throws {
+    public init(dataset: String, folder: String?, echo: @escaping @Sendable (Level, String) -> Void = { _, _ in }) throws {
         self.dataset = dataset
         self.echo = echo
         guard let folder else {
@@ -58,7 +58,7 @@ public final class DatasetLog: Sendable {
             Self.write(files.text, Data((line + "\n").utf8))
             if let json { Self.write(files.json, json) }
         }
-        echo(line)
+        echo(level, line)
     }
 
     private static func write(_ fd: Int32, _ data: Data) {

@@ -48,6 +48,10 @@ public struct Workspace: Sendable {
 
     /// Creates the root, the area folders and the logs folder.
     public func create() throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: root, isDirectory: &isFolder), !isFolder.boolValue {
+            throw WorkspaceError(code: "workspace.not-a-folder", "the workspace \(root) exists and is not a folder; point workspace: at a folder")
+        }
         for folder in Area.allCases.map(folder) + [logsFolder] {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }

@@ -1,11 +1,12 @@
-/// A path the engine was about to use that would leave the workspace, or cannot name a file.
+/// A workspace that cannot be used, or a path the engine was about to use that would leave the
+/// workspace or cannot name a file.
 public struct WorkspaceError: Error, CustomStringConvertible, Sendable {
-    /// Stable code: `workspace.path-escapes`.
+    /// Stable code: `workspace.path-escapes`, `workspace.not-a-folder`.
     public let code: String
     public let message: String
 
-    init(_ message: String) {
-        self.code = "workspace.path-escapes"
+    package init(code: String = "workspace.path-escapes", _ message: String) {
+        self.code = code
         self.message = message
     }
 

@@ -14,6 +14,7 @@ public enum FormatDetector {
             throw FormatError(.unknownFormat, path: path, "is a folder without matrix.mtx[.gz]; Sluice reads 10x Matrix Market folders")
         }
         let head = try prefix(of: path, count: 16)
+        guard !head.isEmpty else { throw FormatError(.unknownFormat, path: path, "is empty (0 bytes) — is the download incomplete?") }
         if head.starts(with: Array("PAR1".utf8)) { return .parquet }
         if head.starts(with: Array("%%MatrixMarket".utf8.prefix(14))) { return .matrixMarket }
         if head.starts(with: [0x1f, 0x8b]) {

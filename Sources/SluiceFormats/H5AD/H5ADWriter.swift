@@ -46,6 +46,16 @@ public final class H5ADWriter {
         self.path = path
         layerNames = layers
         partialPath = path + ".partial"
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw FormatError(.invalidArgument, path: path, "is a folder; give the h5ad file to write inside it, e.g. \(path)/cells.h5ad")
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty {
+            guard FileManager.default.fileExists(atPath: parent, isDirectory: &isFolder), isFolder.boolValue else {
+                throw FormatError(.fileNotFound, path: path, "cannot be written: the folder \(parent) does not exist")
+            }
+        }
         geneCount = genes.rowCount
         self.cellSchema = cellSchema
         let file = try HDF5File.create(partialPath)
@@ -118,9 +128,13 @@ public final class H5ADWriter {
             let handle = try FileHandle(forUpdating: URL(fileURLWithPath: partialPath))
             try handle.synchronize()
             try handle.close()
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            try FileManager.default.moveItem(atPath: partialPath, toPath: path)
+            // rename(2) replaces an older file in one step: there is never a moment with no file.
+            try PosixFile.rename(partialPath, to: path)
+        } catch let error as FormatError {
+            try? FileManager.default.removeItem(atPath: partialPath)
+            throw error
         } catch {
+            try? FileManager.default.removeItem(atPath: partialPath)
             throw FormatError(.ioFailure, path: path, "could not be finished: \(error.localizedDescription)")
         }
     }

@@ -210,6 +210,30 @@ final class HDF5Dataset: HDF5Object, @unchecked Sendable {
 
     // MARK: Checks
 
+    /// Declared bytes below this are read without comparing them with what the file stores.
+    static let unstoredLimit = 64 << 20
+    /// More values than deflate can pack into a stored byte (at most ~1,032), with room to spare.
+    static let maximumCompression = 2_048
+
+    /// Refuses a dataset whose declared extent the file cannot hold. A tiny file may declare an
+    /// enormous dataset (its unwritten chunks read as fill values); reading it, or looping over
+    /// its rows, would allocate or spin far beyond what the file holds. So a declared size above
+    /// ``unstoredLimit`` must be backed by at least 1/``maximumCompression`` of it in storage.
+    func checkExtentIsStored() throws {
+        let width = Int(H5Tget_size(HDF5Handle(H5Dget_type(handle.id), .datatype).id))
+        var declared = max(1, width)
+        var overflow = false
+        for extent in shape where !overflow {
+            (declared, overflow) = declared.multipliedReportingOverflow(by: extent)
+        }
+        guard overflow || declared > Self.unstoredLimit else { return }
+        let stored = Int(H5Dget_storage_size(handle.id))
+        guard overflow || declared / Self.maximumCompression > stored else { return }
+        throw FormatError(
+            .inconsistentShape, path: path,
+            "\(name) declares \(shape.map(String.init).joined(separator: " × ")) values but the file stores only \(stored) bytes of them; it is damaged or was never completely written")
+    }
+
     func requireRank(_ rank: Int) throws {
         guard shape.count == rank else {
             throw FormatError(.inconsistentShape, path: path, "\(name) has \(shape.count) dimensions \(shape), expected \(rank)")

@@ -51,7 +51,9 @@ final class HDF5Group: HDF5Object, @unchecked Sendable {
     func dataset(_ member: String) throws -> HDF5Dataset {
         try require(member, .dataset)
         let id = try HDF5Library.call(path, "opening dataset \(childName(member))") { H5Dopen2(handle.id, member, sluice_H5P_DEFAULT()) }
-        return HDF5Dataset(file: file, handle: HDF5Handle(id, .dataset), name: childName(member))
+        let dataset = HDF5Dataset(file: file, handle: HDF5Handle(id, .dataset), name: childName(member))
+        try dataset.checkExtentIsStored()
+        return dataset
     }
 
     /// The names of the group's direct members, in name order.

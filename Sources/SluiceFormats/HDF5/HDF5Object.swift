@@ -89,6 +89,8 @@ extension HDF5Object {
         let length = H5Iget_name(id, nil, 0)
         var buffer = [CChar](repeating: 0, count: max(0, length) + 1)
         _ = H5Iget_name(id, &buffer, buffer.count)
-        return HDF5Dataset(file: file, handle: target, name: String(nullTerminated: buffer))
+        let dataset = HDF5Dataset(file: file, handle: target, name: String(nullTerminated: buffer))
+        try dataset.checkExtentIsStored()
+        return dataset
     }
 }

@@ -91,7 +91,7 @@ public final class MatrixMarketReader: CellSource {
             throw FormatError(.malformedText, path: path, "does not start with a %%MatrixMarket matrix header (found \"\(banner.prefix(60))\")")
         }
         guard words[2] == "coordinate" else {
-            throw FormatError(.unsupportedEncoding, path: path, "is a \(words[2]) Matrix Market file; Sluice reads coordinate (sparse) ones")
+            throw FormatError(.unsupportedEncoding, path: path, "is a Matrix Market '\(words[2])' (dense) file; Sluice reads 'coordinate' (sparse) ones")
         }
         guard ["integer", "real", "pattern"].contains(words[3]) else {
             throw FormatError(.unsupportedType, path: path, "has field type \(words[3]); Sluice reads integer, real and pattern")

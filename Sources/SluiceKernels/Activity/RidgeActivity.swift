@@ -33,6 +33,9 @@ public struct RidgeActivity: Sendable {
     /// - Parameter x: genes × signatures, row-major (already z-scored per column).
     public init(x: [Double], genes: Int, signatures: Int, lambda: Double) throws {
         precondition(x.count == genes * signatures)
+        guard lambda.isFinite, lambda >= 0 else {
+            throw ActivityError(code: "activity.bad-lambda", "the ridge penalty must be a finite number ≥ 0, not \(lambda)")
+        }
         self.genes = genes
         self.signatures = signatures
         self.x = x

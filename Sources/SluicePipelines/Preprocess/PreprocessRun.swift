@@ -1,5 +1,5 @@
 import Foundation
-import SluiceEngine
+public import SluiceEngine
 import SluiceFormats
 
 /// Runs `sluice preprocess` over a set of datasets: the four steps, one dataset after another,
@@ -31,7 +31,7 @@ public final class PreprocessRun {
     /// Called with (dataset, step, cells done, cells in the file) while a step streams cells.
     public var progress: (String, String, Int, Int) -> Void = { _, _, _, _ in }
     /// Receives every log line as it is written.
-    public var echo: @Sendable (String) -> Void = { _ in }
+    public var echo: @Sendable (DatasetLog.Level, String) -> Void = { _, _ in }
 
     private var outcomes: [String: PreprocessOutcome] = [:]
     private var hgncTable: HGNCTable?

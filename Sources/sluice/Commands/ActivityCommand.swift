@@ -46,12 +46,12 @@ struct ActivityCommand: ParsableCommand {
     @Flag(help: "Cells file: the activity of every cell.") var singleCell = false
     @Option(help: "Cells file: the matrix to read (X, raw, a layer; default raw when the file has it, as SecActpy).")
     var matrix: String?
-    @Option(help: "Cells file: cells read (and, in single-cell mode, regressed) at a time.") var chunkSize = 10_000
-    @Option(help: "Ridge penalty (default 5e5 for secact and files, 1e4 for cytosig).") var lambda: Double?
-    @Option(help: "Permutations (0: t-test).") var nRand = 1_000
-    @Option(help: "Random seed.") var seed: UInt32 = 0
+    @Option(parsing: .unconditional, help: "Cells file: cells read (and, in single-cell mode, regressed) at a time.") var chunkSize = 10_000
+    @Option(parsing: .unconditional, help: "Ridge penalty (default 5e5 for secact and files, 1e4 for cytosig).") var lambda: Double?
+    @Option(parsing: .unconditional, help: "Permutations (0: t-test).") var nRand = 1_000
+    @Option(parsing: .unconditional, help: "Random seed.") var seed: UInt32 = 0
     @Option(help: "srand (glibc, SecActpy's default) or mt19937.") var rng = "srand"
-    @Option(help: "Samples per batch (tables and pseudobulk).") var batchSize = 1_000
+    @Option(parsing: .unconditional, help: "Samples per batch (tables and pseudobulk).") var batchSize = 1_000
     @Option(help: "Merge signatures correlated at ≥ 0.9 (yes/no; default yes except for cytosig, as SecActpy).")
     var groupSignatures: String?
 
@@ -59,33 +59,34 @@ struct ActivityCommand: ParsableCommand {
         if singleCell, by != nil { throw ValidationError("--by and --single-cell exclude each other") }
         guard chunkSize > 0, batchSize > 0 else { throw ValidationError("--chunk-size and --batch-size must be positive") }
         guard nRand >= 0 else { throw ValidationError("--n-rand must be 0 or more") }
+        if let lambda, !(lambda.isFinite && lambda > 0) {
+            throw ValidationError("--lambda must be a positive, finite ridge penalty (e.g. 1e4 or 5e5), not \(lambda)")
+        }
     }
 
     func run() throws {
         let options = try activityOptions()
-        try reportingErrors {
-            let clock = ContinuousClock.now
-            let signatureTable = try MatrixTable.read(try SignatureActivity.signatureFile(signature, directory: signatureDir))
-            let cells = try? FormatDetector.detect(expression)
-            let summary: String
-            switch cells {
-            case .h5ad?, .tenXHDF5?, .matrixMarket?, .loom?:
-                guard !differential, control == nil else {
-                    throw ValidationError("--differential and --control apply to expression tables; a cells file is prepared as SecActpy's scRNAseq inference does")
-                }
-                summary = try runOnCells(signature: signatureTable, options: options)
-            default:
-                guard by == nil, !singleCell, matrix == nil else {
-                    throw ValidationError("--by, --single-cell and --matrix apply to cells files (h5ad, 10x, Matrix Market, Loom); \(expression) is read as a table")
-                }
-                let profile = try SignatureActivity.readProfile(expression, for: signatureTable)
-                let tables = try SignatureActivity.run(expression: profile, signature: signatureTable, options: options)
-                try ActivityOutput.write(tables, to: output)
-                summary = "\(tables.beta.rows.count) signatures × \(tables.beta.columns.count) samples from \(tables.genes.count) shared genes"
+        let clock = ContinuousClock.now
+        let signatureTable = try MatrixTable.read(try SignatureActivity.signatureFile(signature, directory: signatureDir))
+        let cells = try? FormatDetector.detect(expression)
+        let summary: String
+        switch cells {
+        case .h5ad?, .tenXHDF5?, .matrixMarket?, .loom?:
+            guard !differential, control == nil else {
+                throw ValidationError("--differential and --control apply to expression tables; a cells file is prepared as SecActpy's scRNAseq inference does")
             }
-            let seconds = (ContinuousClock.now - clock) / .seconds(1)
-            print("\(summary), \(nRand) permutations, in \(String(format: "%.2f", seconds)) s → \(output)")
+            summary = try runOnCells(signature: signatureTable, options: options)
+        default:
+            guard by == nil, !singleCell, matrix == nil else {
+                throw ValidationError("--by, --single-cell and --matrix apply to cells files (h5ad, 10x, Matrix Market, Loom); \(expression) is read as a table")
+            }
+            let profile = try SignatureActivity.readProfile(expression, for: signatureTable)
+            let tables = try SignatureActivity.run(expression: profile, signature: signatureTable, options: options)
+            try ActivityOutput.write(tables, to: output)
+            summary = "\(tables.beta.rows.count) signatures × \(tables.beta.columns.count) samples from \(tables.genes.count) shared genes"
         }
+        let seconds = (ContinuousClock.now - clock) / .seconds(1)
+        print("\(summary), \(nRand) permutations, in \(String(format: "%.2f", seconds)) s → \(output)")
     }
 
     /// Pseudobulk or single-cell activity of a cells × genes file; returns the summary line.

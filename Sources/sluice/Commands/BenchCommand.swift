@@ -24,7 +24,7 @@ struct BenchReadCommand: ParsableCommand {
     @Argument(help: "The file to read.")
     var file: String
 
-    @Option(help: "Cells per batch.")
+    @Option(parsing: .unconditional, help: "Cells per batch.")
     var chunkSize: Int = 10_000
 
     @Option(help: "Which matrix to read: X (default), raw, or a layer name.")
@@ -43,15 +43,13 @@ struct BenchReadCommand: ParsableCommand {
         var cells = 0
         var stored = 0
         var checksum = 0.0
-        let source = try reportingErrors { try CellSourceOpener.open(file, matrix: matrix) }
-        try reportingErrors {
-            for range in source.batchRanges(size: chunkSize) {
-                let batch = try source.read(cells: range)
-                cells += batch.matrix.rowCount
-                stored += batch.matrix.nonZeroCount
-                // Touch the values so the read cannot be optimized away; also a sanity figure.
-                checksum += batch.matrix.values.reduce(0) { $0 + Double($1) }
-            }
+        let source = try CellSourceOpener.open(file, matrix: matrix)
+        for range in source.batchRanges(size: chunkSize) {
+            let batch = try source.read(cells: range)
+            cells += batch.matrix.rowCount
+            stored += batch.matrix.nonZeroCount
+            // Touch the values so the read cannot be optimized away; also a sanity figure.
+            checksum += batch.matrix.values.reduce(0) { $0 + Double($1) }
         }
         let seconds = (clock.now - start) / .seconds(1)
         let bytes = Double(stored) * 8 + Double(cells) * 8
@@ -88,7 +86,7 @@ struct BenchLedgerCommand: ParsableCommand {
             input does. Registration is timed apart and not counted in the rate.
             """)
 
-    @Option(help: "Items to register (each has 2 tasks).")
+    @Option(parsing: .unconditional, help: "Items to register (each has 2 tasks).")
     var items: Int = 5000
 
     @Flag(help: "Claim and complete both stages of one item before the next item.")
@@ -110,13 +108,7 @@ struct BenchLedgerCommand: ParsableCommand {
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let path = scratch + "/sluice.db"
-        let result: Result
-        do {
-            result = try measure(SQLiteLedger(path: path), path: path)
-        } catch let error as LedgerError {
-            printError("error: \(error)")
-            throw SluiceExitCode.couldNotRun
-        }
+        let result = try measure(SQLiteLedger(path: path), path: path)
         let rate = Double(result.transitions) / result.seconds
         if json {
             let object: [String: Any] = [

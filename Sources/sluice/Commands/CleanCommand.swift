@@ -13,16 +13,11 @@ struct CleanCommand: ParsableCommand {
 
     func run() throws {
         let (workspace, ledger) = try WorkspaceArgument.resolve(target)
-        do {
-            let lock = try WorkspaceLock(workspace)
-            let removals = try WorkspaceCleaner(workspace: workspace, ledger: ledger).clean(dryRun: dryRun)
-            withExtendedLifetime(lock) {}
-            for removal in removals { print("\(dryRun ? "would remove" : "removed") \(removal.path) (\(ByteSize.format(removal.bytes)))") }
-            let total = removals.reduce(Int64(0)) { $0 + $1.bytes }
-            print("\(removals.count) path(s), \(ByteSize.format(total))\(dryRun ? " would be freed" : " freed").")
-        } catch let error as LedgerError {
-            printError("error: \(error)")
-            throw SluiceExitCode.couldNotRun
-        }
+        let lock = try WorkspaceLock(workspace)
+        let removals = try WorkspaceCleaner(workspace: workspace, ledger: ledger).clean(dryRun: dryRun)
+        withExtendedLifetime(lock) {}
+        for removal in removals { print("\(dryRun ? "would remove" : "removed") \(removal.path) (\(ByteSize.format(removal.bytes)))") }
+        let total = removals.reduce(Int64(0)) { $0 + $1.bytes }
+        print("\(removals.count) path(s), \(ByteSize.format(total))\(dryRun ? " would be freed" : " freed").")
     }
 }

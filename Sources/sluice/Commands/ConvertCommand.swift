@@ -22,14 +22,17 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Which matrix to convert: X (default), raw, or a layer name.")
     var matrix: String?
 
-    @Option(help: "Cells per chunk.")
+    @Option(parsing: .unconditional, help: "Cells per chunk.")
     var chunkSize = 10_000
 
-    @Option(help: "gzip level for the output (0 = uncompressed).")
+    @Option(parsing: .unconditional, help: "gzip level for the output (0 = uncompressed).")
     var gzip = 4
 
     @Option(help: "Folder for scratch files (default: the system temporary folder).")
     var scratch: String?
+
+    @Flag(help: "Replace OUTPUT if it already exists (a folder is never replaced).")
+    var force = false
 
     func validate() throws {
         guard chunkSize > 0 else { throw ValidationError("--chunk-size must be positive") }
@@ -37,14 +40,19 @@ struct ConvertCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            let source = try CellSourceOpener.open(input, matrix: matrix, scratchDirectory: scratch)
-            let clock = ContinuousClock()
-            let elapsed = try clock.measure {
-                try H5ADWriter.convert(
-                    source, to: output, chunkSize: chunkSize, options: .init(gzipLevel: gzip == 0 ? nil : gzip))
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: output, isDirectory: &isFolder) {
+            guard !isFolder.boolValue else {
+                throw FormatError(.invalidArgument, path: output, "is a folder; give the h5ad file to write, e.g. \(output)/cells.h5ad")
             }
-            print("wrote \(output): \(source.cellCount) cells × \(source.geneCount) genes in \(String(format: "%.2f", elapsed / .seconds(1))) s")
+            guard force else { throw FormatError(.invalidArgument, path: output, "already exists; pass --force to replace it") }
         }
+        let source = try CellSourceOpener.open(input, matrix: matrix, scratchDirectory: scratch)
+        let clock = ContinuousClock()
+        let elapsed = try clock.measure {
+            try H5ADWriter.convert(
+                source, to: output, chunkSize: chunkSize, options: .init(gzipLevel: gzip == 0 ? nil : gzip))
+        }
+        print("wrote \(output): \(source.cellCount) cells × \(source.geneCount) genes in \(String(format: "%.2f", elapsed / .seconds(1))) s")
     }
 }

@@ -39,32 +39,30 @@ struct CorrelateCommand: ParsableCommand {
             methods = [one]
         }
         let split = { (text: String) in text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
-        try reportingErrors {
-            let isH5AD = { (path: String) -> Bool in (try? FormatDetector.detect(path)) == .h5ad }
-            let scores = isH5AD(activity) ? try MatrixTable.readCells(activity) : try MatrixTable.read(activity)
-            guard let covariatePath = covariates ?? (isH5AD(activity) ? activity : nil) else {
-                throw ValidationError("--covariates is needed when ACTIVITY is a table")
-            }
-            let table = isH5AD(covariatePath) ? try ObsCovariates.table(h5ad: covariatePath) : try MatrixTable.read(covariatePath, lenient: true)
-            let rows = try CovariateCorrelation.correlate(activity: scores, covariates: table, columns: split(columns),
-                                                          controls: control.map(split) ?? [], methods: methods)
-            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-            var text = "signature\tcovariate\tmethod\tr\tpvalue\tqvalue\tn\n"
-            for row in rows { text += "\(row.signature)\t\(row.covariate)\t\(row.method.rawValue)\t\(row.r)\t\(row.pvalue)\t\(row.qvalue)\t\(row.n)\n" }
-            try text.write(toFile: output + "/correlations.tsv", atomically: true, encoding: .utf8)
-            if let bin {
-                var lines = "covariate\tbin\tsignature\tn\tmean\tsd\n"
-                for spec in split(bin) {
-                    let parts = spec.split(separator: ":")
-                    guard parts.count == 2, let width = Double(parts[1]) else { throw ValidationError("--bin takes COVARIATE:WIDTH, e.g. age:10") }
-                    for entry in try CovariateCorrelation.bins(activity: scores, covariates: table, covariate: String(parts[0]), width: width) {
-                        lines += "\(entry.covariate)\t\(entry.label)\t\(entry.signature)\t\(entry.n)\t\(entry.mean)\t\(entry.sd)\n"
-                    }
-                }
-                try lines.write(toFile: output + "/bins.tsv", atomically: true, encoding: .utf8)
-            }
-            let significant = rows.filter { $0.qvalue < 0.05 }.count
-            print("\(rows.count) correlations (\(significant) with q < 0.05) → \(output)/correlations.tsv")
+        let isH5AD = { (path: String) -> Bool in (try? FormatDetector.detect(path)) == .h5ad }
+        let scores = isH5AD(activity) ? try MatrixTable.readCells(activity) : try MatrixTable.read(activity)
+        guard let covariatePath = covariates ?? (isH5AD(activity) ? activity : nil) else {
+            throw ValidationError("--covariates is needed when ACTIVITY is a table")
         }
+        let table = isH5AD(covariatePath) ? try ObsCovariates.table(h5ad: covariatePath) : try MatrixTable.read(covariatePath, lenient: true)
+        let rows = try CovariateCorrelation.correlate(activity: scores, covariates: table, columns: split(columns),
+                                                      controls: control.map(split) ?? [], methods: methods)
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        var text = "signature\tcovariate\tmethod\tr\tpvalue\tqvalue\tn\n"
+        for row in rows { text += "\(row.signature)\t\(row.covariate)\t\(row.method.rawValue)\t\(row.r)\t\(row.pvalue)\t\(row.qvalue)\t\(row.n)\n" }
+        try text.write(toFile: output + "/correlations.tsv", atomically: true, encoding: .utf8)
+        if let bin {
+            var lines = "covariate\tbin\tsignature\tn\tmean\tsd\n"
+            for spec in split(bin) {
+                let parts = spec.split(separator: ":")
+                guard parts.count == 2, let width = Double(parts[1]) else { throw ValidationError("--bin takes COVARIATE:WIDTH, e.g. age:10") }
+                for entry in try CovariateCorrelation.bins(activity: scores, covariates: table, covariate: String(parts[0]), width: width) {
+                    lines += "\(entry.covariate)\t\(entry.label)\t\(entry.signature)\t\(entry.n)\t\(entry.mean)\t\(entry.sd)\n"
+                }
+            }
+            try lines.write(toFile: output + "/bins.tsv", atomically: true, encoding: .utf8)
+        }
+        let significant = rows.filter { $0.qvalue < 0.05 }.count
+        print("\(rows.count) correlations (\(significant) with q < 0.05) → \(output)/correlations.tsv")
     }
 }

@@ -20,13 +20,13 @@ struct DemoCommand: AsyncParsableCommand {
             inspect it with `sluice status DIR/pipeline.yaml` and `sluice events DIR/pipeline.yaml`.
             """)
 
-    @Option(help: "Folder for the demo (datasets, pipeline.yaml, workspace); emptied first.")
+    @Option(help: "Folder for the demo (datasets, pipeline.yaml, workspace); a demo folder left by an earlier demo is emptied first, any other folder must be empty or absent.")
     var directory = "sluice-demo"
 
-    @Option(help: "Datasets to generate (one more is corrupt).")
+    @Option(parsing: .unconditional, help: "Datasets to generate (one more is corrupt).")
     var datasets = 12
 
-    @Option(help: "Genes per dataset.")
+    @Option(parsing: .unconditional, help: "Genes per dataset.")
     var genes = 2_000
 
     func validate() throws {
@@ -36,15 +36,23 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         let folder = URL(fileURLWithPath: directory).standardizedFileURL.path
         let served = folder + "/served"
-        try? FileManager.default.removeItem(atPath: folder)
+        let marker = folder + "/.sluice-demo"
+        // Only a folder an earlier demo made (its marker file) is emptied: never a user's folder.
+        if let existing = try? FileManager.default.contentsOfDirectory(atPath: folder), !existing.isEmpty {
+            guard FileManager.default.fileExists(atPath: marker) else {
+                throw ValidationError("\(folder) is not empty and was not made by `sluice demo`; give another --directory")
+            }
+            try FileManager.default.removeItem(atPath: folder)
+        }
         try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: marker, contents: Data("made by sluice demo; the folder is emptied by the next demo\n".utf8))
 
         print("1. Generating \(datasets) datasets (negative-binomial counts, seeded) and one corrupt file → \(served)")
         var sizes: [Int64] = []
         for index in 0..<datasets {
             let cells = 2_000 + 500 * index
             let path = served + "/donor_\(index + 1).h5ad"
-            try reportingErrors { try SyntheticCounts(cells: cells, genes: genes, density: 0.08, seed: UInt64(100 + index)).write(to: path) }
+            try SyntheticCounts(cells: cells, genes: genes, density: 0.08, seed: UInt64(100 + index)).write(to: path)
             sizes.append(DiskUsage.bytes(at: path))
             print("   donor_\(index + 1).h5ad  \(cells) cells × \(genes) genes  \(ByteSize.format(sizes.last!))")
         }

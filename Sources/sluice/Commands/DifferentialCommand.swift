@@ -39,8 +39,8 @@ struct DifferentialCommand: ParsableCommand {
     @Option(help: "wilcoxon, t-test or t-test_overestim_var.") var method = "wilcoxon"
     @Option(help: "Test separately within each label of this obs column.") var stratify: String?
     @Option(help: "Which matrix to read: X (default), raw, or a layer name.") var matrix: String?
-    @Option(help: "Cells per chunk.") var chunkSize = 10_000
-    @Option(help: "Memory for gathered non-zero values, in MiB (more genes per pass).") var memoryMb = 2048
+    @Option(parsing: .unconditional, help: "Cells per chunk.") var chunkSize = 10_000
+    @Option(parsing: .unconditional, help: "Memory for gathered non-zero values, in MiB (more genes per pass).") var memoryMb = 2048
     @Option(help: "Folder for scratch files of CSC and Matrix Market inputs.") var scratch: String?
     @Flag(help: "Also write differential.parquet.") var parquet = false
     @Option(help: "Folder for the outputs (created).") var output: String
@@ -57,36 +57,34 @@ struct DifferentialCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            var options = DifferentialOptions(groupBy: groupby)
-            options.reference = reference == "rest" ? nil : reference
-            options.groups = groups.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-            options.normalize = normalize
-            options.tieCorrect = tieCorrect
-            options.method = DifferentialMethod(rawValue: method)!
-            options.stratify = stratify
-            options.chunkSize = chunkSize
-            options.memoryBudget = memoryMb << 20
+        var options = DifferentialOptions(groupBy: groupby)
+        options.reference = reference == "rest" ? nil : reference
+        options.groups = groups.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        options.normalize = normalize
+        options.tieCorrect = tieCorrect
+        options.method = DifferentialMethod(rawValue: method)!
+        options.stratify = stratify
+        options.chunkSize = chunkSize
+        options.memoryBudget = memoryMb << 20
 
-            let clock = ContinuousClock.now
-            let source = try CellSourceOpener.open(input, matrix: matrix, scratchDirectory: scratch)
-            let display = ProgressDisplay()
-            var analysis = DifferentialExpression(source: source, options: options)
-            let name = (input as NSString).lastPathComponent
-            analysis.progress = { step, done, total in display.update(dataset: name, step: step, done: done, total: total) }
-            let result = try analysis.run()
-            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-            try DifferentialTable.writeTSV(result, to: output + "/differential.tsv")
-            if parquet { try DifferentialTable.writeParquet(result, to: output + "/differential.parquet") }
-            let seconds = (ContinuousClock.now - clock) / .seconds(1)
+        let clock = ContinuousClock.now
+        let source = try CellSourceOpener.open(input, matrix: matrix, scratchDirectory: scratch)
+        let display = ProgressDisplay()
+        var analysis = DifferentialExpression(source: source, options: options)
+        let name = (input as NSString).lastPathComponent
+        analysis.progress = { step, done, total in display.update(dataset: name, step: step, done: done, total: total) }
+        let result = try analysis.run()
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        try DifferentialTable.writeTSV(result, to: output + "/differential.tsv")
+        if parquet { try DifferentialTable.writeParquet(result, to: output + "/differential.parquet") }
+        let seconds = (ContinuousClock.now - clock) / .seconds(1)
 
-            for note in result.notes { display.line("note: \(note)") }
-            let strata = Set(result.comparisons.compactMap(\.stratum)).count
-            let scope = result.stratified ? " in \(strata) strata of \(stratify ?? "")" : ""
-            let peak = ProcessMemory.peakResidentBytes.map { ", peak memory \(ByteCount.format($0))" } ?? ""
-            display.line(
-                "\(method): \(result.comparisons.count) comparisons (\(groupby) vs \(reference))\(scope) over \(result.cells) cells × \(result.genes.count) genes, \(result.passes) pass\(result.passes == 1 ? "" : "es") in \(String(format: "%.2f", seconds)) s\(peak) → \(output)/differential.tsv\(parquet ? " + differential.parquet" : "")"
-            )
-        }
+        for note in result.notes { display.line("note: \(note)") }
+        let strata = Set(result.comparisons.compactMap(\.stratum)).count
+        let scope = result.stratified ? " in \(strata) strata of \(stratify ?? "")" : ""
+        let peak = ProcessMemory.peakResidentBytes.map { ", peak memory \(ByteCount.format($0))" } ?? ""
+        display.line(
+            "\(method): \(result.comparisons.count) comparisons (\(groupby) vs \(reference))\(scope) over \(result.cells) cells × \(result.genes.count) genes, \(result.passes) pass\(result.passes == 1 ? "" : "es") in \(String(format: "%.2f", seconds)) s\(peak) → \(output)/differential.tsv\(parquet ? " + differential.parquet" : "")"
+        )
     }
 }

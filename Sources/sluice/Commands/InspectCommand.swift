@@ -18,21 +18,23 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Which matrix to describe: X (default), raw, or a layer name.")
     var matrix: String?
 
-    @Option(help: "How many rows of metadata to show.")
+    @Option(parsing: .unconditional, help: "How many rows of metadata to show.")
     var preview: Int = 5
 
     @Flag(help: "Print JSON instead of text, for scripts.")
     var json = false
 
+    func validate() throws {
+        guard preview >= 0 else { throw ValidationError("--preview must be 0 or more, not \(preview)") }
+    }
+
     func run() throws {
-        if try reportingErrors({ try FormatDetector.detect(file) }) == .parquet {
-            let summary = try reportingErrors { try ParquetFileSummary(path: file, firstRows: preview) }
+        if try FormatDetector.detect(file) == .parquet {
+            let summary = try ParquetFileSummary(path: file, firstRows: preview)
             print(json ? try Self.json(summary) : summary.text)
             return
         }
-        let summary = try reportingErrors {
-            try CellSourceSummary(CellSourceOpener.open(file, matrix: matrix), preview: preview)
-        }
+        let summary = try CellSourceSummary(CellSourceOpener.open(file, matrix: matrix), preview: preview)
         print(json ? try Self.json(summary) : Self.render(summary))
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceEngine
 import SluiceFormats
 import SluiceKernels
 import SluicePipelines
@@ -64,21 +65,21 @@ struct PreprocessArguments: ParsableArguments {
     @Option(help: "Folder for intermediate files.") var interimDir = "./data/interim"
     @Option(help: "Folder for the corpus.") var outputDir = "./data/output"
     @Option(help: "Folder for per-dataset logs.") var logDir = "./logs"
-    @Option(help: "Cells streamed per batch (memory is proportional).") var chunkSize = 10_000
-    @Option(help: "Tokens (genes) kept per cell.") var topGenes = 2_000
+    @Option(parsing: .unconditional, help: "Cells streamed per batch (memory is proportional).") var chunkSize = 10_000
+    @Option(parsing: .unconditional, help: "Tokens (genes) kept per cell.") var topGenes = 2_000
     @Option(help: "Parquet compression: zstd or none.") var compression = "zstd"
-    @Option(help: "Fraction of cells (or --split-by groups) in the test split.") var testSize = 0.05
+    @Option(parsing: .unconditional, help: "Fraction of cells (or --split-by groups) in the test split.") var testSize = 0.05
     @Flag(help: "Put every cell in train.") var skipTrainTestSplit = false
     @Flag(help: "Keep interim files after the split (run-all then also writes the token chunks to interim/<dataset>/chunks/, which it otherwise streams straight into the shards).") var keepInterim = false
     @Flag(help: "Read the input again on every pass instead of keeping its decoded counts in interim/<dataset>/counts.spill (about 2 bytes a non-zero for UMI counts; removed when the dataset is converted).")
     var noSpill = false
     @Option(help: "HGNC complete set TSV (hgnc_complete_set.txt); without it, the datasets' own gene ids are used.")
     var hgnc: String?
-    @Option(help: "Keep cells with at least this many detected genes.") var minGenes: Int?
-    @Option(help: "Keep cells with at least this many counts.") var minCounts: Double?
-    @Option(help: "Keep cells with at most this percent of mitochondrial counts.") var maxPctMito: Double?
+    @Option(parsing: .unconditional, help: "Keep cells with at least this many detected genes.") var minGenes: Int?
+    @Option(parsing: .unconditional, help: "Keep cells with at least this many counts.") var minCounts: Double?
+    @Option(parsing: .unconditional, help: "Keep cells with at most this percent of mitochondrial counts.") var maxPctMito: Double?
     @Option(help: "Split whole groups of this column (e.g. donor_id) instead of single cells.") var splitBy: String?
-    @Option(help: "Seed of the train/test split.") var seed: UInt64 = 42
+    @Option(parsing: .unconditional, help: "Seed of the train/test split.") var seed: UInt64 = 42
     @Option(help: "var column holding gene symbols (default: the index, and gene_symbols or CELLxGENE's feature_name when present).")
     var geneColumn: String?
     @Option(help: "h5ad matrix to rank: X, raw or layers/NAME (default: X when it holds whole numbers, else raw/X when that does).")
@@ -91,6 +92,9 @@ struct PreprocessArguments: ParsableArguments {
         guard topGenes > 0 else { throw ValidationError("--top-genes must be positive") }
         guard (0...1).contains(testSize) else { throw ValidationError("--test-size must be between 0 and 1") }
         guard ["zstd", "none"].contains(compression) else { throw ValidationError("--compression must be zstd or none") }
+        if let minGenes, minGenes < 0 { throw ValidationError("--min-genes must be 0 or more, not \(minGenes)") }
+        if let minCounts, !(minCounts >= 0 && minCounts.isFinite) { throw ValidationError("--min-counts must be 0 or more, not \(minCounts)") }
+        if let maxPctMito, !(0...100).contains(maxPctMito) { throw ValidationError("--max-pct-mito must be between 0 and 100, not \(maxPctMito)") }
     }
 
     var options: PreprocessOptions {
@@ -134,30 +138,30 @@ struct PreprocessArguments: ParsableArguments {
     }
 
     func execute(_ steps: [PreprocessRun.Step]) throws {
-        let files = try reportingErrors { try inputs() }
+        let files = try inputs()
         let display = ProgressDisplay()
         let run = PreprocessRun(datasets: PreprocessDataset.datasets(files), options: options)
-        run.echo = { display.line($0) }
+        run.echo = { level, line in display.line(line, toStandardError: level == .error) }
         run.progress = { display.update(dataset: $0, step: $1, done: $2, total: $3) }
         let outcomes = run.run(steps)
         display.clear()
+        // The summary goes to standard output, each failure to standard error.
         print(Self.summary(outcomes, options))
+        for failure in outcomes where !failure.succeeded {
+            printError("FAILED  \(failure.dataset) in \(failure.failedStep ?? "?"): \(failure.reason ?? "unknown error") [\(failure.errorCode ?? "?")]")
+        }
         if outcomes.contains(where: { !$0.succeeded }) { throw SluiceExitCode.someItemsFailed }
     }
 
     static func summary(_ outcomes: [PreprocessOutcome], _ options: PreprocessOptions) -> String {
         let failed = outcomes.filter { !$0.succeeded }
         var lines = ["", "Summary: \(outcomes.count) datasets, \(outcomes.count - failed.count) successful, \(failed.count) failed"]
-        for outcome in outcomes {
-            if outcome.succeeded {
-                var detail = ""
-                if let cells = outcome.cells, let train = outcome.trainCells, let test = outcome.testCells {
-                    detail = ": \(cells) cells → train \(train), test \(test)"
-                }
-                lines.append("  ok      \(outcome.dataset)\(detail) (\(String(format: "%.1f", outcome.seconds)) s)")
-            } else {
-                lines.append("  FAILED  \(outcome.dataset) in \(outcome.failedStep ?? "?"): \(outcome.reason ?? "unknown error") [\(outcome.errorCode ?? "?")]")
+        for outcome in outcomes where outcome.succeeded {
+            var detail = ""
+            if let cells = outcome.cells, let train = outcome.trainCells, let test = outcome.testCells {
+                detail = ": \(cells) cells → train \(train), test \(test)"
             }
+            lines.append("  ok      \(outcome.dataset)\(detail) (\(String(format: "%.1f", outcome.seconds)) s)")
         }
         lines.append("Folders: input \(options.inputDirectory), interim \(options.interimDirectory), output \(options.outputDirectory), logs \(options.logDirectory)")
         return lines.joined(separator: "\n")

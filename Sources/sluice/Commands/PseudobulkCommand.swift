@@ -36,80 +36,78 @@ struct PseudobulkCommand: ParsableCommand {
 
     @Argument(help: "The input: h5ad, 10x HDF5, Matrix Market folder or Loom.") var input: String
     @Option(help: "Comma-separated obs columns that define a group (e.g. cell_type,donor_id).") var by: String
-    @Option(help: "Keep groups with at least this many cells.") var minCells = 10
-    @Option(help: "Keep groups with at least this many total counts.") var minCounts: Double = 1000
+    @Option(parsing: .unconditional, help: "Keep groups with at least this many cells.") var minCells = 10
+    @Option(parsing: .unconditional, help: "Keep groups with at least this many total counts.") var minCounts: Double = 1000
     @Option(help: "Cell-type hierarchy TSV (header: levels coarsest first, e.g. L1 L2 L3).") var hierarchy: String?
     @Option(help: "The hierarchy level to aggregate at (a header field of --hierarchy).") var level: String?
     @Option(help: "The --by column the hierarchy relabels (default: cell_type, else the first --by column).")
     var hierarchyColumn: String?
-    @Option(help: "Poisson bootstrap replicates per group (0: none).") var bootstrap = 0
-    @Option(help: "Seed of the bootstrap.") var seed: UInt64 = 0
-    @Option(help: "Cells per chunk.") var chunkSize = 10_000
+    @Option(parsing: .unconditional, help: "Poisson bootstrap replicates per group (0: none).") var bootstrap = 0
+    @Option(parsing: .unconditional, help: "Seed of the bootstrap.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Cells per chunk.") var chunkSize = 10_000
     @Option(help: "Which matrix to read: X (default), raw, or a layer name.") var matrix: String?
-    @Option(help: "Most memory the per-group accumulators may take, in GiB.") var maxMemory: Double = 8
+    @Option(parsing: .unconditional, help: "Most memory the per-group accumulators may take, in GiB.") var maxMemory: Double = 8
     @Option(help: "Folder for the outputs (created).") var output: String
 
     func validate() throws {
         guard chunkSize > 0 else { throw ValidationError("--chunk-size must be positive") }
-        guard minCells >= 0, minCounts >= 0 else { throw ValidationError("--min-cells and --min-counts must be 0 or more") }
+        guard minCells >= 0, minCounts >= 0, minCounts.isFinite else { throw ValidationError("--min-cells and --min-counts must be 0 or more") }
         guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be 0 or more") }
         guard (hierarchy == nil) == (level == nil) else { throw ValidationError("--hierarchy and --level go together") }
-        guard maxMemory > 0 else { throw ValidationError("--max-memory must be positive") }
+        guard maxMemory > 0, maxMemory.isFinite else { throw ValidationError("--max-memory must be positive") }
     }
 
     func run() throws {
-        try reportingErrors {
-            let columns = by.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            var options = PseudobulkOptions(by: columns)
-            options.minCells = minCells
-            options.minCounts = minCounts
-            options.bootstrapReplicates = bootstrap
-            options.seed = seed
-            options.chunkSize = chunkSize
-            options.accumulatorMemoryLimit = Int(maxMemory * Double(1 << 30))
-            if let hierarchy, let level {
-                let column = hierarchyColumn ?? (columns.contains("cell_type") ? "cell_type" : columns.first ?? "cell_type")
-                options.hierarchy = .init(
-                    hierarchy: try CellTypeHierarchy(contentsOf: hierarchy), level: level, column: column)
-            }
+        let columns = by.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var options = PseudobulkOptions(by: columns)
+        options.minCells = minCells
+        options.minCounts = minCounts
+        options.bootstrapReplicates = bootstrap
+        options.seed = seed
+        options.chunkSize = chunkSize
+        options.accumulatorMemoryLimit = Int(maxMemory * Double(1 << 30))
+        if let hierarchy, let level {
+            let column = hierarchyColumn ?? (columns.contains("cell_type") ? "cell_type" : columns.first ?? "cell_type")
+            options.hierarchy = .init(
+                hierarchy: try CellTypeHierarchy(contentsOf: hierarchy), level: level, column: column)
+        }
 
-            let clock = ContinuousClock.now
-            let source = try CellSourceOpener.open(input, matrix: matrix)
-            let display = ProgressDisplay()
-            var aggregator = PseudobulkAggregator(options: options)
-            let name = (input as NSString).lastPathComponent
-            aggregator.progress = { done, total in display.update(dataset: name, step: "pseudobulk", done: done, total: total)
-            }
-            let result = try aggregator.run(source)
-            let aggregated = ContinuousClock.now
-            let written = try PseudobulkOutput.write(result, to: output)
-            let seconds = (ContinuousClock.now - clock) / .seconds(1)
-            let passSeconds = (aggregated - clock) / .seconds(1)
+        let clock = ContinuousClock.now
+        let source = try CellSourceOpener.open(input, matrix: matrix)
+        let display = ProgressDisplay()
+        var aggregator = PseudobulkAggregator(options: options)
+        let name = (input as NSString).lastPathComponent
+        aggregator.progress = { done, total in display.update(dataset: name, step: "pseudobulk", done: done, total: total)
+        }
+        let result = try aggregator.run(source)
+        let aggregated = ContinuousClock.now
+        let written = try PseudobulkOutput.write(result, to: output)
+        let seconds = (ContinuousClock.now - clock) / .seconds(1)
+        let passSeconds = (aggregated - clock) / .seconds(1)
 
-            let kept = result.keptGroups.count
+        let kept = result.keptGroups.count
+        display.line(
+            "\(result.cells) cells × \(result.genes.rowCount) genes → \(result.groups.count) groups by \(result.keyColumns.joined(separator: ", ")); \(kept) kept (≥ \(minCells) cells and ≥ \(Self.number(minCounts)) counts), \(result.groups.count - kept) filtered out"
+        )
+        if result.droppedCells > 0 {
+            let columns = result.missingLabels.filter { $0.cells > 0 }.map { "\($0.column): \($0.cells)" }.joined(
+                separator: ", ")
+            display.line("\(result.droppedCells) cells with a missing label were left out (\(columns))")
+        }
+        if bootstrap > 0 {
             display.line(
-                "\(result.cells) cells × \(result.genes.rowCount) genes → \(result.groups.count) groups by \(result.keyColumns.joined(separator: ", ")); \(kept) kept (≥ \(minCells) cells and ≥ \(Self.number(minCounts)) counts), \(result.groups.count - kept) filtered out"
-            )
-            if result.droppedCells > 0 {
-                let columns = result.missingLabels.filter { $0.cells > 0 }.map { "\($0.column): \($0.cells)" }.joined(
-                    separator: ", ")
-                display.line("\(result.droppedCells) cells with a missing label were left out (\(columns))")
-            }
-            if bootstrap > 0 {
-                display.line(
-                    "bootstrap: \(bootstrap) Poisson(1) replicates per group, seed \(seed) → bootstrap_{mean,lower,upper}.tsv"
-                )
-            }
-            if written.inexactSums > 0 {
-                display.line(
-                    "note: \(written.inexactSums) sums exceed float32's exact range in pseudobulk.h5ad; sum.tsv and pseudobulk.parquet hold them exactly"
-                )
-            }
-            let peak = ProcessMemory.peakResidentBytes.map { ", peak memory \(ByteCount.format($0))" } ?? ""
-            display.line(
-                "in \(String(format: "%.2f", seconds)) s (pass \(String(format: "%.2f", passSeconds)) s, writing \(String(format: "%.2f", seconds - passSeconds)) s)\(peak) → \(output)/{pseudobulk.h5ad, pseudobulk_mean.h5ad, sum.tsv, mean.tsv, nonzero.tsv, pseudobulk.parquet, groups.tsv}"
+                "bootstrap: \(bootstrap) Poisson(1) replicates per group, seed \(seed) → bootstrap_{mean,lower,upper}.tsv"
             )
         }
+        if written.inexactSums > 0 {
+            display.line(
+                "note: \(written.inexactSums) sums exceed float32's exact range in pseudobulk.h5ad; sum.tsv and pseudobulk.parquet hold them exactly"
+            )
+        }
+        let peak = ProcessMemory.peakResidentBytes.map { ", peak memory \(ByteCount.format($0))" } ?? ""
+        display.line(
+            "in \(String(format: "%.2f", seconds)) s (pass \(String(format: "%.2f", passSeconds)) s, writing \(String(format: "%.2f", seconds - passSeconds)) s)\(peak) → \(output)/{pseudobulk.h5ad, pseudobulk_mean.h5ad, sum.tsv, mean.tsv, nonzero.tsv, pseudobulk.parquet, groups.tsv}"
+        )
     }
 
     private static func number(_ value: Double) -> String {

@@ -18,12 +18,7 @@ struct RetryCommand: ParsableCommand {
 
     func run() throws {
         let (_, ledger) = try WorkspaceArgument.resolve(target)
-        do {
-            let count = try ledger.retry(items: failed ? nil : items, now: Date().timeIntervalSince1970)
-            print("\(count) failed stage(s) queued again; run the pipeline to retry them.")
-        } catch let error as LedgerError {
-            printError("error: \(error)")
-            throw SluiceExitCode.couldNotRun
-        }
+        let count = try ledger.retry(items: failed ? nil : items, now: Date().timeIntervalSince1970)
+        print("\(count) failed stage(s) queued again; run the pipeline to retry them.")
     }
 }

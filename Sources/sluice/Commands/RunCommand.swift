@@ -27,13 +27,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try loadPipeline(pipeline)
         let display = RunDisplay(enabled: !quiet && !json)
-        let session: PipelineSession
-        do {
-            session = try PipelineSession(config: config, onLine: { line in display.line(line) })
-        } catch {
-            printError("error: \(error)")
-            throw SluiceExitCode.couldNotRun
-        }
+        let session = try PipelineSession(config: config, onLine: { line in display.line(line) })
         let runner = session.runner
         let work = Task { try await session.run() }
         let signals = SignalWatcher {
@@ -48,8 +42,7 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             live.cancel()
             display.finish()
-            printError("error: \(error)")
-            throw SluiceExitCode.couldNotRun
+            throw error
         }
         live.cancel()
         _ = await live.result
@@ -67,16 +60,11 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-/// Loads a pipeline file; a bad one is one line on stderr and exit status 2.
+/// Loads a pipeline file and checks its analyze stages' options; a bad one is a `ConfigError`.
 func loadPipeline(_ path: String) throws -> PipelineConfig {
-    do {
-        let config = try PipelineConfig.load(path)
-        try checkAnalyzeOptions(config)
-        return config
-    } catch let error as ConfigError {
-        printError("error: \(error)")
-        throw SluiceExitCode.couldNotRun
-    }
+    let config = try PipelineConfig.load(path)
+    try checkAnalyzeOptions(config)
+    return config
 }
 
 /// The options of every `analyze` stage, parsed as `sluice analyze` would parse them, so that a

@@ -14,16 +14,14 @@ struct ServeCommand: AsyncParsableCommand {
             """)
 
     @Argument(help: "The folder to serve.") var folder: String
-    @Option(help: "Port (0 picks a free one).") var port = 0
+    @Option(parsing: .unconditional, help: "Port (0 picks a free one).") var port = 0
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, not \(port)") }
+    }
 
     func run() async throws {
-        let server: LoopbackServer
-        do {
-            server = try await LoopbackServer.start(root: folder, port: port)
-        } catch {
-            printError("error: \(error)")
-            throw SluiceExitCode.couldNotRun
-        }
+        let server = try await LoopbackServer.start(root: folder, port: port)
         FileHandle.standardOutput.write(Data((server.url("") + "\n").utf8))
         let (stop, continuation) = AsyncStream<Void>.makeStream()
         let watcher = SignalWatcher { continuation.finish() }

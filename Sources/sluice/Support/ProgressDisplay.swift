@@ -14,10 +14,14 @@ final class ProgressDisplay: Sendable {
     private let state = Mutex(State())
 
     /// A log line: printed as is (above the live line on a terminal).
-    func line(_ text: String) {
+    func line(_ text: String, toStandardError: Bool = false) {
         state.withLock { state in
             Self.clear(&state)
-            Self.write(text + "\n")
+            if toStandardError {
+                FileHandle.standardError.write(Data((text + "\n").utf8))
+            } else {
+                Self.write(text + "\n")
+            }
         }
     }
 

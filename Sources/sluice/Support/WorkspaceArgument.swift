@@ -6,19 +6,12 @@ enum WorkspaceArgument {
     static func resolve(_ path: String) throws -> (workspace: Workspace, ledger: SQLiteLedger) {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-            printError("error: \(path) does not exist (give the pipeline file or its workspace folder)")
-            throw SluiceExitCode.couldNotRun
+            throw WorkspaceError(code: "workspace.missing", "\(path) does not exist (give the pipeline file or its workspace folder)")
         }
         let workspace = isFolder.boolValue ? Workspace(root: path) : Workspace(root: try loadPipeline(path).workspace)
         guard FileManager.default.fileExists(atPath: workspace.ledgerPath) else {
-            printError("error: \(workspace.root) has no ledger yet (sluice.db); run the pipeline first")
-            throw SluiceExitCode.couldNotRun
+            throw WorkspaceError(code: "workspace.no-ledger", "\(workspace.root) has no ledger yet (sluice.db); run the pipeline first")
         }
-        do {
-            return (workspace, try SQLiteLedger(path: workspace.ledgerPath))
-        } catch {
-            printError("error: \(error)")
-            throw SluiceExitCode.couldNotRun
-        }
+        return (workspace, try SQLiteLedger(path: workspace.ledgerPath))
     }
 }
