@@ -13,10 +13,11 @@ struct FixtureReadingTests {
         #expect(Fixtures.bad.count >= 10)
     }
 
+    /// The references read every feature (scanpy's `gex_only=False`): so does this test.
     @Test("matrix, names and metadata equal the reference", arguments: Fixtures.good)
     func readsFixture(_ entry: Fixtures.Entry) throws {
         let expected = try Fixtures.expected(try #require(entry.expected))
-        let source = try CellSourceOpener.open(Fixtures.path(entry.file), matrix: Self.matrixChoice(expected))
+        let source = try CellSourceOpener.open(Fixtures.path(entry.file), matrix: Self.matrixChoice(expected), features: .all)
         #expect(source.format.rawValue == expected.format)
         #expect(source.cellCount == expected.n_cells)
         #expect(source.geneCount == expected.n_genes)

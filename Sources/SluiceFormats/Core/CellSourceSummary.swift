@@ -27,6 +27,8 @@ public struct CellSourceSummary: Sendable, Codable {
     public var `var`: [Column]
     /// Other matrices in the file (h5ad layers and raw, Loom layers).
     public var otherMatrices: [String]
+    /// Features left out by their type (``FeatureSelection``), by type; nil when none were.
+    public var excludedFeatures: [String: Int]?
 
     /// Summarizes `source`, reading only its first `preview` cells.
     public init(_ source: any CellSource, preview: Int = 5) throws {
@@ -42,7 +44,8 @@ public struct CellSourceSummary: Sendable, Codable {
         varIndexName = source.genes.indexName
         firstGeneNames = Array(source.genes.index.prefix(preview))
         `var` = source.genes.columns.map { Self.column($0, preview: preview) }
-        switch source {
+        excludedFeatures = (source as? FeatureFilteredSource)?.excluded
+        switch (source as? FeatureFilteredSource)?.base ?? source {
         case let h5ad as H5ADReader:
             otherMatrices = (h5ad.hasRaw ? ["raw"] : []) + h5ad.layerNames.map { "layers/\($0)" }
         case let loom as LoomReader:

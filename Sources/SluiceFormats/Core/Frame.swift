@@ -27,8 +27,8 @@ public struct Frame: Hashable, Sendable {
     /// The names and kinds of the columns.
     public var schema: [FrameColumn.Schema] { columns.map(\.schema) }
 
-    /// The rows in `range`.
-    public func rows(_ range: Range<Int>) -> Frame {
-        Frame(index: Array(index[range]), indexName: indexName, columns: columns.map { $0.rows(range) })
+    /// The rows at `positions` (a range, or any list of row numbers), in that order.
+    public func rows(_ positions: some Collection<Int>) -> Frame {
+        Frame(index: positions.map { index[$0] }, indexName: indexName, columns: columns.map { $0.rows(positions) })
     }
 }

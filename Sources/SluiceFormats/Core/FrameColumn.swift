@@ -83,17 +83,18 @@ public struct FrameColumn: Hashable, Sendable {
         }
     }
 
-    /// The rows in `range`.
-    public func rows(_ range: Range<Int>) -> FrameColumn {
-        let sliced: Values =
+    /// The rows at `positions` (a range, or any list of row numbers), in that order.
+    public func rows(_ positions: some Collection<Int>) -> FrameColumn {
+        func pick<T>(_ all: [T]) -> [T] { positions.map { all[$0] } }
+        let picked: Values =
             switch values {
-            case .strings(let v): .strings(Array(v[range]))
+            case .strings(let v): .strings(pick(v))
             case .categorical(let codes, let categories, let ordered):
-                .categorical(codes: Array(codes[range]), categories: categories, ordered: ordered)
-            case .integers(let v): .integers(Array(v[range]))
-            case .floats(let v): .floats(Array(v[range]))
-            case .bools(let v): .bools(Array(v[range]))
+                .categorical(codes: pick(codes), categories: categories, ordered: ordered)
+            case .integers(let v): .integers(pick(v))
+            case .floats(let v): .floats(pick(v))
+            case .bools(let v): .bools(pick(v))
             }
-        return FrameColumn(name: name, values: sliced, missing: missing.map { Array($0[range]) })
+        return FrameColumn(name: name, values: picked, missing: missing.map(pick))
     }
 }

@@ -1,3 +1,5 @@
+public import SluiceFormats
+
 /// Everything `sluice preprocess` is told: folders, tokenization, split and cleanup.
 ///
 /// Names and defaults follow the Python tool users migrate from, so their scripts keep working.
@@ -23,6 +25,9 @@ public struct PreprocessOptions: Sendable {
     public var hgncPath: String?
     /// The matrix to rank (`X`, `raw`, `layers/NAME`); nil: the counts (``CountMatrixChoice``).
     public var matrix: String?
+    /// Which typed features (`feature_types`) count as genes; nil: the format's default
+    /// (gene expression in 10x files, see ``CellSourceOpener/open(_:matrix:scratchDirectory:features:)``).
+    public var features: FeatureSelection?
     /// A var column holding gene symbols (default: the index, and `gene_symbols` or `feature_name` when present).
     public var geneSymbolColumn: String?
 

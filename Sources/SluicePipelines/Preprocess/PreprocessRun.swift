@@ -175,6 +175,10 @@ public final class PreprocessRun {
         let vocabulary = try vocabulary(dataset)
         let (source, choice) = try openCells(dataset, scratchDirectory: dataset.interim(options))
         log.log(step: "convert", "ranking \(choice.reason)", ["matrix": choice.matrix ?? ""])
+        if let filtered = source as? FeatureFilteredSource {
+            let counts = filtered.excluded.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            log.log(step: "convert", "left out \(counts) features: only gene expression counts as genes (--feature-types)", ["excluded_features": filtered.excluded])
+        }
         log.log(step: "convert", "streaming \(source.cellCount) cells × \(source.geneCount) genes in chunks of \(options.convert.chunkSize)")
         var converter = DatasetConverter(source: source, plan: plan, options: options.convert)
         converter.matrixReason = choice.reason
@@ -186,7 +190,8 @@ public final class PreprocessRun {
     /// The dataset's cells, from the matrix ``CountMatrixChoice`` picks (the same at every step).
     private func openCells(_ dataset: PreprocessDataset, scratchDirectory: String? = nil) throws -> (source: any CellSource, choice: CountMatrixChoice) {
         let choice = try CountMatrixChoice.choose(dataset.input, requested: options.matrix)
-        return (try CellSourceOpener.open(dataset.input, matrix: choice.matrix, scratchDirectory: scratchDirectory), choice)
+        let source = try CellSourceOpener.open(dataset.input, matrix: choice.matrix, scratchDirectory: scratchDirectory, features: options.features)
+        return (source, choice)
     }
 
     /// The dataset's interim folder, when its filesystem has room for the spill of decoded counts:

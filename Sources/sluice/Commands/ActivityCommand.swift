@@ -55,6 +55,8 @@ struct ActivityCommand: ParsableCommand {
     @Option(help: "Merge signatures correlated at ≥ 0.9 (yes/no; default yes except for cytosig, as SecActpy).")
     var groupSignatures: String?
 
+    @OptionGroup var features: FeatureTypesOption
+
     func validate() throws {
         if singleCell, by != nil { throw ValidationError("--by and --single-cell exclude each other") }
         guard chunkSize > 0, batchSize > 0 else { throw ValidationError("--chunk-size and --batch-size must be positive") }
@@ -91,9 +93,9 @@ struct ActivityCommand: ParsableCommand {
 
     /// Pseudobulk or single-cell activity of a cells × genes file; returns the summary line.
     private func runOnCells(signature: LabeledMatrix, options: ActivityOptions) throws -> String {
-        var source = try CellSourceOpener.open(expression, matrix: matrix)
+        var source = try CellSourceOpener.open(expression, matrix: matrix, features: features.selection)
         if matrix == nil, let reader = source as? H5ADReader, reader.hasRaw {
-            source = try CellSourceOpener.open(expression, matrix: "raw")
+            source = try CellSourceOpener.open(expression, matrix: "raw", features: features.selection)
         }
         let display = ProgressDisplay()
         let name = (expression as NSString).lastPathComponent

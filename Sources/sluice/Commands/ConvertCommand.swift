@@ -34,6 +34,8 @@ struct ConvertCommand: ParsableCommand {
     @Flag(help: "Replace OUTPUT if it already exists (a folder is never replaced).")
     var force = false
 
+    @OptionGroup var features: FeatureTypesOption
+
     func validate() throws {
         guard chunkSize > 0 else { throw ValidationError("--chunk-size must be positive") }
         guard (0...9).contains(gzip) else { throw ValidationError("--gzip must be between 0 and 9") }
@@ -47,7 +49,7 @@ struct ConvertCommand: ParsableCommand {
             }
             guard force else { throw FormatError(.invalidArgument, path: output, "already exists; pass --force to replace it") }
         }
-        let source = try CellSourceOpener.open(input, matrix: matrix, scratchDirectory: scratch)
+        let source = try CellSourceOpener.open(input, matrix: matrix, scratchDirectory: scratch, features: features.selection)
         let clock = ContinuousClock()
         let elapsed = try clock.measure {
             try H5ADWriter.convert(

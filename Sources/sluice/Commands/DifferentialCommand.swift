@@ -45,6 +45,8 @@ struct DifferentialCommand: ParsableCommand {
     @Flag(help: "Also write differential.parquet.") var parquet = false
     @Option(help: "Folder for the outputs (created).") var output: String
 
+    @OptionGroup var features: FeatureTypesOption
+
     func validate() throws {
         guard DifferentialMethod(rawValue: method) != nil else {
             throw ValidationError("--method must be one of \(DifferentialMethod.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -68,7 +70,7 @@ struct DifferentialCommand: ParsableCommand {
         options.memoryBudget = memoryMb << 20
 
         let clock = ContinuousClock.now
-        let source = try CellSourceOpener.open(input, matrix: matrix, scratchDirectory: scratch)
+        let source = try CellSourceOpener.open(input, matrix: matrix, scratchDirectory: scratch, features: features.selection)
         let display = ProgressDisplay()
         var analysis = DifferentialExpression(source: source, options: options)
         let name = (input as NSString).lastPathComponent

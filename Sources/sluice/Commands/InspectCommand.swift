@@ -24,6 +24,8 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of text, for scripts.")
     var json = false
 
+    @OptionGroup var features: FeatureTypesOption
+
     func validate() throws {
         guard preview >= 0 else { throw ValidationError("--preview must be 0 or more, not \(preview)") }
     }
@@ -34,7 +36,7 @@ struct InspectCommand: ParsableCommand {
             print(json ? try Self.json(summary) : summary.text)
             return
         }
-        let summary = try CellSourceSummary(CellSourceOpener.open(file, matrix: matrix), preview: preview)
+        let summary = try CellSourceSummary(CellSourceOpener.open(file, matrix: matrix, features: features.selection), preview: preview)
         print(json ? try Self.json(summary) : Self.render(summary))
     }
 
@@ -60,6 +62,10 @@ struct InspectCommand: ParsableCommand {
         if s.matrix.parallelDecompression { chunking += ", inflated in parallel" }
         lines.append("  compression \(compression); \(chunking)")
         if !s.otherMatrices.isEmpty { lines.append("  also        \(s.otherMatrices.joined(separator: ", "))") }
+        if let excluded = s.excludedFeatures, !excluded.isEmpty {
+            let counts = excluded.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            lines.append("  left out    \(counts) features (--feature-types all keeps them)")
+        }
         lines.append("")
         lines.append("  cells (obs), index \(s.obsIndexName): \(s.firstCellNames.joined(separator: ", "))")
         lines.append(contentsOf: table(s.obs))

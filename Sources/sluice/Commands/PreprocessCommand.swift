@@ -86,6 +86,7 @@ struct PreprocessArguments: ParsableArguments {
     var matrix: String?
     @Flag(help: "Rank values that are not whole numbers (a normalized matrix) instead of refusing them.")
     var allowNonCounts = false
+    @OptionGroup var features: FeatureTypesOption
 
     func validate() throws {
         guard chunkSize > 0 else { throw ValidationError("--chunk-size must be positive") }
@@ -108,6 +109,7 @@ struct PreprocessArguments: ParsableArguments {
         options.convert.compressed = compression == "zstd"
         options.convert.allowsNonCounts = allowNonCounts
         options.matrix = matrix
+        options.features = features.selection
         options.convert.filter = CellFilter(minGenes: minGenes, minCounts: minCounts, maxPercentMitochondrial: maxPctMito)
         options.testSize = testSize
         options.skipTrainTestSplit = skipTrainTestSplit

@@ -49,6 +49,8 @@ struct PseudobulkCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Most memory the per-group accumulators may take, in GiB.") var maxMemory: Double = 8
     @Option(help: "Folder for the outputs (created).") var output: String
 
+    @OptionGroup var features: FeatureTypesOption
+
     func validate() throws {
         guard chunkSize > 0 else { throw ValidationError("--chunk-size must be positive") }
         guard minCells >= 0, minCounts >= 0, minCounts.isFinite else { throw ValidationError("--min-cells and --min-counts must be 0 or more") }
@@ -73,7 +75,7 @@ struct PseudobulkCommand: ParsableCommand {
         }
 
         let clock = ContinuousClock.now
-        let source = try CellSourceOpener.open(input, matrix: matrix)
+        let source = try CellSourceOpener.open(input, matrix: matrix, features: features.selection)
         let display = ProgressDisplay()
         var aggregator = PseudobulkAggregator(options: options)
         let name = (input as NSString).lastPathComponent
