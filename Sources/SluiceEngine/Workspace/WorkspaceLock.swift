@@ -26,6 +26,17 @@ public final class WorkspaceLock: Sendable {
         descriptor = fd
     }
 
+    /// Whether a live process holds the workspace's lock (a run, or `sluice clean`). A run killed
+    /// with `kill -9` holds it no more: the kernel dropped its lock. Never creates the lock file.
+    public static func isHeld(_ workspace: Workspace) -> Bool {
+        let fd = open(workspace.lockPath, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        guard flock(fd, LOCK_SH | LOCK_NB) == 0 else { return errno == EWOULDBLOCK }
+        flock(fd, LOCK_UN)
+        return false
+    }
+
     deinit {
         flock(descriptor, LOCK_UN)
         close(descriptor)

@@ -63,7 +63,11 @@ public struct CommandStage: Stage {
                 group.addTask {
                     let executable: Executable = program.contains("/") ? .path(FilePath(program)) : .name(program)
                     var platform = PlatformOptions()
-                    platform.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(2))]
+                    // The program and everything it starts form one process group, stopped as a
+                    // whole (SIGTERM, then SIGKILL after 2 s) on a timeout or a stop: a shell's
+                    // children must not be left running, re-parented to init.
+                    platform.processGroupID = 0
+                    platform.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .seconds(2))]
                     let output = FileDescriptor(rawValue: fd)
                     let result = try await Subprocess.run(
                         executable, arguments: Arguments(Array(arguments.dropFirst())),

@@ -12,16 +12,20 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "Write JSON (one object per item and stage).") var json = false
 
     func run() throws {
-        let (_, ledger) = try WorkspaceArgument.resolve(target)
+        let (workspace, ledger) = try WorkspaceArgument.resolve(target)
         let stages = try ledger.stageNames()
         let tasks = try ledger.tasks()
+        // Tasks the ledger says are running belong to a dead run when no process holds the lock
+        // (a `kill -9`, a power cut): they are interrupted, and the next run resumes them.
+        let alive = WorkspaceLock.isHeld(workspace)
+        func state(_ task: TaskStatus) -> String { task.state == .running && !alive ? "interrupted" : task.state.rawValue }
         if json {
             struct Row: Encodable {
-                var item: String, stage: String, state: TaskState, attempts: Int, error: String?, code: String?, bytes: Int64?
+                var item: String, stage: String, state: String, attempts: Int, error: String?, code: String?, bytes: Int64?
                 var reserved: Int64?, reservedArea: String?
             }
             let rows = tasks.map {
-                Row(item: $0.item, stage: stages[safe: $0.stage] ?? "\($0.stage)", state: $0.state, attempts: $0.attempts,
+                Row(item: $0.item, stage: stages[safe: $0.stage] ?? "\($0.stage)", state: state($0), attempts: $0.attempts,
                     error: $0.failure?.message, code: $0.failure?.code, bytes: $0.bytes,
                     reserved: $0.reserved, reservedArea: $0.reservedArea?.rawValue)
             }
@@ -34,19 +38,19 @@ struct StatusCommand: ParsableCommand {
         var order: [String] = []
         for task in tasks where !order.contains(task.item) { order.append(task.item) }
         let width = max(4, order.map(\.count).max() ?? 4)
-        print("item".padding(toLength: width, withPad: " ", startingAt: 0) + "  " + stages.map { $0.padding(toLength: max(9, $0.count), withPad: " ", startingAt: 0) }.joined(separator: " "))
+        print("item".padding(toLength: width, withPad: " ", startingAt: 0) + "  " + stages.map { $0.padding(toLength: max(11, $0.count), withPad: " ", startingAt: 0) }.joined(separator: " "))
         var errors: [String] = []
         for item in order {
             let row = byItem[item]!.sorted { $0.stage < $1.stage }
             var cells = Array(repeating: "", count: stages.count)
             for task in row {
                 guard task.stage < stages.count else { continue }
-                cells[task.stage] = task.state.rawValue
+                cells[task.stage] = state(task)
                 if let failure = task.failure, task.state == .failed || task.state == .retrying {
                     errors.append("\(item) (\(stages[task.stage]), \(task.state.rawValue), attempt \(task.attempts)): \(failure.message) [\(failure.code)]")
                 }
             }
-            let line = zip(stages, cells).map { $1.padding(toLength: max(9, $0.count), withPad: " ", startingAt: 0) }.joined(separator: " ")
+            let line = zip(stages, cells).map { $1.padding(toLength: max(11, $0.count), withPad: " ", startingAt: 0) }.joined(separator: " ")
             print(item.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + line)
         }
         let items = order.filter { !(byItem[$0]!.first?.isGroup ?? false) }
@@ -55,7 +59,7 @@ struct StatusCommand: ParsableCommand {
         print("\n\(items.count) items: \(done) done, \(failed) failed, \(items.count - done - failed) in progress or waiting")
         let running = tasks.filter { $0.state == .running }
         if !running.isEmpty {
-            print("\nRunning:")
+            print(alive ? "\nRunning:" : "\nInterrupted (no sluice run holds the workspace any more; the next run resumes them):")
             for task in running {
                 let held = task.reserved.map { ", \(ByteSize.format($0)) reserved in \(task.reservedArea?.rawValue ?? "?")" } ?? ""
                 print("  \(task.item) (\(stages[safe: task.stage] ?? "\(task.stage)"), attempt \(task.attempts)\(held))")
