@@ -87,6 +87,7 @@ let package = Package(
             name: "sluice",
             dependencies: [
                 "SluiceFormats",
+                "SluiceKernels",
                 "SluicePipelines",
                 "SluiceEngine",
                 "SluiceLoopback",
@@ -132,7 +133,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "SluiceCLITests",
-            dependencies: ["SluiceTestSupport"],
+            dependencies: ["SluiceKernels", "SluiceTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "CLibraryTests",

@@ -23,11 +23,17 @@ public enum SluiceBinary {
     }
 
     /// Runs `sluice arguments…` in `folder` with no input, and waits for it (at most `timeout` s,
-    /// then it is killed and the status is that of the kill).
-    public static func run(_ arguments: [String], in folder: String, timeout: Double = 120) async throws -> Outcome {
+    /// then it is killed and the status is that of the kill). `environment` changes this
+    /// process's environment for it (nil removes a variable).
+    public static func run(
+        _ arguments: [String], in folder: String, timeout: Double = 120, environment: [String: String?] = [:]
+    ) async throws -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try path())
         process.arguments = arguments
+        var variables = ProcessInfo.processInfo.environment
+        for (name, value) in environment { variables[name] = value }
+        process.environment = variables
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         let output = folder + "/.stdout-\(UUID().uuidString)"
         let errors = folder + "/.stderr-\(UUID().uuidString)"

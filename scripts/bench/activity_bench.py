@@ -16,14 +16,32 @@ import sys
 import time
 from pathlib import Path
 
+import os
+
 import numpy as np
 import pandas as pd
 import secactpy
+import threadpoolctl
 from secactpy.signature import load_signature
 
 sluice, data_dir, work = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 cases = [c.split(":") for c in sys.argv[4].split(",")]  # e.g. cytosig:1000,secact:100
 n_rand = int(sys.argv[5])
+
+def cpu_model() -> str:
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+# The BLAS kernels each tool ran: numpy's bundled OpenBLAS (threadpoolctl) and sluice's (`sluice bench
+# blas`, which also says whether sluice chose them). Run with OPENBLAS_CORETYPE set to give the peer
+# the same kernels (activity_vs_secactpy.sh does both); sluice leaves a set variable alone.
+numpy_blas = [f"{i['internal_api']} {i.get('version')} {i.get('architecture')}" for i in threadpoolctl.threadpool_info()
+              if i.get("user_api") == "blas"]
+sluice_blas = subprocess.run([sluice, "bench", "blas"], capture_output=True, text=True, check=True).stdout.strip()
+peer_setting = f"OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']}" if "OPENBLAS_CORETYPE" in os.environ else "as installed"
 
 for name, samples in cases:
     samples = int(samples)
@@ -84,4 +102,5 @@ for name, samples in cases:
         "secactpy_cli_peak_rss_mib": round(cli_rss, 1), "max_relative_difference_cli_zscore": cli_worst,
         "sluice_peak_rss_mib": round(sluice_rss, 1), "python_process_peak_rss_mib": round(python_rss, 1),
         "max_relative_difference": worst,
+        "cpu": cpu_model(), "numpy_blas": numpy_blas, "sluice_blas": sluice_blas, "peer_kernels": peer_setting,
     }), flush=True)

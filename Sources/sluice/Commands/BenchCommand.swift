@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Sluice's throughput on your files.",
-        subcommands: [BenchReadCommand.self, BenchLedgerCommand.self])
+        subcommands: [BenchReadCommand.self, BenchLedgerCommand.self, BenchBLASCommand.self])
 }
 
 /// `sluice bench read FILE`: stream every cell once and report the rate and the peak memory.
@@ -195,5 +195,15 @@ struct BenchLedgerCommand: ParsableCommand {
         result.seconds = (clock.now - start) / .seconds(1)
         result.ledgerBytes = ["", "-wal", "-shm"].reduce(0) { $0 + DiskUsage.bytes(at: path + $1) }
         return result
+    }
+}
+
+/// `sluice bench blas`: the OpenBLAS kernels this binary runs with, and how they were chosen.
+struct BenchBLASCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "blas", abstract: "Print the OpenBLAS kernel set in use and how it was chosen (benchmarks record it).")
+
+    func run() throws {
+        print(BLASKernelChoice.description)
     }
 }
