@@ -133,7 +133,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "SluiceCLITests",
-            dependencies: ["SluiceKernels", "SluiceTestSupport"],
+            dependencies: ["SluiceFormats", "SluiceKernels", "SluiceTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "CLibraryTests",

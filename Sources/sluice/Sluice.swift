@@ -4,6 +4,7 @@ import ArgumentParser
 @main
 struct Sluice: AsyncParsableCommand {
     static func main() async {
+        ParentDeath.dieWithParentIfAsked()
         BLASKernelChoice.reexecIfBetter()
         ProcessMemory.keepFreedMemory()
         do {

@@ -9,6 +9,9 @@ import Foundation
 /// The kernel drops it when the process dies, `kill -9` included.
 public final class WorkspaceLock: Sendable {
     private let descriptor: Int32
+    /// The process id the lock file named when this lock was taken: the last process that held
+    /// it (dead now, since the lock was free), whose stage programs may still be running.
+    public let previousHolder: Int32?
 
     public init(_ workspace: Workspace) throws {
         let fd = open(workspace.lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -20,6 +23,9 @@ public final class WorkspaceLock: Sendable {
             close(fd)
             throw LedgerError(.busy, "another sluice process (\(holder.isEmpty ? "unknown pid" : "pid " + holder)) is using the workspace \(workspace.root)")
         }
+        previousHolder = (try? String(contentsOfFile: workspace.lockPath, encoding: .utf8))
+            .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            .flatMap { $0 == getpid() ? nil : $0 }
         let pid = "\(getpid())\n"
         ftruncate(fd, 0)
         _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }

@@ -71,6 +71,8 @@ public struct CommandStage: Stage {
                     let output = FileDescriptor(rawValue: fd)
                     let result = try await Subprocess.run(
                         executable, arguments: Arguments(Array(arguments.dropFirst())),
+                        // A sluice started here (preprocess, analyze) dies with this process, even by kill -9.
+                        environment: .inherit.updating([Environment.Key(stringLiteral: ParentWatch.variable): "\(getpid())"]),
                         workingDirectory: workingDirectory.map { FilePath($0) }, platformOptions: platform,
                         output: .fileDescriptor(output, closeAfterSpawningProcess: false),
                         error: .fileDescriptor(output, closeAfterSpawningProcess: false))

@@ -15,6 +15,9 @@ public final class PipelineSession: Sendable {
         let workspace = Workspace(root: config.workspace)
         try workspace.create()
         lock = try WorkspaceLock(workspace)
+        // A run killed with kill -9 may have left stage programs running: stop them before
+        // anything of theirs is recovered or started again.
+        if let previous = lock.previousHolder { ParentWatch.stopChildren(of: previous) }
         let ledger = try SQLiteLedger(path: workspace.ledgerPath)
         stages = PipelineStages.make(config)
         let groupStages = Set(config.stages.indices.filter { config.stages[$0].kind == .command && config.stages[$0].command.per == .group })

@@ -1,14 +1,19 @@
 import Foundation
 public import SluiceEngine
-import SluiceKernels
 
-/// The corpus builder as a pipeline stage: runs the four `sluice preprocess` steps on the one
-/// dataset an item fetched, writing `output/<item>/` (train/test chunks, report.json,
-/// vocab.json) and removing `interim/<item>/` when done.
+/// The corpus builder as a pipeline stage: `sluice preprocess run-all` on the one dataset an
+/// item fetched, run as a program through ``CommandStage`` — its own process, so that a reader
+/// crash on a damaged file (libhdf5 does crash on some) or a memory blow-up fails that item only,
+/// never the run. It writes `output/<item>/` (train/test chunks, report.json, vocab.json), logs
+/// to `logs/<item>/`, and removes `interim/<item>/` when done.
 public struct PreprocessStage: Stage {
     public let spec: StageSpec
+    private let executable: String
 
-    public init(spec: StageSpec) { self.spec = spec }
+    public init(spec: StageSpec) {
+        self.spec = spec
+        executable = AnalyzeStage.runningSluice() ?? "sluice"
+    }
 
     public var outputArea: Area? { .output }
     public var consumesInputs: Bool { true }
@@ -23,16 +28,13 @@ public struct PreprocessStage: Stage {
         for unit in units {
             guard let input = unit.input, let partial = unit.partialOutput else { continue }
             let file = try Self.datasetFile(in: input, item: unit.item.name)
-            let options = options(workspace: context.workspace, scratch: partial)
             let name = unit.item.name
-            let outcome = try await Self.runOffTheCooperativePool {
-                PreprocessRun(datasets: [PreprocessDataset(input: file, name: name)], options: options).run()[0]
+            do {
+                try await CommandStage(spec: commandSpec(file: file, item: name, workspace: context.workspace)).run([unit], context: context)
+            } catch let error as StageError where error.code == "command.exit-status" {
+                throw Self.preprocessFailure(error, log: unit.logFolder + "/\(spec.name).log")
             }
-            guard outcome.succeeded else {
-                let step = outcome.failedStep.map { "\($0): " } ?? ""
-                throw StageError(code: "preprocess.\(outcome.errorCode ?? "failed")", "\(step)\(outcome.reason ?? "failed")")
-            }
-            // PreprocessRun writes <scratch>/<name>/… and <scratch>/vocab.json; lift the dataset's files up.
+            // The run writes <scratch>/<name>/… and <scratch>/vocab.json; lift the dataset's files up.
             let nested = partial + "/" + name
             for entry in try FileManager.default.contentsOfDirectory(atPath: nested) {
                 try FileManager.default.moveItem(atPath: nested + "/" + entry, toPath: partial + "/" + entry)
@@ -41,26 +43,49 @@ public struct PreprocessStage: Stage {
         }
     }
 
-    private func options(workspace: Workspace, scratch: String) -> PreprocessOptions {
-        var options = PreprocessOptions()
-        options.interimDirectory = workspace.folder(.interim)
-        options.outputDirectory = scratch
-        options.logDirectory = workspace.logsFolder
-        options.convert.chunkSize = spec.preprocess.chunkSize
-        options.convert.topGenes = spec.preprocess.topGenes
-        options.convert.filter = CellFilter(
-            minGenes: spec.preprocess.minGenes, minCounts: spec.preprocess.minCounts, maxPercentMitochondrial: spec.preprocess.maxPctMito)
-        options.testSize = spec.preprocess.testSize
-        options.skipTrainTestSplit = spec.preprocess.skipSplit
-        options.splitBy = spec.preprocess.splitBy
-        options.seed = spec.preprocess.seed
-        options.hgncPath = spec.preprocess.hgnc
-        options.matrix = spec.preprocess.matrix
-        options.convert.allowsNonCounts = spec.preprocess.allowNonCounts
-        // Every write under a workspace is reserved from the budget before it is made; the spill's
-        // size is known only once written, so inside `sluice run` each pass reads the input again.
-        options.spillCounts = false
-        return options
+    /// The command stage that runs the corpus builder on `file`, with this stage's options.
+    func commandSpec(file: String, item: String, workspace: Workspace) -> StageSpec {
+        let options = spec.preprocess
+        var argv = [
+            executable, "preprocess", "run-all", file, "--dataset-name", item, "--output-dir", "{out}",
+            "--interim-dir", workspace.folder(.interim), "--log-dir", workspace.logsFolder,
+            "--chunk-size", "\(options.chunkSize)", "--top-genes", "\(options.topGenes)", "--test-size", "\(options.testSize)",
+            "--seed", "\(options.seed)",
+            // Every write under a workspace is reserved from the budget before it is made; the
+            // spill's size is known only once written, so inside `sluice run` each pass reads the input again.
+            "--no-spill",
+        ]
+        if options.skipSplit { argv.append("--skip-train-test-split") }
+        if let hgnc = options.hgnc { argv += ["--hgnc", hgnc] }
+        if let value = options.minGenes { argv += ["--min-genes", "\(value)"] }
+        if let value = options.minCounts { argv += ["--min-counts", "\(value)"] }
+        if let value = options.maxPctMito { argv += ["--max-pct-mito", "\(value)"] }
+        if let value = options.splitBy { argv += ["--split-by", value] }
+        if let value = options.matrix { argv += ["--matrix", value] }
+        if options.allowNonCounts { argv.append("--allow-non-counts") }
+        var command = StageSpec.Command()
+        command.argv = argv
+        command.outputs = ["\(item)/report.json"]
+        command.area = .output
+        var stage = StageSpec(kind: .command, name: spec.name, concurrency: spec.concurrency, retries: spec.retries)
+        stage.command = command
+        return stage
+    }
+
+    /// The builder's own sentence and code, from the `FAILED  name in step: reason [code]` line it
+    /// ends its output with; the command's failure as it is when that line is missing (a crash).
+    static func preprocessFailure(_ error: StageError, log: String) -> StageError {
+        guard let handle = FileHandle(forReadingAtPath: log) else { return error }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        try? handle.seek(toOffset: size > 16_384 ? size - 16_384 : 0)
+        let tail = String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
+        guard let line = tail.split(separator: "\n").last(where: { $0.hasPrefix("FAILED  ") }), let failed = line.range(of: "FAILED  "),
+              let open = line.range(of: " [", options: .backwards), line.hasSuffix("]") else { return error }
+        let text = line[failed.upperBound..<open.lowerBound]
+        let code = line[open.upperBound..<line.index(before: line.endIndex)]
+        let reason = text.range(of: " in ").map { String(text[$0.upperBound...]) } ?? String(text)
+        return StageError(code: "preprocess.\(code)", reason)
     }
 
     /// The dataset an item fetched: its one file, or its one `.h5ad` among several.
@@ -70,14 +95,5 @@ public struct PreprocessStage: Stage {
             throw StageError(code: "preprocess.input", "\(item): expected one dataset file in \(folder), found \(names.isEmpty ? "none" : names.joined(separator: ", "))")
         }
         return chosen
-    }
-
-    /// Runs blocking, multi-threaded work on its own thread, not on Swift's cooperative pool.
-    static func runOffTheCooperativePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try body() })
-            }
-        }
     }
 }

@@ -87,6 +87,8 @@ struct PreprocessArguments: ParsableArguments {
     @Flag(help: "Rank values that are not whole numbers (a normalized matrix) instead of refusing them.")
     var allowNonCounts = false
     @OptionGroup var features: FeatureTypesOption
+    @Option(help: "The dataset's name in the output, interim and log folders (one INPUT file only; default: from its file name).")
+    var datasetName: String?
 
     func validate() throws {
         guard chunkSize > 0 else { throw ValidationError("--chunk-size must be positive") }
@@ -142,7 +144,15 @@ struct PreprocessArguments: ParsableArguments {
     func execute(_ steps: [PreprocessRun.Step]) throws {
         let files = try inputs()
         let display = ProgressDisplay()
-        let run = PreprocessRun(datasets: PreprocessDataset.datasets(files), options: options)
+        var datasets = PreprocessDataset.datasets(files)
+        if let datasetName {
+            guard datasets.count == 1 else { throw ValidationError("--dataset-name names one dataset, but INPUT holds \(datasets.count)") }
+            guard datasetName == DatasetName.component(datasetName, fallback: "") else {
+                throw ValidationError("--dataset-name must be a plain name (letters, digits, '-', '_', '.'), not '\(datasetName)'")
+            }
+            datasets = [PreprocessDataset(input: datasets[0].input, name: datasetName)]
+        }
+        let run = PreprocessRun(datasets: datasets, options: options)
         run.echo = { level, line in display.line(line, toStandardError: level == .error) }
         run.progress = { display.update(dataset: $0, step: $1, done: $2, total: $3) }
         let outcomes = run.run(steps)
