@@ -19,9 +19,10 @@ demo: build
 
 test: bootstrap test-swift test-crosscheck
 
-# The crash-safety test drives the real binary, so it is built first.
+# The crash-safety, bad-input and fuzz tests drive the real binaries, so they are built first.
 test-swift:
 	$(SWIFT) build --product sluice
+	$(SWIFT) build --product sluice-fuzz
 	$(SWIFT) test --disable-xctest
 
 # Cross-checks that need the reference tools (anndata, pyarrow, …) in a venv the script creates.

@@ -12,6 +12,8 @@ let package = Package(
     name: "Sluice",
     products: [
         .executable(name: "sluice", targets: ["sluice"]),
+        // The mutation fuzzer for the parsers that read strangers' bytes (tests run it; not installed).
+        .executable(name: "sluice-fuzz", targets: ["SluiceFuzz"]),
         .library(name: "SluiceFormats", targets: ["SluiceFormats"]),
     ],
     dependencies: [
@@ -130,6 +132,11 @@ let package = Package(
         .testTarget(
             name: "SluiceLoopbackTests",
             dependencies: ["SluiceLoopback", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "SluiceFuzz",
+            dependencies: ["SluiceFormats", "SluiceEngine", "SluicePipelines"],
+            path: "Tests/SluiceFuzz",
             swiftSettings: swiftSettings),
         .testTarget(
             name: "SluiceCLITests",
