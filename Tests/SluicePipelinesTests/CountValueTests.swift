@@ -105,4 +105,22 @@ struct CountValueTests {
         #expect(Float.infinity.nonNegativeFiniteBit == 0)
         #expect((-Float.infinity).nonNegativeFiniteBit == 0)
     }
+
+    @Test("repeated gene ids are summed into one token, counted in the report and logged")
+    func duplicateGeneIDs() throws {
+        let scratch = try TemporaryDirectory()
+        let input = scratch.file("dup.h5ad")
+        let generator = SyntheticCounts(cells: 60, genes: 40, density: 0.3, seed: 3)
+        var genes = generator.geneFrame()
+        genes.index[21] = genes.index[20]
+        let writer = try H5ADWriter(path: input, genes: genes, cellSchema: SyntheticCounts.cellSchema)
+        try writer.append(generator.batch(0..<60))
+        try writer.close()
+        let outcome = Self.run(input, scratch.path)
+        #expect(outcome.succeeded, "\(outcome.reason ?? "")")
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch.file("output/dup/report.json")))) as? [String: Any]
+        #expect(report?["duplicateGeneIDs"] as? Int == 1)
+        let log = try String(contentsOfFile: scratch.file("logs/dup/pipeline.log"), encoding: .utf8)
+        #expect(log.contains("1 genes repeat a gene id seen before them"))
+    }
 }

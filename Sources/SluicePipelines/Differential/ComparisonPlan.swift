@@ -75,6 +75,8 @@ struct ComparisonPlan {
         }
 
         let compared = selected.filter { $0 != reference }
+        // Groups that hold every cell of their stratum: compared with the rest, nothing is left.
+        var wholeGroups: [String] = []
         let strataNumbers = stratification.map { $0.orderedNumbers() } ?? [0]
         for stratumNumber in strataNumbers {
             let stratumLabel = stratification.map { $0.labels[Int(stratumNumber)] }
@@ -104,6 +106,12 @@ struct ComparisonPlan {
                     }
                     continue
                 }
+                if referenceSlot == nil, count == cells {
+                    let label = grouping.labels[Int(group)]
+                    wholeGroups.append(label)
+                    notes.append("\(stratumLabel.map { "stratum '\($0)': " } ?? "")skipped group '\(label)', which holds every cell, so its rest is empty")
+                    continue
+                }
                 let other: (cells: Int, slots: [UInt32])
                 if let referenceSlot {
                     other = (slots.cells[Int(referenceSlot)], [referenceSlot])
@@ -121,6 +129,11 @@ struct ComparisonPlan {
             strata.append(stratum)
         }
         guard !comparisons.isEmpty else {
+            if let whole = wholeGroups.first {
+                throw AnalysisError(
+                    code: "differential.empty-rest",
+                    "every cell of '\(column)' in \(path) is in group '\(whole)': compared with the rest there is nothing to compare it with (the rest is empty); use a column with two groups or more")
+            }
             throw AnalysisError(
                 code: "differential.nothing-to-compare",
                 "no group of '\(column)' in \(path) has the 2 or more cells a comparison needs\(stratification.map { " within a '\($0.name)' stratum" } ?? "")")

@@ -8,6 +8,12 @@ public struct GenePlan: Sendable, Hashable, Codable {
     public var mitochondrial: [Bool]
     /// Mapping counts (HGNC mapping only).
     public var mapping: GeneMapper.Summary?
+    /// Genes whose id an earlier gene of the file already has (their counts are summed into one
+    /// token, as Geneformer sums duplicate ids); nil in plans written before they were counted.
+    public var duplicateGeneIDs: Int?
+
+    /// How many genes repeat an id seen before them.
+    static func duplicates(_ genes: Frame) -> Int { genes.rowCount - Set(genes.index).count }
 
     /// The names a gene is known by: its index, and its symbol column when the file has one
     /// (`gene_symbols`, or `feature_name` in CELLxGENE's files, whose index holds Ensembl ids).
@@ -27,6 +33,7 @@ public struct GenePlan: Sendable, Hashable, Codable {
             mapping.gene.map { mapper.table.genes[$0].symbol.hasPrefix("MT-") } ?? false
         }
         mapping = summary
+        duplicateGeneIDs = Self.duplicates(genes)
     }
 
     /// Plan from the dataset's own gene ids (no HGNC table): the symbol for `MT-` is the symbol
@@ -37,5 +44,6 @@ public struct GenePlan: Sendable, Hashable, Codable {
         let names = Self.names(of: genes, symbolColumn: symbolColumn)
         mitochondrial = names.map { ($0.count > 1 ? $0[1] : $0[0]).hasPrefix("MT-") }
         mapping = nil
+        duplicateGeneIDs = Self.duplicates(genes)
     }
 }

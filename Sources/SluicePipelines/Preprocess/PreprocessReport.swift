@@ -31,6 +31,8 @@ public struct PreprocessReport: Sendable, Codable {
     public var vocabularySHA256: String
     public var vocabularySize: Int
     public var mapping: GeneMapper.Summary?
+    /// Genes that repeat an id (summed into one token), when counted.
+    public var duplicateGeneIDs: Int?
     public var convert: DatasetConverter.Result
     public var clean: MetadataCleaner.Result
     public var split: CorpusSplitter.Result

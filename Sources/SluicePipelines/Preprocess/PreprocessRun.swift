@@ -150,6 +150,11 @@ public final class PreprocessRun {
             plan = GenePlan(genes: source.genes, vocabulary: vocabulary, symbolColumn: options.geneSymbolColumn)
             log.log(.warning, step: "hgnc-mapper", "no --hgnc table given: tokens use the dataset's own gene ids, which other datasets may name differently")
         }
+        if let duplicates = plan.duplicateGeneIDs, duplicates > 0 {
+            log.log(
+                .warning, step: "hgnc-mapper", "\(duplicates) genes repeat a gene id seen before them; their counts are summed into one token",
+                ["duplicate_gene_ids": duplicates])
+        }
         guard plan.tokenOfGene.contains(where: { $0 != nil }) else {
             throw PreprocessError(code: "no-genes-mapped", message: "none of the \(source.geneCount) genes maps to the vocabulary — is the gene column right?")
         }
@@ -336,7 +341,7 @@ public final class PreprocessRun {
         stepTimes[timing.step] = (ContinuousClock.now - timing.started) / .seconds(1)
         let report = PreprocessReport(
             dataset: dataset.name, input: dataset.input, vocabularySHA256: try encoded(vocabulary).checksum, vocabularySize: vocabulary.size,
-            mapping: plan.mapping, convert: convertRecord, clean: cleanRecord, split: result, timings: stepTimes,
+            mapping: plan.mapping, duplicateGeneIDs: plan.duplicateGeneIDs, convert: convertRecord, clean: cleanRecord, split: result, timings: stepTimes,
             options: PreprocessReport.Options(options))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
