@@ -46,16 +46,8 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 
-/// SplitMix64: a small, seeded generator (the run is reproducible from --seed).
-struct SeededRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SeededGenerator {
+    /// A uniform integer in 0..<bound (0 when the bound is 0 or 1).
     mutating func below(_ bound: Int) -> Int { bound <= 1 ? 0 : Int(next() % UInt64(bound)) }
 }
 
@@ -64,7 +56,7 @@ let interestingNumbers = ["0", "-1", "2147483648", "4294967297", "92233720368547
                           "nan", "inf", "999999999999", "0.5", "-0"]
 let interestingTokens = ["\t", "\n", " ", "%", "{", "[", ":", "-", "\"", "\r\n", "\0", "\\", "#", "*", "../", "{in}", "\u{FEFF}"]
 
-func mutate(_ seed: [UInt8], _ random: inout SeededRandom) -> [UInt8] {
+func mutate(_ seed: [UInt8], _ random: inout SeededGenerator) -> [UInt8] {
     var bytes = seed
     for _ in 0..<(1 + random.below(4)) {
         let position = random.below(bytes.count + 1)
@@ -206,7 +198,7 @@ let current = options.out + "/current." + options.target
 let input = folder + "/" + chosen.fileName
 boundMemory(options.memoryMiB)
 
-var random = SeededRandom(state: options.seed)
+var random = SeededGenerator(seed: options.seed)
 let deadline = Date().addingTimeInterval(options.seconds)
 var inputs = 0
 var rejected = 0

@@ -182,7 +182,7 @@ public final class PreprocessRun {
         log.log(step: "convert", "ranking \(choice.reason)", ["matrix": choice.matrix ?? ""])
         if let filtered = source as? FeatureFilteredSource {
             let counts = filtered.excluded.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-            log.log(step: "convert", "left out \(counts) features: only gene expression counts as genes (--feature-types)", ["excluded_features": filtered.excluded])
+            log.log(step: "convert", "left out \(counts) features by their type (--feature-types chooses)", ["excluded_features": filtered.excluded])
         }
         log.log(step: "convert", "streaming \(source.cellCount) cells × \(source.geneCount) genes in chunks of \(options.convert.chunkSize)")
         var converter = DatasetConverter(source: source, plan: plan, options: options.convert)
