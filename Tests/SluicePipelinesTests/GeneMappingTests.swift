@@ -63,6 +63,18 @@ struct GeneMappingTests {
         var cases: [Case]
     }
 
+    /// CELLxGENE's var: Ensembl ids in the index, symbols in `feature_name`.
+    @Test("gene symbols come from CELLxGENE's feature_name when there is no gene_symbols column")
+    func featureNameSymbols() {
+        let genes = Frame(
+            index: ["ENSG00000198804", "ENSG00000141510", "ENSG00000198712"], indexName: "_index",
+            columns: [FrameColumn(name: "feature_name", values: .strings(["MT-CO1", "TP53", "MT-CO2"]))])
+        let vocabulary = Vocabulary(datasetGeneIDs: genes.index)
+        let plan = GenePlan(genes: genes, vocabulary: vocabulary)
+        #expect(plan.mitochondrial == [true, false, true])
+        #expect(plan.tokenOfGene.allSatisfy { $0 != nil })
+    }
+
     @Test("development stage labels give the reference ages")
     func developmentStages() throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("preprocess/development_stage_ages.json")))

@@ -64,7 +64,8 @@ for entry in manifest:
     source = expected.get("matrix_source") or "X"
     matrix = {"X": None, "raw/X": "raw", "raw.X": "raw"}.get(source, source) if expected["format"] == "h5ad" else None
     target = out / (entry["expected"].replace(".gz", "").replace(".expected.json", "") + ".h5ad")
-    argv = [sluice, "convert", str(fixtures / entry["file"]), str(target), "--chunk-size", "7"]
+    # The references read every feature (scanpy's gex_only=False), so the conversion keeps them all.
+    argv = [sluice, "convert", str(fixtures / entry["file"]), str(target), "--chunk-size", "7", "--feature-types", "all"]
     if matrix:
         argv += ["--matrix", matrix]
     subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
