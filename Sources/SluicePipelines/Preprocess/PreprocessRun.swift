@@ -39,6 +39,9 @@ public final class PreprocessRun {
     /// Step 1's plan and vocabulary for each dataset mapped in this run, so later steps need not
     /// read them back.
     private var mapped: [String: (plan: GenePlan, vocabulary: Vocabulary)] = [:]
+    /// The matrix chosen for each dataset in this run: the choice reads the file's first cells,
+    /// and the vocabulary, the mapping and the conversion all open the same matrix.
+    private var matrixChoices: [String: CountMatrixChoice] = [:]
     /// The vocabulary last encoded, with its canonical JSON and that JSON's SHA-256: a run
     /// encodes its vocabulary (20,000+ genes) once, not once per file and checksum.
     private var encodedVocabulary: (vocabulary: Vocabulary, json: Data, checksum: String)?
@@ -194,7 +197,8 @@ public final class PreprocessRun {
 
     /// The dataset's cells, from the matrix ``CountMatrixChoice`` picks (the same at every step).
     private func openCells(_ dataset: PreprocessDataset, scratchDirectory: String? = nil) throws -> (source: any CellSource, choice: CountMatrixChoice) {
-        let choice = try CountMatrixChoice.choose(dataset.input, requested: options.matrix)
+        let choice = try matrixChoices[dataset.name] ?? CountMatrixChoice.choose(dataset.input, requested: options.matrix)
+        matrixChoices[dataset.name] = choice
         let source = try CellSourceOpener.open(dataset.input, matrix: choice.matrix, scratchDirectory: scratchDirectory, features: options.features)
         return (source, choice)
     }

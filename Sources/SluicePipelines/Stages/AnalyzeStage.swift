@@ -13,7 +13,7 @@ public struct AnalyzeStage: Stage {
 
     public init(spec: StageSpec) {
         self.spec = spec
-        executable = spec.analyze.executable ?? Self.runningSluice() ?? "sluice"
+        executable = spec.analyze.executable ?? CommandStage.runningSluice() ?? "sluice"
     }
 
     public var outputArea: Area? { .output }
@@ -81,14 +81,5 @@ public struct AnalyzeStage: Stage {
             throw StageError(code: "analyze.input", "\(item): expected \(wanted) in \(folder), found \(names.isEmpty ? "none" : names.joined(separator: ", ")); name it with the stage's 'input' key")
         }
         return chosen
-    }
-
-    /// This process's executable when it is the sluice binary (not, say, a test runner).
-    static func runningSluice() -> String? {
-        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? Bundle.main.executablePath
-        guard let path else { return nil }
-        let name = (path as NSString).lastPathComponent
-        guard name == "sluice" || name.hasPrefix("sluice.") else { return nil }
-        return path
     }
 }

@@ -113,12 +113,27 @@ public struct CommandStage: Stage {
 
     /// The last non-empty line of a log, shortened, for the one-sentence error.
     static func lastLine(of path: String) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        guard let line = tailLines(of: path, bytes: 4096).last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty && !$0.hasPrefix("$ ") })
+        else { return nil }
+        return String(line.prefix(200))
+    }
+
+    /// The lines of the last `bytes` of a log (the first one possibly cut); none when unreadable.
+    static func tailLines(of path: String, bytes: UInt64) -> [Substring] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
         defer { try? handle.close() }
         let size = (try? handle.seekToEnd()) ?? 0
-        try? handle.seek(toOffset: size > 4096 ? size - 4096 : 0)
-        let text = String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
-        guard let line = text.split(separator: "\n").last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty && !$0.hasPrefix("$ ") }) else { return nil }
-        return String(line.prefix(200))
+        try? handle.seek(toOffset: size > bytes ? size - bytes : 0)
+        return String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self).split(separator: "\n")
+    }
+
+    /// This process's executable when it is the sluice binary (not, say, a test runner): what
+    /// the analyze and preprocess stages run.
+    static func runningSluice() -> String? {
+        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? Bundle.main.executablePath
+        guard let path else { return nil }
+        let name = (path as NSString).lastPathComponent
+        guard name == "sluice" || name.hasPrefix("sluice.") else { return nil }
+        return path
     }
 }

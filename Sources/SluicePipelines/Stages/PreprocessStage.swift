@@ -12,7 +12,7 @@ public struct PreprocessStage: Stage {
 
     public init(spec: StageSpec) {
         self.spec = spec
-        executable = AnalyzeStage.runningSluice() ?? "sluice"
+        executable = CommandStage.runningSluice() ?? "sluice"
     }
 
     public var outputArea: Area? { .output }
@@ -75,12 +75,8 @@ public struct PreprocessStage: Stage {
     /// The builder's own sentence and code, from the `FAILED  name in step: reason [code]` line it
     /// ends its output with; the command's failure as it is when that line is missing (a crash).
     static func preprocessFailure(_ error: StageError, log: String) -> StageError {
-        guard let handle = FileHandle(forReadingAtPath: log) else { return error }
-        defer { try? handle.close() }
-        let size = (try? handle.seekToEnd()) ?? 0
-        try? handle.seek(toOffset: size > 16_384 ? size - 16_384 : 0)
-        let tail = String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
-        guard let line = tail.split(separator: "\n").last(where: { $0.hasPrefix("FAILED  ") }), let failed = line.range(of: "FAILED  "),
+        guard let line = CommandStage.tailLines(of: log, bytes: 16_384).last(where: { $0.hasPrefix("FAILED  ") }),
+              let failed = line.range(of: "FAILED  "),
               let open = line.range(of: " [", options: .backwards), line.hasSuffix("]") else { return error }
         let text = line[failed.upperBound..<open.lowerBound]
         let code = line[open.upperBound..<line.index(before: line.endIndex)]
