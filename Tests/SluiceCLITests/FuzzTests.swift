@@ -20,7 +20,7 @@ struct FuzzTests {
         process.executableURL = URL(fileURLWithPath: fuzzer)
         process.arguments = [target, "--fixtures", Fixtures.directory, "--out", out, "--seconds", Self.seconds, "--seed", Self.seed]
         let log = out + ".log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardOutput = handle
         process.standardError = handle

@@ -206,8 +206,8 @@ var rejected = 0
 while Date() < deadline {
     let seed = chosen.seeds[inputs % chosen.seeds.count]
     let bytes = inputs < chosen.seeds.count ? seed : mutate(seed, &random)
-    FileManager.default.createFile(atPath: current, contents: Data(bytes))
-    FileManager.default.createFile(atPath: input, contents: Data(bytes))
+    _ = FileManager.default.createFile(atPath: current, contents: Data(bytes))
+    _ = FileManager.default.createFile(atPath: input, contents: Data(bytes))
     alarm(10)
     do {
         try chosen.parse(input, folder)

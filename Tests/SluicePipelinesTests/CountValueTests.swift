@@ -91,7 +91,7 @@ struct CountValueTests {
     }
 
     @Test("the branch-free whole-number test agrees with rounding", arguments: [
-        Float(0), 1, 2.5, 0.5, 1e-45, 0.1, 3, 8_388_607.5, 8_388_608, 8_388_609, 1e10, 4_294_967_296, .greatestFiniteMagnitude,
+        Float(0), 1, 2.5, 0.5, .leastNonzeroMagnitude, 0.1, 3, 8_388_607.5, 8_388_608, 8_388_609, 1e10, 4_294_967_296, .greatestFiniteMagnitude,
     ])
     func wholeBit(_ value: Float) {
         #expect((value.wholeBit == 1) == (value == value.rounded(.towardZero)))

@@ -37,8 +37,8 @@ public enum SluiceBinary {
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         let output = folder + "/.stdout-\(UUID().uuidString)"
         let errors = folder + "/.stderr-\(UUID().uuidString)"
-        FileManager.default.createFile(atPath: output, contents: nil)
-        FileManager.default.createFile(atPath: errors, contents: nil)
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors, contents: nil)
         defer {
             try? FileManager.default.removeItem(atPath: output)
             try? FileManager.default.removeItem(atPath: errors)

@@ -1,4 +1,4 @@
-public import SluiceKernels
+import SluiceKernels
 
 /// Options of `sluice analyze activity`, with SecActpy's defaults.
 public struct ActivityOptions: Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-public import SluiceFormats
+import SluiceFormats
 
 /// Where `sluice analyze activity` puts its results: for profiles and pseudobulk samples,
 /// `beta.tsv`, `se.tsv`, `zscore.tsv`, `pvalue.tsv` (signatures × samples, full precision, the

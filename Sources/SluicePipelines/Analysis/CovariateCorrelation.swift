@@ -1,5 +1,5 @@
 import Foundation
-public import SluiceKernels
+import SluiceKernels
 
 /// `sluice analyze correlate`: each activity row (signature) against each continuous covariate
 /// of the samples — Pearson and/or Spearman, optionally partial (controlling for other

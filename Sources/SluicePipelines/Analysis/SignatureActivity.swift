@@ -1,5 +1,5 @@
 import Foundation
-public import SluiceKernels
+import SluiceKernels
 
 /// Signature activity of expression profiles, as SecActpy's `secact_activity_inference` computes
 /// it for bulk input: the profile (centred on each gene's mean across samples, or on the

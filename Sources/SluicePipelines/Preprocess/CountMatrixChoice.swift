@@ -1,4 +1,4 @@
-public import SluiceFormats
+import SluiceFormats
 
 /// Which matrix of an input the corpus builder ranks. Rank-value tokens need raw counts, and
 /// files as users have them do not always keep them in `X`: CELLxGENE's h5ad files hold a

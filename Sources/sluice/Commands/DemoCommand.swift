@@ -45,7 +45,7 @@ struct DemoCommand: AsyncParsableCommand {
             try FileManager.default.removeItem(atPath: folder)
         }
         try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: marker, contents: Data("made by sluice demo; the folder is emptied by the next demo\n".utf8))
+        _ = FileManager.default.createFile(atPath: marker, contents: Data("made by sluice demo; the folder is emptied by the next demo\n".utf8))
 
         print("1. Generating \(datasets) datasets (negative-binomial counts, seeded) and one corrupt file → \(served)")
         var sizes: [Int64] = []
