@@ -105,9 +105,10 @@ let package = Package(
             path: "Benchmarks/sluice-bench-parquet",
             swiftSettings: swiftSettings),
 
+        // What tests share: temporary folders, fixtures, the sluice binary, a pipeline harness over loopback.
         .target(
             name: "SluiceTestSupport",
-            dependencies: ["SluiceFormats"],
+            dependencies: ["SluiceFormats", "SluiceEngine", "SluiceLoopback"],
             path: "Tests/SluiceTestSupport",
             swiftSettings: swiftSettings),
         .testTarget(
@@ -120,12 +121,13 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "SluicePipelinesTests",
-            dependencies: ["SluicePipelines", "SluiceEngine", "SluiceTestSupport"],
+            dependencies: ["SluicePipelines", "SluiceEngine", "SluiceFormats", "SluiceLoopback", "SluiceTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "SluiceEngineTests",
             dependencies: [
-                "SluiceEngine", "SluicePipelines", "SluiceLoopback", "SluiceFormats", "SluiceTestSupport",
+                // Not SluicePipelines: the engine's tests drive the runner with stages of their own.
+                "SluiceEngine", "SluiceLoopback", "SluiceFormats", "SluiceTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings),

@@ -11,7 +11,7 @@ import Testing
     @Test func usageNeverExceedsTheBudget() async throws {
         var files: [String: Data] = [:]
         for index in 0..<20 { files["item\(index).bin"] = PipelineHarness.bytes(2_000_000, seed: UInt8(index)) }
-        let harness = try await PipelineHarness.start(files: files)
+        let harness = try await PipelineHarness.start(files: files, registry: .tests)
         let budget: Int64 = 8_000_000
         let items = (0..<20).map { "  - {url: \"\(harness.server.url("slow/2/item\($0).bin"))\"}" }.joined(separator: "\n")
         let yaml = """
@@ -21,12 +21,7 @@ import Testing
             \(items)
             stages:
               - fetch: {concurrency: 3}
-              - command:
-                  name: digest
-                  argv: [sh, -c, 'sha256sum "$0"/*.bin > "$1"/sum.txt', "{in}", "{out}"]
-                  outputs: [sum.txt]
-                  reserve: 4kB
-                  concurrency: 2
+              - copy: {name: digest, digest: true, reserve: 4kB, concurrency: 2}
               - cleanup: {keep: [output]}
             """
         let path = try harness.pipeline(yaml)
@@ -52,7 +47,7 @@ import Testing
         #expect(samples.withLock { $0 } > 10)
         // Inputs are gone, outputs stay.
         #expect(DiskUsage.bytes(at: workspace + "/raw") == 0)
-        #expect(FileManager.default.fileExists(atPath: workspace + "/output/item7.bin/digest/sum.txt"))
+        #expect(FileManager.default.fileExists(atPath: workspace + "/output/item7.bin/digest/copy.txt"))
         try await harness.stop()
     }
 }

@@ -12,7 +12,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: folder.file("in/a.h5ad")))
         try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
-        return try PipelineConfig.load(folder.file("p.yaml"))
+        return try PipelineConfig.load(folder.file("p.yaml"), registry: .tests)
     }
 
     private let valid = """
@@ -23,8 +23,8 @@ import Testing
             glob: "*.h5ad"
         stages:
           - fetch: {concurrency: 2}
-          - preprocess: {chunk_size: 500}
-          - command: {name: quant, argv: [echo, "{in}", "{out}"], outputs: [a.txt], timeout: 2h}
+          - copy: {name: convert, batch: 4, batch_bytes: 10MB}
+          - copy: {name: quant, per: group, area: interim, sleep: 2h}
           - cleanup:
         """
 
@@ -36,13 +36,19 @@ import Testing
         #expect(config.budget.limit(.output) == 2_000_000_000)
         #expect(config.items.map(\.name) == ["a"])
         #expect(config.items[0].size == 3)
-        #expect(config.stages.map(\.name) == ["fetch", "preprocess", "quant", "cleanup"])
-        #expect(config.stages[0].concurrency == 2)
-        #expect(config.stages[0].retries == 5)
-        #expect(config.stages[1].preprocess.chunkSize == 500)
-        #expect(config.stages[1].preprocess.topGenes == 2000)
-        #expect(config.stages[2].command.timeout == 7200)
-        #expect(config.stages[3].cleanup.keep == [.output])
+        #expect(config.stages.map(\.name) == ["fetch", "convert", "quant", "cleanup"])
+        #expect(config.stages.map(\.header.kind) == ["fetch", "copy", "copy", "cleanup"])
+        #expect(config.stages[0].header.concurrency == 2)
+        #expect(config.stages[0].header.retries == 5)
+        #expect(config.stages[1].header.retries == 0)
+        #expect(config.stages[0].isSource && !config.stages[1].isSource)
+        // Each kind parsed its own options; the engine read the header and the scheduling.
+        #expect(config.stages[1].scheduling == .batch(count: 4, bytes: 10_000_000))
+        #expect(config.stages[2].scheduling == .perGroup)
+        #expect(config.stages[2].outputArea == .interim)
+        #expect((config.stages[2] as? CopyStage)?.sleep == 7200)
+        #expect((config.stages[3] as? CleanupStage)?.keep == [.output])
+        #expect(config.stages[3].scheduling == .perItem)
     }
 
     @Test(arguments: [
@@ -82,12 +88,26 @@ import Testing
         #expect(error.description.contains("none.tsv does not exist"))
     }
 
-    @Test func commandPlaceholdersAreChecked() throws {
-        let yaml = valid.replacingOccurrences(of: "\"{out}\"", with: "\"{output}\"")
+    @Test func kindOptionsAreCheckedByTheKind() throws {
+        let yaml = valid.replacingOccurrences(of: "sleep: 2h", with: "sleep: soon")
         let error = try #require(throws: ConfigError.self) { try load(yaml) }
-        #expect(error.description.contains("unknown placeholder {output}"))
-        let noArgv = valid.replacingOccurrences(of: "argv: [echo, \"{in}\", \"{out}\"], ", with: "")
-        #expect(throws: ConfigError.self) { try load(noArgv) }
+        #expect(error.description.contains("stages[2].copy.sleep must be a duration"))
+        #expect(error.line == 9)
+        let unknown = valid.replacingOccurrences(of: "per: group", with: "per: group, colour: red")
+        let named = try #require(throws: ConfigError.self) { try load(unknown) }
+        // The list of known keys names the header's and the kind's.
+        #expect(named.description.contains("unknown key 'colour' in stages[2].copy (known keys: name, concurrency, retries, from, per,"))
+    }
+
+    @Test func registriesAreValues() throws {
+        // Without the tests' kind, the same file names an unknown stage and lists the known ones.
+        let folder = try TemporaryDirectory("sluice-config")
+        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
+        try Data([1]).write(to: URL(fileURLWithPath: folder.file("in/a.h5ad")))
+        try valid.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        let error = try #require(throws: ConfigError.self) { try PipelineConfig.load(folder.file("p.yaml"), registry: .engine) }
+        #expect(error.code == .unknownStage)
+        #expect(error.description.contains("unknown stage 'copy' (known stages: cleanup, fetch)"))
     }
 
     @Test func fetchMustComeFirst() throws {
@@ -121,17 +141,5 @@ import Testing
         #expect(DurationText.parse("1h30m") == 5400)
         #expect(DurationText.parse("250ms") == 0.25)
         #expect(DurationText.parse("soon") == nil)
-    }
-}
-
-/// The pipelines under examples/ stay valid as the format evolves.
-@Suite struct ExamplePipelineTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
-    @Test func corpusExampleLoads() throws {
-        let config = try PipelineConfig.load(Self.root + "/examples/corpus/pipeline.yaml")
-        #expect(config.stages.map(\.kind) == [.fetch, .preprocess, .cleanup])
-        #expect(config.budget.total == 200_000_000_000)
-        #expect(config.items.first?.size == 2_000_000_000)
     }
 }

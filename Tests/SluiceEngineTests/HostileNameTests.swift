@@ -53,7 +53,7 @@ import Testing
 
     @Test("a run over hostile item and group names keeps every path inside its workspace")
     func runStaysInside() async throws {
-        let harness = try await PipelineHarness.start(files: ["...h5ad": Data("dots\n".utf8), "good.txt": Data("good\n".utf8)])
+        let harness = try await PipelineHarness.start(files: ["...h5ad": Data("dots\n".utf8), "good.txt": Data("good\n".utf8)], registry: .tests)
         // Things the run did not create, beside and above the workspace.
         try FileManager.default.createDirectory(atPath: harness.folder.file("outside"), withIntermediateDirectories: true)
         try Data("keep\n".utf8).write(to: URL(fileURLWithPath: harness.folder.file("outside/keep.txt")))
@@ -66,16 +66,16 @@ import Testing
               - {url: "\(harness.server.url("good.txt"))", group: "../../outside"}
             stages:
               - fetch: {}
-              - command: {name: copy, argv: [sh, -c, 'cat "$0"/* > "$1/value.txt"', "{in}", "{out}"], outputs: [value.txt]}
-              - command: {name: merge, per: group, argv: [sh, -c, 'cat "$@" > "$0/merged.txt"', "{out}", "{outs}/value.txt"], outputs: [merged.txt]}
+              - copy: {name: copy}
+              - copy: {name: merge, per: group}
               - cleanup: {keep: [output]}
             """
         let summary = try await harness.run(try harness.pipeline(yaml))
         #expect(summary.done == 2, "\(summary.items)")
         #expect(Set(summary.items.map(\.item)) == ["dataset", "good.txt"])
-        let merged = try String(contentsOfFile: harness.folder.file("work/output/groups/outside/merge/merged.txt"), encoding: .utf8)
+        let merged = try String(contentsOfFile: harness.folder.file("work/output/groups/outside/merge/copy.txt"), encoding: .utf8)
         #expect(merged == "dots\ngood\n")
-        #expect(try String(contentsOfFile: harness.folder.file("work/output/dataset/copy/value.txt"), encoding: .utf8) == "dots\n")
+        #expect(try String(contentsOfFile: harness.folder.file("work/output/dataset/copy/copy.txt"), encoding: .utf8) == "dots\n")
         #expect(FileManager.default.fileExists(atPath: harness.folder.file("outside/keep.txt")))
         #expect(FileManager.default.fileExists(atPath: harness.folder.file("sentinel.txt")))
         #expect(FileManager.default.fileExists(atPath: harness.folder.file("work/sluice.db")))
@@ -93,9 +93,9 @@ import Testing
               - {url: "http://127.0.0.1:1/a"}
             stages:
               - fetch: {}
-              - command: {name: "../x", argv: [true]}
+              - copy: {name: "../x"}
             """.write(toFile: path, atomically: true, encoding: .utf8)
-        let error = #expect(throws: ConfigError.self) { try PipelineConfig.load(path) }
+        let error = #expect(throws: ConfigError.self) { try PipelineConfig.load(path, registry: .tests) }
         #expect(error?.code == .badValue)
         #expect(error?.line == 7)
         #expect(error?.description.contains("'../x'") == true)

@@ -8,9 +8,9 @@ import Testing
 /// The ledger's state machine: claims in item order, completion opens the next stage, failures
 /// block later stages, retries and reclaims return work to the queue, groups wait for members.
 @Suite struct LedgerTests {
-    private func ledger(_ folder: TemporaryDirectory, items: [ItemSpec], stages: [String] = ["fetch", "work"], groupStages: Set<Int> = []) throws -> SQLiteLedger {
+    private func ledger(_ folder: TemporaryDirectory, items: [ItemSpec], stages: [String] = ["fetch", "work"], groupStages: Set<Int> = [], barrierStages: Set<Int> = []) throws -> SQLiteLedger {
         let ledger = try SQLiteLedger(path: folder.file("sluice.db"))
-        try ledger.register(items: items, stageNames: stages, groupStages: groupStages, now: 0)
+        try ledger.register(items: items, stageNames: stages, groupStages: groupStages, barrierStages: barrierStages, now: 0)
         return ledger
     }
 
@@ -31,7 +31,7 @@ import Testing
         #expect(try ledger.artifacts(in: .released).map(\.path) == ["raw/item0/f"])
         #expect(try ledger.counts(stage: 1)[.done] == 1)
         // Registering again keeps progress and adds only new items.
-        try ledger.register(items: items(4), stageNames: ["fetch", "work"], groupStages: [], now: 5)
+        try ledger.register(items: items(4), stageNames: ["fetch", "work"], groupStages: [], barrierStages: [], now: 5)
         #expect(try ledger.tasks().filter { $0.stage == 0 && $0.state == .pending }.map(\.item) == ["item2", "item3"])
     }
 
@@ -107,7 +107,7 @@ import Testing
         _ = try ledger(folder, items: items(1))
         let again = try SQLiteLedger(path: folder.file("sluice.db"))
         let error = try #require(throws: LedgerError.self) {
-            try again.register(items: items(1), stageNames: ["fetch", "other"], groupStages: [], now: 0)
+            try again.register(items: items(1), stageNames: ["fetch", "other"], groupStages: [], barrierStages: [], now: 0)
         }
         #expect(error.code == .pipelineChanged)
     }

@@ -2,7 +2,6 @@ import Foundation
 import SluiceEngine
 import SluiceTestSupport
 import SluiceLoopback
-import SluicePipelines
 import Testing
 
 /// A fault-injecting loopback server: transient faults are retried to success, permanent ones
@@ -11,7 +10,7 @@ import Testing
     @Test func transientFaultsRetryPermanentOnesFailTheirItem() async throws {
         var files: [String: Data] = [:]
         for index in 1...8 { files["f\(index).bin"] = PipelineHarness.bytes(300_000 + index * 1_000, seed: UInt8(index)) }
-        let harness = try await PipelineHarness.start(files: files)
+        let harness = try await PipelineHarness.start(files: files, registry: .tests)
         let wrong = String(repeating: "0", count: 64)
         let right = PipelineHarness.sha256(files["f1.bin"]!)
         let yaml = """
@@ -63,7 +62,7 @@ import Testing
     /// counting those bytes in between: after the run they equal what the disk holds.
     @Test func resumedDownloadKeepsTheBooksTrue() async throws {
         let files = ["a.bin": PipelineHarness.bytes(400_000, seed: 1), "b.bin": PipelineHarness.bytes(600_000, seed: 2)]
-        let harness = try await PipelineHarness.start(files: files)
+        let harness = try await PipelineHarness.start(files: files, registry: .tests)
         let yaml = """
             workspace: ./work
             budget: {total: 100MB}
@@ -73,7 +72,7 @@ import Testing
             stages:
               - fetch: {concurrency: 1, retries: 2}
             """
-        let session = try PipelineSession(config: try PipelineConfig.load(try harness.pipeline(yaml)))
+        let session = try PipelineSession(config: try harness.load(try harness.pipeline(yaml)))
         let summary = try await session.run()
         #expect(summary.items.allSatisfy { $0.state == .done })
         #expect(harness.server.requestCount("/reset/1/b.bin") == 2)

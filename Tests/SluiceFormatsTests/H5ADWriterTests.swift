@@ -106,23 +106,3 @@ struct H5ADWriterTests {
         #expect(density > 0.05 && density < 0.2)
     }
 }
-
-/// SHA-256 against the FIPS 180-4 test vectors.
-@Suite("SHA-256")
-struct SHA256Tests {
-    @Test("known digests", arguments: [
-        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
-    ])
-    func digest(_ input: String, _ expected: String) {
-        #expect(SHA256.hex(Array(input.utf8)) == expected)
-    }
-
-    @Test("a million a's, fed in pieces")
-    func streaming() {
-        var hasher = SHA256()
-        for _ in 0..<1000 { hasher.update([UInt8](repeating: UInt8(ascii: "a"), count: 1000)) }
-        #expect(hasher.finalizeHex() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
-    }
-}

@@ -141,7 +141,7 @@ func target(_ options: Options) throws -> Target {
                 try FileManager.default.createDirectory(atPath: folder + "/inputs", withIntermediateDirectories: true)
                 try "x".write(toFile: folder + "/inputs/a.h5ad", atomically: true, encoding: .utf8)
             },
-            parse: { path, _ in _ = try PipelineConfig.load(path) })
+            parse: { path, _ in _ = try PipelineConfig.load(path, registry: PipelineStages.registry()) })
     case "manifest":
         let seeds = files(fx + "/bad_inputs") { $0.hasSuffix("items.tsv") }.map(read)
             + [Array("name\turl\tsize\tsha256\tgroup\na\thttp://127.0.0.1:9/a.h5ad\t10MB\t\(String(repeating: "ab", count: 32))\thuman\n".utf8)]
@@ -151,7 +151,7 @@ func target(_ options: Options) throws -> Target {
                 let yaml = "workspace: ./work\nbudget: {total: 1GB}\nitems:\n  - manifest: items.tsv\nstages:\n  - fetch: {}\n"
                 try yaml.write(toFile: folder + "/pipeline.yaml", atomically: true, encoding: .utf8)
             },
-            parse: { _, folder in _ = try PipelineConfig.load(folder + "/pipeline.yaml") })
+            parse: { _, folder in _ = try PipelineConfig.load(folder + "/pipeline.yaml", registry: PipelineStages.registry()) })
     case "parquet":
         // A corpus shard made by the builder from a committed fixture: lists, strings, numbers.
         let scratch = options.out + "/parquet-seed"

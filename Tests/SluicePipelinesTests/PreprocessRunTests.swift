@@ -1,4 +1,5 @@
 import Foundation
+import SluiceEngine
 import SluiceFormats
 import SluiceKernels
 import SluicePipelines
@@ -156,7 +157,7 @@ struct PreprocessRunTests {
         for root in ["fused", "steps"] {
             let vocabulary = try #require(FileManager.default.contents(atPath: scratch.file("\(root)/output/vocab.json")))
             let report = try JSONDecoder().decode(PreprocessReport.self, from: Data(contentsOf: URL(fileURLWithPath: scratch.file("\(root)/output/data/report.json"))))
-            #expect(report.vocabularySHA256 == SHA256.hex(vocabulary), "\(root)")
+            #expect(report.vocabularySHA256 == Checksum.sha256(vocabulary), "\(root)")
         }
     }
 

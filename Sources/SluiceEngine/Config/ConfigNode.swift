@@ -2,20 +2,21 @@ import Foundation
 import Yams
 
 /// A YAML node with the context needed for clear errors: the file, the line and what it is.
-struct ConfigNode {
+public struct ConfigNode {
     let node: Node
-    let file: String
+    /// The pipeline file.
+    public let file: String
     /// Where the node sits, e.g. `stages[2].command`.
-    let path: String
+    public let path: String
 
-    var line: Int? { node.mark?.line }
+    public var line: Int? { node.mark?.line }
 
-    func error(_ code: ConfigError.Code, _ message: String) -> ConfigError {
+    public func error(_ code: ConfigError.Code, _ message: String) -> ConfigError {
         ConfigError(code, message, file: file, line: line)
     }
 
     /// The keys and values of a mapping, after checking that every key is one of `known`.
-    func mapping(known: [String]) throws -> [String: ConfigNode] {
+    public func mapping(known: [String]) throws -> [String: ConfigNode] {
         guard let mapping = node.mapping else { throw error(.badValue, "\(path) must be a mapping of keys to values") }
         var result: [String: ConfigNode] = [:]
         for (key, value) in mapping {
@@ -30,7 +31,7 @@ struct ConfigNode {
     }
 
     /// The keys and values of a mapping in file order, any keys (checked by whoever reads them).
-    var orderedMapping: [(key: String, value: ConfigNode)]? {
+    public var orderedMapping: [(key: String, value: ConfigNode)]? {
         guard let mapping = node.mapping else { return nil }
         var entries: [(key: String, value: ConfigNode)] = []
         for (key, value) in mapping {
@@ -40,35 +41,41 @@ struct ConfigNode {
         return entries
     }
 
-    var sequence: [ConfigNode]? {
+    /// True for a value left empty (`- cleanup:`, `~`, `null`).
+    public var isEmpty: Bool { node.scalar.map { ["", "~", "null"].contains($0.string) } ?? false }
+
+    /// True for a mapping of keys to values.
+    public var isMapping: Bool { node.mapping != nil }
+
+    public var sequence: [ConfigNode]? {
         node.sequence.map { items in items.enumerated().map { ConfigNode(node: $1, file: file, path: "\(path)[\($0)]") } }
     }
 
-    func string() throws -> String {
+    public func string() throws -> String {
         guard let value = node.scalar?.string else { throw error(.badValue, "\(path) must be text") }
         return value
     }
 
-    func strings() throws -> [String] {
+    public func strings() throws -> [String] {
         if let sequence { return try sequence.map { try $0.string() } }
         return [try string()]
     }
 
-    func int(atLeast minimum: Int = 0) throws -> Int {
+    public func int(atLeast minimum: Int = 0) throws -> Int {
         guard let text = node.scalar?.string, let value = Int(text), value >= minimum else {
             throw error(.badValue, "\(path) must be a whole number ≥ \(minimum), not '\(node.scalar?.string ?? "a list")'")
         }
         return value
     }
 
-    func double(in range: ClosedRange<Double> = 0...Double.greatestFiniteMagnitude) throws -> Double {
+    public func double(in range: ClosedRange<Double> = 0...Double.greatestFiniteMagnitude) throws -> Double {
         guard let text = node.scalar?.string, let value = Double(text), range.contains(value) else {
             throw error(.badValue, "\(path) must be a number in \(range.lowerBound)…\(range.upperBound), not '\(node.scalar?.string ?? "a list")'")
         }
         return value
     }
 
-    func bool() throws -> Bool {
+    public func bool() throws -> Bool {
         switch node.scalar?.string.lowercased() {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
@@ -76,21 +83,21 @@ struct ConfigNode {
         }
     }
 
-    func bytes() throws -> Int64 {
+    public func bytes() throws -> Int64 {
         guard let text = node.scalar?.string, let value = ByteSize.parse(text) else {
             throw error(.badValue, "\(path) must be a size such as 500MB, 2GiB or 1048576, not '\(node.scalar?.string ?? "a list")'")
         }
         return value
     }
 
-    func seconds() throws -> Double {
+    public func seconds() throws -> Double {
         guard let text = node.scalar?.string, let value = DurationText.parse(text) else {
             throw error(.badValue, "\(path) must be a duration such as 30s, 10m or 2h, not '\(node.scalar?.string ?? "a list")'")
         }
         return value
     }
 
-    func area() throws -> Area {
+    public func area() throws -> Area {
         let text = try string()
         guard let area = Area(rawValue: text) else {
             throw error(.badValue, "\(path) must be one of \(Area.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'")

@@ -9,9 +9,10 @@ public struct PipelineConfig: Sendable {
     public var workspace: String
     public var budget: BudgetLimits
     public var items: [ItemSpec]
-    public var stages: [StageSpec]
+    /// The stages, built by the factories of their kinds.
+    public var stages: [any Stage]
 
-    public init(file: String, workspace: String, budget: BudgetLimits, items: [ItemSpec], stages: [StageSpec]) {
+    public init(file: String, workspace: String, budget: BudgetLimits, items: [ItemSpec], stages: [any Stage]) {
         self.file = file
         self.workspace = workspace
         self.budget = budget
@@ -19,15 +20,16 @@ public struct PipelineConfig: Sendable {
         self.stages = stages
     }
 
-    /// Reads and checks the pipeline file at `path`; relative paths inside it are relative to its folder.
-    public static func load(_ path: String) throws -> PipelineConfig {
+    /// Reads and checks the pipeline file at `path`, building its stages with the kinds in
+    /// `registry`; relative paths inside it are relative to its folder.
+    public static func load(_ path: String, registry: StageRegistry) throws -> PipelineConfig {
         let file = URL(fileURLWithPath: path).standardizedFileURL.path
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
             throw ConfigError(.unreadable, "cannot read the pipeline file", file: file)
         }
-        return try PipelineConfigParser(file: file).parse(text)
+        return try PipelineConfigParser(file: file, registry: registry).parse(text)
     }
 
     /// The stage a name refers to.
-    public func stage(named name: String) -> StageSpec? { stages.first { $0.name == name } }
+    public func stage(named name: String) -> (any Stage)? { stages.first { $0.name == name } }
 }

@@ -1,9 +1,12 @@
 import Foundation
 import Yams
 
-/// Turns the text of a pipeline file into a checked `PipelineConfig` (see `docs/pipeline.md`).
+/// Turns the text of a pipeline file into a checked `PipelineConfig` (see `docs/pipeline.md`):
+/// the workspace, budget and items here, each stage's common header here and its options by
+/// the factory its kind registered.
 struct PipelineConfigParser {
     let file: String
+    let registry: StageRegistry
     var folder: String { (file as NSString).deletingLastPathComponent }
 
     func parse(_ text: String) throws -> PipelineConfig {
@@ -67,23 +70,27 @@ struct PipelineConfigParser {
 
     // MARK: Stages
 
-    private func parseStages(_ node: ConfigNode) throws -> [StageSpec] {
+    private func parseStages(_ node: ConfigNode) throws -> [any Stage] {
         guard let entries = node.sequence, !entries.isEmpty else {
             throw node.error(.badValue, "stages must be a non-empty list, e.g. - fetch: {concurrency: 2}")
         }
-        var stages: [StageSpec] = []
+        var stages: [any Stage] = []
         for entry in entries {
             guard let mapping = entry.node.mapping, mapping.count == 1, let (key, value) = mapping.first.map({ ($0.key, $0.value) }),
-                  let kindName = key.string
+                  let kind = key.string
             else {
                 throw entry.error(.badValue, "\(entry.path) must be one stage, written as '- KIND: {options}'")
             }
-            guard let kind = StageSpec.Kind(rawValue: kindName) else {
-                throw entry.error(.unknownStage, "unknown stage '\(kindName)' (known stages: \(StageSpec.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            guard let factory = registry.factory(kind) else {
+                throw entry.error(.unknownStage, "unknown stage '\(kind)' (known stages: \(registry.kinds.joined(separator: ", ")))")
             }
-            let options = ConfigNode(node: value, file: file, path: "\(entry.path).\(kindName)")
-            var stage = try parseStage(kind, options)
-            stage.line = entry.line
+            let options = StageOptions(node: ConfigNode(node: value, file: file, path: "\(entry.path).\(kind)"),
+                                       headerKeys: Self.headerKeys, resolve: absolute)
+            let header = try parseHeader(kind: kind, options, defaultRetries: factory.defaultRetries, line: entry.line)
+            let stage = try factory.make(header, options)
+            guard stage.name == DatasetName.component(stage.name, fallback: "") else {
+                throw entry.error(.badValue, "the stage name '\(stage.name)' names folders and log files: use letters, digits, '-', '_' and '.' only, e.g. '\(DatasetName.component(stage.name, fallback: kind))'")
+            }
             guard !stages.contains(where: { $0.name == stage.name }) else {
                 throw entry.error(.duplicateName, "two stages are named '\(stage.name)'; give one a distinct name: …")
             }
@@ -92,209 +99,36 @@ struct PipelineConfigParser {
         return stages
     }
 
-    private func parseStage(_ kind: StageSpec.Kind, _ node: ConfigNode) throws -> StageSpec {
-        let common = ["name", "concurrency", "retries"]
-        let extra: [String]
-        switch kind {
-        case .fetch: extra = ["copy", "timeout"]
-        case .preprocess:
-            extra = ["chunk_size", "top_genes", "test_size", "skip_train_test_split", "hgnc", "min_genes", "min_counts",
-                     "max_pct_mito", "split_by", "seed", "output_ratio", "matrix", "allow_non_counts"]
-        case .command:
-            extra = ["argv", "per", "batch", "batch_bytes", "timeout", "outputs", "area", "reserve", "output_ratio", "ref", "delete_inputs",
-                     "from"]
-        case .analyze: extra = ["run", "options", "input", "executable", "timeout", "reserve", "output_ratio", "delete_inputs", "from"]
-        case .cleanup: extra = ["keep"]
+    /// The keys every stage may have, read here; the rest belong to the kind.
+    static let headerKeys = ["name", "concurrency", "retries", "from"]
+
+    private func parseHeader(kind: String, _ options: StageOptions, defaultRetries: Int, line: Int?) throws -> StageHeader {
+        guard options.node.isEmpty || options.node.isMapping else {
+            throw options.error(.badValue, "\(options.path) must be a mapping of options, e.g. {concurrency: 2}")
         }
-        // `- cleanup:` with nothing after it is an empty mapping.
-        let isEmpty = node.node.scalar.map { ["", "~", "null"].contains($0.string) } ?? false
-        let keys = isEmpty ? [:] : try node.mapping(known: common + extra)
-        let defaultName = kind == .analyze ? (try keys["run"]?.string() ?? kind.rawValue) : kind.rawValue
-        let name = try keys["name"]?.string() ?? defaultName
-        guard name == DatasetName.component(name, fallback: "") else {
-            throw (keys["name"] ?? node).error(.badValue, "the stage name '\(name)' names folders and log files: use letters, digits, '-', '_' and '.' only, e.g. '\(DatasetName.component(name, fallback: kind.rawValue))'")
-        }
-        var stage = StageSpec(kind: kind, name: name)
-        stage.concurrency = try keys["concurrency"]?.int(atLeast: 1) ?? 1
-        stage.retries = try keys["retries"]?.int() ?? (kind == .fetch ? 5 : 0)
-        stage.from = try keys["from"]?.string()
-        switch kind {
-        case .fetch:
-            if let value = keys["copy"] {
-                if try value.string() == "link" {
-                    stage.fetch.local = .hardLink
-                } else {
-                    stage.fetch.local = try value.bool() ? .copy : .inPlace
-                }
-            }
-            if let value = keys["timeout"] { stage.fetch.timeout = try value.seconds() }
-        case .preprocess:
-            var options = StageSpec.Preprocess()
-            if let value = keys["chunk_size"] { options.chunkSize = try value.int(atLeast: 1) }
-            if let value = keys["top_genes"] { options.topGenes = try value.int(atLeast: 1) }
-            if let value = keys["test_size"] { options.testSize = try value.double(in: 0...1) }
-            if let value = keys["skip_train_test_split"] { options.skipSplit = try value.bool() }
-            if let value = keys["hgnc"] {
-                let path = absolute(try value.string())
-                guard FileManager.default.fileExists(atPath: path) else {
-                    throw value.error(.missingFile, "\(value.path): the HGNC table \(path) does not exist")
-                }
-                options.hgnc = path
-            }
-            if let value = keys["min_genes"] { options.minGenes = try value.int() }
-            if let value = keys["min_counts"] { options.minCounts = try value.double() }
-            if let value = keys["max_pct_mito"] { options.maxPctMito = try value.double(in: 0...100) }
-            if let value = keys["split_by"] { options.splitBy = try value.string() }
-            if let value = keys["matrix"] { options.matrix = try value.string() }
-            if let value = keys["allow_non_counts"] { options.allowNonCounts = try value.bool() }
-            if let value = keys["seed"] { options.seed = UInt64(try value.int()) }
-            if let value = keys["output_ratio"] { options.outputRatio = try value.double(in: 0...1000) }
-            stage.preprocess = options
-        case .command:
-            stage.command = try parseCommand(keys, node)
-            stage.retries = try keys["retries"]?.int() ?? 0
-        case .analyze:
-            stage.analyze = try parseAnalyze(keys, node)
-        case .cleanup:
-            if let value = keys["keep"] {
-                stage.cleanup.keep = Set(try (value.sequence ?? [value]).map { try $0.area() })
-            }
-        }
-        return stage
+        var keys: [String: ConfigNode] = [:]
+        for (key, value) in options.node.orderedMapping ?? [] where Self.headerKeys.contains(key) { keys[key] = value }
+        let name = try keys["name"]?.string()
+        return StageHeader(kind: kind, name: name ?? kind, isNameGiven: name != nil,
+                           concurrency: try keys["concurrency"]?.int(atLeast: 1) ?? 1,
+                           retries: try keys["retries"]?.int() ?? defaultRetries,
+                           from: try keys["from"]?.string(), line: line)
     }
 
-    private func parseCommand(_ keys: [String: ConfigNode], _ node: ConfigNode) throws -> StageSpec.Command {
-        var options = StageSpec.Command()
-        guard let argv = keys["argv"] else {
-            throw node.error(.missingKey, "\(node.path) needs 'argv', the program and its arguments as a list")
-        }
-        guard let list = argv.sequence, !list.isEmpty else {
-            throw argv.error(.badValue, "\(argv.path) must be a non-empty list: the program, then its arguments (no shell)")
-        }
-        options.argv = try list.map { try $0.string() }
-        if !options.argv[0].contains("{") { options.argv[0] = try program(options.argv[0], list[0]) }
-        let known = ["{in}", "{out}", "{outs}", "{item}", "{group}", "{ref}"]
-        for argument in options.argv {
-            var rest = Substring(argument)
-            while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
-                let placeholder = String(rest[open...close])
-                guard known.contains(placeholder) else {
-                    throw argv.error(.badValue, "unknown placeholder \(placeholder) in \(argv.path) (known: \(known.joined(separator: " ")))")
-                }
-                rest = rest[rest.index(after: close)...]
-            }
-        }
-        if let value = keys["per"] {
-            let text = try value.string()
-            guard let scope = StageSpec.Command.Scope(rawValue: text) else {
-                throw value.error(.badValue, "\(value.path) must be 'item' or 'group', not '\(text)'")
-            }
-            options.per = scope
-        }
-        if let value = keys["batch"] { options.batch = try value.int(atLeast: 1) }
-        if let value = keys["batch_bytes"] { options.batchBytes = try value.bytes() }
-        if let value = keys["timeout"] { options.timeout = try value.seconds() }
-        if let value = keys["outputs"] { options.outputs = try value.strings() }
-        if let value = keys["area"] { options.area = try value.area() }
-        if let value = keys["reserve"] { options.reserveBytes = try value.bytes() }
-        if let value = keys["output_ratio"] { options.outputRatio = try value.double(in: 0...1000) }
-        if let value = keys["delete_inputs"] { options.deleteInputs = try value.bool() }
-        if let value = keys["ref"] {
-            let path = absolute(try value.string())
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw value.error(.missingFile, "\(value.path): the reference folder \(path) does not exist")
-            }
-            options.reference = path
-        }
-        if options.argv.contains(where: { $0.contains("{ref}") }), options.reference == nil {
-            throw argv.error(.missingKey, "\(argv.path) uses {ref} but the stage has no 'ref' folder")
-        }
-        if options.per == .group, options.batch > 1 {
-            throw node.error(.badValue, "\(node.path): 'batch' cannot be combined with per: group")
-        }
-        return options
-    }
-
-    /// A command's program, checked before anything runs: a path (`./p.sh`, `bin/tool`) is
-    /// relative to the pipeline file like every other path in it and must be an executable file;
-    /// a bare name must be found on PATH (and stays a bare name).
-    private func program(_ name: String, _ node: ConfigNode) throws -> String {
-        guard name.contains("/") else {
-            let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-            guard folders.contains(where: { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") }) else {
-                throw node.error(.missingFile, "the program '\(name)' was not found on PATH; give its path (relative to this file) or install it")
-            }
-            return name
-        }
-        let path = absolute(name)
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-            throw node.error(.missingFile, "the program \(path) does not exist (paths in argv are relative to this file)")
-        }
-        guard !isFolder.boolValue, FileManager.default.isExecutableFile(atPath: path) else {
-            throw node.error(.badValue, "the program \(path) is not an executable file (chmod +x it, or run it through its interpreter: [sh, \(name)])")
-        }
-        return path
-    }
-
-    private func parseAnalyze(_ keys: [String: ConfigNode], _ node: ConfigNode) throws -> StageSpec.Analyze {
-        var options = StageSpec.Analyze()
-        let known = StageSpec.Analyze.Analysis.allCases.map(\.rawValue).joined(separator: ", ")
-        guard let run = keys["run"] else {
-            throw node.error(.missingKey, "\(node.path) needs 'run', the analysis to run on each item (\(known))")
-        }
-        let text = try run.string()
-        guard let analysis = StageSpec.Analyze.Analysis(rawValue: text) else {
-            throw run.error(.badValue, "\(run.path): '\(text)' is not an analysis (known: \(known))")
-        }
-        options.analysis = analysis
-        if let table = keys["options"] {
-            guard let entries = table.orderedMapping else {
-                throw table.error(.badValue, "\(table.path) must be a mapping of `sluice analyze \(text)` options, e.g. {signature: cytosig, n_rand: 1000}")
-            }
-            for (key, value) in entries {
-                let flag = "--" + key.replacingOccurrences(of: "_", with: "-")
-                guard !["--output", "--help"].contains(flag) else {
-                    throw value.error(.badValue, "\(value.path): the stage sets --output itself (its output folder)")
-                }
-                if let list = value.sequence {
-                    options.arguments += [flag, try list.map { try $0.string() }.joined(separator: ",")]
-                    continue
-                }
-                let scalar = try value.string()
-                switch scalar {
-                case "true": options.arguments.append(flag)
-                case "false": break
-                default:
-                    // Files named by the options are relative to the pipeline file, like every path in it.
-                    let isPath = ["signature", "signature_dir", "hierarchy", "scratch", "covariates"].contains(key) && !["cytosig", "secact"].contains(scalar.lowercased())
-                    options.arguments += [flag, isPath ? absolute(scalar) : scalar]
-                }
-            }
-        }
-        if let value = keys["input"] { options.input = try value.string() }
-        if let value = keys["executable"] { options.executable = absolute(try value.string()) }
-        if let value = keys["timeout"] { options.timeout = try value.seconds() }
-        if let value = keys["reserve"] { options.reserveBytes = try value.bytes() }
-        if let value = keys["output_ratio"] { options.outputRatio = try value.double(in: 0...1000) }
-        if let value = keys["delete_inputs"] { options.deleteInputs = try value.bool() }
-        return options
-    }
-
-    private func checkStageOrder(_ stages: [StageSpec], _ node: ConfigNode) throws {
+    private func checkStageOrder(_ stages: [any Stage], _ node: ConfigNode) throws {
         for (index, stage) in stages.enumerated() {
-            guard let from = stage.from else { continue }
-            let earlier = stages[..<index].filter { $0.kind != .cleanup }.map(\.name)
+            guard let from = stage.header.from else { continue }
+            let earlier = stages[..<index].filter { $0.outputArea != nil }.map(\.name)
             guard earlier.contains(from) else {
                 throw ConfigError(
                     .badValue, "stage '\(stage.name)' reads 'from: \(from)', which is not an earlier stage with outputs (earlier: \(earlier.joined(separator: ", ")))",
-                    file: file, line: stage.line)
+                    file: file, line: stage.header.line)
             }
         }
-        for (index, stage) in stages.enumerated() where stage.kind == .fetch && index != 0 {
-            throw ConfigError(.badValue, "the fetch stage must come first (it is stage \(index + 1))", file: file, line: stage.line)
+        for (index, stage) in stages.enumerated() where stage.isSource && index != 0 {
+            throw ConfigError(.badValue, "the \(stage.header.kind) stage must come first (it is stage \(index + 1))", file: file, line: stage.header.line)
         }
-        if stages.first?.kind != .fetch {
+        if stages.first?.isSource != true {
             throw node.error(.badValue, "the first stage must be 'fetch', which brings each item into the workspace (use copy: false to read local files in place)")
         }
     }

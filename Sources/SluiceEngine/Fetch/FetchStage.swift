@@ -1,29 +1,65 @@
 import AsyncHTTPClient
-import Crypto
 import Foundation
 import NIOCore
+import Synchronization
 
 /// The first stage: brings each item's sources into `raw/<item>/` — HTTP(S) downloads with
 /// Range resume, local files copied, hard-linked or linked in place — and checks the checksum
 /// before the item moves on.
-public final class FetchStage: Stage {
-    public let spec: StageSpec
-    private let client: HTTPClient
+public final class FetchStage: ConfigurableStage {
+    public static let kind = "fetch"
+    public static let defaultRetries = 5
 
-    public init(spec: StageSpec) {
-        self.spec = spec
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .seconds(Int64(max(1, spec.fetch.timeout))), read: .seconds(Int64(max(1, spec.fetch.timeout))))
-        configuration.redirectConfiguration = .follow(max: 10, allowCycles: false)
-        configuration.decompression = .disabled
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    /// How local files (paths, `file://` URLs) reach `raw/`.
+    public enum LocalMode: String, Sendable { case copy, hardLink, inPlace }
+
+    public let header: StageHeader
+    /// `copy: true` copies (default), `copy: link` hard-links, `copy: false` links to the
+    /// original and reads it in place (a symbolic link: no bytes held in the workspace).
+    public let local: LocalMode
+    /// Per-request connection and idle-read timeout, seconds.
+    public let timeout: Double
+    /// Made on the first download, so that loading a pipeline opens no connections.
+    private let client: Mutex<HTTPClient?> = Mutex(nil)
+
+    public init(header: StageHeader, local: LocalMode = .copy, timeout: Double = 60) {
+        self.header = header
+        self.local = local
+        self.timeout = timeout
     }
 
-    /// Closes the HTTP client's connections; call once the run is over.
+    public convenience init(header: StageHeader, options: StageOptions) throws {
+        let keys = try options.keys(known: ["copy", "timeout"])
+        var local = LocalMode.copy
+        if let value = keys["copy"] {
+            local = try value.string() == "link" ? .hardLink : (try value.bool() ? .copy : .inPlace)
+        }
+        self.init(header: header, local: local, timeout: try keys["timeout"]?.seconds() ?? 60)
+    }
+
+    private var httpClient: HTTPClient {
+        client.withLock { client in
+            if let client { return client }
+            var configuration = HTTPClient.Configuration()
+            configuration.timeout = .init(connect: .seconds(Int64(max(1, timeout))), read: .seconds(Int64(max(1, timeout))))
+            configuration.redirectConfiguration = .follow(max: 10, allowCycles: false)
+            configuration.decompression = .disabled
+            let made = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            client = made
+            return made
+        }
+    }
+
+    /// Closes the HTTP client's connections; called once the run is over.
     public func shutdown() async {
-        try? await client.shutdown()
+        let open = client.withLock { client in
+            defer { client = nil }
+            return client
+        }
+        try? await open?.shutdown()
     }
 
+    public var isSource: Bool { true }
     public var outputArea: Area? { .raw }
     public var consumesInputs: Bool { false }
 
@@ -39,11 +75,11 @@ public final class FetchStage: Stage {
             for (source, name) in zip(unit.item.sources, names) {
                 let target = folder + "/" + name
                 if let url = URL(string: source), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" {
-                    let downloader = HTTPDownload(client: client, url: source, target: target, timeout: spec.fetch.timeout)
+                    let downloader = HTTPDownload(client: httpClient, url: source, target: target, timeout: timeout)
                     fetched += try await downloader.run(context: context, before: fetched, log: unit.log)
                 } else {
                     let path = source.hasPrefix("file://") ? (URL(string: source)?.path ?? source) : source
-                    fetched += try await LocalFetch(path: path, target: target, mode: spec.fetch.local).run(context: context, before: fetched)
+                    fetched += try await LocalFetch(path: path, target: target, mode: local).run(context: context, before: fetched)
                 }
             }
             if let expected = unit.item.checksum {
@@ -52,7 +88,7 @@ public final class FetchStage: Stage {
                 }
                 try Self.verify(folder + "/" + names[0], expected, source: unit.item.sources[0])
             }
-            unit.log.log(step: spec.name, "fetched \(ByteSize.format(fetched)) from \(unit.item.sources.count) source(s)")
+            unit.log.log(step: name, "fetched \(ByteSize.format(fetched)) from \(unit.item.sources.count) source(s)")
         }
     }
 
@@ -77,18 +113,9 @@ public final class FetchStage: Stage {
     }
 
     static func verify(_ path: String, _ expected: ExpectedChecksum, source: String) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
+        guard let actual = try Checksum.of(file: path, expected.algorithm) else {
             throw StageError(code: "fetch.read", "cannot read the fetched file \(path)")
         }
-        defer { try? handle.close() }
-        var sha = Crypto.SHA256()
-        var md5 = Insecure.MD5()
-        while let block = try handle.read(upToCount: 1 << 20), !block.isEmpty {
-            if expected.algorithm == .sha256 { sha.update(data: block) } else { md5.update(data: block) }
-        }
-        let actual = expected.algorithm == .sha256
-            ? sha.finalize().map { String(format: "%02x", $0) }.joined()
-            : md5.finalize().map { String(format: "%02x", $0) }.joined()
         guard actual == expected.hex else {
             try? FileManager.default.removeItem(atPath: path)
             throw StageError(code: "fetch.checksum-mismatch",

@@ -10,7 +10,7 @@ import Foundation
 struct LocalFetch {
     let path: String
     let target: String
-    let mode: StageSpec.Fetch.LocalMode
+    let mode: FetchStage.LocalMode
 
     func run(context: StageContext, before: Int64) async throws -> Int64 {
         var info = stat()

@@ -6,8 +6,10 @@
 /// Every method is one transaction: a crash between two calls leaves a consistent ledger.
 public protocol Ledger: Sendable {
     /// Adds the items (and groups) not registered yet, with one task per stage; items already
-    /// known keep their progress. Throws when the workspace was made by a pipeline with other stages.
-    func register(items: [ItemSpec], stageNames: [String], groupStages: Set<Int>, now: Double) throws
+    /// known keep their progress. A stage in `groupStages` gets one task per group, a stage in
+    /// `barrierStages` one task for all items. Throws when the workspace was made by a pipeline
+    /// with other stages.
+    func register(items: [ItemSpec], stageNames: [String], groupStages: Set<Int>, barrierStages: Set<Int>, now: Double) throws
 
     /// The names of the stages the workspace's pipeline has (empty before the first run).
     func stageNames() throws -> [String]
@@ -20,7 +22,7 @@ public protocol Ledger: Sendable {
     /// With `minimum` > 1, claims nothing unless that many are ready or no more can arrive.
     func claim(stage: Int, owner: String, limit: Int, minimum: Int, maxBytes: Int64?, lease: Double, now: Double) throws -> [ClaimedTask]
 
-    /// Claims one group whose members have all reached (or can never reach) `stage`.
+    /// Claims one group (or the barrier) whose members have all reached (or can never reach) `stage`.
     func claimGroup(stage: Int, owner: String, lease: Double, now: Double) throws -> ClaimedTask?
 
     /// Extends the leases of every task `owner` runs.

@@ -82,7 +82,7 @@ public final class SQLiteLedger: Ledger {
 
     // MARK: Registration
 
-    public func register(items: [ItemSpec], stageNames: [String], groupStages: Set<Int>, now: Double) throws {
+    public func register(items: [ItemSpec], stageNames: [String], groupStages: Set<Int>, barrierStages: Set<Int>, now: Double) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let signature = stageNames.joined(separator: ",")
@@ -101,7 +101,7 @@ public final class SQLiteLedger: Ledger {
                 if known { continue }
                 let spec = String(decoding: try encoder.encode(item), as: UTF8.self)
                 try db.run(sql: "INSERT INTO items(id, position, spec, grp, bytes) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [item.name, position, spec, Self.groupName(item), item.size])
+                               arguments: [item.name, position, spec, item.groupName, item.size])
                 position += 1
                 added += 1
                 for stage in stageNames.indices {
@@ -109,12 +109,15 @@ public final class SQLiteLedger: Ledger {
                                    arguments: [item.name, stage, position - 1, stage == 0 ? TaskState.pending.rawValue : TaskState.waiting.rawValue])
                 }
             }
-            for stage in groupStages {
-                let groups = try String.fetchAll(try db.cachedStatement(sql: "SELECT DISTINCT grp FROM items WHERE is_group = 0 AND grp IS NOT NULL ORDER BY grp"))
+            let groups = try String.fetchAll(try db.cachedStatement(sql: "SELECT DISTINCT grp FROM items WHERE is_group = 0 AND grp IS NOT NULL ORDER BY grp"))
+            // A group stage has one task per group; a barrier stage one task whose group is every item.
+            let collective = groupStages.map { ($0, groups) } + barrierStages.map { ($0, [ItemSpec.everyItem]) }
+            for (stage, groups) in collective.sorted(by: { $0.0 < $1.0 }) {
                 for group in groups {
-                    let id = Self.groupID(group)
+                    let id = ItemSpec.collectiveID(group)
                     if try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM items WHERE id = ?"), arguments: [id]) != true {
-                        let spec = String(decoding: try encoder.encode(ItemSpec(name: id, sources: [], group: group)), as: UTF8.self)
+                        let name = group == ItemSpec.everyItem ? ItemSpec.defaultGroup : group
+                        let spec = String(decoding: try encoder.encode(ItemSpec(name: id, sources: [], group: name)), as: UTF8.self)
                         try db.run(sql: "INSERT INTO items(id, position, spec, grp, is_group) VALUES (?, ?, ?, ?, 1)",
                                        arguments: [id, position, spec, group])
                         position += 1
@@ -136,11 +139,6 @@ public final class SQLiteLedger: Ledger {
             return value.map { $0.split(separator: ",").map(String.init) } ?? []
         }
     }
-
-    /// The group an item belongs to in `per: group` stages (items without one share `all`).
-    public static func groupName(_ item: ItemSpec) -> String { item.group ?? "all" }
-    /// The id of a group's own tasks.
-    public static func groupID(_ group: String) -> String { "group:\(group)" }
 
     // MARK: Claims and leases
 
@@ -213,8 +211,8 @@ public final class SQLiteLedger: Ledger {
                 let group: String = row["grp"]
                 let states = try String.fetchAll(try db.cachedStatement(sql: """
                     SELECT t.state FROM tasks t JOIN items i ON i.id = t.item
-                    WHERE t.stage = ? AND i.is_group = 0 AND i.grp = ?
-                    """), arguments: [stage, group])
+                    WHERE t.stage = ? AND i.is_group = 0 AND (i.grp = ? OR ? = '*')
+                    """), arguments: [stage, group, group])
                 if states.contains(where: { $0 == TaskState.waiting.rawValue }) { continue }
                 let next: TaskState = states.contains(TaskState.pending.rawValue) ? .pending : .blocked
                 try db.run(sql: "UPDATE tasks SET state = ? WHERE item = ? AND stage = ?", arguments: [next.rawValue, row["id"] as String, stage])
@@ -230,8 +228,8 @@ public final class SQLiteLedger: Ledger {
                 """), arguments: [owner, now + lease, now, row["rid"] as Int64]) ?? 1
             let members = try String.fetchAll(try db.cachedStatement(sql: """
                 SELECT i.spec FROM tasks t JOIN items i ON i.id = t.item
-                WHERE t.stage = ? AND i.is_group = 0 AND i.grp = ? AND t.state = 'pending' ORDER BY i.position
-                """), arguments: [stage, row["grp"] as String]).map(Self.decode)
+                WHERE t.stage = ? AND i.is_group = 0 AND (i.grp = ? OR ? = '*') AND t.state = 'pending' ORDER BY i.position
+                """), arguments: [stage, row["grp"] as String, row["grp"] as String]).map(Self.decode)
             let item = try Self.decode(row["spec"])
             try Self.insertEvent(db, LedgerEvent(time: now, item: item.name, stage: stage, kind: "claimed", message: "attempt \(attempts) with \(members.count) member(s)"))
             return ClaimedTask(key: TaskKey(item: item.name, stage: stage), item: item, members: members, attempt: attempts)
@@ -266,8 +264,8 @@ public final class SQLiteLedger: Ledger {
                 let group = try String.fetchOne(try db.cachedStatement(sql: "SELECT grp FROM items WHERE id = ?"), arguments: [task.item])
                 let members = try String.fetchAll(try db.cachedStatement(sql: """
                     SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
-                    WHERE t.stage = ? AND i.is_group = 0 AND i.grp = ? AND t.state = 'pending'
-                    """), arguments: [task.stage, group])
+                    WHERE t.stage = ? AND i.is_group = 0 AND (i.grp = ? OR ? = '*') AND t.state = 'pending'
+                    """), arguments: [task.stage, group, group])
                 for member in members {
                     try db.run(sql: "UPDATE tasks SET state = 'done', finished = ? WHERE item = ? AND stage = ?", arguments: [now, member, task.stage])
                     try db.run(sql: "UPDATE tasks SET state = 'pending' WHERE item = ? AND stage = ? AND state = 'waiting'", arguments: [member, task.stage + 1])
@@ -301,8 +299,8 @@ public final class SQLiteLedger: Ledger {
                 let group = try String.fetchOne(try db.cachedStatement(sql: "SELECT grp FROM items WHERE id = ?"), arguments: [task.item])
                 failedItems = try String.fetchAll(try db.cachedStatement(sql: """
                     SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
-                    WHERE t.stage = ? AND i.is_group = 0 AND i.grp = ? AND t.state = 'pending'
-                    """), arguments: [task.stage, group])
+                    WHERE t.stage = ? AND i.is_group = 0 AND (i.grp = ? OR ? = '*') AND t.state = 'pending'
+                    """), arguments: [task.stage, group, group])
                 for member in failedItems {
                     try db.run(sql: "UPDATE tasks SET state = 'failed', error_code = ?, error = ?, finished = ? WHERE item = ? AND stage = ?",
                                    arguments: [failure.code, "group \(group ?? "?"): \(failure.message)", now, member, task.stage])
@@ -413,7 +411,7 @@ public final class SQLiteLedger: Ledger {
                     // A group that gave up because this member failed waits for it again.
                     try db.run(sql: """
                         UPDATE tasks SET state = 'waiting' WHERE state = 'blocked' AND item IN
-                        (SELECT id FROM items WHERE is_group = 1 AND grp = (SELECT grp FROM items WHERE id = ?))
+                        (SELECT id FROM items WHERE is_group = 1 AND (grp = (SELECT grp FROM items WHERE id = ?) OR grp = '*'))
                         """, arguments: [item])
                     count += 1
                 }

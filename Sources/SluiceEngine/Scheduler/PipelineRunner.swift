@@ -26,18 +26,18 @@ public final class PipelineRunner: Sendable {
         var active: [TaskKey: (done: Int64, expected: Int64?)] = [:]
     }
 
-    public init(config: PipelineConfig, stages: [any Stage], ledger: any Ledger, budget: DiskBudget,
+    public init(config: PipelineConfig, ledger: any Ledger, budget: DiskBudget,
                 onLine: @escaping @Sendable (String) -> Void = { _ in }) {
         self.config = config
         self.workspace = Workspace(root: config.workspace)
-        self.stages = stages
+        self.stages = config.stages
         self.ledger = ledger
         self.budget = budget
         self.onLine = onLine
         self.owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
     }
 
-    public var stageNames: [String] { stages.map(\.spec.name) }
+    public var stageNames: [String] { stages.map(\.name) }
 
     /// Asks the run to stop: no new work is claimed, work waiting for disk is given back, work
     /// in flight finishes (or, for downloads and commands, is interrupted and given back).
@@ -60,7 +60,7 @@ public final class PipelineRunner: Sendable {
         defer { housekeeping.cancel() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, stage) in stages.enumerated() {
-                for _ in 0..<stage.spec.concurrency {
+                for _ in 0..<stage.header.concurrency {
                     group.addTask { try await self.work(stage: index) }
                 }
             }
@@ -89,17 +89,16 @@ public final class PipelineRunner: Sendable {
     private var now: Double { Date().timeIntervalSince1970 }
 
     private func work(stage index: Int) async throws {
-        let stage = stages[index]
-        let isGroupStage = stage.spec.kind == .command && stage.spec.command.per == .group
+        let scheduling = stages[index].scheduling
         while !stopping {
             let claimed: [ClaimedTask]
-            if isGroupStage {
+            switch scheduling {
+            case .perItem:
+                claimed = try ledger.claim(stage: index, owner: owner, limit: 1, minimum: 1, maxBytes: nil, lease: lease, now: now)
+            case .batch(let count, let bytes):
+                claimed = try ledger.claim(stage: index, owner: owner, limit: count, minimum: count, maxBytes: bytes, lease: lease, now: now)
+            case .perGroup, .barrier:
                 claimed = try ledger.claimGroup(stage: index, owner: owner, lease: lease, now: now).map { [$0] } ?? []
-            } else {
-                let batch = stage.spec.kind == .command ? stage.spec.command.batch : 1
-                claimed = try ledger.claim(stage: index, owner: owner, limit: batch, minimum: batch,
-                                           maxBytes: stage.spec.kind == .command ? stage.spec.command.batchBytes : nil,
-                                           lease: lease, now: now)
             }
             if claimed.isEmpty {
                 let counts = try ledger.counts(stage: index)
@@ -109,11 +108,7 @@ public final class PipelineRunner: Sendable {
                 await wake.wait(atMost: min(1.0, nextRetry))
                 continue
             }
-            if stage.spec.kind == .cleanup {
-                for task in claimed { try await cleanUp(task, stage: index) }
-            } else {
-                try await execute(claimed, stage: index)
-            }
+            try await execute(claimed, stage: index)
             wake.notifyAll()
         }
     }
@@ -127,12 +122,12 @@ public final class PipelineRunner: Sendable {
             let logFolder = try workspace.logFolder(item: task.item.name)
             let log = try DatasetLog(dataset: task.item.name, folder: logFolder)
             let isGroup = !task.members.isEmpty
-            let output = try stage.outputFolder(item: isGroup ? SQLiteLedger.groupName(task.item) : task.item.name, isGroup: isGroup).map(workspace.absolute)
+            let output = try stage.outputFolder(item: isGroup ? ItemSpec.collectiveName(ofTask: task.item.name) : task.item.name, isGroup: isGroup).map(workspace.absolute)
             let unit = StageUnit(task: task, input: isGroup ? nil : try inputFolder(item: task.item.name, before: index),
                                  memberInputs: try task.members.compactMap { try inputFolder(item: $0.name, before: index) },
                                  partialOutput: output.map { $0 + ".partial" }, output: output,
                                  logFolder: logFolder, log: log)
-            log.log(step: stage.spec.name, "started (attempt \(task.attempt))")
+            log.log(step: stage.name, "started (attempt \(task.attempt))")
             units.append(unit)
         }
         let names = units.map(\.item.name).joined(separator: ", ")
@@ -146,7 +141,7 @@ public final class PipelineRunner: Sendable {
             }
             for unit in units {
                 guard let partial = unit.partialOutput else { continue }
-                if index == 0 {
+                if stage.isSource {
                     // A resumed download's bytes move from the books' "used" to this reservation.
                     let existing = DiskUsage.bytes(at: partial)
                     if existing > 0 {
@@ -161,7 +156,7 @@ public final class PipelineRunner: Sendable {
             }
             let keys = units.map(\.task.key)
             let context = StageContext(
-                workspace: workspace, budget: budget, reservation: reservation!, priority: index, producer: index == 0,
+                workspace: workspace, budget: budget, ledger: ledger, reservation: reservation!, priority: index, producer: stage.isSource,
                 headroom: { [stages, firstItem = units[0].item] bytes in
                     stages.dropFirst().map { $0.estimatedBytes(inputBytes: bytes, item: firstItem) }.max() ?? 0
                 },
@@ -171,15 +166,15 @@ public final class PipelineRunner: Sendable {
             for unit in units { written += try commit(unit, stage: index) }
             let overrun = await budget.settle(reservation!, actual: written)
             if overrun > 0 {
-                for unit in units { unit.log.log(.warning, step: stage.spec.name, "wrote \(ByteSize.format(overrun)) more than it reserved; raise the stage's output_ratio or reserve") }
+                for unit in units { unit.log.log(.warning, step: stage.name, "wrote \(ByteSize.format(overrun)) more than it reserved; raise the stage's output_ratio or reserve") }
             }
             state.withLock { state in
                 state.finished[index, default: 0] += units.count
                 for unit in units { state.active[unit.task.key] = nil }
             }
             let seconds = (ContinuousClock.now - clock) / .seconds(1)
-            for unit in units { unit.log.log(step: stage.spec.name, String(format: "done in %.2f s", seconds)) }
-            onLine("\(stage.spec.name) \(names): done (\(ByteSize.format(written)), \(String(format: "%.1f", seconds)) s)")
+            for unit in units { unit.log.log(step: stage.name, String(format: "done in %.2f s", seconds)) }
+            onLine("\(stage.name) \(names): done (\(ByteSize.format(written)), \(String(format: "%.1f", seconds)) s)")
             try await deleteReleasedInputs(of: units)
         } catch {
             state.withLock { state in for unit in units { state.active[unit.task.key] = nil } }
@@ -207,7 +202,7 @@ public final class PipelineRunner: Sendable {
 
     /// The stage whose outputs stage `index` reads.
     private func inputStage(of index: Int) -> Int? {
-        if let name = stages[index].spec.from { return stages.firstIndex { $0.spec.name == name } }
+        if let name = stages[index].header.from { return stages.firstIndex { $0.name == name } }
         return stride(from: index - 1, through: 0, by: -1).first { stages[$0].outputArea != nil }
     }
 
@@ -223,17 +218,17 @@ public final class PipelineRunner: Sendable {
         var perUnit: [Int64] = []
         var headroom: Int64 = 0
         for unit in units {
-            let inputBytes = index == 0 ? (unit.item.size ?? 0)
+            let inputBytes = stage.isSource ? (unit.item.size ?? 0)
                 : ([unit.input].compactMap { $0 } + unit.memberInputs).reduce(Int64(0)) { $0 + DiskUsage.bytes(at: $1) }
             perUnit.append(stage.estimatedBytes(inputBytes: inputBytes, item: unit.item))
-            if index == 0 {
+            if stage.isSource {
                 // Room the item's later stages will need, kept free while fetching it.
                 let later = stages.dropFirst().map { $0.estimatedBytes(inputBytes: inputBytes, item: unit.item) }
                 headroom = max(headroom, later.max() ?? 0)
             }
         }
         let reservation = try await budget.reserve(perUnit.reduce(0, +), in: stage.outputArea ?? .interim, priority: index,
-                                                   headroom: headroom, producer: index == 0)
+                                                   headroom: headroom, producer: stage.isSource)
         return (reservation, perUnit)
     }
 
@@ -271,7 +266,7 @@ public final class PipelineRunner: Sendable {
         let released = try ledger.artifacts(in: .released).filter { items.contains($0.task.item) }
         guard !released.isEmpty else { return }
         try ledger.sync()
-        try await WorkspaceRecovery(workspace: workspace, ledger: ledger, stages: stages).delete(released, budget: budget)
+        try await ArtifactRemover(workspace: workspace, ledger: ledger).delete(released, budget: budget)
     }
 
     private func handleFailure(_ error: any Error, units: [StageUnit], stage index: Int) throws {
@@ -279,9 +274,9 @@ public final class PipelineRunner: Sendable {
         let failure = Self.describe(error)
         let cancelled = error is CancellationError || stopping
         for unit in units {
-            let retry = failure.transient && unit.task.attempt <= stage.spec.retries
+            let retry = failure.transient && unit.task.attempt <= stage.header.retries
             // A download interrupted by a transient fault keeps its partial file, to resume with Range.
-            if let partial = unit.partialOutput, !(index == 0 && (retry || cancelled)) { try? workspace.remove(partial) }
+            if let partial = unit.partialOutput, !(stage.isSource && (retry || cancelled)) { try? workspace.remove(partial) }
             // A commit that failed after its rename leaves an output the ledger does not know.
             if let output = unit.output {
                 try? workspace.remove(output)
@@ -289,17 +284,17 @@ public final class PipelineRunner: Sendable {
             }
             if cancelled && stopping {
                 try ledger.release(unit.task.key, now: now)
-                unit.log.log(.warning, step: stage.spec.name, "interrupted by the stop; it will run again next time")
+                unit.log.log(.warning, step: stage.name, "interrupted by the stop; it will run again next time")
                 continue
             }
             let delay = retry ? Self.backoff(attempt: unit.task.attempt) : nil
             try ledger.fail(unit.task.key, TaskFailure(code: failure.code, message: failure.message), retryAt: delay.map { now + $0 }, now: now)
             if let delay {
-                unit.log.log(.warning, step: stage.spec.name, "\(failure.message) — retrying in \(String(format: "%.1f", delay)) s", ["code": failure.code])
-                onLine("\(stage.spec.name) \(unit.item.name): \(failure.message) — retry \(unit.task.attempt)/\(stage.spec.retries) in \(String(format: "%.1f", delay)) s")
+                unit.log.log(.warning, step: stage.name, "\(failure.message) — retrying in \(String(format: "%.1f", delay)) s", ["code": failure.code])
+                onLine("\(stage.name) \(unit.item.name): \(failure.message) — retry \(unit.task.attempt)/\(stage.header.retries) in \(String(format: "%.1f", delay)) s")
             } else {
-                unit.log.log(.error, step: stage.spec.name, failure.message, ["code": failure.code])
-                onLine("\(stage.spec.name) \(unit.item.name): FAILED: \(failure.message)")
+                unit.log.log(.error, step: stage.name, failure.message, ["code": failure.code])
+                onLine("\(stage.name) \(unit.item.name): FAILED: \(failure.message)")
             }
         }
     }
@@ -321,26 +316,6 @@ public final class PipelineRunner: Sendable {
         }
     }
 
-    // MARK: Cleanup
-
-    private func cleanUp(_ task: ClaimedTask, stage index: Int) async throws {
-        let keep = stages[index].spec.cleanup.keep
-        let doomed = try ledger.liveArtifacts(item: task.item.name).filter { !keep.contains($0.area) }
-        try ledger.mark(doomed, .released)
-        try ledger.sync()
-        try await WorkspaceRecovery(workspace: workspace, ledger: ledger, stages: stages).delete(doomed, budget: budget)
-        for area in Area.allCases where !keep.contains(area) && area != .cache {
-            let folder = try workspace.folder(area, item: task.item.name)
-            let bytes = DiskUsage.bytes(at: folder)
-            try workspace.remove(folder)
-            if bytes > 0 { await budget.freed(bytes, in: area) }
-        }
-        try ledger.complete(task.key, artifacts: [], releasing: [], now: now)
-        state.withLock { $0.finished[index, default: 0] += 1 }
-        let log = try DatasetLog(dataset: task.item.name, folder: try workspace.logFolder(item: task.item.name))
-        log.log(step: stages[index].spec.name, "removed \(doomed.count) file(s); kept \(keep.map(\.rawValue).sorted().joined(separator: ", "))")
-    }
-
     // MARK: Progress
 
     /// Per-stage counts and rates, for the live display.
@@ -349,7 +324,7 @@ public final class PipelineRunner: Sendable {
         let (finished, active) = state.withLock { ($0.finished, $0.active) }
         return try stages.indices.map { index in
             let mine = active.filter { $0.key.stage == index }.values
-            return StageProgress(name: stages[index].spec.name, counts: try ledger.counts(stage: index),
+            return StageProgress(name: stages[index].name, counts: try ledger.counts(stage: index),
                                  finishedThisRun: finished[index] ?? 0, seconds: seconds,
                                  activeBytes: mine.reduce(0) { $0 + $1.done }, activeExpected: mine.reduce(0) { $0 + ($1.expected ?? 0) })
         }

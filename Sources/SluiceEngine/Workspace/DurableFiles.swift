@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Crypto
 import Foundation
 
 /// The commit step of rule 2 (DESIGN.md): flush a `.partial` folder to disk, rename it into
@@ -52,14 +51,11 @@ enum DurableFiles {
         }
     }
 
-    /// SHA-256 of a file's content, read in 1 MiB blocks.
+    /// SHA-256 of a file's content.
     static func sha256(_ path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
+        guard let digest = try Checksum.of(file: path) else {
             throw StageError(code: "commit.read", "cannot read \(path) to checksum it")
         }
-        defer { try? handle.close() }
-        var hasher = Crypto.SHA256()
-        while let block = try handle.read(upToCount: 1 << 20), !block.isEmpty { hasher.update(data: block) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return digest
     }
 }

@@ -21,7 +21,7 @@ public struct Workspace: Sendable {
 
     /// `logs/<item>/`, or `logs/groups/<group>/` for a group's own tasks (ids `group:<name>`).
     public func logFolder(item: String) throws -> String {
-        try absolute(item.hasPrefix("group:") ? "logs/groups/" + item.dropFirst("group:".count) : "logs/" + item)
+        try absolute(ItemSpec.isCollectiveID(item) ? "logs/groups/" + ItemSpec.collectiveName(ofTask: item) : "logs/" + item)
     }
 
     /// The absolute path of a path relative to the root. Every path the engine builds from names

@@ -386,7 +386,7 @@ public final class PreprocessRun {
     private func encoded(_ vocabulary: Vocabulary) throws -> (json: Data, checksum: String) {
         if let cached = encodedVocabulary, cached.vocabulary == vocabulary { return (cached.json, cached.checksum) }
         let json = try vocabulary.jsonData()
-        let checksum = SHA256.hex(json)
+        let checksum = Checksum.sha256(json)
         encodedVocabulary = (vocabulary, json, checksum)
         return (json, checksum)
     }

@@ -1,4 +1,5 @@
 public import Foundation
+import SluiceEngine
 import SluiceFormats
 
 /// The token vocabulary every dataset of a corpus shares: four special tokens, then genes.
@@ -60,5 +61,5 @@ public struct Vocabulary: Sendable, Codable, Hashable {
     }
 
     /// SHA-256 of ``jsonData()``.
-    public func checksum() throws -> String { SHA256.hex(try jsonData()) }
+    public func checksum() throws -> String { Checksum.sha256(try jsonData()) }
 }

@@ -6,20 +6,40 @@ import SluiceFormats
 /// <options> --output {out}` runs as a program through ``CommandStage`` — its own process (a
 /// crash or a memory blow-up fails that item only), its log in `logs/<item>/<stage>.log`, a
 /// timeout, and the analysis's main output required non-empty before anything is committed.
-public struct AnalyzeStage: Stage {
-    public let spec: StageSpec
-    private var options: StageSpec.Analyze { spec.analyze }
+public struct AnalyzeStage: ConfigurableStage {
+    public static let kind = "analyze"
+    public let header: StageHeader
+    public let options: AnalyzeStageOptions
     private let executable: String
 
-    public init(spec: StageSpec) {
-        self.spec = spec
-        executable = spec.analyze.executable ?? CommandStage.runningSluice() ?? "sluice"
+    /// Checks an analysis's arguments as `sluice analyze` would parse them; returns the reason
+    /// they are wrong, or nil. The CLI provides it (it owns the analyze command's options).
+    public typealias ArgumentCheck = @Sendable (_ analysis: String, _ arguments: [String]) -> String?
+
+    public init(header: StageHeader, options: StageOptions) throws {
+        try self.init(header: header, options: options, check: nil)
+    }
+
+    /// Parses the stage; with `check`, a misspelt option is one error before anything runs,
+    /// not a failure of every item.
+    public init(header: StageHeader, options: StageOptions, check: ArgumentCheck?) throws {
+        let parsed = try AnalyzeStageOptions(options)
+        var header = header
+        if !header.isNameGiven { header.name = parsed.analysis.rawValue }
+        if let check, let reason = check(parsed.analysis.rawValue, parsed.arguments) {
+            let analysis = parsed.analysis.rawValue
+            throw options.error(
+                .badValue, "stage '\(header.name)': \(reason) (the options of `sluice analyze \(analysis)`; see sluice analyze \(analysis) --help)")
+        }
+        self.header = header
+        self.options = parsed
+        executable = parsed.executable ?? CommandStage.runningSluice() ?? "sluice"
     }
 
     public var outputArea: Area? { .output }
     public var consumesInputs: Bool { options.deleteInputs }
 
-    public func outputFolder(item: String, isGroup: Bool) -> String? { "output/\(item)/\(spec.name)" }
+    public func outputFolder(item: String, isGroup: Bool) -> String? { "output/\(item)/\(name)" }
 
     public func estimatedBytes(inputBytes: Int64, item: ItemSpec) -> Int64 {
         options.reserveBytes ?? Int64(Double(inputBytes) * options.outputRatio)
@@ -30,7 +50,7 @@ public struct AnalyzeStage: Stage {
             guard let input = unit.input else { continue }
             let file = try datasetFile(in: input, item: unit.item.name)
             if let bytes = singleCellOutputBound(file: file) { try await context.ensureReserved(bytes) }
-            try await CommandStage(spec: commandSpec(file: file)).run([unit], context: context)
+            try await command(file: file).run([unit], context: context)
         }
     }
 
@@ -59,16 +79,14 @@ public struct AnalyzeStage: Stage {
     }
 
     /// The command stage that runs the analysis on `file`.
-    func commandSpec(file: String) -> StageSpec {
-        var command = StageSpec.Command()
+    func command(file: String) -> CommandStage {
+        var command = CommandStageOptions()
         command.argv = [executable, "analyze", options.analysis.rawValue, file] + options.arguments + ["--output", "{out}"]
         command.timeout = options.timeout
         command.outputs = [options.expectedOutput]
         command.area = .output
         command.deleteInputs = options.deleteInputs
-        var spec = StageSpec(kind: .command, name: self.spec.name, concurrency: self.spec.concurrency, retries: self.spec.retries)
-        spec.command = command
-        return spec
+        return CommandStage(header: header, command: command)
     }
 
     /// The file to analyse: the one matching `input:`, or the folder's one file, or its one cells

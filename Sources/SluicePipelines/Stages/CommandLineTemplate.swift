@@ -41,10 +41,10 @@ struct CommandLineTemplate {
 
     private func substitute(_ template: String, _ unit: StageUnit, outs: String?) -> String {
         var text = template
-        let group = unit.task.members.isEmpty ? (unit.item.group ?? "all") : String(unit.item.name.dropFirst("group:".count))
+        let group = unit.isCollective ? unit.name : (unit.item.group ?? "all")
         let values: [(String, String?)] = [
             ("{in}", unit.input), ("{out}", unit.partialOutput), ("{outs}", outs),
-            ("{item}", unit.task.members.isEmpty ? unit.item.name : group), ("{group}", group), ("{ref}", reference),
+            ("{item}", unit.name), ("{group}", group), ("{ref}", reference),
         ]
         for (placeholder, value) in values { text = text.replacingOccurrences(of: placeholder, with: value ?? "") }
         return text

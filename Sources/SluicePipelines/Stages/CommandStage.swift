@@ -13,17 +13,27 @@ import SystemPackage
 /// absolute paths and wildcards expanded by Sluice (sorted), never a shell; a timeout; stdout
 /// and stderr appended to `logs/<item>/<stage>.log`; and the declared outputs must exist and be
 /// non-empty, since exit status 0 alone is not trusted.
-public struct CommandStage: Stage {
-    public let spec: StageSpec
-    private var options: StageSpec.Command { spec.command }
+public struct CommandStage: ConfigurableStage {
+    public static let kind = "command"
+    public let header: StageHeader
+    public let options: CommandStageOptions
 
-    public init(spec: StageSpec) { self.spec = spec }
+    public init(header: StageHeader, options: StageOptions) throws {
+        self.init(header: header, command: try CommandStageOptions(options))
+    }
 
+    /// A command stage with options made in code (the analyze and preprocess stages run as one).
+    public init(header: StageHeader, command: CommandStageOptions) {
+        self.header = header
+        self.options = command
+    }
+
+    public var scheduling: StageScheduling { options.scheduling }
     public var outputArea: Area? { options.area }
     public var consumesInputs: Bool { options.deleteInputs }
 
     public func outputFolder(item: String, isGroup: Bool) -> String? {
-        isGroup ? "\(options.area.rawValue)/groups/\(item)/\(spec.name)" : "\(options.area.rawValue)/\(item)/\(spec.name)"
+        isGroup ? "\(options.area.rawValue)/groups/\(item)/\(name)" : "\(options.area.rawValue)/\(item)/\(name)"
     }
 
     public func estimatedBytes(inputBytes: Int64, item: ItemSpec) -> Int64 {
@@ -32,14 +42,14 @@ public struct CommandStage: Stage {
 
     public func run(_ units: [StageUnit], context: StageContext) async throws {
         let arguments = try CommandLineTemplate(argv: options.argv, reference: options.reference).expand(units)
-        let logPath = units[0].logFolder + "/\(spec.name).log"
+        let logPath = units[0].logFolder + "/\(name).log"
         try FileManager.default.createDirectory(atPath: units[0].logFolder, withIntermediateDirectories: true)
         let fd = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StageError(code: "command.log", "cannot open the log \(logPath)") }
         defer { close(fd) }
         let shown = arguments.joined(separator: " ")
         _ = "$ \(shown)\n".withCString { write(fd, $0, strlen($0)) }
-        for unit in units { unit.log.log(step: spec.name, "running \(shown)") }
+        for unit in units { unit.log.log(step: name, "running \(shown)") }
 
         let status = try await launch(arguments, logDescriptor: fd, workingDirectory: units[0].partialOutput)
         guard status.isSuccess else {
@@ -57,7 +67,7 @@ public struct CommandStage: Stage {
     private func launch(_ arguments: [String], logDescriptor fd: Int32, workingDirectory: String?) async throws -> TerminationStatus {
         let program = arguments[0]
         let timeout = options.timeout
-        let name = spec.name
+        let name = self.name
         do {
             return try await withThrowingTaskGroup(of: TerminationStatus?.self) { group in
                 group.addTask {

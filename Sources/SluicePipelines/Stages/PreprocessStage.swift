@@ -6,12 +6,15 @@ public import SluiceEngine
 /// crash on a damaged file (libhdf5 does crash on some) or a memory blow-up fails that item only,
 /// never the run. It writes `output/<item>/` (train/test chunks, report.json, vocab.json), logs
 /// to `logs/<item>/`, and removes `interim/<item>/` when done.
-public struct PreprocessStage: Stage {
-    public let spec: StageSpec
+public struct PreprocessStage: ConfigurableStage {
+    public static let kind = "preprocess"
+    public let header: StageHeader
+    public let options: PreprocessStageOptions
     private let executable: String
 
-    public init(spec: StageSpec) {
-        self.spec = spec
+    public init(header: StageHeader, options: StageOptions) throws {
+        self.header = header
+        self.options = try PreprocessStageOptions(options)
         executable = CommandStage.runningSluice() ?? "sluice"
     }
 
@@ -21,7 +24,7 @@ public struct PreprocessStage: Stage {
     public func outputFolder(item: String, isGroup: Bool) -> String? { "output/\(item)" }
 
     public func estimatedBytes(inputBytes: Int64, item: ItemSpec) -> Int64 {
-        Int64(Double(inputBytes) * spec.preprocess.outputRatio)
+        Int64(Double(inputBytes) * options.outputRatio)
     }
 
     public func run(_ units: [StageUnit], context: StageContext) async throws {
@@ -30,9 +33,9 @@ public struct PreprocessStage: Stage {
             let file = try Self.datasetFile(in: input, item: unit.item.name)
             let name = unit.item.name
             do {
-                try await CommandStage(spec: commandSpec(file: file, item: name, workspace: context.workspace)).run([unit], context: context)
+                try await command(file: file, item: name, workspace: context.workspace).run([unit], context: context)
             } catch let error as StageError where error.code == "command.exit-status" {
-                throw Self.preprocessFailure(error, log: unit.logFolder + "/\(spec.name).log")
+                throw Self.preprocessFailure(error, log: unit.logFolder + "/\(self.name).log")
             }
             // The run writes <scratch>/<name>/… and <scratch>/vocab.json; lift the dataset's files up.
             let nested = partial + "/" + name
@@ -44,8 +47,7 @@ public struct PreprocessStage: Stage {
     }
 
     /// The command stage that runs the corpus builder on `file`, with this stage's options.
-    func commandSpec(file: String, item: String, workspace: Workspace) -> StageSpec {
-        let options = spec.preprocess
+    func command(file: String, item: String, workspace: Workspace) -> CommandStage {
         var argv = [
             executable, "preprocess", "run-all", file, "--dataset-name", item, "--output-dir", "{out}",
             "--interim-dir", workspace.folder(.interim), "--log-dir", workspace.logsFolder,
@@ -63,13 +65,11 @@ public struct PreprocessStage: Stage {
         if let value = options.splitBy { argv += ["--split-by", value] }
         if let value = options.matrix { argv += ["--matrix", value] }
         if options.allowNonCounts { argv.append("--allow-non-counts") }
-        var command = StageSpec.Command()
+        var command = CommandStageOptions()
         command.argv = argv
         command.outputs = ["\(item)/report.json"]
         command.area = .output
-        var stage = StageSpec(kind: .command, name: spec.name, concurrency: spec.concurrency, retries: spec.retries)
-        stage.command = command
-        return stage
+        return CommandStage(header: header, command: command)
     }
 
     /// The builder's own sentence and code, from the `FAILED  name in step: reason [code]` line it

@@ -166,7 +166,7 @@ struct BenchLedgerCommand: ParsableCommand {
         let specs = (0..<items).map { ItemSpec(name: String(format: "item%06d", $0), sources: ["https://example.org/item\($0).bin"], size: 8_000_000) }
         var result = Result()
         let registering = clock.now
-        try ledger.register(items: specs, stageNames: ["fetch", "process"], groupStages: [], now: Date().timeIntervalSince1970)
+        try ledger.register(items: specs, stageNames: ["fetch", "process"], groupStages: [], barrierStages: [], now: Date().timeIntervalSince1970)
         result.registerSeconds = (clock.now - registering) / .seconds(1)
 
         let order: [Int] = interleave ? Array(repeating: [0, 1], count: items).flatMap { $0 } : Array(repeating: 0, count: items) + Array(repeating: 1, count: items)

@@ -60,27 +60,18 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-/// Loads a pipeline file and checks its analyze stages' options; a bad one is a `ConfigError`.
+/// Loads a pipeline file with every stage kind the program has; the options of `analyze`
+/// stages are parsed as `sluice analyze` would parse them, so that a misspelt option is one
+/// error before anything runs, not a failure of every item.
 func loadPipeline(_ path: String) throws -> PipelineConfig {
-    let config = try PipelineConfig.load(path)
-    try checkAnalyzeOptions(config)
-    return config
-}
-
-/// The options of every `analyze` stage, parsed as `sluice analyze` would parse them, so that a
-/// misspelt option is one error before anything runs, not a failure of every item.
-func checkAnalyzeOptions(_ config: PipelineConfig) throws {
-    for stage in config.stages where stage.kind == .analyze {
-        let analysis = stage.analyze.analysis.rawValue
+    try PipelineConfig.load(path, registry: PipelineStages.registry { analysis, arguments in
         do {
-            _ = try Sluice.parseAsRoot(["analyze", analysis, "INPUT"] + stage.analyze.arguments + ["--output", "OUTPUT"])
+            _ = try Sluice.parseAsRoot(["analyze", analysis, "INPUT"] + arguments + ["--output", "OUTPUT"])
+            return nil
         } catch {
-            let reason = Sluice.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid options"
-            throw ConfigError(
-                .badValue, "stage '\(stage.name)': \(reason) (the options of `sluice analyze \(analysis)`; see sluice analyze \(analysis) --help)",
-                file: config.file, line: stage.line)
+            return Sluice.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid options"
         }
-    }
+    })
 }
 
 /// SIGINT and SIGTERM: the first calls `onFirst`, the second exits at once (the next run recovers).

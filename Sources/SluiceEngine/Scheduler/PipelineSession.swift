@@ -1,5 +1,4 @@
 import Foundation
-public import SluiceEngine
 
 /// Everything one `sluice run` holds: the workspace lock, the ledger, the stages, the budget
 /// and the runner — opened together, closed together.
@@ -7,7 +6,6 @@ public final class PipelineSession: Sendable {
     public let config: PipelineConfig
     public let runner: PipelineRunner
     private let lock: WorkspaceLock
-    private let stages: [any Stage]
 
     /// Loads nothing itself: `config` is already checked. Takes the workspace lock and opens the ledger.
     public init(config: PipelineConfig, onLine: @escaping @Sendable (String) -> Void = { _ in }) throws {
@@ -19,24 +17,25 @@ public final class PipelineSession: Sendable {
         // anything of theirs is recovered or started again.
         if let previous = lock.previousHolder { ParentWatch.stopChildren(of: previous) }
         let ledger = try SQLiteLedger(path: workspace.ledgerPath)
-        stages = PipelineStages.make(config)
-        let groupStages = Set(config.stages.indices.filter { config.stages[$0].kind == .command && config.stages[$0].command.per == .group })
-        try ledger.register(items: config.items, stageNames: config.stages.map(\.name), groupStages: groupStages,
+        let stages = config.stages
+        try ledger.register(items: config.items, stageNames: stages.map(\.name),
+                            groupStages: Set(stages.indices.filter { stages[$0].scheduling == .perGroup }),
+                            barrierStages: Set(stages.indices.filter { stages[$0].scheduling == .barrier }),
                             now: Date().timeIntervalSince1970)
         let root = workspace.root
         let budget = DiskBudget(limits: config.budget, usage: workspace.usage(), overhead: workspace.overhead(),
                                 filesystemFraction: { DiskUsage.filesystemFraction(at: root) })
-        runner = PipelineRunner(config: config, stages: stages, ledger: ledger, budget: budget, onLine: onLine)
+        runner = PipelineRunner(config: config, ledger: ledger, budget: budget, onLine: onLine)
     }
 
     /// Runs the pipeline to its end (or to `runner.requestStop()`), then closes the stages.
     public func run() async throws -> RunSummary {
         do {
             let summary = try await runner.run()
-            await PipelineStages.shutdown(stages)
+            for stage in config.stages { await stage.shutdown() }
             return summary
         } catch {
-            await PipelineStages.shutdown(stages)
+            for stage in config.stages { await stage.shutdown() }
             throw error
         }
     }

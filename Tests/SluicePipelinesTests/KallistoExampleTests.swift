@@ -47,7 +47,7 @@ import Testing
         let samples = try Self.table(data + "/manifest.tsv")
         let truth = try Self.table(data + "/truth.tsv")
         #expect(samples.count == 6)
-        let config = try PipelineConfig.load(folder.file("pipeline.yaml"))
+        let config = try PipelineConfig.load(folder.file("pipeline.yaml"), registry: PipelineStages.registry())
         #expect(config.workspace == work)
         #expect(config.stages.map(\.name) == ["fetch", "quant", "merge", "cleanup"])
         #expect(config.items.allSatisfy { $0.sources.count == 2 && $0.group != nil })

@@ -1,8 +1,10 @@
-/// What a running stage may use: the workspace, and more disk when it learns its real size
-/// (a download's Content-Length) — reserved before the first byte is written.
+/// What a running stage may use: the workspace, more disk when it learns its real size (a
+/// download's Content-Length) — reserved before the first byte is written — and the removal of
+/// an item's recorded files.
 public struct StageContext: Sendable {
     public let workspace: Workspace
     private let budget: DiskBudget
+    private let ledger: any Ledger
     private let reservation: Reservation
     private let priority: Int
     private let producer: Bool
@@ -11,11 +13,12 @@ public struct StageContext: Sendable {
     /// Reports (bytes done, bytes expected or nil) for progress displays.
     public let progress: @Sendable (Int64, Int64?) -> Void
 
-    init(workspace: Workspace, budget: DiskBudget, reservation: Reservation, priority: Int, producer: Bool,
+    init(workspace: Workspace, budget: DiskBudget, ledger: any Ledger, reservation: Reservation, priority: Int, producer: Bool,
          headroom: @escaping @Sendable (Int64) -> Int64, progress: @escaping @Sendable (Int64, Int64?) -> Void) {
         self.headroom = headroom
         self.workspace = workspace
         self.budget = budget
+        self.ledger = ledger
         self.reservation = reservation
         self.priority = priority
         self.producer = producer
@@ -29,5 +32,22 @@ public struct StageContext: Sendable {
         let extra = try await budget.reserve(bytes - held, in: reservation.area, priority: priority,
                                              headroom: producer ? headroom(bytes) : 0, producer: producer, holder: reservation)
         await budget.merge(extra, into: reservation)
+    }
+
+    /// Deletes every file of `item` outside the areas in `keeping` (never `cache`): first the
+    /// files its stages committed, released in the ledger before they go, then anything else
+    /// left in its folders. Returns how many recorded files were removed.
+    public func removeFiles(of item: String, keeping: Set<Area>) async throws -> Int {
+        let doomed = try ledger.liveArtifacts(item: item).filter { !keeping.contains($0.area) }
+        try ledger.mark(doomed, .released)
+        try ledger.sync()
+        try await ArtifactRemover(workspace: workspace, ledger: ledger).delete(doomed, budget: budget)
+        for area in Area.allCases where !keeping.contains(area) && area != .cache {
+            let folder = try workspace.folder(area, item: item)
+            let bytes = DiskUsage.bytes(at: folder)
+            try workspace.remove(folder)
+            if bytes > 0 { await budget.freed(bytes, in: area) }
+        }
+        return doomed.count
     }
 }

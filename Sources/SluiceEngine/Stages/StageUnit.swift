@@ -15,4 +15,10 @@ public struct StageUnit: Sendable {
     public var log: DatasetLog
 
     public var item: ItemSpec { task.item }
+
+    /// Whether the unit is a group's (or the barrier's) task rather than one item's.
+    public var isCollective: Bool { ItemSpec.isCollectiveID(item.name) }
+
+    /// The item's name, or the group's (`all` for the barrier) for a collective task.
+    public var name: String { isCollective ? ItemSpec.collectiveName(ofTask: item.name) : item.name }
 }

@@ -55,7 +55,7 @@ import Testing
     @Test func analysesRunPerItemAndMatchSecActpy() async throws {
         let folder = try TemporaryDirectory("sluice-analyze")
         let path = try pipeline(folder, sluice: try SluiceBinary.path())
-        let summary = try await PipelineSession(config: try PipelineConfig.load(path)).run()
+        let summary = try await PipelineSession(config: try PipelineConfig.load(path, registry: PipelineStages.registry())).run()
         let outcome = Dictionary(uniqueKeysWithValues: summary.items.map { ($0.item, $0) })
         #expect(outcome["a"]?.state == .done)
         #expect(outcome["b"]?.state == .done)
@@ -90,21 +90,21 @@ import Testing
 
     @Test func stageOptionsBecomeCommandLineArguments() throws {
         let folder = try TemporaryDirectory("sluice-analyze")
-        let config = try PipelineConfig.load(try pipeline(folder, sluice: "/usr/bin/true"))
-        let cells = try #require(config.stage(named: "cells"))
-        #expect(cells.kind == .analyze)
-        #expect(cells.from == "fetch")
-        #expect(cells.analyze.analysis == .activity)
-        #expect(cells.analyze.arguments == [
+        let config = try PipelineConfig.load(try pipeline(folder, sluice: "/usr/bin/true"), registry: PipelineStages.registry())
+        let cells = try #require(config.stage(named: "cells") as? AnalyzeStage)
+        #expect(cells.header.kind == "analyze")
+        #expect(cells.header.from == "fetch")
+        #expect(cells.options.analysis == .activity)
+        #expect(cells.options.arguments == [
             "--signature", Self.fixtures + "/cytosig_overlap.tsv", "--lambda", "1e4", "--n-rand", "200", "--single-cell",
         ])
-        #expect(cells.analyze.expectedOutput == "activity.h5ad")
-        #expect(config.stage(named: "activity")?.analyze.expectedOutput == "zscore.tsv")
-        #expect(config.stage(named: "pseudobulk")?.analyze.arguments == ["--by", "cell_type", "--min-cells", "1", "--min-counts", "0"])
-        #expect(config.stage(named: "correlate")?.analyze.arguments == [
+        #expect(cells.options.expectedOutput == "activity.h5ad")
+        #expect((config.stage(named: "activity") as? AnalyzeStage)?.options.expectedOutput == "zscore.tsv")
+        #expect((config.stage(named: "pseudobulk") as? AnalyzeStage)?.options.arguments == ["--by", "cell_type", "--min-cells", "1", "--min-counts", "0"])
+        #expect((config.stage(named: "correlate") as? AnalyzeStage)?.options.arguments == [
             "--covariates", folder.file("covariates.tsv"), "--columns", "rank", "--method", "spearman",
         ])
-        #expect(config.stage(named: "correlate")?.analyze.expectedOutput == "correlations.tsv")
+        #expect((config.stage(named: "correlate") as? AnalyzeStage)?.options.expectedOutput == "correlations.tsv")
     }
 
     @Test func unknownAnalysisAndBadFromAreConfigErrors() throws {
@@ -117,7 +117,7 @@ import Testing
         ] {
             try text.replacingOccurrences(of: change.0, with: change.1).write(toFile: path, atomically: true, encoding: .utf8)
             #expect {
-                try PipelineConfig.load(path)
+                try PipelineConfig.load(path, registry: PipelineStages.registry())
             } throws: { error in
                 (error as? ConfigError)?.message.contains(expected) == true
             }
@@ -169,7 +169,7 @@ import Testing
                   options: {signature: wide.tsv, n_rand: 10, single_cell: true, group_signatures: "no"}
             """
         try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
-        let summary = try await PipelineSession(config: try PipelineConfig.load(folder.file("p.yaml"))).run()
+        let summary = try await PipelineSession(config: try PipelineConfig.load(folder.file("p.yaml"), registry: PipelineStages.registry())).run()
         let outcome = try #require(summary.items.first)
         #expect(outcome.state == .failed)
         #expect(outcome.reason?.contains("more than the budget can ever hold") == true, "\(outcome.reason ?? "")")

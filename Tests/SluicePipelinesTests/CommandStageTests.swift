@@ -1,6 +1,7 @@
 import Foundation
 import SluiceEngine
 import SluiceLoopback
+import SluicePipelines
 import SluiceTestSupport
 import Testing
 
@@ -32,7 +33,7 @@ import Testing
               - command: {name: run, argv: [sh, "{in}/*.sh", "{out}"], outputs: [result.txt], timeout: 6s, concurrency: 3}
             """
         try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
-        let harness = try await PipelineHarness.start(files: [:])
+        let harness = try await PipelineHarness.start(files: [:], registry: PipelineStages.registry())
         let summary = try await harness.run(folder.file("p.yaml"))
         let outcome = Dictionary(uniqueKeysWithValues: summary.items.map { ($0.item, $0) })
         #expect(outcome["good.sh"]?.state == .done, "good.sh: \(outcome["good.sh"]?.reason ?? "no reason")")
@@ -72,7 +73,7 @@ import Testing
               - command: {name: quant, argv: ["\(program)", "{in}"]}
             """
         try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
-        let error = #expect(throws: ConfigError.self) { try PipelineConfig.load(folder.file("p.yaml")) }
+        let error = #expect(throws: ConfigError.self) { try PipelineConfig.load(folder.file("p.yaml"), registry: PipelineStages.registry()) }
         #expect(error?.line == 8)
         #expect(error?.message.contains(expected) == true, "\(error?.message ?? "")")
         #expect(!FileManager.default.fileExists(atPath: folder.file("work")))
@@ -96,9 +97,9 @@ import Testing
               - command: {name: quant, argv: [./p.sh, "{in}", "{out}"], outputs: [result.txt]}
             """
         try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
-        let config = try PipelineConfig.load(folder.file("p.yaml"))
-        #expect(config.stages[1].command.argv[0] == script)
-        let harness = try await PipelineHarness.start(files: [:])
+        let config = try PipelineConfig.load(folder.file("p.yaml"), registry: PipelineStages.registry())
+        #expect((config.stages[1] as? CommandStage)?.options.argv[0] == script)
+        let harness = try await PipelineHarness.start(files: [:], registry: PipelineStages.registry())
         let summary = try await harness.run(folder.file("p.yaml"))
         #expect(summary.done == 1, "\(summary.items)")
         #expect(try String(contentsOfFile: folder.file("work/output/good.sh/quant/result.txt"), encoding: .utf8) == "ran on good.sh\n")
@@ -108,7 +109,7 @@ import Testing
     @Test func groupCommandRunsOncePerGroupAfterItsMembers() async throws {
         let harness = try await PipelineHarness.start(files: [
             "a.txt": Data("A\n".utf8), "b.txt": Data("B\n".utf8), "c.txt": Data("C\n".utf8),
-        ])
+        ], registry: PipelineStages.registry())
         let yaml = """
             workspace: ./work
             budget: {total: 10MB}
@@ -136,7 +137,7 @@ import Testing
     }
     @Test func batchCommandRunsOnceForSeveralItems() async throws {
         let names = ["a", "b", "c", "d", "e"]
-        let harness = try await PipelineHarness.start(files: Dictionary(uniqueKeysWithValues: names.map { ("\($0).txt", Data("\($0)\n".utf8)) }))
+        let harness = try await PipelineHarness.start(files: Dictionary(uniqueKeysWithValues: names.map { ("\($0).txt", Data("\($0)\n".utf8)) }), registry: PipelineStages.registry())
         let runs = harness.folder.file("runs.txt")
         // One run gets the argument "{in}:{out}" once per item of its batch (an argument naming
         // a per-item placeholder is repeated); each output records the batch's size.

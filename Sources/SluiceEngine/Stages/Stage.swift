@@ -1,0 +1,47 @@
+/// One step items go through (DESIGN.md). The engine knows a stage only through this protocol:
+/// it claims work from the ledger as ``scheduling`` says, reserves disk, prepares `.partial`
+/// output folders, calls ``run(_:context:)``, and commits what it wrote — fsync, rename into
+/// place, record in the ledger — before deleting the stage's inputs.
+///
+/// A kind that pipeline files can name also conforms to ``ConfigurableStage``.
+public protocol Stage: Sendable {
+    /// The common part of the stage's declaration: kind, name, concurrency, retries, `from`.
+    var header: StageHeader { get }
+
+    /// How the runner hands the stage its work (default: one item at a time).
+    var scheduling: StageScheduling { get }
+
+    /// Whether the stage brings items into the workspace from their sources: it must come
+    /// first, reads no earlier stage, reserves each item's declared size, and keeps its partial
+    /// output across retries and stops so that the next attempt resumes it (default: false).
+    var isSource: Bool { get }
+
+    /// The area the stage writes to; nil when it writes nothing.
+    var outputArea: Area? { get }
+
+    /// Where an item's (or a group's) outputs go, relative to the workspace root.
+    func outputFolder(item: String, isGroup: Bool) -> String?
+
+    /// Bytes to reserve before the stage runs for an item whose input holds `inputBytes`.
+    func estimatedBytes(inputBytes: Int64, item: ItemSpec) -> Int64
+
+    /// True when the stage's inputs (in `raw` or `interim`) may be deleted once it has committed.
+    var consumesInputs: Bool { get }
+
+    /// Does the work of one claimed batch: for each unit, reads `input` and writes into
+    /// `partialOutput`. Throws for the whole batch; errors that are `StageError` say whether a
+    /// retry may help.
+    func run(_ units: [StageUnit], context: StageContext) async throws
+
+    /// Releases what the stage holds open (connections); called once when the run is over.
+    func shutdown() async
+}
+
+extension Stage {
+    public var scheduling: StageScheduling { .perItem }
+    public var isSource: Bool { false }
+    public func shutdown() async {}
+
+    /// The stage's name (``StageHeader/name``).
+    public var name: String { header.name }
+}

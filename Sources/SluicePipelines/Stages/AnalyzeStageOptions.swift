@@ -1,0 +1,83 @@
+import Foundation
+public import SluiceEngine
+
+/// The options of an `analyze` stage: one `sluice analyze` command per item, run as a program
+/// (its own process, log, timeout and output check, like a `command` stage).
+public struct AnalyzeStageOptions: Sendable, Equatable {
+    public enum Analysis: String, Sendable, CaseIterable { case activity, pseudobulk, differential, correlate }
+    public var analysis: Analysis = .activity
+    /// The command's options as command-line arguments (`n_rand: 1000` → `--n-rand 1000`).
+    public var arguments: [String] = []
+    /// The file of the item's input folder to analyse (a glob); nil: the folder's one file,
+    /// or its one cells file (`.h5ad`, `.h5`, `.loom`).
+    public var input: String?
+    /// The sluice binary that runs the analysis; nil: the running one.
+    public var executable: String?
+    /// Seconds before the analysis is stopped; nil waits for ever.
+    public var timeout: Double?
+    /// Bytes reserved before it runs: fixed, or a multiple of the input's size.
+    public var reserveBytes: Int64?
+    public var outputRatio = 0.5
+    /// Delete the stage's inputs once its outputs are committed (inputs in `raw`/`interim` only).
+    public var deleteInputs = true
+
+    public init() {}
+
+    /// Options whose values name files (relative to the pipeline file) unless they name a built-in table.
+    private static let pathOptions = ["signature", "signature_dir", "hierarchy", "scratch", "covariates"]
+    private static let builtInSignatures = ["cytosig", "secact"]
+
+    /// Parses an `analyze` entry's options.
+    init(_ options: StageOptions) throws {
+        let keys = try options.keys(known: ["run", "options", "input", "executable", "timeout", "reserve", "output_ratio", "delete_inputs"])
+        let known = Analysis.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let run = keys["run"] else {
+            throw options.error(.missingKey, "\(options.path) needs 'run', the analysis to run on each item (\(known))")
+        }
+        let text = try run.string()
+        guard let analysis = Analysis(rawValue: text) else {
+            throw run.error(.badValue, "\(run.path): '\(text)' is not an analysis (known: \(known))")
+        }
+        self.analysis = analysis
+        if let table = keys["options"] {
+            guard let entries = table.orderedMapping else {
+                throw table.error(.badValue, "\(table.path) must be a mapping of `sluice analyze \(text)` options, e.g. {signature: cytosig, n_rand: 1000}")
+            }
+            for (key, value) in entries {
+                let flag = "--" + key.replacingOccurrences(of: "_", with: "-")
+                guard !["--output", "--help"].contains(flag) else {
+                    throw value.error(.badValue, "\(value.path): the stage sets --output itself (its output folder)")
+                }
+                if let list = value.sequence {
+                    arguments += [flag, try list.map { try $0.string() }.joined(separator: ",")]
+                    continue
+                }
+                let scalar = try value.string()
+                switch scalar {
+                case "true": arguments.append(flag)
+                case "false": break
+                default:
+                    // Files named by the options are relative to the pipeline file, like every path in it.
+                    let isPath = Self.pathOptions.contains(key) && !Self.builtInSignatures.contains(scalar.lowercased())
+                    arguments += [flag, isPath ? options.absolute(scalar) : scalar]
+                }
+            }
+        }
+        if let value = keys["input"] { input = try value.string() }
+        if let value = keys["executable"] { executable = options.absolute(try value.string()) }
+        if let value = keys["timeout"] { timeout = try value.seconds() }
+        if let value = keys["reserve"] { reserveBytes = try value.bytes() }
+        if let value = keys["output_ratio"] { outputRatio = try value.double(in: 0...1000) }
+        if let value = keys["delete_inputs"] { deleteInputs = try value.bool() }
+    }
+
+    /// The file every run must leave in its output folder.
+    public var expectedOutput: String {
+        switch analysis {
+        case .activity: arguments.contains("--single-cell") ? "activity.h5ad" : "zscore.tsv"
+        case .pseudobulk: "pseudobulk.h5ad"
+        case .differential: "differential.tsv"
+        case .correlate: "correlations.tsv"
+        }
+    }
+}
