@@ -162,6 +162,12 @@ public actor DiskBudget {
             message: "budget.total (\(ByteSize.format(limits.total))) leaves no room for data: the ledger and logs alone take \(ByteSize.format(overhead)); raise budget.total well above that")
     }
 
+    /// Whether the first waiter does not fit now: room freed anywhere would let work go on.
+    public var isShortOfSpace: Bool {
+        guard let first = waiters.first else { return false }
+        return !fits(first)
+    }
+
     public var snapshot: BudgetSnapshot {
         BudgetSnapshot(limits: limits, committed: committed, reserved: reserved, overhead: overhead,
                        waiting: waiters.count, filesystemPaused: filesystemPaused)

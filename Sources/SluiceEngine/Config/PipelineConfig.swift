@@ -11,8 +11,12 @@ public struct PipelineConfig: Sendable {
     public var items: [ItemSpec]
     /// The stages, built by the factories of their kinds.
     public var stages: [any Stage]
+    /// What happens to the inputs of items that failed for good.
+    public var onFailure: FailurePolicy
 
-    public init(file: String, workspace: String, budget: BudgetLimits, items: [ItemSpec], stages: [any Stage]) {
+    public init(file: String, workspace: String, budget: BudgetLimits, items: [ItemSpec], stages: [any Stage],
+                onFailure: FailurePolicy = .evict) {
+        self.onFailure = onFailure
         self.file = file
         self.workspace = workspace
         self.budget = budget

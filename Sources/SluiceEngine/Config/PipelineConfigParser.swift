@@ -19,7 +19,7 @@ struct PipelineConfigParser {
             throw ConfigError(.malformedYAML, "not valid YAML: \(words.joined(separator: " — "))", file: file)
         }
         guard let root else { throw ConfigError(.missingKey, "the pipeline file is empty", file: file) }
-        let top = try ConfigNode(node: root, file: file, path: "").mapping(known: ["workspace", "budget", "items", "stages"])
+        let top = try ConfigNode(node: root, file: file, path: "").mapping(known: ["workspace", "budget", "items", "stages", "on_failure"])
         guard let workspaceNode = top["workspace"] else { throw missing("workspace", "the folder Sluice works in, e.g. workspace: ./work") }
         guard let budgetNode = top["budget"] else { throw missing("budget", "e.g. budget: {total: 50GB}") }
         guard let itemsNode = top["items"] else { throw missing("items", "a list of manifest:, directory: or url: entries") }
@@ -30,7 +30,15 @@ struct PipelineConfigParser {
         let stages = try parseStages(stagesNode)
         let items = try parseItems(itemsNode)
         try checkStageOrder(stages, stagesNode)
-        return PipelineConfig(file: file, workspace: workspace, budget: budget, items: items, stages: stages)
+        var onFailure = FailurePolicy.evict
+        if let node = top["on_failure"] {
+            let text = try node.string()
+            guard let policy = FailurePolicy(rawValue: text) else {
+                throw node.error(.badValue, "on_failure must be one of \(FailurePolicy.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
+            }
+            onFailure = policy
+        }
+        return PipelineConfig(file: file, workspace: workspace, budget: budget, items: items, stages: stages, onFailure: onFailure)
     }
 
     private func missing(_ key: String, _ hint: String) -> ConfigError {

@@ -52,6 +52,14 @@ public protocol Ledger: Sendable {
     /// Moves artifacts to a new state.
     func mark(_ artifacts: [ArtifactRecord], _ state: ArtifactRecord.State) throws
 
+    /// Items that failed for good and still hold inputs in `raw` or `interim`, the oldest
+    /// failure first: what the budget may evict to make room. A negative `limit`: all of them.
+    func evictionCandidates(limit: Int) throws -> [String]
+
+    /// Releases a failed item's inputs in `raw` and `interim` (the caller deletes them) and
+    /// records why; `retry` then starts the item again from its first stage.
+    func evict(item: String, reason: String, now: Double) throws -> [ArtifactRecord]
+
     /// Every task, in item then stage order.
     func tasks() throws -> [TaskStatus]
 

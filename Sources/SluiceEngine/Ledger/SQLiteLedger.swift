@@ -77,6 +77,10 @@ public final class SQLiteLedger: Ledger {
                 ALTER TABLE tasks ADD COLUMN reserved_area TEXT;
                 """)
         }
+        // When a failed item's inputs were evicted to make room (retrying it fetches it again).
+        migrator.registerMigration("v4: evictions") { db in
+            try db.execute(sql: "ALTER TABLE items ADD COLUMN evicted REAL")
+        }
         return migrator
     }
 
@@ -346,6 +350,33 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
+    // MARK: Failed items' inputs
+
+    public func evictionCandidates(limit: Int) throws -> [String] {
+        try pool.read { db in
+            try String.fetchAll(try db.cachedStatement(sql: """
+                SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
+                WHERE t.state = 'failed' AND i.is_group = 0 AND i.evicted IS NULL
+                  AND EXISTS (SELECT 1 FROM artifacts a WHERE a.item = t.item AND a.state = 'live' AND a.area IN ('raw', 'interim'))
+                GROUP BY t.item ORDER BY MIN(t.finished), MIN(i.position) LIMIT ?
+                """), arguments: [limit])
+        }
+    }
+
+    public func evict(item: String, reason: String, now: Double) throws -> [ArtifactRecord] {
+        try pool.write { db in
+            let doomed = try Row.fetchAll(try db.cachedStatement(sql: """
+                SELECT * FROM artifacts WHERE item = ? AND state = 'live' AND area IN ('raw', 'interim') ORDER BY stage, path
+                """), arguments: [item]).map(Self.artifact)
+            try db.run(sql: "UPDATE artifacts SET state = 'released' WHERE item = ? AND state = 'live' AND area IN ('raw', 'interim')", arguments: [item])
+            try db.run(sql: "UPDATE items SET evicted = ? WHERE id = ?", arguments: [now, item])
+            let bytes = doomed.reduce(Int64(0)) { $0 + $1.bytes }
+            try Self.insertEvent(db, LedgerEvent(time: now, item: item, stage: nil, kind: "evicted",
+                                                 message: "\(doomed.count) input file(s), \(bytes) bytes of a failed item: \(reason)"))
+            return doomed.map { var record = $0; record.state = .released; return record }
+        }
+    }
+
     // MARK: Reading
 
     public func noteReservation(_ task: TaskKey, bytes: Int64, area: Area) throws {
@@ -403,6 +434,25 @@ public final class SQLiteLedger: Ledger {
             var count = 0
             for item in targets {
                 let stages = try Int.fetchAll(try db.cachedStatement(sql: "SELECT stage FROM tasks WHERE item = ? AND state = 'failed'"), arguments: [item])
+                let evicted = try Double.fetchOne(try db.cachedStatement(sql: "SELECT evicted FROM items WHERE id = ?"), arguments: [item]) != nil
+                if evicted, !stages.isEmpty {
+                    // Its inputs are gone: it starts again from the first stage, and what its
+                    // earlier stages left is released (deleted by the next run before it starts).
+                    try db.run(sql: """
+                        UPDATE tasks SET state = CASE WHEN stage = 0 THEN 'pending' ELSE 'waiting' END, attempts = 0, not_before = 0,
+                        error = NULL, error_code = NULL, owner = NULL, lease_until = NULL WHERE item = ?
+                        """, arguments: [item])
+                    try db.run(sql: "UPDATE artifacts SET state = 'released' WHERE item = ? AND state = 'live'", arguments: [item])
+                    try db.run(sql: "UPDATE items SET evicted = NULL WHERE id = ?", arguments: [item])
+                    try db.run(sql: """
+                        UPDATE tasks SET state = 'waiting' WHERE state = 'blocked' AND item IN
+                        (SELECT id FROM items WHERE is_group = 1 AND (grp = (SELECT grp FROM items WHERE id = ?) OR grp = '*'))
+                        """, arguments: [item])
+                    try Self.insertEvent(db, LedgerEvent(time: now, item: item, stage: 0, kind: "retry",
+                                                         message: "queued again by sluice retry; its inputs were evicted, so it is fetched again"))
+                    count += stages.count
+                    continue
+                }
                 for stage in stages {
                     try db.run(sql: """
                         UPDATE tasks SET state = 'pending', attempts = 0, not_before = 0, error = NULL, error_code = NULL WHERE item = ? AND stage = ?

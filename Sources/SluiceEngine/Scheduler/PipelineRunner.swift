@@ -81,6 +81,10 @@ public final class PipelineRunner: Sendable {
             ticks += 1
             await budget.pollFilesystem()
             if ticks % 4 == 0 { await budget.setOverhead(workspace.overhead()) }
+            if config.onFailure == .evict, await budget.isShortOfSpace,
+               let item = try? ledger.evictionCandidates(limit: 1).first {
+                try? await evictInputs(of: item, reason: "evicted to make room for waiting work")
+            }
             await budget.failStalledWaiter(after: 10)
             if ticks % 20 == 0 { try? ledger.renewLeases(owner: owner, lease: lease, now: now) }
         }
@@ -179,13 +183,17 @@ public final class PipelineRunner: Sendable {
         } catch {
             state.withLock { state in for unit in units { state.active[unit.task.key] = nil } }
             var unrecorded: (any Error)?
-            do { try handleFailure(error, units: units, stage: index) } catch { unrecorded = error }
+            var failed: [String] = []
+            do { failed = try handleFailure(error, units: units, stage: index) } catch { unrecorded = error }
             if let reservation {
                 // A download's partial file kept to resume stays on the disk, so on the books.
                 let kept = units.compactMap(\.partialOutput).reduce(Int64(0)) { $0 + DiskUsage.bytes(at: $1) }
                 await budget.settle(reservation, actual: kept)
             }
             if let unrecorded { throw unrecorded }
+            if config.onFailure == .delete {
+                for item in failed { try await evictInputs(of: item, reason: "deleted (on_failure: delete)") }
+            }
         }
     }
 
@@ -269,8 +277,10 @@ public final class PipelineRunner: Sendable {
         try await ArtifactRemover(workspace: workspace, ledger: ledger).delete(released, budget: budget)
     }
 
-    private func handleFailure(_ error: any Error, units: [StageUnit], stage index: Int) throws {
+    /// Records a batch's failure; returns the items that failed for good.
+    private func handleFailure(_ error: any Error, units: [StageUnit], stage index: Int) throws -> [String] {
         let stage = stages[index]
+        var failedForGood: [String] = []
         let failure = Self.describe(error)
         let cancelled = error is CancellationError || stopping
         for unit in units {
@@ -295,8 +305,30 @@ public final class PipelineRunner: Sendable {
             } else {
                 unit.log.log(.error, step: stage.name, failure.message, ["code": failure.code])
                 onLine("\(stage.name) \(unit.item.name): FAILED: \(failure.message)")
+                failedForGood += unit.isCollective ? unit.task.members.map(\.name) : [unit.item.name]
             }
         }
+        return failedForGood
+    }
+
+    /// Deletes the inputs (`raw/`, `interim/`) of an item that failed for good, recorded in the
+    /// ledger first so that `sluice retry` knows to fetch it again.
+    private func evictInputs(of item: String, reason: String) async throws {
+        let doomed = try ledger.evict(item: item, reason: reason, now: now)
+        try ledger.sync()
+        try await ArtifactRemover(workspace: workspace, ledger: ledger).delete(doomed, budget: budget)
+        var bytes = doomed.reduce(Int64(0)) { $0 + $1.bytes }
+        for area in [Area.raw, .interim] {
+            // Anything else of the item's there (never a download's partial: the item failed).
+            let folder = try workspace.folder(area, item: item)
+            let left = DiskUsage.bytes(at: folder)
+            try workspace.remove(folder)
+            if left > 0 { await budget.freed(left, in: area) }
+            bytes += left
+        }
+        let log = try DatasetLog(dataset: item, folder: try workspace.logFolder(item: item))
+        log.log(.warning, step: "budget", "inputs of this failed item \(reason) (\(ByteSize.format(bytes))); sluice retry fetches it again")
+        onLine("\(item): inputs of a failed item \(reason) (\(ByteSize.format(bytes)))")
     }
 
     /// Exponential back-off with jitter: about 0.5 s, 1 s, 2 s, … up to 30 s.

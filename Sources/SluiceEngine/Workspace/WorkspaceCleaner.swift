@@ -1,7 +1,8 @@
 import Foundation
 
 /// `sluice clean`: removes what the ledger says is no longer needed — released inputs not yet
-/// deleted, stale `*.partial` files, and the `raw/` and `interim/` folders of finished items.
+/// deleted, stale `*.partial` files, the `raw/` and `interim/` folders of finished items, and
+/// those of items that failed for good (recorded as evicted: `sluice retry` fetches them again).
 /// Must run while no `sluice run` uses the workspace (it takes the lock).
 public struct WorkspaceCleaner {
     public let workspace: Workspace
@@ -31,6 +32,13 @@ public struct WorkspaceCleaner {
                 if FileManager.default.fileExists(atPath: folder) { paths.insert(folder) }
             }
             doomed += try ledger.liveArtifacts(item: item).filter { $0.area == .raw || $0.area == .interim }
+        }
+        for item in try ledger.evictionCandidates(limit: -1) {
+            for area in [Area.raw, .interim] {
+                let folder = try workspace.folder(area, item: item)
+                if FileManager.default.fileExists(atPath: folder) { paths.insert(folder) }
+            }
+            if !dryRun { doomed += try ledger.evict(item: item, reason: "removed by sluice clean", now: Date().timeIntervalSince1970) }
         }
         for path in paths.sorted() {
             removals.append(Removal(path: path, bytes: DiskUsage.bytes(at: path)))

@@ -6,7 +6,7 @@ import SluiceEngine
 struct CleanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clean",
-        abstract: "Remove what is no longer needed: released inputs, stale .partial files, raw/ and interim/ of finished items.")
+        abstract: "Remove what is no longer needed: released inputs, stale .partial files, raw/ and interim/ of finished and failed items.")
 
     @Argument(help: "The pipeline file or its workspace folder.") var target: String
     @Flag(help: "Only list what would be removed.") var dryRun = false
