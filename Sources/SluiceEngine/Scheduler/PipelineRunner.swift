@@ -1,4 +1,5 @@
 import Foundation
+import SluiceFormats
 import Synchronization
 
 /// Pushes every item of a pipeline through its stages: each stage has its own workers (its
@@ -245,8 +246,7 @@ public final class PipelineRunner: Sendable {
         let stage = stages[index]
         var artifacts: [ArtifactRecord] = []
         if let partial = unit.partialOutput, let output = unit.output, let area = stage.outputArea {
-            try DurableFiles.sync(partial)
-            try DurableFiles.commit(partial, to: output)
+            try AtomicCommit.commit(partial, to: output)
             for file in DurableFiles.files(at: output) {
                 let isLink = (try? FileManager.default.destinationOfSymbolicLink(atPath: file.path)) != nil
                 artifacts.append(ArtifactRecord(task: unit.task.key, path: workspace.relative(file.path) ?? file.path, area: area,

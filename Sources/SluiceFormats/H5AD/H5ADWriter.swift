@@ -45,7 +45,7 @@ public final class H5ADWriter {
     public init(path: String, genes: Frame, cellSchema: [FrameColumn.Schema], layers: [String] = [], options: Options = .init()) throws {
         self.path = path
         layerNames = layers
-        partialPath = path + ".partial"
+        partialPath = AtomicCommit.partialPath(of: path)
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
             throw FormatError(.invalidArgument, path: path, "is a folder; give the h5ad file to write inside it, e.g. \(path)/cells.h5ad")
@@ -125,11 +125,7 @@ public final class H5ADWriter {
         try open.file.flush()
         self.open = nil  // releases every HDF5 handle, which closes the file
         do {
-            let handle = try FileHandle(forUpdating: URL(fileURLWithPath: partialPath))
-            try handle.synchronize()
-            try handle.close()
-            // rename(2) replaces an older file in one step: there is never a moment with no file.
-            try PosixFile.rename(partialPath, to: path)
+            try AtomicCommit.commit(partialPath, to: path)
         } catch let error as FormatError {
             try? FileManager.default.removeItem(atPath: partialPath)
             throw error

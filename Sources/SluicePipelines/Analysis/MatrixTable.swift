@@ -107,7 +107,7 @@ public enum MatrixTable {
             for column in 0..<matrix.columns.count { text += "\t" + Self.format(matrix[index, column]) }
             text += "\n"
         }
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        try AtomicCommit.write(text, to: path)
     }
 
     /// Shortest text that reads back as the same Double.

@@ -14,24 +14,18 @@ public enum DifferentialTable {
 
     /// Writes the tab-separated table to `path` (comparison by comparison, never the whole text at once).
     public static func writeTSV(_ result: DifferentialResult, to path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil) else {
-            throw AnalysisError(code: "differential.output", "cannot create \(path); check that its folder exists and is writable")
-        }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
-        try handle.write(contentsOf: Data((header(stratified: result.stratified).joined(separator: "\t") + "\n").utf8))
+        let table = try TextTableFile(path: path)
+        try table.row(header(stratified: result.stratified))
         for comparison in result.comparisons {
-            var text = ""
-            text.reserveCapacity(comparison.order.count * 96)
-            let prefix = (result.stratified ? (comparison.stratum ?? "") + "\t" : "") + comparison.group + "\t"
+            let prefix = (result.stratified ? [comparison.stratum ?? ""] : []) + [comparison.group]
             for gene in comparison.order {
-                text += prefix
-                text += result.genes[gene]
-                text += "\t\(Float(comparison.scores[gene]))\t\(Float(comparison.logFoldChanges[gene]))"
-                text += "\t\(comparison.pValues[gene])\t\(comparison.adjustedPValues[gene])\n"
+                try table.row(prefix + [
+                    result.genes[gene], "\(Float(comparison.scores[gene]))", "\(Float(comparison.logFoldChanges[gene]))",
+                    "\(comparison.pValues[gene])", "\(comparison.adjustedPValues[gene])",
+                ])
             }
-            try handle.write(contentsOf: Data(text.utf8))
         }
+        try table.close()
     }
 
     /// Writes the same table as Parquet (one row group per comparison): scores and

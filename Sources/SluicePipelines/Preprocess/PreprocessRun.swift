@@ -405,10 +405,7 @@ public final class PreprocessRun {
     }
 
     static func writeAtomically(_ data: Data, to path: String) throws {
-        let partial = path + ".partial"
-        try data.write(to: URL(fileURLWithPath: partial))
-        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-        try FileManager.default.moveItem(atPath: partial, toPath: path)
+        try AtomicCommit.write(data, to: path)
     }
 
     private func fail(_ dataset: PreprocessDataset, _ error: any Error, since start: ContinuousClock.Instant, step: Step? = nil) {

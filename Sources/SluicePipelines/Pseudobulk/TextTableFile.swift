@@ -1,3 +1,4 @@
+import SluiceFormats
 import Foundation
 
 /// A tab-separated text file written line by line through a 1 MB buffer, as `<path>.partial`
@@ -12,7 +13,7 @@ final class TextTableFile {
 
     init(path: String) throws {
         self.path = path
-        partialPath = path + ".partial"
+        partialPath = AtomicCommit.partialPath(of: path)
         guard FileManager.default.createFile(atPath: partialPath, contents: nil),
             let handle = FileHandle(forWritingAtPath: partialPath)
         else {
@@ -97,8 +98,7 @@ final class TextTableFile {
         self.handle = nil
         do {
             try handle.close()
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            try FileManager.default.moveItem(atPath: partialPath, toPath: path)
+            try AtomicCommit.commit(partialPath, to: path)
         } catch {
             throw AnalysisError(code: "pseudobulk.write", "could not finish \(path): \(error.localizedDescription)")
         }

@@ -50,7 +50,7 @@ struct CorrelateCommand: ParsableCommand {
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         var text = "signature\tcovariate\tmethod\tr\tpvalue\tqvalue\tn\n"
         for row in rows { text += "\(row.signature)\t\(row.covariate)\t\(row.method.rawValue)\t\(row.r)\t\(row.pvalue)\t\(row.qvalue)\t\(row.n)\n" }
-        try text.write(toFile: output + "/correlations.tsv", atomically: true, encoding: .utf8)
+        try AtomicCommit.write(text, to: output + "/correlations.tsv")
         if let bin {
             var lines = "covariate\tbin\tsignature\tn\tmean\tsd\n"
             for spec in split(bin) {
@@ -60,7 +60,7 @@ struct CorrelateCommand: ParsableCommand {
                     lines += "\(entry.covariate)\t\(entry.label)\t\(entry.signature)\t\(entry.n)\t\(entry.mean)\t\(entry.sd)\n"
                 }
             }
-            try lines.write(toFile: output + "/bins.tsv", atomically: true, encoding: .utf8)
+            try AtomicCommit.write(lines, to: output + "/bins.tsv")
         }
         let significant = rows.filter { $0.qvalue < 0.05 }.count
         print("\(rows.count) correlations (\(significant) with q < 0.05) → \(output)/correlations.tsv")

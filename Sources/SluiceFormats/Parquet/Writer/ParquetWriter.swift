@@ -52,7 +52,7 @@ public final class ParquetWriter {
         self.path = path
         self.schema = schema
         self.options = options
-        self.partialPath = path + ".partial"
+        self.partialPath = AtomicCommit.partialPath(of: path)
         self.compressor = try PageCompressor(codec: options.compression, zstdLevel: options.zstdLevel, path: path)
         self.file = try PosixFile.create(partialPath)
         outputBuffer.reserveCapacity(Self.outputBufferSize)
@@ -108,10 +108,9 @@ public final class ParquetWriter {
             try emit(withUnsafeBytes(of: UInt32(writer.bytes.count).littleEndian) { Array($0) })
             try emit(Self.magic)
             try flushOutput()
-            try file.sync()
             try file.close()
             self.file = nil
-            try PosixFile.rename(partialPath, to: path)
+            try AtomicCommit.commit(partialPath, to: path)
         } catch {
             self.file = nil
             PosixFile.remove(partialPath)

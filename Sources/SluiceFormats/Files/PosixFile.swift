@@ -85,30 +85,12 @@ final class PosixFile {
         }
     }
 
-    /// Flushes the file's data to stable storage.
-    func sync() throws {
-        try check(Int(fsync(descriptor)), "fsync")
-    }
-
     /// Closes the descriptor now, reporting a failure (a full disk can surface only here).
     func close() throws {
         guard descriptor >= 0 else { return }
         let result = Glibc.close(descriptor)
         descriptor = -1
         try check(Int(result), "closing the file")
-    }
-
-    /// Renames `source` to `destination` and fsyncs the directory, so the new name survives a crash.
-    static func rename(_ source: String, to destination: String) throws {
-        guard Glibc.rename(source, destination) == 0 else {
-            throw FormatError(.ioFailure, path: destination, "renaming \(source) into place failed: \(String(cString: strerror(errno)))")
-        }
-        let directory = destination.contains("/") ? String(destination[..<destination.lastIndex(of: "/")!]) : "."
-        let handle = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if handle >= 0 {
-            _ = fsync(handle)
-            _ = Glibc.close(handle)
-        }
     }
 
     /// Removes `path`, ignoring a missing file.
