@@ -1,5 +1,9 @@
+public import SluiceFormats
+
 /// An error raised by ``LoopbackServer`` while starting, serving or shutting down.
-public struct LoopbackServerError: Error, CustomStringConvertible, Sendable {
+public struct LoopbackServerError: SluiceError {
+    /// `loopback.failure`.
+    public let code = "loopback.failure"
     /// What went wrong, in words.
     public let message: String
 
@@ -9,5 +13,5 @@ public struct LoopbackServerError: Error, CustomStringConvertible, Sendable {
     }
 
     /// The message, so the error prints readably.
-    public var description: String { "LoopbackServerError: \(message)" }
+    public var description: String { "the loopback server: \(message)" }
 }

@@ -1,6 +1,8 @@
+public import SluiceFormats
+
 /// A pipeline file that cannot be run: one sentence naming the file, the line and what is wrong.
-public struct ConfigError: Error, CustomStringConvertible, Sendable {
-    public enum Code: String, Sendable {
+public struct ConfigError: SluiceError {
+    public enum Code: String, Sendable, CustomStringConvertible {
         case unreadable = "config.unreadable"
         case malformedYAML = "config.malformed-yaml"
         case unknownKey = "config.unknown-key"
@@ -9,6 +11,8 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable {
         case unknownStage = "config.unknown-stage"
         case missingFile = "config.missing-file"
         case duplicateName = "config.duplicate-name"
+
+        public var description: String { rawValue }
     }
 
     public let code: Code
@@ -25,6 +29,6 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         let place = line.map { "\(file):\($0)" } ?? file
-        return "\(place): \(message) [\(code.rawValue)]"
+        return "\(place): \(message)"
     }
 }

@@ -339,13 +339,11 @@ public final class PipelineRunner: Sendable {
 
     /// A failure's code, sentence and whether a retry may help.
     static func describe(_ error: any Error) -> (code: String, message: String, transient: Bool) {
-        switch error {
-        case let error as StageError: (error.code, error.message, error.isTransient)
-        case let error as BudgetError: (error.code.rawValue, error.message, false)
-        case let error as WorkspaceError: (error.code, error.message, false)
-        case is CancellationError: ("run.cancelled", "interrupted", true)
-        default: ("stage.error", String(describing: error), false)
+        if error is CancellationError { return ("run.cancelled", "interrupted", true) }
+        if let error = (error as? any SluiceError) ?? FormatError.fileSystem(error) {
+            return (error.codeText, error.description, error.isTransient)
         }
+        return ("internal", "an unexpected error: \(String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " "))", false)
     }
 
     // MARK: Progress

@@ -1,5 +1,7 @@
+public import SluiceFormats
+
 /// A stage failure with a stable code, one clear sentence, and whether a retry may help.
-public struct StageError: Error, CustomStringConvertible, Sendable {
+public struct StageError: SluiceError {
     public let code: String
     public let message: String
     /// Network errors, timeouts and 5xx answers are transient; bad data is not.

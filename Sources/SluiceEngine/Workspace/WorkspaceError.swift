@@ -1,6 +1,8 @@
+public import SluiceFormats
+
 /// A workspace that cannot be used, or a path the engine was about to use that would leave the
 /// workspace or cannot name a file.
-public struct WorkspaceError: Error, CustomStringConvertible, Sendable {
+public struct WorkspaceError: SluiceError {
     /// Stable code: `workspace.path-escapes`, `workspace.not-a-folder`.
     public let code: String
     public let message: String
@@ -10,5 +12,5 @@ public struct WorkspaceError: Error, CustomStringConvertible, Sendable {
         self.message = message
     }
 
-    public var description: String { "\(message) [\(code)]" }
+    public var description: String { message }
 }

@@ -3,7 +3,7 @@
 /// The message names the file and what is wrong with it, so a user who sees only this line knows
 /// which input to look at and why (DESIGN.md rule 5). Codes are stable across releases and appear in
 /// logs and JSON reports.
-public struct FormatError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct FormatError: SluiceError, Hashable {
     /// A stable, machine-readable category of failure.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: String, Hashable, Sendable {

@@ -1,5 +1,7 @@
+public import SluiceFormats
+
 /// An activity computation that cannot proceed, with a stable code and one clear sentence.
-public struct ActivityError: Error, CustomStringConvertible, Sendable {
+public struct ActivityError: SluiceError {
     public let code: String
     public let message: String
 

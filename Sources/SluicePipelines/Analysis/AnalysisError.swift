@@ -1,7 +1,9 @@
+public import SluiceFormats
+
 /// An analysis that cannot run — bad input, too little overlap, an unknown column, nothing left
 /// after the filters — as a stable code (`activity.too-few-genes`, `pseudobulk.unknown-column`, …)
 /// and one sentence that says what to change.
-public struct AnalysisError: Error, CustomStringConvertible, Sendable {
+public struct AnalysisError: SluiceError {
     public let code: String
     public let message: String
 

@@ -409,12 +409,8 @@ public final class PreprocessRun {
     }
 
     private func fail(_ dataset: PreprocessDataset, _ error: any Error, since start: ContinuousClock.Instant, step: Step? = nil) {
-        let (code, reason): (String, String) =
-            switch error {
-            case let error as FormatError: (error.code.description, error.description)
-            case let error as PreprocessError: (error.code, error.message)
-            default: ("internal", "\(error)")
-            }
+        let known = (error as? any SluiceError) ?? FormatError.fileSystem(error)
+        let (code, reason) = known.map { ($0.codeText, $0.description) } ?? ("internal", "\(error)")
         let failedStep = step ?? currentStep
         if let log = try? DatasetLog(dataset: dataset.name, folder: dataset.logs(options), echo: echo) {
             log.log(.error, step: failedStep.shortName, reason, ["code": code])
