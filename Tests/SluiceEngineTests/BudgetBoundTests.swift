@@ -30,7 +30,7 @@ import Testing
         let samples = Mutex(0)
         let sampler = Task {
             while !Task.isCancelled {
-                let used = DiskUsage.bytes(at: workspace)
+                let used = DuMeasure.measure(workspace).bytes
                 peak.withLock { $0 = max($0, used) }
                 samples.withLock { $0 += 1 }
                 try? await Task.sleep(for: .milliseconds(50))
@@ -46,7 +46,7 @@ import Testing
         #expect(highest > 2_000_000)
         #expect(samples.withLock { $0 } > 10)
         // Inputs are gone, outputs stay.
-        #expect(DiskUsage.bytes(at: workspace + "/raw") == 0)
+        #expect(DiskUsage.contentBytes(at: workspace + "/raw") == 0)
         #expect(FileManager.default.fileExists(atPath: workspace + "/output/item7.bin/digest/copy.txt"))
         try await harness.stop()
     }

@@ -8,16 +8,23 @@ import Testing
 /// what can never fit, headroom for items in flight, and the filesystem watermarks.
 @Suite struct DiskBudgetTests {
     /// A total the ledger and logs alone fill is one sentence about the budget, not "needs 0 B …
-    /// (-1.17 MB)" for every item.
+    /// (-1.17 MB)" for every item: a reservation waits, and the budget names the overhead as
+    /// what blocks it (the runner then stops once with that sentence).
     @Test func aBudgetTheOverheadFillsIsNamedOnce() async throws {
         let budget = DiskBudget(limits: BudgetLimits(total: 1_000_000), usage: [:], overhead: 3_170_000)
-        let error = await #expect(throws: BudgetError.self) { try await budget.reserve(0, in: .raw, priority: 0) }
-        #expect(error?.code == .neverFits)
-        #expect(error?.message.contains("budget.total (1.00 MB) leaves no room for data") == true, "\(error?.message ?? "")")
-        #expect(error?.message.contains("-") == false)
+        let waiting = Task { try await budget.reserve(4096, in: .raw, priority: 0) }
+        #expect(await waitUntil { await budget.snapshot.waiting == 1 })
+        let reason = try #require(await budget.overheadBlockage)
+        #expect(reason.contains("the ledger and logs take 3.17 MB of budget.total (1.00 MB)"), "\(reason)")
+        #expect(!reason.contains("-"))
+        // It is not mistaken for a stall of the item's own making.
+        #expect(await budget.failStalledWaiter(after: 0) == false)
+        waiting.cancel()
+        _ = await waiting.result
         await #expect(throws: BudgetError.self) { try await budget.checkRoomForData() }
         let roomy = DiskBudget(limits: BudgetLimits(total: 10_000_000), usage: [:], overhead: 3_170_000)
         try await roomy.checkRoomForData()
+        #expect(await roomy.overheadBlockage == nil)
     }
 
     @Test func reservationWaitsUntilBytesAreFreed() async throws {
@@ -128,5 +135,43 @@ private final class LevelBox: Sendable {
     var value: Double {
         get { storage.withLock { $0 } }
         set { storage.withLock { $0 = newValue } }
+    }
+}
+
+/// Every area's own quota holds, `checkpoints` and `cache` included: a reservation that fits the
+/// total but not its area waits until that area has room.
+@Suite struct AreaQuotaTests {
+    @Test(arguments: Area.allCases)
+    func anAreaQuotaHoldsWhileTheTotalHasRoom(area: Area) async throws {
+        let budget = DiskBudget(limits: BudgetLimits(total: 10_000, areas: [area: 100]), usage: [:])
+        let first = try await budget.reserve(60, in: area, priority: 0)
+        let second = Task { try await budget.reserve(60, in: area, priority: 0) }
+        #expect(await waitUntil { await budget.snapshot.waiting == 1 })
+        // Another area is not held back by this one's quota (a later stage's request goes first).
+        let other = Area.allCases.first { $0 != area }!
+        _ = try await budget.reserve(5_000, in: other, priority: 1)
+        #expect(await budget.snapshot.waiting == 1)
+        await budget.settle(first, actual: 0)
+        let granted = try await second.value
+        #expect(await budget.bytes(of: granted) == 60)
+        #expect(await budget.snapshot.held(area) <= 100)
+    }
+
+    @Test func aQuotaLargerThanTheTotalIsBoundByTheTotal() {
+        let limits = BudgetLimits(total: 100, areas: [.cache: 1_000])
+        #expect(limits.limit(.cache) == 100)
+        #expect(limits.limit(.checkpoints) == 100)
+    }
+
+    @Test func aFileBudgetHoldsLikeAByteBudget() async throws {
+        let budget = DiskBudget(limits: BudgetLimits(total: 1_000_000, files: 10), usage: [:], files: 4)
+        let first = try await budget.reserve(10, files: 5, in: .output, priority: 0)
+        let second = Task { try await budget.reserve(10, files: 5, in: .output, priority: 0) }
+        #expect(await waitUntil { await budget.snapshot.waiting == 1 })
+        // 4 there, 5 promised: the second's 5 more would make 14. Committed as 1, they make 10.
+        await budget.settle(first, actual: 8192, files: 1)
+        _ = try await second.value
+        #expect(await budget.snapshot.files == 10)
+        await #expect(throws: BudgetError.self) { try await budget.reserve(0, files: 11, in: .raw, priority: 0) }
     }
 }

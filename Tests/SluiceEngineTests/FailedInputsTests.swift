@@ -47,7 +47,7 @@ import Testing
         let peak = Mutex<Int64>(0)
         let sampler = Task {
             while !Task.isCancelled {
-                let used = DiskUsage.bytes(at: workspace)
+                let used = DuMeasure.measure(workspace).bytes
                 peak.withLock { $0 = max($0, used) }
                 try? await Task.sleep(for: .milliseconds(50))
             }
@@ -96,7 +96,7 @@ import Testing
         let summary = try await harness.run(path)
         #expect(summary.failed == 1)
         let raw = harness.folder.file("work/raw/item02")
-        #expect(DiskUsage.bytes(at: raw) == 10_000)
+        #expect(DiskUsage.contentBytes(at: raw) == 10_000)
         #expect(try events(harness, kind: "evicted").isEmpty)
 
         let workspace = Workspace(root: harness.folder.file("work"))

@@ -84,7 +84,9 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: folder.file("work/output/b/cells/activity.h5ad")))
         #expect(FileManager.default.fileExists(atPath: folder.file("work/output/b/pseudobulk/pseudobulk.h5ad")))
         #expect(FileManager.default.fileExists(atPath: folder.file("work/raw/a")) == false)
-        let log = try String(contentsOfFile: folder.file("work/logs/a/cells.log"), encoding: .utf8)
+        // A finished item's program output joined the run's log of the stage, under its name.
+        #expect(!FileManager.default.fileExists(atPath: folder.file("work/logs/a")))
+        let log = FoldedLog.section(folder.file("work/logs/cells.log"), item: "a")
         #expect(log.contains("analyze activity") && log.contains("--single-cell"))
     }
 

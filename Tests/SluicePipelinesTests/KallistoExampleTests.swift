@@ -65,7 +65,7 @@ import Testing
             let quant = "\(work)/output/\(sample)/quant"
             #expect(FileManager.default.fileExists(atPath: quant + "/abundance.tsv"), "no abundance.tsv for \(sample)")
             #expect(FileManager.default.fileExists(atPath: quant + "/run_info.json"), "no run_info.json for \(sample)")
-            let log = (try? String(contentsOfFile: "\(work)/logs/\(sample)/quant.log", encoding: .utf8)) ?? ""
+            let log = FoldedLog.section("\(work)/logs/quant.log", item: sample)
             #expect(log.contains("kallisto quant") && log.contains("paired-end"), "quant log of \(sample): \(log.suffix(300))")
         }
 

@@ -6,6 +6,8 @@ public struct BudgetError: SluiceError {
         /// More bytes than the area (or the whole budget) can ever hold.
         case neverFits = "budget.never-fits"
         case cancelled = "budget.cancelled"
+        /// The ledger and logs alone leave too little room for the next piece of work.
+        case overheadFull = "budget.overhead-full"
 
         public var description: String { rawValue }
     }

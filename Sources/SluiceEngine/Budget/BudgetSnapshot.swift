@@ -7,6 +7,8 @@ public struct BudgetSnapshot: Sendable {
     public var reserved: [Area: Int64]
     /// Ledger and logs.
     public var overhead: Int64
+    /// Files and folders, committed and promised (for `budget.files`).
+    public var files: Int
     /// Reservations waiting for space.
     public var waiting: Int
     /// True while the filesystem is above its high-water mark (fetching paused).

@@ -1,4 +1,6 @@
-/// The disk budget: total and per-area quotas that writers reserve from before they write.
+/// The disk budget: total and per-area quotas that writers reserve from before they write, in
+/// allocated bytes (what `du` and quotas count, ``DiskUsage``), and optionally a bound on the
+/// number of files and folders (inodes, which cluster quotas count too).
 ///
 /// `reserve` suspends until the bytes fit. Waiters are served by priority — work that finishes
 /// an item (a later stage) before work that starts a new one — then first come, first served;
@@ -10,6 +12,7 @@ public actor DiskBudget {
     private struct Waiter {
         let id: Int
         let bytes: Int64
+        let files: Int
         let area: Area
         let priority: Int
         let headroom: Int64
@@ -22,8 +25,12 @@ public actor DiskBudget {
     public let limits: BudgetLimits
     private var committed: [Area: Int64]
     private var reserved: [Area: Int64] = [:]
-    private var reservations: [Int: (area: Area, bytes: Int64)] = [:]
+    private var reservations: [Int: (area: Area, bytes: Int64, files: Int)] = [:]
     private var overhead: Int64 = 0
+    /// Files and folders: committed (the areas and the overhead's), and promised to writers.
+    private var committedFiles: Int
+    private var reservedFiles = 0
+    private var overheadFiles = 0
     private var waiters: [Waiter] = []
     private var nextID = 0
     private var filesystemPaused = false
@@ -32,12 +39,15 @@ public actor DiskBudget {
     private let filesystemFraction: @Sendable () -> Double?
 
     /// - Parameters:
-    ///   - usage: bytes already in each area (measured at start).
+    ///   - usage: allocated bytes already in each area (measured at start).
+    ///   - files: files and folders already in the workspace, overhead included.
     ///   - filesystemFraction: how full the filesystem is (0…1), polled by `pollFilesystem()`.
-    public init(limits: BudgetLimits, usage: [Area: Int64], overhead: Int64 = 0,
+    public init(limits: BudgetLimits, usage: [Area: Int64], files: Int = 0, overhead: Int64 = 0, overheadFiles: Int = 0,
                 filesystemFraction: @escaping @Sendable () -> Double? = { nil }) {
         self.limits = limits
         self.committed = usage
+        self.committedFiles = files
+        self.overheadFiles = overheadFiles
         self.overhead = overhead
         self.filesystemFraction = filesystemFraction
     }
@@ -49,23 +59,27 @@ public actor DiskBudget {
     ///   - producer: true for work that brings new data in (paused by the filesystem mark).
     ///   - holder: the reservation a writer already holds when it asks for more; while it waits, it
     ///     cannot free anything (used to tell a stall from slow work).
-    public func reserve(_ bytes: Int64, in area: Area, priority: Int, headroom: Int64 = 0, producer: Bool = false,
+    ///   - files: files and folders the writer will make (counted against `limits.files`).
+    public func reserve(_ bytes: Int64, files: Int = 0, in area: Area, priority: Int, headroom: Int64 = 0, producer: Bool = false,
                         holder: Reservation? = nil) async throws -> Reservation {
         let bytes = max(bytes, 0)
-        try checkRoomForData()
-        if bytes > limits.limit(area) || bytes + overhead > limits.total {
-            let bound = min(limits.limit(area), limits.total - overhead)
-            throw BudgetError(code: .neverFits, message: "needs \(ByteSize.format(bytes)) in \(area.rawValue), more than the budget can ever hold (\(ByteSize.format(bound)))")
+        if let limit = limits.files, files > limit {
+            throw BudgetError(code: .neverFits, message: "needs \(files) files, more than budget.files (\(limit)) can ever hold")
         }
-        if producer, headroom > 0, bytes + headroom + overhead > limits.total {
-            throw BudgetError(code: .neverFits, message: "needs \(ByteSize.format(bytes)) to fetch and \(ByteSize.format(headroom)) for its later stages, more than the budget can ever hold (\(ByteSize.format(limits.total - overhead)) after \(ByteSize.format(overhead)) for the ledger and logs)")
+        // Judged without the overhead: when the ledger and logs are what is in the way, the run
+        // stops once saying so (``overheadBlockage``) rather than failing item after item.
+        if bytes > limits.limit(area) {
+            throw BudgetError(code: .neverFits, message: "needs \(ByteSize.format(bytes)) in \(area.rawValue), more than the budget can ever hold (\(ByteSize.format(limits.limit(area))))")
+        }
+        if producer, headroom > 0, bytes + headroom > limits.total {
+            throw BudgetError(code: .neverFits, message: "needs \(ByteSize.format(bytes)) to fetch and \(ByteSize.format(headroom)) for its later stages, more than the budget can ever hold (\(ByteSize.format(limits.total)))")
         }
         nextID += 1
         let id = nextID
         try Task.checkCancellation()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let waiter = Waiter(id: id, bytes: bytes, area: area, priority: priority, headroom: headroom, producer: producer,
+                let waiter = Waiter(id: id, bytes: bytes, files: files, area: area, priority: priority, headroom: headroom, producer: producer,
                                     holder: holder?.id, continuation: continuation)
                 let index = waiters.firstIndex { $0.priority < priority } ?? waiters.endIndex
                 waiters.insert(waiter, at: index)
@@ -79,7 +93,7 @@ public actor DiskBudget {
     /// Adds `extra`'s bytes to `reservation` (for a writer whose size grew as it went).
     public func merge(_ extra: Reservation, into reservation: Reservation) {
         guard let added = reservations.removeValue(forKey: extra.id), let held = reservations[reservation.id] else { return }
-        reservations[reservation.id] = (held.area, held.bytes + added.bytes)
+        reservations[reservation.id] = (held.area, held.bytes + added.bytes, held.files + added.files)
         reserved[extra.area, default: 0] -= added.bytes
         reserved[held.area, default: 0] += added.bytes
     }
@@ -87,13 +101,17 @@ public actor DiskBudget {
     /// The bytes a reservation holds.
     public func bytes(of reservation: Reservation) -> Int64 { reservations[reservation.id]?.bytes ?? 0 }
 
-    /// Ends a reservation whose writing is committed: `actual` bytes now count as used.
-    /// Returns how many bytes the writer wrote beyond what it reserved (0 normally).
+    /// Ends a reservation whose writing is committed: `actual` bytes (and `files` files and
+    /// folders) now count as used. Returns how many bytes the writer wrote beyond what it
+    /// reserved (0 normally).
     @discardableResult
-    public func settle(_ reservation: Reservation, actual: Int64) -> Int64 {
-        let held = reservations.removeValue(forKey: reservation.id)?.bytes ?? 0
+    public func settle(_ reservation: Reservation, actual: Int64, files: Int = 0) -> Int64 {
+        let entry = reservations.removeValue(forKey: reservation.id)
+        let held = entry?.bytes ?? 0
         reserved[reservation.area, default: 0] -= held
+        reservedFiles -= entry?.files ?? 0
         committed[reservation.area, default: 0] += actual
+        committedFiles += files
         lastChange = .now
         grantWaiters()
         return max(0, actual - held)
@@ -104,23 +122,27 @@ public actor DiskBudget {
         settle(reservation, actual: 0)
     }
 
-    /// Committed bytes that were deleted.
-    public func freed(_ bytes: Int64, in area: Area) {
+    /// Committed bytes (and files and folders) that were deleted.
+    public func freed(_ bytes: Int64, files: Int = 0, in area: Area) {
         committed[area, default: 0] = max(0, (committed[area] ?? 0) - bytes)
+        committedFiles = max(0, committedFiles - files)
         lastChange = .now
         grantWaiters()
     }
 
-    /// Replaces the books' used bytes with a fresh measurement (after recovery at start).
-    public func reset(usage: [Area: Int64], overhead: Int64) {
+    /// Replaces the books' used bytes and files with a fresh measurement (after recovery at start).
+    public func reset(usage: [Area: Int64], files: Int, overhead: Int64, overheadFiles: Int = 0) {
         committed = usage
+        committedFiles = files
+        self.overheadFiles = overheadFiles
         self.overhead = overhead
         grantWaiters()
     }
 
-    /// Replaces the measured size of the ledger and logs.
-    public func setOverhead(_ bytes: Int64) {
+    /// Replaces the measured size of the ledger and logs (and their files and folders).
+    public func setOverhead(_ bytes: Int64, files: Int = 0) {
         overhead = bytes
+        overheadFiles = files
         grantWaiters()
     }
 
@@ -142,7 +164,7 @@ public actor DiskBudget {
     @discardableResult
     public func failStalledWaiter(after seconds: Double) -> Bool {
         let blocked = Set(waiters.compactMap(\.holder))
-        guard reservations.keys.allSatisfy(blocked.contains), let first = waiters.first, !fits(first),
+        guard overheadBlockage == nil, reservations.keys.allSatisfy(blocked.contains), let first = waiters.first, !fits(first),
               ContinuousClock.now - lastChange > .seconds(seconds) else { return false }
         waiters.removeFirst()
         let free = max(0, limits.total - totalHeld)
@@ -151,6 +173,20 @@ public actor DiskBudget {
             message: "waited \(Int(seconds)) s for \(ByteSize.format(first.bytes)) in \(first.area.rawValue) with only \(ByteSize.format(free)) free and no work in flight that could free more; raise the budget or lower the stage's reservation"))
         grantWaiters()
         return true
+    }
+
+    /// Why the first waiter cannot fit even if every byte of data were freed — the ledger and
+    /// logs (which grow with the items a workspace has seen) leave too little room — or nil.
+    /// The runner then stops once with this sentence.
+    public var overheadBlockage: String? {
+        guard let first = waiters.first else { return nil }
+        if overhead + first.bytes + first.headroom > limits.total {
+            return "the ledger and logs take \(ByteSize.format(overhead)) of budget.total (\(ByteSize.format(limits.total))), too little room for the next piece of work (\(ByteSize.format(first.bytes + first.headroom))); raise budget.total, or run the remaining items in a new workspace"
+        }
+        if let limit = limits.files, overheadFiles + first.files > limit {
+            return "the ledger and logs take \(overheadFiles) of budget.files (\(limit)), too few for the next piece of work (\(first.files)); raise budget.files"
+        }
+        return nil
     }
 
     /// Throws when the ledger and logs alone fill the total, so nothing could ever be reserved:
@@ -170,7 +206,7 @@ public actor DiskBudget {
 
     public var snapshot: BudgetSnapshot {
         BudgetSnapshot(limits: limits, committed: committed, reserved: reserved, overhead: overhead,
-                       waiting: waiters.count, filesystemPaused: filesystemPaused)
+                       files: overheadFiles + committedFiles + reservedFiles, waiting: waiters.count, filesystemPaused: filesystemPaused)
     }
 
     // MARK: Granting
@@ -179,7 +215,10 @@ public actor DiskBudget {
     private var totalHeld: Int64 { Area.allCases.reduce(overhead) { $0 + held($1) } }
 
     private func fits(_ waiter: Waiter) -> Bool {
+        // Work that writes nothing (a cleanup) frees room; nothing holds it back.
+        if waiter.bytes == 0, waiter.files == 0, waiter.headroom == 0, !waiter.producer { return true }
         if waiter.producer && filesystemPaused { return false }
+        if let limit = limits.files, overheadFiles + committedFiles + reservedFiles + waiter.files > limit { return false }
         return held(waiter.area) + waiter.bytes <= limits.limit(waiter.area)
             && totalHeld + waiter.bytes + waiter.headroom <= limits.total
     }
@@ -188,10 +227,18 @@ public actor DiskBudget {
         while let first = waiters.first, fits(first) {
             waiters.removeFirst()
             lastChange = .now
-            reservations[first.id] = (first.area, first.bytes)
+            reservations[first.id] = (first.area, first.bytes, first.files)
             reserved[first.area, default: 0] += first.bytes
+            reservedFiles += first.files
             first.continuation.resume(returning: Reservation(id: first.id, area: first.area))
         }
+    }
+
+    /// Gives every waiting reservation back (its caller sees `CancellationError`): the run stops.
+    public func cancelWaiters() {
+        let cancelled = waiters
+        waiters.removeAll()
+        for waiter in cancelled { waiter.continuation.resume(throwing: CancellationError()) }
     }
 
     private func cancelWaiter(_ id: Int) {

@@ -54,7 +54,7 @@ struct PipelineConfigParser {
     // MARK: Budget
 
     private func parseBudget(_ node: ConfigNode) throws -> BudgetLimits {
-        let keys = try node.mapping(known: ["total", "areas", "filesystem_high", "filesystem_low"])
+        let keys = try node.mapping(known: ["total", "areas", "files", "filesystem_high", "filesystem_low"])
         guard let total = keys["total"] else { throw node.error(.missingKey, "budget needs 'total', e.g. total: 50GB") }
         var limits = BudgetLimits(total: try total.bytes())
         guard limits.total > 0 else { throw total.error(.badValue, "budget.total must be more than 0 bytes") }
@@ -68,6 +68,7 @@ struct PipelineConfigParser {
                 limits.areas[Area(rawValue: name)!] = try value.bytes()
             }
         }
+        if let files = keys["files"] { limits.files = try files.int(atLeast: 100) }
         if let high = keys["filesystem_high"] { limits.filesystemHigh = try high.double(in: 0.01...1) }
         if let low = keys["filesystem_low"] { limits.filesystemLow = try low.double(in: 0...1) }
         guard limits.filesystemLow <= limits.filesystemHigh else {

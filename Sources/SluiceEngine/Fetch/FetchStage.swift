@@ -88,7 +88,6 @@ public final class FetchStage: ConfigurableStage {
                 }
                 try Self.verify(folder + "/" + names[0], expected, source: unit.item.sources[0])
             }
-            unit.log.log(step: name, "fetched \(ByteSize.format(fetched)) from \(unit.item.sources.count) source(s)")
         }
     }
 

@@ -22,7 +22,7 @@ struct HTTPDownload {
 
     /// Downloads; `before` is what the item's earlier sources already hold. Returns the file's size.
     func run(context: StageContext, before: Int64, log: DatasetLog) async throws -> Int64 {
-        let existing = DiskUsage.bytes(at: target)
+        let existing = DiskUsage.contentBytes(at: target)
         var request = HTTPClientRequest(url: url)
         if existing > 0 { request.headers.add(name: "Range", value: "bytes=\(existing)-") }
         let response: HTTPClientResponse

@@ -8,28 +8,24 @@ import Synchronization
 
 /// A dataset's log: `pipeline.log` (one readable line per event) and `pipeline.jsonl` (one JSON
 /// object per event), appended as the work goes, so a crash leaves everything up to it.
-/// Several logs may append to the same files (they are opened with `O_APPEND`).
+/// Several logs may append to the same files (they are opened with `O_APPEND`). The folder and
+/// files are made on the first line, so work that has nothing to say leaves no files.
 public final class DatasetLog: Sendable {
     public enum Level: String, Sendable { case info, warning, error }
 
     public let dataset: String
-    private let files: Mutex<(text: Int32, json: Int32)>
+    private let folder: String?
+    /// The open files, once the first line is written (-1: not open, or cannot be opened).
+    private let files = Mutex<(text: Int32, json: Int32, opened: Bool)>((-1, -1, false))
     /// Also receives every line (the CLI prints them when stdout is not a terminal).
     private let echo: @Sendable (Level, String) -> Void
     private static let clock = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
-    /// Opens (appending) the log files in `folder`; `nil` writes no files.
+    /// A log appending to the files in `folder` from its first line; `nil` writes no files.
     public init(dataset: String, folder: String?, echo: @escaping @Sendable (Level, String) -> Void = { _, _ in }) throws {
         self.dataset = dataset
         self.echo = echo
-        guard let folder else {
-            files = Mutex((-1, -1))
-            return
-        }
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let text = try Self.appending(folder + "/pipeline.log")
-        let json = try Self.appending(folder + "/pipeline.jsonl")
-        files = Mutex((text, json))
+        self.folder = folder
     }
 
     deinit {
@@ -39,12 +35,8 @@ public final class DatasetLog: Sendable {
         }
     }
 
-    private static func appending(_ path: String) throws -> Int32 {
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "cannot open the log \(path)"])
-        }
-        return fd
+    private static func appending(_ path: String) -> Int32 {
+        open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
     }
 
     /// Records one event: `step` (e.g. `convert`), a sentence, and fields for machines.
@@ -55,6 +47,12 @@ public final class DatasetLog: Sendable {
         for (key, value) in fields { object[key] = value }
         let json = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map { $0 + Data("\n".utf8) }
         files.withLock { files in
+            if !files.opened, let folder {
+                files.opened = true
+                try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                files.text = Self.appending(folder + "/pipeline.log")
+                files.json = Self.appending(folder + "/pipeline.jsonl")
+            }
             Self.write(files.text, Data((line + "\n").utf8))
             if let json { Self.write(files.json, json) }
         }

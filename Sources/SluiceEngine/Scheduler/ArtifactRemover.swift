@@ -9,16 +9,21 @@ struct ArtifactRemover {
     /// Deletes released artifacts' files, returns their bytes to the budget, and marks them deleted.
     func delete(_ artifacts: [ArtifactRecord], budget: DiskBudget?) async throws {
         guard !artifacts.isEmpty else { return }
-        var folders = Set<String>()
-        var freed: [Area: Int64] = [:]
+        var freed: [Area: (bytes: Int64, entries: Int)] = [:]
+        var folders: [String: Area] = [:]
         for artifact in artifacts {
             let path = try workspace.absolute(artifact.path)
-            let bytes = DiskUsage.bytes(at: path)
+            let size = DiskUsage.measure(path)
             try workspace.remove(path)
-            freed[artifact.area, default: 0] += bytes
-            folders.insert((path as NSString).deletingLastPathComponent)
+            freed[artifact.area, default: (0, 0)].bytes += size.bytes
+            freed[artifact.area, default: (0, 0)].entries += size.entries
+            folders[(path as NSString).deletingLastPathComponent] = artifact.area
         }
-        for folder in folders.sorted(by: { $0.count > $1.count }) { workspace.removeEmptyFolders(from: folder) }
+        for (folder, area) in folders.sorted(by: { $0.key.count > $1.key.count }) {
+            let size = workspace.removeEmptyFolders(from: folder)
+            freed[area, default: (0, 0)].bytes += size.bytes
+            freed[area, default: (0, 0)].entries += size.entries
+        }
         try ledger.mark(artifacts, .deleted)
         let now = Date().timeIntervalSince1970
         for (task, records) in Dictionary(grouping: artifacts, by: \.task).sorted(by: { $0.key.description < $1.key.description }) {
@@ -27,7 +32,7 @@ struct ArtifactRemover {
                                           message: "\(records.count) file(s), \(ByteSize.format(bytes)) no longer needed"))
         }
         if let budget {
-            for (area, bytes) in freed { await budget.freed(bytes, in: area) }
+            for (area, size) in freed { await budget.freed(size.bytes, files: size.entries, in: area) }
         }
     }
 }

@@ -23,6 +23,8 @@ public final class PipelineRunner: Sendable {
 
     private struct RunState {
         var stopping = false
+        /// Why the run stopped itself (the overhead filled the budget), if it did.
+        var stopReason: String?
         var finished: [Int: Int] = [:]
         var active: [TaskKey: (done: Int64, expected: Int64?)] = [:]
     }
@@ -55,7 +57,8 @@ public final class PipelineRunner: Sendable {
     public func run() async throws -> RunSummary {
         try ledger.record(LedgerEvent(time: now, item: nil, stage: nil, kind: "run-started", message: "owner \(owner)"))
         try await WorkspaceRecovery(workspace: workspace, ledger: ledger, stages: stages).recover(now: now)
-        await budget.reset(usage: workspace.usage(), overhead: workspace.overhead())
+        await budget.reset(usage: workspace.usage(), files: workspace.entries(), overhead: workspace.overhead(),
+                           overheadFiles: workspace.overheadEntries())
         try await budget.checkRoomForData()
         let housekeeping = Task { await keepHouse() }
         defer { housekeeping.cancel() }
@@ -66,6 +69,10 @@ public final class PipelineRunner: Sendable {
                 }
             }
             try await group.waitForAll()
+        }
+        if let reason = state.withLock({ $0.stopReason }) {
+            try ledger.record(LedgerEvent(time: now, item: nil, stage: nil, kind: "run-stopped", message: reason))
+            throw BudgetError(code: .overheadFull, message: reason)
         }
         let summary = RunSummary.from(tasks: try ledger.tasks(), stageNames: stageNames,
                                       seconds: Date().timeIntervalSince(started), workspace: workspace.root, interrupted: stopping)
@@ -81,10 +88,15 @@ public final class PipelineRunner: Sendable {
             try? await Task.sleep(for: .milliseconds(500))
             ticks += 1
             await budget.pollFilesystem()
-            if ticks % 4 == 0 { await budget.setOverhead(workspace.overhead()) }
+            if ticks % 4 == 0 { await budget.setOverhead(workspace.overhead(), files: workspace.overheadEntries()) }
             if config.onFailure == .evict, await budget.isShortOfSpace,
                let item = try? ledger.evictionCandidates(limit: 1).first {
                 try? await evictInputs(of: item, reason: "evicted to make room for waiting work")
+            }
+            if let reason = await budget.overheadBlockage {
+                state.withLock { $0.stopReason = reason }
+                requestStop()
+                await budget.cancelWaiters()
             }
             await budget.failStalledWaiter(after: 10)
             if ticks % 20 == 0 { try? ledger.renewLeases(owner: owner, lease: lease, now: now) }
@@ -125,19 +137,24 @@ public final class PipelineRunner: Sendable {
         var units: [StageUnit] = []
         for task in tasks {
             let logFolder = try workspace.logFolder(item: task.item.name)
-            let log = try DatasetLog(dataset: task.item.name, folder: logFolder)
+            // The engine's lines go to the run's log (each names its item); the item's folder
+            // holds only what its programs print.
+            let log = try DatasetLog(dataset: task.item.name, folder: workspace.logsFolder)
             let isGroup = !task.members.isEmpty
             let output = try stage.outputFolder(item: isGroup ? ItemSpec.collectiveName(ofTask: task.item.name) : task.item.name, isGroup: isGroup).map(workspace.absolute)
             let unit = StageUnit(task: task, input: isGroup ? nil : try inputFolder(item: task.item.name, before: index),
                                  memberInputs: try task.members.compactMap { try inputFolder(item: $0.name, before: index) },
                                  partialOutput: output.map { $0 + ".partial" }, output: output,
                                  logFolder: logFolder, log: log)
-            log.log(step: stage.name, "started (attempt \(task.attempt))")
+            if task.attempt > 1 { log.log(step: stage.name, "attempt \(task.attempt) of \(stage.header.retries + 1)") }
             units.append(unit)
         }
         let names = units.map(\.item.name).joined(separator: ", ")
         let clock = ContinuousClock.now
         var reservation: Reservation?
+        // What each unit's commit adds to the disk: its output folder, or the outermost folder
+        // the output's path made (an item's first folder in an area), measured after the commit.
+        var measured: [String] = []
         do {
             let granted = try await reserve(units, stage: index)
             reservation = granted.reservation
@@ -148,28 +165,31 @@ public final class PipelineRunner: Sendable {
                 guard let partial = unit.partialOutput else { continue }
                 if stage.isSource {
                     // A resumed download's bytes move from the books' "used" to this reservation.
-                    let existing = DiskUsage.bytes(at: partial)
-                    if existing > 0 {
-                        await budget.freed(existing, in: stage.outputArea ?? .raw)
-                        let extra = try await budget.reserve(existing, in: stage.outputArea ?? .raw, priority: index)
+                    let existing = DiskUsage.measure(partial)
+                    if existing.entries > 0 {
+                        await budget.freed(existing.bytes, files: existing.entries, in: stage.outputArea ?? .raw)
+                        let extra = try await budget.reserve(existing.bytes, files: existing.entries, in: stage.outputArea ?? .raw, priority: index)
                         await budget.merge(extra, into: reservation!)
                     }
                 } else {
                     try workspace.remove(partial)
                 }
+                if let output = unit.output { measured.append(Self.outermostMissingFolder(of: output) ?? output) }
                 try FileManager.default.createDirectory(atPath: partial, withIntermediateDirectories: true)
             }
             let keys = units.map(\.task.key)
             let context = StageContext(
                 workspace: workspace, budget: budget, ledger: ledger, reservation: reservation!, priority: index, producer: stage.isSource,
                 headroom: { [stages, firstItem = units[0].item] bytes in
-                    stages.dropFirst().map { $0.estimatedBytes(inputBytes: bytes, item: firstItem) }.max() ?? 0
+                    stages.dropFirst().map { Self.allocation(of: $0, inputBytes: bytes, item: firstItem) }.max() ?? 0
                 },
                 progress: { [weak self] done, expected in self?.noteProgress(keys, done, expected) })
             try await stage.run(units, context: context)
             var written: Int64 = 0
             for unit in units { written += try commit(unit, stage: index) }
-            let overrun = await budget.settle(reservation!, actual: written)
+            // The books count what the disk holds now: the committed folders' blocks and entries.
+            let held = measured.map(DiskUsage.measure)
+            let overrun = await budget.settle(reservation!, actual: held.reduce(0) { $0 + $1.bytes }, files: held.reduce(0) { $0 + $1.entries })
             if overrun > 0 {
                 for unit in units { unit.log.log(.warning, step: stage.name, "wrote \(ByteSize.format(overrun)) more than it reserved; raise the stage's output_ratio or reserve") }
             }
@@ -178,9 +198,14 @@ public final class PipelineRunner: Sendable {
                 for unit in units { state.active[unit.task.key] = nil }
             }
             let seconds = (ContinuousClock.now - clock) / .seconds(1)
-            for unit in units { unit.log.log(step: stage.name, String(format: "done in %.2f s", seconds)) }
             onLine("\(stage.name) \(names): done (\(ByteSize.format(written)), \(String(format: "%.1f", seconds)) s)")
             try await deleteReleasedInputs(of: units)
+            if index == stages.count - 1 {
+                // The item is finished: its log folder joins the run's logs.
+                for unit in units {
+                    for item in unit.isCollective ? unit.task.members.map(\.name) : [unit.item.name] { try workspace.foldLogs(item: item) }
+                }
+            }
         } catch {
             state.withLock { state in for unit in units { state.active[unit.task.key] = nil } }
             var unrecorded: (any Error)?
@@ -188,8 +213,8 @@ public final class PipelineRunner: Sendable {
             do { failed = try handleFailure(error, units: units, stage: index) } catch { unrecorded = error }
             if let reservation {
                 // A download's partial file kept to resume stays on the disk, so on the books.
-                let kept = units.compactMap(\.partialOutput).reduce(Int64(0)) { $0 + DiskUsage.bytes(at: $1) }
-                await budget.settle(reservation, actual: kept)
+                let kept = units.compactMap(\.partialOutput).map(DiskUsage.measure)
+                await budget.settle(reservation, actual: kept.reduce(0) { $0 + $1.bytes }, files: kept.reduce(0) { $0 + $1.entries })
             }
             if let unrecorded { throw unrecorded }
             if config.onFailure == .delete {
@@ -221,24 +246,47 @@ public final class PipelineRunner: Sendable {
         !stages.indices.contains { $0 > index && inputStage(of: $0) == input }
     }
 
-    /// Reserves what a batch's units will write; returns the reservation and each unit's share.
+    /// Reserves what a batch's units will write — their stage's estimate of the content,
+    /// allocated on disk (whole blocks, and a block for each of the unit's folders) — and returns
+    /// the reservation and each unit's share.
     private func reserve(_ units: [StageUnit], stage index: Int) async throws -> (reservation: Reservation, perUnit: [Int64]) {
         let stage = stages[index]
         var perUnit: [Int64] = []
         var headroom: Int64 = 0
         for unit in units {
             let inputBytes = stage.isSource ? (unit.item.size ?? 0)
-                : ([unit.input].compactMap { $0 } + unit.memberInputs).reduce(Int64(0)) { $0 + DiskUsage.bytes(at: $1) }
-            perUnit.append(stage.estimatedBytes(inputBytes: inputBytes, item: unit.item))
+                : ([unit.input].compactMap { $0 } + unit.memberInputs).reduce(Int64(0)) { $0 + DiskUsage.contentBytes(at: $1) }
+            perUnit.append(Self.allocation(of: stage, inputBytes: inputBytes, item: unit.item))
             if stage.isSource {
                 // Room the item's later stages will need, kept free while fetching it.
-                let later = stages.dropFirst().map { $0.estimatedBytes(inputBytes: inputBytes, item: unit.item) }
+                let later = stages.dropFirst().map { Self.allocation(of: $0, inputBytes: inputBytes, item: unit.item) }
                 headroom = max(headroom, later.max() ?? 0)
             }
         }
-        let reservation = try await budget.reserve(perUnit.reduce(0, +), in: stage.outputArea ?? .interim, priority: index,
+        let files = stage.outputArea == nil ? 0 : units.count * Self.entriesPerUnit
+        let reservation = try await budget.reserve(perUnit.reduce(0, +), files: files, in: stage.outputArea ?? .interim, priority: index,
                                                    headroom: headroom, producer: stage.isSource)
         return (reservation, perUnit)
+    }
+
+    /// The outermost of `path`'s parent folders that does not exist yet; nil when its parent does.
+    static func outermostMissingFolder(of path: String) -> String? {
+        var missing: String?
+        var current = (path as NSString).deletingLastPathComponent
+        while current.count > 1, !FileManager.default.fileExists(atPath: current) {
+            missing = current
+            current = (current as NSString).deletingLastPathComponent
+        }
+        return missing
+    }
+
+    /// Files and folders reserved for one unit's outputs: the item's folder, the stage's, a file.
+    static let entriesPerUnit = 3
+
+    /// What a stage's estimate for one unit takes on disk; nothing for a stage that writes nothing.
+    static func allocation(of stage: any Stage, inputBytes: Int64, item: ItemSpec) -> Int64 {
+        guard stage.outputArea != nil else { return 0 }
+        return DiskUsage.allocation(forLength: stage.estimatedBytes(inputBytes: inputBytes, item: item)) + DiskUsage.blockSize
     }
 
     /// Flushes, renames into place and records one unit's outputs; returns their bytes.
@@ -321,12 +369,12 @@ public final class PipelineRunner: Sendable {
         for area in [Area.raw, .interim] {
             // Anything else of the item's there (never a download's partial: the item failed).
             let folder = try workspace.folder(area, item: item)
-            let left = DiskUsage.bytes(at: folder)
+            let left = DiskUsage.measure(folder)
             try workspace.remove(folder)
-            if left > 0 { await budget.freed(left, in: area) }
-            bytes += left
+            if left.entries > 0 { await budget.freed(left.bytes, files: left.entries, in: area) }
+            bytes += left.bytes
         }
-        let log = try DatasetLog(dataset: item, folder: try workspace.logFolder(item: item))
+        let log = try DatasetLog(dataset: item, folder: workspace.logsFolder)
         log.log(.warning, step: "budget", "inputs of this failed item \(reason) (\(ByteSize.format(bytes))); sluice retry fetches it again")
         onLine("\(item): inputs of a failed item \(reason) (\(ByteSize.format(bytes)))")
     }

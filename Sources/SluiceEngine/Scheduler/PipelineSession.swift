@@ -23,7 +23,7 @@ public final class PipelineSession: Sendable {
                             barrierStages: Set(stages.indices.filter { stages[$0].scheduling == .barrier }),
                             now: Date().timeIntervalSince1970)
         let root = workspace.root
-        let budget = DiskBudget(limits: config.budget, usage: workspace.usage(), overhead: workspace.overhead(),
+        let budget = DiskBudget(limits: config.budget, usage: workspace.usage(), files: workspace.entries(), overhead: workspace.overhead(), overheadFiles: workspace.overheadEntries(),
                                 filesystemFraction: { DiskUsage.filesystemFraction(at: root) })
         runner = PipelineRunner(config: config, ledger: ledger, budget: budget, onLine: onLine)
     }

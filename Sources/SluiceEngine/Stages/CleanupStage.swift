@@ -18,9 +18,7 @@ public struct CleanupStage: ConfigurableStage {
     public func estimatedBytes(inputBytes: Int64, item: ItemSpec) -> Int64 { 0 }
 
     public func run(_ units: [StageUnit], context: StageContext) async throws {
-        for unit in units {
-            let removed = try await context.removeFiles(of: unit.item.name, keeping: keep)
-            unit.log.log(step: name, "removed \(removed) file(s); kept \(keep.map(\.rawValue).sorted().joined(separator: ", "))")
-        }
+        // What goes is recorded in the ledger (`deleted` events), not repeated in the log.
+        for unit in units { _ = try await context.removeFiles(of: unit.item.name, keeping: keep) }
     }
 }

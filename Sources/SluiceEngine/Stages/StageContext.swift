@@ -25,8 +25,10 @@ public struct StageContext: Sendable {
         self.progress = progress
     }
 
-    /// Makes sure the stage holds at least `bytes` in its area, waiting for space if needed.
+    /// Makes sure the stage holds room for at least `bytes` of content in its area (allocated
+    /// on disk: whole blocks, ``DiskUsage/allocation(forLength:)``), waiting for space if needed.
     public func ensureReserved(_ bytes: Int64) async throws {
+        let bytes = DiskUsage.allocation(forLength: bytes)
         let held = await budget.bytes(of: reservation)
         guard bytes > held else { return }
         let extra = try await budget.reserve(bytes - held, in: reservation.area, priority: priority,
@@ -44,9 +46,9 @@ public struct StageContext: Sendable {
         try await ArtifactRemover(workspace: workspace, ledger: ledger).delete(doomed, budget: budget)
         for area in Area.allCases where !keeping.contains(area) && area != .cache {
             let folder = try workspace.folder(area, item: item)
-            let bytes = DiskUsage.bytes(at: folder)
+            let size = DiskUsage.measure(folder)
             try workspace.remove(folder)
-            if bytes > 0 { await budget.freed(bytes, in: area) }
+            if size.entries > 0 { await budget.freed(size.bytes, files: size.entries, in: area) }
         }
         return doomed.count
     }

@@ -57,10 +57,23 @@ public struct Workspace: Sendable {
         }
     }
 
-    /// Bytes under each area's folder, as measured now.
+    /// Allocated bytes under each area's folder, as measured now.
     public func usage() -> [Area: Int64] {
         Dictionary(uniqueKeysWithValues: Area.allCases.map { ($0, DiskUsage.bytes(at: folder($0))) })
     }
+
+    /// Files and folders in the areas, as measured now.
+    public func entries() -> Int { Area.allCases.reduce(0) { $0 + DiskUsage.measure(folder($1)).entries } }
+
+    /// Files and folders outside the areas — logs, ledger, lock, the root — as measured now,
+    /// plus `overheadEntrySlack` for what the logs of items in flight add between measurements.
+    public func overheadEntries() -> Int {
+        let ledger = ["", "-wal", "-shm", "-journal"].reduce(0) { $0 + DiskUsage.measure(ledgerPath + $1).entries }
+        return 1 + DiskUsage.measure(logsFolder).entries + DiskUsage.measure(lockPath).entries + ledger + Self.overheadEntrySlack
+    }
+
+    /// Room kept in a file budget for the log folders of items in flight.
+    public static let overheadEntrySlack = 64
 
     /// Bytes the workspace holds outside the areas — the ledger and the logs, as measured, plus
     /// `overheadSlack` for what they grow by between two measurements (the budget counts it).
@@ -86,14 +99,21 @@ public struct Workspace: Sendable {
         }
     }
 
-    /// Removes `folder` and its parents while they are empty, up to (not including) the area folders.
-    public func removeEmptyFolders(from folder: String) {
+    /// Removes `folder` and its parents while they are empty, up to (not including) the area
+    /// folders; returns the allocated bytes and entries that freed.
+    @discardableResult
+    public func removeEmptyFolders(from folder: String) -> (bytes: Int64, entries: Int) {
         var current = folder
+        var freed: (bytes: Int64, entries: Int) = (0, 0)
         while let relative = relative(current), relative.contains("/"),
               (try? FileManager.default.contentsOfDirectory(atPath: current))?.isEmpty == true {
-            try? FileManager.default.removeItem(atPath: current)
+            let size = DiskUsage.measure(current)
+            guard (try? FileManager.default.removeItem(atPath: current)) != nil else { break }
+            freed.bytes += size.bytes
+            freed.entries += size.entries
             current = (current as NSString).deletingLastPathComponent
         }
+        return freed
     }
 
     /// Every `*.partial` file or folder under the areas, deepest first.

@@ -49,7 +49,6 @@ public struct CommandStage: ConfigurableStage {
         defer { close(fd) }
         let shown = arguments.joined(separator: " ")
         _ = "$ \(shown)\n".withCString { write(fd, $0, strlen($0)) }
-        for unit in units { unit.log.log(step: name, "running \(shown)") }
 
         let status = try await launch(arguments, logDescriptor: fd, workingDirectory: units[0].partialOutput)
         guard status.isSuccess else {
@@ -115,7 +114,7 @@ public struct CommandStage: ConfigurableStage {
             guard !matches.isEmpty else {
                 throw StageError(code: "command.missing-output", "\(program) exited with status 0 but did not write \(pattern) for \(unit.item.name)")
             }
-            for match in matches where DiskUsage.bytes(at: match) == 0 {
+            for match in matches where DiskUsage.contentBytes(at: match) == 0 {
                 throw StageError(code: "command.empty-output", "\(program) exited with status 0 but \(pattern) for \(unit.item.name) is empty")
             }
         }

@@ -53,7 +53,7 @@ struct DemoCommand: AsyncParsableCommand {
             let cells = 2_000 + 500 * index
             let path = served + "/donor_\(index + 1).h5ad"
             try SyntheticCounts(cells: cells, genes: genes, density: 0.08, seed: UInt64(100 + index)).write(to: path)
-            sizes.append(DiskUsage.bytes(at: path))
+            sizes.append(DiskUsage.contentBytes(at: path))
             print("   donor_\(index + 1).h5ad  \(cells) cells × \(genes) genes  \(ByteSize.format(sizes.last!))")
         }
         let good = try Data(contentsOf: URL(fileURLWithPath: served + "/donor_1.h5ad"))
