@@ -40,22 +40,22 @@ import Testing
     }
 
     @Test func consumersAreServedBeforeProducers() async throws {
-        let budget = DiskBudget(limits: BudgetLimits(total: 100), usage: [.raw: 100])
+        let budget = DiskBudget(limits: BudgetLimits(total: 1000), usage: [.raw: 1000])
         let order = OrderLog()
         let producer = Task {
-            _ = try await budget.reserve(50, in: .raw, priority: 0, producer: true)
+            _ = try await budget.reserve(500, in: .raw, priority: 0, producer: true)
             await order.append("producer")
         }
         #expect(await waitUntil { await budget.snapshot.waiting == 1 })
         let consumer = Task {
-            _ = try await budget.reserve(50, in: .output, priority: 2)
+            _ = try await budget.reserve(400, in: .output, priority: 2)
             await order.append("consumer")
         }
         #expect(await waitUntil { await budget.snapshot.waiting == 2 })
-        await budget.freed(50, in: .raw)
+        await budget.freed(500, in: .raw)
         try await consumer.value
         #expect(await order.entries == ["consumer"])
-        await budget.freed(50, in: .raw)
+        await budget.freed(500, in: .raw)
         try await producer.value
         #expect(await order.entries == ["consumer", "producer"])
     }
@@ -69,10 +69,13 @@ import Testing
 
     @Test func producerLeavesHeadroomForLaterStages() async throws {
         let budget = DiskBudget(limits: BudgetLimits(total: 100), usage: [.output: 40])
-        // 40 used; a 30-byte fetch needing 40 bytes of room downstream does not fit (40+30+40 > 100).
+        // 40 used; a 30-byte fetch needing 40 bytes of room downstream, and the producers' margin
+        // (2 % of the total), does not fit (40+30+40+2 > 100).
         let fetch = Task { try await budget.reserve(30, in: .raw, priority: 0, headroom: 40, producer: true) }
         #expect(await waitUntil { await budget.snapshot.waiting == 1 })
         await budget.freed(10, in: .output)
+        #expect(await budget.snapshot.waiting == 1)
+        await budget.freed(2, in: .output)
         _ = try await fetch.value
         #expect(await budget.snapshot.held(.raw) == 30)
     }
