@@ -1,19 +1,12 @@
-import Foundation
+import Synchronization
 
 /// Collects the first failure raised on any worker thread.
-final class FailureBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var error: FormatError?
+final class FailureBox: Sendable {
+    private let error = Mutex<FormatError?>(nil)
 
     func record(_ failure: FormatError) {
-        lock.lock()
-        if error == nil { error = failure }
-        lock.unlock()
+        error.withLock { if $0 == nil { $0 = failure } }
     }
 
-    var first: FormatError? {
-        lock.lock()
-        defer { lock.unlock() }
-        return error
-    }
+    var first: FormatError? { error.withLock { $0 } }
 }

@@ -350,6 +350,7 @@ public final class SparseRowsSpill: @unchecked Sendable {
 
     /// Per-block results of ``append(_:)``; each thread writes its own index.
     private struct Shared: @unchecked Sendable {
+        // @unchecked: raw pointers; each thread writes only its own block's slots.
         let encoded: UnsafeMutablePointer<[UInt8]>
         let layouts: UnsafeMutablePointer<Block?>
     }
@@ -357,6 +358,7 @@ public final class SparseRowsSpill: @unchecked Sendable {
     /// The bytes of a batch and the arrays its blocks decode into; each thread writes its own
     /// rows and entries.
     private struct Output: @unchecked Sendable {
+        // @unchecked: raw pointers; the input is read-only and each thread writes its own rows.
         let input: UnsafeRawBufferPointer
         let offsets: UnsafeMutablePointer<Int64>
         let columns: UnsafeMutablePointer<Int32>

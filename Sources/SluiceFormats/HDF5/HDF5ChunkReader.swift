@@ -12,6 +12,7 @@ import Foundation
 /// other filters, big-endian data) are read with a plain hyperslab `H5Dread`; a filter this HDF5
 /// build cannot decode is reported by name.
 final class HDF5ChunkReader: @unchecked Sendable {
+    // @unchecked: its reused buffers are touched by one thread at a time (a read-ahead worker or its owner, never both).
     let dataset: HDF5Dataset
     private let fastPath: FastPath?
 
@@ -228,6 +229,7 @@ final class HDF5ChunkReader: @unchecked Sendable {
 
 /// Pointers shared read-only (raw) or written at disjoint offsets (output) by the workers.
 private struct SharedBuffers: @unchecked Sendable {
+    // @unchecked: raw pointers; the workers only read `raw` and write disjoint ranges of `output`.
     let raw: UnsafeRawBufferPointer
     let output: UnsafeMutableRawPointer
 }

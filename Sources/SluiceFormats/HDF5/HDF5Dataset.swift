@@ -2,6 +2,7 @@ internal import CHDF5
 
 /// A dataset: an n-dimensional array of one element type, possibly chunked and compressed.
 final class HDF5Dataset: HDF5Object, @unchecked Sendable {
+    // @unchecked: only `shape` changes, when a writer appends rows on the one thread that writes the file.
     let file: HDF5File
     let handle: HDF5Handle
     let name: String

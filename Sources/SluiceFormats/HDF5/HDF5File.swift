@@ -2,7 +2,7 @@ internal import CHDF5
 import Foundation
 
 /// An open HDF5 file. Objects opened from it keep it alive; it closes when the last one goes.
-final class HDF5File: @unchecked Sendable {
+final class HDF5File: Sendable {
     /// The file's path, used in every error message.
     let path: String
     let handle: HDF5Handle

@@ -1,7 +1,7 @@
 internal import CHDF5
 
 /// A group: a named container of groups and datasets.
-final class HDF5Group: HDF5Object, @unchecked Sendable {
+final class HDF5Group: HDF5Object, Sendable {
     let file: HDF5File
     let handle: HDF5Handle
     let name: String

@@ -211,6 +211,7 @@ public final class NonzeroMedianEstimator {
     /// The values of one ``add(genes:values:)`` grouped by gene block, shared read-only by the
     /// counting threads.
     private struct SortedValues: @unchecked Sendable {
+        // @unchecked: raw buffer pointers, only read while the counting threads run.
         let genes: UnsafeBufferPointer<Int32>
         let values: UnsafeBufferPointer<Double>
     }
