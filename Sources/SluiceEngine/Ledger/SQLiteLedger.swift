@@ -146,6 +146,10 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
+    /// The condition that item `i` belongs to the group bound twice after it: the barrier's
+    /// group, `*`, has every item.
+    private static let isMember = "(i.grp = ? OR ? = '*')"
+
     // MARK: Claims and leases
 
     public func reclaim(all: Bool, now: Double) throws -> [TaskKey] {
@@ -217,7 +221,7 @@ public final class SQLiteLedger: Ledger {
                 let group: String = row["grp"]
                 let states = try String.fetchAll(try db.cachedStatement(sql: """
                     SELECT t.state FROM tasks t JOIN items i ON i.id = t.item
-                    WHERE t.stage = ? AND i.is_group = 0 AND (i.grp = ? OR ? = '*')
+                    WHERE t.stage = ? AND i.is_group = 0 AND \(Self.isMember)
                     """), arguments: [stage, group, group])
                 if states.contains(where: { $0 == TaskState.waiting.rawValue }) { continue }
                 let next: TaskState = states.contains(TaskState.pending.rawValue) ? .pending : .blocked
@@ -234,7 +238,7 @@ public final class SQLiteLedger: Ledger {
                 """), arguments: [owner, now + lease, now, row["rid"] as Int64]) ?? 1
             let members = try String.fetchAll(try db.cachedStatement(sql: """
                 SELECT i.spec FROM tasks t JOIN items i ON i.id = t.item
-                WHERE t.stage = ? AND i.is_group = 0 AND (i.grp = ? OR ? = '*') AND t.state = 'pending' ORDER BY i.position
+                WHERE t.stage = ? AND i.is_group = 0 AND \(Self.isMember) AND t.state = 'pending' ORDER BY i.position
                 """), arguments: [stage, row["grp"] as String, row["grp"] as String]).map(Self.decode)
             let item = try Self.decode(row["spec"])
             try Self.insertEvent(db, LedgerEvent(time: now, item: item.name, stage: stage, kind: "claimed", message: "attempt \(attempts) with \(members.count) member(s)"))
@@ -272,7 +276,7 @@ public final class SQLiteLedger: Ledger {
                 let group = try String.fetchOne(try db.cachedStatement(sql: "SELECT grp FROM items WHERE id = ?"), arguments: [task.item])
                 let members = try String.fetchAll(try db.cachedStatement(sql: """
                     SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
-                    WHERE t.stage = ? AND i.is_group = 0 AND (i.grp = ? OR ? = '*') AND t.state = 'pending'
+                    WHERE t.stage = ? AND i.is_group = 0 AND \(Self.isMember) AND t.state = 'pending'
                     """), arguments: [task.stage, group, group])
                 for member in members {
                     try db.run(sql: "UPDATE tasks SET state = 'done', finished = ? WHERE item = ? AND stage = ?", arguments: [now, member, task.stage])
@@ -307,7 +311,7 @@ public final class SQLiteLedger: Ledger {
                 let group = try String.fetchOne(try db.cachedStatement(sql: "SELECT grp FROM items WHERE id = ?"), arguments: [task.item])
                 failedItems = try String.fetchAll(try db.cachedStatement(sql: """
                     SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
-                    WHERE t.stage = ? AND i.is_group = 0 AND (i.grp = ? OR ? = '*') AND t.state = 'pending'
+                    WHERE t.stage = ? AND i.is_group = 0 AND \(Self.isMember) AND t.state = 'pending'
                     """), arguments: [task.stage, group, group])
                 for member in failedItems {
                     try db.run(sql: "UPDATE tasks SET state = 'failed', error_code = ?, error = ?, finished = ? WHERE item = ? AND stage = ?",
@@ -438,8 +442,9 @@ public final class SQLiteLedger: Ledger {
             var count = 0
             for item in targets {
                 let stages = try Int.fetchAll(try db.cachedStatement(sql: "SELECT stage FROM tasks WHERE item = ? AND state = 'failed'"), arguments: [item])
+                guard !stages.isEmpty else { continue }
                 let evicted = try Double.fetchOne(try db.cachedStatement(sql: "SELECT evicted FROM items WHERE id = ?"), arguments: [item]) != nil
-                if evicted, !stages.isEmpty {
+                if evicted {
                     // Its inputs are gone: it starts again from the first stage, and what its
                     // earlier stages left is released (deleted by the next run before it starts).
                     try db.run(sql: """
@@ -448,30 +453,23 @@ public final class SQLiteLedger: Ledger {
                         """, arguments: [item])
                     try db.run(sql: "UPDATE artifacts SET state = 'released' WHERE item = ? AND state = 'live'", arguments: [item])
                     try db.run(sql: "UPDATE items SET evicted = NULL WHERE id = ?", arguments: [item])
-                    try db.run(sql: """
-                        UPDATE tasks SET state = 'waiting' WHERE state = 'blocked' AND item IN
-                        (SELECT id FROM items WHERE is_group = 1 AND (grp = (SELECT grp FROM items WHERE id = ?) OR grp = '*'))
-                        """, arguments: [item])
-                    try Self.insertEvent(db, LedgerEvent(time: now, item: item, stage: 0, kind: "retry",
-                                                         message: "queued again by sluice retry; its inputs were evicted, so it is fetched again"))
-                    count += stages.count
-                    continue
+                } else {
+                    for stage in stages {
+                        try db.run(sql: """
+                            UPDATE tasks SET state = 'pending', attempts = 0, not_before = 0, error = NULL, error_code = NULL WHERE item = ? AND stage = ?
+                            """, arguments: [item, stage])
+                        try db.run(sql: "UPDATE tasks SET state = 'waiting' WHERE item = ? AND stage > ? AND state = 'blocked'", arguments: [item, stage])
+                    }
                 }
-                for stage in stages {
-                    try db.run(sql: """
-                        UPDATE tasks SET state = 'pending', attempts = 0, not_before = 0, error = NULL, error_code = NULL WHERE item = ? AND stage = ?
-                        """, arguments: [item, stage])
-                    try db.run(sql: "UPDATE tasks SET state = 'waiting' WHERE item = ? AND stage > ? AND state = 'blocked'", arguments: [item, stage])
-                    // A group that gave up because this member failed waits for it again.
-                    try db.run(sql: """
-                        UPDATE tasks SET state = 'waiting' WHERE state = 'blocked' AND item IN
-                        (SELECT id FROM items WHERE is_group = 1 AND (grp = (SELECT grp FROM items WHERE id = ?) OR grp = '*'))
-                        """, arguments: [item])
-                    count += 1
-                }
-                if !stages.isEmpty {
-                    try Self.insertEvent(db, LedgerEvent(time: now, item: item, stage: stages.first, kind: "retry", message: "queued again by sluice retry"))
-                }
+                // A group (or the barrier) that gave up because this member failed waits for it again.
+                try db.run(sql: """
+                    UPDATE tasks SET state = 'waiting' WHERE state = 'blocked' AND item IN
+                    (SELECT id FROM items WHERE is_group = 1 AND (grp = (SELECT grp FROM items WHERE id = ?) OR grp = '*'))
+                    """, arguments: [item])
+                count += stages.count
+                try Self.insertEvent(db, LedgerEvent(
+                    time: now, item: item, stage: evicted ? 0 : stages.first, kind: "retry",
+                    message: evicted ? "queued again by sluice retry; its inputs were evicted, so it is fetched again" : "queued again by sluice retry"))
             }
             return count
         }
