@@ -97,11 +97,14 @@ public struct ConfigNode {
         return value
     }
 
-    public func area() throws -> Area {
+    public func area() throws -> Area { try choice(Area.self) }
+
+    /// One of a fixed set of words (an enum's raw values); the error lists them.
+    public func choice<Choice: RawRepresentable & CaseIterable>(_ type: Choice.Type) throws -> Choice where Choice.RawValue == String {
         let text = try string()
-        guard let area = Area(rawValue: text) else {
-            throw error(.badValue, "\(path) must be one of \(Area.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
+        guard let value = Choice(rawValue: text) else {
+            throw error(.badValue, "\(path) must be one of \(Choice.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
         }
-        return area
+        return value
     }
 }

@@ -30,14 +30,7 @@ struct PipelineConfigParser {
         let stages = try parseStages(stagesNode)
         let items = try parseItems(itemsNode)
         try checkStageOrder(stages, stagesNode)
-        var onFailure = FailurePolicy.evict
-        if let node = top["on_failure"] {
-            let text = try node.string()
-            guard let policy = FailurePolicy(rawValue: text) else {
-                throw node.error(.badValue, "on_failure must be one of \(FailurePolicy.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
-            }
-            onFailure = policy
-        }
+        let onFailure = try top["on_failure"]?.choice(FailurePolicy.self) ?? .evict
         return PipelineConfig(file: file, workspace: workspace, budget: budget, items: items, stages: stages, onFailure: onFailure)
     }
 

@@ -61,13 +61,7 @@ public struct CommandStageOptions: Sendable, Equatable {
                 rest = rest[rest.index(after: close)...]
             }
         }
-        if let value = keys["per"] {
-            let text = try value.string()
-            guard let scope = Scope(rawValue: text) else {
-                throw value.error(.badValue, "\(value.path) must be 'item', 'group' or 'all', not '\(text)'")
-            }
-            per = scope
-        }
+        if let value = keys["per"] { per = try value.choice(Scope.self) }
         if let value = keys["batch"] { batch = try value.int(atLeast: 1) }
         if let value = keys["batch_bytes"] { batchBytes = try value.bytes() }
         if let value = keys["timeout"] { timeout = try value.seconds() }
