@@ -79,7 +79,7 @@ import Testing
         let books = await session.runner.budget.snapshot
         #expect(DiskUsage.contentBytes(at: session.runner.workspace.folder(.raw)) == 1_000_000)
         // Allocated blocks, the files' and the folders', as du counts them.
-        #expect(books.committed[.raw] == session.runner.workspace.usage()[.raw])
+        #expect(books.committed[.raw] == session.runner.workspace.usage().bytes[.raw])
         #expect(books.committed[.raw]! > 1_000_000)
         #expect(books.reserved.values.allSatisfy { $0 == 0 })
         try await harness.stop()

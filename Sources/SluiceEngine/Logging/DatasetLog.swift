@@ -22,7 +22,7 @@ public final class DatasetLog: Sendable {
     private static let clock = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
     /// A log appending to the files in `folder` from its first line; `nil` writes no files.
-    public init(dataset: String, folder: String?, echo: @escaping @Sendable (Level, String) -> Void = { _, _ in }) throws {
+    public init(dataset: String, folder: String?, echo: @escaping @Sendable (Level, String) -> Void = { _, _ in }) {
         self.dataset = dataset
         self.echo = echo
         self.folder = folder

@@ -35,4 +35,18 @@ struct ArtifactRemover {
             for (area, size) in freed { await budget.freed(size.bytes, files: size.entries, in: area) }
         }
     }
+
+    /// Removes `item`'s folders in `areas` with whatever no stage recorded in them, returns
+    /// what that freed to the budget, and says how many allocated bytes went.
+    func removeFolders(of item: String, in areas: [Area], budget: DiskBudget) async throws -> Int64 {
+        var bytes: Int64 = 0
+        for area in areas {
+            let folder = try workspace.folder(area, item: item)
+            let size = DiskUsage.measure(folder)
+            try workspace.remove(folder)
+            if size.entries > 0 { await budget.freed(size.bytes, files: size.entries, in: area) }
+            bytes += size.bytes
+        }
+        return bytes
+    }
 }

@@ -57,8 +57,8 @@ public final class PipelineRunner: Sendable {
     public func run() async throws -> RunSummary {
         try ledger.record(LedgerEvent(time: now, item: nil, stage: nil, kind: "run-started", message: "owner \(owner)"))
         try await WorkspaceRecovery(workspace: workspace, ledger: ledger, stages: stages).recover(now: now)
-        await budget.reset(usage: workspace.usage(), files: workspace.entries(), overhead: workspace.overhead(),
-                           overheadFiles: workspace.overheadEntries())
+        let (usage, overhead) = (workspace.usage(), workspace.overhead())
+        await budget.reset(usage: usage.bytes, files: usage.entries, overhead: overhead.bytes, overheadFiles: overhead.entries)
         try await budget.checkRoomForData()
         let housekeeping = Task { await keepHouse() }
         defer { housekeeping.cancel() }
@@ -88,7 +88,10 @@ public final class PipelineRunner: Sendable {
             try? await Task.sleep(for: .milliseconds(500))
             ticks += 1
             await budget.pollFilesystem()
-            if ticks % 4 == 0 { await budget.setOverhead(workspace.overhead(), files: workspace.overheadEntries()) }
+            if ticks % 4 == 0 {
+                let overhead = workspace.overhead()
+                await budget.setOverhead(overhead.bytes, files: overhead.entries)
+            }
             if config.onFailure == .evict, await budget.isShortOfSpace,
                let item = try? ledger.evictionCandidates(limit: 1).first {
                 try? await evictInputs(of: item, reason: "evicted to make room for waiting work")
@@ -139,7 +142,7 @@ public final class PipelineRunner: Sendable {
             let logFolder = try workspace.logFolder(item: task.item.name)
             // The engine's lines go to the run's log (each names its item); the item's folder
             // holds only what its programs print.
-            let log = try DatasetLog(dataset: task.item.name, folder: workspace.logsFolder)
+            let log = DatasetLog(dataset: task.item.name, folder: workspace.logsFolder)
             let isGroup = !task.members.isEmpty
             let output = try stage.outputFolder(item: isGroup ? ItemSpec.collectiveName(ofTask: task.item.name) : task.item.name, isGroup: isGroup).map(workspace.absolute)
             let unit = StageUnit(task: task, input: isGroup ? nil : try inputFolder(item: task.item.name, before: index),
@@ -188,8 +191,8 @@ public final class PipelineRunner: Sendable {
             var written: Int64 = 0
             for unit in units { written += try commit(unit, stage: index) }
             // The books count what the disk holds now: the committed folders' blocks and entries.
-            let held = measured.map(DiskUsage.measure)
-            let overrun = await budget.settle(reservation!, actual: held.reduce(0) { $0 + $1.bytes }, files: held.reduce(0) { $0 + $1.entries })
+            let held = DiskUsage.measure(measured)
+            let overrun = await budget.settle(reservation!, actual: held.bytes, files: held.entries)
             if overrun > 0 {
                 for unit in units { unit.log.log(.warning, step: stage.name, "wrote \(ByteSize.format(overrun)) more than it reserved; raise the stage's output_ratio or reserve") }
             }
@@ -213,8 +216,8 @@ public final class PipelineRunner: Sendable {
             do { failed = try handleFailure(error, units: units, stage: index) } catch { unrecorded = error }
             if let reservation {
                 // A download's partial file kept to resume stays on the disk, so on the books.
-                let kept = units.compactMap(\.partialOutput).map(DiskUsage.measure)
-                await budget.settle(reservation, actual: kept.reduce(0) { $0 + $1.bytes }, files: kept.reduce(0) { $0 + $1.entries })
+                let kept = DiskUsage.measure(units.compactMap(\.partialOutput))
+                await budget.settle(reservation, actual: kept.bytes, files: kept.entries)
             }
             if let unrecorded { throw unrecorded }
             if config.onFailure == .delete {
@@ -364,17 +367,11 @@ public final class PipelineRunner: Sendable {
     private func evictInputs(of item: String, reason: String) async throws {
         let doomed = try ledger.evict(item: item, reason: reason, now: now)
         try ledger.sync()
-        try await ArtifactRemover(workspace: workspace, ledger: ledger).delete(doomed, budget: budget)
-        var bytes = doomed.reduce(Int64(0)) { $0 + $1.bytes }
-        for area in [Area.raw, .interim] {
-            // Anything else of the item's there (never a download's partial: the item failed).
-            let folder = try workspace.folder(area, item: item)
-            let left = DiskUsage.measure(folder)
-            try workspace.remove(folder)
-            if left.entries > 0 { await budget.freed(left.bytes, files: left.entries, in: area) }
-            bytes += left.bytes
-        }
-        let log = try DatasetLog(dataset: item, folder: workspace.logsFolder)
+        let remover = ArtifactRemover(workspace: workspace, ledger: ledger)
+        try await remover.delete(doomed, budget: budget)
+        // Then anything else of the item's there (never a download's partial: the item failed).
+        let bytes = try await doomed.reduce(Int64(0)) { $0 + $1.bytes } + remover.removeFolders(of: item, in: [.raw, .interim], budget: budget)
+        let log = DatasetLog(dataset: item, folder: workspace.logsFolder)
         log.log(.warning, step: "budget", "inputs of this failed item \(reason) (\(ByteSize.format(bytes))); sluice retry fetches it again")
         onLine("\(item): inputs of a failed item \(reason) (\(ByteSize.format(bytes)))")
     }

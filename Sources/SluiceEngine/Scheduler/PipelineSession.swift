@@ -23,7 +23,8 @@ public final class PipelineSession: Sendable {
                             barrierStages: Set(stages.indices.filter { stages[$0].scheduling == .barrier }),
                             now: Date().timeIntervalSince1970)
         let root = workspace.root
-        let budget = DiskBudget(limits: config.budget, usage: workspace.usage(), files: workspace.entries(), overhead: workspace.overhead(), overheadFiles: workspace.overheadEntries(),
+        let (usage, overhead) = (workspace.usage(), workspace.overhead())
+        let budget = DiskBudget(limits: config.budget, usage: usage.bytes, files: usage.entries, overhead: overhead.bytes, overheadFiles: overhead.entries,
                                 filesystemFraction: { DiskUsage.filesystemFraction(at: root) })
         runner = PipelineRunner(config: config, ledger: ledger, budget: budget, onLine: onLine)
     }

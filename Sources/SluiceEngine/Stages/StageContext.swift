@@ -43,13 +43,9 @@ public struct StageContext: Sendable {
         let doomed = try ledger.liveArtifacts(item: item).filter { !keeping.contains($0.area) }
         try ledger.mark(doomed, .released)
         try ledger.sync()
-        try await ArtifactRemover(workspace: workspace, ledger: ledger).delete(doomed, budget: budget)
-        for area in Area.allCases where !keeping.contains(area) && area != .cache {
-            let folder = try workspace.folder(area, item: item)
-            let size = DiskUsage.measure(folder)
-            try workspace.remove(folder)
-            if size.entries > 0 { await budget.freed(size.bytes, files: size.entries, in: area) }
-        }
+        let remover = ArtifactRemover(workspace: workspace, ledger: ledger)
+        try await remover.delete(doomed, budget: budget)
+        _ = try await remover.removeFolders(of: item, in: Area.allCases.filter { !keeping.contains($0) && $0 != .cache }, budget: budget)
         return doomed.count
     }
 }

@@ -27,6 +27,11 @@ public enum DiskUsage {
         return total
     }
 
+    /// Allocated bytes and entries at or under each of `paths`, summed.
+    public static func measure(_ paths: [String]) -> (bytes: Int64, entries: Int) {
+        paths.map(measure).reduce((0, 0)) { ($0.bytes + $1.bytes, $0.entries + $1.entries) }
+    }
+
     /// Allocated bytes at or under `path`: what `du` and quotas count.
     public static func bytes(at path: String) -> Int64 { measure(path).bytes }
 

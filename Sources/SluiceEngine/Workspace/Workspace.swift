@@ -57,29 +57,22 @@ public struct Workspace: Sendable {
         }
     }
 
-    /// Allocated bytes under each area's folder, as measured now.
-    public func usage() -> [Area: Int64] {
-        Dictionary(uniqueKeysWithValues: Area.allCases.map { ($0, DiskUsage.bytes(at: folder($0))) })
-    }
-
-    /// Files and folders in the areas, as measured now.
-    public func entries() -> Int { Area.allCases.reduce(0) { $0 + DiskUsage.measure(folder($1)).entries } }
-
-    /// Files and folders outside the areas — logs, ledger, lock, the root — as measured now,
-    /// plus `overheadEntrySlack` for what the logs of items in flight add between measurements.
-    public func overheadEntries() -> Int {
-        let ledger = ["", "-wal", "-shm", "-journal"].reduce(0) { $0 + DiskUsage.measure(ledgerPath + $1).entries }
-        return 1 + DiskUsage.measure(logsFolder).entries + DiskUsage.measure(lockPath).entries + ledger + Self.overheadEntrySlack
+    /// Allocated bytes under each area's folder, and the files and folders in all of them, as
+    /// measured now (one walk).
+    public func usage() -> (bytes: [Area: Int64], entries: Int) {
+        let sizes = Area.allCases.map { ($0, DiskUsage.measure(folder($0))) }
+        return (Dictionary(uniqueKeysWithValues: sizes.map { ($0, $1.bytes) }), sizes.reduce(0) { $0 + $1.1.entries })
     }
 
     /// Room kept in a file budget for the log folders of items in flight.
     public static let overheadEntrySlack = 64
 
-    /// Bytes the workspace holds outside the areas — the ledger and the logs, as measured, plus
-    /// `overheadSlack` for what they grow by between two measurements (the budget counts it).
-    public func overhead() -> Int64 {
-        let measured = DiskUsage.bytes(at: logsFolder) + DiskUsage.bytes(at: lockPath) + ["", "-wal", "-shm", "-journal"].reduce(0) { $0 + DiskUsage.bytes(at: ledgerPath + $1) }
-        return measured + Self.overheadSlack
+    /// What the workspace holds outside the areas — the ledger, the logs, the lock and the root —
+    /// as measured now, plus `overheadSlack` bytes and `overheadEntrySlack` entries for what they
+    /// grow by between two measurements (the budget counts it).
+    public func overhead() -> (bytes: Int64, entries: Int) {
+        let measured = DiskUsage.measure([logsFolder, lockPath] + ["", "-wal", "-shm", "-journal"].map { ledgerPath + $0 })
+        return (measured.bytes + Self.overheadSlack, 1 + measured.entries + Self.overheadEntrySlack)
     }
 
     /// Room kept for the ledger's write-ahead log (capped at 1 MiB) and log lines.

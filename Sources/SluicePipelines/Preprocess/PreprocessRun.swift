@@ -60,7 +60,7 @@ public final class PreprocessRun {
         for dataset in datasets where outcomes[dataset.name] == nil {
             let clock = ContinuousClock.now
             do {
-                let log = try DatasetLog(dataset: dataset.name, folder: dataset.logs(options), echo: echo)
+                let log = DatasetLog(dataset: dataset.name, folder: dataset.logs(options), echo: echo)
                 // Steps 2–4 together (run-all): token chunks go straight into the shards. Steps 3
                 // and 4 together: cleaning feeds the split chunk by chunk. No copies in between.
                 let fuseAll = steps.contains(.convert) && steps.contains(.addAge) && steps.contains(.split)
@@ -412,9 +412,7 @@ public final class PreprocessRun {
         let known = (error as? any SluiceError) ?? FormatError.fileSystem(error)
         let (code, reason) = known.map { ($0.codeText, $0.description) } ?? ("internal", "\(error)")
         let failedStep = step ?? currentStep
-        if let log = try? DatasetLog(dataset: dataset.name, folder: dataset.logs(options), echo: echo) {
-            log.log(.error, step: failedStep.shortName, reason, ["code": code])
-        }
+        DatasetLog(dataset: dataset.name, folder: dataset.logs(options), echo: echo).log(.error, step: failedStep.shortName, reason, ["code": code])
         // Partial work of a failed dataset is not kept: nothing half-written is left behind.
         try? FileManager.default.removeItem(atPath: dataset.interim(options))
         try? FileManager.default.removeItem(atPath: dataset.output(options))
