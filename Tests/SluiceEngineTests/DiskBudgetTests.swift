@@ -18,7 +18,7 @@ import Testing
         #expect(reason.contains("the ledger and logs take 3.17 MB of budget.total (1.00 MB)"), "\(reason)")
         #expect(!reason.contains("-"))
         // It is not mistaken for a stall of the item's own making.
-        #expect(await budget.failStalledWaiter(after: 0) == false)
+        #expect(await budget.failStalledWaiter(after: 0, executing: 1) == false)
         waiting.cancel()
         _ = await waiting.result
         await #expect(throws: BudgetError.self) { try await budget.checkRoomForData() }
@@ -65,6 +65,20 @@ import Testing
         let error = await #expect(throws: BudgetError.self) { try await budget.reserve(101, in: .raw, priority: 0) }
         #expect(error?.code == .neverFits)
         #expect(error?.message.contains("more than the budget can ever hold") == true)
+    }
+
+    /// A waiter that cannot fit fails only when nothing else is at work: a batch still deleting
+    /// its inputs (it holds no reservation, but will free space) keeps it waiting.
+    @Test func aStallIsDeclaredOnlyWhenNoOtherWorkRuns() async throws {
+        let budget = DiskBudget(limits: BudgetLimits(total: 1000), usage: [.raw: 900])
+        let waiting = Task { try await budget.reserve(200, in: .raw, priority: 0) }
+        #expect(await waitUntil { await budget.snapshot.waiting == 1 })
+        #expect(await budget.failStalledWaiter(after: 0, executing: 2) == false)
+        #expect(await budget.snapshot.waiting == 1)
+        #expect(await budget.failStalledWaiter(after: 0, executing: 1))
+        let error = await #expect(throws: BudgetError.self) { try await waiting.value }
+        #expect(error?.code == .neverFits)
+        #expect(error?.message.contains("no work in flight") == true)
     }
 
     @Test func producerLeavesHeadroomForLaterStages() async throws {

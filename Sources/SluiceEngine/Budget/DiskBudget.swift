@@ -158,11 +158,17 @@ public actor DiskBudget {
     }
 
     /// Fails the first waiter when it has waited `seconds` with nothing in flight that could free
-    /// space — every reservation held belongs to a writer that is itself waiting, and no bytes were
-    /// freed — so a pipeline whose next step can never fit fails that item with a clear message
-    /// instead of waiting for ever. Returns true if it did.
+    /// space — every one of the `executing` batches is waiting here, every reservation held belongs
+    /// to a writer that is itself waiting, and no bytes were freed — so a pipeline whose next step
+    /// can never fit fails that item with a clear message instead of waiting for ever. A batch
+    /// that is still deleting its inputs (slow on a busy disk) holds no reservation but will free
+    /// space, so it keeps the clock from running. Returns true if it did.
     @discardableResult
-    public func failStalledWaiter(after seconds: Double) -> Bool {
+    public func failStalledWaiter(after seconds: Double, executing: Int) -> Bool {
+        if executing > waiters.count {
+            lastChange = .now
+            return false
+        }
         let blocked = Set(waiters.compactMap(\.holder))
         guard overheadBlockage == nil, reservations.keys.allSatisfy(blocked.contains), let first = waiters.first, !fits(first),
               ContinuousClock.now - lastChange > .seconds(seconds) else { return false }

@@ -26,6 +26,8 @@ public final class PipelineRunner: Sendable {
         /// Why the run stopped itself (the overhead filled the budget), if it did.
         var stopReason: String?
         var finished: [Int: Int] = [:]
+        /// Batches between claim and the end of their clean-up, waiting for disk or not.
+        var executing = 0
         var active: [TaskKey: (done: Int64, expected: Int64?)] = [:]
     }
 
@@ -101,7 +103,7 @@ public final class PipelineRunner: Sendable {
                 requestStop()
                 await budget.cancelWaiters()
             }
-            await budget.failStalledWaiter(after: 10)
+            await budget.failStalledWaiter(after: 10, executing: state.withLock { $0.executing })
             if ticks % 20 == 0 { try? ledger.renewLeases(owner: owner, lease: lease, now: now) }
         }
     }
@@ -128,6 +130,8 @@ public final class PipelineRunner: Sendable {
                 await wake.wait(atMost: min(1.0, nextRetry))
                 continue
             }
+            state.withLock { $0.executing += 1 }
+            defer { state.withLock { $0.executing -= 1 } }
             try await execute(claimed, stage: index)
             wake.notifyAll()
         }
