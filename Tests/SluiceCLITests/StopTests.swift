@@ -9,10 +9,16 @@ import Testing
 struct StopTests {
     /// A pipeline whose command stage starts a child (`sleep`) from a shell and writes the
     /// child's pid where the test can read it.
-    static func pipeline(_ folder: TemporaryDirectory) throws -> (pipeline: String, childPID: String) {
+    /// While the file `slow` exists in the folder the child sleeps; without it the stage is done at once.
+    /// With `ignoringTerm`, the program and its child ignore SIGTERM (so a graceful stop waits
+    /// two seconds before it kills them).
+    static func pipeline(_ folder: TemporaryDirectory, ignoringTerm: Bool = false) throws -> (pipeline: String, childPID: String) {
         try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
         try "data\n".write(toFile: folder.file("in/a.txt"), atomically: true, encoding: .utf8)
+        try "".write(toFile: folder.file("slow"), atomically: true, encoding: .utf8)
         let pidFile = folder.file("child.pid")
+        // `trap '' TERM` (quotes doubled inside YAML's single quotes): ignored, also by the child.
+        let trap = ignoringTerm ? "trap '''' TERM; " : ""
         let yaml = """
             workspace: ./work
             budget: {total: 10MB}
@@ -20,19 +26,24 @@ struct StopTests {
               - directory: in
             stages:
               - fetch: {}
-              - command: {name: slow, argv: [sh, -c, 'sleep 300 & echo $! > "$0"; wait', "\(pidFile)"]}
+              - command: {name: slow, argv: [sh, -c, '\(trap)if [ -e "$1" ]; then sleep 300 & echo $! > "$0"; wait; fi', "\(pidFile)", "\(folder.file("slow"))"]}
             """
         try yaml.write(toFile: folder.file("pipeline.yaml"), atomically: true, encoding: .utf8)
         return (folder.file("pipeline.yaml"), pidFile)
     }
 
     /// Launches `sluice run` and waits until the stage's child is running; returns both.
-    static func start(_ pipeline: String, childPID: String, in folder: String) async throws -> (Process, pid_t) {
+    static func start(_ pipeline: String, childPID: String, in folder: String, output: String? = nil) async throws -> (Process, pid_t) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try SluiceBinary.path())
         process.arguments = ["run", "--quiet", pipeline]
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
-        process.standardOutput = FileHandle.nullDevice
+        if let output {
+            FileManager.default.createFile(atPath: output, contents: nil)
+            process.standardOutput = FileHandle(forWritingAtPath: output)
+        } else {
+            process.standardOutput = FileHandle.nullDevice
+        }
         process.standardError = FileHandle.nullDevice
         try process.run()
         for _ in 0..<300 {
@@ -68,6 +79,30 @@ struct StopTests {
         }
         #expect(gone, "the stage's child \(child) is still running after the run stopped")
         if !gone { kill(child, SIGKILL) }
+    }
+
+    @Test("a second SIGINT kills the programs at once, exits 130, and the next run finishes what was in flight")
+    func secondInterruptStopsAtOnce() async throws {
+        let folder = try TemporaryDirectory("sluice-stop")
+        // The program ignores SIGTERM: after the first SIGINT the run would wait two seconds to kill it.
+        let (pipeline, pidFile) = try Self.pipeline(folder, ignoringTerm: true)
+        let output = folder.file("run.out")
+        let (process, child) = try await Self.start(pipeline, childPID: pidFile, in: folder.path, output: output)
+        kill(process.processIdentifier, SIGINT)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(process.isRunning, "the first SIGINT did not wait for the program that ignores SIGTERM")
+        #expect(Self.isAlive(child))
+        kill(process.processIdentifier, SIGINT)
+        #expect(await exitStatus(of: process) == 130)
+        // Cancelled, not finished gracefully: no summary.
+        let printed = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(!printed.contains("items done"), "\(printed)")
+        #expect(!Self.isAlive(child), "the stage's child \(child) is still running after the second SIGINT")
+        if Self.isAlive(child) { kill(child, SIGKILL) }
+        try FileManager.default.removeItem(atPath: folder.file("slow"))
+        let again = try await SluiceBinary.run(["run", "--quiet", pipeline], in: folder.path)
+        #expect(again.status == 0, "\(again.standardOutput)\(again.standardError)")
+        #expect(again.standardOutput.contains("1 of 1 items done"), "\(again.standardOutput)")
     }
 
     @Test("after kill -9, status shows the dead run's tasks as interrupted")

@@ -27,6 +27,19 @@ import Testing
         #expect(await roomy.overheadBlockage == nil)
     }
 
+    /// A download also needs the producers' margin: when the overhead leaves room for its bytes
+    /// but not for the margin, that too is the overhead's doing, not the item's.
+    @Test func theProducersMarginCountsWhenTheOverheadBlocks() async throws {
+        // A margin of 2 % of the total: 20 kB.
+        let budget = DiskBudget(limits: BudgetLimits(total: 1_000_000), usage: [:], overhead: 975_000)
+        let fetch = Task { try await budget.reserve(10_000, in: .raw, priority: 0, producer: true) }
+        #expect(await waitUntil { await budget.snapshot.waiting == 1 })
+        let reason = try #require(await budget.overheadBlockage)
+        #expect(reason.contains("too little room for the next piece of work (30.00 kB)"), "\(reason)")
+        fetch.cancel()
+        _ = await fetch.result
+    }
+
     @Test func reservationWaitsUntilBytesAreFreed() async throws {
         let budget = DiskBudget(limits: BudgetLimits(total: 100), usage: [.raw: 60])
         let first = try await budget.reserve(40, in: .raw, priority: 0)

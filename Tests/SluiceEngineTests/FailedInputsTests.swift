@@ -32,8 +32,8 @@ import Testing
             """
     }
 
-    private func events(_ harness: PipelineHarness, kind: String) throws -> [LedgerEvent] {
-        try SQLiteLedger(path: harness.folder.file("work/sluice.db")).events(after: 0, limit: 1_000_000).filter { $0.kind == kind }
+    private func events(_ harness: PipelineHarness, kind: String) async throws -> [LedgerEvent] {
+        try await SQLiteLedger(path: harness.folder.file("work/sluice.db")).events(after: 0, limit: 1_000_000).filter { $0.kind == kind }
     }
 
     @Test func earlyFailuresDoNotStallARunUnderASmallBudget() async throws {
@@ -58,11 +58,11 @@ import Testing
         #expect(summary.done == 25, "\(summary.items.filter { $0.state != .done })")
         #expect(summary.failed == 5)
         #expect(summary.items.filter { $0.state == .failed }.allSatisfy { $0.reason?.contains("fail list") == true })
-        let evicted = try events(harness, kind: "evicted")
+        let evicted = try await events(harness, kind: "evicted")
         #expect(!evicted.isEmpty)
         #expect(Set(evicted.compactMap(\.item)).isSubset(of: Set(failing)))
         // Oldest failure first.
-        let failedOrder = try events(harness, kind: "failed").compactMap(\.item)
+        let failedOrder = try await events(harness, kind: "failed").compactMap(\.item)
         #expect(evicted.compactMap(\.item) == Array(failedOrder.prefix(evicted.count)))
         let highest = peak.withLock { $0 }
         #expect(highest <= budget, "peak \(highest) bytes above the budget of \(budget)")
@@ -76,12 +76,12 @@ import Testing
         #expect(first.done == 2)
         #expect(first.failed == 1)
         #expect(!FileManager.default.fileExists(atPath: harness.folder.file("work/raw/item01")))
-        #expect(try events(harness, kind: "evicted").map(\.item) == ["item01"])
+        #expect(try await events(harness, kind: "evicted").map(\.item) == ["item01"])
 
         let ledger = try SQLiteLedger(path: harness.folder.file("work/sluice.db"))
-        #expect(try ledger.retry(items: ["item01"], now: Date().timeIntervalSince1970) == 1)
+        #expect(try await ledger.retry(items: ["item01"], now: Date().timeIntervalSince1970) == 1)
         // Its inputs are gone, so it starts again from the fetch.
-        let states = try ledger.tasks().filter { $0.item == "item01" }.map(\.state)
+        let states = try await ledger.tasks().filter { $0.item == "item01" }.map(\.state)
         #expect(states == [.pending, .waiting, .waiting])
         let again = try harness.pipeline(yaml(harness, items: 3, budget: 10_000_000, onFailure: "delete", fail: []), name: "again.yaml")
         let second = try await harness.run(again)
@@ -97,16 +97,16 @@ import Testing
         #expect(summary.failed == 1)
         let raw = harness.folder.file("work/raw/item02")
         #expect(DiskUsage.contentBytes(at: raw) == 10_000)
-        #expect(try events(harness, kind: "evicted").isEmpty)
+        #expect(try await events(harness, kind: "evicted").isEmpty)
 
         let workspace = Workspace(root: harness.folder.file("work"))
         let ledger = try SQLiteLedger(path: workspace.ledgerPath)
-        let planned = try WorkspaceCleaner(workspace: workspace, ledger: ledger).clean(dryRun: true)
+        let planned = try await WorkspaceCleaner(workspace: workspace, ledger: ledger).clean(dryRun: true)
         #expect(planned.map(\.path) == [raw])
         #expect(FileManager.default.fileExists(atPath: raw))
-        _ = try WorkspaceCleaner(workspace: workspace, ledger: ledger).clean(dryRun: false)
+        _ = try await WorkspaceCleaner(workspace: workspace, ledger: ledger).clean(dryRun: false)
         #expect(!FileManager.default.fileExists(atPath: raw))
-        #expect(try events(harness, kind: "evicted").map(\.item) == ["item02"])
+        #expect(try await events(harness, kind: "evicted").map(\.item) == ["item02"])
         try await harness.stop()
     }
 }

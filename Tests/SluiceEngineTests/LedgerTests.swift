@@ -8,9 +8,9 @@ import Testing
 /// The ledger's state machine: claims in item order, completion opens the next stage, failures
 /// block later stages, retries and reclaims return work to the queue, groups wait for members.
 @Suite struct LedgerTests {
-    private func ledger(_ folder: TemporaryDirectory, items: [ItemSpec], stages: [String] = ["fetch", "work"], groupStages: Set<Int> = [], barrierStages: Set<Int> = []) throws -> SQLiteLedger {
+    private func ledger(_ folder: TemporaryDirectory, items: [ItemSpec], stages: [String] = ["fetch", "work"], groupStages: Set<Int> = [], barrierStages: Set<Int> = []) async throws -> SQLiteLedger {
         let ledger = try SQLiteLedger(path: folder.file("sluice.db"))
-        try ledger.register(items: items, stageNames: stages, groupStages: groupStages, barrierStages: barrierStages, now: 0)
+        try await ledger.register(items: items, stageNames: stages, groupStages: groupStages, barrierStages: barrierStages, now: 0)
         return ledger
     }
 
@@ -18,108 +18,108 @@ import Testing
         (0..<count).map { ItemSpec(name: "item\($0)", sources: ["http://x/\($0)"], size: 10, group: group($0)) }
     }
 
-    @Test func claimCompleteAdvancesTheItem() throws {
+    @Test func claimCompleteAdvancesTheItem() async throws {
         let folder = try TemporaryDirectory()
-        let ledger = try ledger(folder, items: items(3))
-        let claimed = try ledger.claim(stage: 0, owner: "a", limit: 2, minimum: 1, maxBytes: nil, lease: 60, now: 1)
+        let ledger = try await ledger(folder, items: items(3))
+        let claimed = try await ledger.claim(stage: 0, owner: "a", limit: 2, minimum: 1, maxBytes: nil, lease: 60, now: 1)
         #expect(claimed.map(\.item.name) == ["item0", "item1"])
-        #expect(try ledger.claim(stage: 1, owner: "a", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 1).isEmpty)
-        try ledger.complete(claimed[0].key, artifacts: [ArtifactRecord(task: claimed[0].key, path: "raw/item0/f", area: .raw, bytes: 10)], releasing: [], now: 2)
-        let next = try ledger.claim(stage: 1, owner: "a", limit: 5, minimum: 1, maxBytes: nil, lease: 60, now: 3)
+        #expect(try await ledger.claim(stage: 1, owner: "a", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 1).isEmpty)
+        try await ledger.complete(claimed[0].key, artifacts: [ArtifactRecord(task: claimed[0].key, path: "raw/item0/f", area: .raw, bytes: 10)], releasing: [], now: 2)
+        let next = try await ledger.claim(stage: 1, owner: "a", limit: 5, minimum: 1, maxBytes: nil, lease: 60, now: 3)
         #expect(next.map(\.item.name) == ["item0"])
-        try ledger.complete(next[0].key, artifacts: [], releasing: [claimed[0].key], now: 4)
-        #expect(try ledger.artifacts(in: .released).map(\.path) == ["raw/item0/f"])
-        #expect(try ledger.counts(stage: 1)[.done] == 1)
+        try await ledger.complete(next[0].key, artifacts: [], releasing: [claimed[0].key], now: 4)
+        #expect(try await ledger.artifacts(in: .released).map(\.path) == ["raw/item0/f"])
+        #expect(try await ledger.counts(stage: 1)[.done] == 1)
         // Registering again keeps progress and adds only new items.
-        try ledger.register(items: items(4), stageNames: ["fetch", "work"], groupStages: [], barrierStages: [], now: 5)
-        #expect(try ledger.tasks().filter { $0.stage == 0 && $0.state == .pending }.map(\.item) == ["item2", "item3"])
+        try await ledger.register(items: items(4), stageNames: ["fetch", "work"], groupStages: [], barrierStages: [], now: 5)
+        #expect(try await ledger.tasks().filter { $0.stage == 0 && $0.state == .pending }.map(\.item) == ["item2", "item3"])
     }
 
-    @Test func permanentFailureBlocksLaterStagesAndRetryReopens() throws {
+    @Test func permanentFailureBlocksLaterStagesAndRetryReopens() async throws {
         let folder = try TemporaryDirectory()
-        let ledger = try ledger(folder, items: items(1), stages: ["fetch", "a", "b"])
-        let task = try #require(try ledger.claim(stage: 0, owner: "o", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 1).first)
-        try ledger.fail(task.key, TaskFailure(code: "fetch.http-404", message: "404"), retryAt: nil, now: 2)
-        #expect(try ledger.tasks().map(\.state) == [.failed, .blocked, .blocked])
-        #expect(try ledger.retry(items: nil, now: 3) == 1)
-        #expect(try ledger.tasks().map(\.state) == [.pending, .waiting, .waiting])
-        #expect(throws: LedgerError.self) { try ledger.retry(items: ["nope"], now: 3) }
+        let ledger = try await ledger(folder, items: items(1), stages: ["fetch", "a", "b"])
+        let task = try #require(try await ledger.claim(stage: 0, owner: "o", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 1).first)
+        try await ledger.fail(task.key, TaskFailure(code: "fetch.http-404", message: "404"), retryAt: nil, now: 2)
+        #expect(try await ledger.tasks().map(\.state) == [.failed, .blocked, .blocked])
+        #expect(try await ledger.retry(items: nil, now: 3) == 1)
+        #expect(try await ledger.tasks().map(\.state) == [.pending, .waiting, .waiting])
+        await #expect(throws: LedgerError.self) { try await ledger.retry(items: ["nope"], now: 3) }
     }
 
-    @Test func transientFailureWaitsForItsBackoff() throws {
+    @Test func transientFailureWaitsForItsBackoff() async throws {
         let folder = try TemporaryDirectory()
-        let ledger = try ledger(folder, items: items(1))
-        let task = try #require(try ledger.claim(stage: 0, owner: "o", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 1).first)
-        try ledger.fail(task.key, TaskFailure(code: "fetch.network", message: "reset"), retryAt: 10, now: 2)
-        #expect(try ledger.claim(stage: 0, owner: "o", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 5).isEmpty)
-        #expect(try ledger.nextRetry(stage: 0) == 10)
-        let again = try ledger.claim(stage: 0, owner: "o", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 11)
+        let ledger = try await ledger(folder, items: items(1))
+        let task = try #require(try await ledger.claim(stage: 0, owner: "o", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 1).first)
+        try await ledger.fail(task.key, TaskFailure(code: "fetch.network", message: "reset"), retryAt: 10, now: 2)
+        #expect(try await ledger.claim(stage: 0, owner: "o", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 5).isEmpty)
+        #expect(try await ledger.nextRetry(stage: 0) == 10)
+        let again = try await ledger.claim(stage: 0, owner: "o", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 11)
         #expect(again.first?.attempt == 2)
     }
 
-    @Test func expiredLeasesReturnToTheQueue() throws {
+    @Test func expiredLeasesReturnToTheQueue() async throws {
         let folder = try TemporaryDirectory()
-        let ledger = try ledger(folder, items: items(2))
-        _ = try ledger.claim(stage: 0, owner: "dead", limit: 2, minimum: 1, maxBytes: nil, lease: 10, now: 0)
-        try ledger.renewLeases(owner: "dead", lease: 10, now: 5)
-        #expect(try ledger.reclaim(all: false, now: 12).isEmpty)
-        #expect(try ledger.reclaim(all: false, now: 16).count == 2)
-        #expect(try ledger.counts(stage: 0)[.pending] == 2)
+        let ledger = try await ledger(folder, items: items(2))
+        _ = try await ledger.claim(stage: 0, owner: "dead", limit: 2, minimum: 1, maxBytes: nil, lease: 10, now: 0)
+        try await ledger.renewLeases(owner: "dead", lease: 10, now: 5)
+        #expect(try await ledger.reclaim(all: false, now: 12).isEmpty)
+        #expect(try await ledger.reclaim(all: false, now: 16).count == 2)
+        #expect(try await ledger.counts(stage: 0)[.pending] == 2)
     }
 
-    @Test func batchesWaitUntilFullOrNoMoreCanArrive() throws {
+    @Test func batchesWaitUntilFullOrNoMoreCanArrive() async throws {
         let folder = try TemporaryDirectory()
-        let ledger = try ledger(folder, items: items(3))
-        let fetched = try ledger.claim(stage: 0, owner: "o", limit: 3, minimum: 1, maxBytes: nil, lease: 60, now: 1)
-        try ledger.complete(fetched[0].key, artifacts: [], releasing: [], now: 2)
-        try ledger.complete(fetched[1].key, artifacts: [], releasing: [], now: 2)
-        #expect(try ledger.claim(stage: 1, owner: "o", limit: 3, minimum: 3, maxBytes: nil, lease: 60, now: 3).isEmpty)
+        let ledger = try await ledger(folder, items: items(3))
+        let fetched = try await ledger.claim(stage: 0, owner: "o", limit: 3, minimum: 1, maxBytes: nil, lease: 60, now: 1)
+        try await ledger.complete(fetched[0].key, artifacts: [], releasing: [], now: 2)
+        try await ledger.complete(fetched[1].key, artifacts: [], releasing: [], now: 2)
+        #expect(try await ledger.claim(stage: 1, owner: "o", limit: 3, minimum: 3, maxBytes: nil, lease: 60, now: 3).isEmpty)
         // The weight threshold closes a batch early: two items of 10 bytes reach 20.
-        let byWeight = try ledger.claim(stage: 1, owner: "o", limit: 3, minimum: 3, maxBytes: 20, lease: 60, now: 3)
+        let byWeight = try await ledger.claim(stage: 1, owner: "o", limit: 3, minimum: 3, maxBytes: 20, lease: 60, now: 3)
         #expect(byWeight.count == 2)
-        try ledger.fail(fetched[2].key, TaskFailure(code: "x", message: "gone"), retryAt: nil, now: 4)
-        #expect(try ledger.counts(stage: 1)[.blocked] == 1)
+        try await ledger.fail(fetched[2].key, TaskFailure(code: "x", message: "gone"), retryAt: nil, now: 4)
+        #expect(try await ledger.counts(stage: 1)[.blocked] == 1)
     }
 
-    @Test func groupsRunOnceAllMembersArrived() throws {
+    @Test func groupsRunOnceAllMembersArrived() async throws {
         let folder = try TemporaryDirectory()
-        let ledger = try ledger(folder, items: items(3) { $0 < 2 ? "human" : "mouse" }, stages: ["fetch", "merge", "after"], groupStages: [1])
-        let fetched = try ledger.claim(stage: 0, owner: "o", limit: 3, minimum: 1, maxBytes: nil, lease: 60, now: 1)
-        try ledger.complete(fetched[0].key, artifacts: [], releasing: [], now: 2)
-        try ledger.complete(fetched[2].key, artifacts: [], releasing: [], now: 2)
-        let mouse = try #require(try ledger.claimGroup(stage: 1, owner: "o", lease: 60, now: 3))
+        let ledger = try await ledger(folder, items: items(3) { $0 < 2 ? "human" : "mouse" }, stages: ["fetch", "merge", "after"], groupStages: [1])
+        let fetched = try await ledger.claim(stage: 0, owner: "o", limit: 3, minimum: 1, maxBytes: nil, lease: 60, now: 1)
+        try await ledger.complete(fetched[0].key, artifacts: [], releasing: [], now: 2)
+        try await ledger.complete(fetched[2].key, artifacts: [], releasing: [], now: 2)
+        let mouse = try #require(try await ledger.claimGroup(stage: 1, owner: "o", lease: 60, now: 3))
         #expect(mouse.item.name == "group:mouse")
         #expect(mouse.members.map(\.name) == ["item2"])
-        #expect(try ledger.claimGroup(stage: 1, owner: "o", lease: 60, now: 3) == nil)
-        try ledger.fail(fetched[1].key, TaskFailure(code: "x", message: "bad"), retryAt: nil, now: 4)
-        let human = try #require(try ledger.claimGroup(stage: 1, owner: "o", lease: 60, now: 5))
+        #expect(try await ledger.claimGroup(stage: 1, owner: "o", lease: 60, now: 3) == nil)
+        try await ledger.fail(fetched[1].key, TaskFailure(code: "x", message: "bad"), retryAt: nil, now: 4)
+        let human = try #require(try await ledger.claimGroup(stage: 1, owner: "o", lease: 60, now: 5))
         #expect(human.members.map(\.name) == ["item0"])
-        try ledger.complete(human.key, artifacts: [], releasing: [], now: 6)
-        let states = Dictionary(uniqueKeysWithValues: try ledger.tasks().map { ("\($0.item)#\($0.stage)", $0.state) })
+        try await ledger.complete(human.key, artifacts: [], releasing: [], now: 6)
+        let states = Dictionary(uniqueKeysWithValues: try await ledger.tasks().map { ("\($0.item)#\($0.stage)", $0.state) })
         #expect(states["item0#1"] == .done)
         #expect(states["item0#2"] == .pending)
         #expect(states["item1#1"] == .blocked)
         #expect(states["item2#1"] == .pending)
     }
 
-    @Test func aDifferentPipelineIsRefused() throws {
+    @Test func aDifferentPipelineIsRefused() async throws {
         let folder = try TemporaryDirectory()
-        _ = try ledger(folder, items: items(1))
+        _ = try await ledger(folder, items: items(1))
         let again = try SQLiteLedger(path: folder.file("sluice.db"))
-        let error = try #require(throws: LedgerError.self) {
-            try again.register(items: items(1), stageNames: ["fetch", "other"], groupStages: [], barrierStages: [], now: 0)
+        let error = try await #require(throws: LedgerError.self) {
+            try await again.register(items: items(1), stageNames: ["fetch", "other"], groupStages: [], barrierStages: [], now: 0)
         }
         #expect(error.code == .pipelineChanged)
     }
 
     /// A workspace made by the first schema opens with the current one: its event log is kept
     /// and goes on numbering where it stopped.
-    @Test func aFirstSchemaLedgerIsMigratedKeepingItsEvents() throws {
+    @Test func aFirstSchemaLedgerIsMigratedKeepingItsEvents() async throws {
         let folder = try TemporaryDirectory()
         let path = folder.file("sluice.db")
         do {
             let old = try DatabaseQueue(path: path)
-            try old.write { db in
+            try await old.write { db in
                 try db.execute(sql: """
                     CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
                     INSERT INTO grdb_migrations VALUES ('v1');
@@ -149,30 +149,30 @@ import Testing
             }
         }
         let ledger = try SQLiteLedger(path: path)
-        try ledger.record(LedgerEvent(time: 3, item: "a", stage: 0, kind: "done", message: "after the migration"))
-        let events = try ledger.events(after: 0, limit: 10)
+        try await ledger.record(LedgerEvent(time: 3, item: "a", stage: 0, kind: "done", message: "after the migration"))
+        let events = try await ledger.events(after: 0, limit: 10)
         #expect(events.map(\.sequence) == [1, 2, 3])
         #expect(events.map(\.message) == ["first run", "attempt 1", "after the migration"])
     }
 
     /// A running task's reservation is on record while it runs, and gone once it ends or a
     /// crashed run's work returns to the queue.
-    @Test func reservationsAreRecordedWhileTasksRun() throws {
+    @Test func reservationsAreRecordedWhileTasksRun() async throws {
         let folder = try TemporaryDirectory()
-        let ledger = try ledger(folder, items: items(2))
-        let claimed = try ledger.claim(stage: 0, owner: "a", limit: 2, minimum: 1, maxBytes: nil, lease: 60, now: 1)
-        try ledger.noteReservation(claimed[0].key, bytes: 4_096, area: .raw)
-        try ledger.noteReservation(claimed[1].key, bytes: 8_192, area: .raw)
-        var running = try ledger.tasks().filter { $0.stage == 0 }
+        let ledger = try await ledger(folder, items: items(2))
+        let claimed = try await ledger.claim(stage: 0, owner: "a", limit: 2, minimum: 1, maxBytes: nil, lease: 60, now: 1)
+        try await ledger.noteReservation(claimed[0].key, bytes: 4_096, area: .raw)
+        try await ledger.noteReservation(claimed[1].key, bytes: 8_192, area: .raw)
+        var running = try await ledger.tasks().filter { $0.stage == 0 }
         #expect(running.map(\.reserved) == [4_096, 8_192])
         #expect(running.allSatisfy { $0.reservedArea == .raw })
-        try ledger.complete(claimed[0].key, artifacts: [], releasing: [], now: 2)
-        _ = try ledger.reclaim(all: true, now: 3)
-        running = try ledger.tasks().filter { $0.stage == 0 }
+        try await ledger.complete(claimed[0].key, artifacts: [], releasing: [], now: 2)
+        _ = try await ledger.reclaim(all: true, now: 3)
+        running = try await ledger.tasks().filter { $0.stage == 0 }
         #expect(running.map(\.state) == [.done, .pending])
         #expect(running.allSatisfy { $0.reserved == nil && $0.reservedArea == nil })
         // Only a running task records one.
-        try ledger.noteReservation(claimed[1].key, bytes: 1, area: .raw)
-        #expect(try ledger.tasks().filter { $0.stage == 0 }.allSatisfy { $0.reserved == nil })
+        try await ledger.noteReservation(claimed[1].key, bytes: 1, area: .raw)
+        #expect(try await ledger.tasks().filter { $0.stage == 0 }.allSatisfy { $0.reserved == nil })
     }
 }

@@ -72,7 +72,7 @@ import Testing
             stages:
               - fetch: {concurrency: 1, retries: 2}
             """
-        let session = try PipelineSession(config: try harness.load(try harness.pipeline(yaml)))
+        let session = try await PipelineSession(config: try harness.load(try harness.pipeline(yaml)))
         let summary = try await session.run()
         #expect(summary.items.allSatisfy { $0.state == .done })
         #expect(harness.server.requestCount("/reset/1/b.bin") == 2)

@@ -51,7 +51,8 @@ import Testing
 
     @Test func allocatedBytesStayWithinTheTotalAndAnAreaQuota() async throws {
         let harness = try await start(400)
-        let total = Workspace.overheadSlack + 1_000_000
+        // 1 MB for data, and as much again for the ledger, which grows by about 1.5 kB an item.
+        let total = Workspace.overheadSlack + 2_000_000
         let path = try harness.pipeline(yaml(harness, count: 400, budget: "{total: \(total), areas: {checkpoints: 48kB}}",
                                              copy: "{name: keep, area: checkpoints, reserve: 5kB, concurrency: 3, sleep: 0.02}"))
         let work = harness.folder.file("work")
@@ -89,7 +90,11 @@ import Testing
         // A log that grows past what the budget leaves for data, as a ledger of hundreds of
         // thousands of items would.
         let filler = Task {
-            try await Task.sleep(for: .milliseconds(600))
+            // Once the run is under way (the first item fetched), not before it starts.
+            while !FileManager.default.fileExists(atPath: work + "/logs/pipeline.log")
+                || ((try? FileManager.default.contentsOfDirectory(atPath: work + "/raw")) ?? []).isEmpty {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             try Data(count: 3 << 20).write(to: URL(fileURLWithPath: work + "/logs/huge.log"))
         }
         let error = await #expect(throws: BudgetError.self) { try await harness.run(path) }
@@ -97,7 +102,7 @@ import Testing
         #expect(error?.code == .overheadFull)
         #expect(error?.message.contains("the ledger and logs take") == true, "\(error?.message ?? "")")
         // No item failed for it: work in flight was given back, the rest never started.
-        let tasks = try SQLiteLedger(path: work + "/sluice.db").tasks()
+        let tasks = try await SQLiteLedger(path: work + "/sluice.db").tasks()
         #expect(!tasks.contains { $0.state == .failed })
         #expect(tasks.contains { $0.state != .done })
         try await harness.stop()

@@ -60,7 +60,7 @@ import Testing
             let window = 0.04 + Double(random.next() % 1000) / 1000 * min(0.8, referenceSeconds * 0.25)
             let delay = 0.01 + window * remaining
             if try await Self.runAndKill(sluice, ["run", crashed, "--quiet"], after: delay) { kills += 1 } else { break }
-            remaining = try Self.shareOfTasksToDo(ledger: folder.file("crashed/sluice.db"), tasks: 8 * 4)
+            remaining = try await Self.shareOfTasksToDo(ledger: folder.file("crashed/sluice.db"), tasks: 8 * 4)
         }
         #expect(kills >= 20, "only \(kills) kills landed while the run was still going (reference run: \(referenceSeconds) s)")
         #expect(try await Self.run(sluice, ["run", crashed, "--quiet"]) == 0)
@@ -80,13 +80,13 @@ import Testing
 
         // The ledger: every task done, each completed exactly once.
         let ledger = try SQLiteLedger(path: folder.file("crashed/sluice.db"))
-        let tasks = try ledger.tasks().filter { !$0.isGroup }
+        let tasks = try await ledger.tasks().filter { !$0.isGroup }
         #expect(tasks.count == 8 * 4)
         #expect(tasks.allSatisfy { $0.state == .done })
         var completions: [TaskKey: Int] = [:]
         var after: Int64 = 0
         while true {
-            let events = try ledger.events(after: after, limit: 10_000)
+            let events = try await ledger.events(after: after, limit: 10_000)
             guard let last = events.last else { break }
             after = last.sequence
             for event in events where event.kind == "done" {
@@ -95,7 +95,7 @@ import Testing
         }
         #expect(completions.count == 8 * 4)
         #expect(completions.values.allSatisfy { $0 == 1 }, "\(completions.filter { $0.value != 1 })")
-        #expect(try ledger.artifacts(in: .released).isEmpty)
+        #expect(try await ledger.artifacts(in: .released).isEmpty)
         try await server.shutdown()
     }
 
@@ -134,16 +134,16 @@ import Testing
         kill(process.processIdentifier, SIGINT)
         #expect(await exitStatus(of: process) == 130)
         let ledger = try SQLiteLedger(path: ledgerPath)
-        #expect(try ledger.counts(stage: 1)[.pending] == 3)
-        #expect(try ledger.tasks().allSatisfy { $0.failure == nil })
+        #expect(try await ledger.counts(stage: 1)[.pending] == 3)
+        #expect(try await ledger.tasks().allSatisfy { $0.failure == nil })
         #expect(try await Self.run(sluice, ["run", folder.file("p.yaml"), "--quiet"]) == 0)
-        #expect(try ledger.counts(stage: 1)[.done] == 3)
+        #expect(try await ledger.counts(stage: 1)[.done] == 3)
     }
 
     /// The share of the item tasks not done yet (1 before the ledger exists).
-    static func shareOfTasksToDo(ledger path: String, tasks: Int) throws -> Double {
+    static func shareOfTasksToDo(ledger path: String, tasks: Int) async throws -> Double {
         guard FileManager.default.fileExists(atPath: path) else { return 1 }
-        let done = try SQLiteLedger(path: path).tasks().filter { !$0.isGroup && $0.state == .done }.count
+        let done = try await SQLiteLedger(path: path).tasks().filter { !$0.isGroup && $0.state == .done }.count
         return Double(tasks - done) / Double(tasks)
     }
 

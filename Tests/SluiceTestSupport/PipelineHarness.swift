@@ -35,7 +35,7 @@ public final class PipelineHarness: Sendable {
 
     /// Runs the pipeline to its end in this process.
     public func run(_ path: String) async throws -> RunSummary {
-        let session = try PipelineSession(config: try load(path))
+        let session = try await PipelineSession(config: try load(path))
         return try await session.run()
     }
 

@@ -186,8 +186,10 @@ public actor DiskBudget {
     /// The runner then stops once with this sentence.
     public var overheadBlockage: String? {
         guard let first = waiters.first else { return nil }
-        if overhead + first.bytes + first.headroom > limits.total {
-            return "the ledger and logs take \(ByteSize.format(overhead)) of budget.total (\(ByteSize.format(limits.total))), too little room for the next piece of work (\(ByteSize.format(first.bytes + first.headroom))); raise budget.total, or run the remaining items in a new workspace"
+        // A download also keeps the producers' margin free.
+        let needed = first.bytes + first.headroom + (first.producer ? producerMargin : 0)
+        if overhead + needed > limits.total {
+            return "the ledger and logs take \(ByteSize.format(overhead)) of budget.total (\(ByteSize.format(limits.total))), too little room for the next piece of work (\(ByteSize.format(needed))); raise budget.total, or run the remaining items in a new workspace"
         }
         if let limit = limits.files, overheadFiles + first.files > limit {
             return "the ledger and logs take \(overheadFiles) of budget.files (\(limit)), too few for the next piece of work (\(first.files)); raise budget.files"

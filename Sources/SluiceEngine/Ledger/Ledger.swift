@@ -9,75 +9,75 @@ public protocol Ledger: Sendable {
     /// known keep their progress. A stage in `groupStages` gets one task per group, a stage in
     /// `barrierStages` one task for all items. Throws when the workspace was made by a pipeline
     /// with other stages.
-    func register(items: [ItemSpec], stageNames: [String], groupStages: Set<Int>, barrierStages: Set<Int>, now: Double) throws
+    func register(items: [ItemSpec], stageNames: [String], groupStages: Set<Int>, barrierStages: Set<Int>, now: Double) async throws
 
     /// The names of the stages the workspace's pipeline has (empty before the first run).
-    func stageNames() throws -> [String]
+    func stageNames() async throws -> [String]
 
     /// Returns running tasks to the queue: those whose lease expired, or all of them when
     /// `all` (the caller holds the workspace lock, so no other run is alive). Returns the keys.
-    func reclaim(all: Bool, now: Double) throws -> [TaskKey]
+    func reclaim(all: Bool, now: Double) async throws -> [TaskKey]
 
     /// Claims up to `limit` ready tasks of `stage`, in item order, under a lease for `owner`.
     /// With `minimum` > 1, claims nothing unless that many are ready or no more can arrive.
-    func claim(stage: Int, owner: String, limit: Int, minimum: Int, maxBytes: Int64?, lease: Double, now: Double) throws -> [ClaimedTask]
+    func claim(stage: Int, owner: String, limit: Int, minimum: Int, maxBytes: Int64?, lease: Double, now: Double) async throws -> [ClaimedTask]
 
     /// Claims one group (or the barrier) whose members have all reached (or can never reach) `stage`.
-    func claimGroup(stage: Int, owner: String, lease: Double, now: Double) throws -> ClaimedTask?
+    func claimGroup(stage: Int, owner: String, lease: Double, now: Double) async throws -> ClaimedTask?
 
     /// Extends the leases of every task `owner` runs.
-    func renewLeases(owner: String, lease: Double, now: Double) throws
+    func renewLeases(owner: String, lease: Double, now: Double) async throws
 
     /// Marks the task done, records its artifacts, makes the item's next stage pending, and
     /// marks the artifacts of `releasing` (the task's inputs) as released (to be deleted).
-    func complete(_ task: TaskKey, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) throws
+    func complete(_ task: TaskKey, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws
 
     /// Records the bytes the disk budget granted a running task (cleared when the task ends, or
     /// when a crashed run's work returns to the queue).
-    func noteReservation(_ task: TaskKey, bytes: Int64, area: Area) throws
+    func noteReservation(_ task: TaskKey, bytes: Int64, area: Area) async throws
 
     /// Records a failure: `retryAt` puts the task back in the queue at that time; nil fails it
     /// for good and blocks the item's later stages.
-    func fail(_ task: TaskKey, _ failure: TaskFailure, retryAt: Double?, now: Double) throws
+    func fail(_ task: TaskKey, _ failure: TaskFailure, retryAt: Double?, now: Double) async throws
 
     /// Gives a claimed task back without counting the attempt (a graceful stop).
-    func release(_ task: TaskKey, now: Double) throws
+    func release(_ task: TaskKey, now: Double) async throws
 
     /// Artifacts in a state (e.g. released ones still to delete).
-    func artifacts(in state: ArtifactRecord.State) throws -> [ArtifactRecord]
+    func artifacts(in state: ArtifactRecord.State) async throws -> [ArtifactRecord]
 
     /// Live artifacts of an item (and its groups), all stages.
-    func liveArtifacts(item: String) throws -> [ArtifactRecord]
+    func liveArtifacts(item: String) async throws -> [ArtifactRecord]
 
     /// Moves artifacts to a new state.
-    func mark(_ artifacts: [ArtifactRecord], _ state: ArtifactRecord.State) throws
+    func mark(_ artifacts: [ArtifactRecord], _ state: ArtifactRecord.State) async throws
 
     /// Items that failed for good and still hold inputs in `raw` or `interim`, the oldest
     /// failure first: what the budget may evict to make room. A negative `limit`: all of them.
-    func evictionCandidates(limit: Int) throws -> [String]
+    func evictionCandidates(limit: Int) async throws -> [String]
 
     /// Releases a failed item's inputs in `raw` and `interim` (the caller deletes them) and
     /// records why; `retry` then starts the item again from its first stage.
-    func evict(item: String, reason: String, now: Double) throws -> [ArtifactRecord]
+    func evict(item: String, reason: String, now: Double) async throws -> [ArtifactRecord]
 
     /// Every task, in item then stage order.
-    func tasks() throws -> [TaskStatus]
+    func tasks() async throws -> [TaskStatus]
 
     /// How many tasks of `stage` are in each state.
-    func counts(stage: Int) throws -> [TaskState: Int]
+    func counts(stage: Int) async throws -> [TaskState: Int]
 
     /// The earliest time a retrying task of `stage` becomes ready, if any.
-    func nextRetry(stage: Int) throws -> Double?
+    func nextRetry(stage: Int) async throws -> Double?
 
     /// Puts failed (and their blocked) tasks back in the queue: of `items`, or all failed ones when nil.
-    func retry(items: [String]?, now: Double) throws -> Int
+    func retry(items: [String]?, now: Double) async throws -> Int
 
     /// Appends an event.
-    func record(_ event: LedgerEvent) throws
+    func record(_ event: LedgerEvent) async throws
 
     /// Events after `sequence`, oldest first.
-    func events(after sequence: Int64, limit: Int) throws -> [LedgerEvent]
+    func events(after sequence: Int64, limit: Int) async throws -> [LedgerEvent]
 
     /// Makes everything committed so far durable on disk (before files are deleted on its word).
-    func sync() throws
+    func sync() async throws
 }

@@ -88,11 +88,11 @@ public final class SQLiteLedger: Ledger {
 
     // MARK: Registration
 
-    public func register(items: [ItemSpec], stageNames: [String], groupStages: Set<Int>, barrierStages: Set<Int>, now: Double) throws {
+    public func register(items: [ItemSpec], stageNames: [String], groupStages: Set<Int>, barrierStages: Set<Int>, now: Double) async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let signature = stageNames.joined(separator: ",")
-        try pool.write { db in
+        try await pool.write { db in
             if let existing = try String.fetchOne(try db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'stages'")) {
                 guard existing == signature else {
                     throw LedgerError(.pipelineChanged, "the workspace holds a run of a pipeline with other stages (\(existing)); this one has \(signature). Use another workspace, or remove \(path) to start over")
@@ -139,8 +139,8 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
-    public func stageNames() throws -> [String] {
-        try pool.read { db in
+    public func stageNames() async throws -> [String] {
+        try await pool.read { db in
             let value = try String.fetchOne(try db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'stages'"))
             return value.map { $0.split(separator: ",").map(String.init) } ?? []
         }
@@ -152,8 +152,8 @@ public final class SQLiteLedger: Ledger {
 
     // MARK: Claims and leases
 
-    public func reclaim(all: Bool, now: Double) throws -> [TaskKey] {
-        try pool.write { db in
+    public func reclaim(all: Bool, now: Double) async throws -> [TaskKey] {
+        try await pool.write { db in
             let condition = all ? "state = 'running'" : "state = 'running' AND lease_until < ?"
             let rows = try Row.fetchAll(try db.cachedStatement(sql: """
                 UPDATE tasks SET state = 'pending', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL WHERE \(condition)
@@ -167,8 +167,8 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
-    public func claim(stage: Int, owner: String, limit: Int, minimum: Int, maxBytes: Int64?, lease: Double, now: Double) throws -> [ClaimedTask] {
-        try pool.write { db in
+    public func claim(stage: Int, owner: String, limit: Int, minimum: Int, maxBytes: Int64?, lease: Double, now: Double) async throws -> [ClaimedTask] {
+        try await pool.write { db in
             // Both reads walk the (stage, state, position) index in order: no sort, however long the queue.
             var ready = try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT rowid AS id, item, position FROM tasks
@@ -210,8 +210,8 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
-    public func claimGroup(stage: Int, owner: String, lease: Double, now: Double) throws -> ClaimedTask? {
-        try pool.write { db in
+    public func claimGroup(stage: Int, owner: String, lease: Double, now: Double) async throws -> ClaimedTask? {
+        try await pool.write { db in
             // Settle groups whose members have all arrived: ready when any member can go on, blocked otherwise.
             let waiting = try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT t.item AS id, i.grp AS grp FROM tasks t JOIN items i ON i.id = t.item
@@ -246,16 +246,16 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
-    public func renewLeases(owner: String, lease: Double, now: Double) throws {
-        try pool.write { db in
+    public func renewLeases(owner: String, lease: Double, now: Double) async throws {
+        try await pool.write { db in
             try db.run(sql: "UPDATE tasks SET lease_until = ? WHERE owner = ? AND state = 'running'", arguments: [now + lease, owner])
         }
     }
 
     // MARK: Outcomes
 
-    public func complete(_ task: TaskKey, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) throws {
-        try pool.write { db in
+    public func complete(_ task: TaskKey, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws {
+        try await pool.write { db in
             let bytes = artifacts.reduce(Int64(0)) { $0 + $1.bytes }
             let row = try Row.fetchOne(try db.cachedStatement(sql: """
                 UPDATE tasks SET state = 'done', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, finished = ?, bytes = ?, error = NULL, error_code = NULL
@@ -290,8 +290,8 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
-    public func fail(_ task: TaskKey, _ failure: TaskFailure, retryAt: Double?, now: Double) throws {
-        try pool.write { db in
+    public func fail(_ task: TaskKey, _ failure: TaskFailure, retryAt: Double?, now: Double) async throws {
+        try await pool.write { db in
             if let retryAt {
                 try db.run(sql: """
                     UPDATE tasks SET state = 'retrying', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, not_before = ?, error_code = ?, error = ?, finished = ?
@@ -325,8 +325,8 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
-    public func release(_ task: TaskKey, now: Double) throws {
-        try pool.write { db in
+    public func release(_ task: TaskKey, now: Double) async throws {
+        try await pool.write { db in
             try db.run(sql: """
                 UPDATE tasks SET state = 'pending', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, attempts = MAX(attempts - 1, 0)
                 WHERE item = ? AND stage = ? AND state = 'running'
@@ -337,20 +337,20 @@ public final class SQLiteLedger: Ledger {
 
     // MARK: Artifacts
 
-    public func artifacts(in state: ArtifactRecord.State) throws -> [ArtifactRecord] {
-        try pool.read { db in
+    public func artifacts(in state: ArtifactRecord.State) async throws -> [ArtifactRecord] {
+        try await pool.read { db in
             try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM artifacts WHERE state = ? ORDER BY item, stage, path"), arguments: [state.rawValue]).map(Self.artifact)
         }
     }
 
-    public func liveArtifacts(item: String) throws -> [ArtifactRecord] {
-        try pool.read { db in
+    public func liveArtifacts(item: String) async throws -> [ArtifactRecord] {
+        try await pool.read { db in
             try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM artifacts WHERE item = ? AND state = 'live' ORDER BY stage, path"), arguments: [item]).map(Self.artifact)
         }
     }
 
-    public func mark(_ artifacts: [ArtifactRecord], _ state: ArtifactRecord.State) throws {
-        try pool.write { db in
+    public func mark(_ artifacts: [ArtifactRecord], _ state: ArtifactRecord.State) async throws {
+        try await pool.write { db in
             for artifact in artifacts {
                 try db.run(sql: "UPDATE artifacts SET state = ? WHERE item = ? AND stage = ? AND path = ?",
                                arguments: [state.rawValue, artifact.task.item, artifact.task.stage, artifact.path])
@@ -360,8 +360,8 @@ public final class SQLiteLedger: Ledger {
 
     // MARK: Failed items' inputs
 
-    public func evictionCandidates(limit: Int) throws -> [String] {
-        try pool.read { db in
+    public func evictionCandidates(limit: Int) async throws -> [String] {
+        try await pool.read { db in
             try String.fetchAll(try db.cachedStatement(sql: """
                 SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
                 WHERE t.state = 'failed' AND i.is_group = 0 AND i.evicted IS NULL
@@ -371,8 +371,8 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
-    public func evict(item: String, reason: String, now: Double) throws -> [ArtifactRecord] {
-        try pool.write { db in
+    public func evict(item: String, reason: String, now: Double) async throws -> [ArtifactRecord] {
+        try await pool.write { db in
             let doomed = try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT * FROM artifacts WHERE item = ? AND state = 'live' AND area IN ('raw', 'interim') ORDER BY stage, path
                 """), arguments: [item]).map(Self.artifact)
@@ -387,15 +387,15 @@ public final class SQLiteLedger: Ledger {
 
     // MARK: Reading
 
-    public func noteReservation(_ task: TaskKey, bytes: Int64, area: Area) throws {
-        try pool.write { db in
+    public func noteReservation(_ task: TaskKey, bytes: Int64, area: Area) async throws {
+        try await pool.write { db in
             try db.run(sql: "UPDATE tasks SET reserved = ?, reserved_area = ? WHERE item = ? AND stage = ? AND state = 'running'",
                        arguments: [bytes, area.rawValue, task.item, task.stage])
         }
     }
 
-    public func tasks() throws -> [TaskStatus] {
-        try pool.read { db in
+    public func tasks() async throws -> [TaskStatus] {
+        try await pool.read { db in
             try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT t.*, i.is_group AS is_group FROM tasks t JOIN items i ON i.id = t.item ORDER BY i.position, t.stage
                 """)).map { row in
@@ -410,8 +410,8 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
-    public func counts(stage: Int) throws -> [TaskState: Int] {
-        try pool.read { db in
+    public func counts(stage: Int) async throws -> [TaskState: Int] {
+        try await pool.read { db in
             var result: [TaskState: Int] = [:]
             for row in try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT state, COUNT(*) AS n FROM tasks WHERE stage = ? AND is_group = 0 GROUP BY state
@@ -422,14 +422,14 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
-    public func nextRetry(stage: Int) throws -> Double? {
-        try pool.read { db in
+    public func nextRetry(stage: Int) async throws -> Double? {
+        try await pool.read { db in
             try Double.fetchOne(try db.cachedStatement(sql: "SELECT MIN(not_before) FROM tasks WHERE stage = ? AND state = 'retrying'"), arguments: [stage])
         }
     }
 
-    public func retry(items: [String]?, now: Double) throws -> Int {
-        try pool.write { db in
+    public func retry(items: [String]?, now: Double) async throws -> Int {
+        try await pool.write { db in
             var targets: [String]
             if let items {
                 targets = items
@@ -477,20 +477,20 @@ public final class SQLiteLedger: Ledger {
 
     // MARK: Events
 
-    public func record(_ event: LedgerEvent) throws {
-        try pool.write { db in try Self.insertEvent(db, event) }
+    public func record(_ event: LedgerEvent) async throws {
+        try await pool.write { db in try Self.insertEvent(db, event) }
     }
 
-    public func events(after sequence: Int64, limit: Int) throws -> [LedgerEvent] {
-        try pool.read { db in
+    public func events(after sequence: Int64, limit: Int) async throws -> [LedgerEvent] {
+        try await pool.read { db in
             try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?"), arguments: [sequence, limit]).map { row in
                 LedgerEvent(sequence: row["seq"], time: row["time"], item: row["item"], stage: row["stage"], kind: row["kind"], message: row["message"])
             }
         }
     }
 
-    public func sync() throws {
-        try pool.writeWithoutTransaction { db in
+    public func sync() async throws {
+        try await pool.writeWithoutTransaction { db in
             _ = try Row.fetchAll(try db.cachedStatement(sql: "PRAGMA wal_checkpoint(PASSIVE)"))
         }
     }

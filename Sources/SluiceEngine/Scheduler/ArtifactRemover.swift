@@ -24,11 +24,11 @@ struct ArtifactRemover {
             freed[area, default: (0, 0)].bytes += size.bytes
             freed[area, default: (0, 0)].entries += size.entries
         }
-        try ledger.mark(artifacts, .deleted)
+        try await ledger.mark(artifacts, .deleted)
         let now = Date().timeIntervalSince1970
         for (task, records) in Dictionary(grouping: artifacts, by: \.task).sorted(by: { $0.key.description < $1.key.description }) {
             let bytes = records.reduce(Int64(0)) { $0 + $1.bytes }
-            try ledger.record(LedgerEvent(time: now, item: task.item, stage: task.stage, kind: "deleted",
+            try await ledger.record(LedgerEvent(time: now, item: task.item, stage: task.stage, kind: "deleted",
                                           message: "\(records.count) file(s), \(ByteSize.format(bytes)) no longer needed"))
         }
         if let budget {

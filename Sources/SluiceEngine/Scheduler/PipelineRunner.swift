@@ -16,6 +16,8 @@ public final class PipelineRunner: Sendable {
     private let onLine: @Sendable (String) -> Void
     private let owner: String
     private let wake = WakeSignal()
+    /// Opens when the run is asked to stop: interrupts work waiting for disk and stage work in flight.
+    private let stopped = WakeSignal()
     private let state = Mutex(RunState())
     private let started = Date()
     /// Seconds a claimed task stays ours without a heartbeat.
@@ -44,10 +46,12 @@ public final class PipelineRunner: Sendable {
 
     public var stageNames: [String] { stages.map(\.name) }
 
-    /// Asks the run to stop: no new work is claimed, work waiting for disk is given back, work
-    /// in flight finishes (or, for downloads and commands, is interrupted and given back).
+    /// Asks the run to stop: no new work is claimed, and work waiting for disk or running in a
+    /// stage is interrupted and given back to the ledger (its attempt does not count). Work
+    /// between its stage's end and its commit finishes.
     public func requestStop() {
         state.withLock { $0.stopping = true }
+        stopped.open()
         wake.notifyAll()
     }
 
@@ -57,13 +61,11 @@ public final class PipelineRunner: Sendable {
 
     /// Runs until every item is done or failed, or until `requestStop`.
     public func run() async throws -> RunSummary {
-        try ledger.record(LedgerEvent(time: now, item: nil, stage: nil, kind: "run-started", message: "owner \(owner)"))
+        try await ledger.record(LedgerEvent(time: now, item: nil, stage: nil, kind: "run-started", message: "owner \(owner)"))
         try await WorkspaceRecovery(workspace: workspace, ledger: ledger, stages: stages).recover(now: now)
         let (usage, overhead) = (workspace.usage(), workspace.overhead())
         await budget.reset(usage: usage.bytes, files: usage.entries, overhead: overhead.bytes, overheadFiles: overhead.entries)
         try await budget.checkRoomForData()
-        let housekeeping = Task { await keepHouse() }
-        defer { housekeeping.cancel() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, stage) in stages.enumerated() {
                 for _ in 0..<stage.header.concurrency {
@@ -73,21 +75,23 @@ public final class PipelineRunner: Sendable {
             try await group.waitForAll()
         }
         if let reason = state.withLock({ $0.stopReason }) {
-            try ledger.record(LedgerEvent(time: now, item: nil, stage: nil, kind: "run-stopped", message: reason))
+            try await ledger.record(LedgerEvent(time: now, item: nil, stage: nil, kind: "run-stopped", message: reason))
             throw BudgetError(code: .overheadFull, message: reason)
         }
-        let summary = RunSummary.from(tasks: try ledger.tasks(), stageNames: stageNames,
+        let summary = RunSummary.from(tasks: try await ledger.tasks(), stageNames: stageNames,
                                       seconds: Date().timeIntervalSince(started), workspace: workspace.root, interrupted: stopping)
-        try ledger.record(LedgerEvent(time: now, item: nil, stage: nil, kind: "run-finished",
+        try await ledger.record(LedgerEvent(time: now, item: nil, stage: nil, kind: "run-finished",
                                       message: "\(summary.done) done, \(summary.failed) failed, \(summary.unfinished) unfinished"))
         return summary
     }
 
-    /// Renews leases, re-reads the filesystem's fill level and the overhead, every few seconds.
-    private func keepHouse() async {
+    /// Renews leases, re-reads the filesystem's fill level and the overhead, evicts failed
+    /// items' inputs when work waits for disk, and notices stalls — every half second until
+    /// cancelled. `PipelineSession` runs it as a service beside `run()`.
+    func keepHouse() async {
         var ticks = 0
         while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(500))
+            do { try await Task.sleep(for: .milliseconds(500)) } catch { return }
             ticks += 1
             await budget.pollFilesystem()
             if ticks % 4 == 0 {
@@ -95,7 +99,7 @@ public final class PipelineRunner: Sendable {
                 await budget.setOverhead(overhead.bytes, files: overhead.entries)
             }
             if config.onFailure == .evict, await budget.isShortOfSpace,
-               let item = try? ledger.evictionCandidates(limit: 1).first {
+               let item = try? await ledger.evictionCandidates(limit: 1).first {
                 try? await evictInputs(of: item, reason: "evicted to make room for waiting work")
             }
             if let reason = await budget.overheadBlockage {
@@ -104,7 +108,7 @@ public final class PipelineRunner: Sendable {
                 await budget.cancelWaiters()
             }
             await budget.failStalledWaiter(after: 10, executing: state.withLock { $0.executing })
-            if ticks % 20 == 0 { try? ledger.renewLeases(owner: owner, lease: lease, now: now) }
+            if ticks % 20 == 0 { try? await ledger.renewLeases(owner: owner, lease: lease, now: now) }
         }
     }
 
@@ -116,17 +120,17 @@ public final class PipelineRunner: Sendable {
             let claimed: [ClaimedTask]
             switch scheduling {
             case .perItem:
-                claimed = try ledger.claim(stage: index, owner: owner, limit: 1, minimum: 1, maxBytes: nil, lease: lease, now: now)
+                claimed = try await ledger.claim(stage: index, owner: owner, limit: 1, minimum: 1, maxBytes: nil, lease: lease, now: now)
             case .batch(let count, let bytes):
-                claimed = try ledger.claim(stage: index, owner: owner, limit: count, minimum: count, maxBytes: bytes, lease: lease, now: now)
+                claimed = try await ledger.claim(stage: index, owner: owner, limit: count, minimum: count, maxBytes: bytes, lease: lease, now: now)
             case .perGroup, .barrier:
-                claimed = try ledger.claimGroup(stage: index, owner: owner, lease: lease, now: now).map { [$0] } ?? []
+                claimed = try await ledger.claimGroup(stage: index, owner: owner, lease: lease, now: now).map { [$0] } ?? []
             }
             if claimed.isEmpty {
-                let counts = try ledger.counts(stage: index)
+                let counts = try await ledger.counts(stage: index)
                 let active = TaskState.allCases.filter(\.isActive).reduce(0) { $0 + (counts[$1] ?? 0) }
                 if active == 0 { return }
-                let nextRetry = try ledger.nextRetry(stage: index).map { max(0.05, $0 - now) } ?? 1.0
+                let nextRetry = try await ledger.nextRetry(stage: index).map { max(0.05, $0 - now) } ?? 1.0
                 await wake.wait(atMost: min(1.0, nextRetry))
                 continue
             }
@@ -163,10 +167,10 @@ public final class PipelineRunner: Sendable {
         // the output's path made (an item's first folder in an area), measured after the commit.
         var measured: [String] = []
         do {
-            let granted = try await reserve(units, stage: index)
+            let granted = try await untilStopped { [units] in try await self.reserve(units, stage: index) }
             reservation = granted.reservation
             for (unit, bytes) in zip(units, granted.perUnit) {
-                try ledger.noteReservation(unit.task.key, bytes: bytes, area: stage.outputArea ?? .interim)
+                try await ledger.noteReservation(unit.task.key, bytes: bytes, area: stage.outputArea ?? .interim)
             }
             for unit in units {
                 guard let partial = unit.partialOutput else { continue }
@@ -175,7 +179,9 @@ public final class PipelineRunner: Sendable {
                     let existing = DiskUsage.measure(partial)
                     if existing.entries > 0 {
                         await budget.freed(existing.bytes, files: existing.entries, in: stage.outputArea ?? .raw)
-                        let extra = try await budget.reserve(existing.bytes, files: existing.entries, in: stage.outputArea ?? .raw, priority: index)
+                        let extra = try await untilStopped { [budget] in
+                            try await budget.reserve(existing.bytes, files: existing.entries, in: stage.outputArea ?? .raw, priority: index)
+                        }
                         await budget.merge(extra, into: reservation!)
                     }
                 } else {
@@ -191,9 +197,9 @@ public final class PipelineRunner: Sendable {
                     stages.dropFirst().map { Self.allocation(of: $0, inputBytes: bytes, item: firstItem) }.max() ?? 0
                 },
                 progress: { [weak self] done, expected in self?.noteProgress(keys, done, expected) })
-            try await stage.run(units, context: context)
+            try await untilStopped { [units] in try await stage.run(units, context: context) }
             var written: Int64 = 0
-            for unit in units { written += try commit(unit, stage: index) }
+            for unit in units { written += try await commit(unit, stage: index) }
             // The books count what the disk holds now: the committed folders' blocks and entries.
             let held = DiskUsage.measure(measured)
             let overrun = await budget.settle(reservation!, actual: held.bytes, files: held.entries)
@@ -217,7 +223,7 @@ public final class PipelineRunner: Sendable {
             state.withLock { state in for unit in units { state.active[unit.task.key] = nil } }
             var unrecorded: (any Error)?
             var failed: [String] = []
-            do { failed = try handleFailure(error, units: units, stage: index) } catch { unrecorded = error }
+            do { failed = try await handleFailure(error, units: units, stage: index) } catch { unrecorded = error }
             if let reservation {
                 // A download's partial file kept to resume stays on the disk, so on the books.
                 let kept = DiskUsage.measure(units.compactMap(\.partialOutput))
@@ -227,6 +233,28 @@ public final class PipelineRunner: Sendable {
             if config.onFailure == .delete {
                 for item in failed { try await evictInputs(of: item, reason: "deleted (on_failure: delete)") }
             }
+        }
+    }
+
+    /// Runs `body` until it ends or the run is asked to stop; then `body` is cancelled (a
+    /// download or program is interrupted, a wait for disk ends) and this throws
+    /// `CancellationError`, so that the work is given back. The runner's own task is never
+    /// cancelled by a graceful stop, so that it can still record that in the ledger.
+    private func untilStopped<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        if stopping { throw CancellationError() }
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            defer { group.cancelAll() }
+            group.addTask { try await body() }
+            group.addTask {
+                await self.stopped.wait()
+                return nil
+            }
+            while let next = try await group.next() {
+                if let value = next { return value }
+                // The stop came first: interrupt the body and wait for it to end.
+                group.cancelAll()
+            }
+            throw CancellationError()
         }
     }
 
@@ -297,7 +325,7 @@ public final class PipelineRunner: Sendable {
     }
 
     /// Flushes, renames into place and records one unit's outputs; returns their bytes.
-    private func commit(_ unit: StageUnit, stage index: Int) throws -> Int64 {
+    private func commit(_ unit: StageUnit, stage index: Int) async throws -> Int64 {
         let stage = stages[index]
         var artifacts: [ArtifactRecord] = []
         if let partial = unit.partialOutput, let output = unit.output, let area = stage.outputArea {
@@ -317,7 +345,7 @@ public final class PipelineRunner: Sendable {
             let items = unit.task.members.isEmpty ? [unit.item.name] : unit.task.members.map(\.name)
             releasing = items.map { TaskKey(item: $0, stage: previous) }
         }
-        try ledger.complete(unit.task.key, artifacts: artifacts, releasing: releasing, now: now)
+        try await ledger.complete(unit.task.key, artifacts: artifacts, releasing: releasing, now: now)
         return artifacts.reduce(0) { $0 + $1.bytes }
     }
 
@@ -326,14 +354,14 @@ public final class PipelineRunner: Sendable {
         // Only this batch's inputs: other workers delete their own, so nothing is deleted (and
         // returned to the budget) twice.
         let items = Set(units.flatMap { unit in unit.task.members.isEmpty ? [unit.item.name] : unit.task.members.map(\.name) })
-        let released = try ledger.artifacts(in: .released).filter { items.contains($0.task.item) }
+        let released = try await ledger.artifacts(in: .released).filter { items.contains($0.task.item) }
         guard !released.isEmpty else { return }
-        try ledger.sync()
+        try await ledger.sync()
         try await ArtifactRemover(workspace: workspace, ledger: ledger).delete(released, budget: budget)
     }
 
     /// Records a batch's failure; returns the items that failed for good.
-    private func handleFailure(_ error: any Error, units: [StageUnit], stage index: Int) throws -> [String] {
+    private func handleFailure(_ error: any Error, units: [StageUnit], stage index: Int) async throws -> [String] {
         let stage = stages[index]
         var failedForGood: [String] = []
         let failure = Self.describe(error)
@@ -348,12 +376,12 @@ public final class PipelineRunner: Sendable {
                 workspace.removeEmptyFolders(from: (output as NSString).deletingLastPathComponent)
             }
             if cancelled && stopping {
-                try ledger.release(unit.task.key, now: now)
+                try await ledger.release(unit.task.key, now: now)
                 unit.log.log(.warning, step: stage.name, "interrupted by the stop; it will run again next time")
                 continue
             }
             let delay = retry ? Self.backoff(attempt: unit.task.attempt) : nil
-            try ledger.fail(unit.task.key, TaskFailure(code: failure.code, message: failure.message), retryAt: delay.map { now + $0 }, now: now)
+            try await ledger.fail(unit.task.key, TaskFailure(code: failure.code, message: failure.message), retryAt: delay.map { now + $0 }, now: now)
             if let delay {
                 unit.log.log(.warning, step: stage.name, "\(failure.message) — retrying in \(String(format: "%.1f", delay)) s", ["code": failure.code])
                 onLine("\(stage.name) \(unit.item.name): \(failure.message) — retry \(unit.task.attempt)/\(stage.header.retries) in \(String(format: "%.1f", delay)) s")
@@ -369,12 +397,13 @@ public final class PipelineRunner: Sendable {
     /// Deletes the inputs (`raw/`, `interim/`) of an item that failed for good, recorded in the
     /// ledger first so that `sluice retry` knows to fetch it again.
     private func evictInputs(of item: String, reason: String) async throws {
-        let doomed = try ledger.evict(item: item, reason: reason, now: now)
-        try ledger.sync()
+        let doomed = try await ledger.evict(item: item, reason: reason, now: now)
+        try await ledger.sync()
         let remover = ArtifactRemover(workspace: workspace, ledger: ledger)
         try await remover.delete(doomed, budget: budget)
         // Then anything else of the item's there (never a download's partial: the item failed).
-        let bytes = try await doomed.reduce(Int64(0)) { $0 + $1.bytes } + remover.removeFolders(of: item, in: [.raw, .interim], budget: budget)
+        let leftovers = try await remover.removeFolders(of: item, in: [.raw, .interim], budget: budget)
+        let bytes = doomed.reduce(Int64(0)) { $0 + $1.bytes } + leftovers
         let log = DatasetLog(dataset: item, folder: workspace.logsFolder)
         log.log(.warning, step: "budget", "inputs of this failed item \(reason) (\(ByteSize.format(bytes))); sluice retry fetches it again")
         onLine("\(item): inputs of a failed item \(reason) (\(ByteSize.format(bytes)))")
@@ -398,14 +427,16 @@ public final class PipelineRunner: Sendable {
     // MARK: Progress
 
     /// Per-stage counts and rates, for the live display.
-    public func progress() throws -> [StageProgress] {
+    public func progress() async throws -> [StageProgress] {
         let seconds = Date().timeIntervalSince(started)
         let (finished, active) = state.withLock { ($0.finished, $0.active) }
-        return try stages.indices.map { index in
+        var progress: [StageProgress] = []
+        for index in stages.indices {
             let mine = active.filter { $0.key.stage == index }.values
-            return StageProgress(name: stages[index].name, counts: try ledger.counts(stage: index),
-                                 finishedThisRun: finished[index] ?? 0, seconds: seconds,
-                                 activeBytes: mine.reduce(0) { $0 + $1.done }, activeExpected: mine.reduce(0) { $0 + ($1.expected ?? 0) })
+            progress.append(StageProgress(name: stages[index].name, counts: try await ledger.counts(stage: index),
+                                          finishedThisRun: finished[index] ?? 0, seconds: seconds,
+                                          activeBytes: mine.reduce(0) { $0 + $1.done }, activeExpected: mine.reduce(0) { $0 + ($1.expected ?? 0) }))
         }
+        return progress
     }
 }

@@ -1,4 +1,7 @@
 import Foundation
+import Logging
+public import ServiceLifecycle
+import Synchronization
 
 /// Everything one `sluice run` holds: the workspace lock, the ledger, the stages, the budget
 /// and the runner — opened together, closed together.
@@ -8,7 +11,7 @@ public final class PipelineSession: Sendable {
     private let lock: WorkspaceLock
 
     /// Loads nothing itself: `config` is already checked. Takes the workspace lock and opens the ledger.
-    public init(config: PipelineConfig, onLine: @escaping @Sendable (String) -> Void = { _ in }) throws {
+    public init(config: PipelineConfig, onLine: @escaping @Sendable (String) -> Void = { _ in }) async throws {
         self.config = config
         let workspace = Workspace(root: config.workspace)
         try workspace.create()
@@ -18,10 +21,10 @@ public final class PipelineSession: Sendable {
         if let previous = lock.previousHolder { ParentWatch.stopChildren(of: previous) }
         let ledger = try SQLiteLedger(path: workspace.ledgerPath)
         let stages = config.stages
-        try ledger.register(items: config.items, stageNames: stages.map(\.name),
-                            groupStages: Set(stages.indices.filter { stages[$0].scheduling == .perGroup }),
-                            barrierStages: Set(stages.indices.filter { stages[$0].scheduling == .barrier }),
-                            now: Date().timeIntervalSince1970)
+        try await ledger.register(items: config.items, stageNames: stages.map(\.name),
+                                  groupStages: Set(stages.indices.filter { stages[$0].scheduling == .perGroup }),
+                                  barrierStages: Set(stages.indices.filter { stages[$0].scheduling == .barrier }),
+                                  now: Date().timeIntervalSince1970)
         let root = workspace.root
         let (usage, overhead) = (workspace.usage(), workspace.overhead())
         let budget = DiskBudget(limits: config.budget, usage: usage.bytes, files: usage.entries, overhead: overhead.bytes, overheadFiles: overhead.entries,
@@ -30,14 +33,60 @@ public final class PipelineSession: Sendable {
     }
 
     /// Runs the pipeline to its end (or to `runner.requestStop()`), then closes the stages.
-    public func run() async throws -> RunSummary {
+    ///
+    /// The runner and its housekeeping run as services of one `ServiceGroup`, with `alongside`
+    /// (signal handling, a live display): when the runner ends, the group shuts the others down
+    /// gracefully; when one of them throws, the group is cancelled and the error is thrown here.
+    public func run(alongside services: [any Service] = []) async throws -> RunSummary {
+        let run = RunnerService(runner: runner)
+        // A helper that ends early (a display with no terminal) leaves the run alone; one that
+        // throws (a second signal) cancels it.
+        let configurations = ([HousekeepingService(runner: runner)] + services).map {
+            ServiceGroupConfiguration.ServiceConfiguration(service: $0, successTerminationBehavior: .ignore)
+        }
+            // Last, so that a graceful shutdown reaches it first and the others keep working
+            // (leases renewed, signals heard) until it has given its work back.
+            + [ServiceGroupConfiguration.ServiceConfiguration(service: run, successTerminationBehavior: .gracefullyShutdownGroup,
+                                                             failureTerminationBehavior: .gracefullyShutdownGroup)]
+        var logger = Logger(label: "sluice.services")
+        logger.logLevel = .critical
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: configurations, logger: logger))
         do {
-            let summary = try await runner.run()
-            for stage in config.stages { await stage.shutdown() }
-            return summary
+            try await group.run()
         } catch {
             for stage in config.stages { await stage.shutdown() }
             throw error
         }
+        for stage in config.stages { await stage.shutdown() }
+        guard let summary = run.summary else { throw CancellationError() }
+        return summary
+    }
+}
+
+/// The runner as a service: a graceful shutdown asks it to stop (work is given back).
+private final class RunnerService: Service, Sendable {
+    let runner: PipelineRunner
+    private let result = Mutex<RunSummary?>(nil)
+
+    init(runner: PipelineRunner) { self.runner = runner }
+
+    var summary: RunSummary? { result.withLock { $0 } }
+
+    func run() async throws {
+        let summary = try await withGracefulShutdownHandler {
+            try await runner.run()
+        } onGracefulShutdown: { [runner] in
+            runner.requestStop()
+        }
+        result.withLock { $0 = summary }
+    }
+}
+
+/// The runner's housekeeping as a service, until the group shuts down.
+private struct HousekeepingService: Service {
+    let runner: PipelineRunner
+
+    func run() async {
+        await cancelWhenGracefulShutdown { await runner.keepHouse() }
     }
 }

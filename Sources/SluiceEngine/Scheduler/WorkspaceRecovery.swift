@@ -11,11 +11,11 @@ struct WorkspaceRecovery {
 
     func recover(now: Double) async throws {
         // The caller holds the workspace lock: any task still marked running belongs to a dead run.
-        let reclaimed = try ledger.reclaim(all: true, now: now)
+        let reclaimed = try await ledger.reclaim(all: true, now: now)
         try await ArtifactRemover(workspace: workspace, ledger: ledger).delete(try ledger.artifacts(in: .released), budget: nil)
 
         var keep = Set<String>()
-        for task in try ledger.tasks() where task.state != .done {
+        for task in try await ledger.tasks() where task.state != .done {
             guard let stage = stages[safe: task.stage] else { continue }
             let name = task.isGroup ? ItemSpec.collectiveName(ofTask: task.item) : task.item
             // A name that would leave the workspace (recorded by an older version) is never touched.
@@ -29,7 +29,7 @@ struct WorkspaceRecovery {
             try workspace.remove(partial)
         }
         if !reclaimed.isEmpty {
-            try ledger.record(LedgerEvent(time: now, item: nil, stage: nil, kind: "recovered",
+            try await ledger.record(LedgerEvent(time: now, item: nil, stage: nil, kind: "recovered",
                                           message: "\(reclaimed.count) interrupted task(s) returned to the queue"))
         }
     }

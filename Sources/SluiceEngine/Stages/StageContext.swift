@@ -40,9 +40,9 @@ public struct StageContext: Sendable {
     /// files its stages committed, released in the ledger before they go, then anything else
     /// left in its folders. Returns how many recorded files were removed.
     public func removeFiles(of item: String, keeping: Set<Area>) async throws -> Int {
-        let doomed = try ledger.liveArtifacts(item: item).filter { !keeping.contains($0.area) }
-        try ledger.mark(doomed, .released)
-        try ledger.sync()
+        let doomed = try await ledger.liveArtifacts(item: item).filter { !keeping.contains($0.area) }
+        try await ledger.mark(doomed, .released)
+        try await ledger.sync()
         let remover = ArtifactRemover(workspace: workspace, ledger: ledger)
         try await remover.delete(doomed, budget: budget)
         _ = try await remover.removeFolders(of: item, in: Area.allCases.filter { !keeping.contains($0) && $0 != .cache }, budget: budget)

@@ -19,32 +19,32 @@ public struct WorkspaceCleaner {
         public var bytes: Int64
     }
 
-    public func clean(dryRun: Bool) throws -> [Removal] {
+    public func clean(dryRun: Bool) async throws -> [Removal] {
         var removals: [Removal] = []
-        var doomed: [ArtifactRecord] = try ledger.artifacts(in: .released)
+        var doomed: [ArtifactRecord] = try await ledger.artifacts(in: .released)
         var paths = Set(try doomed.map { try workspace.absolute($0.path) })
         paths.formUnion(workspace.partials())
-        let tasks = try ledger.tasks()
+        let tasks = try await ledger.tasks()
         let finished = Dictionary(grouping: tasks.filter { !$0.isGroup }, by: \.item).filter { $0.value.allSatisfy { $0.state == .done } }
         for item in finished.keys.sorted() {
             for area in [Area.raw, .interim] {
                 let folder = try workspace.folder(area, item: item)
                 if FileManager.default.fileExists(atPath: folder) { paths.insert(folder) }
             }
-            doomed += try ledger.liveArtifacts(item: item).filter { $0.area == .raw || $0.area == .interim }
+            doomed += try await ledger.liveArtifacts(item: item).filter { $0.area == .raw || $0.area == .interim }
         }
-        for item in try ledger.evictionCandidates(limit: -1) {
+        for item in try await ledger.evictionCandidates(limit: -1) {
             for area in [Area.raw, .interim] {
                 let folder = try workspace.folder(area, item: item)
                 if FileManager.default.fileExists(atPath: folder) { paths.insert(folder) }
             }
-            if !dryRun { doomed += try ledger.evict(item: item, reason: "removed by sluice clean", now: Date().timeIntervalSince1970) }
+            if !dryRun { doomed += try await ledger.evict(item: item, reason: "removed by sluice clean", now: Date().timeIntervalSince1970) }
         }
         for path in paths.sorted() {
             removals.append(Removal(path: path, bytes: DiskUsage.bytes(at: path)))
             if !dryRun { try workspace.remove(path) }
         }
-        if !dryRun { try ledger.mark(doomed, .deleted) }
+        if !dryRun { try await ledger.mark(doomed, .deleted) }
         return removals
     }
 }

@@ -72,7 +72,7 @@ struct BenchReadCommand: ParsableCommand {
 
 /// `sluice bench ledger`: move every task of a fresh SQLite ledger through claim and complete,
 /// and report the transitions per second the ledger sustains.
-struct BenchLedgerCommand: ParsableCommand {
+struct BenchLedgerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledger",
         abstract: "Time claim+complete transitions on a fresh SQLite ledger; print transitions/s.",
@@ -102,13 +102,13 @@ struct BenchLedgerCommand: ParsableCommand {
         guard items > 0 else { throw ValidationError("--items must be positive") }
     }
 
-    func run() throws {
+    func run() async throws {
         let base = folder ?? FileManager.default.temporaryDirectory.path
         let scratch = (base as NSString).appendingPathComponent("sluice-bench-ledger-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let path = scratch + "/sluice.db"
-        let result = try measure(SQLiteLedger(path: path), path: path)
+        let result = try await measure(SQLiteLedger(path: path), path: path)
         let rate = Double(result.transitions) / result.seconds
         if json {
             let object: [String: Any] = [
@@ -161,12 +161,12 @@ struct BenchLedgerCommand: ParsableCommand {
         }
     }
 
-    private func measure(_ ledger: SQLiteLedger, path: String) throws -> Result {
+    private func measure(_ ledger: SQLiteLedger, path: String) async throws -> Result {
         let clock = ContinuousClock()
         let specs = (0..<items).map { ItemSpec(name: String(format: "item%06d", $0), sources: ["https://example.org/item\($0).bin"], size: 8_000_000) }
         var result = Result()
         let registering = clock.now
-        try ledger.register(items: specs, stageNames: ["fetch", "process"], groupStages: [], barrierStages: [], now: Date().timeIntervalSince1970)
+        try await ledger.register(items: specs, stageNames: ["fetch", "process"], groupStages: [], barrierStages: [], now: Date().timeIntervalSince1970)
         result.registerSeconds = (clock.now - registering) / .seconds(1)
 
         let order: [Int] = interleave ? Array(repeating: [0, 1], count: items).flatMap { $0 } : Array(repeating: 0, count: items) + Array(repeating: 1, count: items)
@@ -174,7 +174,7 @@ struct BenchLedgerCommand: ParsableCommand {
         let start = clock.now
         for stage in order {
             let claiming = clock.now
-            let claimed = try ledger.claim(stage: stage, owner: "bench", limit: 1, minimum: 1, maxBytes: nil, lease: 60,
+            let claimed = try await ledger.claim(stage: stage, owner: "bench", limit: 1, minimum: 1, maxBytes: nil, lease: 60,
                                            now: Date().timeIntervalSince1970)
             let completing = clock.now
             guard let task = claimed.first, claimed.count == 1 else {
@@ -184,7 +184,7 @@ struct BenchLedgerCommand: ParsableCommand {
             let name = task.item.name
             let artifact = ArtifactRecord(task: task.key, path: (stage == 0 ? "raw/" : "output/") + name + "/file.bin", area: stage == 0 ? .raw : .output,
                                           bytes: 8_000_000, sha256: String(repeating: "0", count: 64))
-            try ledger.complete(task.key, artifacts: [artifact], releasing: stage == 0 ? [] : [TaskKey(item: name, stage: 0)],
+            try await ledger.complete(task.key, artifacts: [artifact], releasing: stage == 0 ? [] : [TaskKey(item: name, stage: 0)],
                                 now: Date().timeIntervalSince1970)
             let done = clock.now
             result.claimSeconds += (completing - claiming) / .seconds(1)

@@ -61,7 +61,6 @@ struct DemoCommand: AsyncParsableCommand {
         print("   corrupt.h5ad  the first half of donor_1.h5ad (truncated on purpose)")
 
         let server = try await LoopbackServer.start(root: served)
-        defer { Task { try? await server.shutdown() } }
         let total = sizes.reduce(0, +) + Int64(good.count / 2)
         // The outputs that stay (about a fifth of the input at 64 tokens a cell) plus room for
         // about two datasets in flight: well under the datasets' total.
@@ -94,14 +93,16 @@ struct DemoCommand: AsyncParsableCommand {
         print("3. sluice run \(pipelinePath)")
         let config = try loadPipeline(pipelinePath)
         let display = RunDisplay(enabled: true)
-        let session = try PipelineSession(config: config, onLine: { display.line("   " + $0) })
-        let live = Task { await display.follow(session.runner) }
+        let session = try await PipelineSession(config: config, onLine: { display.line("   " + $0) })
         let peak = PeakSampler(folder + "/work")
-        let summary = try await session.run()
-        live.cancel()
-        _ = await live.result
-        display.finish()
-        let highest = await peak.stop()
+        let summary: RunSummary
+        do {
+            summary = try await session.run(alongside: [peak, LiveProgress(display: display, runner: session.runner)])
+        } catch {
+            try? await server.shutdown()
+            throw error
+        }
+        let highest = peak.peak
         print("")
         print(RunSummaryText.render(summary, workspace: Workspace(root: config.workspace)))
         print("""
@@ -115,26 +116,5 @@ struct DemoCommand: AsyncParsableCommand {
             sluice inspect \(config.workspace)/output/donor_1/train/chunks/chunk_0000.parquet
             """)
         try await server.shutdown()
-    }
-}
-
-/// Samples a folder's size every 50 ms and keeps the highest.
-final class PeakSampler: Sendable {
-    private let task: Task<Int64, Never>
-
-    init(_ folder: String) {
-        task = Task {
-            var highest: Int64 = 0
-            while !Task.isCancelled {
-                highest = max(highest, DiskUsage.bytes(at: folder))
-                try? await Task.sleep(for: .milliseconds(50))
-            }
-            return highest
-        }
-    }
-
-    func stop() async -> Int64 {
-        task.cancel()
-        return await task.value
     }
 }

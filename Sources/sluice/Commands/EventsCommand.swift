@@ -15,12 +15,12 @@ struct EventsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (_, ledger) = try WorkspaceArgument.resolve(target)
-        let stages = try ledger.stageNames()
+        let stages = try await ledger.stageNames()
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         var last: Int64 = 0
         repeat {
-            let events = try ledger.events(after: last, limit: 1000)
+            let events = try await ledger.events(after: last, limit: 1000)
             for event in events {
                 last = event.sequence
                 if let item, event.item != item { continue }

@@ -3,7 +3,7 @@ import Foundation
 import SluiceEngine
 
 /// `sluice retry`: puts failed items back in the queue for the next `sluice run`.
-struct RetryCommand: ParsableCommand {
+struct RetryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retry",
         abstract: "Queue failed items again (the next `sluice run` retries them).")
@@ -16,9 +16,9 @@ struct RetryCommand: ParsableCommand {
         guard failed != !items.isEmpty else { throw ValidationError("name the items to retry, or pass --failed for all failed items") }
     }
 
-    func run() throws {
+    func run() async throws {
         let (_, ledger) = try WorkspaceArgument.resolve(target)
-        let count = try ledger.retry(items: failed ? nil : items, now: Date().timeIntervalSince1970)
+        let count = try await ledger.retry(items: failed ? nil : items, now: Date().timeIntervalSince1970)
         print("\(count) failed stage(s) queued again; run the pipeline to retry them.")
     }
 }

@@ -1,9 +1,7 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import SluiceEngine
 import SluicePipelines
-import Synchronization
 
 /// `sluice run PIPELINE.yaml`: runs or resumes a pipeline under its disk budget.
 struct RunCommand: AsyncParsableCommand {
@@ -27,27 +25,19 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try loadPipeline(pipeline)
         let display = RunDisplay(enabled: !quiet && !json)
-        let session = try PipelineSession(config: config, onLine: { line in display.line(line) })
+        let session = try await PipelineSession(config: config, onLine: { line in display.line(line) })
         let runner = session.runner
-        let work = Task { try await session.run() }
-        let signals = SignalWatcher {
-            display.line("stopping: work in flight finishes or is given back (Ctrl-C again stops at once)")
+        let signals = StopSignals {
+            display.line("stopping: work in flight is given back (Ctrl-C again stops at once)")
             runner.requestStop()
-            work.cancel()
         }
-        let live = Task { await display.follow(runner) }
         let summary: RunSummary
         do {
-            summary = try await work.value
-        } catch {
-            live.cancel()
-            display.finish()
-            throw error
+            summary = try await session.run(alongside: [signals, LiveProgress(display: display, runner: runner)])
+        } catch is StopError {
+            // The second signal: the run was cancelled; the next run recovers what was in flight.
+            throw ExitCode(130)
         }
-        live.cancel()
-        _ = await live.result
-        display.finish()
-        withExtendedLifetime(signals) {}
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -72,30 +62,4 @@ func loadPipeline(_ path: String) throws -> PipelineConfig {
             return Sluice.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid options"
         }
     })
-}
-
-/// SIGINT and SIGTERM: the first calls `onFirst`, the second exits at once (the next run recovers).
-final class SignalWatcher {
-    private let sources: [any DispatchSourceSignal]
-
-    init(onFirst: @escaping @Sendable () -> Void) {
-        let count = Mutex(0)
-        sources = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                let seen = count.withLock { count in
-                    count += 1
-                    return count
-                }
-                if seen == 1 { onFirst() } else { _exit(130) }
-            }
-            source.resume()
-            return source
-        }
-    }
-
-    deinit {
-        for source in sources { source.cancel() }
-    }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SluiceLoopback
+import UnixSignals
 
 /// `sluice serve DIR`: the loopback file server the demo and tests use, for trying pipelines by hand.
 struct ServeCommand: AsyncParsableCommand {
@@ -23,10 +24,8 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let server = try await LoopbackServer.start(root: folder, port: port)
         FileHandle.standardOutput.write(Data((server.url("") + "\n").utf8))
-        let (stop, continuation) = AsyncStream<Void>.makeStream()
-        let watcher = SignalWatcher { continuation.finish() }
-        for await _ in stop {}
-        withExtendedLifetime(watcher) {}
+        // Serves until SIGINT or SIGTERM.
+        for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { break }
         try await server.shutdown()
     }
 }

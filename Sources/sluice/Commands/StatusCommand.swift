@@ -3,7 +3,7 @@ import Foundation
 import SluiceEngine
 
 /// `sluice status`: where every item stands, stage by stage, with the last error.
-struct StatusCommand: ParsableCommand {
+struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show every item's state per stage, with the last error (reads the ledger; safe during a run).")
@@ -11,10 +11,10 @@ struct StatusCommand: ParsableCommand {
     @Argument(help: "The pipeline file or its workspace folder.") var target: String
     @Flag(help: "Write JSON (one object per item and stage).") var json = false
 
-    func run() throws {
+    func run() async throws {
         let (workspace, ledger) = try WorkspaceArgument.resolve(target)
-        let stages = try ledger.stageNames()
-        let tasks = try ledger.tasks()
+        let stages = try await ledger.stageNames()
+        let tasks = try await ledger.tasks()
         // Tasks the ledger says are running belong to a dead run when no process holds the lock
         // (a `kill -9`, a power cut): they are interrupted, and the next run resumes them.
         let alive = WorkspaceLock.isHeld(workspace)

@@ -31,7 +31,7 @@ final class RunDisplay: Sendable {
     func follow(_ runner: PipelineRunner) async {
         guard enabled, isTerminal else { return }
         while !Task.isCancelled {
-            if let stages = try? runner.progress() {
+            if let stages = try? await runner.progress() {
                 let budget = await runner.budget.snapshot
                 let block = Self.block(stages, budget)
                 drawn.withLock { drawn in

@@ -1,0 +1,32 @@
+import Foundation
+public import ServiceLifecycle
+import UnixSignals
+
+/// SIGINT and SIGTERM as a service beside a run: the first calls `onFirst` (which asks the
+/// runner to stop: work in flight is interrupted and given back, programs get SIGTERM and two
+/// seconds); the second kills the stage programs at once (SIGKILL to their process groups) and
+/// throws `StopError`, which cancels the whole run (the next run recovers what was in flight).
+public struct StopSignals: Service {
+    private let onFirst: @Sendable () -> Void
+
+    public init(onFirst: @escaping @Sendable () -> Void) { self.onFirst = onFirst }
+
+    public func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        var seen = 0
+        for await _ in signals.cancelOnGracefulShutdown() {
+            seen += 1
+            if seen == 1 {
+                onFirst()
+            } else {
+                ParentWatch.stopChildren(of: getpid(), timeout: 0)
+                throw StopError()
+            }
+        }
+    }
+}
+
+/// A second SIGINT or SIGTERM: stop at once.
+public struct StopError: Error, Sendable {
+    public init() {}
+}
