@@ -52,6 +52,42 @@ import Testing
         try await harness.stop()
     }
 
+    /// A program that writes far more than its stage reserved is stopped while it writes (or,
+    /// when it ended first, failed before its output is committed), with a sentence naming the
+    /// option to raise; the others are untouched.
+    @Test func aProgramThatOverrunsItsReservationIsStopped() async throws {
+        let folder = try TemporaryDirectory("sluice-command")
+        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
+        let scripts = [
+            "modest": "head -c 100000 /dev/zero > \"$1/result.txt\"",
+            "greedy": "head -c 3000000 /dev/zero > \"$1/result.txt\"; sleep 30",
+            "quick": "head -c 3000000 /dev/zero > \"$1/result.txt\"",
+        ]
+        for (name, body) in scripts { try (body + "\n").write(toFile: folder.file("in/\(name).sh"), atomically: true, encoding: .utf8) }
+        let yaml = """
+            workspace: ./work
+            budget: {total: 50MB}
+            items:
+              - directory: in
+            stages:
+              - fetch: {}
+              - command: {name: run, argv: [sh, "{in}/*.sh", "{out}"], outputs: [result.txt], reserve: 200kB, timeout: 20s, concurrency: 3}
+            """
+        try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        let harness = try await PipelineHarness.start(files: [:], registry: PipelineStages.registry())
+        let summary = try await harness.run(folder.file("p.yaml"))
+        let outcome = Dictionary(uniqueKeysWithValues: summary.items.map { ($0.item, $0) })
+        #expect(outcome["modest.sh"]?.state == .done, "\(outcome["modest.sh"]?.reason ?? "")")
+        for item in ["greedy.sh", "quick.sh"] {
+            #expect(outcome[item]?.state == .failed)
+            let reason = outcome[item]?.reason ?? ""
+            // greedy.sh sleeps after writing: only the guard, not its 20 s timeout, gives this reason.
+            #expect(reason.contains("more than its reservation and margin") && reason.contains("raise the stage's reserve"), "\(item): \(reason)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.file("work/output/greedy.sh")))
+        try await harness.stop()
+    }
+
     /// A program missing or not executable is one config error naming the file and line, before
     /// anything runs: never a failure of every item at run time.
     @Test(arguments: [

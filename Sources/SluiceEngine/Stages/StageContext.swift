@@ -36,6 +36,9 @@ public struct StageContext: Sendable {
         await budget.merge(extra, into: reservation)
     }
 
+    /// The bytes the stage holds for its outputs now (allocated on disk).
+    public func reservedBytes() async -> Int64 { await budget.bytes(of: reservation) }
+
     /// Deletes every file of `item` outside the areas in `keeping` (never `cache`): first the
     /// files its stages committed, released in the ledger before they go, then anything else
     /// left in its folders. Returns how many recorded files were removed.

@@ -50,7 +50,12 @@ public struct CommandStage: ConfigurableStage {
         let shown = arguments.joined(separator: " ")
         _ = "$ \(shown)\n".withCString { write(fd, $0, strlen($0)) }
 
-        let status = try await launch(arguments, logDescriptor: fd, workingDirectory: units[0].partialOutput)
+        let folders = units.compactMap(\.partialOutput)
+        let limit = Self.outputLimit(reserved: await context.reservedBytes())
+        let status = try await launch(arguments, logDescriptor: fd, workingDirectory: units[0].partialOutput,
+                                      watching: folders, limit: limit)
+        // A program that wrote too much and ended before the next look is caught here.
+        try checkOutputSize(folders, limit: limit, program: arguments[0])
         guard status.isSuccess else {
             let tail = Self.lastLine(of: logPath).map { " — last output: \"\($0)\"" } ?? ""
             let how: String
@@ -63,7 +68,22 @@ public struct CommandStage: ConfigurableStage {
         for unit in units { try checkOutputs(unit, program: arguments[0]) }
     }
 
-    private func launch(_ arguments: [String], logDescriptor fd: Int32, workingDirectory: String?) async throws -> TerminationStatus {
+    /// What a program may write into its output folders before it is stopped: its reservation
+    /// plus a margin of a tenth of it, at least 1 MiB (the folders are measured every 250 ms,
+    /// so a fast writer can pass the limit by what it writes in that time).
+    static func outputLimit(reserved: Int64) -> Int64 { reserved + max(1 << 20, reserved / 10) }
+
+    /// Fails the item when its output folders hold more than `limit` bytes (allocated on disk).
+    private func checkOutputSize(_ folders: [String], limit: Int64, program: String) throws {
+        let written = DiskUsage.measure(folders).bytes
+        guard written > limit else { return }
+        let option = options.reserveBytes == nil ? "output_ratio" : "reserve"
+        throw StageError(code: "command.over-reservation",
+                         "\(program) wrote \(ByteSize.format(written)) into the output of stage \(name), more than its reservation and margin (\(ByteSize.format(limit))), and was stopped; raise the stage's \(option)")
+    }
+
+    private func launch(_ arguments: [String], logDescriptor fd: Int32, workingDirectory: String?,
+                        watching folders: [String], limit: Int64) async throws -> TerminationStatus {
         let program = arguments[0]
         let timeout = options.timeout
         let name = self.name
@@ -91,6 +111,15 @@ public struct CommandStage: ConfigurableStage {
                     group.addTask {
                         try await Task.sleep(for: .seconds(timeout))
                         return nil
+                    }
+                }
+                if !folders.isEmpty {
+                    // The output guard: throws (and so stops the program) once it writes too much.
+                    group.addTask {
+                        while true {
+                            try await Task.sleep(for: .milliseconds(250))
+                            try checkOutputSize(folders, limit: limit, program: program)
+                        }
                     }
                 }
                 let first = try await group.next()!
