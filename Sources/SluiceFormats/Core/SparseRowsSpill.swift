@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 /// Decoded count batches kept in a file, compactly, so that later passes over a dataset read
@@ -91,7 +90,7 @@ public final class SparseRowsSpill: @unchecked Sendable {
         encoded.withUnsafeMutableBufferPointer { encoded in
             layouts.withUnsafeMutableBufferPointer { layouts in
                 let shared = Shared(encoded: encoded.baseAddress!, layouts: layouts.baseAddress!)
-                DispatchQueue.concurrentPerform(iterations: blockRows.count) { index in
+                ParallelFor.run(parts: blockRows.count) { index in
                     let (bytes, layout) = Self.encode(rows, blockRows[index])
                     shared.encoded[index] = bytes
                     shared.layouts[index] = layout
@@ -144,7 +143,7 @@ public final class SparseRowsSpill: @unchecked Sendable {
                     let blocks = batch.blocks
                     let columnCount = batch.columnCount
                     let path = self.path
-                    DispatchQueue.concurrentPerform(iterations: blocks.count) { index in
+                    ParallelFor.run(parts: blocks.count) { index in
                         let block = blocks[index]
                         let data = UnsafeRawBufferPointer(rebasing: output.input[block.byteStart..<(block.byteStart + block.byteCount)])
                         if !Self.decode(block, data, columnCount: columnCount, into: output) {

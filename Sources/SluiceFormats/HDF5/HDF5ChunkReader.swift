@@ -1,5 +1,4 @@
 internal import CHDF5
-import Dispatch
 import Foundation
 
 /// Reads ranges of a 1-D numeric dataset, inflating gzip chunks on every core.
@@ -146,7 +145,7 @@ final class HDF5ChunkReader: @unchecked Sendable {
         let datasetName = dataset.name
         let filePath = dataset.path
         let sameType = path.source.isNative(T.self)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        ParallelFor.run(parts: workers) { worker in
             let decoder = DeflateDecoder()
             let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkBytes, alignment: 16)
             let unshuffled = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkBytes, alignment: 16)

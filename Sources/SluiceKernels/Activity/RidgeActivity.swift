@@ -1,5 +1,6 @@
 import CLinearAlgebra
 import Foundation
+import SluiceFormats
 
 /// SecAct / CytoSig signature activity: ridge regression of expression on signatures without an
 /// intercept, `β = (XᵀX + λI)⁻¹Xᵀ·Y`, with significance from a permutation test (gene rows of Y
@@ -101,9 +102,9 @@ public struct RidgeActivity: Sendable {
         var scratch = [Double](repeating: 0, count: permuteRows ? genes * block * samples : block * signatures * genes)
         var beta = [Double](repeating: 0, count: block * cells)
         var orders = [Int32](repeating: 0, count: block * genes)
-        let workers = Parallel.cores
+        let workers = ParallelFor.cores
         // Each thread sums the cells of its own signatures, every permutation in order.
-        let signatureParts = Parallel.split(signatures, parts: workers)
+        let signatureParts = ParallelFor.split(signatures, parts: workers)
         var done = 0
         while done < count {
             let size = min(block, count - done)
@@ -119,7 +120,7 @@ public struct RidgeActivity: Sendable {
                         // Row g of the copy is row order[g] of Y; permutations side by side.
                         y.withUnsafeBufferPointer { source in
                             let source = SharedPointer(reading: source)
-                            Parallel.run(Parallel.split(size, parts: workers)) { _, slots in
+                            ParallelFor.run(size, parts: workers) { _, slots in
                                 let width = size * samples
                                 for slot in slots {
                                     for gene in 0..<genes {
@@ -134,7 +135,7 @@ public struct RidgeActivity: Sendable {
                         // Column h of the copy is column perm⁻¹[h] of T; permutations stacked.
                         projection.withUnsafeBufferPointer { source in
                             let source = SharedPointer(reading: source)
-                            Parallel.run(Parallel.split(size, parts: workers)) { _, slots in
+                            ParallelFor.run(size, parts: workers) { _, slots in
                                 var inverse = [Int](repeating: 0, count: genes)
                                 for slot in slots {
                                     for position in 0..<genes { inverse[Int(orders[slot * genes + position])] = position }
@@ -188,9 +189,9 @@ public struct RidgeActivity: Sendable {
                         exceed.withUnsafeMutableBufferPointer { exceed in
                             let (beta, absolute) = (SharedPointer(reading: beta), SharedPointer(reading: absolute))
                             let (sum, sumOfSquares, exceed) = (SharedPointer(sum), SharedPointer(sumOfSquares), SharedPointer(exceed))
-                            Parallel.run(signatures) { _, part in
+                            ParallelFor.run(parts: signatures.count) { index in
                                 for slot in 0..<permutations {
-                                    for signature in part {
+                                    for signature in signatures[index] {
                                         let from = stackedBySignature ? (signature * permutations + slot) * samples : slot * cells + signature * samples
                                         let into = signature * samples
                                         for column in 0..<samples {

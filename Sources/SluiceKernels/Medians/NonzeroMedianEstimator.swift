@@ -1,4 +1,4 @@
-import Dispatch
+import SluiceFormats
 
 /// Exact per-gene medians of non-zero values, over data streamed several times, in bounded memory.
 ///
@@ -128,14 +128,14 @@ public final class NonzeroMedianEstimator {
         if sortedGenes.count < count { sortedGenes = [Int32](repeating: 0, count: count) }
         if !histogram, sortedValues.count < count { sortedValues = [Double](repeating: 0, count: count) }
         let inputs = parts.map { (genes: SharedPointer(reading: $0.genes), values: SharedPointer(reading: $0.values), count: $0.genes.count) }
-        let threads = count >= Self.parallelMinimum ? (0..<parts.count).map { $0..<($0 + 1) } : [0..<parts.count]
+        let threads = count >= Self.parallelMinimum ? parts.count : 1
         // next[part * blockCount + block]: where the part's next value of the block goes.
         var next = [Int](repeating: 0, count: parts.count * blockCount)
         // blockEnds[block]: where the block ends once every part is scattered.
         var blockEnds = [Int](repeating: 0, count: blockCount)
         next.withUnsafeMutableBufferPointer { next in
             let next = SharedPointer(next)
-            Parallel.run(threads) { _, partRange in
+            ParallelFor.run(parts.count, parts: threads) { _, partRange in
                 for part in partRange {
                     let input = inputs[part]
                     for i in 0..<input.count { next[part * blockCount + (Int(input.genes[i]) >> Self.blockShift)] += 1 }
@@ -153,7 +153,7 @@ public final class NonzeroMedianEstimator {
             sortedGenes.withUnsafeMutableBufferPointer { outGenes in
                 sortedValues.withUnsafeMutableBufferPointer { outValues in
                     let (outGenes, outValues) = (SharedPointer(outGenes), SharedPointer(outValues))
-                    Parallel.run(threads) { _, partRange in
+                    ParallelFor.run(parts.count, parts: threads) { _, partRange in
                         for part in partRange {
                             let input = inputs[part]
                             if histogram {
@@ -220,8 +220,8 @@ public final class NonzeroMedianEstimator {
     private func countHistogram(_ indices: UnsafeBufferPointer<Int32>, _ halves: [Range<Int>]) {
         logCounts.withUnsafeMutableBufferPointer { counts in
             let (counts, indices) = (SharedPointer(counts), SharedPointer(reading: indices))
-            Parallel.run(halves) { _, range in
-                for i in range { counts[Int(indices[i])] &+= 1 }
+            ParallelFor.run(parts: halves.count) { half in
+                for i in halves[half] { counts[Int(indices[i])] &+= 1 }
             }
         }
     }
@@ -235,8 +235,8 @@ public final class NonzeroMedianEstimator {
                             refineMaximum.withUnsafeMutableBufferPointer { maximum in
                                 let (slots, lower, upper) = (SharedPointer(slots), SharedPointer(lower), SharedPointer(upper))
                                 let (counts, minimum, maximum) = (SharedPointer(counts), SharedPointer(minimum), SharedPointer(maximum))
-                                Parallel.run(halves) { _, range in
-                                    for i in range {
+                                ParallelFor.run(parts: halves.count) { half in
+                                    for i in halves[half] {
                                         let g = Int(sorted.genes[i])
                                         let value = sorted.values[i]
                                         let slot = Int(slots[g])
@@ -263,9 +263,9 @@ public final class NonzeroMedianEstimator {
                         collectNext.withUnsafeMutableBufferPointer { next in
                             let (lower, upper, kept) = (SharedPointer(lower), SharedPointer(upper), SharedPointer(kept))
                             let (start, next) = (SharedPointer(start), SharedPointer(next))
-                            Parallel.run(halves) { _, range in
+                            ParallelFor.run(parts: halves.count) { half in
                                 // Resolved genes have an empty interval (lower = upper = 0) once collecting starts.
-                                for i in range {
+                                for i in halves[half] {
                                     let g = Int(sorted.genes[i])
                                     let value = sorted.values[i]
                                     guard value >= lower[g], value < upper[g] else { continue }
@@ -356,8 +356,8 @@ public final class NonzeroMedianEstimator {
                         collectStart.withUnsafeMutableBufferPointer { start in
                             let (collected, median, total, below) = (SharedPointer(collected), SharedPointer(median), SharedPointer(total), SharedPointer(below))
                             let start = SharedPointer(start)
-                            Parallel.run(halves) { _, genes in
-                                for gene in genes where start[gene + 1] > start[gene] {
+                            ParallelFor.run(parts: halves.count) { half in
+                                for gene in halves[half] where start[gene + 1] > start[gene] {
                                     let (low, high) = Self.middleRanks(total[gene])
                                     var values = UnsafeMutableBufferPointer(start: collected.base! + start[gene], count: start[gene + 1] - start[gene])
                                     // Selecting the lower middle value leaves the larger ones after it.

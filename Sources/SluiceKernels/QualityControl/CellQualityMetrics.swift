@@ -32,7 +32,7 @@ public struct CellQualityMetrics: Sendable, Hashable {
         var mito = [Double](repeating: 0, count: rows.rowCount)
         var invalid = [Int32](repeating: 0, count: rows.rowCount)
         var fractional = [Int32](repeating: 0, count: rows.rowCount)
-        let parts = Parallel.split(rows.rowCount, parts: rows.values.count >= Self.parallelMinimum ? Parallel.cores : 1)
+        let parts = rows.values.count >= Self.parallelMinimum ? ParallelFor.cores : 1
         rows.offsets.withUnsafeBufferPointer { offsets in
             rows.columns.withUnsafeBufferPointer { columns in
                 rows.values.withUnsafeBufferPointer { values in
@@ -51,7 +51,7 @@ public struct CellQualityMetrics: Sendable, Hashable {
                                                 SharedPointer(totals), SharedPointer(detected), SharedPointer(mito)
                                             )
                                             let (invalid, fractional) = (SharedPointer(invalid), SharedPointer(fractional))
-                                            Parallel.run(parts) { _, part in
+                                            ParallelFor.run(rows.rowCount, parts: parts) { _, part in
                                                 for r in part {
                                                     var total = 0.0
                                                     var mitoTotal = 0.0

@@ -29,11 +29,12 @@ struct TableLineBatch {
         let lines = starts.count
         // As many workers as the bytes call for, not the lines: a wide table's lines are long
         // (10,000 samples: ~190 kB each), so a 16 MB batch holds only ~80 of them.
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, lines, bytes.count >> 18))
+        let workers = max(1, min(ParallelFor.cores, lines, bytes.count >> 18))
         let parts = Mutex<[Int: Result<(rows: [String], values: [Double]), any Error>]>([:])
         let batch = self
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let range = (lines * worker / workers)..<(lines * (worker + 1) / workers)
+        // Every worker runs, even on no lines (an empty batch), so each leaves a result to join.
+        ParallelFor.run(parts: workers) { worker in
+            let range = ParallelFor.range(worker, of: lines, parts: workers)
             let outcome = Result { () throws -> (rows: [String], values: [Double]) in
                 var parser = Parser(valueColumns: valueColumns, separator: separator, lenient: lenient, path: path, keep: keep)
                 parser.values.reserveCapacity(range.count * valueColumns)

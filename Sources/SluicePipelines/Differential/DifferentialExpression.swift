@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 public import SluiceFormats
 import SluiceKernels
@@ -150,9 +149,10 @@ public struct DifferentialExpression {
         let offsets = matrix.offsets
         let parts = min(max(1, options.threads), max(1, rows / 256))
         matrix.values.withUnsafeMutableBufferPointer { values in
+            // nonisolated(unsafe): each part writes only the values of its own rows.
             nonisolated(unsafe) let values = values
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                for row in (rows * part / parts)..<(rows * (part + 1) / parts) {
+            ParallelFor.run(rows, parts: parts) { _, part in
+                for row in part {
                     let range = Int(offsets[row])..<Int(offsets[row + 1])
                     LogNormalizer.normalizeLog1p(UnsafeMutableBufferPointer(rebasing: values[range]))
                 }
@@ -168,7 +168,7 @@ public struct DifferentialExpression {
         let threads = max(1, min(options.threads, count))
         let method = options.method
         let tieCorrect = options.tieCorrect
-        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+        ParallelFor.run(parts: threads) { thread in
             var tester = GeneTester(plan: plan, slots: slots, method: method, tieCorrect: tieCorrect)
             for index in stride(from: thread, to: count, by: threads) {
                 tester.test(gene: lower + index, column: store.column(index), into: statistics)

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import SluiceFormats
 import SluiceKernels
@@ -79,16 +78,6 @@ final class CellWorker: @unchecked Sendable {
                 let pairs = (UnsafeBufferPointer(rebasing: slots[0..<first.used]), UnsafeBufferPointer(rebasing: values[0..<first.used]))
                 return withPairsInUse(workers.dropFirst()) { rest in body([pairs] + rest) }
             }
-        }
-    }
-
-    /// Runs `body(worker, part)` on every worker at once; `part` is a contiguous range of `0..<count`.
-    static func split(_ count: Int, over workers: [CellWorker], _ body: @Sendable (CellWorker, Range<Int>) -> Void) {
-        let parts = workers.count
-        DispatchQueue.concurrentPerform(iterations: parts) { index in
-            let lower = count * index / parts
-            let upper = count * (index + 1) / parts
-            body(workers[index], lower..<upper)
         }
     }
 

@@ -146,7 +146,11 @@ public struct DatasetConverter {
                 for group in stride(from: 0, to: rows.count, by: Self.cellsPerGroup) {
                     let groupRows = Array(rows[group..<min(rows.count, group + Self.cellsPerGroup)])
                     let groupTotals = Array(rowTotals[group..<min(rows.count, group + Self.cellsPerGroup)])
-                    CellWorker.split(groupRows.count, over: workers) { worker, part in
+                    // Every worker runs, with no cells when there are fewer cells than workers,
+                    // so that none keeps pairs from the group before.
+                    ParallelFor.run(parts: workers.count) { index in
+                        let worker = workers[index]
+                        let part = ParallelFor.range(index, of: groupRows.count, parts: workers.count)
                         worker.used = 0
                         let starts = worker.gather(map, matrix, rows: part.lazy.map { groupRows[$0] })
                         worker.values.withUnsafeMutableBufferPointer { values in
@@ -207,9 +211,9 @@ public struct DatasetConverter {
             let tokens = [Int32](unsafeUninitializedCapacity: places.last!) { buffer, initialized in
                 lengths.withUnsafeMutableBufferPointer { lengths in
                     let (output, lengths) = (SharedPointer(buffer), SharedPointer(lengths))
-                    CellWorker.split(rows.count, over: workers) { worker, part in
-                        for j in part {
-                            lengths[j] = worker.writeTokens(tokenizer, map, matrix, row: rows[j], total: rowTotals[j], into: output.base! + places[j])
+                    ParallelFor.run(parts: workers.count) { index in
+                        for j in ParallelFor.range(index, of: rows.count, parts: workers.count) {
+                            lengths[j] = workers[index].writeTokens(tokenizer, map, matrix, row: rows[j], total: rowTotals[j], into: output.base! + places[j])
                         }
                     }
                 }

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import SluiceFormats
 import SluiceKernels
@@ -45,7 +44,7 @@ public enum PseudobulkOutput {
                 code: "pseudobulk.write", "could not create the output folder \(folder): \(error.localizedDescription)")
         }
         let outcome = Mutex<(inexact: Int, failure: (any Error)?)>((0, nil))
-        DispatchQueue.concurrentPerform(iterations: 2) { lane in
+        ParallelFor.run(parts: 2) { lane in
             do {
                 if lane == 0 {
                     let inexact = try writeH5ADFiles(result, folder: folder, gzipLevel: gzipLevel)
