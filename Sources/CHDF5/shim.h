@@ -14,6 +14,8 @@ static inline hsize_t sluice_H5S_UNLIMITED(void) { return H5S_UNLIMITED; }
 static inline size_t sluice_H5T_VARIABLE(void) { return H5T_VARIABLE; }
 
 static inline hid_t sluice_H5P_DATASET_CREATE(void) { return H5P_DATASET_CREATE; }
+static inline hid_t sluice_H5P_GROUP_CREATE(void) { return H5P_GROUP_CREATE; }
+static inline hid_t sluice_H5P_FILE_CREATE(void) { return H5P_FILE_CREATE; }
 static inline hid_t sluice_H5P_DATASET_XFER(void) { return H5P_DATASET_XFER; }
 static inline hid_t sluice_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
 static inline hid_t sluice_H5P_FILE_ACCESS(void) { return H5P_FILE_ACCESS; }

@@ -6,8 +6,10 @@ import SluiceTestSupport
 import Testing
 
 /// `kill -9` at ≥ 20 random moments, restarting each time, loses nothing and duplicates nothing:
-/// the final outputs equal an uninterrupted run's byte for byte, every task completed exactly
-/// once in the ledger, and no `.partial` or orphan file is left.
+/// the final outputs (report.json too) equal an uninterrupted run's byte for byte, every task
+/// completed exactly once in the ledger, and no `.partial` or orphan file is left. The pipeline
+/// has every kind of stage that runs work: downloads, the corpus builder, a command, an
+/// analysis (its own `sluice analyze` process) and a stage run once per group.
 ///
 /// Runs the real `sluice` binary (built next to the tests: `swift build --product sluice`).
 @Suite(.serialized) struct CrashSafetyTests {
@@ -21,7 +23,7 @@ import Testing
         }
         let server = try await LoopbackServer.start(root: served)
         func pipeline(_ workspace: String) throws -> String {
-            let items = (0..<8).map { "  - {url: \"\(server.url("slow/4/sample\($0).h5ad"))\"}" }.joined(separator: "\n")
+            let items = (0..<8).map { "  - {url: \"\(server.url("slow/4/sample\($0).h5ad"))\", group: g\($0 % 2)}" }.joined(separator: "\n")
             let yaml = """
                 workspace: ./\(workspace)
                 budget: {total: 200MB}
@@ -34,6 +36,17 @@ import Testing
                       name: digest
                       argv: [sh, -c, 'cat "$0"/train/chunks/*.parquet | sha256sum > "$1/digest.txt"', "{in}", "{out}"]
                       outputs: [digest.txt]
+                  - analyze:
+                      run: pseudobulk
+                      from: fetch
+                      executable: \(sluice)
+                      options: {by: cell_type, min_cells: 1, min_counts: 0}
+                  - command:
+                      name: merge
+                      per: group
+                      from: digest
+                      argv: [sh, -c, 'out="$0"; shift; sleep 0.5; cat "$@" | sort | sha256sum > "$out/merged.txt"', "{out}", "{outs}/digest.txt"]
+                      outputs: [merged.txt]
                   - cleanup: {keep: [output]}
                 """
             let path = folder.file("\(workspace).yaml")
@@ -46,10 +59,16 @@ import Testing
         #expect(try await Self.run(sluice, ["run", try pipeline("reference"), "--quiet"]) == 0)
         let referenceSeconds = (ContinuousClock.now - clock) / .seconds(1)
 
-        // The same pipeline, killed with SIGKILL at random moments and restarted each time.
+        // The same pipeline, killed with SIGKILL while an analysis runs and while a per-group
+        // stage runs, then at random moments, restarted each time.
         let crashed = try pipeline("crashed")
+        let ledgerPath = folder.file("crashed/sluice.db")
+        for stage in [Self.analyzeStage, Self.groupStage] {
+            #expect(try await Self.runAndKill(sluice, ["run", crashed, "--quiet"], whileRunning: stage, ledger: ledgerPath),
+                    "the run ended before stage \(stage) was seen running")
+        }
         var random = SeededGenerator(seed: 20_261_123)
-        var kills = 0
+        var kills = 2
         var attempts = 0
         var remaining = 1.0
         while kills < 20 && attempts < 80 {
@@ -60,15 +79,19 @@ import Testing
             let window = 0.04 + Double(random.next() % 1000) / 1000 * min(0.8, referenceSeconds * 0.25)
             let delay = 0.01 + window * remaining
             if try await Self.runAndKill(sluice, ["run", crashed, "--quiet"], after: delay) { kills += 1 } else { break }
-            remaining = try await Self.shareOfTasksToDo(ledger: folder.file("crashed/sluice.db"), tasks: 8 * 4)
+            remaining = try await Self.shareOfTasksToDo(ledger: ledgerPath, tasks: 8 * Self.itemStages)
         }
         #expect(kills >= 20, "only \(kills) kills landed while the run was still going (reference run: \(referenceSeconds) s)")
         #expect(try await Self.run(sluice, ["run", crashed, "--quiet"]) == 0)
 
-        // Outputs equal the reference byte for byte (report.json holds timings, so it is left out).
+        // Outputs equal the reference byte for byte: the corpus, report.json, the digests, the
+        // pseudobulk h5ad files and the two groups' merged digests.
         let reference = try Self.files(folder.file("reference/output"))
         let recovered = try Self.files(folder.file("crashed/output"))
         #expect(reference.count >= 8 * 4)
+        #expect(reference.keys.filter { $0.hasSuffix("report.json") }.count == 8)
+        #expect(reference.keys.filter { $0.hasSuffix("pseudobulk.h5ad") }.count == 8)
+        #expect(Set(reference.keys.filter { $0.hasSuffix("merged.txt") }) == ["groups/g0/merge/merged.txt", "groups/g1/merge/merged.txt"])
         #expect(Set(reference.keys) == Set(recovered.keys))
         for (path, data) in reference { #expect(recovered[path] == data, "\(path) differs") }
 
@@ -80,9 +103,11 @@ import Testing
 
         // The ledger: every task done, each completed exactly once.
         let ledger = try SQLiteLedger(path: folder.file("crashed/sluice.db"))
-        let tasks = try await ledger.tasks().filter { !$0.isGroup }
-        #expect(tasks.count == 8 * 4)
-        #expect(tasks.allSatisfy { $0.state == .done })
+        let everyTask = try await ledger.tasks()
+        let tasks = everyTask.filter { !$0.isGroup }
+        #expect(tasks.count == 8 * Self.itemStages)
+        #expect(everyTask.filter(\.isGroup).count == 2)
+        #expect(everyTask.allSatisfy { $0.state == .done })
         var completions: [TaskKey: Int] = [:]
         var after: Int64 = 0
         while true {
@@ -93,11 +118,18 @@ import Testing
                 if let item = event.item, let stage = event.stage { completions[TaskKey(item: item, stage: stage), default: 0] += 1 }
             }
         }
-        #expect(completions.count == 8 * 4)
+        // A per-group stage's member tasks finish with their group's task: one completion for each group.
+        #expect(completions.count == 8 * (Self.itemStages - 1) + 2)
         #expect(completions.values.allSatisfy { $0 == 1 }, "\(completions.filter { $0.value != 1 })")
         #expect(try await ledger.artifacts(in: .released).isEmpty)
         try await server.shutdown()
     }
+
+    /// The stages each item goes through (the per-group stage has one task per group).
+    static let itemStages = 6
+    /// The analysis stage's and the per-group stage's positions in the pipeline.
+    static let analyzeStage = 3
+    static let groupStage = 4
 
     /// SIGINT stops gracefully: running commands are stopped and given back (not failed), the
     /// exit status is 130, and the next run finishes the work.
@@ -162,6 +194,22 @@ import Testing
         return alive
     }
 
+    /// Starts, and kills with SIGKILL as soon as the ledger shows a task of `stage` running;
+    /// false when the run ended first.
+    static func runAndKill(_ binary: String, _ arguments: [String], whileRunning stage: Int, ledger path: String) async throws -> Bool {
+        let process = try launch(binary, arguments)
+        while process.isRunning {
+            if FileManager.default.fileExists(atPath: path),
+               let tasks = try? await SQLiteLedger(path: path).tasks(), tasks.contains(where: { $0.stage == stage && $0.state == .running }) {
+                kill(process.processIdentifier, SIGKILL)
+                _ = await exitStatus(of: process)
+                return true
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+
     static func launch(_ binary: String, _ arguments: [String]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
@@ -172,15 +220,14 @@ import Testing
         return process
     }
 
-    /// Regular files under `folder` (relative path → content), report.json excepted.
+    /// Regular files under `folder` (relative path → content).
     static func files(_ folder: String) throws -> [String: Data] {
         var result: [String: Data] = [:]
         guard let walker = FileManager.default.enumerator(atPath: folder) else { return result }
         while let name = walker.nextObject() as? String {
             let path = folder + "/" + name
             var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue,
-                  !name.hasSuffix("report.json") else { continue }
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else { continue }
             result[name] = try Data(contentsOf: URL(fileURLWithPath: path))
         }
         return result

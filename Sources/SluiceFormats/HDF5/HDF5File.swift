@@ -32,10 +32,12 @@ final class HDF5File: Sendable {
         return HDF5File(path: path, handle: HDF5Handle(id, .file))
     }
 
-    /// Creates (or truncates) a file for writing.
+    /// Creates (or truncates) a file for writing. Its objects carry no modification times, so
+    /// the same content gives the same bytes (see ``HDF5Group/untimed(_:)``).
     static func create(_ path: String) throws -> HDF5File {
+        let properties = try HDF5Group.untimed(sluice_H5P_FILE_CREATE())
         let id = try HDF5Library.call(path, "creating the file") {
-            H5Fcreate(path, sluice_H5F_ACC_TRUNC(), sluice_H5P_DEFAULT(), sluice_H5P_DEFAULT())
+            H5Fcreate(path, sluice_H5F_ACC_TRUNC(), properties.id, sluice_H5P_DEFAULT())
         }
         return HDF5File(path: path, handle: HDF5Handle(id, .file))
     }

@@ -90,10 +90,20 @@ final class HDF5Group: HDF5Object, Sendable {
         try HDF5Library.call(path, "removing \(childName(member))") { H5Ldelete(handle.id, member, sluice_H5P_DEFAULT()) }
     }
 
+    /// A creation property list of `kind` whose objects record no access, change or
+    /// modification times: HDF5 stamps them by default, and then two runs that write the same
+    /// content give different bytes.
+    static func untimed(_ kind: hid_t) throws -> HDF5Handle {
+        let properties = HDF5Handle(H5Pcreate(kind), .propertyList)
+        try HDF5Library.call("(property list)", "turning off object times") { H5Pset_obj_track_times(properties.id, false) }
+        return properties
+    }
+
     /// Creates the subgroup `member`.
     func createGroup(_ member: String) throws -> HDF5Group {
+        let properties = try Self.untimed(sluice_H5P_GROUP_CREATE())
         let id = try HDF5Library.call(path, "creating group \(childName(member))") {
-            H5Gcreate2(handle.id, member, sluice_H5P_DEFAULT(), sluice_H5P_DEFAULT(), sluice_H5P_DEFAULT())
+            H5Gcreate2(handle.id, member, sluice_H5P_DEFAULT(), properties.id, sluice_H5P_DEFAULT())
         }
         return HDF5Group(file: file, handle: HDF5Handle(id, .group), name: childName(member))
     }
@@ -110,7 +120,7 @@ final class HDF5Group: HDF5Object, Sendable {
         var maxDims = dims
         if extendable { maxDims[0] = sluice_H5S_UNLIMITED() }
         let space = HDF5Handle(H5Screate_simple(Int32(dims.count), dims, maxDims), .dataspace)
-        let properties = HDF5Handle(H5Pcreate(sluice_H5P_DATASET_CREATE()), .propertyList)
+        let properties = try Self.untimed(sluice_H5P_DATASET_CREATE())
         let rows = max(1, shape.first ?? 1)
         if extendable || gzipLevel != nil || chunkRows != nil {
             var chunk = dims.map { max(1, $0) }

@@ -1,6 +1,8 @@
 import SluiceKernels
 
-/// `output/<dataset>/report.json`: what was done to one dataset, with counts and timings.
+/// `output/<dataset>/report.json`: what was done to one dataset, with its counts. It holds no
+/// timings and no absolute paths, so the same input and options give the same bytes in any
+/// workspace, after any number of crashes (the dataset's log has the timings).
 public struct PreprocessReport: Sendable, Codable {
     public struct Options: Sendable, Codable {
         public var chunk_size: Int
@@ -27,6 +29,7 @@ public struct PreprocessReport: Sendable, Codable {
     }
 
     public var dataset: String
+    /// The input file's name (the log has its path).
     public var input: String
     public var vocabularySHA256: String
     public var vocabularySize: Int
@@ -36,7 +39,5 @@ public struct PreprocessReport: Sendable, Codable {
     public var convert: DatasetConverter.Result
     public var clean: MetadataCleaner.Result
     public var split: CorpusSplitter.Result
-    /// Seconds per step.
-    public var timings: [String: Double]
     public var options: Options
 }

@@ -332,21 +332,28 @@ public final class PreprocessRun {
         log: DatasetLog, timing: (step: String, started: ContinuousClock.Instant)
     ) throws {
         let output = dataset.output(options)
-        log.log(
-            step: "split", "train \(result.trainCells) cells, test \(result.testCells) cells → \(output)",
-            ["train": result.trainCells, "test": result.testCells])
-        let plan = try plan(dataset)
-        // Interim files are gone after the split; the report lists only what stays.
-        var convertRecord = converted
-        convertRecord.chunkFiles = []
-        var cleanRecord = cleaned
-        cleanRecord.files = []
         var stepTimes = timings[dataset.name] ?? [:]
         stepTimes[timing.step] = (ContinuousClock.now - timing.started) / .seconds(1)
+        log.log(
+            step: "split", "train \(result.trainCells) cells, test \(result.testCells) cells → \(output)",
+            ["train": result.trainCells, "test": result.testCells, "step_seconds": stepTimes])
+        let plan = try plan(dataset)
+        // Interim files are gone after the split; the report lists only what stays, and no
+        // timings (they are in the log), so that it is the same bytes on every run.
+        var convertRecord = converted
+        convertRecord.chunkFiles = []
+        convertRecord.passSeconds = nil
+        var cleanRecord = cleaned
+        cleanRecord.files = []
+        // Shards by their path in the dataset's folder (the folder itself moves when committed).
+        var splitRecord = result
+        let prefix = output + "/"
+        splitRecord.trainFiles = result.trainFiles.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
+        splitRecord.testFiles = result.testFiles.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
         let report = PreprocessReport(
-            dataset: dataset.name, input: dataset.input, vocabularySHA256: try encoded(vocabulary).checksum, vocabularySize: vocabulary.size,
-            mapping: plan.mapping, duplicateGeneIDs: plan.duplicateGeneIDs, convert: convertRecord, clean: cleanRecord, split: result, timings: stepTimes,
-            options: PreprocessReport.Options(options))
+            dataset: dataset.name, input: (dataset.input as NSString).lastPathComponent, vocabularySHA256: try encoded(vocabulary).checksum,
+            vocabularySize: vocabulary.size, mapping: plan.mapping, duplicateGeneIDs: plan.duplicateGeneIDs, convert: convertRecord,
+            clean: cleanRecord, split: splitRecord, options: PreprocessReport.Options(options))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try Self.writeAtomically(try encoder.encode(report), to: dataset.report(options))
