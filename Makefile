@@ -17,7 +17,12 @@ build: bootstrap
 demo: build
 	$(RELEASE_BIN) demo
 
-test: bootstrap test-swift test-crosscheck
+test: bootstrap format test-swift test-crosscheck
+
+# Lints every Swift file with swift-format (the toolchain's, configured by .swift-format);
+# any finding fails. `swift format format -i -r Sources Tests Package.swift` fixes most.
+format:
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
 
 # The crash-safety, bad-input and fuzz tests drive the real binaries, so they are built first.
 test-swift:

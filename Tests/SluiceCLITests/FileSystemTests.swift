@@ -27,10 +27,12 @@ struct FileSystemTests {
         process.waitUntilExit()
     }
 
-    @Test("writing onto a full or a read-only file system", arguments: [
-        ("size=256k", "No space left on device"),
-        ("size=1m,ro", "ead-only file system"),
-    ])
+    @Test(
+        "writing onto a full or a read-only file system",
+        arguments: [
+            ("size=256k", "No space left on device"),
+            ("size=1m,ro", "ead-only file system"),
+        ])
     func refusedWrite(_ options: String, _ words: String) async throws {
         let scratch = try TemporaryDirectory("sluice-fs")
         let mounted = scratch.file("mounted")

@@ -28,7 +28,9 @@ struct FuzzTests {
         let status = await exitStatus(of: process)
         try handle.close()
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        #expect(status == 0, "sluice-fuzz \(target) ended with \(status) (\(process.terminationReason == .uncaughtSignal ? "signal" : "exit")); the input is \(out)/current.\(target); output: \(output.suffix(1500))")
+        #expect(
+            status == 0,
+            "sluice-fuzz \(target) ended with \(status) (\(process.terminationReason == .uncaughtSignal ? "signal" : "exit")); the input is \(out)/current.\(target); output: \(output.suffix(1500))")
         #expect(output.contains("no crash, no hang"), "\(output.suffix(500))")
         if status == 0 {
             try? FileManager.default.removeItem(atPath: out)

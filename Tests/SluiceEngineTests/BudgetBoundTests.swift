@@ -1,7 +1,7 @@
 import Foundation
 import SluiceEngine
-import SluiceTestSupport
 import SluiceLoopback
+import SluiceTestSupport
 import Synchronization
 import Testing
 

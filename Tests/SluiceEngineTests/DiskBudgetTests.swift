@@ -1,6 +1,6 @@
 import SluiceEngine
-import SluiceTestSupport
 import SluiceLoopback
+import SluiceTestSupport
 import Synchronization
 import Testing
 
@@ -109,8 +109,9 @@ import Testing
 
     @Test func filesystemWatermarksPauseAndResumeProducers() async throws {
         let level = LevelBox(0.95)
-        let budget = DiskBudget(limits: BudgetLimits(total: 100, filesystemHigh: 0.9, filesystemLow: 0.8), usage: [:],
-                                filesystemFraction: { level.value })
+        let budget = DiskBudget(
+            limits: BudgetLimits(total: 100, filesystemHigh: 0.9, filesystemLow: 0.8), usage: [:],
+            filesystemFraction: { level.value })
         await budget.pollFilesystem()
         #expect(await budget.snapshot.filesystemPaused)
         let fetch = Task { try await budget.reserve(10, in: .raw, priority: 0, producer: true) }

@@ -7,20 +7,22 @@ import Testing
 /// Names from strangers (file names in URLs, manifest and pipeline group columns) never make a
 /// path that leaves the workspace, and a run over them never deletes what it did not create.
 @Suite struct HostileNameTests {
-    @Test("hostile file names sanitize to one plain path component", arguments: [
-        ("...h5ad", "dataset"),
-        ("..", "dataset"),
-        (".", "dataset"),
-        ("", "dataset"),
-        (".hidden.h5ad", "hidden"),
-        ("a/../../b", "a_.._.._b"),
-        ("/etc/passwd", "etc_passwd"),
-        ("a\u{0}b.h5ad", "a_b"),
-        ("\u{FF0E}\u{FF0E}", "dataset"),  // fullwidth full stops, which NFKC turns into ".."
-        ("\u{2025}", "dataset"),  // two-dot leader, NFKC ".."
-        ("caf\u{E9}.h5ad", "caf"),
-        (String(repeating: "x", count: 1000), String(repeating: "x", count: DatasetName.maximumLength)),
-    ])
+    @Test(
+        "hostile file names sanitize to one plain path component",
+        arguments: [
+            ("...h5ad", "dataset"),
+            ("..", "dataset"),
+            (".", "dataset"),
+            ("", "dataset"),
+            (".hidden.h5ad", "hidden"),
+            ("a/../../b", "a_.._.._b"),
+            ("/etc/passwd", "etc_passwd"),
+            ("a\u{0}b.h5ad", "a_b"),
+            ("\u{FF0E}\u{FF0E}", "dataset"),  // fullwidth full stops, which NFKC turns into ".."
+            ("\u{2025}", "dataset"),  // two-dot leader, NFKC ".."
+            ("caf\u{E9}.h5ad", "caf"),
+            (String(repeating: "x", count: 1000), String(repeating: "x", count: DatasetName.maximumLength)),
+        ])
     func sanitizedNames(_ input: String, _ expected: String) {
         let name = DatasetName.sanitize(input)
         #expect(name == expected)
@@ -33,10 +35,12 @@ import Testing
         #expect(names == ["../../outside": "outside", "a b": "a_b", "a_b": "a_b_2", "/": "group", "human": "human"])
     }
 
-    @Test("the workspace refuses relative paths that would leave it", arguments: [
-        "raw/..", "raw/../..", "..", ".", "raw/.", "/etc/passwd", "raw//x", "raw/", "", "raw/a\u{0}b",
-        "raw/" + String(repeating: "y", count: 256),
-    ])
+    @Test(
+        "the workspace refuses relative paths that would leave it",
+        arguments: [
+            "raw/..", "raw/../..", "..", ".", "raw/.", "/etc/passwd", "raw//x", "raw/", "", "raw/a\u{0}b",
+            "raw/" + String(repeating: "y", count: 256),
+        ])
     func refusesEscapes(_ relative: String) throws {
         let workspace = Workspace(root: "/tmp/sluice-hostile-names")
         #expect(throws: WorkspaceError.self) { try workspace.absolute(relative) }
@@ -87,14 +91,14 @@ import Testing
         let folder = try TemporaryDirectory("sluice-hostile-stage")
         let path = folder.file("p.yaml")
         try """
-            workspace: ./work
-            budget: {total: 10MB}
-            items:
-              - {url: "http://127.0.0.1:1/a"}
-            stages:
-              - fetch: {}
-              - copy: {name: "../x"}
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        workspace: ./work
+        budget: {total: 10MB}
+        items:
+          - {url: "http://127.0.0.1:1/a"}
+        stages:
+          - fetch: {}
+          - copy: {name: "../x"}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
         let error = #expect(throws: ConfigError.self) { try PipelineConfig.load(path, registry: .tests) }
         #expect(error?.code == .badValue)
         #expect(error?.line == 7)

@@ -120,32 +120,33 @@ import Testing
         do {
             let old = try DatabaseQueue(path: path)
             try await old.write { db in
-                try db.execute(sql: """
-                    CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
-                    INSERT INTO grdb_migrations VALUES ('v1');
-                    CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                    CREATE TABLE items(
-                        id TEXT PRIMARY KEY, position INTEGER NOT NULL, spec TEXT NOT NULL,
-                        grp TEXT, is_group INTEGER NOT NULL DEFAULT 0, bytes INTEGER);
-                    CREATE TABLE tasks(
-                        item TEXT NOT NULL REFERENCES items(id), stage INTEGER NOT NULL,
-                        position INTEGER NOT NULL, is_group INTEGER NOT NULL DEFAULT 0,
-                        state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-                        owner TEXT, lease_until REAL, not_before REAL NOT NULL DEFAULT 0,
-                        error_code TEXT, error TEXT, started REAL, finished REAL, bytes INTEGER,
-                        PRIMARY KEY(item, stage));
-                    CREATE INDEX tasks_by_stage ON tasks(stage, state, position);
-                    CREATE TABLE artifacts(
-                        item TEXT NOT NULL, stage INTEGER NOT NULL, path TEXT NOT NULL, area TEXT NOT NULL,
-                        bytes INTEGER NOT NULL, sha256 TEXT, state TEXT NOT NULL,
-                        PRIMARY KEY(item, stage, path));
-                    CREATE INDEX artifacts_by_state ON artifacts(state);
-                    CREATE TABLE events(
-                        seq INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, item TEXT, stage INTEGER,
-                        kind TEXT NOT NULL, message TEXT NOT NULL);
-                    INSERT INTO events(time, item, stage, kind, message) VALUES (1, NULL, NULL, 'run-started', 'first run');
-                    INSERT INTO events(time, item, stage, kind, message) VALUES (2, 'a', 0, 'claimed', 'attempt 1');
-                    """)
+                try db.execute(
+                    sql: """
+                        CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                        INSERT INTO grdb_migrations VALUES ('v1');
+                        CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                        CREATE TABLE items(
+                            id TEXT PRIMARY KEY, position INTEGER NOT NULL, spec TEXT NOT NULL,
+                            grp TEXT, is_group INTEGER NOT NULL DEFAULT 0, bytes INTEGER);
+                        CREATE TABLE tasks(
+                            item TEXT NOT NULL REFERENCES items(id), stage INTEGER NOT NULL,
+                            position INTEGER NOT NULL, is_group INTEGER NOT NULL DEFAULT 0,
+                            state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+                            owner TEXT, lease_until REAL, not_before REAL NOT NULL DEFAULT 0,
+                            error_code TEXT, error TEXT, started REAL, finished REAL, bytes INTEGER,
+                            PRIMARY KEY(item, stage));
+                        CREATE INDEX tasks_by_stage ON tasks(stage, state, position);
+                        CREATE TABLE artifacts(
+                            item TEXT NOT NULL, stage INTEGER NOT NULL, path TEXT NOT NULL, area TEXT NOT NULL,
+                            bytes INTEGER NOT NULL, sha256 TEXT, state TEXT NOT NULL,
+                            PRIMARY KEY(item, stage, path));
+                        CREATE INDEX artifacts_by_state ON artifacts(state);
+                        CREATE TABLE events(
+                            seq INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, item TEXT, stage INTEGER,
+                            kind TEXT NOT NULL, message TEXT NOT NULL);
+                        INSERT INTO events(time, item, stage, kind, message) VALUES (1, NULL, NULL, 'run-started', 'first run');
+                        INSERT INTO events(time, item, stage, kind, message) VALUES (2, 'a', 0, 'claimed', 'attempt 1');
+                        """)
             }
         }
         let ledger = try SQLiteLedger(path: path)

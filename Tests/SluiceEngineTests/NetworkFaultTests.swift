@@ -1,7 +1,7 @@
 import Foundation
 import SluiceEngine
-import SluiceTestSupport
 import SluiceLoopback
+import SluiceTestSupport
 import Testing
 
 /// A fault-injecting loopback server: transient faults are retried to success, permanent ones

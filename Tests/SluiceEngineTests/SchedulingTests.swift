@@ -43,7 +43,8 @@ import Testing
     }
 
     @Test func groupsRunOncePerGroupWithTheMembersThatArrived() async throws {
-        let (summary, harness) = try await run("""
+        let (summary, harness) = try await run(
+            """
               - copy: {name: each, fail: [d]}
               - copy: {name: merge, per: group}
             """)
@@ -55,7 +56,8 @@ import Testing
     }
 
     @Test func aBarrierRunsOnceAfterEveryItem() async throws {
-        let (summary, harness) = try await run("""
+        let (summary, harness) = try await run(
+            """
               - copy: {name: each, fail: [b], flaky: [e], retries: 1}
               - copy: {name: everything, per: all}
               - copy: {name: after, from: each}

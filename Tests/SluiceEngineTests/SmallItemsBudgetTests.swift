@@ -32,7 +32,8 @@ import Testing
     /// Samples the workspace every 50 ms while `body` runs: the highest allocated bytes of the
     /// whole workspace and of one folder, and the most entries.
     private func sampling(_ root: String, folder: String, _ body: () async throws -> RunSummary) async throws
-        -> (summary: RunSummary, bytes: Int64, folderBytes: Int64, entries: Int) {
+        -> (summary: RunSummary, bytes: Int64, folderBytes: Int64, entries: Int)
+    {
         let peak = Mutex<(Int64, Int64, Int)>((0, 0, 0))
         let sampler = Task {
             while !Task.isCancelled {
@@ -53,8 +54,10 @@ import Testing
         let harness = try await start(400)
         // 1 MB for data, and as much again for the ledger, which grows by about 1.5 kB an item.
         let total = Workspace.overheadSlack + 2_000_000
-        let path = try harness.pipeline(yaml(harness, count: 400, budget: "{total: \(total), areas: {checkpoints: 48kB}}",
-                                             copy: "{name: keep, area: checkpoints, reserve: 5kB, concurrency: 3, sleep: 0.02}"))
+        let path = try harness.pipeline(
+            yaml(
+                harness, count: 400, budget: "{total: \(total), areas: {checkpoints: 48kB}}",
+                copy: "{name: keep, area: checkpoints, reserve: 5kB, concurrency: 3, sleep: 0.02}"))
         let work = harness.folder.file("work")
         let run = try await sampling(work, folder: work + "/checkpoints") { try await harness.run(path) }
         #expect(run.summary.done == 400, "\(run.summary.items.filter { $0.state != .done }.prefix(3))")
@@ -92,7 +95,8 @@ import Testing
         let filler = Task {
             // Once the run is under way (the first item fetched), not before it starts.
             while !FileManager.default.fileExists(atPath: work + "/logs/pipeline.log")
-                || ((try? FileManager.default.contentsOfDirectory(atPath: work + "/raw")) ?? []).isEmpty {
+                || ((try? FileManager.default.contentsOfDirectory(atPath: work + "/raw")) ?? []).isEmpty
+            {
                 try await Task.sleep(for: .milliseconds(20))
             }
             try Data(count: 3 << 20).write(to: URL(fileURLWithPath: work + "/logs/huge.log"))

@@ -1,8 +1,9 @@
 import Foundation
-@testable import SluiceFormats
 import SluiceTestSupport
 import Synchronization
 import Testing
+
+@testable import SluiceFormats
 
 /// Every writer's commit: a file or folder replaces its target in one step, flushed, and a
 /// reader never finds the target missing while it is being replaced.

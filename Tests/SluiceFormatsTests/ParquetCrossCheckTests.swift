@@ -15,12 +15,19 @@ struct ParquetCrossCheckTests {
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
-            if container.decodeNil() { self = .null }
-            else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-            else if let value = try? container.decode(Int64.self) { self = .int(value) }
-            else if let value = try? container.decode(Double.self) { self = .double(value) }
-            else if let value = try? container.decode(String.self) { self = .string(value) }
-            else { self = .list(try container.decode([Cell].self)) }
+            if container.decodeNil() {
+                self = .null
+            } else if let value = try? container.decode(Bool.self) {
+                self = .bool(value)
+            } else if let value = try? container.decode(Int64.self) {
+                self = .int(value)
+            } else if let value = try? container.decode(Double.self) {
+                self = .double(value)
+            } else if let value = try? container.decode(String.self) {
+                self = .string(value)
+            } else {
+                self = .list(try container.decode([Cell].self))
+            }
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -112,16 +119,19 @@ struct ParquetCrossCheckTests {
                 options.rowGroupByteSize = 8 << 10
                 options.pageByteSize = 1 << 10
             }
-            let batch = ParquetRowBatch(schema.columns.map {
-                ParquetSamples.data(for: $0, rows: 700, nulls: .some, lowCardinality: lowCardinality, random: &random)
-            })
+            let batch = ParquetRowBatch(
+                schema.columns.map {
+                    ParquetSamples.data(for: $0, rows: 700, nulls: .some, lowCardinality: lowCardinality, random: &random)
+                })
             let writer = try ParquetWriter(path: directory.file("\(name).parquet"), schema: schema, options: options)
             try writer.write(batch.slice(0..<300))
             try writer.write(batch.slice(300..<700))
             try writer.close()
-            let expected = Expected(metadata: metadata, columns: zip(schema.columns, batch.columns).map { column, data in
-                Column(name: column.name, type: column.valueType.rawValue, list: column.isList, nullable: column.isNullable, rows: Self.cells(data))
-            })
+            let expected = Expected(
+                metadata: metadata,
+                columns: zip(schema.columns, batch.columns).map { column, data in
+                    Column(name: column.name, type: column.valueType.rawValue, list: column.isList, nullable: column.isNullable, rows: Self.cells(data))
+                })
             try JSONEncoder().encode(expected).write(to: URL(fileURLWithPath: directory.file("\(name).json")))
         }
         let (status, output) = try Self.runCheck("verify", directory.path)
@@ -148,8 +158,9 @@ struct ParquetCrossCheckTests {
             for column in expected.columns {
                 let index = try #require(reader.schema.index(of: column.name), "\(file): no column \(column.name)")
                 let described = reader.schema.columns[index]
-                #expect(described.valueType.rawValue == column.type && described.isList == column.list && described.isNullable == column.nullable,
-                        "\(file): column \(column.name) reads as \(described.typeDescription)")
+                #expect(
+                    described.valueType.rawValue == column.type && described.isList == column.list && described.isNullable == column.nullable,
+                    "\(file): column \(column.name) reads as \(described.typeDescription)")
                 let actual = Self.cells(batch.columns[index])
                 let mismatch = zip(actual, column.rows).enumerated().first { !Self.same($0.element.0, $0.element.1) }
                 #expect(mismatch == nil, "\(file): column \(column.name) row \(mismatch?.offset ?? -1): \(String(describing: mismatch?.element))")

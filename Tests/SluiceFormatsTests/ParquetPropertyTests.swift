@@ -27,9 +27,10 @@ import Testing
             let nulls = ParquetSamples.NullPattern.allCases.randomElement(using: &random)!
             let lowCardinality = Bool.random(using: &random)
             let maxLength = [0, 1, 5, 40].randomElement(using: &random)!
-            return ParquetRowBatch(columns.map {
-                ParquetSamples.data(for: $0, rows: rows, nulls: nulls, maxListLength: maxLength, lowCardinality: lowCardinality, random: &random)
-            })
+            return ParquetRowBatch(
+                columns.map {
+                    ParquetSamples.data(for: $0, rows: rows, nulls: nulls, maxListLength: maxLength, lowCardinality: lowCardinality, random: &random)
+                })
         }
         _ = try ParquetRoundTripTests.roundTrip(schema, batches, options: options)
     }

@@ -19,9 +19,13 @@ import Testing
         try writer.close()
         let reader = try ParquetReader(path: path)
         #expect(reader.schema == schema, sourceLocation: sourceLocation)
-        let expected = batches.count == 1 ? batches[0] : ParquetRowBatch(schema.columns.indices.map { index in
-            ParquetWriter.concatenate(batches.map { $0.columns[index] }, column: schema.columns[index])
-        })
+        let expected =
+            batches.count == 1
+            ? batches[0]
+            : ParquetRowBatch(
+                schema.columns.indices.map { index in
+                    ParquetWriter.concatenate(batches.map { $0.columns[index] }, column: schema.columns[index])
+                })
         let actual = try reader.readAll()
         #expect(reader.rowCount == expected.rowCount, sourceLocation: sourceLocation)
         for (index, column) in schema.columns.enumerated() {

@@ -13,11 +13,12 @@ import Testing
         options.keyValueMetadata = ["vocabulary": "[\"A\"]"]
         let schema = ParquetSchema([.scalar("cell_id", .string), .list("input_ids", of: .int32), .scalar("score", .double, nullable: true)])
         let writer = try ParquetWriter(path: path, schema: schema, options: options)
-        try writer.write(ParquetRowBatch([
-            ParquetColumnData(.string(ParquetStrings(["a", "b", "c"]))),
-            ParquetColumnData(lists: .int32(Array(0..<12)), offsets: [0, 10, 10, 12]),
-            ParquetColumnData(.double([0.5, 0, 2]), validity: [true, false, true]),
-        ]))
+        try writer.write(
+            ParquetRowBatch([
+                ParquetColumnData(.string(ParquetStrings(["a", "b", "c"]))),
+                ParquetColumnData(lists: .int32(Array(0..<12)), offsets: [0, 10, 10, 12]),
+                ParquetColumnData(.double([0.5, 0, 2]), validity: [true, false, true]),
+            ]))
         try writer.close()
         let summary = try ParquetFileSummary(path: path, firstRows: 2)
         #expect(summary.rows == 3)

@@ -52,8 +52,10 @@ extension SeededGenerator {
 }
 
 /// Numbers and separators that parsers trip on.
-let interestingNumbers = ["0", "-1", "2147483648", "4294967297", "9223372036854775808", "18446744073709551616", "1e308", "-1e308",
-                          "nan", "inf", "999999999999", "0.5", "-0"]
+let interestingNumbers = [
+    "0", "-1", "2147483648", "4294967297", "9223372036854775808", "18446744073709551616", "1e308", "-1e308",
+    "nan", "inf", "999999999999", "0.5", "-0",
+]
 let interestingTokens = ["\t", "\n", " ", "%", "{", "[", ":", "-", "\"", "\r\n", "\0", "\\", "#", "*", "../", "{in}", "\u{FEFF}"]
 
 func mutate(_ seed: [UInt8], _ random: inout SeededGenerator) -> [UInt8] {
@@ -129,7 +131,8 @@ func target(_ options: Options) throws -> Target {
                 for range in source.batchRanges(size: 7) { _ = try source.read(cells: range) }
             })
     case "table":
-        let seeds = [fx + "/activity/cytosig_subset.tsv", fx + "/correlation/data.tsv", fx + "/activity/ridge_Y.tsv"].map(read)
+        let seeds =
+            [fx + "/activity/cytosig_subset.tsv", fx + "/correlation/data.tsv", fx + "/activity/ridge_Y.tsv"].map(read)
             + files(fx + "/bad_inputs") { $0.hasSuffix(".tsv") && !$0.contains("/") }.map(read)
         return Target(seeds: seeds, fileName: "table.tsv", parse: { path, _ in _ = try MatrixTable.read(path) })
     case "pipeline":
@@ -143,7 +146,8 @@ func target(_ options: Options) throws -> Target {
             },
             parse: { path, _ in _ = try PipelineConfig.load(path, registry: PipelineStages.registry()) })
     case "manifest":
-        let seeds = files(fx + "/bad_inputs") { $0.hasSuffix("items.tsv") }.map(read)
+        let seeds =
+            files(fx + "/bad_inputs") { $0.hasSuffix("items.tsv") }.map(read)
             + [Array("name\turl\tsize\tsha256\tgroup\na\thttp://127.0.0.1:9/a.h5ad\t10MB\t\(String(repeating: "ab", count: 32))\thuman\n".utf8)]
         return Target(
             seeds: seeds, fileName: "items.tsv",
@@ -180,7 +184,8 @@ func target(_ options: Options) throws -> Target {
 /// Limits the address space to what the process holds now plus `mebibytes`.
 func boundMemory(_ mebibytes: Int) {
     let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-    let kilobytes = status.split(separator: "\n").first { $0.hasPrefix("VmSize:") }
+    let kilobytes =
+        status.split(separator: "\n").first { $0.hasPrefix("VmSize:") }
         .flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? 0
     let bytes = rlim_t((kilobytes << 10) + (mebibytes << 20))
     var limit = rlimit(rlim_cur: bytes, rlim_max: bytes)
@@ -218,4 +223,6 @@ while Date() < deadline {
     inputs += 1
 }
 try? FileManager.default.removeItem(atPath: current)
-print("sluice-fuzz \(options.target): \(inputs) inputs in \(Int(options.seconds)) s (\(rejected) rejected with an error, \(inputs - rejected) accepted), seed \(options.seed): no crash, no hang, no allocation over \(options.memoryMiB) MiB")
+print(
+    "sluice-fuzz \(options.target): \(inputs) inputs in \(Int(options.seconds)) s (\(rejected) rejected with an error, \(inputs - rejected) accepted), seed \(options.seed): no crash, no hang, no allocation over \(options.memoryMiB) MiB"
+)

@@ -1,6 +1,7 @@
 import SluiceFormats
-@testable import SluiceKernels
 import Testing
+
+@testable import SluiceKernels
 
 /// The pass filter keeps exactly the pairs a plain test would keep, in their order: values inside
 /// `[lower, upper)` of their gene, and in refine passes only genes being refined.

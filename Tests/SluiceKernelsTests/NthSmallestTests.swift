@@ -1,6 +1,7 @@
 import SluiceFormats
-@testable import SluiceKernels
 import Testing
+
+@testable import SluiceKernels
 
 /// `selectNthSmallest` puts the value a full sort would put at rank k there, with nothing larger
 /// before it and nothing smaller after it — on random data, many ties, sorted and reversed input.

@@ -1,20 +1,21 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import SluiceKernels
 import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The permutation machinery SecAct's significance depends on, checked against the C library
 /// itself and against published reference values.
 @Suite struct RandomAndShuffleTests {
     #if canImport(Glibc)
-    @Test(.serialized, arguments: [0, 1, 42, 12_345, 4_000_000_000] as [UInt32])
-    func glibcRandomEqualsTheCLibrary(seed: UInt32) {
-        var ours = GlibcRandom(seed: seed)
-        srand(seed)
-        for _ in 0..<2_000 { #expect(ours.next() == UInt32(rand())) }
-    }
+        @Test(.serialized, arguments: [0, 1, 42, 12_345, 4_000_000_000] as [UInt32])
+        func glibcRandomEqualsTheCLibrary(seed: UInt32) {
+            var ours = GlibcRandom(seed: seed)
+            srand(seed)
+            for _ in 0..<2_000 { #expect(ours.next() == UInt32(rand())) }
+        }
     #endif
 
     @Test func mersenneTwisterMatchesTheReference() {

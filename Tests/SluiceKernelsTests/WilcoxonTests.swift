@@ -128,10 +128,12 @@ struct WilcoxonTests {
             var fresh = reused
             var freshScratch = WilcoxonScratch(slotCount: 5)
             keys.withUnsafeBufferPointer {
-                WilcoxonRankSums.againstReference(sortedKeys: $0, reference: 0, groups: [1, 2, 3], cells: column.cellsPerSlot,
-                                                  moments: moments, scratch: &scratch, doubledRankSums: &reused.0, tieTerms: &reused.1)
-                WilcoxonRankSums.againstReference(sortedKeys: $0, reference: 0, groups: [1, 2, 3], cells: column.cellsPerSlot,
-                                                  moments: moments, scratch: &freshScratch, doubledRankSums: &fresh.0, tieTerms: &fresh.1)
+                WilcoxonRankSums.againstReference(
+                    sortedKeys: $0, reference: 0, groups: [1, 2, 3], cells: column.cellsPerSlot,
+                    moments: moments, scratch: &scratch, doubledRankSums: &reused.0, tieTerms: &reused.1)
+                WilcoxonRankSums.againstReference(
+                    sortedKeys: $0, reference: 0, groups: [1, 2, 3], cells: column.cellsPerSlot,
+                    moments: moments, scratch: &freshScratch, doubledRankSums: &fresh.0, tieTerms: &fresh.1)
             }
             #expect(reused.0 == fresh.0 && reused.1 == fresh.1)
         }
@@ -154,11 +156,12 @@ struct WilcoxonTests {
         for round in 0..<3 {
             // Round 0: few distinct values (many ties); 1: random floats of both signs; 2: one value.
             let keys: [UInt64] = (0..<count).map { index in
-                let value: Float = switch round {
-                case 0: Float(1 + random.next() % 5) * 0.5
-                case 1: Float(random.unit() * 2e4 - 1e4) * (random.next() % 2 == 0 ? 1e-6 : 1)
-                default: 3.25
-                }
+                let value: Float =
+                    switch round {
+                    case 0: Float(1 + random.next() % 5) * 0.5
+                    case 1: Float(random.unit() * 2e4 - 1e4) * (random.next() % 2 == 0 ? 1e-6 : 1)
+                    default: 3.25
+                    }
                 return RankKey.make(value == 0 ? 1 : value, slot: UInt32(index))
             }
             var sorted = keys
@@ -182,10 +185,12 @@ struct WilcoxonTests {
         #expect(RankSumStatistics.tieCoefficient(tieTerm: 0, cells: 1) == 1)
     }
 
-    @Test("two-sided normal p-values equal scipy's 2·norm.sf(|z|)", arguments: [
-        (0.0, 1.0), (0.5, 0.6170750774519738), (-1.2, 0.23013934044341644), (1.959963984540054, 0.05),
-        (5.0, 5.733031437583866e-07), (-10.0, 1.523970604832094e-23), (37.5, 9.210706019163908e-308), (38.0, 0.0), (40.0, 0.0),
-    ])
+    @Test(
+        "two-sided normal p-values equal scipy's 2·norm.sf(|z|)",
+        arguments: [
+            (0.0, 1.0), (0.5, 0.6170750774519738), (-1.2, 0.23013934044341644), (1.959963984540054, 0.05),
+            (5.0, 5.733031437583866e-07), (-10.0, 1.523970604832094e-23), (37.5, 9.210706019163908e-308), (38.0, 0.0), (40.0, 0.0),
+        ])
     func normalPValues(z: Double, expected: Double) {
         let p = NormalDistribution.twoSidedPValue(z)
         #expect(p == expected || abs(p - expected) <= 1e-12 * expected, "z = \(z): \(p) vs \(expected)")
@@ -199,12 +204,14 @@ struct WilcoxonTests {
         #expect(FalseDiscoveryRate.benjaminiHochberg([]) == [])
     }
 
-    @Test("Welch's t-test equals scipy's ttest_ind_from_stats, with scanpy's NaN handling", arguments: [
-        ((1.5, 0.7, 40, 1.1, 0.9, 300), (2.793721183078312, 0.007223088081667185)),
-        ((2.0, 0.25, 5, 0.5, 4.0, 12), (2.4227185592617446, 0.02989225953700577)),
-        ((0.0, 0.0, 10, 0.0, 0.0, 20), (0.0, 1.0)),
-        ((1.0, 0.0, 10, 0.0, 0.0, 20), (Double.infinity, 0.0)),
-    ])
+    @Test(
+        "Welch's t-test equals scipy's ttest_ind_from_stats, with scanpy's NaN handling",
+        arguments: [
+            ((1.5, 0.7, 40, 1.1, 0.9, 300), (2.793721183078312, 0.007223088081667185)),
+            ((2.0, 0.25, 5, 0.5, 4.0, 12), (2.4227185592617446, 0.02989225953700577)),
+            ((0.0, 0.0, 10, 0.0, 0.0, 20), (0.0, 1.0)),
+            ((1.0, 0.0, 10, 0.0, 0.0, 20), (Double.infinity, 0.0)),
+        ])
     func welch(input: (Double, Double, Int, Double, Double, Int), expected: (Double, Double)) {
         let result = WelchTTest.test(
             mean1: input.0, variance1: input.1, count1: input.2, mean2: input.3, variance2: input.4, count2: input.5)

@@ -97,15 +97,17 @@ import Testing
         #expect(cells.header.kind == "analyze")
         #expect(cells.header.from == "fetch")
         #expect(cells.options.analysis == .activity)
-        #expect(cells.options.arguments == [
-            "--signature", Self.fixtures + "/cytosig_overlap.tsv", "--lambda", "1e4", "--n-rand", "200", "--single-cell",
-        ])
+        #expect(
+            cells.options.arguments == [
+                "--signature", Self.fixtures + "/cytosig_overlap.tsv", "--lambda", "1e4", "--n-rand", "200", "--single-cell",
+            ])
         #expect(cells.options.expectedOutput == "activity.h5ad")
         #expect((config.stage(named: "activity") as? AnalyzeStage)?.options.expectedOutput == "zscore.tsv")
         #expect((config.stage(named: "pseudobulk") as? AnalyzeStage)?.options.arguments == ["--by", "cell_type", "--min-cells", "1", "--min-counts", "0"])
-        #expect((config.stage(named: "correlate") as? AnalyzeStage)?.options.arguments == [
-            "--covariates", folder.file("covariates.tsv"), "--columns", "rank", "--method", "spearman",
-        ])
+        #expect(
+            (config.stage(named: "correlate") as? AnalyzeStage)?.options.arguments == [
+                "--covariates", folder.file("covariates.tsv"), "--columns", "rank", "--method", "spearman",
+            ])
         #expect((config.stage(named: "correlate") as? AnalyzeStage)?.options.expectedOutput == "correlations.tsv")
     }
 

@@ -143,9 +143,10 @@ import Testing
     }
 
     @Test func groupCommandRunsOncePerGroupAfterItsMembers() async throws {
-        let harness = try await PipelineHarness.start(files: [
-            "a.txt": Data("A\n".utf8), "b.txt": Data("B\n".utf8), "c.txt": Data("C\n".utf8),
-        ], registry: PipelineStages.registry())
+        let harness = try await PipelineHarness.start(
+            files: [
+                "a.txt": Data("A\n".utf8), "b.txt": Data("B\n".utf8), "c.txt": Data("C\n".utf8),
+            ], registry: PipelineStages.registry())
         let yaml = """
             workspace: ./work
             budget: {total: 10MB}
@@ -177,7 +178,9 @@ import Testing
         let runs = harness.folder.file("runs.txt")
         // One run gets the argument "{in}:{out}" once per item of its batch (an argument naming
         // a per-item placeholder is repeated); each output records the batch's size.
-        let script = #"n=$(($# + 1)); for pair in "$0" "$@"; do in=$(echo "$pair" | cut -d: -f1); out=$(echo "$pair" | cut -d: -f2); cat "$in"/*.txt > "$out/value.txt"; echo $n > "$out/batch.txt"; done; echo run >> "# + runs
+        let script =
+            #"n=$(($# + 1)); for pair in "$0" "$@"; do in=$(echo "$pair" | cut -d: -f1); out=$(echo "$pair" | cut -d: -f2); cat "$in"/*.txt > "$out/value.txt"; echo $n > "$out/batch.txt"; done; echo run >> "#
+            + runs
         let yaml = """
             workspace: ./work
             budget: {total: 10MB}

@@ -27,9 +27,11 @@ struct CountValueTests {
         return PreprocessRun(datasets: PreprocessDataset.datasets([input]), options: options).run()[0]
     }
 
-    @Test("negative, NaN and infinite values fail the dataset naming cell and gene", arguments: [
-        Float(-3), .nan, .infinity, -.infinity,
-    ])
+    @Test(
+        "negative, NaN and infinite values fail the dataset naming cell and gene",
+        arguments: [
+            Float(-3), .nan, .infinity, -.infinity,
+        ])
     func invalidValues(_ value: Float) throws {
         let scratch = try TemporaryDirectory()
         let input = scratch.file("bad.h5ad")
@@ -90,9 +92,11 @@ struct CountValueTests {
         #expect(try CountMatrixChoice.choose(Fixtures.path("tenx_v3.h5"), requested: nil).matrix == nil)
     }
 
-    @Test("the branch-free whole-number test agrees with rounding", arguments: [
-        Float(0), 1, 2.5, 0.5, .leastNonzeroMagnitude, 0.1, 3, 8_388_607.5, 8_388_608, 8_388_609, 1e10, 4_294_967_296, .greatestFiniteMagnitude,
-    ])
+    @Test(
+        "the branch-free whole-number test agrees with rounding",
+        arguments: [
+            Float(0), 1, 2.5, 0.5, .leastNonzeroMagnitude, 0.1, 3, 8_388_607.5, 8_388_608, 8_388_609, 1e10, 4_294_967_296, .greatestFiniteMagnitude,
+        ])
     func wholeBit(_ value: Float) {
         #expect((value.wholeBit == 1) == (value == value.rounded(.towardZero)))
         #expect(value.nonNegativeFiniteBit == 1)

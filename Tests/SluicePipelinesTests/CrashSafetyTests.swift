@@ -64,8 +64,9 @@ import Testing
         let crashed = try pipeline("crashed")
         let ledgerPath = folder.file("crashed/sluice.db")
         for stage in [Self.analyzeStage, Self.groupStage] {
-            #expect(try await Self.runAndKill(sluice, ["run", crashed, "--quiet"], whileRunning: stage, ledger: ledgerPath),
-                    "the run ended before stage \(stage) was seen running")
+            #expect(
+                try await Self.runAndKill(sluice, ["run", crashed, "--quiet"], whileRunning: stage, ledger: ledgerPath),
+                "the run ended before stage \(stage) was seen running")
         }
         var random = SeededGenerator(seed: 20_261_123)
         var kills = 2
@@ -200,7 +201,8 @@ import Testing
         let process = try launch(binary, arguments)
         while process.isRunning {
             if FileManager.default.fileExists(atPath: path),
-               let tasks = try? await SQLiteLedger(path: path).tasks(), tasks.contains(where: { $0.stage == stage && $0.state == .running }) {
+                let tasks = try? await SQLiteLedger(path: path).tasks(), tasks.contains(where: { $0.stage == stage && $0.state == .running })
+            {
                 kill(process.processIdentifier, SIGKILL)
                 _ = await exitStatus(of: process)
                 return true

@@ -70,9 +70,10 @@ import Testing
         while let line = try reader.nextLine(), !line.isEmpty {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             let keyCount = stratified ? 3 : 2
-            rows.append(Row(
-                comparison: fields[0..<(keyCount - 1)].joined(separator: "/"), name: fields[keyCount - 1],
-                values: try fields[keyCount...].map { try #require(Double($0), "'\($0)' in \(name)") }))
+            rows.append(
+                Row(
+                    comparison: fields[0..<(keyCount - 1)].joined(separator: "/"), name: fields[keyCount - 1],
+                    values: try fields[keyCount...].map { try #require(Double($0), "'\($0)' in \(name)") }))
         }
         return (header, rows)
     }
@@ -133,9 +134,11 @@ import Testing
         #expect(worst.allSatisfy { $0 < 1e-6 }, "largest relative differences \(worst)")
     }
 
-    @Test("several passes and small chunks give the same numbers as one pass", arguments: [
-        cases[1], cases[3], cases[7], cases[10], cases[13],
-    ])
+    @Test(
+        "several passes and small chunks give the same numbers as one pass",
+        arguments: [
+            cases[1], cases[3], cases[7], cases[10], cases[13],
+        ])
     func passesAgree(_ test: Case) throws {
         let single = try Self.run(test.options)
         var options = test.options
@@ -162,17 +165,19 @@ import Testing
         #expect(!stratified.comparisons.contains { $0.group == "s0" })
     }
 
-    @Test("clear errors", arguments: [
-        ("nope", nil, nil, nil, "differential.unknown-column"),
-        ("cluster", "zz", nil, nil, "differential.unknown-reference"),
-        ("cluster", nil, ["c1", "zz"], nil, "differential.unknown-group"),
-        ("cluster_text", "zz", nil, nil, "differential.unknown-reference"),
-        ("solo", nil, nil, nil, "differential.small-group"),
-        ("solo", "s0", ["c1"], nil, "differential.small-group"),
-        ("total_counts", nil, nil, nil, "differential.column-kind"),
-        ("cluster", nil, nil, "cluster", "differential.same-column"),
-        ("cluster", nil, nil, "nope", "differential.unknown-column"),
-    ] as [(String, String?, [String]?, String?, String)])
+    @Test(
+        "clear errors",
+        arguments: [
+            ("nope", nil, nil, nil, "differential.unknown-column"),
+            ("cluster", "zz", nil, nil, "differential.unknown-reference"),
+            ("cluster", nil, ["c1", "zz"], nil, "differential.unknown-group"),
+            ("cluster_text", "zz", nil, nil, "differential.unknown-reference"),
+            ("solo", nil, nil, nil, "differential.small-group"),
+            ("solo", "s0", ["c1"], nil, "differential.small-group"),
+            ("total_counts", nil, nil, nil, "differential.column-kind"),
+            ("cluster", nil, nil, "cluster", "differential.same-column"),
+            ("cluster", nil, nil, "nope", "differential.unknown-column"),
+        ] as [(String, String?, [String]?, String?, String)])
     func errors(groupBy: String, reference: String?, groups: [String]?, stratify: String?, code: String) throws {
         var options = DifferentialOptions(groupBy: groupBy)
         options.reference = reference
@@ -207,9 +212,10 @@ import Testing
         }
         let obs = Frame(index: values.indices.map { "cell\($0)" }, columns: columns)
         let writer = try H5ADWriter(path: path, genes: genes, cellSchema: obs.schema)
-        try writer.append(CellBatch(
-            cells: 0..<values.count, matrix: SparseRows(offsets: offsets, columns: indices, values: data, columnCount: values[0].count),
-            obs: obs))
+        try writer.append(
+            CellBatch(
+                cells: 0..<values.count, matrix: SparseRows(offsets: offsets, columns: indices, values: data, columnCount: values[0].count),
+                obs: obs))
         try writer.close()
     }
 
@@ -272,10 +278,12 @@ import Testing
         let strataCodes: [Int32] = (0..<cells).map { _ in Int32(random.next() % 2) }
         let folder = try TemporaryDirectory("differential")
         let path = folder.file("random.h5ad")
-        try Self.writeH5AD(path, values: values, columns: [
-            FrameColumn(name: "group", values: .categorical(codes: groupCodes, categories: ["x", "y", "z"], ordered: false)),
-            FrameColumn(name: "stratum", values: .categorical(codes: strataCodes, categories: ["s0", "s1"], ordered: false)),
-        ])
+        try Self.writeH5AD(
+            path, values: values,
+            columns: [
+                FrameColumn(name: "group", values: .categorical(codes: groupCodes, categories: ["x", "y", "z"], ordered: false)),
+                FrameColumn(name: "stratum", values: .categorical(codes: strataCodes, categories: ["s0", "s1"], ordered: false)),
+            ])
         var checked = 0
         for (stratified, referenceLabel, tieCorrect) in [(false, nil, false), (true, nil, true), (false, "y", true), (true, "x", false)] as [(Bool, String?, Bool)] {
             var options = DifferentialOptions(groupBy: "group")

@@ -1,7 +1,7 @@
 import Foundation
+import SluiceEngine
 import SluiceFormats
 import SluicePipelines
-import SluiceEngine
 import SluiceTestSupport
 import Testing
 
@@ -85,11 +85,13 @@ struct GeneMappingTests {
         }
     }
 
-    @Test("dataset names are sanitized and kept distinct", arguments: [
-        (["my dataset.h5ad"], ["my_dataset"]),
-        (["dataset@special.h5ad"], ["dataset_special"]),
-        (["__a  b__.h5ad", "a b.h5ad", "a@b.h5ad"], ["a_b", "a_b_2", "a_b_3"]),
-    ])
+    @Test(
+        "dataset names are sanitized and kept distinct",
+        arguments: [
+            (["my dataset.h5ad"], ["my_dataset"]),
+            (["dataset@special.h5ad"], ["dataset_special"]),
+            (["__a  b__.h5ad", "a b.h5ad", "a@b.h5ad"], ["a_b", "a_b_2", "a_b_3"]),
+        ])
     func names(_ input: [String], _ expected: [String]) {
         #expect(DatasetName.distinctNames(input) == expected)
     }

@@ -81,9 +81,10 @@ import Testing
 
             for sample in members {
                 let known = Dictionary(uniqueKeysWithValues: truth.filter { $0["sample"] == sample }.map { ($0["target_id"]!, Double($0["true_count"]!)!) })
-                let estimated = Dictionary(uniqueKeysWithValues: try merged.map { row in
-                    (row["target_id"]!, try #require(row[sample].flatMap(Double.init), "\(sample) has no count in \(path)"))
-                })
+                let estimated = Dictionary(
+                    uniqueKeysWithValues: try merged.map { row in
+                        (row["target_id"]!, try #require(row[sample].flatMap(Double.init), "\(sample) has no count in \(path)"))
+                    })
                 let ranked = estimated.sorted { $0.value > $1.value }
                 let top = known.max { $0.value < $1.value }!.key
                 // The most abundant transcript is clearly the largest estimate …
@@ -113,8 +114,9 @@ import Testing
     private static func kallisto() async throws -> String {
         if let found = which("kallisto") { return found }
         let apt = "/usr/bin/apt-get"
-        try #require(FileManager.default.isExecutableFile(atPath: apt),
-                     "kallisto is not installed and there is no apt-get to install it: install kallisto (Debian package 'kallisto') and run again")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: apt),
+            "kallisto is not installed and there is no apt-get to install it: install kallisto (Debian package 'kallisto') and run again")
         var (status, output) = try await launch(apt, ["-o", "DPkg::Lock::Timeout=600", "install", "-y", "kallisto"])
         if status != 0 {
             // Package lists may be missing or stale.

@@ -44,14 +44,16 @@ struct MatrixTableTests {
         #expect(table.values == tabs.values)
     }
 
-    @Test("malformed tables are errors naming the file and line", arguments: [
-        ("one field per line", "S1\nGENE\n", "line 2"),
-        ("short line", "gene\tS1\tS2\nA\t1\t2\nB\t1\n", "line 3: 2 fields where 3"),
-        ("short blank-separated line", "S1 S2\nA 1 2\nB 1\n", "line 3: 2 fields where 3"),
-        ("not a number", "S1 S2\nA 1 x2\n", "line 2: 'x2' is not a number"),
-        ("blank header", "   \nA 1\n", "line 1"),
-        ("header only", "S1 S2\n", "has a header but no rows"),
-    ])
+    @Test(
+        "malformed tables are errors naming the file and line",
+        arguments: [
+            ("one field per line", "S1\nGENE\n", "line 2"),
+            ("short line", "gene\tS1\tS2\nA\t1\t2\nB\t1\n", "line 3: 2 fields where 3"),
+            ("short blank-separated line", "S1 S2\nA 1 2\nB 1\n", "line 3: 2 fields where 3"),
+            ("not a number", "S1 S2\nA 1 x2\n", "line 2: 'x2' is not a number"),
+            ("blank header", "   \nA 1\n", "line 1"),
+            ("header only", "S1 S2\n", "has a header but no rows"),
+        ])
     func malformed(_ what: String, _ text: String, _ expected: String) throws {
         let folder = try TemporaryDirectory()
         let path = folder.file("bad.txt")

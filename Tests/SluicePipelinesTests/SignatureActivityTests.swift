@@ -27,8 +27,9 @@ import Testing
         options.lambda = 1e4
         options.permutations = mode == "ttest" ? 0 : 100
         options.differential = mode == "differential"
-        let tables = try SignatureActivity.run(expression: try Self.table("expression_bulk.tsv"),
-                                               signature: try Self.table("cytosig_subset.tsv"), options: options)
+        let tables = try SignatureActivity.run(
+            expression: try Self.table("expression_bulk.tsv"),
+            signature: try Self.table("cytosig_subset.tsv"), options: options)
         let genes = try String(contentsOfFile: Self.folder + "/cytosig_\(mode == "ttest" ? "centered" : mode)_genes.txt", encoding: .utf8)
             .split(separator: "\n").map(String.init)
         #expect(tables.genes == genes)
@@ -47,8 +48,9 @@ import Testing
         options.lambda = 1e4
         options.permutations = 100
         options.groupSignatures = true
-        let tables = try SignatureActivity.run(expression: try Self.table("expression_bulk.tsv"),
-                                               signature: try Self.table("grouped_signature.tsv"), options: options)
+        let tables = try SignatureActivity.run(
+            expression: try Self.table("expression_bulk.tsv"),
+            signature: try Self.table("grouped_signature.tsv"), options: options)
         for (name, ours) in [("beta", tables.beta), ("se", tables.se), ("zscore", tables.zscore), ("pvalue", tables.pvalue)] {
             let reference = try Self.table("grouped_\(name).tsv")
             #expect(ours.rows == reference.rows)
@@ -120,8 +122,9 @@ import Testing
         // No shared gene at all: the regression's clear error, not an empty-table one.
         let other = LabeledMatrix(rows: ["NOT_A_GENE"], columns: ["X"], values: [1])
         #expect {
-            try SignatureActivity.run(expression: try SignatureActivity.readProfile(Self.folder + "/expression_bulk.tsv", for: other),
-                                      signature: other, options: options)
+            try SignatureActivity.run(
+                expression: try SignatureActivity.readProfile(Self.folder + "/expression_bulk.tsv", for: other),
+                signature: other, options: options)
         } throws: { error in
             (error as? AnalysisError)?.code == "activity.too-few-genes"
         }

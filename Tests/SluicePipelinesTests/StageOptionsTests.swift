@@ -25,7 +25,8 @@ import Testing
     }
 
     @Test func eachKindParsesItsOwnOptions() throws {
-        let config = try load("""
+        let config = try load(
+            """
               - preprocess: {chunk_size: 500}
               - command: {name: quant, argv: [echo, "{in}", "{out}"], outputs: [a.txt], timeout: 2h, batch: 3, batch_bytes: 1MB}
               - command: {name: merge, argv: [echo, "{outs}"], per: group}

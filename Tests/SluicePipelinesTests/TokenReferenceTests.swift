@@ -84,7 +84,8 @@ struct TokenReferenceTests {
         try #require(rows.count == reference.cells.count)
         var mismatches = 0
         for (row, cell) in zip(rows, reference.cells) {
-            let same = row.0 == cell.cell_id && row.1 == cell.input_ids && row.2 == cell.length && row.3 == cell.n_counts
+            let same =
+                row.0 == cell.cell_id && row.1 == cell.input_ids && row.2 == cell.length && row.3 == cell.n_counts
                 && row.4 == cell.n_genes && row.5 == cell.pct_mito
             if !same {
                 mismatches += 1

@@ -42,8 +42,10 @@ public actor DiskBudget {
     ///   - usage: allocated bytes already in each area (measured at start).
     ///   - files: files and folders already in the workspace, overhead included.
     ///   - filesystemFraction: how full the filesystem is (0…1), polled by `pollFilesystem()`.
-    public init(limits: BudgetLimits, usage: [Area: Int64], files: Int = 0, overhead: Int64 = 0, overheadFiles: Int = 0,
-                filesystemFraction: @escaping @Sendable () -> Double? = { nil }) {
+    public init(
+        limits: BudgetLimits, usage: [Area: Int64], files: Int = 0, overhead: Int64 = 0, overheadFiles: Int = 0,
+        filesystemFraction: @escaping @Sendable () -> Double? = { nil }
+    ) {
         self.limits = limits
         self.committed = usage
         self.committedFiles = files
@@ -60,8 +62,10 @@ public actor DiskBudget {
     ///   - holder: the reservation a writer already holds when it asks for more; while it waits, it
     ///     cannot free anything (used to tell a stall from slow work).
     ///   - files: files and folders the writer will make (counted against `limits.files`).
-    public func reserve(_ bytes: Int64, files: Int = 0, in area: Area, priority: Int, headroom: Int64 = 0, producer: Bool = false,
-                        holder: Reservation? = nil) async throws -> Reservation {
+    public func reserve(
+        _ bytes: Int64, files: Int = 0, in area: Area, priority: Int, headroom: Int64 = 0, producer: Bool = false,
+        holder: Reservation? = nil
+    ) async throws -> Reservation {
         let bytes = max(bytes, 0)
         if let limit = limits.files, files > limit {
             throw BudgetError(code: .neverFits, message: "needs \(files) files, more than budget.files (\(limit)) can ever hold")
@@ -72,15 +76,18 @@ public actor DiskBudget {
             throw BudgetError(code: .neverFits, message: "needs \(ByteSize.format(bytes)) in \(area.rawValue), more than the budget can ever hold (\(ByteSize.format(limits.limit(area))))")
         }
         if producer, headroom > 0, bytes + headroom > limits.total {
-            throw BudgetError(code: .neverFits, message: "needs \(ByteSize.format(bytes)) to fetch and \(ByteSize.format(headroom)) for its later stages, more than the budget can ever hold (\(ByteSize.format(limits.total)))")
+            throw BudgetError(
+                code: .neverFits,
+                message: "needs \(ByteSize.format(bytes)) to fetch and \(ByteSize.format(headroom)) for its later stages, more than the budget can ever hold (\(ByteSize.format(limits.total)))")
         }
         nextID += 1
         let id = nextID
         try Task.checkCancellation()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let waiter = Waiter(id: id, bytes: bytes, files: files, area: area, priority: priority, headroom: headroom, producer: producer,
-                                    holder: holder?.id, continuation: continuation)
+                let waiter = Waiter(
+                    id: id, bytes: bytes, files: files, area: area, priority: priority, headroom: headroom, producer: producer,
+                    holder: holder?.id, continuation: continuation)
                 let index = waiters.firstIndex { $0.priority < priority } ?? waiters.endIndex
                 waiters.insert(waiter, at: index)
                 grantWaiters()
@@ -171,12 +178,16 @@ public actor DiskBudget {
         }
         let blocked = Set(waiters.compactMap(\.holder))
         guard overheadBlockage == nil, reservations.keys.allSatisfy(blocked.contains), let first = waiters.first, !fits(first),
-              ContinuousClock.now - lastChange > .seconds(seconds) else { return false }
+            ContinuousClock.now - lastChange > .seconds(seconds)
+        else { return false }
         waiters.removeFirst()
         let free = max(0, limits.total - totalHeld)
-        first.continuation.resume(throwing: BudgetError(
-            code: .neverFits,
-            message: "waited \(Int(seconds)) s for \(ByteSize.format(first.bytes)) in \(first.area.rawValue) with only \(ByteSize.format(free)) free and no work in flight that could free more; raise the budget or lower the stage's reservation"))
+        first.continuation.resume(
+            throwing: BudgetError(
+                code: .neverFits,
+                message:
+                    "waited \(Int(seconds)) s for \(ByteSize.format(first.bytes)) in \(first.area.rawValue) with only \(ByteSize.format(free)) free and no work in flight that could free more; raise the budget or lower the stage's reservation"
+            ))
         grantWaiters()
         return true
     }
@@ -189,7 +200,8 @@ public actor DiskBudget {
         // A download also keeps the producers' margin free.
         let needed = first.bytes + first.headroom + (first.producer ? producerMargin : 0)
         if overhead + needed > limits.total {
-            return "the ledger and logs take \(ByteSize.format(overhead)) of budget.total (\(ByteSize.format(limits.total))), too little room for the next piece of work (\(ByteSize.format(needed))); raise budget.total, or run the remaining items in a new workspace"
+            return
+                "the ledger and logs take \(ByteSize.format(overhead)) of budget.total (\(ByteSize.format(limits.total))), too little room for the next piece of work (\(ByteSize.format(needed))); raise budget.total, or run the remaining items in a new workspace"
         }
         if let limit = limits.files, overheadFiles + first.files > limit {
             return "the ledger and logs take \(overheadFiles) of budget.files (\(limit)), too few for the next piece of work (\(first.files)); raise budget.files"
@@ -213,8 +225,9 @@ public actor DiskBudget {
     }
 
     public var snapshot: BudgetSnapshot {
-        BudgetSnapshot(limits: limits, committed: committed, reserved: reserved, overhead: overhead,
-                       files: overheadFiles + committedFiles + reservedFiles, waiting: waiters.count, filesystemPaused: filesystemPaused)
+        BudgetSnapshot(
+            limits: limits, committed: committed, reserved: reserved, overhead: overhead,
+            files: overheadFiles + committedFiles + reservedFiles, waiting: waiters.count, filesystemPaused: filesystemPaused)
     }
 
     // MARK: Granting

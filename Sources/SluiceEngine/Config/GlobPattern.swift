@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A shell-style file pattern (`*.h5ad`, `sample_?.fastq.gz`), matched and expanded by Sluice

@@ -14,8 +14,10 @@ public struct PipelineConfig: Sendable {
     /// What happens to the inputs of items that failed for good.
     public var onFailure: FailurePolicy
 
-    public init(file: String, workspace: String, budget: BudgetLimits, items: [ItemSpec], stages: [any Stage],
-                onFailure: FailurePolicy = .evict) {
+    public init(
+        file: String, workspace: String, budget: BudgetLimits, items: [ItemSpec], stages: [any Stage],
+        onFailure: FailurePolicy = .evict
+    ) {
         self.onFailure = onFailure
         self.file = file
         self.workspace = workspace

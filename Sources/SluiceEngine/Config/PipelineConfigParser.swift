@@ -79,19 +79,21 @@ struct PipelineConfigParser {
         var stages: [any Stage] = []
         for entry in entries {
             guard let mapping = entry.node.mapping, mapping.count == 1, let (key, value) = mapping.first.map({ ($0.key, $0.value) }),
-                  let kind = key.string
+                let kind = key.string
             else {
                 throw entry.error(.badValue, "\(entry.path) must be one stage, written as '- KIND: {options}'")
             }
             guard let factory = registry.factory(kind) else {
                 throw entry.error(.unknownStage, "unknown stage '\(kind)' (known stages: \(registry.kinds.joined(separator: ", ")))")
             }
-            let options = StageOptions(node: ConfigNode(node: value, file: file, path: "\(entry.path).\(kind)"),
-                                       headerKeys: Self.headerKeys, resolve: absolute)
+            let options = StageOptions(
+                node: ConfigNode(node: value, file: file, path: "\(entry.path).\(kind)"),
+                headerKeys: Self.headerKeys, resolve: absolute)
             let header = try parseHeader(kind: kind, options, defaultRetries: factory.defaultRetries, line: entry.line)
             let stage = try factory.make(header, options)
             guard stage.name == DatasetName.component(stage.name, fallback: "") else {
-                throw entry.error(.badValue, "the stage name '\(stage.name)' names folders and log files: use letters, digits, '-', '_' and '.' only, e.g. '\(DatasetName.component(stage.name, fallback: kind))'")
+                throw entry.error(
+                    .badValue, "the stage name '\(stage.name)' names folders and log files: use letters, digits, '-', '_' and '.' only, e.g. '\(DatasetName.component(stage.name, fallback: kind))'")
             }
             guard !stages.contains(where: { $0.name == stage.name }) else {
                 throw entry.error(.duplicateName, "two stages are named '\(stage.name)'; give one a distinct name: …")
@@ -111,10 +113,11 @@ struct PipelineConfigParser {
         var keys: [String: ConfigNode] = [:]
         for (key, value) in options.node.orderedMapping ?? [] where Self.headerKeys.contains(key) { keys[key] = value }
         let name = try keys["name"]?.string()
-        return StageHeader(kind: kind, name: name ?? kind, isNameGiven: name != nil,
-                           concurrency: try keys["concurrency"]?.int(atLeast: 1) ?? 1,
-                           retries: try keys["retries"]?.int() ?? defaultRetries,
-                           from: try keys["from"]?.string(), line: line)
+        return StageHeader(
+            kind: kind, name: name ?? kind, isNameGiven: name != nil,
+            concurrency: try keys["concurrency"]?.int(atLeast: 1) ?? 1,
+            retries: try keys["retries"]?.int() ?? defaultRetries,
+            from: try keys["from"]?.string(), line: line)
     }
 
     private func checkStageOrder(_ stages: [any Stage], _ node: ConfigNode) throws {

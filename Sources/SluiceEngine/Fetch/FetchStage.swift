@@ -117,8 +117,9 @@ public final class FetchStage: ConfigurableStage {
         }
         guard actual == expected.hex else {
             try? FileManager.default.removeItem(atPath: path)
-            throw StageError(code: "fetch.checksum-mismatch",
-                             "\(source): \(expected.algorithm.rawValue) is \(actual), but the manifest says \(expected.hex) — the file is corrupt or the manifest is wrong")
+            throw StageError(
+                code: "fetch.checksum-mismatch",
+                "\(source): \(expected.algorithm.rawValue) is \(actual), but the manifest says \(expected.hex) — the file is corrupt or the manifest is wrong")
         }
     }
 }

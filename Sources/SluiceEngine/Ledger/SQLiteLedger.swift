@@ -37,47 +37,50 @@ public final class SQLiteLedger: Ledger {
     private static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                CREATE TABLE items(
-                    id TEXT PRIMARY KEY, position INTEGER NOT NULL, spec TEXT NOT NULL,
-                    grp TEXT, is_group INTEGER NOT NULL DEFAULT 0, bytes INTEGER);
-                CREATE TABLE tasks(
-                    item TEXT NOT NULL REFERENCES items(id), stage INTEGER NOT NULL,
-                    position INTEGER NOT NULL, is_group INTEGER NOT NULL DEFAULT 0,
-                    state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-                    owner TEXT, lease_until REAL, not_before REAL NOT NULL DEFAULT 0,
-                    error_code TEXT, error TEXT, started REAL, finished REAL, bytes INTEGER,
-                    PRIMARY KEY(item, stage));
-                CREATE INDEX tasks_by_stage ON tasks(stage, state, position);
-                CREATE TABLE artifacts(
-                    item TEXT NOT NULL, stage INTEGER NOT NULL, path TEXT NOT NULL, area TEXT NOT NULL,
-                    bytes INTEGER NOT NULL, sha256 TEXT, state TEXT NOT NULL,
-                    PRIMARY KEY(item, stage, path));
-                CREATE INDEX artifacts_by_state ON artifacts(state);
-                CREATE TABLE events(
-                    seq INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, item TEXT, stage INTEGER,
-                    kind TEXT NOT NULL, message TEXT NOT NULL);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    CREATE TABLE items(
+                        id TEXT PRIMARY KEY, position INTEGER NOT NULL, spec TEXT NOT NULL,
+                        grp TEXT, is_group INTEGER NOT NULL DEFAULT 0, bytes INTEGER);
+                    CREATE TABLE tasks(
+                        item TEXT NOT NULL REFERENCES items(id), stage INTEGER NOT NULL,
+                        position INTEGER NOT NULL, is_group INTEGER NOT NULL DEFAULT 0,
+                        state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+                        owner TEXT, lease_until REAL, not_before REAL NOT NULL DEFAULT 0,
+                        error_code TEXT, error TEXT, started REAL, finished REAL, bytes INTEGER,
+                        PRIMARY KEY(item, stage));
+                    CREATE INDEX tasks_by_stage ON tasks(stage, state, position);
+                    CREATE TABLE artifacts(
+                        item TEXT NOT NULL, stage INTEGER NOT NULL, path TEXT NOT NULL, area TEXT NOT NULL,
+                        bytes INTEGER NOT NULL, sha256 TEXT, state TEXT NOT NULL,
+                        PRIMARY KEY(item, stage, path));
+                    CREATE INDEX artifacts_by_state ON artifacts(state);
+                    CREATE TABLE events(
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, item TEXT, stage INTEGER,
+                        kind TEXT NOT NULL, message TEXT NOT NULL);
+                    """)
         }
         // Events are never deleted, so a plain rowid key grows as AUTOINCREMENT's did, without
         // rewriting sqlite_sequence on every insert (one page fewer per transition).
         migrator.registerMigration("v2: events without AUTOINCREMENT") { db in
-            try db.execute(sql: """
-                CREATE TABLE events_v2(
-                    seq INTEGER PRIMARY KEY, time REAL NOT NULL, item TEXT, stage INTEGER,
-                    kind TEXT NOT NULL, message TEXT NOT NULL);
-                INSERT INTO events_v2(seq, time, item, stage, kind, message) SELECT seq, time, item, stage, kind, message FROM events;
-                DROP TABLE events;
-                ALTER TABLE events_v2 RENAME TO events;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE events_v2(
+                        seq INTEGER PRIMARY KEY, time REAL NOT NULL, item TEXT, stage INTEGER,
+                        kind TEXT NOT NULL, message TEXT NOT NULL);
+                    INSERT INTO events_v2(seq, time, item, stage, kind, message) SELECT seq, time, item, stage, kind, message FROM events;
+                    DROP TABLE events;
+                    ALTER TABLE events_v2 RENAME TO events;
+                    """)
         }
         // The bytes the budget holds for each running task, visible to `sluice status`.
         migrator.registerMigration("v3: reservations") { db in
-            try db.execute(sql: """
-                ALTER TABLE tasks ADD COLUMN reserved INTEGER;
-                ALTER TABLE tasks ADD COLUMN reserved_area TEXT;
-                """)
+            try db.execute(
+                sql: """
+                    ALTER TABLE tasks ADD COLUMN reserved INTEGER;
+                    ALTER TABLE tasks ADD COLUMN reserved_area TEXT;
+                    """)
         }
         // When a failed item's inputs were evicted to make room (retrying it fetches it again).
         migrator.registerMigration("v4: evictions") { db in
@@ -95,7 +98,8 @@ public final class SQLiteLedger: Ledger {
         try await pool.write { db in
             if let existing = try String.fetchOne(try db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'stages'")) {
                 guard existing == signature else {
-                    throw LedgerError(.pipelineChanged, "the workspace holds a run of a pipeline with other stages (\(existing)); this one has \(signature). Use another workspace, or remove \(path) to start over")
+                    throw LedgerError(
+                        .pipelineChanged, "the workspace holds a run of a pipeline with other stages (\(existing)); this one has \(signature). Use another workspace, or remove \(path) to start over")
                 }
             } else {
                 try db.run(sql: "INSERT INTO meta(key, value) VALUES ('stages', ?)", arguments: [signature])
@@ -106,13 +110,15 @@ public final class SQLiteLedger: Ledger {
                 let known = try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM items WHERE id = ?"), arguments: [item.name]) ?? false
                 if known { continue }
                 let spec = String(decoding: try encoder.encode(item), as: UTF8.self)
-                try db.run(sql: "INSERT INTO items(id, position, spec, grp, bytes) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [item.name, position, spec, item.groupName, item.size])
+                try db.run(
+                    sql: "INSERT INTO items(id, position, spec, grp, bytes) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [item.name, position, spec, item.groupName, item.size])
                 position += 1
                 added += 1
                 for stage in stageNames.indices {
-                    try db.run(sql: "INSERT INTO tasks(item, stage, position, state) VALUES (?, ?, ?, ?)",
-                                   arguments: [item.name, stage, position - 1, stage == 0 ? TaskState.pending.rawValue : TaskState.waiting.rawValue])
+                    try db.run(
+                        sql: "INSERT INTO tasks(item, stage, position, state) VALUES (?, ?, ?, ?)",
+                        arguments: [item.name, stage, position - 1, stage == 0 ? TaskState.pending.rawValue : TaskState.waiting.rawValue])
                 }
             }
             let groups = try String.fetchAll(try db.cachedStatement(sql: "SELECT DISTINCT grp FROM items WHERE is_group = 0 AND grp IS NOT NULL ORDER BY grp"))
@@ -124,13 +130,15 @@ public final class SQLiteLedger: Ledger {
                     if try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM items WHERE id = ?"), arguments: [id]) != true {
                         let name = group == ItemSpec.everyItem ? ItemSpec.defaultGroup : group
                         let spec = String(decoding: try encoder.encode(ItemSpec(name: id, sources: [], group: name)), as: UTF8.self)
-                        try db.run(sql: "INSERT INTO items(id, position, spec, grp, is_group) VALUES (?, ?, ?, ?, 1)",
-                                       arguments: [id, position, spec, group])
+                        try db.run(
+                            sql: "INSERT INTO items(id, position, spec, grp, is_group) VALUES (?, ?, ?, ?, 1)",
+                            arguments: [id, position, spec, group])
                         position += 1
                     }
                     let groupPosition = try Int.fetchOne(try db.cachedStatement(sql: "SELECT position FROM items WHERE id = ?"), arguments: [id]) ?? position
-                    try db.run(sql: "INSERT OR IGNORE INTO tasks(item, stage, position, is_group, state) VALUES (?, ?, ?, 1, 'waiting')",
-                                   arguments: [id, stage, groupPosition])
+                    try db.run(
+                        sql: "INSERT OR IGNORE INTO tasks(item, stage, position, is_group, state) VALUES (?, ?, ?, 1, 'waiting')",
+                        arguments: [id, stage, groupPosition])
                 }
             }
             if added > 0 {
@@ -155,10 +163,12 @@ public final class SQLiteLedger: Ledger {
     public func reclaim(all: Bool, now: Double) async throws -> [TaskKey] {
         try await pool.write { db in
             let condition = all ? "state = 'running'" : "state = 'running' AND lease_until < ?"
-            let rows = try Row.fetchAll(try db.cachedStatement(sql: """
-                UPDATE tasks SET state = 'pending', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL WHERE \(condition)
-                RETURNING item, stage
-                """), arguments: all ? [] : [now])
+            let rows = try Row.fetchAll(
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE tasks SET state = 'pending', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL WHERE \(condition)
+                        RETURNING item, stage
+                        """), arguments: all ? [] : [now])
             let keys = rows.map { TaskKey(item: $0["item"], stage: $0["stage"]) }
             for key in keys {
                 try Self.insertEvent(db, LedgerEvent(time: now, item: key.item, stage: key.stage, kind: "reclaimed", message: "an interrupted attempt returns to the queue"))
@@ -170,14 +180,18 @@ public final class SQLiteLedger: Ledger {
     public func claim(stage: Int, owner: String, limit: Int, minimum: Int, maxBytes: Int64?, lease: Double, now: Double) async throws -> [ClaimedTask] {
         try await pool.write { db in
             // Both reads walk the (stage, state, position) index in order: no sort, however long the queue.
-            var ready = try Row.fetchAll(try db.cachedStatement(sql: """
-                SELECT rowid AS id, item, position FROM tasks
-                WHERE stage = ? AND state = 'pending' AND is_group = 0 ORDER BY position LIMIT ?
-                """), arguments: [stage, limit])
-            ready += try Row.fetchAll(try db.cachedStatement(sql: """
-                SELECT rowid AS id, item, position FROM tasks
-                WHERE stage = ? AND state = 'retrying' AND is_group = 0 AND not_before <= ? ORDER BY position LIMIT ?
-                """), arguments: [stage, now, limit])
+            var ready = try Row.fetchAll(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT rowid AS id, item, position FROM tasks
+                        WHERE stage = ? AND state = 'pending' AND is_group = 0 ORDER BY position LIMIT ?
+                        """), arguments: [stage, limit])
+            ready += try Row.fetchAll(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT rowid AS id, item, position FROM tasks
+                        WHERE stage = ? AND state = 'retrying' AND is_group = 0 AND not_before <= ? ORDER BY position LIMIT ?
+                        """), arguments: [stage, now, limit])
             ready = Array(ready.sorted { ($0["position"] as Int) < ($1["position"] as Int) }.prefix(limit))
             var chosen: [(id: Int64, item: ItemSpec)] = []
             var bytes: Int64 = 0
@@ -191,18 +205,24 @@ public final class SQLiteLedger: Ledger {
             if chosen.isEmpty { return [] }
             if minimum > 1, chosen.count < minimum, !(maxBytes.map { bytes >= $0 } ?? false) {
                 // A batch waits for more items unless none can arrive any more.
-                let upstream = try Int.fetchOne(try db.cachedStatement(sql: """
-                    SELECT COUNT(*) FROM tasks
-                    WHERE stage = ? AND is_group = 0 AND (state = 'waiting' OR (state = 'retrying' AND not_before > ?))
-                    """), arguments: [stage, now]) ?? 0
+                let upstream =
+                    try Int.fetchOne(
+                        try db.cachedStatement(
+                            sql: """
+                                SELECT COUNT(*) FROM tasks
+                                WHERE stage = ? AND is_group = 0 AND (state = 'waiting' OR (state = 'retrying' AND not_before > ?))
+                                """), arguments: [stage, now]) ?? 0
                 if upstream > 0 { return [] }
             }
             var claimed: [ClaimedTask] = []
             for (id, item) in chosen {
-                let attempts = try Int.fetchOne(try db.cachedStatement(sql: """
-                    UPDATE tasks SET state = 'running', owner = ?, lease_until = ?, attempts = attempts + 1, started = ?
-                    WHERE rowid = ? RETURNING attempts
-                    """), arguments: [owner, now + lease, now, id]) ?? 1
+                let attempts =
+                    try Int.fetchOne(
+                        try db.cachedStatement(
+                            sql: """
+                                UPDATE tasks SET state = 'running', owner = ?, lease_until = ?, attempts = attempts + 1, started = ?
+                                WHERE rowid = ? RETURNING attempts
+                                """), arguments: [owner, now + lease, now, id]) ?? 1
                 claimed.append(ClaimedTask(key: TaskKey(item: item.name, stage: stage), item: item, attempt: attempts))
                 try Self.insertEvent(db, LedgerEvent(time: now, item: item.name, stage: stage, kind: "claimed", message: "attempt \(attempts)"))
             }
@@ -213,33 +233,47 @@ public final class SQLiteLedger: Ledger {
     public func claimGroup(stage: Int, owner: String, lease: Double, now: Double) async throws -> ClaimedTask? {
         try await pool.write { db in
             // Settle groups whose members have all arrived: ready when any member can go on, blocked otherwise.
-            let waiting = try Row.fetchAll(try db.cachedStatement(sql: """
-                SELECT t.item AS id, i.grp AS grp FROM tasks t JOIN items i ON i.id = t.item
-                WHERE t.stage = ? AND i.is_group = 1 AND t.state = 'waiting'
-                """), arguments: [stage])
+            let waiting = try Row.fetchAll(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT t.item AS id, i.grp AS grp FROM tasks t JOIN items i ON i.id = t.item
+                        WHERE t.stage = ? AND i.is_group = 1 AND t.state = 'waiting'
+                        """), arguments: [stage])
             for row in waiting {
                 let group: String = row["grp"]
-                let states = try String.fetchAll(try db.cachedStatement(sql: """
-                    SELECT t.state FROM tasks t JOIN items i ON i.id = t.item
-                    WHERE t.stage = ? AND i.is_group = 0 AND \(Self.isMember)
-                    """), arguments: [stage, group, group])
+                let states = try String.fetchAll(
+                    try db.cachedStatement(
+                        sql: """
+                            SELECT t.state FROM tasks t JOIN items i ON i.id = t.item
+                            WHERE t.stage = ? AND i.is_group = 0 AND \(Self.isMember)
+                            """), arguments: [stage, group, group])
                 if states.contains(where: { $0 == TaskState.waiting.rawValue }) { continue }
                 let next: TaskState = states.contains(TaskState.pending.rawValue) ? .pending : .blocked
                 try db.run(sql: "UPDATE tasks SET state = ? WHERE item = ? AND stage = ?", arguments: [next.rawValue, row["id"] as String, stage])
             }
-            guard let row = try Row.fetchOne(try db.cachedStatement(sql: """
-                SELECT t.rowid AS rid, t.item AS id, i.spec AS spec, i.grp AS grp FROM tasks t JOIN items i ON i.id = t.item
-                WHERE t.stage = ? AND i.is_group = 1 AND t.state IN ('pending', 'retrying') AND t.not_before <= ?
-                ORDER BY i.position LIMIT 1
-                """), arguments: [stage, now]) else { return nil }
-            let attempts = try Int.fetchOne(try db.cachedStatement(sql: """
-                UPDATE tasks SET state = 'running', owner = ?, lease_until = ?, attempts = attempts + 1, started = ?
-                WHERE rowid = ? RETURNING attempts
-                """), arguments: [owner, now + lease, now, row["rid"] as Int64]) ?? 1
-            let members = try String.fetchAll(try db.cachedStatement(sql: """
-                SELECT i.spec FROM tasks t JOIN items i ON i.id = t.item
-                WHERE t.stage = ? AND i.is_group = 0 AND \(Self.isMember) AND t.state = 'pending' ORDER BY i.position
-                """), arguments: [stage, row["grp"] as String, row["grp"] as String]).map(Self.decode)
+            guard
+                let row = try Row.fetchOne(
+                    try db.cachedStatement(
+                        sql: """
+                            SELECT t.rowid AS rid, t.item AS id, i.spec AS spec, i.grp AS grp FROM tasks t JOIN items i ON i.id = t.item
+                            WHERE t.stage = ? AND i.is_group = 1 AND t.state IN ('pending', 'retrying') AND t.not_before <= ?
+                            ORDER BY i.position LIMIT 1
+                            """), arguments: [stage, now])
+            else { return nil }
+            let attempts =
+                try Int.fetchOne(
+                    try db.cachedStatement(
+                        sql: """
+                            UPDATE tasks SET state = 'running', owner = ?, lease_until = ?, attempts = attempts + 1, started = ?
+                            WHERE rowid = ? RETURNING attempts
+                            """), arguments: [owner, now + lease, now, row["rid"] as Int64]) ?? 1
+            let members = try String.fetchAll(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT i.spec FROM tasks t JOIN items i ON i.id = t.item
+                        WHERE t.stage = ? AND i.is_group = 0 AND \(Self.isMember) AND t.state = 'pending' ORDER BY i.position
+                        """), arguments: [stage, row["grp"] as String, row["grp"] as String]
+            ).map(Self.decode)
             let item = try Self.decode(row["spec"])
             try Self.insertEvent(db, LedgerEvent(time: now, item: item.name, stage: stage, kind: "claimed", message: "attempt \(attempts) with \(members.count) member(s)"))
             return ClaimedTask(key: TaskKey(item: item.name, stage: stage), item: item, members: members, attempt: attempts)
@@ -257,34 +291,41 @@ public final class SQLiteLedger: Ledger {
     public func complete(_ task: TaskKey, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws {
         try await pool.write { db in
             let bytes = artifacts.reduce(Int64(0)) { $0 + $1.bytes }
-            let row = try Row.fetchOne(try db.cachedStatement(sql: """
-                UPDATE tasks SET state = 'done', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, finished = ?, bytes = ?, error = NULL, error_code = NULL
-                WHERE item = ? AND stage = ? RETURNING is_group, attempts
-                """), arguments: [now, bytes, task.item, task.stage])
+            let row = try Row.fetchOne(
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE tasks SET state = 'done', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, finished = ?, bytes = ?, error = NULL, error_code = NULL
+                        WHERE item = ? AND stage = ? RETURNING is_group, attempts
+                        """), arguments: [now, bytes, task.item, task.stage])
             let isGroup: Bool = row?["is_group"] ?? false
             let attempts: Int = row?["attempts"] ?? 1
             for artifact in artifacts {
-                try db.run(sql: """
-                    INSERT OR REPLACE INTO artifacts(item, stage, path, area, bytes, sha256, state) VALUES (?, ?, ?, ?, ?, ?, 'live')
-                    """, arguments: [artifact.task.item, artifact.task.stage, artifact.path, artifact.area.rawValue, artifact.bytes, artifact.sha256])
+                try db.run(
+                    sql: """
+                        INSERT OR REPLACE INTO artifacts(item, stage, path, area, bytes, sha256, state) VALUES (?, ?, ?, ?, ?, ?, 'live')
+                        """, arguments: [artifact.task.item, artifact.task.stage, artifact.path, artifact.area.rawValue, artifact.bytes, artifact.sha256])
             }
             for input in releasing {
-                try db.run(sql: "UPDATE artifacts SET state = 'released' WHERE item = ? AND stage = ? AND state = 'live'",
-                               arguments: [input.item, input.stage])
+                try db.run(
+                    sql: "UPDATE artifacts SET state = 'released' WHERE item = ? AND stage = ? AND state = 'live'",
+                    arguments: [input.item, input.stage])
             }
             if isGroup {
                 let group = try String.fetchOne(try db.cachedStatement(sql: "SELECT grp FROM items WHERE id = ?"), arguments: [task.item])
-                let members = try String.fetchAll(try db.cachedStatement(sql: """
-                    SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
-                    WHERE t.stage = ? AND i.is_group = 0 AND \(Self.isMember) AND t.state = 'pending'
-                    """), arguments: [task.stage, group, group])
+                let members = try String.fetchAll(
+                    try db.cachedStatement(
+                        sql: """
+                            SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
+                            WHERE t.stage = ? AND i.is_group = 0 AND \(Self.isMember) AND t.state = 'pending'
+                            """), arguments: [task.stage, group, group])
                 for member in members {
                     try db.run(sql: "UPDATE tasks SET state = 'done', finished = ? WHERE item = ? AND stage = ?", arguments: [now, member, task.stage])
                     try db.run(sql: "UPDATE tasks SET state = 'pending' WHERE item = ? AND stage = ? AND state = 'waiting'", arguments: [member, task.stage + 1])
                 }
             } else {
-                try db.run(sql: "UPDATE tasks SET state = 'pending' WHERE item = ? AND stage = ? AND state = 'waiting'",
-                               arguments: [task.item, task.stage + 1])
+                try db.run(
+                    sql: "UPDATE tasks SET state = 'pending' WHERE item = ? AND stage = ? AND state = 'waiting'",
+                    arguments: [task.item, task.stage + 1])
             }
             try Self.insertEvent(db, LedgerEvent(time: now, item: task.item, stage: task.stage, kind: "done", message: "attempt \(attempts): \(artifacts.count) artifact(s), \(bytes) bytes"))
         }
@@ -293,29 +334,37 @@ public final class SQLiteLedger: Ledger {
     public func fail(_ task: TaskKey, _ failure: TaskFailure, retryAt: Double?, now: Double) async throws {
         try await pool.write { db in
             if let retryAt {
-                try db.run(sql: """
-                    UPDATE tasks SET state = 'retrying', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, not_before = ?, error_code = ?, error = ?, finished = ?
-                    WHERE item = ? AND stage = ?
-                    """, arguments: [retryAt, failure.code, failure.message, now, task.item, task.stage])
-                try Self.insertEvent(db, LedgerEvent(time: now, item: task.item, stage: task.stage, kind: "retrying",
-                                                     message: "\(failure.message) (again in \(String(format: "%.1f", retryAt - now)) s)"))
+                try db.run(
+                    sql: """
+                        UPDATE tasks SET state = 'retrying', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, not_before = ?, error_code = ?, error = ?, finished = ?
+                        WHERE item = ? AND stage = ?
+                        """, arguments: [retryAt, failure.code, failure.message, now, task.item, task.stage])
+                try Self.insertEvent(
+                    db,
+                    LedgerEvent(
+                        time: now, item: task.item, stage: task.stage, kind: "retrying",
+                        message: "\(failure.message) (again in \(String(format: "%.1f", retryAt - now)) s)"))
                 return
             }
-            try db.run(sql: """
-                UPDATE tasks SET state = 'failed', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, error_code = ?, error = ?, finished = ?
-                WHERE item = ? AND stage = ?
-                """, arguments: [failure.code, failure.message, now, task.item, task.stage])
+            try db.run(
+                sql: """
+                    UPDATE tasks SET state = 'failed', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, error_code = ?, error = ?, finished = ?
+                    WHERE item = ? AND stage = ?
+                    """, arguments: [failure.code, failure.message, now, task.item, task.stage])
             var failedItems = [task.item]
             let isGroup = try Bool.fetchOne(try db.cachedStatement(sql: "SELECT is_group FROM items WHERE id = ?"), arguments: [task.item]) ?? false
             if isGroup {
                 let group = try String.fetchOne(try db.cachedStatement(sql: "SELECT grp FROM items WHERE id = ?"), arguments: [task.item])
-                failedItems = try String.fetchAll(try db.cachedStatement(sql: """
-                    SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
-                    WHERE t.stage = ? AND i.is_group = 0 AND \(Self.isMember) AND t.state = 'pending'
-                    """), arguments: [task.stage, group, group])
+                failedItems = try String.fetchAll(
+                    try db.cachedStatement(
+                        sql: """
+                            SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
+                            WHERE t.stage = ? AND i.is_group = 0 AND \(Self.isMember) AND t.state = 'pending'
+                            """), arguments: [task.stage, group, group])
                 for member in failedItems {
-                    try db.run(sql: "UPDATE tasks SET state = 'failed', error_code = ?, error = ?, finished = ? WHERE item = ? AND stage = ?",
-                                   arguments: [failure.code, "group \(group ?? "?"): \(failure.message)", now, member, task.stage])
+                    try db.run(
+                        sql: "UPDATE tasks SET state = 'failed', error_code = ?, error = ?, finished = ? WHERE item = ? AND stage = ?",
+                        arguments: [failure.code, "group \(group ?? "?"): \(failure.message)", now, member, task.stage])
                 }
             }
             for item in failedItems {
@@ -327,10 +376,11 @@ public final class SQLiteLedger: Ledger {
 
     public func release(_ task: TaskKey, now: Double) async throws {
         try await pool.write { db in
-            try db.run(sql: """
-                UPDATE tasks SET state = 'pending', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, attempts = MAX(attempts - 1, 0)
-                WHERE item = ? AND stage = ? AND state = 'running'
-                """, arguments: [task.item, task.stage])
+            try db.run(
+                sql: """
+                    UPDATE tasks SET state = 'pending', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, attempts = MAX(attempts - 1, 0)
+                    WHERE item = ? AND stage = ? AND state = 'running'
+                    """, arguments: [task.item, task.stage])
             try Self.insertEvent(db, LedgerEvent(time: now, item: task.item, stage: task.stage, kind: "released", message: "given back at stop"))
         }
     }
@@ -352,8 +402,9 @@ public final class SQLiteLedger: Ledger {
     public func mark(_ artifacts: [ArtifactRecord], _ state: ArtifactRecord.State) async throws {
         try await pool.write { db in
             for artifact in artifacts {
-                try db.run(sql: "UPDATE artifacts SET state = ? WHERE item = ? AND stage = ? AND path = ?",
-                               arguments: [state.rawValue, artifact.task.item, artifact.task.stage, artifact.path])
+                try db.run(
+                    sql: "UPDATE artifacts SET state = ? WHERE item = ? AND stage = ? AND path = ?",
+                    arguments: [state.rawValue, artifact.task.item, artifact.task.stage, artifact.path])
             }
         }
     }
@@ -362,26 +413,36 @@ public final class SQLiteLedger: Ledger {
 
     public func evictionCandidates(limit: Int) async throws -> [String] {
         try await pool.read { db in
-            try String.fetchAll(try db.cachedStatement(sql: """
-                SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
-                WHERE t.state = 'failed' AND i.is_group = 0 AND i.evicted IS NULL
-                  AND EXISTS (SELECT 1 FROM artifacts a WHERE a.item = t.item AND a.state = 'live' AND a.area IN ('raw', 'interim'))
-                GROUP BY t.item ORDER BY MIN(t.finished), MIN(i.position) LIMIT ?
-                """), arguments: [limit])
+            try String.fetchAll(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
+                        WHERE t.state = 'failed' AND i.is_group = 0 AND i.evicted IS NULL
+                          AND EXISTS (SELECT 1 FROM artifacts a WHERE a.item = t.item AND a.state = 'live' AND a.area IN ('raw', 'interim'))
+                        GROUP BY t.item ORDER BY MIN(t.finished), MIN(i.position) LIMIT ?
+                        """), arguments: [limit])
         }
     }
 
     public func evict(item: String, reason: String, now: Double) async throws -> [ArtifactRecord] {
         try await pool.write { db in
-            let doomed = try Row.fetchAll(try db.cachedStatement(sql: """
-                SELECT * FROM artifacts WHERE item = ? AND state = 'live' AND area IN ('raw', 'interim') ORDER BY stage, path
-                """), arguments: [item]).map(Self.artifact)
+            let doomed = try Row.fetchAll(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT * FROM artifacts WHERE item = ? AND state = 'live' AND area IN ('raw', 'interim') ORDER BY stage, path
+                        """), arguments: [item]
+            ).map(Self.artifact)
             try db.run(sql: "UPDATE artifacts SET state = 'released' WHERE item = ? AND state = 'live' AND area IN ('raw', 'interim')", arguments: [item])
             try db.run(sql: "UPDATE items SET evicted = ? WHERE id = ?", arguments: [now, item])
             let bytes = doomed.reduce(Int64(0)) { $0 + $1.bytes }
-            try Self.insertEvent(db, LedgerEvent(time: now, item: item, stage: nil, kind: "evicted",
-                                                 message: "\(doomed.count) input file(s), \(bytes) bytes of a failed item: \(reason)"))
-            return doomed.map { var record = $0; record.state = .released; return record }
+            try Self.insertEvent(
+                db,
+                LedgerEvent(
+                    time: now, item: item, stage: nil, kind: "evicted",
+                    message: "\(doomed.count) input file(s), \(bytes) bytes of a failed item: \(reason)"))
+            return doomed.map {
+                var record = $0; record.state = .released; return record
+            }
         }
     }
 
@@ -389,16 +450,20 @@ public final class SQLiteLedger: Ledger {
 
     public func noteReservation(_ task: TaskKey, bytes: Int64, area: Area) async throws {
         try await pool.write { db in
-            try db.run(sql: "UPDATE tasks SET reserved = ?, reserved_area = ? WHERE item = ? AND stage = ? AND state = 'running'",
-                       arguments: [bytes, area.rawValue, task.item, task.stage])
+            try db.run(
+                sql: "UPDATE tasks SET reserved = ?, reserved_area = ? WHERE item = ? AND stage = ? AND state = 'running'",
+                arguments: [bytes, area.rawValue, task.item, task.stage])
         }
     }
 
     public func tasks() async throws -> [TaskStatus] {
         try await pool.read { db in
-            try Row.fetchAll(try db.cachedStatement(sql: """
-                SELECT t.*, i.is_group AS is_group FROM tasks t JOIN items i ON i.id = t.item ORDER BY i.position, t.stage
-                """)).map { row in
+            try Row.fetchAll(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT t.*, i.is_group AS is_group FROM tasks t JOIN items i ON i.id = t.item ORDER BY i.position, t.stage
+                        """)
+            ).map { row in
                 let code: String? = row["error_code"]
                 let message: String? = row["error"]
                 return TaskStatus(
@@ -413,9 +478,12 @@ public final class SQLiteLedger: Ledger {
     public func counts(stage: Int) async throws -> [TaskState: Int] {
         try await pool.read { db in
             var result: [TaskState: Int] = [:]
-            for row in try Row.fetchAll(try db.cachedStatement(sql: """
-                SELECT state, COUNT(*) AS n FROM tasks WHERE stage = ? AND is_group = 0 GROUP BY state
-                """), arguments: [stage]) {
+            for row in try Row.fetchAll(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT state, COUNT(*) AS n FROM tasks WHERE stage = ? AND is_group = 0 GROUP BY state
+                        """), arguments: [stage])
+            {
                 if let state = TaskState(rawValue: row["state"]) { result[state] = row["n"] }
             }
             return result
@@ -447,29 +515,34 @@ public final class SQLiteLedger: Ledger {
                 if evicted {
                     // Its inputs are gone: it starts again from the first stage, and what its
                     // earlier stages left is released (deleted by the next run before it starts).
-                    try db.run(sql: """
-                        UPDATE tasks SET state = CASE WHEN stage = 0 THEN 'pending' ELSE 'waiting' END, attempts = 0, not_before = 0,
-                        error = NULL, error_code = NULL, owner = NULL, lease_until = NULL WHERE item = ?
-                        """, arguments: [item])
+                    try db.run(
+                        sql: """
+                            UPDATE tasks SET state = CASE WHEN stage = 0 THEN 'pending' ELSE 'waiting' END, attempts = 0, not_before = 0,
+                            error = NULL, error_code = NULL, owner = NULL, lease_until = NULL WHERE item = ?
+                            """, arguments: [item])
                     try db.run(sql: "UPDATE artifacts SET state = 'released' WHERE item = ? AND state = 'live'", arguments: [item])
                     try db.run(sql: "UPDATE items SET evicted = NULL WHERE id = ?", arguments: [item])
                 } else {
                     for stage in stages {
-                        try db.run(sql: """
-                            UPDATE tasks SET state = 'pending', attempts = 0, not_before = 0, error = NULL, error_code = NULL WHERE item = ? AND stage = ?
-                            """, arguments: [item, stage])
+                        try db.run(
+                            sql: """
+                                UPDATE tasks SET state = 'pending', attempts = 0, not_before = 0, error = NULL, error_code = NULL WHERE item = ? AND stage = ?
+                                """, arguments: [item, stage])
                         try db.run(sql: "UPDATE tasks SET state = 'waiting' WHERE item = ? AND stage > ? AND state = 'blocked'", arguments: [item, stage])
                     }
                 }
                 // A group (or the barrier) that gave up because this member failed waits for it again.
-                try db.run(sql: """
-                    UPDATE tasks SET state = 'waiting' WHERE state = 'blocked' AND item IN
-                    (SELECT id FROM items WHERE is_group = 1 AND (grp = (SELECT grp FROM items WHERE id = ?) OR grp = '*'))
-                    """, arguments: [item])
+                try db.run(
+                    sql: """
+                        UPDATE tasks SET state = 'waiting' WHERE state = 'blocked' AND item IN
+                        (SELECT id FROM items WHERE is_group = 1 AND (grp = (SELECT grp FROM items WHERE id = ?) OR grp = '*'))
+                        """, arguments: [item])
                 count += stages.count
-                try Self.insertEvent(db, LedgerEvent(
-                    time: now, item: item, stage: evicted ? 0 : stages.first, kind: "retry",
-                    message: evicted ? "queued again by sluice retry; its inputs were evicted, so it is fetched again" : "queued again by sluice retry"))
+                try Self.insertEvent(
+                    db,
+                    LedgerEvent(
+                        time: now, item: item, stage: evicted ? 0 : stages.first, kind: "retry",
+                        message: evicted ? "queued again by sluice retry; its inputs were evicted, so it is fetched again" : "queued again by sluice retry"))
             }
             return count
         }
@@ -498,8 +571,9 @@ public final class SQLiteLedger: Ledger {
     // MARK: Helpers
 
     private static func insertEvent(_ db: Database, _ event: LedgerEvent) throws {
-        try db.run(sql: "INSERT INTO events(time, item, stage, kind, message) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [event.time, event.item, event.stage, event.kind, event.message])
+        try db.run(
+            sql: "INSERT INTO events(time, item, stage, kind, message) VALUES (?, ?, ?, ?, ?)",
+            arguments: [event.time, event.item, event.stage, event.kind, event.message])
     }
 
     private static func decode(_ spec: String) throws -> ItemSpec {
@@ -507,9 +581,10 @@ public final class SQLiteLedger: Ledger {
     }
 
     private static func artifact(_ row: Row) -> ArtifactRecord {
-        ArtifactRecord(task: TaskKey(item: row["item"], stage: row["stage"]), path: row["path"],
-                       area: Area(rawValue: row["area"]) ?? .output, bytes: row["bytes"], sha256: row["sha256"],
-                       state: ArtifactRecord.State(rawValue: row["state"]) ?? .live)
+        ArtifactRecord(
+            task: TaskKey(item: row["item"], stage: row["stage"]), path: row["path"],
+            area: Area(rawValue: row["area"]) ?? .output, bytes: row["bytes"], sha256: row["sha256"],
+            state: ArtifactRecord.State(rawValue: row["state"]) ?? .live)
     }
 }
 

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// A dataset's log: `pipeline.log` (one readable line per event) and `pipeline.jsonl` (one JSON
 /// object per event), appended as the work goes, so a crash leaves everything up to it.

@@ -28,8 +28,10 @@ struct ArtifactRemover {
         let now = Date().timeIntervalSince1970
         for (task, records) in Dictionary(grouping: artifacts, by: \.task).sorted(by: { $0.key.description < $1.key.description }) {
             let bytes = records.reduce(Int64(0)) { $0 + $1.bytes }
-            try await ledger.record(LedgerEvent(time: now, item: task.item, stage: task.stage, kind: "deleted",
-                                          message: "\(records.count) file(s), \(ByteSize.format(bytes)) no longer needed"))
+            try await ledger.record(
+                LedgerEvent(
+                    time: now, item: task.item, stage: task.stage, kind: "deleted",
+                    message: "\(records.count) file(s), \(ByteSize.format(bytes)) no longer needed"))
         }
         if let budget {
             for (area, size) in freed { await budget.freed(size.bytes, files: size.entries, in: area) }

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Programs that a run's stages start must not outlive the run: a `kill -9` of the run leaves
 /// them re-parented to init, still writing into the workspace that the next run recovers — and

@@ -33,8 +33,10 @@ public final class PipelineRunner: Sendable {
         var active: [TaskKey: (done: Int64, expected: Int64?)] = [:]
     }
 
-    public init(config: PipelineConfig, ledger: any Ledger, budget: DiskBudget,
-                onLine: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        config: PipelineConfig, ledger: any Ledger, budget: DiskBudget,
+        onLine: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.config = config
         self.workspace = Workspace(root: config.workspace)
         self.stages = config.stages
@@ -78,10 +80,13 @@ public final class PipelineRunner: Sendable {
             try await ledger.record(LedgerEvent(time: now, item: nil, stage: nil, kind: "run-stopped", message: reason))
             throw BudgetError(code: .overheadFull, message: reason)
         }
-        let summary = RunSummary.from(tasks: try await ledger.tasks(), stageNames: stageNames,
-                                      seconds: Date().timeIntervalSince(started), workspace: workspace.root, interrupted: stopping)
-        try await ledger.record(LedgerEvent(time: now, item: nil, stage: nil, kind: "run-finished",
-                                      message: "\(summary.done) done, \(summary.failed) failed, \(summary.unfinished) unfinished"))
+        let summary = RunSummary.from(
+            tasks: try await ledger.tasks(), stageNames: stageNames,
+            seconds: Date().timeIntervalSince(started), workspace: workspace.root, interrupted: stopping)
+        try await ledger.record(
+            LedgerEvent(
+                time: now, item: nil, stage: nil, kind: "run-finished",
+                message: "\(summary.done) done, \(summary.failed) failed, \(summary.unfinished) unfinished"))
         return summary
     }
 
@@ -99,7 +104,8 @@ public final class PipelineRunner: Sendable {
                 await budget.setOverhead(overhead.bytes, files: overhead.entries)
             }
             if config.onFailure == .evict, await budget.isShortOfSpace,
-               let item = try? await ledger.evictionCandidates(limit: 1).first {
+                let item = try? await ledger.evictionCandidates(limit: 1).first
+            {
                 try? await evictInputs(of: item, reason: "evicted to make room for waiting work")
             }
             if let reason = await budget.overheadBlockage {
@@ -153,10 +159,11 @@ public final class PipelineRunner: Sendable {
             let log = DatasetLog(dataset: task.item.name, folder: workspace.logsFolder)
             let isGroup = !task.members.isEmpty
             let output = try stage.outputFolder(item: isGroup ? ItemSpec.collectiveName(ofTask: task.item.name) : task.item.name, isGroup: isGroup).map(workspace.absolute)
-            let unit = StageUnit(task: task, input: isGroup ? nil : try inputFolder(item: task.item.name, before: index),
-                                 memberInputs: try task.members.compactMap { try inputFolder(item: $0.name, before: index) },
-                                 partialOutput: output.map { $0 + ".partial" }, output: output,
-                                 logFolder: logFolder, log: log)
+            let unit = StageUnit(
+                task: task, input: isGroup ? nil : try inputFolder(item: task.item.name, before: index),
+                memberInputs: try task.members.compactMap { try inputFolder(item: $0.name, before: index) },
+                partialOutput: output.map { $0 + ".partial" }, output: output,
+                logFolder: logFolder, log: log)
             if task.attempt > 1 { log.log(step: stage.name, "attempt \(task.attempt) of \(stage.header.retries + 1)") }
             units.append(unit)
         }
@@ -289,7 +296,9 @@ public final class PipelineRunner: Sendable {
         var perUnit: [Int64] = []
         var headroom: Int64 = 0
         for unit in units {
-            let inputBytes = stage.isSource ? (unit.item.size ?? 0)
+            let inputBytes =
+                stage.isSource
+                ? (unit.item.size ?? 0)
                 : ([unit.input].compactMap { $0 } + unit.memberInputs).reduce(Int64(0)) { $0 + DiskUsage.contentBytes(at: $1) }
             perUnit.append(Self.allocation(of: stage, inputBytes: inputBytes, item: unit.item))
             if stage.isSource {
@@ -299,8 +308,9 @@ public final class PipelineRunner: Sendable {
             }
         }
         let files = stage.outputArea == nil ? 0 : units.count * Self.entriesPerUnit
-        let reservation = try await budget.reserve(perUnit.reduce(0, +), files: files, in: stage.outputArea ?? .interim, priority: index,
-                                                   headroom: headroom, producer: stage.isSource)
+        let reservation = try await budget.reserve(
+            perUnit.reduce(0, +), files: files, in: stage.outputArea ?? .interim, priority: index,
+            headroom: headroom, producer: stage.isSource)
         return (reservation, perUnit)
     }
 
@@ -332,8 +342,10 @@ public final class PipelineRunner: Sendable {
             try AtomicCommit.commit(partial, to: output)
             for file in DurableFiles.files(at: output) {
                 let isLink = (try? FileManager.default.destinationOfSymbolicLink(atPath: file.path)) != nil
-                artifacts.append(ArtifactRecord(task: unit.task.key, path: workspace.relative(file.path) ?? file.path, area: area,
-                                                bytes: file.bytes, sha256: isLink ? nil : try DurableFiles.sha256(file.path)))
+                artifacts.append(
+                    ArtifactRecord(
+                        task: unit.task.key, path: workspace.relative(file.path) ?? file.path, area: area,
+                        bytes: file.bytes, sha256: isLink ? nil : try DurableFiles.sha256(file.path)))
             }
             if artifacts.isEmpty {
                 artifacts.append(ArtifactRecord(task: unit.task.key, path: workspace.relative(output) ?? output, area: area, bytes: 0))
@@ -341,7 +353,8 @@ public final class PipelineRunner: Sendable {
         }
         var releasing: [TaskKey] = []
         if stage.consumesInputs, let previous = inputStage(of: index), isLastReader(index, of: previous),
-           let area = stages[previous].outputArea, area == .raw || area == .interim {
+            let area = stages[previous].outputArea, area == .raw || area == .interim
+        {
             let items = unit.task.members.isEmpty ? [unit.item.name] : unit.task.members.map(\.name)
             releasing = items.map { TaskKey(item: $0, stage: previous) }
         }
@@ -433,9 +446,11 @@ public final class PipelineRunner: Sendable {
         var progress: [StageProgress] = []
         for index in stages.indices {
             let mine = active.filter { $0.key.stage == index }.values
-            progress.append(StageProgress(name: stages[index].name, counts: try await ledger.counts(stage: index),
-                                          finishedThisRun: finished[index] ?? 0, seconds: seconds,
-                                          activeBytes: mine.reduce(0) { $0 + $1.done }, activeExpected: mine.reduce(0) { $0 + ($1.expected ?? 0) }))
+            progress.append(
+                StageProgress(
+                    name: stages[index].name, counts: try await ledger.counts(stage: index),
+                    finishedThisRun: finished[index] ?? 0, seconds: seconds,
+                    activeBytes: mine.reduce(0) { $0 + $1.done }, activeExpected: mine.reduce(0) { $0 + ($1.expected ?? 0) }))
         }
         return progress
     }

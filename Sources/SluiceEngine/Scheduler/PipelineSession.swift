@@ -21,14 +21,16 @@ public final class PipelineSession: Sendable {
         if let previous = lock.previousHolder { ParentWatch.stopChildren(of: previous) }
         let ledger = try SQLiteLedger(path: workspace.ledgerPath)
         let stages = config.stages
-        try await ledger.register(items: config.items, stageNames: stages.map(\.name),
-                                  groupStages: Set(stages.indices.filter { stages[$0].scheduling == .perGroup }),
-                                  barrierStages: Set(stages.indices.filter { stages[$0].scheduling == .barrier }),
-                                  now: Date().timeIntervalSince1970)
+        try await ledger.register(
+            items: config.items, stageNames: stages.map(\.name),
+            groupStages: Set(stages.indices.filter { stages[$0].scheduling == .perGroup }),
+            barrierStages: Set(stages.indices.filter { stages[$0].scheduling == .barrier }),
+            now: Date().timeIntervalSince1970)
         let root = workspace.root
         let (usage, overhead) = (workspace.usage(), workspace.overhead())
-        let budget = DiskBudget(limits: config.budget, usage: usage.bytes, files: usage.entries, overhead: overhead.bytes, overheadFiles: overhead.entries,
-                                filesystemFraction: { DiskUsage.filesystemFraction(at: root) })
+        let budget = DiskBudget(
+            limits: config.budget, usage: usage.bytes, files: usage.entries, overhead: overhead.bytes, overheadFiles: overhead.entries,
+            filesystemFraction: { DiskUsage.filesystemFraction(at: root) })
         runner = PipelineRunner(config: config, ledger: ledger, budget: budget, onLine: onLine)
     }
 
@@ -41,13 +43,17 @@ public final class PipelineSession: Sendable {
         let run = RunnerService(runner: runner)
         // A helper that ends early (a display with no terminal) leaves the run alone; one that
         // throws (a second signal) cancels it.
-        let configurations = ([HousekeepingService(runner: runner)] + services).map {
-            ServiceGroupConfiguration.ServiceConfiguration(service: $0, successTerminationBehavior: .ignore)
-        }
+        let configurations =
+            ([HousekeepingService(runner: runner)] + services).map {
+                ServiceGroupConfiguration.ServiceConfiguration(service: $0, successTerminationBehavior: .ignore)
+            }
             // Last, so that a graceful shutdown reaches it first and the others keep working
             // (leases renewed, signals heard) until it has given its work back.
-            + [ServiceGroupConfiguration.ServiceConfiguration(service: run, successTerminationBehavior: .gracefullyShutdownGroup,
-                                                             failureTerminationBehavior: .gracefullyShutdownGroup)]
+            + [
+                ServiceGroupConfiguration.ServiceConfiguration(
+                    service: run, successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup)
+            ]
         var logger = Logger(label: "sluice.services")
         logger.logLevel = .critical
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: configurations, logger: logger))

@@ -20,7 +20,8 @@ struct WorkspaceRecovery {
             let name = task.isGroup ? ItemSpec.collectiveName(ofTask: task.item) : task.item
             // A name that would leave the workspace (recorded by an older version) is never touched.
             guard let relative = stage.outputFolder(item: name, isGroup: task.isGroup),
-                  let folder = try? workspace.absolute(relative) else { continue }
+                let folder = try? workspace.absolute(relative)
+            else { continue }
             // An output folder without a `done` task is an interrupted commit: it is made again.
             try workspace.remove(folder)
             if stage.isSource { keep.insert(folder + ".partial") }
@@ -29,8 +30,10 @@ struct WorkspaceRecovery {
             try workspace.remove(partial)
         }
         if !reclaimed.isEmpty {
-            try await ledger.record(LedgerEvent(time: now, item: nil, stage: nil, kind: "recovered",
-                                          message: "\(reclaimed.count) interrupted task(s) returned to the queue"))
+            try await ledger.record(
+                LedgerEvent(
+                    time: now, item: nil, stage: nil, kind: "recovered",
+                    message: "\(reclaimed.count) interrupted task(s) returned to the queue"))
         }
     }
 }

@@ -13,8 +13,10 @@ public struct StageContext: Sendable {
     /// Reports (bytes done, bytes expected or nil) for progress displays.
     public let progress: @Sendable (Int64, Int64?) -> Void
 
-    init(workspace: Workspace, budget: DiskBudget, ledger: any Ledger, reservation: Reservation, priority: Int, producer: Bool,
-         headroom: @escaping @Sendable (Int64) -> Int64, progress: @escaping @Sendable (Int64, Int64?) -> Void) {
+    init(
+        workspace: Workspace, budget: DiskBudget, ledger: any Ledger, reservation: Reservation, priority: Int, producer: Bool,
+        headroom: @escaping @Sendable (Int64) -> Int64, progress: @escaping @Sendable (Int64, Int64?) -> Void
+    ) {
         self.headroom = headroom
         self.workspace = workspace
         self.budget = budget
@@ -31,8 +33,9 @@ public struct StageContext: Sendable {
         let bytes = DiskUsage.allocation(forLength: bytes)
         let held = await budget.bytes(of: reservation)
         guard bytes > held else { return }
-        let extra = try await budget.reserve(bytes - held, in: reservation.area, priority: priority,
-                                             headroom: producer ? headroom(bytes) : 0, producer: producer, holder: reservation)
+        let extra = try await budget.reserve(
+            bytes - held, in: reservation.area, priority: priority,
+            headroom: producer ? headroom(bytes) : 0, producer: producer, holder: reservation)
         await budget.merge(extra, into: reservation)
     }
 

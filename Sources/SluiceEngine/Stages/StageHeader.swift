@@ -17,8 +17,10 @@ public struct StageHeader: Sendable, Equatable {
     /// The line of the pipeline file that declared it, for errors.
     public var line: Int?
 
-    public init(kind: String, name: String, isNameGiven: Bool = true, concurrency: Int = 1, retries: Int = 0,
-                from: String? = nil, line: Int? = nil) {
+    public init(
+        kind: String, name: String, isNameGiven: Bool = true, concurrency: Int = 1, retries: Int = 0,
+        from: String? = nil, line: Int? = nil
+    ) {
         self.kind = kind
         self.name = name
         self.isNameGiven = isNameGiven

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Disk use, measured the way quotas and `du` count it: the blocks allocated to every file,
 /// folder and link (a 100-byte file takes a whole 4 KiB block, and so does its folder), and the

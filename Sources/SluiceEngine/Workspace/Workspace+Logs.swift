@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 extension Workspace {
     /// Moves an item's log folder — what its programs printed — into the run's logs once the
@@ -17,7 +18,8 @@ extension Workspace {
         for name in names.sorted() {
             // A program that printed nothing left only its command line (`$ …`): nothing to keep.
             guard let data = FileManager.default.contents(atPath: folder + "/" + name),
-                  String(decoding: data, as: UTF8.self).split(separator: "\n").contains(where: { !$0.hasPrefix("$ ") }) else { continue }
+                String(decoding: data, as: UTF8.self).split(separator: "\n").contains(where: { !$0.hasPrefix("$ ") })
+            else { continue }
             let named = name.hasPrefix("pipeline.") ? data : Data("── \(item) ──\n".utf8) + data
             try append(named, to: logsFolder + "/" + name)
         }

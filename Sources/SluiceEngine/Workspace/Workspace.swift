@@ -99,7 +99,8 @@ public struct Workspace: Sendable {
         var current = folder
         var freed: (bytes: Int64, entries: Int) = (0, 0)
         while let relative = relative(current), relative.contains("/"),
-              (try? FileManager.default.contentsOfDirectory(atPath: current))?.isEmpty == true {
+            (try? FileManager.default.contentsOfDirectory(atPath: current))?.isEmpty == true
+        {
             let size = DiskUsage.measure(current)
             guard (try? FileManager.default.removeItem(atPath: current)) != nil else { break }
             freed.bytes += size.bytes

@@ -88,5 +88,3 @@ private final class AheadWork<Made>: @unchecked Sendable {
         return try result!.get()
     }
 }
-
-

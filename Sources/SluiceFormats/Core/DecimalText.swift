@@ -20,8 +20,8 @@ public enum DecimalText {
             index += 1
         }
         var significand: UInt64 = 0
-        var digits = 0          // significant digits gathered (leading zeros not counted)
-        var exponent = 0        // decimal exponent of `significand`'s last digit
+        var digits = 0  // significant digits gathered (leading zeros not counted)
+        var exponent = 0  // decimal exponent of `significand`'s last digit
         var sawDigit = false
         var afterPoint = false
         while index < end {

@@ -247,8 +247,8 @@ public final class SparseRowsSpill: @unchecked Sendable {
         // Every varint ends in exactly one byte below 0x80: with that many in each stream, and
         // the stream's last byte one of them, no varint runs past its stream.
         guard frames(p, lengths, count: block.rows.count),
-              varintColumns ? frames(p, columnBytes, count: block.entryCount) : columnBytes.count == 4 * block.entryCount,
-              varintValues ? frames(p, valueBytes, count: block.entryCount) : valueBytes.count == 4 * block.entryCount
+            varintColumns ? frames(p, columnBytes, count: block.entryCount) : columnBytes.count == 4 * block.entryCount,
+            varintValues ? frames(p, valueBytes, count: block.entryCount) : valueBytes.count == 4 * block.entryCount
         else { return false }
         var n = 0
         var entry = block.entryStart

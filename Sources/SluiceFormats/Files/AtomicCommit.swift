@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 public import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The one way Sluice makes a file or folder appear (rule 2, DESIGN.md): written as
 /// `<target>.partial`, flushed to disk (every file and folder in it), renamed over the target,

@@ -1,8 +1,4 @@
-
 internal import Glibc
-
-
-
 
 /// A file descriptor owned by this object (closed in `deinit`), with the few calls Parquet needs:
 /// positioned reads, appending writes, fsync and size.

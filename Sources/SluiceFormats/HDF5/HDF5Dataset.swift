@@ -39,7 +39,6 @@ final class HDF5Dataset: HDF5Object, @unchecked Sendable {
     /// Number of elements.
     var count: Int { shape.reduce(1, *) }
 
-
     // MARK: Numbers
 
     /// Checks that the elements can be read as numbers.
@@ -187,7 +186,6 @@ final class HDF5Dataset: HDF5Object, @unchecked Sendable {
             try writeHyperslab(offset: offset, count: strings.count, memoryType: type.id, from: buffer)
         }
     }
-
 
     /// Grows the first dimension by `rows`; returns the old length (where new data goes).
     private func extend(by rows: Int) throws -> Int {

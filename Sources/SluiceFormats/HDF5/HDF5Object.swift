@@ -17,7 +17,6 @@ extension HDF5Object {
         (HDF5Library.attempt { H5Aexists(handle.id, attributeName) } ?? 0) > 0
     }
 
-
     /// Opens the attribute `attributeName`, or returns `nil` when there is none.
     func attribute(_ attributeName: String) throws -> HDF5Attribute? {
         guard hasAttribute(attributeName) else { return nil }

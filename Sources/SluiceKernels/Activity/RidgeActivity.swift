@@ -48,8 +48,9 @@ public struct RidgeActivity: Sendable {
         for i in 0..<signatures { inverse[i * signatures + i] = 1 }
         let factor = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "L")), p, &gram, p)
         guard factor == 0 else {
-            throw ActivityError(code: "activity.not-positive-definite",
-                                "XᵀX + λI is not positive definite (LAPACK dpotrf info \(factor)); use a larger --lambda")
+            throw ActivityError(
+                code: "activity.not-positive-definite",
+                "XᵀX + λI is not positive definite (LAPACK dpotrf info \(factor)); use a larger --lambda")
         }
         let solve = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "L")), p, p, gram, p, &inverse, p)
         guard solve == 0 else { throw ActivityError(code: "activity.solve", "solving with the Cholesky factor failed (LAPACK dpotrs info \(solve))") }
@@ -79,8 +80,9 @@ public struct RidgeActivity: Sendable {
     /// T·Y.
     private func product(_ y: [Double], samples: Int) -> [Double] {
         var beta = [Double](repeating: 0, count: signatures * samples)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(signatures), Int32(samples), Int32(genes),
-                    1, projection, Int32(genes), y, Int32(samples), 0, &beta, Int32(samples))
+        cblas_dgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(signatures), Int32(samples), Int32(genes),
+            1, projection, Int32(genes), y, Int32(samples), 0, &beta, Int32(samples))
         return beta
     }
 
@@ -152,15 +154,18 @@ public struct RidgeActivity: Sendable {
             }
             if permuteRows {
                 let width = size * samples
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(signatures), Int32(width), Int32(genes),
-                            1, projection, Int32(genes), scratch, Int32(width), 0, &beta, Int32(width))
+                cblas_dgemm(
+                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(signatures), Int32(width), Int32(genes),
+                    1, projection, Int32(genes), scratch, Int32(width), 0, &beta, Int32(width))
             } else {
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(size * signatures), Int32(samples), Int32(genes),
-                            1, scratch, Int32(genes), y, Int32(samples), 0, &beta, Int32(samples))
+                cblas_dgemm(
+                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(size * signatures), Int32(samples), Int32(genes),
+                    1, scratch, Int32(genes), y, Int32(samples), 0, &beta, Int32(samples))
             }
             // Accumulated in permutation order, as SecActpy does.
-            Self.accumulate(beta, permutations: size, signatures: signatureParts, samples: samples, stackedBySignature: permuteRows,
-                            sum: &sum, sumOfSquares: &sumOfSquares, exceed: &exceed, absolute: absolute)
+            Self.accumulate(
+                beta, permutations: size, signatures: signatureParts, samples: samples, stackedBySignature: permuteRows,
+                sum: &sum, sumOfSquares: &sumOfSquares, exceed: &exceed, absolute: absolute)
             done += size
         }
         let n = Double(count)
@@ -179,8 +184,10 @@ public struct RidgeActivity: Sendable {
     /// observed ones. `stackedBySignature`: beta is signatures × (permutations × samples);
     /// otherwise (permutations × signatures) × samples. Each part of the signatures is summed
     /// on its own thread.
-    private static func accumulate(_ beta: [Double], permutations: Int, signatures: [Range<Int>], samples: Int, stackedBySignature: Bool,
-                                   sum: inout [Double], sumOfSquares: inout [Double], exceed: inout [Double], absolute: [Double]) {
+    private static func accumulate(
+        _ beta: [Double], permutations: Int, signatures: [Range<Int>], samples: Int, stackedBySignature: Bool,
+        sum: inout [Double], sumOfSquares: inout [Double], exceed: inout [Double], absolute: [Double]
+    ) {
         let cells = (signatures.last?.upperBound ?? 0) * samples
         beta.withUnsafeBufferPointer { beta in
             absolute.withUnsafeBufferPointer { absolute in
@@ -214,8 +221,9 @@ public struct RidgeActivity: Sendable {
     private func tTest(_ y: [Double], samples: Int, into result: inout ActivityResult) {
         // Residuals Y − X·β, their sum of squares per sample.
         var fitted = [Double](repeating: 0, count: genes * samples)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(genes), Int32(samples), Int32(signatures),
-                    1, x, Int32(signatures), result.beta, Int32(samples), 0, &fitted, Int32(samples))
+        cblas_dgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(genes), Int32(samples), Int32(signatures),
+            1, x, Int32(signatures), result.beta, Int32(samples), 0, &fitted, Int32(samples))
         var rss = [Double](repeating: 0, count: samples)
         for gene in 0..<genes {
             for column in 0..<samples {

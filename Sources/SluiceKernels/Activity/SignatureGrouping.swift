@@ -26,8 +26,9 @@ public enum SignatureGrouping {
             for gene in 0..<genes where norm > 0 { unit[gene * signatures + column] /= norm }
         }
         var correlation = [Double](repeating: 0, count: signatures * signatures)
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(signatures), Int32(signatures), Int32(genes),
-                    1, unit, Int32(signatures), unit, Int32(signatures), 0, &correlation, Int32(signatures))
+        cblas_dgemm(
+            CblasRowMajor, CblasTrans, CblasNoTrans, Int32(signatures), Int32(signatures), Int32(genes),
+            1, unit, Int32(signatures), unit, Int32(signatures), 0, &correlation, Int32(signatures))
         var distance = correlation.map { max(0, 1 - $0) }
         for i in 0..<signatures where constant[i] {
             for j in 0..<signatures { distance[i * signatures + j] = 1; distance[j * signatures + i] = 1 }

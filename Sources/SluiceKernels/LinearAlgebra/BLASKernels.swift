@@ -34,7 +34,8 @@ public enum BLASKernels {
     static func level(of core: String) -> Int? {
         switch core.lowercased() {
         case "prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "katmai", "coppermine", "northwood", "banias",
-             "opteron", "opteron_sse3", "barcelona", "nano", "bobcat": 1
+            "opteron", "opteron_sse3", "barcelona", "nano", "bobcat":
+            1
         case "sandybridge", "bulldozer", "piledriver", "steamroller", "excavator": 2
         case "haswell", "zen": 3
         case "skylakex", "cooperlake", "sapphirerapids": 4
@@ -45,8 +46,8 @@ public enum BLASKernels {
     /// The CPU's feature flags, from `/proc/cpuinfo` (empty where there is none).
     public static func cpuFlags() -> Set<String> {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
-              let colon = line.firstIndex(of: ":")
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+            let colon = line.firstIndex(of: ":")
         else { return [] }
         return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
     }

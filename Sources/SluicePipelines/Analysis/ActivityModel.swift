@@ -33,8 +33,9 @@ public struct ActivityModel: Sendable {
             }
         }
         guard profileRows.count >= max(2, options.minimumGenes) else {
-            throw AnalysisError(code: "activity.too-few-genes",
-                                "only \(profileRows.count) genes are shared by the expression profile and the signature; check that both use gene symbols")
+            throw AnalysisError(
+                code: "activity.too-few-genes",
+                "only \(profileRows.count) genes are shared by the expression profile and the signature; check that both use gene symbols")
         }
         let x = SignatureActivity.zscored(prepared.selectingRows(signatureIndices))
         ridge = try RidgeActivity(x: x.values, genes: x.rows.count, signatures: x.columns.count, lambda: options.lambda)
@@ -42,7 +43,8 @@ public struct ActivityModel: Sendable {
         genes = x.rows
         self.profileRows = profileRows
         signatures = x.columns
-        reported = options.groupSignatures
+        reported =
+            options.groupSignatures
             ? x.columns.enumerated()
                 .flatMap { row, name in name.split(separator: "|", omittingEmptySubsequences: false).map { (String($0), row) } }
                 .sorted { SignatureActivity.precedes($0.0, $1.0) }

@@ -37,14 +37,15 @@ public enum ActivityOutput {
         let width = tables.beta.columns.count
         for (row, signature) in tables.beta.rows.enumerated() {
             let slice = (row * width)..<((row + 1) * width)
-            try writer.write(ParquetRowBatch([
-                ParquetColumnData(.string(ParquetStrings([String](repeating: signature, count: width)))),
-                ParquetColumnData(.string(samples)),
-                ParquetColumnData(.double(Array(tables.beta.values[slice]))),
-                ParquetColumnData(.double(Array(tables.se.values[slice]))),
-                ParquetColumnData(.double(Array(tables.zscore.values[slice]))),
-                ParquetColumnData(.double(Array(tables.pvalue.values[slice]))),
-            ]))
+            try writer.write(
+                ParquetRowBatch([
+                    ParquetColumnData(.string(ParquetStrings([String](repeating: signature, count: width)))),
+                    ParquetColumnData(.string(samples)),
+                    ParquetColumnData(.double(Array(tables.beta.values[slice]))),
+                    ParquetColumnData(.double(Array(tables.se.values[slice]))),
+                    ParquetColumnData(.double(Array(tables.zscore.values[slice]))),
+                    ParquetColumnData(.double(Array(tables.pvalue.values[slice]))),
+                ]))
         }
         try writer.close()
     }

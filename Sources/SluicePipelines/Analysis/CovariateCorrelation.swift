@@ -32,8 +32,10 @@ public enum CovariateCorrelation {
     ///   - activity: signatures × samples.
     ///   - covariates: samples × covariates (numeric; NaN for missing).
     ///   - columns: covariates to correlate with; `controls`: covariates partialled out.
-    public static func correlate(activity: LabeledMatrix, covariates: LabeledMatrix, columns: [String], controls: [String],
-                                 methods: [Method]) throws -> [Row] {
+    public static func correlate(
+        activity: LabeledMatrix, covariates: LabeledMatrix, columns: [String], controls: [String],
+        methods: [Method]
+    ) throws -> [Row] {
         let aligned = try align(activity: activity, covariates: covariates, names: columns + controls)
         let controlValues = controls.map { aligned[$0]! }
         var rows: [Row] = []
@@ -54,8 +56,10 @@ public enum CovariateCorrelation {
                         let rank = { (vector: [Double]) in Correlation.ranks(complete.map { vector[$0] }) }
                         estimate = Correlation.partial(rank(scores), rank(values), controls: controlValues.map(rank))
                     }
-                    group.append(Row(signature: signature, covariate: covariate, method: method, r: estimate.r,
-                                     pvalue: estimate.pvalue, qvalue: .nan, n: estimate.n))
+                    group.append(
+                        Row(
+                            signature: signature, covariate: covariate, method: method, r: estimate.r,
+                            pvalue: estimate.pvalue, qvalue: .nan, n: estimate.n))
                 }
                 let q = qValues(group.map(\.pvalue))
                 for index in group.indices { group[index].qvalue = q[index] }
@@ -80,8 +84,10 @@ public enum CovariateCorrelation {
                 let scores = samples.map { activity[index, $0] }
                 let mean = scores.reduce(0, +) / Double(scores.count)
                 let sd = scores.count > 1 ? (scores.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(scores.count - 1)).squareRoot() : .nan
-                result.append(Bin(covariate: covariate, label: "[\(format(start)), \(format(start + width)))", signature: signature,
-                                  n: scores.count, mean: mean, sd: sd))
+                result.append(
+                    Bin(
+                        covariate: covariate, label: "[\(format(start)), \(format(start + width)))", signature: signature,
+                        n: scores.count, mean: mean, sd: sd))
             }
         }
         return result
@@ -92,14 +98,16 @@ public enum CovariateCorrelation {
         let sampleRows = Dictionary(covariates.rows.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         let matched = activity.columns.filter { sampleRows[$0] != nil }.count
         guard matched >= 3 else {
-            throw AnalysisError(code: "correlate.samples",
-                                "only \(matched) of the activity's \(activity.columns.count) samples appear in the covariate table's first column")
+            throw AnalysisError(
+                code: "correlate.samples",
+                "only \(matched) of the activity's \(activity.columns.count) samples appear in the covariate table's first column")
         }
         var result: [String: [Double]] = [:]
         for name in names {
             guard let column = covariates.columns.firstIndex(of: name) else {
-                throw AnalysisError(code: "correlate.unknown-covariate",
-                                    "no covariate '\(name)' (the table has: \(covariates.columns.joined(separator: ", ")))")
+                throw AnalysisError(
+                    code: "correlate.unknown-covariate",
+                    "no covariate '\(name)' (the table has: \(covariates.columns.joined(separator: ", ")))")
             }
             result[name] = activity.columns.map { sample in sampleRows[sample].map { covariates[$0, column] } ?? .nan }
         }

@@ -31,7 +31,11 @@ public enum MatrixTable {
         let parsed = Mutex<Result<(rows: [String], values: [Double]), any Error>?>(nil)
         func collect() throws {
             parsing.wait()
-            guard let part = try parsed.withLock({ result in defer { result = nil }; return result })?.get() else { return }
+            guard
+                let part = try parsed.withLock({ result in
+                    defer { result = nil }; return result
+                })?.get()
+            else { return }
             rows += part.rows
             values += part.values
         }

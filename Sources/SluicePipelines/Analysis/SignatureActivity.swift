@@ -24,8 +24,9 @@ public enum SignatureActivity {
         let builtin = ["cytosig": "CytoSig.tsv.gz", "secact": "SecAct.tsv.gz"]
         guard let file = builtin[signature.lowercased()] else { return signature }
         guard let folder = directory ?? ProcessInfo.processInfo.environment["SLUICE_SIGNATURE_DIR"] else {
-            throw AnalysisError(code: "activity.signature-dir",
-                                "--signature \(signature) needs --signature-dir (or SLUICE_SIGNATURE_DIR): the folder with \(file), e.g. site-packages/secactpy/data of a pip install secactpy")
+            throw AnalysisError(
+                code: "activity.signature-dir",
+                "--signature \(signature) needs --signature-dir (or SLUICE_SIGNATURE_DIR): the folder with \(file), e.g. site-packages/secactpy/data of a pip install secactpy")
         }
         return folder + "/" + file
     }
@@ -74,8 +75,9 @@ public enum SignatureActivity {
             }
             samples = expression.columns.indices.filter { !reference.contains($0) }
         }
-        var result = LabeledMatrix(rows: expression.rows, columns: samples.map { expression.columns[$0] },
-                                   values: [Double](repeating: 0, count: expression.rows.count * samples.count))
+        var result = LabeledMatrix(
+            rows: expression.rows, columns: samples.map { expression.columns[$0] },
+            values: [Double](repeating: 0, count: expression.rows.count * samples.count))
         for gene in 0..<expression.rows.count {
             let mean = reference.reduce(0.0) { $0 + expression[gene, $1] } / Double(reference.count)
             for (offset, column) in samples.enumerated() { result[gene, offset] = expression[gene, column] - mean }
@@ -128,8 +130,9 @@ public enum SignatureActivity {
     static func grouped(_ signature: LabeledMatrix) -> LabeledMatrix {
         let groups = SignatureGrouping.groups(x: signature.values, genes: signature.rows.count, signatures: signature.columns.count)
         let ordered = groups.map { group in group.sorted { Self.precedes(signature.columns[$0], signature.columns[$1]) } }
-        var result = LabeledMatrix(rows: signature.rows, columns: ordered.map { $0.map { signature.columns[$0] }.joined(separator: "|") },
-                                   values: [Double](repeating: 0, count: signature.rows.count * groups.count))
+        var result = LabeledMatrix(
+            rows: signature.rows, columns: ordered.map { $0.map { signature.columns[$0] }.joined(separator: "|") },
+            values: [Double](repeating: 0, count: signature.rows.count * groups.count))
         for (index, members) in ordered.enumerated() {
             for gene in 0..<signature.rows.count {
                 var sum = 0.0
@@ -187,11 +190,14 @@ public enum SignatureActivity {
     public static func genes(of signature: LabeledMatrix) -> Set<String> { Set(signature.rows.map(standardizedName)) }
 
     /// One statistic, reported signatures × all samples, from the batches' results.
-    private static func assemble(_ model: ActivityModel, _ parts: [(columns: [String], result: ActivityResult)],
-                                 _ field: KeyPath<ActivityResult, [Double]>) -> LabeledMatrix {
+    private static func assemble(
+        _ model: ActivityModel, _ parts: [(columns: [String], result: ActivityResult)],
+        _ field: KeyPath<ActivityResult, [Double]>
+    ) -> LabeledMatrix {
         let columns = parts.flatMap(\.columns)
-        var matrix = LabeledMatrix(rows: model.reported.map(\.name), columns: columns,
-                                   values: [Double](repeating: 0, count: model.reported.count * columns.count))
+        var matrix = LabeledMatrix(
+            rows: model.reported.map(\.name), columns: columns,
+            values: [Double](repeating: 0, count: model.reported.count * columns.count))
         var offset = 0
         for part in parts {
             let values = part.result[keyPath: field]

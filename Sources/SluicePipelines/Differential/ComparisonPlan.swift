@@ -120,9 +120,10 @@ struct ComparisonPlan {
                     other = (cells - count, members.filter { $0 != slot })
                 }
                 stratum.comparisons.append(comparisons.count)
-                comparisons.append(Comparison(
-                    stratumLabel: stratumLabel, groupLabel: grouping.labels[Int(group)], groupSlot: slot,
-                    referenceSlot: referenceSlot, groupCells: count, otherCells: other.cells, otherSlots: other.slots))
+                comparisons.append(
+                    Comparison(
+                        stratumLabel: stratumLabel, groupLabel: grouping.labels[Int(group)], groupSlot: slot,
+                        referenceSlot: referenceSlot, groupCells: count, otherCells: other.cells, otherSlots: other.slots))
             }
             if stratum.comparisons.isEmpty { continue }
             for slot in members { stratumIndexOfSlot[Int(slot)] = Int32(strata.count) }

@@ -19,10 +19,11 @@ public enum DifferentialTable {
         for comparison in result.comparisons {
             let prefix = (result.stratified ? [comparison.stratum ?? ""] : []) + [comparison.group]
             for gene in comparison.order {
-                try table.row(prefix + [
-                    result.genes[gene], "\(Float(comparison.scores[gene]))", "\(Float(comparison.logFoldChanges[gene]))",
-                    "\(comparison.pValues[gene])", "\(comparison.adjustedPValues[gene])",
-                ])
+                try table.row(
+                    prefix + [
+                        result.genes[gene], "\(Float(comparison.scores[gene]))", "\(Float(comparison.logFoldChanges[gene]))",
+                        "\(comparison.pValues[gene])", "\(comparison.adjustedPValues[gene])",
+                    ])
             }
         }
         try table.close()

@@ -114,7 +114,8 @@ struct GeneTester {
             for index in stratum.comparisons {
                 let comparison = plan.comparisons[index]
                 let slot = Int(comparison.groupSlot)
-                let coefficient = tieCorrect
+                let coefficient =
+                    tieCorrect
                     ? RankSumStatistics.tieCoefficient(tieTerm: tieTerms[slot], cells: comparison.groupCells + comparison.otherCells) : nil
                 let z = RankSumStatistics.zScoreAgainstReference(
                     doubledRankSum: doubledRankSums[slot], groupCells: comparison.groupCells, referenceCells: comparison.otherCells,

@@ -194,68 +194,71 @@ public struct DatasetConverter {
         // Each chunk is made on the read-ahead thread right after its batch is read, and written
         // (or handed on) on this one while the next is read and made.
         spilled?.includesMetadata = true
-        try (spilled ?? source).forEachBatchPreparingAhead(ranges, prepare: { range, batch -> ParquetRowBatch? in
-            let rows = (0..<range.count).filter { keep[range.lowerBound + $0] }
-            guard !rows.isEmpty else { return nil }
-            let rowTotals = rows.map { totals[range.lowerBound + $0] }
-            let matrix = batch.matrix
-            // Each cell's tokens go straight into the chunk's array, at a place sized by the most
-            // it can have (its stored values, at most the top genes); the gaps that cells with
-            // fewer leave (unmapped genes, explicit zeros, shared tokens) are closed afterwards.
-            var offsets = [0]
-            offsets.reserveCapacity(rows.count + 1)
-            let places = rows.reduce(into: [0]) { places, row in
-                places.append(places.last! + min(options.topGenes, Int(matrix.offsets[row + 1] - matrix.offsets[row])))
-            }
-            var lengths = [Int](repeating: 0, count: rows.count)
-            let tokens = [Int32](unsafeUninitializedCapacity: places.last!) { buffer, initialized in
-                lengths.withUnsafeMutableBufferPointer { lengths in
-                    let (output, lengths) = (SharedPointer(buffer), SharedPointer(lengths))
-                    ParallelFor.run(parts: workers.count) { index in
-                        for j in ParallelFor.range(index, of: rows.count, parts: workers.count) {
-                            lengths[j] = workers[index].writeTokens(tokenizer, map, matrix, row: rows[j], total: rowTotals[j], into: output.base! + places[j])
+        try (spilled ?? source).forEachBatchPreparingAhead(
+            ranges,
+            prepare: { range, batch -> ParquetRowBatch? in
+                let rows = (0..<range.count).filter { keep[range.lowerBound + $0] }
+                guard !rows.isEmpty else { return nil }
+                let rowTotals = rows.map { totals[range.lowerBound + $0] }
+                let matrix = batch.matrix
+                // Each cell's tokens go straight into the chunk's array, at a place sized by the most
+                // it can have (its stored values, at most the top genes); the gaps that cells with
+                // fewer leave (unmapped genes, explicit zeros, shared tokens) are closed afterwards.
+                var offsets = [0]
+                offsets.reserveCapacity(rows.count + 1)
+                let places = rows.reduce(into: [0]) { places, row in
+                    places.append(places.last! + min(options.topGenes, Int(matrix.offsets[row + 1] - matrix.offsets[row])))
+                }
+                var lengths = [Int](repeating: 0, count: rows.count)
+                let tokens = [Int32](unsafeUninitializedCapacity: places.last!) { buffer, initialized in
+                    lengths.withUnsafeMutableBufferPointer { lengths in
+                        let (output, lengths) = (SharedPointer(buffer), SharedPointer(lengths))
+                        ParallelFor.run(parts: workers.count) { index in
+                            for j in ParallelFor.range(index, of: rows.count, parts: workers.count) {
+                                lengths[j] = workers[index].writeTokens(tokenizer, map, matrix, row: rows[j], total: rowTotals[j], into: output.base! + places[j])
+                            }
                         }
                     }
-                }
-                let base = buffer.baseAddress!
-                for j in 0..<rows.count {
-                    let end = offsets.last!
-                    if end != places[j] {
-                        UnsafeMutableRawPointer(base + end).copyMemory(from: base + places[j], byteCount: 4 * lengths[j])
+                    let base = buffer.baseAddress!
+                    for j in 0..<rows.count {
+                        let end = offsets.last!
+                        if end != places[j] {
+                            UnsafeMutableRawPointer(base + end).copyMemory(from: base + places[j], byteCount: 4 * lengths[j])
+                        }
+                        offsets.append(end + lengths[j])
                     }
-                    offsets.append(end + lengths[j])
+                    initialized = offsets.last!
                 }
-                initialized = offsets.last!
-            }
-            let cells = rows.map { range.lowerBound + $0 }
-            var columns = [
-                ParquetColumnData(.string(ParquetStrings(rows.map { batch.obs.index[$0] }))),
-                ParquetColumnData(lists: .int32(tokens), offsets: offsets),
-                ParquetColumnData(.int32(zip(offsets, offsets.dropFirst()).map { Int32($1 - $0) })),
-                ParquetColumnData(.double(cells.map { totals[$0] })),
-                ParquetColumnData(.int32(cells.map { genesDetected[$0] })),
-                ParquetColumnData(.double(cells.map { percentMito[$0] })),
-            ]
-            columns += batch.obs.columns.map { CorpusColumns.data($0, rows: rows) }
-            return ParquetRowBatch(columns)
-        }, then: { range, chunk in
-            guard let chunk else {
+                let cells = rows.map { range.lowerBound + $0 }
+                var columns = [
+                    ParquetColumnData(.string(ParquetStrings(rows.map { batch.obs.index[$0] }))),
+                    ParquetColumnData(lists: .int32(tokens), offsets: offsets),
+                    ParquetColumnData(.int32(zip(offsets, offsets.dropFirst()).map { Int32($1 - $0) })),
+                    ParquetColumnData(.double(cells.map { totals[$0] })),
+                    ParquetColumnData(.int32(cells.map { genesDetected[$0] })),
+                    ParquetColumnData(.double(cells.map { percentMito[$0] })),
+                ]
+                columns += batch.obs.columns.map { CorpusColumns.data($0, rows: rows) }
+                return ParquetRowBatch(columns)
+            },
+            then: { range, chunk in
+                guard let chunk else {
+                    progress("tokens", range.upperBound, source.cellCount)
+                    return
+                }
+                if let folder {
+                    let path = (folder as NSString).appendingPathComponent(String(format: "chunk_%04d.parquet", chunkCount))
+                    let writer = try ParquetWriter(path: path, schema: schema, options: writerOptions)
+                    try writer.write(chunk)
+                    try writer.close()
+                    files.append(path)
+                }
+                try handler?(chunk, chunkCount)
+                chunkCount += 1
+                totalLength += chunk.columns[1].listOffsets?.last ?? 0
+                keptCells += chunk.rowCount
                 progress("tokens", range.upperBound, source.cellCount)
-                return
-            }
-            if let folder {
-                let path = (folder as NSString).appendingPathComponent(String(format: "chunk_%04d.parquet", chunkCount))
-                let writer = try ParquetWriter(path: path, schema: schema, options: writerOptions)
-                try writer.write(chunk)
-                try writer.close()
-                files.append(path)
-            }
-            try handler?(chunk, chunkCount)
-            chunkCount += 1
-            totalLength += chunk.columns[1].listOffsets?.last ?? 0
-            keptCells += chunk.rowCount
-            progress("tokens", range.upperBound, source.cellCount)
-        })
+            })
         endPass()
         let keptIndices = keep.indices.filter { keep[$0] }
         return Result(

@@ -54,10 +54,11 @@ public struct HGNCTable: Sendable {
                 throw FormatError(.malformedText, path: path, "line \(reader.lineNumber) has hgnc_id \"\(id)\", expected HGNC:<number>")
             }
             let ensembl = Self.unquote(fields[ensemblColumn])
-            rows.append((
-                Gene(id: id, number: number, symbol: Self.unquote(fields[symbolColumn]), ensemblID: ensembl.isEmpty ? nil : ensembl),
-                Self.values(fields[aliasColumn]), Self.values(fields[previousColumn])
-            ))
+            rows.append(
+                (
+                    Gene(id: id, number: number, symbol: Self.unquote(fields[symbolColumn]), ensemblID: ensembl.isEmpty ? nil : ensembl),
+                    Self.values(fields[aliasColumn]), Self.values(fields[previousColumn])
+                ))
         }
         rows.sort { $0.gene.number < $1.gene.number }
         genes = rows.map(\.gene)

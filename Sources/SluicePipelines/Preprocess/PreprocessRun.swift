@@ -224,8 +224,9 @@ public final class PreprocessRun {
             "kept \(result.keptCells) of \(result.cells) cells (\(result.droppedCells) filtered), mean \(String(format: "%.1f", result.meanLength)) tokens, \(result.passes) passes (\((result.passSeconds ?? []).map { String(format: "%.1f s", $0) }.joined(separator: ", ")))",
             ["kept": result.keptCells, "dropped": result.droppedCells, "passes": result.passes, "pass_seconds": result.passSeconds ?? []])
         if let fractional = result.nonIntegerValues, fractional > 0 {
-            log.log(.warning, step: "convert", "ranked \(fractional) values that are not whole numbers (--allow-non-counts): tokens rank these values, not counts",
-                    ["non_integer_values": fractional])
+            log.log(
+                .warning, step: "convert", "ranked \(fractional) values that are not whole numbers (--allow-non-counts): tokens rank these values, not counts",
+                ["non_integer_values": fractional])
         }
         try record(result, dataset, .convert)
     }

@@ -1,5 +1,5 @@
-import SluiceFormats
 import Foundation
+import SluiceFormats
 
 /// A tab-separated text file written line by line through a 1 MB buffer, as `<path>.partial`
 /// renamed into place by ``close()`` — so a large table never sits in memory as one string, and a

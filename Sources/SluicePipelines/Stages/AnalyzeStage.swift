@@ -62,8 +62,9 @@ public struct AnalyzeStage: ConfigurableStage {
     func singleCellOutputBound(file: String) -> Int64? {
         let arguments = options.arguments
         guard options.analysis == .activity, arguments.contains("--single-cell"),
-              let cells = try? CellSourceOpener.open(file).cellCount,
-              let signatures = signatureWidth(arguments) else { return nil }
+            let cells = try? CellSourceOpener.open(file).cellCount,
+            let signatures = signatureWidth(arguments)
+        else { return nil }
         return Int64(cells) * Int64(signatures) * 32 + (1 << 20)
     }
 
@@ -73,8 +74,9 @@ public struct AnalyzeStage: ConfigurableStage {
             arguments.firstIndex(of: flag).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
         }
         guard let signature = value("--signature"),
-              let path = try? SignatureActivity.signatureFile(signature, directory: value("--signature-dir")),
-              let header = try? LineReader(path: path).nextLine() else { return nil }
+            let path = try? SignatureActivity.signatureFile(signature, directory: value("--signature-dir")),
+            let header = try? LineReader(path: path).nextLine()
+        else { return nil }
         return header.split(separator: "\t", omittingEmptySubsequences: false).count
     }
 

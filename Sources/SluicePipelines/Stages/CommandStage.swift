@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 public import SluiceEngine
 import Subprocess
 import SystemPackage
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Runs an external program per item, per batch of items, or once per group (rule 6, DESIGN.md):
 /// an argv array with `{in}`, `{out}`, `{outs}`, `{item}`, `{group}`, `{ref}` expanded to
@@ -52,8 +53,9 @@ public struct CommandStage: ConfigurableStage {
 
         let folders = units.compactMap(\.partialOutput)
         let limit = Self.outputLimit(reserved: await context.reservedBytes())
-        let status = try await launch(arguments, logDescriptor: fd, workingDirectory: units[0].partialOutput,
-                                      watching: folders, limit: limit)
+        let status = try await launch(
+            arguments, logDescriptor: fd, workingDirectory: units[0].partialOutput,
+            watching: folders, limit: limit)
         // A program that wrote too much and ended before the next look is caught here.
         try checkOutputSize(folders, limit: limit, program: arguments[0])
         guard status.isSuccess else {
@@ -78,12 +80,16 @@ public struct CommandStage: ConfigurableStage {
         let written = DiskUsage.measure(folders).bytes
         guard written > limit else { return }
         let option = options.reserveBytes == nil ? "output_ratio" : "reserve"
-        throw StageError(code: "command.over-reservation",
-                         "\(program) wrote \(ByteSize.format(written)) into the output of stage \(name), more than its reservation and margin (\(ByteSize.format(limit))), and was stopped; raise the stage's \(option)")
+        throw StageError(
+            code: "command.over-reservation",
+            "\(program) wrote \(ByteSize.format(written)) into the output of stage \(name), more than its reservation and margin (\(ByteSize.format(limit))), and was stopped; raise the stage's \(option)"
+        )
     }
 
-    private func launch(_ arguments: [String], logDescriptor fd: Int32, workingDirectory: String?,
-                        watching folders: [String], limit: Int64) async throws -> TerminationStatus {
+    private func launch(
+        _ arguments: [String], logDescriptor fd: Int32, workingDirectory: String?,
+        watching folders: [String], limit: Int64
+    ) async throws -> TerminationStatus {
         let program = arguments[0]
         let timeout = options.timeout
         let name = self.name

@@ -76,8 +76,9 @@ public struct PreprocessStage: ConfigurableStage {
     /// ends its output with; the command's failure as it is when that line is missing (a crash).
     static func preprocessFailure(_ error: StageError, log: String) -> StageError {
         guard let line = CommandStage.tailLines(of: log, bytes: 16_384).last(where: { $0.hasPrefix("FAILED  ") }),
-              let failed = line.range(of: "FAILED  "),
-              let open = line.range(of: " [", options: .backwards), line.hasSuffix("]") else { return error }
+            let failed = line.range(of: "FAILED  "),
+            let open = line.range(of: " [", options: .backwards), line.hasSuffix("]")
+        else { return error }
         let text = line[failed.upperBound..<open.lowerBound]
         let code = line[open.upperBound..<line.index(before: line.endIndex)]
         let reason = text.range(of: " in ").map { String(text[$0.upperBound...]) } ?? String(text)

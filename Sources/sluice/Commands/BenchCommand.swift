@@ -125,13 +125,19 @@ struct BenchLedgerCommand: AsyncParsableCommand {
             print(String(decoding: data, as: UTF8.self))
         } else {
             print("\(result.transitions) claim+complete transitions (\(items) items x 2 stages, \(interleave ? "item" : "stage") order) in \(String(format: "%.3f", result.seconds)) s")
-            print(String(format: "  %.0f transitions/s (first half %.0f/s, second half %.0f/s)", rate,
-                         result.halfRate(first: true), result.halfRate(first: false)))
-            print(String(format: "  claim %.3f s, complete %.3f s; per transition p50 %.3f ms, p99 %.3f ms, max %.3f ms",
-                         result.claimSeconds, result.completeSeconds, result.percentile(0.5) * 1000,
-                         result.percentile(0.99) * 1000, result.percentile(1) * 1000))
-            print(String(format: "  registering took %.3f s (not counted); ledger %@ in %@", result.registerSeconds,
-                         ByteCount.format(Double(result.ledgerBytes)), base))
+            print(
+                String(
+                    format: "  %.0f transitions/s (first half %.0f/s, second half %.0f/s)", rate,
+                    result.halfRate(first: true), result.halfRate(first: false)))
+            print(
+                String(
+                    format: "  claim %.3f s, complete %.3f s; per transition p50 %.3f ms, p99 %.3f ms, max %.3f ms",
+                    result.claimSeconds, result.completeSeconds, result.percentile(0.5) * 1000,
+                    result.percentile(0.99) * 1000, result.percentile(1) * 1000))
+            print(
+                String(
+                    format: "  registering took %.3f s (not counted); ledger %@ in %@", result.registerSeconds,
+                    ByteCount.format(Double(result.ledgerBytes)), base))
         }
     }
 
@@ -174,18 +180,21 @@ struct BenchLedgerCommand: AsyncParsableCommand {
         let start = clock.now
         for stage in order {
             let claiming = clock.now
-            let claimed = try await ledger.claim(stage: stage, owner: "bench", limit: 1, minimum: 1, maxBytes: nil, lease: 60,
-                                           now: Date().timeIntervalSince1970)
+            let claimed = try await ledger.claim(
+                stage: stage, owner: "bench", limit: 1, minimum: 1, maxBytes: nil, lease: 60,
+                now: Date().timeIntervalSince1970)
             let completing = clock.now
             guard let task = claimed.first, claimed.count == 1 else {
                 printError("error: a claim of stage \(stage) returned \(claimed.count) task(s) after \(result.transitions) transitions; the measurement is void")
                 throw SluiceExitCode.couldNotRun
             }
             let name = task.item.name
-            let artifact = ArtifactRecord(task: task.key, path: (stage == 0 ? "raw/" : "output/") + name + "/file.bin", area: stage == 0 ? .raw : .output,
-                                          bytes: 8_000_000, sha256: String(repeating: "0", count: 64))
-            try await ledger.complete(task.key, artifacts: [artifact], releasing: stage == 0 ? [] : [TaskKey(item: name, stage: 0)],
-                                now: Date().timeIntervalSince1970)
+            let artifact = ArtifactRecord(
+                task: task.key, path: (stage == 0 ? "raw/" : "output/") + name + "/file.bin", area: stage == 0 ? .raw : .output,
+                bytes: 8_000_000, sha256: String(repeating: "0", count: 64))
+            try await ledger.complete(
+                task.key, artifacts: [artifact], releasing: stage == 0 ? [] : [TaskKey(item: name, stage: 0)],
+                now: Date().timeIntervalSince1970)
             let done = clock.now
             result.claimSeconds += (completing - claiming) / .seconds(1)
             result.completeSeconds += (done - completing) / .seconds(1)

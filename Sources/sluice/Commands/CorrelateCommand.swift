@@ -45,8 +45,9 @@ struct CorrelateCommand: ParsableCommand {
             throw ValidationError("--covariates is needed when ACTIVITY is a table")
         }
         let table = isH5AD(covariatePath) ? try ObsCovariates.table(h5ad: covariatePath) : try MatrixTable.read(covariatePath, lenient: true)
-        let rows = try CovariateCorrelation.correlate(activity: scores, covariates: table, columns: split(columns),
-                                                      controls: control.map(split) ?? [], methods: methods)
+        let rows = try CovariateCorrelation.correlate(
+            activity: scores, covariates: table, columns: split(columns),
+            controls: control.map(split) ?? [], methods: methods)
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         var text = "signature\tcovariate\tmethod\tr\tpvalue\tqvalue\tn\n"
         for row in rows { text += "\(row.signature)\t\(row.covariate)\t\(row.method.rawValue)\t\(row.r)\t\(row.pvalue)\t\(row.qvalue)\t\(row.n)\n" }

@@ -105,7 +105,8 @@ struct DemoCommand: AsyncParsableCommand {
         let highest = peak.peak
         print("")
         print(RunSummaryText.render(summary, workspace: Workspace(root: config.workspace)))
-        print("""
+        print(
+            """
 
             Disk: the workspace peaked at \(ByteSize.format(highest)) (sampled every 50 ms) under a budget of \
             \(ByteSize.format(budget)), while \(ByteSize.format(total)) of datasets passed through it.

@@ -70,8 +70,12 @@ struct PreprocessArguments: ParsableArguments {
     @Option(help: "Parquet compression: zstd or none.") var compression = "zstd"
     @Option(parsing: .unconditional, help: "Fraction of cells (or --split-by groups) in the test split.") var testSize = 0.05
     @Flag(help: "Put every cell in train.") var skipTrainTestSplit = false
-    @Flag(help: "Keep interim files after the split (run-all then also writes the token chunks to interim/<dataset>/chunks/, which it otherwise streams straight into the shards).") var keepInterim = false
-    @Flag(help: "Read the input again on every pass instead of keeping its decoded counts in interim/<dataset>/counts.spill (about 2 bytes a non-zero for UMI counts; removed when the dataset is converted).")
+    @Flag(help: "Keep interim files after the split (run-all then also writes the token chunks to interim/<dataset>/chunks/, which it otherwise streams straight into the shards).") var keepInterim =
+        false
+    @Flag(
+        help:
+            "Read the input again on every pass instead of keeping its decoded counts in interim/<dataset>/counts.spill (about 2 bytes a non-zero for UMI counts; removed when the dataset is converted)."
+    )
     var noSpill = false
     @Option(help: "HGNC complete set TSV (hgnc_complete_set.txt); without it, the datasets' own gene ids are used.")
     var hgnc: String?

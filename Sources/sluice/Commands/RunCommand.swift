@@ -54,12 +54,14 @@ struct RunCommand: AsyncParsableCommand {
 /// stages are parsed as `sluice analyze` would parse them, so that a misspelt option is one
 /// error before anything runs, not a failure of every item.
 func loadPipeline(_ path: String) throws -> PipelineConfig {
-    try PipelineConfig.load(path, registry: PipelineStages.registry { analysis, arguments in
-        do {
-            _ = try Sluice.parseAsRoot(["analyze", analysis, "INPUT"] + arguments + ["--output", "OUTPUT"])
-            return nil
-        } catch {
-            return Sluice.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid options"
-        }
-    })
+    try PipelineConfig.load(
+        path,
+        registry: PipelineStages.registry { analysis, arguments in
+            do {
+                _ = try Sluice.parseAsRoot(["analyze", analysis, "INPUT"] + arguments + ["--output", "OUTPUT"])
+                return nil
+            } catch {
+                return Sluice.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid options"
+            }
+        })
 }

@@ -25,7 +25,8 @@ struct StatusCommand: AsyncParsableCommand {
                 var reserved: Int64?, reservedArea: String?
             }
             let rows = tasks.map {
-                Row(item: $0.item, stage: stages[safe: $0.stage] ?? "\($0.stage)", state: state($0), attempts: $0.attempts,
+                Row(
+                    item: $0.item, stage: stages[safe: $0.stage] ?? "\($0.stage)", state: state($0), attempts: $0.attempts,
                     error: $0.failure?.message, code: $0.failure?.code, bytes: $0.bytes,
                     reserved: $0.reserved, reservedArea: $0.reservedArea?.rawValue)
             }

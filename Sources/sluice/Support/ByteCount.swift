@@ -1,4 +1,5 @@
 import Foundation
+
 /// Formats byte counts and rates for people: `1.3 GB`, `812 MB/s`.
 enum ByteCount {
     static func format(_ bytes: Double) -> String {

@@ -1,6 +1,5 @@
-import Foundation
-
 import CMalloc
+import Foundation
 
 /// The process's memory use as Linux reports it in `/proc/self/status`.
 enum ProcessMemory {

@@ -18,8 +18,10 @@ struct ThriftSchemaElement: Sendable, Hashable {
     /// The field id of the `LogicalType` union member that is set, if any.
     var logicalType: Int16?
 
-    init(name: String, type: ParquetPhysicalType? = nil, repetition: Int32? = nil, numChildren: Int32? = nil,
-         convertedType: Int32? = nil, logicalType: Int16? = nil) {
+    init(
+        name: String, type: ParquetPhysicalType? = nil, repetition: Int32? = nil, numChildren: Int32? = nil,
+        convertedType: Int32? = nil, logicalType: Int16? = nil
+    ) {
         self.name = name
         self.type = type
         self.repetition = repetition

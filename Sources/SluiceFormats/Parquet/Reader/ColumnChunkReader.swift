@@ -104,7 +104,8 @@ struct ColumnChunkReader {
             let repetitionLength = Int(v2.repetitionLevelsByteLength)
             let definitionLength = Int(v2.definitionLevelsByteLength)
             guard repetitionLength >= 0, definitionLength >= 0, repetitionLength + definitionLength <= page.count,
-                  repetitionLength + definitionLength <= uncompressedSize else {
+                repetitionLength + definitionLength <= uncompressedSize
+            else {
                 throw fail("a v2 page's level lengths do not fit in the page")
             }
             let levelsEnd = repetitionLength + definitionLength

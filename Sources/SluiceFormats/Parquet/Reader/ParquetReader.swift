@@ -142,11 +142,12 @@ public final class ParquetReader {
                 parts[position].append(data)
             }
         }
-        return ParquetRowBatch(zip(selected, parts).map { leaf, columnParts in
-            columnParts.isEmpty
-                ? (leaf.column.isList ? ParquetColumnData(lists: .empty(leaf.column.valueType), offsets: [0]) : ParquetColumnData(.empty(leaf.column.valueType)))
-                : (columnParts.count == 1 ? columnParts[0] : ParquetWriter.concatenate(columnParts, column: leaf.column))
-        })
+        return ParquetRowBatch(
+            zip(selected, parts).map { leaf, columnParts in
+                columnParts.isEmpty
+                    ? (leaf.column.isList ? ParquetColumnData(lists: .empty(leaf.column.valueType), offsets: [0]) : ParquetColumnData(.empty(leaf.column.valueType)))
+                    : (columnParts.count == 1 ? columnParts[0] : ParquetWriter.concatenate(columnParts, column: leaf.column))
+            })
     }
 
     private func selectedLeaves(_ names: [String]?) throws -> [ParquetLeafColumn] {

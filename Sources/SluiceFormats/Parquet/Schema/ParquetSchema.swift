@@ -22,17 +22,20 @@ public struct ParquetSchema: Sendable, Hashable, Codable {
             let leafConverted = isString ? ThriftSchemaElement.convertedUTF8 : nil
             let leafLogical = isString ? ThriftSchemaElement.logicalString : nil
             if column.isList {
-                elements.append(ThriftSchemaElement(
-                    name: column.name, repetition: repetition, numChildren: 1,
-                    convertedType: ThriftSchemaElement.convertedList, logicalType: ThriftSchemaElement.logicalList))
+                elements.append(
+                    ThriftSchemaElement(
+                        name: column.name, repetition: repetition, numChildren: 1,
+                        convertedType: ThriftSchemaElement.convertedList, logicalType: ThriftSchemaElement.logicalList))
                 elements.append(ThriftSchemaElement(name: "list", repetition: ThriftSchemaElement.repeated, numChildren: 1))
-                elements.append(ThriftSchemaElement(
-                    name: "element", type: column.valueType.physicalType, repetition: ThriftSchemaElement.required,
-                    convertedType: leafConverted, logicalType: leafLogical))
+                elements.append(
+                    ThriftSchemaElement(
+                        name: "element", type: column.valueType.physicalType, repetition: ThriftSchemaElement.required,
+                        convertedType: leafConverted, logicalType: leafLogical))
             } else {
-                elements.append(ThriftSchemaElement(
-                    name: column.name, type: column.valueType.physicalType, repetition: repetition,
-                    convertedType: leafConverted, logicalType: leafLogical))
+                elements.append(
+                    ThriftSchemaElement(
+                        name: column.name, type: column.valueType.physicalType, repetition: repetition,
+                        convertedType: leafConverted, logicalType: leafLogical))
             }
         }
         return elements

@@ -23,7 +23,8 @@ public struct ParquetStrings: Sendable, Hashable {
     /// Strings from raw parts; `offsets` must start at 0, ascend, and end at `bytes.count`.
     public init(offsets: [Int], bytes: [UInt8]) throws {
         guard let first = offsets.first, first == 0, offsets.last == bytes.count,
-              zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }) else {
+            zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 })
+        else {
             throw FormatError(.invalidArgument, path: "", "string offsets must start at 0, ascend and end at the byte count")
         }
         self.offsets = offsets
