@@ -25,10 +25,12 @@ format:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
 
 # The crash-safety, bad-input and fuzz tests drive the real binaries, so they are built first.
+# Each target may import only what the manifest says it depends on.
+IMPORT_CHECK := --explicit-target-dependency-import-check error
 test-swift:
-	$(SWIFT) build --product sluice
-	$(SWIFT) build --product sluice-fuzz
-	$(SWIFT) test --disable-xctest
+	$(SWIFT) build $(IMPORT_CHECK) --product sluice
+	$(SWIFT) build $(IMPORT_CHECK) --product sluice-fuzz
+	$(SWIFT) test $(IMPORT_CHECK) --disable-xctest
 
 # Cross-checks that need the reference tools (anndata, pyarrow, …) in a venv the script creates.
 test-crosscheck: build

@@ -39,7 +39,7 @@ struct StopTests {
         process.arguments = ["run", "--quiet", pipeline]
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         if let output {
-            FileManager.default.createFile(atPath: output, contents: nil)
+            _ = FileManager.default.createFile(atPath: output, contents: nil)
             process.standardOutput = FileHandle(forWritingAtPath: output)
         } else {
             process.standardOutput = FileHandle.nullDevice

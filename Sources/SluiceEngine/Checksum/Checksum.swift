@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+package import Foundation
 
 /// The one place Sluice computes digests: SHA-256 (and MD5, which some manifests give) through
 /// swift-crypto, as lower-case hex.

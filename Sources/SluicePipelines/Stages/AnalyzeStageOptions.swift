@@ -1,5 +1,5 @@
 import Foundation
-public import SluiceEngine
+import SluiceEngine
 
 /// The options of an `analyze` stage: one `sluice analyze` command per item, run as a program
 /// (its own process, log, timeout and output check, like a `command` stage).

@@ -1,5 +1,5 @@
 import Foundation
-public import SluiceEngine
+import SluiceEngine
 
 /// The options of a `preprocess` stage: the `sluice preprocess run-all` options.
 public struct PreprocessStageOptions: Sendable, Equatable {
