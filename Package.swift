@@ -14,7 +14,10 @@ let package = Package(
         .executable(name: "sluice", targets: ["sluice"]),
         // The mutation fuzzer for the parsers that read strangers' bytes (tests run it; not installed).
         .executable(name: "sluice-fuzz", targets: ["SluiceFuzz"]),
+        // The libraries other Swift programs may use; `public` in them is documented API.
         .library(name: "SluiceFormats", targets: ["SluiceFormats"]),
+        .library(name: "SluiceKernels", targets: ["SluiceKernels"]),
+        .library(name: "SluiceEngine", targets: ["SluiceEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -2,6 +2,7 @@ public import SluiceFormats
 
 /// A reservation that can never be granted, or was abandoned.
 public struct BudgetError: SluiceError {
+    /// The stable code (`budget.*`) scripts can match.
     public enum Code: String, Sendable, CustomStringConvertible {
         /// More bytes than the area (or the whole budget) can ever hold.
         case neverFits = "budget.never-fits"

@@ -2,6 +2,7 @@ public import SluiceFormats
 
 /// A pipeline file that cannot be run: one sentence naming the file, the line and what is wrong.
 public struct ConfigError: SluiceError {
+    /// The stable code (`config.*`) scripts can match.
     public enum Code: String, Sendable, CustomStringConvertible {
         case unreadable = "config.unreadable"
         case malformedYAML = "config.malformed-yaml"

@@ -1,5 +1,6 @@
 /// The checksum a fetched file must have before the item moves on.
 public struct ExpectedChecksum: Sendable, Hashable, Codable {
+    /// The digest a manifest gives.
     public enum Algorithm: String, Sendable, Codable { case sha256, md5 }
 
     public var algorithm: Algorithm

@@ -2,6 +2,7 @@ public import SluiceFormats
 
 /// A ledger that cannot be used: unreadable, or made by a different pipeline.
 public struct LedgerError: SluiceError {
+    /// The stable code (`ledger.*`) scripts can match.
     public enum Code: String, Sendable, CustomStringConvertible {
         case unavailable = "ledger.unavailable"
         case pipelineChanged = "ledger.pipeline-changed"

@@ -12,6 +12,7 @@ import Synchronization
 /// Several logs may append to the same files (they are opened with `O_APPEND`). The folder and
 /// files are made on the first line, so work that has nothing to say leaves no files.
 public final class DatasetLog: Sendable {
+    /// How much a line matters.
     public enum Level: String, Sendable { case info, warning, error }
 
     public let dataset: String

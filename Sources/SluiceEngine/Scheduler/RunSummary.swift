@@ -1,6 +1,8 @@
 /// How a run ended: every item's outcome, and where things are.
 public struct RunSummary: Sendable, Codable {
+    /// Where one item ended.
     public struct ItemOutcome: Sendable, Codable {
+        /// Done, failed for good at some stage, or not finished (the run stopped before it).
         public enum State: String, Sendable, Codable { case done, failed, unfinished }
         public var item: String
         public var state: State

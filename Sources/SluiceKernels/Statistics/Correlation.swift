@@ -3,6 +3,7 @@
 /// more per covariate controlled for, as pingouin's `partial_corr`). Missing values (NaN) drop
 /// the observation, pair by pair.
 public enum Correlation {
+    /// One correlation: the coefficient and what goes with it.
     public struct Estimate: Sendable, Equatable {
         public var r: Double
         public var pvalue: Double
