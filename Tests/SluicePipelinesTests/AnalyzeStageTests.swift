@@ -180,4 +180,41 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: folder.file("work/logs/a/activity.log")) == false)
         #expect(FileManager.default.fileExists(atPath: folder.file("work/output/a/activity")) == false)
     }
+
+    /// A CSC input is sorted by cell into scratch space under the workspace (`interim/<item>/`),
+    /// reserved from the budget before the analysis starts (12 bytes per stored value, plus
+    /// 1 MiB) and removed after: when `interim/`'s quota has no room for it the item fails at
+    /// once; with room it runs, and nothing is left in `interim/`.
+    @Test func aCSCInputsSortIsReservedScratchInTheWorkspace() async throws {
+        func run(interim: Int64) async throws -> (RunSummary, TemporaryDirectory) {
+            let folder = try TemporaryDirectory("sluice-analyze")
+            try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: Fixtures.directory + "/csc.h5ad", toPath: folder.file("in/a.h5ad"))
+            let yaml = """
+                workspace: ./work
+                budget: {total: \(Workspace.overheadSlack + 4_000_000), areas: {interim: \(interim)}}
+                items:
+                  - directory: in
+                stages:
+                  - fetch: {}
+                  - analyze:
+                      run: pseudobulk
+                      executable: \(try SluiceBinary.path())
+                      options: {by: cell_type, min_cells: 1, min_counts: 0}
+                """
+            try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+            let session = try await PipelineSession(config: try PipelineConfig.load(folder.file("p.yaml"), registry: PipelineStages.registry()))
+            return (try await session.run(), folder)
+        }
+        let (tight, _) = try await run(interim: 500_000)
+        #expect(tight.items.first?.state == .failed)
+        #expect(tight.items.first?.reason?.contains("more than the budget can ever hold") == true, "\(tight.items.first?.reason ?? "")")
+
+        let (roomy, folder) = try await run(interim: 2_000_000)
+        #expect(roomy.items.first?.state == .done, "\(roomy.items.first?.reason ?? "")")
+        let log = FoldedLog.section(folder.file("work/logs/pseudobulk.log"), item: "a")
+        #expect(log.contains("--scratch \(folder.file("work/interim/a/pseudobulk.scratch"))"), "\(log)")
+        let left = FileManager.default.enumerator(atPath: folder.file("work/interim"))?.allObjects ?? []
+        #expect(left.isEmpty, "\(left)")
+    }
 }

@@ -201,7 +201,7 @@ public final class PipelineRunner: Sendable {
             let context = StageContext(
                 workspace: workspace, budget: budget, ledger: ledger, reservation: reservation!, priority: index, producer: stage.isSource,
                 headroom: { [stages, firstItem = units[0].item] bytes in
-                    stages.dropFirst().map { Self.allocation(of: $0, inputBytes: bytes, item: firstItem) }.max() ?? 0
+                    stages.dropFirst().map { Self.room(for: $0, inputBytes: bytes, item: firstItem) }.max() ?? 0
                 },
                 progress: { [weak self] done, expected in self?.noteProgress(keys, done, expected) })
             try await untilStopped { [units] in try await stage.run(units, context: context) }
@@ -303,7 +303,7 @@ public final class PipelineRunner: Sendable {
             perUnit.append(Self.allocation(of: stage, inputBytes: inputBytes, item: unit.item))
             if stage.isSource {
                 // Room the item's later stages will need, kept free while fetching it.
-                let later = stages.dropFirst().map { Self.allocation(of: $0, inputBytes: inputBytes, item: unit.item) }
+                let later = stages.dropFirst().map { Self.room(for: $0, inputBytes: inputBytes, item: unit.item) }
                 headroom = max(headroom, later.max() ?? 0)
             }
         }
@@ -332,6 +332,12 @@ public final class PipelineRunner: Sendable {
     static func allocation(of stage: any Stage, inputBytes: Int64, item: ItemSpec) -> Int64 {
         guard stage.outputArea != nil else { return 0 }
         return DiskUsage.allocation(forLength: stage.estimatedBytes(inputBytes: inputBytes, item: item)) + DiskUsage.blockSize
+    }
+
+    /// The room a later stage needs for one item: its outputs and its scratch space.
+    static func room(for stage: any Stage, inputBytes: Int64, item: ItemSpec) -> Int64 {
+        let scratch = stage.scratchBytes(inputBytes: inputBytes, item: item)
+        return allocation(of: stage, inputBytes: inputBytes, item: item) + (scratch > 0 ? DiskUsage.allocation(forLength: scratch) : 0)
     }
 
     /// Flushes, renames into place and records one unit's outputs; returns their bytes.

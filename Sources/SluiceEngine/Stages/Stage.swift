@@ -25,6 +25,11 @@ public protocol Stage: Sendable {
     /// Bytes to reserve before the stage runs for an item whose input holds `inputBytes`.
     func estimatedBytes(inputBytes: Int64, item: ItemSpec) -> Int64
 
+    /// Scratch bytes the stage expects to reserve while it runs (``StageContext/withScratch(_:folder:_:)``)
+    /// for an item whose input holds `inputBytes`: kept free while the item is fetched, beside
+    /// `estimatedBytes` (default: 0).
+    func scratchBytes(inputBytes: Int64, item: ItemSpec) -> Int64
+
     /// True when the stage's inputs (in `raw` or `interim`) may be deleted once it has committed.
     var consumesInputs: Bool { get }
 
@@ -40,6 +45,7 @@ public protocol Stage: Sendable {
 extension Stage {
     public var scheduling: StageScheduling { .perItem }
     public var isSource: Bool { false }
+    public func scratchBytes(inputBytes: Int64, item: ItemSpec) -> Int64 { 0 }
     public func shutdown() async {}
 
     /// The stage's name (``StageHeader/name``).

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a running stage may use: the workspace, more disk when it learns its real size (a
 /// download's Content-Length) — reserved before the first byte is written — and the removal of
 /// an item's recorded files.
@@ -37,6 +39,27 @@ public struct StageContext: Sendable {
             bytes - held, in: reservation.area, priority: priority,
             headroom: producer ? headroom(bytes) : 0, producer: producer, holder: reservation)
         await budget.merge(extra, into: reservation)
+    }
+
+    /// Runs `body` with `bytes` reserved in `interim/` for scratch files in `folder` — made
+    /// empty first (a crashed attempt's leftovers go), removed afterwards whatever happens — so
+    /// that scratch counts against the budget as outputs do. Returns what `body` returns.
+    public func withScratch<T: Sendable>(_ bytes: Int64, folder: String, _ body: () async throws -> T) async throws -> T {
+        let scratch = try await budget.reserve(DiskUsage.allocation(forLength: bytes), in: .interim, priority: priority, holder: reservation)
+        do {
+            try workspace.remove(folder)
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let value = try await body()
+            try workspace.remove(folder)
+            workspace.removeEmptyFolders(from: (folder as NSString).deletingLastPathComponent)
+            await budget.settle(scratch, actual: 0)
+            return value
+        } catch {
+            try? workspace.remove(folder)
+            workspace.removeEmptyFolders(from: (folder as NSString).deletingLastPathComponent)
+            await budget.settle(scratch, actual: DiskUsage.measure(folder).bytes)
+            throw error
+        }
     }
 
     /// The bytes the stage holds for its outputs now (allocated on disk).

@@ -49,8 +49,21 @@ public struct AnalyzeStage: ConfigurableStage {
         for unit in units {
             guard let input = unit.input else { continue }
             let file = try datasetFile(in: input, item: unit.item.name)
-            if let bytes = singleCellOutputBound(file: file) { try await context.ensureReserved(bytes) }
-            try await command(file: file).run([unit], context: context)
+            let inspection =
+                options.analysis.readsCells
+                ? await CellFileInspection.of(file, matrix: Self.value(of: "--matrix", in: options.arguments), sluice: executable) : nil
+            if let bytes = singleCellOutputBound(cells: inspection?.cells) { try await context.ensureReserved(bytes) }
+            // A CSC or Matrix Market input is sorted by cell into a scratch folder reserved from
+            // the budget (unless the pipeline names its own `scratch`, outside the workspace).
+            let sorting = options.arguments.contains("--scratch") ? 0 : inspection?.sortScratchBytes ?? 0
+            guard sorting > 0 else {
+                try await command(file: file).run([unit], context: context)
+                continue
+            }
+            let scratch = try context.workspace.folder(.interim, item: unit.item.name) + "/\(name).scratch"
+            try await context.withScratch(sorting, folder: scratch) {
+                try await command(file: file, scratch: (scratch, sorting)).run([unit], context: context)
+            }
         }
     }
 
@@ -59,10 +72,9 @@ public struct AnalyzeStage: ConfigurableStage {
     /// 1 MiB for obs and var) is reserved before the analysis starts. Nil for other analyses,
     /// or when the file's cells or the signature's width cannot be read (the analysis then
     /// reports the problem itself).
-    func singleCellOutputBound(file: String) -> Int64? {
+    func singleCellOutputBound(cells: Int?) -> Int64? {
         let arguments = options.arguments
-        guard options.analysis == .activity, arguments.contains("--single-cell"),
-            let cells = try? CellSourceOpener.open(file).cellCount,
+        guard options.analysis == .activity, arguments.contains("--single-cell"), let cells,
             let signatures = signatureWidth(arguments)
         else { return nil }
         return Int64(cells) * Int64(signatures) * 32 + (1 << 20)
@@ -80,10 +92,20 @@ public struct AnalyzeStage: ConfigurableStage {
         return header.split(separator: "\t", omittingEmptySubsequences: false).count
     }
 
-    /// The command stage that runs the analysis on `file`.
-    func command(file: String) -> CommandStage {
+    /// The value after `flag` in `arguments`, if any.
+    static func value(of flag: String, in arguments: [String]) -> String? {
+        arguments.firstIndex(of: flag).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+    }
+
+    /// The command stage that runs the analysis on `file`, with its scratch folder (and the bytes
+    /// reserved for it) when it has one.
+    func command(file: String, scratch: (folder: String, bytes: Int64)? = nil) -> CommandStage {
         var command = CommandStageOptions()
-        command.argv = [executable, "analyze", options.analysis.rawValue, file] + options.arguments + ["--output", "{out}"]
+        command.argv =
+            [executable, "analyze", options.analysis.rawValue, file] + options.arguments
+            + (scratch.map { ["--scratch", $0.folder] } ?? []) + ["--output", "{out}"]
+        command.scratchFolder = scratch?.folder
+        command.scratchBytes = scratch?.bytes ?? 0
         command.timeout = options.timeout
         command.outputs = [options.expectedOutput]
         command.area = .output

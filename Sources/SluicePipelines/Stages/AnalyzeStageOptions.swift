@@ -4,7 +4,13 @@ import SluiceEngine
 /// The options of an `analyze` stage: one `sluice analyze` command per item, run as a program
 /// (its own process, log, timeout and output check, like a `command` stage).
 public struct AnalyzeStageOptions: Sendable, Equatable {
-    public enum Analysis: String, Sendable, CaseIterable { case activity, pseudobulk, differential, correlate }
+    public enum Analysis: String, Sendable, CaseIterable {
+        case activity, pseudobulk, differential, correlate
+
+        /// Whether it reads a cells file (which a CSC or Matrix Market layout makes sort by cell
+        /// into scratch space); `correlate` reads tables.
+        public var readsCells: Bool { self != .correlate }
+    }
     public var analysis: Analysis = .activity
     /// The command's options as command-line arguments (`n_rand: 1000` → `--n-rand 1000`).
     public var arguments: [String] = []

@@ -57,7 +57,7 @@ public struct CommandStage: ConfigurableStage {
             arguments, logDescriptor: fd, workingDirectory: units[0].partialOutput,
             watching: folders, limit: limit)
         // A program that wrote too much and ended before the next look is caught here.
-        try checkOutputSize(folders, limit: limit, program: arguments[0])
+        try checkSizes(folders, limit: limit, program: arguments[0])
         guard status.isSuccess else {
             let tail = Self.lastLine(of: logPath).map { " — last output: \"\($0)\"" } ?? ""
             let how: String
@@ -75,15 +75,26 @@ public struct CommandStage: ConfigurableStage {
     /// so a fast writer can pass the limit by what it writes in that time).
     static func outputLimit(reserved: Int64) -> Int64 { reserved + max(1 << 20, reserved / 10) }
 
-    /// Fails the item when its output folders hold more than `limit` bytes (allocated on disk).
-    private func checkOutputSize(_ folders: [String], limit: Int64, program: String) throws {
+    /// Fails the item when its output folders hold more than `limit` bytes (allocated on disk),
+    /// or its scratch folder more than ``outputLimit(reserved:)`` of the scratch reserved.
+    private func checkSizes(_ folders: [String], limit: Int64, program: String) throws {
         let written = DiskUsage.measure(folders).bytes
-        guard written > limit else { return }
-        let option = options.reserveBytes == nil ? "output_ratio" : "reserve"
-        throw StageError(
-            code: "command.over-reservation",
-            "\(program) wrote \(ByteSize.format(written)) into the output of stage \(name), more than its reservation and margin (\(ByteSize.format(limit))), and was stopped; raise the stage's \(option)"
-        )
+        if written > limit {
+            let option = options.reserveBytes == nil ? "output_ratio" : "reserve"
+            throw StageError(
+                code: "command.over-reservation",
+                "\(program) wrote \(ByteSize.format(written)) into the output of stage \(name), more than its reservation and margin (\(ByteSize.format(limit))), and was stopped; raise the stage's \(option)"
+            )
+        }
+        guard let scratch = options.scratchFolder else { return }
+        let used = DiskUsage.measure(scratch).bytes
+        let allowed = Self.outputLimit(reserved: options.scratchBytes)
+        if used > allowed {
+            throw StageError(
+                code: "command.over-reservation",
+                "\(program) wrote \(ByteSize.format(used)) of scratch files for stage \(name), more than the \(ByteSize.format(allowed)) reserved for them, and was stopped"
+            )
+        }
     }
 
     private func launch(
@@ -119,12 +130,12 @@ public struct CommandStage: ConfigurableStage {
                         return nil
                     }
                 }
-                if !folders.isEmpty {
+                if !folders.isEmpty || options.scratchFolder != nil {
                     // The output guard: throws (and so stops the program) once it writes too much.
                     group.addTask {
                         while true {
                             try await Task.sleep(for: .milliseconds(250))
-                            try checkOutputSize(folders, limit: limit, program: program)
+                            try checkSizes(folders, limit: limit, program: program)
                         }
                     }
                 }

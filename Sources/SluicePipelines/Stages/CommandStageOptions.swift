@@ -32,6 +32,11 @@ public struct CommandStageOptions: Sendable, Equatable {
     public var reference: String?
     /// Delete the stage's inputs once its outputs are committed (inputs in `raw`/`interim` only).
     public var deleteInputs = true
+    /// A scratch folder the program writes (set in code by the stages that reserve one with
+    /// ``StageContext/withScratch(_:folder:_:)``), and the bytes reserved for it: the program is
+    /// stopped when the folder outgrows them, as when its outputs do.
+    public var scratchFolder: String?
+    public var scratchBytes: Int64 = 0
 
     public init() {}
 

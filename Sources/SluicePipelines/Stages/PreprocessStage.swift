@@ -27,13 +27,27 @@ public struct PreprocessStage: ConfigurableStage {
         Int64(Double(inputBytes) * options.outputRatio)
     }
 
+    /// The interim token chunks, about the size of the outputs (the split copies them into
+    /// shards); a CSC or Matrix Market input's sort by cell is added once its size is known.
+    public func scratchBytes(inputBytes: Int64, item: ItemSpec) -> Int64 {
+        estimatedBytes(inputBytes: inputBytes, item: item)
+    }
+
     public func run(_ units: [StageUnit], context: StageContext) async throws {
         for unit in units {
             guard let input = unit.input, let partial = unit.partialOutput else { continue }
             let file = try Self.datasetFile(in: input, item: unit.item.name)
             let name = unit.item.name
+            // The builder's interim files (token chunks; a CSC or Matrix Market input's sort
+            // by cell) go to a scratch folder reserved from the budget.
+            let scratch = try context.workspace.folder(.interim, item: name) + "/\(self.name).scratch"
+            let bytes =
+                scratchBytes(inputBytes: DiskUsage.contentBytes(at: file), item: unit.item)
+                + (await CellFileInspection.of(file, matrix: options.matrix, sluice: executable)?.sortScratchBytes ?? 0)
             do {
-                try await command(file: file, item: name, workspace: context.workspace).run([unit], context: context)
+                try await context.withScratch(bytes, folder: scratch) {
+                    try await command(file: file, item: name, workspace: context.workspace, scratch: (scratch, bytes)).run([unit], context: context)
+                }
             } catch let error as StageError where error.code == "command.exit-status" {
                 throw Self.preprocessFailure(error, log: unit.logFolder + "/\(self.name).log")
             }
@@ -46,11 +60,12 @@ public struct PreprocessStage: ConfigurableStage {
         }
     }
 
-    /// The command stage that runs the corpus builder on `file`, with this stage's options.
-    func command(file: String, item: String, workspace: Workspace) -> CommandStage {
+    /// The command stage that runs the corpus builder on `file`, with this stage's options, its
+    /// interim files in the scratch folder (which may hold the bytes reserved for it).
+    func command(file: String, item: String, workspace: Workspace, scratch: (folder: String, bytes: Int64)) -> CommandStage {
         var argv = [
             executable, "preprocess", "run-all", file, "--dataset-name", item, "--output-dir", "{out}",
-            "--interim-dir", workspace.folder(.interim), "--log-dir", workspace.logsFolder,
+            "--interim-dir", scratch.folder, "--log-dir", workspace.logsFolder,
             "--chunk-size", "\(options.chunkSize)", "--top-genes", "\(options.topGenes)", "--test-size", "\(options.testSize)",
             "--seed", "\(options.seed)",
             // Every write under a workspace is reserved from the budget before it is made; the
@@ -69,6 +84,8 @@ public struct PreprocessStage: ConfigurableStage {
         command.argv = argv
         command.outputs = ["\(item)/report.json"]
         command.area = .output
+        command.scratchFolder = scratch.folder
+        command.scratchBytes = scratch.bytes
         return CommandStage(header: header, command: command)
     }
 

@@ -39,6 +39,7 @@ struct ActivityCommand: ParsableCommand {
     @Option(help: "cytosig, secact, or a signature table (genes × signatures).") var signature: String
     @Option(help: "Folder holding CytoSig.tsv.gz and SecAct.tsv.gz.") var signatureDir: String?
     @Option(help: "Folder for the results (created).") var output: String
+    @Option(help: "Folder for scratch files of CSC and Matrix Market inputs (default: the system temporary folder).") var scratch: String?
     @Flag(help: "The profile is already a difference or logFC: use it as given (tables only).") var differential = false
     @Option(help: "Comma-separated control columns whose mean is subtracted (tables only).") var control: String?
     @Option(help: "Cells file: sum cells per label of these obs columns (comma-separated) into pseudobulk samples.")
@@ -93,9 +94,9 @@ struct ActivityCommand: ParsableCommand {
 
     /// Pseudobulk or single-cell activity of a cells × genes file; returns the summary line.
     private func runOnCells(signature: LabeledMatrix, options: ActivityOptions) throws -> String {
-        var source = try CellSourceOpener.open(expression, matrix: matrix, features: features.selection)
+        var source = try CellSourceOpener.open(expression, matrix: matrix, scratchDirectory: scratch, features: features.selection)
         if matrix == nil, let reader = source as? H5ADReader, reader.hasRaw {
-            source = try CellSourceOpener.open(expression, matrix: "raw", features: features.selection)
+            source = try CellSourceOpener.open(expression, matrix: "raw", scratchDirectory: scratch, features: features.selection)
         }
         let display = ProgressDisplay()
         let name = (expression as NSString).lastPathComponent

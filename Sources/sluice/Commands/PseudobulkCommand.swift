@@ -36,6 +36,7 @@ struct PseudobulkCommand: ParsableCommand {
 
     @Argument(help: "The input: h5ad, 10x HDF5, Matrix Market folder or Loom.") var input: String
     @Option(help: "Comma-separated obs columns that define a group (e.g. cell_type,donor_id).") var by: String
+    @Option(help: "Folder for scratch files of CSC and Matrix Market inputs (default: the system temporary folder).") var scratch: String?
     @Option(parsing: .unconditional, help: "Keep groups with at least this many cells.") var minCells = 10
     @Option(parsing: .unconditional, help: "Keep groups with at least this many total counts.") var minCounts: Double = 1000
     @Option(help: "Cell-type hierarchy TSV (header: levels coarsest first, e.g. L1 L2 L3).") var hierarchy: String?
@@ -75,7 +76,7 @@ struct PseudobulkCommand: ParsableCommand {
         }
 
         let clock = ContinuousClock.now
-        let source = try CellSourceOpener.open(input, matrix: matrix, features: features.selection)
+        let source = try CellSourceOpener.open(input, matrix: matrix, scratchDirectory: scratch, features: features.selection)
         let display = ProgressDisplay()
         var aggregator = PseudobulkAggregator(options: options)
         let name = (input as NSString).lastPathComponent
