@@ -3,6 +3,7 @@
 #
 #   scripts/bench/engine_scale.sh                 # 1000 10000 100000 items
 #   COUNTS="1000 5000" scripts/bench/engine_scale.sh
+#   SLUICE=/tmp/sluice-old COUNTS=2000 scripts/bench/engine_scale.sh   # another build
 #
 # Each run pushes COUNT local 100-byte files through fetch (copy) → process → cleanup (keep
 # nothing) under a 200 MB budget, with the release `sluice`. The process stage is a stage kind
@@ -23,7 +24,8 @@ COUNTS="${COUNTS:-1000 10000 100000}"
 BUDGET="${BUDGET:-200MB}"
 out="${BENCH_DATA:-bench-data}"
 mkdir -p "$out"
-sluice="$root/.build/release/sluice"
+# SLUICE=PATH measures another build (e.g. the previous commit's) on the same machine.
+sluice="${SLUICE:-$root/.build/release/sluice}"
 [ -x "$sluice" ] || swift build -c release --product sluice >&2
 
 scratch="$(mktemp -d /tmp/sluice-scale-XXXXXX)"

@@ -15,7 +15,10 @@ public final class PipelineRunner: Sendable {
     /// Receives one readable line per event (start, done, failed, retrying).
     private let onLine: @Sendable (String) -> Void
     private let owner: String
-    private let wake = WakeSignal()
+    /// Wakes a stage's idle workers when work may have become ready for them: a completion
+    /// wakes the next stage's only (an item's next task, a group's or the barrier's last member);
+    /// a failure or a stop wakes every stage. Idle workers look again after a second anyway.
+    private let wakes: [WakeSignal]
     /// Opens when the run is asked to stop: interrupts work waiting for disk and stage work in flight.
     private let stopped = WakeSignal()
     private let state = Mutex(RunState())
@@ -40,6 +43,7 @@ public final class PipelineRunner: Sendable {
         self.config = config
         self.workspace = Workspace(root: config.workspace)
         self.stages = config.stages
+        self.wakes = config.stages.map { _ in WakeSignal() }
         self.ledger = ledger
         self.budget = budget
         self.onLine = onLine
@@ -54,7 +58,7 @@ public final class PipelineRunner: Sendable {
     public func requestStop() {
         state.withLock { $0.stopping = true }
         stopped.open()
-        wake.notifyAll()
+        wakeEveryStage()
     }
 
     private var stopping: Bool { state.withLock { $0.stopping } }
@@ -137,14 +141,18 @@ public final class PipelineRunner: Sendable {
                 let active = TaskState.allCases.filter(\.isActive).reduce(0) { $0 + (counts[$1] ?? 0) }
                 if active == 0 { return }
                 let nextRetry = try await ledger.nextRetry(stage: index).map { max(0.05, $0 - now) } ?? 1.0
-                await wake.wait(atMost: min(1.0, nextRetry))
+                await wakes[index].wait(atMost: min(1.0, nextRetry))
                 continue
             }
             state.withLock { $0.executing += 1 }
             defer { state.withLock { $0.executing -= 1 } }
             try await execute(claimed, stage: index)
-            wake.notifyAll()
+            if index + 1 < wakes.count { wakes[index + 1].notifyAll() }
         }
+    }
+
+    private func wakeEveryStage() {
+        for wake in wakes { wake.notifyAll() }
     }
 
     // MARK: One batch
@@ -231,6 +239,8 @@ public final class PipelineRunner: Sendable {
             var unrecorded: (any Error)?
             var failed: [String] = []
             do { failed = try await handleFailure(error, units: units, stage: index) } catch { unrecorded = error }
+            // A failure may make later stages' groups or the barrier ready (a member that can never arrive).
+            wakeEveryStage()
             if let reservation {
                 // A download's partial file kept to resume stays on the disk, so on the books.
                 let kept = DiskUsage.measure(units.compactMap(\.partialOutput))
