@@ -30,7 +30,9 @@ public protocol Ledger: Sendable {
 
     /// Marks the task done, records its artifacts, makes the item's next stage pending, and
     /// marks the artifacts of `releasing` (the task's inputs) as released (to be deleted).
-    func complete(_ task: TaskKey, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws
+    /// Returns the artifacts it released.
+    @discardableResult
+    func complete(_ task: TaskKey, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws -> [ArtifactRecord]
 
     /// Records the bytes the disk budget granted a running task (cleared when the task ends, or
     /// when a crashed run's work returns to the queue).

@@ -288,8 +288,10 @@ public final class SQLiteLedger: Ledger {
 
     // MARK: Outcomes
 
-    public func complete(_ task: TaskKey, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws {
+    @discardableResult
+    public func complete(_ task: TaskKey, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws -> [ArtifactRecord] {
         try await pool.write { db in
+            var released: [ArtifactRecord] = []
             let bytes = artifacts.reduce(Int64(0)) { $0 + $1.bytes }
             let row = try Row.fetchOne(
                 try db.cachedStatement(
@@ -306,9 +308,11 @@ public final class SQLiteLedger: Ledger {
                         """, arguments: [artifact.task.item, artifact.task.stage, artifact.path, artifact.area.rawValue, artifact.bytes, artifact.sha256])
             }
             for input in releasing {
-                try db.run(
-                    sql: "UPDATE artifacts SET state = 'released' WHERE item = ? AND stage = ? AND state = 'live'",
-                    arguments: [input.item, input.stage])
+                released += try Row.fetchAll(
+                    try db.cachedStatement(
+                        sql: "UPDATE artifacts SET state = 'released' WHERE item = ? AND stage = ? AND state = 'live' RETURNING item, stage, path, area, bytes, sha256, state"),
+                    arguments: [input.item, input.stage]
+                ).map(Self.artifact)
             }
             if isGroup {
                 let group = try String.fetchOne(try db.cachedStatement(sql: "SELECT grp FROM items WHERE id = ?"), arguments: [task.item])
@@ -328,6 +332,7 @@ public final class SQLiteLedger: Ledger {
                     arguments: [task.item, task.stage + 1])
             }
             try Self.insertEvent(db, LedgerEvent(time: now, item: task.item, stage: task.stage, kind: "done", message: "attempt \(attempts): \(artifacts.count) artifact(s), \(bytes) bytes"))
+            return released
         }
     }
 

@@ -184,7 +184,8 @@ public final class PipelineRunner: Sendable {
         do {
             let granted = try await untilStopped { [units] in try await self.reserve(units, stage: index) }
             reservation = granted.reservation
-            for (unit, bytes) in zip(units, granted.perUnit) {
+            // For `sluice status` (a stage that writes nothing holds nothing worth showing).
+            for (unit, bytes) in zip(units, granted.perUnit) where bytes > 0 {
                 try await ledger.noteReservation(unit.task.key, bytes: bytes, area: stage.outputArea ?? .interim)
             }
             for unit in units {
@@ -214,7 +215,12 @@ public final class PipelineRunner: Sendable {
                 progress: { [weak self] done, expected in self?.noteProgress(keys, done, expected) })
             try await untilStopped { [units] in try await stage.run(units, context: context) }
             var written: Int64 = 0
-            for unit in units { written += try await commit(unit, stage: index) }
+            var released: [ArtifactRecord] = []
+            for unit in units {
+                let committed = try await commit(unit, stage: index)
+                written += committed.bytes
+                released += committed.released
+            }
             // The books count what the disk holds now: the committed folders' blocks and entries.
             let held = DiskUsage.measure(measured)
             let overrun = await budget.settle(reservation!, actual: held.bytes, files: held.entries)
@@ -227,7 +233,7 @@ public final class PipelineRunner: Sendable {
             }
             let seconds = (ContinuousClock.now - clock) / .seconds(1)
             onLine("\(stage.name) \(names): done (\(ByteSize.format(written)), \(String(format: "%.1f", seconds)) s)")
-            try await deleteReleasedInputs(of: units)
+            try await deleteReleasedInputs(released)
             if index == stages.count - 1 {
                 // The item is finished: its log folder joins the run's logs.
                 for unit in units {
@@ -350,8 +356,9 @@ public final class PipelineRunner: Sendable {
         return allocation(of: stage, inputBytes: inputBytes, item: item) + (scratch > 0 ? DiskUsage.allocation(forLength: scratch) : 0)
     }
 
-    /// Flushes, renames into place and records one unit's outputs; returns their bytes.
-    private func commit(_ unit: StageUnit, stage index: Int) async throws -> Int64 {
+    /// Flushes, renames into place and records one unit's outputs; returns their bytes, and the
+    /// inputs the ledger released.
+    private func commit(_ unit: StageUnit, stage index: Int) async throws -> (bytes: Int64, released: [ArtifactRecord]) {
         let stage = stages[index]
         var artifacts: [ArtifactRecord] = []
         if let partial = unit.partialOutput, let output = unit.output, let area = stage.outputArea {
@@ -374,16 +381,14 @@ public final class PipelineRunner: Sendable {
             let items = unit.task.members.isEmpty ? [unit.item.name] : unit.task.members.map(\.name)
             releasing = items.map { TaskKey(item: $0, stage: previous) }
         }
-        try await ledger.complete(unit.task.key, artifacts: artifacts, releasing: releasing, now: now)
-        return artifacts.reduce(0) { $0 + $1.bytes }
+        let released = try await ledger.complete(unit.task.key, artifacts: artifacts, releasing: releasing, now: now)
+        return (artifacts.reduce(0) { $0 + $1.bytes }, released)
     }
 
-    /// Deletes what the ledger released (the inputs of committed work) and returns the bytes to the budget.
-    private func deleteReleasedInputs(of units: [StageUnit]) async throws {
-        // Only this batch's inputs: other workers delete their own, so nothing is deleted (and
-        // returned to the budget) twice.
-        let items = Set(units.flatMap { unit in unit.task.members.isEmpty ? [unit.item.name] : unit.task.members.map(\.name) })
-        let released = try await ledger.artifacts(in: .released).filter { items.contains($0.task.item) }
+    /// Deletes what the ledger released when this batch committed (its inputs: other workers
+    /// delete their own, so nothing is deleted, and returned to the budget, twice), once the
+    /// ledger's word is on disk.
+    private func deleteReleasedInputs(_ released: [ArtifactRecord]) async throws {
         guard !released.isEmpty else { return }
         try await ledger.sync()
         try await ArtifactRemover(workspace: workspace, ledger: ledger).delete(released, budget: budget)
