@@ -7,16 +7,18 @@ import Testing
 
 /// Each way an external program can go wrong fails only its own item, with a clear sentence.
 @Suite struct CommandStageTests {
-    private func scripts() throws -> TemporaryDirectory {
-        let folder = try TemporaryDirectory("sluice-command")
-        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
-        let scripts = [
+    /// A folder with `in/<name>.sh` for each script (by default, one for each way to go wrong).
+    private func scripts(
+        _ scripts: [String: String] = [
             "good": "echo \"result for $1\" > \"$1/result.txt\"",
             "broken": "echo 'something broke: bad input' >&2; exit 4",
             "slow": "sleep 30",
             "lazy": "echo 'nothing to do'; exit 0",
             "empty": ": > \"$1/result.txt\"",
         ]
+    ) throws -> TemporaryDirectory {
+        let folder = try TemporaryDirectory("sluice-command")
+        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
         for (name, body) in scripts { try (body + "\n").write(toFile: folder.file("in/\(name).sh"), atomically: true, encoding: .utf8) }
         return folder
     }
@@ -56,14 +58,11 @@ import Testing
     /// when it ended first, failed before its output is committed), with a sentence naming the
     /// option to raise; the others are untouched.
     @Test func aProgramThatOverrunsItsReservationIsStopped() async throws {
-        let folder = try TemporaryDirectory("sluice-command")
-        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
-        let scripts = [
+        let folder = try scripts([
             "modest": "head -c 100000 /dev/zero > \"$1/result.txt\"",
             "greedy": "head -c 3000000 /dev/zero > \"$1/result.txt\"; sleep 30",
             "quick": "head -c 3000000 /dev/zero > \"$1/result.txt\"",
-        ]
-        for (name, body) in scripts { try (body + "\n").write(toFile: folder.file("in/\(name).sh"), atomically: true, encoding: .utf8) }
+        ])
         let yaml = """
             workspace: ./work
             budget: {total: 50MB}
