@@ -68,7 +68,8 @@ mkdir -p "$DATA" && DATA="$(cd "$DATA" && pwd)"
 helper="$root/scripts/bench/engine_bench.py"
 py=python3
 
-built=".build/release/sluice"
+# SLUICE=PATH measures another build (e.g. the previous commit's) on the same machine.
+built="${SLUICE:-.build/release/sluice}"
 if [ ! -x "$built" ] || [ "${BUILD:-}" = 1 ]; then
   echo "== building sluice (release)" >&2
   swift build -c release --product sluice >&2
