@@ -58,8 +58,8 @@ import Testing
         return scenario
     }
 
-    /// An attempt cut short by a `kill -9` counts as an attempt (a task that kills its run every
-    /// time must end), so the fetch has retries for up to three kills and a transient fault.
+    /// An attempt cut short by a `kill -9` counts as an attempt, so the fetch has retries for up
+    /// to three kills and a transient fault.
     static func pipeline(_ scenario: Scenario, server: LoopbackServer, workspace: String, folder: String) throws -> String {
         let items = scenario.items.map { "  - {name: \($0.name), url: \"\(server.url($0.path))\"}" }.joined(separator: "\n")
         let yaml = """
