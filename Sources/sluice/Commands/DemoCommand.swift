@@ -78,7 +78,7 @@ struct DemoCommand: AsyncParsableCommand {
             \(items.joined(separator: "\n"))
             stages:
               - fetch: {concurrency: 2, retries: 3}
-              - preprocess: {chunk_size: 2000, top_genes: 64, test_size: 0.1, output_ratio: 1.5}
+              - preprocess: {chunk_size: 2000, top_genes: 64, test_size: 0.1, output_ratio: 0.6}
               - command:
                   name: digest
                   argv: [sh, -c, 'cat "$0"/train/chunks/*.parquet | sha256sum > "$1/train.sha256"', "{in}", "{out}"]

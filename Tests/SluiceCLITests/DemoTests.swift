@@ -1,0 +1,15 @@
+import Foundation
+import SluiceTestSupport
+import Testing
+
+/// `make demo`, the README's first command: the demo's pipeline finishes every good dataset under
+/// its small budget, and only the corrupt file fails, with its reason.
+@Suite struct DemoTests {
+    @Test func theDemoFinishesEverythingButTheCorruptFile() async throws {
+        let folder = try TemporaryDirectory("sluice-demo")
+        let run = try await SluiceBinary.run(["demo", "--directory", folder.file("demo"), "--datasets", "6"], in: folder.path, timeout: 600)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.standardOutput.contains("6 of 7 items done, 1 failed"), "\(run.standardOutput)")
+        #expect(run.standardOutput.contains("The corrupt file failed alone"), "\(run.standardOutput)")
+    }
+}
