@@ -216,13 +216,7 @@ public final class SQLiteLedger: Ledger {
             }
             var claimed: [ClaimedTask] = []
             for (id, item) in chosen {
-                let attempts =
-                    try Int.fetchOne(
-                        try db.cachedStatement(
-                            sql: """
-                                UPDATE tasks SET state = 'running', owner = ?, lease_until = ?, attempts = attempts + 1, started = ?
-                                WHERE rowid = ? RETURNING attempts
-                                """), arguments: [owner, now + lease, now, id]) ?? 1
+                let attempts = try Self.start(db, rowid: id, owner: owner, until: now + lease, now: now)
                 claimed.append(ClaimedTask(key: TaskKey(item: item.name, stage: stage), item: item, attempt: attempts))
                 try Self.insertEvent(db, LedgerEvent(time: now, item: item.name, stage: stage, kind: "claimed", message: "attempt \(attempts)"))
             }
@@ -260,13 +254,7 @@ public final class SQLiteLedger: Ledger {
                             ORDER BY i.position LIMIT 1
                             """), arguments: [stage, now])
             else { return nil }
-            let attempts =
-                try Int.fetchOne(
-                    try db.cachedStatement(
-                        sql: """
-                            UPDATE tasks SET state = 'running', owner = ?, lease_until = ?, attempts = attempts + 1, started = ?
-                            WHERE rowid = ? RETURNING attempts
-                            """), arguments: [owner, now + lease, now, row["rid"] as Int64]) ?? 1
+            let attempts = try Self.start(db, rowid: row["rid"], owner: owner, until: now + lease, now: now)
             let members = try String.fetchAll(
                 try db.cachedStatement(
                     sql: """
@@ -583,6 +571,16 @@ public final class SQLiteLedger: Ledger {
     }
 
     // MARK: Helpers
+
+    /// Marks the task in `rowid` running under `owner`'s lease (one more attempt); returns its attempts.
+    private static func start(_ db: Database, rowid: Int64, owner: String, until lease: Double, now: Double) throws -> Int {
+        try Int.fetchOne(
+            try db.cachedStatement(
+                sql: """
+                    UPDATE tasks SET state = 'running', owner = ?, lease_until = ?, attempts = attempts + 1, started = ?
+                    WHERE rowid = ? RETURNING attempts
+                    """), arguments: [owner, lease, now, rowid]) ?? 1
+    }
 
     private static func insertEvent(_ db: Database, _ event: LedgerEvent) throws {
         try db.run(

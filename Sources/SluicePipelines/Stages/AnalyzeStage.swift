@@ -82,11 +82,8 @@ public struct AnalyzeStage: ConfigurableStage {
 
     /// The number of columns of the `--signature` table (its header's fields, an upper bound).
     private func signatureWidth(_ arguments: [String]) -> Int? {
-        func value(_ flag: String) -> String? {
-            arguments.firstIndex(of: flag).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
-        }
-        guard let signature = value("--signature"),
-            let path = try? SignatureActivity.signatureFile(signature, directory: value("--signature-dir")),
+        guard let signature = Self.value(of: "--signature", in: arguments),
+            let path = try? SignatureActivity.signatureFile(signature, directory: Self.value(of: "--signature-dir", in: arguments)),
             let header = try? LineReader(path: path).nextLine()
         else { return nil }
         return header.split(separator: "\t", omittingEmptySubsequences: false).count
