@@ -87,6 +87,24 @@ struct SparseRowsSpillTests {
         #expect(try spill.read(batch: 0) == batch)
     }
 
+    @Test("a batch that would pass the limit is refused and nothing of it is written")
+    func limit() throws {
+        let folder = try TemporaryDirectory()
+        let batch = Self.batch(rows: 1_000, columns: 500, counts: true, shuffled: false, seed: 6)
+        let probe = try SparseRowsSpill(path: folder.file("size.spill"))
+        try probe.append(batch)
+        let spill = try SparseRowsSpill(path: folder.file("counts.spill"), limit: probe.byteCount * 2 - 1)
+        #expect(try spill.append(batch) == 0)
+        #expect(try spill.append(batch) == nil)
+        #expect(spill.byteCount == probe.byteCount)
+        #expect(spill.batchCount == 1)
+        #expect(try spill.read(batch: 0) == batch)
+        let exact = try SparseRowsSpill(path: folder.file("exact.spill"), limit: probe.byteCount * 2)
+        #expect(try exact.append(batch) == 0)
+        #expect(try exact.append(batch) == 1)
+        #expect(try FileManager.default.attributesOfItem(atPath: folder.file("counts.spill"))[.size] as? Int64 == probe.byteCount)
+    }
+
     @Test("a damaged file gives an error, not a crash")
     func damaged() throws {
         let folder = try TemporaryDirectory()

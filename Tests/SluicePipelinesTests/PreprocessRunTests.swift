@@ -99,18 +99,20 @@ struct PreprocessRunTests {
         #expect(FileManager.default.fileExists(atPath: options.outputDirectory + "/vocab.json"))
     }
 
-    /// Run 1 reads the input on every pass instead of spilling its decoded counts in pass 1.
-    @Test("same input and options give byte-identical shards, spilled or not; the split ignores the chunk size")
+    /// Run 1 reads the input on every pass instead of spilling its decoded counts in pass 1;
+    /// run 3's spill fills its limit part-way through pass 1 and is dropped.
+    @Test("same input and options give byte-identical shards, spilled, not or part-way; the split ignores the chunk size")
     func determinism() throws {
         let scratch = try TemporaryDirectory()
         let input = scratch.file("data.h5ad")
         try Self.makeDataset(input, cells: 200, seed: 9)
         var shards: [[String: Data]] = []
         var testCells: [Set<String>] = []
-        for (run, chunk) in [(0, 40), (1, 40), (2, 17)] {
+        for (run, chunk) in [(0, 40), (1, 40), (2, 17), (3, 40)] {
             let root = scratch.file("run\(run)")
             var options = Self.options(root, chunk: chunk)
             options.spillCounts = run != 1
+            if run == 3 { options.spillLimit = 2_000 }
             let outcomes = PreprocessRun(datasets: PreprocessDataset.datasets([input]), options: options).run()
             #expect(outcomes.allSatisfy { $0.succeeded })
             shards.append(Self.files(root + "/output").filter { $0.key.hasSuffix(".parquet") })
@@ -118,6 +120,13 @@ struct PreprocessRunTests {
         }
         #expect(!shards[0].isEmpty)
         #expect(shards[0] == shards[1], "two runs with the same options differ")
+        #expect(shards[0] == shards[3], "a spill dropped part-way changed the shards")
+        let log = try String(contentsOfFile: scratch.file("run3/logs/data/pipeline.jsonl"), encoding: .utf8)
+        let dropped = log.split(separator: "\n").compactMap { line -> Int? in
+            let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            return record?["spill_dropped_after_cells"] as? Int
+        }
+        #expect(dropped.count == 1 && dropped[0] > 0 && dropped[0] < 200, "spill dropped after \(dropped) cells")
         #expect(testCells[0] == testCells[2], "the split moved when --chunk-size changed")
         #expect(testCells[0].count > 20 && testCells[0].count < 80, "about a quarter of 200 cells: \(testCells[0].count)")
     }

@@ -23,6 +23,8 @@ public final class SparseRowsSpill: @unchecked Sendable {
     private var batches: [Batch] = []
     private var end: Int64 = 0
     private var removed = false
+    /// The most bytes the file may hold (``append(_:)`` refuses a batch that would pass it).
+    public let limit: Int64
     /// Where batches are read into, kept from read to read.
     private var readBuffer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
 
@@ -54,9 +56,10 @@ public final class SparseRowsSpill: @unchecked Sendable {
     private static let varintValues: UInt8 = 1
     private static let gapColumns: UInt8 = 2
 
-    /// Creates the file (it must not exist).
-    public init(path: String) throws {
+    /// Creates the file (it must not exist), to hold at most `limit` bytes.
+    public init(path: String, limit: Int64 = .max) throws {
         self.path = path
+        self.limit = limit
         descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw FormatError(.ioFailure, path: path, "cannot create the spill file: \(String(cString: strerror(errno)))")
@@ -81,9 +84,10 @@ public final class SparseRowsSpill: @unchecked Sendable {
     /// Bytes written so far.
     public var byteCount: Int64 { end }
 
-    /// Appends a batch; returns its number.
+    /// Appends a batch; returns its number, or nil, writing nothing, when the batch would take
+    /// the file past ``limit``.
     @discardableResult
-    public func append(_ rows: SparseRows) throws -> Int {
+    public func append(_ rows: SparseRows) throws -> Int? {
         let blockRows = stride(from: 0, to: rows.rowCount, by: Self.rowsPerBlock).map { $0..<min($0 + Self.rowsPerBlock, rows.rowCount) }
         var encoded = [[UInt8]](repeating: [], count: blockRows.count)
         var layouts = [Block?](repeating: nil, count: blockRows.count)
@@ -97,6 +101,8 @@ public final class SparseRowsSpill: @unchecked Sendable {
                 }
             }
         }
+        let size = layouts.reduce(0) { $0 + $1!.byteCount }
+        guard Int64(size) <= limit - end else { return nil }
         var batch = Batch(offset: end, byteCount: 0, rowCount: rows.rowCount, entryCount: rows.nonZeroCount, columnCount: rows.columnCount, blocks: [])
         for (index, var layout) in layouts.map({ $0! }).enumerated() {
             layout.byteStart = batch.byteCount

@@ -40,6 +40,9 @@ public struct DatasetConverter {
         public var nonIntegerValues: Int?
         /// Which matrix was ranked and why (``CountMatrixChoice/reason``).
         public var matrix: String?
+        /// The cells spilled when the next batch would have taken the spill past
+        /// ``DatasetConverter/spillLimit`` and it was dropped; nil when it was kept or not asked for.
+        public var spillDroppedAfter: Int?
     }
 
     private static func median(_ values: [Double]) -> Double {
@@ -61,6 +64,9 @@ public struct DatasetConverter {
     /// checking the source again; the file is removed when the run ends. `nil`: every pass
     /// reads the source.
     public var spillFolder: String?
+    /// The most bytes the spill may take (inside `sluice run`, what the stage reserved for it).
+    /// When the counts need more, the spill is dropped and every later pass reads the source.
+    public var spillLimit: Int64 = .max
     /// Which matrix of the file `source` reads and why, for the result.
     public var matrixReason: String?
     /// Called with (phase, cells done, cells in the file).
@@ -100,13 +106,14 @@ public struct DatasetConverter {
         var filledColumns = Set<String>()
         var nonIntegerValues = 0
 
-        let spill = try spillFolder.map { folder in
+        var spill = try spillFolder.map { folder in
             let path = (folder as NSString).appendingPathComponent("counts.spill")
             try? FileManager.default.removeItem(atPath: path)  // left by a run that was killed
-            return try SparseRowsSpill(path: path)
+            return try SparseRowsSpill(path: path, limit: spillLimit)
         }
         defer { spill?.remove() }
         var spilled: SpilledCells?
+        var spillDroppedAfter: Int?
 
         // Pass 1: metrics, filter, histogram. Later passes: refine/collect until medians are known.
         var firstPass = true
@@ -167,7 +174,11 @@ public struct DatasetConverter {
                     }
                     CellWorker.withPairsInUse(workers[...]) { estimator.add($0) }
                 }
-                if firstPass { try spill?.append(matrix) }
+                if firstPass, let kept = spill, try kept.append(matrix) == nil {
+                    spillDroppedAfter = range.lowerBound
+                    kept.remove()
+                    spill = nil
+                }
                 progress(phase, range.upperBound, source.cellCount)
             }
             if firstPass, let spill {
@@ -268,7 +279,7 @@ public struct DatasetConverter {
             medianCounts: Self.median(keptIndices.map { totals[$0] }),
             medianGenes: Self.median(keptIndices.map { Double(genesDetected[$0]) }),
             medianPercentMito: Self.median(keptIndices.map { percentMito[$0] }), passSeconds: passSeconds,
-            nonIntegerValues: nonIntegerValues, matrix: matrixReason)
+            nonIntegerValues: nonIntegerValues, matrix: matrixReason, spillDroppedAfter: spillDroppedAfter)
     }
 
     /// Rank-value tokens rank counts: a negative, NaN or infinite value is an error naming its

@@ -21,6 +21,8 @@ public struct PreprocessOptions: Sendable {
     /// again each time. It is skipped, with a warning, when the interim folder's filesystem has
     /// less than twice a generous estimate of its size free.
     public var spillCounts = true
+    /// The most bytes the spill may take (``DatasetConverter/spillLimit``); nil: no limit.
+    public var spillLimit: Int64?
     /// The HGNC complete set; without it, the datasets' own gene ids make the vocabulary.
     public var hgncPath: String?
     /// The matrix to rank (`X`, `raw`, `layers/NAME`); nil: the counts (``CountMatrixChoice``).

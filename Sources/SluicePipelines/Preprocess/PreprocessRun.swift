@@ -190,7 +190,12 @@ public final class PreprocessRun {
         log.log(step: "convert", "streaming \(source.cellCount) cells × \(source.geneCount) genes in chunks of \(options.convert.chunkSize)")
         var converter = DatasetConverter(source: source, plan: plan, options: options.convert)
         converter.matrixReason = choice.reason
-        if options.spillCounts { converter.spillFolder = spillFolder(for: source, dataset, log: log) }
+        if options.spillCounts, let folder = spillFolder(for: source, dataset, log: log) {
+            converter.spillFolder = folder
+            if let limit = options.spillLimit { converter.spillLimit = limit }
+            let limit = options.spillLimit.map { " (at most \(ByteSize.format($0)))" } ?? ""
+            log.log(step: "convert", "keeping the decoded counts for later passes in \(folder)/counts.spill\(limit)")
+        }
         converter.progress = { [progress, name = dataset.name] phase, done, total in progress(name, phase, done, total) }
         return (converter, vocabulary)
     }
@@ -223,6 +228,12 @@ public final class PreprocessRun {
             step: "convert",
             "kept \(result.keptCells) of \(result.cells) cells (\(result.droppedCells) filtered), mean \(String(format: "%.1f", result.meanLength)) tokens, \(result.passes) passes (\((result.passSeconds ?? []).map { String(format: "%.1f s", $0) }.joined(separator: ", ")))",
             ["kept": result.keptCells, "dropped": result.droppedCells, "passes": result.passes, "pass_seconds": result.passSeconds ?? []])
+        if let cells = result.spillDroppedAfter {
+            log.log(
+                step: "convert",
+                "the decoded counts of \(cells) cells filled the spill's limit of \(ByteSize.format(options.spillLimit ?? 0)): later passes read the input again",
+                ["spill_dropped_after_cells": cells])
+        }
         if let fractional = result.nonIntegerValues, fractional > 0 {
             log.log(
                 .warning, step: "convert", "ranked \(fractional) values that are not whole numbers (--allow-non-counts): tokens rank these values, not counts",

@@ -32,4 +32,12 @@ struct CellFileInspection: Decodable {
         guard matrix.layout == "csc" || matrix.layout.hasPrefix("coordinate") else { return 0 }
         return Int64(matrix.storedCount ?? 0) * 12 + (1 << 20)
     }
+
+    /// Room for the corpus builder's spill of decoded counts (``SparseRowsSpill``): 3 bytes a
+    /// stored value, 1½ times what UMI counts take, plus 1 MiB for small files. Values that are
+    /// not counts need more; the builder then drops the spill and reads the file on every pass.
+    /// Nil when the stored-value count is unknown.
+    var spillBytes: Int64? {
+        matrix.storedCount.map { Int64($0) * 3 + (1 << 20) }
+    }
 }

@@ -28,7 +28,8 @@ public struct PreprocessStage: ConfigurableStage {
     }
 
     /// The interim token chunks, about the size of the outputs (the split copies them into
-    /// shards); a CSC or Matrix Market input's sort by cell is added once its size is known.
+    /// shards); a CSC or Matrix Market input's sort by cell and the spill of decoded counts are
+    /// added once the file's stored-value count is known.
     public func scratchBytes(inputBytes: Int64, item: ItemSpec) -> Int64 {
         estimatedBytes(inputBytes: inputBytes, item: item)
     }
@@ -39,14 +40,16 @@ public struct PreprocessStage: ConfigurableStage {
             let file = try Self.datasetFile(in: input, item: unit.item.name)
             let name = unit.item.name
             // The builder's interim files (token chunks; a CSC or Matrix Market input's sort
-            // by cell) go to a scratch folder reserved from the budget.
+            // by cell; the spill of decoded counts) go to a scratch folder reserved from the budget.
             let scratch = try context.workspace.folder(.interim, item: name) + "/\(self.name).scratch"
+            let inspection = await CellFileInspection.of(file, matrix: options.matrix, sluice: executable)
+            let spill = inspection?.spillBytes
             let bytes =
-                scratchBytes(inputBytes: DiskUsage.contentBytes(at: file), item: unit.item)
-                + (await CellFileInspection.of(file, matrix: options.matrix, sluice: executable)?.sortScratchBytes ?? 0)
+                scratchBytes(inputBytes: DiskUsage.contentBytes(at: file), item: unit.item) + (inspection?.sortScratchBytes ?? 0) + (spill ?? 0)
             do {
                 try await context.withScratch(bytes, folder: scratch) {
-                    try await command(file: file, item: name, workspace: context.workspace, scratch: (scratch, bytes)).run([unit], context: context)
+                    let command = command(file: file, item: name, workspace: context.workspace, scratch: (scratch, bytes), spill: spill)
+                    try await command.run([unit], context: context)
                 }
             } catch let error as StageError where error.code == "command.exit-status" {
                 throw Self.preprocessFailure(error, log: unit.logFolder + "/\(self.name).log")
@@ -61,17 +64,17 @@ public struct PreprocessStage: ConfigurableStage {
     }
 
     /// The command stage that runs the corpus builder on `file`, with this stage's options, its
-    /// interim files in the scratch folder (which may hold the bytes reserved for it).
-    func command(file: String, item: String, workspace: Workspace, scratch: (folder: String, bytes: Int64)) -> CommandStage {
+    /// interim files in the scratch folder (which may hold the bytes reserved for it), and its
+    /// spill of decoded counts limited to `spill` bytes (none when nil).
+    func command(file: String, item: String, workspace: Workspace, scratch: (folder: String, bytes: Int64), spill: Int64?) -> CommandStage {
         var argv = [
             executable, "preprocess", "run-all", file, "--dataset-name", item, "--output-dir", "{out}",
             "--interim-dir", scratch.folder, "--log-dir", workspace.logsFolder,
             "--chunk-size", "\(options.chunkSize)", "--top-genes", "\(options.topGenes)", "--test-size", "\(options.testSize)",
             "--seed", "\(options.seed)",
-            // Every write under a workspace is reserved from the budget before it is made; the
-            // spill's size is known only once written, so inside `sluice run` each pass reads the input again.
-            "--no-spill",
         ]
+        // The spill is part of the scratch reservation; past it, each pass reads the input again.
+        argv += spill.map { ["--spill-limit", "\($0)"] } ?? ["--no-spill"]
         if options.skipSplit { argv.append("--skip-train-test-split") }
         if let hgnc = options.hgnc { argv += ["--hgnc", hgnc] }
         if let value = options.minGenes { argv += ["--min-genes", "\(value)"] }

@@ -77,6 +77,11 @@ struct PreprocessArguments: ParsableArguments {
             "Read the input again on every pass instead of keeping its decoded counts in interim/<dataset>/counts.spill (about 2 bytes a non-zero for UMI counts; removed when the dataset is converted)."
     )
     var noSpill = false
+    @Option(
+        help:
+            "Most bytes the spill of decoded counts may take (e.g. 2GB); when the counts need more, the spill is dropped and later passes read the input again."
+    )
+    var spillLimit: String?
     @Option(help: "HGNC complete set TSV (hgnc_complete_set.txt); without it, the datasets' own gene ids are used.")
     var hgnc: String?
     @Option(parsing: .unconditional, help: "Keep cells with at least this many detected genes.") var minGenes: Int?
@@ -102,6 +107,7 @@ struct PreprocessArguments: ParsableArguments {
         if let minGenes, minGenes < 0 { throw ValidationError("--min-genes must be 0 or more, not \(minGenes)") }
         if let minCounts, !(minCounts >= 0 && minCounts.isFinite) { throw ValidationError("--min-counts must be 0 or more, not \(minCounts)") }
         if let maxPctMito, !(0...100).contains(maxPctMito) { throw ValidationError("--max-pct-mito must be between 0 and 100, not \(maxPctMito)") }
+        if let spillLimit, ByteSize.parse(spillLimit) == nil { throw ValidationError("--spill-limit must be a size such as 2GB or 500MiB, not \(spillLimit)") }
     }
 
     var options: PreprocessOptions {
@@ -121,6 +127,7 @@ struct PreprocessArguments: ParsableArguments {
         options.skipTrainTestSplit = skipTrainTestSplit
         options.keepInterim = keepInterim
         options.spillCounts = !noSpill
+        options.spillLimit = spillLimit.flatMap(ByteSize.parse)
         options.hgncPath = hgnc
         options.splitBy = splitBy
         options.seed = seed
