@@ -35,6 +35,40 @@ import Testing
         #expect(try await ledger.tasks().filter { $0.stage == 0 && $0.state == .pending }.map(\.item) == ["item2", "item3"])
     }
 
+    /// Another process (here another connection) holds the write lock for 2 s. Twice as many
+    /// writes as there are threads in the cooperative pool wait for it; meanwhile a timer on the
+    /// pool still ticks — no write holds a thread while it waits — and when the lock goes, every
+    /// write is made.
+    @Test func writesWaitForALockHeldElsewhereWithoutHoldingAThread() async throws {
+        let folder = try TemporaryDirectory()
+        let writers = 2 * ProcessInfo.processInfo.activeProcessorCount
+        let ledger = try await ledger(folder, items: items(writers))
+        var holding = Configuration()
+        holding.allowsUnsafeTransactions = true
+        let other = try DatabaseQueue(path: folder.file("sluice.db"), configuration: holding)
+        @Sendable func execute(_ sql: String) throws { try other.writeWithoutTransaction { try $0.execute(sql: sql) } }
+        try execute("BEGIN IMMEDIATE")
+        let released = Task.detached {
+            try await Task.sleep(for: .seconds(2))
+            try execute("COMMIT")
+            return ContinuousClock.now
+        }
+        let claims = Task {
+            try await withThrowingTaskGroup(of: [ClaimedTask].self) { group in
+                for _ in 0..<writers {
+                    group.addTask { try await ledger.claim(stage: 0, owner: "a", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 1) }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        for _ in 0..<20 { try await Task.sleep(for: .milliseconds(10)) }
+        let ticked = ContinuousClock.now
+        let claimed = try await claims.value
+        #expect(ticked < (try await released.value), "the timer waited for the lock: a write held a thread")
+        #expect(Set(claimed.map(\.item.name)) == Set(items(writers).map(\.name)))
+    }
+
     @Test func permanentFailureBlocksLaterStagesAndRetryReopens() async throws {
         let folder = try TemporaryDirectory()
         let ledger = try await ledger(folder, items: items(1), stages: ["fetch", "a", "b"])

@@ -4,82 +4,84 @@
 /// workers on several nodes share one run.
 ///
 /// Every method is one transaction: a crash between two calls leaves a consistent ledger.
+/// Methods run on their caller's executor (`nonisolated(nonsending)`): an implementation that
+/// has to wait — for a lock, a server, a disk — suspends rather than holds the thread.
 public protocol Ledger: Sendable {
     /// Adds the items (and groups) not registered yet, with one task per stage; items already
     /// known keep their progress. A stage in `groupStages` gets one task per group, a stage in
     /// `barrierStages` one task for all items. Throws when the workspace was made by a pipeline
     /// with other stages.
-    func register(items: [ItemSpec], stageNames: [String], groupStages: Set<Int>, barrierStages: Set<Int>, now: Double) async throws
+    nonisolated(nonsending) func register(items: [ItemSpec], stageNames: [String], groupStages: Set<Int>, barrierStages: Set<Int>, now: Double) async throws
 
     /// The names of the stages the workspace's pipeline has (empty before the first run).
-    func stageNames() async throws -> [String]
+    nonisolated(nonsending) func stageNames() async throws -> [String]
 
     /// Returns running tasks to the queue: those whose lease expired, or all of them when
     /// `all` (the caller holds the workspace lock, so no other run is alive). Returns the keys.
-    func reclaim(all: Bool, now: Double) async throws -> [TaskKey]
+    nonisolated(nonsending) func reclaim(all: Bool, now: Double) async throws -> [TaskKey]
 
     /// Claims up to `limit` ready tasks of `stage`, in item order, under a lease for `owner`.
     /// With `minimum` > 1, claims nothing unless that many are ready or no more can arrive.
-    func claim(stage: Int, owner: String, limit: Int, minimum: Int, maxBytes: Int64?, lease: Double, now: Double) async throws -> [ClaimedTask]
+    nonisolated(nonsending) func claim(stage: Int, owner: String, limit: Int, minimum: Int, maxBytes: Int64?, lease: Double, now: Double) async throws -> [ClaimedTask]
 
     /// Claims one group (or the barrier) whose members have all reached (or can never reach) `stage`.
-    func claimGroup(stage: Int, owner: String, lease: Double, now: Double) async throws -> ClaimedTask?
+    nonisolated(nonsending) func claimGroup(stage: Int, owner: String, lease: Double, now: Double) async throws -> ClaimedTask?
 
     /// Extends the leases of every task `owner` runs.
-    func renewLeases(owner: String, lease: Double, now: Double) async throws
+    nonisolated(nonsending) func renewLeases(owner: String, lease: Double, now: Double) async throws
 
     /// Marks the task done, records its artifacts, makes the item's next stage pending, and
     /// marks the artifacts of `releasing` (the task's inputs) as released (to be deleted).
     /// Returns the artifacts it released.
     @discardableResult
-    func complete(_ task: TaskKey, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws -> [ArtifactRecord]
+    nonisolated(nonsending) func complete(_ task: TaskKey, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws -> [ArtifactRecord]
 
     /// Records the bytes the disk budget granted a running task (cleared when the task ends, or
     /// when a crashed run's work returns to the queue).
-    func noteReservation(_ task: TaskKey, bytes: Int64, area: Area) async throws
+    nonisolated(nonsending) func noteReservation(_ task: TaskKey, bytes: Int64, area: Area) async throws
 
     /// Records a failure: `retryAt` puts the task back in the queue at that time; nil fails it
     /// for good and blocks the item's later stages.
-    func fail(_ task: TaskKey, _ failure: TaskFailure, retryAt: Double?, now: Double) async throws
+    nonisolated(nonsending) func fail(_ task: TaskKey, _ failure: TaskFailure, retryAt: Double?, now: Double) async throws
 
     /// Gives a claimed task back without counting the attempt (a graceful stop).
-    func release(_ task: TaskKey, now: Double) async throws
+    nonisolated(nonsending) func release(_ task: TaskKey, now: Double) async throws
 
     /// Artifacts in a state (e.g. released ones still to delete).
-    func artifacts(in state: ArtifactRecord.State) async throws -> [ArtifactRecord]
+    nonisolated(nonsending) func artifacts(in state: ArtifactRecord.State) async throws -> [ArtifactRecord]
 
     /// Live artifacts of an item (and its groups), all stages.
-    func liveArtifacts(item: String) async throws -> [ArtifactRecord]
+    nonisolated(nonsending) func liveArtifacts(item: String) async throws -> [ArtifactRecord]
 
     /// Moves artifacts to a new state.
-    func mark(_ artifacts: [ArtifactRecord], _ state: ArtifactRecord.State) async throws
+    nonisolated(nonsending) func mark(_ artifacts: [ArtifactRecord], _ state: ArtifactRecord.State) async throws
 
     /// Items that failed for good and still hold inputs in `raw` or `interim`, the oldest
     /// failure first: what the budget may evict to make room. A negative `limit`: all of them.
-    func evictionCandidates(limit: Int) async throws -> [String]
+    nonisolated(nonsending) func evictionCandidates(limit: Int) async throws -> [String]
 
     /// Releases a failed item's inputs in `raw` and `interim` (the caller deletes them) and
     /// records why; `retry` then starts the item again from its first stage.
-    func evict(item: String, reason: String, now: Double) async throws -> [ArtifactRecord]
+    nonisolated(nonsending) func evict(item: String, reason: String, now: Double) async throws -> [ArtifactRecord]
 
     /// Every task, in item then stage order.
-    func tasks() async throws -> [TaskStatus]
+    nonisolated(nonsending) func tasks() async throws -> [TaskStatus]
 
     /// How many tasks of `stage` are in each state.
-    func counts(stage: Int) async throws -> [TaskState: Int]
+    nonisolated(nonsending) func counts(stage: Int) async throws -> [TaskState: Int]
 
     /// The earliest time a retrying task of `stage` becomes ready, if any.
-    func nextRetry(stage: Int) async throws -> Double?
+    nonisolated(nonsending) func nextRetry(stage: Int) async throws -> Double?
 
     /// Puts failed (and their blocked) tasks back in the queue: of `items`, or all failed ones when nil.
-    func retry(items: [String]?, now: Double) async throws -> Int
+    nonisolated(nonsending) func retry(items: [String]?, now: Double) async throws -> Int
 
     /// Appends an event.
-    func record(_ event: LedgerEvent) async throws
+    nonisolated(nonsending) func record(_ event: LedgerEvent) async throws
 
     /// Events after `sequence`, oldest first.
-    func events(after sequence: Int64, limit: Int) async throws -> [LedgerEvent]
+    nonisolated(nonsending) func events(after sequence: Int64, limit: Int) async throws -> [LedgerEvent]
 
     /// Makes everything committed so far durable on disk (before files are deleted on its word).
-    func sync() async throws
+    nonisolated(nonsending) func sync() async throws
 }
