@@ -25,7 +25,7 @@ struct PreprocessStageTests {
                   - directory: in
                 stages:
                   - fetch: {}
-                  - preprocess: {chunk_size: 10, top_genes: 8, test_size: 0.2}
+                  - preprocess: {chunk_size: 10, top_genes: 8, test_size: 0.2, spill: true}
                 """
             try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
             return (try await SluiceBinary.run(["run", "p.yaml", "--quiet"], in: folder.path), folder)

@@ -28,11 +28,17 @@ public struct PreprocessStage: ConfigurableStage {
     }
 
     /// The interim token chunks, about the size of the outputs (the split copies them into
-    /// shards); a CSC or Matrix Market input's sort by cell and the spill of decoded counts are
-    /// added once the file's stored-value count is known.
+    /// shards), and with `spill: true` the spill of decoded counts (``spillAllowance(inputBytes:)``); a CSC or
+    /// Matrix Market input's sort by cell is added once the file's stored-value count is known.
     public func scratchBytes(inputBytes: Int64, item: ItemSpec) -> Int64 {
-        estimatedBytes(inputBytes: inputBytes, item: item)
+        estimatedBytes(inputBytes: inputBytes, item: item) + (options.spill ? Self.spillAllowance(inputBytes: inputBytes) : 0)
     }
+
+    /// The most the spill of decoded counts is given: what 3 bytes a stored value come to in a
+    /// gzip h5ad of `inputBytes` (about 2.7 bytes a value), plus 1 MiB. Planned before the file
+    /// is read (the budget keeps it free while the item is fetched), so never exceeded: a file
+    /// that stores values more densely gets a smaller spill, or drops it.
+    static func spillAllowance(inputBytes: Int64) -> Int64 { inputBytes / 8 * 9 + (1 << 20) }
 
     public func run(_ units: [StageUnit], context: StageContext) async throws {
         for unit in units {
@@ -43,9 +49,9 @@ public struct PreprocessStage: ConfigurableStage {
             // by cell; the spill of decoded counts) go to a scratch folder reserved from the budget.
             let scratch = try context.workspace.folder(.interim, item: name) + "/\(self.name).scratch"
             let inspection = await CellFileInspection.of(file, matrix: options.matrix, sluice: executable)
-            let spill = inspection?.spillBytes
-            let bytes =
-                scratchBytes(inputBytes: DiskUsage.contentBytes(at: file), item: unit.item) + (inspection?.sortScratchBytes ?? 0) + (spill ?? 0)
+            let inputBytes = DiskUsage.contentBytes(at: file)
+            let spill = options.spill ? inspection?.spillBytes.map { min($0, Self.spillAllowance(inputBytes: inputBytes)) } : nil
+            let bytes = estimatedBytes(inputBytes: inputBytes, item: unit.item) + (inspection?.sortScratchBytes ?? 0) + (spill ?? 0)
             do {
                 try await context.withScratch(bytes, folder: scratch) {
                     let command = command(file: file, item: name, workspace: context.workspace, scratch: (scratch, bytes), spill: spill)

@@ -20,6 +20,10 @@ public struct PreprocessStageOptions: Sendable, Equatable {
     public var allowNonCounts = false
     /// Bytes reserved before the stage runs, as a multiple of its input's size.
     public var outputRatio = 2.0
+    /// Keep the decoded counts for the builder's later passes (faster, for about 9/8 of the
+    /// input's size more scratch space); off by default, since the budget is what `sluice run`
+    /// guards first.
+    public var spill = false
 
     public init() {}
 
@@ -27,7 +31,7 @@ public struct PreprocessStageOptions: Sendable, Equatable {
     init(_ options: StageOptions) throws {
         let keys = try options.keys(known: [
             "chunk_size", "top_genes", "test_size", "skip_train_test_split", "hgnc", "min_genes", "min_counts",
-            "max_pct_mito", "split_by", "seed", "output_ratio", "matrix", "allow_non_counts",
+            "max_pct_mito", "split_by", "seed", "output_ratio", "matrix", "allow_non_counts", "spill",
         ])
         if let value = keys["chunk_size"] { chunkSize = try value.int(atLeast: 1) }
         if let value = keys["top_genes"] { topGenes = try value.int(atLeast: 1) }
@@ -48,5 +52,6 @@ public struct PreprocessStageOptions: Sendable, Equatable {
         if let value = keys["allow_non_counts"] { allowNonCounts = try value.bool() }
         if let value = keys["seed"] { seed = UInt64(try value.int()) }
         if let value = keys["output_ratio"] { outputRatio = try value.double(in: 0...1000) }
+        if let value = keys["spill"] { spill = try value.bool() }
     }
 }
