@@ -7,6 +7,7 @@ public struct CellBatch: Hashable, Sendable {
     /// The cells' metadata rows (index = cell barcodes / names).
     public var obs: Frame
 
+    /// A batch of the cells `cells`, with their counts and metadata rows.
     public init(cells: Range<Int>, matrix: SparseRows, obs: Frame) {
         self.cells = cells
         self.matrix = matrix

@@ -24,6 +24,7 @@ public protocol CellSource: AnyObject {
 }
 
 extension CellSource {
+    /// Reads the whole batch and keeps only its metadata rows.
     public func readCellMetadata(cells: Range<Int>) throws -> Frame {
         try read(cells: cells).obs
     }

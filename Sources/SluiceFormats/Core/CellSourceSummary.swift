@@ -4,26 +4,41 @@ import Foundation
 public struct CellSourceSummary: Sendable, Codable {
     /// One metadata column with its first values.
     public struct Column: Sendable, Codable {
+        /// The column's name.
         public var name: String
+        /// What the column holds.
         public var kind: FrameColumn.Kind
+        /// Whether the column may hold missing values (always true for categorical columns).
         public var nullable: Bool
         /// Categories, for categorical columns (at most 20 are kept).
         public var categories: [String]?
+        /// How many categories a categorical column has (`categories` keeps 20 at most); nil for others.
         public var categoryCount: Int?
         /// The first rows as text (`null` = missing).
         public var firstValues: [String?]
     }
 
+    /// The file (or directory, for Matrix Market) summarized.
     public var path: String
+    /// The detected format.
     public var format: FileFormat
+    /// Number of cells (rows).
     public var cells: Int
+    /// Number of genes (columns), after any features left out by type.
     public var genes: Int
+    /// How the counts are stored.
     public var matrix: MatrixInfo
+    /// The name the file gives the cell index (e.g. `_index`).
     public var obsIndexName: String
+    /// The names of the first `preview` cells.
     public var firstCellNames: [String]
+    /// The cell (obs) metadata columns, in file order.
     public var obs: [Column]
+    /// The name the file gives the gene index (e.g. `gene_ids`).
     public var varIndexName: String
+    /// The names of the first `preview` genes.
     public var firstGeneNames: [String]
+    /// The gene (var) metadata columns, in file order.
     public var `var`: [Column]
     /// Other matrices in the file (h5ad layers and raw, Loom layers).
     public var otherMatrices: [String]

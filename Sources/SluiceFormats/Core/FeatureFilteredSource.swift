@@ -2,7 +2,9 @@
 /// (``FeatureSelection``): genes, counts and every batch hold the kept features only, in file
 /// order, so antibody or guide counts never reach QC, normalisation, medians or tokens.
 public final class FeatureFilteredSource: CellSource {
+    /// The source read, with all its features.
     public let base: any CellSource
+    /// Metadata of the kept features only, in file order.
     public let genes: Frame
     /// Features left out, by type, for `inspect` and the logs.
     public let excluded: [String: Int]
@@ -11,10 +13,15 @@ public final class FeatureFilteredSource: CellSource {
     /// For each column of the base source, its column here, or -1 when left out.
     private let newColumn: [Int32]
 
+    /// The base source's path.
     public var path: String { base.path }
+    /// The base source's format.
     public var format: FileFormat { base.format }
+    /// The base source's cell count (no cells are left out).
     public var cellCount: Int { base.cellCount }
+    /// How the base source stores its counts.
     public var matrixInfo: MatrixInfo { base.matrixInfo }
+    /// The base source's cell metadata columns.
     public var cellMetadataSchema: [FrameColumn.Schema] { base.cellMetadataSchema }
 
     /// `base` with only the features whose type `selection` keeps; `nil` when it keeps them all
@@ -44,12 +51,14 @@ public final class FeatureFilteredSource: CellSource {
         self.excluded = excluded
     }
 
+    /// Reads `range` from the base source and keeps the kept features' columns, renumbered.
     public func read(cells range: Range<Int>) throws -> CellBatch {
         var batch = try base.read(cells: range)
         batch.matrix = selectColumns(batch.matrix)
         return batch
     }
 
+    /// The base source's metadata rows of `range`, unchanged.
     public func readCellMetadata(cells range: Range<Int>) throws -> Frame {
         try base.readCellMetadata(cells: range)
     }

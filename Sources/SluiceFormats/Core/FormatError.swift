@@ -57,6 +57,7 @@ public struct FormatError: SluiceError, Hashable {
         /// The caller asked for something impossible (a cell range past the end, an unknown layer).
         public static let invalidArgument = Code(.invalidArgument)
 
+        /// The code as text, e.g. `file-not-found`.
         public var description: String { value.rawValue }
     }
 
@@ -67,6 +68,7 @@ public struct FormatError: SluiceError, Hashable {
     /// What is wrong, in words a user understands (without the path, which `description` adds).
     public let message: String
 
+    /// An error of kind `code` about the file at `path`, with `message` for the user.
     public init(_ code: Code, path: String, _ message: String) {
         self.code = code
         self.path = path

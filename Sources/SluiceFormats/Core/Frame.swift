@@ -10,6 +10,7 @@ public struct Frame: Hashable, Sendable {
     /// The metadata columns, in file order.
     public var columns: [FrameColumn]
 
+    /// A frame with row names `index`, named `indexName`, and `columns`.
     public init(index: [String], indexName: String = "_index", columns: [FrameColumn] = []) {
         self.index = index
         self.indexName = indexName

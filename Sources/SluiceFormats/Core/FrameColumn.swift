@@ -17,9 +17,13 @@ public struct FrameColumn: Hashable, Sendable {
 
     /// A column's name, kind and whether it may hold missing values.
     public struct Schema: Hashable, Sendable, Codable {
+        /// The column's name.
         public var name: String
+        /// What the column holds.
         public var kind: Kind
+        /// Whether the column may hold missing values.
         public var nullable: Bool
+        /// A schema from its name, kind and nullability.
         public init(name: String, kind: Kind, nullable: Bool) {
             self.name = name
             self.kind = kind
@@ -27,18 +31,22 @@ public struct FrameColumn: Hashable, Sendable {
         }
     }
 
+    /// The column's name.
     public var name: String
+    /// The column's values, one per row.
     public var values: Values
     /// `true` where the value is missing; `nil` for a column that cannot hold missing values.
     /// (Categorical columns mark missing values with code −1 instead.)
     public var missing: [Bool]?
 
+    /// A column named `name` holding `values`, with an optional missing-value mask.
     public init(name: String, values: Values, missing: [Bool]? = nil) {
         self.name = name
         self.values = values
         self.missing = missing
     }
 
+    /// What the column holds, from the case of `values`.
     public var kind: Kind {
         switch values {
         case .strings: .string
@@ -49,6 +57,7 @@ public struct FrameColumn: Hashable, Sendable {
         }
     }
 
+    /// The column's name, kind and nullability; categorical columns are always nullable.
     public var schema: Schema {
         if case .categorical = values { return Schema(name: name, kind: .categorical, nullable: true) }
         return Schema(name: name, kind: kind, nullable: missing != nil)

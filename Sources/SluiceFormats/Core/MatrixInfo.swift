@@ -13,6 +13,7 @@ public struct MatrixInfo: Hashable, Sendable, Codable {
     /// Whether compressed chunks are inflated on several cores.
     public var parallelDecompression: Bool
 
+    /// A description with every field given.
     public init(
         layout: String, valueType: String, storedCount: Int?, compression: [String], chunkShape: [Int]?,
         parallelDecompression: Bool

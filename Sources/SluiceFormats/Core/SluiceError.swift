@@ -12,6 +12,7 @@ public protocol SluiceError: Error, Sendable, CustomStringConvertible {
 }
 
 extension SluiceError {
+    /// False: errors are not transient unless a type says so.
     public var isTransient: Bool { false }
 
     /// The code as text.

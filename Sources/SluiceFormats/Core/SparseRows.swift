@@ -13,6 +13,8 @@ public struct SparseRows: Hashable, Sendable {
     /// Number of columns (genes) of the full matrix.
     public var columnCount: Int
 
+    /// A block from its arrays: `offsets` must start at 0 and end at `values.count`, and `columns`
+    /// must be as long as `values` (checked by precondition).
     public init(offsets: [Int64], columns: [Int32], values: [Float], columnCount: Int) {
         precondition(!offsets.isEmpty && offsets.first == 0, "offsets must start at 0")
         precondition(columns.count == values.count && Int(offsets.last!) == values.count, "offsets, columns and values disagree")

@@ -18,6 +18,7 @@ public final class SparseRowsSpill: @unchecked Sendable {
     // @unchecked: it is handed to a read-ahead thread, but used by one thread at a time (writes
     // all happen before the first read; reads share `readBuffer`); the descriptor is used with
     // positional reads and writes only.
+    /// The spill file's path; the file is removed by ``remove()`` or on deinit.
     public let path: String
     private let descriptor: Int32
     private var batches: [Batch] = []

@@ -2,7 +2,9 @@
 /// spilled, with each batch's metadata from the dataset's own source when ``includesMetadata``
 /// is set (otherwise batches carry an empty metadata frame).
 public final class SpilledCells: CellSource {
+    /// The dataset the counts were spilled from, read again for metadata.
     public let source: any CellSource
+    /// The spill holding the counts, one batch per cell range.
     public let spill: SparseRowsSpill
     /// Whether batches carry their cells' metadata rows (read from `source`).
     public var includesMetadata: Bool
@@ -18,11 +20,17 @@ public final class SpilledCells: CellSource {
         batchOf = Dictionary(uniqueKeysWithValues: ranges.enumerated().map { ($1.lowerBound, ($1, $0)) })
     }
 
+    /// The source's path.
     public var path: String { source.path }
+    /// The source's format.
     public var format: FileFormat { source.format }
+    /// The source's cell count.
     public var cellCount: Int { source.cellCount }
+    /// The source's gene metadata.
     public var genes: Frame { source.genes }
+    /// How the source stores its counts.
     public var matrixInfo: MatrixInfo { source.matrixInfo }
+    /// The source's cell metadata columns.
     public var cellMetadataSchema: [FrameColumn.Schema] { source.cellMetadataSchema }
 
     /// Reads a range that was spilled as one batch.
@@ -35,6 +43,7 @@ public final class SpilledCells: CellSource {
         return CellBatch(cells: range, matrix: matrix, obs: obs)
     }
 
+    /// The metadata rows of `range`, read from the source whether or not ``includesMetadata`` is set.
     public func readCellMetadata(cells range: Range<Int>) throws -> Frame {
         try source.readCellMetadata(cells: range)
     }

@@ -6,6 +6,7 @@ public enum FileFormat: String, Hashable, Sendable, Codable, CustomStringConvert
     case loom
     case parquet
 
+    /// The format's name for people, e.g. `h5ad (AnnData)`.
     public var description: String {
         switch self {
         case .h5ad: "h5ad (AnnData)"

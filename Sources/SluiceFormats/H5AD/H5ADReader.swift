@@ -16,15 +16,20 @@ public final class H5ADReader: CellSource {
         /// Where a CSC matrix is transposed (default: the system temporary folder).
         public var scratchDirectory: String?
 
+        /// Options reading `matrix`; a nil `scratchDirectory` means the system temporary folder.
         public init(matrix: String = "X", scratchDirectory: String? = nil) {
             self.matrix = matrix
             self.scratchDirectory = scratchDirectory
         }
     }
 
+    /// The `.h5ad` file being read.
     public let path: String
+    /// Always ``FileFormat/h5ad``.
     public let format = FileFormat.h5ad
+    /// Number of cells: rows of the matrix read, and of obs.
     public let cellCount: Int
+    /// Gene metadata from var (from the raw var table for the raw matrix, when the file has one).
     public let genes: Frame
     /// The file element the counts come from (`X`, `raw/X`, `raw.X`, `layers/counts`).
     public let matrixElement: String
@@ -39,12 +44,16 @@ public final class H5ADReader: CellSource {
     private let matrix: any RowMatrixReader
     private let cells: any FrameReader
 
+    /// The obs columns every batch carries.
     public var cellMetadataSchema: [FrameColumn.Schema] { cells.schema }
 
+    /// Opens `path` to read `matrix` (see ``Options/matrix``), with the default scratch folder.
     public convenience init(path: String, matrix: String = "X") throws {
         try self.init(path: path, options: Options(matrix: matrix))
     }
 
+    /// Opens `path` and reads its gene metadata; throws ``FormatError`` when the file cannot be read,
+    /// the matrix asked for is missing or in an encoding Sluice does not read, or shapes disagree.
     public init(path: String, options: Options) throws {
         self.path = path
         let file = try HDF5File.open(path)
@@ -95,6 +104,7 @@ public final class H5ADReader: CellSource {
         genes = try varReader.readAll()
     }
 
+    /// Reads the counts and obs rows of `range`; throws when `range` lies outside the file or cannot be read.
     public func read(cells range: Range<Int>) throws -> CellBatch {
         try validate(cells: range)
         return CellBatch(cells: range, matrix: try matrix.read(rows: range), obs: try cells.read(rows: range))

@@ -15,6 +15,7 @@ public final class H5ADWriter {
         /// Elements per chunk of `X/data` and `X/indices`.
         public var chunkElements: Int
 
+        /// Options with `gzipLevel` (nil: uncompressed) and `chunkElements` elements per chunk.
         public init(gzipLevel: Int? = 4, chunkElements: Int = 1 << 16) {
             self.gzipLevel = gzipLevel
             self.chunkElements = chunkElements

@@ -5,10 +5,15 @@
 /// cells by `CellID` (else `obs_names`, else their position); every other one-dimensional
 /// attribute becomes a metadata column.
 public final class LoomReader: CellSource {
+    /// The `.loom` file being read.
     public let path: String
+    /// Always ``FileFormat/loom``.
     public let format = FileFormat.loom
+    /// Number of cells (columns of the stored genes × cells matrix).
     public let cellCount: Int
+    /// Gene metadata from `row_attrs`, indexed by `Accession`, `Gene` or `var_names`, the first present.
     public let genes: Frame
+    /// How the counts are stored (dense, genes × cells).
     public let matrixInfo: MatrixInfo
     /// The layer read (`""` = the main matrix).
     public let layer: String
@@ -19,6 +24,7 @@ public final class LoomReader: CellSource {
     private let matrix: DenseMatrixReader
     private let cells: any FrameReader
 
+    /// The `col_attrs` columns every batch carries.
     public var cellMetadataSchema: [FrameColumn.Schema] { cells.schema }
 
     /// Opens the file; `layer` names a member of `/layers` to read instead of `/matrix`.
@@ -49,6 +55,8 @@ public final class LoomReader: CellSource {
             compression: values.filters.map(\.description), chunkShape: values.chunkShape, parallelDecompression: false)
     }
 
+    /// Reads the counts and `col_attrs` rows of `range`; throws when `range` lies outside the file or
+    /// cannot be read.
     public func read(cells range: Range<Int>) throws -> CellBatch {
         try validate(cells: range)
         return CellBatch(cells: range, matrix: try matrix.read(rows: range), obs: try cells.read(rows: range))

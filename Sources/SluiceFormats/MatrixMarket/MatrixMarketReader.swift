@@ -9,9 +9,14 @@ import Foundation
 /// indexed by id (first column) with `gene_symbols` (second) and `feature_types` (third, when
 /// present), as `scanpy.read_10x_mtx` does.
 public final class MatrixMarketReader: CellSource {
+    /// The folder, or the `matrix.mtx[.gz]` path, being read.
     public let path: String
+    /// Always ``FileFormat/matrixMarket``.
     public let format = FileFormat.matrixMarket
+    /// Number of cells: columns of the matrix, one per barcode.
     public let cellCount: Int
+    /// Genes indexed by id (`gene_ids`), with `gene_symbols`, and `feature_types` when the file has
+    /// a third column.
     public let genes: Frame
     /// The coordinate file.
     public let matrixPath: String
@@ -19,7 +24,9 @@ public final class MatrixMarketReader: CellSource {
     public let field: String
     /// Entries the header declares.
     public let declaredEntries: Int
+    /// Empty: batches carry only the barcodes, as their index.
     public var cellMetadataSchema: [FrameColumn.Schema] { [] }
+    /// How the counts are stored, from the header: coordinates, the field type and the declared entries.
     public var matrixInfo: MatrixInfo {
         MatrixInfo(
             layout: "coordinate (genes × cells)", valueType: field, storedCount: declaredEntries,
@@ -66,6 +73,8 @@ public final class MatrixMarketReader: CellSource {
         cellCount = header.columns
     }
 
+    /// Reads the counts of `range`, indexed by barcode, sorting the file's entries by cell on the
+    /// first read; throws when `range` lies outside the file or cannot be read.
     public func read(cells range: Range<Int>) throws -> CellBatch {
         try validate(cells: range)
         let obs = Frame(index: Array(barcodes[range]), indexName: "barcode")

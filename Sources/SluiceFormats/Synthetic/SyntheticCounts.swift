@@ -6,12 +6,16 @@ import Foundation
 /// is a gamma–Poisson draw (the negative binomial with dispersion `1/shape`), which is the
 /// standard generative model of UMI counts. Used by `sluice demo` and by tests.
 public struct SyntheticCounts: Sendable {
+    /// Number of cells generated.
     public var cells: Int
+    /// Number of genes.
     public var genes: Int
     /// Target fraction of non-zero entries (approximate).
     public var density: Double
+    /// The seed every count derives from.
     public var seed: UInt64
 
+    /// A `cells` × `genes` dataset with about `density` of entries non-zero, reproducible from `seed`.
     public init(cells: Int, genes: Int, density: Double = 0.08, seed: UInt64 = 0) {
         self.cells = cells
         self.genes = genes

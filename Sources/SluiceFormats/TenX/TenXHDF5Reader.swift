@@ -7,15 +7,22 @@
 /// Genes are indexed by their id (Ensembl) with the symbol in `gene_symbols`, as
 /// `scanpy.read_10x_h5` does; cells are indexed by barcode.
 public final class TenXHDF5Reader: CellSource {
+    /// The `.h5` file being read.
     public let path: String
+    /// Always ``FileFormat/tenXHDF5``.
     public let format = FileFormat.tenXHDF5
+    /// Number of cells (barcodes).
     public let cellCount: Int
+    /// Features indexed by id (`gene_ids`), with `gene_symbols`; version 3 files add `feature_types`,
+    /// and `genome` when the file has it.
     public let genes: Frame
     /// 2 or 3.
     public let version: Int
     /// The genome group read (version 2) or `matrix` (version 3).
     public let groupName: String
+    /// How the counts are stored (CSC genes × cells, read as CSR cells × genes).
     public let matrixInfo: MatrixInfo
+    /// Empty: batches carry only the barcodes, as their index.
     public var cellMetadataSchema: [FrameColumn.Schema] { [] }
 
     private let file: HDF5File
@@ -81,6 +88,8 @@ public final class TenXHDF5Reader: CellSource {
             parallelDecompression: matrix.isParallel)
     }
 
+    /// Reads the counts of `range`, indexed by barcode; throws when `range` lies outside the file or
+    /// cannot be read.
     public func read(cells range: Range<Int>) throws -> CellBatch {
         try validate(cells: range)
         let obs = Frame(index: try barcodes.readStrings(range: range), indexName: "barcode")

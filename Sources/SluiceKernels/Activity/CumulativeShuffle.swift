@@ -6,6 +6,7 @@ public struct CumulativeShuffle<Random: PermutationRandom> {
     /// The current permutation of `0..<n`.
     public private(set) var order: [Int32]
 
+    /// Starts from the order `0..<count`, drawing from `random`.
     public init(count: Int, random: Random) {
         self.random = random
         order = (0..<Int32(count)).map { $0 }

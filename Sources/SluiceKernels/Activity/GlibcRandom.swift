@@ -5,8 +5,10 @@ public struct GlibcRandom: PermutationRandom {
     private var table = [UInt32](repeating: 0, count: 34)
     private var index = 0
 
+    /// glibc's `RAND_MAX`, 2³¹ − 1.
     public let maximum: UInt32 = 2_147_483_647
 
+    /// A generator in the state `srand(seed)` leaves it (seed 0 seeds like 1, as in glibc).
     public init(seed: UInt32) {
         // srand(0) seeds like srand(1); glibc keeps the seed in an int32_t, so large seeds are negative.
         var word = Int64(Int32(truncatingIfNeeded: seed == 0 ? 1 : seed))

@@ -4,8 +4,10 @@ public struct MersenneTwister: PermutationRandom {
     private var state = [UInt32](repeating: 0, count: 624)
     private var index = 624
 
+    /// 2³² − 1: outputs use all 32 bits.
     public let maximum: UInt32 = .max
 
+    /// A generator seeded as GSL's `gsl_rng_mt19937` seeds it with `seed` (0 means 4357).
     public init(seed: UInt32) {
         state[0] = seed == 0 ? 4357 : seed
         for i in 1..<624 {
@@ -14,6 +16,7 @@ public struct MersenneTwister: PermutationRandom {
         index = 624
     }
 
+    /// The next tempered MT19937 output.
     public mutating func next() -> UInt32 {
         if index >= 624 { twist() }
         var y = state[index]

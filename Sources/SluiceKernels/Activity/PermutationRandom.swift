@@ -2,5 +2,6 @@
 public protocol PermutationRandom {
     /// The largest value `next()` returns (C's `RAND_MAX`).
     var maximum: UInt32 { get }
+    /// The next value, in `0...maximum`.
     mutating func next() -> UInt32
 }

@@ -20,7 +20,9 @@ public struct RidgeActivity: Sendable {
         case tTest
     }
 
+    /// Number of genes (rows of X and of Y).
     public let genes: Int
+    /// Number of signatures (columns of X).
     public let signatures: Int
     /// The signature matrix X, genes × signatures, row-major.
     private let x: [Double]

@@ -26,9 +26,11 @@ public final class NonzeroMedianEstimator {
     /// What the next pass does.
     public enum Phase: Sendable, Equatable { case histogram, refine, collect, done }
 
+    /// What the pass being fed does; `.done` once every median is known.
     public private(set) var phase = Phase.histogram
     /// Number of passes finished so far.
     public private(set) var passes = 0
+    /// Number of genes; `gene` arguments are in `0..<geneCount`.
     public let geneCount: Int
     private let valueBudget: Int
 
@@ -72,6 +74,8 @@ public final class NonzeroMedianEstimator {
     private var collectStart: [Int] = []
     private var collectNext: [Int] = []
 
+    /// An estimator for `geneCount` genes that refines intervals while more than `valueBudget`
+    /// values would be collected (at most three refine passes).
     public init(geneCount: Int, valueBudget: Int = 24 << 20) {
         precondition(geneCount * Self.logBins <= Int(Int32.max), "histogram counters are indexed by 32-bit integers")
         self.geneCount = geneCount

@@ -21,6 +21,7 @@ public struct BootstrapAccumulator: Sendable {
     /// One cell's multiplicities.
     private var weights: [Double]
 
+    /// An accumulator with no groups, for rows of `geneCount` genes.
     public init(bootstrap: PoissonBootstrap, geneCount: Int) {
         self.bootstrap = bootstrap
         self.geneCount = geneCount

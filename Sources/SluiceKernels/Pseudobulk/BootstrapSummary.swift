@@ -4,11 +4,16 @@
 /// A replicate that drew no cell of the group (probability e⁻ⁿ for a group of n cells) has no
 /// mean and is skipped; `validReplicates` counts the others. With none, every value is NaN.
 public struct BootstrapSummary: Sendable, Hashable {
+    /// Per gene, the mean over valid replicates of the replicate's pseudobulk mean (NaN with none).
     public var mean: [Double]
+    /// Per gene, the 2.5th percentile of the valid replicates' means (NaN with none).
     public var lower: [Double]
+    /// Per gene, the 97.5th percentile of the valid replicates' means (NaN with none).
     public var upper: [Double]
+    /// Replicates that drew at least one cell of the group.
     public var validReplicates: Int
 
+    /// A summary from its per-gene values and the number of valid replicates.
     public init(mean: [Double], lower: [Double], upper: [Double], validReplicates: Int) {
         self.mean = mean
         self.lower = lower

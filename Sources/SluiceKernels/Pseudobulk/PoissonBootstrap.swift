@@ -42,6 +42,7 @@ public struct PoissonBootstrap: Sendable, Hashable {
         return cdf
     }()
 
+    /// Multiplicities for `replicates` replicates (at least one) drawn from `seed`.
     public init(seed: UInt64, replicates: Int) {
         precondition(replicates > 0, "at least one replicate")
         self.seed = seed

@@ -10,8 +10,12 @@ public import SluiceFormats
 /// (`invalidValues`), and finite ones with a fraction (`fractionalValues`), so a caller can
 /// refuse such input before ranking it.
 public struct CellQualityMetrics: Sendable, Hashable {
+    /// `n_counts`: each cell's total count over all genes.
     public var totalCounts: [Double]
+    /// `n_genes`: each cell's number of genes with a non-zero count.
     public var genesDetected: [Int32]
+    /// `pct_mito`: percent (0–100) of each cell's counts on mitochondrial genes; 0 unless its
+    /// total is positive.
     public var percentMitochondrial: [Double]
     /// Stored values per cell that are negative, NaN or infinite.
     public var invalidValues: [Int32]

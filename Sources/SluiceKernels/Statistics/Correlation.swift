@@ -5,12 +5,15 @@
 public enum Correlation {
     /// One correlation: the coefficient and what goes with it.
     public struct Estimate: Sendable, Equatable {
+        /// The coefficient, in −1…1; NaN with fewer than two observations or a constant variable.
         public var r: Double
+        /// The two-sided p-value; NaN when `r` is NaN or no degrees of freedom are left.
         public var pvalue: Double
         /// Observations used.
         public var n: Int
     }
 
+    /// Pearson correlation of x and y, over the observations where neither is NaN.
     public static func pearson(_ x: [Double], _ y: [Double]) -> Estimate {
         let (a, b) = complete(x, y)
         return estimate(r: coefficient(a, b), n: a.count, controls: 0)

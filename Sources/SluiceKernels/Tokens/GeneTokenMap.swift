@@ -24,6 +24,7 @@ public struct GeneTokenMap: Sendable {
     /// Whether no two genes share a token (then counts need no summing).
     public let isOneToOne: Bool
 
+    /// Number of slots: the distinct tokens of the dataset's genes.
     public var slotCount: Int { tokenOfSlot.count }
 
     /// Writes to `slots`/`counts` each slot with a non-zero summed count in row `row`, and

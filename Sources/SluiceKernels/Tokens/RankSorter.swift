@@ -23,6 +23,7 @@ public struct RankSorter: Sendable {
     /// Cells this short are put in order by comparisons alone.
     static let comparisonLimit = 48
 
+    /// A sorter with empty working space, to be reused across cells.
     public init() {
         histograms = [UInt32](repeating: 0, count: 2 << Self.digitBits)
     }

@@ -9,11 +9,14 @@ public import SluiceFormats
 /// Genes are sorted by score descending, ties broken by ascending token id, and the first
 /// `topGenes` are kept (Theodoris et al., *Nature* 2023).
 public struct RankValueTokenizer: Sendable {
+    /// The most tokens written per cell.
     public let topGenes: Int
     /// Median of each slot (``GeneTokenMap``); slots without one never have a non-zero count.
     public let medians: [Double]
+    /// Token id of each slot (``GeneTokenMap``): the token written, and the tie-break between equal scores.
     public let tokenOfSlot: [Int32]
 
+    /// A tokenizer keeping `topGenes` tokens per cell, with one median and one token id per slot.
     public init(topGenes: Int, medians: [Double], tokenOfSlot: [Int32]) {
         self.topGenes = topGenes
         self.medians = medians

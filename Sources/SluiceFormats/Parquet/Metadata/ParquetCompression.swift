@@ -29,6 +29,7 @@ public enum ParquetCompression: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The codec's parquet.thrift name, e.g. `ZSTD` (`CODEC_<n>` for a code without a name).
     public var description: String {
         switch self {
         case .uncompressed: "UNCOMPRESSED"

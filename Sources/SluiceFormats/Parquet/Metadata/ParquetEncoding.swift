@@ -43,6 +43,7 @@ public enum ParquetEncoding: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The encoding's parquet.thrift name, e.g. `PLAIN` (`ENCODING_<n>` for one Sluice does not know).
     public var description: String {
         switch self {
         case .plain: "PLAIN"

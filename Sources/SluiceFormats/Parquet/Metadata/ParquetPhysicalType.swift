@@ -9,6 +9,7 @@ public enum ParquetPhysicalType: Int32, Sendable, Hashable, Codable, CustomStrin
     case byteArray = 6
     case fixedLengthByteArray = 7
 
+    /// The type's parquet.thrift name, e.g. `INT32`.
     public var description: String {
         switch self {
         case .boolean: "BOOLEAN"

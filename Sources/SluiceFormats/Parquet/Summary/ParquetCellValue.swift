@@ -27,6 +27,7 @@ public enum ParquetCellValue: Sendable, Hashable, Encodable, CustomStringConvert
         return .list(items)
     }
 
+    /// Encodes as plain JSON: `null`, a bool, number or string, or an array.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
@@ -39,6 +40,7 @@ public enum ParquetCellValue: Sendable, Hashable, Encodable, CustomStringConvert
         }
     }
 
+    /// The value as text: `null`, the bool, number or string, or a list as `[a, b]`.
     public var description: String {
         switch self {
         case .null: "null"

@@ -5,48 +5,75 @@
 public struct ParquetFileSummary: Sendable, Encodable {
     /// One top-level column.
     public struct Column: Sendable, Encodable {
+        /// The column's name.
         public var name: String
         /// `int32`, `list<string>`, … with `?` when nullable.
         public var type: String
+        /// The physical type of its values on disk, e.g. `INT32`, `BYTE_ARRAY`.
         public var physicalType: String
+        /// Whether a row may be null (a null value, or a null list).
         public var nullable: Bool
     }
 
     /// One column chunk of one row group.
     public struct ColumnChunk: Sendable, Encodable {
+        /// The column's path in the schema, joined with dots (e.g. `genes.list.element`).
         public var path: String
+        /// The compression codec, e.g. `ZSTD`.
         public var codec: String
+        /// The encodings the footer lists for the chunk, e.g. `PLAIN`, `RLE_DICTIONARY`.
         public var encodings: [String]
+        /// Number of values the footer records for the chunk.
         public var values: Int64
+        /// Compressed size of the chunk in bytes, as the footer records it.
         public var compressedBytes: Int64
+        /// Uncompressed size of the chunk in bytes, as the footer records it.
         public var uncompressedBytes: Int64
+        /// Number of nulls, when the writer stored it.
         public var nullCount: Int64?
         /// Bounds shown as text (numbers decoded, strings as UTF-8), when the writer stored them.
         public var min: String?
+        /// The upper bound, shown like `min`.
         public var max: String?
     }
 
     /// One row group.
     public struct RowGroup: Sendable, Encodable {
+        /// Number of rows in the group.
         public var rows: Int64
+        /// The compressed bytes of its column chunks, summed.
         public var compressedBytes: Int64
+        /// The uncompressed bytes of its column chunks, summed.
         public var uncompressedBytes: Int64
+        /// Its column chunks that have metadata, in file order.
         public var columns: [ColumnChunk]
     }
 
+    /// The file's path.
     public var path: String
+    /// The file's size in bytes.
     public var fileBytes: Int
+    /// The writer's `created_by` string, if the file has one.
     public var createdBy: String?
+    /// The format version from the footer.
     public var formatVersion: Int32
+    /// The total number of rows.
     public var rows: Int
+    /// The columns Sluice can read, in file order.
     public var columns: [Column]
     /// Columns present in the file that Sluice cannot read, with the reason.
     public var unsupportedColumns: [String: String]
+    /// Every codec any column chunk uses, sorted.
     public var codecs: [String]
+    /// Every encoding any column chunk uses, sorted.
     public var encodings: [String]
+    /// The compressed bytes of all row groups, summed.
     public var compressedBytes: Int64
+    /// The uncompressed bytes of all row groups, summed.
     public var uncompressedBytes: Int64
+    /// The row groups, in file order.
     public var rowGroups: [RowGroup]
+    /// Key-value metadata from the footer (a key without a value maps to "").
     public var keyValueMetadata: [String: String]
     /// The first rows, one cell per entry of `columns` (lists shortened).
     public var firstRows: [[ParquetCellValue]]
