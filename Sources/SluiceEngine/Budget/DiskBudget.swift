@@ -93,6 +93,8 @@ public actor DiskBudget {
                 grantWaiters()
             }
         } onCancel: {
+            // A cancellation handler runs synchronously, outside the actor: the one task the
+            // engine starts unstructured only hops in to resume and drop the waiter.
             Task { await self.cancelWaiter(id) }
         }
     }
