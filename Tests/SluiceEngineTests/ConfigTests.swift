@@ -64,6 +64,24 @@ import Testing
         #expect(error.description.contains("p.yaml:2"))
     }
 
+    /// `ledger:` puts the ledger elsewhere; a URL with a password in it, or one Sluice cannot
+    /// read, stops the run before it starts, naming the line and never echoing the password.
+    @Test func theLedgerLocationIsReadAndCheckedWithoutShowingAPassword() throws {
+        #expect(try load(valid).ledger == .workspace)
+        let local = try load("ledger: sqlite:local/run.db\n" + valid)
+        guard case .sqlite(let path) = local.ledger else { Issue.record("\(local.ledger)"); return }
+        #expect(path.hasSuffix("/local/run.db") && path.hasPrefix("/"))
+        let shared = try load("ledger: postgres://me@db.example:6543/runs?schema=atlas\n" + valid)
+        #expect(shared.ledger.description == "postgres://me@db.example:6543/runs?schema=atlas")
+        let withPassword = try #require(throws: ConfigError.self) { try load("ledger: postgres://me:s3cret-pw@db.example/runs\n" + valid) }
+        #expect(withPassword.description.contains("p.yaml:1:") && withPassword.description.contains("SLUICE_PG_PASSWORD"))
+        #expect(!withPassword.description.contains("s3cret-pw"))
+        let unknown = try #require(throws: ConfigError.self) { try load("ledger: mysql://me@db/runs\n" + valid) }
+        #expect(unknown.description.contains("sqlite:PATH or postgres://"))
+        let badSchema = try #require(throws: ConfigError.self) { try load("ledger: postgres://me@db/runs?schema=Bad-Name\n" + valid) }
+        #expect(badSchema.description.contains("schema"))
+    }
+
     @Test func unknownStageIsNamed() throws {
         let yaml = valid.replacingOccurrences(of: "  - cleanup:", with: "  - cleanupp: {}")
         let error = try #require(throws: ConfigError.self) { try load(yaml) }

@@ -3,12 +3,41 @@ import GRDB
 import SluiceEngine
 import SluiceLoopback
 import SluiceTestSupport
+import Synchronization
 import Testing
 
 /// The ledger's state machine: claims in item order, completion opens the next stage, failures
 /// block later stages, retries and reclaims return work to the queue, groups wait for members.
 @Suite struct LedgerTests {
-    private func ledger(_ folder: TemporaryDirectory, items: [ItemSpec], stages: [String] = ["fetch", "work"], groupStages: Set<Int> = [], barrierStages: Set<Int> = []) async throws -> SQLiteLedger {
+    /// The ledgers every behaviour is checked on: the embedded one, and PostgreSQL (when a
+    /// server runs; always in CI).
+    enum Kind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case sqlite, postgres
+        var testDescription: String { rawValue }
+        static var tested: [Kind] { PostgresTestServer.runs ? allCases : [.sqlite] }
+
+        func open(_ folder: TemporaryDirectory, schema: String) async throws -> any Ledger {
+            switch self {
+            case .sqlite: try SQLiteLedger(path: folder.file("sluice.db"))
+            case .postgres: try await PostgresLedger(location: try PostgresTestServer.location(schema: schema))
+            }
+        }
+    }
+
+    /// A fresh ledger of `kind` with `items` registered; `reopen` opens the same one again.
+    private func ledger(
+        _ kind: Kind, _ folder: TemporaryDirectory, items: [ItemSpec], stages: [String] = ["fetch", "work"], groupStages: Set<Int> = [],
+        barrierStages: Set<Int> = []
+    ) async throws -> (ledger: any Ledger, reopen: () async throws -> any Ledger) {
+        let schema = "t_" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
+        let ledger = try await kind.open(folder, schema: schema)
+        try await ledger.register(items: items, stageNames: stages, groupStages: groupStages, barrierStages: barrierStages, now: 0)
+        return (ledger, { try await kind.open(folder, schema: schema) })
+    }
+
+    private func ledger(
+        _ folder: TemporaryDirectory, items: [ItemSpec], stages: [String] = ["fetch", "work"], groupStages: Set<Int> = [], barrierStages: Set<Int> = []
+    ) async throws -> SQLiteLedger {
         let ledger = try SQLiteLedger(path: folder.file("sluice.db"))
         try await ledger.register(items: items, stageNames: stages, groupStages: groupStages, barrierStages: barrierStages, now: 0)
         return ledger
@@ -18,9 +47,9 @@ import Testing
         (0..<count).map { ItemSpec(name: "item\($0)", sources: ["http://x/\($0)"], size: 10, group: group($0)) }
     }
 
-    @Test func claimCompleteAdvancesTheItem() async throws {
+    @Test(arguments: Kind.tested) func claimCompleteAdvancesTheItem(kind: Kind) async throws {
         let folder = try TemporaryDirectory()
-        let ledger = try await ledger(folder, items: items(3))
+        let ledger = try await ledger(kind, folder, items: items(3)).ledger
         let claimed = try await ledger.claim(stage: 0, owner: "a", limit: 2, minimum: 1, maxBytes: nil, lease: 60, now: 1)
         #expect(claimed.map(\.item.name) == ["item0", "item1"])
         #expect(try await ledger.claim(stage: 1, owner: "a", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 1).isEmpty)
@@ -35,10 +64,10 @@ import Testing
         #expect(try await ledger.tasks().filter { $0.stage == 0 && $0.state == .pending }.map(\.item) == ["item2", "item3"])
     }
 
-    /// Another process (here another connection) holds the write lock for 2 s. Twice as many
-    /// writes as there are threads in the cooperative pool wait for it; meanwhile a timer on the
-    /// pool still ticks — no write holds a thread while it waits — and when the lock goes, every
-    /// write is made.
+    /// Another process (here another connection, on a thread of its own) holds the write lock
+    /// until a timer on the cooperative pool has ticked 20 times (60 s at most). Twice as many
+    /// writes as the pool has threads wait for the lock meanwhile: the timer finishing first
+    /// shows that no write holds a thread while it waits; when the lock goes, every write is made.
     @Test func writesWaitForALockHeldElsewhereWithoutHoldingAThread() async throws {
         let folder = try TemporaryDirectory()
         let writers = 2 * ProcessInfo.processInfo.activeProcessorCount
@@ -48,11 +77,15 @@ import Testing
         let other = try DatabaseQueue(path: folder.file("sluice.db"), configuration: holding)
         @Sendable func execute(_ sql: String) throws { try other.writeWithoutTransaction { try $0.execute(sql: sql) } }
         try execute("BEGIN IMMEDIATE")
-        let released = Task.detached {
-            try await Task.sleep(for: .seconds(2))
-            try execute("COMMIT")
-            return ContinuousClock.now
+        let ticked = Mutex<ContinuousClock.Instant?>(nil)
+        let released = Mutex<ContinuousClock.Instant?>(nil)
+        let holder = Thread {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ticked.withLock({ $0 == nil }) && ContinuousClock.now < deadline { usleep(10_000) }
+            try? execute("COMMIT")
+            released.withLock { $0 = ContinuousClock.now }
         }
+        holder.start()
         let claims = Task {
             try await withThrowingTaskGroup(of: [ClaimedTask].self) { group in
                 for _ in 0..<writers {
@@ -63,15 +96,15 @@ import Testing
         }
         try await Task.sleep(for: .milliseconds(100))
         for _ in 0..<20 { try await Task.sleep(for: .milliseconds(10)) }
-        let ticked = ContinuousClock.now
+        if released.withLock({ $0 == nil }) { ticked.withLock { $0 = ContinuousClock.now } }
         let claimed = try await claims.value
-        #expect(ticked < (try await released.value), "the timer waited for the lock: a write held a thread")
+        #expect(ticked.withLock { $0 } != nil, "the timer waited for the lock: a write held a thread")
         #expect(Set(claimed.map(\.item.name)) == Set(items(writers).map(\.name)))
     }
 
-    @Test func permanentFailureBlocksLaterStagesAndRetryReopens() async throws {
+    @Test(arguments: Kind.tested) func permanentFailureBlocksLaterStagesAndRetryReopens(kind: Kind) async throws {
         let folder = try TemporaryDirectory()
-        let ledger = try await ledger(folder, items: items(1), stages: ["fetch", "a", "b"])
+        let ledger = try await ledger(kind, folder, items: items(1), stages: ["fetch", "a", "b"]).ledger
         let task = try #require(try await ledger.claim(stage: 0, owner: "o", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 1).first)
         try await ledger.fail(task.key, TaskFailure(code: "fetch.http-404", message: "404"), retryAt: nil, now: 2)
         #expect(try await ledger.tasks().map(\.state) == [.failed, .blocked, .blocked])
@@ -80,9 +113,9 @@ import Testing
         await #expect(throws: LedgerError.self) { try await ledger.retry(items: ["nope"], now: 3) }
     }
 
-    @Test func transientFailureWaitsForItsBackoff() async throws {
+    @Test(arguments: Kind.tested) func transientFailureWaitsForItsBackoff(kind: Kind) async throws {
         let folder = try TemporaryDirectory()
-        let ledger = try await ledger(folder, items: items(1))
+        let ledger = try await ledger(kind, folder, items: items(1)).ledger
         let task = try #require(try await ledger.claim(stage: 0, owner: "o", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 1).first)
         try await ledger.fail(task.key, TaskFailure(code: "fetch.network", message: "reset"), retryAt: 10, now: 2)
         #expect(try await ledger.claim(stage: 0, owner: "o", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 5).isEmpty)
@@ -91,9 +124,9 @@ import Testing
         #expect(again.first?.attempt == 2)
     }
 
-    @Test func expiredLeasesReturnToTheQueue() async throws {
+    @Test(arguments: Kind.tested) func expiredLeasesReturnToTheQueue(kind: Kind) async throws {
         let folder = try TemporaryDirectory()
-        let ledger = try await ledger(folder, items: items(2))
+        let ledger = try await ledger(kind, folder, items: items(2)).ledger
         _ = try await ledger.claim(stage: 0, owner: "dead", limit: 2, minimum: 1, maxBytes: nil, lease: 10, now: 0)
         try await ledger.renewLeases(owner: "dead", lease: 10, now: 5)
         #expect(try await ledger.reclaim(all: false, now: 12).isEmpty)
@@ -101,9 +134,9 @@ import Testing
         #expect(try await ledger.counts(stage: 0)[.pending] == 2)
     }
 
-    @Test func batchesWaitUntilFullOrNoMoreCanArrive() async throws {
+    @Test(arguments: Kind.tested) func batchesWaitUntilFullOrNoMoreCanArrive(kind: Kind) async throws {
         let folder = try TemporaryDirectory()
-        let ledger = try await ledger(folder, items: items(3))
+        let ledger = try await ledger(kind, folder, items: items(3)).ledger
         let fetched = try await ledger.claim(stage: 0, owner: "o", limit: 3, minimum: 1, maxBytes: nil, lease: 60, now: 1)
         try await ledger.complete(fetched[0].key, artifacts: [], releasing: [], now: 2)
         try await ledger.complete(fetched[1].key, artifacts: [], releasing: [], now: 2)
@@ -115,9 +148,9 @@ import Testing
         #expect(try await ledger.counts(stage: 1)[.blocked] == 1)
     }
 
-    @Test func groupsRunOnceAllMembersArrived() async throws {
+    @Test(arguments: Kind.tested) func groupsRunOnceAllMembersArrived(kind: Kind) async throws {
         let folder = try TemporaryDirectory()
-        let ledger = try await ledger(folder, items: items(3) { $0 < 2 ? "human" : "mouse" }, stages: ["fetch", "merge", "after"], groupStages: [1])
+        let ledger = try await ledger(kind, folder, items: items(3) { $0 < 2 ? "human" : "mouse" }, stages: ["fetch", "merge", "after"], groupStages: [1]).ledger
         let fetched = try await ledger.claim(stage: 0, owner: "o", limit: 3, minimum: 1, maxBytes: nil, lease: 60, now: 1)
         try await ledger.complete(fetched[0].key, artifacts: [], releasing: [], now: 2)
         try await ledger.complete(fetched[2].key, artifacts: [], releasing: [], now: 2)
@@ -136,10 +169,9 @@ import Testing
         #expect(states["item2#1"] == .pending)
     }
 
-    @Test func aDifferentPipelineIsRefused() async throws {
+    @Test(arguments: Kind.tested) func aDifferentPipelineIsRefused(kind: Kind) async throws {
         let folder = try TemporaryDirectory()
-        _ = try await ledger(folder, items: items(1))
-        let again = try SQLiteLedger(path: folder.file("sluice.db"))
+        let again = try await ledger(kind, folder, items: items(1)).reopen()
         let error = try await #require(throws: LedgerError.self) {
             try await again.register(items: items(1), stageNames: ["fetch", "other"], groupStages: [], barrierStages: [], now: 0)
         }
@@ -192,9 +224,9 @@ import Testing
 
     /// A running task's reservation is on record while it runs, and gone once it ends or a
     /// crashed run's work returns to the queue.
-    @Test func reservationsAreRecordedWhileTasksRun() async throws {
+    @Test(arguments: Kind.tested) func reservationsAreRecordedWhileTasksRun(kind: Kind) async throws {
         let folder = try TemporaryDirectory()
-        let ledger = try await ledger(folder, items: items(2))
+        let ledger = try await ledger(kind, folder, items: items(2)).ledger
         let claimed = try await ledger.claim(stage: 0, owner: "a", limit: 2, minimum: 1, maxBytes: nil, lease: 60, now: 1)
         try await ledger.noteReservation(claimed[0].key, bytes: 4_096, area: .raw)
         try await ledger.noteReservation(claimed[1].key, bytes: 8_192, area: .raw)

@@ -187,22 +187,13 @@ import Testing
     /// once; with room it runs, and nothing is left in `interim/`.
     @Test func aCSCInputsSortIsReservedScratchInTheWorkspace() async throws {
         func run(interim: Int64) async throws -> (RunSummary, TemporaryDirectory) {
-            let folder = try TemporaryDirectory("sluice-analyze")
-            try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
-            try FileManager.default.copyItem(atPath: Fixtures.directory + "/csc.h5ad", toPath: folder.file("in/a.h5ad"))
-            let yaml = """
-                workspace: ./work
-                budget: {total: \(Workspace.overheadSlack + 4_000_000), areas: {interim: \(interim)}}
-                items:
-                  - directory: in
-                stages:
-                  - fetch: {}
+            let stages = """
                   - analyze:
                       run: pseudobulk
                       executable: \(try SluiceBinary.path())
                       options: {by: cell_type, min_cells: 1, min_counts: 0}
                 """
-            try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+            let folder = try Fixtures.pipelineFolder("csc.h5ad", interim: interim, stages: stages, label: "sluice-analyze")
             let session = try await PipelineSession(config: try PipelineConfig.load(folder.file("p.yaml"), registry: PipelineStages.registry()))
             return (try await session.run(), folder)
         }

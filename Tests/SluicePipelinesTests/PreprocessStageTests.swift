@@ -15,19 +15,9 @@ struct PreprocessStageTests {
         let stored = 252  // csr.h5ad's stored values (`sluice inspect`)
         let spill = stored * 3 + (1 << 20)
         func run(interim: Int) async throws -> (SluiceBinary.Outcome, TemporaryDirectory) {
-            let folder = try TemporaryDirectory("sluice-preprocess")
-            try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
-            try FileManager.default.copyItem(atPath: Fixtures.directory + "/csr.h5ad", toPath: folder.file("in/a.h5ad"))
-            let yaml = """
-                workspace: ./work
-                budget: {total: \(Workspace.overheadSlack + 4_000_000), areas: {interim: \(interim)}}
-                items:
-                  - directory: in
-                stages:
-                  - fetch: {}
-                  - preprocess: {chunk_size: 10, top_genes: 8, test_size: 0.2, spill: true}
-                """
-            try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+            let folder = try Fixtures.pipelineFolder(
+                "csr.h5ad", interim: Int64(interim), stages: "  - preprocess: {chunk_size: 10, top_genes: 8, test_size: 0.2, spill: true}",
+                label: "sluice-preprocess")
             return (try await SluiceBinary.run(["run", "p.yaml", "--quiet"], in: folder.path), folder)
         }
         let (tight, _) = try await run(interim: spill - 1)

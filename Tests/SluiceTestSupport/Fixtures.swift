@@ -1,4 +1,5 @@
 import Foundation
+import SluiceEngine
 
 /// The committed test fixtures (made by `scripts/fixtures/make_fixtures.py`) and their expected values.
 public enum Fixtures {
@@ -11,6 +12,26 @@ public enum Fixtures {
     /// The full path of fixture `name`.
     public static func path(_ name: String) -> String {
         (directory as NSString).appendingPathComponent(name)
+    }
+
+    /// A fresh folder holding fixture `name` as `in/a.h5ad`, and `p.yaml`: a pipeline over
+    /// `in/` with `stages` after a fetch, working in `work/` under a budget with `interim` bytes
+    /// for the `interim` area.
+    public static func pipelineFolder(_ name: String, interim: Int64, stages: String, label: String) throws -> TemporaryDirectory {
+        let folder = try TemporaryDirectory(label)
+        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: path(name), toPath: folder.file("in/a.h5ad"))
+        let yaml = """
+            workspace: ./work
+            budget: {total: \(Workspace.overheadSlack + 4_000_000), areas: {interim: \(interim)}}
+            items:
+              - directory: in
+            stages:
+              - fetch: {}
+            \(stages)
+            """
+        try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        return folder
     }
 
     /// One entry of `manifest.json`.

@@ -13,12 +13,15 @@ public struct PipelineConfig: Sendable {
     public var stages: [any Stage]
     /// What happens to the inputs of items that failed for good.
     public var onFailure: FailurePolicy
+    /// Where the run's ledger lives (`ledger:`; default: `sluice.db` in the workspace).
+    public var ledger: LedgerLocation
 
     public init(
         file: String, workspace: String, budget: BudgetLimits, items: [ItemSpec], stages: [any Stage],
-        onFailure: FailurePolicy = .evict
+        onFailure: FailurePolicy = .evict, ledger: LedgerLocation = .workspace
     ) {
         self.onFailure = onFailure
+        self.ledger = ledger
         self.file = file
         self.workspace = workspace
         self.budget = budget

@@ -19,7 +19,7 @@ struct PipelineConfigParser {
             throw ConfigError(.malformedYAML, "not valid YAML: \(words.joined(separator: " — "))", file: file)
         }
         guard let root else { throw ConfigError(.missingKey, "the pipeline file is empty", file: file) }
-        let top = try ConfigNode(node: root, file: file, path: "").mapping(known: ["workspace", "budget", "items", "stages", "on_failure"])
+        let top = try ConfigNode(node: root, file: file, path: "").mapping(known: ["workspace", "budget", "items", "stages", "on_failure", "ledger"])
         guard let workspaceNode = top["workspace"] else { throw missing("workspace", "the folder Sluice works in, e.g. workspace: ./work") }
         guard let budgetNode = top["budget"] else { throw missing("budget", "e.g. budget: {total: 50GB}") }
         guard let itemsNode = top["items"] else { throw missing("items", "a list of manifest:, directory: or url: entries") }
@@ -31,7 +31,15 @@ struct PipelineConfigParser {
         let items = try parseItems(itemsNode)
         try checkStageOrder(stages, stagesNode)
         let onFailure = try top["on_failure"]?.choice(FailurePolicy.self) ?? .evict
-        return PipelineConfig(file: file, workspace: workspace, budget: budget, items: items, stages: stages, onFailure: onFailure)
+        var ledger = LedgerLocation.workspace
+        if let node = top["ledger"] {
+            do {
+                ledger = try LedgerLocation(try node.string(), relativeTo: folder)
+            } catch let error as LedgerError {
+                throw node.error(.badValue, error.message)
+            }
+        }
+        return PipelineConfig(file: file, workspace: workspace, budget: budget, items: items, stages: stages, onFailure: onFailure, ledger: ledger)
     }
 
     private func missing(_ key: String, _ hint: String) -> ConfigError {

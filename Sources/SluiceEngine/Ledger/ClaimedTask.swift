@@ -1,5 +1,5 @@
 /// A task handed to one worker under a lease: the item (or group) and the attempt number.
-public struct ClaimedTask: Sendable, Hashable {
+public struct ClaimedTask: Sendable, Hashable, Codable {
     public var key: TaskKey
     /// The item's declaration; for a group task, `name` is the group's id and `sources` is empty.
     public var item: ItemSpec

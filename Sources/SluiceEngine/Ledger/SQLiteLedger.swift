@@ -163,7 +163,7 @@ public final class SQLiteLedger: Ledger {
                 }
             }
             if added > 0 {
-                try Self.insertEvent(db, LedgerEvent(time: now, item: nil, stage: nil, kind: "registered", message: "\(added) new item(s)"))
+                try Self.insertEvent(db, LedgerEvent.registered(added, now: now))
             }
         }
     }
@@ -192,7 +192,7 @@ public final class SQLiteLedger: Ledger {
                         """), arguments: all ? [] : [now])
             let keys = rows.map { TaskKey(item: $0["item"], stage: $0["stage"]) }
             for key in keys {
-                try Self.insertEvent(db, LedgerEvent(time: now, item: key.item, stage: key.stage, kind: "reclaimed", message: "an interrupted attempt returns to the queue"))
+                try Self.insertEvent(db, LedgerEvent.reclaimed(key, now: now))
             }
             return keys
         }
@@ -239,7 +239,7 @@ public final class SQLiteLedger: Ledger {
             for (id, item) in chosen {
                 let attempts = try Self.start(db, rowid: id, owner: owner, until: now + lease, now: now)
                 claimed.append(ClaimedTask(key: TaskKey(item: item.name, stage: stage), item: item, attempt: attempts))
-                try Self.insertEvent(db, LedgerEvent(time: now, item: item.name, stage: stage, kind: "claimed", message: "attempt \(attempts)"))
+                try Self.insertEvent(db, LedgerEvent.claimed(TaskKey(item: item.name, stage: stage), attempt: attempts, now: now))
             }
             return claimed
         }
@@ -284,7 +284,7 @@ public final class SQLiteLedger: Ledger {
                         """), arguments: [stage, row["grp"] as String, row["grp"] as String]
             ).map(Self.decode)
             let item = try Self.decode(row["spec"])
-            try Self.insertEvent(db, LedgerEvent(time: now, item: item.name, stage: stage, kind: "claimed", message: "attempt \(attempts) with \(members.count) member(s)"))
+            try Self.insertEvent(db, LedgerEvent.claimed(TaskKey(item: item.name, stage: stage), attempt: attempts, members: members.count, now: now))
             return ClaimedTask(key: TaskKey(item: item.name, stage: stage), item: item, members: members, attempt: attempts)
         }
     }
@@ -340,7 +340,7 @@ public final class SQLiteLedger: Ledger {
                     sql: "UPDATE tasks SET state = 'pending' WHERE item = ? AND stage = ? AND state = 'waiting'",
                     arguments: [task.item, task.stage + 1])
             }
-            try Self.insertEvent(db, LedgerEvent(time: now, item: task.item, stage: task.stage, kind: "done", message: "attempt \(attempts): \(artifacts.count) artifact(s), \(bytes) bytes"))
+            try Self.insertEvent(db, LedgerEvent.done(task, attempt: attempts, artifacts: artifacts.count, bytes: bytes, now: now))
             return released
         }
     }
@@ -355,9 +355,7 @@ public final class SQLiteLedger: Ledger {
                         """, arguments: [retryAt, failure.code, failure.message, now, task.item, task.stage])
                 try Self.insertEvent(
                     db,
-                    LedgerEvent(
-                        time: now, item: task.item, stage: task.stage, kind: "retrying",
-                        message: "\(failure.message) (again in \(String(format: "%.1f", retryAt - now)) s)"))
+                    LedgerEvent.retrying(task, failure, at: retryAt, now: now))
                 return
             }
             try db.run(
@@ -384,7 +382,7 @@ public final class SQLiteLedger: Ledger {
             for item in failedItems {
                 try db.run(sql: "UPDATE tasks SET state = 'blocked' WHERE item = ? AND stage > ? AND state = 'waiting'", arguments: [item, task.stage])
             }
-            try Self.insertEvent(db, LedgerEvent(time: now, item: task.item, stage: task.stage, kind: "failed", message: failure.message))
+            try Self.insertEvent(db, LedgerEvent.failed(task, failure, now: now))
         }
     }
 
@@ -395,7 +393,7 @@ public final class SQLiteLedger: Ledger {
                     UPDATE tasks SET state = 'pending', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, attempts = MAX(attempts - 1, 0)
                     WHERE item = ? AND stage = ? AND state = 'running'
                     """, arguments: [task.item, task.stage])
-            try Self.insertEvent(db, LedgerEvent(time: now, item: task.item, stage: task.stage, kind: "released", message: "given back at stop"))
+            try Self.insertEvent(db, LedgerEvent.released(task, now: now))
         }
     }
 
@@ -451,9 +449,7 @@ public final class SQLiteLedger: Ledger {
             let bytes = doomed.reduce(Int64(0)) { $0 + $1.bytes }
             try Self.insertEvent(
                 db,
-                LedgerEvent(
-                    time: now, item: item, stage: nil, kind: "evicted",
-                    message: "\(doomed.count) input file(s), \(bytes) bytes of a failed item: \(reason)"))
+                LedgerEvent.evicted(item, files: doomed.count, bytes: bytes, reason: reason, now: now))
             return doomed.map {
                 var record = $0; record.state = .released; return record
             }
@@ -554,9 +550,7 @@ public final class SQLiteLedger: Ledger {
                 count += stages.count
                 try Self.insertEvent(
                     db,
-                    LedgerEvent(
-                        time: now, item: item, stage: evicted ? 0 : stages.first, kind: "retry",
-                        message: evicted ? "queued again by sluice retry; its inputs were evicted, so it is fetched again" : "queued again by sluice retry"))
+                    LedgerEvent.retried(item, stage: stages.first, evicted: evicted, now: now))
             }
             return count
         }

@@ -19,7 +19,8 @@ public final class PipelineSession: Sendable {
         // A run killed with kill -9 may have left stage programs running: stop them before
         // anything of theirs is recovered or started again.
         if let previous = lock.previousHolder { ParentWatch.stopChildren(of: previous) }
-        let ledger = try SQLiteLedger(path: workspace.ledgerPath)
+        let ledger = try await config.ledger.open(workspace: workspace)
+        try config.ledger.record(in: workspace)
         let stages = config.stages
         try await ledger.register(
             items: config.items, stageNames: stages.map(\.name),

@@ -75,7 +75,8 @@ public struct Workspace: Sendable {
         return (measured.bytes + Self.overheadSlack, 1 + measured.entries + Self.overheadEntrySlack)
     }
 
-    /// Room kept for the ledger's write-ahead log (capped at 1 MiB) and log lines.
+    /// Room kept for the growth of the ledger's write-ahead log between checkpoints (cut back to
+    /// 1 MiB after each, it grows to about 2 MiB before the next) and of log lines.
     public static let overheadSlack: Int64 = 2 << 20
 
     /// Removes a file or folder under the root (never outside it); missing paths are fine, also

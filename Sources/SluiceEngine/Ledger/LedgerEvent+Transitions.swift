@@ -1,0 +1,46 @@
+import Foundation
+
+/// The events every ledger records for its transitions, worded once so that SQLite and
+/// PostgreSQL ledgers tell a run's story in the same words.
+extension LedgerEvent {
+    static func registered(_ added: Int, now: Double) -> LedgerEvent {
+        LedgerEvent(time: now, item: nil, stage: nil, kind: "registered", message: "\(added) new item(s)")
+    }
+
+    static func reclaimed(_ task: TaskKey, now: Double) -> LedgerEvent {
+        LedgerEvent(time: now, item: task.item, stage: task.stage, kind: "reclaimed", message: "an interrupted attempt returns to the queue")
+    }
+
+    static func claimed(_ task: TaskKey, attempt: Int, members: Int? = nil, now: Double) -> LedgerEvent {
+        let message = members.map { "attempt \(attempt) with \($0) member(s)" } ?? "attempt \(attempt)"
+        return LedgerEvent(time: now, item: task.item, stage: task.stage, kind: "claimed", message: message)
+    }
+
+    static func done(_ task: TaskKey, attempt: Int, artifacts: Int, bytes: Int64, now: Double) -> LedgerEvent {
+        LedgerEvent(time: now, item: task.item, stage: task.stage, kind: "done", message: "attempt \(attempt): \(artifacts) artifact(s), \(bytes) bytes")
+    }
+
+    static func retrying(_ task: TaskKey, _ failure: TaskFailure, at retryAt: Double, now: Double) -> LedgerEvent {
+        LedgerEvent(
+            time: now, item: task.item, stage: task.stage, kind: "retrying",
+            message: "\(failure.message) (again in \(String(format: "%.1f", retryAt - now)) s)")
+    }
+
+    static func failed(_ task: TaskKey, _ failure: TaskFailure, now: Double) -> LedgerEvent {
+        LedgerEvent(time: now, item: task.item, stage: task.stage, kind: "failed", message: failure.message)
+    }
+
+    static func released(_ task: TaskKey, now: Double) -> LedgerEvent {
+        LedgerEvent(time: now, item: task.item, stage: task.stage, kind: "released", message: "given back at stop")
+    }
+
+    static func evicted(_ item: String, files: Int, bytes: Int64, reason: String, now: Double) -> LedgerEvent {
+        LedgerEvent(time: now, item: item, stage: nil, kind: "evicted", message: "\(files) input file(s), \(bytes) bytes of a failed item: \(reason)")
+    }
+
+    static func retried(_ item: String, stage: Int?, evicted: Bool, now: Double) -> LedgerEvent {
+        LedgerEvent(
+            time: now, item: item, stage: evicted ? 0 : stage, kind: "retry",
+            message: evicted ? "queued again by sluice retry; its inputs were evicted, so it is fetched again" : "queued again by sluice retry")
+    }
+}

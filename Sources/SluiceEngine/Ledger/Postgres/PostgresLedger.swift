@@ -1,0 +1,711 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The shared ledger: the run's tables in one PostgreSQL schema, which workers on many nodes
+/// claim from at once. Claims lock the rows they take with `FOR UPDATE SKIP LOCKED`, so two
+/// workers never take the same task and neither waits for the other; a worker's leases are
+/// renewed by its heartbeat and, once expired, reclaimed by any live worker.
+///
+/// Every write is one transaction that also stores its result under a fresh id. When the
+/// connection breaks — PostgreSQL restarted, the network gone — the write is tried again on a
+/// new connection, and if its id is already there the stored result is returned: a commit whose
+/// answer was lost is neither lost nor made twice. The schema is migrated by version, under an
+/// advisory lock, by whichever worker opens it first.
+public final class PostgresLedger: Ledger {
+    public let location: PostgresLocation
+    private let session: PostgresSession
+    /// How long a write keeps trying through a lost connection before it fails.
+    private static let reconnectTimeout: Duration = .seconds(60)
+    /// For tests: asked after each commit whether to act as if its answer was lost on the way.
+    let losesAnswer: (@Sendable () -> Bool)?
+
+    /// Connects, and creates or migrates the schema.
+    public convenience init(location: PostgresLocation) async throws {
+        try await self.init(location: location, losesAnswer: nil)
+    }
+
+    init(location: PostgresLocation, losesAnswer: (@Sendable () -> Bool)?) async throws {
+        self.location = location
+        self.losesAnswer = losesAnswer
+        session = PostgresSession(location: location)
+        let deadline = ContinuousClock.now + Self.reconnectTimeout
+        var pause = Duration.milliseconds(50)
+        while true {
+            do {
+                try await migrate()
+                return
+            } catch {
+                let cause = Self.underlying(error)
+                if let ledgerError = cause as? LedgerError { throw ledgerError }
+                // A server restarting is waited for; one that refuses or does not exist is not.
+                guard Self.isRetryable(cause), !Self.isRefusal(cause), ContinuousClock.now < deadline else {
+                    throw LedgerError(.unavailable, "cannot open the ledger \(location): \(Self.describe(cause))")
+                }
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(2))
+            }
+        }
+    }
+
+    /// Closes the connection.
+    public func close() async { await session.close() }
+
+    // MARK: Schema
+
+    /// Migrations by version; a version, once released, is never edited.
+    private static let migrations: [(version: Int, sql: [String])] = [
+        (
+            1,
+            [
+                "CREATE TABLE meta(key text PRIMARY KEY, value text NOT NULL)",
+                """
+                CREATE TABLE items(
+                    id text PRIMARY KEY, position bigint NOT NULL, spec text NOT NULL, grp text,
+                    is_group boolean NOT NULL DEFAULT false, bytes bigint, evicted double precision)
+                """,
+                """
+                CREATE TABLE tasks(
+                    id bigserial PRIMARY KEY, item text NOT NULL REFERENCES items(id), stage integer NOT NULL,
+                    position bigint NOT NULL, is_group boolean NOT NULL DEFAULT false, state text NOT NULL,
+                    attempts integer NOT NULL DEFAULT 0, owner text, lease_until double precision,
+                    not_before double precision NOT NULL DEFAULT 0, error_code text, error text,
+                    started double precision, finished double precision, bytes bigint, reserved bigint, reserved_area text,
+                    UNIQUE(item, stage))
+                """,
+                "CREATE INDEX tasks_by_stage ON tasks(stage, state, position)",
+                "CREATE INDEX tasks_by_owner ON tasks(owner) WHERE state = 'running'",
+                """
+                CREATE TABLE artifacts(
+                    item text NOT NULL, stage integer NOT NULL, path text NOT NULL, area text NOT NULL,
+                    bytes bigint NOT NULL, sha256 text, state text NOT NULL, PRIMARY KEY(item, stage, path))
+                """,
+                "CREATE INDEX artifacts_by_state ON artifacts(state)",
+                """
+                CREATE TABLE events(
+                    seq bigserial PRIMARY KEY, time double precision NOT NULL, item text, stage integer,
+                    kind text NOT NULL, message text NOT NULL)
+                """,
+                // Each write's id and result, kept an hour: a retried write whose commit was lost
+                // finds its result here instead of running again.
+                "CREATE TABLE applied(id uuid PRIMARY KEY, time double precision NOT NULL, result text NOT NULL)",
+            ]
+        )
+    ]
+
+    private func migrate() async throws {
+        try await session.withConnection { connection, logger in
+            try await connection.withTransaction(logger: logger) { connection in
+                // One migrating worker at a time, whatever the schema's state.
+                try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(self.location.schema)))", logger: logger)
+                try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: self.location.schema)", logger: logger)
+                try await connection.query(
+                    "CREATE TABLE IF NOT EXISTS migrations(version integer PRIMARY KEY, applied double precision NOT NULL)", logger: logger)
+                var done = Set<Int>()
+                for try await version in try await connection.query("SELECT version FROM migrations", logger: logger).decode(Int.self) {
+                    done.insert(version)
+                }
+                for migration in Self.migrations where !done.contains(migration.version) {
+                    for statement in migration.sql { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+                    try await connection.query(
+                        "INSERT INTO migrations(version, applied) VALUES (\(migration.version), \(Date().timeIntervalSince1970))", logger: logger)
+                }
+            }
+        }
+    }
+
+    // MARK: Registration
+
+    nonisolated(nonsending) public func register(items: [ItemSpec], stageNames: [String], groupStages: Set<Int>, barrierStages: Set<Int>, now: Double) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let signature = stageNames.joined(separator: ",")
+        let specs = try items.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        let collective = groupStages.sorted().map { ($0, false) } + barrierStages.sorted().map { ($0, true) }
+        let location = location
+        let _: Done = try await write { db in
+            try await db.run("SELECT pg_advisory_xact_lock(hashtext('register'))")
+            if let existing = try await db.first("SELECT value FROM meta WHERE key = 'stages'", as: String.self) {
+                guard existing == signature else {
+                    throw LedgerError(
+                        .pipelineChanged,
+                        "the ledger \(location) holds a run of a pipeline with other stages (\(existing)); this one has \(signature). Use another schema (?schema=NAME), or drop this one to start over"
+                    )
+                }
+            } else {
+                try await db.run("INSERT INTO meta(key, value) VALUES ('stages', \(signature))")
+            }
+            let start = try await db.first("SELECT COALESCE(MAX(position) + 1, 0) FROM items", as: Int.self) ?? 0
+            let added =
+                try await db.first(
+                    """
+                    WITH new AS (
+                        INSERT INTO items(id, position, spec, grp, bytes)
+                        SELECT u.id, \(start) + u.n - 1, u.spec, u.grp, NULLIF(u.bytes, -1)
+                        FROM unnest(\(items.map(\.name))::text[], \(specs)::text[], \(items.map(\.groupName))::text[],
+                                    \(items.map { $0.size ?? -1 })::bigint[]) WITH ORDINALITY AS u(id, spec, grp, bytes, n)
+                        ON CONFLICT (id) DO NOTHING RETURNING id, position),
+                    added AS (
+                        INSERT INTO tasks(item, stage, position, state)
+                        SELECT new.id, s, new.position, CASE WHEN s = 0 THEN 'pending' ELSE 'waiting' END
+                        FROM new CROSS JOIN generate_series(0, \(stageNames.count - 1)) AS s RETURNING 1)
+                    SELECT (SELECT COUNT(*) FROM new)
+                    """, as: Int.self) ?? 0
+            var position = try await db.first("SELECT COALESCE(MAX(position) + 1, 0) FROM items", as: Int.self) ?? 0
+            let groups = try await db.all("SELECT DISTINCT grp FROM items WHERE NOT is_group AND grp IS NOT NULL ORDER BY grp", as: String.self)
+            for (stage, isBarrier) in collective.sorted(by: { $0.0 < $1.0 }) {
+                for group in isBarrier ? [ItemSpec.everyItem] : groups {
+                    let id = ItemSpec.collectiveID(group)
+                    if try await db.first("SELECT 1 FROM items WHERE id = \(id)", as: Int.self) == nil {
+                        let name = group == ItemSpec.everyItem ? ItemSpec.defaultGroup : group
+                        let spec = String(decoding: try encoder.encode(ItemSpec(name: id, sources: [], group: name)), as: UTF8.self)
+                        try await db.run("INSERT INTO items(id, position, spec, grp, is_group) VALUES (\(id), \(position), \(spec), \(group), true)")
+                        position += 1
+                    }
+                    try await db.run(
+                        """
+                        INSERT INTO tasks(item, stage, position, is_group, state)
+                        SELECT \(id), \(stage), position, true, 'waiting' FROM items WHERE id = \(id) ON CONFLICT DO NOTHING
+                        """)
+                }
+            }
+            if added > 0 {
+                try await Self.insertEvent(db, LedgerEvent.registered(added, now: now))
+            }
+            return Done()
+        }
+    }
+
+    nonisolated(nonsending) public func stageNames() async throws -> [String] {
+        let value = try await read { db in try await db.first("SELECT value FROM meta WHERE key = 'stages'", as: String.self) }
+        return value.map { $0.split(separator: ",").map(String.init) } ?? []
+    }
+
+    // MARK: Claims and leases
+
+    nonisolated(nonsending) public func reclaim(all: Bool, now: Double) async throws -> [TaskKey] {
+        try await write { db in
+            let rows = try await db.rows(
+                """
+                UPDATE tasks SET state = 'pending', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL
+                WHERE state = 'running' AND (\(all) OR lease_until < \(now)) RETURNING item, stage
+                """, as: (String, Int).self)
+            let keys = rows.map { TaskKey(item: $0.0, stage: $0.1) }
+            for key in keys {
+                try await Self.insertEvent(
+                    db, LedgerEvent.reclaimed(key, now: now))
+            }
+            try await db.run("DELETE FROM applied WHERE time < \(now - 3600)")
+            return keys
+        }
+    }
+
+    nonisolated(nonsending) public func claim(stage: Int, owner: String, limit: Int, minimum: Int, maxBytes: Int64?, lease: Double, now: Double) async throws -> [ClaimedTask] {
+        try await write { db in
+            // Rows another worker is claiming are skipped, not waited for.
+            let ready = try await db.rows(
+                """
+                SELECT t.id, i.spec FROM tasks t JOIN items i ON i.id = t.item
+                WHERE t.stage = \(stage) AND NOT t.is_group AND (t.state = 'pending' OR (t.state = 'retrying' AND t.not_before <= \(now)))
+                ORDER BY t.position LIMIT \(limit) FOR UPDATE OF t SKIP LOCKED
+                """, as: (Int, String).self)
+            var chosen: [(id: Int, item: ItemSpec)] = []
+            var bytes: Int64 = 0
+            for (id, spec) in ready {
+                let item = try Self.decode(spec)
+                chosen.append((id, item))
+                bytes += item.size ?? 0
+                if let maxBytes, bytes >= maxBytes { break }
+            }
+            if chosen.isEmpty { return [] }
+            if minimum > 1, chosen.count < minimum, !(maxBytes.map { bytes >= $0 } ?? false) {
+                // A batch waits for more items unless none can arrive any more.
+                let upstream =
+                    try await db.first(
+                        """
+                        SELECT COUNT(*) FROM tasks
+                        WHERE stage = \(stage) AND NOT is_group AND (state = 'waiting' OR (state = 'retrying' AND not_before > \(now)))
+                        """, as: Int.self) ?? 0
+                if upstream > 0 { return [] }
+            }
+            var claimed: [ClaimedTask] = []
+            for (id, item) in chosen {
+                let attempts = try await Self.start(db, id: id, owner: owner, until: now + lease, now: now)
+                claimed.append(ClaimedTask(key: TaskKey(item: item.name, stage: stage), item: item, attempt: attempts))
+                try await Self.insertEvent(db, LedgerEvent.claimed(TaskKey(item: item.name, stage: stage), attempt: attempts, now: now))
+            }
+            return claimed
+        }
+    }
+
+    nonisolated(nonsending) public func claimGroup(stage: Int, owner: String, lease: Double, now: Double) async throws -> ClaimedTask? {
+        let claimed: [ClaimedTask] = try await write { db in
+            // Settle groups whose members have all arrived: ready when any member can go on, blocked otherwise.
+            let waiting = try await db.rows(
+                """
+                SELECT t.item, i.grp FROM tasks t JOIN items i ON i.id = t.item
+                WHERE t.stage = \(stage) AND i.is_group AND t.state = 'waiting' FOR UPDATE OF t SKIP LOCKED
+                """, as: (String, String).self)
+            for (id, group) in waiting {
+                let states = try await db.all(
+                    """
+                    SELECT t.state FROM tasks t JOIN items i ON i.id = t.item
+                    WHERE t.stage = \(stage) AND NOT i.is_group AND (i.grp = \(group) OR \(group) = '*')
+                    """, as: String.self)
+                if states.contains(TaskState.waiting.rawValue) { continue }
+                let next: TaskState = states.contains(TaskState.pending.rawValue) ? .pending : .blocked
+                try await db.run("UPDATE tasks SET state = \(next.rawValue) WHERE item = \(id) AND stage = \(stage)")
+            }
+            guard
+                let (taskID, spec, group) = try await db.rows(
+                    """
+                    SELECT t.id, i.spec, i.grp FROM tasks t JOIN items i ON i.id = t.item
+                    WHERE t.stage = \(stage) AND i.is_group AND t.state IN ('pending', 'retrying') AND t.not_before <= \(now)
+                    ORDER BY i.position LIMIT 1 FOR UPDATE OF t SKIP LOCKED
+                    """, as: (Int, String, String).self
+                ).first
+            else { return [] }
+            let attempts = try await Self.start(db, id: taskID, owner: owner, until: now + lease, now: now)
+            let members = try await db.all(
+                """
+                SELECT i.spec FROM tasks t JOIN items i ON i.id = t.item
+                WHERE t.stage = \(stage) AND NOT i.is_group AND (i.grp = \(group) OR \(group) = '*') AND t.state = 'pending' ORDER BY i.position
+                """, as: String.self
+            ).map(Self.decode)
+            let item = try Self.decode(spec)
+            try await Self.insertEvent(
+                db, LedgerEvent.claimed(TaskKey(item: item.name, stage: stage), attempt: attempts, members: members.count, now: now))
+            return [ClaimedTask(key: TaskKey(item: item.name, stage: stage), item: item, members: members, attempt: attempts)]
+        }
+        return claimed.first
+    }
+
+    nonisolated(nonsending) public func renewLeases(owner: String, lease: Double, now: Double) async throws {
+        let _: Done = try await write { db in
+            try await db.run("UPDATE tasks SET lease_until = \(now + lease) WHERE owner = \(owner) AND state = 'running'")
+            return Done()
+        }
+    }
+
+    // MARK: Outcomes
+
+    @discardableResult
+    nonisolated(nonsending) public func complete(_ task: TaskKey, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws -> [ArtifactRecord] {
+        try await write { db in
+            var released: [ArtifactRecord] = []
+            let bytes = artifacts.reduce(Int64(0)) { $0 + $1.bytes }
+            let row = try await db.rows(
+                """
+                UPDATE tasks SET state = 'done', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, finished = \(now),
+                    bytes = \(bytes), error = NULL, error_code = NULL
+                WHERE item = \(task.item) AND stage = \(task.stage) RETURNING is_group, attempts
+                """, as: (Bool, Int).self
+            ).first
+            let isGroup = row?.0 ?? false
+            let attempts = row?.1 ?? 1
+            for artifact in artifacts {
+                try await db.run(
+                    """
+                    INSERT INTO artifacts(item, stage, path, area, bytes, sha256, state)
+                    VALUES (\(artifact.task.item), \(artifact.task.stage), \(artifact.path), \(artifact.area.rawValue), \(artifact.bytes), \(artifact.sha256), 'live')
+                    ON CONFLICT (item, stage, path) DO UPDATE SET area = EXCLUDED.area, bytes = EXCLUDED.bytes, sha256 = EXCLUDED.sha256, state = 'live'
+                    """)
+            }
+            for input in releasing {
+                released += try await db.rows(
+                    """
+                    UPDATE artifacts SET state = 'released' WHERE item = \(input.item) AND stage = \(input.stage) AND state = 'live'
+                    RETURNING item, stage, path, area, bytes, sha256, state
+                    """, as: Self.ArtifactRow.self
+                ).map(Self.artifact)
+            }
+            if isGroup {
+                let group = try await db.first("SELECT grp FROM items WHERE id = \(task.item)", as: String.self)
+                let members = try await db.all(
+                    """
+                    SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
+                    WHERE t.stage = \(task.stage) AND NOT i.is_group AND (i.grp = \(group) OR \(group) = '*') AND t.state = 'pending'
+                    """, as: String.self)
+                for member in members {
+                    try await db.run("UPDATE tasks SET state = 'done', finished = \(now) WHERE item = \(member) AND stage = \(task.stage)")
+                    try await db.run("UPDATE tasks SET state = 'pending' WHERE item = \(member) AND stage = \(task.stage + 1) AND state = 'waiting'")
+                }
+            } else {
+                try await db.run("UPDATE tasks SET state = 'pending' WHERE item = \(task.item) AND stage = \(task.stage + 1) AND state = 'waiting'")
+            }
+            try await Self.insertEvent(
+                db, LedgerEvent.done(task, attempt: attempts, artifacts: artifacts.count, bytes: bytes, now: now))
+            return released
+        }
+    }
+
+    nonisolated(nonsending) public func fail(_ task: TaskKey, _ failure: TaskFailure, retryAt: Double?, now: Double) async throws {
+        let _: Done = try await write { db in
+            if let retryAt {
+                try await db.run(
+                    """
+                    UPDATE tasks SET state = 'retrying', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, not_before = \(retryAt),
+                        error_code = \(failure.code), error = \(failure.message), finished = \(now)
+                    WHERE item = \(task.item) AND stage = \(task.stage)
+                    """)
+                try await Self.insertEvent(
+                    db,
+                    LedgerEvent.retrying(task, failure, at: retryAt, now: now))
+                return Done()
+            }
+            try await db.run(
+                """
+                UPDATE tasks SET state = 'failed', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL,
+                    error_code = \(failure.code), error = \(failure.message), finished = \(now)
+                WHERE item = \(task.item) AND stage = \(task.stage)
+                """)
+            var failedItems = [task.item]
+            if try await db.first("SELECT is_group FROM items WHERE id = \(task.item)", as: Bool.self) == true {
+                let group = try await db.first("SELECT grp FROM items WHERE id = \(task.item)", as: String.self)
+                failedItems = try await db.all(
+                    """
+                    SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
+                    WHERE t.stage = \(task.stage) AND NOT i.is_group AND (i.grp = \(group) OR \(group) = '*') AND t.state = 'pending'
+                    """, as: String.self)
+                for member in failedItems {
+                    try await db.run(
+                        """
+                        UPDATE tasks SET state = 'failed', error_code = \(failure.code), error = \("group \(group ?? "?"): \(failure.message)"), finished = \(now)
+                        WHERE item = \(member) AND stage = \(task.stage)
+                        """)
+                }
+            }
+            for item in failedItems {
+                try await db.run("UPDATE tasks SET state = 'blocked' WHERE item = \(item) AND stage > \(task.stage) AND state = 'waiting'")
+            }
+            try await Self.insertEvent(db, LedgerEvent.failed(task, failure, now: now))
+            return Done()
+        }
+    }
+
+    nonisolated(nonsending) public func release(_ task: TaskKey, now: Double) async throws {
+        let _: Done = try await write { db in
+            try await db.run(
+                """
+                UPDATE tasks SET state = 'pending', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, attempts = GREATEST(attempts - 1, 0)
+                WHERE item = \(task.item) AND stage = \(task.stage) AND state = 'running'
+                """)
+            try await Self.insertEvent(db, LedgerEvent.released(task, now: now))
+            return Done()
+        }
+    }
+
+    // MARK: Artifacts
+
+    nonisolated(nonsending) public func artifacts(in state: ArtifactRecord.State) async throws -> [ArtifactRecord] {
+        try await read { db in
+            try await db.rows(
+                "SELECT item, stage, path, area, bytes, sha256, state FROM artifacts WHERE state = \(state.rawValue) ORDER BY item, stage, path",
+                as: Self.ArtifactRow.self
+            ).map(Self.artifact)
+        }
+    }
+
+    nonisolated(nonsending) public func liveArtifacts(item: String) async throws -> [ArtifactRecord] {
+        try await read { db in
+            try await db.rows(
+                "SELECT item, stage, path, area, bytes, sha256, state FROM artifacts WHERE item = \(item) AND state = 'live' ORDER BY stage, path",
+                as: Self.ArtifactRow.self
+            ).map(Self.artifact)
+        }
+    }
+
+    nonisolated(nonsending) public func mark(_ artifacts: [ArtifactRecord], _ state: ArtifactRecord.State) async throws {
+        let _: Done = try await write { db in
+            for artifact in artifacts {
+                try await db.run(
+                    "UPDATE artifacts SET state = \(state.rawValue) WHERE item = \(artifact.task.item) AND stage = \(artifact.task.stage) AND path = \(artifact.path)")
+            }
+            return Done()
+        }
+    }
+
+    // MARK: Failed items' inputs
+
+    nonisolated(nonsending) public func evictionCandidates(limit: Int) async throws -> [String] {
+        try await read { db in
+            try await db.all(
+                """
+                SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
+                WHERE t.state = 'failed' AND NOT i.is_group AND i.evicted IS NULL
+                  AND EXISTS (SELECT 1 FROM artifacts a WHERE a.item = t.item AND a.state = 'live' AND a.area IN ('raw', 'interim'))
+                GROUP BY t.item ORDER BY MIN(t.finished), MIN(i.position) LIMIT \(limit < 0 ? Int(Int32.max) : limit)
+                """, as: String.self)
+        }
+    }
+
+    nonisolated(nonsending) public func evict(item: String, reason: String, now: Double) async throws -> [ArtifactRecord] {
+        try await write { db in
+            let doomed = try await db.rows(
+                """
+                UPDATE artifacts SET state = 'released' WHERE item = \(item) AND state = 'live' AND area IN ('raw', 'interim')
+                RETURNING item, stage, path, area, bytes, sha256, state
+                """, as: Self.ArtifactRow.self
+            ).map(Self.artifact).sorted { ($0.task.stage, $0.path) < ($1.task.stage, $1.path) }
+            try await db.run("UPDATE items SET evicted = \(now) WHERE id = \(item)")
+            let bytes = doomed.reduce(Int64(0)) { $0 + $1.bytes }
+            try await Self.insertEvent(
+                db,
+                LedgerEvent.evicted(item, files: doomed.count, bytes: bytes, reason: reason, now: now))
+            return doomed
+        }
+    }
+
+    // MARK: Reading
+
+    nonisolated(nonsending) public func noteReservation(_ task: TaskKey, bytes: Int64, area: Area) async throws {
+        let _: Done = try await write { db in
+            try await db.run(
+                "UPDATE tasks SET reserved = \(bytes), reserved_area = \(area.rawValue) WHERE item = \(task.item) AND stage = \(task.stage) AND state = 'running'")
+            return Done()
+        }
+    }
+
+    nonisolated(nonsending) public func tasks() async throws -> [TaskStatus] {
+        typealias Row = (String, Int, String, Int, String?, String?, Double?, Double?, Int64?, Bool, Int64?, String?)
+        return try await read { db in
+            try await db.rows(
+                """
+                SELECT t.item, t.stage, t.state, t.attempts, t.error_code, t.error, t.started, t.finished, t.bytes, i.is_group, t.reserved, t.reserved_area
+                FROM tasks t JOIN items i ON i.id = t.item ORDER BY i.position, t.stage
+                """, as: Row.self
+            ).map { row in
+                TaskStatus(
+                    item: row.0, stage: row.1, state: TaskState(rawValue: row.2) ?? .waiting, attempts: row.3,
+                    failure: row.4.map { TaskFailure(code: $0, message: row.5 ?? "") }, started: row.6, finished: row.7, bytes: row.8,
+                    isGroup: row.9, reserved: row.10, reservedArea: row.11.flatMap(Area.init(rawValue:)))
+            }
+        }
+    }
+
+    nonisolated(nonsending) public func counts(stage: Int) async throws -> [TaskState: Int] {
+        try await read { db in
+            var result: [TaskState: Int] = [:]
+            for (state, count) in try await db.rows(
+                "SELECT state, COUNT(*) FROM tasks WHERE stage = \(stage) AND NOT is_group GROUP BY state", as: (String, Int).self)
+            {
+                if let state = TaskState(rawValue: state) { result[state] = count }
+            }
+            return result
+        }
+    }
+
+    nonisolated(nonsending) public func nextRetry(stage: Int) async throws -> Double? {
+        try await read { db in
+            try await db.first("SELECT MIN(not_before) FROM tasks WHERE stage = \(stage) AND state = 'retrying'", as: Double.self)
+        }
+    }
+
+    nonisolated(nonsending) public func retry(items: [String]?, now: Double) async throws -> Int {
+        try await write { db in
+            var targets: [String]
+            if let items {
+                targets = items
+                for item in items where try await db.first("SELECT 1 FROM items WHERE id = \(item)", as: Int.self) == nil {
+                    throw LedgerError(.unknownItem, "no item named '\(item)' in this run")
+                }
+            } else {
+                targets = try await db.all("SELECT DISTINCT item FROM tasks WHERE state = 'failed' ORDER BY item", as: String.self)
+            }
+            var count = 0
+            for item in targets {
+                let stages = try await db.all("SELECT stage FROM tasks WHERE item = \(item) AND state = 'failed' ORDER BY stage", as: Int.self)
+                guard !stages.isEmpty else { continue }
+                let evicted = try await db.first("SELECT evicted FROM items WHERE id = \(item)", as: Double.self) != nil
+                if evicted {
+                    // Its inputs are gone: it starts again from the first stage, and what its
+                    // earlier stages left is released (deleted by the next run before it starts).
+                    try await db.run(
+                        """
+                        UPDATE tasks SET state = CASE WHEN stage = 0 THEN 'pending' ELSE 'waiting' END, attempts = 0, not_before = 0,
+                            error = NULL, error_code = NULL, owner = NULL, lease_until = NULL WHERE item = \(item)
+                        """)
+                    try await db.run("UPDATE artifacts SET state = 'released' WHERE item = \(item) AND state = 'live'")
+                    try await db.run("UPDATE items SET evicted = NULL WHERE id = \(item)")
+                } else {
+                    for stage in stages {
+                        try await db.run(
+                            "UPDATE tasks SET state = 'pending', attempts = 0, not_before = 0, error = NULL, error_code = NULL WHERE item = \(item) AND stage = \(stage)")
+                        try await db.run("UPDATE tasks SET state = 'waiting' WHERE item = \(item) AND stage > \(stage) AND state = 'blocked'")
+                    }
+                }
+                // A group (or the barrier) that gave up because this member failed waits for it again.
+                try await db.run(
+                    """
+                    UPDATE tasks SET state = 'waiting' WHERE state = 'blocked' AND item IN
+                    (SELECT id FROM items WHERE is_group AND (grp = (SELECT grp FROM items WHERE id = \(item)) OR grp = '*'))
+                    """)
+                count += stages.count
+                try await Self.insertEvent(
+                    db,
+                    LedgerEvent.retried(item, stage: stages.first, evicted: evicted, now: now))
+            }
+            return count
+        }
+    }
+
+    // MARK: Events
+
+    nonisolated(nonsending) public func record(_ event: LedgerEvent) async throws {
+        let _: Done = try await write { db in
+            try await Self.insertEvent(db, event)
+            return Done()
+        }
+    }
+
+    nonisolated(nonsending) public func events(after sequence: Int64, limit: Int) async throws -> [LedgerEvent] {
+        try await read { db in
+            try await db.rows(
+                "SELECT seq, time, item, stage, kind, message FROM events WHERE seq > \(sequence) ORDER BY seq LIMIT \(limit)",
+                as: (Int64, Double, String?, Int?, String, String).self
+            ).map { LedgerEvent(sequence: $0.0, time: $0.1, item: $0.2, stage: $0.3, kind: $0.4, message: $0.5) }
+        }
+    }
+
+    /// Nothing to do: a commit is durable once PostgreSQL has answered it.
+    nonisolated(nonsending) public func sync() async throws {}
+
+    // MARK: Transactions
+
+    /// An empty result, for writes that return nothing.
+    private struct Done: Codable, Sendable {}
+
+    /// Runs `body` in one transaction that also stores its result under a fresh id, and tries
+    /// again on a new connection when the connection is lost (returning the stored result when
+    /// the lost commit had in fact been made), for up to ``reconnectTimeout``.
+    nonisolated(nonsending) private func write<T: Codable & Sendable>(_ body: @escaping @Sendable (PostgresTransaction) async throws -> T) async throws -> T {
+        let id = UUID()
+        let deadline = ContinuousClock.now + Self.reconnectTimeout
+        var pause = Duration.milliseconds(50)
+        var retried = false
+        while true {
+            do {
+                let isRetry = retried
+                return try await session.withConnection { connection, logger in
+                    let db = PostgresTransaction(connection: connection, logger: logger)
+                    if isRetry, let stored = try await db.first("SELECT result FROM applied WHERE id = \(id)", as: String.self) {
+                        return try JSONDecoder().decode(T.self, from: Data(stored.utf8))
+                    }
+                    let result = try await connection.withTransaction(logger: logger) { _ in
+                        let result = try await body(db)
+                        let encoded = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
+                        try await db.run("INSERT INTO applied(id, time, result) VALUES (\(id), \(Date().timeIntervalSince1970), \(encoded))")
+                        return result
+                    }
+                    if self.losesAnswer?() == true { throw GuardedConnection.Lost() }
+                    return result
+                }
+            } catch {
+                let cause = Self.underlying(error)
+                if let ledgerError = cause as? LedgerError { throw ledgerError }
+                guard Self.isRetryable(cause), ContinuousClock.now < deadline else {
+                    throw LedgerError(.unavailable, "the ledger \(location) failed: \(Self.describe(cause))")
+                }
+                retried = true
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(2))
+            }
+        }
+    }
+
+    /// Runs `body` outside a transaction, trying again through a lost connection.
+    nonisolated(nonsending) private func read<T: Sendable>(_ body: @escaping @Sendable (PostgresTransaction) async throws -> T) async throws -> T {
+        let deadline = ContinuousClock.now + Self.reconnectTimeout
+        var pause = Duration.milliseconds(50)
+        while true {
+            do {
+                return try await session.withConnection { connection, logger in
+                    try await body(PostgresTransaction(connection: connection, logger: logger))
+                }
+            } catch {
+                let cause = Self.underlying(error)
+                guard Self.isRetryable(cause), ContinuousClock.now < deadline else {
+                    throw LedgerError(.unavailable, "the ledger \(location) failed: \(Self.describe(cause))")
+                }
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(2))
+            }
+        }
+    }
+
+    /// The error inside a transaction's wrapper.
+    private static func underlying(_ error: any Error) -> any Error {
+        guard let transaction = error as? PostgresTransactionError else { return error }
+        return transaction.closureError ?? transaction.commitError ?? transaction.beginError ?? error
+    }
+
+    /// A lost connection, a server shutting down or restarting, a serialization failure or a
+    /// deadlock: what a new attempt on a new connection can get past.
+    static func isRetryable(_ error: any Error) -> Bool {
+        if isConnectionLoss(error) { return true }
+        guard let error = error as? PSQLError, error.code == .server, let state = error.serverInfo?[.sqlState] else {
+            return error is CancellationError
+                ? false
+                : (error as? PSQLError)?.code != .server && !(error is LedgerError) && !(error is DecodingError)
+                    && !(error is PostgresDecodingError)
+        }
+        // 08: connection exception; 40: transaction rollback (serialization, deadlock); 57P: operator intervention (shutdown).
+        return state.hasPrefix("08") || state.hasPrefix("40") || state.hasPrefix("57P")
+    }
+
+    /// A connection that could not be made at all (nothing listens, no such host, refused).
+    static func isRefusal(_ error: any Error) -> Bool {
+        (error as? PSQLError)?.code == .connectionError || error is NIOConnectionError
+    }
+
+    /// Whether `error` means the connection is gone (the next use must connect again).
+    static func isConnectionLoss(_ error: any Error) -> Bool {
+        if error is GuardedConnection.Lost { return true }
+        if let error = error as? PSQLError {
+            switch error.code {
+            case .connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection: return true
+            default:
+                if error.code == .server, let state = error.serverInfo?[.sqlState] { return state.hasPrefix("08") || state.hasPrefix("57P") }
+                return false
+            }
+        }
+        return error is ChannelError || error is IOError
+    }
+
+    /// One sentence for an error from PostgreSQL or the network (never the password: the
+    /// location it names is ``PostgresLocation/description``).
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            return "\(error.code)"
+        }
+        return "\(error)"
+    }
+
+    // MARK: Helpers
+
+    /// Marks task `id` running under `owner`'s lease (one more attempt); returns its attempts.
+    private static func start(_ db: PostgresTransaction, id: Int, owner: String, until lease: Double, now: Double) async throws -> Int {
+        try await db.first(
+            """
+            UPDATE tasks SET state = 'running', owner = \(owner), lease_until = \(lease), attempts = attempts + 1, started = \(now)
+            WHERE id = \(id) RETURNING attempts
+            """, as: Int.self) ?? 1
+    }
+
+    private static func insertEvent(_ db: PostgresTransaction, _ event: LedgerEvent) async throws {
+        try await db.run("INSERT INTO events(time, item, stage, kind, message) VALUES (\(event.time), \(event.item), \(event.stage), \(event.kind), \(event.message))")
+    }
+
+    private static func decode(_ spec: String) throws -> ItemSpec {
+        try JSONDecoder().decode(ItemSpec.self, from: Data(spec.utf8))
+    }
+
+    private typealias ArtifactRow = (String, Int, String, String, Int64, String?, String)
+
+    private static func artifact(_ row: ArtifactRow) -> ArtifactRecord {
+        ArtifactRecord(
+            task: TaskKey(item: row.0, stage: row.1), path: row.2, area: Area(rawValue: row.3) ?? .output, bytes: row.4, sha256: row.5,
+            state: ArtifactRecord.State(rawValue: row.6) ?? .live)
+    }
+}
