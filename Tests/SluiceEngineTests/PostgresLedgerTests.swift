@@ -149,6 +149,21 @@ struct PostgresLedgerTests {
         try await harness.stop()
     }
 
+    /// A server that wants a password, with none in SLUICE_PG_PASSWORD or ~/.pgpass: one
+    /// sentence that says where to put it.
+    @Test func aMissingPasswordIsExplained() async throws {
+        let url = try #require(PostgresTestServer.url.flatMap(URLComponents.init(string:)))
+        let folder = try TemporaryDirectory()
+        let location = try PostgresLocation(
+            "postgres://\(url.user ?? "")@\(url.host ?? ""):\(url.port ?? 5432)\(url.path)?schema=\(Self.schema())", environment: [:], home: folder.path)
+        let error = await #expect(throws: LedgerError.self) { _ = try await PostgresLedger(location: location) }
+        #expect(error?.message.contains("set SLUICE_PG_PASSWORD, or add the ledger to ~/.pgpass") == true, "\(error?.message ?? "")")
+        try "\(url.host ?? ""):\(url.port ?? 5432):*:\(url.user ?? ""):\(url.password ?? "")\n".write(toFile: folder.file(".pgpass"), atomically: true, encoding: .utf8)
+        let withFile = try PostgresLocation(
+            "postgres://\(url.user ?? "")@\(url.host ?? ""):\(url.port ?? 5432)\(url.path)?schema=\(Self.schema())", environment: [:], home: folder.path)
+        _ = try await PostgresLedger(location: withFile)
+    }
+
     /// The password is never in what Sluice prints: not in the location, not in an error.
     @Test func thePasswordIsNeverShown() async throws {
         let location = try PostgresLocation(

@@ -104,7 +104,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let highest = peak.peak
         print("")
-        print(RunSummaryText.render(summary, workspace: Workspace(root: config.workspace)))
+        print(RunSummaryText.render(summary, workspace: Workspace(root: config.workspace), ledger: config.ledger))
         print(
             """
 

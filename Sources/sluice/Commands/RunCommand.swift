@@ -43,7 +43,7 @@ struct RunCommand: AsyncParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(summary), as: UTF8.self))
         } else {
-            print(RunSummaryText.render(summary, workspace: Workspace(root: config.workspace)))
+            print(RunSummaryText.render(summary, workspace: Workspace(root: config.workspace), ledger: config.ledger))
         }
         if summary.interrupted { throw ExitCode(130) }
         if summary.failed > 0 { throw SluiceExitCode.someItemsFailed }

@@ -2,7 +2,7 @@ import SluiceEngine
 
 /// The end-of-run summary for people: counts, one line per failed item, and where things are.
 enum RunSummaryText {
-    static func render(_ summary: RunSummary, workspace: Workspace) -> String {
+    static func render(_ summary: RunSummary, workspace: Workspace, ledger: LedgerLocation = .workspace) -> String {
         var lines: [String] = []
         let total = summary.items.count
         let head = summary.interrupted ? "Stopped" : "Finished"
@@ -15,7 +15,13 @@ enum RunSummaryText {
         }
         lines.append("Outputs: \(workspace.folder(.output))")
         lines.append("Logs:    \(workspace.logsFolder)/pipeline.log (programs' output of failed items: \(workspace.logsFolder)/<item>/)")
-        lines.append("Ledger:  \(workspace.ledgerPath)  (sluice status, sluice retry --failed, sluice events)")
+        let place: String =
+            switch ledger {
+            case .workspace: workspace.ledgerPath
+            case .sqlite(let path): path
+            case .postgres(let location): location.description
+            }
+        lines.append("Ledger:  \(place)  (sluice status, sluice retry --failed, sluice events)")
         return lines.joined(separator: "\n")
     }
 }

@@ -643,12 +643,7 @@ public final class PostgresLedger: Ledger {
     /// deadlock: what a new attempt on a new connection can get past.
     static func isRetryable(_ error: any Error) -> Bool {
         if isConnectionLoss(error) { return true }
-        guard let error = error as? PSQLError, error.code == .server, let state = error.serverInfo?[.sqlState] else {
-            return error is CancellationError
-                ? false
-                : (error as? PSQLError)?.code != .server && !(error is LedgerError) && !(error is DecodingError)
-                    && !(error is PostgresDecodingError)
-        }
+        guard let error = error as? PSQLError, error.code == .server, let state = error.serverInfo?[.sqlState] else { return false }
         // 08: connection exception; 40: transaction rollback (serialization, deadlock); 57P: operator intervention (shutdown).
         return state.hasPrefix("08") || state.hasPrefix("40") || state.hasPrefix("57P")
     }
@@ -676,6 +671,9 @@ public final class PostgresLedger: Ledger {
     /// location it names is ``PostgresLocation/description``).
     static func describe(_ error: any Error) -> String {
         if let error = error as? PSQLError {
+            if error.code == .authMechanismRequiresPassword {
+                return "the server asks for a password and none was found: set SLUICE_PG_PASSWORD, or add the ledger to ~/.pgpass"
+            }
             if let message = error.serverInfo?[.message] { return message }
             return "\(error.code)"
         }
