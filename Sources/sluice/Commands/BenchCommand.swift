@@ -70,12 +70,13 @@ struct BenchReadCommand: ParsableCommand {
     }
 }
 
-/// `sluice bench ledger`: move every task of a fresh SQLite ledger through claim and complete,
-/// and report the transitions per second the ledger sustains.
+/// `sluice bench ledger`: move every task of a fresh ledger (SQLite, or a PostgreSQL schema)
+/// through claim and complete, with one or more workers, and report the transitions per second
+/// the ledger sustains.
 struct BenchLedgerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledger",
-        abstract: "Time claim+complete transitions on a fresh SQLite ledger; print transitions/s.",
+        abstract: "Time claim+complete transitions on a fresh SQLite or PostgreSQL ledger; print transitions/s.",
         discussion: """
             Registers N items with two stages in a temporary SQLite ledger (removed afterwards), then \
             claims each task alone (limit 1) and completes it: one claim plus one complete is one \
@@ -83,7 +84,10 @@ struct BenchLedgerCommand: AsyncParsableCommand {
             task (the queue a claim searches is as long as it gets); --interleave takes both stages \
             of one item before the next. Each completion records one artifact, and a stage-1 \
             completion releases the item's stage-0 artifact, as a command stage that consumes its \
-            input does. Registration is timed apart and not counted in the rate.
+            input does. Registration is timed apart and not counted in the rate. --workers K runs K \
+            workers at once, each with a connection of its own, on the same ledger (the order is then \
+            per stage); --ledger postgres://USER@HOST:PORT/DB measures a fresh schema there (dropped \
+            afterwards; the password from SLUICE_PG_PASSWORD or ~/.pgpass).
             """)
 
     @Option(parsing: .unconditional, help: "Items to register (each has 2 tasks).")
@@ -95,11 +99,19 @@ struct BenchLedgerCommand: AsyncParsableCommand {
     @Option(help: "Folder the temporary ledger is made in (default: the system's temporary folder).")
     var folder: String?
 
+    @Option(help: "A PostgreSQL ledger to measure instead of SQLite: postgres://USER@HOST:PORT/DB (a fresh schema is made and dropped).")
+    var ledger: String?
+
+    @Option(parsing: .unconditional, help: "Workers claiming and completing at once, each with its own connection.")
+    var workers: Int = 1
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
     func validate() throws {
         guard items > 0 else { throw ValidationError("--items must be positive") }
+        guard workers > 0 else { throw ValidationError("--workers must be positive") }
+        if workers > 1, interleave { throw ValidationError("--interleave takes one worker") }
     }
 
     func run() async throws {
@@ -108,11 +120,30 @@ struct BenchLedgerCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let path = scratch + "/sluice.db"
-        let result = try await measure(SQLiteLedger(path: path), path: path)
+        var opened: [any Ledger] = []
+        var postgres: PostgresLedger?
+        if let ledger {
+            let schema = "bench_\(ProcessInfo.processInfo.processIdentifier)_\(UUID().uuidString.prefix(8).lowercased())"
+            let text = ledger.contains("?") ? ledger.replacingOccurrences(of: #"schema=[^&]*"#, with: "", options: .regularExpression) : ledger + "?"
+            let location = try PostgresLocation(text + (text.hasSuffix("?") || text.hasSuffix("&") ? "" : "&") + "schema=\(schema)")
+            for _ in 0..<workers { opened.append(try await PostgresLedger(location: location)) }
+            postgres = opened.first as? PostgresLedger
+        } else {
+            for _ in 0..<workers { opened.append(try SQLiteLedger(path: path)) }
+        }
+        let result: Result
+        do {
+            result = try await measure(opened, path: ledger == nil ? path : nil)
+        } catch {
+            try? await postgres?.dropSchema()
+            throw error
+        }
+        try await postgres?.dropSchema()
         let rate = Double(result.transitions) / result.seconds
         if json {
             let object: [String: Any] = [
                 "items": items, "stages": 2, "transitions": result.transitions, "order": interleave ? "item" : "stage",
+                "ledger": ledger == nil ? "sqlite" : "postgres", "workers": workers,
                 "seconds": result.seconds, "transitions_per_second": rate,
                 "claim_seconds": result.claimSeconds, "complete_seconds": result.completeSeconds,
                 "transition_p50_ms": result.percentile(0.5) * 1000, "transition_p99_ms": result.percentile(0.99) * 1000,
@@ -124,7 +155,9 @@ struct BenchLedgerCommand: AsyncParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print("\(result.transitions) claim+complete transitions (\(items) items x 2 stages, \(interleave ? "item" : "stage") order) in \(String(format: "%.3f", result.seconds)) s")
+            print(
+                "\(result.transitions) claim+complete transitions (\(items) items x 2 stages, \(interleave ? "item" : "stage") order, \(ledger == nil ? "SQLite" : "PostgreSQL"), \(workers) worker(s)) in \(String(format: "%.3f", result.seconds)) s"
+            )
             print(
                 String(
                     format: "  %.0f transitions/s (first half %.0f/s, second half %.0f/s)", rate,
@@ -136,8 +169,8 @@ struct BenchLedgerCommand: AsyncParsableCommand {
                     result.percentile(0.99) * 1000, result.percentile(1) * 1000))
             print(
                 String(
-                    format: "  registering took %.3f s (not counted); ledger %@ in %@", result.registerSeconds,
-                    ByteCount.format(Double(result.ledgerBytes)), base))
+                    format: "  registering took %.3f s (not counted); ledger %@", result.registerSeconds,
+                    ledger == nil ? "\(ByteCount.format(Double(result.ledgerBytes))) in \(base)" : "in PostgreSQL"))
         }
     }
 
@@ -167,42 +200,65 @@ struct BenchLedgerCommand: AsyncParsableCommand {
         }
     }
 
-    private func measure(_ ledger: SQLiteLedger, path: String) async throws -> Result {
+    private func measure(_ ledgers: [any Ledger], path: String?) async throws -> Result {
         let clock = ContinuousClock()
         let specs = (0..<items).map { ItemSpec(name: String(format: "item%06d", $0), sources: ["https://example.org/item\($0).bin"], size: 8_000_000) }
         var result = Result()
         let registering = clock.now
-        try await ledger.register(items: specs, stageNames: ["fetch", "process"], groupStages: [], barrierStages: [], now: Date().timeIntervalSince1970)
+        try await ledgers[0].register(items: specs, stageNames: ["fetch", "process"], groupStages: [], barrierStages: [], now: Date().timeIntervalSince1970)
         result.registerSeconds = (clock.now - registering) / .seconds(1)
 
-        let order: [Int] = interleave ? Array(repeating: [0, 1], count: items).flatMap { $0 } : Array(repeating: 0, count: items) + Array(repeating: 1, count: items)
-        result.durations.reserveCapacity(order.count)
         let start = clock.now
-        for stage in order {
-            let claiming = clock.now
-            let claimed = try await ledger.claim(
-                stage: stage, owner: "bench", limit: 1, minimum: 1, maxBytes: nil, lease: 60,
-                now: Date().timeIntervalSince1970)
-            let completing = clock.now
-            guard let task = claimed.first, claimed.count == 1 else {
-                printError("error: a claim of stage \(stage) returned \(claimed.count) task(s) after \(result.transitions) transitions; the measurement is void")
-                throw SluiceExitCode.couldNotRun
+        let rounds: [[Int]] = interleave ? [[0, 1]] : [[0], [1]]
+        for round in rounds {
+            // Each worker takes tasks of the round's stages until none is left.
+            let parts = try await withThrowingTaskGroup(of: Result.self) { group in
+                for (index, ledger) in ledgers.enumerated() {
+                    group.addTask { try await Self.work(ledger, owner: "bench\(index)", stages: round, repeating: interleave ? 1 : nil) }
+                }
+                return try await group.reduce(into: [Result]()) { $0.append($1) }
             }
+            for part in parts {
+                result.transitions += part.transitions
+                result.claimSeconds += part.claimSeconds
+                result.completeSeconds += part.completeSeconds
+                result.durations += part.durations
+            }
+        }
+        result.seconds = (clock.now - start) / .seconds(1)
+        guard result.transitions == 2 * items else {
+            printError("error: \(result.transitions) transitions were made for \(items) items x 2 stages; the measurement is void")
+            throw SluiceExitCode.couldNotRun
+        }
+        if let path { result.ledgerBytes = ["", "-wal", "-shm"].reduce(0) { $0 + DiskUsage.bytes(at: path + $1) } }
+        return result
+    }
+
+    /// One worker: claims a task of `stages` (in turn, when `repeating` is 1; else the one stage
+    /// until none is left) and completes it, timing each.
+    private static func work(_ ledger: any Ledger, owner: String, stages: [Int], repeating: Int?) async throws -> Result {
+        let clock = ContinuousClock()
+        var result = Result()
+        var next = 0
+        while true {
+            let stage = stages[next % stages.count]
+            let claiming = clock.now
+            let claimed = try await ledger.claim(stage: stage, owner: owner, limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: Date().timeIntervalSince1970)
+            let completing = clock.now
+            guard let task = claimed.first else { break }
             let name = task.item.name
             let artifact = ArtifactRecord(
                 task: task.key, path: (stage == 0 ? "raw/" : "output/") + name + "/file.bin", area: stage == 0 ? .raw : .output,
                 bytes: 8_000_000, sha256: String(repeating: "0", count: 64))
             try await ledger.complete(
-                task.key, artifacts: [artifact], releasing: stage == 0 ? [] : [TaskKey(item: name, stage: 0)],
-                now: Date().timeIntervalSince1970)
+                task.key, artifacts: [artifact], releasing: stage == 0 ? [] : [TaskKey(item: name, stage: 0)], now: Date().timeIntervalSince1970)
             let done = clock.now
             result.claimSeconds += (completing - claiming) / .seconds(1)
             result.completeSeconds += (done - completing) / .seconds(1)
             result.durations.append((done - claiming) / .seconds(1))
             result.transitions += 1
+            if repeating != nil { next += 1 }
         }
-        result.seconds = (clock.now - start) / .seconds(1)
-        result.ledgerBytes = ["", "-wal", "-shm"].reduce(0) { $0 + DiskUsage.bytes(at: path + $1) }
         return result
     }
 }

@@ -51,6 +51,13 @@ public final class PostgresLedger: Ledger {
     /// Closes the connection.
     public func close() async { await session.close() }
 
+    /// Deletes the run's schema with everything in it (`sluice bench ledger` cleans up with it).
+    public func dropSchema() async throws {
+        try await session.withConnection { [schema = location.schema] connection, logger in
+            _ = try await connection.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: logger)
+        }
+    }
+
     // MARK: Schema
 
     /// Migrations by version; a version, once released, is never edited.
