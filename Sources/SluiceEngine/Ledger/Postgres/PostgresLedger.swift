@@ -209,16 +209,24 @@ public final class PostgresLedger: Ledger {
 
     nonisolated(nonsending) public func claim(stage: Int, owner: String, limit: Int, minimum: Int, maxBytes: Int64?, lease: Double, now: Double) async throws -> [ClaimedTask] {
         try await write { db in
-            // Rows another worker is claiming are skipped, not waited for.
-            let ready = try await db.rows(
+            // Rows another worker is claiming are skipped, not waited for. Two reads, so that
+            // each walks the (stage, state, position) index in order: no sort, however long the queue.
+            var ready = try await db.rows(
                 """
-                SELECT t.id, i.spec FROM tasks t JOIN items i ON i.id = t.item
-                WHERE t.stage = \(stage) AND NOT t.is_group AND (t.state = 'pending' OR (t.state = 'retrying' AND t.not_before <= \(now)))
+                SELECT t.id, t.position, i.spec FROM tasks t JOIN items i ON i.id = t.item
+                WHERE t.stage = \(stage) AND t.state = 'pending' AND NOT t.is_group
                 ORDER BY t.position LIMIT \(limit) FOR UPDATE OF t SKIP LOCKED
-                """, as: (Int, String).self)
+                """, as: (Int, Int, String).self)
+            ready += try await db.rows(
+                """
+                SELECT t.id, t.position, i.spec FROM tasks t JOIN items i ON i.id = t.item
+                WHERE t.stage = \(stage) AND t.state = 'retrying' AND NOT t.is_group AND t.not_before <= \(now)
+                ORDER BY t.position LIMIT \(limit) FOR UPDATE OF t SKIP LOCKED
+                """, as: (Int, Int, String).self)
+            ready = Array(ready.sorted { $0.1 < $1.1 }.prefix(limit))
             var chosen: [(id: Int, item: ItemSpec)] = []
             var bytes: Int64 = 0
-            for (id, spec) in ready {
+            for (id, _, spec) in ready {
                 let item = try Self.decode(spec)
                 chosen.append((id, item))
                 bytes += item.size ?? 0
