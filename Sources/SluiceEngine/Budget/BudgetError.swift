@@ -10,11 +10,15 @@ public struct BudgetError: SluiceError {
         /// The ledger and logs alone leave too little room for the next piece of work.
         case overheadFull = "budget.overhead-full"
 
+        /// The code as scripts match it, e.g. `budget.never-fits`.
         public var description: String { rawValue }
     }
 
+    /// Why the reservation failed, as a stable code.
     public let code: Code
+    /// One sentence saying what went wrong.
     public let message: String
 
+    /// The message.
     public var description: String { message }
 }

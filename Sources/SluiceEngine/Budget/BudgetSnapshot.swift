@@ -1,5 +1,6 @@
 /// The budget's books at one moment, for progress displays and benchmarks.
 public struct BudgetSnapshot: Sendable {
+    /// The limits the budget enforces.
     public var limits: BudgetLimits
     /// Bytes written and committed, per area.
     public var committed: [Area: Int64]

@@ -22,6 +22,7 @@ public actor DiskBudget {
         let continuation: CheckedContinuation<Reservation, any Error>
     }
 
+    /// The limits the budget enforces.
     public let limits: BudgetLimits
     private var committed: [Area: Int64]
     private var reserved: [Area: Int64] = [:]
@@ -226,6 +227,8 @@ public actor DiskBudget {
         return !fits(first)
     }
 
+    /// The budget's books now: committed, reserved and overhead bytes, files, waiters and whether
+    /// fetching is paused.
     public var snapshot: BudgetSnapshot {
         BudgetSnapshot(
             limits: limits, committed: committed, reserved: reserved, overhead: overhead,

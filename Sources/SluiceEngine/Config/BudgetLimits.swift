@@ -12,6 +12,7 @@ public struct BudgetLimits: Sendable, Equatable {
     /// … and resumes below this.
     public var filesystemLow: Double
 
+    /// Limits from their fields; by default no bound on files, pausing at 90 % full and resuming below 80 %.
     public init(total: Int64, areas: [Area: Int64] = [:], files: Int? = nil, filesystemHigh: Double = 0.90, filesystemLow: Double = 0.80) {
         self.total = total
         self.areas = areas

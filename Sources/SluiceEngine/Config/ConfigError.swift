@@ -13,14 +13,20 @@ public struct ConfigError: SluiceError {
         case missingFile = "config.missing-file"
         case duplicateName = "config.duplicate-name"
 
+        /// The code as scripts match it, e.g. `config.bad-value`.
         public var description: String { rawValue }
     }
 
+    /// What is wrong, as a stable code.
     public let code: Code
+    /// One sentence saying what is wrong.
     public let message: String
+    /// The pipeline file.
     public let file: String
+    /// The line of the file at fault, when known.
     public let line: Int?
 
+    /// An error with `code` and `message` at `file` (and `line`, when known).
     public init(_ code: Code, _ message: String, file: String, line: Int? = nil) {
         self.code = code
         self.message = message
@@ -28,6 +34,7 @@ public struct ConfigError: SluiceError {
         self.line = line
     }
 
+    /// `file:line: message` (just `file: message` without a line).
     public var description: String {
         let place = line.map { "\(file):\($0)" } ?? file
         return "\(place): \(message)"

@@ -9,8 +9,10 @@ public struct ConfigNode {
     /// Where the node sits, e.g. `stages[2].command`.
     public let path: String
 
+    /// The node's line in the pipeline file, when YAML recorded one.
     public var line: Int? { node.mark?.line }
 
+    /// A configuration error of `code` at this node's file and line.
     public func error(_ code: ConfigError.Code, _ message: String) -> ConfigError {
         ConfigError(code, message, file: file, line: line)
     }
@@ -47,20 +49,24 @@ public struct ConfigNode {
     /// True for a mapping of keys to values.
     public var isMapping: Bool { node.mapping != nil }
 
+    /// The items of a sequence, each with its index in its path; nil when the node is not a sequence.
     public var sequence: [ConfigNode]? {
         node.sequence.map { items in items.enumerated().map { ConfigNode(node: $1, file: file, path: "\(path)[\($0)]") } }
     }
 
+    /// The node's text; throws `badValue` when it is not a scalar.
     public func string() throws -> String {
         guard let value = node.scalar?.string else { throw error(.badValue, "\(path) must be text") }
         return value
     }
 
+    /// The texts of a sequence, or the node's one text as a list of one.
     public func strings() throws -> [String] {
         if let sequence { return try sequence.map { try $0.string() } }
         return [try string()]
     }
 
+    /// The node as a whole number; throws `badValue` unless it is one and at least `minimum`.
     public func int(atLeast minimum: Int = 0) throws -> Int {
         guard let text = node.scalar?.string, let value = Int(text), value >= minimum else {
             throw error(.badValue, "\(path) must be a whole number ≥ \(minimum), not '\(node.scalar?.string ?? "a list")'")
@@ -68,6 +74,7 @@ public struct ConfigNode {
         return value
     }
 
+    /// The node as a number; throws `badValue` unless it is one and lies in `range`.
     public func double(in range: ClosedRange<Double> = 0...Double.greatestFiniteMagnitude) throws -> Double {
         guard let text = node.scalar?.string, let value = Double(text), range.contains(value) else {
             throw error(.badValue, "\(path) must be a number in \(range.lowerBound)…\(range.upperBound), not '\(node.scalar?.string ?? "a list")'")
@@ -75,6 +82,7 @@ public struct ConfigNode {
         return value
     }
 
+    /// The node as a flag: true, yes or on; false, no or off (any case). Throws `badValue` otherwise.
     public func bool() throws -> Bool {
         switch node.scalar?.string.lowercased() {
         case "true", "yes", "on": return true
@@ -83,6 +91,7 @@ public struct ConfigNode {
         }
     }
 
+    /// The node as a size in bytes (e.g. `500MB`, `2GiB`, `1048576`); throws `badValue` otherwise.
     public func bytes() throws -> Int64 {
         guard let text = node.scalar?.string, let value = ByteSize.parse(text) else {
             throw error(.badValue, "\(path) must be a size such as 500MB, 2GiB or 1048576, not '\(node.scalar?.string ?? "a list")'")
@@ -90,6 +99,7 @@ public struct ConfigNode {
         return value
     }
 
+    /// The node as a duration in seconds (e.g. `30s`, `10m`, `2h`); throws `badValue` otherwise.
     public func seconds() throws -> Double {
         guard let text = node.scalar?.string, let value = DurationText.parse(text) else {
             throw error(.badValue, "\(path) must be a duration such as 30s, 10m or 2h, not '\(node.scalar?.string ?? "a list")'")
@@ -97,6 +107,7 @@ public struct ConfigNode {
         return value
     }
 
+    /// The node as a workspace area, by its name; throws `badValue` for any other word.
     public func area() throws -> Area { try choice(Area.self) }
 
     /// One of a fixed set of words (an enum's raw values); the error lists them.

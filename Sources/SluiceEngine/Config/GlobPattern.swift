@@ -7,8 +7,10 @@
 /// A shell-style file pattern (`*.h5ad`, `sample_?.fastq.gz`), matched and expanded by Sluice
 /// itself — never by a shell.
 public struct GlobPattern: Sendable {
+    /// The pattern as written.
     public let pattern: String
 
+    /// The pattern `pattern`.
     public init(_ pattern: String) { self.pattern = pattern }
 
     /// True when the file name matches. As in a shell, a leading `.` (a hidden file) must be

@@ -12,6 +12,7 @@ public struct ItemSpec: Sendable, Hashable, Codable {
     /// Items of one group meet in `per: group` command stages (e.g. samples of one species).
     public var group: String?
 
+    /// An item from its fields; only the name and sources are required.
     public init(name: String, sources: [String], size: Int64? = nil, checksum: ExpectedChecksum? = nil, group: String? = nil) {
         self.name = name
         self.sources = sources

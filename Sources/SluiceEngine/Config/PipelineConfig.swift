@@ -7,7 +7,9 @@ public struct PipelineConfig: Sendable {
     public var file: String
     /// The workspace folder (absolute).
     public var workspace: String
+    /// How much disk the workspace may use.
     public var budget: BudgetLimits
+    /// The items to push through the stages, in file order.
     public var items: [ItemSpec]
     /// The stages, built by the factories of their kinds.
     public var stages: [any Stage]
@@ -16,6 +18,8 @@ public struct PipelineConfig: Sendable {
     /// Where the run's ledger lives (`ledger:`; default: `sluice.db` in the workspace).
     public var ledger: LedgerLocation
 
+    /// A pipeline from its parts, already checked; by default failed items' inputs are evicted and the
+    /// ledger lives in the workspace.
     public init(
         file: String, workspace: String, budget: BudgetLimits, items: [ItemSpec], stages: [any Stage],
         onFailure: FailurePolicy = .evict, ledger: LedgerLocation = .workspace

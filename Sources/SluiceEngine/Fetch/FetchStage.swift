@@ -7,12 +7,15 @@ import Synchronization
 /// Range resume, local files copied, hard-linked or linked in place — and checks the checksum
 /// before the item moves on.
 public final class FetchStage: ConfigurableStage {
+    /// The key of the kind in a pipeline file (`- fetch: {…}`).
     public static let kind = "fetch"
+    /// Retries for transient failures (network, timeouts) when the entry gives none.
     public static let defaultRetries = 5
 
     /// How local files (paths, `file://` URLs) reach `raw/`.
     public enum LocalMode: String, Sendable { case copy, hardLink, inPlace }
 
+    /// The common part of the stage's declaration.
     public let header: StageHeader
     /// `copy: true` copies (default), `copy: link` hard-links, `copy: false` links to the
     /// original and reads it in place (a symbolic link: no bytes held in the workspace).
@@ -22,12 +25,14 @@ public final class FetchStage: ConfigurableStage {
     /// Made on the first download, so that loading a pipeline opens no connections.
     private let client: Mutex<HTTPClient?> = Mutex(nil)
 
+    /// A fetch stage with `local` mode for local files and a `timeout` in seconds per request.
     public init(header: StageHeader, local: LocalMode = .copy, timeout: Double = 60) {
         self.header = header
         self.local = local
         self.timeout = timeout
     }
 
+    /// Parses the entry's `copy` (true, `link` or false) and `timeout` options.
     public convenience init(header: StageHeader, options: StageOptions) throws {
         let keys = try options.keys(known: ["copy", "timeout"])
         var local = LocalMode.copy
@@ -59,14 +64,21 @@ public final class FetchStage: ConfigurableStage {
         try? await open?.shutdown()
     }
 
+    /// True: the stage brings items into the workspace and must come first.
     public var isSource: Bool { true }
+    /// Fetched files go to `raw`.
     public var outputArea: Area? { .raw }
+    /// False: the stage reads sources, not an earlier stage's outputs.
     public var consumesInputs: Bool { false }
 
+    /// `raw/<item>`, relative to the workspace root.
     public func outputFolder(item: String, isGroup: Bool) -> String? { "raw/\(item)" }
 
+    /// The item's declared size (0 when unknown).
     public func estimatedBytes(inputBytes: Int64, item: ItemSpec) -> Int64 { item.size ?? 0 }
 
+    /// Fetches each unit's sources into its partial output folder, then checks the item's checksum
+    /// (which applies to a single source only); throws `StageError` on a failure or mismatch.
     public func run(_ units: [StageUnit], context: StageContext) async throws {
         for unit in units {
             guard let folder = unit.partialOutput else { continue }

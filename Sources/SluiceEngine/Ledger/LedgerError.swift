@@ -9,18 +9,23 @@ public struct LedgerError: SluiceError {
         case busy = "ledger.busy"
         case unknownItem = "ledger.unknown-item"
 
+        /// The code as scripts match it, e.g. `ledger.busy`.
         public var description: String { rawValue }
     }
 
+    /// What went wrong, as a stable code.
     public let code: Code
+    /// One sentence saying what went wrong.
     public let message: String
     /// A busy ledger may be free a moment later.
     public var isTransient: Bool { code == .busy }
 
+    /// An error with `code` and `message`.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
+    /// The message.
     public var description: String { message }
 }

@@ -9,6 +9,7 @@ import Synchronization
 /// before the engine deletes any file on the ledger's word.
 public final class SQLiteLedger: Ledger {
     private let pool: DatabasePool
+    /// The path of the SQLite file.
     public let path: String
     /// Seconds a write waits while another process holds the ledger locked.
     private static let busyTimeout = 30
@@ -21,6 +22,8 @@ public final class SQLiteLedger: Ledger {
     private static let checkpointInterval = 250
     private let writes = Atomic<Int>(0)
 
+    /// Opens (or creates) the ledger at `path` and migrates its schema. Throws `unavailable` when it
+    /// cannot.
     public init(path: String) throws {
         self.path = path
         var configuration = Configuration()
@@ -112,6 +115,8 @@ public final class SQLiteLedger: Ledger {
 
     // MARK: Registration
 
+    /// Adds the items (and groups) not registered yet, with one task per stage; items already known
+    /// keep their progress. Throws when the workspace was made by a pipeline with other stages.
     nonisolated(nonsending) public func register(items: [ItemSpec], stageNames: [String], groupStages: Set<Int>, barrierStages: Set<Int>, now: Double) async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -168,6 +173,7 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
+    /// The names of the stages the workspace's pipeline has (empty before the first run).
     nonisolated(nonsending) public func stageNames() async throws -> [String] {
         try await pool.read { db in
             let value = try String.fetchOne(try db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'stages'"))
@@ -181,6 +187,8 @@ public final class SQLiteLedger: Ledger {
 
     // MARK: Claims and leases
 
+    /// Returns running tasks to the queue: those whose lease expired, or all of them when `all`.
+    /// Returns their keys.
     nonisolated(nonsending) public func reclaim(all: Bool, now: Double) async throws -> [TaskKey] {
         try await write { db in
             let condition = all ? "state = 'running'" : "state = 'running' AND lease_until < ?"
@@ -198,6 +206,7 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
+    /// Claims up to `limit` ready tasks of `stage`, in item order, under a lease for `owner`.
     nonisolated(nonsending) public func claim(stage: Int, owner: String, limit: Int, minimum: Int, maxBytes: Int64?, lease: Double, now: Double) async throws -> [ClaimedTask] {
         try await write { db in
             // Both reads walk the (stage, state, position) index in order: no sort, however long the queue.
@@ -245,6 +254,8 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
+    /// Claims one group (or the barrier) whose members have all reached (or can never reach) `stage`;
+    /// nil when none is ready.
     nonisolated(nonsending) public func claimGroup(stage: Int, owner: String, lease: Double, now: Double) async throws -> ClaimedTask? {
         try await write { db in
             // Settle groups whose members have all arrived: ready when any member can go on, blocked otherwise.
@@ -289,6 +300,7 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
+    /// Extends the leases of every task `owner` runs.
     nonisolated(nonsending) public func renewLeases(owner: String, lease: Double, now: Double) async throws {
         try await write { db in
             try db.run(sql: "UPDATE tasks SET lease_until = ? WHERE owner = ? AND state = 'running'", arguments: [now + lease, owner])
@@ -297,6 +309,8 @@ public final class SQLiteLedger: Ledger {
 
     // MARK: Outcomes
 
+    /// Marks the task done, records its artifacts, makes the item's next stage pending and releases
+    /// the artifacts of `releasing`. Returns the artifacts it released.
     @discardableResult
     nonisolated(nonsending) public func complete(_ task: TaskKey, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws -> [ArtifactRecord] {
         try await write { db in
@@ -345,6 +359,8 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
+    /// Records a failure: `retryAt` puts the task back in the queue at that time; nil fails it for
+    /// good and blocks the item's later stages.
     nonisolated(nonsending) public func fail(_ task: TaskKey, _ failure: TaskFailure, retryAt: Double?, now: Double) async throws {
         try await write { db in
             if let retryAt {
@@ -386,6 +402,7 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
+    /// Gives a claimed task back without counting the attempt (a graceful stop).
     nonisolated(nonsending) public func release(_ task: TaskKey, now: Double) async throws {
         try await write { db in
             try db.run(
@@ -399,18 +416,21 @@ public final class SQLiteLedger: Ledger {
 
     // MARK: Artifacts
 
+    /// Artifacts in a state (e.g. released ones still to delete).
     nonisolated(nonsending) public func artifacts(in state: ArtifactRecord.State) async throws -> [ArtifactRecord] {
         try await pool.read { db in
             try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM artifacts WHERE state = ? ORDER BY item, stage, path"), arguments: [state.rawValue]).map(Self.artifact)
         }
     }
 
+    /// Live artifacts of an item (and its groups), all stages.
     nonisolated(nonsending) public func liveArtifacts(item: String) async throws -> [ArtifactRecord] {
         try await pool.read { db in
             try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM artifacts WHERE item = ? AND state = 'live' ORDER BY stage, path"), arguments: [item]).map(Self.artifact)
         }
     }
 
+    /// Moves artifacts to a new state.
     nonisolated(nonsending) public func mark(_ artifacts: [ArtifactRecord], _ state: ArtifactRecord.State) async throws {
         try await write { db in
             for artifact in artifacts {
@@ -423,6 +443,8 @@ public final class SQLiteLedger: Ledger {
 
     // MARK: Failed items' inputs
 
+    /// Items that failed for good and still hold inputs in `raw` or `interim`, the oldest failure
+    /// first. A negative `limit`: all of them.
     nonisolated(nonsending) public func evictionCandidates(limit: Int) async throws -> [String] {
         try await pool.read { db in
             try String.fetchAll(
@@ -436,6 +458,8 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
+    /// Releases a failed item's inputs in `raw` and `interim`, records why, and returns them for the
+    /// caller to delete.
     nonisolated(nonsending) public func evict(item: String, reason: String, now: Double) async throws -> [ArtifactRecord] {
         try await write { db in
             let doomed = try Row.fetchAll(
@@ -458,6 +482,7 @@ public final class SQLiteLedger: Ledger {
 
     // MARK: Reading
 
+    /// Records the bytes the disk budget granted a running task.
     nonisolated(nonsending) public func noteReservation(_ task: TaskKey, bytes: Int64, area: Area) async throws {
         try await write { db in
             try db.run(
@@ -466,6 +491,7 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
+    /// Every task, in item then stage order.
     nonisolated(nonsending) public func tasks() async throws -> [TaskStatus] {
         try await pool.read { db in
             try Row.fetchAll(
@@ -485,6 +511,7 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
+    /// How many tasks of `stage` are in each state.
     nonisolated(nonsending) public func counts(stage: Int) async throws -> [TaskState: Int] {
         try await pool.read { db in
             var result: [TaskState: Int] = [:]
@@ -500,12 +527,15 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
+    /// The earliest time a retrying task of `stage` becomes ready, if any.
     nonisolated(nonsending) public func nextRetry(stage: Int) async throws -> Double? {
         try await pool.read { db in
             try Double.fetchOne(try db.cachedStatement(sql: "SELECT MIN(not_before) FROM tasks WHERE stage = ? AND state = 'retrying'"), arguments: [stage])
         }
     }
 
+    /// Puts failed (and their blocked) tasks back in the queue: of `items`, or all failed ones when
+    /// nil. Returns how many.
     nonisolated(nonsending) public func retry(items: [String]?, now: Double) async throws -> Int {
         try await write { db in
             var targets: [String]
@@ -558,10 +588,12 @@ public final class SQLiteLedger: Ledger {
 
     // MARK: Events
 
+    /// Appends an event.
     nonisolated(nonsending) public func record(_ event: LedgerEvent) async throws {
         try await write { db in try Self.insertEvent(db, event) }
     }
 
+    /// Events after `sequence`, oldest first, at most `limit` of them.
     nonisolated(nonsending) public func events(after sequence: Int64, limit: Int) async throws -> [LedgerEvent] {
         try await pool.read { db in
             try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?"), arguments: [sequence, limit]).map { row in

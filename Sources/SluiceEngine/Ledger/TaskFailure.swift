@@ -5,6 +5,7 @@ public struct TaskFailure: Sendable, Hashable, Codable {
     /// One sentence naming the file or URL and what is wrong.
     public var message: String
 
+    /// A failure with a stable `code` and a one-sentence `message`.
     public init(code: String, message: String) {
         self.code = code
         self.message = message

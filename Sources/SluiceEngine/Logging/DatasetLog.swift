@@ -15,6 +15,7 @@ public final class DatasetLog: Sendable {
     /// How much a line matters.
     public enum Level: String, Sendable { case info, warning, error }
 
+    /// The dataset's name, shown in every line.
     public let dataset: String
     private let folder: String?
     /// The open files, once the first line is written (-1: not open, or cannot be opened).

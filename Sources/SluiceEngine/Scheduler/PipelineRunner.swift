@@ -7,9 +7,13 @@ import Synchronization
 /// inputs only after their outputs are recorded. Stages run at the same time, so fetching the
 /// next item overlaps processing this one; the ledger connects them (no in-memory queues).
 public final class PipelineRunner: Sendable {
+    /// The pipeline being run.
     public let config: PipelineConfig
+    /// The pipeline's workspace.
     public let workspace: Workspace
+    /// The ledger that records the run's progress.
     public let ledger: any Ledger
+    /// The disk budget work reserves from before it runs.
     public let budget: DiskBudget
     private let stages: [any Stage]
     /// Receives one readable line per event (start, done, failed, retrying).
@@ -36,6 +40,7 @@ public final class PipelineRunner: Sendable {
         var active: [TaskKey: (done: Int64, expected: Int64?)] = [:]
     }
 
+    /// A runner for `config`'s stages; `onLine` receives one readable line per event.
     public init(
         config: PipelineConfig, ledger: any Ledger, budget: DiskBudget,
         onLine: @escaping @Sendable (String) -> Void = { _ in }
@@ -50,6 +55,7 @@ public final class PipelineRunner: Sendable {
         self.owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
     }
 
+    /// The stages' names, in pipeline order.
     public var stageNames: [String] { stages.map(\.name) }
 
     /// Asks the run to stop: no new work is claimed, and work waiting for disk or running in a

@@ -6,7 +6,9 @@ import Synchronization
 /// Everything one `sluice run` holds: the workspace lock, the ledger, the stages, the budget
 /// and the runner — opened together, closed together.
 public final class PipelineSession: Sendable {
+    /// The checked pipeline the session runs.
     public let config: PipelineConfig
+    /// The runner that pushes the items through the stages.
     public let runner: PipelineRunner
     private let lock: WorkspaceLock
 

@@ -9,8 +9,10 @@ import UnixSignals
 public struct StopSignals: Service {
     private let onFirst: @Sendable () -> Void
 
+    /// Calls `onFirst` on the first SIGINT or SIGTERM.
     public init(onFirst: @escaping @Sendable () -> Void) { self.onFirst = onFirst }
 
+    /// Waits for the signals until a graceful shutdown; throws `StopError` on the second one.
     public func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
         var seen = 0
@@ -28,5 +30,6 @@ public struct StopSignals: Service {
 
 /// A second SIGINT or SIGTERM: stop at once.
 public struct StopError: Error, Sendable {
+    /// The error.
     public init() {}
 }

@@ -10,5 +10,6 @@ public protocol ConfigurableStage: Stage {
 }
 
 extension ConfigurableStage {
+    /// No retries.
     public static var defaultRetries: Int { 0 }
 }

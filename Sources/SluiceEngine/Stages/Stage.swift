@@ -43,9 +43,13 @@ public protocol Stage: Sendable {
 }
 
 extension Stage {
+    /// One item at a time.
     public var scheduling: StageScheduling { .perItem }
+    /// False: most stages read an earlier stage's outputs.
     public var isSource: Bool { false }
+    /// Zero: no scratch space.
     public func scratchBytes(inputBytes: Int64, item: ItemSpec) -> Int64 { 0 }
+    /// Does nothing.
     public func shutdown() async {}
 
     /// The stage's name (``StageHeader/name``).

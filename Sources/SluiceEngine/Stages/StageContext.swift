@@ -4,6 +4,7 @@ import Foundation
 /// download's Content-Length) — reserved before the first byte is written — and the removal of
 /// an item's recorded files.
 public struct StageContext: Sendable {
+    /// The workspace the run uses.
     public let workspace: Workspace
     private let budget: DiskBudget
     private let ledger: any Ledger

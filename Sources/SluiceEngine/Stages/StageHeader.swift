@@ -17,6 +17,7 @@ public struct StageHeader: Sendable, Equatable {
     /// The line of the pipeline file that declared it, for errors.
     public var line: Int?
 
+    /// A header from its fields; the defaults are one worker, no retries and the nearest earlier stage.
     public init(
         kind: String, name: String, isNameGiven: Bool = true, concurrency: Int = 1, retries: Int = 0,
         from: String? = nil, line: Int? = nil

@@ -12,6 +12,7 @@ public struct StageRegistry: Sendable {
 
     private(set) var factories: [String: Factory] = [:]
 
+    /// An empty registry, with no kinds.
     public init() {}
 
     /// `fetch` and `cleanup`, the kinds the engine itself provides.

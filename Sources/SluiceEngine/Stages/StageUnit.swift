@@ -1,5 +1,6 @@
 /// One item's (or group's) share of a claimed batch, with absolute paths.
 public struct StageUnit: Sendable {
+    /// The claimed task this unit is.
     public var task: ClaimedTask
     /// The previous stage's output folder for this item (nil for the first stage).
     public var input: String?
@@ -14,6 +15,7 @@ public struct StageUnit: Sendable {
     /// The item's log.
     public var log: DatasetLog
 
+    /// The task's item.
     public var item: ItemSpec { task.item }
 
     /// Whether the unit is a group's (or the barrier's) task rather than one item's.

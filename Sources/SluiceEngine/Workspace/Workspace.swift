@@ -6,14 +6,19 @@ public struct Workspace: Sendable {
     /// The workspace folder (absolute).
     public let root: String
 
+    /// The workspace at `root`, made absolute and standardized.
     public init(root: String) {
         self.root = URL(fileURLWithPath: root).standardizedFileURL.path
     }
 
+    /// The SQLite ledger's file, `sluice.db`.
     public var ledgerPath: String { root + "/sluice.db" }
+    /// The lock file, `sluice.lock`.
     public var lockPath: String { root + "/sluice.lock" }
 
+    /// The folder of an area, `<root>/<area>`.
     public func folder(_ area: Area) -> String { root + "/" + area.rawValue }
+    /// The folder of the per-item logs, `<root>/logs`.
     public var logsFolder: String { root + "/logs" }
 
     /// `<area>/<item>/`; throws when `item` is not one plain path component.

@@ -5,9 +5,12 @@ import Foundation
 /// those of items that failed for good (recorded as evicted: `sluice retry` fetches them again).
 /// Must run while no `sluice run` uses the workspace (it takes the lock).
 public struct WorkspaceCleaner {
+    /// The workspace to clean.
     public let workspace: Workspace
+    /// The workspace's ledger, which says what is no longer needed.
     public let ledger: any Ledger
 
+    /// A cleaner for `workspace`, guided by `ledger`.
     public init(workspace: Workspace, ledger: any Ledger) {
         self.workspace = workspace
         self.ledger = ledger
@@ -15,10 +18,14 @@ public struct WorkspaceCleaner {
 
     /// What would go (or went): paths and bytes.
     public struct Removal: Sendable, Codable {
+        /// The absolute path of the file or folder.
         public var path: String
+        /// Its allocated bytes (what `du` counts), measured before removal.
         public var bytes: Int64
     }
 
+    /// Removes what is no longer needed and records it in the ledger; with `dryRun`, only lists it.
+    /// Returns the paths (in order) and their sizes.
     public func clean(dryRun: Bool) async throws -> [Removal] {
         var removals: [Removal] = []
         var doomed: [ArtifactRecord] = try await ledger.artifacts(in: .released)

@@ -5,6 +5,7 @@ public import SluiceFormats
 public struct WorkspaceError: SluiceError {
     /// Stable code: `workspace.path-escapes`, `workspace.not-a-folder`.
     public let code: String
+    /// One sentence naming the path and what is wrong.
     public let message: String
 
     package init(code: String = "workspace.path-escapes", _ message: String) {
@@ -12,5 +13,6 @@ public struct WorkspaceError: SluiceError {
         self.message = message
     }
 
+    /// The message.
     public var description: String { message }
 }

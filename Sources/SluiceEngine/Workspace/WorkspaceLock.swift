@@ -14,6 +14,8 @@ public final class WorkspaceLock: Sendable {
     /// it (dead now, since the lock was free), whose stage programs may still be running.
     public let previousHolder: Int32?
 
+    /// Takes the lock and writes this process's id into the lock file; throws `ledger.busy` when
+    /// another process holds it, `ledger.unavailable` when the file cannot be opened.
     public init(_ workspace: Workspace) throws {
         let fd = open(workspace.lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {

@@ -13,6 +13,7 @@ import PostgresNIO
 /// answer was lost is neither lost nor made twice. The schema is migrated by version, under an
 /// advisory lock, by whichever worker opens it first.
 public final class PostgresLedger: Ledger {
+    /// Where the ledger's database and schema are.
     public let location: PostgresLocation
     private let session: PostgresSession
     /// How long a write keeps trying through a lost connection before it fails.
@@ -123,6 +124,8 @@ public final class PostgresLedger: Ledger {
 
     // MARK: Registration
 
+    /// Adds the items (and groups) not registered yet, with one task per stage; items already known
+    /// keep their progress. Throws when the workspace was made by a pipeline with other stages.
     nonisolated(nonsending) public func register(items: [ItemSpec], stageNames: [String], groupStages: Set<Int>, barrierStages: Set<Int>, now: Double) async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -183,6 +186,7 @@ public final class PostgresLedger: Ledger {
         }
     }
 
+    /// The names of the stages the workspace's pipeline has (empty before the first run).
     nonisolated(nonsending) public func stageNames() async throws -> [String] {
         let value = try await read { db in try await db.first("SELECT value FROM meta WHERE key = 'stages'", as: String.self) }
         return value.map { $0.split(separator: ",").map(String.init) } ?? []
@@ -190,6 +194,8 @@ public final class PostgresLedger: Ledger {
 
     // MARK: Claims and leases
 
+    /// Returns running tasks to the queue: those whose lease expired, or all of them when `all`.
+    /// Returns their keys.
     nonisolated(nonsending) public func reclaim(all: Bool, now: Double) async throws -> [TaskKey] {
         try await write { db in
             let rows = try await db.rows(
@@ -207,6 +213,7 @@ public final class PostgresLedger: Ledger {
         }
     }
 
+    /// Claims up to `limit` ready tasks of `stage`, in item order, under a lease for `owner`.
     nonisolated(nonsending) public func claim(stage: Int, owner: String, limit: Int, minimum: Int, maxBytes: Int64?, lease: Double, now: Double) async throws -> [ClaimedTask] {
         try await write { db in
             // Rows another worker is claiming are skipped, not waited for. Two reads, so that
@@ -253,6 +260,8 @@ public final class PostgresLedger: Ledger {
         }
     }
 
+    /// Claims one group (or the barrier) whose members have all reached (or can never reach) `stage`;
+    /// nil when none is ready.
     nonisolated(nonsending) public func claimGroup(stage: Int, owner: String, lease: Double, now: Double) async throws -> ClaimedTask? {
         let claimed: [ClaimedTask] = try await write { db in
             // Settle groups whose members have all arrived: ready when any member can go on, blocked otherwise.
@@ -295,6 +304,7 @@ public final class PostgresLedger: Ledger {
         return claimed.first
     }
 
+    /// Extends the leases of every task `owner` runs.
     nonisolated(nonsending) public func renewLeases(owner: String, lease: Double, now: Double) async throws {
         let _: Done = try await write { db in
             try await db.run("UPDATE tasks SET lease_until = \(now + lease) WHERE owner = \(owner) AND state = 'running'")
@@ -304,6 +314,8 @@ public final class PostgresLedger: Ledger {
 
     // MARK: Outcomes
 
+    /// Marks the task done, records its artifacts, makes the item's next stage pending and releases
+    /// the artifacts of `releasing`. Returns the artifacts it released.
     @discardableResult
     nonisolated(nonsending) public func complete(_ task: TaskKey, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws -> [ArtifactRecord] {
         try await write { db in
@@ -354,6 +366,8 @@ public final class PostgresLedger: Ledger {
         }
     }
 
+    /// Records a failure: `retryAt` puts the task back in the queue at that time; nil fails it for
+    /// good and blocks the item's later stages.
     nonisolated(nonsending) public func fail(_ task: TaskKey, _ failure: TaskFailure, retryAt: Double?, now: Double) async throws {
         let _: Done = try await write { db in
             if let retryAt {
@@ -398,6 +412,7 @@ public final class PostgresLedger: Ledger {
         }
     }
 
+    /// Gives a claimed task back without counting the attempt (a graceful stop).
     nonisolated(nonsending) public func release(_ task: TaskKey, now: Double) async throws {
         let _: Done = try await write { db in
             try await db.run(
@@ -412,6 +427,7 @@ public final class PostgresLedger: Ledger {
 
     // MARK: Artifacts
 
+    /// Artifacts in a state (e.g. released ones still to delete).
     nonisolated(nonsending) public func artifacts(in state: ArtifactRecord.State) async throws -> [ArtifactRecord] {
         try await read { db in
             try await db.rows(
@@ -421,6 +437,7 @@ public final class PostgresLedger: Ledger {
         }
     }
 
+    /// Live artifacts of an item (and its groups), all stages.
     nonisolated(nonsending) public func liveArtifacts(item: String) async throws -> [ArtifactRecord] {
         try await read { db in
             try await db.rows(
@@ -430,6 +447,7 @@ public final class PostgresLedger: Ledger {
         }
     }
 
+    /// Moves artifacts to a new state.
     nonisolated(nonsending) public func mark(_ artifacts: [ArtifactRecord], _ state: ArtifactRecord.State) async throws {
         let _: Done = try await write { db in
             for artifact in artifacts {
@@ -442,6 +460,8 @@ public final class PostgresLedger: Ledger {
 
     // MARK: Failed items' inputs
 
+    /// Items that failed for good and still hold inputs in `raw` or `interim`, the oldest failure
+    /// first. A negative `limit`: all of them.
     nonisolated(nonsending) public func evictionCandidates(limit: Int) async throws -> [String] {
         try await read { db in
             try await db.all(
@@ -454,6 +474,8 @@ public final class PostgresLedger: Ledger {
         }
     }
 
+    /// Releases a failed item's inputs in `raw` and `interim`, records why, and returns them for the
+    /// caller to delete.
     nonisolated(nonsending) public func evict(item: String, reason: String, now: Double) async throws -> [ArtifactRecord] {
         try await write { db in
             let doomed = try await db.rows(
@@ -473,6 +495,7 @@ public final class PostgresLedger: Ledger {
 
     // MARK: Reading
 
+    /// Records the bytes the disk budget granted a running task.
     nonisolated(nonsending) public func noteReservation(_ task: TaskKey, bytes: Int64, area: Area) async throws {
         let _: Done = try await write { db in
             try await db.run(
@@ -481,6 +504,7 @@ public final class PostgresLedger: Ledger {
         }
     }
 
+    /// Every task, in item then stage order.
     nonisolated(nonsending) public func tasks() async throws -> [TaskStatus] {
         typealias Row = (String, Int, String, Int, String?, String?, Double?, Double?, Int64?, Bool, Int64?, String?)
         return try await read { db in
@@ -498,6 +522,7 @@ public final class PostgresLedger: Ledger {
         }
     }
 
+    /// How many tasks of `stage` are in each state.
     nonisolated(nonsending) public func counts(stage: Int) async throws -> [TaskState: Int] {
         try await read { db in
             var result: [TaskState: Int] = [:]
@@ -510,12 +535,15 @@ public final class PostgresLedger: Ledger {
         }
     }
 
+    /// The earliest time a retrying task of `stage` becomes ready, if any.
     nonisolated(nonsending) public func nextRetry(stage: Int) async throws -> Double? {
         try await read { db in
             try await db.first("SELECT MIN(not_before) FROM tasks WHERE stage = \(stage) AND state = 'retrying'", as: Double.self)
         }
     }
 
+    /// Puts failed (and their blocked) tasks back in the queue: of `items`, or all failed ones when
+    /// nil. Returns how many.
     nonisolated(nonsending) public func retry(items: [String]?, now: Double) async throws -> Int {
         try await write { db in
             var targets: [String]
@@ -566,6 +594,7 @@ public final class PostgresLedger: Ledger {
 
     // MARK: Events
 
+    /// Appends an event.
     nonisolated(nonsending) public func record(_ event: LedgerEvent) async throws {
         let _: Done = try await write { db in
             try await Self.insertEvent(db, event)
@@ -573,6 +602,7 @@ public final class PostgresLedger: Ledger {
         }
     }
 
+    /// Events after `sequence`, oldest first, at most `limit` of them.
     nonisolated(nonsending) public func events(after sequence: Int64, limit: Int) async throws -> [LedgerEvent] {
         try await read { db in
             try await db.rows(

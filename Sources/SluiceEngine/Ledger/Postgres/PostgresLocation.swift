@@ -6,9 +6,13 @@ public import Foundation
 /// read it; ``description`` never shows it. One database may hold many runs, each in its own
 /// schema (default `sluice`).
 public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
+    /// The server's host name or address.
     public var host: String
+    /// The server's port (5432 when the URL names none).
     public var port: Int
+    /// The user to connect as (the URL's, else `USER`, else `postgres`).
     public var user: String
+    /// The database to connect to (the user's name when the URL names none).
     public var database: String
     /// The schema the run's tables live in.
     public var schema: String
