@@ -30,22 +30,9 @@ public final class PostgresLedger: Ledger {
         self.location = location
         self.losesAnswer = losesAnswer
         session = PostgresSession(location: location)
-        let deadline = ContinuousClock.now + Self.reconnectTimeout
-        var pause = Duration.milliseconds(50)
-        while true {
-            do {
-                try await migrate()
-                return
-            } catch {
-                let cause = Self.underlying(error)
-                if let ledgerError = cause as? LedgerError { throw ledgerError }
-                // A server restarting is waited for; one that refuses or does not exist is not.
-                guard Self.isRetryable(cause), !Self.isRefusal(cause), ContinuousClock.now < deadline else {
-                    throw LedgerError(.unavailable, "cannot open the ledger \(location): \(Self.describe(cause))")
-                }
-                try await Task.sleep(for: pause)
-                pause = min(pause * 2, .seconds(2))
-            }
+        // A server restarting is waited for; one that refuses or does not exist is not.
+        try await Self.retrying({ Self.isRetryable($0) && !Self.isRefusal($0) }, failing: "cannot open the ledger \(location)") { _ in
+            try await migrate()
         }
     }
 
@@ -625,53 +612,50 @@ public final class PostgresLedger: Ledger {
     /// the lost commit had in fact been made), for up to ``reconnectTimeout``.
     nonisolated(nonsending) private func write<T: Codable & Sendable>(_ body: @escaping @Sendable (PostgresTransaction) async throws -> T) async throws -> T {
         let id = UUID()
-        let deadline = ContinuousClock.now + Self.reconnectTimeout
-        var pause = Duration.milliseconds(50)
-        var retried = false
-        while true {
-            do {
-                let isRetry = retried
-                return try await session.withConnection { connection, logger in
-                    let db = PostgresTransaction(connection: connection, logger: logger)
-                    if isRetry, let stored = try await db.first("SELECT result FROM applied WHERE id = \(id)", as: String.self) {
-                        return try JSONDecoder().decode(T.self, from: Data(stored.utf8))
-                    }
-                    let result = try await connection.withTransaction(logger: logger) { _ in
-                        let result = try await body(db)
-                        let encoded = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
-                        try await db.run("INSERT INTO applied(id, time, result) VALUES (\(id), \(Date().timeIntervalSince1970), \(encoded))")
-                        return result
-                    }
-                    if self.losesAnswer?() == true { throw GuardedConnection.Lost() }
+        return try await Self.retrying(Self.isRetryable, failing: "the ledger \(location) failed") { isRetry in
+            try await session.withConnection { connection, logger in
+                let db = PostgresTransaction(connection: connection, logger: logger)
+                if isRetry, let stored = try await db.first("SELECT result FROM applied WHERE id = \(id)", as: String.self) {
+                    return try JSONDecoder().decode(T.self, from: Data(stored.utf8))
+                }
+                let result = try await connection.withTransaction(logger: logger) { _ in
+                    let result = try await body(db)
+                    let encoded = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
+                    try await db.run("INSERT INTO applied(id, time, result) VALUES (\(id), \(Date().timeIntervalSince1970), \(encoded))")
                     return result
                 }
-            } catch {
-                let cause = Self.underlying(error)
-                if let ledgerError = cause as? LedgerError { throw ledgerError }
-                guard Self.isRetryable(cause), ContinuousClock.now < deadline else {
-                    throw LedgerError(.unavailable, "the ledger \(location) failed: \(Self.describe(cause))")
-                }
-                retried = true
-                try await Task.sleep(for: pause)
-                pause = min(pause * 2, .seconds(2))
+                if self.losesAnswer?() == true { throw GuardedConnection.Lost() }
+                return result
             }
         }
     }
 
     /// Runs `body` outside a transaction, trying again through a lost connection.
     nonisolated(nonsending) private func read<T: Sendable>(_ body: @escaping @Sendable (PostgresTransaction) async throws -> T) async throws -> T {
-        let deadline = ContinuousClock.now + Self.reconnectTimeout
+        try await Self.retrying(Self.isRetryable, failing: "the ledger \(location) failed") { _ in
+            try await session.withConnection { connection, logger in
+                try await body(PostgresTransaction(connection: connection, logger: logger))
+            }
+        }
+    }
+
+    /// Runs `attempt` (told whether it is a retry) until it succeeds, again after a growing pause
+    /// while `retryable` says its error may pass, for up to ``reconnectTimeout``. A ledger error
+    /// is thrown as it is; any other, as `failing` followed by its sentence.
+    nonisolated(nonsending) private static func retrying<T>(
+        _ retryable: (any Error) -> Bool, failing: String, _ attempt: (_ isRetry: Bool) async throws -> T
+    ) async throws -> T {
+        let deadline = ContinuousClock.now + reconnectTimeout
         var pause = Duration.milliseconds(50)
+        var isRetry = false
         while true {
             do {
-                return try await session.withConnection { connection, logger in
-                    try await body(PostgresTransaction(connection: connection, logger: logger))
-                }
+                return try await attempt(isRetry)
             } catch {
-                let cause = Self.underlying(error)
-                guard Self.isRetryable(cause), ContinuousClock.now < deadline else {
-                    throw LedgerError(.unavailable, "the ledger \(location) failed: \(Self.describe(cause))")
-                }
+                let cause = underlying(error)
+                if let ledgerError = cause as? LedgerError { throw ledgerError }
+                guard retryable(cause), ContinuousClock.now < deadline else { throw LedgerError(.unavailable, "\(failing): \(describe(cause))") }
+                isRetry = true
                 try await Task.sleep(for: pause)
                 pause = min(pause * 2, .seconds(2))
             }
