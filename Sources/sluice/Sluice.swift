@@ -28,7 +28,7 @@ struct Sluice: AsyncParsableCommand {
             `sluice demo` to see a whole run on data Sluice makes itself, or `sluice inspect FILE`.
             """,
         subcommands: [
-            RunCommand.self, StatusCommand.self, RetryCommand.self, CleanCommand.self, EventsCommand.self, ServeCommand.self,
+            RunCommand.self, WorkerCommand.self, StatusCommand.self, RetryCommand.self, CleanCommand.self, EventsCommand.self, ServeCommand.self,
             PreprocessCommand.self, AnalyzeCommand.self, InspectCommand.self, ConvertCommand.self, DemoCommand.self, BenchCommand.self,
         ])
 }

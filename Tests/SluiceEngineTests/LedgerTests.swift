@@ -53,10 +53,10 @@ import Testing
         let claimed = try await ledger.claim(stage: 0, owner: "a", limit: 2, minimum: 1, maxBytes: nil, lease: 60, now: 1)
         #expect(claimed.map(\.item.name) == ["item0", "item1"])
         #expect(try await ledger.claim(stage: 1, owner: "a", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 1).isEmpty)
-        try await ledger.complete(claimed[0].key, artifacts: [ArtifactRecord(task: claimed[0].key, path: "raw/item0/f", area: .raw, bytes: 10)], releasing: [], now: 2)
+        try await ledger.complete(claimed[0].key, by: "a", artifacts: [ArtifactRecord(task: claimed[0].key, path: "raw/item0/f", area: .raw, bytes: 10)], releasing: [], now: 2)
         let next = try await ledger.claim(stage: 1, owner: "a", limit: 5, minimum: 1, maxBytes: nil, lease: 60, now: 3)
         #expect(next.map(\.item.name) == ["item0"])
-        try await ledger.complete(next[0].key, artifacts: [], releasing: [claimed[0].key], now: 4)
+        try await ledger.complete(next[0].key, by: "a", artifacts: [], releasing: [claimed[0].key], now: 4)
         #expect(try await ledger.artifacts(in: .released).map(\.path) == ["raw/item0/f"])
         #expect(try await ledger.counts(stage: 1)[.done] == 1)
         // Registering again keeps progress and adds only new items.
@@ -65,12 +65,13 @@ import Testing
     }
 
     /// Another process (here another connection, on a thread of its own) holds the write lock
-    /// until a timer on the cooperative pool has ticked 20 times (60 s at most). Twice as many
-    /// writes as the pool has threads wait for the lock meanwhile: the timer finishing first
-    /// shows that no write holds a thread while it waits; when the lock goes, every write is made.
+    /// until a timer has ticked 20 times (60 s at most). Four writes wait for the lock meanwhile,
+    /// all on one serial executor with the timer — so that other tests running at the same time
+    /// cannot starve the timer: the timer finishing first shows that no write holds its thread
+    /// while it waits; when the lock goes, every write is made.
     @Test func writesWaitForALockHeldElsewhereWithoutHoldingAThread() async throws {
         let folder = try TemporaryDirectory()
-        let writers = 2 * ProcessInfo.processInfo.activeProcessorCount
+        let writers = 4
         let ledger = try await ledger(folder, items: items(writers))
         var holding = Configuration()
         holding.allowsUnsafeTransactions = true
@@ -86,27 +87,36 @@ import Testing
             released.withLock { $0 = ContinuousClock.now }
         }
         holder.start()
-        let claims = Task {
+        let claimed = try await withTaskExecutorPreference(SerialExecutor()) {
             try await withThrowingTaskGroup(of: [ClaimedTask].self) { group in
                 for _ in 0..<writers {
                     group.addTask { try await ledger.claim(stage: 0, owner: "a", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 1) }
                 }
+                try await Task.sleep(for: .milliseconds(100))
+                for _ in 0..<20 { try await Task.sleep(for: .milliseconds(10)) }
+                if released.withLock({ $0 == nil }) { ticked.withLock { $0 = ContinuousClock.now } }
                 return try await group.reduce(into: []) { $0 += $1 }
             }
         }
-        try await Task.sleep(for: .milliseconds(100))
-        for _ in 0..<20 { try await Task.sleep(for: .milliseconds(10)) }
-        if released.withLock({ $0 == nil }) { ticked.withLock { $0 = ContinuousClock.now } }
-        let claimed = try await claims.value
-        #expect(ticked.withLock { $0 } != nil, "the timer waited for the lock: a write held a thread")
+        #expect(ticked.withLock { $0 } != nil, "the timer waited for the lock: a write held the executor's only thread")
         #expect(Set(claimed.map(\.item.name)) == Set(items(writers).map(\.name)))
+    }
+
+    /// A task executor with one serial queue: at most one of its jobs runs at a time.
+    private final class SerialExecutor: TaskExecutor {
+        private let queue = DispatchQueue(label: "sluice.tests.serial-executor")
+
+        func enqueue(_ job: consuming ExecutorJob) {
+            let job = UnownedJob(job)
+            queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+        }
     }
 
     @Test(arguments: Kind.tested) func permanentFailureBlocksLaterStagesAndRetryReopens(kind: Kind) async throws {
         let folder = try TemporaryDirectory()
         let ledger = try await ledger(kind, folder, items: items(1), stages: ["fetch", "a", "b"]).ledger
         let task = try #require(try await ledger.claim(stage: 0, owner: "o", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 1).first)
-        try await ledger.fail(task.key, TaskFailure(code: "fetch.http-404", message: "404"), retryAt: nil, now: 2)
+        try await ledger.fail(task.key, by: "o", TaskFailure(code: "fetch.http-404", message: "404"), retryAt: nil, now: 2)
         #expect(try await ledger.tasks().map(\.state) == [.failed, .blocked, .blocked])
         #expect(try await ledger.retry(items: nil, now: 3) == 1)
         #expect(try await ledger.tasks().map(\.state) == [.pending, .waiting, .waiting])
@@ -117,7 +127,7 @@ import Testing
         let folder = try TemporaryDirectory()
         let ledger = try await ledger(kind, folder, items: items(1)).ledger
         let task = try #require(try await ledger.claim(stage: 0, owner: "o", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 1).first)
-        try await ledger.fail(task.key, TaskFailure(code: "fetch.network", message: "reset"), retryAt: 10, now: 2)
+        try await ledger.fail(task.key, by: "o", TaskFailure(code: "fetch.network", message: "reset"), retryAt: 10, now: 2)
         #expect(try await ledger.claim(stage: 0, owner: "o", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 5).isEmpty)
         #expect(try await ledger.nextRetry(stage: 0) == 10)
         let again = try await ledger.claim(stage: 0, owner: "o", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 11)
@@ -128,7 +138,7 @@ import Testing
         let folder = try TemporaryDirectory()
         let ledger = try await ledger(kind, folder, items: items(2)).ledger
         _ = try await ledger.claim(stage: 0, owner: "dead", limit: 2, minimum: 1, maxBytes: nil, lease: 10, now: 0)
-        try await ledger.renewLeases(owner: "dead", lease: 10, now: 5)
+        try await ledger.heartbeat(WorkerRecord(id: "dead", host: "node1", pid: 7), lease: 10, now: 5)
         #expect(try await ledger.reclaim(all: false, now: 12).isEmpty)
         #expect(try await ledger.reclaim(all: false, now: 16).count == 2)
         #expect(try await ledger.counts(stage: 0)[.pending] == 2)
@@ -138,13 +148,13 @@ import Testing
         let folder = try TemporaryDirectory()
         let ledger = try await ledger(kind, folder, items: items(3)).ledger
         let fetched = try await ledger.claim(stage: 0, owner: "o", limit: 3, minimum: 1, maxBytes: nil, lease: 60, now: 1)
-        try await ledger.complete(fetched[0].key, artifacts: [], releasing: [], now: 2)
-        try await ledger.complete(fetched[1].key, artifacts: [], releasing: [], now: 2)
+        try await ledger.complete(fetched[0].key, by: "o", artifacts: [], releasing: [], now: 2)
+        try await ledger.complete(fetched[1].key, by: "o", artifacts: [], releasing: [], now: 2)
         #expect(try await ledger.claim(stage: 1, owner: "o", limit: 3, minimum: 3, maxBytes: nil, lease: 60, now: 3).isEmpty)
         // The weight threshold closes a batch early: two items of 10 bytes reach 20.
         let byWeight = try await ledger.claim(stage: 1, owner: "o", limit: 3, minimum: 3, maxBytes: 20, lease: 60, now: 3)
         #expect(byWeight.count == 2)
-        try await ledger.fail(fetched[2].key, TaskFailure(code: "x", message: "gone"), retryAt: nil, now: 4)
+        try await ledger.fail(fetched[2].key, by: "o", TaskFailure(code: "x", message: "gone"), retryAt: nil, now: 4)
         #expect(try await ledger.counts(stage: 1)[.blocked] == 1)
     }
 
@@ -152,16 +162,16 @@ import Testing
         let folder = try TemporaryDirectory()
         let ledger = try await ledger(kind, folder, items: items(3) { $0 < 2 ? "human" : "mouse" }, stages: ["fetch", "merge", "after"], groupStages: [1]).ledger
         let fetched = try await ledger.claim(stage: 0, owner: "o", limit: 3, minimum: 1, maxBytes: nil, lease: 60, now: 1)
-        try await ledger.complete(fetched[0].key, artifacts: [], releasing: [], now: 2)
-        try await ledger.complete(fetched[2].key, artifacts: [], releasing: [], now: 2)
+        try await ledger.complete(fetched[0].key, by: "o", artifacts: [], releasing: [], now: 2)
+        try await ledger.complete(fetched[2].key, by: "o", artifacts: [], releasing: [], now: 2)
         let mouse = try #require(try await ledger.claimGroup(stage: 1, owner: "o", lease: 60, now: 3))
         #expect(mouse.item.name == "group:mouse")
         #expect(mouse.members.map(\.name) == ["item2"])
         #expect(try await ledger.claimGroup(stage: 1, owner: "o", lease: 60, now: 3) == nil)
-        try await ledger.fail(fetched[1].key, TaskFailure(code: "x", message: "bad"), retryAt: nil, now: 4)
+        try await ledger.fail(fetched[1].key, by: "o", TaskFailure(code: "x", message: "bad"), retryAt: nil, now: 4)
         let human = try #require(try await ledger.claimGroup(stage: 1, owner: "o", lease: 60, now: 5))
         #expect(human.members.map(\.name) == ["item0"])
-        try await ledger.complete(human.key, artifacts: [], releasing: [], now: 6)
+        try await ledger.complete(human.key, by: "o", artifacts: [], releasing: [], now: 6)
         let states = Dictionary(uniqueKeysWithValues: try await ledger.tasks().map { ("\($0.item)#\($0.stage)", $0.state) })
         #expect(states["item0#1"] == .done)
         #expect(states["item0#2"] == .pending)
@@ -222,24 +232,106 @@ import Testing
         #expect(events.map(\.message) == ["first run", "attempt 1", "after the migration"])
     }
 
-    /// A running task's reservation is on record while it runs, and gone once it ends or a
+    /// A running task's reservation is on record while it runs, and lapses once it ends or a
     /// crashed run's work returns to the queue.
     @Test(arguments: Kind.tested) func reservationsAreRecordedWhileTasksRun(kind: Kind) async throws {
         let folder = try TemporaryDirectory()
         let ledger = try await ledger(kind, folder, items: items(2)).ledger
         let claimed = try await ledger.claim(stage: 0, owner: "a", limit: 2, minimum: 1, maxBytes: nil, lease: 60, now: 1)
-        try await ledger.noteReservation(claimed[0].key, bytes: 4_096, area: .raw)
-        try await ledger.noteReservation(claimed[1].key, bytes: 8_192, area: .raw)
+        #expect(try await ledger.reserve(claimed[0].key, bytes: 4_096, in: .raw, quota: nil, now: 1))
+        #expect(try await ledger.reserve(claimed[1].key, bytes: 8_192, in: .raw, quota: nil, now: 1))
         var running = try await ledger.tasks().filter { $0.stage == 0 }
         #expect(running.map(\.reserved) == [4_096, 8_192])
         #expect(running.allSatisfy { $0.reservedArea == .raw })
-        try await ledger.complete(claimed[0].key, artifacts: [], releasing: [], now: 2)
+        try await ledger.complete(claimed[0].key, by: "a", artifacts: [], releasing: [], now: 2)
         _ = try await ledger.reclaim(all: true, now: 3)
         running = try await ledger.tasks().filter { $0.stage == 0 }
         #expect(running.map(\.state) == [.done, .pending])
         #expect(running.allSatisfy { $0.reserved == nil && $0.reservedArea == nil })
         // Only a running task records one.
-        try await ledger.noteReservation(claimed[1].key, bytes: 1, area: .raw)
+        _ = try await ledger.reserve(claimed[1].key, bytes: 1, in: .raw, quota: nil, now: 4)
         #expect(try await ledger.tasks().filter { $0.stage == 0 }.allSatisfy { $0.reserved == nil })
+    }
+
+    /// The shared quota counts every worker's committed artifacts (whole blocks and one for the
+    /// folder, not deleted yet) and the reservations of claims running under a live lease — and
+    /// nothing of a claim whose lease ran out (a dead worker's reservations expire with it).
+    @Test(arguments: Kind.tested) func theSharedQuotaSeesEveryWorker(kind: Kind) async throws {
+        let folder = try TemporaryDirectory()
+        let ledger = try await ledger(kind, folder, items: items(4)).ledger
+        let quota = SharedQuota(limits: BudgetLimits(total: 100_000, areas: [.output: 60_000]))
+        let a = try await ledger.claim(stage: 0, owner: "a", limit: 2, minimum: 1, maxBytes: nil, lease: 10, now: 1)
+        let b = try await ledger.claim(stage: 0, owner: "b", limit: 2, minimum: 1, maxBytes: nil, lease: 100, now: 1)
+        #expect(try await ledger.reserve(a[0].key, bytes: 50_000, in: .raw, quota: quota, now: 1))
+        // 50,000 held: 40,000 more in raw fit, 60,000 do not.
+        #expect(try await ledger.reserve(b[0].key, bytes: 60_000, in: .raw, quota: quota, now: 2) == false)
+        #expect(try await ledger.reserve(b[0].key, bytes: 40_000, in: .raw, quota: quota, now: 2))
+        // A task may change its own reservation: only the difference counts.
+        #expect(try await ledger.reserve(b[0].key, bytes: 50_000, in: .raw, quota: quota, now: 2))
+        #expect(try await ledger.reserve(b[1].key, bytes: 1, in: .output, quota: quota, now: 2) == false)
+        // A's lease has run out at 12: its 50,000 no longer count.
+        #expect(try await ledger.reserve(b[1].key, bytes: 45_000, in: .output, quota: quota, now: 12))
+        // A committed artifact counts as the engine reserves it: 8,193 bytes take 3 blocks and the folder's.
+        try await ledger.complete(
+            b[1].key, by: "b", artifacts: [ArtifactRecord(task: b[1].key, path: "output/item3/f", area: .output, bytes: 8_193)], releasing: [],
+            now: 13)
+        let committed: Int64 = 4 * 4_096
+        #expect(try await ledger.reserve(b[0].key, bytes: 100_000 - committed, in: .raw, quota: quota, now: 13))
+        #expect(try await ledger.reserve(b[0].key, bytes: 100_000 - committed + 1, in: .raw, quota: quota, now: 13) == false)
+        // The per-area bound: 60,000 in output, of which the artifact holds 16,384.
+        let c = try await ledger.claim(stage: 1, owner: "c", limit: 1, minimum: 1, maxBytes: nil, lease: 100, now: 13)
+        #expect(try await ledger.reserve(b[0].key, bytes: 1, in: .raw, quota: nil, now: 13))
+        #expect(try await ledger.reserve(c[0].key, bytes: 60_000 - committed + 1, in: .output, quota: quota, now: 13) == false)
+        #expect(try await ledger.reserve(c[0].key, bytes: 60_000 - committed, in: .output, quota: quota, now: 13))
+        // What is kept free beside the data (the ledger and logs, a download's headroom) counts too.
+        var tight = quota
+        tight.keepFree = 100_000
+        #expect(try await ledger.reserve(b[0].key, bytes: 2, in: .raw, quota: tight, now: 13) == false)
+        // A deleted artifact frees its bytes.
+        try await ledger.mark([ArtifactRecord(task: b[1].key, path: "output/item3/f", area: .output, bytes: 8_193)], .deleted)
+        #expect(try await ledger.reserve(b[0].key, bytes: 100_000 - 60_000 + committed, in: .raw, quota: quota, now: 14))
+    }
+
+    /// A worker whose lease ran out and whose task another worker took cannot complete, fail
+    /// or give back that task: the task is done once, by the worker that holds it.
+    @Test(arguments: Kind.tested) func onlyTheHolderEndsATask(kind: Kind) async throws {
+        let folder = try TemporaryDirectory()
+        let ledger = try await ledger(kind, folder, items: items(1)).ledger
+        let stale = try #require(try await ledger.claim(stage: 0, owner: "a", limit: 1, minimum: 1, maxBytes: nil, lease: 5, now: 0).first)
+        #expect(try await ledger.reclaim(all: false, now: 6) == [stale.key])
+        let taken = try #require(try await ledger.claim(stage: 0, owner: "b", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 6).first)
+        await #expect(throws: LedgerError.self) {
+            try await ledger.complete(stale.key, by: "a", artifacts: [], releasing: [], now: 7)
+        }
+        try await ledger.fail(stale.key, by: "a", TaskFailure(code: "x", message: "late"), retryAt: nil, now: 7)
+        try await ledger.release(stale.key, by: "a", now: 7)
+        #expect(try await ledger.tasks().first { $0.stage == 0 }?.state == .running)
+        try await ledger.complete(taken.key, by: "b", artifacts: [], releasing: [], now: 8)
+        let first = try #require(try await ledger.tasks().first { $0.stage == 0 })
+        #expect(first.state == .done && first.attempts == 2 && first.failure == nil)
+    }
+
+    /// Workers are listed with their host, heartbeat and running tasks; one that retires says so.
+    @Test(arguments: Kind.tested) func workersAreListed(kind: Kind) async throws {
+        let folder = try TemporaryDirectory()
+        let ledger = try await ledger(kind, folder, items: items(3)).ledger
+        let a = WorkerRecord(id: "node1:11:aaaa", host: "node1", pid: 11)
+        let b = WorkerRecord(id: "node2:22:bbbb", host: "node2", pid: 22, scratch: "/local/sluice")
+        try await ledger.heartbeat(a, lease: 60, now: 1)
+        try await ledger.heartbeat(b, lease: 60, now: 2)
+        _ = try await ledger.claim(stage: 0, owner: b.id, limit: 2, minimum: 1, maxBytes: nil, lease: 60, now: 2)
+        try await ledger.heartbeat(a, lease: 60, now: 3)
+        var workers = try await ledger.workers()
+        #expect(workers.map(\.worker) == [a, b])
+        #expect(workers.map(\.running) == [0, 2])
+        #expect(workers.map(\.started) == [1, 2])
+        #expect(workers.map(\.heartbeat) == [3, 2])
+        // B's heartbeat renews its leases.
+        try await ledger.heartbeat(b, lease: 60, now: 50)
+        #expect(try await ledger.reclaim(all: false, now: 100).isEmpty)
+        try await ledger.retire(worker: a.id, now: 51)
+        workers = try await ledger.workers()
+        #expect(workers.first { $0.worker == a }?.stopped == 51)
+        #expect(workers.first { $0.worker == b }?.stopped == nil)
     }
 }

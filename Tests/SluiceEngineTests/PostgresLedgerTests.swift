@@ -22,7 +22,7 @@ struct PostgresLedgerTests {
                 group.addTask {
                     var done: [String] = []
                     while let task = try await ledger.claim(stage: stage, owner: "w\(index)", limit: 1, minimum: 1, maxBytes: nil, lease: 600, now: 1).first {
-                        try await ledger.complete(task.key, artifacts: [], releasing: [], now: 2)
+                        try await ledger.complete(task.key, by: "w\(index)", artifacts: [], releasing: [], now: 2)
                         done.append(task.item.name)
                     }
                     return done

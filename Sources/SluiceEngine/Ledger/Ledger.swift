@@ -27,25 +27,36 @@ public protocol Ledger: Sendable {
     /// Claims one group (or the barrier) whose members have all reached (or can never reach) `stage`.
     nonisolated(nonsending) func claimGroup(stage: Int, owner: String, lease: Double, now: Double) async throws -> ClaimedTask?
 
-    /// Extends the leases of every task `owner` runs.
-    nonisolated(nonsending) func renewLeases(owner: String, lease: Double, now: Double) async throws
+    /// Records that `worker` is alive (its row is made on the first call) and extends the leases
+    /// of every task it runs.
+    nonisolated(nonsending) func heartbeat(_ worker: WorkerRecord, lease: Double, now: Double) async throws
+
+    /// Records that the worker `id` stopped on its own (its tasks were given back or done).
+    nonisolated(nonsending) func retire(worker id: String, now: Double) async throws
+
+    /// Every worker that has run, the most recently heard of first, with the tasks each runs.
+    nonisolated(nonsending) func workers() async throws -> [WorkerStatus]
 
     /// Marks the task done, records its artifacts, makes the item's next stage pending, and
     /// marks the artifacts of `releasing` (the task's inputs) as released (to be deleted).
-    /// Returns the artifacts it released.
+    /// Returns the artifacts it released. Throws `leaseLost` (and changes nothing) unless
+    /// `owner` still runs the task: a worker whose lease expired cannot complete it twice.
     @discardableResult
-    nonisolated(nonsending) func complete(_ task: TaskKey, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws -> [ArtifactRecord]
+    nonisolated(nonsending) func complete(_ task: TaskKey, by owner: String, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws -> [ArtifactRecord]
 
-    /// Records the bytes the disk budget granted a running task (cleared when the task ends, or
-    /// when a crashed run's work returns to the queue).
-    nonisolated(nonsending) func noteReservation(_ task: TaskKey, bytes: Int64, area: Area) async throws
+    /// Sets what the running `task` holds in `area` to `bytes` (0 drops it): a row tied to the
+    /// task's claim, which lapses when the claim ends or its lease expires (a dead worker's
+    /// reservations go with it). With `quota`, the change is made only when it fits beside every
+    /// worker's committed artifacts and live reservations, atomically; returns whether it was.
+    nonisolated(nonsending) func reserve(_ task: TaskKey, bytes: Int64, in area: Area, quota: SharedQuota?, now: Double) async throws -> Bool
 
     /// Records a failure: `retryAt` puts the task back in the queue at that time; nil fails it
-    /// for good and blocks the item's later stages.
-    nonisolated(nonsending) func fail(_ task: TaskKey, _ failure: TaskFailure, retryAt: Double?, now: Double) async throws
+    /// for good and blocks the item's later stages. Nothing, unless `owner` still runs the task.
+    nonisolated(nonsending) func fail(_ task: TaskKey, by owner: String, _ failure: TaskFailure, retryAt: Double?, now: Double) async throws
 
-    /// Gives a claimed task back without counting the attempt (a graceful stop).
-    nonisolated(nonsending) func release(_ task: TaskKey, now: Double) async throws
+    /// Gives a claimed task back without counting the attempt (a graceful stop). Nothing, unless
+    /// `owner` still runs the task.
+    nonisolated(nonsending) func release(_ task: TaskKey, by owner: String, now: Double) async throws
 
     /// Artifacts in a state (e.g. released ones still to delete).
     nonisolated(nonsending) func artifacts(in state: ArtifactRecord.State) async throws -> [ArtifactRecord]

@@ -8,6 +8,7 @@ public struct LedgerError: SluiceError {
         case pipelineChanged = "ledger.pipeline-changed"
         case busy = "ledger.busy"
         case unknownItem = "ledger.unknown-item"
+        case leaseLost = "ledger.lease-lost"
 
         /// The code as scripts match it, e.g. `ledger.busy`.
         public var description: String { rawValue }
@@ -24,6 +25,14 @@ public struct LedgerError: SluiceError {
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
+    }
+
+    /// A worker tried to complete a task it no longer runs: its lease expired (no heartbeat
+    /// reached the ledger in time) and the task went back to the queue, perhaps to another worker.
+    static func leaseLost(_ task: TaskKey) -> LedgerError {
+        LedgerError(
+            .leaseLost,
+            "\(task.item) stage \(task.stage) is no longer this worker's: its lease expired and the task went back to the queue; its outputs are left to the attempt that holds it now")
     }
 
     /// The message.

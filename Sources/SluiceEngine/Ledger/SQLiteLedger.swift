@@ -110,6 +110,22 @@ public final class SQLiteLedger: Ledger {
         migrator.registerMigration("v4: evictions") { db in
             try db.execute(sql: "ALTER TABLE items ADD COLUMN evicted REAL")
         }
+        // Reservations as rows tied to the claim that made them (they lapse with its lease), and
+        // the workers that share the run. Without a rowid, a row is one page written, not two:
+        // the log grows with every write, and it counts against the budget.
+        migrator.registerMigration("v5: reservations and workers") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE reservations(
+                        item TEXT NOT NULL, stage INTEGER NOT NULL, area TEXT NOT NULL, bytes INTEGER NOT NULL,
+                        started REAL NOT NULL, PRIMARY KEY(item, stage, area)) WITHOUT ROWID;
+                    CREATE TABLE workers(
+                        id TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL, scratch TEXT,
+                        started REAL NOT NULL, heartbeat REAL NOT NULL, stopped REAL);
+                    ALTER TABLE tasks DROP COLUMN reserved;
+                    ALTER TABLE tasks DROP COLUMN reserved_area;
+                    """)
+        }
         return migrator
     }
 
@@ -195,13 +211,18 @@ public final class SQLiteLedger: Ledger {
             let rows = try Row.fetchAll(
                 try db.cachedStatement(
                     sql: """
-                        UPDATE tasks SET state = 'pending', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL WHERE \(condition)
+                        UPDATE tasks SET state = 'pending', owner = NULL, lease_until = NULL WHERE \(condition)
                         RETURNING item, stage
                         """), arguments: all ? [] : [now])
             let keys = rows.map { TaskKey(item: $0["item"], stage: $0["stage"]) }
             for key in keys {
                 try Self.insertEvent(db, LedgerEvent.reclaimed(key, now: now))
             }
+            // Rows of claims that ended count for nothing; they go here, off the hot path.
+            try db.run(
+                sql: """
+                    DELETE FROM reservations AS r WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE \(Self.isCurrent))
+                    """)
             return keys
         }
     }
@@ -300,10 +321,39 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
-    /// Extends the leases of every task `owner` runs.
-    nonisolated(nonsending) public func renewLeases(owner: String, lease: Double, now: Double) async throws {
+    /// Records that `worker` is alive and extends the leases of every task it runs.
+    nonisolated(nonsending) public func heartbeat(_ worker: WorkerRecord, lease: Double, now: Double) async throws {
         try await write { db in
-            try db.run(sql: "UPDATE tasks SET lease_until = ? WHERE owner = ? AND state = 'running'", arguments: [now + lease, owner])
+            try db.run(
+                sql: """
+                    INSERT INTO workers(id, host, pid, scratch, started, heartbeat) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET heartbeat = excluded.heartbeat, stopped = NULL
+                    """, arguments: [worker.id, worker.host, worker.pid, worker.scratch, now, now])
+            try db.run(sql: "UPDATE tasks SET lease_until = ? WHERE owner = ? AND state = 'running'", arguments: [now + lease, worker.id])
+        }
+    }
+
+    /// Records that the worker `id` stopped on its own.
+    nonisolated(nonsending) public func retire(worker id: String, now: Double) async throws {
+        try await write { db in
+            try db.run(sql: "UPDATE workers SET stopped = ?, heartbeat = ? WHERE id = ?", arguments: [now, now, id])
+        }
+    }
+
+    /// Every worker that has run, the most recently heard of first.
+    nonisolated(nonsending) public func workers() async throws -> [WorkerStatus] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT w.*, (SELECT COUNT(*) FROM tasks t WHERE t.owner = w.id AND t.state = 'running') AS running
+                        FROM workers w ORDER BY w.heartbeat DESC, w.id
+                        """)
+            ).map { row in
+                WorkerStatus(
+                    worker: WorkerRecord(id: row["id"], host: row["host"], pid: row["pid"], scratch: row["scratch"]),
+                    started: row["started"], heartbeat: row["heartbeat"], stopped: row["stopped"], running: row["running"])
+            }
         }
     }
 
@@ -312,18 +362,20 @@ public final class SQLiteLedger: Ledger {
     /// Marks the task done, records its artifacts, makes the item's next stage pending and releases
     /// the artifacts of `releasing`. Returns the artifacts it released.
     @discardableResult
-    nonisolated(nonsending) public func complete(_ task: TaskKey, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws -> [ArtifactRecord] {
+    nonisolated(nonsending) public func complete(_ task: TaskKey, by owner: String, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws -> [ArtifactRecord] {
         try await write { db in
             var released: [ArtifactRecord] = []
             let bytes = artifacts.reduce(Int64(0)) { $0 + $1.bytes }
-            let row = try Row.fetchOne(
-                try db.cachedStatement(
-                    sql: """
-                        UPDATE tasks SET state = 'done', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, finished = ?, bytes = ?, error = NULL, error_code = NULL
-                        WHERE item = ? AND stage = ? RETURNING is_group, attempts
-                        """), arguments: [now, bytes, task.item, task.stage])
-            let isGroup: Bool = row?["is_group"] ?? false
-            let attempts: Int = row?["attempts"] ?? 1
+            guard
+                let row = try Row.fetchOne(
+                    try db.cachedStatement(
+                        sql: """
+                            UPDATE tasks SET state = 'done', owner = NULL, lease_until = NULL, finished = ?, bytes = ?, error = NULL, error_code = NULL
+                            WHERE item = ? AND stage = ? AND state = 'running' AND owner = ? RETURNING is_group, attempts
+                            """), arguments: [now, bytes, task.item, task.stage, owner])
+            else { throw LedgerError.leaseLost(task) }
+            let isGroup: Bool = row["is_group"]
+            let attempts: Int = row["attempts"]
             for artifact in artifacts {
                 try db.run(
                     sql: """
@@ -361,14 +413,15 @@ public final class SQLiteLedger: Ledger {
 
     /// Records a failure: `retryAt` puts the task back in the queue at that time; nil fails it for
     /// good and blocks the item's later stages.
-    nonisolated(nonsending) public func fail(_ task: TaskKey, _ failure: TaskFailure, retryAt: Double?, now: Double) async throws {
+    nonisolated(nonsending) public func fail(_ task: TaskKey, by owner: String, _ failure: TaskFailure, retryAt: Double?, now: Double) async throws {
         try await write { db in
             if let retryAt {
                 try db.run(
                     sql: """
-                        UPDATE tasks SET state = 'retrying', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, not_before = ?, error_code = ?, error = ?, finished = ?
-                        WHERE item = ? AND stage = ?
-                        """, arguments: [retryAt, failure.code, failure.message, now, task.item, task.stage])
+                        UPDATE tasks SET state = 'retrying', owner = NULL, lease_until = NULL, not_before = ?, error_code = ?, error = ?, finished = ?
+                        WHERE item = ? AND stage = ? AND state = 'running' AND owner = ?
+                        """, arguments: [retryAt, failure.code, failure.message, now, task.item, task.stage, owner])
+                if db.changesCount == 0 { return }
                 try Self.insertEvent(
                     db,
                     LedgerEvent.retrying(task, failure, at: retryAt, now: now))
@@ -376,9 +429,10 @@ public final class SQLiteLedger: Ledger {
             }
             try db.run(
                 sql: """
-                    UPDATE tasks SET state = 'failed', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, error_code = ?, error = ?, finished = ?
-                    WHERE item = ? AND stage = ?
-                    """, arguments: [failure.code, failure.message, now, task.item, task.stage])
+                    UPDATE tasks SET state = 'failed', owner = NULL, lease_until = NULL, error_code = ?, error = ?, finished = ?
+                    WHERE item = ? AND stage = ? AND state = 'running' AND owner = ?
+                    """, arguments: [failure.code, failure.message, now, task.item, task.stage, owner])
+            if db.changesCount == 0 { return }
             var failedItems = [task.item]
             let isGroup = try Bool.fetchOne(try db.cachedStatement(sql: "SELECT is_group FROM items WHERE id = ?"), arguments: [task.item]) ?? false
             if isGroup {
@@ -403,13 +457,14 @@ public final class SQLiteLedger: Ledger {
     }
 
     /// Gives a claimed task back without counting the attempt (a graceful stop).
-    nonisolated(nonsending) public func release(_ task: TaskKey, now: Double) async throws {
+    nonisolated(nonsending) public func release(_ task: TaskKey, by owner: String, now: Double) async throws {
         try await write { db in
             try db.run(
                 sql: """
-                    UPDATE tasks SET state = 'pending', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, attempts = MAX(attempts - 1, 0)
-                    WHERE item = ? AND stage = ? AND state = 'running'
-                    """, arguments: [task.item, task.stage])
+                    UPDATE tasks SET state = 'pending', owner = NULL, lease_until = NULL, attempts = MAX(attempts - 1, 0)
+                    WHERE item = ? AND stage = ? AND state = 'running' AND owner = ?
+                    """, arguments: [task.item, task.stage, owner])
+            if db.changesCount == 0 { return }
             try Self.insertEvent(db, LedgerEvent.released(task, now: now))
         }
     }
@@ -482,14 +537,53 @@ public final class SQLiteLedger: Ledger {
 
     // MARK: Reading
 
-    /// Records the bytes the disk budget granted a running task.
-    nonisolated(nonsending) public func noteReservation(_ task: TaskKey, bytes: Int64, area: Area) async throws {
+    /// Sets what the running `task` holds in `area` to `bytes` (0 drops it). With `quota`, only
+    /// when the change fits it beside every worker's holdings; returns whether it did.
+    nonisolated(nonsending) public func reserve(_ task: TaskKey, bytes: Int64, in area: Area, quota: SharedQuota?, now: Double) async throws -> Bool {
         try await write { db in
-            try db.run(
-                sql: "UPDATE tasks SET reserved = ?, reserved_area = ? WHERE item = ? AND stage = ? AND state = 'running'",
-                arguments: [bytes, area.rawValue, task.item, task.stage])
+            if let quota, bytes > 0 {
+                var held: [Area: Int64] = [:]
+                for row in try Row.fetchAll(try db.cachedStatement(sql: Self.committedByArea), arguments: [DiskUsage.blockSize]) {
+                    if let area = Area(rawValue: row["area"]) { held[area, default: 0] += row["bytes"] }
+                }
+                for row in try Row.fetchAll(
+                    try db.cachedStatement(sql: Self.reservedByArea), arguments: [now, task.item, task.stage, area.rawValue])
+                {
+                    if let area = Area(rawValue: row["area"]) { held[area, default: 0] += row["bytes"] }
+                }
+                guard quota.admits(bytes, in: area, held: held) else { return false }
+            }
+            if bytes > 0 {
+                try db.run(
+                    sql: """
+                        INSERT OR REPLACE INTO reservations(item, stage, area, bytes, started)
+                        SELECT item, stage, ?, ?, started FROM tasks WHERE item = ? AND stage = ? AND state = 'running'
+                        """, arguments: [area.rawValue, bytes, task.item, task.stage])
+            } else {
+                try db.run(sql: "DELETE FROM reservations WHERE item = ? AND stage = ? AND area = ?", arguments: [task.item, task.stage, area.rawValue])
+            }
+            return true
         }
     }
+
+    /// Committed bytes per area, each file counted as the engine reserves it (whole blocks and
+    /// one for its folder): the artifacts not deleted yet.
+    private static let committedByArea = """
+        SELECT area, SUM(CASE WHEN bytes <= 0 THEN ?1 ELSE (bytes + ?1 - 1) / ?1 * ?1 + ?1 END) AS bytes
+        FROM artifacts WHERE state != 'deleted' GROUP BY area
+        """
+
+    /// Reserved bytes per area: rows of claims still running under a live lease, but for the one
+    /// being set.
+    private static let reservedByArea = """
+        SELECT r.area AS area, SUM(r.bytes) AS bytes FROM reservations r
+        JOIN tasks t ON t.item = r.item AND t.stage = r.stage AND t.started = r.started
+        WHERE t.state = 'running' AND t.lease_until >= ? AND NOT (r.item = ? AND r.stage = ? AND r.area = ?)
+        GROUP BY r.area
+        """
+
+    /// A reservation row `r` made by task `t`'s claim, while that claim runs.
+    private static let isCurrent = "r.item = t.item AND r.stage = t.stage AND r.started = t.started AND t.state = 'running'"
 
     /// Every task, in item then stage order.
     nonisolated(nonsending) public func tasks() async throws -> [TaskStatus] {
@@ -497,7 +591,10 @@ public final class SQLiteLedger: Ledger {
             try Row.fetchAll(
                 try db.cachedStatement(
                     sql: """
-                        SELECT t.*, i.is_group AS is_group FROM tasks t JOIN items i ON i.id = t.item ORDER BY i.position, t.stage
+                        SELECT t.*, i.is_group AS is_group,
+                            (SELECT SUM(bytes) FROM reservations r WHERE \(Self.isCurrent)) AS reserved,
+                            (SELECT area FROM reservations r WHERE \(Self.isCurrent) ORDER BY bytes DESC LIMIT 1) AS reserved_area
+                        FROM tasks t JOIN items i ON i.id = t.item ORDER BY i.position, t.stage
                         """)
             ).map { row in
                 let code: String? = row["error_code"]

@@ -18,7 +18,11 @@ public final class PipelineRunner: Sendable {
     private let stages: [any Stage]
     /// Receives one readable line per event (start, done, failed, retrying).
     private let onLine: @Sendable (String) -> Void
-    private let owner: String
+    /// This process as the ledger knows it; its id is the owner of every lease it holds.
+    public let worker: WorkerRecord
+    private var owner: String { worker.id }
+    /// Whether this runner is `sluice run` or one of several `sluice worker`s.
+    public let role: RunnerRole
     /// Wakes a stage's idle workers when work may have become ready for them: a completion
     /// wakes the next stage's only (an item's next task, a group's or the barrier's last member);
     /// a failure or a stop wakes every stage. Idle workers look again after a second anyway.
@@ -27,8 +31,8 @@ public final class PipelineRunner: Sendable {
     private let stopped = WakeSignal()
     private let state = Mutex(RunState())
     private let started = Date()
-    /// Seconds a claimed task stays ours without a heartbeat.
-    private let lease = 60.0
+    /// Seconds a claimed task stays ours without a heartbeat (sent every sixth of it).
+    private let lease: Double
 
     private struct RunState {
         var stopping = false
@@ -37,12 +41,15 @@ public final class PipelineRunner: Sendable {
         var finished: [Int: Int] = [:]
         /// Batches between claim and the end of their clean-up, waiting for disk or not.
         var executing = 0
+        /// Whether other workers share the run: every reservation is then made against the
+        /// quota in the ledger, which sees all of them.
+        var shared = false
         var active: [TaskKey: (done: Int64, expected: Int64?)] = [:]
     }
 
-    /// A runner for `config`'s stages; `onLine` receives one readable line per event.
+    /// A runner for `config`'s stages in `role`; `onLine` receives one readable line per event.
     public init(
-        config: PipelineConfig, ledger: any Ledger, budget: DiskBudget,
+        config: PipelineConfig, ledger: any Ledger, budget: DiskBudget, role: RunnerRole = .run, lease: Double = 60,
         onLine: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.config = config
@@ -52,7 +59,11 @@ public final class PipelineRunner: Sendable {
         self.ledger = ledger
         self.budget = budget
         self.onLine = onLine
-        self.owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
+        self.role = role
+        self.lease = lease
+        let host = ProcessInfo.processInfo.hostName
+        self.worker = WorkerRecord(id: "\(host):\(getpid()):\(UUID().uuidString.prefix(8))", host: host, pid: Int(getpid()))
+        if case .worker = role { state.withLock { $0.shared = true } }
     }
 
     /// The stages' names, in pipeline order.
@@ -73,8 +84,22 @@ public final class PipelineRunner: Sendable {
 
     /// Runs until every item is done or failed, or until `requestStop`.
     public func run() async throws -> RunSummary {
-        try await ledger.record(LedgerEvent(time: now, item: nil, stage: nil, kind: "run-started", message: "owner \(owner)"))
-        try await WorkspaceRecovery(workspace: workspace, ledger: ledger, stages: stages).recover(now: now)
+        try await ledger.heartbeat(worker, lease: lease, now: now)
+        let others = try await otherLiveWorkers()
+        try await ledger.record(
+            LedgerEvent(time: now, item: nil, stage: nil, kind: role == .run ? "run-started" : "worker-started", message: "owner \(owner)"))
+        if role == .run && others == 0 {
+            try await WorkspaceRecovery(workspace: workspace, ledger: ledger, stages: stages).recover(now: now)
+        } else {
+            // Others are at work: only what a dead worker left is taken back.
+            try await takeBackExpiredWork(atStart: true)
+            if others > 0 {
+                state.withLock { $0.shared = true }
+                // A runner that joins waits one heartbeat, so that a `sluice run` that began alone
+                // has seen it, and reserves against the shared quota too, before it writes.
+                try await Task.sleep(for: .seconds(heartbeatInterval))
+            }
+        }
         let (usage, overhead) = (workspace.usage(), workspace.overhead())
         await budget.reset(usage: usage.bytes, files: usage.entries, overhead: overhead.bytes, overheadFiles: overhead.entries)
         try await budget.checkRoomForData()
@@ -93,9 +118,10 @@ public final class PipelineRunner: Sendable {
         let summary = RunSummary.from(
             tasks: try await ledger.tasks(), stageNames: stageNames,
             seconds: Date().timeIntervalSince(started), workspace: workspace.root, interrupted: stopping)
+        try await ledger.retire(worker: owner, now: now)
         try await ledger.record(
             LedgerEvent(
-                time: now, item: nil, stage: nil, kind: "run-finished",
+                time: now, item: nil, stage: nil, kind: role == .run ? "run-finished" : "worker-finished",
                 message: "\(summary.done) done, \(summary.failed) failed, \(summary.unfinished) unfinished"))
         return summary
     }
@@ -124,7 +150,38 @@ public final class PipelineRunner: Sendable {
                 await budget.cancelWaiters()
             }
             await budget.failStalledWaiter(after: 10, executing: state.withLock { $0.executing })
-            if ticks % 20 == 0 { try? await ledger.renewLeases(owner: owner, lease: lease, now: now) }
+            if ticks % max(1, Int(heartbeatInterval * 2)) == 0 {
+                try? await ledger.heartbeat(worker, lease: lease, now: now)
+                if role == .run, !state.withLock({ $0.shared }), (try? await otherLiveWorkers()) ?? 0 > 0 {
+                    state.withLock { $0.shared = true }
+                    onLine("other workers joined the run: reservations are now made against the quota they share")
+                }
+            }
+            // Where workers share the run, any live one takes back what a dead one held, once its
+            // lease ran out (a lone `sluice run` recovered everything at its start).
+            if ticks % 10 == 0, state.withLock({ $0.shared }) { try? await takeBackExpiredWork(atStart: false) }
+        }
+    }
+
+    /// Seconds between heartbeats: a sixth of the lease, so that five can be lost before it lapses.
+    private var heartbeatInterval: Double { lease / 6 }
+
+    /// Workers other than this one that stopped not and were heard of within a lease.
+    private func otherLiveWorkers() async throws -> Int {
+        let cutoff = now - lease
+        return try await ledger.workers().filter { $0.worker.id != owner && $0.stopped == nil && $0.heartbeat >= cutoff }.count
+    }
+
+    /// Returns tasks whose lease expired (their worker died) to the queue, deletes the inputs
+    /// such a worker released but had not deleted yet (at start, or after taking work back: a
+    /// live worker deletes its own), and wakes the stages.
+    private func takeBackExpiredWork(atStart: Bool) async throws {
+        let reclaimed = try await ledger.reclaim(all: false, now: now)
+        guard !reclaimed.isEmpty || atStart else { return }
+        try await ArtifactRemover(workspace: workspace, ledger: ledger).delete(try await ledger.artifacts(in: .released), budget: budget)
+        if !reclaimed.isEmpty {
+            onLine("took back \(reclaimed.count) task(s) whose worker stopped sending heartbeats")
+            wakeEveryStage()
         }
     }
 
@@ -145,7 +202,12 @@ public final class PipelineRunner: Sendable {
             if claimed.isEmpty {
                 let counts = try await ledger.counts(stage: index)
                 let active = TaskState.allCases.filter(\.isActive).reduce(0) { $0 + (counts[$1] ?? 0) }
-                if active == 0 { return }
+                if active == 0 {
+                    guard role == .worker(wait: true) else { return }
+                    // A waiting worker looks for new items every few seconds until it is stopped.
+                    await wakes[index].wait(atMost: 5)
+                    continue
+                }
                 let nextRetry = try await ledger.nextRetry(stage: index).map { max(0.05, $0 - now) } ?? 1.0
                 await wakes[index].wait(atMost: min(1.0, nextRetry))
                 continue
@@ -176,7 +238,7 @@ public final class PipelineRunner: Sendable {
             let unit = StageUnit(
                 task: task, input: isGroup ? nil : try inputFolder(item: task.item.name, before: index),
                 memberInputs: try task.members.compactMap { try inputFolder(item: $0.name, before: index) },
-                partialOutput: output.map { $0 + ".partial" }, output: output,
+                partialOutput: output.map { $0 + partialSuffix(source: stage.isSource) }, output: output,
                 logFolder: logFolder, log: log)
             if task.attempt > 1 { log.log(step: stage.name, "attempt \(task.attempt) of \(stage.header.retries + 1)") }
             units.append(unit)
@@ -184,15 +246,20 @@ public final class PipelineRunner: Sendable {
         let names = units.map(\.item.name).joined(separator: ", ")
         let clock = ContinuousClock.now
         var reservation: Reservation?
+        let holding = QuotaHolding(
+            ledger: ledger, task: units[units.count - 1].task.key,
+            quota: state.withLock { $0.shared } ? SharedQuota(limits: config.budget) : nil,
+            overhead: { [budget] in await budget.snapshot.overhead })
         // What each unit's commit adds to the disk: its output folder, or the outermost folder
         // the output's path made (an item's first folder in an area), measured after the commit.
         var measured: [String] = []
         do {
             let granted = try await untilStopped { [units] in try await self.reserve(units, stage: index) }
             reservation = granted.reservation
-            // For `sluice status` (a stage that writes nothing holds nothing worth showing).
-            for (unit, bytes) in zip(units, granted.perUnit) where bytes > 0 {
-                try await ledger.noteReservation(unit.task.key, bytes: bytes, area: stage.outputArea ?? .interim)
+            // On the ledger's books: for `sluice status`, and, when workers share the run, against
+            // the quota they share (a stage that writes nothing holds nothing there).
+            try await untilStopped { [budget] in
+                try await holding.add(await budget.bytes(of: granted.reservation), in: stage.outputArea ?? .interim, headroom: granted.headroom)
             }
             for unit in units {
                 guard let partial = unit.partialOutput else { continue }
@@ -205,16 +272,19 @@ public final class PipelineRunner: Sendable {
                             try await budget.reserve(existing.bytes, files: existing.entries, in: stage.outputArea ?? .raw, priority: index)
                         }
                         await budget.merge(extra, into: reservation!)
+                        try await untilStopped { try await holding.add(existing.bytes, in: stage.outputArea ?? .raw) }
                     }
                 } else {
-                    try workspace.remove(partial)
+                    // Also what an earlier attempt, on any worker, left under its own name.
+                    for stale in [partial] + Self.workerPartials(of: unit.output) { try workspace.remove(stale) }
                 }
                 if let output = unit.output { measured.append(Self.outermostMissingFolder(of: output) ?? output) }
                 try FileManager.default.createDirectory(atPath: partial, withIntermediateDirectories: true)
             }
             let keys = units.map(\.task.key)
             let context = StageContext(
-                workspace: workspace, budget: budget, ledger: ledger, reservation: reservation!, priority: index, producer: stage.isSource,
+                workspace: workspace, budget: budget, ledger: ledger, reservation: reservation!, holding: holding, priority: index,
+                producer: stage.isSource,
                 headroom: { [stages, firstItem = units[0].item] bytes in
                     stages.dropFirst().map { Self.room(for: $0, inputBytes: bytes, item: firstItem) }.max() ?? 0
                 },
@@ -313,7 +383,7 @@ public final class PipelineRunner: Sendable {
     /// Reserves what a batch's units will write — their stage's estimate of the content,
     /// allocated on disk (whole blocks, and a block for each of the unit's folders) — and returns
     /// the reservation and each unit's share.
-    private func reserve(_ units: [StageUnit], stage index: Int) async throws -> (reservation: Reservation, perUnit: [Int64]) {
+    private func reserve(_ units: [StageUnit], stage index: Int) async throws -> (reservation: Reservation, headroom: Int64) {
         let stage = stages[index]
         var perUnit: [Int64] = []
         var headroom: Int64 = 0
@@ -333,7 +403,24 @@ public final class PipelineRunner: Sendable {
         let reservation = try await budget.reserve(
             perUnit.reduce(0, +), files: files, in: stage.outputArea ?? .interim, priority: index,
             headroom: headroom, producer: stage.isSource)
-        return (reservation, perUnit)
+        return (reservation, headroom)
+    }
+
+    /// The suffix of a unit's output while it is written. When workers share the run, a
+    /// non-source stage's is named for this worker, so that a worker whose lease lapsed and the
+    /// one that took its task over never write into the same folder; a download's stays
+    /// `.partial`, so that any worker's next attempt resumes it.
+    private func partialSuffix(source: Bool) -> String {
+        role == .run || source ? ".partial" : ".\(owner.suffix(8)).partial"
+    }
+
+    /// Partial outputs of `output` named for a worker (`NAME.<worker>.partial`).
+    static func workerPartials(of output: String?) -> [String] {
+        guard let output else { return [] }
+        let folder = (output as NSString).deletingLastPathComponent
+        let name = (output as NSString).lastPathComponent
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { $0.hasPrefix(name + ".") && $0.hasSuffix(".partial") && $0 != name + ".partial" }.map { folder + "/" + $0 }
     }
 
     /// The outermost of `path`'s parent folders that does not exist yet; nil when its parent does.
@@ -387,7 +474,7 @@ public final class PipelineRunner: Sendable {
             let items = unit.task.members.isEmpty ? [unit.item.name] : unit.task.members.map(\.name)
             releasing = items.map { TaskKey(item: $0, stage: previous) }
         }
-        let released = try await ledger.complete(unit.task.key, artifacts: artifacts, releasing: releasing, now: now)
+        let released = try await ledger.complete(unit.task.key, by: owner, artifacts: artifacts, releasing: releasing, now: now)
         return (artifacts.reduce(0) { $0 + $1.bytes }, released)
     }
 
@@ -406,6 +493,12 @@ public final class PipelineRunner: Sendable {
         var failedForGood: [String] = []
         let failure = Self.describe(error)
         let cancelled = error is CancellationError || stopping
+        if (error as? LedgerError)?.code == .leaseLost {
+            // Another worker holds the task now: its files and its record are its own.
+            for unit in units { unit.log.log(.warning, step: stage.name, failure.message, ["code": failure.code]) }
+            onLine("\(stage.name) \(units.map(\.item.name).joined(separator: ", ")): \(failure.message)")
+            return []
+        }
         for unit in units {
             let retry = failure.transient && unit.task.attempt <= stage.header.retries
             // A download interrupted by a transient fault keeps its partial file, to resume with Range.
@@ -416,12 +509,12 @@ public final class PipelineRunner: Sendable {
                 workspace.removeEmptyFolders(from: (output as NSString).deletingLastPathComponent)
             }
             if cancelled && stopping {
-                try await ledger.release(unit.task.key, now: now)
+                try await ledger.release(unit.task.key, by: owner, now: now)
                 unit.log.log(.warning, step: stage.name, "interrupted by the stop; it will run again next time")
                 continue
             }
             let delay = retry ? Self.backoff(attempt: unit.task.attempt) : nil
-            try await ledger.fail(unit.task.key, TaskFailure(code: failure.code, message: failure.message), retryAt: delay.map { now + $0 }, now: now)
+            try await ledger.fail(unit.task.key, by: owner, TaskFailure(code: failure.code, message: failure.message), retryAt: delay.map { now + $0 }, now: now)
             if let delay {
                 unit.log.log(.warning, step: stage.name, "\(failure.message) — retrying in \(String(format: "%.1f", delay)) s", ["code": failure.code])
                 onLine("\(stage.name) \(unit.item.name): \(failure.message) — retry \(unit.task.attempt)/\(stage.header.retries) in \(String(format: "%.1f", delay)) s")

@@ -10,17 +10,27 @@ public final class PipelineSession: Sendable {
     public let config: PipelineConfig
     /// The runner that pushes the items through the stages.
     public let runner: PipelineRunner
-    private let lock: WorkspaceLock
+    /// The workspace lock, held by `sluice run` (workers share the workspace and hold none).
+    private let lock: WorkspaceLock?
 
-    /// Loads nothing itself: `config` is already checked. Takes the workspace lock and opens the ledger.
-    public init(config: PipelineConfig, onLine: @escaping @Sendable (String) -> Void = { _ in }) async throws {
+    /// Loads nothing itself: `config` is already checked. Opens the ledger and, for `sluice run`,
+    /// takes the workspace lock. `lease` is how long a claimed task stays this process's
+    /// without a heartbeat.
+    public init(
+        config: PipelineConfig, role: RunnerRole = .run, lease: Double = 60, onLine: @escaping @Sendable (String) -> Void = { _ in }
+    ) async throws {
         self.config = config
         let workspace = Workspace(root: config.workspace)
         try workspace.create()
-        lock = try WorkspaceLock(workspace)
-        // A run killed with kill -9 may have left stage programs running: stop them before
-        // anything of theirs is recovered or started again.
-        if let previous = lock.previousHolder { ParentWatch.stopChildren(of: previous) }
+        if role == .run {
+            let lock = try WorkspaceLock(workspace)
+            // A run killed with kill -9 may have left stage programs running: stop them before
+            // anything of theirs is recovered or started again.
+            if let previous = lock.previousHolder { ParentWatch.stopChildren(of: previous) }
+            self.lock = lock
+        } else {
+            lock = nil
+        }
         let ledger = try await config.ledger.open(workspace: workspace)
         try config.ledger.record(in: workspace)
         let stages = config.stages
@@ -34,7 +44,7 @@ public final class PipelineSession: Sendable {
         let budget = DiskBudget(
             limits: config.budget, usage: usage.bytes, files: usage.entries, overhead: overhead.bytes, overheadFiles: overhead.entries,
             filesystemFraction: { DiskUsage.filesystemFraction(at: root) })
-        runner = PipelineRunner(config: config, ledger: ledger, budget: budget, onLine: onLine)
+        runner = PipelineRunner(config: config, ledger: ledger, budget: budget, role: role, lease: lease, onLine: onLine)
     }
 
     /// Runs the pipeline to its end (or to `runner.requestStop()`), then closes the stages.

@@ -9,6 +9,8 @@ public struct StageContext: Sendable {
     private let budget: DiskBudget
     private let ledger: any Ledger
     private let reservation: Reservation
+    /// The batch's reservation on the ledger's books (and the shared quota, when workers share one).
+    private let holding: QuotaHolding
     private let priority: Int
     private let producer: Bool
     /// For a producer: the room its item's later stages will need, given its size.
@@ -17,9 +19,10 @@ public struct StageContext: Sendable {
     public let progress: @Sendable (Int64, Int64?) -> Void
 
     init(
-        workspace: Workspace, budget: DiskBudget, ledger: any Ledger, reservation: Reservation, priority: Int, producer: Bool,
-        headroom: @escaping @Sendable (Int64) -> Int64, progress: @escaping @Sendable (Int64, Int64?) -> Void
+        workspace: Workspace, budget: DiskBudget, ledger: any Ledger, reservation: Reservation, holding: QuotaHolding, priority: Int,
+        producer: Bool, headroom: @escaping @Sendable (Int64) -> Int64, progress: @escaping @Sendable (Int64, Int64?) -> Void
     ) {
+        self.holding = holding
         self.headroom = headroom
         self.workspace = workspace
         self.budget = budget
@@ -40,13 +43,24 @@ public struct StageContext: Sendable {
             bytes - held, in: reservation.area, priority: priority,
             headroom: producer ? headroom(bytes) : 0, producer: producer, holder: reservation)
         await budget.merge(extra, into: reservation)
+        // Growth is on the ledger's books only where other workers need to see it.
+        if holding.isShared { try await holding.add(bytes - held, in: reservation.area, headroom: producer ? headroom(bytes) : 0) }
     }
 
     /// Runs `body` with `bytes` reserved in `interim/` for scratch files in `folder` — made
     /// empty first (a crashed attempt's leftovers go), removed afterwards whatever happens — so
     /// that scratch counts against the budget as outputs do. Returns what `body` returns.
     public func withScratch<T: Sendable>(_ bytes: Int64, folder: String, _ body: () async throws -> T) async throws -> T {
-        let scratch = try await budget.reserve(DiskUsage.allocation(forLength: bytes), in: .interim, priority: priority, holder: reservation)
+        let allocation = DiskUsage.allocation(forLength: bytes)
+        let scratch = try await budget.reserve(allocation, in: .interim, priority: priority, holder: reservation)
+        // Scratch is on the ledger's books only where other workers need to see it.
+        let shared = holding.isShared
+        do {
+            if shared { try await holding.add(allocation, in: .interim) }
+        } catch {
+            await budget.cancel(scratch)
+            throw error
+        }
         do {
             try workspace.remove(folder)
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -54,11 +68,13 @@ public struct StageContext: Sendable {
             try workspace.remove(folder)
             workspace.removeEmptyFolders(from: (folder as NSString).deletingLastPathComponent)
             await budget.settle(scratch, actual: 0)
+            if shared { try await holding.remove(allocation, in: .interim) }
             return value
         } catch {
             try? workspace.remove(folder)
             workspace.removeEmptyFolders(from: (folder as NSString).deletingLastPathComponent)
             await budget.settle(scratch, actual: DiskUsage.measure(folder).bytes)
+            // A failed task's reservations lapse with its claim; nothing to give back here.
             throw error
         }
     }

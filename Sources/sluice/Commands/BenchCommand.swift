@@ -251,7 +251,7 @@ struct BenchLedgerCommand: AsyncParsableCommand {
                 task: task.key, path: (stage == 0 ? "raw/" : "output/") + name + "/file.bin", area: stage == 0 ? .raw : .output,
                 bytes: 8_000_000, sha256: String(repeating: "0", count: 64))
             try await ledger.complete(
-                task.key, artifacts: [artifact], releasing: stage == 0 ? [] : [TaskKey(item: name, stage: 0)], now: Date().timeIntervalSince1970)
+                task.key, by: owner, artifacts: [artifact], releasing: stage == 0 ? [] : [TaskKey(item: name, stage: 0)], now: Date().timeIntervalSince1970)
             let done = clock.now
             result.claimSeconds += (completing - claiming) / .seconds(1)
             result.completeSeconds += (done - completing) / .seconds(1)

@@ -15,9 +15,18 @@ struct StatusCommand: AsyncParsableCommand {
         let (workspace, ledger) = try await WorkspaceArgument.resolve(target)
         let stages = try await ledger.stageNames()
         let tasks = try await ledger.tasks()
+        let workers = try await ledger.workers()
+        let now = Date().timeIntervalSince1970
+        // A worker is alive while it sends heartbeats (a sixth of its lease apart; a minute is
+        // the longest a default lease lets pass) and, on this host, while its process exists.
+        let host = ProcessInfo.processInfo.hostName
+        let live = workers.filter {
+            $0.stopped == nil && now - $0.heartbeat < 60 && ($0.worker.host != host || kill(pid_t($0.worker.pid), 0) == 0)
+        }
         // Tasks the ledger says are running belong to a dead run when no process holds the lock
-        // (a `kill -9`, a power cut): they are interrupted, and the next run resumes them.
-        let alive = WorkspaceLock.isHeld(workspace)
+        // and no worker is alive (a `kill -9`, a power cut): they are interrupted, and the next
+        // run resumes them.
+        let alive = WorkspaceLock.isHeld(workspace) || !live.isEmpty
         func state(_ task: TaskStatus) -> String { task.state == .running && !alive ? "interrupted" : task.state.rawValue }
         if json {
             struct Row: Encodable {
@@ -64,6 +73,15 @@ struct StatusCommand: AsyncParsableCommand {
             for task in running {
                 let held = task.reserved.map { ", \(ByteSize.format($0)) reserved in \(task.reservedArea?.rawValue ?? "?")" } ?? ""
                 print("  \(task.item) (\(stages[safe: task.stage] ?? "\(task.stage)"), attempt \(task.attempts)\(held))")
+            }
+        }
+        if !workers.isEmpty {
+            print("\nWorkers:")
+            for status in workers {
+                let state =
+                    status.stopped != nil
+                    ? "stopped" : live.contains(status) ? "alive, last heartbeat \(Int(now - status.heartbeat)) s ago" : "silent for \(Int(now - status.heartbeat)) s"
+                print("  \(status.worker.id) on \(status.worker.host) (pid \(status.worker.pid)): \(state), \(status.running) task(s) running")
             }
         }
         if !errors.isEmpty {

@@ -85,7 +85,25 @@ public final class PostgresLedger: Ledger {
                 // finds its result here instead of running again.
                 "CREATE TABLE applied(id uuid PRIMARY KEY, time double precision NOT NULL, result text NOT NULL)",
             ]
-        )
+        ),
+        (
+            2,
+            [
+                // Reservations as rows tied to the claim that made them (they lapse with its
+                // lease), and the workers that share the run.
+                """
+                CREATE TABLE reservations(
+                    item text NOT NULL, stage integer NOT NULL, area text NOT NULL, bytes bigint NOT NULL,
+                    started double precision NOT NULL, PRIMARY KEY(item, stage, area))
+                """,
+                """
+                CREATE TABLE workers(
+                    id text PRIMARY KEY, host text NOT NULL, pid integer NOT NULL, scratch text,
+                    started double precision NOT NULL, heartbeat double precision NOT NULL, stopped double precision)
+                """,
+                "ALTER TABLE tasks DROP COLUMN reserved, DROP COLUMN reserved_area",
+            ]
+        ),
     ]
 
     private func migrate() async throws {
@@ -187,7 +205,7 @@ public final class PostgresLedger: Ledger {
         try await write { db in
             let rows = try await db.rows(
                 """
-                UPDATE tasks SET state = 'pending', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL
+                UPDATE tasks SET state = 'pending', owner = NULL, lease_until = NULL
                 WHERE state = 'running' AND (\(all) OR lease_until < \(now)) RETURNING item, stage
                 """, as: (String, Int).self)
             let keys = rows.map { TaskKey(item: $0.0, stage: $0.1) }
@@ -196,6 +214,8 @@ public final class PostgresLedger: Ledger {
                     db, LedgerEvent.reclaimed(key, now: now))
             }
             try await db.run("DELETE FROM applied WHERE time < \(now - 3600)")
+            // Rows of claims that ended count for nothing; they go here, off the hot path.
+            try await db.run("DELETE FROM reservations r WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE \(unescaped: Self.isCurrent))")
             return keys
         }
     }
@@ -291,11 +311,41 @@ public final class PostgresLedger: Ledger {
         return claimed.first
     }
 
-    /// Extends the leases of every task `owner` runs.
-    nonisolated(nonsending) public func renewLeases(owner: String, lease: Double, now: Double) async throws {
+    /// Records that `worker` is alive and extends the leases of every task it runs.
+    nonisolated(nonsending) public func heartbeat(_ worker: WorkerRecord, lease: Double, now: Double) async throws {
         let _: Done = try await write { db in
-            try await db.run("UPDATE tasks SET lease_until = \(now + lease) WHERE owner = \(owner) AND state = 'running'")
+            try await db.run(
+                """
+                INSERT INTO workers(id, host, pid, scratch, started, heartbeat) VALUES (\(worker.id), \(worker.host), \(worker.pid), \(worker.scratch), \(now), \(now))
+                ON CONFLICT(id) DO UPDATE SET heartbeat = excluded.heartbeat, stopped = NULL
+                """)
+            try await db.run("UPDATE tasks SET lease_until = \(now + lease) WHERE owner = \(worker.id) AND state = 'running'")
             return Done()
+        }
+    }
+
+    /// Records that the worker `id` stopped on its own.
+    nonisolated(nonsending) public func retire(worker id: String, now: Double) async throws {
+        let _: Done = try await write { db in
+            try await db.run("UPDATE workers SET stopped = \(now), heartbeat = \(now) WHERE id = \(id)")
+            return Done()
+        }
+    }
+
+    /// Every worker that has run, the most recently heard of first.
+    nonisolated(nonsending) public func workers() async throws -> [WorkerStatus] {
+        try await read { db in
+            try await db.rows(
+                """
+                SELECT w.id, w.host, w.pid, w.scratch, w.started, w.heartbeat, w.stopped,
+                    (SELECT COUNT(*) FROM tasks t WHERE t.owner = w.id AND t.state = 'running')
+                FROM workers w ORDER BY w.heartbeat DESC, w.id
+                """, as: (String, String, Int, String?, Double, Double, Double?, Int).self
+            ).map { row in
+                WorkerStatus(
+                    worker: WorkerRecord(id: row.0, host: row.1, pid: row.2, scratch: row.3), started: row.4, heartbeat: row.5,
+                    stopped: row.6, running: row.7)
+            }
         }
     }
 
@@ -304,19 +354,20 @@ public final class PostgresLedger: Ledger {
     /// Marks the task done, records its artifacts, makes the item's next stage pending and releases
     /// the artifacts of `releasing`. Returns the artifacts it released.
     @discardableResult
-    nonisolated(nonsending) public func complete(_ task: TaskKey, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws -> [ArtifactRecord] {
+    nonisolated(nonsending) public func complete(_ task: TaskKey, by owner: String, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws -> [ArtifactRecord] {
         try await write { db in
             var released: [ArtifactRecord] = []
             let bytes = artifacts.reduce(Int64(0)) { $0 + $1.bytes }
-            let row = try await db.rows(
-                """
-                UPDATE tasks SET state = 'done', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, finished = \(now),
-                    bytes = \(bytes), error = NULL, error_code = NULL
-                WHERE item = \(task.item) AND stage = \(task.stage) RETURNING is_group, attempts
-                """, as: (Bool, Int).self
-            ).first
-            let isGroup = row?.0 ?? false
-            let attempts = row?.1 ?? 1
+            guard
+                let (isGroup, attempts) = try await db.rows(
+                    """
+                    UPDATE tasks SET state = 'done', owner = NULL, lease_until = NULL, finished = \(now),
+                        bytes = \(bytes), error = NULL, error_code = NULL
+                    WHERE item = \(task.item) AND stage = \(task.stage) AND state = 'running' AND owner = \(owner)
+                    RETURNING is_group, attempts
+                    """, as: (Bool, Int).self
+                ).first
+            else { throw LedgerError.leaseLost(task) }
             for artifact in artifacts {
                 try await db.run(
                     """
@@ -355,26 +406,29 @@ public final class PostgresLedger: Ledger {
 
     /// Records a failure: `retryAt` puts the task back in the queue at that time; nil fails it for
     /// good and blocks the item's later stages.
-    nonisolated(nonsending) public func fail(_ task: TaskKey, _ failure: TaskFailure, retryAt: Double?, now: Double) async throws {
+    nonisolated(nonsending) public func fail(_ task: TaskKey, by owner: String, _ failure: TaskFailure, retryAt: Double?, now: Double) async throws {
         let _: Done = try await write { db in
+            let isOwner = "state = 'running' AND owner = "
             if let retryAt {
-                try await db.run(
+                let changed = try await db.all(
                     """
-                    UPDATE tasks SET state = 'retrying', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, not_before = \(retryAt),
+                    UPDATE tasks SET state = 'retrying', owner = NULL, lease_until = NULL, not_before = \(retryAt),
                         error_code = \(failure.code), error = \(failure.message), finished = \(now)
-                    WHERE item = \(task.item) AND stage = \(task.stage)
-                    """)
+                    WHERE item = \(task.item) AND stage = \(task.stage) AND \(unescaped: isOwner)\(owner) RETURNING 1
+                    """, as: Int.self)
+                if changed.isEmpty { return Done() }
                 try await Self.insertEvent(
                     db,
                     LedgerEvent.retrying(task, failure, at: retryAt, now: now))
                 return Done()
             }
-            try await db.run(
+            let changed = try await db.all(
                 """
-                UPDATE tasks SET state = 'failed', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL,
+                UPDATE tasks SET state = 'failed', owner = NULL, lease_until = NULL,
                     error_code = \(failure.code), error = \(failure.message), finished = \(now)
-                WHERE item = \(task.item) AND stage = \(task.stage)
-                """)
+                WHERE item = \(task.item) AND stage = \(task.stage) AND \(unescaped: isOwner)\(owner) RETURNING 1
+                """, as: Int.self)
+            if changed.isEmpty { return Done() }
             var failedItems = [task.item]
             if try await db.first("SELECT is_group FROM items WHERE id = \(task.item)", as: Bool.self) == true {
                 let group = try await db.first("SELECT grp FROM items WHERE id = \(task.item)", as: String.self)
@@ -400,13 +454,14 @@ public final class PostgresLedger: Ledger {
     }
 
     /// Gives a claimed task back without counting the attempt (a graceful stop).
-    nonisolated(nonsending) public func release(_ task: TaskKey, now: Double) async throws {
+    nonisolated(nonsending) public func release(_ task: TaskKey, by owner: String, now: Double) async throws {
         let _: Done = try await write { db in
-            try await db.run(
+            let changed = try await db.all(
                 """
-                UPDATE tasks SET state = 'pending', owner = NULL, lease_until = NULL, reserved = NULL, reserved_area = NULL, attempts = GREATEST(attempts - 1, 0)
-                WHERE item = \(task.item) AND stage = \(task.stage) AND state = 'running'
-                """)
+                UPDATE tasks SET state = 'pending', owner = NULL, lease_until = NULL, attempts = GREATEST(attempts - 1, 0)
+                WHERE item = \(task.item) AND stage = \(task.stage) AND state = 'running' AND owner = \(owner) RETURNING 1
+                """, as: Int.self)
+            if changed.isEmpty { return Done() }
             try await Self.insertEvent(db, LedgerEvent.released(task, now: now))
             return Done()
         }
@@ -482,14 +537,51 @@ public final class PostgresLedger: Ledger {
 
     // MARK: Reading
 
-    /// Records the bytes the disk budget granted a running task.
-    nonisolated(nonsending) public func noteReservation(_ task: TaskKey, bytes: Int64, area: Area) async throws {
-        let _: Done = try await write { db in
-            try await db.run(
-                "UPDATE tasks SET reserved = \(bytes), reserved_area = \(area.rawValue) WHERE item = \(task.item) AND stage = \(task.stage) AND state = 'running'")
-            return Done()
+    /// Sets what the running `task` holds in `area` to `bytes` (0 drops it). With `quota`, only
+    /// when the change fits it beside every worker's holdings; returns whether it did. Workers
+    /// that reserve against the quota take turns (a transaction-scoped advisory lock), so two
+    /// cannot both take the last free bytes.
+    nonisolated(nonsending) public func reserve(_ task: TaskKey, bytes: Int64, in area: Area, quota: SharedQuota?, now: Double) async throws -> Bool {
+        try await write { db in
+            if let quota, bytes > 0 {
+                try await db.run("SELECT pg_advisory_xact_lock(hashtext(\(self.location.schema + ".quota")))")
+                var held: [Area: Int64] = [:]
+                let block = DiskUsage.blockSize
+                let committed = try await db.rows(
+                    """
+                    SELECT area, SUM(CASE WHEN bytes <= 0 THEN \(block) ELSE (bytes + \(block) - 1) / \(block) * \(block) + \(block) END)::bigint
+                    FROM artifacts WHERE state != 'deleted' GROUP BY area
+                    """, as: (String, Int64).self)
+                let reserved = try await db.rows(
+                    """
+                    SELECT r.area, SUM(r.bytes)::bigint FROM reservations r
+                    JOIN tasks t ON t.item = r.item AND t.stage = r.stage AND t.started = r.started
+                    WHERE t.state = 'running' AND t.lease_until >= \(now)
+                        AND NOT (r.item = \(task.item) AND r.stage = \(task.stage) AND r.area = \(area.rawValue))
+                    GROUP BY r.area
+                    """, as: (String, Int64).self)
+                for (name, bytes) in committed + reserved {
+                    if let area = Area(rawValue: name) { held[area, default: 0] += bytes }
+                }
+                guard quota.admits(bytes, in: area, held: held) else { return false }
+            }
+            if bytes > 0 {
+                try await db.run(
+                    """
+                    INSERT INTO reservations(item, stage, area, bytes, started)
+                    SELECT item, stage, \(area.rawValue), \(bytes), started FROM tasks
+                    WHERE item = \(task.item) AND stage = \(task.stage) AND state = 'running'
+                    ON CONFLICT(item, stage, area) DO UPDATE SET bytes = excluded.bytes, started = excluded.started
+                    """)
+            } else {
+                try await db.run("DELETE FROM reservations WHERE item = \(task.item) AND stage = \(task.stage) AND area = \(area.rawValue)")
+            }
+            return true
         }
     }
+
+    /// A reservation row `r` made by task `t`'s claim, while that claim runs.
+    private static let isCurrent = "r.item = t.item AND r.stage = t.stage AND r.started = t.started AND t.state = 'running'"
 
     /// Every task, in item then stage order.
     nonisolated(nonsending) public func tasks() async throws -> [TaskStatus] {
@@ -497,7 +589,9 @@ public final class PostgresLedger: Ledger {
         return try await read { db in
             try await db.rows(
                 """
-                SELECT t.item, t.stage, t.state, t.attempts, t.error_code, t.error, t.started, t.finished, t.bytes, i.is_group, t.reserved, t.reserved_area
+                SELECT t.item, t.stage, t.state, t.attempts, t.error_code, t.error, t.started, t.finished, t.bytes, i.is_group,
+                    (SELECT SUM(bytes)::bigint FROM reservations r WHERE \(unescaped: Self.isCurrent)),
+                    (SELECT area FROM reservations r WHERE \(unescaped: Self.isCurrent) ORDER BY bytes DESC LIMIT 1)
                 FROM tasks t JOIN items i ON i.id = t.item ORDER BY i.position, t.stage
                 """, as: Row.self
             ).map { row in

@@ -1,0 +1,20 @@
+/// A process that claims tasks from a ledger: `sluice run` (its own only worker) or one of many
+/// `sluice worker`s sharing a run.
+public struct WorkerRecord: Sendable, Hashable, Codable {
+    /// The owner its leases carry: host, process and a random suffix.
+    public var id: String
+    /// The host it runs on.
+    public var host: String
+    /// Its process id on that host.
+    public var pid: Int
+    /// Its node-local folder for `raw/` and `interim/`, if it has one.
+    public var scratch: String?
+
+    /// A worker with its identity, host, process id and scratch folder.
+    public init(id: String, host: String, pid: Int, scratch: String? = nil) {
+        self.id = id
+        self.host = host
+        self.pid = pid
+        self.scratch = scratch
+    }
+}

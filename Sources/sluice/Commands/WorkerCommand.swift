@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import SluiceEngine
+
+/// `sluice worker PIPELINE.yaml`: one of any number of processes, on one node or many, that share
+/// a run through its ledger.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Work on a pipeline's run beside other workers that share its ledger (on one node or many).",
+        discussion: """
+            Workers claim tasks from the pipeline's ledger under leases they renew with \
+            heartbeats; a worker that dies (kill -9, a node lost, a job's time limit) loses \
+            nothing: once its lease runs out, any live worker takes its tasks back. Every byte \
+            is reserved against one quota that all workers share, kept in the ledger, so the \
+            pipeline's budget holds for the run as a whole, not per worker.
+
+            Across nodes the ledger must be PostgreSQL (ledger: postgres://… in the pipeline \
+            file; docs/cluster.md); the default SQLite ledger serves workers on one node only. \
+            The workspace must be a folder every worker sees (a shared file system).
+
+            A worker exits once the run has nothing left that it could do: 0 when every item \
+            is done, 3 when some failed (as sluice run). With --wait it keeps polling for new \
+            items instead, until stopped. Ctrl-C or SIGTERM gives its work back at once.
+            """)
+
+    @Argument(help: "The pipeline file (YAML).") var pipeline: String
+    @Flag(help: "Keep polling for new items when the run has nothing left to do, until stopped.") var wait = false
+    @Option(help: "Seconds a claimed task stays this worker's without a heartbeat (one is sent every sixth).")
+    var lease: Double = 60
+    @Flag(help: "Print only the summary.") var quiet = false
+
+    func validate() throws {
+        guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
+    }
+
+    func run() async throws {
+        let config = try loadPipeline(pipeline)
+        let display = RunDisplay(enabled: !quiet)
+        let session = try await PipelineSession(config: config, role: .worker(wait: wait), lease: lease) { line in display.line(line) }
+        let runner = session.runner
+        display.line("worker \(runner.worker.id) on \(config.ledger)")
+        let signals = StopSignals {
+            display.line("stopping: work in flight is given back (Ctrl-C again stops at once)")
+            runner.requestStop()
+        }
+        let summary: RunSummary
+        do {
+            summary = try await session.run(alongside: [signals])
+        } catch is StopError {
+            throw ExitCode(130)
+        }
+        print(RunSummaryText.render(summary, workspace: Workspace(root: config.workspace), ledger: config.ledger))
+        if summary.interrupted { throw ExitCode(130) }
+        if summary.failed > 0 { throw SluiceExitCode.someItemsFailed }
+    }
+}
