@@ -238,8 +238,8 @@ import Testing
         let folder = try TemporaryDirectory()
         let ledger = try await ledger(kind, folder, items: items(2)).ledger
         let claimed = try await ledger.claim(stage: 0, owner: "a", limit: 2, minimum: 1, maxBytes: nil, lease: 60, now: 1)
-        #expect(try await ledger.reserve(claimed[0].key, bytes: 4_096, in: .raw, quota: nil, now: 1))
-        #expect(try await ledger.reserve(claimed[1].key, bytes: 8_192, in: .raw, quota: nil, now: 1))
+        #expect(try await ledger.reserve(claimed[0].key, [.raw: 4_096], quota: nil, now: 1))
+        #expect(try await ledger.reserve(claimed[1].key, [.raw: 8_192], quota: nil, now: 1))
         var running = try await ledger.tasks().filter { $0.stage == 0 }
         #expect(running.map(\.reserved) == [4_096, 8_192])
         #expect(running.allSatisfy { $0.reservedArea == .raw })
@@ -249,47 +249,53 @@ import Testing
         #expect(running.map(\.state) == [.done, .pending])
         #expect(running.allSatisfy { $0.reserved == nil && $0.reservedArea == nil })
         // Only a running task records one.
-        _ = try await ledger.reserve(claimed[1].key, bytes: 1, in: .raw, quota: nil, now: 4)
+        _ = try await ledger.reserve(claimed[1].key, [.raw: 1], quota: nil, now: 4)
         #expect(try await ledger.tasks().filter { $0.stage == 0 }.allSatisfy { $0.reserved == nil })
     }
 
     /// The shared quota counts every worker's committed artifacts (whole blocks and one for the
-    /// folder, not deleted yet) and the reservations of claims running under a live lease — and
-    /// nothing of a claim whose lease ran out (a dead worker's reservations expire with it).
+    /// folder, not deleted yet) and the reservations of running claims — a dead worker's until
+    /// its tasks are taken back.
     @Test(arguments: Kind.tested) func theSharedQuotaSeesEveryWorker(kind: Kind) async throws {
         let folder = try TemporaryDirectory()
         let ledger = try await ledger(kind, folder, items: items(4)).ledger
         let quota = SharedQuota(limits: BudgetLimits(total: 100_000, areas: [.output: 60_000]))
         let a = try await ledger.claim(stage: 0, owner: "a", limit: 2, minimum: 1, maxBytes: nil, lease: 10, now: 1)
         let b = try await ledger.claim(stage: 0, owner: "b", limit: 2, minimum: 1, maxBytes: nil, lease: 100, now: 1)
-        #expect(try await ledger.reserve(a[0].key, bytes: 50_000, in: .raw, quota: quota, now: 1))
+        #expect(try await ledger.reserve(a[0].key, [.raw: 50_000], quota: quota, now: 1))
         // 50,000 held: 40,000 more in raw fit, 60,000 do not.
-        #expect(try await ledger.reserve(b[0].key, bytes: 60_000, in: .raw, quota: quota, now: 2) == false)
-        #expect(try await ledger.reserve(b[0].key, bytes: 40_000, in: .raw, quota: quota, now: 2))
+        #expect(try await ledger.reserve(b[0].key, [.raw: 60_000], quota: quota, now: 2) == false)
+        #expect(try await ledger.reserve(b[0].key, [.raw: 40_000], quota: quota, now: 2))
         // A task may change its own reservation: only the difference counts.
-        #expect(try await ledger.reserve(b[0].key, bytes: 50_000, in: .raw, quota: quota, now: 2))
-        #expect(try await ledger.reserve(b[1].key, bytes: 1, in: .output, quota: quota, now: 2) == false)
-        // A's lease has run out at 12: its 50,000 no longer count.
-        #expect(try await ledger.reserve(b[1].key, bytes: 45_000, in: .output, quota: quota, now: 12))
+        #expect(try await ledger.reserve(b[0].key, [.raw: 50_000], quota: quota, now: 2))
+        #expect(try await ledger.reserve(b[1].key, [.output: 1], quota: quota, now: 2) == false)
+        // A's lease has run out at 12, but its files may still be on disk: its 50,000 count until
+        // its tasks are taken back (the worker that takes them removes what they left).
+        #expect(try await ledger.reserve(b[1].key, [.output: 45_000], quota: quota, now: 12) == false)
+        #expect(Set(try await ledger.reclaim(all: false, now: 12)) == Set(a.map(\.key)))
+        #expect(try await ledger.reserve(b[1].key, [.output: 45_000], quota: quota, now: 12))
         // A committed artifact counts as the engine reserves it: 8,193 bytes take 3 blocks and the folder's.
         try await ledger.complete(
             b[1].key, by: "b", artifacts: [ArtifactRecord(task: b[1].key, path: "output/item3/f", area: .output, bytes: 8_193)], releasing: [],
             now: 13)
         let committed: Int64 = 4 * 4_096
-        #expect(try await ledger.reserve(b[0].key, bytes: 100_000 - committed, in: .raw, quota: quota, now: 13))
-        #expect(try await ledger.reserve(b[0].key, bytes: 100_000 - committed + 1, in: .raw, quota: quota, now: 13) == false)
+        #expect(try await ledger.reserve(b[0].key, [.raw: 100_000 - committed], quota: quota, now: 13))
+        #expect(try await ledger.reserve(b[0].key, [.raw: 100_000 - committed + 1], quota: quota, now: 13) == false)
         // The per-area bound: 60,000 in output, of which the artifact holds 16,384.
         let c = try await ledger.claim(stage: 1, owner: "c", limit: 1, minimum: 1, maxBytes: nil, lease: 100, now: 13)
-        #expect(try await ledger.reserve(b[0].key, bytes: 1, in: .raw, quota: nil, now: 13))
-        #expect(try await ledger.reserve(c[0].key, bytes: 60_000 - committed + 1, in: .output, quota: quota, now: 13) == false)
-        #expect(try await ledger.reserve(c[0].key, bytes: 60_000 - committed, in: .output, quota: quota, now: 13))
+        #expect(try await ledger.reserve(b[0].key, [.raw: 1], quota: nil, now: 13))
+        #expect(try await ledger.reserve(c[0].key, [.output: 60_000 - committed + 1], quota: quota, now: 13) == false)
+        #expect(try await ledger.reserve(c[0].key, [.output: 60_000 - committed], quota: quota, now: 13))
         // What is kept free beside the data (the ledger and logs, a download's headroom) counts too.
         var tight = quota
         tight.keepFree = 100_000
-        #expect(try await ledger.reserve(b[0].key, bytes: 2, in: .raw, quota: tight, now: 13) == false)
+        #expect(try await ledger.reserve(b[0].key, [.raw: 2], quota: tight, now: 13) == false)
+        // Several areas at once: all or nothing.
+        #expect(try await ledger.reserve(b[0].key, [.raw: 1, .interim: 100_000], quota: quota, now: 13) == false)
+        #expect(try await ledger.tasks().first { $0.item == b[0].key.item && $0.stage == 0 }?.reserved == 1)
         // A deleted artifact frees its bytes.
         try await ledger.mark([ArtifactRecord(task: b[1].key, path: "output/item3/f", area: .output, bytes: 8_193)], .deleted)
-        #expect(try await ledger.reserve(b[0].key, bytes: 100_000 - 60_000 + committed, in: .raw, quota: quota, now: 14))
+        #expect(try await ledger.reserve(b[0].key, [.raw: 100_000 - 60_000 + committed], quota: quota, now: 14))
     }
 
     /// A worker whose lease ran out and whose task another worker took cannot complete, fail

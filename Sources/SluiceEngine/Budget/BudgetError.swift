@@ -9,6 +9,9 @@ public struct BudgetError: SluiceError {
         case cancelled = "budget.cancelled"
         /// The ledger and logs alone leave too little room for the next piece of work.
         case overheadFull = "budget.overhead-full"
+        /// The quota workers share stayed full while this work waited: it is given back, so that
+        /// what it held cannot keep other workers' work waiting in turn.
+        case sharedQuotaFull = "budget.shared-quota-full"
 
         /// The code as scripts match it, e.g. `budget.never-fits`.
         public var description: String { rawValue }

@@ -35,6 +35,10 @@ public actor DiskBudget {
     private var waiters: [Waiter] = []
     private var nextID = 0
     private var filesystemPaused = false
+    /// Whether the bytes are bounded by the ledger rather than here: where workers share a run,
+    /// these books see only this worker's writes and deletions (another worker may delete what
+    /// this one wrote), so the quota they share in the ledger is the one that counts.
+    private var bytesInLedger = false
     /// When the books last changed in a way that could let a waiter in.
     private var lastChange = ContinuousClock.now
     private let filesystemFraction: @Sendable () -> Double?
@@ -98,6 +102,14 @@ public actor DiskBudget {
             // engine starts unstructured only hops in to resume and drop the waiter.
             Task { await self.cancelWaiter(id) }
         }
+    }
+
+    /// Leaves the bounds on bytes to the quota workers share in the ledger (``SharedQuota``):
+    /// from now on reservations wait here only for the filesystem's high-water mark and the
+    /// bound on files, and for nothing else.
+    public func leaveBytesToTheLedger() {
+        bytesInLedger = true
+        grantWaiters()
     }
 
     /// Adds `extra`'s bytes to `reservation` (for a writer whose size grew as it went).
@@ -252,6 +264,7 @@ public actor DiskBudget {
         if waiter.bytes == 0, waiter.files == 0, waiter.headroom == 0, !waiter.producer { return true }
         if waiter.producer && filesystemPaused { return false }
         if let limit = limits.files, overheadFiles + committedFiles + reservedFiles + waiter.files > limit { return false }
+        if bytesInLedger { return true }
         return held(waiter.area) + waiter.bytes <= limits.limit(waiter.area)
             && totalHeld + waiter.bytes + waiter.headroom + (waiter.producer ? producerMargin : 0) <= limits.total
     }

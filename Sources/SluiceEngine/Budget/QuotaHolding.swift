@@ -3,8 +3,14 @@ import Synchronization
 
 /// What one batch of work holds on the ledger's books: its reservation per area, recorded on the
 /// batch's last task (the last to commit, so the batch's bytes stay counted until every output
-/// is recorded as an artifact). With a shared quota, every change is made only when the quota
-/// admits it, waiting (a growing pause, up to a second) until other workers' work frees room.
+/// is recorded as an artifact).
+///
+/// With a quota shared by workers, every change is made only when the quota admits it, waiting
+/// (a growing pause, up to a second) until other workers' work frees room. A batch asks at once
+/// for its outputs and the scratch space its stage will need, so that two batches on two
+/// workers never each hold half of what they need while waiting for the other half; and a
+/// batch that waits longer than ``patience`` gives up (``BudgetError/Code/sharedQuotaFull``)
+/// so that the runner gives its task back and what it held frees others.
 final class QuotaHolding: Sendable {
     private let ledger: any Ledger
     private let task: TaskKey
@@ -14,7 +20,18 @@ final class QuotaHolding: Sendable {
     private let quota: SharedQuota?
     /// The ledger and logs' bytes, kept free beside the data.
     private let overhead: @Sendable () async -> Int64
-    private let held = Mutex<[Area: Int64]>([:])
+    private let books = Mutex(Books())
+
+    /// Seconds a batch waits for the shared quota before it gives its task back.
+    static let patience = 20.0
+
+    private struct Books {
+        /// What the ledger holds for the batch, per area.
+        var held: [Area: Int64] = [:]
+        /// Of `held[.interim]`, what was asked for as scratch, and what of it is in use.
+        var scratch: Int64 = 0
+        var scratchInUse: Int64 = 0
+    }
 
     init(ledger: any Ledger, task: TaskKey, quota: SharedQuota?, overhead: @escaping @Sendable () async -> Int64) {
         self.ledger = ledger
@@ -26,28 +43,58 @@ final class QuotaHolding: Sendable {
     /// Whether the quota is shared with other workers (and so waited for).
     var isShared: Bool { quota != nil }
 
-    /// Adds `bytes` in `area`, leaving `headroom` free as well; waits until the shared quota
-    /// admits them. Throws `CancellationError` when cancelled while waiting.
-    func add(_ bytes: Int64, in area: Area, headroom: Int64 = 0) async throws {
-        guard bytes > 0 else { return }
-        let total = held.withLock { $0[area, default: 0] } + bytes
+    /// Holds the batch's outputs, `bytes` in `area`, and — where workers share the quota —
+    /// `scratch` bytes in `interim/` for its stage's scratch files, in one step.
+    func open(_ bytes: Int64, in area: Area, scratch: Int64, headroom: Int64) async throws {
+        var amounts = [area: bytes]
+        if isShared, scratch > 0 { amounts[.interim, default: 0] += scratch }
+        try await add(amounts, headroom: headroom)
+        if isShared { books.withLock { $0.scratch = scratch } }
+    }
+
+    /// Adds `bytes` in `area` (a download that learnt its size), leaving `headroom` free too.
+    func grow(_ bytes: Int64, in area: Area, headroom: Int64) async throws {
+        try await add([area: bytes], headroom: headroom)
+    }
+
+    /// Takes `bytes` of scratch space: from what `open` asked for when it is free, else more.
+    func takeScratch(_ bytes: Int64) async throws {
+        let shortfall = books.withLock { max(0, $0.scratchInUse + bytes - $0.scratch) }
+        if shortfall > 0 {
+            try await add([.interim: shortfall], headroom: 0)
+            books.withLock { $0.scratch += shortfall }
+        }
+        books.withLock { $0.scratchInUse += bytes }
+    }
+
+    /// Returns `bytes` of scratch space (its files were removed); the batch keeps holding it.
+    func returnScratch(_ bytes: Int64) {
+        books.withLock { $0.scratchInUse = max(0, $0.scratchInUse - bytes) }
+    }
+
+    /// Adds `amounts` to what the batch holds; with a shared quota, waits until it admits them,
+    /// for up to ``patience`` seconds.
+    private func add(_ amounts: [Area: Int64], headroom: Int64) async throws {
+        let wanted = amounts.filter { $0.value > 0 }
+        guard !wanted.isEmpty else { return }
+        let totals = books.withLock { books in wanted.reduce(into: [Area: Int64]()) { $0[$1.key] = books.held[$1.key, default: 0] + $1.value } }
+        let deadline = ContinuousClock.now + .seconds(Self.patience)
         var pause = Duration.milliseconds(50)
         while true {
             var quota = quota
             if quota != nil { quota!.keepFree = await overhead() + headroom }
-            if try await ledger.reserve(task, bytes: total, in: area, quota: quota, now: Date().timeIntervalSince1970) {
-                held.withLock { $0[area] = total }
+            if try await ledger.reserve(task, totals, quota: quota, now: Date().timeIntervalSince1970) {
+                books.withLock { books in for (area, bytes) in totals { books.held[area] = bytes } }
                 return
+            }
+            guard ContinuousClock.now < deadline else {
+                let asked = wanted.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\(ByteSize.format($0.value)) in \($0.key.rawValue)" }
+                throw BudgetError(
+                    code: .sharedQuotaFull,
+                    message: "waited \(Int(Self.patience)) s for \(asked.joined(separator: " and ")) in the quota the workers share; the task is given back so that what it held lets other work finish first")
             }
             try await Task.sleep(for: pause)
             pause = min(pause * 2, .seconds(1))
         }
-    }
-
-    /// Gives back `bytes` in `area` (scratch space that was removed).
-    func remove(_ bytes: Int64, in area: Area) async throws {
-        let total = max(0, held.withLock { $0[area, default: 0] } - bytes)
-        _ = try await ledger.reserve(task, bytes: total, in: area, quota: nil, now: Date().timeIntervalSince1970)
-        held.withLock { $0[area] = total }
     }
 }

@@ -1,6 +1,7 @@
 /// The quota every worker of a run shares, enforced in the ledger: a task's reservation is
 /// granted only when it fits together with every worker's committed outputs (the ledger's
-/// artifacts not yet deleted) and the reservations of tasks still running under a live lease.
+/// artifacts not yet deleted) and the reservations of tasks still running — a dead worker's
+/// included, until a live worker takes its tasks back and removes what they left.
 public struct SharedQuota: Sendable, Equatable {
     /// The run's limits: its total and per-area bounds (bytes; files are bounded per worker).
     public var limits: BudgetLimits
@@ -13,9 +14,10 @@ public struct SharedQuota: Sendable, Equatable {
         self.keepFree = keepFree
     }
 
-    /// Whether `bytes` more in `area` fit, given what every worker already holds in each area.
-    public func admits(_ bytes: Int64, in area: Area, held: [Area: Int64]) -> Bool {
-        let total = held.values.reduce(0, +)
-        return (held[area] ?? 0) + bytes <= limits.limit(area) && total + bytes + keepFree <= limits.total
+    /// Whether a task may hold `mine` (bytes per area) beside what every other task holds.
+    public func admits(_ mine: [Area: Int64], besides others: [Area: Int64]) -> Bool {
+        let total = others.values.reduce(0, +) + mine.values.reduce(0, +)
+        return total + keepFree <= limits.total
+            && Area.allCases.allSatisfy { (others[$0] ?? 0) + (mine[$0] ?? 0) <= limits.limit($0) }
     }
 }

@@ -44,11 +44,13 @@ public protocol Ledger: Sendable {
     @discardableResult
     nonisolated(nonsending) func complete(_ task: TaskKey, by owner: String, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws -> [ArtifactRecord]
 
-    /// Sets what the running `task` holds in `area` to `bytes` (0 drops it): a row tied to the
-    /// task's claim, which lapses when the claim ends or its lease expires (a dead worker's
-    /// reservations go with it). With `quota`, the change is made only when it fits beside every
-    /// worker's committed artifacts and live reservations, atomically; returns whether it was.
-    nonisolated(nonsending) func reserve(_ task: TaskKey, bytes: Int64, in area: Area, quota: SharedQuota?, now: Double) async throws -> Bool
+    /// Sets what the running `task` holds in each area of `amounts` (0 drops it; other areas
+    /// keep theirs): rows tied to the task's claim, which lapse when the claim ends — completed,
+    /// failed, given back, or taken back after its lease expired (a dead worker's reservations
+    /// go with its tasks, when the worker taking them back removes their files). With `quota`,
+    /// the change is made only when everything the task would then hold fits beside every other
+    /// task's reservations and the committed artifacts, atomically; returns whether it was.
+    nonisolated(nonsending) func reserve(_ task: TaskKey, _ amounts: [Area: Int64], quota: SharedQuota?, now: Double) async throws -> Bool
 
     /// Records a failure: `retryAt` puts the task back in the queue at that time; nil fails it
     /// for good and blocks the item's later stages. Nothing, unless `owner` still runs the task.

@@ -537,30 +537,34 @@ public final class SQLiteLedger: Ledger {
 
     // MARK: Reading
 
-    /// Sets what the running `task` holds in `area` to `bytes` (0 drops it). With `quota`, only
-    /// when the change fits it beside every worker's holdings; returns whether it did.
-    nonisolated(nonsending) public func reserve(_ task: TaskKey, bytes: Int64, in area: Area, quota: SharedQuota?, now: Double) async throws -> Bool {
+    /// Sets what the running `task` holds in each area of `amounts` (0 drops it). With `quota`,
+    /// only when all it would then hold fits beside every other task's holdings; returns whether
+    /// it did.
+    nonisolated(nonsending) public func reserve(_ task: TaskKey, _ amounts: [Area: Int64], quota: SharedQuota?, now: Double) async throws -> Bool {
         try await write { db in
-            if let quota, bytes > 0 {
-                var held: [Area: Int64] = [:]
+            if let quota, amounts.values.contains(where: { $0 > 0 }) {
+                var others: [Area: Int64] = [:]
+                var mine: [Area: Int64] = [:]
                 for row in try Row.fetchAll(try db.cachedStatement(sql: Self.committedByArea), arguments: [DiskUsage.blockSize]) {
-                    if let area = Area(rawValue: row["area"]) { held[area, default: 0] += row["bytes"] }
+                    if let area = Area(rawValue: row["area"]) { others[area, default: 0] += row["bytes"] }
                 }
-                for row in try Row.fetchAll(
-                    try db.cachedStatement(sql: Self.reservedByArea), arguments: [now, task.item, task.stage, area.rawValue])
-                {
-                    if let area = Area(rawValue: row["area"]) { held[area, default: 0] += row["bytes"] }
+                for row in try Row.fetchAll(try db.cachedStatement(sql: Self.reservedByArea), arguments: [task.item, task.stage]) {
+                    guard let area = Area(rawValue: row["area"]) else { continue }
+                    if row["mine"] as Bool { mine[area, default: 0] += row["bytes"] } else { others[area, default: 0] += row["bytes"] }
                 }
-                guard quota.admits(bytes, in: area, held: held) else { return false }
+                for (area, bytes) in amounts { mine[area] = bytes }
+                guard quota.admits(mine, besides: others) else { return false }
             }
-            if bytes > 0 {
-                try db.run(
-                    sql: """
-                        INSERT OR REPLACE INTO reservations(item, stage, area, bytes, started)
-                        SELECT item, stage, ?, ?, started FROM tasks WHERE item = ? AND stage = ? AND state = 'running'
-                        """, arguments: [area.rawValue, bytes, task.item, task.stage])
-            } else {
-                try db.run(sql: "DELETE FROM reservations WHERE item = ? AND stage = ? AND area = ?", arguments: [task.item, task.stage, area.rawValue])
+            for (area, bytes) in amounts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                if bytes > 0 {
+                    try db.run(
+                        sql: """
+                            INSERT OR REPLACE INTO reservations(item, stage, area, bytes, started)
+                            SELECT item, stage, ?, ?, started FROM tasks WHERE item = ? AND stage = ? AND state = 'running'
+                            """, arguments: [area.rawValue, bytes, task.item, task.stage])
+                } else {
+                    try db.run(sql: "DELETE FROM reservations WHERE item = ? AND stage = ? AND area = ?", arguments: [task.item, task.stage, area.rawValue])
+                }
             }
             return true
         }
@@ -573,13 +577,13 @@ public final class SQLiteLedger: Ledger {
         FROM artifacts WHERE state != 'deleted' GROUP BY area
         """
 
-    /// Reserved bytes per area: rows of claims still running under a live lease, but for the one
-    /// being set.
+    /// Reserved bytes per area, the task's own (`mine`) apart: rows of claims still running (a
+    /// dead worker's too, until its task is taken back and its files removed).
     private static let reservedByArea = """
-        SELECT r.area AS area, SUM(r.bytes) AS bytes FROM reservations r
+        SELECT r.area AS area, SUM(r.bytes) AS bytes, (r.item = ? AND r.stage = ?) AS mine FROM reservations r
         JOIN tasks t ON t.item = r.item AND t.stage = r.stage AND t.started = r.started
-        WHERE t.state = 'running' AND t.lease_until >= ? AND NOT (r.item = ? AND r.stage = ? AND r.area = ?)
-        GROUP BY r.area
+        WHERE t.state = 'running'
+        GROUP BY r.area, mine
         """
 
     /// A reservation row `r` made by task `t`'s claim, while that claim runs.

@@ -95,6 +95,7 @@ public final class PipelineRunner: Sendable {
             try await takeBackExpiredWork(atStart: true)
             if others > 0 {
                 state.withLock { $0.shared = true }
+                await budget.leaveBytesToTheLedger()
                 // A runner that joins waits one heartbeat, so that a `sluice run` that began alone
                 // has seen it, and reserves against the shared quota too, before it writes.
                 try await Task.sleep(for: .seconds(heartbeatInterval))
@@ -102,6 +103,7 @@ public final class PipelineRunner: Sendable {
         }
         let (usage, overhead) = (workspace.usage(), workspace.overhead())
         await budget.reset(usage: usage.bytes, files: usage.entries, overhead: overhead.bytes, overheadFiles: overhead.entries)
+        if state.withLock({ $0.shared }) { await budget.leaveBytesToTheLedger() }
         try await budget.checkRoomForData()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, stage) in stages.enumerated() {
@@ -154,6 +156,7 @@ public final class PipelineRunner: Sendable {
                 try? await ledger.heartbeat(worker, lease: lease, now: now)
                 if role == .run, !state.withLock({ $0.shared }), (try? await otherLiveWorkers()) ?? 0 > 0 {
                     state.withLock { $0.shared = true }
+                    await budget.leaveBytesToTheLedger()
                     onLine("other workers joined the run: reservations are now made against the quota they share")
                 }
             }
@@ -172,12 +175,15 @@ public final class PipelineRunner: Sendable {
         return try await ledger.workers().filter { $0.worker.id != owner && $0.stopped == nil && $0.heartbeat >= cutoff }.count
     }
 
-    /// Returns tasks whose lease expired (their worker died) to the queue, deletes the inputs
-    /// such a worker released but had not deleted yet (at start, or after taking work back: a
-    /// live worker deletes its own), and wakes the stages.
+    /// Returns tasks whose lease expired (their worker died) to the queue, removes what their
+    /// attempts left, deletes the inputs such a worker released but had not deleted yet (at
+    /// start, or after taking work back: a live worker deletes its own), and wakes the stages.
     private func takeBackExpiredWork(atStart: Bool) async throws {
         let reclaimed = try await ledger.reclaim(all: false, now: now)
         guard !reclaimed.isEmpty || atStart else { return }
+        // The dead worker's reservations counted until now; what they covered goes at once.
+        let freed = try WorkspaceRecovery(workspace: workspace, ledger: ledger, stages: stages).removeLeftovers(of: reclaimed)
+        for (area, size) in freed where size.entries > 0 { await budget.freed(size.bytes, files: size.entries, in: area) }
         try await ArtifactRemover(workspace: workspace, ledger: ledger).delete(try await ledger.artifacts(in: .released), budget: budget)
         if !reclaimed.isEmpty {
             onLine("took back \(reclaimed.count) task(s) whose worker stopped sending heartbeats")
@@ -259,7 +265,8 @@ public final class PipelineRunner: Sendable {
             // On the ledger's books: for `sluice status`, and, when workers share the run, against
             // the quota they share (a stage that writes nothing holds nothing there).
             try await untilStopped { [budget] in
-                try await holding.add(await budget.bytes(of: granted.reservation), in: stage.outputArea ?? .interim, headroom: granted.headroom)
+                try await holding.open(
+                    await budget.bytes(of: granted.reservation), in: stage.outputArea ?? .interim, scratch: granted.scratch, headroom: granted.headroom)
             }
             for unit in units {
                 guard let partial = unit.partialOutput else { continue }
@@ -272,7 +279,7 @@ public final class PipelineRunner: Sendable {
                             try await budget.reserve(existing.bytes, files: existing.entries, in: stage.outputArea ?? .raw, priority: index)
                         }
                         await budget.merge(extra, into: reservation!)
-                        try await untilStopped { try await holding.add(existing.bytes, in: stage.outputArea ?? .raw) }
+                        try await untilStopped { try await holding.grow(existing.bytes, in: stage.outputArea ?? .raw, headroom: 0) }
                     }
                 } else {
                     // Also what an earlier attempt, on any worker, left under its own name.
@@ -382,17 +389,23 @@ public final class PipelineRunner: Sendable {
 
     /// Reserves what a batch's units will write — their stage's estimate of the content,
     /// allocated on disk (whole blocks, and a block for each of the unit's folders) — and returns
-    /// the reservation and each unit's share.
-    private func reserve(_ units: [StageUnit], stage index: Int) async throws -> (reservation: Reservation, headroom: Int64) {
+    /// the reservation, the headroom a download keeps free for its item's later stages, and the
+    /// scratch space the stage will ask for.
+    private func reserve(_ units: [StageUnit], stage index: Int) async throws -> (reservation: Reservation, headroom: Int64, scratch: Int64) {
         let stage = stages[index]
         var perUnit: [Int64] = []
         var headroom: Int64 = 0
+        // The scratch space its stage will ask for as it runs: held from the start where workers
+        // share the quota (``QuotaHolding``).
+        var scratch: Int64 = 0
         for unit in units {
             let inputBytes =
                 stage.isSource
                 ? (unit.item.size ?? 0)
                 : ([unit.input].compactMap { $0 } + unit.memberInputs).reduce(Int64(0)) { $0 + DiskUsage.contentBytes(at: $1) }
             perUnit.append(Self.allocation(of: stage, inputBytes: inputBytes, item: unit.item))
+            let scratchBytes = stage.scratchBytes(inputBytes: inputBytes, item: unit.item)
+            if scratchBytes > 0 { scratch += DiskUsage.allocation(forLength: scratchBytes) }
             if stage.isSource {
                 // Room the item's later stages will need, kept free while fetching it.
                 let later = stages.dropFirst().map { Self.room(for: $0, inputBytes: inputBytes, item: unit.item) }
@@ -403,7 +416,7 @@ public final class PipelineRunner: Sendable {
         let reservation = try await budget.reserve(
             perUnit.reduce(0, +), files: files, in: stage.outputArea ?? .interim, priority: index,
             headroom: headroom, producer: stage.isSource)
-        return (reservation, headroom)
+        return (reservation, headroom, scratch)
     }
 
     /// The suffix of a unit's output while it is written. When workers share the run, a
@@ -497,6 +510,19 @@ public final class PipelineRunner: Sendable {
             // Another worker holds the task now: its files and its record are its own.
             for unit in units { unit.log.log(.warning, step: stage.name, failure.message, ["code": failure.code]) }
             onLine("\(stage.name) \(units.map(\.item.name).joined(separator: ", ")): \(failure.message)")
+            return []
+        }
+        if (error as? BudgetError)?.code == .sharedQuotaFull {
+            // Given back, not failed: the attempt does not count, and what it held (a download's
+            // partial file too) goes now, so that other workers' work can finish first.
+            for unit in units {
+                for path in [unit.partialOutput, unit.output].compactMap({ $0 }) { try? workspace.remove(path) }
+                try await ledger.release(unit.task.key, by: owner, now: now)
+                unit.log.log(.warning, step: stage.name, failure.message, ["code": failure.code])
+            }
+            onLine("\(stage.name) \(units.map(\.item.name).joined(separator: ", ")): \(failure.message)")
+            // A pause, so that the work that frees the room goes first.
+            try? await Task.sleep(for: .seconds(Double.random(in: 1...3)))
             return []
         }
         for unit in units {

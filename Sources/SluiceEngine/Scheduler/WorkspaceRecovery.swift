@@ -16,15 +16,10 @@ struct WorkspaceRecovery {
 
         var keep = Set<String>()
         for task in try await ledger.tasks() where task.state != .done {
-            guard let stage = stages[safe: task.stage] else { continue }
-            let name = task.isGroup ? ItemSpec.collectiveName(ofTask: task.item) : task.item
-            // A name that would leave the workspace (recorded by an older version) is never touched.
-            guard let relative = stage.outputFolder(item: name, isGroup: task.isGroup),
-                let folder = try? workspace.absolute(relative)
-            else { continue }
+            guard let folder = outputFolder(of: TaskKey(item: task.item, stage: task.stage)) else { continue }
             // An output folder without a `done` task is an interrupted commit: it is made again.
             try workspace.remove(folder)
-            if stage.isSource { keep.insert(folder + ".partial") }
+            if stages[task.stage].isSource { keep.insert(folder + ".partial") }
         }
         for partial in workspace.partials() where !keep.contains(partial) {
             try workspace.remove(partial)
@@ -35,5 +30,33 @@ struct WorkspaceRecovery {
                     time: now, item: nil, stage: nil, kind: "recovered",
                     message: "\(reclaimed.count) interrupted task(s) returned to the queue"))
         }
+    }
+
+    /// Removes what the attempts of `tasks` left, which another worker ran and was taken back
+    /// from: their outputs (renamed into place but never recorded), their partial outputs under
+    /// any worker's name, and a download's partial file (its next attempt starts over). Returns
+    /// the allocated bytes and entries freed, per area.
+    func removeLeftovers(of tasks: [TaskKey]) throws -> [Area: (bytes: Int64, entries: Int)] {
+        var freed: [Area: (bytes: Int64, entries: Int)] = [:]
+        for task in tasks {
+            guard let folder = outputFolder(of: task), let area = stages[task.stage].outputArea else { continue }
+            for path in [folder, folder + ".partial"] + PipelineRunner.workerPartials(of: folder) {
+                let size = DiskUsage.measure(path)
+                try workspace.remove(path)
+                freed[area, default: (0, 0)].bytes += size.bytes
+                freed[area, default: (0, 0)].entries += size.entries
+            }
+        }
+        return freed
+    }
+
+    /// Where a task's stage commits its output, absolute; nil for a stage that writes none, or a
+    /// name that would leave the workspace (recorded by an older version: never touched).
+    private func outputFolder(of task: TaskKey) -> String? {
+        guard let stage = stages[safe: task.stage] else { return nil }
+        let isGroup = ItemSpec.isCollectiveID(task.item)
+        let name = isGroup ? ItemSpec.collectiveName(ofTask: task.item) : task.item
+        guard let relative = stage.outputFolder(item: name, isGroup: isGroup) else { return nil }
+        return try? workspace.absolute(relative)
     }
 }

@@ -44,7 +44,7 @@ public struct StageContext: Sendable {
             headroom: producer ? headroom(bytes) : 0, producer: producer, holder: reservation)
         await budget.merge(extra, into: reservation)
         // Growth is on the ledger's books only where other workers need to see it.
-        if holding.isShared { try await holding.add(bytes - held, in: reservation.area, headroom: producer ? headroom(bytes) : 0) }
+        if holding.isShared { try await holding.grow(bytes - held, in: reservation.area, headroom: producer ? headroom(bytes) : 0) }
     }
 
     /// Runs `body` with `bytes` reserved in `interim/` for scratch files in `folder` — made
@@ -53,10 +53,11 @@ public struct StageContext: Sendable {
     public func withScratch<T: Sendable>(_ bytes: Int64, folder: String, _ body: () async throws -> T) async throws -> T {
         let allocation = DiskUsage.allocation(forLength: bytes)
         let scratch = try await budget.reserve(allocation, in: .interim, priority: priority, holder: reservation)
-        // Scratch is on the ledger's books only where other workers need to see it.
+        // Scratch is on the ledger's books only where other workers need to see it (the batch
+        // asked for its stage's estimate when it started).
         let shared = holding.isShared
         do {
-            if shared { try await holding.add(allocation, in: .interim) }
+            if shared { try await holding.takeScratch(allocation) }
         } catch {
             await budget.cancel(scratch)
             throw error
@@ -68,7 +69,7 @@ public struct StageContext: Sendable {
             try workspace.remove(folder)
             workspace.removeEmptyFolders(from: (folder as NSString).deletingLastPathComponent)
             await budget.settle(scratch, actual: 0)
-            if shared { try await holding.remove(allocation, in: .interim) }
+            if shared { holding.returnScratch(allocation) }
             return value
         } catch {
             try? workspace.remove(folder)

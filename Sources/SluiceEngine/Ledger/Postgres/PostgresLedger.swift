@@ -537,44 +537,50 @@ public final class PostgresLedger: Ledger {
 
     // MARK: Reading
 
-    /// Sets what the running `task` holds in `area` to `bytes` (0 drops it). With `quota`, only
-    /// when the change fits it beside every worker's holdings; returns whether it did. Workers
-    /// that reserve against the quota take turns (a transaction-scoped advisory lock), so two
-    /// cannot both take the last free bytes.
-    nonisolated(nonsending) public func reserve(_ task: TaskKey, bytes: Int64, in area: Area, quota: SharedQuota?, now: Double) async throws -> Bool {
+    /// Sets what the running `task` holds in each area of `amounts` (0 drops it). With `quota`,
+    /// only when all it would then hold fits beside every other task's holdings; returns whether
+    /// it did. Workers that reserve against the quota take turns (a transaction-scoped advisory
+    /// lock), so two cannot both take the last free bytes.
+    nonisolated(nonsending) public func reserve(_ task: TaskKey, _ amounts: [Area: Int64], quota: SharedQuota?, now: Double) async throws -> Bool {
         try await write { db in
-            if let quota, bytes > 0 {
+            if let quota, amounts.values.contains(where: { $0 > 0 }) {
                 try await db.run("SELECT pg_advisory_xact_lock(hashtext(\(self.location.schema + ".quota")))")
-                var held: [Area: Int64] = [:]
+                var others: [Area: Int64] = [:]
+                var mine: [Area: Int64] = [:]
                 let block = DiskUsage.blockSize
-                let committed = try await db.rows(
+                for (name, bytes) in try await db.rows(
                     """
                     SELECT area, SUM(CASE WHEN bytes <= 0 THEN \(block) ELSE (bytes + \(block) - 1) / \(block) * \(block) + \(block) END)::bigint
                     FROM artifacts WHERE state != 'deleted' GROUP BY area
                     """, as: (String, Int64).self)
-                let reserved = try await db.rows(
-                    """
-                    SELECT r.area, SUM(r.bytes)::bigint FROM reservations r
-                    JOIN tasks t ON t.item = r.item AND t.stage = r.stage AND t.started = r.started
-                    WHERE t.state = 'running' AND t.lease_until >= \(now)
-                        AND NOT (r.item = \(task.item) AND r.stage = \(task.stage) AND r.area = \(area.rawValue))
-                    GROUP BY r.area
-                    """, as: (String, Int64).self)
-                for (name, bytes) in committed + reserved {
-                    if let area = Area(rawValue: name) { held[area, default: 0] += bytes }
+                {
+                    if let area = Area(rawValue: name) { others[area, default: 0] += bytes }
                 }
-                guard quota.admits(bytes, in: area, held: held) else { return false }
-            }
-            if bytes > 0 {
-                try await db.run(
+                for (name, bytes, isMine) in try await db.rows(
                     """
-                    INSERT INTO reservations(item, stage, area, bytes, started)
-                    SELECT item, stage, \(area.rawValue), \(bytes), started FROM tasks
-                    WHERE item = \(task.item) AND stage = \(task.stage) AND state = 'running'
-                    ON CONFLICT(item, stage, area) DO UPDATE SET bytes = excluded.bytes, started = excluded.started
-                    """)
-            } else {
-                try await db.run("DELETE FROM reservations WHERE item = \(task.item) AND stage = \(task.stage) AND area = \(area.rawValue)")
+                    SELECT r.area, SUM(r.bytes)::bigint, (r.item = \(task.item) AND r.stage = \(task.stage)) AS mine FROM reservations r
+                    JOIN tasks t ON t.item = r.item AND t.stage = r.stage AND t.started = r.started
+                    WHERE t.state = 'running' GROUP BY r.area, mine
+                    """, as: (String, Int64, Bool).self)
+                {
+                    guard let area = Area(rawValue: name) else { continue }
+                    if isMine { mine[area, default: 0] += bytes } else { others[area, default: 0] += bytes }
+                }
+                for (area, bytes) in amounts { mine[area] = bytes }
+                guard quota.admits(mine, besides: others) else { return false }
+            }
+            for (area, bytes) in amounts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                if bytes > 0 {
+                    try await db.run(
+                        """
+                        INSERT INTO reservations(item, stage, area, bytes, started)
+                        SELECT item, stage, \(area.rawValue), \(bytes), started FROM tasks
+                        WHERE item = \(task.item) AND stage = \(task.stage) AND state = 'running'
+                        ON CONFLICT(item, stage, area) DO UPDATE SET bytes = excluded.bytes, started = excluded.started
+                        """)
+                } else {
+                    try await db.run("DELETE FROM reservations WHERE item = \(task.item) AND stage = \(task.stage) AND area = \(area.rawValue)")
+                }
             }
             return true
         }

@@ -1,0 +1,200 @@
+import Foundation
+import SluiceEngine
+import SluiceFormats
+import SluiceLoopback
+import SluiceTestSupport
+import Synchronization
+import Testing
+
+/// `sluice worker`: several processes share one run through a PostgreSQL ledger, under one
+/// disk budget for all of them, and a worker killed with `kill -9` loses nothing.
+///
+/// Runs the real `sluice` binary (built next to the tests: `swift build --product sluice`).
+@Suite(.serialized, .enabled(if: PostgresTestServer.runs, "skipped: no PostgreSQL"))
+struct WorkerTests {
+    /// Three workers, one of them killed with SIGKILL while it holds work: the other two take
+    /// its tasks back once its lease runs out, and finish. The outputs equal a lone `sluice run`'s
+    /// byte for byte, every task is completed exactly once, and the workspace — sampled every
+    /// 50 ms by `du`'s measure, not the engine's — never holds more than the budget.
+    @Test func threeWorkersShareARunAndSurviveAKill() async throws {
+        let sluice = try SluiceBinary.path()
+        let folder = try TemporaryDirectory("sluice-workers")
+        let served = folder.file("served")
+        try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+        let count = 9
+        for index in 0..<count {
+            try SyntheticCounts(cells: 2_000 + 200 * index, genes: 300, density: 0.1, seed: UInt64(index + 1)).write(to: served + "/s\(index).h5ad")
+        }
+        let largest = DuMeasure.measure(served + "/s\(count - 1).h5ad").bytes
+        let server = try await LoopbackServer.start(root: served)
+        let schema = "w_" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
+        let location = try PostgresTestServer.location(schema: schema)
+        let password = try #require(PostgresTestServer.url.flatMap { URLComponents(string: $0)?.password })
+        // Room for about three items in flight: three workers fetching two at a time would need
+        // twice that without a quota they share.
+        let total = Workspace.overheadSlack + 12 * largest + 1_000_000
+        func pipeline(_ name: String, ledger: String?) throws -> String {
+            let items = (0..<count).map { "  - {url: \"\(server.url("slow/5/s\($0).h5ad"))\"}" }.joined(separator: "\n")
+            let yaml = """
+                workspace: ./\(name)
+                \(ledger.map { "ledger: \($0)" } ?? "")
+                budget: {total: \(total)}
+                items:
+                \(items)
+                stages:
+                  - fetch: {concurrency: 2}
+                  - preprocess: {chunk_size: 1000, top_genes: 64, test_size: 0.2}
+                  - command:
+                      name: digest
+                      argv: [sh, -c, 'cat "$0"/train/chunks/*.parquet | sha256sum > "$1/digest.txt"', "{in}", "{out}"]
+                      outputs: [digest.txt]
+                  - cleanup: {keep: [output]}
+                """
+            let path = folder.file("\(name).yaml")
+            try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let environment = ["SLUICE_PG_PASSWORD": password]
+
+        let reference = try await SluiceBinary.run(["run", try pipeline("reference", ledger: nil), "--quiet"], in: folder.path, timeout: 300)
+        #expect(reference.status == 0, "\(reference.standardOutput)\(reference.standardError)")
+
+        let shared = try pipeline("shared", ledger: location.description)
+        let workspace = folder.file("shared")
+        let peak = Mutex<Int64>(0)
+        let sampling = Task {
+            while !Task.isCancelled {
+                let used = DuMeasure.measure(workspace).bytes
+                peak.withLock { $0 = max($0, used) }
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        let workers = try (0..<3).map {
+            try Self.launch(sluice, ["worker", shared, "--lease", "3"], environment: environment, log: folder.file("worker\($0).log"))
+        }
+        // The first worker dies with work in hand: once it holds a running task, or after 3 s.
+        let ledger = try await PostgresLedger(location: location)
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < .seconds(3) {
+            let held = try? await ledger.workers().first { $0.worker.pid == Int(workers[0].processIdentifier) }?.running
+            if (held ?? 0) > 0 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        kill(workers[0].processIdentifier, SIGKILL)
+        let statuses = [await exitStatus(of: workers[0]), await exitStatus(of: workers[1]), await exitStatus(of: workers[2])]
+        sampling.cancel()
+        let logs = (0..<3).map { (try? String(contentsOfFile: folder.file("worker\($0).log"), encoding: .utf8)) ?? "" }
+        #expect(statuses[1] == 0 && statuses[2] == 0, "\(statuses)\n\(logs.joined(separator: "\n---\n"))")
+        #expect(peak.withLock { $0 } <= total, "the workspace held \(peak.withLock { $0 }) bytes, more than its budget of \(total)")
+
+        // The outputs equal the lone run's byte for byte.
+        let expected = try Self.files(folder.file("reference/output"))
+        let made = try Self.files(workspace + "/output")
+        #expect(expected.count >= count * 2)
+        #expect(Set(expected.keys) == Set(made.keys))
+        for (path, data) in expected { #expect(made[path] == data, "\(path) differs") }
+        #expect(try Self.files(workspace + "/raw").isEmpty)
+        #expect(try Self.files(workspace + "/interim").isEmpty)
+
+        // Every task done, each completed exactly once; the killed worker's tasks were taken back.
+        #expect(try await ledger.tasks().allSatisfy { $0.state == .done })
+        var completions: [TaskKey: Int] = [:]
+        var reclaimed = 0
+        for event in try await ledger.events(after: 0, limit: 100_000) {
+            if event.kind == "done", let item = event.item, let stage = event.stage { completions[TaskKey(item: item, stage: stage), default: 0] += 1 }
+            if event.kind == "reclaimed" { reclaimed += 1 }
+        }
+        #expect(completions.count == count * 4)
+        #expect(completions.values.allSatisfy { $0 == 1 }, "\(completions.filter { $0.value != 1 })")
+        #expect(reclaimed > 0, "the killed worker held no task")
+
+        // `sluice status` lists the three workers: two stopped on their own, one silent.
+        let status = try await SluiceBinary.run(["status", shared], in: folder.path, environment: environment)
+        #expect(status.status == 0, "\(status.standardError)")
+        #expect(status.standardOutput.components(separatedBy: "\n").filter { $0.contains(": stopped,") }.count == 2, "\(status.standardOutput)")
+        #expect(status.standardOutput.contains("(pid \(workers[0].processIdentifier)): silent for"), "\(status.standardOutput)")
+        try await ledger.dropSchema()
+        await ledger.close()
+        try await server.shutdown()
+    }
+
+    /// Three workers, each running two commands at a time that write 1 MB apiece, under a budget
+    /// with room for two such files: without the quota they share, six would be on disk at once.
+    /// `du`'s measure of the workspace, every 20 ms, never passes the budget, and every item is done.
+    @Test func theBudgetHoldsForAllWorkersTogether() async throws {
+        let sluice = try SluiceBinary.path()
+        let folder = try TemporaryDirectory("sluice-quota")
+        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
+        for index in 0..<12 { try "\(index)\n".write(toFile: folder.file("in/f\(index).txt"), atomically: true, encoding: .utf8) }
+        let schema = "q_" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
+        let location = try PostgresTestServer.location(schema: schema)
+        let password = try #require(PostgresTestServer.url.flatMap { URLComponents(string: $0)?.password })
+        let blob = 1_000_000
+        let total = Workspace.overheadSlack + Int64(blob) * 5 / 2 + 400_000
+        let yaml = """
+            workspace: ./work
+            ledger: \(location)
+            budget: {total: \(total)}
+            items:
+              - directory: in
+            stages:
+              - fetch: {}
+              - command:
+                  name: fill
+                  argv: [sh, -c, 'head -c \(blob) /dev/zero > "$0/blob"; sleep 0.4', "{out}"]
+                  outputs: [blob]
+                  area: interim
+                  reserve: \(blob)
+                  concurrency: 2
+              - cleanup: {keep: [output]}
+            """
+        try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        let workspace = folder.file("work")
+        let peak = Mutex<Int64>(0)
+        let sampling = Task {
+            while !Task.isCancelled {
+                let used = DuMeasure.measure(workspace).bytes
+                peak.withLock { $0 = max($0, used) }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        let workers = try (0..<3).map {
+            try Self.launch(
+                sluice, ["worker", folder.file("p.yaml"), "--lease", "5"], environment: ["SLUICE_PG_PASSWORD": password],
+                log: folder.file("worker\($0).log"))
+        }
+        var statuses: [Int32] = []
+        for worker in workers { statuses.append(await exitStatus(of: worker)) }
+        sampling.cancel()
+        let logs = (0..<3).map { (try? String(contentsOfFile: folder.file("worker\($0).log"), encoding: .utf8)) ?? "" }
+        #expect(statuses == [0, 0, 0], "\(statuses)\n\(logs.joined(separator: "\n---\n"))")
+        #expect(peak.withLock { $0 } <= total, "the workspace held \(peak.withLock { $0 }) bytes, more than its budget of \(total)")
+        let ledger = try await PostgresLedger(location: location)
+        #expect(try await ledger.tasks().allSatisfy { $0.state == .done })
+        // Each worker did some of the work.
+        let owners = Set(try await ledger.events(after: 0, limit: 100_000).filter { $0.kind == "run-started" || $0.kind == "worker-started" }.map(\.message))
+        #expect(owners.count == 3)
+        try await ledger.dropSchema()
+        await ledger.close()
+    }
+
+    /// Starts `binary` with `environment` added to this process's, its output and errors in `log`.
+    static func launch(_ binary: String, _ arguments: [String], environment: [String: String], log: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Regular files under `folder` (relative path → content).
+    static func files(_ folder: String) throws -> [String: Data] {
+        try CrashSafetyTests.files(folder)
+    }
+}
