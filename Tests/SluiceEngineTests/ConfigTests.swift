@@ -82,6 +82,20 @@ import Testing
         #expect(badSchema.description.contains("schema"))
     }
 
+    /// `workers:` asks for a SLURM job array of workers with its resources, passed to `sbatch`
+    /// as they are written; a count below one, or a misspelt key, is named with its line.
+    @Test func workersOnSlurmAreRead() throws {
+        #expect(try load(valid).workers == nil)
+        let text = "workers: {slurm: 8, partition: gpu, time: \"2:00:00\", cpus: 4, mem: 16G, options: [--account=lab, \"--gres=gpu:1\"]}\n"
+        let workers = try #require(try load(text + valid).workers)
+        #expect(workers.count == 8)
+        #expect(workers.sbatchOptions == ["--partition=gpu", "--time=2:00:00", "--cpus-per-task=4", "--mem=16G", "--account=lab", "--gres=gpu:1"])
+        let none = try #require(throws: ConfigError.self) { try load("workers: {slurm: 0}\n" + valid) }
+        #expect(none.description.contains("p.yaml:1"))
+        let misspelt = try #require(throws: ConfigError.self) { try load("workers: {slurm: 2, partiton: gpu}\n" + valid) }
+        #expect(misspelt.description.contains("partiton"))
+    }
+
     @Test func unknownStageIsNamed() throws {
         let yaml = valid.replacingOccurrences(of: "  - cleanup:", with: "  - cleanupp: {}")
         let error = try #require(throws: ConfigError.self) { try load(yaml) }

@@ -17,13 +17,16 @@ public struct PipelineConfig: Sendable {
     public var onFailure: FailurePolicy
     /// Where the run's ledger lives (`ledger:`; default: `sluice.db` in the workspace).
     public var ledger: LedgerLocation
+    /// Workers `sluice run` submits as a SLURM job array (`workers:`); nil: it works alone.
+    public var workers: WorkerArraySpec?
 
     /// A pipeline from its parts, already checked; by default failed items' inputs are evicted and the
     /// ledger lives in the workspace.
     public init(
         file: String, workspace: String, budget: BudgetLimits, items: [ItemSpec], stages: [any Stage],
-        onFailure: FailurePolicy = .evict, ledger: LedgerLocation = .workspace
+        onFailure: FailurePolicy = .evict, ledger: LedgerLocation = .workspace, workers: WorkerArraySpec? = nil
     ) {
+        self.workers = workers
         self.onFailure = onFailure
         self.ledger = ledger
         self.file = file

@@ -96,9 +96,10 @@ public final class PipelineRunner: Sendable {
             if others > 0 {
                 state.withLock { $0.shared = true }
                 await budget.leaveBytesToTheLedger()
-                // A runner that joins waits one heartbeat, so that a `sluice run` that began alone
-                // has seen it, and reserves against the shared quota too, before it writes.
-                try await Task.sleep(for: .seconds(heartbeatInterval))
+                // A runner that joins waits two seconds, so that a `sluice run` that began alone
+                // has seen it (it looks every second), and reserves against the shared quota too,
+                // before it writes.
+                try await Task.sleep(for: .seconds(2))
             }
         }
         let (usage, overhead) = (workspace.usage(), workspace.overhead())
@@ -152,13 +153,13 @@ public final class PipelineRunner: Sendable {
                 await budget.cancelWaiters()
             }
             await budget.failStalledWaiter(after: 10, executing: state.withLock { $0.executing })
-            if ticks % max(1, Int(heartbeatInterval * 2)) == 0 {
-                try? await ledger.heartbeat(worker, lease: lease, now: now)
-                if role == .run, !state.withLock({ $0.shared }), (try? await otherLiveWorkers()) ?? 0 > 0 {
-                    state.withLock { $0.shared = true }
-                    await budget.leaveBytesToTheLedger()
-                    onLine("other workers joined the run: reservations are now made against the quota they share")
-                }
+            if ticks % max(1, Int(heartbeatInterval * 2)) == 0 { try? await ledger.heartbeat(worker, lease: lease, now: now) }
+            // A lone `sluice run` looks for workers that joined every second (a worker that joins
+            // waits two before it writes).
+            if ticks % 2 == 0, role == .run, !state.withLock({ $0.shared }), (try? await otherLiveWorkers()) ?? 0 > 0 {
+                state.withLock { $0.shared = true }
+                await budget.leaveBytesToTheLedger()
+                onLine("other workers joined the run: reservations are now made against the quota they share")
             }
             // Where workers share the run, any live one takes back what a dead one held, once its
             // lease ran out (a lone `sluice run` recovered everything at its start).

@@ -31,6 +31,18 @@ public final class PipelineSession: Sendable {
         } else {
             lock = nil
         }
+        let ledger = try await Self.openLedger(config, workspace: workspace)
+        let root = workspace.root
+        let (usage, overhead) = (workspace.usage(), workspace.overhead())
+        let budget = DiskBudget(
+            limits: config.budget, usage: usage.bytes, files: usage.entries, overhead: overhead.bytes, overheadFiles: overhead.entries,
+            filesystemFraction: { DiskUsage.filesystemFraction(at: root) })
+        runner = PipelineRunner(config: config, ledger: ledger, budget: budget, role: role, lease: lease, onLine: onLine)
+    }
+
+    /// Opens (or creates) `config`'s ledger, records where it is in the workspace, and registers
+    /// the items not known yet, with their tasks.
+    public static func openLedger(_ config: PipelineConfig, workspace: Workspace) async throws -> any Ledger {
         let ledger = try await config.ledger.open(workspace: workspace)
         try config.ledger.record(in: workspace)
         let stages = config.stages
@@ -39,12 +51,7 @@ public final class PipelineSession: Sendable {
             groupStages: Set(stages.indices.filter { stages[$0].scheduling == .perGroup }),
             barrierStages: Set(stages.indices.filter { stages[$0].scheduling == .barrier }),
             now: Date().timeIntervalSince1970)
-        let root = workspace.root
-        let (usage, overhead) = (workspace.usage(), workspace.overhead())
-        let budget = DiskBudget(
-            limits: config.budget, usage: usage.bytes, files: usage.entries, overhead: overhead.bytes, overheadFiles: overhead.entries,
-            filesystemFraction: { DiskUsage.filesystemFraction(at: root) })
-        runner = PipelineRunner(config: config, ledger: ledger, budget: budget, role: role, lease: lease, onLine: onLine)
+        return ledger
     }
 
     /// Runs the pipeline to its end (or to `runner.requestStop()`), then closes the stages.

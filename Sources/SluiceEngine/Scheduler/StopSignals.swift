@@ -2,19 +2,20 @@ import Foundation
 public import ServiceLifecycle
 import UnixSignals
 
-/// SIGINT and SIGTERM as a service beside a run: the first calls `onFirst` (which asks the
+/// SIGINT, SIGTERM and SIGUSR1 (what SLURM sends a job ahead of its time limit, with
+/// `--signal=B:USR1@…`) as a service beside a run: the first calls `onFirst` (which asks the
 /// runner to stop: work in flight is interrupted and given back, programs get SIGTERM and two
 /// seconds); the second kills the stage programs at once (SIGKILL to their process groups) and
 /// throws `StopError`, which cancels the whole run (the next run recovers what was in flight).
 public struct StopSignals: Service {
     private let onFirst: @Sendable () -> Void
 
-    /// Calls `onFirst` on the first SIGINT or SIGTERM.
+    /// Calls `onFirst` on the first SIGINT, SIGTERM or SIGUSR1.
     public init(onFirst: @escaping @Sendable () -> Void) { self.onFirst = onFirst }
 
     /// Waits for the signals until a graceful shutdown; throws `StopError` on the second one.
     public func run() async throws {
-        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm, .sigusr1)
         var seen = 0
         for await _ in signals.cancelOnGracefulShutdown() {
             seen += 1
@@ -28,7 +29,7 @@ public struct StopSignals: Service {
     }
 }
 
-/// A second SIGINT or SIGTERM: stop at once.
+/// A second signal: stop at once.
 public struct StopError: Error, Sendable {
     /// The error.
     public init() {}

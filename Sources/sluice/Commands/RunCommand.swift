@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SluiceEngine
 import SluicePipelines
+import Synchronization
 
 /// `sluice run PIPELINE.yaml`: runs or resumes a pipeline under its disk budget.
 struct RunCommand: AsyncParsableCommand {
@@ -14,16 +15,43 @@ struct RunCommand: AsyncParsableCommand {
             never redone. Ctrl-C stops gracefully (work in flight finishes or is given back); a \
             second Ctrl-C stops at once, and the next run recovers.
 
+            With --workers slurm:N (or workers: in the pipeline file) the work runs on SLURM \
+            instead: N `sluice worker` processes, submitted as one job array that this command \
+            follows (docs/cluster.md); Ctrl-C cancels the array, whose workers give their tasks \
+            back. Run it again to follow (not resubmit) an array still in the queue.
+
             Exit status: 0 all items done, 3 some items failed, 2 the pipeline could not run, \
-            130 stopped by a signal.
+            4 every SLURM worker ended with work left, 130 stopped by a signal.
             """)
 
     @Argument(help: "The pipeline file (YAML).") var pipeline: String
     @Flag(help: "Print only the summary.") var quiet = false
     @Flag(help: "Write the summary as JSON to standard output.") var json = false
+    @Option(help: "Run the work on SLURM as N workers (a job array of `sluice worker`), e.g. slurm:8; overrides the pipeline's workers:.")
+    var workers: String?
+    @Option(help: "Seconds between looks at SLURM's queue and the ledger, with workers on SLURM.") var poll: Double = 5
+
+    func validate() throws {
+        if let workers { _ = try Self.workerCount(workers) }
+        guard poll >= 0.2 else { throw ValidationError("--poll must be at least 0.2 seconds") }
+    }
+
+    /// N in `slurm:N`.
+    static func workerCount(_ text: String) throws -> Int {
+        guard text.hasPrefix("slurm:"), let count = Int(text.dropFirst("slurm:".count)), count >= 1 else {
+            throw ValidationError("--workers takes slurm:N, N at least 1 (e.g. slurm:8)")
+        }
+        return count
+    }
 
     func run() async throws {
-        let config = try loadPipeline(pipeline)
+        var config = try loadPipeline(pipeline)
+        if let workers {
+            var spec = config.workers ?? WorkerArraySpec(count: 1)
+            spec.count = try Self.workerCount(workers)
+            config.workers = spec
+        }
+        if let spec = config.workers { return try await runOnSlurm(config, spec) }
         let display = RunDisplay(enabled: !quiet && !json)
         let session = try await PipelineSession(config: config, onLine: { line in display.line(line) })
         let runner = session.runner
@@ -48,6 +76,66 @@ struct RunCommand: AsyncParsableCommand {
         if summary.interrupted { throw ExitCode(130) }
         if summary.failed > 0 { throw SluiceExitCode.someItemsFailed }
     }
+}
+
+extension RunCommand {
+    /// Submits the workers as a SLURM job array and follows it (the workspace lock keeps a second
+    /// driver out), then prints the run's summary.
+    private func runOnSlurm(_ config: PipelineConfig, _ spec: WorkerArraySpec) async throws {
+        let started = Date()
+        let workspace = Workspace(root: config.workspace)
+        try workspace.create()
+        let lock = try WorkspaceLock(workspace)
+        let ledger = try await PipelineSession.openLedger(config, workspace: workspace)
+        let display = RunDisplay(enabled: !quiet && !json)
+        guard let sluice = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
+            throw ValidationError("cannot tell where this sluice binary is, to run it on SLURM")
+        }
+        let array = WorkerArray(config: config, spec: spec, sluice: sluice, poll: poll)
+        let stop = StopRequest()
+        let signals = StopSignals {
+            display.line("stopping: cancelling the workers' jobs (they give their tasks back)")
+            stop.flag.withLock { $0 = true }
+        }
+        let outcome = try await withThrowingTaskGroup(of: WorkerArray.Outcome?.self) { group in
+            group.addTask {
+                try await signals.run()
+                return nil
+            }
+            group.addTask { try await array.run(ledger: ledger, stopRequested: { stop.flag.withLock { $0 } }, onLine: { display.line($0) }) }
+            while let next = try await group.next() {
+                if let outcome = next {
+                    group.cancelAll()
+                    return outcome
+                }
+            }
+            throw StopError()
+        }
+        withExtendedLifetime(lock) {}
+        let summary = RunSummary.from(
+            tasks: try await ledger.tasks(), stageNames: config.stages.map(\.name), seconds: Date().timeIntervalSince(started),
+            workspace: workspace.root, interrupted: outcome == .stopped)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+        } else {
+            print(RunSummaryText.render(summary, workspace: workspace, ledger: config.ledger))
+        }
+        switch outcome {
+        case .stopped: throw ExitCode(130)
+        case .workersEnded:
+            display.line("every worker's job ended with work left: run the same command again to submit new workers")
+            throw SluiceExitCode.workersEnded
+        case .finished:
+            if summary.failed > 0 { throw SluiceExitCode.someItemsFailed }
+        }
+    }
+}
+
+/// Whether a signal asked the SLURM driver to stop.
+private final class StopRequest: Sendable {
+    let flag = Mutex(false)
 }
 
 /// Loads a pipeline file with every stage kind the program has; the options of `analyze`

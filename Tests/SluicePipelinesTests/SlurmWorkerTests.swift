@@ -1,0 +1,88 @@
+import Foundation
+import SluiceEngine
+import SluicePipelines
+import SluiceTestSupport
+import Testing
+
+/// `sluice run --workers slurm:N`: the work runs in a SLURM job array of `sluice worker`s that
+/// share a PostgreSQL ledger, followed by the driver with one `squeue` call per poll.
+///
+/// Runs the real `sluice` binary on this machine's SLURM (`scripts/services/slurm.sh`).
+@Suite(.serialized, .enabled(if: SlurmTestCluster.runs && PostgresTestServer.runs, "skipped: no SLURM or no PostgreSQL"))
+struct SlurmWorkerTests {
+    /// Three array tasks; the second is cancelled with `scancel` while work remains (its worker
+    /// gives its task back on SIGTERM). The other two finish the run: every task done exactly once, the
+    /// outputs all there, and the driver exits 0.
+    @Test func jobArrayWorkersFinishWithOneCancelled() async throws {
+        let sluice = try SluiceBinary.path()
+        let folder = try TemporaryDirectory("sluice-slurm")
+        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
+        let count = 12
+        for index in 0..<count { try "item \(index)\n".write(toFile: folder.file("in/f\(index).txt"), atomically: true, encoding: .utf8) }
+        let schema = "s_" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
+        let location = try PostgresTestServer.location(schema: schema)
+        let password = try #require(PostgresTestServer.url.flatMap { URLComponents(string: $0)?.password })
+        let yaml = """
+            workspace: ./work
+            ledger: \(location)
+            budget: {total: 50MB}
+            items:
+              - directory: in
+            stages:
+              - fetch: {}
+              - command:
+                  name: slow
+                  argv: [sh, -c, 'sleep 2; cp "$0"/* "$1"/', "{in}", "{out}"]
+                  outputs: ["*.txt"]
+              - cleanup: {keep: [output]}
+            """
+        try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        let driver = try WorkerTests.launch(
+            sluice, ["run", folder.file("p.yaml"), "--workers", "slurm:3", "--poll", "0.5"], environment: ["SLUICE_PG_PASSWORD": password],
+            log: folder.file("driver.log"))
+
+        // Once the second worker runs and some work is done, it is cancelled.
+        let ledger = try await PostgresLedger(location: location)
+        let slurm = SlurmClient()
+        var cancelled: String?
+        let start = ContinuousClock.now
+        while cancelled == nil, ContinuousClock.now - start < .seconds(60), driver.isRunning {
+            let running = try await slurm.queue().filter { $0.name.hasPrefix("sluice-") && $0.state == "RUNNING" }
+            let done = (try? await ledger.tasks().filter { $0.state == .done }.count) ?? 0
+            if done >= 2, let second = running.first(where: { $0.id.hasSuffix("_1") }) {
+                try await slurm.cancel([second.id])
+                cancelled = second.id
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let status = await exitStatus(of: driver)
+        let log = (try? String(contentsOfFile: folder.file("driver.log"), encoding: .utf8)) ?? ""
+        #expect(cancelled != nil, "the second worker was never seen running while work remained\n\(log)")
+        #expect(status == 0, "\(log)")
+
+        #expect(try await ledger.tasks().allSatisfy { $0.state == .done })
+        var completions: [TaskKey: Int] = [:]
+        for event in try await ledger.events(after: 0, limit: 100_000) where event.kind == "done" {
+            if let item = event.item, let stage = event.stage { completions[TaskKey(item: item, stage: stage), default: 0] += 1 }
+        }
+        #expect(completions.count == count * 3)
+        #expect(completions.values.allSatisfy { $0 == 1 }, "\(completions.filter { $0.value != 1 })")
+        for index in 0..<count {
+            let copy = try? String(contentsOfFile: folder.file("work/output/f\(index).txt/slow/f\(index).txt"), encoding: .utf8)
+            #expect(copy == "item \(index)\n", "f\(index).txt")
+        }
+        // The workers end on their own once the run is done: none is left in the queue.
+        let ending = ContinuousClock.now
+        var left = try await slurm.queue().filter { $0.name.hasPrefix("sluice-") && $0.isLive }
+        while !left.isEmpty, ContinuousClock.now - ending < .seconds(30) {
+            try await Task.sleep(for: .milliseconds(200))
+            left = try await slurm.queue().filter { $0.name.hasPrefix("sluice-") && $0.isLive }
+        }
+        #expect(left.isEmpty, "\(left)")
+        // Each worker, the cancelled one too (SIGTERM: it gave its task back), stopped on its own.
+        let workers = try await ledger.workers()
+        #expect(workers.count == 3 && workers.allSatisfy { $0.stopped != nil }, "\(workers)")
+        try await ledger.dropSchema()
+        await ledger.close()
+    }
+}
