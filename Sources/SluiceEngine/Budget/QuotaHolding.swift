@@ -91,7 +91,9 @@ final class QuotaHolding: Sendable {
                 let asked = wanted.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\(ByteSize.format($0.value)) in \($0.key.rawValue)" }
                 throw BudgetError(
                     code: .sharedQuotaFull,
-                    message: "waited \(Int(Self.patience)) s for \(asked.joined(separator: " and ")) in the quota the workers share; the task is given back so that what it held lets other work finish first")
+                    message:
+                        "waited \(Int(Self.patience)) s for \(asked.joined(separator: " and ")) in the quota the workers share; the task is given back so that what it held lets other work finish first"
+                )
             }
             try await Task.sleep(for: pause)
             pause = min(pause * 2, .seconds(1))
