@@ -178,6 +178,101 @@ struct WorkerTests {
         await ledger.close()
     }
 
+    /// A driver (`sluice run`, its own worker too) and three workers share a run on PostgreSQL
+    /// while 20 `kill -9`s land on random ones among them, each restarted a moment later. The
+    /// outputs equal an undisturbed run's byte for byte, every task is completed exactly once,
+    /// and nothing is left behind: no partial file, no input, no released file not deleted.
+    @Test func twentyKillsAcrossWorkersLoseNothing() async throws {
+        let sluice = try SluiceBinary.path()
+        let folder = try TemporaryDirectory("sluice-worker-kills")
+        let served = folder.file("served")
+        try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+        let count = 10
+        for index in 0..<count {
+            try SyntheticCounts(cells: 2_000 + 200 * index, genes: 300, density: 0.1, seed: UInt64(index + 1)).write(to: served + "/s\(index).h5ad")
+        }
+        let server = try await LoopbackServer.start(root: served)
+        let schema = "k_" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
+        let location = try PostgresTestServer.location(schema: schema)
+        let password = try #require(PostgresTestServer.url.flatMap { URLComponents(string: $0)?.password })
+        func pipeline(_ name: String, ledger: String?) throws -> String {
+            let items = (0..<count).map { "  - {url: \"\(server.url("slow/8/s\($0).h5ad"))\"}" }.joined(separator: "\n")
+            let yaml = """
+                workspace: ./\(name)
+                \(ledger.map { "ledger: \($0)" } ?? "")
+                budget: {total: 200MB}
+                items:
+                \(items)
+                stages:
+                  - fetch: {concurrency: 2}
+                  - preprocess: {chunk_size: 1000, top_genes: 64, test_size: 0.2}
+                  - command:
+                      name: digest
+                      argv: [sh, -c, 'sleep 0.3; cat "$0"/train/chunks/*.parquet | sha256sum > "$1/digest.txt"', "{in}", "{out}"]
+                      outputs: [digest.txt]
+                  - cleanup: {keep: [output]}
+                """
+            let path = folder.file("\(name).yaml")
+            try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let reference = try await SluiceBinary.run(["run", try pipeline("reference", ledger: nil), "--quiet"], in: folder.path, timeout: 300)
+        #expect(reference.status == 0, "\(reference.standardOutput)\(reference.standardError)")
+
+        let shared = try pipeline("shared", ledger: location.description)
+        let environment = ["SLUICE_PG_PASSWORD": password]
+        let ledger = try await PostgresLedger(location: location)
+        // Slot 0 is the driver; 1–3 the workers. A slot whose process ended on its own stays empty.
+        func start(_ slot: Int, _ generation: Int) throws -> Process {
+            let arguments = slot == 0 ? ["run", shared, "--quiet"] : ["worker", shared, "--lease", "2", "--quiet"]
+            return try Self.launch(sluice, arguments, environment: environment, log: folder.file("p\(slot)-\(generation).log"))
+        }
+        var processes = try (0..<4).map { try start($0, 0) }
+        var random = SeededGenerator(seed: 20_261_205)
+        var kills = 0
+        var generation = 0
+        let began = ContinuousClock.now
+        while kills < 20, ContinuousClock.now - began < .seconds(240) {
+            try await Task.sleep(for: .milliseconds(150 + Int(random.next() % 600)))
+            let live = processes.indices.filter { processes[$0].isRunning }
+            if live.isEmpty { break }
+            let victim = live[Int(random.next() % UInt64(live.count))]
+            kill(processes[victim].processIdentifier, SIGKILL)
+            _ = await exitStatus(of: processes[victim])
+            kills += 1
+            generation += 1
+            processes[victim] = try start(victim, generation)
+        }
+        #expect(kills >= 20, "only \(kills) kills landed before the run ended")
+        // Then they finish undisturbed (a last driver makes sure nothing is left).
+        var statuses: [Int32] = []
+        for process in processes { statuses.append(await exitStatus(of: process)) }
+        let last = try await SluiceBinary.run(["run", shared, "--quiet"], in: folder.path, timeout: 300, environment: environment)
+        #expect(last.status == 0, "\(statuses) \(last.standardOutput)\(last.standardError)")
+
+        let expected = try Self.files(folder.file("reference/output"))
+        let made = try Self.files(folder.file("shared/output"))
+        #expect(expected.count >= count * 2)
+        #expect(Set(expected.keys) == Set(made.keys))
+        for (path, data) in expected { #expect(made[path] == data, "\(path) differs") }
+        let everything = FileManager.default.enumerator(atPath: folder.file("shared"))?.allObjects as? [String] ?? []
+        #expect(everything.filter { $0.hasSuffix(".partial") }.isEmpty, "\(everything.filter { $0.hasSuffix(".partial") })")
+        #expect(try Self.files(folder.file("shared/raw")).isEmpty)
+        #expect(try Self.files(folder.file("shared/interim")).isEmpty)
+
+        #expect(try await ledger.tasks().allSatisfy { $0.state == .done })
+        var completions: [TaskKey: Int] = [:]
+        for event in try await ledger.events(after: 0, limit: 1_000_000) where event.kind == "done" {
+            if let item = event.item, let stage = event.stage { completions[TaskKey(item: item, stage: stage), default: 0] += 1 }
+        }
+        #expect(completions.count == count * 4)
+        #expect(completions.values.allSatisfy { $0 == 1 }, "\(completions.filter { $0.value != 1 })")
+        #expect(try await ledger.artifacts(in: .released).isEmpty)
+        try await ledger.dropSchema()
+        await ledger.close()
+        try await server.shutdown()
+    }
+
     /// Starts `binary` with `environment` added to this process's, its output and errors in `log`.
     static func launch(_ binary: String, _ arguments: [String], environment: [String: String], log: String) throws -> Process {
         let process = Process()
