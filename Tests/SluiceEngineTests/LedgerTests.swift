@@ -336,8 +336,11 @@ import Testing
         try await ledger.heartbeat(b, lease: 60, now: 50)
         #expect(try await ledger.reclaim(all: false, now: 100).isEmpty)
         try await ledger.retire(worker: a.id, now: 51)
+        // A heartbeat that was on its way when the worker retired does not bring it back.
+        try await ledger.heartbeat(a, lease: 60, now: 52)
         workers = try await ledger.workers()
         #expect(workers.first { $0.worker == a }?.stopped == 51)
+        #expect(workers.first { $0.worker == a }?.heartbeat == 51)
         #expect(workers.first { $0.worker == b }?.stopped == nil)
     }
 }

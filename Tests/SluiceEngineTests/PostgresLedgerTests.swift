@@ -149,6 +149,21 @@ struct PostgresLedgerTests {
         try await harness.stop()
     }
 
+    /// The server restarts between two calls (every connection is dropped, and for a moment
+    /// nothing listens): the next call connects again and succeeds.
+    @Test func aLedgerReconnectsAfterTheServerRestarts() async throws {
+        let server = try PostgresTestServer.Private(port: 55441)
+        defer { server.stop() }
+        let ledger = try await PostgresLedger(location: try server.location(schema: Self.schema()))
+        try await ledger.register(items: Self.items(4), stageNames: ["fetch"], groupStages: [], barrierStages: [], now: 0)
+        #expect(try await ledger.claim(stage: 0, owner: "a", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 1).count == 1)
+        #expect(server.restart(), "the test server could not be restarted")
+        let clock = ContinuousClock.now
+        #expect(try await ledger.claim(stage: 0, owner: "a", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 2).count == 1)
+        #expect(ContinuousClock.now - clock < .seconds(30))
+        await ledger.close()
+    }
+
     /// A server that wants a password, with none in SLUICE_PG_PASSWORD or ~/.pgpass: one
     /// sentence that says where to put it.
     @Test func aMissingPasswordIsExplained() async throws {

@@ -273,6 +273,71 @@ struct WorkerTests {
         try await server.shutdown()
     }
 
+    /// PostgreSQL restarted twice while two workers run: their calls fail over to new
+    /// connections and are tried again, a lost answer is found in the ledger rather than made
+    /// twice, and the run finishes with every task completed exactly once.
+    @Test func workersRideThroughPostgresRestarts() async throws {
+        let sluice = try SluiceBinary.path()
+        let folder = try TemporaryDirectory("sluice-pg-restart")
+        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
+        let count = 16
+        for index in 0..<count { try "item \(index)\n".write(toFile: folder.file("in/f\(index).txt"), atomically: true, encoding: .utf8) }
+        // A server of its own: restarting the shared one would cut other tests' connections.
+        let server = try PostgresTestServer.Private(port: 55442)
+        defer { server.stop() }
+        let location = try server.location(schema: "restarts")
+        let password = try #require(URLComponents(string: server.url)?.password)
+        let yaml = """
+            workspace: ./work
+            ledger: \(location)
+            budget: {total: 50MB}
+            items:
+              - directory: in
+            stages:
+              - fetch: {concurrency: 2}
+              - command:
+                  name: slow
+                  argv: [sh, -c, 'sleep 0.4; cp "$0"/* "$1"/', "{in}", "{out}"]
+                  outputs: ["*.txt"]
+                  concurrency: 2
+              - cleanup: {keep: [output]}
+            """
+        try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        let workers = try (0..<2).map {
+            try Self.launch(
+                sluice, ["worker", folder.file("p.yaml")], environment: ["SLUICE_PG_PASSWORD": password], log: folder.file("worker\($0).log"))
+        }
+        let ledger = try await PostgresLedger(location: location)
+        var restarts = 0
+        let start = ContinuousClock.now
+        while restarts < 2, ContinuousClock.now - start < .seconds(120), workers.contains(where: \.isRunning) {
+            let done = (try? await ledger.tasks().filter { $0.state == .done }.count) ?? 0
+            if done >= (restarts + 1) * count {
+                #expect(server.restart(), "the test server could not be restarted")
+                restarts += 1
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        var statuses: [Int32] = []
+        for worker in workers { statuses.append(await exitStatus(of: worker)) }
+        let logs = (0..<2).map { (try? String(contentsOfFile: folder.file("worker\($0).log"), encoding: .utf8)) ?? "" }
+        #expect(restarts == 2, "the run ended before two restarts")
+        #expect(statuses == [0, 0], "\(statuses)\n\(logs.joined(separator: "\n---\n"))")
+        #expect(try await ledger.tasks().allSatisfy { $0.state == .done })
+        var completions: [TaskKey: Int] = [:]
+        for event in try await ledger.events(after: 0, limit: 100_000) where event.kind == "done" {
+            if let item = event.item, let stage = event.stage { completions[TaskKey(item: item, stage: stage), default: 0] += 1 }
+        }
+        #expect(completions.count == count * 3)
+        #expect(completions.values.allSatisfy { $0 == 1 }, "\(completions.filter { $0.value != 1 })")
+        for index in 0..<count {
+            let copy = try? String(contentsOfFile: folder.file("work/output/f\(index).txt/slow/f\(index).txt"), encoding: .utf8)
+            #expect(copy == "item \(index)\n", "f\(index).txt")
+        }
+        try await ledger.dropSchema()
+        await ledger.close()
+    }
+
     /// Starts `binary` with `environment` added to this process's, its output and errors in `log`.
     static func launch(_ binary: String, _ arguments: [String], environment: [String: String], log: String) throws -> Process {
         let process = Process()

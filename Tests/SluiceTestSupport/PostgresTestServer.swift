@@ -19,10 +19,11 @@ public enum PostgresTestServer {
         return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }()
 
-    private static func run(_ script: String, _ argument: String, output: Pipe?) -> Int32 {
+    private static func run(_ script: String, _ argument: String, output: Pipe?, environment: [String: String] = [:]) -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: script)
         process.arguments = [argument]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = output ?? FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -38,11 +39,49 @@ public enum PostgresTestServer {
         return false
     }
 
+    /// A server of its own for a test that restarts it (restarting the shared one would cut
+    /// every other test's connections): `scripts/services/postgres.sh` on `port`, with its data in
+    /// a folder of its own, stopped and deleted by `stop()`.
+    public struct Private: Sendable {
+        /// Its URL, with the password.
+        public let url: String
+        private let environment: [String: String]
+
+        /// Starts it (PostgreSQL must be installed and this process root, as for the shared one).
+        public init(port: Int) throws {
+            environment = ["SLUICE_PG_PORT": "\(port)", "SLUICE_PG_DIR": "/tmp/sluice-postgres-\(port)"]
+            let output = Pipe()
+            guard PostgresTestServer.run(SluiceBinary.root + "/scripts/services/postgres.sh", "start", output: output, environment: environment) == 0 else {
+                throw LedgerError(.unavailable, "could not start a private PostgreSQL server on port \(port)")
+            }
+            url = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        /// A fresh schema on it.
+        public func location(schema: String) throws -> PostgresLocation { try PostgresTestServer.location(url: url, schema: schema) }
+
+        /// Restarts it (a fast shutdown: every client loses its connection); false when it did not come back.
+        public func restart() -> Bool {
+            PostgresTestServer.run(SluiceBinary.root + "/scripts/services/postgres.sh", "restart", output: nil, environment: environment) == 0
+        }
+
+        /// Stops it and deletes its data.
+        public func stop() {
+            _ = PostgresTestServer.run(SluiceBinary.root + "/scripts/services/postgres.sh", "stop", output: nil, environment: environment)
+        }
+    }
+
     /// A fresh schema on the server, for one test.
     public static func location(schema: String) throws -> PostgresLocation {
-        guard let url, var parts = URLComponents(string: url) else {
+        guard let url else {
             throw LedgerError(.unavailable, "no PostgreSQL server for the tests (scripts/services/postgres.sh start, or SLUICE_TEST_POSTGRES)")
         }
+        return try location(url: url, schema: schema)
+    }
+
+    /// A schema on the server at `url` (with its password).
+    static func location(url: String, schema: String) throws -> PostgresLocation {
+        guard var parts = URLComponents(string: url) else { throw LedgerError(.unavailable, "the test server's URL is not a URL") }
         let password = parts.password ?? ""
         parts.password = nil
         parts.queryItems = [URLQueryItem(name: "schema", value: schema)]

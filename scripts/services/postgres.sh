@@ -6,6 +6,7 @@
 #   scripts/services/postgres.sh start   # prints the URL tests use (SLUICE_TEST_POSTGRES)
 #   scripts/services/postgres.sh stop    # stops the server and deletes its data
 #   scripts/services/postgres.sh url     # the URL, without starting anything
+#   scripts/services/postgres.sh restart # restarts the running server (fast shutdown: clients lose their connections)
 #   scripts/services/postgres.sh run CMD…  # starts it, runs CMD with SLUICE_TEST_POSTGRES set, stops it
 #                                          # (not root or no server: CMD runs without it, and the
 #                                          # tests that need it say "skipped: no PostgreSQL" — in CI they fail)
@@ -24,6 +25,15 @@ self="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 caller="$PWD"
 cd /
 as_postgres() { runuser -u postgres -- "$@"; }   # initdb and postgres refuse to run as root
+# The server outlives this script: it must not keep the caller's descriptors open. A caller that
+# learns of this script's end from a descriptor closing (Foundation's Process on Linux) would
+# otherwise wait until the server stops.
+close_inherited() {
+  local fd
+  for fd in $(ls /proc/$$/fd); do
+    if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+}
 
 case "${1:-start}" in
 url) echo "$url"; exit 0 ;;
@@ -37,13 +47,19 @@ run)
   fi
   echo "postgres: not started; running without it" >&2
   exec "$@" ;;
+restart)
+  close_inherited
+  [ -f "$dir/data/postmaster.pid" ] || { echo "postgres: not running (nothing in $dir)" >&2; exit 1; }
+  as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 30 restart >/dev/null
+  echo "postgres: restarted" >&2
+  exit 0 ;;
 stop)
   if [ -f "$dir/data/postmaster.pid" ]; then as_postgres "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || true; fi
   rm -rf "$dir"
   echo "postgres: stopped" >&2
   exit 0 ;;
 start) ;;
-*) echo "usage: $0 start|stop|url" >&2; exit 2 ;;
+*) echo "usage: $0 start|stop|restart|url|run CMD…" >&2; exit 2 ;;
 esac
 
 [ "$(id -u)" = 0 ] || { echo "postgres: must run as root (it starts the server as the postgres user)" >&2; exit 1; }
@@ -59,6 +75,7 @@ if [ ! -f "$dir/data/PG_VERSION" ]; then
   as_postgres "$bin/initdb" -D "$dir/data" -U postgres -E UTF8 --auth-local=trust --auth-host=scram-sha-256 --no-sync >"$dir/initdb.log"
 fi
 if ! as_postgres "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+  close_inherited
   as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start -o \
     "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >/dev/null
 fi

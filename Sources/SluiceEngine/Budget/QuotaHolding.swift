@@ -9,11 +9,15 @@ import Synchronization
 /// (a growing pause, up to a second) until other workers' work frees room. A batch asks at once
 /// for its outputs and the scratch space its stage will need, so that two batches on two
 /// workers never each hold half of what they need while waiting for the other half; and a
-/// batch that waits longer than ``patience`` gives up (``BudgetError/Code/sharedQuotaFull``)
-/// so that the runner gives its task back and what it held frees others.
+/// batch that waits longer than ``patience`` gives up: while other work runs, with
+/// ``BudgetError/Code/sharedQuotaFull``, so that the runner gives its task back and what it held
+/// frees others; when nothing else runs (nothing could ever free room), with
+/// ``BudgetError/Code/neverFits``, and the item fails as it would in one process.
 final class QuotaHolding: Sendable {
     private let ledger: any Ledger
-    private let task: TaskKey
+    /// The batch's tasks; the books are kept on the last.
+    private let tasks: [TaskKey]
+    private var task: TaskKey { tasks[tasks.count - 1] }
     /// Nil when one process owns the workspace: the batch's reservation is then only recorded,
     /// for `sluice status` (its growth and scratch are not: each write grows the ledger's log,
     /// which the budget counts).
@@ -33,9 +37,10 @@ final class QuotaHolding: Sendable {
         var scratchInUse: Int64 = 0
     }
 
-    init(ledger: any Ledger, task: TaskKey, quota: SharedQuota?, overhead: @escaping @Sendable () async -> Int64) {
+    init(ledger: any Ledger, tasks: [TaskKey], quota: SharedQuota?, overhead: @escaping @Sendable () async -> Int64) {
+        precondition(!tasks.isEmpty, "a batch has at least one task")
         self.ledger = ledger
-        self.task = task
+        self.tasks = tasks
         self.quota = quota
         self.overhead = overhead
     }
@@ -89,6 +94,15 @@ final class QuotaHolding: Sendable {
             }
             guard ContinuousClock.now < deadline else {
                 let asked = wanted.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\(ByteSize.format($0.value)) in \($0.key.rawValue)" }
+                let batch = Set(tasks)
+                let othersRun = try await ledger.tasks().contains { $0.state == .running && !batch.contains(TaskKey(item: $0.item, stage: $0.stage)) }
+                guard othersRun else {
+                    throw BudgetError(
+                        code: .neverFits,
+                        message:
+                            "waited \(Int(Self.patience)) s for \(asked.joined(separator: " and ")) with no other work running that could free room: the committed outputs fill the budget; raise it"
+                    )
+                }
                 throw BudgetError(
                     code: .sharedQuotaFull,
                     message:

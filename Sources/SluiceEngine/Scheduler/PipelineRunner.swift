@@ -62,7 +62,7 @@ public final class PipelineRunner: Sendable {
         self.role = role
         self.lease = lease
         let host = ProcessInfo.processInfo.hostName
-        self.worker = WorkerRecord(id: "\(host):\(getpid()):\(UUID().uuidString.prefix(8))", host: host, pid: Int(getpid()))
+        self.worker = WorkerRecord(id: "\(host):\(getpid()):\(UUID().uuidString.prefix(8))", host: host, pid: Int(getpid()), isRun: role == .run)
         if case .worker = role { state.withLock { $0.shared = true } }
     }
 
@@ -170,10 +170,15 @@ public final class PipelineRunner: Sendable {
     /// Seconds between heartbeats: a sixth of the lease, so that five can be lost before it lapses.
     private var heartbeatInterval: Double { lease / 6 }
 
-    /// Workers other than this one that stopped not and were heard of within a lease.
+    /// Other workers alive as far as this one can tell: not stopped, heard of within a lease,
+    /// and — on this host — with their process still there. For `sluice run`, which holds the
+    /// workspace lock, an earlier `sluice run` is dead whatever its row says.
     private func otherLiveWorkers() async throws -> Int {
         let cutoff = now - lease
-        return try await ledger.workers().filter { $0.worker.id != owner && $0.stopped == nil && $0.heartbeat >= cutoff }.count
+        return try await ledger.workers().filter { status in
+            status.worker.id != owner && status.stopped == nil && status.heartbeat >= cutoff && !(role == .run && status.worker.isRun)
+                && (status.worker.host != worker.host || kill(pid_t(status.worker.pid), 0) == 0)
+        }.count
     }
 
     /// Returns tasks whose lease expired (their worker died) to the queue, removes what their
@@ -254,7 +259,7 @@ public final class PipelineRunner: Sendable {
         let clock = ContinuousClock.now
         var reservation: Reservation?
         let holding = QuotaHolding(
-            ledger: ledger, task: units[units.count - 1].task.key,
+            ledger: ledger, tasks: units.map(\.task.key),
             quota: state.withLock { $0.shared } ? SharedQuota(limits: config.budget) : nil,
             overhead: { [budget] in await budget.snapshot.overhead })
         // What each unit's commit adds to the disk: its output folder, or the outermost folder
@@ -506,6 +511,10 @@ public final class PipelineRunner: Sendable {
         let stage = stages[index]
         var failedForGood: [String] = []
         let failure = Self.describe(error)
+        // A program stopped by a signal that reached this process too (a scheduler's scancel
+        // signals the whole job) may fail a moment before the stop is seen: a transient failure
+        // waits that moment, so that its task is given back rather than failed.
+        if failure.transient, !stopping { try? await Task.sleep(for: .milliseconds(300)) }
         let cancelled = error is CancellationError || stopping
         if (error as? LedgerError)?.code == .leaseLost {
             // Another worker holds the task now: its files and its record are its own.

@@ -60,12 +60,17 @@ public struct CommandStage: ConfigurableStage {
         try checkSizes(folders, limit: limit, program: arguments[0])
         guard status.isSuccess else {
             let tail = Self.lastLine(of: logPath).map { " — last output: \"\($0)\"" } ?? ""
-            let how: String
             switch status {
-            case .exited(let code): how = "exited with status \(code)"
-            case .signaled(let signal): how = "was killed by signal \(signal)"
+            case .exited(let code):
+                throw StageError(code: "command.exit-status", "\(arguments[0]) exited with status \(code); see \(logPath)\(tail)")
+            case .signaled(let signal):
+                // Stopped from outside — a scheduler's scancel or time limit, the OOM killer, an
+                // operator — not by what it read: worth another attempt.
+                let outside = [SIGTERM, SIGKILL, SIGINT, SIGHUP, SIGUSR1].contains(signal)
+                throw StageError(
+                    code: outside ? "command.killed" : "command.exit-status",
+                    "\(arguments[0]) was killed by signal \(signal); see \(logPath)\(tail)", transient: outside)
             }
-            throw StageError(code: "command.exit-status", "\(arguments[0]) \(how); see \(logPath)\(tail)")
         }
         for unit in units { try checkOutputs(unit, program: arguments[0]) }
     }

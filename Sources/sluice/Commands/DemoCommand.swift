@@ -63,9 +63,12 @@ struct DemoCommand: AsyncParsableCommand {
         let server = try await LoopbackServer.start(root: served)
         let total = sizes.reduce(0, +) + Int64(good.count / 2)
         // The outputs that stay (about a fifth of the input at 64 tokens a cell) plus room for
-        // about two datasets in flight: well under the datasets' total.
+        // about two datasets in flight: well under the datasets' total. The 2 MiB beside the
+        // ledger's slack keep a fetch that finished early (a busy machine reorders them) from
+        // taking the room an earlier dataset's preprocess needs: fetches keep free the room of
+        // their own item's later stages, not yet of every item fetched before them.
         let largest = sizes.max() ?? 0
-        let budget = Workspace.overheadSlack + (1 << 20) + largest * 5 / 2 + total / 4
+        let budget = Workspace.overheadSlack + (2 << 20) + largest * 5 / 2 + total / 4
         print("\n2. Serving them at \(server.url("")) — \(ByteSize.format(total)) in all; the budget is \(ByteSize.format(budget))")
 
         let items = (0..<datasets).map { "  - {url: \"\(server.url("slow/2/donor_\($0 + 1).h5ad"))\"}" } + ["  - {url: \"\(server.url("corrupt.h5ad"))\"}"]

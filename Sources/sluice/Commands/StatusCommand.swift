@@ -81,7 +81,8 @@ struct StatusCommand: AsyncParsableCommand {
                 let state =
                     status.stopped != nil
                     ? "stopped" : live.contains(status) ? "alive, last heartbeat \(Int(now - status.heartbeat)) s ago" : "silent for \(Int(now - status.heartbeat)) s"
-                print("  \(status.worker.id) on \(status.worker.host) (pid \(status.worker.pid)): \(state), \(status.running) task(s) running")
+                let kind = status.worker.isRun ? "sluice run" : "worker"
+                print("  \(kind) \(status.worker.id) on \(status.worker.host) (pid \(status.worker.pid)): \(state), \(status.running) task(s) running")
             }
         }
         if !errors.isEmpty {

@@ -99,7 +99,8 @@ public final class PostgresLedger: Ledger {
                 """
                 CREATE TABLE workers(
                     id text PRIMARY KEY, host text NOT NULL, pid integer NOT NULL, scratch text,
-                    started double precision NOT NULL, heartbeat double precision NOT NULL, stopped double precision)
+                    is_run boolean NOT NULL DEFAULT false, started double precision NOT NULL, heartbeat double precision NOT NULL,
+                    stopped double precision)
                 """,
                 "ALTER TABLE tasks DROP COLUMN reserved, DROP COLUMN reserved_area",
             ]
@@ -316,8 +317,9 @@ public final class PostgresLedger: Ledger {
         let _: Done = try await write { db in
             try await db.run(
                 """
-                INSERT INTO workers(id, host, pid, scratch, started, heartbeat) VALUES (\(worker.id), \(worker.host), \(worker.pid), \(worker.scratch), \(now), \(now))
-                ON CONFLICT(id) DO UPDATE SET heartbeat = excluded.heartbeat, stopped = NULL
+                INSERT INTO workers(id, host, pid, scratch, is_run, started, heartbeat)
+                VALUES (\(worker.id), \(worker.host), \(worker.pid), \(worker.scratch), \(worker.isRun), \(now), \(now))
+                ON CONFLICT(id) DO UPDATE SET heartbeat = excluded.heartbeat WHERE workers.stopped IS NULL
                 """)
             try await db.run("UPDATE tasks SET lease_until = \(now + lease) WHERE owner = \(worker.id) AND state = 'running'")
             return Done()
@@ -337,14 +339,14 @@ public final class PostgresLedger: Ledger {
         try await read { db in
             try await db.rows(
                 """
-                SELECT w.id, w.host, w.pid, w.scratch, w.started, w.heartbeat, w.stopped,
+                SELECT w.id, w.host, w.pid, w.scratch, w.is_run, w.started, w.heartbeat, w.stopped,
                     (SELECT COUNT(*) FROM tasks t WHERE t.owner = w.id AND t.state = 'running')
                 FROM workers w ORDER BY w.heartbeat DESC, w.id
-                """, as: (String, String, Int, String?, Double, Double, Double?, Int).self
+                """, as: (String, String, Int, String?, Bool, Double, Double, Double?, Int).self
             ).map { row in
                 WorkerStatus(
-                    worker: WorkerRecord(id: row.0, host: row.1, pid: row.2, scratch: row.3), started: row.4, heartbeat: row.5,
-                    stopped: row.6, running: row.7)
+                    worker: WorkerRecord(id: row.0, host: row.1, pid: row.2, scratch: row.3, isRun: row.4), started: row.5, heartbeat: row.6,
+                    stopped: row.7, running: row.8)
             }
         }
     }
