@@ -62,10 +62,7 @@ struct SlurmWorkerTests {
         #expect(status == 0, "\(log)")
 
         #expect(try await ledger.tasks().allSatisfy { $0.state == .done })
-        var completions: [TaskKey: Int] = [:]
-        for event in try await ledger.events(after: 0, limit: 100_000) where event.kind == "done" {
-            if let item = event.item, let stage = event.stage { completions[TaskKey(item: item, stage: stage), default: 0] += 1 }
-        }
+        let completions = try await WorkerTests.completions(in: ledger)
         #expect(completions.count == count * 3)
         #expect(completions.values.allSatisfy { $0 == 1 }, "\(completions.filter { $0.value != 1 })")
         for index in 0..<count {

@@ -19,40 +19,15 @@ struct WorkerTests {
     @Test func threeWorkersShareARunAndSurviveAKill() async throws {
         let sluice = try SluiceBinary.path()
         let folder = try TemporaryDirectory("sluice-workers")
-        let served = folder.file("served")
-        try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
         let count = 9
-        for index in 0..<count {
-            try SyntheticCounts(cells: 2_000 + 200 * index, genes: 300, density: 0.1, seed: UInt64(index + 1)).write(to: served + "/s\(index).h5ad")
-        }
-        let largest = DuMeasure.measure(served + "/s\(count - 1).h5ad").bytes
-        let server = try await LoopbackServer.start(root: served)
+        let corpus = try await ServedCorpus.start(count: count, in: folder)
         let schema = "w_" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
         let location = try PostgresTestServer.location(schema: schema)
         let password = try #require(PostgresTestServer.url.flatMap { URLComponents(string: $0)?.password })
-        // Room for about three items in flight: three workers fetching two at a time would need
-        // twice that without a quota they share.
-        let total = Workspace.overheadSlack + 12 * largest + 1_000_000
+        // Room for a few items in flight, so that the quota the workers share is what holds them back.
+        let total = Workspace.overheadSlack + 12 * corpus.largest + 1_000_000
         func pipeline(_ name: String, ledger: String?) throws -> String {
-            let items = (0..<count).map { "  - {url: \"\(server.url("slow/5/s\($0).h5ad"))\"}" }.joined(separator: "\n")
-            let yaml = """
-                workspace: ./\(name)
-                \(ledger.map { "ledger: \($0)" } ?? "")
-                budget: {total: \(total)}
-                items:
-                \(items)
-                stages:
-                  - fetch: {concurrency: 2}
-                  - preprocess: {chunk_size: 1000, top_genes: 64, test_size: 0.2}
-                  - command:
-                      name: digest
-                      argv: [sh, -c, 'cat "$0"/train/chunks/*.parquet | sha256sum > "$1/digest.txt"', "{in}", "{out}"]
-                      outputs: [digest.txt]
-                  - cleanup: {keep: [output]}
-                """
-            let path = folder.file("\(name).yaml")
-            try yaml.write(toFile: path, atomically: true, encoding: .utf8)
-            return path
+            try corpus.pipeline(name, ledger: ledger, budget: total, slowMilliseconds: 5)
         }
         let environment = ["SLUICE_PG_PASSWORD": password]
 
@@ -115,7 +90,7 @@ struct WorkerTests {
         #expect(status.standardOutput.contains("(pid \(workers[0].processIdentifier)): silent for"), "\(status.standardOutput)")
         try await ledger.dropSchema()
         await ledger.close()
-        try await server.shutdown()
+        try await corpus.server.shutdown()
     }
 
     /// Three workers, each running two commands at a time that write 1 MB apiece, under a budget
@@ -185,36 +160,13 @@ struct WorkerTests {
     @Test func twentyKillsAcrossWorkersLoseNothing() async throws {
         let sluice = try SluiceBinary.path()
         let folder = try TemporaryDirectory("sluice-worker-kills")
-        let served = folder.file("served")
-        try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
         let count = 10
-        for index in 0..<count {
-            try SyntheticCounts(cells: 2_000 + 200 * index, genes: 300, density: 0.1, seed: UInt64(index + 1)).write(to: served + "/s\(index).h5ad")
-        }
-        let server = try await LoopbackServer.start(root: served)
+        let corpus = try await ServedCorpus.start(count: count, in: folder)
         let schema = "k_" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
         let location = try PostgresTestServer.location(schema: schema)
         let password = try #require(PostgresTestServer.url.flatMap { URLComponents(string: $0)?.password })
         func pipeline(_ name: String, ledger: String?) throws -> String {
-            let items = (0..<count).map { "  - {url: \"\(server.url("slow/8/s\($0).h5ad"))\"}" }.joined(separator: "\n")
-            let yaml = """
-                workspace: ./\(name)
-                \(ledger.map { "ledger: \($0)" } ?? "")
-                budget: {total: 200MB}
-                items:
-                \(items)
-                stages:
-                  - fetch: {concurrency: 2}
-                  - preprocess: {chunk_size: 1000, top_genes: 64, test_size: 0.2}
-                  - command:
-                      name: digest
-                      argv: [sh, -c, 'sleep 0.3; cat "$0"/train/chunks/*.parquet | sha256sum > "$1/digest.txt"', "{in}", "{out}"]
-                      outputs: [digest.txt]
-                  - cleanup: {keep: [output]}
-                """
-            let path = folder.file("\(name).yaml")
-            try yaml.write(toFile: path, atomically: true, encoding: .utf8)
-            return path
+            try corpus.pipeline(name, ledger: ledger, budget: 200_000_000, slowMilliseconds: 8, digestPause: "sleep 0.3; ")
         }
         let reference = try await SluiceBinary.run(["run", try pipeline("reference", ledger: nil), "--quiet"], in: folder.path, timeout: 300)
         #expect(reference.status == 0, "\(reference.standardOutput)\(reference.standardError)")
@@ -261,16 +213,13 @@ struct WorkerTests {
         #expect(try Self.files(folder.file("shared/interim")).isEmpty)
 
         #expect(try await ledger.tasks().allSatisfy { $0.state == .done })
-        var completions: [TaskKey: Int] = [:]
-        for event in try await ledger.events(after: 0, limit: 1_000_000) where event.kind == "done" {
-            if let item = event.item, let stage = event.stage { completions[TaskKey(item: item, stage: stage), default: 0] += 1 }
-        }
+        let completions = try await Self.completions(in: ledger)
         #expect(completions.count == count * 4)
         #expect(completions.values.allSatisfy { $0 == 1 }, "\(completions.filter { $0.value != 1 })")
         #expect(try await ledger.artifacts(in: .released).isEmpty)
         try await ledger.dropSchema()
         await ledger.close()
-        try await server.shutdown()
+        try await corpus.server.shutdown()
     }
 
     /// PostgreSQL restarted twice while two workers run: their calls fail over to new
@@ -324,10 +273,7 @@ struct WorkerTests {
         #expect(restarts == 2, "the run ended before two restarts")
         #expect(statuses == [0, 0], "\(statuses)\n\(logs.joined(separator: "\n---\n"))")
         #expect(try await ledger.tasks().allSatisfy { $0.state == .done })
-        var completions: [TaskKey: Int] = [:]
-        for event in try await ledger.events(after: 0, limit: 100_000) where event.kind == "done" {
-            if let item = event.item, let stage = event.stage { completions[TaskKey(item: item, stage: stage), default: 0] += 1 }
-        }
+        let completions = try await Self.completions(in: ledger)
         #expect(completions.count == count * 3)
         #expect(completions.values.allSatisfy { $0 == 1 }, "\(completions.filter { $0.value != 1 })")
         for index in 0..<count {
@@ -336,6 +282,15 @@ struct WorkerTests {
         }
         try await ledger.dropSchema()
         await ledger.close()
+    }
+
+    /// How many times each task was completed, from the ledger's `done` events.
+    static func completions(in ledger: any Ledger) async throws -> [TaskKey: Int] {
+        var completions: [TaskKey: Int] = [:]
+        for event in try await ledger.events(after: 0, limit: 1_000_000) where event.kind == "done" {
+            if let item = event.item, let stage = event.stage { completions[TaskKey(item: item, stage: stage), default: 0] += 1 }
+        }
+        return completions
     }
 
     /// Starts `binary` with `environment` added to this process's, its output and errors in `log`.
@@ -356,5 +311,50 @@ struct WorkerTests {
     /// Regular files under `folder` (relative path → content).
     static func files(_ folder: String) throws -> [String: Data] {
         try CrashSafetyTests.files(folder)
+    }
+}
+
+/// Synthetic datasets served over loopback, and the corpus pipeline the worker tests run on them:
+/// fetch, preprocess, a digest of the shards, cleanup.
+struct ServedCorpus {
+    let folder: TemporaryDirectory
+    let server: LoopbackServer
+    let count: Int
+    /// The largest dataset's allocated bytes.
+    let largest: Int64
+
+    /// Writes `count` datasets of growing size under `folder/served` and serves them.
+    static func start(count: Int, in folder: TemporaryDirectory) async throws -> ServedCorpus {
+        let served = folder.file("served")
+        try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+        for index in 0..<count {
+            try SyntheticCounts(cells: 2_000 + 200 * index, genes: 300, density: 0.1, seed: UInt64(index + 1)).write(to: served + "/s\(index).h5ad")
+        }
+        let largest = DuMeasure.measure(served + "/s\(count - 1).h5ad").bytes
+        return ServedCorpus(folder: folder, server: try await LoopbackServer.start(root: served), count: count, largest: largest)
+    }
+
+    /// Writes the pipeline file `name.yaml` (workspace `./name`); its downloads pause
+    /// `slowMilliseconds` between 64 KiB pieces, and `digestPause` runs before each digest.
+    func pipeline(_ name: String, ledger: String?, budget: Int64, slowMilliseconds: Int, digestPause: String = "") throws -> String {
+        let items = (0..<count).map { "  - {url: \"\(server.url("slow/\(slowMilliseconds)/s\($0).h5ad"))\"}" }.joined(separator: "\n")
+        let yaml = """
+            workspace: ./\(name)
+            \(ledger.map { "ledger: \($0)" } ?? "")
+            budget: {total: \(budget)}
+            items:
+            \(items)
+            stages:
+              - fetch: {concurrency: 2}
+              - preprocess: {chunk_size: 1000, top_genes: 64, test_size: 0.2}
+              - command:
+                  name: digest
+                  argv: [sh, -c, '\(digestPause)cat "$0"/train/chunks/*.parquet | sha256sum > "$1/digest.txt"', "{in}", "{out}"]
+                  outputs: [digest.txt]
+              - cleanup: {keep: [output]}
+            """
+        let path = folder.file("\(name).yaml")
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceEngine
 import Subprocess
 import SystemPackage
 
@@ -28,7 +29,7 @@ public struct SlurmClient: Sendable {
         guard let id = output.split(separator: "\n").last?.split(separator: ";").first.map(String.init), !id.isEmpty,
             id.allSatisfy(\.isNumber)
         else {
-            throw SlurmError(code: "slurm.sbatch", "sbatch answered '\(output.trimmingCharacters(in: .whitespacesAndNewlines))' instead of a job id")
+            throw StageError(code: "slurm.sbatch", "sbatch answered '\(output.trimmingCharacters(in: .whitespacesAndNewlines))' instead of a job id")
         }
         return id
     }
@@ -61,11 +62,11 @@ public struct SlurmClient: Sendable {
                 .name(tool), arguments: Arguments(arguments), output: .string(limit: 16 << 20), error: .string(limit: 1 << 20))
             (status, output, errors) = (result.terminationStatus, result.standardOutput, result.standardError)
         } catch {
-            throw SlurmError(code: "slurm.missing", "cannot run \(tool) (is SLURM's client installed and on the PATH?): \(error)")
+            throw StageError(code: "slurm.missing", "cannot run \(tool) (is SLURM's client installed and on the PATH?): \(error)")
         }
         guard case .exited(0) = status else {
             let message = errors.split(separator: "\n").last.map(String.init) ?? "\(status)"
-            throw SlurmError(code: "slurm.\(tool)", "\(tool) failed: \(message)", transient: true)
+            throw StageError(code: "slurm.\(tool)", "\(tool) failed: \(message)", transient: true)
         }
         return output
     }
