@@ -322,7 +322,7 @@ import Testing
         let folder = try TemporaryDirectory()
         let ledger = try await ledger(kind, folder, items: items(3)).ledger
         let a = WorkerRecord(id: "node1:11:aaaa", host: "node1", pid: 11)
-        let b = WorkerRecord(id: "node2:22:bbbb", host: "node2", pid: 22, scratch: "/local/sluice")
+        let b = WorkerRecord(id: "node2:22:bbbb", host: "node2", pid: 22, isRun: true)
         try await ledger.heartbeat(a, lease: 60, now: 1)
         try await ledger.heartbeat(b, lease: 60, now: 2)
         _ = try await ledger.claim(stage: 0, owner: b.id, limit: 2, minimum: 1, maxBytes: nil, lease: 60, now: 2)

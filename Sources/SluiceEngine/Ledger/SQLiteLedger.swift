@@ -120,7 +120,7 @@ public final class SQLiteLedger: Ledger {
                         item TEXT NOT NULL, stage INTEGER NOT NULL, area TEXT NOT NULL, bytes INTEGER NOT NULL,
                         started REAL NOT NULL, PRIMARY KEY(item, stage, area)) WITHOUT ROWID;
                     CREATE TABLE workers(
-                        id TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL, scratch TEXT,
+                        id TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL,
                         is_run INTEGER NOT NULL DEFAULT 0, started REAL NOT NULL, heartbeat REAL NOT NULL, stopped REAL);
                     ALTER TABLE tasks DROP COLUMN reserved;
                     ALTER TABLE tasks DROP COLUMN reserved_area;
@@ -326,9 +326,9 @@ public final class SQLiteLedger: Ledger {
         try await write { db in
             try db.run(
                 sql: """
-                    INSERT INTO workers(id, host, pid, scratch, is_run, started, heartbeat) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO workers(id, host, pid, is_run, started, heartbeat) VALUES (?, ?, ?, ?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET heartbeat = excluded.heartbeat WHERE workers.stopped IS NULL
-                    """, arguments: [worker.id, worker.host, worker.pid, worker.scratch, worker.isRun, now, now])
+                    """, arguments: [worker.id, worker.host, worker.pid, worker.isRun, now, now])
             try db.run(sql: "UPDATE tasks SET lease_until = ? WHERE owner = ? AND state = 'running'", arguments: [now + lease, worker.id])
         }
     }
@@ -351,7 +351,7 @@ public final class SQLiteLedger: Ledger {
                         """)
             ).map { row in
                 WorkerStatus(
-                    worker: WorkerRecord(id: row["id"], host: row["host"], pid: row["pid"], scratch: row["scratch"], isRun: row["is_run"]),
+                    worker: WorkerRecord(id: row["id"], host: row["host"], pid: row["pid"], isRun: row["is_run"]),
                     started: row["started"], heartbeat: row["heartbeat"], stopped: row["stopped"], running: row["running"])
             }
         }

@@ -7,18 +7,15 @@ public struct WorkerRecord: Sendable, Hashable, Codable {
     public var host: String
     /// Its process id on that host.
     public var pid: Int
-    /// Its node-local folder for `raw/` and `interim/`, if it has one.
-    public var scratch: String?
     /// Whether it is a `sluice run` (which holds the workspace lock: at most one is alive) rather
     /// than a `sluice worker`.
     public var isRun: Bool
 
-    /// A worker with its identity, host, process id, scratch folder and kind.
-    public init(id: String, host: String, pid: Int, scratch: String? = nil, isRun: Bool = false) {
+    /// A worker with its identity, host, process id and kind.
+    public init(id: String, host: String, pid: Int, isRun: Bool = false) {
         self.id = id
         self.host = host
         self.pid = pid
-        self.scratch = scratch
         self.isRun = isRun
     }
 }

@@ -98,7 +98,7 @@ public final class PostgresLedger: Ledger {
                 """,
                 """
                 CREATE TABLE workers(
-                    id text PRIMARY KEY, host text NOT NULL, pid integer NOT NULL, scratch text,
+                    id text PRIMARY KEY, host text NOT NULL, pid integer NOT NULL,
                     is_run boolean NOT NULL DEFAULT false, started double precision NOT NULL, heartbeat double precision NOT NULL,
                     stopped double precision)
                 """,
@@ -317,8 +317,8 @@ public final class PostgresLedger: Ledger {
         let _: Done = try await write { db in
             try await db.run(
                 """
-                INSERT INTO workers(id, host, pid, scratch, is_run, started, heartbeat)
-                VALUES (\(worker.id), \(worker.host), \(worker.pid), \(worker.scratch), \(worker.isRun), \(now), \(now))
+                INSERT INTO workers(id, host, pid, is_run, started, heartbeat)
+                VALUES (\(worker.id), \(worker.host), \(worker.pid), \(worker.isRun), \(now), \(now))
                 ON CONFLICT(id) DO UPDATE SET heartbeat = excluded.heartbeat WHERE workers.stopped IS NULL
                 """)
             try await db.run("UPDATE tasks SET lease_until = \(now + lease) WHERE owner = \(worker.id) AND state = 'running'")
@@ -339,14 +339,14 @@ public final class PostgresLedger: Ledger {
         try await read { db in
             try await db.rows(
                 """
-                SELECT w.id, w.host, w.pid, w.scratch, w.is_run, w.started, w.heartbeat, w.stopped,
+                SELECT w.id, w.host, w.pid, w.is_run, w.started, w.heartbeat, w.stopped,
                     (SELECT COUNT(*) FROM tasks t WHERE t.owner = w.id AND t.state = 'running')
                 FROM workers w ORDER BY w.heartbeat DESC, w.id
-                """, as: (String, String, Int, String?, Bool, Double, Double, Double?, Int).self
+                """, as: (String, String, Int, Bool, Double, Double, Double?, Int).self
             ).map { row in
                 WorkerStatus(
-                    worker: WorkerRecord(id: row.0, host: row.1, pid: row.2, scratch: row.3, isRun: row.4), started: row.5, heartbeat: row.6,
-                    stopped: row.7, running: row.8)
+                    worker: WorkerRecord(id: row.0, host: row.1, pid: row.2, isRun: row.3), started: row.4, heartbeat: row.5,
+                    stopped: row.6, running: row.7)
             }
         }
     }
