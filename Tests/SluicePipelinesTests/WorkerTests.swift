@@ -284,6 +284,57 @@ struct WorkerTests {
         await ledger.close()
     }
 
+    /// Two items whose outputs stay, under a budget with room for one: the second can never fit
+    /// beside the first. Its worker waits for the shared quota, sees that no other work runs
+    /// that could free room, and fails the item — it does not give it back for ever — and the
+    /// workers end with status 3, as a lone `sluice run` would.
+    @Test func workWithNoRoomEverFailsInsteadOfWaitingForEver() async throws {
+        let sluice = try SluiceBinary.path()
+        let folder = try TemporaryDirectory("sluice-no-room")
+        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
+        for name in ["a", "b"] { try "\(name)\n".write(toFile: folder.file("in/\(name).txt"), atomically: true, encoding: .utf8) }
+        let schema = "n_" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
+        let location = try PostgresTestServer.location(schema: schema)
+        let password = try #require(PostgresTestServer.url.flatMap { URLComponents(string: $0)?.password })
+        let blob = 3_000_000
+        let yaml = """
+            workspace: ./work
+            ledger: \(location)
+            budget: {total: \(Workspace.overheadSlack + Int64(blob) * 3 / 2)}
+            items:
+              - directory: in
+            stages:
+              - fetch: {}
+              - command:
+                  name: fill
+                  argv: [sh, -c, 'head -c \(blob) /dev/zero > "$0/blob"', "{out}"]
+                  outputs: [blob]
+                  reserve: \(blob)
+            """
+        try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        let workers = try (0..<2).map {
+            try Self.launch(
+                sluice, ["worker", folder.file("p.yaml")], environment: ["SLUICE_PG_PASSWORD": password], log: folder.file("worker\($0).log"))
+        }
+        // Workers that gave the item back for ever would never end: after 120 s they are killed.
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(120))
+            for worker in workers where worker.isRunning { kill(worker.processIdentifier, SIGKILL) }
+        }
+        var statuses: [Int32] = []
+        for worker in workers { statuses.append(await exitStatus(of: worker)) }
+        watchdog.cancel()
+        let logs = (0..<2).map { (try? String(contentsOfFile: folder.file("worker\($0).log"), encoding: .utf8)) ?? "" }
+        #expect(statuses.contains(3) && statuses.allSatisfy { $0 == 0 || $0 == 3 }, "\(statuses)\n\(logs.joined(separator: "\n---\n"))")
+        let ledger = try await PostgresLedger(location: location)
+        let fills = try await ledger.tasks().filter { $0.stage == 1 }
+        #expect(fills.filter { $0.state == .done }.count == 1)
+        let failed = try #require(fills.first { $0.state == .failed }?.failure)
+        #expect(failed.code == "budget.never-fits" && failed.message.contains("no other work running"), "\(failed)")
+        try await ledger.dropSchema()
+        await ledger.close()
+    }
+
     /// How many times each task was completed, from the ledger's `done` events.
     static func completions(in ledger: any Ledger) async throws -> [TaskKey: Int] {
         var completions: [TaskKey: Int] = [:]
