@@ -16,12 +16,9 @@ struct SlurmWorkerTests {
     @Test func jobArrayWorkersFinishWithOneCancelled() async throws {
         let sluice = try SluiceBinary.path()
         let folder = try TemporaryDirectory("sluice-slurm")
-        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
         let count = 24
-        for index in 0..<count { try "item \(index)\n".write(toFile: folder.file("in/f\(index).txt"), atomically: true, encoding: .utf8) }
-        let schema = "s_" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
-        let location = try PostgresTestServer.location(schema: schema)
-        let password = try #require(PostgresTestServer.url.flatMap { URLComponents(string: $0)?.password })
+        try WorkerTests.textItems(count, in: folder) { "item \($0)\n" }
+        let (location, password) = try WorkerTests.sharedServer(schema: "s")
         let yaml = """
             workspace: ./work
             ledger: \(location)

@@ -21,9 +21,7 @@ struct WorkerTests {
         let folder = try TemporaryDirectory("sluice-workers")
         let count = 9
         let corpus = try await ServedCorpus.start(count: count, in: folder)
-        let schema = "w_" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
-        let location = try PostgresTestServer.location(schema: schema)
-        let password = try #require(PostgresTestServer.url.flatMap { URLComponents(string: $0)?.password })
+        let (location, password) = try Self.sharedServer(schema: "w")
         // Room for a few items in flight, so that the quota the workers share is what holds them back.
         let total = Workspace.overheadSlack + 12 * corpus.largest + 1_000_000
         func pipeline(_ name: String, ledger: String?) throws -> String {
@@ -99,11 +97,8 @@ struct WorkerTests {
     @Test func theBudgetHoldsForAllWorkersTogether() async throws {
         let sluice = try SluiceBinary.path()
         let folder = try TemporaryDirectory("sluice-quota")
-        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
-        for index in 0..<12 { try "\(index)\n".write(toFile: folder.file("in/f\(index).txt"), atomically: true, encoding: .utf8) }
-        let schema = "q_" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
-        let location = try PostgresTestServer.location(schema: schema)
-        let password = try #require(PostgresTestServer.url.flatMap { URLComponents(string: $0)?.password })
+        try Self.textItems(12, in: folder) { "\($0)\n" }
+        let (location, password) = try Self.sharedServer(schema: "q")
         let blob = 1_000_000
         let total = Workspace.overheadSlack + Int64(blob) * 5 / 2 + 400_000
         let yaml = """
@@ -162,9 +157,7 @@ struct WorkerTests {
         let folder = try TemporaryDirectory("sluice-worker-kills")
         let count = 10
         let corpus = try await ServedCorpus.start(count: count, in: folder)
-        let schema = "k_" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
-        let location = try PostgresTestServer.location(schema: schema)
-        let password = try #require(PostgresTestServer.url.flatMap { URLComponents(string: $0)?.password })
+        let (location, password) = try Self.sharedServer(schema: "k")
         func pipeline(_ name: String, ledger: String?) throws -> String {
             try corpus.pipeline(name, ledger: ledger, budget: 200_000_000, slowMilliseconds: 8, digestPause: "sleep 0.3; ")
         }
@@ -293,9 +286,7 @@ struct WorkerTests {
         let folder = try TemporaryDirectory("sluice-no-room")
         try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
         for name in ["a", "b"] { try "\(name)\n".write(toFile: folder.file("in/\(name).txt"), atomically: true, encoding: .utf8) }
-        let schema = "n_" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
-        let location = try PostgresTestServer.location(schema: schema)
-        let password = try #require(PostgresTestServer.url.flatMap { URLComponents(string: $0)?.password })
+        let (location, password) = try Self.sharedServer(schema: "n")
         let blob = 3_000_000
         let yaml = """
             workspace: ./work
@@ -333,6 +324,19 @@ struct WorkerTests {
         #expect(failed.code == "budget.never-fits" && failed.message.contains("no other work running"), "\(failed)")
         try await ledger.dropSchema()
         await ledger.close()
+    }
+
+    /// A fresh schema (named `prefix` and random letters) on the shared test server, and its password.
+    static func sharedServer(schema prefix: String) throws -> (PostgresLocation, String) {
+        let schema = prefix + "_" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
+        let password = try #require(PostgresTestServer.url.flatMap { URLComponents(string: $0)?.password })
+        return (try PostgresTestServer.location(schema: schema), password)
+    }
+
+    /// `count` small text files, `in/f0.txt` … , whose text `text(index)` gives.
+    static func textItems(_ count: Int, in folder: TemporaryDirectory, text: (Int) -> String) throws {
+        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
+        for index in 0..<count { try text(index).write(toFile: folder.file("in/f\(index).txt"), atomically: true, encoding: .utf8) }
     }
 
     /// How many times each task was completed, from the ledger's `done` events.
