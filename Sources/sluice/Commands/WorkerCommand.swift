@@ -21,7 +21,8 @@ struct WorkerCommand: AsyncParsableCommand {
 
             A worker exits once the run has nothing left that it could do: 0 when every item \
             is done, 3 when some failed (as sluice run). With --wait it keeps polling for new \
-            items instead, until stopped. Ctrl-C or SIGTERM gives its work back at once.
+            items instead, until stopped. Ctrl-C, SIGTERM or SIGUSR1 (what SLURM sends \
+            ahead of a time limit with --signal=B:USR1@SECONDS) gives its work back at once.
             """)
 
     @Argument(help: "The pipeline file (YAML).") var pipeline: String
