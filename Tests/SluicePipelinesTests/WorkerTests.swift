@@ -326,6 +326,38 @@ struct WorkerTests {
         await ledger.close()
     }
 
+    /// A worker started before its ledger's server (a SLURM job starting while the database
+    /// restarts) waits for it and then works; with nothing to wait for, it says so and exits 2.
+    @Test func aWorkerWaitsForItsLedgersServer() async throws {
+        let sluice = try SluiceBinary.path()
+        let folder = try TemporaryDirectory("sluice-connect-wait")
+        try Self.textItems(3, in: folder) { "\($0)\n" }
+        let port = 55443
+        let yaml = """
+            workspace: ./work
+            ledger: postgres://sluice@127.0.0.1:\(port)/sluice?schema=waits
+            budget: {total: 50MB}
+            items:
+              - directory: in
+            stages:
+              - fetch: {}
+            """
+        try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        let environment: [String: String?] = ["SLUICE_PG_PASSWORD": "sluice"]
+        let gaveUp = try await SluiceBinary.run(
+            ["worker", folder.file("p.yaml"), "--connect-wait", "1"], in: folder.path, timeout: 60, environment: environment)
+        #expect(gaveUp.status == 2 && gaveUp.standardError.contains("ledger.unreachable"), "\(gaveUp.standardOutput)\(gaveUp.standardError)")
+        let worker = try Self.launch(
+            sluice, ["worker", folder.file("p.yaml"), "--connect-wait", "60"], environment: ["SLUICE_PG_PASSWORD": "sluice"],
+            log: folder.file("worker.log"))
+        try await Task.sleep(for: .seconds(1))
+        let server = try PostgresTestServer.Private(port: port)
+        defer { server.stop() }
+        let status = await exitStatus(of: worker)
+        let log = (try? String(contentsOfFile: folder.file("worker.log"), encoding: .utf8)) ?? ""
+        #expect(status == 0 && log.contains("waiting up to 60 s"), "\(status)\n\(log)")
+    }
+
     /// A fresh schema (named `prefix` and random letters) on the shared test server, and its password.
     static func sharedServer(schema prefix: String) throws -> (PostgresLocation, String) {
         let schema = prefix + "_" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")

@@ -9,6 +9,8 @@ public struct LedgerError: SluiceError {
         case busy = "ledger.busy"
         case unknownItem = "ledger.unknown-item"
         case leaseLost = "ledger.lease-lost"
+        /// Nothing answered at the ledger's server (down, restarting, or the wrong address).
+        case unreachable = "ledger.unreachable"
 
         /// The code as scripts match it, e.g. `ledger.busy`.
         public var description: String { rawValue }

@@ -29,16 +29,35 @@ struct WorkerCommand: AsyncParsableCommand {
     @Flag(help: "Keep polling for new items when the run has nothing left to do, until stopped.") var wait = false
     @Option(help: "Seconds a claimed task stays this worker's without a heartbeat (one is sent every sixth).")
     var lease: Double = 60
+    @Option(help: "Seconds to wait at start for a ledger server that does not answer yet (a job may start while it restarts).")
+    var connectWait: Double = 60
     @Flag(help: "Print only the summary.") var quiet = false
 
     func validate() throws {
         guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
+        guard connectWait >= 0 else { throw ValidationError("--connect-wait cannot be negative") }
+    }
+
+    /// The worker's session, after waiting up to `--connect-wait` seconds for the ledger's server
+    /// to answer (any other error ends the worker at once).
+    private func openSession(_ config: PipelineConfig, display: RunDisplay) async throws -> PipelineSession {
+        let deadline = ContinuousClock.now + .seconds(connectWait)
+        var said = false
+        while true {
+            do {
+                return try await PipelineSession(config: config, role: .worker(wait: wait), lease: lease) { line in display.line(line) }
+            } catch let error as LedgerError where error.code == .unreachable && ContinuousClock.now < deadline {
+                if !said { display.line("\(error.message); waiting up to \(Int(connectWait)) s for it") }
+                said = true
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
     }
 
     func run() async throws {
         let config = try loadPipeline(pipeline)
         let display = RunDisplay(enabled: !quiet)
-        let session = try await PipelineSession(config: config, role: .worker(wait: wait), lease: lease) { line in display.line(line) }
+        let session = try await openSession(config, display: display)
         let runner = session.runner
         display.line("worker \(runner.worker.id) on \(config.ledger)")
         let signals = StopSignals {

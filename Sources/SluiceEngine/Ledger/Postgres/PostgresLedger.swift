@@ -30,9 +30,14 @@ public final class PostgresLedger: Ledger {
         self.location = location
         self.losesAnswer = losesAnswer
         session = PostgresSession(location: location)
-        // A server restarting is waited for; one that refuses or does not exist is not.
+        // A server restarting is waited for; one that refuses or does not exist is not (the
+        // caller may wait: `sluice worker --connect-wait`).
         try await Self.retrying({ Self.isRetryable($0) && !Self.isRefusal($0) }, failing: "cannot open the ledger \(location)") { _ in
-            try await migrate()
+            do {
+                try await migrate()
+            } catch  where Self.isRefusal(Self.underlying(error)) {
+                throw LedgerError(.unreachable, "cannot open the ledger \(location): nothing answers there (\(Self.describe(Self.underlying(error))))")
+            }
         }
     }
 
