@@ -343,6 +343,11 @@ struct WorkerTests {
               - fetch: {}
             """
         try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        // Made, then halted: when it comes back, its role and password are there at once (a
+        // server made afresh would answer before its role exists).
+        let server = try PostgresTestServer.Private(port: port)
+        defer { server.stop() }
+        #expect(server.halt())
         let environment: [String: String?] = ["SLUICE_PG_PASSWORD": "sluice"]
         let gaveUp = try await SluiceBinary.run(
             ["worker", folder.file("p.yaml"), "--connect-wait", "1"], in: folder.path, timeout: 60, environment: environment)
@@ -351,8 +356,7 @@ struct WorkerTests {
             sluice, ["worker", folder.file("p.yaml"), "--connect-wait", "60"], environment: ["SLUICE_PG_PASSWORD": "sluice"],
             log: folder.file("worker.log"))
         try await Task.sleep(for: .seconds(1))
-        let server = try PostgresTestServer.Private(port: port)
-        defer { server.stop() }
+        #expect(server.resume())
         let status = await exitStatus(of: worker)
         let log = (try? String(contentsOfFile: folder.file("worker.log"), encoding: .utf8)) ?? ""
         #expect(status == 0 && log.contains("waiting up to 60 s"), "\(status)\n\(log)")

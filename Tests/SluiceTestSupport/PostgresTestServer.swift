@@ -65,6 +65,16 @@ public enum PostgresTestServer {
             PostgresTestServer.run(SluiceBinary.root + "/scripts/services/postgres.sh", "restart", output: nil, environment: environment) == 0
         }
 
+        /// Stops it, keeping its data (its role and password too) for `resume()`.
+        public func halt() -> Bool {
+            PostgresTestServer.run(SluiceBinary.root + "/scripts/services/postgres.sh", "halt", output: nil, environment: environment) == 0
+        }
+
+        /// Starts it again after `halt()`, as it was.
+        public func resume() -> Bool {
+            PostgresTestServer.run(SluiceBinary.root + "/scripts/services/postgres.sh", "start", output: nil, environment: environment) == 0
+        }
+
         /// Stops it and deletes its data.
         public func stop() {
             _ = PostgresTestServer.run(SluiceBinary.root + "/scripts/services/postgres.sh", "stop", output: nil, environment: environment)

@@ -7,6 +7,7 @@
 #   scripts/services/postgres.sh stop    # stops the server and deletes its data
 #   scripts/services/postgres.sh url     # the URL, without starting anything
 #   scripts/services/postgres.sh restart # restarts the running server (fast shutdown: clients lose their connections)
+#   scripts/services/postgres.sh halt    # stops the server but keeps its data (start brings it back)
 #   scripts/services/postgres.sh run CMD…  # starts it, runs CMD with SLUICE_TEST_POSTGRES set, stops it
 #                                          # (not root or no server: CMD runs without it, and the
 #                                          # tests that need it say "skipped: no PostgreSQL" — in CI they fail)
@@ -47,6 +48,11 @@ run)
   fi
   echo "postgres: not started; running without it" >&2
   exec "$@" ;;
+halt)
+  # Stops the server and keeps its data: `start` brings it back as it was.
+  if [ -f "$dir/data/postmaster.pid" ]; then as_postgres "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null; fi
+  echo "postgres: halted (data kept in $dir)" >&2
+  exit 0 ;;
 restart)
   close_inherited
   [ -f "$dir/data/postmaster.pid" ] || { echo "postgres: not running (nothing in $dir)" >&2; exit 1; }
@@ -59,7 +65,7 @@ stop)
   echo "postgres: stopped" >&2
   exit 0 ;;
 start) ;;
-*) echo "usage: $0 start|stop|restart|url|run CMD…" >&2; exit 2 ;;
+*) echo "usage: $0 start|stop|halt|restart|url|run CMD…" >&2; exit 2 ;;
 esac
 
 [ "$(id -u)" = 0 ] || { echo "postgres: must run as root (it starts the server as the postgres user)" >&2; exit 1; }

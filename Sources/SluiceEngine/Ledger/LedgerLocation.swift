@@ -56,13 +56,24 @@ public enum LedgerLocation: Sendable, Hashable, CustomStringConvertible {
         return try LedgerLocation(text.trimmingCharacters(in: .whitespacesAndNewlines), relativeTo: workspace.root)
     }
 
-    /// Records this location in `workspace` (nothing for the default), atomically.
+    /// Records this location in `workspace` (nothing for the default, nor when it is recorded
+    /// already), atomically.
     public func record(in workspace: Workspace) throws {
         let record = workspace.root + "/" + Self.recordName
         guard self != .workspace else {
             try? FileManager.default.removeItem(atPath: record)
             return
         }
-        try AtomicCommit.write(Data((description + "\n").utf8), to: record)
+        let text = description + "\n"
+        guard (try? String(contentsOfFile: record, encoding: .utf8)) != text else { return }
+        // Workers starting together all record it: each through a partial file of its own.
+        let partial = record + ".\(getpid()).partial"
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: partial))
+        } catch {
+            unlink(partial)
+            throw FormatError(.ioFailure, path: record, "could not be written: \(error.localizedDescription)")
+        }
+        try AtomicCommit.commit(partial, to: record)
     }
 }
