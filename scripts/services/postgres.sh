@@ -26,15 +26,8 @@ self="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 caller="$PWD"
 cd /
 as_postgres() { runuser -u postgres -- "$@"; }   # initdb and postgres refuse to run as root
-# The server outlives this script: it must not keep the caller's descriptors open. A caller that
-# learns of this script's end from a descriptor closing (Foundation's Process on Linux) would
-# otherwise wait until the server stops.
-close_inherited() {
-  local fd
-  for fd in $(ls /proc/$$/fd); do
-    if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
-  done
-}
+# shellcheck source=scripts/services/common.sh
+. "$(dirname "$self")/common.sh"
 
 case "${1:-start}" in
 url) echo "$url"; exit 0 ;;

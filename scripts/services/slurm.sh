@@ -55,11 +55,9 @@ start) ;;
 esac
 
 [ "$(id -u)" = 0 ] || { echo "slurm: must run as root (it starts munged and the SLURM daemons)" >&2; exit 1; }
-# The daemons outlive this script: they must not keep the caller's descriptors open (a caller
-# that learns of this script's end from a descriptor closing would wait until they stop).
-for fd in $(ls /proc/$$/fd); do
-  if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
-done
+# shellcheck source=scripts/services/common.sh
+. "$(dirname "$self")/common.sh"
+close_inherited
 install_packages() {
   if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -print -quit)" ]; then
     apt-get update -q -o DPkg::Lock::Timeout=600 >&2

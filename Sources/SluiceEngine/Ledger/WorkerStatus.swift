@@ -1,3 +1,5 @@
+import Foundation
+
 /// One row of `sluice status`'s workers: who ran, where, when it was last heard of, and how many
 /// tasks it holds.
 public struct WorkerStatus: Sendable, Hashable, Codable {
@@ -11,6 +13,12 @@ public struct WorkerStatus: Sendable, Hashable, Codable {
     public var stopped: Double?
     /// Tasks it runs now (under an unexpired lease or not).
     public var running: Int
+
+    /// Whether the worker seems alive at `now`: not stopped, heard of within `window` seconds, and
+    /// — when it runs on `host`, this process's host — with its process still there.
+    public func seemsAlive(now: Double, within window: Double, host: String) -> Bool {
+        stopped == nil && now - heartbeat < window && (worker.host != host || kill(pid_t(worker.pid), 0) == 0)
+    }
 
     /// A worker's row.
     public init(worker: WorkerRecord, started: Double, heartbeat: Double, stopped: Double?, running: Int) {

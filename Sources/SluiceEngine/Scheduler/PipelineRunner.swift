@@ -174,10 +174,9 @@ public final class PipelineRunner: Sendable {
     /// and — on this host — with their process still there. For `sluice run`, which holds the
     /// workspace lock, an earlier `sluice run` is dead whatever its row says.
     private func otherLiveWorkers() async throws -> Int {
-        let cutoff = now - lease
+        let now = now
         return try await ledger.workers().filter { status in
-            status.worker.id != owner && status.stopped == nil && status.heartbeat >= cutoff && !(role == .run && status.worker.isRun)
-                && (status.worker.host != worker.host || kill(pid_t(status.worker.pid), 0) == 0)
+            status.worker.id != owner && !(role == .run && status.worker.isRun) && status.seemsAlive(now: now, within: lease, host: worker.host)
         }.count
     }
 

@@ -66,6 +66,15 @@ struct RunCommand: AsyncParsableCommand {
             // The second signal: the run was cancelled; the next run recovers what was in flight.
             throw ExitCode(130)
         }
+        try printSummary(summary, config)
+        if summary.interrupted { throw ExitCode(130) }
+        if summary.failed > 0 { throw SluiceExitCode.someItemsFailed }
+    }
+}
+
+extension RunCommand {
+    /// Prints the run's summary: as JSON with `--json`, else as text.
+    private func printSummary(_ summary: RunSummary, _ config: PipelineConfig) throws {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -73,12 +82,8 @@ struct RunCommand: AsyncParsableCommand {
         } else {
             print(RunSummaryText.render(summary, workspace: Workspace(root: config.workspace), ledger: config.ledger))
         }
-        if summary.interrupted { throw ExitCode(130) }
-        if summary.failed > 0 { throw SluiceExitCode.someItemsFailed }
     }
-}
 
-extension RunCommand {
     /// Submits the workers as a SLURM job array and follows it (the workspace lock keeps a second
     /// driver out), then prints the run's summary.
     private func runOnSlurm(_ config: PipelineConfig, _ spec: WorkerArraySpec) async throws {
@@ -115,13 +120,7 @@ extension RunCommand {
         let summary = RunSummary.from(
             tasks: try await ledger.tasks(), stageNames: config.stages.map(\.name), seconds: Date().timeIntervalSince(started),
             workspace: workspace.root, interrupted: outcome == .stopped)
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
-        } else {
-            print(RunSummaryText.render(summary, workspace: workspace, ledger: config.ledger))
-        }
+        try printSummary(summary, config)
         switch outcome {
         case .stopped: throw ExitCode(130)
         case .workersEnded:

@@ -20,9 +20,7 @@ struct StatusCommand: AsyncParsableCommand {
         // A worker is alive while it sends heartbeats (a sixth of its lease apart; a minute is
         // the longest a default lease lets pass) and, on this host, while its process exists.
         let host = ProcessInfo.processInfo.hostName
-        let live = workers.filter {
-            $0.stopped == nil && now - $0.heartbeat < 60 && ($0.worker.host != host || kill(pid_t($0.worker.pid), 0) == 0)
-        }
+        let live = workers.filter { $0.seemsAlive(now: now, within: 60, host: host) }
         // Tasks the ledger says are running belong to a dead run when no process holds the lock
         // and no worker is alive (a `kill -9`, a power cut): they are interrupted, and the next
         // run resumes them.
