@@ -12,13 +12,23 @@ extension LedgerEvent {
     }
 
     static func claimed(_ task: TaskKey, attempt: Int, members: Int? = nil, now: Double) -> LedgerEvent {
-        let message = members.map { "attempt \(attempt) with \($0) member(s)" } ?? "attempt \(attempt)"
+        let message = members.map { "attempt \(attempt) with \($0) member(s)" } ?? claimedMessage(attempt: String(attempt))
         return LedgerEvent(time: now, item: task.item, stage: task.stage, kind: "claimed", message: message)
     }
 
     static func done(_ task: TaskKey, attempt: Int, artifacts: Int, bytes: Int64, now: Double) -> LedgerEvent {
-        LedgerEvent(time: now, item: task.item, stage: task.stage, kind: "done", message: "attempt \(attempt): \(artifacts) artifact(s), \(bytes) bytes")
+        LedgerEvent(time: now, item: task.item, stage: task.stage, kind: "done", message: doneMessage(attempt: String(attempt), artifacts: artifacts, bytes: bytes))
     }
+
+    /// What a claim's event says; a ledger that numbers the attempt itself (PostgreSQL's claim, in
+    /// SQL) gets the words with ``attemptPlaceholder`` for the number.
+    static func claimedMessage(attempt: String) -> String { "attempt \(attempt)" }
+
+    /// What a completion's event says (see ``claimedMessage(attempt:)``).
+    static func doneMessage(attempt: String, artifacts: Int, bytes: Int64) -> String { "attempt \(attempt): \(artifacts) artifact(s), \(bytes) bytes" }
+
+    /// Stands for the attempt's number in words a ledger completes itself.
+    static let attemptPlaceholder = "{attempt}"
 
     static func retrying(_ task: TaskKey, _ failure: TaskFailure, at retryAt: Double, now: Double) -> LedgerEvent {
         LedgerEvent(

@@ -110,6 +110,127 @@ public final class PostgresLedger: Ledger {
                 "ALTER TABLE tasks DROP COLUMN reserved, DROP COLUMN reserved_area",
             ]
         ),
+        (
+            3,
+            [
+                // The two transitions every task makes, each one statement (one round trip, in
+                // autocommit) that stores its result under the caller's request id itself: a
+                // retry after a lost answer finds it there. They do what the transactions of
+                // several statements did before, in the same order.
+                // `state = 'live'` is most rows: an index on it only ever misleads the planner.
+                "DROP INDEX artifacts_by_state",
+                "CREATE INDEX artifacts_not_live ON artifacts(state) WHERE state <> 'live'",
+                """
+                CREATE FUNCTION sluice_claim(
+                    request uuid, p_retry boolean, p_stage bigint, p_owner text, p_limit bigint, p_minimum bigint, p_max_bytes bigint,
+                    p_until double precision, p_now double precision, p_words text) RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
+                DECLARE
+                    answer text;
+                    ids bigint[] := '{}';
+                    total bigint := 0;
+                    ready record;
+                BEGIN
+                    IF p_retry THEN
+                        SELECT a.result INTO answer FROM applied a WHERE a.id = request;
+                        IF FOUND THEN RETURN answer; END IF;
+                    END IF;
+                    -- Rows another worker is claiming are skipped, not waited for; each read walks
+                    -- the (stage, state, position) index in order.
+                    FOR ready IN
+                        SELECT r.id, r.bytes FROM (
+                            SELECT p.* FROM (
+                                SELECT t.id, t.position, COALESCE(i.bytes, 0) AS bytes FROM tasks t JOIN items i ON i.id = t.item
+                                WHERE t.stage = p_stage AND t.state = 'pending' AND NOT t.is_group
+                                ORDER BY t.position LIMIT p_limit FOR UPDATE OF t SKIP LOCKED) p
+                            UNION ALL
+                            SELECT q.* FROM (
+                                SELECT t.id, t.position, COALESCE(i.bytes, 0) AS bytes FROM tasks t JOIN items i ON i.id = t.item
+                                WHERE t.stage = p_stage AND t.state = 'retrying' AND NOT t.is_group AND t.not_before <= p_now
+                                ORDER BY t.position LIMIT p_limit FOR UPDATE OF t SKIP LOCKED) q
+                        ) r ORDER BY r.position LIMIT p_limit
+                    LOOP
+                        ids := ids || ready.id;
+                        total := total + ready.bytes;
+                        EXIT WHEN p_max_bytes IS NOT NULL AND total >= p_max_bytes;
+                    END LOOP;
+                    IF cardinality(ids) = 0 THEN RETURN '[]'; END IF;
+                    -- A batch waits for more items unless none can arrive any more.
+                    IF p_minimum > 1 AND cardinality(ids) < p_minimum AND NOT (p_max_bytes IS NOT NULL AND total >= p_max_bytes)
+                        AND EXISTS (
+                            SELECT 1 FROM tasks WHERE stage = p_stage AND NOT is_group
+                            AND (state = 'waiting' OR (state = 'retrying' AND not_before > p_now))) THEN
+                        RETURN '[]';
+                    END IF;
+                    WITH started AS (
+                        UPDATE tasks SET state = 'running', owner = p_owner, lease_until = p_until, attempts = attempts + 1, started = p_now
+                        WHERE id = ANY(ids) RETURNING item, attempts, position),
+                    noted AS (
+                        INSERT INTO events(time, item, stage, kind, message)
+                        SELECT p_now, item, p_stage, 'claimed', replace(p_words, '{attempt}', attempts::text) FROM started ORDER BY position)
+                    INSERT INTO applied(id, time, result)
+                    SELECT request, p_now, json_agg(json_build_object('item', i.spec::json, 'attempt', s.attempts) ORDER BY s.position)::text
+                    FROM started s JOIN items i ON i.id = s.item
+                    RETURNING result INTO answer;
+                    RETURN answer;
+                END $$
+                """,
+                """
+                CREATE FUNCTION sluice_complete(
+                    request uuid, p_retry boolean, p_item text, p_stage bigint, p_owner text, p_bytes bigint,
+                    a_items text[], a_stages bigint[], a_paths text[], a_areas text[], a_bytes bigint[], a_sha text[],
+                    r_items text[], r_stages bigint[], p_now double precision, p_words text) RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
+                DECLARE
+                    answer text;
+                    collective boolean;
+                    attempt integer;
+                    grouping text;
+                    members text[];
+                    gone jsonb := '[]';
+                BEGIN
+                    IF p_retry THEN
+                        SELECT a.result INTO answer FROM applied a WHERE a.id = request;
+                        IF FOUND THEN RETURN answer; END IF;
+                    END IF;
+                    UPDATE tasks SET state = 'done', owner = NULL, lease_until = NULL, finished = p_now,
+                        bytes = p_bytes, error = NULL, error_code = NULL
+                    WHERE item = p_item AND stage = p_stage AND state = 'running' AND owner = p_owner
+                    RETURNING is_group, attempts INTO collective, attempt;
+                    -- Another worker holds the task now: nothing changes, and nothing is stored.
+                    IF NOT FOUND THEN RETURN NULL; END IF;
+                    IF cardinality(a_paths) > 0 THEN
+                        INSERT INTO artifacts(item, stage, path, area, bytes, sha256, state)
+                        SELECT u.item, u.stage, u.path, u.area, u.bytes, NULLIF(u.sha, ''), 'live'
+                        FROM unnest(a_items, a_stages, a_paths, a_areas, a_bytes, a_sha) AS u(item, stage, path, area, bytes, sha)
+                        ON CONFLICT (item, stage, path) DO UPDATE SET area = EXCLUDED.area, bytes = EXCLUDED.bytes, sha256 = EXCLUDED.sha256, state = 'live';
+                    END IF;
+                    -- One input at a time, by the primary key: a join would be planned on the
+                    -- statistics of a table that was empty when last analyzed.
+                    FOR k IN 1 .. COALESCE(cardinality(r_items), 0) LOOP
+                        WITH released AS (
+                            UPDATE artifacts SET state = 'released' WHERE item = r_items[k] AND stage = r_stages[k] AND state = 'live'
+                            RETURNING item, stage, path, area, bytes, sha256)
+                        SELECT gone || COALESCE(jsonb_agg(jsonb_build_object(
+                            'item', item, 'stage', stage, 'path', path, 'area', area, 'bytes', bytes, 'sha256', sha256)
+                            ORDER BY path), '[]') INTO gone FROM released;
+                    END LOOP;
+                    IF collective THEN
+                        SELECT grp INTO grouping FROM items WHERE id = p_item;
+                        SELECT array_agg(t.item) INTO members FROM tasks t JOIN items i ON i.id = t.item
+                        WHERE t.stage = p_stage AND NOT i.is_group AND (i.grp = grouping OR grouping = '*') AND t.state = 'pending';
+                        UPDATE tasks SET state = 'done', finished = p_now WHERE item = ANY(members) AND stage = p_stage;
+                        UPDATE tasks SET state = 'pending' WHERE item = ANY(members) AND stage = p_stage + 1 AND state = 'waiting';
+                    ELSE
+                        UPDATE tasks SET state = 'pending' WHERE item = p_item AND stage = p_stage + 1 AND state = 'waiting';
+                    END IF;
+                    WITH noted AS (
+                        INSERT INTO events(time, item, stage, kind, message)
+                        VALUES (p_now, p_item, p_stage, 'done', replace(p_words, '{attempt}', attempt::text)))
+                    INSERT INTO applied(id, time, result) VALUES (request, p_now, gone::text);
+                    RETURN gone::text;
+                END $$
+                """,
+            ]
+        ),
     ]
 
     private func migrate() async throws {
@@ -226,51 +347,19 @@ public final class PostgresLedger: Ledger {
         }
     }
 
-    /// Claims up to `limit` ready tasks of `stage`, in item order, under a lease for `owner`.
+    /// Claims up to `limit` ready tasks of `stage`, in item order, under a lease for `owner`:
+    /// one call of `sluice_claim` (migration 3).
     nonisolated(nonsending) public func claim(stage: Int, owner: String, limit: Int, minimum: Int, maxBytes: Int64?, lease: Double, now: Double) async throws -> [ClaimedTask] {
-        try await write { db in
-            // Rows another worker is claiming are skipped, not waited for. Two reads, so that
-            // each walks the (stage, state, position) index in order: no sort, however long the queue.
-            var ready = try await db.rows(
-                """
-                SELECT t.id, t.position, i.spec FROM tasks t JOIN items i ON i.id = t.item
-                WHERE t.stage = \(stage) AND t.state = 'pending' AND NOT t.is_group
-                ORDER BY t.position LIMIT \(limit) FOR UPDATE OF t SKIP LOCKED
-                """, as: (Int, Int, String).self)
-            ready += try await db.rows(
-                """
-                SELECT t.id, t.position, i.spec FROM tasks t JOIN items i ON i.id = t.item
-                WHERE t.stage = \(stage) AND t.state = 'retrying' AND NOT t.is_group AND t.not_before <= \(now)
-                ORDER BY t.position LIMIT \(limit) FOR UPDATE OF t SKIP LOCKED
-                """, as: (Int, Int, String).self)
-            ready = Array(ready.sorted { $0.1 < $1.1 }.prefix(limit))
-            var chosen: [(id: Int, item: ItemSpec)] = []
-            var bytes: Int64 = 0
-            for (id, _, spec) in ready {
-                let item = try Self.decode(spec)
-                chosen.append((id, item))
-                bytes += item.size ?? 0
-                if let maxBytes, bytes >= maxBytes { break }
-            }
-            if chosen.isEmpty { return [] }
-            if minimum > 1, chosen.count < minimum, !(maxBytes.map { bytes >= $0 } ?? false) {
-                // A batch waits for more items unless none can arrive any more.
-                let upstream =
-                    try await db.first(
-                        """
-                        SELECT COUNT(*) FROM tasks
-                        WHERE stage = \(stage) AND NOT is_group AND (state = 'waiting' OR (state = 'retrying' AND not_before > \(now)))
-                        """, as: Int.self) ?? 0
-                if upstream > 0 { return [] }
-            }
-            var claimed: [ClaimedTask] = []
-            for (id, item) in chosen {
-                let attempts = try await Self.start(db, id: id, owner: owner, until: now + lease, now: now)
-                claimed.append(ClaimedTask(key: TaskKey(item: item.name, stage: stage), item: item, attempt: attempts))
-                try await Self.insertEvent(db, LedgerEvent.claimed(TaskKey(item: item.name, stage: stage), attempt: attempts, now: now))
-            }
-            return claimed
+        struct Claimed: Decodable {
+            var item: ItemSpec
+            var attempt: Int
         }
+        let words = LedgerEvent.claimedMessage(attempt: LedgerEvent.attemptPlaceholder)
+        let answer = try await call { request, isRetry in
+            "SELECT sluice_claim(\(request), \(isRetry), \(stage), \(owner), \(limit), \(minimum), \(maxBytes), \(now + lease), \(now), \(words))"
+        }
+        let claimed = try JSONDecoder().decode([Claimed].self, from: Data((answer ?? "[]").utf8))
+        return claimed.map { ClaimedTask(key: TaskKey(item: $0.item.name, stage: stage), item: $0.item, attempt: $0.attempt) }
     }
 
     /// Claims one group (or the barrier) whose members have all reached (or can never reach) `stage`;
@@ -359,55 +448,30 @@ public final class PostgresLedger: Ledger {
     // MARK: Outcomes
 
     /// Marks the task done, records its artifacts, makes the item's next stage pending and releases
-    /// the artifacts of `releasing`. Returns the artifacts it released.
+    /// the artifacts of `releasing`: one call of `sluice_complete` (migration 3). Returns the
+    /// artifacts it released.
     @discardableResult
     nonisolated(nonsending) public func complete(_ task: TaskKey, by owner: String, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws -> [ArtifactRecord] {
-        try await write { db in
-            var released: [ArtifactRecord] = []
-            let bytes = artifacts.reduce(Int64(0)) { $0 + $1.bytes }
-            guard
-                let (isGroup, attempts) = try await db.rows(
-                    """
-                    UPDATE tasks SET state = 'done', owner = NULL, lease_until = NULL, finished = \(now),
-                        bytes = \(bytes), error = NULL, error_code = NULL
-                    WHERE item = \(task.item) AND stage = \(task.stage) AND state = 'running' AND owner = \(owner)
-                    RETURNING is_group, attempts
-                    """, as: (Bool, Int).self
-                ).first
-            else { throw LedgerError.leaseLost(task) }
-            for artifact in artifacts {
-                try await db.run(
-                    """
-                    INSERT INTO artifacts(item, stage, path, area, bytes, sha256, state)
-                    VALUES (\(artifact.task.item), \(artifact.task.stage), \(artifact.path), \(artifact.area.rawValue), \(artifact.bytes), \(artifact.sha256), 'live')
-                    ON CONFLICT (item, stage, path) DO UPDATE SET area = EXCLUDED.area, bytes = EXCLUDED.bytes, sha256 = EXCLUDED.sha256, state = 'live'
-                    """)
-            }
-            for input in releasing {
-                released += try await db.rows(
-                    """
-                    UPDATE artifacts SET state = 'released' WHERE item = \(input.item) AND stage = \(input.stage) AND state = 'live'
-                    RETURNING item, stage, path, area, bytes, sha256, state
-                    """, as: Self.ArtifactRow.self
-                ).map(Self.artifact)
-            }
-            if isGroup {
-                let group = try await db.first("SELECT grp FROM items WHERE id = \(task.item)", as: String.self)
-                let members = try await db.all(
-                    """
-                    SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
-                    WHERE t.stage = \(task.stage) AND NOT i.is_group AND (i.grp = \(group) OR \(group) = '*') AND t.state = 'pending'
-                    """, as: String.self)
-                for member in members {
-                    try await db.run("UPDATE tasks SET state = 'done', finished = \(now) WHERE item = \(member) AND stage = \(task.stage)")
-                    try await db.run("UPDATE tasks SET state = 'pending' WHERE item = \(member) AND stage = \(task.stage + 1) AND state = 'waiting'")
-                }
-            } else {
-                try await db.run("UPDATE tasks SET state = 'pending' WHERE item = \(task.item) AND stage = \(task.stage + 1) AND state = 'waiting'")
-            }
-            try await Self.insertEvent(
-                db, LedgerEvent.done(task, attempt: attempts, artifacts: artifacts.count, bytes: bytes, now: now))
-            return released
+        struct Released: Decodable {
+            var item: String
+            var stage: Int
+            var path: String
+            var area: String
+            var bytes: Int64
+            var sha256: String?
+        }
+        let bytes = artifacts.reduce(Int64(0)) { $0 + $1.bytes }
+        let words = LedgerEvent.doneMessage(attempt: LedgerEvent.attemptPlaceholder, artifacts: artifacts.count, bytes: bytes)
+        let answer = try await call { request, isRetry in
+            """
+            SELECT sluice_complete(\(request), \(isRetry), \(task.item), \(task.stage), \(owner), \(bytes),
+                \(artifacts.map(\.task.item)), \(artifacts.map(\.task.stage)), \(artifacts.map(\.path)), \(artifacts.map(\.area.rawValue)),
+                \(artifacts.map(\.bytes)), \(artifacts.map { $0.sha256 ?? "" }), \(releasing.map(\.item)), \(releasing.map(\.stage)), \(now), \(words))
+            """
+        }
+        guard let answer else { throw LedgerError.leaseLost(task) }
+        return try JSONDecoder().decode([Released].self, from: Data(answer.utf8)).map {
+            ArtifactRecord(task: TaskKey(item: $0.item, stage: $0.stage), path: $0.path, area: Area(rawValue: $0.area) ?? .output, bytes: $0.bytes, sha256: $0.sha256, state: .released)
         }
     }
 
@@ -733,6 +797,22 @@ public final class PostgresLedger: Ledger {
                 }
                 if self.losesAnswer?() == true { throw GuardedConnection.Lost() }
                 return result
+            }
+        }
+    }
+
+    /// Runs one statement made for a request id (the same id on every try), in autocommit,
+    /// trying again through a lost connection; returns its one text value. The statement
+    /// itself stores its result under the id and, when told it is a retry, returns the stored
+    /// one if it finds it (the `sluice_*` functions): a retry after a lost answer changes
+    /// nothing twice.
+    nonisolated(nonsending) private func call(_ statement: @escaping @Sendable (_ request: UUID, _ isRetry: Bool) -> PostgresQuery) async throws -> String? {
+        let id = UUID()
+        return try await Self.retrying(Self.isRetryable, failing: "the ledger \(location) failed") { isRetry in
+            try await session.withConnection { connection, logger in
+                let answer = try await PostgresTransaction(connection: connection, logger: logger).first(statement(id, isRetry), as: String.self)
+                if self.losesAnswer?() == true { throw GuardedConnection.Lost() }
+                return answer
             }
         }
     }
