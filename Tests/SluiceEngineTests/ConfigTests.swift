@@ -43,7 +43,7 @@ import Testing
         #expect(config.stages[1].header.retries == 0)
         #expect(config.stages[0].isSource && !config.stages[1].isSource)
         // Each kind parsed its own options; the engine read the header and the scheduling.
-        #expect(config.stages[1].scheduling == .batch(count: 4, bytes: 10_000_000))
+        #expect(config.stages[1].scheduling == .batch(count: 4, enough: 10_000_000))
         #expect(config.stages[2].scheduling == .perGroup)
         #expect(config.stages[2].outputArea == .interim)
         #expect((config.stages[2] as? CopyStage)?.sleep == 7200)
@@ -89,7 +89,7 @@ import Testing
         let text = "workers: {slurm: 8, partition: gpu, time: \"2:00:00\", cpus: 4, mem: 16G, options: [--account=lab, \"--gres=gpu:1\"]}\n"
         let workers = try #require(try load(text + valid).workers)
         #expect(workers.count == 8)
-        #expect(workers.sbatchOptions == ["--partition=gpu", "--time=2:00:00", "--cpus-per-task=4", "--mem=16G", "--account=lab", "--gres=gpu:1"])
+        #expect(workers.resources.sbatchOptions == ["--partition=gpu", "--time=2:00:00", "--cpus-per-task=4", "--mem=16G", "--account=lab", "--gres=gpu:1"])
         let none = try #require(throws: ConfigError.self) { try load("workers: {slurm: 0}\n" + valid) }
         #expect(none.description.contains("p.yaml:1"))
         let misspelt = try #require(throws: ConfigError.self) { try load("workers: {slurm: 2, partiton: gpu}\n" + valid) }

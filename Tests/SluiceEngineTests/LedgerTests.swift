@@ -50,11 +50,11 @@ import Testing
     @Test(arguments: Kind.tested) func claimCompleteAdvancesTheItem(kind: Kind) async throws {
         let folder = try TemporaryDirectory()
         let ledger = try await ledger(kind, folder, items: items(3)).ledger
-        let claimed = try await ledger.claim(stage: 0, owner: "a", limit: 2, minimum: 1, maxBytes: nil, lease: 60, now: 1)
+        let claimed = try await ledger.claim(stage: 0, owner: "a", limit: 2, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 1)
         #expect(claimed.map(\.item.name) == ["item0", "item1"])
-        #expect(try await ledger.claim(stage: 1, owner: "a", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 1).isEmpty)
+        #expect(try await ledger.claim(stage: 1, owner: "a", limit: 1, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 1).isEmpty)
         try await ledger.complete(claimed[0].key, by: "a", artifacts: [ArtifactRecord(task: claimed[0].key, path: "raw/item0/f", area: .raw, bytes: 10)], releasing: [], now: 2)
-        let next = try await ledger.claim(stage: 1, owner: "a", limit: 5, minimum: 1, maxBytes: nil, lease: 60, now: 3)
+        let next = try await ledger.claim(stage: 1, owner: "a", limit: 5, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 3)
         #expect(next.map(\.item.name) == ["item0"])
         try await ledger.complete(next[0].key, by: "a", artifacts: [], releasing: [claimed[0].key], now: 4)
         #expect(try await ledger.artifacts(in: .released).map(\.path) == ["raw/item0/f"])
@@ -90,7 +90,7 @@ import Testing
         let claimed = try await withTaskExecutorPreference(SerialExecutor()) {
             try await withThrowingTaskGroup(of: [ClaimedTask].self) { group in
                 for _ in 0..<writers {
-                    group.addTask { try await ledger.claim(stage: 0, owner: "a", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 1) }
+                    group.addTask { try await ledger.claim(stage: 0, owner: "a", limit: 1, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 1) }
                 }
                 try await Task.sleep(for: .milliseconds(100))
                 for _ in 0..<20 { try await Task.sleep(for: .milliseconds(10)) }
@@ -115,7 +115,7 @@ import Testing
     @Test(arguments: Kind.tested) func permanentFailureBlocksLaterStagesAndRetryReopens(kind: Kind) async throws {
         let folder = try TemporaryDirectory()
         let ledger = try await ledger(kind, folder, items: items(1), stages: ["fetch", "a", "b"]).ledger
-        let task = try #require(try await ledger.claim(stage: 0, owner: "o", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 1).first)
+        let task = try #require(try await ledger.claim(stage: 0, owner: "o", limit: 1, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 1).first)
         try await ledger.fail(task.key, by: "o", TaskFailure(code: "fetch.http-404", message: "404"), retryAt: nil, now: 2)
         #expect(try await ledger.tasks().map(\.state) == [.failed, .blocked, .blocked])
         #expect(try await ledger.retry(items: nil, now: 3) == 1)
@@ -126,18 +126,18 @@ import Testing
     @Test(arguments: Kind.tested) func transientFailureWaitsForItsBackoff(kind: Kind) async throws {
         let folder = try TemporaryDirectory()
         let ledger = try await ledger(kind, folder, items: items(1)).ledger
-        let task = try #require(try await ledger.claim(stage: 0, owner: "o", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 1).first)
+        let task = try #require(try await ledger.claim(stage: 0, owner: "o", limit: 1, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 1).first)
         try await ledger.fail(task.key, by: "o", TaskFailure(code: "fetch.network", message: "reset"), retryAt: 10, now: 2)
-        #expect(try await ledger.claim(stage: 0, owner: "o", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 5).isEmpty)
+        #expect(try await ledger.claim(stage: 0, owner: "o", limit: 1, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 5).isEmpty)
         #expect(try await ledger.nextRetry(stage: 0) == 10)
-        let again = try await ledger.claim(stage: 0, owner: "o", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 11)
+        let again = try await ledger.claim(stage: 0, owner: "o", limit: 1, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 11)
         #expect(again.first?.attempt == 2)
     }
 
     @Test(arguments: Kind.tested) func expiredLeasesReturnToTheQueue(kind: Kind) async throws {
         let folder = try TemporaryDirectory()
         let ledger = try await ledger(kind, folder, items: items(2)).ledger
-        _ = try await ledger.claim(stage: 0, owner: "dead", limit: 2, minimum: 1, maxBytes: nil, lease: 10, now: 0)
+        _ = try await ledger.claim(stage: 0, owner: "dead", limit: 2, minimum: 1, enough: nil, maxWait: nil, lease: 10, now: 0)
         try await ledger.heartbeat(WorkerRecord(id: "dead", host: "node1", pid: 7), lease: 10, now: 5)
         #expect(try await ledger.reclaim(all: false, now: 12).isEmpty)
         #expect(try await ledger.reclaim(all: false, now: 16).count == 2)
@@ -147,21 +147,41 @@ import Testing
     @Test(arguments: Kind.tested) func batchesWaitUntilFullOrNoMoreCanArrive(kind: Kind) async throws {
         let folder = try TemporaryDirectory()
         let ledger = try await ledger(kind, folder, items: items(3)).ledger
-        let fetched = try await ledger.claim(stage: 0, owner: "o", limit: 3, minimum: 1, maxBytes: nil, lease: 60, now: 1)
+        let fetched = try await ledger.claim(stage: 0, owner: "o", limit: 3, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 1)
         try await ledger.complete(fetched[0].key, by: "o", artifacts: [], releasing: [], now: 2)
         try await ledger.complete(fetched[1].key, by: "o", artifacts: [], releasing: [], now: 2)
-        #expect(try await ledger.claim(stage: 1, owner: "o", limit: 3, minimum: 3, maxBytes: nil, lease: 60, now: 3).isEmpty)
+        #expect(try await ledger.claim(stage: 1, owner: "o", limit: 3, minimum: 3, enough: nil, maxWait: nil, lease: 60, now: 3).isEmpty)
         // The weight threshold closes a batch early: two items of 10 bytes reach 20.
-        let byWeight = try await ledger.claim(stage: 1, owner: "o", limit: 3, minimum: 3, maxBytes: 20, lease: 60, now: 3)
+        let byWeight = try await ledger.claim(stage: 1, owner: "o", limit: 3, minimum: 3, enough: 20, maxWait: nil, lease: 60, now: 3)
         #expect(byWeight.count == 2)
         try await ledger.fail(fetched[2].key, by: "o", TaskFailure(code: "x", message: "gone"), retryAt: nil, now: 4)
         #expect(try await ledger.counts(stage: 1)[.blocked] == 1)
     }
 
+    /// A stage batching by weight (pages, say) closes a batch once the recorded weights reach
+    /// its minimum, and takes a lighter one once its first task has waited `maxWait`.
+    @Test(arguments: Kind.tested) func batchesCloseByRecordedWeightOrAfterTheirWait(kind: Kind) async throws {
+        let folder = try TemporaryDirectory()
+        let ledger = try await ledger(kind, folder, items: items(4)).ledger
+        let fetched = try await ledger.claim(stage: 0, owner: "o", limit: 4, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 1)
+        for (index, task) in fetched.enumerated() {
+            try await ledger.weigh(TaskKey(item: task.item.name, stage: 1), [300, 500, 400, 100][index])
+        }
+        for task in fetched.prefix(3) { try await ledger.complete(task.key, by: "o", artifacts: [], releasing: [], now: 10) }
+        // 300 + 500 pages reach 800: a batch of two, though four may go together.
+        let first = try await ledger.claim(stage: 1, owner: "o", limit: 4, minimum: 4, enough: 800, maxWait: 60, lease: 60, now: 11)
+        #expect(first.map(\.item.name) == ["item0", "item1"])
+        // 400 pages are not enough, and item3 may still arrive: the batch waits …
+        #expect(try await ledger.claim(stage: 1, owner: "o", limit: 4, minimum: 4, enough: 800, maxWait: 60, lease: 60, now: 30).isEmpty)
+        // … until its first task has been ready for a minute.
+        let late = try await ledger.claim(stage: 1, owner: "o", limit: 4, minimum: 4, enough: 800, maxWait: 60, lease: 60, now: 71)
+        #expect(late.map(\.item.name) == ["item2"])
+    }
+
     @Test(arguments: Kind.tested) func groupsRunOnceAllMembersArrived(kind: Kind) async throws {
         let folder = try TemporaryDirectory()
         let ledger = try await ledger(kind, folder, items: items(3) { $0 < 2 ? "human" : "mouse" }, stages: ["fetch", "merge", "after"], groupStages: [1]).ledger
-        let fetched = try await ledger.claim(stage: 0, owner: "o", limit: 3, minimum: 1, maxBytes: nil, lease: 60, now: 1)
+        let fetched = try await ledger.claim(stage: 0, owner: "o", limit: 3, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 1)
         try await ledger.complete(fetched[0].key, by: "o", artifacts: [], releasing: [], now: 2)
         try await ledger.complete(fetched[2].key, by: "o", artifacts: [], releasing: [], now: 2)
         let mouse = try #require(try await ledger.claimGroup(stage: 1, owner: "o", lease: 60, now: 3))
@@ -237,7 +257,7 @@ import Testing
     @Test(arguments: Kind.tested) func reservationsAreRecordedWhileTasksRun(kind: Kind) async throws {
         let folder = try TemporaryDirectory()
         let ledger = try await ledger(kind, folder, items: items(2)).ledger
-        let claimed = try await ledger.claim(stage: 0, owner: "a", limit: 2, minimum: 1, maxBytes: nil, lease: 60, now: 1)
+        let claimed = try await ledger.claim(stage: 0, owner: "a", limit: 2, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 1)
         #expect(try await ledger.reserve(claimed[0].key, [.raw: 4_096], quota: nil, now: 1))
         #expect(try await ledger.reserve(claimed[1].key, [.raw: 8_192], quota: nil, now: 1))
         var running = try await ledger.tasks().filter { $0.stage == 0 }
@@ -260,8 +280,8 @@ import Testing
         let folder = try TemporaryDirectory()
         let ledger = try await ledger(kind, folder, items: items(4)).ledger
         let quota = SharedQuota(limits: BudgetLimits(total: 100_000, areas: [.output: 60_000]))
-        let a = try await ledger.claim(stage: 0, owner: "a", limit: 2, minimum: 1, maxBytes: nil, lease: 10, now: 1)
-        let b = try await ledger.claim(stage: 0, owner: "b", limit: 2, minimum: 1, maxBytes: nil, lease: 100, now: 1)
+        let a = try await ledger.claim(stage: 0, owner: "a", limit: 2, minimum: 1, enough: nil, maxWait: nil, lease: 10, now: 1)
+        let b = try await ledger.claim(stage: 0, owner: "b", limit: 2, minimum: 1, enough: nil, maxWait: nil, lease: 100, now: 1)
         #expect(try await ledger.reserve(a[0].key, [.raw: 50_000], quota: quota, now: 1))
         // 50,000 held: 40,000 more in raw fit, 60,000 do not.
         #expect(try await ledger.reserve(b[0].key, [.raw: 60_000], quota: quota, now: 2) == false)
@@ -282,7 +302,7 @@ import Testing
         #expect(try await ledger.reserve(b[0].key, [.raw: 100_000 - committed], quota: quota, now: 13))
         #expect(try await ledger.reserve(b[0].key, [.raw: 100_000 - committed + 1], quota: quota, now: 13) == false)
         // The per-area bound: 60,000 in output, of which the artifact holds 16,384.
-        let c = try await ledger.claim(stage: 1, owner: "c", limit: 1, minimum: 1, maxBytes: nil, lease: 100, now: 13)
+        let c = try await ledger.claim(stage: 1, owner: "c", limit: 1, minimum: 1, enough: nil, maxWait: nil, lease: 100, now: 13)
         #expect(try await ledger.reserve(b[0].key, [.raw: 1], quota: nil, now: 13))
         #expect(try await ledger.reserve(c[0].key, [.output: 60_000 - committed + 1], quota: quota, now: 13) == false)
         #expect(try await ledger.reserve(c[0].key, [.output: 60_000 - committed], quota: quota, now: 13))
@@ -303,9 +323,9 @@ import Testing
     @Test(arguments: Kind.tested) func onlyTheHolderEndsATask(kind: Kind) async throws {
         let folder = try TemporaryDirectory()
         let ledger = try await ledger(kind, folder, items: items(1)).ledger
-        let stale = try #require(try await ledger.claim(stage: 0, owner: "a", limit: 1, minimum: 1, maxBytes: nil, lease: 5, now: 0).first)
+        let stale = try #require(try await ledger.claim(stage: 0, owner: "a", limit: 1, minimum: 1, enough: nil, maxWait: nil, lease: 5, now: 0).first)
         #expect(try await ledger.reclaim(all: false, now: 6) == [stale.key])
-        let taken = try #require(try await ledger.claim(stage: 0, owner: "b", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 6).first)
+        let taken = try #require(try await ledger.claim(stage: 0, owner: "b", limit: 1, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 6).first)
         await #expect(throws: LedgerError.self) {
             try await ledger.complete(stale.key, by: "a", artifacts: [], releasing: [], now: 7)
         }
@@ -325,7 +345,7 @@ import Testing
         let b = WorkerRecord(id: "node2:22:bbbb", host: "node2", pid: 22, isRun: true)
         try await ledger.heartbeat(a, lease: 60, now: 1)
         try await ledger.heartbeat(b, lease: 60, now: 2)
-        _ = try await ledger.claim(stage: 0, owner: b.id, limit: 2, minimum: 1, maxBytes: nil, lease: 60, now: 2)
+        _ = try await ledger.claim(stage: 0, owner: b.id, limit: 2, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 2)
         try await ledger.heartbeat(a, lease: 60, now: 3)
         var workers = try await ledger.workers()
         #expect(workers.map(\.worker) == [a, b])

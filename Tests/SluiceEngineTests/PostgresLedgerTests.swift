@@ -21,7 +21,7 @@ struct PostgresLedgerTests {
             for (index, ledger) in ledgers.enumerated() {
                 group.addTask {
                     var done: [String] = []
-                    while let task = try await ledger.claim(stage: stage, owner: "w\(index)", limit: 1, minimum: 1, maxBytes: nil, lease: 600, now: 1).first {
+                    while let task = try await ledger.claim(stage: stage, owner: "w\(index)", limit: 1, minimum: 1, enough: nil, maxWait: nil, lease: 600, now: 1).first {
                         try await ledger.complete(task.key, by: "w\(index)", artifacts: [], releasing: [], now: 2)
                         done.append(task.item.name)
                     }
@@ -156,10 +156,10 @@ struct PostgresLedgerTests {
         defer { server.stop() }
         let ledger = try await PostgresLedger(location: try server.location(schema: Self.schema()))
         try await ledger.register(items: Self.items(4), stageNames: ["fetch"], groupStages: [], barrierStages: [], now: 0)
-        #expect(try await ledger.claim(stage: 0, owner: "a", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 1).count == 1)
+        #expect(try await ledger.claim(stage: 0, owner: "a", limit: 1, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 1).count == 1)
         #expect(server.restart(), "the test server could not be restarted")
         let clock = ContinuousClock.now
-        #expect(try await ledger.claim(stage: 0, owner: "a", limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: 2).count == 1)
+        #expect(try await ledger.claim(stage: 0, owner: "a", limit: 1, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 2).count == 1)
         #expect(ContinuousClock.now - clock < .seconds(30))
         await ledger.close()
     }

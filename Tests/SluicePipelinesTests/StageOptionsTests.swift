@@ -40,7 +40,7 @@ import Testing
         #expect(preprocess.options.topGenes == 2000)
         let quant = try #require(config.stages[2] as? CommandStage)
         #expect(quant.options.timeout == 7200)
-        #expect(quant.scheduling == .batch(count: 3, bytes: 1_000_000))
+        #expect(quant.scheduling == .batch(count: 3, enough: 1_000_000))
         #expect(config.stages[3].scheduling == .perGroup)
         #expect(config.stages[4].scheduling == .barrier)
         #expect(config.stages[4].header.from == "quant")

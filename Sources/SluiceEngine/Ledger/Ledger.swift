@@ -20,9 +20,17 @@ public protocol Ledger: Sendable {
     /// `all` (the caller holds the workspace lock, so no other run is alive). Returns the keys.
     nonisolated(nonsending) func reclaim(all: Bool, now: Double) async throws -> [TaskKey]
 
-    /// Claims up to `limit` ready tasks of `stage`, in item order, under a lease for `owner`.
-    /// With `minimum` > 1, claims nothing unless that many are ready or no more can arrive.
-    nonisolated(nonsending) func claim(stage: Int, owner: String, limit: Int, minimum: Int, maxBytes: Int64?, lease: Double, now: Double) async throws -> [ClaimedTask]
+    /// Claims up to `limit` ready tasks of `stage`, in item order, under a lease for `owner`;
+    /// fewer once their weights (what ``weigh(_:_:)`` recorded, or else the item's declared
+    /// size) reach `enough`. With `minimum` > 1, claims nothing unless that many are ready, their
+    /// weight is enough, the first has been ready for `maxWait` seconds, or no more can arrive.
+    nonisolated(nonsending) func claim(
+        stage: Int, owner: String, limit: Int, minimum: Int, enough: Double?, maxWait: Double?, lease: Double, now: Double
+    ) async throws -> [ClaimedTask]
+
+    /// Records what `task` weighs for a stage that batches by weight (pages, cells, bytes, …);
+    /// called before the stage before it commits, so the weight is there once the task is ready.
+    nonisolated(nonsending) func weigh(_ task: TaskKey, _ weight: Double) async throws
 
     /// Claims one group (or the barrier) whose members have all reached (or can never reach) `stage`.
     nonisolated(nonsending) func claimGroup(stage: Int, owner: String, lease: Double, now: Double) async throws -> ClaimedTask?

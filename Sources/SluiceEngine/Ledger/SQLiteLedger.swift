@@ -126,6 +126,11 @@ public final class SQLiteLedger: Ledger {
                     ALTER TABLE tasks DROP COLUMN reserved_area;
                     """)
         }
+        // What a task weighs for a stage that batches by weight (pages, cells, …), set from the
+        // item's input before the stage before it commits.
+        migrator.registerMigration("v6: task weights") { db in
+            try db.execute(sql: "ALTER TABLE tasks ADD COLUMN weight REAL")
+        }
         return migrator
     }
 
@@ -228,33 +233,37 @@ public final class SQLiteLedger: Ledger {
     }
 
     /// Claims up to `limit` ready tasks of `stage`, in item order, under a lease for `owner`.
-    nonisolated(nonsending) public func claim(stage: Int, owner: String, limit: Int, minimum: Int, maxBytes: Int64?, lease: Double, now: Double) async throws -> [ClaimedTask] {
+    nonisolated(nonsending) public func claim(
+        stage: Int, owner: String, limit: Int, minimum: Int, enough: Double?, maxWait: Double?, lease: Double, now: Double
+    ) async throws -> [ClaimedTask] {
         try await write { db in
             // Both reads walk the (stage, state, position) index in order: no sort, however long the queue.
             var ready = try Row.fetchAll(
                 try db.cachedStatement(
                     sql: """
-                        SELECT rowid AS id, item, position FROM tasks
+                        SELECT rowid AS id, item, position, weight, not_before FROM tasks
                         WHERE stage = ? AND state = 'pending' AND is_group = 0 ORDER BY position LIMIT ?
                         """), arguments: [stage, limit])
             ready += try Row.fetchAll(
                 try db.cachedStatement(
                     sql: """
-                        SELECT rowid AS id, item, position FROM tasks
+                        SELECT rowid AS id, item, position, weight, not_before FROM tasks
                         WHERE stage = ? AND state = 'retrying' AND is_group = 0 AND not_before <= ? ORDER BY position LIMIT ?
                         """), arguments: [stage, now, limit])
             ready = Array(ready.sorted { ($0["position"] as Int) < ($1["position"] as Int) }.prefix(limit))
             var chosen: [(id: Int64, item: ItemSpec)] = []
-            var bytes: Int64 = 0
+            var weight = 0.0
+            var readySince = now
             for row in ready {
                 guard let spec = try String.fetchOne(try db.cachedStatement(sql: "SELECT spec FROM items WHERE id = ?"), arguments: [row["item"] as String]) else { continue }
                 let item = try Self.decode(spec)
                 chosen.append((row["id"], item))
-                bytes += item.size ?? 0
-                if let maxBytes, bytes >= maxBytes { break }
+                weight += (row["weight"] as Double?) ?? Double(item.size ?? 0)
+                readySince = min(readySince, row["not_before"] as Double)
+                if let enough, weight >= enough { break }
             }
             if chosen.isEmpty { return [] }
-            if minimum > 1, chosen.count < minimum, !(maxBytes.map { bytes >= $0 } ?? false) {
+            if minimum > 1, chosen.count < minimum, !(enough.map { weight >= $0 } ?? false), !(maxWait.map { now - readySince >= $0 } ?? false) {
                 // A batch waits for more items unless none can arrive any more.
                 let upstream =
                     try Int.fetchOne(
@@ -318,6 +327,13 @@ public final class SQLiteLedger: Ledger {
             let item = try Self.decode(row["spec"])
             try Self.insertEvent(db, LedgerEvent.claimed(TaskKey(item: item.name, stage: stage), attempt: attempts, members: members.count, now: now))
             return ClaimedTask(key: TaskKey(item: item.name, stage: stage), item: item, members: members, attempt: attempts)
+        }
+    }
+
+    /// Records what `task` weighs for a stage that batches by weight (before it becomes ready).
+    nonisolated(nonsending) public func weigh(_ task: TaskKey, _ weight: Double) async throws {
+        try await write { db in
+            try db.run(sql: "UPDATE tasks SET weight = ? WHERE item = ? AND stage = ?", arguments: [weight, task.item, task.stage])
         }
     }
 
@@ -399,12 +415,14 @@ public final class SQLiteLedger: Ledger {
                             """), arguments: [task.stage, group, group])
                 for member in members {
                     try db.run(sql: "UPDATE tasks SET state = 'done', finished = ? WHERE item = ? AND stage = ?", arguments: [now, member, task.stage])
-                    try db.run(sql: "UPDATE tasks SET state = 'pending' WHERE item = ? AND stage = ? AND state = 'waiting'", arguments: [member, task.stage + 1])
+                    try db.run(
+                        sql: "UPDATE tasks SET state = 'pending', not_before = ? WHERE item = ? AND stage = ? AND state = 'waiting'",
+                        arguments: [now, member, task.stage + 1])
                 }
             } else {
                 try db.run(
-                    sql: "UPDATE tasks SET state = 'pending' WHERE item = ? AND stage = ? AND state = 'waiting'",
-                    arguments: [task.item, task.stage + 1])
+                    sql: "UPDATE tasks SET state = 'pending', not_before = ? WHERE item = ? AND stage = ? AND state = 'waiting'",
+                    arguments: [now, task.item, task.stage + 1])
             }
             try Self.insertEvent(db, LedgerEvent.done(task, attempt: attempts, artifacts: artifacts.count, bytes: bytes, now: now))
             return released

@@ -204,9 +204,10 @@ public final class PipelineRunner: Sendable {
             let claimed: [ClaimedTask]
             switch scheduling {
             case .perItem:
-                claimed = try await ledger.claim(stage: index, owner: owner, limit: 1, minimum: 1, maxBytes: nil, lease: lease, now: now)
-            case .batch(let count, let bytes):
-                claimed = try await ledger.claim(stage: index, owner: owner, limit: count, minimum: count, maxBytes: bytes, lease: lease, now: now)
+                claimed = try await ledger.claim(stage: index, owner: owner, limit: 1, minimum: 1, enough: nil, maxWait: nil, lease: lease, now: now)
+            case .batch(let count, let enough, let maxWait):
+                claimed = try await ledger.claim(
+                    stage: index, owner: owner, limit: count, minimum: count, enough: enough, maxWait: maxWait, lease: lease, now: now)
             case .perGroup, .barrier:
                 claimed = try await ledger.claimGroup(stage: index, owner: owner, lease: lease, now: now).map { [$0] } ?? []
             }
@@ -483,6 +484,14 @@ public final class PipelineRunner: Sendable {
             }
             if artifacts.isEmpty {
                 artifacts.append(ArtifactRecord(task: unit.task.key, path: workspace.relative(output) ?? output, area: area, bytes: 0))
+            }
+            // Stages that batch this output by weight (pages, cells, …) learn it before it is ready.
+            if !unit.isCollective {
+                for later in stages.indices.dropFirst(index + 1) where inputStage(of: later) == index {
+                    if let weight = try stages[later].weight(ofInput: output, item: unit.item) {
+                        try await ledger.weigh(TaskKey(item: unit.item.name, stage: later), weight)
+                    }
+                }
             }
         }
         var releasing: [TaskKey] = []

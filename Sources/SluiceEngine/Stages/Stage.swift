@@ -30,6 +30,11 @@ public protocol Stage: Sendable {
     /// `estimatedBytes` (default: 0).
     func scratchBytes(inputBytes: Int64, item: ItemSpec) -> Int64
 
+    /// What an item's input weighs for a stage that batches by weight (pages, cells, bytes, a
+    /// manifest column), read from the committed input folder; nil when the stage does not
+    /// (default), and the item's declared size is its weight.
+    func weight(ofInput folder: String, item: ItemSpec) throws -> Double?
+
     /// True when the stage's inputs (in `raw` or `interim`) may be deleted once it has committed.
     var consumesInputs: Bool { get }
 
@@ -49,6 +54,8 @@ extension Stage {
     public var isSource: Bool { false }
     /// Zero: no scratch space.
     public func scratchBytes(inputBytes: Int64, item: ItemSpec) -> Int64 { 0 }
+    /// Nil: the stage does not batch by weight.
+    public func weight(ofInput folder: String, item: ItemSpec) throws -> Double? { nil }
     /// Does nothing.
     public func shutdown() async {}
 

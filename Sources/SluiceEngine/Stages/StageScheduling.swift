@@ -3,9 +3,11 @@
 public enum StageScheduling: Sendable, Equatable {
     /// One item at a time (per worker).
     case perItem
-    /// Items together, up to `count` of them, or fewer once their input bytes reach `bytes`;
-    /// a batch waits for `count` items unless no more can arrive.
-    case batch(count: Int, bytes: Int64?)
+    /// Items together, up to `count` of them, or fewer once their weights reach `enough` (a
+    /// weight is what ``Stage/weight(ofInput:item:)`` says, or else the item's declared size);
+    /// a batch waits for `count` items or enough weight unless no more can arrive, or its first
+    /// item has been ready for `maxWait` seconds.
+    case batch(count: Int, enough: Double?, maxWait: Double? = nil)
     /// Once per group of items (the items' `group:`; items without one form the group `all`),
     /// after every member has reached the stage or failed before it.
     case perGroup

@@ -110,7 +110,7 @@ public struct WorkerArray: Sendable {
             [
                 "--array=0-\(spec.count - 1)", "--job-name=\(jobName)", "--output=\(folder)/worker-%A_%a.log",
                 "--signal=B:USR1@120", "--chdir=\((config.file as NSString).deletingLastPathComponent)",
-            ] + spec.sbatchOptions
+            ] + spec.resources.sbatchOptions
         return try await slurm.submit(script: script, options: options)
     }
 

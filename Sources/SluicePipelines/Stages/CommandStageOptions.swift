@@ -117,7 +117,7 @@ public struct CommandStageOptions: Sendable, Equatable {
         switch per {
         case .group: .perGroup
         case .all: .barrier
-        case .item: batch > 1 ? .batch(count: batch, bytes: batchBytes) : .perItem
+        case .item: batch > 1 ? .batch(count: batch, enough: batchBytes.map(Double.init)) : .perItem
         }
     }
 }

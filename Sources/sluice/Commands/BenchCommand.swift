@@ -243,7 +243,7 @@ struct BenchLedgerCommand: AsyncParsableCommand {
         while true {
             let stage = stages[next % stages.count]
             let claiming = clock.now
-            let claimed = try await ledger.claim(stage: stage, owner: owner, limit: 1, minimum: 1, maxBytes: nil, lease: 60, now: Date().timeIntervalSince1970)
+            let claimed = try await ledger.claim(stage: stage, owner: owner, limit: 1, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: Date().timeIntervalSince1970)
             let completing = clock.now
             guard let task = claimed.first else { break }
             let name = task.item.name

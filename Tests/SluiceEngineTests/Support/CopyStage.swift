@@ -28,7 +28,7 @@ struct CopyStage: ConfigurableStage {
         case "all": scheduling = .barrier
         default:
             let batch = try keys["batch"]?.int(atLeast: 1) ?? 1
-            scheduling = batch > 1 ? .batch(count: batch, bytes: try keys["batch_bytes"]?.bytes()) : .perItem
+            scheduling = batch > 1 ? .batch(count: batch, enough: try keys["batch_bytes"].map { Double(try $0.bytes()) }) : .perItem
         }
         area = try keys["area"]?.area() ?? .output
         reserve = try keys["reserve"]?.bytes()

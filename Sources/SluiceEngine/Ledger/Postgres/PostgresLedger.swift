@@ -120,14 +120,17 @@ public final class PostgresLedger: Ledger {
                 // `state = 'live'` is most rows: an index on it only ever misleads the planner.
                 "DROP INDEX artifacts_by_state",
                 "CREATE INDEX artifacts_not_live ON artifacts(state) WHERE state <> 'live'",
+                // What a task weighs for a stage that batches by weight (pages, cells, …).
+                "ALTER TABLE tasks ADD COLUMN weight double precision",
                 """
                 CREATE FUNCTION sluice_claim(
-                    request uuid, p_retry boolean, p_stage bigint, p_owner text, p_limit bigint, p_minimum bigint, p_max_bytes bigint,
+                    request uuid, p_retry boolean, p_stage bigint, p_owner text, p_limit bigint, p_minimum bigint, p_enough double precision, p_max_wait double precision,
                     p_until double precision, p_now double precision, p_words text) RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
                 DECLARE
                     answer text;
                     ids bigint[] := '{}';
-                    total bigint := 0;
+                    total double precision := 0;
+                    since double precision := p_now;
                     ready record;
                 BEGIN
                     IF p_retry THEN
@@ -137,25 +140,27 @@ public final class PostgresLedger: Ledger {
                     -- Rows another worker is claiming are skipped, not waited for; each read walks
                     -- the (stage, state, position) index in order.
                     FOR ready IN
-                        SELECT r.id, r.bytes FROM (
+                        SELECT r.id, r.weight, r.not_before FROM (
                             SELECT p.* FROM (
-                                SELECT t.id, t.position, COALESCE(i.bytes, 0) AS bytes FROM tasks t JOIN items i ON i.id = t.item
+                                SELECT t.id, t.position, COALESCE(t.weight, i.bytes, 0) AS weight, t.not_before FROM tasks t JOIN items i ON i.id = t.item
                                 WHERE t.stage = p_stage AND t.state = 'pending' AND NOT t.is_group
                                 ORDER BY t.position LIMIT p_limit FOR UPDATE OF t SKIP LOCKED) p
                             UNION ALL
                             SELECT q.* FROM (
-                                SELECT t.id, t.position, COALESCE(i.bytes, 0) AS bytes FROM tasks t JOIN items i ON i.id = t.item
+                                SELECT t.id, t.position, COALESCE(t.weight, i.bytes, 0) AS weight, t.not_before FROM tasks t JOIN items i ON i.id = t.item
                                 WHERE t.stage = p_stage AND t.state = 'retrying' AND NOT t.is_group AND t.not_before <= p_now
                                 ORDER BY t.position LIMIT p_limit FOR UPDATE OF t SKIP LOCKED) q
                         ) r ORDER BY r.position LIMIT p_limit
                     LOOP
                         ids := ids || ready.id;
-                        total := total + ready.bytes;
-                        EXIT WHEN p_max_bytes IS NOT NULL AND total >= p_max_bytes;
+                        total := total + ready.weight;
+                        since := LEAST(since, ready.not_before);
+                        EXIT WHEN p_enough IS NOT NULL AND total >= p_enough;
                     END LOOP;
                     IF cardinality(ids) = 0 THEN RETURN '[]'; END IF;
                     -- A batch waits for more items unless none can arrive any more.
-                    IF p_minimum > 1 AND cardinality(ids) < p_minimum AND NOT (p_max_bytes IS NOT NULL AND total >= p_max_bytes)
+                    IF p_minimum > 1 AND cardinality(ids) < p_minimum AND NOT (p_enough IS NOT NULL AND total >= p_enough)
+                        AND NOT (p_max_wait IS NOT NULL AND p_now - since >= p_max_wait)
                         AND EXISTS (
                             SELECT 1 FROM tasks WHERE stage = p_stage AND NOT is_group
                             AND (state = 'waiting' OR (state = 'retrying' AND not_before > p_now))) THEN
@@ -218,9 +223,9 @@ public final class PostgresLedger: Ledger {
                         SELECT array_agg(t.item) INTO members FROM tasks t JOIN items i ON i.id = t.item
                         WHERE t.stage = p_stage AND NOT i.is_group AND (i.grp = grouping OR grouping = '*') AND t.state = 'pending';
                         UPDATE tasks SET state = 'done', finished = p_now WHERE item = ANY(members) AND stage = p_stage;
-                        UPDATE tasks SET state = 'pending' WHERE item = ANY(members) AND stage = p_stage + 1 AND state = 'waiting';
+                        UPDATE tasks SET state = 'pending', not_before = p_now WHERE item = ANY(members) AND stage = p_stage + 1 AND state = 'waiting';
                     ELSE
-                        UPDATE tasks SET state = 'pending' WHERE item = p_item AND stage = p_stage + 1 AND state = 'waiting';
+                        UPDATE tasks SET state = 'pending', not_before = p_now WHERE item = p_item AND stage = p_stage + 1 AND state = 'waiting';
                     END IF;
                     WITH noted AS (
                         INSERT INTO events(time, item, stage, kind, message)
@@ -349,14 +354,16 @@ public final class PostgresLedger: Ledger {
 
     /// Claims up to `limit` ready tasks of `stage`, in item order, under a lease for `owner`:
     /// one call of `sluice_claim` (migration 3).
-    nonisolated(nonsending) public func claim(stage: Int, owner: String, limit: Int, minimum: Int, maxBytes: Int64?, lease: Double, now: Double) async throws -> [ClaimedTask] {
+    nonisolated(nonsending) public func claim(
+        stage: Int, owner: String, limit: Int, minimum: Int, enough: Double?, maxWait: Double?, lease: Double, now: Double
+    ) async throws -> [ClaimedTask] {
         struct Claimed: Decodable {
             var item: ItemSpec
             var attempt: Int
         }
         let words = LedgerEvent.claimedMessage(attempt: LedgerEvent.attemptPlaceholder)
         let answer = try await call { request, isRetry in
-            "SELECT sluice_claim(\(request), \(isRetry), \(stage), \(owner), \(limit), \(minimum), \(maxBytes), \(now + lease), \(now), \(words))"
+            "SELECT sluice_claim(\(request), \(isRetry), \(stage), \(owner), \(limit), \(minimum), \(enough), \(maxWait), \(now + lease), \(now), \(words))"
         }
         let claimed = try JSONDecoder().decode([Claimed].self, from: Data((answer ?? "[]").utf8))
         return claimed.map { ClaimedTask(key: TaskKey(item: $0.item.name, stage: stage), item: $0.item, attempt: $0.attempt) }
@@ -404,6 +411,14 @@ public final class PostgresLedger: Ledger {
             return [ClaimedTask(key: TaskKey(item: item.name, stage: stage), item: item, members: members, attempt: attempts)]
         }
         return claimed.first
+    }
+
+    /// Records what `task` weighs for a stage that batches by weight (before it becomes ready).
+    nonisolated(nonsending) public func weigh(_ task: TaskKey, _ weight: Double) async throws {
+        let _: Done = try await write { db in
+            try await db.run("UPDATE tasks SET weight = \(weight) WHERE item = \(task.item) AND stage = \(task.stage)")
+            return Done()
+        }
     }
 
     /// Records that `worker` is alive and extends the leases of every task it runs.
