@@ -250,7 +250,7 @@ public final class PipelineRunner: Sendable {
             let unit = StageUnit(
                 task: task, input: isGroup ? nil : try inputFolder(item: task.item.name, before: index),
                 memberInputs: try task.members.compactMap { try inputFolder(item: $0.name, before: index) },
-                partialOutput: output.map { $0 + partialSuffix(source: stage.isSource) }, output: output,
+                partialOutput: output.map { $0 + partialSuffix(shared: stage.isSource || stage.adoptsInterruptedAttempts) }, output: output,
                 logFolder: logFolder, log: log)
             if task.attempt > 1 { log.log(step: stage.name, "attempt \(task.attempt) of \(stage.header.retries + 1)") }
             units.append(unit)
@@ -276,8 +276,9 @@ public final class PipelineRunner: Sendable {
             }
             for unit in units {
                 guard let partial = unit.partialOutput else { continue }
-                if stage.isSource {
-                    // A resumed download's bytes move from the books' "used" to this reservation.
+                if stage.isSource || stage.adoptsInterruptedAttempts {
+                    // A resumed download's (or an adopted job's) bytes move from the books' "used"
+                    // to this reservation.
                     let existing = DiskUsage.measure(partial)
                     if existing.entries > 0 {
                         await budget.freed(existing.bytes, files: existing.entries, in: stage.outputArea ?? .raw)
@@ -427,10 +428,10 @@ public final class PipelineRunner: Sendable {
 
     /// The suffix of a unit's output while it is written. When workers share the run, a
     /// non-source stage's is named for this worker, so that a worker whose lease lapsed and the
-    /// one that took its task over never write into the same folder; a download's stays
-    /// `.partial`, so that any worker's next attempt resumes it.
-    private func partialSuffix(source: Bool) -> String {
-        role == .run || source ? ".partial" : ".\(owner.suffix(8)).partial"
+    /// one that took its task over never write into the same folder; a download's (or a SLURM
+    /// job's) stays `.partial`, so that any worker's next attempt resumes (or adopts) it.
+    private func partialSuffix(shared: Bool) -> String {
+        role == .run || shared ? ".partial" : ".\(owner.suffix(8)).partial"
     }
 
     /// Partial outputs of `output` named for a worker (`NAME.<worker>.partial`).
@@ -488,7 +489,7 @@ public final class PipelineRunner: Sendable {
             // Stages that batch this output by weight (pages, cells, …) learn it before it is ready.
             if !unit.isCollective {
                 for later in stages.indices.dropFirst(index + 1) where inputStage(of: later) == index {
-                    if let weight = try stages[later].weight(ofInput: output, item: unit.item) {
+                    if let weight = try await stages[later].weight(ofInput: output, item: unit.item) {
                         try await ledger.weigh(TaskKey(item: unit.item.name, stage: later), weight)
                     }
                 }

@@ -19,7 +19,7 @@ struct WorkspaceRecovery {
             guard let folder = outputFolder(of: TaskKey(item: task.item, stage: task.stage)) else { continue }
             // An output folder without a `done` task is an interrupted commit: it is made again.
             try workspace.remove(folder)
-            if stages[task.stage].isSource { keep.insert(folder + ".partial") }
+            if stages[task.stage].isSource || stages[task.stage].adoptsInterruptedAttempts { keep.insert(folder + ".partial") }
         }
         for partial in workspace.partials() where !keep.contains(partial) {
             try workspace.remove(partial)
@@ -40,7 +40,10 @@ struct WorkspaceRecovery {
         var freed: [Area: (bytes: Int64, entries: Int)] = [:]
         for task in tasks {
             guard let folder = outputFolder(of: task), let area = stages[task.stage].outputArea else { continue }
-            for path in [folder, folder + ".partial"] + PipelineRunner.workerPartials(of: folder) {
+            // A job that outlived its worker may still write into its partial output; the next
+            // attempt adopts it.
+            let partial = stages[task.stage].adoptsInterruptedAttempts ? [] : [folder + ".partial"]
+            for path in [folder] + partial + PipelineRunner.workerPartials(of: folder) {
                 let size = DiskUsage.measure(path)
                 try workspace.remove(path)
                 freed[area, default: (0, 0)].bytes += size.bytes

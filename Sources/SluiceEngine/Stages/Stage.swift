@@ -16,6 +16,12 @@ public protocol Stage: Sendable {
     /// output across retries and stops so that the next attempt resumes it (default: false).
     var isSource: Bool { get }
 
+    /// Whether an attempt's work goes on without the worker that started it (a SLURM job): its
+    /// partial output is named alike on every worker and kept when the attempt is interrupted —
+    /// a crash, a lost worker — so that the next attempt, on any worker, can adopt the work
+    /// rather than start it again (default: false).
+    var adoptsInterruptedAttempts: Bool { get }
+
     /// The area the stage writes to; nil when it writes nothing.
     var outputArea: Area? { get }
 
@@ -33,7 +39,7 @@ public protocol Stage: Sendable {
     /// What an item's input weighs for a stage that batches by weight (pages, cells, bytes, a
     /// manifest column), read from the committed input folder; nil when the stage does not
     /// (default), and the item's declared size is its weight.
-    func weight(ofInput folder: String, item: ItemSpec) throws -> Double?
+    func weight(ofInput folder: String, item: ItemSpec) async throws -> Double?
 
     /// True when the stage's inputs (in `raw` or `interim`) may be deleted once it has committed.
     var consumesInputs: Bool { get }
@@ -52,10 +58,12 @@ extension Stage {
     public var scheduling: StageScheduling { .perItem }
     /// False: most stages read an earlier stage's outputs.
     public var isSource: Bool { false }
+    /// False: an attempt's work ends with its worker.
+    public var adoptsInterruptedAttempts: Bool { false }
     /// Zero: no scratch space.
     public func scratchBytes(inputBytes: Int64, item: ItemSpec) -> Int64 { 0 }
     /// Nil: the stage does not batch by weight.
-    public func weight(ofInput folder: String, item: ItemSpec) throws -> Double? { nil }
+    public func weight(ofInput folder: String, item: ItemSpec) async throws -> Double? { nil }
     /// Does nothing.
     public func shutdown() async {}
 

@@ -83,6 +83,12 @@ public struct StageContext: Sendable {
     /// The bytes the stage holds for its outputs now (allocated on disk).
     public func reservedBytes() async -> Int64 { await budget.bytes(of: reservation) }
 
+    /// Records an event of the stage in the ledger (`sluice events` shows it): what it did
+    /// outside the workspace that a later attempt must know of, such as a job it submitted.
+    public func record(_ kind: String, item: String?, _ message: String) async throws {
+        try await ledger.record(LedgerEvent(time: Date().timeIntervalSince1970, item: item, stage: priority, kind: kind, message: message))
+    }
+
     /// Deletes every file of `item` outside the areas in `keeping` (never `cache`): first the
     /// files its stages committed, released in the ledger before they go, then anything else
     /// left in its folders. Returns how many recorded files were removed.

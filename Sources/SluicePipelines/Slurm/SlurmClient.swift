@@ -22,9 +22,10 @@ public struct SlurmClient: Sendable {
         }
     }
 
-    /// Submits the batch script `script` with `options` (before the script); returns the job id.
-    public func submit(script: String, options: [String]) async throws -> String {
-        let output = try await run("sbatch", ["--parsable"] + options + [script])
+    /// Submits the batch script `script` with `options` (before the script) and `arguments`
+    /// (after it: the script's own); returns the job id.
+    public func submit(script: String, options: [String], arguments: [String] = []) async throws -> String {
+        let output = try await run("sbatch", ["--parsable"] + options + [script] + arguments)
         // `--parsable` prints `ID` or `ID;CLUSTER`.
         guard let id = output.split(separator: "\n").last?.split(separator: ";").first.map(String.init), !id.isEmpty,
             id.allSatisfy(\.isNumber)
@@ -43,6 +44,17 @@ public struct SlurmClient: Sendable {
             guard fields.count == 4 else { return nil }
             return SlurmJob(id: fields[0].trimmingCharacters(in: .whitespaces), arrayID: fields[1], name: fields[2], state: fields[3])
         }
+    }
+
+    /// What SLURM's accounting recorded of a job that left the queue: its state and exit code;
+    /// nil where `sacct` is missing, accounting is not kept, or the job is not found there.
+    public func accounting(of id: String) async -> (state: String, exitCode: Int32)? {
+        guard let output = try? await run("sacct", ["--noheader", "--parsable2", "--allocations", "--jobs=\(id)", "--format=State,ExitCode"]),
+            let line = output.split(separator: "\n").first
+        else { return nil }
+        let fields = line.split(separator: "|").map(String.init)
+        guard fields.count == 2, let code = fields[1].split(separator: ":").first.flatMap({ Int32($0) }) else { return nil }
+        return (fields[0].split(separator: " ").first.map(String.init) ?? fields[0], code)
     }
 
     /// Cancels jobs (whole arrays, or single array tasks `123_4`); `signal` sends that signal

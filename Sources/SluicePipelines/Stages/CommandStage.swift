@@ -72,7 +72,7 @@ public struct CommandStage: ConfigurableStage {
                     "\(arguments[0]) was killed by signal \(signal); see \(logPath)\(tail)", transient: outside)
             }
         }
-        for unit in units { try checkOutputs(unit, program: arguments[0]) }
+        for unit in units { try Self.checkOutputs(unit, patterns: options.outputs, program: arguments[0]) }
     }
 
     /// What a program may write into its output folders before it is stopped: its reservation
@@ -158,9 +158,11 @@ public struct CommandStage: ConfigurableStage {
         }
     }
 
-    private func checkOutputs(_ unit: StageUnit, program: String) throws {
+    /// Fails unless every pattern of `patterns` matches a non-empty file in the unit's output:
+    /// a program's exit status alone is not trusted.
+    static func checkOutputs(_ unit: StageUnit, patterns: [String], program: String) throws {
         guard let folder = unit.partialOutput else { return }
-        for pattern in options.outputs {
+        for pattern in patterns {
             let matches = GlobPattern(folder + "/" + pattern).expand()
             guard !matches.isEmpty else {
                 throw StageError(code: "command.missing-output", "\(program) exited with status 0 but did not write \(pattern) for \(unit.item.name)")

@@ -43,11 +43,13 @@ public struct CommandStageOptions: Sendable, Equatable {
     /// The placeholders an argument may use.
     static let placeholders = ["{in}", "{out}", "{outs}", "{item}", "{group}", "{ref}"]
 
-    /// Parses a `command` entry's options.
-    init(_ options: StageOptions) throws {
-        let keys = try options.keys(known: [
-            "argv", "per", "batch", "batch_bytes", "timeout", "outputs", "area", "reserve", "output_ratio", "ref", "delete_inputs",
-        ])
+    /// The keys of a `command` entry.
+    static let keys = ["argv", "per", "batch", "batch_bytes", "timeout", "outputs", "area", "reserve", "output_ratio", "ref", "delete_inputs"]
+
+    /// Parses a `command` entry's options; `alsoKnown` are keys of a kind that runs its program
+    /// another way (a `slurm` stage's), left to it.
+    init(_ options: StageOptions, alsoKnown: [String] = []) throws {
+        let keys = try options.keys(known: Self.keys + alsoKnown)
         guard let argv = keys["argv"] else {
             throw options.error(.missingKey, "\(options.path) needs 'argv', the program and its arguments as a list")
         }

@@ -1,0 +1,137 @@
+import Foundation
+import SluiceEngine
+import SluicePipelines
+import SluiceTestSupport
+import Testing
+
+/// The `slurm` stage kind on this machine's SLURM (`scripts/services/slurm.sh`): PDFs batched
+/// by their pages into jobs, followed with one `squeue` per poll, and a driver killed between
+/// `sbatch` and its ledger write that adopts its job on restart instead of submitting it again.
+@Suite(.serialized, .enabled(if: SlurmTestCluster.runs && GeneratedPDF.runs, "skipped: no SLURM, or no Ghostscript"))
+struct SlurmStageTests {
+    /// Pages of the eight PDFs, in item order; batches close at 8 pages, 3 items at most:
+    /// [3, 5] = 8, [2, 4, 6] = 12, and [1, 2, 3] = 6 once nothing more can arrive.
+    static let pages = [3, 5, 2, 4, 6, 1, 2, 3]
+    static let batches = [[0, 1], [2, 3, 4], [5, 6, 7]]
+
+    /// PDFs in `in/`, a pipeline that batches them by pages into SLURM jobs whose program
+    /// copies each PDF and writes the job's id beside it, and shims that count each `sbatch`
+    /// and `squeue` before running the real one.
+    private func prepare(_ folder: TemporaryDirectory) throws -> [String: String] {
+        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
+        for (index, count) in Self.pages.enumerated() {
+            try GeneratedPDF.write((0..<count).map { ["document \(index)", "page \($0 + 1)"] }, to: folder.file("in/doc\(index).pdf"))
+        }
+        let program = """
+            import os, shutil, sys, time
+            time.sleep(4)
+            pairs = sys.argv[1:]
+            half = len(pairs) // 2
+            for source, target in zip(pairs[:half], pairs[half:]):
+                for name in os.listdir(source):
+                    shutil.copy(os.path.join(source, name), target)
+                with open(os.path.join(target, "job.txt"), "w") as out:
+                    out.write(os.environ["SLURM_JOB_ID"] + " " + str(half) + "\\n")
+            """
+        try program.write(toFile: folder.file("copy.py"), atomically: true, encoding: .utf8)
+        let yaml = """
+            workspace: ./work
+            budget: {total: 50MB}
+            items:
+              - directory: in
+            stages:
+              - fetch: {concurrency: 1}
+              - slurm:
+                  name: ocr
+                  concurrency: 3
+                  argv: [python3, \(folder.file("copy.py")), "{in}", "{out}"]
+                  outputs: ["*.pdf", job.txt]
+                  batch_weight: pages
+                  batch_min: 8
+                  batch_max: 3
+                  batch_max_wait: 10m
+                  poll: 0.5s
+                  time: "5:00"
+              - cleanup: {keep: [output]}
+            """
+        try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        // Shims first on the PATH: each call is counted, then the real tool runs.
+        let shims = folder.file("shims")
+        try FileManager.default.createDirectory(atPath: shims, withIntermediateDirectories: true)
+        for tool in ["sbatch", "squeue"] {
+            let real = try #require(Self.which(tool))
+            let shim = "#!/bin/sh\necho x >> \(folder.file("\(tool).calls"))\nexec \(real) \"$@\"\n"
+            try shim.write(toFile: shims + "/" + tool, atomically: true, encoding: .utf8)
+            chmod(shims + "/" + tool, 0o755)
+        }
+        return ["PATH": shims + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]
+    }
+
+    /// Each item's job id, from the outputs.
+    private func jobs(_ folder: TemporaryDirectory) throws -> [Int: String] {
+        var jobs: [Int: String] = [:]
+        for index in Self.pages.indices {
+            let text = try String(contentsOfFile: folder.file("work/output/doc\(index).pdf/ocr/job.txt"), encoding: .utf8)
+            jobs[index] = String(text.split(separator: " ")[0])
+        }
+        return jobs
+    }
+
+    private func calls(_ tool: String, _ folder: TemporaryDirectory) -> Int {
+        ((try? String(contentsOfFile: folder.file("\(tool).calls"), encoding: .utf8)) ?? "").split(separator: "\n").count
+    }
+
+    @Test func pdfsGoToJobsInBatchesOfEnoughPages() async throws {
+        let folder = try TemporaryDirectory("sluice-slurm-stage")
+        let environment = try prepare(folder)
+        let start = ContinuousClock.now
+        let run = try await SluiceBinary.run(["run", "p.yaml"], in: folder.path, timeout: 300, environment: environment)
+        let seconds = (ContinuousClock.now - start) / .seconds(1)
+        #expect(run.status == 0, "\(run.standardOutput)\(run.standardError)")
+
+        // The batches are the page-weighted ones, each one job.
+        let jobs = try jobs(folder)
+        for batch in Self.batches {
+            #expect(Set(batch.map { jobs[$0] }).count == 1, "batch \(batch) ran in jobs \(batch.map { jobs[$0] ?? "?" })")
+        }
+        #expect(Set(jobs.values).count == Self.batches.count)
+        #expect(calls("sbatch", folder) == Self.batches.count)
+        for index in Self.pages.indices {
+            let copy = try Data(contentsOf: URL(fileURLWithPath: folder.file("work/output/doc\(index).pdf/ocr/doc\(index).pdf")))
+            #expect(copy == (try Data(contentsOf: URL(fileURLWithPath: folder.file("in/doc\(index).pdf")))))
+        }
+        // One squeue per poll interval (0.5 s) at most, though three jobs ran at once.
+        let looks = calls("squeue", folder)
+        #expect(looks > 0 && Double(looks) <= seconds / 0.5 + 1, "\(looks) squeue calls in \(seconds) s")
+        // The submissions are in the ledger.
+        let events = try await SluiceBinary.run(["events", "p.yaml"], in: folder.path, timeout: 60)
+        #expect(events.standardOutput.components(separatedBy: "slurm-submitted").count - 1 == Self.batches.count, "\(events.standardOutput)")
+    }
+
+    /// The driver dies (`kill -9` of itself, by a test switch) right after `sbatch` answered for
+    /// a batch, before it wrote the submission to the ledger. The next run claims the batches
+    /// again, finds their jobs by name and adopts them: `sbatch` runs once per batch in all.
+    @Test func aDriverKilledAfterSbatchAdoptsItsJob() async throws {
+        let folder = try TemporaryDirectory("sluice-slurm-stage")
+        var environment: [String: String?] = try prepare(folder)
+        environment["SLUICE_TEST_KILL_AFTER_SBATCH"] = "1"
+        let killed = try await SluiceBinary.run(["run", "p.yaml"], in: folder.path, timeout: 300, environment: environment)
+        #expect(killed.status == 128 + 9 || killed.status == -9 || killed.status == 9, "\(killed.status) \(killed.standardOutput)\(killed.standardError)")
+        // Batches prepared at once (the stage runs three) may have reached sbatch too.
+        #expect(calls("sbatch", folder) >= 1)
+
+        environment["SLUICE_TEST_KILL_AFTER_SBATCH"] = nil
+        let resumed = try await SluiceBinary.run(["run", "p.yaml"], in: folder.path, timeout: 300, environment: environment)
+        #expect(resumed.status == 0, "\(resumed.standardOutput)\(resumed.standardError)")
+        #expect(calls("sbatch", folder) == Self.batches.count, "a batch was submitted twice")
+        let jobs = try jobs(folder)
+        #expect(Set(jobs.values).count == Self.batches.count)
+        let events = try await SluiceBinary.run(["events", "p.yaml"], in: folder.path, timeout: 60)
+        #expect(events.standardOutput.contains("slurm-adopted"), "\(events.standardOutput)")
+    }
+
+    private static func which(_ tool: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/\(tool)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+}
