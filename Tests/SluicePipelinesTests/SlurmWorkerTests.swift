@@ -39,19 +39,24 @@ struct SlurmWorkerTests {
             log: folder.file("driver.log"))
 
         // Once some work is done, the second worker is cancelled (the run has 16 s of work left
-        // for three workers: time enough for this loop, on a busy machine too). The loop follows
-        // the driver, however long a loaded machine makes it take to submit the array.
+        // for three workers). The loop runs on a thread of its own, with blocking calls: tests
+        // that compute on Swift's two cooperative threads must not starve it (they did, in CI).
         let ledger = try await PostgresLedger(location: location)
         let slurm = SlurmClient()
-        var cancelled: String?
-        while cancelled == nil, driver.isRunning {
-            let queued = try await slurm.queue().filter { $0.name.hasPrefix("sluice-") && $0.isLive }
-            let done = (try? await ledger.tasks().filter { $0.state == .done }.count) ?? 0
-            if done >= 2, let second = queued.first(where: { $0.id.hasSuffix("_1") }) {
-                try await slurm.cancel([second.id])
-                cancelled = second.id
+        let output = folder.file("work/output")
+        let cancelled: String? = try await offThePool {
+            while driver.isRunning {
+                let done = ((try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []).filter {
+                    FileManager.default.fileExists(atPath: output + "/" + $0 + "/slow")
+                }.count
+                if done >= 2, let second = Self.queue(user: slurm.user).first(where: { $0.hasPrefix("sluice-") && $0.contains("_1|") }) {
+                    let id = String(second.split(separator: "|")[1])
+                    Self.tool("scancel", [id])
+                    return id
+                }
+                Thread.sleep(forTimeInterval: 0.1)
             }
-            try await Task.sleep(for: .milliseconds(100))
+            return nil
         }
         let status = await exitStatus(of: driver)
         let log = (try? String(contentsOfFile: folder.file("driver.log"), encoding: .utf8)) ?? ""
@@ -79,5 +84,26 @@ struct SlurmWorkerTests {
         #expect(workers.count >= 2 && workers.allSatisfy { $0.stopped != nil }, "\(workers)")
         try await ledger.dropSchema()
         await ledger.close()
+    }
+
+    /// The user's live jobs, `NAME|ID` per line (array tasks one by one), by a blocking `squeue`.
+    private static func queue(user: String) -> [String] {
+        tool("squeue", ["--noheader", "--array", "--user=\(user)", "--states=PENDING,RUNNING", "--format=%j|%i|"]).split(separator: "\n").map(String.init)
+    }
+
+    /// Runs a SLURM tool and waits for it, on the calling thread; returns its output.
+    @discardableResult
+    private static func tool(_ name: String, _ arguments: [String]) -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [name] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return "" }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
     }
 }
