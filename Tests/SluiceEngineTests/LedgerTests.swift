@@ -158,6 +158,25 @@ import Testing
         #expect(try await ledger.counts(stage: 1)[.blocked] == 1)
     }
 
+    /// Records ingested with a completion are stored with it, in its transaction; a completion
+    /// refused (the lease went to another worker) stores none.
+    @Test(arguments: Kind.tested) func recordsAreIngestedWithTheirCompletion(kind: Kind) async throws {
+        let folder = try TemporaryDirectory()
+        let ledger = try await ledger(kind, folder, items: items(2)).ledger
+        let claimed = try await ledger.claim(stage: 0, owner: "a", limit: 2, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 1)
+        let records = [
+            IngestRecord(collection: "docs", item: "item0", name: "b.json", content: "{\"text\": \"zwei\"}"),
+            IngestRecord(collection: "docs", item: "item0", name: "a.json", content: "{\"text\": \"eins\"}"),
+        ]
+        try await ledger.complete(claimed[0].key, by: "a", artifacts: [], releasing: [], ingesting: records, now: 2)
+        let lost = IngestRecord(collection: "docs", item: "item1", name: "c.json", content: "lost")
+        await #expect(throws: LedgerError.self) {
+            try await ledger.complete(claimed[1].key, by: "b", artifacts: [], releasing: [], ingesting: [lost], now: 2)
+        }
+        #expect(try await ledger.ingested(collection: "docs") == records.reversed())
+        #expect(try await ledger.ingested(collection: "other").isEmpty)
+    }
+
     /// A stage batching by weight (pages, say) closes a batch once the recorded weights reach
     /// its minimum, and takes a lighter one once its first task has waited `maxWait`.
     @Test(arguments: Kind.tested) func batchesCloseByRecordedWeightOrAfterTheirWait(kind: Kind) async throws {

@@ -22,7 +22,9 @@ struct PostgresLedgerTests {
                 group.addTask {
                     var done: [String] = []
                     while let task = try await ledger.claim(stage: stage, owner: "w\(index)", limit: 1, minimum: 1, enough: nil, maxWait: nil, lease: 600, now: 1).first {
-                        try await ledger.complete(task.key, by: "w\(index)", artifacts: [], releasing: [], now: 2)
+                        // Each completion ingests one record, in its transaction.
+                        let record = IngestRecord(collection: "docs", item: task.item.name, name: "text", content: task.item.name)
+                        try await ledger.complete(task.key, by: "w\(index)", artifacts: [], releasing: [], ingesting: [record], now: 2)
                         done.append(task.item.name)
                     }
                     return done
@@ -91,6 +93,8 @@ struct PostgresLedgerTests {
         let events = try await ledgers[0].events(after: 0, limit: 10_000)
         #expect(events.filter { $0.kind == "claimed" }.count == 300)
         #expect(events.filter { $0.kind == "done" }.count == 300)
+        let records = try await ledgers[0].ingested(collection: "docs")
+        #expect(records.count == 300 && Set(records.map(\.item)).count == 300)
     }
 
     /// Every third commit's answer is lost on the way back (the connection breaks after the
@@ -109,6 +113,9 @@ struct PostgresLedgerTests {
         let events = try await ledger.events(after: 0, limit: 10_000)
         #expect(events.filter { $0.kind == "claimed" }.count == 60)
         #expect(events.filter { $0.kind == "done" }.count == 60)
+        // Each record is stored once, though a third of the answers were lost after the commit.
+        let records = try await ledger.ingested(collection: "docs")
+        #expect(records.count == 60 && Set(records.map(\.item)).count == 60)
     }
 
     /// A pipeline whose `ledger:` is PostgreSQL runs to its end; the workspace records where its

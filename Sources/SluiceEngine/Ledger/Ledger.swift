@@ -45,12 +45,18 @@ public protocol Ledger: Sendable {
     /// Every worker that has run, the most recently heard of first, with the tasks each runs.
     nonisolated(nonsending) func workers() async throws -> [WorkerStatus]
 
-    /// Marks the task done, records its artifacts, makes the item's next stage pending, and
-    /// marks the artifacts of `releasing` (the task's inputs) as released (to be deleted).
-    /// Returns the artifacts it released. Throws `leaseLost` (and changes nothing) unless
-    /// `owner` still runs the task: a worker whose lease expired cannot complete it twice.
+    /// Marks the task done, records its artifacts, makes the item's next stage pending, marks
+    /// the artifacts of `releasing` (the task's inputs) as released (to be deleted), and stores
+    /// `ingesting` in the `ingested` table — all in one transaction. Returns the artifacts it
+    /// released. Throws `leaseLost` (and changes nothing) unless `owner` still runs the task: a
+    /// worker whose lease expired cannot complete it twice.
     @discardableResult
-    nonisolated(nonsending) func complete(_ task: TaskKey, by owner: String, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws -> [ArtifactRecord]
+    nonisolated(nonsending) func complete(
+        _ task: TaskKey, by owner: String, artifacts: [ArtifactRecord], releasing: [TaskKey], ingesting: [IngestRecord], now: Double
+    ) async throws -> [ArtifactRecord]
+
+    /// The records ingested into `collection`, in item then name order.
+    nonisolated(nonsending) func ingested(collection: String) async throws -> [IngestRecord]
 
     /// Sets what the running `task` holds in each area of `amounts` (0 drops it; other areas
     /// keep theirs): rows tied to the task's claim, which lapse when the claim ends — completed,
@@ -105,4 +111,12 @@ public protocol Ledger: Sendable {
 
     /// Makes everything committed so far durable on disk (before files are deleted on its word).
     nonisolated(nonsending) func sync() async throws
+}
+
+extension Ledger {
+    /// Completes a task that ingests nothing (see the requirement).
+    @discardableResult
+    nonisolated(nonsending) public func complete(_ task: TaskKey, by owner: String, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws -> [ArtifactRecord] {
+        try await complete(task, by: owner, artifacts: artifacts, releasing: releasing, ingesting: [], now: now)
+    }
 }

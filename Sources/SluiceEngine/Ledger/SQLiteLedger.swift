@@ -131,6 +131,15 @@ public final class SQLiteLedger: Ledger {
         migrator.registerMigration("v6: task weights") { db in
             try db.execute(sql: "ALTER TABLE tasks ADD COLUMN weight REAL")
         }
+        // What ingest stages stored, in the transaction that completed their task.
+        migrator.registerMigration("v7: ingested records") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE ingested(
+                        collection TEXT NOT NULL, item TEXT NOT NULL, name TEXT NOT NULL, content TEXT NOT NULL,
+                        time REAL NOT NULL, PRIMARY KEY(collection, item, name))
+                    """)
+        }
         return migrator
     }
 
@@ -378,7 +387,9 @@ public final class SQLiteLedger: Ledger {
     /// Marks the task done, records its artifacts, makes the item's next stage pending and releases
     /// the artifacts of `releasing`. Returns the artifacts it released.
     @discardableResult
-    nonisolated(nonsending) public func complete(_ task: TaskKey, by owner: String, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws -> [ArtifactRecord] {
+    nonisolated(nonsending) public func complete(
+        _ task: TaskKey, by owner: String, artifacts: [ArtifactRecord], releasing: [TaskKey], ingesting: [IngestRecord], now: Double
+    ) async throws -> [ArtifactRecord] {
         try await write { db in
             var released: [ArtifactRecord] = []
             let bytes = artifacts.reduce(Int64(0)) { $0 + $1.bytes }
@@ -423,6 +434,11 @@ public final class SQLiteLedger: Ledger {
                 try db.run(
                     sql: "UPDATE tasks SET state = 'pending', not_before = ? WHERE item = ? AND stage = ? AND state = 'waiting'",
                     arguments: [now, task.item, task.stage + 1])
+            }
+            for record in ingesting {
+                try db.run(
+                    sql: "INSERT INTO ingested(collection, item, name, content, time) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [record.collection, record.item, record.name, record.content, now])
             }
             try Self.insertEvent(db, LedgerEvent.done(task, attempt: attempts, artifacts: artifacts.count, bytes: bytes, now: now))
             return released
@@ -493,6 +509,15 @@ public final class SQLiteLedger: Ledger {
     nonisolated(nonsending) public func artifacts(in state: ArtifactRecord.State) async throws -> [ArtifactRecord] {
         try await pool.read { db in
             try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM artifacts WHERE state = ? ORDER BY item, stage, path"), arguments: [state.rawValue]).map(Self.artifact)
+        }
+    }
+
+    /// The records ingested into `collection`, in item then name order.
+    nonisolated(nonsending) public func ingested(collection: String) async throws -> [IngestRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                try db.cachedStatement(sql: "SELECT item, name, content FROM ingested WHERE collection = ? ORDER BY item, name"), arguments: [collection]
+            ).map { IngestRecord(collection: collection, item: $0["item"], name: $0["name"], content: $0["content"]) }
         }
     }
 

@@ -502,7 +502,8 @@ public final class PipelineRunner: Sendable {
             let items = unit.task.members.isEmpty ? [unit.item.name] : unit.task.members.map(\.name)
             releasing = items.map { TaskKey(item: $0, stage: previous) }
         }
-        let released = try await ledger.complete(unit.task.key, by: owner, artifacts: artifacts, releasing: releasing, now: now)
+        let released = try await ledger.complete(
+            unit.task.key, by: owner, artifacts: artifacts, releasing: releasing, ingesting: try stage.records(for: unit), now: now)
         return (artifacts.reduce(0) { $0 + $1.bytes }, released)
     }
 

@@ -41,6 +41,10 @@ public protocol Stage: Sendable {
     /// (default), and the item's declared size is its weight.
     func weight(ofInput folder: String, item: ItemSpec) async throws -> Double?
 
+    /// What the stage stores in the ledger's database for a unit that ran well (an `ingest`
+    /// stage's records): written in the transaction that completes the task (default: none).
+    func records(for unit: StageUnit) throws -> [IngestRecord]
+
     /// True when the stage's inputs (in `raw` or `interim`) may be deleted once it has committed.
     var consumesInputs: Bool { get }
 
@@ -64,6 +68,8 @@ extension Stage {
     public func scratchBytes(inputBytes: Int64, item: ItemSpec) -> Int64 { 0 }
     /// Nil: the stage does not batch by weight.
     public func weight(ofInput folder: String, item: ItemSpec) async throws -> Double? { nil }
+    /// None.
+    public func records(for unit: StageUnit) throws -> [IngestRecord] { [] }
     /// Does nothing.
     public func shutdown() async {}
 

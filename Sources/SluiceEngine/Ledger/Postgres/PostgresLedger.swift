@@ -122,6 +122,12 @@ public final class PostgresLedger: Ledger {
                 "CREATE INDEX artifacts_not_live ON artifacts(state) WHERE state <> 'live'",
                 // What a task weighs for a stage that batches by weight (pages, cells, …).
                 "ALTER TABLE tasks ADD COLUMN weight double precision",
+                // What ingest stages stored, in the call that completed their task.
+                """
+                CREATE TABLE ingested(
+                    collection text NOT NULL, item text NOT NULL, name text NOT NULL, content text NOT NULL,
+                    time double precision NOT NULL, PRIMARY KEY(collection, item, name))
+                """,
                 """
                 CREATE FUNCTION sluice_claim(
                     request uuid, p_retry boolean, p_stage bigint, p_owner text, p_limit bigint, p_minimum bigint, p_enough double precision, p_max_wait double precision,
@@ -183,7 +189,8 @@ public final class PostgresLedger: Ledger {
                 CREATE FUNCTION sluice_complete(
                     request uuid, p_retry boolean, p_item text, p_stage bigint, p_owner text, p_bytes bigint,
                     a_items text[], a_stages bigint[], a_paths text[], a_areas text[], a_bytes bigint[], a_sha text[],
-                    r_items text[], r_stages bigint[], p_now double precision, p_words text) RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
+                    r_items text[], r_stages bigint[], p_collections text[], p_records text[], p_names text[], p_contents text[],
+                    p_now double precision, p_words text) RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
                 DECLARE
                     answer text;
                     collective boolean;
@@ -226,6 +233,11 @@ public final class PostgresLedger: Ledger {
                         UPDATE tasks SET state = 'pending', not_before = p_now WHERE item = ANY(members) AND stage = p_stage + 1 AND state = 'waiting';
                     ELSE
                         UPDATE tasks SET state = 'pending', not_before = p_now WHERE item = p_item AND stage = p_stage + 1 AND state = 'waiting';
+                    END IF;
+                    IF cardinality(p_names) > 0 THEN
+                        INSERT INTO ingested(collection, item, name, content, time)
+                        SELECT u.collection, u.item, u.name, u.content, p_now
+                        FROM unnest(p_collections, p_records, p_names, p_contents) AS u(collection, item, name, content);
                     END IF;
                     WITH noted AS (
                         INSERT INTO events(time, item, stage, kind, message)
@@ -466,7 +478,9 @@ public final class PostgresLedger: Ledger {
     /// the artifacts of `releasing`: one call of `sluice_complete` (migration 3). Returns the
     /// artifacts it released.
     @discardableResult
-    nonisolated(nonsending) public func complete(_ task: TaskKey, by owner: String, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws -> [ArtifactRecord] {
+    nonisolated(nonsending) public func complete(
+        _ task: TaskKey, by owner: String, artifacts: [ArtifactRecord], releasing: [TaskKey], ingesting: [IngestRecord], now: Double
+    ) async throws -> [ArtifactRecord] {
         struct Released: Decodable {
             var item: String
             var stage: Int
@@ -481,7 +495,8 @@ public final class PostgresLedger: Ledger {
             """
             SELECT sluice_complete(\(request), \(isRetry), \(task.item), \(task.stage), \(owner), \(bytes),
                 \(artifacts.map(\.task.item)), \(artifacts.map(\.task.stage)), \(artifacts.map(\.path)), \(artifacts.map(\.area.rawValue)),
-                \(artifacts.map(\.bytes)), \(artifacts.map { $0.sha256 ?? "" }), \(releasing.map(\.item)), \(releasing.map(\.stage)), \(now), \(words))
+                \(artifacts.map(\.bytes)), \(artifacts.map { $0.sha256 ?? "" }), \(releasing.map(\.item)), \(releasing.map(\.stage)),
+                \(ingesting.map(\.collection)), \(ingesting.map(\.item)), \(ingesting.map(\.name)), \(ingesting.map(\.content)), \(now), \(words))
             """
         }
         guard let answer else { throw LedgerError.leaseLost(task) }
@@ -562,6 +577,14 @@ public final class PostgresLedger: Ledger {
                 "SELECT item, stage, path, area, bytes, sha256, state FROM artifacts WHERE state = \(state.rawValue) ORDER BY item, stage, path",
                 as: Self.ArtifactRow.self
             ).map(Self.artifact)
+        }
+    }
+
+    /// The records ingested into `collection`, in item then name order.
+    nonisolated(nonsending) public func ingested(collection: String) async throws -> [IngestRecord] {
+        try await read { db in
+            try await db.rows("SELECT item, name, content FROM ingested WHERE collection = \(collection) ORDER BY item COLLATE \"C\", name COLLATE \"C\"", as: (String, String, String).self)
+                .map { IngestRecord(collection: collection, item: $0.0, name: $0.1, content: $0.2) }
         }
     }
 
