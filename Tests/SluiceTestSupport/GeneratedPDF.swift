@@ -3,16 +3,18 @@ import Foundation
 /// PDFs with known pages and text, made by Ghostscript (`gs`, Debian's `ghostscript`, which
 /// `scripts/bootstrap` installs) from a PostScript program written here.
 public enum GeneratedPDF {
-    /// Whether `gs` (and `qpdf`, for object streams) can be run; in CI they always must.
+    /// Whether the PDF tools the tests use can be run — `gs`, `qpdf` (object streams), and
+    /// `pdftoppm` and `tesseract` (the OCR example) — all of which `scripts/bootstrap` installs;
+    /// in CI they always must.
     public static var toolsExist: Bool {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return ["gs", "qpdf"].allSatisfy { tool in path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") } }
+        return ["gs", "qpdf", "pdftoppm", "tesseract"].allSatisfy { tool in path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") } }
     }
 
     /// Whether tests that need them run: when they exist, and always in CI.
     public static var runs: Bool {
         if toolsExist || ProcessInfo.processInfo.environment["CI"] != nil { return true }
-        FileHandle.standardError.write(Data("skipped: no Ghostscript or qpdf (scripts/bootstrap installs them)\n".utf8))
+        FileHandle.standardError.write(Data("skipped: no Ghostscript, qpdf, pdftoppm or tesseract (scripts/bootstrap installs them)\n".utf8))
         return false
     }
 
