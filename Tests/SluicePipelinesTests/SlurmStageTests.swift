@@ -130,6 +130,62 @@ struct SlurmStageTests {
         #expect(events.standardOutput.contains("slurm-adopted"), "\(events.standardOutput)")
     }
 
+    /// A job cancelled from outside (an operator's `scancel`, a preemption) leaves the queue
+    /// without its exit-status file (its script records nothing when stopped): its items fail
+    /// as transient and go again in new jobs, and the run ends with every item done.
+    @Test func aJobCancelledFromOutsideIsSubmittedAgain() async throws {
+        let folder = try TemporaryDirectory("sluice-slurm-stage")
+        let environment = try prepare(folder)
+        let launched = Process()
+        launched.executableURL = URL(fileURLWithPath: try SluiceBinary.path())
+        launched.arguments = ["run", "p.yaml"]
+        launched.currentDirectoryURL = URL(fileURLWithPath: folder.path)
+        launched.environment = ProcessInfo.processInfo.environment.merging(environment.compactMapValues { $0 }) { $1 }
+        launched.standardOutput = FileHandle.nullDevice
+        launched.standardError = FileHandle.nullDevice
+        launched.standardInput = FileHandle.nullDevice
+        try launched.run()
+        // The first of the run's jobs seen running is cancelled (on a thread of its own).
+        let cancelled: String? = try await offThePool {
+            while launched.isRunning {
+                // This run's jobs work in its workspace (other tests' jobs share the cluster).
+                let output = Self.blocking("squeue", ["--noheader", "--states=RUNNING", "--format=%j|%i|%Z"])
+                if let line = output.split(separator: "\n").first(where: { $0.hasPrefix("sluice-") && $0.contains("|" + folder.path + "/") }) {
+                    let id = String(line.split(separator: "|")[1])
+                    _ = Self.blocking("scancel", [id])
+                    return id
+                }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            return nil
+        }
+        let status = await exitStatus(of: launched)
+        #expect(cancelled != nil, "no job of the run was seen running")
+        #expect(status == 0)
+        // The cancelled batch went again (its items retried at their own moments may form other
+        // batches): every job but the cancelled one made outputs, and none was submitted twice.
+        let made = Set(try jobs(folder).values)
+        #expect(!made.contains(cancelled ?? ""))
+        #expect(calls("sbatch", folder) == made.count + 1)
+        let events = try await SluiceBinary.run(["events", "p.yaml"], in: folder.path, timeout: 60)
+        #expect(events.standardOutput.contains("left the queue without recording its program's exit status"), "\(events.standardOutput)")
+    }
+
+    /// Runs a tool and waits on the calling thread; returns its output.
+    private static func blocking(_ tool: String, _ arguments: [String]) -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [tool] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return "" }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
     private static func which(_ tool: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         return path.split(separator: ":").map { "\($0)/\(tool)" }.first { FileManager.default.isExecutableFile(atPath: $0) }

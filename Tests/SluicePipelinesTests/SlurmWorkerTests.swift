@@ -43,13 +43,16 @@ struct SlurmWorkerTests {
         // that compute on Swift's two cooperative threads must not starve it (they did, in CI).
         let ledger = try await PostgresLedger(location: location)
         let slurm = SlurmClient()
+        // This run's array (other tests' jobs share the cluster).
+        let config = try PipelineConfig.load(folder.file("p.yaml"), registry: PipelineStages.registry())
+        let array = WorkerArray(config: config, spec: WorkerArraySpec(count: 3), sluice: sluice).jobName
         let output = folder.file("work/output")
         let cancelled: String? = try await offThePool {
             while driver.isRunning {
                 let done = ((try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []).filter {
                     FileManager.default.fileExists(atPath: output + "/" + $0 + "/slow")
                 }.count
-                if done >= 2, let second = Self.queue(user: slurm.user).first(where: { $0.hasPrefix("sluice-") && $0.contains("_1|") }) {
+                if done >= 2, let second = Self.queue(user: slurm.user).first(where: { $0.hasPrefix(array + "|") && $0.contains("_1|") }) {
                     let id = String(second.split(separator: "|")[1])
                     Self.tool("scancel", [id])
                     return id
@@ -73,10 +76,10 @@ struct SlurmWorkerTests {
         }
         // The workers end on their own once the run is done: none is left in the queue.
         let ending = ContinuousClock.now
-        var left = try await slurm.queue().filter { $0.name.hasPrefix("sluice-") && $0.isLive }
+        var left = try await slurm.queue().filter { $0.name == array && $0.isLive }
         while !left.isEmpty, ContinuousClock.now - ending < .seconds(30) {
             try await Task.sleep(for: .milliseconds(200))
-            left = try await slurm.queue().filter { $0.name.hasPrefix("sluice-") && $0.isLive }
+            left = try await slurm.queue().filter { $0.name == array && $0.isLive }
         }
         #expect(left.isEmpty, "\(left)")
         // Each worker, the cancelled one too (SIGTERM: it gave its task back), stopped on its own.

@@ -89,14 +89,16 @@ struct SlurmBatchJob {
 
     /// Writes the job's script (in its own folder: jobs are prepared at once): it runs the
     /// program — its arguments after the first — and records the exit status in the file its
-    /// first argument names, atomically. Killed by SLURM (cancelled, out of time), it records
+    /// first argument names, atomically. Stopped by SLURM (cancelled, out of time), it records
     /// nothing.
     func writeScript() throws -> String {
         let path = folder + "/job.sh"
         let text = """
             #!/bin/sh
             # Written by sluice: runs a slurm stage's program (the arguments after the first) and
-            # records its exit status in the file the first argument names.
+            # records its exit status in the file the first argument names — unless the job is
+            # stopped (scancel, time limit, preemption): then it records nothing.
+            trap 'exit 143' TERM INT HUP
             exit_file=$1
             shift
             "$@"

@@ -147,7 +147,13 @@ public struct SlurmStage: ConfigurableStage {
         guard status == 0 else {
             job.retire(id: id)
             let tail = CommandStage.lastLine(of: job.log(id: id)).map { " — last output: \"\($0)\"" } ?? ""
-            throw StageError(code: "slurm.exit-status", "\(program) exited with status \(status) in SLURM job \(id); see \(job.log(id: id))\(tail)")
+            // A program killed by a stop's signal (the shell reports 128 + the signal) was stopped
+            // from outside, not by what it read: worth another attempt.
+            let outside = [SIGTERM, SIGKILL, SIGINT, SIGHUP, SIGUSR1].map { 128 + $0 }.contains(status)
+            throw StageError(
+                code: outside ? "slurm.killed" : "slurm.exit-status",
+                "\(program) \(outside ? "was stopped by signal \(status - 128)" : "exited with status \(status)") in SLURM job \(id); see \(job.log(id: id))\(tail)",
+                transient: outside)
         }
         do {
             for unit in units { try CommandStage.checkOutputs(unit, patterns: options.command.outputs, program: program) }
