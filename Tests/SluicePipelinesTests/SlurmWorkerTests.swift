@@ -2,6 +2,7 @@ import Foundation
 import SluiceEngine
 import SluicePipelines
 import SluiceTestSupport
+import Synchronization
 import Testing
 
 /// `sluice run --workers slurm:N`: the work runs in a SLURM job array of `sluice worker`s that
@@ -34,36 +35,42 @@ struct SlurmWorkerTests {
               - cleanup: {keep: [output]}
             """
         try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        // This run's array (other tests' jobs share the cluster).
+        let config = try PipelineConfig.load(folder.file("p.yaml"), registry: PipelineStages.registry())
+        let array = WorkerArray(config: config, spec: WorkerArraySpec(count: 3), sluice: sluice).jobName
+        let user = SlurmClient().user
+        let output = folder.file("work/output")
         let driver = try WorkerTests.launch(
             sluice, ["run", folder.file("p.yaml"), "--workers", "slurm:3", "--poll", "0.5"], environment: ["SLUICE_PG_PASSWORD": password],
             log: folder.file("driver.log"))
 
         // Once some work is done, the second worker is cancelled (the run has 16 s of work left
-        // for three workers). The loop runs on a thread of its own, with blocking calls: tests
-        // that compute on Swift's two cooperative threads must not starve it (they did, in CI).
-        let ledger = try await PostgresLedger(location: location)
-        let slurm = SlurmClient()
-        // This run's array (other tests' jobs share the cluster).
-        let config = try PipelineConfig.load(folder.file("p.yaml"), registry: PipelineStages.registry())
-        let array = WorkerArray(config: config, spec: WorkerArraySpec(count: 3), sluice: sluice).jobName
-        let output = folder.file("work/output")
-        let cancelled: String? = try await offThePool {
+        // for three workers). The watch starts at once on a thread of its own, with blocking
+        // calls: where tests compute on Swift's two cooperative threads, this test's next await
+        // may come only after the run is over (it did, in CI).
+        let cancelled = Mutex<String?>(nil)
+        let watched = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            defer { watched.signal() }
             while driver.isRunning {
                 let done = ((try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []).filter {
                     FileManager.default.fileExists(atPath: output + "/" + $0 + "/slow")
                 }.count
-                if done >= 2, let second = Self.queue(user: slurm.user).first(where: { $0.hasPrefix(array + "|") && $0.contains("_1|") }) {
+                if done >= 2, let second = Self.queue(user: user).first(where: { $0.hasPrefix(array + "|") && $0.contains("_1|") }) {
                     let id = String(second.split(separator: "|")[1])
-                    Self.tool("scancel", [id])
-                    return id
+                    _ = runAndWait(["scancel", id])
+                    cancelled.withLock { $0 = id }
+                    return
                 }
                 Thread.sleep(forTimeInterval: 0.1)
             }
-            return nil
         }
+        let ledger = try await PostgresLedger(location: location)
+        let slurm = SlurmClient()
+        try await offThePool { watched.wait() }
         let status = await exitStatus(of: driver)
         let log = (try? String(contentsOfFile: folder.file("driver.log"), encoding: .utf8)) ?? ""
-        #expect(cancelled != nil, "the second worker was never seen in the queue while work remained\n\(log)")
+        #expect(cancelled.withLock { $0 } != nil, "the second worker was never seen in the queue while work remained\n\(log)")
         #expect(status == 0, "\(log)")
 
         #expect(try await ledger.tasks().allSatisfy { $0.state == .done })
@@ -91,22 +98,6 @@ struct SlurmWorkerTests {
 
     /// The user's live jobs, `NAME|ID` per line (array tasks one by one), by a blocking `squeue`.
     private static func queue(user: String) -> [String] {
-        tool("squeue", ["--noheader", "--array", "--user=\(user)", "--states=PENDING,RUNNING", "--format=%j|%i|"]).split(separator: "\n").map(String.init)
-    }
-
-    /// Runs a SLURM tool and waits for it, on the calling thread; returns its output.
-    @discardableResult
-    private static func tool(_ name: String, _ arguments: [String]) -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [name] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return "" }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        runAndWait(["squeue", "--noheader", "--array", "--user=\(user)", "--states=PENDING,RUNNING", "--format=%j|%i|"]).output.split(separator: "\n").map(String.init)
     }
 }

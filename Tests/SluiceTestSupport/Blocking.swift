@@ -18,3 +18,23 @@ public func exitStatus(of process: Process) async -> Int32 {
         }
     }
 }
+
+/// Runs a program found on the PATH (`arguments[0]`) and waits for it on the calling thread
+/// (call it off the pool): its exit status and standard output; its errors are dropped. The
+/// output goes through a file, not a pipe: a process another test starts meanwhile may inherit
+/// a pipe's end and keep it open, and a read to its end would wait for that process.
+public func runAndWait(_ arguments: [String]) -> (status: Int32, output: String) {
+    let path = NSTemporaryDirectory() + "sluice-run-\(UUID().uuidString)"
+    guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else { return (-1, "") }
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    process.standardOutput = handle
+    process.standardError = FileHandle.nullDevice
+    process.standardInput = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return (-1, "") }
+    process.waitUntilExit()
+    try? handle.close()
+    return (process.terminationStatus, (try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
+}

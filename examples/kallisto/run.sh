@@ -12,12 +12,9 @@ set -euo pipefail
 EXAMPLE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$EXAMPLE/../.." && pwd)
 cd "$REPO"
-SLUICE=${SLUICE:-.build/release/sluice}
-if [[ ! -x "$SLUICE" ]]; then
-    echo "error: no sluice binary at $SLUICE; build one with 'swift build -c release' or set SLUICE=" >&2
-    exit 2
-fi
-SLUICE=$(cd "$(dirname "$SLUICE")" && pwd)/$(basename "$SLUICE")
+# shellcheck source=examples/lib.sh
+. "$EXAMPLE/../lib.sh"
+find_sluice
 
 if ! command -v kallisto >/dev/null 2>&1; then
     echo "== installing kallisto (Debian package)"
@@ -27,27 +24,10 @@ if ! command -v kallisto >/dev/null 2>&1; then
 fi
 echo "== $(kallisto version)"
 
-RUN_DIR=${1:-$(mktemp -d /tmp/sluice-kallisto.XXXXXX)}
-mkdir -p "$RUN_DIR"
-RUN_DIR=$(cd "$RUN_DIR" && pwd)
-rm -rf "$RUN_DIR/data" "$RUN_DIR/ref" "$RUN_DIR/work"
-mkdir -p "$RUN_DIR/data" "$RUN_DIR/ref"
-echo "== run folder: $RUN_DIR"
+make_run_dir "${1:-}" kallisto
 
 # Serve the (still empty) data folder first: the manifest needs the server's URL.
-SERVER_PID=""
-stop_server() { if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi; }
-trap stop_server EXIT
-"$SLUICE" serve "$RUN_DIR/data" > "$RUN_DIR/serve.out" 2> "$RUN_DIR/serve.err" &
-SERVER_PID=$!
-BASE_URL=""
-for _ in $(seq 1 100); do
-    BASE_URL=$(head -n 1 "$RUN_DIR/serve.out" 2>/dev/null || true)
-    [[ -n "$BASE_URL" ]] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$RUN_DIR/serve.err" >&2; exit 2; }
-    sleep 0.1
-done
-[[ -n "$BASE_URL" ]] || { echo "error: 'sluice serve' printed no URL" >&2; exit 2; }
+serve_data
 echo "== serving $RUN_DIR/data at $BASE_URL"
 
 echo "== making the data (6 samples, 2 species)"

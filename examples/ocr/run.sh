@@ -14,36 +14,16 @@ set -euo pipefail
 EXAMPLE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$EXAMPLE/../.." && pwd)
 cd "$REPO"
-SLUICE=${SLUICE:-.build/release/sluice}
-if [[ ! -x "$SLUICE" ]]; then
-    echo "error: no sluice binary at $SLUICE; build one with 'swift build -c release' or set SLUICE=" >&2
-    exit 2
-fi
-SLUICE=$(cd "$(dirname "$SLUICE")" && pwd)/$(basename "$SLUICE")
+# shellcheck source=examples/lib.sh
+. "$EXAMPLE/../lib.sh"
+find_sluice
 for tool in sbatch gs pdftoppm tesseract; do
     command -v "$tool" >/dev/null 2>&1 || { echo "error: $tool is missing (see the comment at the top of this script)" >&2; exit 2; }
 done
 
-RUN_DIR=${1:-$(mktemp -d /tmp/sluice-ocr.XXXXXX)}
-mkdir -p "$RUN_DIR"
-RUN_DIR=$(cd "$RUN_DIR" && pwd)
-rm -rf "$RUN_DIR/data" "$RUN_DIR/ref" "$RUN_DIR/work"
-mkdir -p "$RUN_DIR/data" "$RUN_DIR/ref"
-echo "== run folder: $RUN_DIR"
+make_run_dir "${1:-}" ocr
 
-SERVER_PID=""
-stop_server() { if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi; }
-trap stop_server EXIT
-"$SLUICE" serve "$RUN_DIR/data" > "$RUN_DIR/serve.out" 2> "$RUN_DIR/serve.err" &
-SERVER_PID=$!
-BASE_URL=""
-for _ in $(seq 1 100); do
-    BASE_URL=$(head -n 1 "$RUN_DIR/serve.out" 2>/dev/null || true)
-    [[ -n "$BASE_URL" ]] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$RUN_DIR/serve.err" >&2; exit 2; }
-    sleep 0.1
-done
-[[ -n "$BASE_URL" ]] || { echo "error: 'sluice serve' printed no URL" >&2; exit 2; }
+serve_data
 
 echo "== making 50 PDFs of known text at $BASE_URL"
 python3 "$EXAMPLE/make_pdfs.py" "$RUN_DIR/data" "$BASE_URL" 50
