@@ -8,7 +8,7 @@ actor SlurmQueueWatch {
     private let client: SlurmClient
     private let interval: Duration
     private var last: (time: ContinuousClock.Instant, jobs: [SlurmJob])?
-    private var looking: Task<[SlurmJob], any Error>?
+    private var looking: (started: ContinuousClock.Instant, task: Task<[SlurmJob], any Error>)?
     /// `squeue` calls made so far.
     private(set) var looks = 0
 
@@ -17,19 +17,43 @@ actor SlurmQueueWatch {
         self.interval = .milliseconds(Int(interval * 1000))
     }
 
-    /// The queue as of at most one interval ago, and not before `since` (a job submitted then
-    /// is in it): the last look's, or a new one.
+    /// The queue as of at most one interval ago, and from a look that began after `since` (a
+    /// job submitted then is in it): the last look's, the one under way, or a new one.
     func jobs(since: ContinuousClock.Instant? = nil) async throws -> [SlurmJob] {
-        if let last, ContinuousClock.now - last.time < interval, since.map({ last.time > $0 }) ?? true { return last.jobs }
-        if let looking { return try await looking.value }
-        let task = Task { [client] in try await client.queue() }
-        looking = task
-        defer { looking = nil }
-        looks += 1
+        while true {
+            if let last, ContinuousClock.now - last.time < interval, since.map({ last.time > $0 }) ?? true { return last.jobs }
+            if let looking {
+                if since.map({ looking.started > $0 }) ?? true { return try await looking.task.value }
+                // A look that began before `since` may miss the job: let it end, then look again.
+                _ = try? await looking.task.value
+                continue
+            }
+            return try await look().value
+        }
+    }
+
+    /// Starts one `squeue`; when it ends, its answer becomes the last look (before its task
+    /// returns, so whoever waits on it finds the watch up to date).
+    private func look() -> Task<[SlurmJob], any Error> {
         let started = ContinuousClock.now
-        let jobs = try await task.value
-        last = (started, jobs)
-        return jobs
+        let task = Task { [client] in
+            do {
+                let jobs = try await client.queue()
+                self.ended(started, jobs)
+                return jobs
+            } catch {
+                self.ended(started, nil)
+                throw error
+            }
+        }
+        looking = (started, task)
+        looks += 1
+        return task
+    }
+
+    private func ended(_ started: ContinuousClock.Instant, _ jobs: [SlurmJob]?) {
+        if looking?.started == started { looking = nil }
+        if let jobs, last.map({ $0.time < started }) ?? true { last = (started, jobs) }
     }
 
     /// The job named `name` while it is in the queue and may still run (as of a look after
