@@ -5,6 +5,7 @@
 #   find_sluice                         # sets SLUICE (absolute), default .build/release/sluice
 #   make_run_dir RUN_DIR_OR_EMPTY NAME  # sets RUN_DIR; a fresh data/ and ref/ in it
 #   serve_data                          # serves $RUN_DIR/data; sets BASE_URL; stops it on exit
+#   run_pipeline                        # sluice run, then sluice status; sets status
 
 find_sluice() {
     SLUICE=${SLUICE:-.build/release/sluice}
@@ -41,4 +42,13 @@ serve_data() {
 
 stop_server() {
     if [[ -n "${SERVER_PID:-}" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+}
+
+# Runs the pipeline in $RUN_DIR and prints its status; sets `status` to the run's exit status.
+run_pipeline() {
+    echo "== sluice run"
+    status=0
+    "$SLUICE" run "$RUN_DIR/pipeline.yaml" || status=$?
+    echo
+    "$SLUICE" status "$RUN_DIR/pipeline.yaml" || true
 }

@@ -40,12 +40,7 @@ done
 cp "$EXAMPLE/merge_abundance.py" "$RUN_DIR/ref/"
 cp "$EXAMPLE/pipeline.yaml" "$RUN_DIR/pipeline.yaml"
 
-echo "== sluice run"
-status=0
-"$SLUICE" run "$RUN_DIR/pipeline.yaml" || status=$?
-
-echo
-"$SLUICE" status "$RUN_DIR/pipeline.yaml" || true
+run_pipeline
 echo
 for merged in "$RUN_DIR"/work/output/groups/*/merge/merged.tsv; do
     [[ -f "$merged" ]] || continue

@@ -30,11 +30,7 @@ python3 "$EXAMPLE/make_pdfs.py" "$RUN_DIR/data" "$BASE_URL" 50
 cp "$EXAMPLE/ocr_batch.py" "$RUN_DIR/ref/"
 cp "$EXAMPLE/pipeline.yaml" "$RUN_DIR/pipeline.yaml"
 
-echo "== sluice run"
-status=0
-"$SLUICE" run "$RUN_DIR/pipeline.yaml" || status=$?
-echo
-"$SLUICE" status "$RUN_DIR/pipeline.yaml" || true
+run_pipeline
 
 echo
 echo "== the text read back, scored against the text written (from work/sluice.db)"
