@@ -109,9 +109,11 @@ struct SlurmStageTests {
     }
 
     /// The driver dies (`kill -9` of itself, by a test switch) right after `sbatch` answered for
-    /// a batch, before it wrote the submission to the ledger. The next run claims the batches
-    /// again, finds their jobs by name and adopts them: `sbatch` runs once per batch in all.
-    @Test func aDriverKilledAfterSbatchAdoptsItsJob() async throws {
+    /// a batch, before it wrote the submission to the ledger. The next run — at once, while the
+    /// jobs run, or once they have ended unobserved — claims the batches again, finds their jobs
+    /// (in the queue, or by their exit-status files) and adopts them: `sbatch` runs once per
+    /// batch in all.
+    @Test(arguments: [false, true]) func aDriverKilledAfterSbatchAdoptsItsJob(afterTheJobsEnded: Bool) async throws {
         let folder = try TemporaryDirectory("sluice-slurm-stage")
         var environment: [String: String?] = try prepare(folder)
         environment["SLUICE_TEST_KILL_AFTER_SBATCH"] = "1"
@@ -120,6 +122,12 @@ struct SlurmStageTests {
         // Batches prepared at once (the stage runs three) may have reached sbatch too.
         #expect(calls("sbatch", folder) >= 1)
 
+        if afterTheJobsEnded {
+            // Until none of this run's jobs is in the queue (they work in its workspace).
+            try await offThePool {
+                while runAndWait(["squeue", "--noheader", "--format=%Z"]).output.contains(folder.path + "/") { Thread.sleep(forTimeInterval: 0.2) }
+            }
+        }
         environment["SLUICE_TEST_KILL_AFTER_SBATCH"] = nil
         let resumed = try await SluiceBinary.run(["run", "p.yaml"], in: folder.path, timeout: 300, environment: environment)
         #expect(resumed.status == 0, "\(resumed.standardOutput)\(resumed.standardError)")

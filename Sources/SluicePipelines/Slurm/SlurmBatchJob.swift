@@ -39,6 +39,15 @@ struct SlurmBatchJob {
         (try? String(contentsOfFile: folder + "/job-id", encoding: .utf8)).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
     }
 
+    /// The id in the name of the job's log (`slurm-ID.out`), the latest when there are several.
+    var loggedID: String? {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.compactMap { name -> Int? in
+            guard name.hasPrefix("slurm-"), name.hasSuffix(".out") else { return nil }
+            return Int(name.dropFirst(6).dropLast(4))
+        }.max().map(String.init)
+    }
+
     /// The program's exit status, once the job wrote it.
     var exitStatus: Int32? {
         (try? String(contentsOfFile: exitFile, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }

@@ -104,9 +104,11 @@ public struct SlurmStage: ConfigurableStage {
         let names = units.map(\.name)
         var submitted: ContinuousClock.Instant?
         let id: String
-        if let finished = job.recordedID, job.exitStatus != nil {
-            id = finished
+        if job.exitStatus != nil {
+            // Its id may not have been recorded (a crash while sbatch answered): its log names it.
+            id = job.recordedID ?? job.loggedID ?? "?"
             units[0].log.log(step: name, "adopting SLURM job \(id) (\(job.name)), which finished while no one followed it")
+            try await context.record("slurm-adopted", item: names.count == 1 ? names[0] : nil, "job \(id) (\(job.name)), finished, for \(names.joined(separator: ", "))")
         } else if let live = try await watch.liveJob(named: job.name) {
             id = live.id
             units[0].log.log(step: name, "adopting SLURM job \(id) (\(job.name)), still in the queue")
