@@ -144,15 +144,7 @@ struct SlurmStageTests {
     @Test func aJobCancelledFromOutsideIsSubmittedAgain() async throws {
         let folder = try TemporaryDirectory("sluice-slurm-stage")
         let environment = try prepare(folder)
-        let launched = Process()
-        launched.executableURL = URL(fileURLWithPath: try SluiceBinary.path())
-        launched.arguments = ["run", "p.yaml"]
-        launched.currentDirectoryURL = URL(fileURLWithPath: folder.path)
-        launched.environment = ProcessInfo.processInfo.environment.merging(environment.compactMapValues { $0 }) { $1 }
-        launched.standardOutput = FileHandle.nullDevice
-        launched.standardError = FileHandle.nullDevice
-        launched.standardInput = FileHandle.nullDevice
-        try launched.run()
+        let launched = try WorkerTests.launch(try SluiceBinary.path(), ["run", folder.file("p.yaml")], environment: environment, log: folder.file("run.log"))
         // The first of the run's jobs seen running is cancelled (on a thread of its own).
         let cancelled: String? = try await offThePool {
             while launched.isRunning {

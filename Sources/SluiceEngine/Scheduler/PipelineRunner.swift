@@ -250,7 +250,7 @@ public final class PipelineRunner: Sendable {
             let unit = StageUnit(
                 task: task, input: isGroup ? nil : try inputFolder(item: task.item.name, before: index),
                 memberInputs: try task.members.compactMap { try inputFolder(item: $0.name, before: index) },
-                partialOutput: output.map { $0 + partialSuffix(shared: stage.isSource || stage.adoptsInterruptedAttempts) }, output: output,
+                partialOutput: output.map { $0 + partialSuffix(shared: stage.keepsPartialOutput) }, output: output,
                 logFolder: logFolder, log: log)
             if task.attempt > 1 { log.log(step: stage.name, "attempt \(task.attempt) of \(stage.header.retries + 1)") }
             units.append(unit)
@@ -276,7 +276,7 @@ public final class PipelineRunner: Sendable {
             }
             for unit in units {
                 guard let partial = unit.partialOutput else { continue }
-                if stage.isSource || stage.adoptsInterruptedAttempts {
+                if stage.keepsPartialOutput {
                     // A resumed download's (or an adopted job's) bytes move from the books' "used"
                     // to this reservation.
                     let existing = DiskUsage.measure(partial)

@@ -19,7 +19,7 @@ struct WorkspaceRecovery {
             guard let folder = outputFolder(of: TaskKey(item: task.item, stage: task.stage)) else { continue }
             // An output folder without a `done` task is an interrupted commit: it is made again.
             try workspace.remove(folder)
-            if stages[task.stage].isSource || stages[task.stage].adoptsInterruptedAttempts { keep.insert(folder + ".partial") }
+            if stages[task.stage].keepsPartialOutput { keep.insert(folder + ".partial") }
         }
         for partial in workspace.partials() where !keep.contains(partial) {
             try workspace.remove(partial)

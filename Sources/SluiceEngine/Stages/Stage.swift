@@ -66,6 +66,9 @@ extension Stage {
     public var adoptsInterruptedAttempts: Bool { false }
     /// Zero: no scratch space.
     public func scratchBytes(inputBytes: Int64, item: ItemSpec) -> Int64 { 0 }
+    /// Whether the stage's partial output outlives an interrupted attempt, named alike on every
+    /// worker: a download's (resumed) or a job's that goes on without its worker (adopted).
+    public var keepsPartialOutput: Bool { isSource || adoptsInterruptedAttempts }
     /// Nil: the stage does not batch by weight.
     public func weight(ofInput folder: String, item: ItemSpec) async throws -> Double? { nil }
     /// None.

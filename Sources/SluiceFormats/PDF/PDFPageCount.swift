@@ -9,11 +9,12 @@ public enum PDFPageCount {
     /// The pages of the PDF at `path`; nil when it is not a PDF (no `%PDF-` header).
     public static func of(_ path: String) throws -> Int? {
         let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-        return Array(data).withUnsafeBufferPointer { bytes in
+        return data.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
             guard bytes.starts(with: Array("%PDF-".utf8)) else { return nil }
             var pages = pageObjects(in: bytes)
             for stream in objectStreams(in: bytes) {
-                guard let inflated = inflate(stream, limit: 256 << 20) else { continue }
+                guard let inflated = inflate(UnsafeBufferPointer(rebasing: bytes[stream]), limit: 256 << 20) else { continue }
                 pages += inflated.withUnsafeBufferPointer { pageObjects(in: $0) }
             }
             return pages
@@ -35,23 +36,23 @@ public enum PDFPageCount {
         return count
     }
 
-    /// The raw data of every stream whose dictionary says `/Type /ObjStm` and `/FlateDecode`.
-    static func objectStreams(in bytes: UnsafeBufferPointer<UInt8>) -> [ArraySlice<UInt8>] {
-        var streams: [ArraySlice<UInt8>] = []
+    /// Where the raw data of every stream whose dictionary says `/Type /ObjStm` and
+    /// `/FlateDecode` lies in `bytes`.
+    static func objectStreams(in bytes: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+        var streams: [Range<Int>] = []
         var index = 0
         while let start = find(Array("/ObjStm".utf8), in: bytes, from: index) {
             index = start + 7
             // The dictionary runs from the object's start to `stream`; its filter must be Flate.
             guard let keyword = find(Array("stream".utf8), in: bytes, from: index) else { break }
-            let dictionaryStart = max(0, start - 512)
-            let dictionary = Array(bytes[dictionaryStart..<keyword])
-            guard dictionary.withUnsafeBufferPointer({ find(Array("/FlateDecode".utf8), in: $0, from: 0) != nil }) else { continue }
+            let dictionary = UnsafeBufferPointer(rebasing: bytes[max(0, start - 512)..<keyword])
+            guard find(Array("/FlateDecode".utf8), in: dictionary, from: 0) != nil else { continue }
             // The data starts after the end of line that follows `stream`.
             var dataStart = keyword + 6
             if dataStart < bytes.count, bytes[dataStart] == 13 { dataStart += 1 }
             if dataStart < bytes.count, bytes[dataStart] == 10 { dataStart += 1 }
             guard let end = find(Array("endstream".utf8), in: bytes, from: dataStart) else { break }
-            streams.append(Array(bytes[dataStart..<end])[...])
+            streams.append(dataStart..<end)
             index = end + 9
         }
         return streams
@@ -59,27 +60,25 @@ public enum PDFPageCount {
 
     /// Inflates zlib data, stopping at its end (trailing end-of-line bytes are ignored); nil
     /// when it is not zlib data or would grow past `limit` bytes.
-    static func inflate(_ input: ArraySlice<UInt8>, limit: Int) -> [UInt8]? {
+    static func inflate(_ input: UnsafeBufferPointer<UInt8>, limit: Int) -> [UInt8]? {
         var stream = z_stream()
         guard sluice_inflateInit2(&stream, 15) == Z_OK else { return nil }
         defer { inflateEnd(&stream) }
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        var source = Array(input)
-        return source.withUnsafeMutableBufferPointer { input -> [UInt8]? in
-            stream.next_in = input.baseAddress
-            stream.avail_in = uInt(input.count)
-            while true {
-                let status = chunk.withUnsafeMutableBufferPointer { buffer -> Int32 in
-                    stream.next_out = buffer.baseAddress
-                    stream.avail_out = uInt(buffer.count)
-                    return CZlib.inflate(&stream, Z_NO_FLUSH)
-                }
-                output += chunk[0..<(chunk.count - Int(stream.avail_out))]
-                if output.count > limit { return nil }
-                if status == Z_STREAM_END { return output }
-                guard status == Z_OK, stream.avail_in > 0 || stream.avail_out == 0 else { return nil }
+        // zlib reads its input without writing to it.
+        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
+        stream.avail_in = uInt(input.count)
+        while true {
+            let status = chunk.withUnsafeMutableBufferPointer { buffer -> Int32 in
+                stream.next_out = buffer.baseAddress
+                stream.avail_out = uInt(buffer.count)
+                return CZlib.inflate(&stream, Z_NO_FLUSH)
             }
+            output += chunk[0..<(chunk.count - Int(stream.avail_out))]
+            if output.count > limit { return nil }
+            if status == Z_STREAM_END { return output }
+            guard status == Z_OK, stream.avail_in > 0 || stream.avail_out == 0 else { return nil }
         }
     }
 

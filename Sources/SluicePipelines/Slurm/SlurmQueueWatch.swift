@@ -9,8 +9,6 @@ actor SlurmQueueWatch {
     private let interval: Duration
     private var last: (time: ContinuousClock.Instant, jobs: [SlurmJob])?
     private var looking: (started: ContinuousClock.Instant, task: Task<[SlurmJob], any Error>)?
-    /// `squeue` calls made so far.
-    private(set) var looks = 0
 
     init(client: SlurmClient, interval: Double) {
         self.client = client
@@ -47,7 +45,6 @@ actor SlurmQueueWatch {
             }
         }
         looking = (started, task)
-        looks += 1
         return task
     }
 

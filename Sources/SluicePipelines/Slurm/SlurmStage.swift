@@ -49,9 +49,6 @@ public struct SlurmStage: ConfigurableStage {
         options.command.reserveBytes ?? Int64(Double(inputBytes) * options.command.outputRatio)
     }
 
-    /// `squeue` calls this stage has made (one per poll interval at most, whatever the jobs).
-    public func queueLooks() async -> Int { await watch.looks }
-
     // MARK: Weights
 
     public func weight(ofInput folder: String, item: ItemSpec) async throws -> Double? {
