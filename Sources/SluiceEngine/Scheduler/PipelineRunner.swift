@@ -547,8 +547,10 @@ public final class PipelineRunner: Sendable {
         }
         for unit in units {
             let retry = failure.transient && unit.task.attempt <= stage.header.retries
-            // A download interrupted by a transient fault keeps its partial file, to resume with Range.
-            if let partial = unit.partialOutput, !(stage.isSource && (retry || cancelled)) { try? workspace.remove(partial) }
+            // A download interrupted by a transient fault keeps its partial file, to resume with
+            // Range; a checkpointed task its partial output, to resume from its last checkpoint.
+            let resumes = stage.isSource || stage.resumesInterruptedAttempts
+            if let partial = unit.partialOutput, !(resumes && (retry || cancelled)) { try? workspace.remove(partial) }
             // A commit that failed after its rename leaves an output the ledger does not know.
             if let output = unit.output {
                 try? workspace.remove(output)

@@ -34,15 +34,17 @@ struct WorkspaceRecovery {
 
     /// Removes what the attempts of `tasks` left, which another worker ran and was taken back
     /// from: their outputs (renamed into place but never recorded), their partial outputs under
-    /// any worker's name, and a download's partial file (its next attempt starts over). Returns
-    /// the allocated bytes and entries freed, per area.
+    /// any worker's name (not where the next attempt adopts or resumes them), and a download's
+    /// partial file (its next attempt starts over). Returns the allocated bytes and entries
+    /// freed, per area.
     func removeLeftovers(of tasks: [TaskKey]) throws -> [Area: (bytes: Int64, entries: Int)] {
         var freed: [Area: (bytes: Int64, entries: Int)] = [:]
         for task in tasks {
             guard let folder = outputFolder(of: task), let area = stages[task.stage].outputArea else { continue }
             // A job that outlived its worker may still write into its partial output; the next
-            // attempt adopts it.
-            let partial = stages[task.stage].adoptsInterruptedAttempts ? [] : [folder + ".partial"]
+            // attempt adopts it. A checkpointed task's next attempt resumes it.
+            let stage = stages[task.stage]
+            let partial = stage.adoptsInterruptedAttempts || stage.resumesInterruptedAttempts ? [] : [folder + ".partial"]
             for path in [folder] + partial + PipelineRunner.workerPartials(of: folder) {
                 let size = DiskUsage.measure(path)
                 try workspace.remove(path)

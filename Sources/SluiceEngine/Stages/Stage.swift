@@ -22,6 +22,12 @@ public protocol Stage: Sendable {
     /// rather than start it again (default: false).
     var adoptsInterruptedAttempts: Bool { get }
 
+    /// Whether an attempt records its progress in its partial output (checkpoints), so that the
+    /// next attempt goes on from there: the partial output is named alike on every worker and
+    /// kept when an attempt is interrupted — a stop, a crash, a lost worker — or fails with an
+    /// error that a retry may get past (default: false).
+    var resumesInterruptedAttempts: Bool { get }
+
     /// The area the stage writes to; nil when it writes nothing.
     var outputArea: Area? { get }
 
@@ -64,11 +70,14 @@ extension Stage {
     public var isSource: Bool { false }
     /// False: an attempt's work ends with its worker.
     public var adoptsInterruptedAttempts: Bool { false }
+    /// False: an attempt starts from nothing.
+    public var resumesInterruptedAttempts: Bool { false }
     /// Zero: no scratch space.
     public func scratchBytes(inputBytes: Int64, item: ItemSpec) -> Int64 { 0 }
     /// Whether the stage's partial output outlives an interrupted attempt, named alike on every
-    /// worker: a download's (resumed) or a job's that goes on without its worker (adopted).
-    public var keepsPartialOutput: Bool { isSource || adoptsInterruptedAttempts }
+    /// worker: a download's or a checkpointed task's (resumed), or a job's that goes on without
+    /// its worker (adopted).
+    public var keepsPartialOutput: Bool { isSource || adoptsInterruptedAttempts || resumesInterruptedAttempts }
     /// Nil: the stage does not batch by weight.
     public func weight(ofInput folder: String, item: ItemSpec) async throws -> Double? { nil }
     /// None.

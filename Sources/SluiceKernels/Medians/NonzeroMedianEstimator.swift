@@ -1,4 +1,4 @@
-import SluiceFormats
+public import SluiceFormats
 
 /// Exact per-gene medians of non-zero values, over data streamed several times, in bounded memory.
 ///
@@ -24,7 +24,28 @@ import SluiceFormats
 /// every non-zero value in each pass, then ``finishPass()``; repeat while it returns `true`.
 public final class NonzeroMedianEstimator {
     /// What the next pass does.
-    public enum Phase: Sendable, Equatable { case histogram, refine, collect, done }
+    public enum Phase: Sendable, Equatable {
+        case histogram, refine, collect, done
+
+        fileprivate var code: Int {
+            switch self {
+            case .histogram: 0
+            case .refine: 1
+            case .collect: 2
+            case .done: 3
+            }
+        }
+
+        fileprivate init?(code: Int) {
+            switch code {
+            case 0: self = .histogram
+            case 1: self = .refine
+            case 2: self = .collect
+            case 3: self = .done
+            default: return nil
+            }
+        }
+    }
 
     /// What the pass being fed does; `.done` once every median is known.
     public private(set) var phase = Phase.histogram
@@ -88,6 +109,62 @@ public final class NonzeroMedianEstimator {
         inside = [Int](repeating: 0, count: geneCount)
         median = [Double?](repeating: nil, count: geneCount)
         refineSlot = [Int32](repeating: -1, count: geneCount)
+    }
+
+    /// Puts everything a later pass needs into `archive` (sections named `prefix`…), at a point
+    /// between two ``add(_:)`` calls: restored with ``restore(from:prefix:)``, the estimator goes on
+    /// as if it had never stopped. About 2.6 KB a gene in the histogram pass, far less later.
+    public func save(into archive: inout StateArchive, prefix: String) throws {
+        try archive.put(prefix + "scalars", json: [phase.code, passes, refinePasses, valueBudget, geneCount])
+        archive.put(prefix + "logCounts", logCounts)
+        archive.put(prefix + "total", total)
+        archive.put(prefix + "lower", lower)
+        archive.put(prefix + "upper", upper)
+        archive.put(prefix + "below", below)
+        archive.put(prefix + "inside", inside)
+        archive.put(prefix + "median", median.map { $0 ?? 0 })
+        archive.put(prefix + "medianKnown", median.map { $0 == nil ? UInt8(0) : 1 })
+        archive.put(prefix + "refineSlot", refineSlot)
+        archive.put(prefix + "refining", refining)
+        archive.put(prefix + "refineCounts", refineCounts)
+        archive.put(prefix + "refineMinimum", refineMinimum)
+        archive.put(prefix + "refineMaximum", refineMaximum)
+        archive.put(prefix + "collected", collected)
+        archive.put(prefix + "collectStart", collectStart)
+        archive.put(prefix + "collectNext", collectNext)
+    }
+
+    /// Replaces this estimator's state with what ``save(into:prefix:)`` put into `archive`, which
+    /// an estimator for as many genes and the same value budget made.
+    public func restore(from archive: StateArchive, prefix: String) throws {
+        let scalars = try archive.json(prefix + "scalars", as: [Int].self)
+        guard scalars.count == 5, let phase = Phase(code: scalars[0]), scalars[3] == valueBudget, scalars[4] == geneCount else {
+            throw FormatError(.corruptData, path: prefix, "the median estimator's saved state is for other genes or settings")
+        }
+        let known = try archive.array(prefix + "medianKnown", of: UInt8.self)
+        let medians = try archive.array(prefix + "median", of: Double.self)
+        let total = try archive.array(prefix + "total", of: Int.self)
+        guard known.count == geneCount, medians.count == geneCount, total.count == geneCount else {
+            throw FormatError(.corruptData, path: prefix, "the median estimator's saved state is for another number of genes")
+        }
+        self.phase = phase
+        passes = scalars[1]
+        refinePasses = scalars[2]
+        logCounts = try archive.array(prefix + "logCounts")
+        self.total = total
+        lower = try archive.array(prefix + "lower")
+        upper = try archive.array(prefix + "upper")
+        below = try archive.array(prefix + "below")
+        inside = try archive.array(prefix + "inside")
+        median = zip(medians, known).map { $1 == 0 ? nil : $0 }
+        refineSlot = try archive.array(prefix + "refineSlot")
+        refining = try archive.array(prefix + "refining")
+        refineCounts = try archive.array(prefix + "refineCounts")
+        refineMinimum = try archive.array(prefix + "refineMinimum")
+        refineMaximum = try archive.array(prefix + "refineMaximum")
+        collected = try archive.array(prefix + "collected")
+        collectStart = try archive.array(prefix + "collectStart")
+        collectNext = try archive.array(prefix + "collectNext")
     }
 
     /// The medians once ``phase`` is `.done`; `nil` for a gene with no non-zero value.

@@ -38,7 +38,7 @@ public struct CorpusSplitter {
     }
 
     /// What has been written so far.
-    public struct Progress: Sendable {
+    public struct Progress: Sendable, Codable {
         var result = Result()
         var trainGroups = Set<String>()
         var testGroups = Set<String>()

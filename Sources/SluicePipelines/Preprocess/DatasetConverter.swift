@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import SluiceFormats
 import SluiceKernels
 
@@ -71,6 +71,10 @@ public struct DatasetConverter {
     public var matrixReason: String?
     /// Called with (phase, cells done, cells in the file).
     public var progress: (String, Int, Int) -> Void = { _, _, _ in }
+    /// Where the run records its progress inside its passes, and resumes from; nil: nowhere.
+    public var checkpoint: ConvertCheckpoint?
+    /// Called once, before any work, when the run resumes from a checkpoint: where it resumes.
+    public var resumed: (ConvertCheckpoint.Position) -> Void = { _ in }
 
     public init(source: any CellSource, plan: GenePlan, options: ConvertOptions) {
         self.source = source
@@ -81,16 +85,31 @@ public struct DatasetConverter {
     /// Receives each token chunk (laid out as ``chunkSchema``) and its number, in order.
     public typealias ChunkHandler = (_ chunk: ParquetRowBatch, _ index: Int) throws -> Void
 
+    /// Who takes the token chunks: the handler, and its state for a ``checkpoint`` (the shards it
+    /// wrote so far), saved after a chunk was taken and handed back when a run resumes.
+    public struct ChunkSink {
+        public var take: ChunkHandler
+        public var state: () throws -> Data
+
+        public init(take: @escaping ChunkHandler, state: @escaping () throws -> Data = { Data() }) {
+            self.take = take
+            self.state = state
+        }
+    }
+
     /// The layout of the token chunks: ``CorpusColumns`` with the source's cell metadata.
     public var chunkSchema: ParquetSchema { CorpusColumns.schema(metadata: source.cellMetadataSchema) }
 
     /// Runs every pass. Token chunks are written into `folder` (`chunk_0000.parquet`, …, with
-    /// `metadata` in each footer) when it is given, and handed to the handler that `handleChunks`
+    /// `metadata` in each footer) when it is given, and handed to the sink that `handleChunks`
     /// returns when that is given. `handleChunks` is called once, before the first chunk, with
     /// the metadata columns that hold a value (``MetadataCleaner/hasValue(_:)``) in some kept
-    /// cell — so the chunks can be cleaned and split as they are made, without files in between.
+    /// cell — so the chunks can be cleaned and split as they are made, without files in between —
+    /// and, when the run resumes inside the token pass, the sink's state at the checkpoint (nil
+    /// on a fresh start: then whatever an earlier run wrote must go).
     public func run(
-        into folder: String?, metadata: [String: String], handleChunks: ((_ filledColumns: Set<String>) throws -> ChunkHandler)? = nil
+        into folder: String?, metadata: [String: String],
+        handleChunks: ((_ filledColumns: Set<String>, _ resumed: Data?) throws -> ChunkSink)? = nil
     ) throws -> Result {
         let map = GeneTokenMap(tokenOfGene: plan.tokenOfGene)
         let ranges = source.batchRanges(size: options.chunkSize)
@@ -105,8 +124,102 @@ public struct DatasetConverter {
         let metadataNames = schema.columns.dropFirst(CorpusColumns.fixed.count).map(\.name)
         var filledColumns = Set<String>()
         var nonIntegerValues = 0
+        var passSeconds: [Double] = []
+        var chunkCount = 0
+        var files: [String] = []
+        var totalLength = 0
+        var keptCells = 0
+        var medians: [Double?] = []
 
-        var spill = try spillFolder.map { folder in
+        // Where the run stands, and where the last checkpoint left it when it resumes.
+        var position = ConvertCheckpoint.Position(pass: 0, tokens: false, batches: 0, cells: 0)
+        var resumedSink: Data?
+        var lastCheckpoint = ContinuousClock.now
+        let fingerprint = checkpoint.map {
+            "\($0.fingerprint) cells=\(source.cellCount) chunk=\(options.chunkSize) slots=\(map.slotCount) budget=\(options.medianValueBudget)"
+        }
+        if let checkpoint, let fingerprint, FileManager.default.fileExists(atPath: checkpoint.convertFile) {
+            let archive = try StateArchive(contentsOf: checkpoint.convertFile)
+            let saved = try archive.json("scalars", as: ConvertCheckpoint.Scalars.self)
+            if saved.fingerprint == fingerprint {
+                position = saved.position
+                filledColumns = Set(saved.filledColumns)
+                nonIntegerValues = saved.nonIntegerValues
+                passSeconds = saved.passSeconds
+                (chunkCount, totalLength, keptCells, files) = (saved.chunkCount, saved.totalLength, saved.keptCells, saved.files)
+                resumedSink = saved.sinkState
+                let firstPass = position.pass == 0 && !position.tokens
+                let cells = firstPass ? archive : try StateArchive(contentsOf: checkpoint.cellsFile)
+                let count = firstPass ? position.cells : source.cellCount
+                let saved = (
+                    totals: try cells.array("totals", of: Double.self), genes: try cells.array("genesDetected", of: Int32.self),
+                    mito: try cells.array("percentMito", of: Double.self), keep: try cells.array("keep", of: UInt8.self)
+                )
+                guard [saved.totals.count, saved.genes.count, saved.mito.count, saved.keep.count].allSatisfy({ $0 == count }) else {
+                    throw FormatError(.corruptData, path: checkpoint.cellsFile, "holds the metrics of another number of cells")
+                }
+                totals.replaceSubrange(0..<count, with: saved.totals)
+                genesDetected.replaceSubrange(0..<count, with: saved.genes)
+                percentMito.replaceSubrange(0..<count, with: saved.mito)
+                keep.replaceSubrange(0..<count, with: saved.keep.map { $0 != 0 })
+                if position.tokens {
+                    let known = try archive.array("medianKnown", of: UInt8.self)
+                    medians = zip(try archive.array("medians", of: Double.self), known).map { $1 == 0 ? nil : $0 }
+                } else {
+                    try estimator.restore(from: archive, prefix: "estimator.")
+                }
+                resumed(position)
+            }
+        }
+        // A fresh start: what another input or other settings left goes.
+        if position.batches == 0, position.pass == 0, !position.tokens { checkpoint?.remove() }
+
+        /// Records where the run stands (after a whole batch, its chunk taken).
+        func saveCheckpoint(_ sink: ChunkSink?) throws {
+            guard let checkpoint, let fingerprint else { return }
+            try checkpoint.ensureFolder()
+            let firstPass = position.pass == 0 && !position.tokens
+            if !firstPass, !FileManager.default.fileExists(atPath: checkpoint.cellsFile) {
+                var cells = StateArchive()
+                cells.put("totals", totals)
+                cells.put("genesDetected", genesDetected)
+                cells.put("percentMito", percentMito)
+                cells.put("keep", keep.map { $0 ? UInt8(1) : 0 })
+                try cells.write(to: checkpoint.cellsFile)
+            }
+            var archive = StateArchive()
+            try archive.put(
+                "scalars",
+                json: ConvertCheckpoint.Scalars(
+                    fingerprint: fingerprint, position: position, filledColumns: filledColumns.sorted(), nonIntegerValues: nonIntegerValues,
+                    passSeconds: passSeconds, chunkCount: chunkCount, totalLength: totalLength, keptCells: keptCells, files: files,
+                    sinkState: try sink?.state()))
+            if firstPass {
+                archive.put("totals", Array(totals[0..<position.cells]))
+                archive.put("genesDetected", Array(genesDetected[0..<position.cells]))
+                archive.put("percentMito", Array(percentMito[0..<position.cells]))
+                archive.put("keep", keep[0..<position.cells].map { $0 ? UInt8(1) : 0 })
+            }
+            if position.tokens {
+                archive.put("medians", medians.map { $0 ?? 0 })
+                archive.put("medianKnown", medians.map { $0 == nil ? UInt8(0) : 1 })
+            } else {
+                try estimator.save(into: &archive, prefix: "estimator.")
+            }
+            try archive.write(to: checkpoint.convertFile)
+            lastCheckpoint = .now
+        }
+        /// After batch `range` of the pass: a checkpoint once the interval has passed.
+        func batchDone(_ range: Range<Int>, _ sink: ChunkSink? = nil) throws {
+            position.batches += 1
+            position.cells = range.upperBound
+            if let checkpoint, ContinuousClock.now - lastCheckpoint >= checkpoint.interval { try saveCheckpoint(sink) }
+        }
+
+        // A run that resumes reads the source on every later pass: the spill of a stopped run
+        // does not hold the cells it decoded before its last checkpoint.
+        let resumedRun = position.pass > 0 || position.tokens || position.batches > 0
+        var spill = try (resumedRun ? nil : spillFolder).map { folder in
             let path = (folder as NSString).appendingPathComponent("counts.spill")
             try? FileManager.default.removeItem(atPath: path)  // left by a run that was killed
             return try SparseRowsSpill(path: path, limit: spillLimit)
@@ -116,18 +229,17 @@ public struct DatasetConverter {
         var spillDroppedAfter: Int?
 
         // Pass 1: metrics, filter, histogram. Later passes: refine/collect until medians are known.
-        var firstPass = true
-        var passSeconds: [Double] = []
         var passStarted = ContinuousClock.now
         func endPass() {
             let now = ContinuousClock.now
             passSeconds.append((now - passStarted) / .seconds(1))
             passStarted = now
         }
-        while true {
+        while !position.tokens {
+            let firstPass = position.pass == 0
             let phase = firstPass ? "qc + medians" : "medians"
             let filter = estimator.passFilter
-            try (spilled ?? source).forEachBatchReadingAhead(ranges) { range, batch in
+            try (spilled ?? source).forEachBatchReadingAhead(Array(ranges[position.batches...])) { range, batch in
                 if firstPass {
                     let metrics = CellQualityMetrics(batch.matrix, mitochondrial: plan.mitochondrial)
                     try checkValues(metrics, batch)
@@ -180,33 +292,33 @@ public struct DatasetConverter {
                     spill = nil
                 }
                 progress(phase, range.upperBound, source.cellCount)
+                try batchDone(range)
             }
             if firstPass, let spill {
                 spilled = SpilledCells(source: source, spill: spill, ranges: ranges, includesMetadata: false)
             }
-            firstPass = false
             let more = estimator.finishPass()
             endPass()
-            if !more { break }
+            position = ConvertCheckpoint.Position(pass: position.pass + 1, tokens: !more, batches: 0, cells: 0)
+            if !more { medians = estimator.medians }
+            try saveCheckpoint(nil)
         }
 
-        let medians = estimator.medians
         let tokenizer = RankValueTokenizer(
             topGenes: options.topGenes, medians: medians.map { $0 ?? 1 }, tokenOfSlot: map.tokenOfSlot)
 
-        // Last pass: tokens.
-        if let folder { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-        let handler = try handleChunks?(filledColumns)
-        var chunkCount = 0
+        // Last pass: tokens. A fresh start removes the chunks an earlier run left.
+        if let folder {
+            if position.batches == 0 { try? FileManager.default.removeItem(atPath: folder) }
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        let sink = try handleChunks?(filledColumns, position.batches == 0 ? nil : resumedSink)
         let writerOptions = options.interimWriterOptions(metadata)
-        var files: [String] = []
-        var totalLength = 0
-        var keptCells = 0
         // Each chunk is made on the read-ahead thread right after its batch is read, and written
         // (or handed on) on this one while the next is read and made.
         spilled?.includesMetadata = true
         try (spilled ?? source).forEachBatchPreparingAhead(
-            ranges,
+            Array(ranges[position.batches...]),
             prepare: { range, batch -> ParquetRowBatch? in
                 let rows = (0..<range.count).filter { keep[range.lowerBound + $0] }
                 guard !rows.isEmpty else { return nil }
@@ -253,28 +365,27 @@ public struct DatasetConverter {
                 return ParquetRowBatch(columns)
             },
             then: { range, chunk in
-                guard let chunk else {
-                    progress("tokens", range.upperBound, source.cellCount)
-                    return
+                if let chunk {
+                    if let folder {
+                        let path = (folder as NSString).appendingPathComponent(String(format: "chunk_%04d.parquet", chunkCount))
+                        let writer = try ParquetWriter(path: path, schema: schema, options: writerOptions)
+                        try writer.write(chunk)
+                        try writer.close()
+                        files.append(path)
+                    }
+                    try sink?.take(chunk, chunkCount)
+                    chunkCount += 1
+                    totalLength += chunk.columns[1].listOffsets?.last ?? 0
+                    keptCells += chunk.rowCount
                 }
-                if let folder {
-                    let path = (folder as NSString).appendingPathComponent(String(format: "chunk_%04d.parquet", chunkCount))
-                    let writer = try ParquetWriter(path: path, schema: schema, options: writerOptions)
-                    try writer.write(chunk)
-                    try writer.close()
-                    files.append(path)
-                }
-                try handler?(chunk, chunkCount)
-                chunkCount += 1
-                totalLength += chunk.columns[1].listOffsets?.last ?? 0
-                keptCells += chunk.rowCount
                 progress("tokens", range.upperBound, source.cellCount)
+                try batchDone(range, sink)
             })
         endPass()
         let keptIndices = keep.indices.filter { keep[$0] }
         return Result(
             cells: source.cellCount, keptCells: keptCells, droppedCells: source.cellCount - keptCells,
-            tokensWithMedian: medians.count { $0 != nil }, passes: estimator.passes + 1, chunkFiles: files,
+            tokensWithMedian: medians.count { $0 != nil }, passes: position.pass + 1, chunkFiles: files,
             meanLength: keptCells > 0 ? Double(totalLength) / Double(keptCells) : 0,
             medianCounts: Self.median(keptIndices.map { totals[$0] }),
             medianGenes: Self.median(keptIndices.map { Double(genesDetected[$0]) }),

@@ -32,6 +32,11 @@ public struct PreprocessOptions: Sendable {
     public var features: FeatureSelection?
     /// A var column holding gene symbols (default: the index, and `gene_symbols` or `feature_name` when present).
     public var geneSymbolColumn: String?
+    /// Where the convert step records its progress inside its passes (``ConvertCheckpoint``), so
+    /// that a stopped run resumes there; nil: no checkpoints.
+    public var checkpointFolder: String?
+    /// Wall time between two checkpoints inside a pass.
+    public var checkpointInterval: Duration = .seconds(300)
 
     public init() {}
 }

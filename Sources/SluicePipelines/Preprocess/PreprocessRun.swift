@@ -171,10 +171,28 @@ public final class PreprocessRun {
 
     private func convert(_ dataset: PreprocessDataset, log: DatasetLog) throws {
         let (converter, vocabulary) = try converter(dataset, log: log)
-        let folder = dataset.tokenChunks(options)
-        try? FileManager.default.removeItem(atPath: folder)
-        let result = try converter.run(into: folder, metadata: try metadata(dataset, vocabulary))
+        let result = try converter.run(into: dataset.tokenChunks(options), metadata: try metadata(dataset, vocabulary))
         try finishConvert(result, dataset, log: log)
+        checkpoint(dataset)?.remove()
+    }
+
+    /// Where the converter of `dataset` keeps its checkpoints, with what must match to resume
+    /// one: the input file (name, size, modification time) and every option that changes the
+    /// corpus. Nil without ``PreprocessOptions/checkpointFolder``.
+    private func checkpoint(_ dataset: PreprocessDataset) -> ConvertCheckpoint? {
+        guard let folder = options.checkpointFolder else { return nil }
+        let attributes = try? FileManager.default.attributesOfItem(atPath: dataset.input)
+        let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
+        let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        let settings = PreprocessReport.Options(options)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let described = (try? encoder.encode(settings)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let fingerprint = [
+            (dataset.input as NSString).lastPathComponent, "\(size)", "\(modified)", described, options.matrix ?? "", options.geneSymbolColumn ?? "",
+            "\(options.convert.compressed)", "\(options.convert.allowsNonCounts)", "\(options.skipTrainTestSplit)", "\(String(describing: options.features))",
+        ].joined(separator: "|")
+        return ConvertCheckpoint(folder: folder, name: dataset.name, interval: options.checkpointInterval, fingerprint: fingerprint)
     }
 
     /// The converter of step 2 for `dataset`, and the vocabulary of step 1.
@@ -197,6 +215,13 @@ public final class PreprocessRun {
             log.log(step: "convert", "keeping the decoded counts for later passes in \(folder)/counts.spill\(limit)")
         }
         converter.progress = { [progress, name = dataset.name] phase, done, total in progress(name, phase, done, total) }
+        converter.checkpoint = checkpoint(dataset)
+        converter.resumed = { [cells = source.cellCount] position in
+            let pass = position.tokens ? "the token pass" : "pass \(position.pass + 1)"
+            log.log(
+                step: "convert", "resuming from its checkpoint: \(pass), after \(position.cells) of \(cells) cells",
+                ["resumed_pass": position.pass, "resumed_tokens": position.tokens, "resumed_cells": position.cells])
+        }
         return (converter, vocabulary)
     }
 
@@ -250,22 +275,29 @@ public final class PreprocessRun {
         let (converter, vocabulary) = try converter(dataset, log: log)
         let metadata = try metadata(dataset, vocabulary)
         let output = dataset.output(options)
-        try? FileManager.default.removeItem(atPath: output)
         let folder = options.keepInterim ? dataset.tokenChunks(options) : nil
-        if let folder { try? FileManager.default.removeItem(atPath: folder) }
         let splitter = splitter(dataset)
         let chunkSchema = converter.chunkSchema
         var progress = CorpusSplitter.Progress()
         var cleaned = MetadataCleaner.Result(droppedColumns: [], ageColumn: false, cellsWithAge: 0, files: [])
-        let converted = try converter.run(into: folder, metadata: metadata) { filledColumns in
-            let plan = MetadataCleaner.plan(schema: chunkSchema, filledColumns: filledColumns)
-            return { chunk, _ in
-                cleaned.droppedColumns = plan.droppedColumns
-                cleaned.ageColumn = plan.addsAge
-                let (table, aged) = try plan.apply(plan.keptColumns(of: chunk), path: dataset.input)
-                cleaned.cellsWithAge += aged
-                try splitter.split(table, schema: plan.schema, from: dataset.input, into: output, metadata: metadata, &progress)
+        let converted = try converter.run(into: folder, metadata: metadata) { filledColumns, resumed in
+            if let resumed {
+                // The shards up to the checkpoint stay; a shard written after it is written again.
+                (progress, cleaned) = try JSONDecoder().decode(SplitState.self, from: resumed).values
+                Self.removePartialFiles(in: output)
+            } else {
+                try? FileManager.default.removeItem(atPath: output)
             }
+            let plan = MetadataCleaner.plan(schema: chunkSchema, filledColumns: filledColumns)
+            return DatasetConverter.ChunkSink(
+                take: { chunk, _ in
+                    cleaned.droppedColumns = plan.droppedColumns
+                    cleaned.ageColumn = plan.addsAge
+                    let (table, aged) = try plan.apply(plan.keptColumns(of: chunk), path: dataset.input)
+                    cleaned.cellsWithAge += aged
+                    try splitter.split(table, schema: plan.schema, from: dataset.input, into: output, metadata: metadata, &progress)
+                },
+                state: { try JSONEncoder().encode(SplitState(progress: progress, cleaned: cleaned)) })
         }
         try finishConvert(converted, dataset, log: log)
         logCleaning(cleaned, log)
@@ -273,6 +305,20 @@ public final class PreprocessRun {
         try finish(
             dataset, converted: converted, cleaned: cleaned, split: result, vocabulary: vocabulary, log: log,
             timing: ("convert+add-age+split", started))
+        checkpoint(dataset)?.remove()
+    }
+
+    /// What the split had written at a checkpoint of the fused steps.
+    private struct SplitState: Codable {
+        var progress: CorpusSplitter.Progress
+        var cleaned: MetadataCleaner.Result
+        var values: (CorpusSplitter.Progress, MetadataCleaner.Result) { (progress, cleaned) }
+    }
+
+    /// Removes the files a killed writer left half-written (`*.partial`) under `folder`.
+    private static func removePartialFiles(in folder: String) {
+        let names = FileManager.default.enumerator(atPath: folder)?.allObjects as? [String] ?? []
+        for name in names where name.hasSuffix(".partial") { try? FileManager.default.removeItem(atPath: folder + "/" + name) }
     }
 
     private func addAge(_ dataset: PreprocessDataset, log: DatasetLog) throws {
@@ -355,6 +401,9 @@ public final class PreprocessRun {
         var convertRecord = converted
         convertRecord.chunkFiles = []
         convertRecord.passSeconds = nil
+        // How the work was done, not what came out (the log has it): a run resumed from a
+        // checkpoint reads the input again rather than a spill.
+        convertRecord.spillDroppedAfter = nil
         var cleanRecord = cleaned
         cleanRecord.files = []
         // Shards by their path in the dataset's folder (the folder itself moves when committed).
@@ -435,6 +484,7 @@ public final class PreprocessRun {
         // Partial work of a failed dataset is not kept: nothing half-written is left behind.
         try? FileManager.default.removeItem(atPath: dataset.interim(options))
         try? FileManager.default.removeItem(atPath: dataset.output(options))
+        checkpoint(dataset)?.remove()
         outcomes[dataset.name] = PreprocessOutcome(
             dataset: dataset.name, input: dataset.input, succeeded: false, failedStep: failedStep.rawValue, errorCode: code,
             reason: reason, seconds: (ContinuousClock.now - start) / .seconds(1))

@@ -12,6 +12,7 @@ struct CellFileInspection: Decodable {
         var storedCount: Int?
     }
     var cells: Int
+    var genes: Int
     var matrix: Matrix
 
     static func of(_ file: String, matrix: String?, sluice: String) async -> CellFileInspection? {

@@ -20,6 +20,9 @@ public struct PreprocessStage: ConfigurableStage {
 
     public var outputArea: Area? { .output }
     public var consumesInputs: Bool { true }
+    /// With checkpoints, an interrupted attempt — a job's time limit, a lost worker, `kill -9` —
+    /// resumes from the builder's last checkpoint, on any worker.
+    public var resumesInterruptedAttempts: Bool { options.checkpointEvery != nil }
 
     public func outputFolder(item: String, isGroup: Bool) -> String? { "output/\(item)" }
 
@@ -52,9 +55,25 @@ public struct PreprocessStage: ConfigurableStage {
             let inputBytes = DiskUsage.contentBytes(at: file)
             let spill = options.spill ? inspection?.spillBytes.map { min($0, Self.spillAllowance(inputBytes: inputBytes)) } : nil
             let bytes = estimatedBytes(inputBytes: inputBytes, item: unit.item) + (inspection?.sortScratchBytes ?? 0) + (spill ?? 0)
+            // A dataset big enough to take long gets checkpoints, in the partial output beside
+            // the shards, and reserved with them.
+            var checkpoints: String?
+            if options.checkpointEvery != nil, let inspection, inspection.cells >= options.checkpointMinCells {
+                checkpoints = partial + "/.checkpoints"
+                let peak = ConvertCheckpoint.peakBytes(
+                    cells: inspection.cells, genes: inspection.genes, storedValues: inspection.matrix.storedCount ?? inspection.cells * inspection.genes,
+                    valueBudget: ConvertOptions().medianValueBudget)
+                try await context.ensureReserved(estimatedBytes(inputBytes: inputBytes, item: unit.item) + peak)
+            }
+            // What an interrupted attempt left beside its dataset's folder and checkpoints (files
+            // already lifted) goes; without checkpoints, the builder starts its folder afresh.
+            for entry in try FileManager.default.contentsOfDirectory(atPath: partial) where entry != ".checkpoints" && entry != name {
+                try context.workspace.remove(partial + "/" + entry)
+            }
             do {
                 try await context.withScratch(bytes, folder: scratch) {
-                    let command = command(file: file, item: name, workspace: context.workspace, scratch: (scratch, bytes), spill: spill)
+                    let command = command(
+                        file: file, item: name, workspace: context.workspace, scratch: (scratch, bytes), spill: spill, checkpoints: checkpoints)
                     try await command.run([unit], context: context)
                 }
             } catch let error as StageError where error.code == "command.exit-status" {
@@ -72,7 +91,9 @@ public struct PreprocessStage: ConfigurableStage {
     /// The command stage that runs the corpus builder on `file`, with this stage's options, its
     /// interim files in the scratch folder (which may hold the bytes reserved for it), and its
     /// spill of decoded counts limited to `spill` bytes (none when nil).
-    func command(file: String, item: String, workspace: Workspace, scratch: (folder: String, bytes: Int64), spill: Int64?) -> CommandStage {
+    func command(
+        file: String, item: String, workspace: Workspace, scratch: (folder: String, bytes: Int64), spill: Int64?, checkpoints: String?
+    ) -> CommandStage {
         var argv = [
             executable, "preprocess", "run-all", file, "--dataset-name", item, "--output-dir", "{out}",
             "--interim-dir", scratch.folder, "--log-dir", workspace.logsFolder,
@@ -89,6 +110,7 @@ public struct PreprocessStage: ConfigurableStage {
         if let value = options.splitBy { argv += ["--split-by", value] }
         if let value = options.matrix { argv += ["--matrix", value] }
         if options.allowNonCounts { argv.append("--allow-non-counts") }
+        if let checkpoints, let every = options.checkpointEvery { argv += ["--checkpoint-dir", checkpoints, "--checkpoint-every", "\(every)s"] }
         var command = CommandStageOptions()
         command.argv = argv
         command.outputs = ["\(item)/report.json"]

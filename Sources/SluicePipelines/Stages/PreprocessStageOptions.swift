@@ -24,6 +24,14 @@ public struct PreprocessStageOptions: Sendable, Equatable {
     /// input's size more scratch space); off by default, since the budget is what `sluice run`
     /// guards first.
     public var spill = false
+    /// Seconds between the builder's checkpoints inside a pass (``ConvertCheckpoint``), kept in
+    /// the partial output so that an interrupted attempt resumes there on any worker; nil
+    /// (`checkpoint_every: off`): every attempt starts from the beginning.
+    public var checkpointEvery: Double? = 300
+    /// The fewest cells a dataset has for its builder to take checkpoints: a smaller one starts
+    /// again in less time than its checkpoints would cost (their peak, about 60 bytes a cell and
+    /// 5 KB a gene, is reserved from the budget).
+    public var checkpointMinCells = 200_000
 
     public init() {}
 
@@ -31,7 +39,8 @@ public struct PreprocessStageOptions: Sendable, Equatable {
     init(_ options: StageOptions) throws {
         let keys = try options.keys(known: [
             "chunk_size", "top_genes", "test_size", "skip_train_test_split", "hgnc", "min_genes", "min_counts",
-            "max_pct_mito", "split_by", "seed", "output_ratio", "matrix", "allow_non_counts", "spill",
+            "max_pct_mito", "split_by", "seed", "output_ratio", "matrix", "allow_non_counts", "spill", "checkpoint_every",
+            "checkpoint_min_cells",
         ])
         if let value = keys["chunk_size"] { chunkSize = try value.int(atLeast: 1) }
         if let value = keys["top_genes"] { topGenes = try value.int(atLeast: 1) }
@@ -53,5 +62,7 @@ public struct PreprocessStageOptions: Sendable, Equatable {
         if let value = keys["seed"] { seed = UInt64(try value.int()) }
         if let value = keys["output_ratio"] { outputRatio = try value.double(in: 0...1000) }
         if let value = keys["spill"] { spill = try value.bool() }
+        if let value = keys["checkpoint_min_cells"] { checkpointMinCells = try value.int(atLeast: 0) }
+        if let value = keys["checkpoint_every"] { checkpointEvery = try value.string() == "off" ? nil : try value.seconds() }
     }
 }

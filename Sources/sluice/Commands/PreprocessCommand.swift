@@ -98,6 +98,13 @@ struct PreprocessArguments: ParsableArguments {
     @OptionGroup var features: FeatureTypesOption
     @Option(help: "The dataset's name in the output, interim and log folders (one INPUT file only; default: from its file name).")
     var datasetName: String?
+    @Option(
+        help:
+            "Folder where the convert step records its progress inside each pass, so that a run stopped at any moment (a job's time limit, kill -9) resumes from its last checkpoint when run again with the same options; removed once the dataset is done."
+    )
+    var checkpointDir: String?
+    @Option(help: "Time between checkpoints inside a pass, e.g. 5m or 90s (with --checkpoint-dir).")
+    var checkpointEvery = "5m"
 
     func validate() throws {
         guard chunkSize > 0 else { throw ValidationError("--chunk-size must be positive") }
@@ -107,6 +114,9 @@ struct PreprocessArguments: ParsableArguments {
         if let minGenes, minGenes < 0 { throw ValidationError("--min-genes must be 0 or more, not \(minGenes)") }
         if let minCounts, !(minCounts >= 0 && minCounts.isFinite) { throw ValidationError("--min-counts must be 0 or more, not \(minCounts)") }
         if let maxPctMito, !(0...100).contains(maxPctMito) { throw ValidationError("--max-pct-mito must be between 0 and 100, not \(maxPctMito)") }
+        guard DurationText.parse(checkpointEvery).map({ $0 >= 0 }) == true else {
+            throw ValidationError("--checkpoint-every must be a time such as 5m or 90s, not \(checkpointEvery)")
+        }
         if let spillLimit, ByteSize.parse(spillLimit) == nil { throw ValidationError("--spill-limit must be a size such as 2GB or 500MiB, not \(spillLimit)") }
     }
 
@@ -132,6 +142,8 @@ struct PreprocessArguments: ParsableArguments {
         options.splitBy = splitBy
         options.seed = seed
         options.geneSymbolColumn = geneColumn
+        options.checkpointFolder = checkpointDir
+        options.checkpointInterval = .seconds(DurationText.parse(checkpointEvery) ?? 300)
         return options
     }
 
