@@ -158,10 +158,16 @@ import Testing
         #expect(config.items[0].group == "human")
         #expect(config.items[1].sources.count == 2)
         #expect(config.items[1].sources[0].hasPrefix("/"))
-        let bad = try #require(throws: ConfigError.self) {
-            try load(yaml, files: ["m.tsv": "name\turl\tcolour\nx\thttp://h/x\tred\n"])
+        // Other columns travel with their items; a column one letter off a known one is a typo.
+        let extra = try load(yaml, files: ["m.tsv": "name\turl\tcolour\tpages\nx\thttp://h/x\tred\t12\ny\thttp://h/y\t\t\n"])
+        #expect(extra.items[0].metadata == ["colour": "red", "pages": "12"])
+        #expect(extra.items[1].metadata == nil)
+        for (typo, meant) in [("szie", "size"), ("sha265", "sha256"), ("groups", "group"), ("nme", "name")] {
+            let bad = try #require(throws: ConfigError.self) {
+                try load(yaml, files: ["m.tsv": "name\turl\t\(typo)\nx\thttp://h/x\t1\n"])
+            }
+            #expect(bad.description.contains("manifest column '\(typo)': did you mean '\(meant)'?"), "\(bad)")
         }
-        #expect(bad.description.contains("unknown manifest column 'colour'"))
     }
 
     @Test func sizesAndDurations() {

@@ -11,13 +11,19 @@ public struct ItemSpec: Sendable, Hashable, Codable {
     public var checksum: ExpectedChecksum?
     /// Items of one group meet in `per: group` command stages (e.g. samples of one species).
     public var group: String?
+    /// A manifest's other columns (e.g. `pages`, `organism`), by column name; nil when none.
+    public var metadata: [String: String]?
 
     /// An item from its fields; only the name and sources are required.
-    public init(name: String, sources: [String], size: Int64? = nil, checksum: ExpectedChecksum? = nil, group: String? = nil) {
+    public init(
+        name: String, sources: [String], size: Int64? = nil, checksum: ExpectedChecksum? = nil, group: String? = nil,
+        metadata: [String: String]? = nil
+    ) {
         self.name = name
         self.sources = sources
         self.size = size
         self.checksum = checksum
         self.group = group
+        self.metadata = metadata
     }
 }

@@ -2,7 +2,9 @@ import Foundation
 
 /// Reads a manifest: a tab-separated file with a header naming its columns — `name`, `url`
 /// (http, https, file URLs or paths; several separated by `;`), and optionally `size`,
-/// `sha256` or `md5`, `group`. Lines starting with `#` and blank lines are skipped.
+/// `sha256` or `md5`, `group`; any other column (`pages`, `organism`, …) travels with its item
+/// as ``ItemSpec/metadata``, unless its name is one letter off a known column's (a typo). Lines
+/// starting with `#` and blank lines are skipped.
 struct ManifestReader {
     let path: String
     /// Turns a relative path into an absolute one (relative to the pipeline file's folder).
@@ -21,8 +23,13 @@ struct ManifestReader {
             $0.trimmingCharacters(in: .whitespaces).lowercased()
         }
         let known = ["name", "url", "size", "sha256", "md5", "group"]
-        if let unknown = header.first(where: { !known.contains($0) }) {
-            throw ConfigError(.unknownKey, "unknown manifest column '\(unknown)' (known columns: \(known.joined(separator: ", ")))", file: path, line: 1)
+        for name in header where !known.contains(name) {
+            if let meant = known.first(where: { Self.oneEditApart(name, $0) }) {
+                throw ConfigError(.unknownKey, "manifest column '\(name)': did you mean '\(meant)'?", file: path, line: 1)
+            }
+        }
+        if let repeated = header.first(where: { name in header.count { $0 == name } > 1 }) {
+            throw ConfigError(.badValue, "the manifest has two columns named '\(repeated)'", file: path, line: 1)
         }
         guard let urlColumn = header.firstIndex(of: "url") else {
             throw ConfigError(.missingKey, "the manifest needs a 'url' column", file: path, line: 1)
@@ -53,7 +60,24 @@ struct ManifestReader {
                 throw ConfigError(.badValue, "'\(checksum.hex)' is not a \(checksum.algorithm.rawValue) digest", file: path, line: number + 1)
             }
             item.group = field(column("group"))
+            let extra = header.indices.filter { !known.contains(header[$0]) }.compactMap { index in field(index).map { (header[index], $0) } }
+            if !extra.isEmpty { item.metadata = Dictionary(uniqueKeysWithValues: extra) }
             return item
         }
+    }
+
+    /// Whether `a` becomes `b` by changing, adding or removing one letter, or by swapping two
+    /// neighbours.
+    static func oneEditApart(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a), Array(b))
+        guard x != y, abs(x.count - y.count) <= 1 else { return false }
+        let shared = min(x.count, y.count)
+        let first = (0..<shared).first { x[$0] != y[$0] } ?? shared
+        if x.count == y.count {
+            if x[(first + 1)...] == y[(first + 1)...] { return true }
+            return first + 1 < x.count && x[first] == y[first + 1] && x[first + 1] == y[first] && x[(first + 2)...] == y[(first + 2)...]
+        }
+        let (long, short) = x.count > y.count ? (x, y) : (y, x)
+        return long[(first + 1)...] == short[first...]
     }
 }

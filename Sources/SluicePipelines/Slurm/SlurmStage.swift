@@ -7,7 +7,7 @@ import SluiceFormats
 #endif
 
 /// Runs a program as one SLURM job per batch of items (docs/cluster.md): batches close by
-/// weight — items, bytes, cells or pages — or after a wait; each job runs the stage's argv
+/// weight — items, bytes, cells, pages or a manifest column — or after a wait; each job runs the stage's argv
 /// (placeholders expanded as for a `command` stage, passed to `sbatch` as arguments, never a
 /// shell line) through a small script that records the program's exit status in a file; the
 /// declared outputs are checked as for a `command` stage. Sluice trusts that file and the
@@ -77,6 +77,16 @@ public struct SlurmStage: ConfigurableStage {
                 throw StageError(code: "slurm.weight", "the cells of \(item.name) cannot be counted: its input holds no one readable cells file")
             }
             return Double(inspection.cells)
+        case .column(let name):
+            guard let text = item.metadata?[name] else {
+                throw StageError(
+                    code: "slurm.weight",
+                    "\(item.name) has no value in a manifest column '\(name)' (batch_weight is items, bytes, cells, pages or a manifest column)")
+            }
+            guard let value = Double(text), value.isFinite, value >= 0 else {
+                throw StageError(code: "slurm.weight", "\(item.name)'s \(name) is '\(text)', not a number of 0 or more")
+            }
+            return value
         }
     }
 

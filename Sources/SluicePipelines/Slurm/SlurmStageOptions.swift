@@ -5,7 +5,7 @@ public import SluiceEngine
 /// reservation, run as one SLURM job per batch, with the batch's weight and the job's resources.
 public struct SlurmStageOptions: Sendable, Equatable {
     /// What a batch is weighed by.
-    public enum Weight: String, Sendable, CaseIterable {
+    public enum Weight: Sendable, Equatable {
         /// Each item weighs 1: `batch_min` counts items.
         case items
         /// The bytes of the item's input files.
@@ -14,6 +14,19 @@ public struct SlurmStageOptions: Sendable, Equatable {
         case cells
         /// The pages of the item's PDF files.
         case pages
+        /// The number in the item's manifest column of this name (``ItemSpec/metadata``).
+        case column(String)
+
+        /// The weight a `batch_weight` value names: one of the words above, or else a column.
+        init(_ text: String) {
+            switch text {
+            case "items": self = .items
+            case "bytes": self = .bytes
+            case "cells": self = .cells
+            case "pages": self = .pages
+            default: self = .column(text)
+            }
+        }
     }
 
     /// The program, its outputs and reservation, as for a `command` stage (`per` is `item`).
@@ -46,7 +59,7 @@ public struct SlurmStageOptions: Sendable, Equatable {
         if command.argv.contains(where: { $0.contains("{outs}") || $0.contains("{group}") }) {
             throw options.error(.badValue, "\(options.path): a slurm stage runs per batch of items: {outs} and {group} have no meaning there")
         }
-        if let value = keys["batch_weight"] { weight = try value.choice(Weight.self) }
+        if let value = keys["batch_weight"] { weight = Weight(try value.string()) }
         if let value = keys["batch_min"] { batchMinimum = try value.double(in: 0...1e15) }
         if let value = keys["batch_max"] { batchMaximum = try value.int(atLeast: 1) }
         if let value = keys["batch_max_wait"] { batchMaxWait = try value.seconds() }
