@@ -337,6 +337,41 @@ import Testing
         #expect(try await ledger.reserve(b[0].key, [.raw: 100_000 - 60_000 + committed], quota: quota, now: 14))
     }
 
+    /// An item whose files are in a worker's node-local scratch is pinned to that worker: no
+    /// other claims its tasks, and its node-local files are outside the shared quota. Restarted
+    /// (its worker is gone), its node-local files are marked deleted, what its tasks from the
+    /// restart on committed is released, and any worker claims it again from there.
+    @Test(arguments: Kind.tested) func pinnedItemsGoToTheirHolderUntilRestarted(kind: Kind) async throws {
+        let folder = try TemporaryDirectory()
+        let ledger = try await ledger(kind, folder, items: items(2), stages: ["fetch", "work", "tidy"]).ledger
+        let fetched = try await ledger.claim(stage: 0, owner: "a", limit: 2, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 1)
+        let raw = ArtifactRecord(task: fetched[0].key, path: "raw/item0/f", area: .raw, bytes: 50_000)
+        try await ledger.pin(item: "item0", to: "a")
+        try await ledger.complete(fetched[0].key, by: "a", artifacts: [raw], releasing: [], now: 2)
+        try await ledger.complete(fetched[1].key, by: "a", artifacts: [], releasing: [], now: 2)
+        #expect(try await ledger.pins() == ["item0": "a"])
+        // Worker b finds only the unpinned item; a finds its own.
+        let b = try await ledger.claim(stage: 1, owner: "b", limit: 2, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 3)
+        #expect(b.map(\.item.name) == ["item1"])
+        // The pinned item's raw file is on a's node: the shared quota does not count it.
+        let quota = SharedQuota(limits: BudgetLimits(total: 60_000))
+        #expect(try await ledger.reserve(b[0].key, [.output: 50_000], quota: quota, now: 3))
+        let a = try await ledger.claim(stage: 1, owner: "a", limit: 2, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 3)
+        #expect(a.map(\.item.name) == ["item0"])
+        let output = ArtifactRecord(task: a[0].key, path: "output/item0/g", area: .output, bytes: 10)
+        try await ledger.complete(a[0].key, by: "a", artifacts: [output], releasing: [], now: 4)
+        // a is gone: item0 goes back to its fetch, on any worker.
+        try await ledger.restart(item: "item0", from: 0, now: 5)
+        #expect(try await ledger.pins().isEmpty)
+        let tasks = try await ledger.tasks().filter { $0.item == "item0" }.map(\.state)
+        #expect(tasks == [.pending, .waiting, .waiting])
+        #expect(try await ledger.artifacts(in: .deleted).map(\.path) == ["raw/item0/f"])
+        #expect(try await ledger.artifacts(in: .released).map(\.path) == ["output/item0/g"])
+        let again = try await ledger.claim(stage: 0, owner: "b", limit: 2, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 6)
+        #expect(again.map(\.item.name) == ["item0"])
+        #expect(try await ledger.events(after: 0, limit: 1_000).contains { $0.kind == "restarted" && $0.item == "item0" && $0.stage == 0 })
+    }
+
     /// A worker whose lease ran out and whose task another worker took cannot complete, fail
     /// or give back that task: the task is done once, by the worker that holds it.
     @Test(arguments: Kind.tested) func onlyTheHolderEndsATask(kind: Kind) async throws {

@@ -55,6 +55,20 @@ public protocol Ledger: Sendable {
         _ task: TaskKey, by owner: String, artifacts: [ArtifactRecord], releasing: [TaskKey], ingesting: [IngestRecord], now: Double
     ) async throws -> [ArtifactRecord]
 
+    /// Pins `item` to the worker `holder`, whose node-local scratch holds its files: from now on
+    /// only that worker claims its tasks, until ``restart(item:from:now:)``. Called before the
+    /// task that wrote those files completes.
+    nonisolated(nonsending) func pin(item: String, to holder: String) async throws
+
+    /// Every pinned item, with its holder.
+    nonisolated(nonsending) func pins() async throws -> [String: String]
+
+    /// Unpins `item`, whose node-local files are lost (their worker is gone or stopped): they
+    /// are marked deleted and, with `stage`, the item goes back to that stage — its tasks from
+    /// there on are queued again (the first pending, the rest waiting) and what they committed
+    /// is released — all in one transaction.
+    nonisolated(nonsending) func restart(item: String, from stage: Int?, now: Double) async throws
+
     /// The records ingested into `collection`, in item then name order.
     nonisolated(nonsending) func ingested(collection: String) async throws -> [IngestRecord]
 

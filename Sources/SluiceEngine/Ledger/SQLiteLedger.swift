@@ -140,6 +140,10 @@ public final class SQLiteLedger: Ledger {
                         time REAL NOT NULL, PRIMARY KEY(collection, item, name))
                     """)
         }
+        // The worker whose node-local scratch holds an item's files (only it claims the item).
+        migrator.registerMigration("v8: pinned items") { db in
+            try db.execute(sql: "ALTER TABLE items ADD COLUMN holder TEXT")
+        }
         return migrator
     }
 
@@ -251,14 +255,15 @@ public final class SQLiteLedger: Ledger {
                 try db.cachedStatement(
                     sql: """
                         SELECT rowid AS id, item, position, weight, not_before FROM tasks
-                        WHERE stage = ? AND state = 'pending' AND is_group = 0 ORDER BY position LIMIT ?
-                        """), arguments: [stage, limit])
+                        WHERE stage = ? AND state = 'pending' AND is_group = 0 AND \(Self.notPinnedElsewhere) ORDER BY position LIMIT ?
+                        """), arguments: [stage, owner, limit])
             ready += try Row.fetchAll(
                 try db.cachedStatement(
                     sql: """
                         SELECT rowid AS id, item, position, weight, not_before FROM tasks
-                        WHERE stage = ? AND state = 'retrying' AND is_group = 0 AND not_before <= ? ORDER BY position LIMIT ?
-                        """), arguments: [stage, now, limit])
+                        WHERE stage = ? AND state = 'retrying' AND is_group = 0 AND not_before <= ? AND \(Self.notPinnedElsewhere)
+                        ORDER BY position LIMIT ?
+                        """), arguments: [stage, now, owner, limit])
             ready = Array(ready.sorted { ($0["position"] as Int) < ($1["position"] as Int) }.prefix(limit))
             var chosen: [(id: Int64, item: ItemSpec)] = []
             var weight = 0.0
@@ -617,8 +622,11 @@ public final class SQLiteLedger: Ledger {
     /// one for its folder): the artifacts not deleted yet.
     private static let committedByArea = """
         SELECT area, SUM(CASE WHEN bytes <= 0 THEN ?1 ELSE (bytes + ?1 - 1) / ?1 * ?1 + ?1 END) AS bytes
-        FROM artifacts WHERE state != 'deleted' GROUP BY area
+        FROM artifacts WHERE state != 'deleted' AND NOT \(NodeLocalFiles.onANode) GROUP BY area
         """
+
+    /// A task (`tasks`) whose item is not pinned to a worker other than the claimer (`?`).
+    private static let notPinnedElsewhere = "NOT EXISTS (SELECT 1 FROM items i WHERE i.id = tasks.item AND i.holder IS NOT NULL AND i.holder <> ?)"
 
     /// Reserved bytes per area, the task's own (`mine`) apart: rows of claims still running (a
     /// dead worker's too, until its task is taken back and its files removed).
@@ -675,6 +683,37 @@ public final class SQLiteLedger: Ledger {
     nonisolated(nonsending) public func nextRetry(stage: Int) async throws -> Double? {
         try await pool.read { db in
             try Double.fetchOne(try db.cachedStatement(sql: "SELECT MIN(not_before) FROM tasks WHERE stage = ? AND state = 'retrying'"), arguments: [stage])
+        }
+    }
+
+    // MARK: Node-local scratch
+
+    /// Pins `item` to the worker `holder`.
+    nonisolated(nonsending) public func pin(item: String, to holder: String) async throws {
+        try await write { db in try db.run(sql: "UPDATE items SET holder = ? WHERE id = ?", arguments: [holder, item]) }
+    }
+
+    /// Every pinned item, with its holder.
+    nonisolated(nonsending) public func pins() async throws -> [String: String] {
+        try await pool.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, holder FROM items WHERE holder IS NOT NULL").map { ($0["id"], $0["holder"]) })
+        }
+    }
+
+    /// Unpins `item`, marks its node-local files deleted and, with `stage`, sends it back there.
+    nonisolated(nonsending) public func restart(item: String, from stage: Int?, now: Double) async throws {
+        try await write { db in
+            try db.run(sql: "UPDATE artifacts SET state = 'deleted' WHERE item = ? AND state != 'deleted' AND \(NodeLocalFiles.area)", arguments: [item])
+            if let stage {
+                try db.run(sql: "UPDATE artifacts SET state = 'released' WHERE item = ? AND stage >= ? AND state = 'live'", arguments: [item, stage])
+                try db.run(
+                    sql: """
+                        UPDATE tasks SET state = CASE WHEN stage = ? THEN 'pending' ELSE 'waiting' END, owner = NULL, lease_until = NULL, not_before = ?
+                        WHERE item = ? AND stage >= ? AND is_group = 0
+                        """, arguments: [stage, now, item, stage])
+            }
+            try db.run(sql: "UPDATE items SET holder = NULL WHERE id = ?", arguments: [item])
+            try Self.insertEvent(db, LedgerEvent.restarted(item, from: stage, now: now))
         }
     }
 

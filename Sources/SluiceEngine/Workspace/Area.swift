@@ -10,4 +10,7 @@ public enum Area: String, CaseIterable, Sendable, Codable {
     case checkpoints
     /// Reference data and other files shared by items (indexes, vocabularies).
     case cache
+
+    /// The areas a worker's node-local scratch holds (``NodeScratch``); the others are shared.
+    public static let nodeLocal: Set<Area> = [.raw, .interim]
 }

@@ -53,6 +53,69 @@ public final class PostgresLedger: Ledger {
 
     // MARK: Schema
 
+    /// `sluice_claim`: claims up to `p_limit` ready tasks of a stage for `p_owner` in one
+    /// statement (migration 3), with `filter` added to the conditions on the ready tasks `t`
+    /// (and their items `i`): migration 4 leaves out items pinned to another worker.
+    private static func claimFunction(replacing: Bool, filter: String) -> String {
+        """
+        \(replacing ? "CREATE OR REPLACE" : "CREATE") FUNCTION sluice_claim(
+            request uuid, p_retry boolean, p_stage bigint, p_owner text, p_limit bigint, p_minimum bigint, p_enough double precision, p_max_wait double precision,
+            p_until double precision, p_now double precision, p_words text) RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
+        DECLARE
+            answer text;
+            ids bigint[] := '{}';
+            total double precision := 0;
+            since double precision := p_now;
+            ready record;
+        BEGIN
+            IF p_retry THEN
+                SELECT a.result INTO answer FROM applied a WHERE a.id = request;
+                IF FOUND THEN RETURN answer; END IF;
+            END IF;
+            -- Rows another worker is claiming are skipped, not waited for; each read walks
+            -- the (stage, state, position) index in order.
+            FOR ready IN
+                SELECT r.id, r.weight, r.not_before FROM (
+                    SELECT p.* FROM (
+                        SELECT t.id, t.position, COALESCE(t.weight, i.bytes, 0) AS weight, t.not_before FROM tasks t JOIN items i ON i.id = t.item
+                        WHERE t.stage = p_stage AND t.state = 'pending' AND NOT t.is_group\(filter)
+                        ORDER BY t.position LIMIT p_limit FOR UPDATE OF t SKIP LOCKED) p
+                    UNION ALL
+                    SELECT q.* FROM (
+                        SELECT t.id, t.position, COALESCE(t.weight, i.bytes, 0) AS weight, t.not_before FROM tasks t JOIN items i ON i.id = t.item
+                        WHERE t.stage = p_stage AND t.state = 'retrying' AND NOT t.is_group AND t.not_before <= p_now\(filter)
+                        ORDER BY t.position LIMIT p_limit FOR UPDATE OF t SKIP LOCKED) q
+                ) r ORDER BY r.position LIMIT p_limit
+            LOOP
+                ids := ids || ready.id;
+                total := total + ready.weight;
+                since := LEAST(since, ready.not_before);
+                EXIT WHEN p_enough IS NOT NULL AND total >= p_enough;
+            END LOOP;
+            IF cardinality(ids) = 0 THEN RETURN '[]'; END IF;
+            -- A batch waits for more items unless none can arrive any more.
+            IF p_minimum > 1 AND cardinality(ids) < p_minimum AND NOT (p_enough IS NOT NULL AND total >= p_enough)
+                AND NOT (p_max_wait IS NOT NULL AND p_now - since >= p_max_wait)
+                AND EXISTS (
+                    SELECT 1 FROM tasks WHERE stage = p_stage AND NOT is_group
+                    AND (state = 'waiting' OR (state = 'retrying' AND not_before > p_now))) THEN
+                RETURN '[]';
+            END IF;
+            WITH started AS (
+                UPDATE tasks SET state = 'running', owner = p_owner, lease_until = p_until, attempts = attempts + 1, started = p_now
+                WHERE id = ANY(ids) RETURNING item, attempts, position),
+            noted AS (
+                INSERT INTO events(time, item, stage, kind, message)
+                SELECT p_now, item, p_stage, 'claimed', replace(p_words, '{attempt}', attempts::text) FROM started ORDER BY position)
+            INSERT INTO applied(id, time, result)
+            SELECT request, p_now, json_agg(json_build_object('item', i.spec::json, 'attempt', s.attempts) ORDER BY s.position)::text
+            FROM started s JOIN items i ON i.id = s.item
+            RETURNING result INTO answer;
+            RETURN answer;
+        END $$
+        """
+    }
+
     /// Migrations by version; a version, once released, is never edited.
     private static let migrations: [(version: Int, sql: [String])] = [
         (
@@ -128,63 +191,7 @@ public final class PostgresLedger: Ledger {
                     collection text NOT NULL, item text NOT NULL, name text NOT NULL, content text NOT NULL,
                     time double precision NOT NULL, PRIMARY KEY(collection, item, name))
                 """,
-                """
-                CREATE FUNCTION sluice_claim(
-                    request uuid, p_retry boolean, p_stage bigint, p_owner text, p_limit bigint, p_minimum bigint, p_enough double precision, p_max_wait double precision,
-                    p_until double precision, p_now double precision, p_words text) RETURNS text LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
-                DECLARE
-                    answer text;
-                    ids bigint[] := '{}';
-                    total double precision := 0;
-                    since double precision := p_now;
-                    ready record;
-                BEGIN
-                    IF p_retry THEN
-                        SELECT a.result INTO answer FROM applied a WHERE a.id = request;
-                        IF FOUND THEN RETURN answer; END IF;
-                    END IF;
-                    -- Rows another worker is claiming are skipped, not waited for; each read walks
-                    -- the (stage, state, position) index in order.
-                    FOR ready IN
-                        SELECT r.id, r.weight, r.not_before FROM (
-                            SELECT p.* FROM (
-                                SELECT t.id, t.position, COALESCE(t.weight, i.bytes, 0) AS weight, t.not_before FROM tasks t JOIN items i ON i.id = t.item
-                                WHERE t.stage = p_stage AND t.state = 'pending' AND NOT t.is_group
-                                ORDER BY t.position LIMIT p_limit FOR UPDATE OF t SKIP LOCKED) p
-                            UNION ALL
-                            SELECT q.* FROM (
-                                SELECT t.id, t.position, COALESCE(t.weight, i.bytes, 0) AS weight, t.not_before FROM tasks t JOIN items i ON i.id = t.item
-                                WHERE t.stage = p_stage AND t.state = 'retrying' AND NOT t.is_group AND t.not_before <= p_now
-                                ORDER BY t.position LIMIT p_limit FOR UPDATE OF t SKIP LOCKED) q
-                        ) r ORDER BY r.position LIMIT p_limit
-                    LOOP
-                        ids := ids || ready.id;
-                        total := total + ready.weight;
-                        since := LEAST(since, ready.not_before);
-                        EXIT WHEN p_enough IS NOT NULL AND total >= p_enough;
-                    END LOOP;
-                    IF cardinality(ids) = 0 THEN RETURN '[]'; END IF;
-                    -- A batch waits for more items unless none can arrive any more.
-                    IF p_minimum > 1 AND cardinality(ids) < p_minimum AND NOT (p_enough IS NOT NULL AND total >= p_enough)
-                        AND NOT (p_max_wait IS NOT NULL AND p_now - since >= p_max_wait)
-                        AND EXISTS (
-                            SELECT 1 FROM tasks WHERE stage = p_stage AND NOT is_group
-                            AND (state = 'waiting' OR (state = 'retrying' AND not_before > p_now))) THEN
-                        RETURN '[]';
-                    END IF;
-                    WITH started AS (
-                        UPDATE tasks SET state = 'running', owner = p_owner, lease_until = p_until, attempts = attempts + 1, started = p_now
-                        WHERE id = ANY(ids) RETURNING item, attempts, position),
-                    noted AS (
-                        INSERT INTO events(time, item, stage, kind, message)
-                        SELECT p_now, item, p_stage, 'claimed', replace(p_words, '{attempt}', attempts::text) FROM started ORDER BY position)
-                    INSERT INTO applied(id, time, result)
-                    SELECT request, p_now, json_agg(json_build_object('item', i.spec::json, 'attempt', s.attempts) ORDER BY s.position)::text
-                    FROM started s JOIN items i ON i.id = s.item
-                    RETURNING result INTO answer;
-                    RETURN answer;
-                END $$
-                """,
+                claimFunction(replacing: false, filter: ""),
                 """
                 CREATE FUNCTION sluice_complete(
                     request uuid, p_retry boolean, p_item text, p_stage bigint, p_owner text, p_bytes bigint,
@@ -246,6 +253,14 @@ public final class PostgresLedger: Ledger {
                     RETURN gone::text;
                 END $$
                 """,
+            ]
+        ),
+        (
+            4,
+            [
+                // The worker whose node-local scratch holds an item's files: only it claims the item.
+                "ALTER TABLE items ADD COLUMN holder text",
+                claimFunction(replacing: true, filter: " AND (i.holder IS NULL OR i.holder = p_owner)"),
             ]
         ),
     ]
@@ -660,7 +675,7 @@ public final class PostgresLedger: Ledger {
                 for (name, bytes) in try await db.rows(
                     """
                     SELECT area, SUM(CASE WHEN bytes <= 0 THEN \(block) ELSE (bytes + \(block) - 1) / \(block) * \(block) + \(block) END)::bigint
-                    FROM artifacts WHERE state != 'deleted' GROUP BY area
+                    FROM artifacts WHERE state != 'deleted' AND NOT \(unescaped: NodeLocalFiles.onANode) GROUP BY area
                     """, as: (String, Int64).self)
                 {
                     if let area = Area(rawValue: name) { others[area, default: 0] += bytes }
@@ -735,6 +750,41 @@ public final class PostgresLedger: Ledger {
     nonisolated(nonsending) public func nextRetry(stage: Int) async throws -> Double? {
         try await read { db in
             try await db.first("SELECT MIN(not_before) FROM tasks WHERE stage = \(stage) AND state = 'retrying'", as: Double.self)
+        }
+    }
+
+    // MARK: Node-local scratch
+
+    /// Pins `item` to the worker `holder`.
+    nonisolated(nonsending) public func pin(item: String, to holder: String) async throws {
+        _ = try await write { db in
+            try await db.run("UPDATE items SET holder = \(holder) WHERE id = \(item)")
+            return Done()
+        }
+    }
+
+    /// Every pinned item, with its holder.
+    nonisolated(nonsending) public func pins() async throws -> [String: String] {
+        try await read { db in
+            Dictionary(uniqueKeysWithValues: try await db.rows("SELECT id, holder FROM items WHERE holder IS NOT NULL", as: (String, String).self))
+        }
+    }
+
+    /// Unpins `item`, marks its node-local files deleted and, with `stage`, sends it back there.
+    nonisolated(nonsending) public func restart(item: String, from stage: Int?, now: Double) async throws {
+        _ = try await write { db in
+            try await db.run("UPDATE artifacts SET state = 'deleted' WHERE item = \(item) AND state != 'deleted' AND \(unescaped: NodeLocalFiles.area)")
+            if let stage {
+                try await db.run("UPDATE artifacts SET state = 'released' WHERE item = \(item) AND stage >= \(stage) AND state = 'live'")
+                try await db.run(
+                    """
+                    UPDATE tasks SET state = CASE WHEN stage = \(stage) THEN 'pending' ELSE 'waiting' END, owner = NULL, lease_until = NULL,
+                    not_before = \(now) WHERE item = \(item) AND stage >= \(stage) AND NOT is_group
+                    """)
+            }
+            try await db.run("UPDATE items SET holder = NULL WHERE id = \(item)")
+            try await Self.insertEvent(db, LedgerEvent.restarted(item, from: stage, now: now))
+            return Done()
         }
     }
 
