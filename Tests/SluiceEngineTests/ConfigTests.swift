@@ -170,6 +170,25 @@ import Testing
         }
     }
 
+    /// `node:` names each worker's node-local scratch: relative to the pipeline file, or through
+    /// an environment variable that each worker expands in its own environment; a stage that
+    /// reads many items' files at once must not read what scratch keeps on one node.
+    @Test func nodeLocalScratchIsReadAndChecked() throws {
+        let base = valid.replacingOccurrences(of: "  - copy: {name: quant, per: group, area: interim, sleep: 2h}\n", with: "")
+        let relative = try load(base + "\nnode: {scratch: ./node, budget: 20GB}\n")
+        #expect(relative.node?.budget == 20_000_000_000)
+        #expect(try relative.node?.folder().hasSuffix("/node") == true)
+        #expect(try relative.node?.folder().hasPrefix("/") == true)
+        let variable = try #require(try load(base + "\nnode: {scratch: \"${SCRATCH_ROOT}/sluice\", budget: 1GB}\n").node)
+        #expect(try variable.folder(environment: ["SCRATCH_ROOT": "/local/alice"]) == "/local/alice/sluice")
+        let unset = try #require(throws: WorkspaceError.self) { try variable.folder(environment: [:]) }
+        #expect(unset.message.contains("names $SCRATCH_ROOT, which is not set"))
+        let grouped = try #require(throws: ConfigError.self) {
+            try load(valid.replacingOccurrences(of: "area: interim, ", with: "area: interim, from: fetch, ") + "\nnode: {scratch: /tmp/x, budget: 1GB}\n")
+        }
+        #expect(grouped.description.contains("stage 'quant' reads the raw/ files of many items"), "\(grouped)")
+    }
+
     @Test func sizesAndDurations() {
         #expect(ByteSize.parse("550GB") == 550_000_000_000)
         #expect(ByteSize.parse("1.5 GiB") == 1_610_612_736)

@@ -52,6 +52,25 @@ import Testing
         #expect(await budget.snapshot.totalHeld == 80)
     }
 
+    /// Node-local scratch is this worker's alone: its areas are bounded by its own books even
+    /// where workers leave the bytes to the ledger's shared quota, and the shared total does
+    /// not count them.
+    @Test func nodeLocalScratchIsBoundedHereWhateverTheLedgerSays() async throws {
+        let budget = DiskBudget(limits: BudgetLimits(total: 100), usage: [.raw: 50], scratchLimit: 80)
+        await budget.leaveBytesToTheLedger()
+        // 50 held in raw: 30 more in interim fit the scratch, the next 1 does not.
+        let interim = try await budget.reserve(30, in: .interim, priority: 1)
+        let waiting = Task { try await budget.reserve(1, in: .raw, priority: 0) }
+        #expect(await waitUntil { await budget.snapshot.waiting == 1 })
+        // Shared areas are the ledger's to bound: 100 in output is granted beside the scratch.
+        let output = try await budget.reserve(100, in: .output, priority: 2)
+        #expect(await budget.bytes(of: output) == 100)
+        await budget.settle(interim, actual: 0)
+        #expect(await budget.bytes(of: try await waiting.value) == 1)
+        // More than the scratch can ever hold fails at once.
+        await #expect(throws: BudgetError.self) { try await budget.reserve(81, in: .raw, priority: 0) }
+    }
+
     @Test func consumersAreServedBeforeProducers() async throws {
         let budget = DiskBudget(limits: BudgetLimits(total: 1000), usage: [.raw: 1000])
         let order = OrderLog()

@@ -361,7 +361,10 @@ import Testing
         let output = ArtifactRecord(task: a[0].key, path: "output/item0/g", area: .output, bytes: 10)
         try await ledger.complete(a[0].key, by: "a", artifacts: [output], releasing: [], now: 4)
         // a is gone: item0 goes back to its fetch, on any worker.
-        try await ledger.restart(item: "item0", from: 0, now: 5)
+        // Restarted as pinned to another worker: nothing happens (someone restarted it already).
+        try await ledger.restart(item: "item0", pinnedTo: "b", from: 0, now: 5)
+        #expect(try await ledger.pins() == ["item0": "a"])
+        try await ledger.restart(item: "item0", pinnedTo: "a", from: 0, now: 5)
         #expect(try await ledger.pins().isEmpty)
         let tasks = try await ledger.tasks().filter { $0.item == "item0" }.map(\.state)
         #expect(tasks == [.pending, .waiting, .waiting])

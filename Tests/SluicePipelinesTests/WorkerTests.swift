@@ -91,6 +91,98 @@ struct WorkerTests {
         try await corpus.server.shutdown()
     }
 
+    /// Three workers with node-local scratch folders of their own (`--scratch`): each keeps the
+    /// items it fetched in its own folder, under its own scratch budget (sampled by `du` every
+    /// 20 ms), and runs their next stages itself — another worker would not find their files.
+    /// The first to hold such an item is killed: once its lease runs out, the others fetch its
+    /// items again, and the outputs still equal a lone run's byte for byte.
+    @Test func workersKeepTheirItemsOnTheirOwnScratch() async throws {
+        let sluice = try SluiceBinary.path()
+        let folder = try TemporaryDirectory("sluice-scratch")
+        let count = 8
+        let corpus = try await ServedCorpus.start(count: count, in: folder)
+        let (location, password) = try Self.sharedServer(schema: "n")
+        let total = Workspace.overheadSlack + 20 * corpus.largest + 1_000_000
+        let environment = ["SLUICE_PG_PASSWORD": password]
+        let reference = try await SluiceBinary.run(
+            ["run", try corpus.pipeline("reference", ledger: nil, budget: total, slowMilliseconds: 5), "--quiet"], in: folder.path, timeout: 300)
+        #expect(reference.status == 0, "\(reference.standardOutput)\(reference.standardError)")
+
+        // A download keeps its item's preprocess scratch free beside it (twice the file): a
+        // scratch of 6 files holds two items at a time (DiskBudgetTests checks the bound itself).
+        let scratchBudget = 6 * corpus.largest
+        let shared = try corpus.pipeline("shared", ledger: location.description, budget: total, slowMilliseconds: 20, fetches: 4)
+        let nodes = (0..<3).map { folder.file("node\($0)") }
+        let peaks = Mutex<[Int64]>([0, 0, 0])
+        let sampling = Task.detached {
+            while !Task.isCancelled {
+                for (index, node) in nodes.enumerated() {
+                    let used = DuMeasure.measure(node).bytes
+                    peaks.withLock { $0[index] = max($0[index], used) }
+                }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        let workers = try (0..<3).map {
+            try Self.launch(
+                sluice, ["worker", shared, "--lease", "3", "--scratch", nodes[$0], "--scratch-budget", "\(scratchBudget)"], environment: environment,
+                log: folder.file("worker\($0).log"))
+        }
+        // The first worker to hold a fetched item whose preprocess has not run dies at once.
+        let ledger = try await PostgresLedger(location: location)
+        let start = ContinuousClock.now
+        var killed: Int?
+        while ContinuousClock.now - start < .seconds(60), killed == nil {
+            let pins = (try? await ledger.pins()) ?? [:]
+            let tasks = pins.isEmpty ? [] : (try? await ledger.tasks()) ?? []
+            let waiting = Set(tasks.filter { $0.stage == 1 && $0.state != .done && $0.state != .running }.map(\.item))
+            let fetched = Set(tasks.filter { $0.stage == 0 && $0.state == .done }.map(\.item))
+            let holders = Set(pins.filter { waiting.contains($0.key) && fetched.contains($0.key) }.values)
+            for status in (try? await ledger.workers()) ?? [] where holders.contains(status.worker.id) {
+                killed = workers.firstIndex { Int($0.processIdentifier) == status.worker.pid }
+            }
+            if let killed { kill(workers[killed].processIdentifier, SIGKILL) }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let statuses = [await exitStatus(of: workers[0]), await exitStatus(of: workers[1]), await exitStatus(of: workers[2])]
+        sampling.cancel()
+        let logs = (0..<3).map { (try? String(contentsOfFile: folder.file("worker\($0).log"), encoding: .utf8)) ?? "" }
+        let victim = try #require(killed, "no item was pinned to a worker within a minute")
+        let survivors = [0, 1, 2].filter { $0 != victim }
+        #expect(survivors.allSatisfy { statuses[$0] == 0 }, "\(statuses)\n\(logs.joined(separator: "\n---\n"))")
+        for (index, peak) in peaks.withLock({ $0 }).enumerated() {
+            #expect(peak <= scratchBudget + 64 * 4_096, "node \(index)'s scratch held \(peak) bytes, more than its budget of \(scratchBudget)")
+        }
+        #expect(survivors.contains { index in peaks.withLock { $0[index] > 0 } }, "the live workers fetched nothing into their scratch")
+
+        // The outputs equal the lone run's; raw/ and interim/ were never in the shared workspace;
+        // the live workers removed their scratch folders.
+        let expected = try Self.files(folder.file("reference/output"))
+        let made = try Self.files(folder.file("shared/output"))
+        #expect(Set(expected.keys) == Set(made.keys))
+        for (path, data) in expected { #expect(made[path] == data, "\(path) differs") }
+        #expect(!FileManager.default.fileExists(atPath: folder.file("shared/raw")))
+        for index in survivors { #expect(try FileManager.default.contentsOfDirectory(atPath: nodes[index]).isEmpty) }
+
+        // The killed worker's pinned items went again from their fetch; every other task ran once.
+        #expect(try await ledger.tasks().allSatisfy { $0.state == .done })
+        #expect(try await ledger.pins().isEmpty)
+        var completions: [TaskKey: Int] = [:]
+        var restarted = Set<String>()
+        for event in try await ledger.events(after: 0, limit: 100_000) {
+            if event.kind == "done", let item = event.item, let stage = event.stage { completions[TaskKey(item: item, stage: stage), default: 0] += 1 }
+            if event.kind == "restarted", let item = event.item, event.stage == 0 { restarted.insert(item) }
+        }
+        #expect(!restarted.isEmpty, "no item of the killed worker was fetched again")
+        #expect(completions.count == count * 4)
+        for (task, times) in completions {
+            #expect(times == 1 || (times == 2 && restarted.contains(task.item)), "\(task) completed \(times) times")
+        }
+        try await ledger.dropSchema()
+        await ledger.close()
+        try await corpus.server.shutdown()
+    }
+
     /// Three workers, each running two commands at a time that write 1 MB apiece, under a budget
     /// with room for two such files: without the quota they share, six would be on disk at once.
     /// `du`'s measure of the workspace, every 20 ms, never passes the budget, and every item is done.
@@ -427,7 +519,7 @@ struct ServedCorpus {
 
     /// Writes the pipeline file `name.yaml` (workspace `./name`); its downloads pause
     /// `slowMilliseconds` between 64 KiB pieces, and `digestPause` runs before each digest.
-    func pipeline(_ name: String, ledger: String?, budget: Int64, slowMilliseconds: Int, digestPause: String = "") throws -> String {
+    func pipeline(_ name: String, ledger: String?, budget: Int64, slowMilliseconds: Int, digestPause: String = "", fetches: Int = 2) throws -> String {
         let items = (0..<count).map { "  - {url: \"\(server.url("slow/\(slowMilliseconds)/s\($0).h5ad"))\"}" }.joined(separator: "\n")
         let yaml = """
             workspace: ./\(name)
@@ -436,7 +528,7 @@ struct ServedCorpus {
             items:
             \(items)
             stages:
-              - fetch: {concurrency: 2}
+              - fetch: {concurrency: \(fetches)}
               - preprocess: {chunk_size: 1000, top_genes: 64, test_size: 0.2}
               - command:
                   name: digest

@@ -42,15 +42,21 @@ public actor DiskBudget {
     /// When the books last changed in a way that could let a waiter in.
     private var lastChange = ContinuousClock.now
     private let filesystemFraction: @Sendable () -> Double?
+    /// With node-local scratch, the most `raw` and `interim` (``Area/nodeLocal``) may hold there
+    /// together: bounded here always, since no other worker writes or deletes on this node,
+    /// while ``BudgetLimits/total`` bounds the other areas only.
+    private let scratchLimit: Int64?
 
     /// - Parameters:
     ///   - usage: allocated bytes already in each area (measured at start).
     ///   - files: files and folders already in the workspace, overhead included.
     ///   - filesystemFraction: how full the filesystem is (0…1), polled by `pollFilesystem()`.
+    ///   - scratchLimit: with node-local scratch, the bound on its areas together.
     public init(
         limits: BudgetLimits, usage: [Area: Int64], files: Int = 0, overhead: Int64 = 0, overheadFiles: Int = 0,
-        filesystemFraction: @escaping @Sendable () -> Double? = { nil }
+        scratchLimit: Int64? = nil, filesystemFraction: @escaping @Sendable () -> Double? = { nil }
     ) {
+        self.scratchLimit = scratchLimit
         self.limits = limits
         self.committed = usage
         self.committedFiles = files
@@ -77,13 +83,14 @@ public actor DiskBudget {
         }
         // Judged without the overhead: when the ledger and logs are what is in the way, the run
         // stops once saying so (``overheadBlockage``) rather than failing item after item.
-        if bytes > limits.limit(area) {
-            throw BudgetError(code: .neverFits, message: "needs \(ByteSize.format(bytes)) in \(area.rawValue), more than the budget can ever hold (\(ByteSize.format(limits.limit(area))))")
+        if bytes > limit(area) {
+            throw BudgetError(code: .neverFits, message: "needs \(ByteSize.format(bytes)) in \(area.rawValue), more than the budget can ever hold (\(ByteSize.format(limit(area))))")
         }
-        if producer, headroom > 0, bytes + headroom > limits.total {
+        let total = isLocal(area) ? scratchLimit! : limits.total
+        if producer, headroom > 0, bytes + headroom > total {
             throw BudgetError(
                 code: .neverFits,
-                message: "needs \(ByteSize.format(bytes)) to fetch and \(ByteSize.format(headroom)) for its later stages, more than the budget can ever hold (\(ByteSize.format(limits.total)))")
+                message: "needs \(ByteSize.format(bytes)) to fetch and \(ByteSize.format(headroom)) for its later stages, more than the budget can ever hold (\(ByteSize.format(total)))")
         }
         nextID += 1
         let id = nextID
@@ -196,7 +203,7 @@ public actor DiskBudget {
             ContinuousClock.now - lastChange > .seconds(seconds)
         else { return false }
         waiters.removeFirst()
-        let free = max(0, limits.total - totalHeld)
+        let free = isLocal(first.area) ? max(0, scratchLimit! - scratchHeld) : max(0, limits.total - totalHeld)
         first.continuation.resume(
             throwing: BudgetError(
                 code: .neverFits,
@@ -211,7 +218,7 @@ public actor DiskBudget {
     /// logs (which grow with the items a workspace has seen) leave too little room — or nil.
     /// The runner then stops once with this sentence.
     public var overheadBlockage: String? {
-        guard let first = waiters.first else { return nil }
+        guard let first = waiters.first, !isLocal(first.area) else { return nil }
         // A download also keeps the producers' margin free.
         let needed = first.bytes + first.headroom + (first.producer ? producerMargin : 0)
         if overhead + needed > limits.total {
@@ -257,13 +264,25 @@ public actor DiskBudget {
     private var producerMargin: Int64 { min(Workspace.overheadSlack / 2, limits.total / 50) }
 
     private func held(_ area: Area) -> Int64 { (committed[area] ?? 0) + (reserved[area] ?? 0) }
-    private var totalHeld: Int64 { Area.allCases.reduce(overhead) { $0 + held($1) } }
+    /// What the workspace holds: the overhead and its areas (not those in node-local scratch).
+    private var totalHeld: Int64 { Area.allCases.filter { !isLocal($0) }.reduce(overhead) { $0 + held($1) } }
+    /// What the node-local scratch holds.
+    private var scratchHeld: Int64 { Area.nodeLocal.reduce(0) { $0 + held($1) } }
+    /// Whether `area` is in node-local scratch.
+    private func isLocal(_ area: Area) -> Bool { scratchLimit != nil && Area.nodeLocal.contains(area) }
+    /// The bound on one area (in node-local scratch, the scratch's too).
+    private func limit(_ area: Area) -> Int64 { isLocal(area) ? min(limits.limit(area), scratchLimit!) : limits.limit(area) }
 
     private func fits(_ waiter: Waiter) -> Bool {
         // Work that writes nothing (a cleanup) frees room; nothing holds it back.
         if waiter.bytes == 0, waiter.files == 0, waiter.headroom == 0, !waiter.producer { return true }
         if waiter.producer && filesystemPaused { return false }
         if let limit = limits.files, overheadFiles + committedFiles + reservedFiles + waiter.files > limit { return false }
+        if isLocal(waiter.area), let scratchLimit {
+            // Node-local scratch: this worker's alone, so bounded here whoever else shares the run.
+            return held(waiter.area) + waiter.bytes <= limit(waiter.area)
+                && scratchHeld + waiter.bytes + waiter.headroom <= scratchLimit
+        }
         if bytesInLedger { return true }
         return held(waiter.area) + waiter.bytes <= limits.limit(waiter.area)
             && totalHeld + waiter.bytes + waiter.headroom + (waiter.producer ? producerMargin : 0) <= limits.total

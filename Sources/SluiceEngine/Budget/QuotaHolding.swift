@@ -37,8 +37,12 @@ final class QuotaHolding: Sendable {
         var scratchInUse: Int64 = 0
     }
 
-    init(ledger: any Ledger, tasks: [TaskKey], quota: SharedQuota?, overhead: @escaping @Sendable () async -> Int64) {
+    /// Areas in this worker's node-local scratch: bounded by its own books, never on the ledger's.
+    private let nodeLocal: Set<Area>
+
+    init(ledger: any Ledger, tasks: [TaskKey], nodeLocal: Set<Area> = [], quota: SharedQuota?, overhead: @escaping @Sendable () async -> Int64) {
         precondition(!tasks.isEmpty, "a batch has at least one task")
+        self.nodeLocal = nodeLocal
         self.ledger = ledger
         self.tasks = tasks
         self.quota = quota
@@ -80,7 +84,7 @@ final class QuotaHolding: Sendable {
     /// Adds `amounts` to what the batch holds; with a shared quota, waits until it admits them,
     /// for up to ``patience`` seconds.
     private func add(_ amounts: [Area: Int64], headroom: Int64) async throws {
-        let wanted = amounts.filter { $0.value > 0 }
+        let wanted = amounts.filter { $0.value > 0 && !nodeLocal.contains($0.key) }
         guard !wanted.isEmpty else { return }
         let totals = books.withLock { books in wanted.reduce(into: [Area: Int64]()) { $0[$1.key] = books.held[$1.key, default: 0] + $1.value } }
         let deadline = ContinuousClock.now + .seconds(Self.patience)

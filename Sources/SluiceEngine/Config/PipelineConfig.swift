@@ -19,6 +19,8 @@ public struct PipelineConfig: Sendable {
     public var ledger: LedgerLocation
     /// Workers `sluice run` submits as a SLURM job array (`workers:`); nil: it works alone.
     public var workers: WorkerArraySpec?
+    /// The node-local scratch for `raw/` and `interim/` (`node:`); nil: they are in the workspace.
+    public var node: NodeScratch?
 
     /// A pipeline from its parts, already checked; by default failed items' inputs are evicted and the
     /// ledger lives in the workspace.
@@ -44,6 +46,24 @@ public struct PipelineConfig: Sendable {
             throw ConfigError(.unreadable, "cannot read the pipeline file", file: file)
         }
         return try PipelineConfigParser(file: file, registry: registry).parse(text)
+    }
+
+    /// Throws unless every stage that reads several items' outputs at once (a group's or the
+    /// barrier's) reads a shared area: with node-local scratch, the files of `raw/` and
+    /// `interim/` are on the node of the worker that made them.
+    public func checkScratch() throws {
+        guard node != nil else { return }
+        for (index, stage) in stages.enumerated() where stage.scheduling == .perGroup || stage.scheduling == .barrier {
+            let input =
+                stage.header.from.flatMap { name in stages.firstIndex { $0.name == name } }
+                ?? stride(from: index - 1, through: 0, by: -1).first { stages[$0].outputArea != nil }
+            if let input, let area = stages[input].outputArea, Area.nodeLocal.contains(area) {
+                throw ConfigError(
+                    .badValue,
+                    "stage '\(stage.name)' reads the \(area.rawValue)/ files of many items, which node-local scratch keeps on the nodes that made them; read a stage that writes to output",
+                    file: file, line: stage.header.line)
+            }
+        }
     }
 
     /// The stage a name refers to.

@@ -19,7 +19,9 @@ struct PipelineConfigParser {
             throw ConfigError(.malformedYAML, "not valid YAML: \(words.joined(separator: " — "))", file: file)
         }
         guard let root else { throw ConfigError(.missingKey, "the pipeline file is empty", file: file) }
-        let top = try ConfigNode(node: root, file: file, path: "").mapping(known: ["workspace", "budget", "items", "stages", "on_failure", "ledger", "workers"])
+        let top = try ConfigNode(node: root, file: file, path: "").mapping(known: [
+            "workspace", "budget", "items", "stages", "on_failure", "ledger", "workers", "node",
+        ])
         guard let workspaceNode = top["workspace"] else { throw missing("workspace", "the folder Sluice works in, e.g. workspace: ./work") }
         guard let budgetNode = top["budget"] else { throw missing("budget", "e.g. budget: {total: 50GB}") }
         guard let itemsNode = top["items"] else { throw missing("items", "a list of manifest:, directory: or url: entries") }
@@ -40,8 +42,13 @@ struct PipelineConfigParser {
             }
         }
         let workers = try top["workers"].map(WorkerArraySpec.init)
-        return PipelineConfig(
+        var config = PipelineConfig(
             file: file, workspace: workspace, budget: budget, items: items, stages: stages, onFailure: onFailure, ledger: ledger, workers: workers)
+        if let node = top["node"] {
+            config.node = try NodeScratch(node, absolute: absolute)
+            try config.checkScratch()
+        }
+        return config
     }
 
     private func missing(_ key: String, _ hint: String) -> ConfigError {

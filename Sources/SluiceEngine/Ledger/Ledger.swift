@@ -63,11 +63,12 @@ public protocol Ledger: Sendable {
     /// Every pinned item, with its holder.
     nonisolated(nonsending) func pins() async throws -> [String: String]
 
-    /// Unpins `item`, whose node-local files are lost (their worker is gone or stopped): they
-    /// are marked deleted and, with `stage`, the item goes back to that stage — its tasks from
-    /// there on are queued again (the first pending, the rest waiting) and what they committed
-    /// is released — all in one transaction.
-    nonisolated(nonsending) func restart(item: String, from stage: Int?, now: Double) async throws
+    /// Unpins `item`, whose node-local files are lost (their worker `holder` is gone or stopped):
+    /// they are marked deleted and, with `stage`, the item goes back to that stage — its tasks
+    /// from there on are queued again (the first pending, the rest waiting), what they committed
+    /// is released, and a `restarted` event says so — all in one transaction, and only while the
+    /// item is still pinned to `holder` (two workers that see it gone restart the item once).
+    nonisolated(nonsending) func restart(item: String, pinnedTo holder: String, from stage: Int?, now: Double) async throws
 
     /// The records ingested into `collection`, in item then name order.
     nonisolated(nonsending) func ingested(collection: String) async throws -> [IngestRecord]

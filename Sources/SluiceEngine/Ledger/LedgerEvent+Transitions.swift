@@ -48,12 +48,10 @@ extension LedgerEvent {
         LedgerEvent(time: now, item: item, stage: nil, kind: "evicted", message: "\(files) input file(s), \(bytes) bytes of a failed item: \(reason)")
     }
 
-    static func restarted(_ item: String, from stage: Int?, now: Double) -> LedgerEvent {
+    static func restarted(_ item: String, from stage: Int, now: Double) -> LedgerEvent {
         LedgerEvent(
             time: now, item: item, stage: stage, kind: "restarted",
-            message: stage == nil
-                ? "its node-local files were lost with their worker; none was needed any more"
-                : "its node-local files were lost with their worker: it goes again from this stage, on any worker")
+            message: "its files in a worker's node-local scratch were lost with that worker: it goes again from this stage, on any worker")
     }
 
     static func retried(_ item: String, stage: Int?, evicted: Bool, now: Double) -> LedgerEvent {

@@ -701,8 +701,10 @@ public final class SQLiteLedger: Ledger {
     }
 
     /// Unpins `item`, marks its node-local files deleted and, with `stage`, sends it back there.
-    nonisolated(nonsending) public func restart(item: String, from stage: Int?, now: Double) async throws {
+    nonisolated(nonsending) public func restart(item: String, pinnedTo holder: String, from stage: Int?, now: Double) async throws {
         try await write { db in
+            let current = try String.fetchOne(db, sql: "SELECT holder FROM items WHERE id = ?", arguments: [item])
+            guard current == holder else { return }
             try db.run(sql: "UPDATE artifacts SET state = 'deleted' WHERE item = ? AND state != 'deleted' AND \(NodeLocalFiles.area)", arguments: [item])
             if let stage {
                 try db.run(sql: "UPDATE artifacts SET state = 'released' WHERE item = ? AND stage >= ? AND state = 'live'", arguments: [item, stage])
@@ -713,7 +715,7 @@ public final class SQLiteLedger: Ledger {
                         """, arguments: [stage, now, item, stage])
             }
             try db.run(sql: "UPDATE items SET holder = NULL WHERE id = ?", arguments: [item])
-            try Self.insertEvent(db, LedgerEvent.restarted(item, from: stage, now: now))
+            if let stage { try Self.insertEvent(db, LedgerEvent.restarted(item, from: stage, now: now)) }
         }
     }
 

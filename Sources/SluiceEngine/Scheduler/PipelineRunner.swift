@@ -48,12 +48,13 @@ public final class PipelineRunner: Sendable {
     }
 
     /// A runner for `config`'s stages in `role`; `onLine` receives one readable line per event.
+    /// `workspace` is `config`'s, with this worker's node-local scratch where it has one.
     public init(
         config: PipelineConfig, ledger: any Ledger, budget: DiskBudget, role: RunnerRole = .run, lease: Double = 60,
-        onLine: @escaping @Sendable (String) -> Void = { _ in }
+        workspace: Workspace? = nil, onLine: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.config = config
-        self.workspace = Workspace(root: config.workspace)
+        self.workspace = workspace ?? Workspace(root: config.workspace)
         self.stages = config.stages
         self.wakes = config.stages.map { _ in WakeSignal() }
         self.ledger = ledger
@@ -90,6 +91,7 @@ public final class PipelineRunner: Sendable {
             LedgerEvent(time: now, item: nil, stage: nil, kind: role == .run ? "run-started" : "worker-started", message: "owner \(owner)"))
         if role == .run && others == 0 {
             try await WorkspaceRecovery(workspace: workspace, ledger: ledger, stages: stages).recover(now: now)
+            try await restartItemsOfLostWorkers()
         } else {
             // Others are at work: only what a dead worker left is taken back.
             try await takeBackExpiredWork(atStart: true)
@@ -117,6 +119,11 @@ public final class PipelineRunner: Sendable {
         if let reason = state.withLock({ $0.stopReason }) {
             try await ledger.record(LedgerEvent(time: now, item: nil, stage: nil, kind: "run-stopped", message: reason))
             throw BudgetError(code: .overheadFull, message: reason)
+        }
+        if let scratch = workspace.scratch {
+            // This worker's scratch goes with it: its items that still need those files go again.
+            try await restartItems(pinnedTo: [owner])
+            try? FileManager.default.removeItem(atPath: scratch)
         }
         let summary = RunSummary.from(
             tasks: try await ledger.tasks(), stageNames: stageNames,
@@ -185,6 +192,7 @@ public final class PipelineRunner: Sendable {
     /// start, or after taking work back: a live worker deletes its own), and wakes the stages.
     private func takeBackExpiredWork(atStart: Bool) async throws {
         let reclaimed = try await ledger.reclaim(all: false, now: now)
+        try await restartItemsOfLostWorkers()
         guard !reclaimed.isEmpty || atStart else { return }
         // The dead worker's reservations counted until now; what they covered goes at once.
         let freed = try WorkspaceRecovery(workspace: workspace, ledger: ledger, stages: stages).removeLeftovers(of: reclaimed)
@@ -197,6 +205,52 @@ public final class PipelineRunner: Sendable {
     }
 
     private var now: Double { Date().timeIntervalSince1970 }
+
+    // MARK: Node-local scratch
+
+    /// Restarts the items pinned to workers that are gone — dead (no heartbeat within a lease)
+    /// or stopped — whose node-local files are lost with them.
+    private func restartItemsOfLostWorkers() async throws {
+        let pins = try await ledger.pins()
+        guard !pins.isEmpty else { return }
+        let now = now
+        let alive = Set(try await ledger.workers().filter { $0.seemsAlive(now: now, within: lease, host: worker.host) }.map(\.worker.id))
+        let lost = Set(pins.values).subtracting(alive).subtracting([owner])
+        if !lost.isEmpty { try await restartItems(pinnedTo: lost) }
+    }
+
+    /// Sends each item pinned to one of `holders` back to the first stage whose node-local
+    /// output a stage still to run needs (``restartStage(_:)``), or only unpins it when none does.
+    private func restartItems(pinnedTo holders: Set<String>) async throws {
+        let pins = try await ledger.pins().filter { holders.contains($0.value) }
+        let items = pins.keys.sorted()
+        guard !items.isEmpty else { return }
+        let tasks = Dictionary(grouping: try await ledger.tasks().filter { !$0.isGroup && items.contains($0.item) }, by: \.item)
+        var again: [String] = []
+        for item in items {
+            let stage = restartStage(tasks[item] ?? [])
+            try await ledger.restart(item: item, pinnedTo: pins[item]!, from: stage, now: now)
+            if stage != nil { again.append(item) }
+        }
+        if !again.isEmpty {
+            onLine("\(again.count) item(s) go again on any worker: their files were in the node-local scratch of a worker that is gone (\(again.joined(separator: ", ")))")
+            wakeEveryStage()
+        }
+    }
+
+    /// The stage an item whose node-local files are lost goes back to: the earliest whose output
+    /// in a node-local area a stage still to run reads — or, when that stage's own input was
+    /// node-local too, the earliest stage of that chain. Nil when no stage still to run needs
+    /// them (the item is done or failed, or its later stages read shared areas only).
+    private func restartStage(_ tasks: [TaskStatus]) -> Int? {
+        guard !tasks.contains(where: { $0.state == .failed || $0.state == .blocked }),
+            let first = tasks.filter({ $0.state != .done }).map(\.stage).min()
+        else { return nil }
+        let isLocal = { [stages] (stage: Int) in stages[stage].outputArea.map(Area.nodeLocal.contains) == true }
+        var needed = stages.indices.dropFirst(first).compactMap { self.inputStage(of: $0) }.filter { $0 < first && isLocal($0) }.min()
+        while let stage = needed, let input = inputStage(of: stage), isLocal(input) { needed = input }
+        return needed
+    }
 
     private func work(stage index: Int) async throws {
         let scheduling = stages[index].scheduling
@@ -259,7 +313,7 @@ public final class PipelineRunner: Sendable {
         let clock = ContinuousClock.now
         var reservation: Reservation?
         let holding = QuotaHolding(
-            ledger: ledger, tasks: units.map(\.task.key),
+            ledger: ledger, tasks: units.map(\.task.key), nodeLocal: workspace.scratch == nil ? [] : Area.nodeLocal,
             quota: state.withLock { $0.shared } ? SharedQuota(limits: config.budget) : nil,
             overhead: { [budget] in await budget.snapshot.overhead })
         // What each unit's commit adds to the disk: its output folder, or the outermost folder
@@ -299,8 +353,8 @@ public final class PipelineRunner: Sendable {
             let context = StageContext(
                 workspace: workspace, budget: budget, ledger: ledger, reservation: reservation!, holding: holding, priority: index,
                 producer: stage.isSource,
-                headroom: { [stages, firstItem = units[0].item] bytes in
-                    stages.dropFirst().map { Self.room(for: $0, inputBytes: bytes, item: firstItem) }.max() ?? 0
+                headroom: { [stages, firstItem = units[0].item, areas = headroomAreas] bytes in
+                    stages.dropFirst().map { Self.room(for: $0, inputBytes: bytes, item: firstItem, in: areas) }.max() ?? 0
                 },
                 progress: { [weak self] done, expected in self?.noteProgress(keys, done, expected) })
             try await untilStopped { [units] in try await stage.run(units, context: context) }
@@ -415,7 +469,7 @@ public final class PipelineRunner: Sendable {
             if scratchBytes > 0 { scratch += DiskUsage.allocation(forLength: scratchBytes) }
             if stage.isSource {
                 // Room the item's later stages will need, kept free while fetching it.
-                let later = stages.dropFirst().map { Self.room(for: $0, inputBytes: inputBytes, item: unit.item) }
+                let later = stages.dropFirst().map { Self.room(for: $0, inputBytes: inputBytes, item: unit.item, in: headroomAreas) }
                 headroom = max(headroom, later.max() ?? 0)
             }
         }
@@ -463,11 +517,18 @@ public final class PipelineRunner: Sendable {
         return DiskUsage.allocation(forLength: stage.estimatedBytes(inputBytes: inputBytes, item: item)) + DiskUsage.blockSize
     }
 
-    /// The room a later stage needs for one item: its outputs and its scratch space.
-    static func room(for stage: any Stage, inputBytes: Int64, item: ItemSpec) -> Int64 {
-        let scratch = stage.scratchBytes(inputBytes: inputBytes, item: item)
-        return allocation(of: stage, inputBytes: inputBytes, item: item) + (scratch > 0 ? DiskUsage.allocation(forLength: scratch) : 0)
+    /// The room a later stage needs for one item in `areas`: its outputs and its scratch space
+    /// (in `interim`).
+    static func room(for stage: any Stage, inputBytes: Int64, item: ItemSpec, in areas: Set<Area> = Set(Area.allCases)) -> Int64 {
+        let scratch = areas.contains(.interim) ? stage.scratchBytes(inputBytes: inputBytes, item: item) : 0
+        let outputs = stage.outputArea.map(areas.contains) == true ? allocation(of: stage, inputBytes: inputBytes, item: item) : 0
+        return outputs + (scratch > 0 ? DiskUsage.allocation(forLength: scratch) : 0)
     }
+
+    /// The areas whose room a download keeps free for its item's later stages: those of the
+    /// books it reserves from — with node-local scratch, the scratch's (the shared areas are
+    /// reserved from the quota the workers share when those stages run).
+    private var headroomAreas: Set<Area> { workspace.scratch == nil ? Set(Area.allCases) : Area.nodeLocal }
 
     /// Flushes, renames into place and records one unit's outputs; returns their bytes, and the
     /// inputs the ledger released.
@@ -501,6 +562,10 @@ public final class PipelineRunner: Sendable {
         {
             let items = unit.task.members.isEmpty ? [unit.item.name] : unit.task.members.map(\.name)
             releasing = items.map { TaskKey(item: $0, stage: previous) }
+        }
+        // Files on this node's scratch: only this worker can run the item's next stages.
+        if workspace.scratch != nil, let area = stage.outputArea, Area.nodeLocal.contains(area), !unit.isCollective {
+            try await ledger.pin(item: unit.item.name, to: owner)
         }
         let released = try await ledger.complete(
             unit.task.key, by: owner, artifacts: artifacts, releasing: releasing, ingesting: try stage.records(for: unit), now: now)

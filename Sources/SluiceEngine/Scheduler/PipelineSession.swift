@@ -20,7 +20,9 @@ public final class PipelineSession: Sendable {
         config: PipelineConfig, role: RunnerRole = .run, lease: Double = 60, onLine: @escaping @Sendable (String) -> Void = { _ in }
     ) async throws {
         self.config = config
-        let workspace = Workspace(root: config.workspace)
+        // Node-local scratch: a folder of this process's own (another worker on the node has its own).
+        let scratch = try config.node.map { "\(try $0.folder())/sluice-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())" }
+        let workspace = Workspace(root: config.workspace, scratch: scratch)
         try workspace.create()
         if role == .run {
             let lock = try WorkspaceLock(workspace)
@@ -31,13 +33,20 @@ public final class PipelineSession: Sendable {
         } else {
             lock = nil
         }
-        let ledger = try await Self.openLedger(config, workspace: workspace)
-        let root = workspace.root
+        let ledger: any Ledger
+        do {
+            ledger = try await Self.openLedger(config, workspace: workspace)
+        } catch {
+            if let scratch { try? FileManager.default.removeItem(atPath: scratch) }
+            throw error
+        }
+        // Downloads pause when the filesystem they write to is nearly full: the scratch's, if any.
+        let fetched = workspace.folder(.raw)
         let (usage, overhead) = (workspace.usage(), workspace.overhead())
         let budget = DiskBudget(
             limits: config.budget, usage: usage.bytes, files: usage.entries, overhead: overhead.bytes, overheadFiles: overhead.entries,
-            filesystemFraction: { DiskUsage.filesystemFraction(at: root) })
-        runner = PipelineRunner(config: config, ledger: ledger, budget: budget, role: role, lease: lease, onLine: onLine)
+            scratchLimit: config.node?.budget, filesystemFraction: { DiskUsage.filesystemFraction(at: fetched) })
+        runner = PipelineRunner(config: config, ledger: ledger, budget: budget, role: role, lease: lease, workspace: workspace, onLine: onLine)
     }
 
     /// Opens (or creates) `config`'s ledger, records where it is in the workspace, and registers

@@ -41,6 +41,9 @@ struct WorkspaceRecovery {
         var freed: [Area: (bytes: Int64, entries: Int)] = [:]
         for task in tasks {
             guard let folder = outputFolder(of: task), let area = stages[task.stage].outputArea else { continue }
+            // In node-local scratch, what the attempt left is on its worker's node, not this one's
+            // (the same path here may be this worker's own attempt at the task).
+            if workspace.scratch != nil, Area.nodeLocal.contains(area) { continue }
             // A job that outlived its worker may still write into its partial output; the next
             // attempt adopts it. A checkpointed task's next attempt resumes it.
             let stage = stages[task.stage]

@@ -2,13 +2,27 @@ import Foundation
 
 /// The on-disk layout of a run (DESIGN.md): the ledger, one folder per area, per-item logs.
 /// Hands out paths and never lets one escape its root.
+///
+/// With a node-local `scratch` folder, the areas of ``Area/nodeLocal`` (`raw`, `interim`) live
+/// there instead (`<scratch>/raw/…`), while paths relative to the workspace stay the same: an
+/// artifact recorded as `raw/x/a.h5ad` is under the scratch of the worker that made it.
 public struct Workspace: Sendable {
     /// The workspace folder (absolute).
     public let root: String
+    /// This worker's node-local folder for `raw` and `interim` (absolute); nil: they are in `root`.
+    public let scratch: String?
 
-    /// The workspace at `root`, made absolute and standardized.
-    public init(root: String) {
+    /// The workspace at `root`, made absolute and standardized, with `raw` and `interim` in
+    /// `scratch` when it is given.
+    public init(root: String, scratch: String? = nil) {
         self.root = URL(fileURLWithPath: root).standardizedFileURL.path
+        self.scratch = scratch.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+    }
+
+    /// The folder that holds `area`'s folder: the scratch for a node-local area when there is one.
+    private func base(of area: String) -> String {
+        guard let scratch, let area = Area(rawValue: area), Area.nodeLocal.contains(area) else { return root }
+        return scratch
     }
 
     /// The SQLite ledger's file, `sluice.db`.
@@ -17,7 +31,7 @@ public struct Workspace: Sendable {
     public var lockPath: String { root + "/sluice.lock" }
 
     /// The folder of an area, `<root>/<area>`.
-    public func folder(_ area: Area) -> String { root + "/" + area.rawValue }
+    public func folder(_ area: Area) -> String { base(of: area.rawValue) + "/" + area.rawValue }
     /// The folder of the per-item logs, `<root>/logs`.
     public var logsFolder: String { root + "/logs" }
 
@@ -41,12 +55,18 @@ public struct Workspace: Sendable {
                 throw WorkspaceError("the path '\(shown)' would leave the workspace \(root) or is not a plain file name; rename the item or group it comes from")
             }
         }
-        return root + "/" + relative
+        return base(of: String(components[0])) + "/" + relative
     }
 
-    /// The path relative to the root; nil when `path` is not under the root.
+    /// The path relative to the root (or, for the node-local areas, to the scratch); nil when
+    /// `path` is not under either.
     public func relative(_ path: String) -> String? {
         let standard = URL(fileURLWithPath: path).standardizedFileURL.path
+        if let scratch, standard.hasPrefix(scratch + "/") {
+            let inside = String(standard.dropFirst(scratch.count + 1))
+            let area = inside.split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
+            return Area(rawValue: area).map { Area.nodeLocal.contains($0) } == true ? inside : nil
+        }
         guard standard.hasPrefix(root + "/") else { return nil }
         return String(standard.dropFirst(root.count + 1))
     }

@@ -23,6 +23,12 @@ struct WorkerCommand: AsyncParsableCommand {
             is done, 3 when some failed (as sluice run). With --wait it keeps polling for new \
             items instead, until stopped. Ctrl-C, SIGTERM or SIGUSR1 (what SLURM sends \
             ahead of a time limit with --signal=B:USR1@SECONDS) gives its work back at once.
+
+            With node-local scratch (--scratch, or node: in the pipeline file), the items this \
+            worker fetches stay on its node (raw/ and interim/, under --scratch-budget), and \
+            their next stages run on this worker only; the shared areas (output, checkpoints) \
+            stay in the workspace under the shared quota. When the worker stops or dies, those \
+            of its items that still need their files are fetched again by any worker.
             """)
 
     @Argument(help: "The pipeline file (YAML).") var pipeline: String
@@ -31,9 +37,16 @@ struct WorkerCommand: AsyncParsableCommand {
     var lease: Double = 60
     @Option(help: "Seconds to wait at start for a ledger server that does not answer yet (a job may start while it restarts).")
     var connectWait: Double = 60
+    @Option(help: "A folder on this node's own disk for raw/ and interim/ (overrides node: scratch in the pipeline file; $VAR is expanded).")
+    var scratch: String?
+    @Option(help: "The most raw/ and interim/ may hold in --scratch, e.g. 200GB (overrides node: budget).")
+    var scratchBudget: String?
     @Flag(help: "Print only the summary.") var quiet = false
 
     func validate() throws {
+        if let scratchBudget, ByteSize.parse(scratchBudget) == nil {
+            throw ValidationError("--scratch-budget must be a size such as 200GB, not \(scratchBudget)")
+        }
         guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
         guard connectWait >= 0 else { throw ValidationError("--connect-wait cannot be negative") }
     }
@@ -55,11 +68,18 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let config = try loadPipeline(pipeline)
+        var config = try loadPipeline(pipeline)
+        if scratch != nil || scratchBudget != nil {
+            guard let folder = scratch ?? config.node?.path, let budget = scratchBudget.flatMap(ByteSize.parse) ?? config.node?.budget else {
+                throw ValidationError("--scratch and --scratch-budget go together (or with node: {scratch: DIR, budget: SIZE} in the pipeline file)")
+            }
+            config.node = NodeScratch(path: folder, budget: budget)
+            try config.checkScratch()
+        }
         let display = RunDisplay(enabled: !quiet)
         let session = try await openSession(config, display: display)
         let runner = session.runner
-        display.line("worker \(runner.worker.id) on \(config.ledger)")
+        display.line("worker \(runner.worker.id) on \(config.ledger)" + (runner.workspace.scratch.map { ", scratch \($0)" } ?? ""))
         let signals = StopSignals {
             display.line("stopping: work in flight is given back (Ctrl-C again stops at once)")
             runner.requestStop()

@@ -771,8 +771,10 @@ public final class PostgresLedger: Ledger {
     }
 
     /// Unpins `item`, marks its node-local files deleted and, with `stage`, sends it back there.
-    nonisolated(nonsending) public func restart(item: String, from stage: Int?, now: Double) async throws {
+    nonisolated(nonsending) public func restart(item: String, pinnedTo holder: String, from stage: Int?, now: Double) async throws {
         _ = try await write { db in
+            // Locks the item's row: a second worker restarting it waits, then finds it unpinned.
+            guard try await db.first("SELECT holder FROM items WHERE id = \(item) AND holder = \(holder) FOR UPDATE", as: String.self) != nil else { return Done() }
             try await db.run("UPDATE artifacts SET state = 'deleted' WHERE item = \(item) AND state != 'deleted' AND \(unescaped: NodeLocalFiles.area)")
             if let stage {
                 try await db.run("UPDATE artifacts SET state = 'released' WHERE item = \(item) AND stage >= \(stage) AND state = 'live'")
@@ -783,7 +785,7 @@ public final class PostgresLedger: Ledger {
                     """)
             }
             try await db.run("UPDATE items SET holder = NULL WHERE id = \(item)")
-            try await Self.insertEvent(db, LedgerEvent.restarted(item, from: stage, now: now))
+            if let stage { try await Self.insertEvent(db, LedgerEvent.restarted(item, from: stage, now: now)) }
             return Done()
         }
     }
