@@ -168,16 +168,5 @@ import Testing
         for (path, data) in expected { #expect(recovered[path] == data, "\(path) differs") }
     }
 
-    /// Regular files under `folder` (relative path → content).
-    static func files(_ folder: String) throws -> [String: Data] {
-        var result: [String: Data] = [:]
-        guard let walker = FileManager.default.enumerator(atPath: folder) else { return result }
-        while let name = walker.nextObject() as? String {
-            let path = folder + "/" + name
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else { continue }
-            result[name] = try Data(contentsOf: URL(fileURLWithPath: path))
-        }
-        return result
-    }
+    static func files(_ folder: String) throws -> [String: Data] { try CrashSafetyTests.files(folder) }
 }
