@@ -139,7 +139,11 @@ import Testing
         let ledger = try await ledger(kind, folder, items: items(2)).ledger
         _ = try await ledger.claim(stage: 0, owner: "dead", limit: 2, minimum: 1, enough: nil, maxWait: nil, lease: 10, now: 0)
         try await ledger.heartbeat(WorkerRecord(id: "dead", host: "node1", pid: 7), lease: 10, now: 5)
+        #expect(try await ledger.expired(now: 12).isEmpty)
         #expect(try await ledger.reclaim(all: false, now: 12).isEmpty)
+        // Seen expired first, without being changed: their leftovers go before anyone claims them.
+        #expect(Set(try await ledger.expired(now: 16)) == [TaskKey(item: "item0", stage: 0), TaskKey(item: "item1", stage: 0)])
+        #expect(try await ledger.counts(stage: 0)[.running] == 2)
         #expect(try await ledger.reclaim(all: false, now: 16).count == 2)
         #expect(try await ledger.counts(stage: 0)[.pending] == 2)
     }

@@ -16,6 +16,10 @@ public protocol Ledger: Sendable {
     /// The names of the stages the workspace's pipeline has (empty before the first run).
     nonisolated(nonsending) func stageNames() async throws -> [String]
 
+    /// The running tasks whose lease expired at `now`, unchanged: what their attempts left can be
+    /// removed before ``reclaim(all:now:)`` lets another worker claim them.
+    nonisolated(nonsending) func expired(now: Double) async throws -> [TaskKey]
+
     /// Returns running tasks to the queue: those whose lease expired, or all of them when
     /// `all` (the caller holds the workspace lock, so no other run is alive). Returns the keys.
     nonisolated(nonsending) func reclaim(all: Bool, now: Double) async throws -> [TaskKey]

@@ -245,6 +245,15 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
+    /// The running tasks whose lease expired at `now`.
+    nonisolated(nonsending) public func expired(now: Double) async throws -> [TaskKey] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT item, stage FROM tasks WHERE state = 'running' AND lease_until < ?", arguments: [now]).map {
+                TaskKey(item: $0["item"], stage: $0["stage"])
+            }
+        }
+    }
+
     /// Claims up to `limit` ready tasks of `stage`, in item order, under a lease for `owner`.
     nonisolated(nonsending) public func claim(
         stage: Int, owner: String, limit: Int, minimum: Int, enough: Double?, maxWait: Double?, lease: Double, now: Double

@@ -191,12 +191,14 @@ public final class PipelineRunner: Sendable {
     /// attempts left, deletes the inputs such a worker released but had not deleted yet (at
     /// start, or after taking work back: a live worker deletes its own), and wakes the stages.
     private func takeBackExpiredWork(atStart: Bool) async throws {
+        // What the dead worker's attempts left goes before their tasks can be claimed again, so
+        // that a new attempt's files (on this worker or another) are never taken for them.
+        let expired = try await ledger.expired(now: now)
+        let freed = try WorkspaceRecovery(workspace: workspace, ledger: ledger, stages: stages).removeLeftovers(of: expired)
+        for (area, size) in freed where size.entries > 0 { await budget.freed(size.bytes, files: size.entries, in: area) }
         let reclaimed = try await ledger.reclaim(all: false, now: now)
         try await restartItemsOfLostWorkers()
         guard !reclaimed.isEmpty || atStart else { return }
-        // The dead worker's reservations counted until now; what they covered goes at once.
-        let freed = try WorkspaceRecovery(workspace: workspace, ledger: ledger, stages: stages).removeLeftovers(of: reclaimed)
-        for (area, size) in freed where size.entries > 0 { await budget.freed(size.bytes, files: size.entries, in: area) }
         try await ArtifactRemover(workspace: workspace, ledger: ledger).delete(try await ledger.artifacts(in: .released), budget: budget)
         if !reclaimed.isEmpty {
             onLine("took back \(reclaimed.count) task(s) whose worker stopped sending heartbeats")

@@ -379,6 +379,15 @@ public final class PostgresLedger: Ledger {
         }
     }
 
+    /// The running tasks whose lease expired at `now`.
+    nonisolated(nonsending) public func expired(now: Double) async throws -> [TaskKey] {
+        try await read { db in
+            try await db.rows("SELECT item, stage FROM tasks WHERE state = 'running' AND lease_until < \(now)", as: (String, Int).self).map {
+                TaskKey(item: $0.0, stage: $0.1)
+            }
+        }
+    }
+
     /// Claims up to `limit` ready tasks of `stage`, in item order, under a lease for `owner`:
     /// one call of `sluice_claim` (migration 3).
     nonisolated(nonsending) public func claim(
