@@ -16,6 +16,8 @@ struct StatusCommand: AsyncParsableCommand {
         let stages = try await ledger.stageNames()
         let tasks = try await ledger.tasks()
         let workers = try await ledger.workers()
+        // Items whose files are in a worker's node-local scratch, per worker.
+        let pinned = Dictionary(grouping: try await ledger.pins().values, by: { $0 }).mapValues(\.count)
         let now = Date().timeIntervalSince1970
         // A worker is alive while it sends heartbeats (a sixth of its lease apart; a minute is
         // the longest a default lease lets pass) and, on this host, while its process exists.
@@ -80,7 +82,8 @@ struct StatusCommand: AsyncParsableCommand {
                     status.stopped != nil
                     ? "stopped" : live.contains(status) ? "alive, last heartbeat \(Int(now - status.heartbeat)) s ago" : "silent for \(Int(now - status.heartbeat)) s"
                 let kind = status.worker.isRun ? "sluice run" : "worker"
-                print("  \(kind) \(status.worker.id) on \(status.worker.host) (pid \(status.worker.pid)): \(state), \(status.running) task(s) running")
+                let held = pinned[status.worker.id].map { ", \($0) item(s) in its node-local scratch" } ?? ""
+                print("  \(kind) \(status.worker.id) on \(status.worker.host) (pid \(status.worker.pid)): \(state), \(status.running) task(s) running\(held)")
             }
         }
         if !errors.isEmpty {
