@@ -86,7 +86,7 @@ public actor DiskBudget {
         if bytes > limit(area) {
             throw BudgetError(code: .neverFits, message: "needs \(ByteSize.format(bytes)) in \(area.rawValue), more than the budget can ever hold (\(ByteSize.format(limit(area))))")
         }
-        let total = isLocal(area) ? scratchLimit! : limits.total
+        let total = books(of: area).limit
         if producer, headroom > 0, bytes + headroom > total {
             throw BudgetError(
                 code: .neverFits,
@@ -203,7 +203,8 @@ public actor DiskBudget {
             ContinuousClock.now - lastChange > .seconds(seconds)
         else { return false }
         waiters.removeFirst()
-        let free = isLocal(first.area) ? max(0, scratchLimit! - scratchHeld) : max(0, limits.total - totalHeld)
+        let books = books(of: first.area)
+        let free = max(0, books.limit - books.held)
         first.continuation.resume(
             throwing: BudgetError(
                 code: .neverFits,
@@ -270,6 +271,10 @@ public actor DiskBudget {
     private var scratchHeld: Int64 { Area.nodeLocal.reduce(0) { $0 + held($1) } }
     /// Whether `area` is in node-local scratch.
     private func isLocal(_ area: Area) -> Bool { scratchLimit != nil && Area.nodeLocal.contains(area) }
+    /// The books an area is bounded by as a whole: the node-local scratch's, or the workspace's.
+    private func books(of area: Area) -> (limit: Int64, held: Int64) {
+        isLocal(area) ? (scratchLimit!, scratchHeld) : (limits.total, totalHeld)
+    }
     /// The bound on one area (in node-local scratch, the scratch's too).
     private func limit(_ area: Area) -> Int64 { isLocal(area) ? min(limits.limit(area), scratchLimit!) : limits.limit(area) }
 

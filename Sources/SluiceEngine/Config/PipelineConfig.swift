@@ -54,16 +54,20 @@ public struct PipelineConfig: Sendable {
     public func checkScratch() throws {
         guard node != nil else { return }
         for (index, stage) in stages.enumerated() where stage.scheduling == .perGroup || stage.scheduling == .barrier {
-            let input =
-                stage.header.from.flatMap { name in stages.firstIndex { $0.name == name } }
-                ?? stride(from: index - 1, through: 0, by: -1).first { stages[$0].outputArea != nil }
-            if let input, let area = stages[input].outputArea, Area.nodeLocal.contains(area) {
+            if let input = inputStage(of: index), let area = stages[input].outputArea, Area.nodeLocal.contains(area) {
                 throw ConfigError(
                     .badValue,
                     "stage '\(stage.name)' reads the \(area.rawValue)/ files of many items, which node-local scratch keeps on the nodes that made them; read a stage that writes to output",
                     file: file, line: stage.header.line)
             }
         }
+    }
+
+    /// The stage whose outputs stage `index` reads: the one it names with `from:`, else the
+    /// nearest earlier stage that writes outputs; nil for the first.
+    func inputStage(of index: Int) -> Int? {
+        if let name = stages[index].header.from { return stages.firstIndex { $0.name == name } }
+        return stride(from: index - 1, through: 0, by: -1).first { stages[$0].outputArea != nil }
     }
 
     /// The stage a name refers to.

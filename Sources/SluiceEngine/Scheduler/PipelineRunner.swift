@@ -122,7 +122,7 @@ public final class PipelineRunner: Sendable {
         }
         if let scratch = workspace.scratch {
             // This worker's scratch goes with it: its items that still need those files go again.
-            try await restartItems(pinnedTo: [owner])
+            try await restartItems(try await ledger.pins().filter { $0.value == owner })
             try? FileManager.default.removeItem(atPath: scratch)
         }
         let summary = RunSummary.from(
@@ -217,14 +217,13 @@ public final class PipelineRunner: Sendable {
         guard !pins.isEmpty else { return }
         let now = now
         let alive = Set(try await ledger.workers().filter { $0.seemsAlive(now: now, within: lease, host: worker.host) }.map(\.worker.id))
-        let lost = Set(pins.values).subtracting(alive).subtracting([owner])
-        if !lost.isEmpty { try await restartItems(pinnedTo: lost) }
+        let lost = pins.filter { !alive.contains($0.value) && $0.value != owner }
+        if !lost.isEmpty { try await restartItems(lost) }
     }
 
-    /// Sends each item pinned to one of `holders` back to the first stage whose node-local
-    /// output a stage still to run needs (``restartStage(_:)``), or only unpins it when none does.
-    private func restartItems(pinnedTo holders: Set<String>) async throws {
-        let pins = try await ledger.pins().filter { holders.contains($0.value) }
+    /// Sends each item of `pins` (item → holder) back to the first stage whose node-local output
+    /// a stage still to run needs (``restartStage(_:)``), or only unpins it when none does.
+    private func restartItems(_ pins: [String: String]) async throws {
         let items = pins.keys.sorted()
         guard !items.isEmpty else { return }
         let tasks = Dictionary(grouping: try await ledger.tasks().filter { !$0.isGroup && items.contains($0.item) }, by: \.item)
@@ -439,10 +438,7 @@ public final class PipelineRunner: Sendable {
     }
 
     /// The stage whose outputs stage `index` reads.
-    private func inputStage(of index: Int) -> Int? {
-        if let name = stages[index].header.from { return stages.firstIndex { $0.name == name } }
-        return stride(from: index - 1, through: 0, by: -1).first { stages[$0].outputArea != nil }
-    }
+    private func inputStage(of index: Int) -> Int? { config.inputStage(of: index) }
 
     /// Whether stage `index` is the last one that reads stage `input`'s outputs: only the last
     /// reader may release them for deletion.

@@ -18,6 +18,12 @@ public struct StateArchive: Sendable {
         sections.append((name, values.withUnsafeBytes { Data($0) }))
     }
 
+    /// Adds `values` under `name` (0 where nil) and which of them are known under `name.known`.
+    public mutating func put(_ name: String, optionals values: [Double?]) {
+        put(name, values.map { $0 ?? 0 })
+        put(name + ".known", values.map { $0 == nil ? UInt8(0) : 1 })
+    }
+
     /// Adds `value` under `name`, as JSON.
     public mutating func put(_ name: String, json value: some Encodable) throws {
         let encoder = JSONEncoder()
@@ -33,6 +39,13 @@ public struct StateArchive: Sendable {
             _ = bytes.copyBytes(to: UnsafeMutableRawBufferPointer(buffer))
             count = bytes.count / MemoryLayout<T>.stride
         }
+    }
+
+    /// The values ``put(_:optionals:)`` stored under `name`.
+    public func optionals(_ name: String) throws -> [Double?] {
+        let (values, known) = (try array(name, of: Double.self), try array(name + ".known", of: UInt8.self))
+        guard values.count == known.count else { throw damaged("section \(name) has \(values.count) values but \(known.count) flags") }
+        return zip(values, known).map { $1 == 0 ? nil : $0 }
     }
 
     /// The value stored under `name` as JSON.

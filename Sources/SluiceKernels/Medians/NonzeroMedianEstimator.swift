@@ -122,8 +122,7 @@ public final class NonzeroMedianEstimator {
         archive.put(prefix + "upper", upper)
         archive.put(prefix + "below", below)
         archive.put(prefix + "inside", inside)
-        archive.put(prefix + "median", median.map { $0 ?? 0 })
-        archive.put(prefix + "medianKnown", median.map { $0 == nil ? UInt8(0) : 1 })
+        archive.put(prefix + "median", optionals: median)
         archive.put(prefix + "refineSlot", refineSlot)
         archive.put(prefix + "refining", refining)
         archive.put(prefix + "refineCounts", refineCounts)
@@ -141,10 +140,9 @@ public final class NonzeroMedianEstimator {
         guard scalars.count == 5, let phase = Phase(code: scalars[0]), scalars[3] == valueBudget, scalars[4] == geneCount else {
             throw FormatError(.corruptData, path: prefix, "the median estimator's saved state is for other genes or settings")
         }
-        let known = try archive.array(prefix + "medianKnown", of: UInt8.self)
-        let medians = try archive.array(prefix + "median", of: Double.self)
+        let medians = try archive.optionals(prefix + "median")
         let total = try archive.array(prefix + "total", of: Int.self)
-        guard known.count == geneCount, medians.count == geneCount, total.count == geneCount else {
+        guard medians.count == geneCount, total.count == geneCount else {
             throw FormatError(.corruptData, path: prefix, "the median estimator's saved state is for another number of genes")
         }
         self.phase = phase
@@ -156,7 +154,7 @@ public final class NonzeroMedianEstimator {
         upper = try archive.array(prefix + "upper")
         below = try archive.array(prefix + "below")
         inside = try archive.array(prefix + "inside")
-        median = zip(medians, known).map { $1 == 0 ? nil : $0 }
+        median = medians
         refineSlot = try archive.array(prefix + "refineSlot")
         refining = try archive.array(prefix + "refining")
         refineCounts = try archive.array(prefix + "refineCounts")

@@ -163,8 +163,7 @@ public struct DatasetConverter {
                 percentMito.replaceSubrange(0..<count, with: saved.mito)
                 keep.replaceSubrange(0..<count, with: saved.keep.map { $0 != 0 })
                 if position.tokens {
-                    let known = try archive.array("medianKnown", of: UInt8.self)
-                    medians = zip(try archive.array("medians", of: Double.self), known).map { $1 == 0 ? nil : $0 }
+                    medians = try archive.optionals("medians")
                 } else {
                     try estimator.restore(from: archive, prefix: "estimator.")
                 }
@@ -174,6 +173,13 @@ public struct DatasetConverter {
         // A fresh start: what another input or other settings left goes.
         if position.batches == 0, position.pass == 0, !position.tokens { checkpoint?.remove() }
 
+        /// Puts the metrics and verdicts of cells `0..<count` into `archive`.
+        func putCells(_ archive: inout StateArchive, count: Int) {
+            archive.put("totals", Array(totals[0..<count]))
+            archive.put("genesDetected", Array(genesDetected[0..<count]))
+            archive.put("percentMito", Array(percentMito[0..<count]))
+            archive.put("keep", keep[0..<count].map { $0 ? UInt8(1) : 0 })
+        }
         /// Records where the run stands (after a whole batch, its chunk taken).
         func saveCheckpoint(_ sink: ChunkSink?) throws {
             guard let checkpoint, let fingerprint else { return }
@@ -181,10 +187,7 @@ public struct DatasetConverter {
             let firstPass = position.pass == 0 && !position.tokens
             if !firstPass, !FileManager.default.fileExists(atPath: checkpoint.cellsFile) {
                 var cells = StateArchive()
-                cells.put("totals", totals)
-                cells.put("genesDetected", genesDetected)
-                cells.put("percentMito", percentMito)
-                cells.put("keep", keep.map { $0 ? UInt8(1) : 0 })
+                putCells(&cells, count: source.cellCount)
                 try cells.write(to: checkpoint.cellsFile)
             }
             var archive = StateArchive()
@@ -194,15 +197,9 @@ public struct DatasetConverter {
                     fingerprint: fingerprint, position: position, filledColumns: filledColumns.sorted(), nonIntegerValues: nonIntegerValues,
                     passSeconds: passSeconds, chunkCount: chunkCount, totalLength: totalLength, keptCells: keptCells, files: files,
                     sinkState: try sink?.state()))
-            if firstPass {
-                archive.put("totals", Array(totals[0..<position.cells]))
-                archive.put("genesDetected", Array(genesDetected[0..<position.cells]))
-                archive.put("percentMito", Array(percentMito[0..<position.cells]))
-                archive.put("keep", keep[0..<position.cells].map { $0 ? UInt8(1) : 0 })
-            }
+            if firstPass { putCells(&archive, count: position.cells) }
             if position.tokens {
-                archive.put("medians", medians.map { $0 ?? 0 })
-                archive.put("medianKnown", medians.map { $0 == nil ? UInt8(0) : 1 })
+                archive.put("medians", optionals: medians)
             } else {
                 try estimator.save(into: &archive, prefix: "estimator.")
             }

@@ -12,7 +12,7 @@ package actor SlurmQueueWatch {
     private let query: @Sendable () async throws -> [SlurmJob]
     private let interval: Duration
     /// How long `squeue` may fail before the error reaches the jobs that wait on the queue.
-    let patience: Duration
+    private let patience: Duration
     private var last: (time: ContinuousClock.Instant, jobs: [SlurmJob])?
     private var looking: (started: ContinuousClock.Instant, task: Task<[SlurmJob], any Error>)?
     /// Since when every look has failed; nil after one that answered.

@@ -54,7 +54,8 @@ public struct PreprocessStage: ConfigurableStage {
             let inspection = await CellFileInspection.of(file, matrix: options.matrix, sluice: executable)
             let inputBytes = DiskUsage.contentBytes(at: file)
             let spill = options.spill ? inspection?.spillBytes.map { min($0, Self.spillAllowance(inputBytes: inputBytes)) } : nil
-            let bytes = estimatedBytes(inputBytes: inputBytes, item: unit.item) + (inspection?.sortScratchBytes ?? 0) + (spill ?? 0)
+            let outputs = estimatedBytes(inputBytes: inputBytes, item: unit.item)
+            let bytes = outputs + (inspection?.sortScratchBytes ?? 0) + (spill ?? 0)
             // A dataset big enough to take long gets checkpoints, in the partial output beside
             // the shards, and reserved with them.
             var checkpoints: String?
@@ -63,7 +64,7 @@ public struct PreprocessStage: ConfigurableStage {
                 let peak = ConvertCheckpoint.peakBytes(
                     cells: inspection.cells, genes: inspection.genes, storedValues: inspection.matrix.storedCount ?? inspection.cells * inspection.genes,
                     valueBudget: ConvertOptions().medianValueBudget)
-                try await context.ensureReserved(estimatedBytes(inputBytes: inputBytes, item: unit.item) + peak)
+                try await context.ensureReserved(outputs + peak)
             }
             // What an interrupted attempt left beside its dataset's folder and checkpoints (files
             // already lifted) goes; without checkpoints, the builder starts its folder afresh.
