@@ -109,6 +109,31 @@ import Testing
                 "--covariates", folder.file("covariates.tsv"), "--columns", "rank", "--method", "spearman",
             ])
         #expect((config.stage(named: "correlate") as? AnalyzeStage)?.options.expectedOutput == "correlations.tsv")
+        // Pseudobulk takes checkpoints (every 5 minutes from 200,000 cells, by default) and so
+        // keeps an interrupted attempt's partial output; the other analyses start afresh.
+        let pseudobulk = try #require(config.stage(named: "pseudobulk") as? AnalyzeStage)
+        #expect(pseudobulk.options.checkpointEvery == 300 && pseudobulk.options.checkpointMinCells == 200_000)
+        #expect(pseudobulk.resumesInterruptedAttempts && !cells.resumesInterruptedAttempts)
+    }
+
+    @Test func checkpointKeysBelongToAnalysesThatTakeCheckpoints() throws {
+        let folder = try TemporaryDirectory("sluice-analyze")
+        let path = try pipeline(folder, sluice: "/usr/bin/true")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let pseudobulk = "options: {by: cell_type, min_cells: 1, min_counts: 0}"
+        try text.replacingOccurrences(of: pseudobulk, with: pseudobulk + "\n      checkpoint_every: \"off\"\n      checkpoint_space: 1GB")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let config = try PipelineConfig.load(path, registry: PipelineStages.registry())
+        let stage = try #require(config.stage(named: "pseudobulk") as? AnalyzeStage)
+        #expect(stage.options.checkpointEvery == nil && stage.options.checkpointSpace == 1_000_000_000 && !stage.resumesInterruptedAttempts)
+
+        try text.replacingOccurrences(of: "single_cell: true}", with: "single_cell: true}\n      checkpoint_every: 10m")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        #expect {
+            try PipelineConfig.load(path, registry: PipelineStages.registry())
+        } throws: { error in
+            (error as? ConfigError)?.message.contains("'checkpoint_every' applies to analyses that take checkpoints (pseudobulk), not activity") == true
+        }
     }
 
     @Test func unknownAnalysisAndBadFromAreConfigErrors() throws {

@@ -18,6 +18,14 @@ public struct StateArchive: Sendable {
         sections.append((name, values.withUnsafeBytes { Data($0) }))
     }
 
+    /// Adds equally long `rows` under `name`, one after the other (read back with
+    /// ``rows(_:count:length:)``).
+    public mutating func put<T: BitwiseCopyable>(_ name: String, rows: [[T]]) {
+        var bytes = Data(capacity: rows.reduce(0) { $0 + $1.count } * MemoryLayout<T>.stride)
+        for row in rows { row.withUnsafeBytes { bytes.append(contentsOf: $0) } }
+        sections.append((name, bytes))
+    }
+
     /// Adds `values` under `name` (0 where nil) and which of them are known under `name.known`.
     public mutating func put(_ name: String, optionals values: [Double?]) {
         put(name, values.map { $0 ?? 0 })
@@ -39,6 +47,13 @@ public struct StateArchive: Sendable {
             _ = bytes.copyBytes(to: UnsafeMutableRawBufferPointer(buffer))
             count = bytes.count / MemoryLayout<T>.stride
         }
+    }
+
+    /// The `count` rows of `length` values each that ``put(_:rows:)`` stored under `name`.
+    public func rows<T: BitwiseCopyable>(_ name: String, count: Int, length: Int, of type: T.Type = T.self) throws -> [[T]] {
+        let values = try array(name, of: T.self)
+        guard values.count == count * length else { throw damaged("section \(name) holds \(values.count) values, not \(count) rows of \(length)") }
+        return (0..<count).map { Array(values[($0 * length)..<(($0 + 1) * length)]) }
     }
 
     /// The values ``put(_:optionals:)`` stored under `name`.

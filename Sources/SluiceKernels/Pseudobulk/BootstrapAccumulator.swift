@@ -75,6 +75,19 @@ public struct BootstrapAccumulator: Sendable {
         }
     }
 
+    /// Adds the replicates' sums to `archive`, their sections' names starting with `prefix`.
+    public func save(into archive: inout StateArchive, prefix: String) {
+        archive.put(prefix + ".sums", rows: sums)
+        archive.put(prefix + ".drawn", rows: drawn)
+    }
+
+    /// The accumulator of `groups` groups ``save(into:prefix:)`` stored in `archive`.
+    public init(restoring archive: StateArchive, prefix: String, bootstrap: PoissonBootstrap, geneCount: Int, groups: Int) throws {
+        self.init(bootstrap: bootstrap, geneCount: geneCount)
+        sums = try archive.rows(prefix + ".sums", count: groups, length: geneCount * bootstrap.replicates)
+        drawn = try archive.rows(prefix + ".drawn", count: groups, length: bootstrap.replicates)
+    }
+
     /// Group g's bootstrap mean and 95% percentile interval of the pseudobulk mean, per gene.
     public func summary(group g: Int) -> BootstrapSummary {
         let replicates = bootstrap.replicates

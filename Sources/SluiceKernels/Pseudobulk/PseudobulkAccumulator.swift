@@ -81,6 +81,26 @@ public struct PseudobulkAccumulator: Sendable {
         }
     }
 
+    /// Adds the accumulators to `archive`, their sections' names starting with `prefix`.
+    public func save(into archive: inout StateArchive, prefix: String) {
+        archive.put(prefix + ".sums", rows: sums)
+        archive.put(prefix + ".nonzero", rows: nonzeroCells)
+        archive.put(prefix + ".cells", cellCounts)
+        archive.put(prefix + ".counts", totalCounts)
+    }
+
+    /// The accumulator ``save(into:prefix:)`` stored in `archive`.
+    public init(restoring archive: StateArchive, prefix: String, geneCount: Int) throws {
+        self.geneCount = geneCount
+        cellCounts = try archive.array(prefix + ".cells")
+        totalCounts = try archive.array(prefix + ".counts")
+        sums = try archive.rows(prefix + ".sums", count: cellCounts.count, length: geneCount)
+        nonzeroCells = try archive.rows(prefix + ".nonzero", count: cellCounts.count, length: geneCount)
+        guard totalCounts.count == cellCounts.count else {
+            throw FormatError(.corruptData, path: "", "a saved pseudobulk accumulator has \(cellCounts.count) groups' cells but \(totalCounts.count) groups' counts")
+        }
+    }
+
     /// `sum / cells` for every gene of group `g` (NaN for a group without cells).
     public func means(_ g: Int) -> [Double] {
         let cells = Double(cellCounts[g])

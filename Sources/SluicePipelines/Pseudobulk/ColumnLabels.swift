@@ -30,6 +30,26 @@ struct ColumnLabels {
         positionInHierarchy = positions
     }
 
+    /// The labels numbered so far and the cells missing one: what a checkpoint keeps.
+    struct State: Codable {
+        var labels: [String]
+        var orders: [LabelOrder]
+        var missingCells: Int
+    }
+
+    var state: State { State(labels: labels, orders: orders, missingCells: missingCells) }
+
+    /// Takes up the labels of a saved `state`, numbered as they were.
+    mutating func restore(_ state: State) throws {
+        guard state.labels.count == state.orders.count, Set(state.labels).count == state.labels.count else {
+            throw AnalysisError(code: "pseudobulk.checkpoint", "the checkpoint's labels of column \(name) are inconsistent")
+        }
+        labels = state.labels
+        orders = state.orders
+        missingCells = state.missingCells
+        numberOfLabel = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
+    }
+
     private static let missing: Int32 = -1
     private static let unknown: Int32 = -3
     private static let unresolved: Int32 = -2

@@ -2,7 +2,7 @@
 /// order whatever the chunk size: categories in the file's category order (as scanpy's
 /// `aggregate` orders them), hierarchy labels in the hierarchy's row order, numbers by value,
 /// text by its characters. Cases sort in the order declared.
-enum LabelOrder: Comparable, Hashable, Sendable {
+enum LabelOrder: Comparable, Hashable, Sendable, Codable {
     case position(Int)
     case number(Double)
     case text(String)

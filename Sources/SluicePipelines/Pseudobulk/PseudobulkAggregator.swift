@@ -1,4 +1,5 @@
 import Foundation
+import SluiceEngine
 public import SluiceFormats
 import SluiceKernels
 
@@ -19,6 +20,12 @@ public struct PseudobulkAggregator {
     public let options: PseudobulkOptions
     /// Called with (cells done, cells in the file) after each chunk.
     public var progress: (Int, Int) -> Void = { _, _ in }
+    /// Where the pass records its state every ``AnalysisCheckpoint/interval`` (after a whole
+    /// chunk), and resumes from when the state is there: the groups, their accumulators and the
+    /// cells done. A resumed run's result is the same, value for value.
+    public var checkpoint: AnalysisCheckpoint?
+    /// Called with a sentence when the run resumes from a checkpoint or skips one.
+    public var note: (String) -> Void = { _ in }
 
     public init(options: PseudobulkOptions) {
         self.options = options
@@ -36,7 +43,23 @@ public struct PseudobulkAggregator {
             PseudobulkAccumulator.bytesPerGroup(geneCount: genes)
             + (scheme.map { BootstrapAccumulator.bytesPerGroup(geneCount: genes, replicates: $0.replicates) } ?? 0)
 
-        for range in source.batchRanges(size: options.chunkSize) {
+        var resumeAt = 0
+        if let checkpoint, let archive = try checkpoint.load() {
+            resumeAt = try archive.json("cells", as: Int.self)
+            try grouping.restore(archive.json("grouping"))
+            accumulator = try PseudobulkAccumulator(restoring: archive, prefix: "groups", geneCount: genes)
+            replicates = try scheme.map {
+                try BootstrapAccumulator(restoring: archive, prefix: "bootstrap", bootstrap: $0, geneCount: genes, groups: accumulator.groupCount)
+            }
+            guard accumulator.groupCount == grouping.groupCount, resumeAt % options.chunkSize == 0, resumeAt <= source.cellCount else {
+                throw AnalysisError(code: "pseudobulk.checkpoint", "the checkpoint \(checkpoint.file) is inconsistent; delete it to start afresh")
+            }
+            note("resuming at cell \(resumeAt) of \(source.cellCount) (\(accumulator.groupCount) groups) from the checkpoint \(checkpoint.file)")
+        }
+        var lastCheckpoint = ContinuousClock.now
+        var skipped = false
+
+        for range in source.batchRanges(size: options.chunkSize) where range.lowerBound >= resumeAt {
             let batch = try source.read(cells: range)
             let groups = try grouping.assign(batch.obs, cells: range)
             while accumulator.groupCount < grouping.groupCount {
@@ -53,6 +76,20 @@ public struct PseudobulkAggregator {
             accumulator.add(batch.matrix, groups: groups)
             replicates?.add(batch.matrix, groups: groups, firstCell: range.lowerBound)
             progress(range.upperBound, source.cellCount)
+            if let checkpoint, range.upperBound < source.cellCount, ContinuousClock.now - lastCheckpoint >= checkpoint.interval {
+                var archive = StateArchive()
+                try archive.put("cells", json: range.upperBound)
+                try archive.put("grouping", json: grouping.state)
+                accumulator.save(into: &archive, prefix: "groups")
+                replicates?.save(into: &archive, prefix: "bootstrap")
+                if try checkpoint.save(archive) == nil, !skipped {
+                    skipped = true
+                    note(
+                        "checkpoints skipped from cell \(range.upperBound): the state of \(accumulator.groupCount) groups (\(ByteSize.format(Int64(archive.byteCount)))) does not fit twice in the \(ByteSize.format(checkpoint.limit ?? 0)) kept for checkpoints"
+                    )
+                }
+                lastCheckpoint = ContinuousClock.now
+            }
         }
 
         let missing = grouping.columns.map { (column: $0.name, cells: $0.missingCells) }

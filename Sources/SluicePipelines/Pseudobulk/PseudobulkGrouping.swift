@@ -65,6 +65,32 @@ struct PseudobulkGrouping {
         return groups
     }
 
+    /// The columns' labels, the dropped cells and the combinations numbered so far: what a
+    /// checkpoint keeps.
+    struct State: Codable {
+        var columns: [ColumnLabels.State]
+        var droppedCells: Int
+        /// Per column: each combined number's prefix and label numbers, one after the other.
+        var parts: [[Int32]]
+    }
+
+    var state: State {
+        State(columns: columns.map(\.state), droppedCells: droppedCells, parts: parts.map { $0.flatMap { [$0.prefix, $0.label] } })
+    }
+
+    /// Takes up a saved `state`: the same groups, numbered as they were.
+    mutating func restore(_ state: State) throws {
+        guard state.columns.count == columns.count, state.parts.count == columns.count, state.parts.allSatisfy({ $0.count % 2 == 0 }) else {
+            throw AnalysisError(code: "pseudobulk.checkpoint", "the checkpoint groups by \(state.columns.count) columns, this run by \(columns.count)")
+        }
+        for c in columns.indices { try columns[c].restore(state.columns[c]) }
+        droppedCells = state.droppedCells
+        parts = state.parts.map { flat in stride(from: 0, to: flat.count, by: 2).map { (flat[$0], flat[$0 + 1]) } }
+        combined = parts.map { column in
+            Dictionary(column.enumerated().map { (UInt64(UInt32($1.prefix)) << 32 | UInt64(UInt32($1.label)), Int32($0)) }, uniquingKeysWith: min)
+        }
+    }
+
     /// Group `g`'s label in each column.
     func labels(ofGroup g: Int) -> [String] {
         numbers(ofGroup: g).enumerated().map { columns[$0.offset].labels[Int($0.element)] }

@@ -38,6 +38,9 @@ public struct AnalyzeStage: ConfigurableStage {
 
     public var outputArea: Area? { .output }
     public var consumesInputs: Bool { options.deleteInputs }
+    /// With checkpoints, an interrupted attempt — a job's time limit, a lost worker, `kill -9` —
+    /// resumes from the analysis's last checkpoint, on any worker.
+    public var resumesInterruptedAttempts: Bool { options.checkpointEvery != nil }
 
     public func outputFolder(item: String, isGroup: Bool) -> String? { "output/\(item)/\(name)" }
 
@@ -53,18 +56,40 @@ public struct AnalyzeStage: ConfigurableStage {
                 options.analysis.readsCells
                 ? await CellFileInspection.of(file, matrix: Self.value(of: "--matrix", in: options.arguments), sluice: executable) : nil
             if let bytes = singleCellOutputBound(cells: inspection?.cells) { try await context.ensureReserved(bytes) }
+            // A long pass keeps checkpoints in the partial output beside the outputs, reserved
+            // with them; what an interrupted attempt left there besides them goes.
+            var checkpoints: Checkpoints?
+            if let every = options.checkpointEvery, let inspection, inspection.cells >= options.checkpointMinCells, let partial = unit.partialOutput {
+                let outputs = estimatedBytes(inputBytes: DiskUsage.contentBytes(at: file), item: unit.item)
+                checkpoints = Checkpoints(folder: partial + "/.checkpoints", every: every, space: options.checkpointSpace ?? outputs)
+                try await context.ensureReserved(outputs + (checkpoints?.space ?? 0))
+            }
+            if let partial = unit.partialOutput, FileManager.default.fileExists(atPath: partial) {
+                for entry in try FileManager.default.contentsOfDirectory(atPath: partial) where entry != ".checkpoints" || checkpoints == nil {
+                    try context.workspace.remove(partial + "/" + entry)
+                }
+            }
             // A CSC or Matrix Market input is sorted by cell into a scratch folder reserved from
             // the budget (unless the pipeline names its own `scratch`, outside the workspace).
             let sorting = options.arguments.contains("--scratch") ? 0 : inspection?.sortScratchBytes ?? 0
             guard sorting > 0 else {
-                try await command(file: file).run([unit], context: context)
+                try await command(file: file, checkpoints: checkpoints).run([unit], context: context)
                 continue
             }
             let scratch = try context.workspace.folder(.interim, item: unit.item.name) + "/\(name).scratch"
             try await context.withScratch(sorting, folder: scratch) {
-                try await command(file: file, scratch: (scratch, sorting)).run([unit], context: context)
+                try await command(file: file, scratch: (scratch, sorting), checkpoints: checkpoints).run([unit], context: context)
             }
         }
+    }
+
+    /// Where an analysis keeps its checkpoints, how often, and the bytes they may take.
+    struct Checkpoints {
+        var folder: String
+        var every: Double
+        var space: Int64
+
+        var arguments: [String] { ["--checkpoint-dir", folder, "--checkpoint-every", "\(every)s", "--checkpoint-limit", "\(space)"] }
     }
 
     /// Single-cell activity writes four float32 values (and their int32 column indices) per cell
@@ -95,12 +120,12 @@ public struct AnalyzeStage: ConfigurableStage {
     }
 
     /// The command stage that runs the analysis on `file`, with its scratch folder (and the bytes
-    /// reserved for it) when it has one.
-    func command(file: String, scratch: (folder: String, bytes: Int64)? = nil) -> CommandStage {
+    /// reserved for it) and its checkpoints when it has them.
+    func command(file: String, scratch: (folder: String, bytes: Int64)? = nil, checkpoints: Checkpoints? = nil) -> CommandStage {
         var command = CommandStageOptions()
         command.argv =
             [executable, "analyze", options.analysis.rawValue, file] + options.arguments
-            + (scratch.map { ["--scratch", $0.folder] } ?? []) + ["--output", "{out}"]
+            + (scratch.map { ["--scratch", $0.folder] } ?? []) + (checkpoints?.arguments ?? []) + ["--output", "{out}"]
         command.scratchFolder = scratch?.folder
         command.scratchBytes = scratch?.bytes ?? 0
         command.timeout = options.timeout

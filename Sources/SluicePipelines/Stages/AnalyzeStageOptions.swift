@@ -10,6 +10,8 @@ public struct AnalyzeStageOptions: Sendable, Equatable {
         /// Whether it reads a cells file (which a CSC or Matrix Market layout makes sort by cell
         /// into scratch space); `correlate` reads tables.
         public var readsCells: Bool { self != .correlate }
+        /// Whether its pass records checkpoints (`--checkpoint-dir`).
+        public var takesCheckpoints: Bool { self == .pseudobulk }
     }
     public var analysis: Analysis = .activity
     /// The command's options as command-line arguments (`n_rand: 1000` → `--n-rand 1000`).
@@ -26,6 +28,15 @@ public struct AnalyzeStageOptions: Sendable, Equatable {
     public var outputRatio = 0.5
     /// Delete the stage's inputs once its outputs are committed (inputs in `raw`/`interim` only).
     public var deleteInputs = true
+    /// Seconds between the checkpoints of an analysis that takes them (``AnalysisCheckpoint``),
+    /// kept in the partial output so that an interrupted attempt resumes on any worker; nil
+    /// (`checkpoint_every: off`, and for analyses without checkpoints): every attempt starts afresh.
+    public var checkpointEvery: Double?
+    /// The fewest cells an input has for the analysis to take checkpoints.
+    public var checkpointMinCells = 200_000
+    /// Bytes reserved for the checkpoints on top of the outputs; nil: as much as for the outputs
+    /// (a pseudobulk state is 12 bytes × groups × genes; one that does not fit is skipped).
+    public var checkpointSpace: Int64?
 
     public init() {}
 
@@ -35,7 +46,10 @@ public struct AnalyzeStageOptions: Sendable, Equatable {
 
     /// Parses an `analyze` entry's options.
     init(_ options: StageOptions) throws {
-        let keys = try options.keys(known: ["run", "options", "input", "executable", "timeout", "reserve", "output_ratio", "delete_inputs"])
+        let keys = try options.keys(known: [
+            "run", "options", "input", "executable", "timeout", "reserve", "output_ratio", "delete_inputs", "checkpoint_every",
+            "checkpoint_min_cells", "checkpoint_space",
+        ])
         let known = Analysis.allCases.map(\.rawValue).joined(separator: ", ")
         guard let run = keys["run"] else {
             throw options.error(.missingKey, "\(options.path) needs 'run', the analysis to run on each item (\(known))")
@@ -75,6 +89,14 @@ public struct AnalyzeStageOptions: Sendable, Equatable {
         if let value = keys["reserve"] { reserveBytes = try value.bytes() }
         if let value = keys["output_ratio"] { outputRatio = try value.double(in: 0...1000) }
         if let value = keys["delete_inputs"] { deleteInputs = try value.bool() }
+        if analysis.takesCheckpoints { checkpointEvery = 300 }
+        for key in ["checkpoint_every", "checkpoint_min_cells", "checkpoint_space"] where keys[key] != nil && !analysis.takesCheckpoints {
+            let takers = Analysis.allCases.filter(\.takesCheckpoints).map(\.rawValue).joined(separator: ", ")
+            throw options.error(.badValue, "\(options.path): '\(key)' applies to analyses that take checkpoints (\(takers)), not \(text)")
+        }
+        if let value = keys["checkpoint_every"] { checkpointEvery = try value.string() == "off" ? nil : try value.seconds() }
+        if let value = keys["checkpoint_min_cells"] { checkpointMinCells = try value.int(atLeast: 0) }
+        if let value = keys["checkpoint_space"] { checkpointSpace = try value.bytes() }
     }
 
     /// The file every run must leave in its output folder.
