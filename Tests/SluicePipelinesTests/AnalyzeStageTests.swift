@@ -109,8 +109,8 @@ import Testing
                 "--covariates", folder.file("covariates.tsv"), "--columns", "rank", "--method", "spearman",
             ])
         #expect((config.stage(named: "correlate") as? AnalyzeStage)?.options.expectedOutput == "correlations.tsv")
-        // Pseudobulk takes checkpoints (every 5 minutes from 200,000 cells, by default) and so
-        // keeps an interrupted attempt's partial output; the other analyses start afresh.
+        // Pseudobulk (and differential) take checkpoints (every 5 minutes from 200,000 cells, by
+        // default) and so keep an interrupted attempt's partial output; activity starts afresh.
         let pseudobulk = try #require(config.stage(named: "pseudobulk") as? AnalyzeStage)
         #expect(pseudobulk.options.checkpointEvery == 300 && pseudobulk.options.checkpointMinCells == 200_000)
         #expect(pseudobulk.resumesInterruptedAttempts && !cells.resumesInterruptedAttempts)
@@ -132,7 +132,7 @@ import Testing
         #expect {
             try PipelineConfig.load(path, registry: PipelineStages.registry())
         } throws: { error in
-            (error as? ConfigError)?.message.contains("'checkpoint_every' applies to analyses that take checkpoints (pseudobulk), not activity") == true
+            (error as? ConfigError)?.message.contains("'checkpoint_every' applies to analyses that take checkpoints (pseudobulk, differential), not activity") == true
         }
     }
 

@@ -9,33 +9,6 @@ import Testing
 /// byte for byte, reading only the cells after the checkpoint; and a checkpoint that does not fit
 /// the bytes kept for it is skipped rather than written.
 @Suite(.serialized) struct PseudobulkCheckpointTests {
-    /// A source that fails once a read reaches `stopAt` (a crash in the middle of the pass), and
-    /// records the cells it was asked for.
-    final class StoppingSource: CellSource, @unchecked Sendable {
-        let base: any CellSource
-        let stopAt: Int?
-        private(set) var reads: [Range<Int>] = []
-        struct Stopped: Error {}
-
-        init(_ base: any CellSource, stopAt: Int?) {
-            self.base = base
-            self.stopAt = stopAt
-        }
-
-        var path: String { base.path }
-        var format: FileFormat { base.format }
-        var cellCount: Int { base.cellCount }
-        var genes: Frame { base.genes }
-        var matrixInfo: MatrixInfo { base.matrixInfo }
-        var cellMetadataSchema: [FrameColumn.Schema] { base.cellMetadataSchema }
-
-        func read(cells: Range<Int>) throws -> CellBatch {
-            if let stopAt, cells.upperBound > stopAt { throw Stopped() }
-            reads.append(cells)
-            return try base.read(cells: cells)
-        }
-    }
-
     static func options(bootstrap: Int, hierarchy: Bool) throws -> PseudobulkOptions {
         var options = PseudobulkOptions(by: ["cell_type", "donor_id"])
         options.minCells = 0
@@ -64,14 +37,14 @@ import Testing
         let cells = try CellSourceOpener.open(PseudobulkTests.h5ad).cellCount
         let stopAt = cells / 2
         #expect(throws: StoppingSource.Stopped.self) {
-            try aggregator.run(StoppingSource(CellSourceOpener.open(PseudobulkTests.h5ad), stopAt: stopAt))
+            try aggregator.run(StoppingSource(CellSourceOpener.open(PseudobulkTests.h5ad), stopAtCell: stopAt))
         }
         // Checkpoints after every chunk: the last one stands at the last whole chunk before the stop.
         let saved = try #require(try aggregator.checkpoint?.load())
         let resumeAt = try saved.json("cells", as: Int.self)
         #expect(resumeAt == stopAt / 97 * 97 && resumeAt > 0)
 
-        let source = StoppingSource(try CellSourceOpener.open(PseudobulkTests.h5ad), stopAt: nil)
+        let source = StoppingSource(try CellSourceOpener.open(PseudobulkTests.h5ad), stopAtCell: nil)
         let resumed = try aggregator.run(source)
         #expect(source.reads.first?.lowerBound == resumeAt, "only the cells after the checkpoint are read again")
         #expect(source.reads.reduce(0) { $0 + $1.count } == cells - resumeAt)
@@ -86,7 +59,7 @@ import Testing
         // A state written for other settings is not taken up: the run starts from the first cell.
         var other = aggregator
         other.checkpoint?.fingerprint = "input|other settings"
-        let fresh = StoppingSource(try CellSourceOpener.open(PseudobulkTests.h5ad), stopAt: nil)
+        let fresh = StoppingSource(try CellSourceOpener.open(PseudobulkTests.h5ad), stopAtCell: nil)
         #expect(try other.run(fresh).sums == reference.sums)
         #expect(fresh.reads.first?.lowerBound == 0)
     }
@@ -102,7 +75,7 @@ import Testing
         aggregator.note = { notes.append($0) }
         let cells = try CellSourceOpener.open(PseudobulkTests.h5ad).cellCount
         #expect(throws: StoppingSource.Stopped.self) {
-            try aggregator.run(StoppingSource(CellSourceOpener.open(PseudobulkTests.h5ad), stopAt: cells / 2))
+            try aggregator.run(StoppingSource(CellSourceOpener.open(PseudobulkTests.h5ad), stopAtCell: cells / 2))
         }
         #expect(!FileManager.default.fileExists(atPath: folder.file("state/pseudobulk.state")))
         #expect(notes.count == 1 && notes[0].contains("checkpoints skipped"), "\(notes)")
@@ -111,12 +84,12 @@ import Testing
         aggregator.checkpoint?.limit = nil
         notes = []
         #expect(throws: StoppingSource.Stopped.self) {
-            try aggregator.run(StoppingSource(CellSourceOpener.open(PseudobulkTests.h5ad), stopAt: cells / 2))
+            try aggregator.run(StoppingSource(CellSourceOpener.open(PseudobulkTests.h5ad), stopAtCell: cells / 2))
         }
         let bytes = try #require(FileManager.default.attributesOfItem(atPath: folder.file("state/pseudobulk.state"))[.size] as? NSNumber).int64Value
         aggregator.checkpoint?.limit = 2 * bytes + 4_096
         #expect(throws: StoppingSource.Stopped.self) {
-            try aggregator.run(StoppingSource(CellSourceOpener.open(PseudobulkTests.h5ad), stopAt: cells * 3 / 4))
+            try aggregator.run(StoppingSource(CellSourceOpener.open(PseudobulkTests.h5ad), stopAtCell: cells * 3 / 4))
         }
         #expect(notes.filter { $0.contains("skipped") }.isEmpty, "\(notes)")
         #expect(try aggregator.checkpoint?.load()?.json("cells", as: Int.self) == (cells * 3 / 4) / 97 * 97)

@@ -1,3 +1,5 @@
+import SluiceFormats
+
 /// Per-comparison, per-gene statistics filled by several threads at once (each gene by one
 /// thread), in flat buffers indexed `comparison × genes + gene`.
 final class ComparisonStatistics: @unchecked Sendable {
@@ -22,6 +24,24 @@ final class ComparisonStatistics: @unchecked Sendable {
     /// One statistic of one comparison, for every gene.
     func column(_ buffer: UnsafeMutableBufferPointer<Double>, comparison: Int) -> [Double] {
         Array(buffer[(comparison * genes)..<((comparison + 1) * genes)])
+    }
+
+    /// Adds the statistics to `archive` (a checkpoint).
+    func save(into archive: inout StateArchive) {
+        archive.put("statistics.scores", Array(scores))
+        archive.put("statistics.p", Array(pValues))
+        archive.put("statistics.lfc", Array(logFoldChanges))
+    }
+
+    /// Takes up the statistics ``save(into:)`` stored in `archive`.
+    func restore(from archive: StateArchive) throws {
+        for (name, buffer) in [("statistics.scores", scores), ("statistics.p", pValues), ("statistics.lfc", logFoldChanges)] {
+            let values = try archive.array(name, of: Double.self)
+            guard values.count == buffer.count else {
+                throw AnalysisError(code: "differential.checkpoint", "the checkpoint holds \(values.count) statistics where \(buffer.count) are expected")
+            }
+            _ = buffer.update(fromContentsOf: values)
+        }
     }
 
     deinit {

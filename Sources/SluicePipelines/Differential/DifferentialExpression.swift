@@ -1,4 +1,5 @@
 import Foundation
+import SluiceEngine
 public import SluiceFormats
 import SluiceKernels
 
@@ -21,6 +22,14 @@ public struct DifferentialExpression {
     public let options: DifferentialOptions
     /// Called with (phase, cells done, cells in the file).
     public var progress: (String, Int, Int) -> Void = { _, _, _ in }
+    /// Where a Wilcoxon run records its state after each block of genes it tested (every
+    /// ``AnalysisCheckpoint/interval`` at most) and resumes from: the labels, each cell's slot,
+    /// each gene's stored-value count and the statistics of the genes done. A resumed run skips
+    /// the passes before it and gives the same result, value for value. (The t-tests make one
+    /// pass and take none.)
+    public var checkpoint: AnalysisCheckpoint?
+    /// Called with a sentence when the run resumes from a checkpoint or skips one.
+    public var note: (String) -> Void = { _ in }
 
     public init(source: any CellSource, options: DifferentialOptions) {
         self.source = source
@@ -31,6 +40,7 @@ public struct DifferentialExpression {
     /// every comparison, and adjusts the p-values; throws ``AnalysisError`` for unusable input.
     public func run() throws -> DifferentialResult {
         try checkColumns()
+        var lastCheckpoint = ContinuousClock.now
         let geneCount = source.geneCount
         let ranges = source.batchRanges(size: max(1, options.chunkSize))
         var grouping = GroupingColumn(name: options.groupBy)
@@ -43,43 +53,86 @@ public struct DifferentialExpression {
         let sums = options.method == .wilcoxon ? nil : SlotGeneSums(genes: geneCount)
         let store = GeneValueStore(genes: 0..<(sums == nil ? geneCount : 0), budget: budget)
 
-        // Pass 1: labels, slots, and the stored values of as many genes as fit.
-        for (index, range) in ranges.enumerated() {
-            let batch = try source.read(cells: range)
-            let groups = try grouping.numbers(in: batch.obs, path: source.path)
-            let strata = try stratification?.numbers(in: batch.obs, path: source.path)
-            if index == 0 && grouping.labelsKnownEarly {
-                // Categorical labels are all known now: fail before reading the rest of the file.
-                try checkLabels(grouping)
+        let plan: ComparisonPlan
+        let statistics: ComparisonStatistics
+        var done: Int
+        var passes = 1
+        if options.method == .wilcoxon, let checkpoint, let saved = try checkpoint.load() {
+            try grouping.restore(saved.json("grouping"))
+            if stratification != nil { try stratification?.restore(saved.json("stratification")) }
+            slots = try SlotTable(restoring: saved)
+            cellSlots = try saved.array("cell-slots")
+            nonzeroPerGene = try saved.array("nonzero-per-gene")
+            done = try saved.json("done")
+            passes = try saved.json("passes")
+            guard cellSlots.count == source.cellCount, nonzeroPerGene.count == geneCount, done <= geneCount else {
+                throw AnalysisError(code: "differential.checkpoint", "the checkpoint \(checkpoint.file) is inconsistent; delete it to start afresh")
             }
-            for row in 0..<range.count {
-                let stratum = strata?[row] ?? 0
-                if stratum >= 0 { cellSlots[range.lowerBound + row] = slots.addCell(stratum: stratum, group: groups[row]) }
-            }
-            let matrix = prepared(batch.matrix)
-            if let sums {
-                try sums.add(matrix, slots: cellSlots[range], slotCount: slots.count, path: source.path)
-            } else {
-                try store.add(matrix, slots: cellSlots[range], nonzeroPerGene: &nonzeroPerGene, counting: true, path: source.path)
-                store.shrinkToBudget()
-            }
-            progress("reading", range.upperBound, source.cellCount)
-        }
-        let plan = try ComparisonPlan(
-            grouping: grouping, stratification: stratification, slots: slots, options: options, path: source.path)
-        let statistics = ComparisonStatistics(comparisons: plan.comparisons.count, genes: geneCount)
-        var done = geneCount
-        if let sums {
-            var tester = GeneTester(plan: plan, slots: slots, method: options.method, tieCorrect: false)
-            for gene in 0..<geneCount { tester.test(gene: gene, sums: sums, into: statistics) }
+            plan = try ComparisonPlan(
+                grouping: grouping, stratification: stratification, slots: slots, options: options, path: source.path)
+            statistics = ComparisonStatistics(comparisons: plan.comparisons.count, genes: geneCount)
+            try statistics.restore(from: saved)
+            note("resuming after gene \(done) of \(geneCount), in pass \(passes + 1), from the checkpoint \(checkpoint.file)")
         } else {
-            test(store, plan: plan, slots: slots, statistics: statistics)
-            done = store.limit
-            store.removeAll()
+            // Pass 1: labels, slots, and the stored values of as many genes as fit.
+            for (index, range) in ranges.enumerated() {
+                let batch = try source.read(cells: range)
+                let groups = try grouping.numbers(in: batch.obs, path: source.path)
+                let strata = try stratification?.numbers(in: batch.obs, path: source.path)
+                if index == 0 && grouping.labelsKnownEarly {
+                    // Categorical labels are all known now: fail before reading the rest of the file.
+                    try checkLabels(grouping)
+                }
+                for row in 0..<range.count {
+                    let stratum = strata?[row] ?? 0
+                    if stratum >= 0 { cellSlots[range.lowerBound + row] = slots.addCell(stratum: stratum, group: groups[row]) }
+                }
+                let matrix = prepared(batch.matrix)
+                if let sums {
+                    try sums.add(matrix, slots: cellSlots[range], slotCount: slots.count, path: source.path)
+                } else {
+                    try store.add(matrix, slots: cellSlots[range], nonzeroPerGene: &nonzeroPerGene, counting: true, path: source.path)
+                    store.shrinkToBudget()
+                }
+                progress("reading", range.upperBound, source.cellCount)
+            }
+            plan = try ComparisonPlan(
+                grouping: grouping, stratification: stratification, slots: slots, options: options, path: source.path)
+            statistics = ComparisonStatistics(comparisons: plan.comparisons.count, genes: geneCount)
+            done = geneCount
+            if let sums {
+                var tester = GeneTester(plan: plan, slots: slots, method: options.method, tieCorrect: false)
+                for gene in 0..<geneCount { tester.test(gene: gene, sums: sums, into: statistics) }
+            } else {
+                test(store, plan: plan, slots: slots, statistics: statistics)
+                done = store.limit
+                store.removeAll()
+            }
         }
+        var skipped = false
+        /// After a block of genes is tested: a checkpoint once the interval has passed.
+        func checkpointIfDue() throws {
+            guard options.method == .wilcoxon, let checkpoint, done < geneCount, ContinuousClock.now - lastCheckpoint >= checkpoint.interval else { return }
+            var archive = StateArchive()
+            try archive.put("grouping", json: grouping.state)
+            if let stratification { try archive.put("stratification", json: stratification.state) }
+            slots.save(into: &archive)
+            archive.put("cell-slots", cellSlots)
+            archive.put("nonzero-per-gene", nonzeroPerGene)
+            try archive.put("done", json: done)
+            try archive.put("passes", json: passes)
+            statistics.save(into: &archive)
+            if try checkpoint.save(archive) == nil, !skipped {
+                skipped = true
+                note(
+                    "checkpoints skipped after gene \(done): the state (\(ByteSize.format(Int64(archive.byteCount)))) does not fit twice in the \(ByteSize.format(checkpoint.limit ?? 0)) kept for checkpoints"
+                )
+            }
+            lastCheckpoint = ContinuousClock.now
+        }
+        try checkpointIfDue()
 
         // Further passes, one per block of the remaining genes that fits the budget.
-        var passes = 1
         while done < geneCount {
             var end = done + 1
             var held = nonzeroPerGene[done]
@@ -97,6 +150,7 @@ public struct DifferentialExpression {
             }
             test(block, plan: plan, slots: slots, statistics: statistics)
             done = end
+            try checkpointIfDue()
         }
 
         let comparisons = plan.comparisons.indices.map { index in

@@ -74,6 +74,32 @@ struct GroupingColumn {
         return result
     }
 
+    /// The labels numbered so far, their cells and the column's kind: what a checkpoint keeps.
+    struct State: Codable {
+        var labels: [String]
+        var missingCells: Int
+        var cellCounts: [Int]
+        var kind: FrameColumn.Kind?
+        var categoryOrder: [String]
+    }
+
+    var state: State {
+        State(labels: labels, missingCells: missingCells, cellCounts: cellCounts, kind: kind, categoryOrder: categoryOrder)
+    }
+
+    /// Takes up a saved `state`: the same labels, numbered as they were.
+    mutating func restore(_ state: State) throws {
+        guard state.labels.count == state.cellCounts.count, Set(state.labels).count == state.labels.count else {
+            throw AnalysisError(code: "differential.checkpoint", "the checkpoint's labels of column \(name) are inconsistent")
+        }
+        labels = state.labels
+        missingCells = state.missingCells
+        cellCounts = state.cellCounts
+        kind = state.kind
+        categoryOrder = state.categoryOrder
+        numberOfLabel = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
+    }
+
     /// The number of `label`, if any cell or category has shown it.
     func number(ofExisting label: String) -> Int32? { numberOfLabel[label] }
 

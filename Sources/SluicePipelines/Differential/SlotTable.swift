@@ -1,3 +1,5 @@
+import SluiceFormats
+
 /// Numbers each (stratum, group) pair that cells carry — a *slot* — so a stored value needs only
 /// its slot to know both. Without `--stratify` every cell is in stratum 0; cells without a group
 /// label get the pair (stratum, −1), since scanpy counts them in every group's rest.
@@ -29,6 +31,29 @@ struct SlotTable {
         groupOfSlot.append(group)
         cells.append(1)
         return slot
+    }
+
+    /// No slots yet.
+    init() {}
+
+    /// Adds the slots to `archive` (a checkpoint).
+    func save(into archive: inout StateArchive) {
+        archive.put("slots.strata", stratumOfSlot)
+        archive.put("slots.groups", groupOfSlot)
+        archive.put("slots.cells", cells)
+    }
+
+    /// The slots ``save(into:)`` stored in `archive`, numbered as they were.
+    init(restoring archive: StateArchive) throws {
+        stratumOfSlot = try archive.array("slots.strata")
+        groupOfSlot = try archive.array("slots.groups")
+        cells = try archive.array("slots.cells")
+        guard stratumOfSlot.count == cells.count, groupOfSlot.count == cells.count else {
+            throw AnalysisError(code: "differential.checkpoint", "the checkpoint's slots are inconsistent")
+        }
+        for slot in cells.indices {
+            slotOfPair[Int64(stratumOfSlot[slot]) << 32 | Int64(UInt32(bitPattern: groupOfSlot[slot]))] = UInt32(slot)
+        }
     }
 
     /// The slot of a pair, if any cell has it.

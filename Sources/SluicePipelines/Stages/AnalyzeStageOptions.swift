@@ -11,7 +11,7 @@ public struct AnalyzeStageOptions: Sendable, Equatable {
         /// into scratch space); `correlate` reads tables.
         public var readsCells: Bool { self != .correlate }
         /// Whether its pass records checkpoints (`--checkpoint-dir`).
-        public var takesCheckpoints: Bool { self == .pseudobulk }
+        public var takesCheckpoints: Bool { self == .pseudobulk || self == .differential }
     }
     public var analysis: Analysis = .activity
     /// The command's options as command-line arguments (`n_rand: 1000` → `--n-rand 1000`).

@@ -28,6 +28,12 @@ struct DifferentialCommand: ParsableCommand {
             need only per-group sums: one pass, 16 bytes × groups × genes. Writes into --output: differential.tsv (columns [stratum,] group, names, scores, \
             logfoldchanges, pvals, pvals_adj; genes by score, highest first, as \
             sc.get.rank_genes_groups_df) and, with --parquet, differential.parquet.
+
+            --checkpoint-dir DIR records a Wilcoxon run's state after each block of genes it tested \
+            (at most every --checkpoint-every): the labels, each cell's group (4 bytes a cell), each \
+            gene's non-zero count and the statistics so far. A run stopped at any moment and started \
+            again with the same input and options skips the passes done and writes the same files; \
+            what it does again is the pass it was in.
             """)
 
     @Argument(help: "The input: h5ad, 10x HDF5, Matrix Market folder or Loom.") var input: String
@@ -46,6 +52,7 @@ struct DifferentialCommand: ParsableCommand {
     @Option(help: "Folder for the outputs (created).") var output: String
 
     @OptionGroup var features: FeatureTypesOption
+    @OptionGroup var checkpoints: CheckpointOption
 
     func validate() throws {
         guard DifferentialMethod(rawValue: method) != nil else {
@@ -75,10 +82,18 @@ struct DifferentialCommand: ParsableCommand {
         var analysis = DifferentialExpression(source: source, options: options)
         let name = (input as NSString).lastPathComponent
         analysis.progress = { step, done, total in display.update(dataset: name, step: step, done: done, total: total) }
+        // Everything that changes the result or the blocks of genes.
+        let settings = [
+            groupby, reference, groups ?? "", "\(normalize)", "\(tieCorrect)", method, stratify ?? "", matrix ?? "", "\(memoryMb)",
+            features.featureTypes ?? "",
+        ]
+        analysis.checkpoint = checkpoints.checkpoint(name: "differential", input: input, settings: settings)
+        analysis.note = { display.line($0) }
         let result = try analysis.run()
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         try DifferentialTable.writeTSV(result, to: output + "/differential.tsv")
         if parquet { try DifferentialTable.writeParquet(result, to: output + "/differential.parquet") }
+        analysis.checkpoint?.remove()
         let seconds = (ContinuousClock.now - clock) / .seconds(1)
 
         for note in result.notes { display.line("note: \(note)") }

@@ -1,0 +1,88 @@
+import Foundation
+import SluiceFormats
+import SluicePipelines
+import SluiceTestSupport
+import Testing
+
+/// A Wilcoxon run that needs several passes, stopped in the middle of one — by an error, or by
+/// SIGKILL of `sluice analyze differential` — resumes after the last block of genes it tested and
+/// gives the same result, value for value and byte for byte, without reading the passes before.
+@Suite(.serialized) struct DifferentialCheckpointTests {
+    @Test(
+        "stopped in a later pass, it resumes after its last tested block with the same result",
+        arguments: [DifferentialTests.cases[8], DifferentialTests.cases[10]])
+    func resumesWithTheSameResult(_ test: DifferentialTests.Case) throws {
+        let folder = try TemporaryDirectory("sluice-differential-checkpoint")
+        var options = test.options
+        options.memoryBudget = 8 * 2_000  // 2,000 stored values per pass: many passes
+        options.chunkSize = 97
+        let reference = try DifferentialExpression(source: try CellSourceOpener.open(DifferentialTests.input), options: options).run()
+        #expect(reference.passes > 5)
+        let cells = try CellSourceOpener.open(DifferentialTests.input).cellCount
+        let chunks = (cells + 96) / 97
+
+        // Stopped half-way through the fourth pass.
+        var analysis = DifferentialExpression(
+            source: StoppingSource(try CellSourceOpener.open(DifferentialTests.input)) { _, reads in reads >= 3 * chunks + chunks / 2 },
+            options: options)
+        analysis.checkpoint = AnalysisCheckpoint(folder: folder.file("state"), name: "differential", interval: .zero, fingerprint: "f")
+        #expect(throws: StoppingSource.Stopped.self) { try analysis.run() }
+        let saved = try #require(try analysis.checkpoint?.load())
+        #expect(try saved.json("passes", as: Int.self) == 3)
+
+        var notes: [String] = []
+        let source = StoppingSource(try CellSourceOpener.open(DifferentialTests.input), stopAtCell: nil)
+        var resumed = DifferentialExpression(source: source, options: options)
+        resumed.checkpoint = analysis.checkpoint
+        resumed.note = { notes.append($0) }
+        let result = try resumed.run()
+        #expect(notes.contains { $0.contains("in pass 4") }, "\(notes)")
+        // Only the passes after the checkpoint read the file again.
+        #expect(source.reads.count == (reference.passes - 3) * chunks)
+        #expect(result.passes == reference.passes)
+        #expect(DifferentialTests.rows(result) == DifferentialTests.rows(reference))
+        #expect(result.notes == reference.notes)
+    }
+
+    /// `sluice analyze differential --checkpoint-dir` killed with SIGKILL in a later pass, run
+    /// again, writes the same table as an undisturbed run and removes its checkpoint.
+    @Test func killedItResumesAndWritesTheSameTable() async throws {
+        let sluice = try SluiceBinary.path()
+        let folder = try TemporaryDirectory("sluice-differential-kill")
+        let input = folder.file("big.h5ad")
+        try SyntheticCounts(cells: 20_000, genes: 1_000, density: 0.1, seed: 5).write(to: input)
+        @Sendable func arguments(_ output: String, checkpoints: Bool) -> [String] {
+            [sluice, "analyze", "differential", input, "--groupby", "cell_type", "--normalize", "--memory-mb", "1", "--output", folder.file(output)]
+                + (checkpoints ? ["--checkpoint-dir", folder.file("state"), "--checkpoint-every", "0s"] : [])
+        }
+        let reference = try await offThePool { runAndWait(arguments("reference", checkpoints: false)) }
+        #expect(reference.status == 0, "\(reference.output)")
+
+        let state = folder.file("state/differential.state")
+        let stoppedAfter = try await offThePool { () -> Int? in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: sluice)
+            process.arguments = Array(arguments("killed", checkpoints: true).dropFirst())
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            while process.isRunning {
+                if let archive = try? StateArchive(contentsOf: state), let passes = try? archive.json("passes", as: Int.self), passes >= 2 {
+                    kill(process.processIdentifier, SIGKILL)
+                    process.waitUntilExit()
+                    return try? StateArchive(contentsOf: state).json("done", as: Int.self)
+                }
+                usleep(2_000)
+            }
+            return nil
+        }
+        let done = try #require(stoppedAfter, "the run ended before its second pass")
+        let resumed = try await offThePool { runAndWait(arguments("killed", checkpoints: true)) }
+        #expect(resumed.status == 0, "\(resumed.output)")
+        #expect(resumed.output.contains("resuming after gene \(done) of 1000"), "\(resumed.output)")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("state")))
+        let expected = try CrashSafetyTests.files(folder.file("reference"))
+        #expect(expected.keys.contains("differential.tsv"))
+        #expect(try CrashSafetyTests.files(folder.file("killed")) == expected)
+    }
+}
