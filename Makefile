@@ -25,14 +25,14 @@ format:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
 
 # The crash-safety, bad-input and fuzz tests drive the real binaries, so they are built first.
-# A throwaway PostgreSQL server and a one-node SLURM run for the tests' duration (the ledger
-# conformance suite, the workers, the job arrays).
+# A throwaway PostgreSQL server and a one-node SLURM with its accounting (slurmdbd, MariaDB) run
+# for the tests' duration (the ledger conformance suite, the workers, the job arrays, sacct).
 # Each target may import only what the manifest says it depends on.
 IMPORT_CHECK := --explicit-target-dependency-import-check error
 test-swift:
 	$(SWIFT) build $(IMPORT_CHECK) --product sluice
 	$(SWIFT) build $(IMPORT_CHECK) --product sluice-fuzz
-	scripts/services/slurm.sh run scripts/services/postgres.sh run $(SWIFT) test $(IMPORT_CHECK) --disable-xctest
+	SLURM_ACCOUNTING=1 scripts/services/slurm.sh run scripts/services/postgres.sh run $(SWIFT) test $(IMPORT_CHECK) --disable-xctest
 
 # Cross-checks that need the reference tools (anndata, pyarrow, …) in a venv the script creates.
 test-crosscheck: build

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# What the corpus builder's checkpoints cost and save: `sluice preprocess run-all` on one input,
-# in one run of this script,
+# What checkpoints cost and save: the corpus builder (`sluice preprocess run-all`, the default)
+# or pseudobulk (ANALYSIS=pseudobulk: `sluice analyze pseudobulk --by cell_type,donor_id`) on
+# one input, in one run of this script,
 #   1. without checkpoints,
 #   2. with a checkpoint every EVERY (default 5m, the pipeline stage's default),
 #   3. with a checkpoint after every batch (--checkpoint-every 0s, the most they can cost),
@@ -10,9 +11,10 @@
 #
 #   scripts/bench/checkpoints.sh                       # 100000 cells x 20000 genes, 8 %
 #   CELLS=20000 GENES=5000 scripts/bench/checkpoints.sh
+#   ANALYSIS=pseudobulk KILL_EVERY=2s scripts/bench/checkpoints.sh
 #
-# Environment: CELLS (100000) GENES (20000) DENSITY (0.08) TOP (2048) CHUNK (10000) SEED (1)
-#   EVERY (5m) KILL_EVERY (10s) KILL_AT (0.6) SKIP_BUILD BENCH_DATA (bench-data)
+# Environment: ANALYSIS (preprocess) CELLS (100000) GENES (20000) DENSITY (0.08) TOP (2048)
+#   CHUNK (10000) SEED (1) EVERY (5m) KILL_EVERY (10s) KILL_AT (0.6) SKIP_BUILD BENCH_DATA (bench-data)
 # Inputs are generated as by corpus_vs_python.sh (and shared with it). Results: a table on stdout.
 set -euo pipefail
 
@@ -25,6 +27,7 @@ TOP="${TOP:-2048}"
 CHUNK="${CHUNK:-10000}"
 SEED="${SEED:-1}"
 EVERY="${EVERY:-5m}"
+ANALYSIS="${ANALYSIS:-preprocess}"
 KILL_EVERY="${KILL_EVERY:-10s}"
 KILL_AT="${KILL_AT:-0.6}"
 DATA="${BENCH_DATA:-bench-data}"
@@ -41,13 +44,31 @@ input="$WORK/corpus_c${CELLS}_g${GENES}_d${DENSITY}_s${SEED}.h5ad"
 rm -rf "$CP" && mkdir -p "$CP"
 cat "$input" > /dev/null
 
-# start NAME ARGS… : runs run-all into $CP/NAME in the background; sets pid
+# start NAME ARGS… : runs the analysis into $CP/NAME in the background (its output appended to
+# $CP/NAME.log); sets pid
 start() {
   local name="$1"
   shift
-  "$sluice" preprocess run-all "$input" --dataset-name data --chunk-size "$CHUNK" --top-genes "$TOP" \
-    --interim-dir "$CP/$name/interim" --output-dir "$CP/$name/output" --log-dir "$CP/$name/logs" "$@" > /dev/null 2>&1 &
+  mkdir -p "$CP/$name"
+  case "$ANALYSIS" in
+    preprocess)
+      "$sluice" preprocess run-all "$input" --dataset-name data --chunk-size "$CHUNK" --top-genes "$TOP" \
+        --interim-dir "$CP/$name/interim" --output-dir "$CP/$name/output" --log-dir "$CP/$name/logs" "$@" >> "$CP/$name.log" 2>&1 & ;;
+    pseudobulk)
+      "$sluice" analyze pseudobulk "$input" --by cell_type,donor_id --chunk-size "$CHUNK" \
+        --output "$CP/$name/output" "$@" >> "$CP/$name.log" 2>&1 & ;;
+    *) echo "ANALYSIS must be preprocess or pseudobulk" >&2; exit 2 ;;
+  esac
   pid=$!
+}
+# The state file a checkpoint folder holds, and where a resumed run said it resumed.
+state_file() { if [ "$ANALYSIS" = preprocess ]; then echo "$1/data.convert.state"; else echo "$1/pseudobulk.state"; fi; }
+resumed_at() {
+  if [ "$ANALYSIS" = preprocess ]; then
+    grep -h resumed_cells "$CP/killed/logs/data/pipeline.jsonl" | tail -1 | sed 's/.*"message":"\([^"]*\)".*/\1/'
+  else
+    grep -h "resuming at cell" "$CP/killed.log" | tail -1 | sed 's/ from the checkpoint.*//'
+  fi
 }
 now() { date +%s.%N; }
 # Samples the largest size of the state folder every 0.2 s into FILE until the process ends.
@@ -83,13 +104,13 @@ sleep "$(echo "$plain * $KILL_AT" | bc)"
 kill -9 "$pid"
 wait "$pid" 2> /dev/null || true
 killed_at=$(now)
-age=$(echo "$killed_at - $(stat -c %.9Y "$state/data.convert.state" 2> /dev/null || echo "$killed_at")" | bc)
+age=$(echo "$killed_at - $(stat -c %.9Y "$(state_file "$state")" 2> /dev/null || echo "$killed_at")" | bc)
 start killed --checkpoint-dir "$state" --checkpoint-every "$KILL_EVERY"
 wait "$pid"
 total=$(echo "$(now) - $t0" | bc)
-resumed=$(grep -h resumed_cells "$CP/killed/logs/data/pipeline.jsonl" | tail -1 | sed 's/.*"message":"\([^"]*\)".*/\1/')
+resumed=$(resumed_at)
 
-printf '\n%s cells x %s genes, density %s, chunk %s, top %s; %s\n' "$CELLS" "$GENES" "$DENSITY" "$CHUNK" "$TOP" "$binary_note"
+printf '\n%s: %s cells x %s genes, density %s, chunk %s, top %s; %s\n' "$ANALYSIS" "$CELLS" "$GENES" "$DENSITY" "$CHUNK" "$TOP" "$binary_note"
 printf '%-44s %10s %10s %14s\n' run seconds ratio "state peak"
 printf '%-44s %10.1f %10s %14s\n' "no checkpoints" "$plain" 1.00 -
 printf '%-44s %10.1f %10.2f %11d MB\n' "checkpoint every $EVERY" "$every" "$(echo "$every / $plain" | bc -l)" $((every_peak / 1000000))
@@ -98,5 +119,5 @@ printf '%-44s %10.1f %10.2f %14s\n' "every $KILL_EVERY, kill -9 at ${KILL_AT}, r
 printf '  the last checkpoint was %.1f s old at the kill; the second run: %s\n' "$age" "$resumed"
 for name in every batch killed; do
   [ "$(digest "$name")" = "$(digest plain)" ] && same="same bytes" || same="DIFFERENT"
-  printf '  corpus of %-8s vs no checkpoints: %s\n' "$name" "$same"
+  printf '  output of %-8s vs no checkpoints: %s\n' "$name" "$same"
 done

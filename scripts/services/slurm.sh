@@ -5,7 +5,8 @@
 #
 #   scripts/services/slurm.sh start     # starts it (or finds it running); waits until the node is idle
 #   scripts/services/slurm.sh stop      # stops the daemons
-#   scripts/services/slurm.sh run CMD…  # starts it, runs CMD with SLUICE_TEST_SLURM=1, stops it
+#   scripts/services/slurm.sh run CMD…  # starts it, runs CMD with SLUICE_TEST_SLURM=1 (and
+#                                       # SLUICE_TEST_SLURM_ACCOUNTING=1 with accounting), stops it
 #                                       # (not root, or it cannot start: CMD runs without it, and the
 #                                       # tests that need it say "skipped: no SLURM" — in CI they fail)
 #
@@ -39,6 +40,7 @@ run)
   cd "$caller"
   if "$self" start >&2; then
     trap '"$self" stop >&2' EXIT
+    if [ "$acct" = 1 ]; then export SLUICE_TEST_SLURM_ACCOUNTING=1; fi
     SLUICE_TEST_SLURM=1 "$@"
     exit $?
   fi
