@@ -11,6 +11,7 @@
 #   scripts/bench/cluster.sh                          # ITEMS=2000 TASKS=1000 WORKERS=4
 #   ITEMS=5000 TASKS=300 WORKERS=8 scripts/bench/cluster.sh
 #   SLUICE=/tmp/sluice-old scripts/bench/cluster.sh   # another build
+#   SKIP_BUILD=1 scripts/bench/cluster.sh              # the release binary as it is
 #
 # Needs root (it starts the throwaway PostgreSQL and one-node SLURM of scripts/services, and
 # stops them after). Results: a table on stdout and bench-data/cluster.json.
@@ -24,8 +25,12 @@ WORKERS="${WORKERS:-4}"
 POLL="${POLL:-1}"
 out="${BENCH_DATA:-bench-data}"
 mkdir -p "$out"
-sluice="${SLUICE:-$root/.build/release/sluice}"
-[ -x "$sluice" ] || swift build -c release --product sluice >&2
+source scripts/bench/lib.sh
+if [ -n "${SLUICE:-}" ]; then
+  sluice="$SLUICE" binary_note="$SLUICE"
+else
+  prepare_sluice "$out/cluster-bin"
+fi
 
 scratch="$(mktemp -d /tmp/sluice-cluster-XXXXXX)"
 cleanup() {
@@ -41,6 +46,7 @@ url="postgres://sluice@127.0.0.1:${SLUICE_PG_PORT:-55439}/sluice"
 
 rate() { python3 -c 'import json,sys; print(round(json.load(sys.stdin)["transitions_per_second"]))'; }
 
+echo "sluice: $binary_note"
 echo "## 1. Ledger transitions/s ($ITEMS items, 2 tasks each; sluice bench ledger)"
 sqlite=$("$sluice" bench ledger --items "$ITEMS" --folder "$scratch" --json | rate)
 printf '%-28s %8s /s\n' "SQLite, 1 process" "$sqlite"
