@@ -59,24 +59,13 @@ import Testing
         #expect(reference.status == 0, "\(reference.output)")
 
         let state = folder.file("state/differential.state")
-        let stoppedAfter = try await offThePool { () -> Int? in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: sluice)
-            process.arguments = Array(arguments("killed", checkpoints: true).dropFirst())
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            while process.isRunning {
-                if let archive = try? StateArchive(contentsOf: state), let passes = try? archive.json("passes", as: Int.self), passes >= 2 {
-                    kill(process.processIdentifier, SIGKILL)
-                    process.waitUntilExit()
-                    return try? StateArchive(contentsOf: state).json("done", as: Int.self)
-                }
-                usleep(2_000)
-            }
-            return nil
+        let stoppedAfter = try await killWhen(sluice, Array(arguments("killed", checkpoints: true).dropFirst())) { () -> Int? in
+            guard let archive = try? StateArchive(contentsOf: state), (try? archive.json("passes", as: Int.self)).map({ $0 >= 2 }) == true else { return nil }
+            return try? archive.json("done", as: Int.self)
         }
-        let done = try #require(stoppedAfter, "the run ended before its second pass")
+        try #require(stoppedAfter != nil, "the run ended before its second pass")
+        // The state as the kill left it (a later checkpoint may have landed just before it).
+        let done = try #require(try? StateArchive(contentsOf: state).json("done", as: Int.self))
         let resumed = try await offThePool { runAndWait(arguments("killed", checkpoints: true)) }
         #expect(resumed.status == 0, "\(resumed.output)")
         #expect(resumed.output.contains("resuming after gene \(done) of 1000"), "\(resumed.output)")

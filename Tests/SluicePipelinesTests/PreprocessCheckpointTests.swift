@@ -55,27 +55,14 @@ import Testing
         ]
         var resumedAt: [Position] = []
         for target in targets {
-            let killed = try await offThePool { () -> (Position?, Double)? in
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: sluice)
-                process.arguments = arguments("killed", checkpoints: true)
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                while process.isRunning {
-                    if let now = Self.position(state), now.order.lexicographicallyPrecedes(target.order) == false {
-                        kill(process.processIdentifier, SIGKILL)
-                        process.waitUntilExit()
-                        // What the run had done since its last checkpoint is what a resume does again.
-                        let written = (try? FileManager.default.attributesOfItem(atPath: state)[.modificationDate] as? Date) ?? Date()
-                        return (Self.position(state), Date().timeIntervalSince(written))
-                    }
-                    usleep(2_000)
-                }
-                return nil
+            let reached = try await killWhen(sluice, arguments("killed", checkpoints: true)) {
+                Self.position(state).flatMap { $0.order.lexicographicallyPrecedes(target.order) ? nil : $0 }
             }
-            let (last, age) = try #require(killed, "the run ended before it reached \(target)")
-            let position = try #require(last)
+            // What the run had done since its last checkpoint is what a resume does again.
+            let written = (try? FileManager.default.attributesOfItem(atPath: state)[.modificationDate] as? Date) ?? Date()
+            let age = Date().timeIntervalSince(written)
+            try #require(reached != nil, "the run ended before it reached \(target)")
+            let position = try #require(Self.position(state))
             resumedAt.append(position)
             print("killed at \(position) (target \(target)); the last checkpoint was \(String(format: "%.2f", age)) s old")
         }
@@ -108,19 +95,10 @@ import Testing
         try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
         let cells = 30_000
         try SyntheticCounts(cells: cells, genes: 1_200, density: 0.06, seed: 11).write(to: folder.file("in/big.h5ad"))
-        @Sendable func pipeline(_ name: String, every: String) throws -> String {
-            let yaml = """
-                workspace: ./\(name)
-                budget: {total: 400MB}
-                items:
-                  - {url: in/big.h5ad, name: big}
-                stages:
-                  - fetch: {}
-                  - preprocess: {chunk_size: 1000, top_genes: 128, test_size: 0.2, checkpoint_every: \(every), checkpoint_min_cells: 0}
-                  - cleanup: {keep: [output]}
-                """
-            try yaml.write(toFile: folder.file("\(name).yaml"), atomically: true, encoding: .utf8)
-            return folder.file("\(name).yaml")
+        func pipeline(_ name: String, every: String) throws -> String {
+            try Self.pipeline(
+                in: folder, name: name,
+                stage: "- preprocess: {chunk_size: 1000, top_genes: 128, test_size: 0.2, checkpoint_every: \(every), checkpoint_min_cells: 0}")
         }
         let reference = try pipeline("reference", every: "off")
         #expect(try await offThePool { runAndWait([sluice, "run", reference, "--quiet"]) }.status == 0)
@@ -128,22 +106,8 @@ import Testing
         let killed = try pipeline("killed", every: "0s")
         let state = folder.file("killed/output/big.partial/.checkpoints/big.convert.state")
         let target = Position(pass: 1, tokens: true, batches: 0, cells: cells / 2)
-        let position = try await offThePool { () -> Position? in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: sluice)
-            process.arguments = ["run", killed, "--quiet"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            while process.isRunning {
-                if let now = Self.position(state), now.tokens, now.cells >= target.cells {
-                    kill(process.processIdentifier, SIGKILL)
-                    process.waitUntilExit()
-                    return Self.position(state)
-                }
-                usleep(2_000)
-            }
-            return nil
+        let position = try await killWhen(sluice, ["run", killed, "--quiet"]) {
+            Self.position(state).flatMap { $0.tokens && $0.cells >= target.cells ? $0 : nil }
         }
         let stoppedAt = try #require(position, "the run ended before its token pass was half done")
         #expect(try await offThePool { runAndWait([sluice, "run", killed, "--quiet"]) }.status == 0)
@@ -169,4 +133,21 @@ import Testing
     }
 
     static func files(_ folder: String) throws -> [String: Data] { try CrashSafetyTests.files(folder) }
+
+    /// `<folder>/<name>.yaml`: `in/big.h5ad` fetched, then `stage` (a stage list entry, its
+    /// lines indented by two spaces after the first), then cleaned up but for the outputs.
+    static func pipeline(in folder: TemporaryDirectory, name: String, stage: String) throws -> String {
+        let yaml = """
+            workspace: ./\(name)
+            budget: {total: 400MB}
+            items:
+              - {url: in/big.h5ad, name: big}
+            stages:
+              - fetch: {}
+              \(stage.replacingOccurrences(of: "\n", with: "\n  "))
+              - cleanup: {keep: [output]}
+            """
+        try yaml.write(toFile: folder.file("\(name).yaml"), atomically: true, encoding: .utf8)
+        return folder.file("\(name).yaml")
+    }
 }

@@ -9,6 +9,11 @@ import Testing
 /// byte for byte, reading only the cells after the checkpoint; and a checkpoint that does not fit
 /// the bytes kept for it is skipped rather than written.
 @Suite(.serialized) struct PseudobulkCheckpointTests {
+    /// The cells a saved pseudobulk state had done, if there is one.
+    static func cellsDone(_ state: String) -> Int? {
+        try? StateArchive(contentsOf: state).json("cells", as: Int.self)
+    }
+
     static func options(bootstrap: Int, hierarchy: Bool) throws -> PseudobulkOptions {
         var options = PseudobulkOptions(by: ["cell_type", "donor_id"])
         options.minCells = 0
@@ -111,24 +116,12 @@ import Testing
         #expect(reference.status == 0, "\(reference.output)")
 
         let state = folder.file("state/pseudobulk.state")
-        let stoppedAt = try await offThePool { () -> Int? in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: sluice)
-            process.arguments = Array(arguments("killed", checkpoints: true).dropFirst())
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            while process.isRunning {
-                if let archive = try? StateArchive(contentsOf: state), let done = try? archive.json("cells", as: Int.self), done >= cells / 3 {
-                    kill(process.processIdentifier, SIGKILL)
-                    process.waitUntilExit()
-                    return try? StateArchive(contentsOf: state).json("cells", as: Int.self)
-                }
-                usleep(2_000)
-            }
-            return nil
+        let stoppedAt = try await killWhen(sluice, Array(arguments("killed", checkpoints: true).dropFirst())) {
+            Self.cellsDone(state).flatMap { $0 >= cells / 3 ? $0 : nil }
         }
-        let checkpoint = try #require(stoppedAt, "the run ended before its pass reached a third of the cells")
+        try #require(stoppedAt != nil, "the run ended before its pass reached a third of the cells")
+        // The state as the kill left it (a later checkpoint may have landed just before it).
+        let checkpoint = try #require(Self.cellsDone(state))
         #expect(checkpoint < cells)
         let resumed = try await offThePool { runAndWait(arguments("killed", checkpoints: true)) }
         #expect(resumed.status == 0, "\(resumed.output)")
@@ -147,45 +140,24 @@ import Testing
         try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
         let cells = 60_000
         try SyntheticCounts(cells: cells, genes: 2_000, density: 0.06, seed: 13).write(to: folder.file("in/big.h5ad"))
-        @Sendable func pipeline(_ name: String, every: String) throws -> String {
-            let yaml = """
-                workspace: ./\(name)
-                budget: {total: 400MB}
-                items:
-                  - {url: in/big.h5ad, name: big}
-                stages:
-                  - fetch: {}
-                  - analyze:
-                      run: pseudobulk
-                      options: {by: [cell_type, donor_id], chunk_size: 500, bootstrap: 3}
-                      checkpoint_every: \(every)
-                      checkpoint_min_cells: 0
-                  - cleanup: {keep: [output]}
-                """
-            try yaml.write(toFile: folder.file("\(name).yaml"), atomically: true, encoding: .utf8)
-            return folder.file("\(name).yaml")
+        func pipeline(_ name: String, every: String) throws -> String {
+            try PreprocessCheckpointTests.pipeline(
+                in: folder, name: name,
+                stage: """
+                    - analyze:
+                        run: pseudobulk
+                        options: {by: [cell_type, donor_id], chunk_size: 500, bootstrap: 3}
+                        checkpoint_every: \(every)
+                        checkpoint_min_cells: 0
+                    """)
         }
         let reference = try pipeline("reference", every: "off")
         #expect(try await offThePool { runAndWait([sluice, "run", reference, "--quiet"]) }.status == 0)
 
         let killed = try pipeline("killed", every: "0s")
         let state = folder.file("killed/output/big/pseudobulk.partial/.checkpoints/pseudobulk.state")
-        let stoppedAt = try await offThePool { () -> Int? in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: sluice)
-            process.arguments = ["run", killed, "--quiet"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            while process.isRunning {
-                if let archive = try? StateArchive(contentsOf: state), let done = try? archive.json("cells", as: Int.self), done >= cells / 3 {
-                    kill(process.processIdentifier, SIGKILL)
-                    process.waitUntilExit()
-                    return done
-                }
-                usleep(2_000)
-            }
-            return nil
+        let stoppedAt = try await killWhen(sluice, ["run", killed, "--quiet"]) {
+            Self.cellsDone(state).flatMap { $0 >= cells / 3 ? $0 : nil }
         }
         let checkpoint = try #require(stoppedAt, "the run ended before its pseudobulk pass reached a third of the cells")
         #expect(try await offThePool { runAndWait([sluice, "run", killed, "--quiet"]) }.status == 0)

@@ -38,3 +38,28 @@ public func runAndWait(_ arguments: [String]) -> (status: Int32, output: String)
     try? handle.close()
     return (process.terminationStatus, (try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
 }
+
+/// Runs `executable` with `arguments` (output dropped) and kills it with SIGKILL as soon as
+/// `reached` returns a value, looked at every 2 ms; waits for it to end and returns that value,
+/// or nil when the program ended before. The waiting is done off the cooperative pool.
+public func killWhen<T: Sendable>(
+    _ executable: String, _ arguments: [String], reached: @escaping @Sendable () -> T?
+) async throws -> T? {
+    try await offThePool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        while process.isRunning {
+            if let value = reached() {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                return value
+            }
+            usleep(2_000)
+        }
+        return nil
+    }
+}
