@@ -109,11 +109,13 @@ import Testing
                 "--covariates", folder.file("covariates.tsv"), "--columns", "rank", "--method", "spearman",
             ])
         #expect((config.stage(named: "correlate") as? AnalyzeStage)?.options.expectedOutput == "correlations.tsv")
-        // Pseudobulk (and differential) take checkpoints (every 5 minutes from 200,000 cells, by
-        // default) and so keep an interrupted attempt's partial output; activity starts afresh.
+        // Pseudobulk, differential and single-cell activity take checkpoints (every 5 minutes
+        // from 200,000 cells, by default) and so keep an interrupted attempt's partial output;
+        // activity on tables starts afresh.
         let pseudobulk = try #require(config.stage(named: "pseudobulk") as? AnalyzeStage)
         #expect(pseudobulk.options.checkpointEvery == 300 && pseudobulk.options.checkpointMinCells == 200_000)
-        #expect(pseudobulk.resumesInterruptedAttempts && !cells.resumesInterruptedAttempts)
+        #expect(pseudobulk.resumesInterruptedAttempts && cells.resumesInterruptedAttempts)
+        #expect((config.stage(named: "activity") as? AnalyzeStage)?.resumesInterruptedAttempts == false)
     }
 
     @Test func checkpointKeysBelongToAnalysesThatTakeCheckpoints() throws {
@@ -127,12 +129,14 @@ import Testing
         let stage = try #require(config.stage(named: "pseudobulk") as? AnalyzeStage)
         #expect(stage.options.checkpointEvery == nil && stage.options.checkpointSpace == 1_000_000_000 && !stage.resumesInterruptedAttempts)
 
-        try text.replacingOccurrences(of: "single_cell: true}", with: "single_cell: true}\n      checkpoint_every: 10m")
+        try text.replacingOccurrences(of: "group_signatures: \"no\"}", with: "group_signatures: \"no\"}\n      checkpoint_every: 10m")
             .write(toFile: path, atomically: true, encoding: .utf8)
         #expect {
             try PipelineConfig.load(path, registry: PipelineStages.registry())
         } throws: { error in
-            (error as? ConfigError)?.message.contains("'checkpoint_every' applies to analyses that take checkpoints (pseudobulk, differential), not activity") == true
+            (error as? ConfigError)?.message.contains(
+                "'checkpoint_every' applies to analyses that take checkpoints (pseudobulk, differential, single-cell activity), not activity without single_cell"
+            ) == true
         }
     }
 

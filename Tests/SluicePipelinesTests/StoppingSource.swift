@@ -26,6 +26,9 @@ final class StoppingSource: CellSource, @unchecked Sendable {
     var matrixInfo: MatrixInfo { base.matrixInfo }
     var cellMetadataSchema: [FrameColumn.Schema] { base.cellMetadataSchema }
 
+    /// Metadata alone is not a read of the matrix: not counted, never stopped.
+    func readCellMetadata(cells: Range<Int>) throws -> Frame { try base.readCellMetadata(cells: cells) }
+
     func read(cells: Range<Int>) throws -> CellBatch {
         if stops(cells, reads.count) { throw Stopped() }
         reads.append(cells)

@@ -66,9 +66,14 @@ public struct AnalysisCheckpoint: Sendable {
         return bytes
     }
 
-    /// Removes the state (the analysis is done), and the folder when that leaves it empty.
+    /// A file of the analysis's own beside the state (`<folder>/<name>.<suffix>`), removed with it.
+    public func sideFile(_ suffix: String) -> String { folder + "/" + name + "." + suffix }
+
+    /// Removes the state and the side files (the analysis is done), and the folder when that
+    /// leaves it empty.
     public func remove() {
-        for path in [file, AtomicCommit.partialPath(of: file)] { try? FileManager.default.removeItem(atPath: path) }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        for entry in entries where entry.hasPrefix(name + ".") { try? FileManager.default.removeItem(atPath: folder + "/" + entry) }
         try? FileManager.default.removeItem(atPath: folder)  // only when empty
     }
 }

@@ -107,9 +107,18 @@ public enum CellActivity {
     /// Single-cell activity: the gene means of `log2(x / total · 1e5 + 1)` in a first pass, then
     /// `chunkSize` cells at a time centred, regressed and handed to `write` with their obs rows.
     /// Returns the model (its genes and signatures).
+    ///
+    /// With a `checkpoint`, both passes record their state after whole chunks (every
+    /// ``AnalysisCheckpoint/interval`` at most) and a rerun resumes there: the first pass's sums,
+    /// then the means and the cells done. The second pass keeps each chunk's results in an
+    /// ``ActivitySpill`` beside the state (16 bytes × signatures a cell, synced before each
+    /// checkpoint) and hands them to `write` once every cell is done, with the same values and
+    /// obs rows, chunk by chunk, as without checkpoints. When a `limit` leaves no room for the
+    /// spill, the run takes no checkpoints and says so through `note`.
     @discardableResult
     public static func singleCell(
         _ source: any CellSource, signature: LabeledMatrix, options: ActivityOptions, chunkSize: Int = 10_000,
+        checkpoint: AnalysisCheckpoint? = nil, note: (String) -> Void = { _ in },
         progress: Progress = { _, _, _ in }, write: (CellBatch, ActivityResult, ActivityModel) throws -> Void
     ) throws -> ActivityModel {
         let signatureGenes = SignatureActivity.genes(of: signature)
@@ -121,38 +130,105 @@ public enum CellActivity {
         for (row, gene) in columns.enumerated() { position[gene] = row }
         guard source.cellCount > 0 else { throw AnalysisError(code: "activity.no-samples", "\(source.path) has no cells") }
 
+        // The spill takes its room out of the checkpoints' limit; without room, no checkpoints.
+        let spillBytes = ActivitySpill.bytes(cells: source.cellCount, signatures: model.signatures.count)
+        var checkpoint = checkpoint
+        if let limit = checkpoint?.limit {
+            if spillBytes >= limit {
+                note("no checkpoints: the results of \(source.cellCount) cells take \(spillBytes) bytes, more than the \(limit) kept for checkpoints")
+                checkpoint = nil
+            } else {
+                checkpoint?.limit = limit - spillBytes
+            }
+        }
         var sums = [Double](repeating: 0, count: columns.count)
         var expressing = 0
-        for range in source.batchRanges(size: chunkSize) {
-            let batch = try source.read(cells: range)
-            for cell in 0..<batch.matrix.rowCount {
-                let (genesOfCell, values) = batch.matrix.row(cell)
-                let total = genes.total(genesOfCell, values)
-                guard total > 0 else { continue }
-                expressing += 1
-                for (gene, value) in zip(genesOfCell, values) where position[Int(gene)] >= 0 {
-                    sums[position[Int(gene)]] += logScaled(Double(value), total: total, scale: 1e5)
-                }
+        var means: [Double]?
+        var resumeAt = 0
+        if let checkpoint, let saved = try checkpoint.load() {
+            let phase = try saved.json("phase", as: Int.self)
+            resumeAt = try saved.json("cells", as: Int.self)
+            if phase == 1 {
+                sums = try saved.array("sums")
+                expressing = try saved.json("expressing")
+            } else {
+                means = try saved.array("means")
             }
-            progress("gene means", range.upperBound, source.cellCount)
+            guard (means ?? sums).count == columns.count, resumeAt <= source.cellCount, resumeAt % chunkSize == 0 || resumeAt == source.cellCount else {
+                throw AnalysisError(code: "activity.checkpoint", "the checkpoint \(checkpoint.file) is inconsistent; delete it to start afresh")
+            }
+            note("resuming at cell \(resumeAt) of \(source.cellCount), in pass \(phase), from the checkpoint \(checkpoint.file)")
         }
-        let means = sums.map { expressing > 0 ? $0 / Double(expressing) : 0 }
+        var lastCheckpoint = ContinuousClock.now
+        /// Records the state when the interval has passed (or when `always`).
+        func save(phase: Int, cells: Int, always: Bool = false) throws {
+            guard let checkpoint, always || ContinuousClock.now - lastCheckpoint >= checkpoint.interval else { return }
+            var archive = StateArchive()
+            try archive.put("phase", json: phase)
+            try archive.put("cells", json: cells)
+            if let means { archive.put("means", means) } else { archive.put("sums", sums) }
+            try archive.put("expressing", json: expressing)
+            _ = try checkpoint.save(archive)
+            lastCheckpoint = ContinuousClock.now
+        }
 
-        for range in source.batchRanges(size: chunkSize) {
+        if means == nil {
+            for range in source.batchRanges(size: chunkSize) where range.lowerBound >= resumeAt {
+                let batch = try source.read(cells: range)
+                for cell in 0..<batch.matrix.rowCount {
+                    let (genesOfCell, values) = batch.matrix.row(cell)
+                    let total = genes.total(genesOfCell, values)
+                    guard total > 0 else { continue }
+                    expressing += 1
+                    for (gene, value) in zip(genesOfCell, values) where position[Int(gene)] >= 0 {
+                        sums[position[Int(gene)]] += logScaled(Double(value), total: total, scale: 1e5)
+                    }
+                }
+                progress("gene means", range.upperBound, source.cellCount)
+                if range.upperBound < source.cellCount { try save(phase: 1, cells: range.upperBound) }
+            }
+            means = sums.map { expressing > 0 ? $0 / Double(expressing) : 0 }
+            resumeAt = 0
+            try save(phase: 2, cells: 0, always: true)
+        }
+        let centres = means ?? []
+
+        let spill = try checkpoint.map {
+            try ActivitySpill(path: $0.sideFile("spill"), signatures: model.signatures.count, keepingCells: resumeAt)
+        }
+        for range in source.batchRanges(size: chunkSize) where range.lowerBound >= resumeAt {
             let batch = try source.read(cells: range)
             var profile = LabeledMatrix(rows: model.genes, columns: batch.obs.index, values: [Double](repeating: 0, count: columns.count * range.count))
             for cell in 0..<batch.matrix.rowCount {
                 let (genesOfCell, values) = batch.matrix.row(cell)
                 let total = genes.total(genesOfCell, values)
                 guard total > 0 else { continue }
-                for row in 0..<columns.count { profile[row, cell] = -means[row] }
+                for row in 0..<columns.count { profile[row, cell] = -centres[row] }
                 for (gene, value) in zip(genesOfCell, values) where position[Int(gene)] >= 0 {
                     let row = position[Int(gene)]
-                    profile[row, cell] = logScaled(Double(value), total: total, scale: 1e5) - means[row]
+                    profile[row, cell] = logScaled(Double(value), total: total, scale: 1e5) - centres[row]
                 }
             }
-            try write(batch, model.run(profile), model)
+            let result = model.run(profile)
+            if let spill {
+                try spill.append(result)
+                if let checkpoint, ContinuousClock.now - lastCheckpoint >= checkpoint.interval || range.upperBound == source.cellCount {
+                    try spill.sync()
+                    try save(phase: 2, cells: range.upperBound, always: true)
+                }
+            } else {
+                try write(batch, result, model)
+            }
             progress("activity", range.upperBound, source.cellCount)
+        }
+        // Every cell done: the spilled results go to `write` as they would have, chunk by chunk.
+        if let spill {
+            for range in source.batchRanges(size: chunkSize) {
+                let obs = try source.readCellMetadata(cells: range)
+                let empty = SparseRows(offsets: [Int64](repeating: 0, count: range.count + 1), columns: [], values: [], columnCount: source.geneCount)
+                try write(CellBatch(cells: range, matrix: empty, obs: obs), try spill.read(cells: range), model)
+                progress("writing", range.upperBound, source.cellCount)
+            }
         }
         return model
     }

@@ -60,8 +60,11 @@ public struct AnalyzeStage: ConfigurableStage {
             // with them; what an interrupted attempt left there besides them goes.
             var checkpoints: Checkpoints?
             if let every = options.checkpointEvery, let inspection, inspection.cells >= options.checkpointMinCells, let partial = unit.partialOutput {
-                let outputs = estimatedBytes(inputBytes: DiskUsage.contentBytes(at: file), item: unit.item)
-                checkpoints = Checkpoints(folder: partial + "/.checkpoints", every: every, space: options.checkpointSpace ?? outputs)
+                // What the outputs were given (single-cell activity's bound, reserved above), and room beside it.
+                let outputs =
+                    singleCellOutputBound(cells: inspection.cells) ?? estimatedBytes(inputBytes: DiskUsage.contentBytes(at: file), item: unit.item)
+                let spill = options.analysis == .activity ? signatureWidth(options.arguments).map { Int64(inspection.cells) * Int64($0) * 16 + (1 << 20) } : nil
+                checkpoints = Checkpoints(folder: partial + "/.checkpoints", every: every, space: options.checkpointSpace ?? spill ?? outputs)
                 try await context.ensureReserved(outputs + (checkpoints?.space ?? 0))
             }
             if let partial = unit.partialOutput, FileManager.default.fileExists(atPath: partial) {

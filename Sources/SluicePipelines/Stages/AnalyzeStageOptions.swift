@@ -10,8 +10,6 @@ public struct AnalyzeStageOptions: Sendable, Equatable {
         /// Whether it reads a cells file (which a CSC or Matrix Market layout makes sort by cell
         /// into scratch space); `correlate` reads tables.
         public var readsCells: Bool { self != .correlate }
-        /// Whether its pass records checkpoints (`--checkpoint-dir`).
-        public var takesCheckpoints: Bool { self == .pseudobulk || self == .differential }
     }
     public var analysis: Analysis = .activity
     /// The command's options as command-line arguments (`n_rand: 1000` → `--n-rand 1000`).
@@ -35,7 +33,8 @@ public struct AnalyzeStageOptions: Sendable, Equatable {
     /// The fewest cells an input has for the analysis to take checkpoints.
     public var checkpointMinCells = 200_000
     /// Bytes reserved for the checkpoints on top of the outputs; nil: as much as for the outputs
-    /// (a pseudobulk state is 12 bytes × groups × genes; one that does not fit is skipped).
+    /// (a pseudobulk state is 12 bytes × groups × genes; one that does not fit is skipped), or
+    /// for single-cell activity its spill of results (16 bytes a cell and signature) and 1 MiB.
     public var checkpointSpace: Int64?
 
     public init() {}
@@ -89,14 +88,26 @@ public struct AnalyzeStageOptions: Sendable, Equatable {
         if let value = keys["reserve"] { reserveBytes = try value.bytes() }
         if let value = keys["output_ratio"] { outputRatio = try value.double(in: 0...1000) }
         if let value = keys["delete_inputs"] { deleteInputs = try value.bool() }
-        if analysis.takesCheckpoints { checkpointEvery = 300 }
-        for key in ["checkpoint_every", "checkpoint_min_cells", "checkpoint_space"] where keys[key] != nil && !analysis.takesCheckpoints {
-            let takers = Analysis.allCases.filter(\.takesCheckpoints).map(\.rawValue).joined(separator: ", ")
-            throw options.error(.badValue, "\(options.path): '\(key)' applies to analyses that take checkpoints (\(takers)), not \(text)")
+        if takesCheckpoints { checkpointEvery = 300 }
+        for key in ["checkpoint_every", "checkpoint_min_cells", "checkpoint_space"] where keys[key] != nil && !takesCheckpoints {
+            throw options.error(
+                .badValue,
+                "\(options.path): '\(key)' applies to analyses that take checkpoints (pseudobulk, differential, single-cell activity), not \(text)\(analysis == .activity ? " without single_cell" : "")"
+            )
         }
         if let value = keys["checkpoint_every"] { checkpointEvery = try value.string() == "off" ? nil : try value.seconds() }
         if let value = keys["checkpoint_min_cells"] { checkpointMinCells = try value.int(atLeast: 0) }
         if let value = keys["checkpoint_space"] { checkpointSpace = try value.bytes() }
+    }
+
+    /// Whether the analysis records checkpoints (`--checkpoint-dir`): pseudobulk, differential,
+    /// and single-cell activity.
+    public var takesCheckpoints: Bool {
+        switch analysis {
+        case .pseudobulk, .differential: true
+        case .activity: arguments.contains("--single-cell")
+        case .correlate: false
+        }
     }
 
     /// The file every run must leave in its output folder.

@@ -32,6 +32,11 @@ struct ActivityCommand: ParsableCommand {
 
             --signature cytosig or secact reads CytoSig.tsv.gz / SecAct.tsv.gz from --signature-dir \
             (or $SLUICE_SIGNATURE_DIR): the files the secactpy package ships in secactpy/data/.
+
+            --single-cell --checkpoint-dir DIR records both passes' progress every --checkpoint-every \
+            and keeps the results of the cells done in DIR (16 bytes a cell and signature); a run \
+            stopped at any moment and started again with the same input and options resumes there, \
+            and activity.h5ad is written from them at the end: the same file as without checkpoints.
             """)
 
     @Argument(help: "Expression table (genes × samples, TSV or TSV.gz) or a cells × genes file of counts.")
@@ -57,9 +62,11 @@ struct ActivityCommand: ParsableCommand {
     var groupSignatures: String?
 
     @OptionGroup var features: FeatureTypesOption
+    @OptionGroup var checkpoints: CheckpointOption
 
     func validate() throws {
         if singleCell, by != nil { throw ValidationError("--by and --single-cell exclude each other") }
+        if checkpoints.checkpointDir != nil, !singleCell { throw ValidationError("--checkpoint-dir applies to --single-cell") }
         guard chunkSize > 0, batchSize > 0 else { throw ValidationError("--chunk-size and --batch-size must be positive") }
         guard nRand >= 0 else { throw ValidationError("--n-rand must be 0 or more") }
         if let lambda, !(lambda.isFinite && lambda > 0) {
@@ -105,14 +112,23 @@ struct ActivityCommand: ParsableCommand {
         if singleCell {
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
             var writer: CellActivityWriter?
-            let model = try CellActivity.singleCell(source, signature: signature, options: options, chunkSize: chunkSize, progress: progress) {
-                batch, result, model in
+            // Everything that changes the results or the chunks.
+            let settings = [
+                self.signature, signatureDir ?? "", matrix ?? "", "\(chunkSize)", "\(options.lambda)", "\(nRand)", "\(seed)", rng,
+                "\(options.groupSignatures)", features.featureTypes ?? "",
+            ]
+            let checkpoint = checkpoints.checkpoint(name: "activity", input: expression, settings: settings)
+            let model = try CellActivity.singleCell(
+                source, signature: signature, options: options, chunkSize: chunkSize, checkpoint: checkpoint, note: { display.line($0) },
+                progress: progress
+            ) { batch, result, model in
                 if writer == nil {
                     writer = try CellActivityWriter(path: output + "/activity.h5ad", model: model, cellSchema: source.cellMetadataSchema)
                 }
                 try writer!.append(batch, result)
             }
             try writer?.close()
+            checkpoint?.remove()
             return "\(model.reported.count) signatures × \(source.cellCount) cells from \(model.genes.count) shared genes"
         }
         let samples: CellActivity.Samples = by.map { .groups($0.split(separator: ",").map(String.init)) } ?? .rows
