@@ -63,21 +63,40 @@ struct PostgresLedgerTests {
         let location = try PostgresTestServer.location(schema: Self.schema())
         let ledgers: [any Ledger] = [try await PostgresLedger(location: location), try await PostgresLedger(location: location)]
         try await ledgers[0].register(items: Self.items(300), stageNames: ["fetch", "work"], groupStages: [], barrierStages: [], now: 0)
+        /// Runs one statement with psql; its output.
+        @Sendable func psql(_ statement: String) -> String {
+            let psql = Process()
+            psql.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+            psql.arguments = [
+                "-X", "-q", "-tA", "-h", url.host ?? "127.0.0.1", "-p", "\(url.port ?? 5432)", "-U", url.user ?? "", "-d", String(url.path.dropFirst()),
+                "-c", statement,
+            ]
+            psql.environment = ["PGPASSWORD": url.password ?? ""]
+            let output = Pipe()
+            psql.standardOutput = output
+            psql.standardError = FileHandle.nullDevice
+            guard (try? psql.run()) != nil else { return "" }
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            psql.waitUntilExit()
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        // Each cut waits for a transition made since the one before: however slow the machine,
+        // the workers always get one call through between two cuts.
         let cutter = Task.detached {
             var cuts = 0
+            var done = -1
             while !Task.isCancelled {
-                let psql = Process()
-                psql.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-                psql.arguments = [
-                    "-X", "-q", "-h", url.host ?? "127.0.0.1", "-p", "\(url.port ?? 5432)", "-U", url.user ?? "", "-d", String(url.path.dropFirst()), "-c",
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sluice \(location.schema)'",
-                ]
-                psql.environment = ["PGPASSWORD": url.password ?? ""]
-                psql.standardOutput = FileHandle.nullDevice
-                psql.standardError = FileHandle.nullDevice
-                try? psql.run()
-                psql.waitUntilExit()
-                cuts += 1
+                // Grows by one with each claim (pending → running) and each completion (→ done).
+                let now =
+                    Int(
+                        psql(
+                            "SELECT count(*) FILTER (WHERE state = 'running') + 2 * count(*) FILTER (WHERE state = 'done') FROM \(location.schema).tasks"
+                        )) ?? done
+                if now > done {
+                    _ = psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sluice \(location.schema)'")
+                    cuts += 1
+                    done = now
+                }
                 try? await Task.sleep(for: .milliseconds(100))
             }
             return cuts
