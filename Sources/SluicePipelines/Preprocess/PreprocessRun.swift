@@ -181,17 +181,16 @@ public final class PreprocessRun {
     /// corpus. Nil without ``PreprocessOptions/checkpointFolder``.
     private func checkpoint(_ dataset: PreprocessDataset) -> ConvertCheckpoint? {
         guard let folder = options.checkpointFolder else { return nil }
-        let attributes = try? FileManager.default.attributesOfItem(atPath: dataset.input)
-        let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
-        let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
         let settings = PreprocessReport.Options(options)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let described = (try? encoder.encode(settings)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        let fingerprint = [
-            (dataset.input as NSString).lastPathComponent, "\(size)", "\(modified)", described, options.matrix ?? "", options.geneSymbolColumn ?? "",
-            "\(options.convert.compressed)", "\(options.convert.allowsNonCounts)", "\(options.skipTrainTestSplit)", "\(String(describing: options.features))",
-        ].joined(separator: "|")
+        let fingerprint = AnalysisCheckpoint.fingerprint(
+            input: dataset.input,
+            settings: [
+                described, options.matrix ?? "", options.geneSymbolColumn ?? "", "\(options.convert.compressed)", "\(options.convert.allowsNonCounts)",
+                "\(options.skipTrainTestSplit)", "\(String(describing: options.features))",
+            ])
         return ConvertCheckpoint(folder: folder, name: dataset.name, interval: options.checkpointInterval, fingerprint: fingerprint)
     }
 

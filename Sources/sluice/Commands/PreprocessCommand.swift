@@ -114,9 +114,7 @@ struct PreprocessArguments: ParsableArguments {
         if let minGenes, minGenes < 0 { throw ValidationError("--min-genes must be 0 or more, not \(minGenes)") }
         if let minCounts, !(minCounts >= 0 && minCounts.isFinite) { throw ValidationError("--min-counts must be 0 or more, not \(minCounts)") }
         if let maxPctMito, !(0...100).contains(maxPctMito) { throw ValidationError("--max-pct-mito must be between 0 and 100, not \(maxPctMito)") }
-        guard DurationText.parse(checkpointEvery).map({ $0 >= 0 }) == true else {
-            throw ValidationError("--checkpoint-every must be a time such as 5m or 90s, not \(checkpointEvery)")
-        }
+        try CheckpointOption.validateInterval(checkpointEvery)
         if let spillLimit, ByteSize.parse(spillLimit) == nil { throw ValidationError("--spill-limit must be a size such as 2GB or 500MiB, not \(spillLimit)") }
     }
 
@@ -143,7 +141,7 @@ struct PreprocessArguments: ParsableArguments {
         options.seed = seed
         options.geneSymbolColumn = geneColumn
         options.checkpointFolder = checkpointDir
-        options.checkpointInterval = .seconds(DurationText.parse(checkpointEvery) ?? 300)
+        options.checkpointInterval = CheckpointOption.interval(checkpointEvery)
         return options
     }
 

@@ -18,9 +18,7 @@ struct CheckpointOption: ParsableArguments {
     var checkpointLimit: String?
 
     func validate() throws {
-        guard DurationText.parse(checkpointEvery).map({ $0 >= 0 }) == true else {
-            throw ValidationError("--checkpoint-every must be a time such as 5m or 90s, not \(checkpointEvery)")
-        }
+        try Self.validateInterval(checkpointEvery)
         if let checkpointLimit, ByteSize.parse(checkpointLimit) == nil {
             throw ValidationError("--checkpoint-limit must be a size such as 2GB or 500MB, not \(checkpointLimit)")
         }
@@ -31,7 +29,17 @@ struct CheckpointOption: ParsableArguments {
     func checkpoint(name: String, input: String, settings: [String]) -> AnalysisCheckpoint? {
         guard let checkpointDir else { return nil }
         return AnalysisCheckpoint(
-            folder: checkpointDir, name: name, interval: .seconds(DurationText.parse(checkpointEvery) ?? 300),
+            folder: checkpointDir, name: name, interval: Self.interval(checkpointEvery),
             fingerprint: AnalysisCheckpoint.fingerprint(input: input, settings: settings), limit: checkpointLimit.flatMap(ByteSize.parse))
     }
+
+    /// Fails unless `text`, the value of `--checkpoint-every`, is a time such as 5m or 90s.
+    static func validateInterval(_ text: String) throws {
+        guard DurationText.parse(text).map({ $0 >= 0 }) == true else {
+            throw ValidationError("--checkpoint-every must be a time such as 5m or 90s, not \(text)")
+        }
+    }
+
+    /// The time between checkpoints a validated `--checkpoint-every` gives.
+    static func interval(_ text: String) -> Duration { .seconds(DurationText.parse(text) ?? 300) }
 }
