@@ -27,8 +27,10 @@ import Testing
               - {name: corrupt, url: "\(harness.server.url("f7.bin"))", sha256: \(wrong)}
               - {name: hung, url: "\(harness.server.url("hang/f8.bin"))"}
             stages:
-              - fetch: {concurrency: 4, retries: 2, timeout: 1s}
+              - fetch: {concurrency: 4, retries: 2, timeout: 5s}
             """
+        // The idle timeout is long enough that a machine busy with other tests, which can stall
+        // a read for seconds, does not time out the healthy downloads.
         let summary = try await harness.run(try harness.pipeline(yaml))
         let outcome = Dictionary(uniqueKeysWithValues: summary.items.map { ($0.item, $0) })
         for name in ["plain", "flaky", "reset", "slow", "moved"] {

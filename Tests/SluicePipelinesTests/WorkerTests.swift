@@ -42,17 +42,27 @@ struct WorkerTests {
                 try? await Task.sleep(for: .milliseconds(50))
             }
         }
-        let workers = try (0..<3).map {
-            try Self.launch(sluice, ["worker", shared, "--lease", "3"], environment: environment, log: folder.file("worker\($0).log"))
+        func launch(_ index: Int) throws -> Process {
+            try Self.launch(sluice, ["worker", shared, "--lease", "3"], environment: environment, log: folder.file("worker\(index).log"))
         }
-        // The first worker dies with work in hand: once it holds a running task (on a loaded
-        // machine its start alone can take several seconds; after a minute the test fails below).
+        // The first worker dies with work in hand while the other two share the run with it. It
+        // starts alone, so that it surely takes work however slowly a busy machine starts it;
+        // once it holds a task the others join, and it is killed when it holds a task again
+        // after both have registered.
         let ledger = try await PostgresLedger(location: location)
-        let start = ContinuousClock.now
-        while ContinuousClock.now - start < .seconds(60) {
-            let held = try? await ledger.workers().first { $0.worker.pid == Int(workers[0].processIdentifier) }?.running
-            if (held ?? 0) > 0 { break }
-            try await Task.sleep(for: .milliseconds(20))
+        func holding(_ process: Process) async -> Bool {
+            let held = try? await ledger.workers().first { $0.worker.pid == Int(process.processIdentifier) }?.running
+            return (held ?? 0) > 0
+        }
+        let first = try launch(0)
+        var start = ContinuousClock.now
+        while ContinuousClock.now - start < .seconds(180), first.isRunning, !(await holding(first)) { try await Task.sleep(for: .milliseconds(10)) }
+        let workers = [first, try launch(1), try launch(2)]
+        start = ContinuousClock.now
+        while ContinuousClock.now - start < .seconds(180), first.isRunning {
+            let pids = Set(((try? await ledger.workers()) ?? []).map(\.worker.pid))
+            if pids.isSuperset(of: workers.map { Int($0.processIdentifier) }), await holding(first) { break }
+            try await Task.sleep(for: .milliseconds(10))
         }
         kill(workers[0].processIdentifier, SIGKILL)
         let statuses = [await exitStatus(of: workers[0]), await exitStatus(of: workers[1]), await exitStatus(of: workers[2])]
