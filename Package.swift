@@ -108,6 +108,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
 
@@ -134,7 +136,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "SluicePipelinesTests",
-            dependencies: ["SluicePipelines", "SluiceEngine", "SluiceFormats", "SluiceLoopback", "SluiceTestSupport"],
+            dependencies: [
+                "SluicePipelines", "SluiceEngine", "SluiceFormats", "SluiceLoopback", "SluiceTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "SluiceEngineTests",

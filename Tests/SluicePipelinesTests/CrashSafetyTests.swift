@@ -1,8 +1,10 @@
 import Foundation
+import GRDB
 import SluiceEngine
 import SluiceFormats
 import SluiceLoopback
 import SluiceTestSupport
+import Synchronization
 import Testing
 
 /// `kill -9` at ≥ 20 random moments, restarting each time, loses nothing and duplicates nothing:
@@ -67,32 +69,42 @@ import Testing
         #expect(try await Self.run(sluice, ["run", try pipeline("reference"), "--quiet"]) == 0)
         let referenceSeconds = (ContinuousClock.now - clock) / .seconds(1)
 
-        // The same pipeline, killed with SIGKILL while an analysis runs and while a per-group
-        // stage runs, then at random moments, restarted each time.
+        // The same pipeline killed with SIGKILL 20 times, restarted each time: while an analysis
+        // runs, at random moments, while a per-group stage runs (once the earlier kills left its
+        // first group complete), and at random moments again.
         let crashed = try pipeline("crashed")
         let ledgerPath = folder.file("crashed/sluice.db")
+        var random = SeededGenerator(seed: 20_261_123)
+        var kills = 0
         var seen: [String] = []
-        for stage in ["analysis", "merge"] {
-            guard try await Self.runAndKill(sluice, ["run", crashed, "--quiet"], onceMarked: folder.file("crashed-marks/\(stage)")) else { break }
+        func killAtRandom(until target: Int) async throws {
+            var attempts = 0
+            var remaining = try await Self.shareOfTasksToDo(ledger: ledgerPath, tasks: 8 * Self.itemStages)
+            while kills < target && attempts < 60 {
+                attempts += 1
+                // Every restart carries the work forward, so the window a kill is drawn from
+                // shrinks with the share of tasks still to do; and a kill lands at the latest
+                // when one more task is done, so that a busy machine, where a restart may finish
+                // more than the drawn moment foresaw, cannot end the run before 20 kills.
+                let window = 0.04 + Double(random.next() % 1000) / 1000 * min(0.8, referenceSeconds * 0.25)
+                let delay = 0.01 + window * remaining
+                guard try await Self.runAndKill(sluice, ["run", crashed, "--quiet"], after: delay, orOnceMoreDone: ledgerPath) else { return }
+                kills += 1
+                remaining = try await Self.shareOfTasksToDo(ledger: ledgerPath, tasks: 8 * Self.itemStages)
+            }
+        }
+        func killWhileRunning(_ stage: String) async throws {
+            guard try await Self.runAndKill(sluice, ["run", crashed, "--quiet"], onceMarked: folder.file("crashed-marks/\(stage)")) else { return }
+            kills += 1
             seen.append(stage)
         }
+        try await killWhileRunning("analysis")
+        try await killAtRandom(until: 10)
+        try await killWhileRunning("merge")
+        try await killAtRandom(until: 20)
         #expect(seen == ["analysis", "merge"], "the runs ended before the analysis and the per-group stage were both seen running: \(seen)")
-        var random = SeededGenerator(seed: 20_261_123)
-        var kills = 2
-        var attempts = 0
-        var remaining = 1.0
-        while kills < 20 && attempts < 80 {
-            attempts += 1
-            // Every restart carries the work forward, so the window a kill is drawn from shrinks with the
-            // share of tasks still to do: 20 kills land before the end however fast the stages have
-            // become, and whether the reference run shared the cores with other tests or not.
-            // A kill also lands as soon as one more task is done, so that a busy machine, where a
-            // restart may finish more work than the drawn moment foresaw, cannot end the run early.
-            let window = 0.04 + Double(random.next() % 1000) / 1000 * min(0.8, referenceSeconds * 0.25)
-            let delay = 0.01 + window * remaining
-            if try await Self.runAndKill(sluice, ["run", crashed, "--quiet"], after: delay, orOnceMoreDone: ledgerPath) { kills += 1 } else { break }
-            remaining = try await Self.shareOfTasksToDo(ledger: ledgerPath, tasks: 8 * Self.itemStages)
-        }
+        let left = try await Self.shareOfTasksToDo(ledger: ledgerPath, tasks: 8 * Self.itemStages)
+        print("kill -9 test: \(kills) kills landed, with \(Int((left * Double(8 * Self.itemStages)).rounded())) of \(8 * Self.itemStages) item tasks still to do")
         #expect(kills >= 20, "only \(kills) kills landed while the run was still going (reference run: \(referenceSeconds) s)")
         #expect(try await Self.run(sluice, ["run", crashed, "--quiet"]) == 0)
 
@@ -194,29 +206,30 @@ import Testing
     }
 
     /// Starts, and kills with SIGKILL after `seconds` or, given a ledger's `path`, as soon as it
-    /// shows one more task done than at the start, whichever comes first; false when it had
-    /// already finished.
+    /// shows one more task done than at the start (looked at every 2 ms), whichever comes first;
+    /// false when it had already finished.
     static func runAndKill(_ binary: String, _ arguments: [String], after seconds: Double, orOnceMoreDone path: String? = nil) async throws -> Bool {
-        // Opened once (each opening is a transaction of its own, slow on a busy machine).
-        var ledger = path.flatMap { FileManager.default.fileExists(atPath: $0) ? try? SQLiteLedger(path: $0) : nil }
-        func done() async -> Int? { try? await ledger?.tasks().filter { $0.state == .done }.count }
-        let doneBefore = await done() ?? 0
-        let process = try launch(binary, arguments)
-        let start = ContinuousClock.now
-        while process.isRunning {
-            if ledger == nil, let path, FileManager.default.fileExists(atPath: path) { ledger = try? SQLiteLedger(path: path) }
-            let late = ContinuousClock.now - start >= .seconds(seconds)
-            let progressed = (await done() ?? 0) > doneBefore
-            if late || progressed {
-                kill(process.processIdentifier, SIGKILL)
-                _ = await exitStatus(of: process)
-                // The run may have ended just before the signal.
-                return process.terminationReason == .uncaughtSignal
+        let ledger = Mutex<DatabaseQueue?>(nil)
+        // Read directly (not through SQLiteLedger's async calls), so that the look is cheap and
+        // done on the waiting thread.
+        let done: @Sendable () -> Int = {
+            guard let path, FileManager.default.fileExists(atPath: path) else { return 0 }
+            return ledger.withLock { queue in
+                if queue == nil {
+                    var configuration = Configuration()
+                    configuration.readonly = true
+                    queue = try? DatabaseQueue(path: path, configuration: configuration)
+                }
+                let count = try? queue?.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM tasks WHERE state = 'done'") }
+                return (count ?? nil) ?? 0
             }
-            try await Task.sleep(for: .milliseconds(5))
         }
-        _ = await exitStatus(of: process)
-        return false
+        let before = done()
+        let start = ContinuousClock.now
+        let killed = try await killWhen(binary, arguments) {
+            ContinuousClock.now - start >= .seconds(seconds) || done() > before ? true : nil
+        }
+        return killed ?? false
     }
 
     /// Removes the file `mark`, starts, and kills with SIGKILL as soon as `mark` exists again;

@@ -41,7 +41,7 @@ public func runAndWait(_ arguments: [String]) -> (status: Int32, output: String)
 
 /// Runs `executable` with `arguments` (output dropped) and kills it with SIGKILL as soon as
 /// `reached` returns a value, looked at every 2 ms; waits for it to end and returns that value,
-/// or nil when the program ended before. The waiting is done off the cooperative pool.
+/// or nil when the program ended on its own. The waiting is done off the cooperative pool.
 public func killWhen<T: Sendable>(
     _ executable: String, _ arguments: [String], reached: @escaping @Sendable () -> T?
 ) async throws -> T? {
@@ -56,7 +56,8 @@ public func killWhen<T: Sendable>(
             if let value = reached() {
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
-                return value
+                // It may have ended on its own just before the signal.
+                return process.terminationReason == .uncaughtSignal ? value : nil
             }
             usleep(2_000)
         }
