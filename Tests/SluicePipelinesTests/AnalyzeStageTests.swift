@@ -85,7 +85,7 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: folder.file("work/output/b/pseudobulk/pseudobulk.h5ad")))
         #expect(FileManager.default.fileExists(atPath: folder.file("work/raw/a")) == false)
         // A finished item's program output joined the run's log of the stage, under its name.
-        #expect(!FileManager.default.fileExists(atPath: folder.file("work/logs/a")))
+        #expect(!FileManager.default.fileExists(atPath: folder.file("work/logs/items/a")))
         let log = FoldedLog.section(folder.file("work/logs/cells.log"), item: "a")
         #expect(log.contains("analyze activity") && log.contains("--single-cell"))
     }
@@ -206,7 +206,7 @@ import Testing
         let outcome = try #require(summary.items.first)
         #expect(outcome.state == .failed)
         #expect(outcome.reason?.contains("more than the budget can ever hold") == true, "\(outcome.reason ?? "")")
-        #expect(FileManager.default.fileExists(atPath: folder.file("work/logs/a/activity.log")) == false)
+        #expect(FileManager.default.fileExists(atPath: folder.file("work/logs/items/a/activity.log")) == false)
         #expect(FileManager.default.fileExists(atPath: folder.file("work/output/a/activity")) == false)
     }
 

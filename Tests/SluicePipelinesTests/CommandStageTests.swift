@@ -49,7 +49,7 @@ import Testing
         #expect(outcome["lazy.sh"]?.reason?.contains("exited with status 0 but did not write result.txt") == true, "\(outcome["lazy.sh"]?.reason ?? "no reason")")
         #expect(outcome["empty.sh"]?.reason?.contains("result.txt for empty.sh is empty") == true, "\(outcome["empty.sh"]?.reason ?? "no reason")")
         // The program's output went to the item's log.
-        let log = try String(contentsOfFile: folder.file("work/logs/lazy.sh/run.log"), encoding: .utf8)
+        let log = try String(contentsOfFile: folder.file("work/logs/items/lazy.sh/run.log"), encoding: .utf8)
         #expect(log.contains("nothing to do"))
         // Failed items leave no partial outputs.
         #expect(FileManager.default.fileExists(atPath: folder.file("work/output/broken.sh")) == false)

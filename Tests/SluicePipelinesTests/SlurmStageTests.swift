@@ -96,6 +96,10 @@ struct SlurmStageTests {
         }
         #expect(Set(jobs.values).count == Self.batches.count)
         #expect(calls("sbatch", folder) == Self.batches.count)
+        // The trace names each item's job.
+        let traced = try traceRows(folder.file("work/logs/trace.tsv")).filter { $0["process"] == "ocr" && $0["status"] == "COMPLETED" }
+        #expect(traced.count == Self.pages.count)
+        for row in traced { #expect(row["native_id"] == jobs[Int(row["tag"]!.dropFirst(3).dropLast(4))!], "\(row)") }
         for index in Self.pages.indices {
             let copy = try Data(contentsOf: URL(fileURLWithPath: folder.file("work/output/doc\(index).pdf/ocr/doc\(index).pdf")))
             #expect(copy == (try Data(contentsOf: URL(fileURLWithPath: folder.file("in/doc\(index).pdf")))))

@@ -15,6 +15,9 @@ import Foundation
 public enum ParentWatch {
     /// `SLUICE_PARENT_PID`: the id of the run that started a stage's program.
     public static let variable = "SLUICE_PARENT_PID"
+    /// `SLUICE_WATCH_PID`: the process a `sluice` child watches instead of the run, when the run
+    /// did not start it itself (`sluice measure` stands between them).
+    public static let watchVariable = "SLUICE_WATCH_PID"
 
     /// Stops (SIGKILL to each process group) every process whose environment names `parent` as
     /// the run that started it, and waits up to `timeout` seconds for them to be gone. Returns

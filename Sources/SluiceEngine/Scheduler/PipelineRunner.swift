@@ -33,6 +33,8 @@ public final class PipelineRunner: Sendable {
     private let started = Date()
     /// Seconds a claimed task stays ours without a heartbeat (sent every sixth of it).
     private let lease: Double
+    /// Writes a row per task attempt to the run's trace.
+    public let monitor: RunMonitor
 
     private struct RunState {
         var stopping = false
@@ -64,6 +66,7 @@ public final class PipelineRunner: Sendable {
         self.lease = lease
         let host = ProcessInfo.processInfo.hostName
         self.worker = WorkerRecord(id: "\(host):\(getpid()):\(UUID().uuidString.prefix(8))", host: host, pid: Int(getpid()), isRun: role == .run)
+        self.monitor = RunMonitor(path: self.workspace.tracePath(for: role == .run ? nil : worker))
         if case .worker = role { state.withLock { $0.shared = true } }
     }
 
@@ -83,8 +86,28 @@ public final class PipelineRunner: Sendable {
 
     // MARK: Running
 
-    /// Runs until every item is done or failed, or until `requestStop`.
+    /// Runs until every item is done or failed, or until `requestStop`; traces every task
+    /// attempt meanwhile.
     public func run() async throws -> RunSummary {
+        monitor.start()
+        do {
+            let summary = try await runToTheEnd()
+            await finishTrace()
+            return summary
+        } catch {
+            await finishTrace()
+            throw error
+        }
+    }
+
+    /// Writes the trace's last rows, and says what it could not write.
+    private func finishTrace() async {
+        if !(await monitor.finish()) { onLine("the trace could not be written to \(monitor.path) in time; its last rows are lost") }
+        let dropped = monitor.dropped
+        if dropped > 0 { onLine("\(dropped) trace row(s) were dropped: \(monitor.failure ?? "the trace fell behind the run")") }
+    }
+
+    private func runToTheEnd() async throws -> RunSummary {
         try await ledger.heartbeat(worker, lease: lease, now: now)
         let others = try await otherLiveWorkers()
         try await ledger.record(
@@ -257,6 +280,7 @@ public final class PipelineRunner: Sendable {
         let scheduling = stages[index].scheduling
         while !stopping {
             let claimed: [ClaimedTask]
+            let claimedAt = now
             switch scheduling {
             case .perItem:
                 claimed = try await ledger.claim(stage: index, owner: owner, limit: 1, minimum: 1, enough: nil, maxWait: nil, lease: lease, now: now)
@@ -281,7 +305,7 @@ public final class PipelineRunner: Sendable {
             }
             state.withLock { $0.executing += 1 }
             defer { state.withLock { $0.executing -= 1 } }
-            try await execute(claimed, stage: index)
+            try await execute(claimed, stage: index, claimedAt: claimedAt)
             if index + 1 < wakes.count { wakes[index + 1].notifyAll() }
         }
     }
@@ -292,7 +316,7 @@ public final class PipelineRunner: Sendable {
 
     // MARK: One batch
 
-    private func execute(_ tasks: [ClaimedTask], stage index: Int) async throws {
+    private func execute(_ tasks: [ClaimedTask], stage index: Int, claimedAt: Double) async throws {
         let stage = stages[index]
         var units: [StageUnit] = []
         for task in tasks {
@@ -320,9 +344,16 @@ public final class PipelineRunner: Sendable {
         // What each unit's commit adds to the disk: its output folder, or the outermost folder
         // the output's path made (an item's first folder in an area), measured after the commit.
         var measured: [String] = []
+        // For the trace: when the work began (its space granted), what the stage measured, and
+        // what each unit had reserved (a batch's units their first estimates; one unit its
+        // reservation as it ended, grown as the stage learnt its size).
+        var startedAt: Double?
+        let measurements = TaskMeasurements()
+        var reserved: [Int64] = []
         do {
             let granted = try await untilStopped { [units] in try await self.reserve(units, stage: index) }
             reservation = granted.reservation
+            reserved = granted.perUnit
             // On the ledger's books: for `sluice status`, and, when workers share the run, against
             // the quota they share (a stage that writes nothing holds nothing there).
             try await untilStopped { [budget] in
@@ -357,15 +388,22 @@ public final class PipelineRunner: Sendable {
                 headroom: { [stages, firstItem = units[0].item, areas = headroomAreas] bytes in
                     stages.dropFirst().map { Self.room(for: $0, inputBytes: bytes, item: firstItem, in: areas) }.max() ?? 0
                 },
-                progress: { [weak self] done, expected in self?.noteProgress(keys, done, expected) })
+                progress: { [weak self] done, expected in self?.noteProgress(keys, done, expected) }, measurements: measurements)
+            startedAt = now
             try await untilStopped { [units] in try await stage.run(units, context: context) }
+            if units.count == 1 { reserved = [await budget.bytes(of: reservation!)] }
             var written: Int64 = 0
             var released: [ArtifactRecord] = []
+            var writtenByUnit: [Int64] = []
             for unit in units {
                 let committed = try await commit(unit, stage: index)
                 written += committed.bytes
+                writtenByUnit.append(committed.bytes)
                 released += committed.released
             }
+            trace(
+                units, stage: index, status: .completed, claimedAt: claimedAt, startedAt: startedAt, measurements: measurements,
+                reserved: reserved, written: writtenByUnit)
             // The books count what the disk holds now: the committed folders' blocks and entries.
             let held = DiskUsage.measure(measured)
             let overrun = await budget.settle(reservation!, actual: held.bytes, files: held.entries)
@@ -387,6 +425,9 @@ public final class PipelineRunner: Sendable {
             }
         } catch {
             state.withLock { state in for unit in units { state.active[unit.task.key] = nil } }
+            trace(
+                units, stage: index, status: Self.givesBack(error, stopping: stopping) ? .aborted : .failed, claimedAt: claimedAt,
+                startedAt: startedAt, measurements: measurements, reserved: reserved, written: nil, error: Self.describe(error).code)
             var unrecorded: (any Error)?
             var failed: [String] = []
             do { failed = try await handleFailure(error, units: units, stage: index) } catch { unrecorded = error }
@@ -401,6 +442,34 @@ public final class PipelineRunner: Sendable {
             if config.onFailure == .delete {
                 for item in failed { try await evictInputs(of: item, reason: "deleted (on_failure: delete)") }
             }
+        }
+    }
+
+    /// Whether a batch that ended with `error` is given back unfinished rather than failed: the
+    /// run stopped, another worker holds its task now, or the quota workers share had no room.
+    static func givesBack(_ error: any Error, stopping: Bool) -> Bool {
+        error is CancellationError || stopping || (error as? LedgerError)?.code == .leaseLost
+            || (error as? BudgetError)?.code == .sharedQuotaFull
+    }
+
+    /// Queues one trace row for each unit of a batch that ended.
+    private func trace(
+        _ units: [StageUnit], stage index: Int, status: TaskTrace.Status, claimedAt: Double, startedAt: Double?,
+        measurements: TaskMeasurements, reserved: [Int64], written: [Int64]?, error: String? = nil
+    ) {
+        let completed = now
+        for (position, unit) in units.enumerated() {
+            var trace = TaskTrace(
+                stage: stages[index].name, item: unit.name, status: status, attempt: unit.task.attempt, submitted: claimedAt,
+                completed: completed, host: worker.host)
+            trace.started = startedAt
+            trace.usage = measurements.usage
+            trace.nativeID = measurements.nativeID
+            trace.area = stages[index].outputArea?.rawValue
+            trace.reserved = reserved.indices.contains(position) ? reserved[position] : nil
+            trace.written = written?[position]
+            trace.error = error
+            monitor.record(trace)
         }
     }
 
@@ -450,7 +519,9 @@ public final class PipelineRunner: Sendable {
     /// allocated on disk (whole blocks, and a block for each of the unit's folders) — and returns
     /// the reservation, the headroom a download keeps free for its item's later stages, and the
     /// scratch space the stage will ask for.
-    private func reserve(_ units: [StageUnit], stage index: Int) async throws -> (reservation: Reservation, headroom: Int64, scratch: Int64) {
+    private func reserve(_ units: [StageUnit], stage index: Int) async throws -> (
+        reservation: Reservation, headroom: Int64, scratch: Int64, perUnit: [Int64]
+    ) {
         let stage = stages[index]
         var perUnit: [Int64] = []
         var headroom: Int64 = 0
@@ -475,7 +546,7 @@ public final class PipelineRunner: Sendable {
         let reservation = try await budget.reserve(
             perUnit.reduce(0, +), files: files, in: stage.outputArea ?? .interim, priority: index,
             headroom: headroom, producer: stage.isSource)
-        return (reservation, headroom, scratch)
+        return (reservation, headroom, scratch, perUnit)
     }
 
     /// The suffix of a unit's output while it is written. When workers share the run, a

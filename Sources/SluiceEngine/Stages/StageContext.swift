@@ -17,11 +17,15 @@ public struct StageContext: Sendable {
     private let headroom: @Sendable (Int64) -> Int64
     /// Reports (bytes done, bytes expected or nil) for progress displays.
     public let progress: @Sendable (Int64, Int64?) -> Void
+    /// What the stage reports for the batch's trace rows.
+    private let measurements: TaskMeasurements
 
     init(
         workspace: Workspace, budget: DiskBudget, ledger: any Ledger, reservation: Reservation, holding: QuotaHolding, priority: Int,
-        producer: Bool, headroom: @escaping @Sendable (Int64) -> Int64, progress: @escaping @Sendable (Int64, Int64?) -> Void
+        producer: Bool, headroom: @escaping @Sendable (Int64) -> Int64, progress: @escaping @Sendable (Int64, Int64?) -> Void,
+        measurements: TaskMeasurements = TaskMeasurements()
     ) {
+        self.measurements = measurements
         self.holding = holding
         self.headroom = headroom
         self.workspace = workspace
@@ -32,6 +36,12 @@ public struct StageContext: Sendable {
         self.producer = producer
         self.progress = progress
     }
+
+    /// Records what the program the stage ran for this batch used (its trace rows show it).
+    public func record(_ usage: ProcessUsage) { measurements.record(usage) }
+
+    /// Records the id a cluster's scheduler gave the batch's job (the trace's `native_id`).
+    public func record(nativeID: String) { measurements.record(nativeID: nativeID) }
 
     /// Makes sure the stage holds room for at least `bytes` of content in its area (allocated
     /// on disk: whole blocks, ``DiskUsage/allocation(forLength:)``), waiting for space if needed.

@@ -38,9 +38,19 @@ public struct Workspace: Sendable {
     /// `<area>/<item>/`; throws when `item` is not one plain path component.
     public func folder(_ area: Area, item: String) throws -> String { try absolute(area.rawValue + "/" + item) }
 
-    /// `logs/<item>/`, or `logs/groups/<group>/` for a group's own tasks (ids `group:<name>`).
+    /// `logs/items/<item>/`, or `logs/groups/<group>/` for a group's own tasks (ids
+    /// `group:<name>`): apart from the run's own files in `logs/`, whatever the items are called.
     public func logFolder(item: String) throws -> String {
-        try absolute(ItemSpec.isCollectiveID(item) ? "logs/groups/" + ItemSpec.collectiveName(ofTask: item) : "logs/" + item)
+        try absolute(ItemSpec.isCollectiveID(item) ? "logs/groups/" + ItemSpec.collectiveName(ofTask: item) : "logs/items/" + item)
+    }
+
+    /// The trace file (``TaskTrace``): `logs/trace.tsv` for `sluice run`, and
+    /// `logs/trace-<host>-<pid>.tsv` for each `sluice worker`, so that no two processes append
+    /// to one file on a shared file system.
+    public func tracePath(for worker: WorkerRecord?) -> String {
+        guard let worker else { return logsFolder + "/trace.tsv" }
+        let host = String(worker.host.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" })
+        return logsFolder + "/trace-\(host)-\(worker.pid).tsv"
     }
 
     /// The absolute path of a path relative to the root. Every path the engine builds from names

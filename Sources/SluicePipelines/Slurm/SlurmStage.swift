@@ -141,6 +141,7 @@ public struct SlurmStage: ConfigurableStage {
             units[0].log.log(step: name, "submitted SLURM job \(id) (\(job.name)) for \(names.count) item(s)")
             submitted = started
         }
+        context.record(nativeID: id)
 
         let status: Int32
         do {

@@ -53,9 +53,22 @@ public struct CommandStage: ConfigurableStage {
 
         let folders = units.compactMap(\.partialOutput)
         let limit = Self.outputLimit(reserved: await context.reservedBytes())
+        // Run by `sluice measure` where this process is the sluice binary, so that the trace
+        // shows what the program used.
+        let measuring = Self.runningSluice()
+        let usage = measuring.map { _ in NSTemporaryDirectory() + "/sluice-usage-\(UUID().uuidString).json" }
+        if measuring != nil, !Self.canStart(arguments[0], in: units[0].partialOutput) {
+            throw StageError(code: "command.not-found", "the program '\(arguments[0])' was not found\(arguments[0].contains("/") ? "" : " on PATH")")
+        }
+        defer {
+            if let usage {
+                if let measured = ProcessUsage.read(from: usage) { context.record(measured) }
+                try? FileManager.default.removeItem(atPath: usage)
+            }
+        }
         let status = try await launch(
-            arguments, logDescriptor: fd, workingDirectory: units[0].partialOutput,
-            watching: folders, limit: limit)
+            measuring.map { [$0, "measure", "--usage", usage!, "--"] + arguments } ?? arguments, program: arguments[0], logDescriptor: fd,
+            workingDirectory: units[0].partialOutput, watching: folders, limit: limit)
         // A program that wrote too much and ended before the next look is caught here.
         try checkSizes(folders, limit: limit, program: arguments[0])
         guard status.isSuccess else {
@@ -102,17 +115,18 @@ public struct CommandStage: ConfigurableStage {
         }
     }
 
+    /// Runs `arguments` (which start `program`, or `sluice measure` before it) until it ends,
+    /// its timeout, or it writes more than `limit` into `folders`.
     private func launch(
-        _ arguments: [String], logDescriptor fd: Int32, workingDirectory: String?,
+        _ arguments: [String], program: String, logDescriptor fd: Int32, workingDirectory: String?,
         watching folders: [String], limit: Int64
     ) async throws -> TerminationStatus {
-        let program = arguments[0]
         let timeout = options.timeout
         let name = self.name
         do {
             return try await withThrowingTaskGroup(of: TerminationStatus?.self) { group in
                 group.addTask {
-                    let executable: Executable = program.contains("/") ? .path(FilePath(program)) : .name(program)
+                    let executable: Executable = arguments[0].contains("/") ? .path(FilePath(arguments[0])) : .name(arguments[0])
                     var platform = PlatformOptions()
                     // The program and everything it starts form one process group, stopped as a
                     // whole (SIGTERM, then SIGKILL after 2 s) on a timeout or a stop: a shell's
@@ -187,6 +201,17 @@ public struct CommandStage: ConfigurableStage {
         let size = (try? handle.seekToEnd()) ?? 0
         try? handle.seek(toOffset: size > bytes ? size - bytes : 0)
         return String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self).split(separator: "\n")
+    }
+
+    /// Whether `program` can be started: an executable file at its path (relative to `folder`),
+    /// or one found on the PATH.
+    static func canStart(_ program: String, in folder: String?) -> Bool {
+        if program.contains("/") {
+            let path = program.hasPrefix("/") || folder == nil ? program : folder! + "/" + program
+            return FileManager.default.isExecutableFile(atPath: path)
+        }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(program)") }
     }
 
     /// This process's executable when it is the sluice binary (not, say, a test runner): what

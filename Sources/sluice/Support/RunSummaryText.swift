@@ -14,7 +14,7 @@ enum RunSummaryText {
             lines.append("  waiting \(item.item) (\(item.stage ?? "?")): \(item.reason ?? "")")
         }
         lines.append("Outputs: \(workspace.folder(.output))")
-        lines.append("Logs:    \(workspace.logsFolder)/pipeline.log (programs' output of failed items: \(workspace.logsFolder)/<item>/)")
+        lines.append("Logs:    \(workspace.logsFolder)/pipeline.log (programs' output of failed items: \(workspace.logsFolder)/items/<item>/)")
         let place: String =
             switch ledger {
             case .workspace: workspace.ledgerPath
