@@ -112,6 +112,21 @@ import Testing
         }
     }
 
+    /// Disk samples come back in time order, from the moment asked for, quotas and all.
+    @Test(arguments: Kind.tested) func diskSamplesAreKeptInTimeOrder(kind: Kind) async throws {
+        let folder = try TemporaryDirectory()
+        let ledger = try await ledger(kind, folder, items: items(1)).ledger
+        let later = [
+            DiskSample(time: 20, worker: "w", area: "raw", committed: 5, reserved: 6, quota: nil),
+            DiskSample(time: 20, worker: "w", area: DiskSample.total, committed: 50, reserved: 60, quota: 1 << 40),
+        ]
+        try await ledger.record(samples: later)
+        try await ledger.record(samples: [DiskSample(time: 10, worker: "w", area: "raw", committed: 1, reserved: 2, quota: 3)])
+        try await ledger.record(samples: [])
+        #expect(try await ledger.samples(since: 0).map(\.time) == [10, 20, 20])
+        #expect(Set(try await ledger.samples(since: 15)) == Set(later))
+    }
+
     @Test(arguments: Kind.tested) func permanentFailureBlocksLaterStagesAndRetryReopens(kind: Kind) async throws {
         let folder = try TemporaryDirectory()
         let ledger = try await ledger(kind, folder, items: items(1), stages: ["fetch", "a", "b"]).ledger

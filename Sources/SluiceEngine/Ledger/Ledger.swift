@@ -128,6 +128,12 @@ public protocol Ledger: Sendable {
     /// Events after `sequence`, oldest first.
     nonisolated(nonsending) func events(after sequence: Int64, limit: Int) async throws -> [LedgerEvent]
 
+    /// Appends disk samples (taken by one worker at one moment).
+    nonisolated(nonsending) func record(samples: [DiskSample]) async throws
+
+    /// The disk samples taken at or after `since`, oldest first.
+    nonisolated(nonsending) func samples(since: Double) async throws -> [DiskSample]
+
     /// Makes everything committed so far durable on disk (before files are deleted on its word).
     nonisolated(nonsending) func sync() async throws
 }

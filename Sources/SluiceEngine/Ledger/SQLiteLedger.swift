@@ -144,6 +144,16 @@ public final class SQLiteLedger: Ledger {
         migrator.registerMigration("v8: pinned items") { db in
             try db.execute(sql: "ALTER TABLE items ADD COLUMN holder TEXT")
         }
+        // What each area held over time, for the report and the dashboard.
+        migrator.registerMigration("v9: disk samples") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE samples(
+                        time REAL NOT NULL, worker TEXT NOT NULL, area TEXT NOT NULL,
+                        committed INTEGER NOT NULL, reserved INTEGER NOT NULL, quota INTEGER);
+                    CREATE INDEX samples_by_time ON samples(time);
+                    """)
+        }
         return migrator
     }
 
@@ -785,6 +795,26 @@ public final class SQLiteLedger: Ledger {
     /// Appends an event.
     nonisolated(nonsending) public func record(_ event: LedgerEvent) async throws {
         try await write { db in try Self.insertEvent(db, event) }
+    }
+
+    nonisolated(nonsending) public func record(samples: [DiskSample]) async throws {
+        guard !samples.isEmpty else { return }
+        try await write { db in
+            let statement = try db.cachedStatement(sql: "INSERT INTO samples(time, worker, area, committed, reserved, quota) VALUES (?, ?, ?, ?, ?, ?)")
+            for sample in samples {
+                try statement.execute(arguments: [sample.time, sample.worker, sample.area, sample.committed, sample.reserved, sample.quota])
+            }
+        }
+    }
+
+    nonisolated(nonsending) public func samples(since: Double) async throws -> [DiskSample] {
+        try await pool.read { db in
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM samples WHERE time >= ? ORDER BY time, rowid"), arguments: [since]).map { row in
+                DiskSample(
+                    time: row["time"], worker: row["worker"], area: row["area"], committed: row["committed"], reserved: row["reserved"],
+                    quota: row["quota"])
+            }
+        }
     }
 
     /// Events after `sequence`, oldest first, at most `limit` of them.

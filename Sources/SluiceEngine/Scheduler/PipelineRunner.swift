@@ -168,6 +168,7 @@ public final class PipelineRunner: Sendable {
             do { try await Task.sleep(for: .milliseconds(500)) } catch { return }
             ticks += 1
             await budget.pollFilesystem()
+            if ticks % Self.sampleTicks == 1 { try? await ledger.record(samples: await diskSamples()) }
             if ticks % 4 == 0 {
                 let overhead = workspace.overhead()
                 await budget.setOverhead(overhead.bytes, files: overhead.entries)
@@ -195,6 +196,23 @@ public final class PipelineRunner: Sendable {
             // lease ran out (a lone `sluice run` recovered everything at its start).
             if ticks % 10 == 0, state.withLock({ $0.shared }) { try? await takeBackExpiredWork(atStart: false) }
         }
+    }
+
+    /// Housekeeping ticks (half seconds) between two disk samples.
+    static let sampleTicks = 10
+
+    /// What each area and the whole workspace hold now, as this runner's books say.
+    func diskSamples() async -> [DiskSample] {
+        let books = await budget.snapshot
+        let time = now
+        let areas = Area.allCases.map { area in
+            DiskSample(
+                time: time, worker: owner, area: area.rawValue, committed: books.committed[area] ?? 0, reserved: books.reserved[area] ?? 0,
+                quota: books.limits.areas[area])
+        }
+        let committed = Area.allCases.reduce(books.overhead) { $0 + (books.committed[$1] ?? 0) }
+        let reserved = Area.allCases.reduce(Int64(0)) { $0 + (books.reserved[$1] ?? 0) }
+        return areas + [DiskSample(time: time, worker: owner, area: DiskSample.total, committed: committed, reserved: reserved, quota: books.limits.total)]
     }
 
     /// Seconds between heartbeats: a sixth of the lease, so that five can be lost before it lapses.

@@ -263,6 +263,18 @@ public final class PostgresLedger: Ledger {
                 claimFunction(replacing: true, filter: " AND (i.holder IS NULL OR i.holder = p_owner)"),
             ]
         ),
+        (
+            5,
+            [
+                // What each area held over time, for the report and the dashboard.
+                """
+                CREATE TABLE samples(
+                    time double precision NOT NULL, worker text NOT NULL, area text NOT NULL,
+                    committed bigint NOT NULL, reserved bigint NOT NULL, quota bigint)
+                """,
+                "CREATE INDEX samples_by_time ON samples(time)",
+            ]
+        ),
     ]
 
     private func migrate() async throws {
@@ -856,6 +868,28 @@ public final class PostgresLedger: Ledger {
         let _: Done = try await write { db in
             try await Self.insertEvent(db, event)
             return Done()
+        }
+    }
+
+    nonisolated(nonsending) public func record(samples: [DiskSample]) async throws {
+        guard !samples.isEmpty else { return }
+        let _: Done = try await write { db in
+            try await db.run(
+                """
+                INSERT INTO samples(time, worker, area, committed, reserved, quota)
+                SELECT t, w, a, c, r, NULLIF(q, -1) FROM unnest(\(samples.map(\.time)), \(samples.map(\.worker)), \(samples.map(\.area)),
+                    \(samples.map(\.committed)), \(samples.map(\.reserved)), \(samples.map { $0.quota ?? -1 })) AS u(t, w, a, c, r, q)
+                """)
+            return Done()
+        }
+    }
+
+    nonisolated(nonsending) public func samples(since: Double) async throws -> [DiskSample] {
+        try await read { db in
+            try await db.rows(
+                "SELECT time, worker, area, committed, reserved, quota FROM samples WHERE time >= \(since) ORDER BY time, area",
+                as: (Double, String, String, Int64, Int64, Int64?).self
+            ).map { DiskSample(time: $0.0, worker: $0.1, area: $0.2, committed: $0.3, reserved: $0.4, quota: $0.5) }
         }
     }
 
