@@ -131,6 +131,8 @@ public final class PipelineRunner: Sendable {
         await budget.reset(usage: usage.bytes, files: usage.entries, overhead: overhead.bytes, overheadFiles: overhead.entries)
         if state.withLock({ $0.shared }) { await budget.leaveBytesToTheLedger() }
         try await budget.checkRoomForData()
+        // Disk samples: now, every five seconds (housekeeping), and at the end.
+        try await ledger.record(samples: await diskSamples())
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, stage) in stages.enumerated() {
                 for _ in 0..<stage.header.concurrency {
@@ -148,6 +150,7 @@ public final class PipelineRunner: Sendable {
             try await restartItems(try await ledger.pins().filter { $0.value == owner })
             try? FileManager.default.removeItem(atPath: scratch)
         }
+        try await ledger.record(samples: await diskSamples())
         let summary = RunSummary.from(
             tasks: try await ledger.tasks(), stageNames: stageNames,
             seconds: Date().timeIntervalSince(started), workspace: workspace.root, interrupted: stopping)

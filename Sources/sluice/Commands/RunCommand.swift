@@ -67,6 +67,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(130)
         }
         try printSummary(summary, config)
+        await writeReport(config, ledger: runner.ledger)
         if summary.interrupted { throw ExitCode(130) }
         if summary.failed > 0 { throw SluiceExitCode.someItemsFailed }
     }
@@ -82,6 +83,23 @@ extension RunCommand {
         } else {
             print(RunSummaryText.render(summary, workspace: Workspace(root: config.workspace), ledger: config.ledger))
         }
+    }
+
+    /// Writes the run's report to `logs/report.html` and says where (not with `--json`); a
+    /// report that cannot be written is said, never fails the run.
+    private func writeReport(_ config: PipelineConfig, ledger: any Ledger) async {
+        let workspace = Workspace(root: config.workspace)
+        let path = workspace.logsFolder + "/report.html"
+        let line: String
+        do {
+            let report = try await RunReport.gather(workspace: workspace, ledger: ledger, budget: config.budget)
+            line =
+                try report.write(to: path, workspace: workspace)
+                ? "Report:  \(path)" : "Report:  not written: the budget has no room for it (sluice report \(pipeline) -o FILE writes it elsewhere)"
+        } catch {
+            line = "Report:  not written: \(error)"
+        }
+        if !json { print(line) }
     }
 
     /// Submits the workers as a SLURM job array and follows it (the workspace lock keeps a second
@@ -121,6 +139,7 @@ extension RunCommand {
             tasks: try await ledger.tasks(), stageNames: config.stages.map(\.name), seconds: Date().timeIntervalSince(started),
             workspace: workspace.root, interrupted: outcome == .stopped)
         try printSummary(summary, config)
+        await writeReport(config, ledger: ledger)
         switch outcome {
         case .stopped: throw ExitCode(130)
         case .workersEnded:

@@ -1,0 +1,168 @@
+import Foundation
+import SluiceFormats
+
+/// The run's report: one self-contained HTML file (no script, no network; the figures are SVG
+/// written here) with the summary, a timeline of every task attempt, disk use per area over
+/// time against its quota, throughput and resources per stage, and the failures — read from
+/// the ledger, its disk samples and the trace files, so it can be made during a run, after
+/// it, or from another shell.
+public struct RunReport: Sendable {
+    public var workspace: String
+    public var stages: [String]
+    public var tasks: [TaskStatus]
+    public var attempts: [TracedAttempt]
+    public var samples: [DiskSample]
+    public var budget: BudgetLimits?
+    /// When it was made, seconds since 1970.
+    public var made: Double
+
+    /// Reads what the report shows from `workspace`'s ledger and trace files; `budget` is the
+    /// pipeline's, when known (the samples carry the quotas too).
+    public static func gather(workspace: Workspace, ledger: any Ledger, budget: BudgetLimits? = nil) async throws -> RunReport {
+        RunReport(
+            workspace: workspace.root, stages: try await ledger.stageNames(), tasks: try await ledger.tasks(),
+            attempts: TracedAttempt.read(logsFolder: workspace.logsFolder), samples: try await ledger.samples(since: 0), budget: budget,
+            made: Date().timeIntervalSince1970)
+    }
+
+    /// The items done, failed, and still to do (waiting, running or interrupted).
+    public var itemCounts: (done: Int, failed: Int, waiting: Int) {
+        let summary = RunSummary.from(tasks: tasks, stageNames: stages, seconds: 0, workspace: workspace, interrupted: false)
+        return (summary.done, summary.failed, summary.unfinished)
+    }
+
+    /// Bytes committed by every completed attempt.
+    public var bytesWritten: Int64 { attempts.filter { $0.status == "COMPLETED" }.reduce(0) { $0 + ($1.written ?? 0) } }
+
+    /// Milliseconds from the first attempt's submit to the last one's end.
+    public var wallMilliseconds: Int64 {
+        guard let first = attempts.map(\.submit).min(), let last = attempts.map(\.complete).max() else { return 0 }
+        return last - first
+    }
+
+    /// Writes the page to `path` (atomically). Inside `workspace`, only when its budget has room
+    /// for it (the report is the run's own file, counted like the logs): returns false, writing
+    /// nothing, when it has not.
+    @discardableResult
+    public func write(to path: String, workspace: Workspace) throws -> Bool {
+        let page = Data(html().utf8)
+        let inside = path.hasPrefix(workspace.root + "/")
+        if inside, let limit = budget?.total {
+            let old = DiskUsage.measure(path).bytes
+            let room = limit - DiskUsage.measure(workspace.root).bytes + old
+            guard DiskUsage.allocation(forLength: Int64(page.count)) * 2 <= room else { return false }
+        }
+        try AtomicCommit.write(page, to: path)
+        return true
+    }
+
+    /// The page.
+    public func html() -> String {
+        let (done, failed, waiting) = itemCounts
+        let total = budget?.total ?? samples.last { $0.area == DiskSample.total }?.quota
+        var page = """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>Sluice report: \(SVGPlot.escape(workspace))</title>
+            <style>
+            body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px}
+            table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:3px 10px;text-align:right}
+            td:first-child,th:first-child{text-align:left}.n{font-size:24px;font-weight:600}.cards{display:flex;gap:28px}
+            .failed{color:#d62728}svg{display:block;margin:8px 0}
+            </style></head><body>
+            <h1>Sluice report</h1>
+            <p>Workspace <code>\(SVGPlot.escape(workspace))</code>, made \(SVGPlot.escape(Self.timestamp(made))).</p>
+            <h2>Summary</h2>
+            <div class="cards">
+            <div><div class="n" id="items-done">\(done)</div>items done</div>
+            <div><div class="n failed" id="items-failed">\(failed)</div>items failed</div>
+            <div><div class="n" id="items-waiting">\(waiting)</div>items still to do</div>
+            <div><div class="n" id="bytes-written">\(SVGPlot.escape(ByteSize.format(bytesWritten)))</div>written\(total.map { " (budget " + SVGPlot.escape(ByteSize.format($0)) + ")" } ?? "")</div>
+            <div><div class="n" id="wall-time">\(SVGPlot.escape(SVGPlot.seconds(wallMilliseconds)))</div>from first claim to last end</div>
+            <div><div class="n" id="attempts">\(attempts.count)</div>task attempts</div>
+            </div>
+
+            """
+        page += "<h2>Timeline</h2><p>One lane per task attempt: grey while it waited for space, its stage's colour while it ran, outlined red when it failed.</p>"
+        page += legend() + SVGPlot.timeline(attempts, stages: stages)
+        page += diskSection()
+        page += stageTable()
+        page += failureList()
+        return page + "</body></html>\n"
+    }
+
+    private func legend() -> String {
+        "<p>"
+            + stages.enumerated().map { index, name in
+                "<span style=\"color:\(SVGPlot.palette[index % SVGPlot.palette.count])\">■</span> \(SVGPlot.escape(name))"
+            }.joined(separator: " &nbsp; ") + "</p>"
+    }
+
+    /// Disk use per area (committed and reserved, summed over the workers' samples taken at
+    /// the same moment) against its quota, and the whole workspace against the budget.
+    private func diskSection() -> String {
+        guard let origin = samples.map(\.time).min(), let end = samples.map(\.time).max() else {
+            return "<h2>Disk use</h2><p>No disk samples were recorded (they are taken every 5 s while a run goes).</p>"
+        }
+        var html = "<h2>Disk use</h2><p>What each area held (committed and reserved) as each runner's books said, every 5 s and at the run's start and end, against its quota (dashed).</p>"
+        let areas = [DiskSample.total] + Area.allCases.map(\.rawValue)
+        for area in areas {
+            let mine = samples.filter { $0.area == area }
+            guard mine.contains(where: { $0.committed + $0.reserved > 0 }) || area == DiskSample.total else { continue }
+            // One line per worker: each one's books hold what it reserved and committed itself.
+            let workers = Dictionary(grouping: mine, by: \.worker).sorted { $0.key < $1.key }
+            let series = workers.map { worker, samples in
+                (
+                    name: workers.count == 1 ? area : String(worker.split(separator: ":").prefix(2).joined(separator: ":")),
+                    points: samples.map { (time: $0.time, value: Double($0.committed + $0.reserved)) }
+                )
+            }
+            let limit = area == DiskSample.total ? (budget?.total ?? mine.last?.quota) : (mine.last?.quota ?? budget?.areas[Area(rawValue: area) ?? .raw])
+            html += "<h3>\(SVGPlot.escape(area == DiskSample.total ? "whole workspace" : area + "/"))</h3>"
+            html += SVGPlot.lines(series, limit: limit.map(Double.init), origin: origin, end: end)
+        }
+        return html
+    }
+
+    /// Per stage: attempts, completed, failed, time running, bytes written and the programs'
+    /// CPU, peak memory and I/O where they were measured.
+    private func stageTable() -> String {
+        var html = "<h2>Stages</h2><table id=\"stages\"><tr><th>stage</th><th>attempts</th><th>completed</th><th>failed</th>"
+        html += "<th>mean run</th><th>longest run</th><th>written</th><th>throughput</th><th>mean CPU</th><th>peak memory</th><th>read</th><th>written (I/O)</th></tr>"
+        for stage in stages {
+            let mine = attempts.filter { $0.stage == stage }
+            let completed = mine.filter { $0.status == "COMPLETED" }
+            let running = mine.map(\.realtime)
+            let written = completed.reduce(Int64(0)) { $0 + ($1.written ?? 0) }
+            let busy = completed.reduce(Int64(0)) { $0 + $1.realtime }
+            let cpu = mine.compactMap(\.cpuPercent)
+            let peak = mine.compactMap(\.peakRSS).max()
+            let reads = mine.compactMap(\.readCalls)
+            let writes = mine.compactMap(\.writeCalls)
+            func size(_ value: Int64?) -> String { value.map { SVGPlot.escape(ByteSize.format($0)) } ?? "" }
+            html += "<tr><td>\(SVGPlot.escape(stage))</td><td>\(mine.count)</td><td>\(completed.count)</td><td>\(mine.filter { $0.status == "FAILED" }.count)</td>"
+            html += "<td>\(running.isEmpty ? "" : SVGPlot.seconds(running.reduce(0, +) / Int64(running.count)))</td><td>\(running.max().map(SVGPlot.seconds) ?? "")</td>"
+            html += "<td>\(size(written))</td><td>\(busy > 0 ? SVGPlot.escape(ByteSize.format(written * 1000 / busy)) + "/s" : "")</td>"
+            html += "<td>\(cpu.isEmpty ? "" : String(format: "%.0f %%", cpu.reduce(0, +) / Double(cpu.count)))</td><td>\(size(peak))</td>"
+            html += "<td>\(size(reads.isEmpty ? nil : reads.reduce(0, +)))</td><td>\(size(writes.isEmpty ? nil : writes.reduce(0, +)))</td></tr>"
+        }
+        return html + "</table>"
+    }
+
+    /// The tasks that failed for good, or wait for a retry, with their one-sentence reasons.
+    private func failureList() -> String {
+        let failing = tasks.filter { ($0.state == .failed || $0.state == .retrying) && $0.failure != nil }
+        guard !failing.isEmpty else { return "<h2>Failures</h2><p>None.</p>" }
+        var html = "<h2>Failures</h2><table id=\"failures\"><tr><th>item</th><th>stage</th><th>state</th><th>attempts</th><th>code</th><th>reason</th></tr>"
+        for task in failing {
+            let stage = task.stage < stages.count ? stages[task.stage] : String(task.stage)
+            html += "<tr><td>\(SVGPlot.escape(task.item))</td><td>\(SVGPlot.escape(stage))</td><td>\(task.state.rawValue)</td><td>\(task.attempts)</td>"
+            html += "<td>\(SVGPlot.escape(task.failure!.code))</td><td style=\"text-align:left\">\(SVGPlot.escape(task.failure!.message))</td></tr>"
+        }
+        return html + "</table>"
+    }
+
+    private static func timestamp(_ seconds: Double) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+    }
+}
