@@ -3,7 +3,7 @@ import SluiceTestSupport
 import Testing
 
 /// `make demo`, the README's first command: the demo's pipeline finishes every good dataset under
-/// its small budget, and only the corrupt file fails, with its reason.
+/// its small budget, only the corrupt file fails, with its reason, and it writes the report.
 @Suite struct DemoTests {
     @Test func theDemoFinishesEverythingButTheCorruptFile() async throws {
         let folder = try TemporaryDirectory("sluice-demo")
@@ -11,5 +11,10 @@ import Testing
         #expect(run.status == 0, "\(run.standardError)")
         #expect(run.standardOutput.contains("6 of 7 items done, 1 failed"), "\(run.standardOutput)")
         #expect(run.standardOutput.contains("The corrupt file failed alone"), "\(run.standardOutput)")
+        // It ends with the run's report.
+        let report = folder.file("demo/work/logs/report.html")
+        #expect(run.standardOutput.contains("Report:  \(report)"), "\(run.standardOutput)")
+        let page = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(page.contains("id=\"items-done\">6<") && page.contains("id=\"items-failed\">1<"))
     }
 }

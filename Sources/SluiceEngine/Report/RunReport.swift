@@ -76,7 +76,7 @@ public struct RunReport: Sendable {
             <div><div class="n" id="items-done">\(done)</div>items done</div>
             <div><div class="n failed" id="items-failed">\(failed)</div>items failed</div>
             <div><div class="n" id="items-waiting">\(waiting)</div>items still to do</div>
-            <div><div class="n" id="bytes-written">\(SVGPlot.escape(ByteSize.format(bytesWritten)))</div>written\(total.map { " (budget " + SVGPlot.escape(ByteSize.format($0)) + ")" } ?? "")</div>
+            <div><div class="n" id="bytes-written">\(SVGPlot.escape(ByteSize.format(bytesWritten)))</div>written\(total.map { " through a budget of " + SVGPlot.escape(ByteSize.format($0)) } ?? "")</div>
             <div><div class="n" id="wall-time">\(SVGPlot.escape(SVGPlot.seconds(wallMilliseconds)))</div>from first claim to last end</div>
             <div><div class="n" id="attempts">\(attempts.count)</div>task attempts</div>
             </div>

@@ -108,6 +108,7 @@ struct DemoCommand: AsyncParsableCommand {
         let highest = peak.peak
         print("")
         print(RunSummaryText.render(summary, workspace: Workspace(root: config.workspace), ledger: config.ledger))
+        print(await ReportLine.write(config, ledger: session.runner.ledger, pipeline: pipelinePath) + "  (open it in a browser: timeline, disk use, failures)")
         print(
             """
 

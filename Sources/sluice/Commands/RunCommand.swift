@@ -85,20 +85,9 @@ extension RunCommand {
         }
     }
 
-    /// Writes the run's report to `logs/report.html` and says where (not with `--json`); a
-    /// report that cannot be written is said, never fails the run.
+    /// Writes the run's report and says where (not with `--json`).
     private func writeReport(_ config: PipelineConfig, ledger: any Ledger) async {
-        let workspace = Workspace(root: config.workspace)
-        let path = workspace.logsFolder + "/report.html"
-        let line: String
-        do {
-            let report = try await RunReport.gather(workspace: workspace, ledger: ledger, budget: config.budget)
-            line =
-                try report.write(to: path, workspace: workspace)
-                ? "Report:  \(path)" : "Report:  not written: the budget has no room for it (sluice report \(pipeline) -o FILE writes it elsewhere)"
-        } catch {
-            line = "Report:  not written: \(error)"
-        }
+        let line = await ReportLine.write(config, ledger: ledger, pipeline: pipeline)
         if !json { print(line) }
     }
 
