@@ -2,16 +2,19 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// Writes a runner's trace (``TaskTrace`` rows, `logs/trace.tsv`) on a thread of its own, fed
-/// through a bounded queue: recording an attempt never waits — when the writer falls behind (a
-/// slow or blocked disk), rows past the queue's capacity are dropped and counted — and a writer
-/// that never returns holds up neither the run nor its end. Monitoring must never be able to
-/// stop or slow a run.
+/// Writes a runner's trace (``TaskTrace`` rows, `logs/trace.tsv`) — and, when asked, its
+/// metrics as a Prometheus textfile every few seconds — on a thread of its own, fed through a
+/// bounded queue: recording an attempt never waits — when the writer falls behind (a slow or
+/// blocked disk), rows past the queue's capacity are dropped and counted — and a writer that
+/// never returns holds up neither the run nor its end. Monitoring must never be able to stop or
+/// slow a run.
 public final class RunMonitor: Sendable {
     /// The trace file.
     public let path: String
     /// Rows the queue holds at most before it drops.
     public let capacity: Int
+    /// The runner's metrics: attempts are counted as they are recorded.
+    public let metrics = RunMetrics()
     private let state = Mutex(State())
     private let wake = DispatchSemaphore(value: 0)
 
@@ -23,6 +26,8 @@ public final class RunMonitor: Sendable {
         var finished = false
         /// Why the file could not be written, once.
         var failure: String?
+        /// Where the metrics go as a textfile, if anywhere.
+        var metricsFile: String?
     }
 
     /// A monitor writing to `path` with a queue of `capacity` rows; it writes once started.
@@ -31,8 +36,16 @@ public final class RunMonitor: Sendable {
         self.capacity = capacity
     }
 
+    /// Writes the metrics to `path` (atomically: a temporary file renamed over it) every few
+    /// seconds and at the end, for node_exporter's textfile collector.
+    public func writeMetrics(to path: String) { state.withLock { $0.metricsFile = path } }
+
+    /// Whether anything reads the metrics (the runner then refreshes their gauges).
+    public var metricsWanted: Bool { state.withLock { $0.metricsFile != nil } }
+
     /// Queues one attempt's row; drops it (and counts it) when the queue is full.
     public func record(_ trace: TaskTrace) {
+        metrics.note(trace)
         let queued = state.withLock { state in
             guard state.rows.count < capacity, !state.stopping else {
                 state.dropped += 1
@@ -81,9 +94,25 @@ public final class RunMonitor: Sendable {
         return false
     }
 
+    /// Seconds between two writes of the metrics file.
+    static let metricsInterval = 3.0
+
+    /// Writes the metrics file, if one is asked for; a failure is noted once, never thrown.
+    private func writeMetricsFile() {
+        guard let path = state.withLock({ $0.metricsFile }) else { return }
+        do {
+            let partial = path + ".partial"
+            try Data(metrics.text().utf8).write(to: URL(fileURLWithPath: partial))
+            guard rename(partial, path) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+        } catch {
+            state.withLock { state in if state.failure == nil { state.failure = "cannot write the metrics file \(path): \(error)" } }
+        }
+    }
+
     /// The writer's loop: every second, or when woken, appends what the queue holds.
     private func write() {
         var file: TraceFile?
+        var metricsWritten = ContinuousClock.now
         while true {
             _ = wake.wait(timeout: .now() + 1)
             let (rows, stopping) = state.withLock { state in
@@ -100,6 +129,10 @@ public final class RunMonitor: Sendable {
                         if state.failure == nil { state.failure = "\(error)" }
                     }
                 }
+            }
+            if stopping || ContinuousClock.now - metricsWritten >= .seconds(Self.metricsInterval) {
+                writeMetricsFile()
+                metricsWritten = ContinuousClock.now
             }
             if stopping {
                 file?.close()

@@ -100,11 +100,17 @@ public final class PipelineRunner: Sendable {
         }
     }
 
-    /// Writes the trace's last rows, and says what it could not write.
+    /// Writes the trace's last rows (and the metrics as they stand at the end), and says what
+    /// it could not write.
     private func finishTrace() async {
+        if monitor.metricsWanted { await refreshMetrics() }
         if !(await monitor.finish()) { onLine("the trace could not be written to \(monitor.path) in time; its last rows are lost") }
         let dropped = monitor.dropped
-        if dropped > 0 { onLine("\(dropped) trace row(s) were dropped: \(monitor.failure ?? "the trace fell behind the run")") }
+        if dropped > 0 {
+            onLine("\(dropped) trace row(s) were dropped: \(monitor.failure ?? "the trace fell behind the run")")
+        } else if let failure = monitor.failure {
+            onLine(failure)
+        }
     }
 
     private func runToTheEnd() async throws -> RunSummary {
@@ -172,6 +178,7 @@ public final class PipelineRunner: Sendable {
             ticks += 1
             await budget.pollFilesystem()
             if ticks % Self.sampleTicks == 1 { try? await ledger.record(samples: await diskSamples()) }
+            if ticks % 2 == 0, monitor.metricsWanted { await refreshMetrics() }
             if ticks % 4 == 0 {
                 let overhead = workspace.overhead()
                 await budget.setOverhead(overhead.bytes, files: overhead.entries)
@@ -199,6 +206,13 @@ public final class PipelineRunner: Sendable {
             // lease ran out (a lone `sluice run` recovered everything at its start).
             if ticks % 10 == 0, state.withLock({ $0.shared }) { try? await takeBackExpiredWork(atStart: false) }
         }
+    }
+
+    /// Sets the metrics' gauges from the ledger's counts and the budget's books.
+    private func refreshMetrics() async {
+        var tasks: [String: [TaskState: Int]] = [:]
+        for (index, stage) in stages.enumerated() { tasks[stage.name] = try? await ledger.counts(stage: index) }
+        monitor.metrics.refresh(tasks: tasks, books: await budget.snapshot, droppedTraceRows: monitor.dropped)
     }
 
     /// Housekeeping ticks (half seconds) between two disk samples.

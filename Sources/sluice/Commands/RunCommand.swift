@@ -26,6 +26,8 @@ struct RunCommand: AsyncParsableCommand {
 
     @Argument(help: "The pipeline file (YAML).") var pipeline: String
     @Flag(help: "Print only the summary.") var quiet = false
+    @Option(help: "Also write the run's Prometheus metrics to this file every few seconds (atomically, for node_exporter's textfile collector).")
+    var metricsFile: String?
     @Flag(help: "Write the summary as JSON to standard output.") var json = false
     @Option(help: "Run the work on SLURM as N workers (a job array of `sluice worker`), e.g. slurm:8; overrides the pipeline's workers:.")
     var workers: String?
@@ -55,6 +57,7 @@ struct RunCommand: AsyncParsableCommand {
         let display = RunDisplay(enabled: !quiet && !json)
         let session = try await PipelineSession(config: config, onLine: { line in display.line(line) })
         let runner = session.runner
+        if let metricsFile { runner.monitor.writeMetrics(to: (metricsFile as NSString).standardizingPath) }
         let signals = StopSignals {
             display.line("stopping: work in flight is given back (Ctrl-C again stops at once)")
             runner.requestStop()

@@ -42,6 +42,8 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "The most raw/ and interim/ may hold in --scratch, e.g. 200GB (overrides node: budget).")
     var scratchBudget: String?
     @Flag(help: "Print only the summary.") var quiet = false
+    @Option(help: "Also write the run's Prometheus metrics to this file every few seconds (atomically, for node_exporter's textfile collector).")
+    var metricsFile: String?
 
     func validate() throws {
         if let scratchBudget, ByteSize.parse(scratchBudget) == nil {
@@ -79,6 +81,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let display = RunDisplay(enabled: !quiet)
         let session = try await openSession(config, display: display)
         let runner = session.runner
+        if let metricsFile { runner.monitor.writeMetrics(to: (metricsFile as NSString).standardizingPath) }
         display.line("worker \(runner.worker.id) on \(config.ledger)" + (runner.workspace.scratch.map { ", scratch \($0)" } ?? ""))
         let signals = StopSignals {
             display.line("stopping: work in flight is given back (Ctrl-C again stops at once)")
