@@ -3,12 +3,15 @@ import Foundation
 /// The report's figures, written as inline SVG by Sluice itself: the page opens offline with no
 /// script or library to load, and stays small (a rectangle per attempt, a polyline per series).
 enum SVGPlot {
+    /// Attempts up to which the timeline gives each bar its own element and tooltip.
+    static let titledAttempts = 2_000
+
     /// Colours for stages (in pipeline order, repeated) and series.
     static let palette = ["#4e79a7", "#f28e2b", "#59a14f", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f"]
 
     /// A Nextflow-like timeline: one lane per attempt in submit order, a light bar while it
     /// waited for space and a bar in its stage's colour while it ran (outlined red when it
-    /// failed), on a time axis in seconds from the first submit.
+    /// failed; all red past ``titledAttempts``), on a time axis in seconds from the first submit.
     static func timeline(_ attempts: [TracedAttempt], stages: [String], width: Double = 960) -> String {
         guard let first = attempts.map(\.submit).min(), let last = attempts.map(\.complete).max() else { return "<p>No task attempts were traced.</p>" }
         let lane: Double = attempts.count > 1000 ? 3 : attempts.count > 200 ? 6 : 12
@@ -19,18 +22,30 @@ enum SVGPlot {
         func x(_ time: Int64) -> String { format(left + Double(time - first) / span * plot) }
         func w(_ from: Int64, _ to: Int64) -> String { format(max(0.5, Double(to - from) / span * plot)) }
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\" width=\"\(format(width))\" height=\"\(format(height))\">"
+        // Up to `titledAttempts`, a rectangle per bar with the attempt as its tooltip; beyond,
+        // one path per colour holding every bar of it, so that a long run's page stays quick to
+        // open (a few elements, not tens of thousands).
+        let titled = attempts.count <= titledAttempts
+        var paths: [String: String] = [:]
         for (row, attempt) in attempts.enumerated() {
-            let y = format(Double(row) * lane)
+            let y = Double(row) * lane
             let h = format(max(1, lane - 1))
             let running = attempt.start ?? attempt.submit
-            if running > attempt.submit {
-                svg += "<rect x=\"\(x(attempt.submit))\" y=\"\(y)\" width=\"\(w(attempt.submit, running))\" height=\"\(h)\" fill=\"#ddd\"/>"
-            }
             let colour = palette[(stages.firstIndex(of: attempt.stage) ?? 0) % palette.count]
-            let stroke = attempt.status == "COMPLETED" ? "" : " stroke=\"#d62728\" stroke-width=\"1\""
-            svg += "<rect x=\"\(x(running))\" y=\"\(y)\" width=\"\(w(running, attempt.complete))\" height=\"\(h)\" fill=\"\(colour)\"\(stroke)>"
+            let failed = attempt.status != "COMPLETED"
+            guard titled else {
+                if running > attempt.submit { paths["#ddd", default: ""] += "M\(x(attempt.submit)) \(format(y))h\(w(attempt.submit, running))v\(h)H\(x(attempt.submit))z" }
+                paths[failed ? "#d62728" : colour, default: ""] += "M\(x(running)) \(format(y))h\(w(running, attempt.complete))v\(h)H\(x(running))z"
+                continue
+            }
+            if running > attempt.submit {
+                svg += "<rect x=\"\(x(attempt.submit))\" y=\"\(format(y))\" width=\"\(w(attempt.submit, running))\" height=\"\(h)\" fill=\"#ddd\"/>"
+            }
+            let stroke = failed ? " stroke=\"#d62728\" stroke-width=\"1\"" : ""
+            svg += "<rect x=\"\(x(running))\" y=\"\(format(y))\" width=\"\(w(running, attempt.complete))\" height=\"\(h)\" fill=\"\(colour)\"\(stroke)>"
             svg += "<title>\(escape("\(attempt.stage) (\(attempt.item)) attempt \(attempt.attempt): \(attempt.status), \(seconds(attempt.realtime))"))</title></rect>"
         }
+        for (colour, path) in paths.sorted(by: { $0.key < $1.key }) { svg += "<path fill=\"\(colour)\" d=\"\(path)\"/>" }
         svg += axis(y: Double(attempts.count) * lane, left: left, plot: plot, span: span)
         return svg + "</svg>"
     }
