@@ -7,31 +7,9 @@ import Testing
 /// The run's report: one self-contained HTML page with the run's real numbers, which a browser
 /// renders offline.
 @Suite struct ReportTests {
-    /// A run of four downloads, one of which cannot succeed.
-    private func finishedRun() async throws -> (harness: PipelineHarness, workspace: Workspace, ledger: any Ledger) {
-        var files: [String: Data] = [:]
-        for index in 1...3 { files["f\(index).bin"] = PipelineHarness.bytes(100_000 * index, seed: UInt8(index)) }
-        let harness = try await PipelineHarness.start(files: files, registry: .tests)
-        let yaml = """
-            workspace: ./work
-            budget: {total: 50MB, areas: {raw: 20MB}}
-            items:
-              - {name: a, url: "\(harness.server.url("f1.bin"))"}
-              - {name: b, url: "\(harness.server.url("f2.bin"))"}
-              - {name: c, url: "\(harness.server.url("slow/20/f3.bin"))"}
-              - {name: gone, url: "\(harness.server.url("status/404/none.bin"))"}
-            stages:
-              - fetch: {}
-              - copy: {}
-            """
-        let session = try await PipelineSession(config: try harness.load(try harness.pipeline(yaml)))
-        let summary = try await session.run()
-        #expect(summary.done == 3 && summary.failed == 1)
-        return (harness, session.runner.workspace, session.runner.ledger)
-    }
-
     @Test func theReportHoldsTheRunsNumbersAndNeedsNothingElse() async throws {
-        let (harness, workspace, ledger) = try await finishedRun()
+        let run = try await WatchedRun.run()
+        let (harness, workspace, ledger) = (run.harness, run.workspace, run.ledger)
         let report = try await RunReport.gather(workspace: workspace, ledger: ledger, budget: BudgetLimits(total: 50_000_000))
         let html = report.html()
         #expect(html.contains("<div class=\"n\" id=\"items-done\">3</div>"))
@@ -51,7 +29,8 @@ import Testing
     /// Headless Chromium renders the written page offline: a screenshot that is not blank, and
     /// a DOM with the run's numbers.
     @Test(.enabled(if: Chromium.runs, "skipped: no chromium")) func chromiumRendersTheReport() async throws {
-        let (harness, workspace, ledger) = try await finishedRun()
+        let run = try await WatchedRun.run()
+        let (harness, workspace, ledger) = (run.harness, run.workspace, run.ledger)
         let report = try await RunReport.gather(workspace: workspace, ledger: ledger, budget: BudgetLimits(total: 50_000_000))
         let page = workspace.logsFolder + "/report.html"
         #expect(try report.write(to: page, workspace: workspace))
@@ -67,7 +46,8 @@ import Testing
 
     /// Inside the workspace, a report is written only when the budget has room for it.
     @Test func aReportWithNoRoomIsNotWritten() async throws {
-        let (harness, workspace, ledger) = try await finishedRun()
+        let run = try await WatchedRun.run()
+        let (harness, workspace, ledger) = (run.harness, run.workspace, run.ledger)
         let used = DiskUsage.measure(workspace.root).bytes
         let report = try await RunReport.gather(workspace: workspace, ledger: ledger, budget: BudgetLimits(total: used + 4096))
         let page = workspace.logsFolder + "/report.html"
