@@ -56,6 +56,11 @@ start) ;;
 *) echo "usage: $0 start|stop|run CMD…" >&2; exit 2 ;;
 esac
 
+# Starting never takes accounting away from a cluster that runs with it: a test process that
+# starts SLURM without asking for accounting would otherwise restart, without it, the cluster
+# that `make test` started with it.
+if [ -z "${SLURM_ACCOUNTING:-}" ] && grep -qs 'accounting_storage/slurmdbd' "$conf" && alive $pids/slurmctld.pid; then acct=1; fi
+
 [ "$(id -u)" = 0 ] || { echo "slurm: must run as root (it starts munged and the SLURM daemons)" >&2; exit 1; }
 # shellcheck source=scripts/services/common.sh
 . "$(dirname "$self")/common.sh"
