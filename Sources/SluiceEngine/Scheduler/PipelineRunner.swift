@@ -326,8 +326,14 @@ public final class PipelineRunner: Sendable {
                 claimed = try await ledger.claimGroup(stage: index, owner: owner, lease: lease, now: now).map { [$0] } ?? []
             }
             if claimed.isEmpty {
-                let counts = try await ledger.counts(stage: index)
-                let active = TaskState.allCases.filter(\.isActive).reduce(0) { $0 + (counts[$1] ?? 0) }
+                let active = try await activeTasks(stage: index)
+                // Nothing left here for now; but while other stages have work, items may come
+                // back to this one (a lost worker's node-local files send them back to the stage
+                // that made them), so this stage's loop ends only with the run's work.
+                if active == 0, try await anyStageActive() {
+                    await wakes[index].wait(atMost: 1.0)
+                    continue
+                }
                 if active == 0 {
                     guard role == .worker(wait: true) else { return }
                     // A waiting worker looks for new items every few seconds until it is stopped.
@@ -343,6 +349,18 @@ public final class PipelineRunner: Sendable {
             try await execute(claimed, stage: index, claimedAt: claimedAt)
             if index + 1 < wakes.count { wakes[index + 1].notifyAll() }
         }
+    }
+
+    /// Tasks of `stage` that are not finished: waiting, ready, running or to be retried.
+    private func activeTasks(stage: Int) async throws -> Int {
+        let counts = try await ledger.counts(stage: stage)
+        return TaskState.allCases.filter(\.isActive).reduce(0) { $0 + (counts[$1] ?? 0) }
+    }
+
+    /// Whether any stage has tasks that are not finished.
+    private func anyStageActive() async throws -> Bool {
+        for stage in stages.indices where try await activeTasks(stage: stage) > 0 { return true }
+        return false
     }
 
     private func wakeEveryStage() {
