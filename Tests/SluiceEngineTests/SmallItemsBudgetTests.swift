@@ -67,7 +67,8 @@ import Testing
         #expect(run.folderBytes <= 48_000, "checkpoints/ peaked at \(run.folderBytes) bytes, above its quota")
         #expect(run.folderBytes > 16_384, "checkpoints/ held at most one item at a time")
         // Finished items' logs joined the run's logs: no per-item folders are left.
-        let left = try FileManager.default.contentsOfDirectory(atPath: work + "/logs").filter { !$0.hasPrefix("pipeline.") && $0 != "trace.tsv" }
+        let left = try FileManager.default.contentsOfDirectory(atPath: work + "/logs").filter { !$0.hasPrefix("pipeline.") && $0 != "trace.tsv" && $0 != "items" }
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: work + "/logs/items")) ?? []).isEmpty)
         #expect(left.isEmpty, "\(left.prefix(5))")
         try await harness.stop()
     }

@@ -23,8 +23,9 @@ extension Workspace {
             let named = name.hasPrefix("pipeline.") ? data : Data("── \(item) ──\n".utf8) + data
             try append(named, to: logsFolder + "/" + name)
         }
+        // Only the item's own folder goes: `logs/items/` stays, since another item's stage may
+        // be making its folder in it at this moment.
         try remove(folder)
-        removeEmptyFolders(from: (folder as NSString).deletingLastPathComponent)
     }
 
     /// Appends in one write (O_APPEND), so that workers folding at once do not interleave.
