@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Headless Chromium (Debian's `chromium`, which `scripts/bootstrap` installs) for tests that
 /// look at Sluice's pages as a browser renders them.
@@ -67,7 +67,7 @@ public enum Chromium {
         defer { try? FileManager.default.removeItem(atPath: profile) }
         let output = profile + ".out"
         defer { try? FileManager.default.removeItem(atPath: output) }
-        FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)

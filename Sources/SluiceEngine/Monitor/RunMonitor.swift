@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SluiceFormats
 import Synchronization
 
 /// Writes a runner's trace (``TaskTrace`` rows, `logs/trace.tsv`) — and, when asked, its
@@ -101,9 +102,7 @@ public final class RunMonitor: Sendable {
     private func writeMetricsFile() {
         guard let path = state.withLock({ $0.metricsFile }) else { return }
         do {
-            let partial = path + ".partial"
-            try Data(metrics.text().utf8).write(to: URL(fileURLWithPath: partial))
-            guard rename(partial, path) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+            try AtomicCommit.write(metrics.text(), to: path)
         } catch {
             state.withLock { state in if state.failure == nil { state.failure = "cannot write the metrics file \(path): \(error)" } }
         }
