@@ -111,6 +111,24 @@ struct StopTests {
         #expect(again.standardOutput.contains("1 of 1 items done"), "\(again.standardOutput)")
     }
 
+    @Test("after kill -9, the stage's program and its children end by themselves within seconds")
+    func killNineTakesTheProgramsAlong() async throws {
+        let folder = try TemporaryDirectory("sluice-stop")
+        let (pipeline, pidFile) = try Self.pipeline(folder)
+        let (process, child) = try await Self.start(pipeline, childPID: pidFile, in: folder.path)
+        defer { if Self.isAlive(child) { kill(-getpgid(child), SIGKILL) } }
+        kill(process.processIdentifier, SIGKILL)
+        _ = await exitStatus(of: process)
+        // No next run stops them (a worker on another node could not): `sluice measure`, which
+        // started the program, sees the run gone within a second and ends its process group.
+        var gone = false
+        for _ in 0..<100 where !gone {
+            gone = !Self.isAlive(child)
+            if !gone { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(gone, "the stage's child \(child) still runs five seconds after its run was killed")
+    }
+
     @Test("after kill -9, status shows the dead run's tasks as interrupted")
     func statusAfterKillNine() async throws {
         let folder = try TemporaryDirectory("sluice-stop")
