@@ -24,15 +24,19 @@ struct WorkerTests {
         let (location, password) = try Self.sharedServer(schema: "w")
         // Room for a few items in flight, so that the quota the workers share is what holds them back.
         let total = Workspace.overheadSlack + 12 * corpus.largest + 1_000_000
-        func pipeline(_ name: String, ledger: String?) throws -> String {
-            try corpus.pipeline(name, ledger: ledger, budget: total, slowMilliseconds: 5)
-        }
         let environment = ["SLUICE_PG_PASSWORD": password]
 
-        let reference = try await SluiceBinary.run(["run", try pipeline("reference", ledger: nil), "--quiet"], in: folder.path, timeout: 300)
+        let reference = try await SluiceBinary.run(
+            ["run", try corpus.pipeline("reference", ledger: nil, budget: total, slowMilliseconds: 5), "--quiet"], in: folder.path, timeout: 300)
         #expect(reference.status == 0, "\(reference.standardOutput)\(reference.standardError)")
 
-        let shared = try pipeline("shared", ledger: location.description)
+        // Every digest waits for the gate, which opens once the first worker is dead: however
+        // slowly the test polls a busy machine, that worker cannot finish the run on its own and
+        // holds a task when it is killed.
+        let gate = folder.file("gate")
+        let shared = try corpus.pipeline(
+            "shared", ledger: location.description, budget: total, slowMilliseconds: 5,
+            digestPause: "while [ ! -e \(gate) ]; do sleep 0.05; done; ")
         let workspace = folder.file("shared")
         let peak = Mutex<Int64>(0)
         let sampling = Task {
@@ -47,8 +51,7 @@ struct WorkerTests {
         }
         // The first worker dies with work in hand while the other two share the run with it. It
         // starts alone, so that it surely takes work however slowly a busy machine starts it;
-        // once it holds a task the others join, and it is killed when it holds a task again
-        // after both have registered.
+        // once it holds a task the others join, and it is killed once both have registered.
         let ledger = try await PostgresLedger(location: location)
         func holding(_ process: Process) async -> Bool {
             let held = try? await ledger.workers().first { $0.worker.pid == Int(process.processIdentifier) }?.running
@@ -64,7 +67,9 @@ struct WorkerTests {
             if pids.isSuperset(of: workers.map { Int($0.processIdentifier) }), await holding(first) { break }
             try await Task.sleep(for: .milliseconds(10))
         }
+        #expect(await holding(first), "the first worker holds no task before it is killed")
         kill(workers[0].processIdentifier, SIGKILL)
+        _ = FileManager.default.createFile(atPath: gate, contents: Data())
         let statuses = [await exitStatus(of: workers[0]), await exitStatus(of: workers[1]), await exitStatus(of: workers[2])]
         sampling.cancel()
         let logs = (0..<3).map { (try? String(contentsOfFile: folder.file("worker\($0).log"), encoding: .utf8)) ?? "" }
