@@ -32,6 +32,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Without its default traits: swift-configuration support is not used.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // C libraries, each behind a module map and a shim of static inline wrappers (C stays at the edge).
@@ -86,6 +89,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // The live dashboard and its HTTP API (hummingbird): views, event stream, metrics, control, submissions.
+        .target(
+            name: "SluiceDashboard",
+            dependencies: [
+                "SluiceFormats", "SluiceEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+
         // A small HTTP/1.1 file server on loopback (Range, redirects, injected faults) for the demo and tests.
         .target(
             name: "SluiceLoopback",
@@ -105,11 +121,13 @@ let package = Package(
                 "SluiceKernels",
                 "SluicePipelines",
                 "SluiceEngine",
+                "SluiceDashboard",
                 "SluiceLoopback",
                 "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
 
@@ -160,7 +178,12 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "SluiceCLITests",
-            dependencies: ["SluiceFormats", "SluiceKernels", "SluiceTestSupport"],
+            dependencies: [
+                "SluiceFormats", "SluiceKernels", "SluiceTestSupport", "SluiceLoopback",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "CLibraryTests",

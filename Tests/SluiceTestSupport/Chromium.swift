@@ -9,14 +9,16 @@ public enum Chromium {
         FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") || ProcessInfo.processInfo.environment["CI"] != nil
     }
 
-    /// Renders `url` headless and returns the DOM after its scripts ran.
-    public static func dom(_ url: String) throws -> String {
-        try run(["--dump-dom", url])
+    /// Renders `url` headless and returns the DOM after its scripts ran. A `live` page (one
+    /// that keeps an event stream open, which virtual time would wait on for ever) is given
+    /// four seconds of real time instead.
+    public static func dom(_ url: String, live: Bool = false) throws -> String {
+        try run(["--dump-dom", url], live: live)
     }
 
-    /// Renders `url` into a `width`×`height` PNG at `path`.
-    public static func screenshot(_ url: String, to path: String, width: Int = 1200, height: Int = 900) throws {
-        _ = try run(["--screenshot=\(path)", "--window-size=\(width),\(height)", "--hide-scrollbars", url])
+    /// Renders `url` into a `width`×`height` PNG at `path` (`live` as for ``dom(_:live:)``).
+    public static func screenshot(_ url: String, to path: String, width: Int = 1200, height: Int = 900, live: Bool = false) throws {
+        _ = try run(["--screenshot=\(path)", "--window-size=\(width),\(height)", "--hide-scrollbars", url], live: live)
     }
 
     /// The share of a PNG's pixels that are not white (stdlib Python decodes it): 0 for a
@@ -62,7 +64,7 @@ public enum Chromium {
     }
 
     /// Runs Chromium (or `program`) with `arguments`; returns its standard output.
-    private static func run(_ arguments: [String], program: String = "/usr/bin/chromium") throws -> String {
+    private static func run(_ arguments: [String], program: String = "/usr/bin/chromium", live: Bool = false) throws -> String {
         let profile = NSTemporaryDirectory() + "sluice-chromium-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: profile) }
         let output = profile + ".out"
@@ -74,7 +76,8 @@ public enum Chromium {
         // As root Chromium needs --no-sandbox; a fresh profile keeps parallel runs apart.
         process.arguments =
             program.hasSuffix("chromium")
-            ? ["--headless", "--no-sandbox", "--disable-gpu", "--log-level=3", "--user-data-dir=\(profile)", "--virtual-time-budget=3000"] + arguments
+            ? ["--headless", "--no-sandbox", "--disable-gpu", "--log-level=3", "--user-data-dir=\(profile)", live ? "--timeout=4000" : "--virtual-time-budget=3000"]
+                + arguments
             : arguments
         process.standardOutput = handle
         process.standardError = FileHandle.nullDevice

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The rows of a trace file (`logs/trace.tsv`) as column → value dictionaries, in order.
 public func traceRows(_ path: String) throws -> [[String: String]] {

@@ -29,6 +29,8 @@ public final class RunMonitor: Sendable {
         var failure: String?
         /// Where the metrics go as a textfile, if anywhere.
         var metricsFile: String?
+        /// Whether something else reads the metrics (a dashboard's `/metrics`).
+        var metricsRead = false
     }
 
     /// A monitor writing to `path` with a queue of `capacity` rows; it writes once started.
@@ -41,8 +43,11 @@ public final class RunMonitor: Sendable {
     /// seconds and at the end, for node_exporter's textfile collector.
     public func writeMetrics(to path: String) { state.withLock { $0.metricsFile = path } }
 
+    /// Keeps the metrics' gauges fresh for a reader other than the textfile (a dashboard).
+    public func readMetrics() { state.withLock { $0.metricsRead = true } }
+
     /// Whether anything reads the metrics (the runner then refreshes their gauges).
-    public var metricsWanted: Bool { state.withLock { $0.metricsFile != nil } }
+    public var metricsWanted: Bool { state.withLock { $0.metricsFile != nil || $0.metricsRead } }
 
     /// Queues one attempt's row; drops it (and counts it) when the queue is full.
     public func record(_ trace: TaskTrace) {

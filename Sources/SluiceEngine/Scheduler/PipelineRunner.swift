@@ -52,7 +52,7 @@ public final class PipelineRunner: Sendable {
     /// A runner for `config`'s stages in `role`; `onLine` receives one readable line per event.
     /// `workspace` is `config`'s, with this worker's node-local scratch where it has one.
     public init(
-        config: PipelineConfig, ledger: any Ledger, budget: DiskBudget, role: RunnerRole = .run, lease: Double = 60,
+        config: PipelineConfig, ledger: any Ledger, budget: DiskBudget, role: RunnerRole = .run(wait: false), lease: Double = 60,
         workspace: Workspace? = nil, onLine: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.config = config
@@ -65,9 +65,9 @@ public final class PipelineRunner: Sendable {
         self.role = role
         self.lease = lease
         let host = ProcessInfo.processInfo.hostName
-        self.worker = WorkerRecord(id: "\(host):\(getpid()):\(UUID().uuidString.prefix(8))", host: host, pid: Int(getpid()), isRun: role == .run)
-        self.monitor = RunMonitor(path: self.workspace.tracePath(for: role == .run ? nil : worker))
-        if case .worker = role { state.withLock { $0.shared = true } }
+        self.worker = WorkerRecord(id: "\(host):\(getpid()):\(UUID().uuidString.prefix(8))", host: host, pid: Int(getpid()), isRun: role.isRun)
+        self.monitor = RunMonitor(path: self.workspace.tracePath(for: role.isRun ? nil : worker))
+        if !role.isRun { state.withLock { $0.shared = true } }
     }
 
     /// The stages' names, in pipeline order.
@@ -83,6 +83,10 @@ public final class PipelineRunner: Sendable {
     }
 
     private var stopping: Bool { state.withLock { $0.stopping } }
+
+    /// Says that items were added to the ledger (a dashboard's submission): idle stages look
+    /// for work now rather than at their next poll.
+    public func noteNewItems() { wakeEveryStage() }
 
     // MARK: Running
 
@@ -117,8 +121,8 @@ public final class PipelineRunner: Sendable {
         try await ledger.heartbeat(worker, lease: lease, now: now)
         let others = try await otherLiveWorkers()
         try await ledger.record(
-            LedgerEvent(time: now, item: nil, stage: nil, kind: role == .run ? "run-started" : "worker-started", message: "owner \(owner)"))
-        if role == .run && others == 0 {
+            LedgerEvent(time: now, item: nil, stage: nil, kind: role.isRun ? "run-started" : "worker-started", message: "owner \(owner)"))
+        if role.isRun && others == 0 {
             try await WorkspaceRecovery(workspace: workspace, ledger: ledger, stages: stages).recover(now: now)
             try await restartItemsOfLostWorkers()
         } else {
@@ -163,7 +167,7 @@ public final class PipelineRunner: Sendable {
         try await ledger.retire(worker: owner, now: now)
         try await ledger.record(
             LedgerEvent(
-                time: now, item: nil, stage: nil, kind: role == .run ? "run-finished" : "worker-finished",
+                time: now, item: nil, stage: nil, kind: role.isRun ? "run-finished" : "worker-finished",
                 message: "\(summary.done) done, \(summary.failed) failed, \(summary.unfinished) unfinished"))
         return summary
     }
@@ -197,7 +201,7 @@ public final class PipelineRunner: Sendable {
             if ticks % max(1, Int(heartbeatInterval * 2)) == 0 { try? await ledger.heartbeat(worker, lease: lease, now: now) }
             // A lone `sluice run` looks for workers that joined every second (a worker that joins
             // waits two before it writes).
-            if ticks % 2 == 0, role == .run, !state.withLock({ $0.shared }), (try? await otherLiveWorkers()) ?? 0 > 0 {
+            if ticks % 2 == 0, role.isRun, !state.withLock({ $0.shared }), (try? await otherLiveWorkers()) ?? 0 > 0 {
                 state.withLock { $0.shared = true }
                 await budget.leaveBytesToTheLedger()
                 onLine("other workers joined the run: reservations are now made against the quota they share")
@@ -212,14 +216,15 @@ public final class PipelineRunner: Sendable {
     private func refreshMetrics() async {
         var tasks: [String: [TaskState: Int]] = [:]
         for (index, stage) in stages.enumerated() { tasks[stage.name] = try? await ledger.counts(stage: index) }
-        monitor.metrics.refresh(tasks: tasks, books: await budget.snapshot, droppedTraceRows: monitor.dropped)
+        monitor.metrics.refresh(tasks: tasks)
+        monitor.metrics.refresh(books: await budget.snapshot, droppedTraceRows: monitor.dropped)
     }
 
     /// Housekeeping ticks (half seconds) between two disk samples.
     static let sampleTicks = 10
 
     /// What each area and the whole workspace hold now, as this runner's books say.
-    func diskSamples() async -> [DiskSample] {
+    public func diskSamples() async -> [DiskSample] {
         let books = await budget.snapshot
         let time = now
         let areas = Area.allCases.map { area in
@@ -241,7 +246,7 @@ public final class PipelineRunner: Sendable {
     private func otherLiveWorkers() async throws -> Int {
         let now = now
         return try await ledger.workers().filter { status in
-            status.worker.id != owner && !(role == .run && status.worker.isRun) && status.seemsAlive(now: now, within: lease, host: worker.host)
+            status.worker.id != owner && !(role.isRun && status.worker.isRun) && status.seemsAlive(now: now, within: lease, host: worker.host)
         }.count
     }
 
@@ -335,7 +340,7 @@ public final class PipelineRunner: Sendable {
                     continue
                 }
                 if active == 0 {
-                    guard role == .worker(wait: true) else { return }
+                    guard role.waitsForItems else { return }
                     // A waiting worker looks for new items every few seconds until it is stopped.
                     await wakes[index].wait(atMost: 5)
                     continue
@@ -607,7 +612,7 @@ public final class PipelineRunner: Sendable {
     /// one that took its task over never write into the same folder; a download's (or a SLURM
     /// job's) stays `.partial`, so that any worker's next attempt resumes (or adopts) it.
     private func partialSuffix(shared: Bool) -> String {
-        role == .run || shared ? ".partial" : ".\(owner.suffix(8)).partial"
+        role.isRun || shared ? ".partial" : ".\(owner.suffix(8)).partial"
     }
 
     /// Partial outputs of `output` named for a worker (`NAME.<worker>.partial`).
@@ -772,6 +777,7 @@ public final class PipelineRunner: Sendable {
         // Then anything else of the item's there (never a download's partial: the item failed).
         let leftovers = try await remover.removeFolders(of: item, in: [.raw, .interim], budget: budget)
         let bytes = doomed.reduce(Int64(0)) { $0 + $1.bytes } + leftovers
+        monitor.metrics.noteEviction()
         let log = DatasetLog(dataset: item, folder: workspace.logsFolder)
         log.log(.warning, step: "budget", "inputs of this failed item \(reason) (\(ByteSize.format(bytes))); sluice retry fetches it again")
         onLine("\(item): inputs of a failed item \(reason) (\(ByteSize.format(bytes)))")

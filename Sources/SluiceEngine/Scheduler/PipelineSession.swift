@@ -17,14 +17,14 @@ public final class PipelineSession: Sendable {
     /// takes the workspace lock. `lease` is how long a claimed task stays this process's
     /// without a heartbeat.
     public init(
-        config: PipelineConfig, role: RunnerRole = .run, lease: Double = 60, onLine: @escaping @Sendable (String) -> Void = { _ in }
+        config: PipelineConfig, role: RunnerRole = .run(wait: false), lease: Double = 60, onLine: @escaping @Sendable (String) -> Void = { _ in }
     ) async throws {
         self.config = config
         // Node-local scratch: a folder of this process's own (another worker on the node has its own).
         let scratch = try config.node.map { "\(try $0.folder())/sluice-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())" }
         let workspace = Workspace(root: config.workspace, scratch: scratch)
         try workspace.create()
-        if role == .run {
+        if role.isRun {
             let lock = try WorkspaceLock(workspace)
             // A run killed with kill -9 may have left stage programs running: stop them before
             // anything of theirs is recovered or started again.

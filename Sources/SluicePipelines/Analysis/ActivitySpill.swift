@@ -16,7 +16,7 @@ public final class ActivitySpill {
     public init(path: String, signatures: Int, keepingCells cells: Int) throws {
         self.path = path
         self.signatures = signatures
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         guard let handle = FileHandle(forUpdatingAtPath: path) else {
             throw AnalysisError(code: "activity.checkpoint", "cannot open the spill \(path) of single-cell activity")
         }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import ServiceLifecycle
+import SluiceDashboard
 import SluiceEngine
 import SluicePipelines
 import Synchronization
@@ -32,6 +34,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Run the work on SLURM as N workers (a job array of `sluice worker`), e.g. slurm:8; overrides the pipeline's workers:.")
     var workers: String?
     @Option(help: "Seconds between looks at SLURM's queue and the ledger, with workers on SLURM.") var poll: Double = 5
+    @Flag(help: "Serve the live dashboard (and /metrics) while the run goes; see `sluice dashboard --help`.") var serve = false
+    @Flag(help: "When every item is finished, keep waiting for new ones (submitted through the dashboard) until stopped.") var wait = false
+    @OptionGroup(title: "Dashboard (with --serve)") var dashboard: DashboardOptions
 
     func validate() throws {
         if let workers { _ = try Self.workerCount(workers) }
@@ -53,18 +58,27 @@ struct RunCommand: AsyncParsableCommand {
             spec.count = try Self.workerCount(workers)
             config.workers = spec
         }
-        if let spec = config.workers { return try await runOnSlurm(config, spec) }
+        if let spec = config.workers {
+            guard !serve, !wait else { throw ValidationError("--serve and --wait run with the pipeline here; with workers on SLURM use `sluice dashboard` beside it") }
+            return try await runOnSlurm(config, spec)
+        }
+        let access = serve ? try dashboard.access() : nil
         let display = RunDisplay(enabled: !quiet && !json)
-        let session = try await PipelineSession(config: config, onLine: { line in display.line(line) })
+        let session = try await PipelineSession(config: config, role: .run(wait: wait), onLine: { line in display.line(line) })
         let runner = session.runner
         if let metricsFile { runner.monitor.writeMetrics(to: (metricsFile as NSString).standardizingPath) }
         let signals = StopSignals {
             display.line("stopping: work in flight is given back (Ctrl-C again stops at once)")
             runner.requestStop()
         }
+        var services: [any Service] = [signals, LiveProgress(display: display, runner: runner)]
+        if let access {
+            let source = DashboardSource(workspace: runner.workspace, ledger: runner.ledger, config: config, runner: runner)
+            services.append(DashboardServer(source: source, access: access, onListening: { DashboardOptions.announce($0, access: access) }))
+        }
         let summary: RunSummary
         do {
-            summary = try await session.run(alongside: [signals, LiveProgress(display: display, runner: runner)])
+            summary = try await session.run(alongside: services)
         } catch is StopError {
             // The second signal: the run was cancelled; the next run recovers what was in flight.
             throw ExitCode(130)

@@ -1,0 +1,268 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import SluiceLoopback
+import SluiceTestSupport
+import Testing
+
+/// The live dashboard (`sluice dashboard`, `sluice run --serve`): its page in headless
+/// Chromium holds the run's numbers, its event stream changes while the run goes, tokens are
+/// checked on every request, control is off unless asked for, and submissions reach a run
+/// that waits for them.
+@Suite("Live dashboard", .serialized)
+struct DashboardTests {
+    /// `count` small files in `in/` and a pipeline whose command stage takes `seconds` per item
+    /// (one at a time), its outputs kept.
+    static func pipeline(in folder: TemporaryDirectory, count: Int, seconds: Double) throws -> String {
+        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
+        for index in 0..<count {
+            try Data(repeating: UInt8(index), count: 10_000 + index).write(to: URL(fileURLWithPath: folder.file("in/f\(index).dat")))
+        }
+        let yaml = """
+            workspace: ./work
+            budget: {total: 50MB}
+            items:
+              - directory: in
+            stages:
+              - fetch: {}
+              - command: {name: copy, argv: [sh, -c, 'sleep \(seconds); echo copied "$0"; cat "$0"/* > "$1/copy.dat"', "{in}", "{out}"], outputs: [copy.dat]}
+              - cleanup: {keep: [output]}
+            """
+        try yaml.write(toFile: folder.file("pipeline.yaml"), atomically: true, encoding: .utf8)
+        return folder.file("pipeline.yaml")
+    }
+
+    struct Answer {
+        var status: Int
+        var body: String
+        var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] }
+    }
+
+    static func request(_ url: String, method: HTTPMethod = .GET, body: String? = nil, bearer: String? = nil) async throws -> Answer {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let data = try await response.body.collect(upTo: 16 << 20)
+        return Answer(status: Int(response.status.code), body: String(buffer: data))
+    }
+
+    /// The `snapshot` events of the stream at `url` until `enough` says so or `seconds` pass.
+    static func snapshots(_ url: String, seconds: Int, enough: @escaping ([[String: Any]]) -> Bool) async throws -> [[String: Any]] {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), deadline: .now() + .seconds(Int64(seconds)))
+        #expect(response.headers.first(name: "Content-Type") == "text/event-stream")
+        var text = ""
+        var events: [[String: Any]] = []
+        do {
+            for try await piece in response.body {
+                text += String(buffer: piece)
+                while let end = text.range(of: "\n\n") {
+                    let block = String(text[..<end.lowerBound])
+                    text = String(text[end.upperBound...])
+                    guard block.hasPrefix("event: snapshot\ndata: ") else { continue }
+                    let data = Data(block.dropFirst("event: snapshot\ndata: ".count).utf8)
+                    if let event = try JSONSerialization.jsonObject(with: data) as? [String: Any] { events.append(event) }
+                }
+                if enough(events) { break }
+            }
+        } catch {
+            // The deadline ends the stream: what came before it is the answer.
+        }
+        return events
+    }
+
+    static func done(_ snapshot: [String: Any]) -> Int { (snapshot["items"] as? [String: Any])?["done"] as? Int ?? -1 }
+
+    @Test("during a run, the event stream changes and the page in Chromium shows the ledger's numbers")
+    func aLiveRunIsWatched() async throws {
+        let folder = try TemporaryDirectory("sluice-dashboard")
+        let pipeline = try Self.pipeline(in: folder, count: 8, seconds: 0.6)
+        let run = try await ServedSluice(["run", pipeline, "--quiet", "--serve"], in: folder.path)
+        // Two snapshots that differ in items done: the stream follows the run.
+        let events = try await Self.snapshots(run.base + "/api/events", seconds: 60) { events in
+            Set(events.map(Self.done)).count >= 2
+        }
+        #expect(Set(events.map(Self.done)).count >= 2, "\(events.map(Self.done))")
+        if let first = events.first {
+            #expect((first["stages"] as? [[String: Any]])?.map { $0["name"] as? String } == ["fetch", "copy", "cleanup"])
+            #expect((first["disk"] as? [[String: Any]])?.contains { $0["area"] as? String == "total" && $0["quota"] as? Int == 50_000_000 } == true)
+        }
+        // Metrics from the runner itself, while it runs.
+        let metrics = try await Self.request(run.base + "/metrics")
+        #expect(metrics.status == 200)
+        #expect(metrics.body.contains("sluice_tasks{stage=\"copy\""), "\(metrics.body.prefix(400))")
+        #expect(metrics.body.contains("sluice_budget_bytes 50000000"), "\(metrics.body.prefix(2000))")
+        if Chromium.runs {
+            // The page as a browser renders it, against /api/state read at once after it (the run
+            // may finish an item between them).
+            let dom = try Chromium.dom(run.base + "/", live: true)
+            let state = try #require(try await Self.request(run.base + "/api/state").json)
+            let shown = try #require(Self.number(in: dom, id: "items-done"), "\(dom.prefix(3000))")
+            #expect(shown <= Self.done(state) && shown >= Self.done(state) - 2, "page \(shown), ledger \(Self.done(state))")
+            #expect(dom.contains("id=\"stage-copy\""))
+            #expect(dom.contains("id=\"disk-total\""))
+        }
+        #expect(await run.wait() == 0, "\(run.printed)")
+        #expect(run.printed.output.contains("8 of 8 items done"), "\(run.printed)")
+    }
+
+    @Test("the page of a finished run holds its numbers and is not blank; an item's stages, outputs and log are served")
+    func aFinishedRunIsShown() async throws {
+        let folder = try TemporaryDirectory("sluice-dashboard")
+        let pipeline = try Self.pipeline(in: folder, count: 3, seconds: 0)
+        #expect(try await SluiceBinary.run(["run", pipeline, "--quiet"], in: folder.path).status == 0)
+        let dashboard = try await ServedSluice(["dashboard", folder.file("work")], in: folder.path)
+        let item = try await Self.request(dashboard.base + "/api/items/f1.dat")
+        #expect(item.status == 200)
+        #expect(item.json?["state"] as? String == "done", "\(item.body)")
+        let outputs = item.json?["outputs"] as? [[String: Any]] ?? []
+        #expect(outputs.map { $0["path"] as? String } == ["output/f1.dat/copy/copy.dat"], "\(item.body)")
+        let log = try await Self.request(dashboard.base + "/api/items/f1.dat/log?lines=10")
+        #expect(log.body.contains("copied ") && log.body.contains("f1.dat"), "\(log.body)")
+        #expect(try await Self.request(dashboard.base + "/api/items/nothing").status == 404)
+        let metrics = try await Self.request(dashboard.base + "/metrics")
+        #expect(metrics.body.contains("sluice_tasks{stage=\"copy\",state=\"done\"} 3"), "\(metrics.body.prefix(2000))")
+        if Chromium.runs {
+            let dom = try Chromium.dom(dashboard.base + "/", live: true)
+            #expect(Self.number(in: dom, id: "items-done") == 3, "\(dom.prefix(3000))")
+            #expect(Self.number(in: dom, id: "items-failed") == 0)
+            let shot = folder.file("dashboard.png")
+            try Chromium.screenshot(dashboard.base + "/", to: shot, width: 1100, height: 900, live: true)
+            #expect(try Chromium.inkedShare(ofPNG: shot) > 0.01)
+        }
+        #expect(await dashboard.stop() == 0, "\(dashboard.printed)")
+    }
+
+    @Test("a non-loopback address needs a token file; with one, a request without the token or with a wrong one gets 401")
+    func tokensAreChecked() async throws {
+        let folder = try TemporaryDirectory("sluice-dashboard")
+        let pipeline = try Self.pipeline(in: folder, count: 1, seconds: 0)
+        #expect(try await SluiceBinary.run(["run", pipeline, "--quiet"], in: folder.path).status == 0)
+        for command in [["dashboard", pipeline], ["run", pipeline, "--serve"]] {
+            let refused = try await SluiceBinary.run(command + ["--address", "0.0.0.0", "--port", "0"], in: folder.path, timeout: 60)
+            #expect(refused.status != 0)
+            #expect(refused.standardError.contains("--token-file"), "\(refused.standardError)")
+        }
+        let short = folder.file("short.token")
+        try "abc\n".write(toFile: short, atomically: true, encoding: .utf8)
+        let weak = try await SluiceBinary.run(["dashboard", pipeline, "--token-file", short, "--port", "0"], in: folder.path, timeout: 60)
+        #expect(weak.status != 0 && weak.standardError.contains("at least 16 characters"), "\(weak.standardError)")
+
+        let token = "s3cret-token-0123456789abcdef"
+        try "\(token)\n".write(toFile: folder.file("token"), atomically: true, encoding: .utf8)
+        let dashboard = try await ServedSluice(
+            ["dashboard", pipeline, "--address", "0.0.0.0", "--token-file", folder.file("token")], in: folder.path)
+        let base = dashboard.base.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1")
+        for path in ["/", "/api/state", "/api/events", "/metrics", "/api/items/f0.dat"] {
+            let none = try await Self.request(base + path)
+            #expect(none.status == 401, "\(path) without a token: \(none.status)")
+            #expect(none.json?["code"] as? String == "dashboard.unauthorized")
+            #expect(try await Self.request(base + path, bearer: token + "x").status == 401, "\(path), a wrong token")
+            #expect(try await Self.request(base + path + "?token=nearly-\(token.dropFirst(7))").status == 401)
+        }
+        #expect(try await Self.request(base + "/api/state", bearer: token).status == 200)
+        #expect(try await Self.request(base + "/api/state?token=\(token)").status == 200)
+        let events = try await Self.snapshots(base + "/api/events?token=\(token)", seconds: 10) { !$0.isEmpty }
+        #expect(events.count == 1)
+        // Read-only: control is refused even with the token.
+        let stop = try await Self.request(base + "/api/stop", method: .POST, bearer: token)
+        #expect(stop.status == 403 && stop.json?["code"] as? String == "dashboard.read-only", "\(stop.body)")
+        #expect(await dashboard.stop() == 0)
+    }
+
+    @Test("submissions reach a run that waits for them; bad ones are refused with a reason; stop ends the run")
+    func submissionsReachAWaitingRun() async throws {
+        let folder = try TemporaryDirectory("sluice-dashboard")
+        let pipeline = try Self.pipeline(in: folder, count: 2, seconds: 0)
+        let served = folder.file("served")
+        try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+        let upload = Data((0..<50_000).map { UInt8($0 % 251) })
+        try upload.write(to: URL(fileURLWithPath: served + "/upload.dat"))
+        let server = try await LoopbackServer.start(root: served)
+        let run = try await ServedSluice(["run", pipeline, "--quiet", "--serve", "--wait", "--allow-control"], in: folder.path)
+        // Wait for the two items of the pipeline file.
+        var state: [String: Any] = [:]
+        for _ in 0..<600 where Self.done(state) < 2 {
+            state = try await Self.request(run.base + "/api/state").json ?? [:]
+            if Self.done(state) < 2 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(Self.done(state) == 2)
+        #expect(run.process.isRunning, "a run with --wait ended with nothing left to do: \(run.printed)")
+
+        let bad: [(String, String)] = [
+            (#"{"name": "../escape", "url": "\#(server.url("upload.dat"))"}"#, "names folders"),
+            (#"{"name": "local", "url": "file:///etc/passwd"}"#, "not an http or https URL"),
+            (#"{"name": "sum", "url": "\#(server.url("upload.dat"))", "checksum": "sha256:123"}"#, "is not a sha256 digest"),
+            (#"{"name": "f0.dat", "url": "\#(server.url("upload.dat"))"}"#, "has an item named f0.dat already"),
+            ("not json", "must be JSON"),
+        ]
+        for (body, reason) in bad {
+            let answer = try await Self.request(run.base + "/api/items", method: .POST, body: body)
+            #expect(answer.status == 400, "\(body): \(answer.status) \(answer.body)")
+            #expect((answer.json?["message"] as? String)?.contains(reason) == true, "\(body): \(answer.body)")
+        }
+        let sha = PipelineHarness.sha256(upload)
+        let accepted = try await Self.request(
+            run.base + "/api/items", method: .POST,
+            body: #"{"name": "upload", "url": "\#(server.url("upload.dat"))", "size": 50000, "checksum": "sha256:\#(sha)"}"#)
+        #expect(accepted.status == 201, "\(accepted.body)")
+        var item: [String: Any] = [:]
+        for _ in 0..<600 where item["state"] as? String != "done" {
+            item = try await Self.request(run.base + "/api/items/upload").json ?? [:]
+            if item["state"] as? String != "done" { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(item["state"] as? String == "done", "\(item)")
+        let outputs = (item["outputs"] as? [[String: Any]] ?? []).compactMap { $0["path"] as? String }
+        #expect(outputs == ["output/upload/copy/copy.dat"])
+        #expect(FileManager.default.contents(atPath: folder.file("work/output/upload/copy/copy.dat")) == upload)
+
+        let stop = try await Self.request(run.base + "/api/stop", method: .POST)
+        #expect(stop.status == 200, "\(stop.body)")
+        #expect(await run.wait(timeout: 60) == 130, "\(run.printed)")
+        #expect(run.printed.output.contains("3 of 3 items done"), "\(run.printed)")
+        try await server.shutdown()
+    }
+
+    @Test("clients that open event streams and never read them do not hold the run up")
+    func stalledClientsDoNotStopTheRun() async throws {
+        let folder = try TemporaryDirectory("sluice-dashboard")
+        let pipeline = try Self.pipeline(in: folder, count: 6, seconds: 0.2)
+        let run = try await ServedSluice(["run", pipeline, "--quiet", "--serve"], in: folder.path)
+        let port = try #require(Int(run.base.split(separator: ":").last ?? ""))
+        // Twenty raw connections that ask for the stream and then read nothing.
+        var sockets: [Int32] = []
+        for _ in 0..<20 {
+            let socket = try Self.connect(port: port)
+            let request = "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            _ = request.withCString { send(socket, $0, strlen($0), 0) }
+            sockets.append(socket)
+        }
+        defer { for socket in sockets { close(socket) } }
+        #expect(await run.wait(timeout: 120) == 0, "\(run.printed)")
+        #expect(run.printed.output.contains("6 of 6 items done"), "\(run.printed)")
+    }
+
+    static func connect(port: Int) throws -> Int32 {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else { throw ServedSluiceError(description: "cannot connect to port \(port)") }
+        return socket
+    }
+
+    /// The number in the element with `id` in a dumped DOM.
+    static func number(in dom: String, id: String) -> Int? {
+        guard let start = dom.range(of: "id=\"\(id)\">") else { return nil }
+        return Int(dom[start.upperBound...].prefix { $0.isNumber })
+    }
+}

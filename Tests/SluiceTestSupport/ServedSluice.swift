@@ -1,0 +1,73 @@
+public import Foundation
+
+/// A `sluice` command that serves a dashboard (`sluice dashboard`, `sluice run --serve`),
+/// started in the background: its address as it printed it, its output in files.
+public final class ServedSluice: Sendable {
+    public let process: Process
+    /// `http://127.0.0.1:PORT` (no trailing slash).
+    public let base: String
+    private let output: String
+    private let errors: String
+
+    /// Starts `sluice arguments…` in `folder` (with `--port 0` added) and waits, at most
+    /// `timeout` seconds, for its `dashboard: URL` line.
+    public init(_ arguments: [String], in folder: String, timeout: Double = 60) async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try SluiceBinary.path())
+        process.arguments = arguments + ["--port", "0"]
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        let tag = UUID().uuidString.prefix(8)
+        output = folder + "/.served-\(tag).out"
+        errors = folder + "/.served-\(tag).err"
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        let start = ContinuousClock.now
+        var found: String?
+        while found == nil, ContinuousClock.now - start < .seconds(timeout), process.isRunning {
+            let text = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+            found = text.split(separator: "\n").first { $0.hasPrefix("dashboard: ") }
+                .flatMap { $0.split(separator: " ").dropFirst().first }.map { String($0.dropLast(1)) }
+            if found == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        guard let found else {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            let text = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+            throw ServedSluiceError(description: "sluice \(arguments.joined(separator: " ")) printed no dashboard address: \(text)")
+        }
+        base = found
+    }
+
+    /// What it printed so far on standard output and standard error.
+    public var printed: (output: String, errors: String) {
+        ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "", (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")
+    }
+
+    /// Waits for it to end (SIGKILL after `timeout` seconds); returns its exit status.
+    public func wait(timeout: Double = 120) async -> Int32 {
+        let process = process
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(timeout))
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        let status = await exitStatus(of: process)
+        watchdog.cancel()
+        return status
+    }
+
+    /// Stops it with SIGINT and waits.
+    @discardableResult
+    public func stop() async -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, SIGINT) }
+        return await wait(timeout: 30)
+    }
+}
+
+public struct ServedSluiceError: Error, CustomStringConvertible {
+    public let description: String
+    public init(description: String) { self.description = description }
+}
