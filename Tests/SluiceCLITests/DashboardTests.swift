@@ -5,6 +5,7 @@ import NIOHTTP1
 import SluiceLoopback
 import SluiceTestSupport
 import Testing
+import Yams
 
 /// The live dashboard (`sluice dashboard`, `sluice run --serve`): its page in headless
 /// Chromium holds the run's numbers, its event stream changes while the run goes, tokens are
@@ -136,6 +137,36 @@ struct DashboardTests {
             #expect(try Chromium.inkedShare(ofPNG: shot) > 0.01)
         }
         #expect(await dashboard.stop() == 0, "\(dashboard.printed)")
+    }
+
+    @Test("docs/dashboard-api.yaml describes what the dashboard serves: every path, and the state's fields")
+    func theOpenAPIFileIsTrue() async throws {
+        let folder = try TemporaryDirectory("sluice-dashboard")
+        let pipeline = try Self.pipeline(in: folder, count: 1, seconds: 0)
+        #expect(try await SluiceBinary.run(["run", pipeline, "--quiet"], in: folder.path).status == 0)
+        let text = try String(contentsOfFile: SluiceBinary.root + "/docs/dashboard-api.yaml", encoding: .utf8)
+        let document = try #require(try Yams.load(yaml: text) as? [String: Any])
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        let dashboard = try await ServedSluice(["dashboard", pipeline], in: folder.path)
+        for (path, operations) in paths.sorted(by: { $0.key < $1.key }) {
+            let url = dashboard.base + path.replacingOccurrences(of: "{item}", with: "f0.dat")
+            for method in operations.keys where method == "get" || method == "post" {
+                if path == "/api/events" {
+                    #expect(try await Self.snapshots(url, seconds: 10) { !$0.isEmpty }.count == 1)
+                    continue
+                }
+                // Read-only: every POST is refused as such (so it exists); every GET answers.
+                let answer = try await Self.request(url, method: method == "get" ? .GET : .POST, body: method == "post" ? "{}" : nil)
+                #expect(answer.status == (method == "get" ? 200 : 403), "\(method) \(path): \(answer.status) \(answer.body)")
+            }
+        }
+        let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]])
+        let documented = Set((schemas["Snapshot"]?["properties"] as? [String: Any])?.keys.map { $0 } ?? [])
+        let served = Set(try #require(try await Self.request(dashboard.base + "/api/state").json).keys)
+        #expect(documented == served)
+        let item = Set(try #require(try await Self.request(dashboard.base + "/api/items/f0.dat").json).keys)
+        #expect(Set((schemas["Item"]?["properties"] as? [String: Any])?.keys.map { $0 } ?? []) == item)
+        #expect(await dashboard.stop() == 0)
     }
 
     @Test("a non-loopback address needs a token file; with one, a request without the token or with a wrong one gets 401")
