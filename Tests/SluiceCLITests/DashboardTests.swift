@@ -259,6 +259,46 @@ struct DashboardTests {
         try await server.shutdown()
     }
 
+    @Test(
+        "a real Prometheus scrapes /metrics every second during a run; the sluice_ series read back through its API hold the run's numbers",
+        .enabled(if: PrometheusServer.runs, "skipped: no Prometheus (apt install prometheus)"))
+    func prometheusScrapesARun() async throws {
+        let folder = try TemporaryDirectory("sluice-dashboard")
+        let count = 6
+        let pipeline = try Self.pipeline(in: folder, count: count, seconds: 0.5)
+        // Prometheus first, so that it scrapes the run from its start (it finds nothing there
+        // until the run listens); --wait keeps the finished run and its /metrics up until the
+        // test has read Prometheus.
+        let port = try PrometheusServer.freePort()
+        let prometheus = try await PrometheusServer(scraping: "127.0.0.1:\(port)")
+        // Its first scrapes begin seconds after it is ready (target discovery waits): the run
+        // starts once one has failed, finding nothing there yet.
+        var looked = false
+        for _ in 0..<120 where !looked {
+            looked = try await prometheus.query(#"up{job="sluice"}"#).first?.value == 0
+            if !looked { try await Task.sleep(for: .milliseconds(250)) }
+        }
+        #expect(looked, "Prometheus never scraped its target")
+        let run = try await ServedSluice(["run", pipeline, "--quiet", "--serve", "--wait", "--allow-control"], in: folder.path, port: port)
+        var done: Double = -1
+        for _ in 0..<240 where done != Double(count) {
+            done = try await prometheus.query(#"sluice_tasks{job="sluice",stage="copy",state="done"}"#).first?.value ?? -1
+            if done != Double(count) { try await Task.sleep(for: .milliseconds(250)) }
+        }
+        #expect(done == Double(count), "Prometheus never saw the \(count) copies done")
+        #expect(try await prometheus.query(#"up{job="sluice"}"#).first?.value == 1)
+        // Prometheus saw the run go: fewer copies done in an earlier scrape than at the end.
+        let least = try await prometheus.query(#"min_over_time(sluice_tasks{stage="copy",state="done"}[5m])"#).first?.value
+        #expect(least.map { $0 < Double(count) } == true, "the first scrape already saw \(least ?? -1) copies done")
+        let budget = try await prometheus.query("sluice_budget_bytes").first?.value
+        #expect(budget == 50_000_000)
+        let attempts = try await prometheus.query(#"sum(sluice_attempts_total{stage="copy",status="COMPLETED"})"#).first?.value
+        #expect(attempts == Double(count))
+        await prometheus.stop()
+        #expect(try await Self.request(run.base + "/api/stop", method: .POST).status == 200)
+        #expect(await run.wait(timeout: 60) == 130, "\(run.printed)")
+    }
+
     @Test("clients that open event streams and never read them do not hold the run up")
     func stalledClientsDoNotStopTheRun() async throws {
         let folder = try TemporaryDirectory("sluice-dashboard")

@@ -9,12 +9,12 @@ public final class ServedSluice: Sendable {
     private let output: String
     private let errors: String
 
-    /// Starts `sluice arguments…` in `folder` (with `--port 0` added) and waits, at most
-    /// `timeout` seconds, for its `dashboard: URL` line.
-    public init(_ arguments: [String], in folder: String, timeout: Double = 60) async throws {
+    /// Starts `sluice arguments…` in `folder` (with `--port PORT` added; 0, any free one, by
+    /// default) and waits, at most `timeout` seconds, for its `dashboard: URL` line.
+    public init(_ arguments: [String], in folder: String, port: Int = 0, timeout: Double = 60) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try SluiceBinary.path())
-        process.arguments = arguments + ["--port", "0"]
+        process.arguments = arguments + ["--port", String(port)]
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         let tag = UUID().uuidString.prefix(8)
         output = folder + "/.served-\(tag).out"
