@@ -3,8 +3,12 @@
 #   make test   builds and runs every test (Swift tests, then cross-checks against the Python reference tools)
 SWIFT ?= swift
 RELEASE_BIN := .build/release/sluice
+# The Swift runtime is linked into the release binary, so that `make dist` can ship it to
+# machines without a Swift toolchain (scripts/dist/make-dist).
+RELEASE := -c release --static-swift-stdlib
+PREFIX ?= /usr/local
 
-.PHONY: all bootstrap build demo test test-swift test-crosscheck bench fixtures format clean
+.PHONY: all bootstrap build demo test test-swift test-crosscheck test-dist dist install bench fixtures format clean
 
 all: build
 
@@ -12,12 +16,12 @@ bootstrap:
 	@scripts/bootstrap
 
 build: bootstrap
-	$(SWIFT) build -c release --product sluice
+	$(SWIFT) build $(RELEASE) --product sluice
 
 demo: build
 	$(RELEASE_BIN) demo
 
-test: bootstrap format test-swift test-crosscheck
+test: bootstrap format test-swift test-crosscheck test-dist
 
 # Lints every Swift file with swift-format (the toolchain's, configured by .swift-format);
 # any finding fails. `swift format format -i -r Sources Tests Package.swift` fixes most.
@@ -38,6 +42,20 @@ test-swift:
 test-crosscheck: build
 	scripts/crosscheck/run-all
 
+# The release tarball: bin/sluice with the Swift runtime inside and the C libraries beside it
+# (lib/, relative RPATH), man pages, completions, an Apptainer definition, a modules file.
+dist: build
+	scripts/dist/make-dist $(RELEASE_BIN)
+
+# Installs the tarball's contents under PREFIX (bin/, lib/, share/).
+install: dist
+	mkdir -p "$(PREFIX)"
+	tar -C "$(PREFIX)" --strip-components=1 -xzf dist/sluice-$$($(RELEASE_BIN) --version | cut -d' ' -f1)-linux-x86_64.tar.gz
+
+# The tarball runs in a root that holds glibc and nothing else of this machine.
+test-dist: dist
+	scripts/dist/check dist/sluice-$$($(RELEASE_BIN) --version | cut -d' ' -f1)-linux-x86_64.tar.gz
+
 bench: build
 	scripts/bench/read_vs_anndata.sh
 	scripts/bench/parquet_vs_pyarrow.sh
@@ -50,4 +68,4 @@ fixtures:
 	"$$(scripts/python-env)" scripts/fixtures/make_fixtures.py Tests/Fixtures
 
 clean:
-	rm -rf .build
+	rm -rf .build dist

@@ -27,6 +27,7 @@ struct Sluice: AsyncParsableCommand {
             it never holds more bytes than its budget and resumes where it stopped. Start with \
             `sluice demo` to see a whole run on data Sluice makes itself, or `sluice inspect FILE`.
             """,
+        version: BuildInfo.versionText,
         subcommands: [
             RunCommand.self, WorkerCommand.self, StatusCommand.self, RetryCommand.self, CleanCommand.self, EventsCommand.self, ServeCommand.self,
             PreprocessCommand.self, AnalyzeCommand.self, InspectCommand.self, ConvertCommand.self, DemoCommand.self, BenchCommand.self,

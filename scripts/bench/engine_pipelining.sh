@@ -41,7 +41,7 @@
 #   BUDGET_ITEMS (3) BUDGET_EXTRA (2621440 = 2.5 MiB: the engine's 2 MiB of slack plus room for
 #                          the ledger and logs it measures, <= 0.4 MB in this workload; with
 #                          2.2 MiB the third item does not fit and the budget holds two)
-#   BUILD (unset)          1: run `swift build -c release --product sluice` even if the binary exists
+#   BUILD (unset)          1: run `swift build -c release --static-swift-stdlib --product sluice` even if the binary exists
 #   BENCH_DATA (bench-data) where the results go
 #
 # Results: a table on stdout; bench-data/engine_pipelining.json (everything, with per-item
@@ -72,7 +72,7 @@ py=python3
 built="${SLUICE:-.build/release/sluice}"
 if [ ! -x "$built" ] || [ "${BUILD:-}" = 1 ]; then
   echo "== building sluice (release)" >&2
-  swift build -c release --product sluice >&2
+  swift build -c release --static-swift-stdlib --product sluice >&2
 fi
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/sluice-pipelining.XXXXXX")"

@@ -26,7 +26,7 @@ out="${BENCH_DATA:-bench-data}"
 mkdir -p "$out"
 # SLUICE=PATH measures another build (e.g. the previous commit's) on the same machine.
 sluice="${SLUICE:-$root/.build/release/sluice}"
-[ -x "$sluice" ] || swift build -c release --product sluice >&2
+[ -x "$sluice" ] || swift build -c release --static-swift-stdlib --product sluice >&2
 
 scratch="$(mktemp -d /tmp/sluice-scale-XXXXXX)"
 trap 'rm -rf "$scratch"' EXIT

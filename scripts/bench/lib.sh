@@ -9,14 +9,14 @@ prepare_sluice() {
   build_note="skipped (SKIP_BUILD=1)"
   if [ "${SKIP_BUILD:-}" != 1 ]; then
     echo "== building sluice (release)" >&2
-    if swift build -c release --product sluice >&2; then
+    if swift build -c release --static-swift-stdlib --product sluice >&2; then
       build_note="built"
     else
       build_note="BUILD FAILED, measured the existing binary"
       echo "warning: swift build failed; measuring the existing $built" >&2
     fi
   fi
-  [ -x "$built" ] || { echo "no $built; build it with: swift build -c release --product sluice" >&2; exit 1; }
+  [ -x "$built" ] || { echo "no $built; build it with: make build" >&2; exit 1; }
   mkdir -p "$dir"
   cp "$built" "$dir/sluice.bench-copy"
   dirty="$(git status --porcelain -- Sources Package.swift 2>/dev/null | awk '{print $2}' | tr '\n' ' ')"

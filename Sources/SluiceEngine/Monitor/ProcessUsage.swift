@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What a program a stage ran used, as the kernel counted it when the program ended: its CPU
 /// time, its peak resident memory and its I/O, each including the children it waited for

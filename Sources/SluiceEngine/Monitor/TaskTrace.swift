@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// One task attempt as `logs/trace.tsv` records it: Nextflow's trace fields where they apply
 /// (in its raw form: epoch milliseconds, durations in milliseconds, sizes in bytes) and Sluice's

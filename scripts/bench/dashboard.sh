@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Dashboard overhead benchmark (issue 17's target: a run of 1,000 items with the dashboard open
+# and its metrics scraped every second takes within 3 % of the same run without them).
+#
+# The same pipeline — ITEMS local files, fetched, copied by a command stage, cleaned up — runs
+# ROUNDS times each way, alternating, each in a fresh workspace: plain `sluice run`, and
+# `sluice run --serve` watched by an event-stream client (what the page holds open: it reads
+# every `snapshot` event) and by a real Prometheus scraping /metrics every second (a client that
+# GETs /metrics every second when Prometheus is not installed). Prints each makespan (wall
+# time of the `sluice run` process) and the ratio of the medians.
+#
+#   scripts/bench/dashboard.sh                  # ITEMS=1000 ROUNDS=3
+#   SKIP_BUILD=1 SLUICE=.build/debug/sluice ITEMS=200 ROUNDS=1 scripts/bench/dashboard.sh
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+ITEMS="${ITEMS:-1000}"
+ROUNDS="${ROUNDS:-3}"
+source scripts/bench/lib.sh
+out="${BENCH_DATA:-bench-data}"
+if [ -n "${SLUICE:-}" ]; then sluice="$(cd "$(dirname "$SLUICE")" && pwd)/$(basename "$SLUICE")" binary_note="$SLUICE"; else prepare_sluice "$out/dashboard-bin"; fi
+
+scratch="$(mktemp -d /tmp/sluice-dashboard-bench-XXXXXX)"
+watchers=()
+cleanup() {
+  for pid in "${watchers[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+mkdir -p "$scratch/in"
+for i in $(seq 1 "$ITEMS"); do head -c 4096 /dev/urandom > "$scratch/in/f$i.dat"; done
+cat > "$scratch/p.yaml" <<YAML
+workspace: ./work
+budget: {total: 2GB}
+items:
+  - directory: in
+stages:
+  - fetch: {concurrency: 4}
+  - command: {name: copy, argv: [cp, "{in}/{item}", "{out}/"], outputs: ["*"], concurrency: 2}
+  - cleanup: {keep: [output]}
+YAML
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# Reads the event stream at $1 until it ends (the run's end), counting snapshot events into $2.
+sse_client() {
+  python3 - "$1" "$2" <<'PY' &
+import sys, time, urllib.request
+url, out = sys.argv[1], sys.argv[2]
+events = 0
+for _ in range(600):
+    try:
+        with urllib.request.urlopen(url, timeout=60) as stream:
+            for line in stream:
+                if line.startswith(b"event: snapshot"):
+                    events += 1
+        break
+    except OSError:
+        if events:
+            break
+        time.sleep(0.05)
+open(out, "w").write(str(events))
+PY
+  watchers+=($!)
+}
+
+prometheus_dir=""
+start_prometheus() {  # scrapes 127.0.0.1:$1/metrics every second
+  local port="$1" web
+  web="$(free_port)"
+  prometheus_dir="$scratch/prometheus-$port"
+  mkdir -p "$prometheus_dir/data"
+  cat > "$prometheus_dir/prometheus.yml" <<YAML
+global: {scrape_interval: 1s}
+scrape_configs:
+  - job_name: sluice
+    static_configs: [{targets: ["127.0.0.1:$port"]}]
+YAML
+  prometheus --config.file="$prometheus_dir/prometheus.yml" --storage.tsdb.path="$prometheus_dir/data" \
+    --web.listen-address="127.0.0.1:$web" --log.level=error > "$prometheus_dir/log" 2>&1 &
+  watchers+=($!)
+  prometheus_pid=$!
+  prometheus_web="$web"
+  # Its first scrape comes seconds after start (target discovery waits): start the run after it.
+  for _ in $(seq 1 120); do
+    if curl -sf "http://127.0.0.1:$web/api/v1/query?query=up" | grep -q '"job":"sluice"'; then return; fi
+    sleep 0.25
+  done
+  echo "Prometheus never scraped" >&2; exit 1
+}
+
+metrics_poller() {  # GETs $1 every second until killed
+  ( while true; do curl -s -o /dev/null "$1" || true; sleep 1; done ) &
+  watchers+=($!)
+  poller_pid=$!
+}
+
+run_plain() {
+  rm -rf "$scratch/work"
+  local start end
+  start=$(date +%s.%N)
+  (cd "$scratch" && "$sluice" run p.yaml --quiet > plain.log)
+  end=$(date +%s.%N)
+  echo "$end - $start" | bc
+}
+
+run_watched() {
+  rm -rf "$scratch/work"
+  local port start end scrapes="" events
+  port="$(free_port)"
+  if command -v prometheus >/dev/null; then start_prometheus "$port"; else metrics_poller "http://127.0.0.1:$port/metrics"; fi
+  start=$(date +%s.%N)
+  (cd "$scratch" && "$sluice" run p.yaml --quiet --serve --port "$port" > watched.log 2> watched.err) &
+  local run=$!
+  sse_client "http://127.0.0.1:$port/api/events" "$scratch/events"
+  local client=$!
+  wait "$run"
+  end=$(date +%s.%N)
+  wait "$client" 2>/dev/null || true
+  events="$(cat "$scratch/events" 2>/dev/null || echo 0)"
+  if [ -n "$prometheus_dir" ]; then
+    scrapes="$(curl -s "http://127.0.0.1:$prometheus_web/api/v1/query?query=count_over_time(sluice_budget_bytes%5B10m%5D)" | python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)')"
+    kill "$prometheus_pid" 2>/dev/null || true
+    wait "$prometheus_pid" 2>/dev/null || true
+    prometheus_dir=""
+  else
+    kill "$poller_pid" 2>/dev/null || true
+  fi
+  echo "$(echo "$end - $start" | bc) $events ${scrapes:-polled}"
+}
+
+echo "sluice: $binary_note"
+echo "items: $ITEMS, rounds: $ROUNDS, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+plain=() watched=()
+for round in $(seq 1 "$ROUNDS"); do
+  p="$(run_plain)"
+  read -r w events scrapes <<< "$(run_watched)"
+  plain+=("$p") watched+=("$w")
+  printf 'round %d: plain %.2f s, watched %.2f s (%s snapshot events read, %s scrapes by Prometheus)\n' "$round" "$p" "$w" "$events" "$scrapes"
+done
+python3 - "${plain[*]}" "${watched[*]}" <<'PY'
+import statistics, sys
+plain = [float(x) for x in sys.argv[1].split()]
+watched = [float(x) for x in sys.argv[2].split()]
+a, b = statistics.median(plain), statistics.median(watched)
+print(f"median plain {a:.2f} s, watched {b:.2f} s: watched/plain = {b / a:.3f} ({(b / a - 1) * 100:+.1f} %; target within 3 %)")
+PY
