@@ -19,7 +19,14 @@ import Testing
         #expect(report.attempts.filter { $0.stage == "fetch" }.compactMap(\.written).reduce(0, +) == 600_000)
         #expect(report.bytesWritten >= 2 * 600_000 && report.bytesWritten < 2 * 600_000 + 100)
         #expect(html.contains("answered HTTP 404"))
-        #expect(html.components(separatedBy: "<svg").count - 1 >= 3, "a timeline and disk plots")
+        #expect(html.components(separatedBy: "<svg").count - 1 >= 4, "a timeline, disk plots and throughput")
+        #expect(html.contains("id=\"throughput\""))
+        // Throughput counts every completed attempt once, in its stage's row.
+        let throughput = try #require(report.throughput())
+        for (stage, counts) in throughput.counts {
+            #expect(counts.reduce(0, +) == report.attempts.filter { $0.stage == stage && $0.status == "COMPLETED" }.count, "\(stage)")
+        }
+        #expect(throughput.counts.map(\.stage) == report.stages)
         #expect(report.samples.contains { $0.area == DiskSample.total && $0.quota == 50_000_000 })
         // Self-contained: no script, stylesheet or image to fetch.
         for outside in ["<script", "<link", "src=", "@import", "url("] { #expect(!html.contains(outside), "\(outside)") }

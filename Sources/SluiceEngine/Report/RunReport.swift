@@ -85,6 +85,7 @@ public struct RunReport: Sendable {
         page += "<h2>Timeline</h2><p>One lane per task attempt: grey while it waited for space, its stage's colour while it ran, outlined red when it failed.</p>"
         page += legend() + SVGPlot.timeline(attempts, stages: stages)
         page += diskSection()
+        page += throughputSection()
         page += stageTable()
         page += failureList()
         return page + "</body></html>\n"
@@ -121,6 +122,39 @@ public struct RunReport: Sendable {
             html += SVGPlot.lines(series, limit: limit.map(Double.init), origin: origin, end: end)
         }
         return html
+    }
+
+    /// Tasks each stage completed in each of up to 60 intervals (of at least a second) from the
+    /// first attempt's submit to the last one's end: the interval's length, its first start
+    /// (seconds since 1970), and per stage (in pipeline order) the count in each interval.
+    public func throughput() -> (interval: Double, origin: Double, counts: [(stage: String, counts: [Int])])? {
+        let completed = attempts.filter { $0.status == "COMPLETED" }
+        guard let first = attempts.map(\.submit).min(), let last = attempts.map(\.complete).max(), !completed.isEmpty else { return nil }
+        let origin = Double(first) / 1000
+        let interval = max(1, (Double(last) / 1000 - origin) / 60)
+        let buckets = Int((Double(last) / 1000 - origin) / interval) + 1
+        return (
+            interval, origin,
+            stages.map { stage in
+                var counts = [Int](repeating: 0, count: buckets)
+                for attempt in completed where attempt.stage == stage {
+                    counts[min(buckets - 1, Int((Double(attempt.complete) / 1000 - origin) / interval))] += 1
+                }
+                return (stage, counts)
+            }
+        )
+    }
+
+    /// Each stage's completed tasks per minute over the run.
+    private func throughputSection() -> String {
+        guard let (interval, origin, counts) = throughput() else { return "" }
+        let series = counts.map { stage, counts in
+            (name: stage, points: counts.enumerated().map { (time: origin + (Double($0.offset) + 0.5) * interval, value: Double($0.element) * 60 / interval) })
+        }
+        let end = origin + Double(counts.first?.counts.count ?? 1) * interval
+        let html =
+            "<h2>Throughput</h2><p id=\"throughput\">Tasks each stage completed per minute, counted in intervals of \(SVGPlot.escape(SVGPlot.seconds(Int64(interval * 1000)))).</p>"
+        return html + SVGPlot.lines(series, limit: nil, origin: origin, end: end, label: { String(format: "%.0f/min", $0) })
     }
 
     /// Per stage: attempts, completed, failed, time running, bytes written and the programs'

@@ -52,7 +52,10 @@ enum SVGPlot {
 
     /// Lines over time (seconds from `origin`), one per series, against `limit` drawn dashed;
     /// values in bytes.
-    static func lines(_ series: [(name: String, points: [(time: Double, value: Double)])], limit: Double?, origin: Double, end: Double, width: Double = 960) -> String {
+    static func lines(
+        _ series: [(name: String, points: [(time: Double, value: Double)])], limit: Double?, origin: Double, end: Double, width: Double = 960,
+        label: (Double) -> String = { ByteSize.format(Int64($0)) }
+    ) -> String {
         let height = 220.0
         let left = 40.0
         let plot = width - left - 30
@@ -63,7 +66,7 @@ enum SVGPlot {
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"lines\" width=\"\(format(width))\" height=\"\(format(height))\">"
         for fraction in [0.0, 0.5, 1.0] {
             let value = top / 1.05 * fraction
-            svg += "<text x=\"2\" y=\"\(y(value))\" font-size=\"9\">\(escape(ByteSize.format(Int64(value))))</text>"
+            svg += "<text x=\"2\" y=\"\(y(value))\" font-size=\"9\">\(escape(label(value)))</text>"
         }
         if let limit {
             svg += "<line x1=\"\(format(left))\" x2=\"\(format(left + plot))\" y1=\"\(y(limit))\" y2=\"\(y(limit))\" stroke=\"#d62728\" stroke-dasharray=\"4 3\"/>"
