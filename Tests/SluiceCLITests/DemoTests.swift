@@ -16,5 +16,13 @@ import Testing
         #expect(run.standardOutput.contains("Report:  \(report)"), "\(run.standardOutput)")
         let page = try String(contentsOfFile: report, encoding: .utf8)
         #expect(page.contains("id=\"items-done\">6<") && page.contains("id=\"items-failed\">1<"))
+        // Each preprocessed dataset's QC, as its report.json says: a row with its cells and kept cells.
+        #expect(page.contains("id=\"datasets-plot\""))
+        for index in 1...6 {
+            let data = try Data(contentsOf: URL(fileURLWithPath: folder.file("demo/work/output/donor_\(index)/report.json")))
+            let convert = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["convert"] as? [String: Any])
+            let (cells, kept) = (try #require(convert["cells"] as? Int), try #require(convert["keptCells"] as? Int))
+            #expect(page.contains("<tr><td>donor_\(index)</td><td>\(cells)</td><td>\(kept)</td>"), "donor_\(index): \(cells) cells, \(kept) kept")
+        }
     }
 }

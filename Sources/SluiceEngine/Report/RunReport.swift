@@ -13,6 +13,8 @@ public struct RunReport: Sendable {
     public var attempts: [TracedAttempt]
     public var samples: [DiskSample]
     public var budget: BudgetLimits?
+    /// The QC of the datasets that went through `preprocess`, by item.
+    public var datasets: [DatasetQC] = []
     /// When it was made, seconds since 1970.
     public var made: Double
 
@@ -22,7 +24,7 @@ public struct RunReport: Sendable {
         RunReport(
             workspace: workspace.root, stages: try await ledger.stageNames(), tasks: try await ledger.tasks(),
             attempts: TracedAttempt.read(logsFolder: workspace.logsFolder), samples: try await ledger.samples(since: 0), budget: budget,
-            made: Date().timeIntervalSince1970)
+            datasets: DatasetQC.read(outputFolder: workspace.folder(.output)), made: Date().timeIntervalSince1970)
     }
 
     /// The items done, failed, and still to do (waiting, running or interrupted).
@@ -87,6 +89,7 @@ public struct RunReport: Sendable {
         page += diskSection()
         page += throughputSection()
         page += stageTable()
+        page += datasetSection()
         page += failureList()
         return page + "</body></html>\n"
     }
@@ -155,6 +158,38 @@ public struct RunReport: Sendable {
         let html =
             "<h2>Throughput</h2><p id=\"throughput\">Tasks each stage completed per minute, counted in intervals of \(SVGPlot.escape(SVGPlot.seconds(Int64(interval * 1000)))).</p>"
         return html + SVGPlot.lines(series, limit: nil, origin: origin, end: end, label: { String(format: "%.0f/min", $0) })
+    }
+
+    /// Datasets shown as bars at most (the table lists all).
+    static let datasetBars = 100
+
+    /// Per dataset that went through `preprocess`: a bar of the cells kept and filtered, and a
+    /// table with the medians its QC pass measured.
+    private func datasetSection() -> String {
+        guard !datasets.isEmpty else { return "" }
+        var html = "<h2>Datasets</h2><p>Cells each dataset's QC kept (green) and filtered out (red), from its <code>report.json</code>"
+        html += datasets.count > Self.datasetBars ? "; the first \(Self.datasetBars) of \(datasets.count) drawn.</p>" : ".</p>"
+        let shown = datasets.prefix(Self.datasetBars)
+        let widest = Double(shown.map(\.cells).max() ?? 1)
+        let (left, plot, row) = (170.0, 700.0, 16.0)
+        html += "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"datasets-plot\" width=\"\(Int(left + plot + 90))\" height=\"\(Int(row * Double(shown.count) + 6))\">"
+        for (index, dataset) in shown.enumerated() {
+            let y = Double(index) * row + 2
+            let kept = Double(dataset.kept) / max(1, widest) * plot
+            let dropped = Double(dataset.dropped) / max(1, widest) * plot
+            html += "<text x=\"0\" y=\"\(Int(y + 11))\" font-size=\"11\">\(SVGPlot.escape(String(dataset.item.prefix(26))))</text>"
+            html += "<rect x=\"\(Int(left))\" y=\"\(Int(y))\" width=\"\(String(format: "%.1f", kept))\" height=\"12\" fill=\"#2ca02c\"><title>\(dataset.kept) kept</title></rect>"
+            html +=
+                "<rect x=\"\(String(format: "%.1f", left + kept))\" y=\"\(Int(y))\" width=\"\(String(format: "%.1f", dropped))\" height=\"12\" fill=\"#d62728\"><title>\(dataset.dropped) filtered</title></rect>"
+            html += "<text x=\"\(String(format: "%.1f", left + kept + dropped + 4))\" y=\"\(Int(y + 11))\" font-size=\"10\">\(dataset.cells)</text>"
+        }
+        html += "</svg><table id=\"datasets\"><tr><th>dataset</th><th>cells</th><th>kept</th><th>filtered</th><th>median genes/cell</th><th>median counts/cell</th><th>median % mito</th></tr>"
+        func number(_ value: Double?, _ format: String) -> String { value.map { String(format: format, $0) } ?? "" }
+        for dataset in datasets {
+            html += "<tr><td>\(SVGPlot.escape(dataset.item))</td><td>\(dataset.cells)</td><td>\(dataset.kept)</td><td>\(dataset.dropped)</td>"
+            html += "<td>\(number(dataset.medianGenes, "%.0f"))</td><td>\(number(dataset.medianCounts, "%.0f"))</td><td>\(number(dataset.medianPercentMito, "%.2f"))</td></tr>"
+        }
+        return html + "</table>"
     }
 
     /// Per stage: attempts, completed, failed, time running, bytes written and the programs'
