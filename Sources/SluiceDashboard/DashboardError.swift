@@ -8,6 +8,8 @@ public struct DashboardError: SluiceError {
         case needsToken = "dashboard.needs-token"
         /// The token file is missing, unreadable, or too short to be a secret.
         case badToken = "dashboard.bad-token"
+        /// The address or port cannot be listened on (in use, not this machine's).
+        case cannotListen = "dashboard.cannot-listen"
         /// A submission that names no usable item.
         case badSubmission = "dashboard.bad-submission"
         /// A submission to a pipeline or workspace that cannot take one.
@@ -42,7 +44,7 @@ public struct DashboardError: SluiceError {
         case .unknownItem: 404
         case .readOnly: 403
         case .cannotSubmit: 409
-        case .needsToken, .badToken: 500
+        case .needsToken, .badToken, .cannotListen: 500
         }
     }
 }

@@ -41,10 +41,16 @@ public final class DashboardServer: Service, Sendable {
                 onListening("http://\(address.contains(":") ? "[\(address)]" : address):\(port)/")
             },
             logger: logger)
-        try await withGracefulShutdownHandler {
-            try await application.run()
-        } onGracefulShutdown: {
-            self.closing.withLock { $0 = true }
+        do {
+            try await withGracefulShutdownHandler {
+                try await application.run()
+            } onGracefulShutdown: {
+                self.closing.withLock { $0 = true }
+            }
+        } catch let error as IOError where error.errnoCode == EADDRINUSE || error.errnoCode == EADDRNOTAVAIL || error.errnoCode == EACCES {
+            let reason = error.errnoCode == EADDRINUSE ? "is in use" : error.errnoCode == EACCES ? "is not allowed to this user" : "is not an address of this machine"
+            throw DashboardError(
+                .cannotListen, "the dashboard cannot listen on \(address) port \(access.port): it \(reason); choose another with --address/--port (--port 0 picks a free one)")
         }
     }
 

@@ -179,6 +179,11 @@ struct DashboardTests {
             #expect(refused.status != 0)
             #expect(refused.standardError.contains("--token-file"), "\(refused.standardError)")
         }
+        // A port in use: the command ends with one sentence saying so.
+        let taken = try Self.listen()
+        defer { close(taken.socket) }
+        let busy = try await SluiceBinary.run(["run", pipeline, "--serve", "--port", String(taken.port)], in: folder.path, timeout: 60)
+        #expect(busy.status == 2 && busy.standardError.contains("port \(taken.port): it is in use"), "\(busy.standardError)")
         let short = folder.file("short.token")
         try "abc\n".write(toFile: short, atomically: true, encoding: .utf8)
         let weak = try await SluiceBinary.run(["dashboard", pipeline, "--token-file", short, "--port", "0"], in: folder.path, timeout: 60)
@@ -316,6 +321,22 @@ struct DashboardTests {
         defer { for socket in sockets { close(socket) } }
         #expect(await run.wait(timeout: 120) == 0, "\(run.printed)")
         #expect(run.printed.output.contains("6 of 6 items done"), "\(run.printed)")
+    }
+
+    /// A socket listening on a port of 127.0.0.1 the system picked.
+    static func listen() throws -> (socket: Int32, port: Int) {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socket, $0, length) == 0 && Glibc.listen(socket, 4) == 0 && getsockname(socket, $0, &length) == 0
+            }
+        }
+        guard listening else { throw ServedSluiceError(description: "cannot listen on a port") }
+        return (socket, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     static func connect(port: Int) throws -> Int32 {
