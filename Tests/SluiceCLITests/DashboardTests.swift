@@ -15,7 +15,7 @@ import Yams
 struct DashboardTests {
     /// `count` small files in `in/` and a pipeline whose command stage takes `seconds` per item
     /// (one at a time), its outputs kept.
-    static func pipeline(in folder: TemporaryDirectory, count: Int, seconds: Double) throws -> String {
+    static func pipeline(in folder: TemporaryDirectory, count: Int, seconds: Double, gate: String? = nil) throws -> String {
         try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
         for index in 0..<count {
             try Data(repeating: UInt8(index), count: 10_000 + index).write(to: URL(fileURLWithPath: folder.file("in/f\(index).dat")))
@@ -27,7 +27,7 @@ struct DashboardTests {
               - directory: in
             stages:
               - fetch: {}
-              - command: {name: copy, argv: [sh, -c, 'sleep \(seconds); echo copied "$0"; cat "$0"/* > "$1/copy.dat"', "{in}", "{out}"], outputs: [copy.dat]}
+              - command: {name: copy, argv: [sh, -c, '\(gate.map { "while [ ! -e \($0) ]; do sleep 0.05; done; " } ?? "")sleep \(seconds); echo copied "$0"; cat "$0"/* > "$1/copy.dat"', "{in}", "{out}"], outputs: [copy.dat]}
               - cleanup: {keep: [output]}
             """
         try yaml.write(toFile: folder.file("pipeline.yaml"), atomically: true, encoding: .utf8)
@@ -82,12 +82,20 @@ struct DashboardTests {
     @Test("during a run, the event stream changes and the page in Chromium shows the ledger's numbers")
     func aLiveRunIsWatched() async throws {
         let folder = try TemporaryDirectory("sluice-dashboard")
-        let pipeline = try Self.pipeline(in: folder, count: 8, seconds: 0.6)
+        // Copies wait for the gate, which opens once the stream is open: however busy the
+        // machine, the stream sees the run before and after items finish.
+        let gate = folder.file("gate")
+        let pipeline = try Self.pipeline(in: folder, count: 8, seconds: 0.3, gate: gate)
         let run = try await ServedSluice(["run", pipeline, "--quiet", "--serve"], in: folder.path)
         // Two snapshots that differ in items done: the stream follows the run.
-        let events = try await Self.snapshots(run.base + "/api/events", seconds: 60) { events in
+        let opener = Task {
+            try await Task.sleep(for: .seconds(1))
+            _ = FileManager.default.createFile(atPath: gate, contents: Data())
+        }
+        let events = try await Self.snapshots(run.base + "/api/events", seconds: 120) { events in
             Set(events.map(Self.done)).count >= 2
         }
+        try await opener.value
         #expect(Set(events.map(Self.done)).count >= 2, "\(events.map(Self.done))")
         if let first = events.first {
             #expect((first["stages"] as? [[String: Any]])?.map { $0["name"] as? String } == ["fetch", "copy", "cleanup"])
@@ -270,7 +278,8 @@ struct DashboardTests {
     func prometheusScrapesARun() async throws {
         let folder = try TemporaryDirectory("sluice-dashboard")
         let count = 6
-        let pipeline = try Self.pipeline(in: folder, count: count, seconds: 0.5)
+        let gate = folder.file("gate")
+        let pipeline = try Self.pipeline(in: folder, count: count, seconds: 0.2, gate: gate)
         // Prometheus first, so that it scrapes the run from its start (it finds nothing there
         // until the run listens); --wait keeps the finished run and its /metrics up until the
         // test has read Prometheus.
@@ -285,6 +294,14 @@ struct DashboardTests {
         }
         #expect(looked, "Prometheus never scraped its target")
         let run = try await ServedSluice(["run", pipeline, "--quiet", "--serve", "--wait", "--allow-control"], in: folder.path, port: port)
+        // The copies wait until Prometheus has scraped the run with none of them done.
+        var before: Double = -1
+        for _ in 0..<240 where before != 0 {
+            before = try await prometheus.query(#"sluice_tasks{job="sluice",stage="copy",state="done"}"#).first?.value ?? -1
+            if before != 0 { try await Task.sleep(for: .milliseconds(250)) }
+        }
+        #expect(before == 0, "Prometheus never scraped the run before its copies")
+        _ = FileManager.default.createFile(atPath: gate, contents: Data())
         var done: Double = -1
         for _ in 0..<240 where done != Double(count) {
             done = try await prometheus.query(#"sluice_tasks{job="sluice",stage="copy",state="done"}"#).first?.value ?? -1

@@ -29,17 +29,23 @@ public final class ServedSluice: Sendable {
         let start = ContinuousClock.now
         var found: String?
         while found == nil, ContinuousClock.now - start < .seconds(timeout), process.isRunning {
-            let text = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
-            found = text.split(separator: "\n").first { $0.hasPrefix("dashboard: ") }
-                .flatMap { $0.split(separator: " ").dropFirst().first }.map { String($0.dropLast(1)) }
+            found = Self.address(in: (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")
             if found == nil { try await Task.sleep(for: .milliseconds(50)) }
         }
+        // A command that ended before the last look printed its line all the same.
+        if found == nil { found = Self.address(in: (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "") }
         guard let found else {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             let text = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
             throw ServedSluiceError(description: "sluice \(arguments.joined(separator: " ")) printed no dashboard address: \(text)")
         }
         base = found
+    }
+
+    /// The address of a `dashboard: http://HOST:PORT/` line, without its last slash.
+    static func address(in text: String) -> String? {
+        text.split(separator: "\n").first { $0.hasPrefix("dashboard: ") }
+            .flatMap { $0.split(separator: " ").dropFirst().first }.map { String($0.dropLast(1)) }
     }
 
     /// What it printed so far on standard output and standard error.
