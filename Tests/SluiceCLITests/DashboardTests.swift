@@ -92,7 +92,8 @@ struct DashboardTests {
         // machine, the stream sees the run before and after items finish.
         let gate = folder.file("gate")
         let pipeline = try Self.pipeline(in: folder, count: 8, seconds: 0.3, gate: gate)
-        let run = try await ServedSluice(["run", pipeline, "--quiet", "--serve"], in: folder.path)
+        // --wait keeps the finished run (and its server) up until the test has looked at it.
+        let run = try await ServedSluice(["run", pipeline, "--quiet", "--serve", "--wait", "--allow-control"], in: folder.path)
         // Two snapshots that differ in items done: the stream follows the run.
         let opener = Task {
             try await Task.sleep(for: .seconds(1))
@@ -122,7 +123,14 @@ struct DashboardTests {
             #expect(dom.contains("id=\"stage-copy\""))
             #expect(dom.contains("id=\"disk-total\""))
         }
-        #expect(await run.wait() == 0, "\(run.printed)")
+        // Every item done, then the run (which waits for more) is stopped.
+        var finished: [String: Any] = [:]
+        for _ in 0..<600 where Self.done(finished) < 8 {
+            finished = try await Self.request(run.base + "/api/state").json ?? [:]
+            if Self.done(finished) < 8 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(try await Self.request(run.base + "/api/stop", method: .POST).status == 200)
+        #expect(await run.wait() == 130, "\(run.printed)")
         #expect(run.printed.output.contains("8 of 8 items done"), "\(run.printed)")
     }
 
