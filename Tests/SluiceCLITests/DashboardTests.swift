@@ -202,7 +202,7 @@ struct DashboardTests {
             #expect(refused.standardError.contains("--token-file"), "\(refused.standardError)")
         }
         // A port in use: the command ends with one sentence saying so.
-        let taken = try Self.listen()
+        let taken = try LoopbackSocket.bound(listening: true)
         defer { close(taken.socket) }
         let busy = try await SluiceBinary.run(["run", pipeline, "--serve", "--port", String(taken.port)], in: folder.path, timeout: 60)
         #expect(busy.status == 2 && busy.standardError.contains("port \(taken.port): it is in use"), "\(busy.standardError)")
@@ -297,7 +297,7 @@ struct DashboardTests {
         // Prometheus first, so that it scrapes the run from its start (it finds nothing there
         // until the run listens); --wait keeps the finished run and its /metrics up until the
         // test has read Prometheus.
-        let port = try PrometheusServer.freePort()
+        let port = try LoopbackSocket.freePort()
         let prometheus = try await PrometheusServer(scraping: "127.0.0.1:\(port)")
         // Its first scrapes begin seconds after it is ready (target discovery waits): the run
         // starts once one has failed, finding nothing there yet.
@@ -352,22 +352,6 @@ struct DashboardTests {
         defer { for socket in sockets { close(socket) } }
         #expect(await run.wait(timeout: 120) == 0, "\(run.printed)")
         #expect(run.printed.output.contains("6 of 6 items done"), "\(run.printed)")
-    }
-
-    /// A socket listening on a port of 127.0.0.1 the system picked.
-    static func listen() throws -> (socket: Int32, port: Int) {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listening = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(socket, $0, length) == 0 && Glibc.listen(socket, 4) == 0 && getsockname(socket, $0, &length) == 0
-            }
-        }
-        guard listening else { throw ServedSluiceError(description: "cannot listen on a port") }
-        return (socket, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     static func connect(port: Int) throws -> Int32 {

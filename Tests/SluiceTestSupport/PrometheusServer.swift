@@ -35,7 +35,7 @@ public final class PrometheusServer: Sendable {
                 static_configs: [{targets: ["\(target)"]}]
             """
         try configuration.write(toFile: folder + "/prometheus.yml", atomically: true, encoding: .utf8)
-        let port = try Self.freePort()
+        let port = try LoopbackSocket.freePort()
         base = "http://127.0.0.1:\(port)"
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.program)
@@ -78,21 +78,6 @@ public final class PrometheusServer: Sendable {
         if process.isRunning { process.terminate() }
         _ = await exitStatus(of: process)
         try? FileManager.default.removeItem(atPath: folder)
-    }
-
-    /// A port nothing listens on now (the system's pick for a socket bound to port 0).
-    public static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-        }
-        guard bound else { throw ServedSluiceError(description: "cannot find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// One GET with the status and the body (URLSession; plain HTTP on loopback).

@@ -12,7 +12,7 @@ struct CleanCommand: AsyncParsableCommand {
     @Flag(help: "Only list what would be removed.") var dryRun = false
 
     func run() async throws {
-        let (workspace, ledger) = try await WorkspaceArgument.resolve(target)
+        let (workspace, ledger, _) = try await WorkspaceArgument.resolve(target)
         let lock = try WorkspaceLock(workspace)
         let removals = try await WorkspaceCleaner(workspace: workspace, ledger: ledger).clean(dryRun: dryRun)
         withExtendedLifetime(lock) {}

@@ -30,10 +30,7 @@ struct DashboardCommand: AsyncParsableCommand {
 
     func run() async throws {
         let access = try dashboard.access()
-        let (workspace, ledger) = try await WorkspaceArgument.resolve(target)
-        var isFolder: ObjCBool = false
-        _ = FileManager.default.fileExists(atPath: target, isDirectory: &isFolder)
-        let config = isFolder.boolValue ? nil : try loadPipeline(target)
+        let (workspace, ledger, config) = try await WorkspaceArgument.resolve(target)
         let server = DashboardServer(
             source: DashboardSource(workspace: workspace, ledger: ledger, config: config), access: access,
             onListening: { DashboardOptions.announce($0, access: access) })

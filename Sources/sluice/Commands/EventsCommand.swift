@@ -14,7 +14,7 @@ struct EventsCommand: AsyncParsableCommand {
     @Flag(help: "One JSON object per line.") var json = false
 
     func run() async throws {
-        let (_, ledger) = try await WorkspaceArgument.resolve(target)
+        let (_, ledger, _) = try await WorkspaceArgument.resolve(target)
         let stages = try await ledger.stageNames()
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

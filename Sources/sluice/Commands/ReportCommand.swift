@@ -19,9 +19,8 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "Where to write the page (default: <workspace>/logs/report.html).") var output: String?
 
     func run() async throws {
-        let (workspace, ledger) = try await WorkspaceArgument.resolve(target)
-        let budget = (try? loadPipeline(target))?.budget
-        let report = try await RunReport.gather(workspace: workspace, ledger: ledger, budget: budget)
+        let (workspace, ledger, config) = try await WorkspaceArgument.resolve(target)
+        let report = try await RunReport.gather(workspace: workspace, ledger: ledger, budget: config?.budget)
         let path = output.map { ($0 as NSString).standardizingPath } ?? workspace.logsFolder + "/report.html"
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         guard try report.write(to: absolute, workspace: workspace) else {

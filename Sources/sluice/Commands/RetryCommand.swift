@@ -17,7 +17,7 @@ struct RetryCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (_, ledger) = try await WorkspaceArgument.resolve(target)
+        let (_, ledger, _) = try await WorkspaceArgument.resolve(target)
         let count = try await ledger.retry(items: failed ? nil : items, now: Date().timeIntervalSince1970)
         print("\(count) failed stage(s) queued again; run the pipeline to retry them.")
     }

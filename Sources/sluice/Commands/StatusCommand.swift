@@ -12,7 +12,7 @@ struct StatusCommand: AsyncParsableCommand {
     @Flag(help: "Write JSON (one object per item and stage).") var json = false
 
     func run() async throws {
-        let (workspace, ledger) = try await WorkspaceArgument.resolve(target)
+        let (workspace, ledger, _) = try await WorkspaceArgument.resolve(target)
         let stages = try await ledger.stageNames()
         let tasks = try await ledger.tasks()
         let workers = try await ledger.workers()
