@@ -116,7 +116,7 @@ struct DashboardTests {
         if Chromium.runs {
             // The page as a browser renders it, against /api/state read at once after it (the run
             // may finish an item between them).
-            let dom = try Chromium.dom(run.base + "/", live: true)
+            let dom = try await Chromium.dom(run.base + "/", live: true)
             let state = try #require(try await Self.request(run.base + "/api/state").json)
             let shown = try #require(Self.number(in: dom, id: "items-done"), "\(dom.prefix(3000))")
             #expect(shown <= Self.done(state) && shown >= Self.done(state) - 2, "page \(shown), ledger \(Self.done(state))")
@@ -151,11 +151,11 @@ struct DashboardTests {
         let metrics = try await Self.request(dashboard.base + "/metrics")
         #expect(metrics.body.contains("sluice_tasks{stage=\"copy\",state=\"done\"} 3"), "\(metrics.body.prefix(2000))")
         if Chromium.runs {
-            let dom = try Chromium.dom(dashboard.base + "/", live: true)
+            let dom = try await Chromium.dom(dashboard.base + "/", live: true)
             #expect(Self.number(in: dom, id: "items-done") == 3, "\(dom.prefix(3000))")
             #expect(Self.number(in: dom, id: "items-failed") == 0)
             let shot = folder.file("dashboard.png")
-            try Chromium.screenshot(dashboard.base + "/", to: shot, width: 1100, height: 900, live: true)
+            try await Chromium.screenshot(dashboard.base + "/", to: shot, width: 1100, height: 900, live: true)
             #expect(try Chromium.inkedShare(ofPNG: shot) > 0.01)
         }
         #expect(await dashboard.stop() == 0, "\(dashboard.printed)")

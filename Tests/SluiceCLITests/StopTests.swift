@@ -60,17 +60,10 @@ struct StopTests {
     /// ended, its id may belong to another process.
     static func ends(_ pid: pid_t) async throws -> Bool {
         for _ in 0..<100 {
-            if !isAlive(pid) { return true }
+            if !isRunning(pid) { return true }
             try await Task.sleep(for: .milliseconds(50))
         }
         return false
-    }
-
-    /// Whether `pid` is a live process (a zombie waiting for its parent counts as gone).
-    static func isAlive(_ pid: pid_t) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
-        let state = stat.split(separator: ")").last?.split(separator: " ").first
-        return state != "Z" && state != "X"
     }
 
     @Test("the first SIGINT stops a command stage's program and its children, and exits 130")
@@ -78,13 +71,13 @@ struct StopTests {
         let folder = try TemporaryDirectory("sluice-stop")
         let (pipeline, pidFile) = try Self.pipeline(folder)
         let (process, child) = try await Self.start(pipeline, childPID: pidFile, in: folder.path)
-        #expect(Self.isAlive(child))
+        #expect(isRunning(child))
         kill(process.processIdentifier, SIGINT)
         let status = await exitStatus(of: process)
         #expect(status == 130)
         var gone = false
         for _ in 0..<100 where !gone {
-            gone = !Self.isAlive(child)
+            gone = !isRunning(child)
             if !gone { try await Task.sleep(for: .milliseconds(50)) }
         }
         #expect(gone, "the stage's child \(child) is still running after the run stopped")
@@ -103,7 +96,7 @@ struct StopTests {
         let (running, childAlive) = try await offThePool {
             kill(process.processIdentifier, SIGINT)
             Thread.sleep(forTimeInterval: 0.3)
-            let seen = (process.isRunning, Self.isAlive(child))
+            let seen = (process.isRunning, isRunning(child))
             kill(process.processIdentifier, SIGINT)
             return seen
         }
@@ -113,8 +106,8 @@ struct StopTests {
         // Cancelled, not finished gracefully: no summary.
         let printed = try String(contentsOfFile: output, encoding: .utf8)
         #expect(!printed.contains("items done"), "\(printed)")
-        #expect(!Self.isAlive(child), "the stage's child \(child) is still running after the second SIGINT")
-        if Self.isAlive(child) { kill(child, SIGKILL) }
+        #expect(!isRunning(child), "the stage's child \(child) is still running after the second SIGINT")
+        if isRunning(child) { kill(child, SIGKILL) }
         try FileManager.default.removeItem(atPath: folder.file("slow"))
         let again = try await SluiceBinary.run(["run", "--quiet", pipeline], in: folder.path)
         #expect(again.status == 0, "\(again.standardOutput)\(again.standardError)")

@@ -87,13 +87,15 @@ struct PostgresLedgerTests {
             var done = -1
             while !Task.isCancelled {
                 // Grows by one with each claim (pending → running) and each completion (→ done).
-                let now =
-                    Int(
-                        psql(
-                            "SELECT count(*) FILTER (WHERE state = 'running') + 2 * count(*) FILTER (WHERE state = 'done') FROM \(location.schema).tasks"
-                        )) ?? done
+                // psql is waited for off the cooperative pool, which the workers' tasks need.
+                let counted = try? await offThePool {
+                    psql("SELECT count(*) FILTER (WHERE state = 'running') + 2 * count(*) FILTER (WHERE state = 'done') FROM \(location.schema).tasks")
+                }
+                let now = counted.flatMap { Int($0) } ?? done
                 if now > done {
-                    _ = psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sluice \(location.schema)'")
+                    _ = try? await offThePool {
+                        psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sluice \(location.schema)'")
+                    }
                     cuts += 1
                     done = now
                 }

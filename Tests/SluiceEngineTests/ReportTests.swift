@@ -41,11 +41,11 @@ import Testing
         let report = try await RunReport.gather(workspace: workspace, ledger: ledger, budget: BudgetLimits(total: 50_000_000))
         let page = workspace.logsFolder + "/report.html"
         #expect(try report.write(to: page, workspace: workspace))
-        let dom = try await offThePool { try Chromium.dom("file://" + page) }
+        let dom = try await Chromium.dom("file://" + page)
         #expect(dom.contains("id=\"items-done\">3<") && dom.contains("id=\"items-failed\">1<"), "\(dom.prefix(500))")
         #expect(dom.contains("<rect"))
         let shot = harness.folder.file("report.png")
-        try await offThePool { try Chromium.screenshot("file://" + page, to: shot, width: 800, height: 600) }
+        try await Chromium.screenshot("file://" + page, to: shot, width: 800, height: 600)
         let inked = try await offThePool { try Chromium.inkedShare(ofPNG: shot) }
         #expect(inked > 0.01, "the screenshot is blank (\(inked) of its pixels inked)")
         try await harness.stop()

@@ -61,7 +61,11 @@ struct ParquetCrossCheckTests {
     }
 
     /// Runs `parquet_check.py MODE DIRECTORY`; returns its exit status and output.
-    static func runCheck(_ mode: String, _ directory: String) throws -> (Int32, String) {
+    static func runCheck(_ mode: String, _ directory: String) async throws -> (Int32, String) {
+        try await offThePool { try runCheckBlocking(mode, directory) }
+    }
+
+    private static func runCheckBlocking(_ mode: String, _ directory: String) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.environment["SLUICE_PYTHON"]!)
         process.arguments = [repositoryRoot.appendingPathComponent("scripts/crosscheck/parquet_check.py").path, mode, directory]
@@ -102,7 +106,7 @@ struct ParquetCrossCheckTests {
     }
 
     @Test("pyarrow and polars read Sluice files with the same schema and values")
-    func othersReadSluice() throws {
+    func othersReadSluice() async throws {
         let directory = try TemporaryDirectory("parquet-crosscheck")
         var random = SeededGenerator(seed: 2024)
         let schema = ParquetSchema(ParquetSamples.allColumns)
@@ -134,16 +138,16 @@ struct ParquetCrossCheckTests {
                 })
             try JSONEncoder().encode(expected).write(to: URL(fileURLWithPath: directory.file("\(name).json")))
         }
-        let (status, output) = try Self.runCheck("verify", directory.path)
+        let (status, output) = try await Self.runCheck("verify", directory.path)
         #expect(status == 0, "\(output)")
         // Guards against a check that silently looked at nothing.
         #expect(output.components(separatedBy: "pyarrow and polars agree").count - 1 == variants.count, "\(output)")
     }
 
     @Test("Sluice reads pyarrow files: dictionary, v1 and v2 pages, every codec")
-    func sluiceReadsPyarrow() throws {
+    func sluiceReadsPyarrow() async throws {
         let directory = try TemporaryDirectory("parquet-crosscheck")
-        let (status, output) = try Self.runCheck("write", directory.path)
+        let (status, output) = try await Self.runCheck("write", directory.path)
         try #require(status == 0, "\(output)")
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".parquet") }.sorted()
         try #require(files.count >= 8)

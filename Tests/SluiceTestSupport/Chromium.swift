@@ -11,14 +11,14 @@ public enum Chromium {
 
     /// Renders `url` headless and returns the DOM after its scripts ran. A `live` page (one
     /// that keeps an event stream open, which virtual time would wait on for ever) is given
-    /// four seconds of real time instead.
-    public static func dom(_ url: String, live: Bool = false) throws -> String {
-        try run(["--dump-dom", url], live: live)
+    /// four seconds of real time instead. Chromium is waited for off the cooperative pool.
+    public static func dom(_ url: String, live: Bool = false) async throws -> String {
+        try await offThePool { try run(["--dump-dom", url], live: live) }
     }
 
     /// Renders `url` into a `width`×`height` PNG at `path` (`live` as for ``dom(_:live:)``).
-    public static func screenshot(_ url: String, to path: String, width: Int = 1200, height: Int = 900, live: Bool = false) throws {
-        _ = try run(["--screenshot=\(path)", "--window-size=\(width),\(height)", "--hide-scrollbars", url], live: live)
+    public static func screenshot(_ url: String, to path: String, width: Int = 1200, height: Int = 900, live: Bool = false) async throws {
+        _ = try await offThePool { try run(["--screenshot=\(path)", "--window-size=\(width),\(height)", "--hide-scrollbars", url], live: live) }
     }
 
     /// The share of a PNG's pixels that are not white (stdlib Python decodes it): 0 for a
