@@ -6,8 +6,35 @@ import Synchronization
 import Testing
 
 /// Items totalling five times the budget run to completion while the workspace, sampled every
-/// 50 ms, never holds more than the budget.
+/// 50 ms, never holds more than the budget; downloads running ahead never take the room an
+/// item fetched before them needs to be processed.
 @Suite struct BudgetBoundTests {
+    /// A large item waits, fetched, for the busy stage after it while small items are fetched
+    /// behind it. Each small download keeps room free for its own small item only: without the
+    /// large item's room promised to it, the small ones would fill the budget and the large one
+    /// would wait for ever (then fail: "waited 10 s … no work in flight"). Every item is done.
+    @Test func downloadsRunningAheadLeaveAFetchedItemItsRoom() async throws {
+        var files: [String: Data] = ["big": PipelineHarness.bytes(250_000, seed: 1)]
+        let small = (0..<12).map { String(format: "s%02d", $0) }
+        for (index, name) in small.enumerated() { files[name] = PipelineHarness.bytes(40_000, seed: UInt8(index + 2)) }
+        let harness = try await PipelineHarness.start(files: files, registry: .tests)
+        let names = [small[0], "big"] + small.dropFirst()
+        let items = names.map { "  - {url: \"\(harness.server.url($0))\"}" }.joined(separator: "\n")
+        let yaml = """
+            workspace: ./work
+            budget: {total: \(Workspace.overheadSlack + 900_000)}
+            items:
+            \(items)
+            stages:
+              - fetch: {concurrency: 2}
+              - copy: {name: keep, sleep: 1, concurrency: 1}
+              - cleanup: {keep: []}
+            """
+        let summary = try await harness.run(try harness.pipeline(yaml))
+        #expect(summary.done == names.count, "\(summary.items.filter { $0.state != .done }.map { "\($0.item): \($0.reason ?? "")" })")
+        try await harness.stop()
+    }
+
     @Test func usageNeverExceedsTheBudget() async throws {
         var files: [String: Data] = [:]
         for index in 0..<20 { files["item\(index).bin"] = PipelineHarness.bytes(2_000_000, seed: UInt8(index)) }

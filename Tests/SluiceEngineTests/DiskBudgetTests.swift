@@ -126,6 +126,38 @@ import Testing
         #expect(await budget.snapshot.held(.raw) == 30)
     }
 
+    /// The room a download keeps free for its item's next stage stays promised to that item
+    /// once the download is done: a later download cannot take it, so the item fetched first
+    /// can always be processed (the demo stalled when fetches ran ahead and the ledger grew).
+    @Test func aFetchedItemKeepsTheRoomItsNextStageNeeds() async throws {
+        // A margin of 2 % of the total: 20 bytes.
+        let budget = DiskBudget(limits: BudgetLimits(total: 1000), usage: [:])
+        for item in ["a", "b"] {
+            let fetch = try await budget.reserve(100, in: .raw, priority: 0, headroom: 300, producer: true, promising: item)
+            await budget.settle(fetch, actual: 100)
+        }
+        #expect(await budget.promisedBytes == 600)
+        // 200 fetched + 600 promised: a third download (100 + 300 + 20) must wait, though
+        // only 200 bytes are on the disk.
+        let third = Task { try await budget.reserve(100, in: .raw, priority: 0, headroom: 300, producer: true, promising: "c") }
+        #expect(await waitUntil { await budget.snapshot.waiting == 1 })
+        // The ledger grows by less than the margin; a's next stage takes a's room at once.
+        await budget.setOverhead(15)
+        let next = try await budget.reserve(300, in: .interim, priority: 1, redeeming: ["a"])
+        #expect(await budget.promisedBytes == 300)
+        #expect(await budget.snapshot.waiting == 1)
+        // a's output is committed (100) and its input deleted: 100 + 100 + 15 on the disk, b's
+        // 300 promised, and c's 420 fit.
+        await budget.settle(next, actual: 100)
+        #expect(await budget.snapshot.waiting == 1)
+        await budget.freed(100, in: .raw)
+        _ = try await third.value
+        #expect(await budget.promisedBytes == 600)
+        // A download that fails gives its item's room back.
+        await budget.releasePromise(of: "c")
+        #expect(await budget.promisedBytes == 300)
+    }
+
     @Test func filesystemWatermarksPauseAndResumeProducers() async throws {
         let level = LevelBox(0.95)
         let budget = DiskBudget(

@@ -7,7 +7,9 @@
 /// the first waiter that does not fit holds back those behind it, so a large item is not starved.
 /// A producer (fetch) must also leave `headroom` free for the later stages of the items already
 /// in flight, so the pipeline cannot fill its own budget with inputs it has no room to process,
-/// and it waits while the filesystem is above its high-water mark.
+/// and it waits while the filesystem is above its high-water mark. Once granted, that room is
+/// promised to its item (held on the books) until the item's next stage reserves: a download
+/// that starts later cannot take the room an item fetched before it needs to be processed.
 public actor DiskBudget {
     private struct Waiter {
         let id: Int
@@ -17,6 +19,8 @@ public actor DiskBudget {
         let priority: Int
         let headroom: Int64
         let producer: Bool
+        /// The item a producer's `headroom` is promised to once granted.
+        let promise: String?
         /// The reservation this one will be merged into (a writer asking for more while it writes).
         let holder: Int?
         let continuation: CheckedContinuation<Reservation, any Error>
@@ -28,6 +32,9 @@ public actor DiskBudget {
     private var reserved: [Area: Int64] = [:]
     private var reservations: [Int: (area: Area, bytes: Int64, files: Int)] = [:]
     private var overhead: Int64 = 0
+    /// Room promised to fetched items for their next stage, by item: held until that stage
+    /// reserves (or the item's fetch fails), in node-local scratch or not.
+    private var promised: [String: (local: Bool, bytes: Int64)] = [:]
     /// Files and folders: committed (the areas and the overhead's), and promised to writers.
     private var committedFiles: Int
     private var reservedFiles = 0
@@ -73,10 +80,16 @@ public actor DiskBudget {
     ///   - holder: the reservation a writer already holds when it asks for more; while it waits, it
     ///     cannot free anything (used to tell a stall from slow work).
     ///   - files: files and folders the writer will make (counted against `limits.files`).
+    ///   - promising: for a producer, the item its `headroom` is promised to once granted (it
+    ///     replaces what that item was promised before).
+    ///   - redeeming: items whose promised room this reservation (their next stage) takes over.
     public func reserve(
         _ bytes: Int64, files: Int = 0, in area: Area, priority: Int, headroom: Int64 = 0, producer: Bool = false,
-        holder: Reservation? = nil
+        promising item: String? = nil, redeeming items: [String] = [], holder: Reservation? = nil
     ) async throws -> Reservation {
+        // Given back at once, before anything can throw: the waiter below is queued ahead of the
+        // downloads that could otherwise take the room.
+        for item in items { promised[item] = nil }
         let bytes = max(bytes, 0)
         if let limit = limits.files, files > limit {
             throw BudgetError(code: .neverFits, message: "needs \(files) files, more than budget.files (\(limit)) can ever hold")
@@ -99,7 +112,7 @@ public actor DiskBudget {
             try await withCheckedThrowingContinuation { continuation in
                 let waiter = Waiter(
                     id: id, bytes: bytes, files: files, area: area, priority: priority, headroom: headroom, producer: producer,
-                    holder: holder?.id, continuation: continuation)
+                    promise: item, holder: holder?.id, continuation: continuation)
                 let index = waiters.firstIndex { $0.priority < priority } ?? waiters.endIndex
                 waiters.insert(waiter, at: index)
                 grantWaiters()
@@ -110,6 +123,16 @@ public actor DiskBudget {
             Task { await self.cancelWaiter(id) }
         }
     }
+
+    /// Gives back the room promised to `item` (its fetch failed or was given back).
+    public func releasePromise(of item: String) {
+        guard promised.removeValue(forKey: item) != nil else { return }
+        lastChange = .now
+        grantWaiters()
+    }
+
+    /// Room promised to fetched items for their next stages, in all.
+    public var promisedBytes: Int64 { promised.values.reduce(0) { $0 + $1.bytes } }
 
     /// Leaves the bounds on bytes to the quota workers share in the ledger (``SharedQuota``):
     /// from now on reservations wait here only for the filesystem's high-water mark and the
@@ -266,9 +289,13 @@ public actor DiskBudget {
 
     private func held(_ area: Area) -> Int64 { (committed[area] ?? 0) + (reserved[area] ?? 0) }
     /// What the workspace holds: the overhead and its areas (not those in node-local scratch).
-    private var totalHeld: Int64 { Area.allCases.filter { !isLocal($0) }.reduce(overhead) { $0 + held($1) } }
+    private var totalHeld: Int64 {
+        Area.allCases.filter { !isLocal($0) }.reduce(overhead) { $0 + held($1) } + promised.values.reduce(0) { $0 + ($1.local ? 0 : $1.bytes) }
+    }
     /// What the node-local scratch holds.
-    private var scratchHeld: Int64 { Area.nodeLocal.reduce(0) { $0 + held($1) } }
+    private var scratchHeld: Int64 { Area.nodeLocal.reduce(0) { $0 + held($1) } + promised.values.reduce(0) { $0 + ($1.local ? $1.bytes : 0) } }
+    /// What is already promised to `waiter`'s item, which its grant replaces.
+    private func promisedToItem(of waiter: Waiter) -> Int64 { waiter.promise.flatMap { promised[$0]?.bytes } ?? 0 }
     /// Whether `area` is in node-local scratch.
     private func isLocal(_ area: Area) -> Bool { scratchLimit != nil && Area.nodeLocal.contains(area) }
     /// The books an area is bounded by as a whole: the node-local scratch's, or the workspace's.
@@ -286,11 +313,11 @@ public actor DiskBudget {
         if isLocal(waiter.area), let scratchLimit {
             // Node-local scratch: this worker's alone, so bounded here whoever else shares the run.
             return held(waiter.area) + waiter.bytes <= limit(waiter.area)
-                && scratchHeld + waiter.bytes + waiter.headroom <= scratchLimit
+                && scratchHeld - promisedToItem(of: waiter) + waiter.bytes + waiter.headroom <= scratchLimit
         }
         if bytesInLedger { return true }
         return held(waiter.area) + waiter.bytes <= limits.limit(waiter.area)
-            && totalHeld + waiter.bytes + waiter.headroom + (waiter.producer ? producerMargin : 0) <= limits.total
+            && totalHeld - promisedToItem(of: waiter) + waiter.bytes + waiter.headroom + (waiter.producer ? producerMargin : 0) <= limits.total
     }
 
     private func grantWaiters() {
@@ -300,6 +327,7 @@ public actor DiskBudget {
             reservations[first.id] = (first.area, first.bytes, first.files)
             reserved[first.area, default: 0] += first.bytes
             reservedFiles += first.files
+            if let item = first.promise { promised[item] = (isLocal(first.area), first.headroom) }
             first.continuation.resume(returning: Reservation(id: first.id, area: first.area))
         }
     }

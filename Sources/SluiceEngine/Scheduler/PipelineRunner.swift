@@ -442,7 +442,7 @@ public final class PipelineRunner: Sendable {
             let keys = units.map(\.task.key)
             let context = StageContext(
                 workspace: workspace, budget: budget, ledger: ledger, reservation: reservation!, holding: holding, priority: index,
-                producer: stage.isSource,
+                producer: stage.isSource, promise: Self.promisedItem(of: units, stage: stage),
                 headroom: { [stages, firstItem = units[0].item, areas = headroomAreas] bytes in
                     stages.dropFirst().map { Self.room(for: $0, inputBytes: bytes, item: firstItem, in: areas) }.max() ?? 0
                 },
@@ -478,7 +478,7 @@ public final class PipelineRunner: Sendable {
             if index == stages.count - 1 {
                 // The item is finished: its log folder joins the run's logs.
                 for unit in units {
-                    for item in unit.isCollective ? unit.task.members.map(\.name) : [unit.item.name] { try workspace.foldLogs(item: item) }
+                    for item in unit.itemNames { try workspace.foldLogs(item: item) }
                 }
             }
         } catch {
@@ -491,6 +491,8 @@ public final class PipelineRunner: Sendable {
             do { failed = try await handleFailure(error, units: units, stage: index) } catch { unrecorded = error }
             // A failure may make later stages' groups or the barrier ready (a member that can never arrive).
             wakeEveryStage()
+            // The room a failed or given-back download kept for its item's next stage is free again.
+            if let item = Self.promisedItem(of: units, stage: stage) { await budget.releasePromise(of: item) }
             if let reservation {
                 // A download's partial file kept to resume stays on the disk, so on the books.
                 let kept = DiskUsage.measure(units.compactMap(\.partialOutput))
@@ -603,8 +605,15 @@ public final class PipelineRunner: Sendable {
         let files = stage.outputArea == nil ? 0 : units.count * Self.entriesPerUnit
         let reservation = try await budget.reserve(
             perUnit.reduce(0, +), files: files, in: stage.outputArea ?? .interim, priority: index,
-            headroom: headroom, producer: stage.isSource)
+            headroom: headroom, producer: stage.isSource, promising: Self.promisedItem(of: units, stage: stage),
+            redeeming: stage.isSource ? [] : units.flatMap(\.itemNames))
         return (reservation, headroom, scratch, perUnit)
+    }
+
+    /// The item a download promises its later stages' room to (``DiskBudget``): the one it
+    /// fetches; none for a batch of several.
+    static func promisedItem(of units: [StageUnit], stage: any Stage) -> String? {
+        stage.isSource && units.count == 1 ? units[0].item.name : nil
     }
 
     /// The suffix of a unit's output while it is written. When workers share the run, a

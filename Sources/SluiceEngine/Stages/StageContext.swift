@@ -13,6 +13,8 @@ public struct StageContext: Sendable {
     private let holding: QuotaHolding
     private let priority: Int
     private let producer: Bool
+    /// For a producer: the item its later stages' room is promised to (``DiskBudget``).
+    private let promise: String?
     /// For a producer: the room its item's later stages will need, given its size.
     private let headroom: @Sendable (Int64) -> Int64
     /// Reports (bytes done, bytes expected or nil) for progress displays.
@@ -22,7 +24,7 @@ public struct StageContext: Sendable {
 
     init(
         workspace: Workspace, budget: DiskBudget, ledger: any Ledger, reservation: Reservation, holding: QuotaHolding, priority: Int,
-        producer: Bool, headroom: @escaping @Sendable (Int64) -> Int64, progress: @escaping @Sendable (Int64, Int64?) -> Void,
+        producer: Bool, promise: String? = nil, headroom: @escaping @Sendable (Int64) -> Int64, progress: @escaping @Sendable (Int64, Int64?) -> Void,
         measurements: TaskMeasurements = TaskMeasurements()
     ) {
         self.measurements = measurements
@@ -34,6 +36,7 @@ public struct StageContext: Sendable {
         self.reservation = reservation
         self.priority = priority
         self.producer = producer
+        self.promise = promise
         self.progress = progress
     }
 
@@ -51,7 +54,7 @@ public struct StageContext: Sendable {
         guard bytes > held else { return }
         let extra = try await budget.reserve(
             bytes - held, in: reservation.area, priority: priority,
-            headroom: producer ? headroom(bytes) : 0, producer: producer, holder: reservation)
+            headroom: producer ? headroom(bytes) : 0, producer: producer, promising: promise, holder: reservation)
         await budget.merge(extra, into: reservation)
         // Growth is on the ledger's books only where other workers need to see it.
         if holding.isShared { try await holding.grow(bytes - held, in: reservation.area, headroom: producer ? headroom(bytes) : 0) }

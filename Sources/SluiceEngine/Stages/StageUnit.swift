@@ -23,4 +23,7 @@ public struct StageUnit: Sendable {
 
     /// The item's name, or the group's (`all` for the barrier) for a collective task.
     public var name: String { isCollective ? ItemSpec.collectiveName(ofTask: item.name) : item.name }
+
+    /// The items the unit works for: its own, or a collective task's members.
+    public var itemNames: [String] { isCollective ? task.members.map(\.name) : [item.name] }
 }
