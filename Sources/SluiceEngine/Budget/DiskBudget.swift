@@ -124,6 +124,12 @@ public actor DiskBudget {
         }
     }
 
+    /// Promises `bytes` to `item`, whose next stage will reserve them (an item fetched before
+    /// the run started; in the books of `area`, as its download's would have been).
+    public func promise(_ bytes: Int64, to item: String, in area: Area) {
+        promised[item] = (isLocal(area), bytes)
+    }
+
     /// Gives back the room promised to `item` (its fetch failed or was given back).
     public func releasePromise(of item: String) {
         guard promised.removeValue(forKey: item) != nil else { return }

@@ -140,6 +140,7 @@ public final class PipelineRunner: Sendable {
         let (usage, overhead) = (workspace.usage(), workspace.overhead())
         await budget.reset(usage: usage.bytes, files: usage.entries, overhead: overhead.bytes, overheadFiles: overhead.entries)
         if state.withLock({ $0.shared }) { await budget.leaveBytesToTheLedger() }
+        try await promiseRoomToFetchedItems()
         try await budget.checkRoomForData()
         // Disk samples: now, every five seconds (housekeeping), and at the end.
         try await ledger.record(samples: await diskSamples())
@@ -557,6 +558,22 @@ public final class PipelineRunner: Sendable {
 
     private func noteProgress(_ keys: [TaskKey], _ done: Int64, _ expected: Int64?) {
         state.withLock { state in for key in keys { state.active[key] = (done, expected) } }
+    }
+
+    /// Promises their later stages' room (``DiskBudget``) to the items fetched before this run
+    /// started whose next stage has yet to run, as their downloads did when they began: a
+    /// resumed run's new downloads cannot take it either.
+    private func promiseRoomToFetchedItems() async throws {
+        guard stages.count > 1, stages[0].isSource else { return }
+        let tasks = try await ledger.tasks()
+        let fetched = Set(tasks.filter { $0.stage == 0 && $0.state == .done && !$0.isGroup }.map(\.item))
+        let items = Dictionary(config.items.map { ($0.name, $0) }) { first, _ in first }
+        for task in tasks where task.stage == 1 && [.waiting, .pending, .retrying].contains(task.state) && fetched.contains(task.item) {
+            guard let item = items[task.item], let input = try inputFolder(item: item.name, before: 1) else { continue }
+            let bytes = DiskUsage.contentBytes(at: input)
+            let room = stages.dropFirst().map { Self.room(for: $0, inputBytes: bytes, item: item, in: headroomAreas) }.max() ?? 0
+            await budget.promise(room, to: item.name, in: stages[0].outputArea ?? .raw)
+        }
     }
 
     /// The folder an item's stage `index` reads: the output of the stage it names with `from:`,
