@@ -23,6 +23,22 @@ import Testing
             let convert = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["convert"] as? [String: Any])
             let (cells, kept) = (try #require(convert["cells"] as? Int), try #require(convert["keptCells"] as? Int))
             #expect(page.contains("<tr><td>donor_\(index)</td><td>\(cells)</td><td>\(kept)</td>"), "donor_\(index): \(cells) cells, \(kept) kept")
+            // Its histograms hold every cell, its kept ones as kept.
+            for metric in ["counts", "genes", "mito"] {
+                let bins = Self.bins(in: page, id: "qc-\(index - 1)-\(metric)")
+                #expect(bins.reduce(0) { $0 + $1.kept } == kept && bins.reduce(0) { $0 + $1.kept + $1.filtered } == cells, "donor_\(index) \(metric): \(bins)")
+            }
         }
+    }
+
+    /// The (kept, filtered) cells of each bin drawn in the report's histogram `id`, read from the
+    /// bars' tooltips ("A–B: K kept, F filtered", on each bar of a bin).
+    static func bins(in page: String, id: String) -> [(kept: Int, filtered: Int)] {
+        guard let start = page.range(of: "id=\"\(id)\""), let end = page.range(of: "</svg>", range: start.upperBound..<page.endIndex) else { return [] }
+        var seen: [String: (kept: Int, filtered: Int)] = [:]
+        for match in page[start.upperBound..<end.lowerBound].matches(of: /<title>([^:<]+): (\d+) kept, (\d+) filtered<\/title>/) {
+            seen[String(match.1)] = (Int(match.2)!, Int(match.3)!)
+        }
+        return Array(seen.values)
     }
 }

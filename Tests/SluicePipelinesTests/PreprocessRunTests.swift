@@ -99,6 +99,51 @@ struct PreprocessRunTests {
         #expect(FileManager.default.fileExists(atPath: options.outputDirectory + "/vocab.json"))
     }
 
+    /// report.json's QC histograms count every cell once, kept and filtered apart; the kept
+    /// cells' bins are those of the corpus's own `n_counts`, `n_genes` and `pct_mito` columns; and
+    /// the cells a `min_genes` filter dropped all sit in bins below its threshold.
+    @Test func theQCHistogramsHoldEveryCellWhereTheCorpusPutsIt() throws {
+        let scratch = try TemporaryDirectory()
+        let input = scratch.file("data.h5ad")
+        try Self.makeDataset(input, cells: 200, seed: 4)
+        var options = Self.options(scratch.path)
+        options.convert.filter.minGenes = 12
+        let outcomes = PreprocessRun(datasets: PreprocessDataset.datasets([input]), options: options).run()
+        #expect(outcomes.allSatisfy { $0.succeeded })
+        let report = try JSONDecoder().decode(PreprocessReport.self, from: Data(contentsOf: URL(fileURLWithPath: scratch.file("output/data/report.json"))))
+        let histograms = try #require(report.convert.histograms)
+        #expect(report.convert.droppedCells > 0 && report.convert.keptCells > 0, "the filter should drop some cells and keep others")
+
+        var counts: [Double] = [], genes: [Double] = [], mito: [Double] = []
+        for (relative, _) in Self.files(scratch.file("output/data")) where relative.hasSuffix(".parquet") {
+            let table = try ParquetReader(path: scratch.file("output/data/" + relative)).readAll(columns: ["n_counts", "n_genes", "pct_mito"])
+            if case .double(let values) = table.columns[0].values { counts += values }
+            if case .int32(let values) = table.columns[1].values { genes += values.map(Double.init) }
+            if case .double(let values) = table.columns[2].values { mito += values }
+        }
+        #expect(counts.count == report.convert.keptCells && genes.count == counts.count && mito.count == counts.count)
+        for (histogram, values) in [(histograms.countsPerCell, counts), (histograms.genesPerCell, genes), (histograms.percentMito, mito)] {
+            #expect(histogram.kept.reduce(0, +) + histogram.filtered.reduce(0, +) == report.convert.cells)
+            #expect(histogram.kept.count == histogram.filtered.count && histogram.kept.count <= QCHistograms.bins)
+            var expected = [Int](repeating: 0, count: histogram.kept.count)
+            for value in values { expected[min(expected.count - 1, Int(value / histogram.binWidth))] += 1 }
+            #expect(histogram.kept == expected)
+        }
+        let width = histograms.genesPerCell.binWidth
+        for (bin, cells) in histograms.genesPerCell.filtered.enumerated() where cells > 0 {
+            #expect(Double(bin) * width < 12, "\(cells) filtered cells with \(Double(bin) * width) or more genes")
+        }
+    }
+
+    /// The widths are round and the bins reach past the largest value.
+    @Test(arguments: [(0.0, 1.0), (39.0, 1.0), (40.0, 2.0), (99.5, 5.0), (3_999.0, 100.0), (4_000.0, 200.0), (0.37, 0.01)])
+    func histogramBinsAreRound(largest: Double, width: Double) {
+        let histogram = QCHistograms.Histogram(values: [0, largest], kept: [true, false])
+        #expect(abs(histogram.binWidth - width) < 1e-12, "\(largest): \(histogram.binWidth)")
+        #expect(histogram.kept.reduce(0, +) == 1 && histogram.filtered.reduce(0, +) == 1)
+        #expect(Double(histogram.kept.count) * histogram.binWidth > largest)
+    }
+
     /// Run 1 reads the input on every pass instead of spilling its decoded counts in pass 1;
     /// run 3's spill fills its limit part-way through pass 1 and is dropped.
     @Test("same input and options give byte-identical shards, spilled, not or part-way; the split ignores the chunk size")

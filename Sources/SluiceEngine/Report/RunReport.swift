@@ -69,7 +69,8 @@ public struct RunReport: Sendable {
             body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px}
             table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:3px 10px;text-align:right}
             td:first-child,th:first-child{text-align:left}.n{font-size:24px;font-weight:600}.cards{display:flex;gap:28px}
-            .failed{color:#d62728}svg{display:block;margin:8px 0}
+            .failed{color:#d62728}svg{display:block;margin:8px 0}h3{font-size:14px;margin-top:20px}
+            .qc-row{display:flex;gap:18px;align-items:flex-end}.qc-row svg{margin:4px 0}.qc-name{width:150px;font-size:12px;overflow:hidden}
             </style></head><body>
             <h1>Sluice report</h1>
             <p>Workspace <code>\(SVGPlot.escape(workspace))</code>, made \(SVGPlot.escape(Self.timestamp(made))).</p>
@@ -162,9 +163,12 @@ public struct RunReport: Sendable {
 
     /// Datasets shown as bars at most (the table lists all).
     static let datasetBars = 100
+    /// Datasets whose QC histograms are drawn at most.
+    static let datasetHistograms = 24
 
-    /// Per dataset that went through `preprocess`: a bar of the cells kept and filtered, and a
-    /// table with the medians its QC pass measured.
+    /// Per dataset that went through `preprocess`: a bar of the cells kept and filtered, a
+    /// table with the medians its QC pass measured, and histograms of counts and genes per cell
+    /// and % mito.
     private func datasetSection() -> String {
         guard !datasets.isEmpty else { return "" }
         var html = "<h2>Datasets</h2><p>Cells each dataset's QC kept (green) and filtered out (red), from its <code>report.json</code>"
@@ -189,7 +193,28 @@ public struct RunReport: Sendable {
             html += "<tr><td>\(SVGPlot.escape(dataset.item))</td><td>\(dataset.cells)</td><td>\(dataset.kept)</td><td>\(dataset.dropped)</td>"
             html += "<td>\(number(dataset.medianGenes, "%.0f"))</td><td>\(number(dataset.medianCounts, "%.0f"))</td><td>\(number(dataset.medianPercentMito, "%.2f"))</td></tr>"
         }
-        return html + "</table>"
+        return html + "</table>" + histogramSection()
+    }
+
+    /// Per dataset (the first ``datasetHistograms``), how its cells spread over counts per cell,
+    /// genes per cell and % mito, kept and filtered apart: where its QC thresholds cut.
+    private func histogramSection() -> String {
+        let drawn = datasets.filter { $0.countsPerCell != nil || $0.genesPerCell != nil || $0.percentMito != nil }
+        guard !drawn.isEmpty else { return "" }
+        var html = "<h3>Cells per dataset</h3><p>Counts per cell, genes per cell and % mitochondrial counts of every cell: kept (green) and filtered out (red)"
+        html += drawn.count > Self.datasetHistograms ? "; the first \(Self.datasetHistograms) of \(drawn.count) datasets.</p>" : ".</p>"
+        html += "<div id=\"dataset-histograms\">"
+        for (index, dataset) in drawn.prefix(Self.datasetHistograms).enumerated() {
+            html += "<div class=\"qc-row\"><div class=\"qc-name\">\(SVGPlot.escape(dataset.item))</div>"
+            for (histogram, title, key) in [
+                (dataset.countsPerCell, "counts per cell", "counts"), (dataset.genesPerCell, "genes per cell", "genes"),
+                (dataset.percentMito, "% mito", "mito"),
+            ] {
+                if let histogram { html += SVGPlot.histogram(histogram, title: title, id: "qc-\(index)-\(key)") }
+            }
+            html += "</div>"
+        }
+        return html + "</div>"
     }
 
     /// Per stage: attempts, completed, failed, time running, bytes written and the programs'

@@ -50,6 +50,41 @@ enum SVGPlot {
         return svg + "</svg>"
     }
 
+    /// A small histogram: kept cells (green) stacked under filtered ones (red) per bin, the
+    /// axis labelled with the range's ends, and `title` above it.
+    static func histogram(_ histogram: DatasetQC.Histogram, title: String, id: String, width: Double = 220, height: Double = 90) -> String {
+        let (top, bottom) = (14.0, 14.0)
+        let plot = height - top - bottom
+        let tallest = Double(zip(histogram.kept, histogram.filtered).map { $0 + $1 }.max() ?? 1)
+        let bar = width / Double(histogram.kept.count)
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"histogram\" id=\"\(escape(id))\" width=\"\(format(width))\" height=\"\(format(height))\">"
+        svg += "<text x=\"0\" y=\"10\" font-size=\"10\">\(escape(title))</text>"
+        for (bin, (kept, filtered)) in zip(histogram.kept, histogram.filtered).enumerated() where kept + filtered > 0 {
+            let x = format(Double(bin) * bar)
+            let keptHeight = Double(kept) / max(1, tallest) * plot
+            let filteredHeight = Double(filtered) / max(1, tallest) * plot
+            let range = "\(number(Double(bin) * histogram.binWidth))–\(number(Double(bin + 1) * histogram.binWidth))"
+            let tip = "<title>\(range): \(kept) kept, \(filtered) filtered</title>"
+            let barWidth = format(max(0.5, bar - 0.5))
+            if kept > 0 {
+                svg += "<rect x=\"\(x)\" y=\"\(format(top + plot - keptHeight))\" width=\"\(barWidth)\" height=\"\(format(keptHeight))\" fill=\"#2ca02c\">\(tip)</rect>"
+            }
+            if filtered > 0 {
+                let y = format(top + plot - keptHeight - filteredHeight)
+                svg += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(barWidth)\" height=\"\(format(filteredHeight))\" fill=\"#d62728\">\(tip)</rect>"
+            }
+        }
+        let end = number(Double(histogram.kept.count) * histogram.binWidth)
+        svg += "<text x=\"0\" y=\"\(format(height - 2))\" font-size=\"9\">0</text>"
+        svg += "<text x=\"\(format(width))\" y=\"\(format(height - 2))\" font-size=\"9\" text-anchor=\"end\">\(end)</text>"
+        return svg + "</svg>"
+    }
+
+    /// A bin edge as text: whole numbers without a fraction, others with up to three digits.
+    private static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.3g", value)
+    }
+
     /// Lines over time (seconds from `origin`), one per series, against `limit` drawn dashed;
     /// values in bytes.
     static func lines(

@@ -43,6 +43,9 @@ public struct DatasetConverter {
         /// The cells spilled when the next batch would have taken the spill past
         /// ``DatasetConverter/spillLimit`` and it was dropped; nil when it was kept or not asked for.
         public var spillDroppedAfter: Int?
+        /// How the cells spread over counts, genes and % mito, kept and filtered apart (nil in a
+        /// step record written before they were counted).
+        public var histograms: QCHistograms?
     }
 
     private static func median(_ values: [Double]) -> Double {
@@ -387,7 +390,8 @@ public struct DatasetConverter {
             medianCounts: Self.median(keptIndices.map { totals[$0] }),
             medianGenes: Self.median(keptIndices.map { Double(genesDetected[$0]) }),
             medianPercentMito: Self.median(keptIndices.map { percentMito[$0] }), passSeconds: passSeconds,
-            nonIntegerValues: nonIntegerValues, matrix: matrixReason, spillDroppedAfter: spillDroppedAfter)
+            nonIntegerValues: nonIntegerValues, matrix: matrixReason, spillDroppedAfter: spillDroppedAfter,
+            histograms: QCHistograms(counts: totals, genes: genesDetected, percentMito: percentMito, kept: keep))
     }
 
     /// Rank-value tokens rank counts: a negative, NaN or infinite value is an error naming its
