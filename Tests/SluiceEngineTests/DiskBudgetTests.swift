@@ -158,6 +158,24 @@ import Testing
         #expect(await budget.promisedBytes == 300)
     }
 
+    /// A later stage takes over its item's promise and keeps the room of the scratch space it
+    /// will ask for as it runs: downloads that start meanwhile cannot take it (the reference
+    /// run of WorkerTests failed its preprocess's scratch with "waited 10 s … in interim").
+    @Test func aStageKeepsTheScratchSpaceItWillAskFor() async throws {
+        let budget = DiskBudget(limits: BudgetLimits(total: 1000), usage: [:])
+        let fetch = try await budget.reserve(100, in: .raw, priority: 0, headroom: 300, producer: true, promising: "a")
+        await budget.settle(fetch, actual: 100)
+        // a's next stage: 200 of outputs now, 100 of scratch later, in place of a's 300.
+        let stage = try await budget.reserve(200, in: .interim, priority: 1, headroom: 100, promising: "a")
+        #expect(await budget.promisedBytes == 100)
+        _ = try await budget.reserve(100, in: .raw, priority: 0, headroom: 300, producer: true, promising: "b")
+        // The ledger grows: 50 bytes are free, less than the scratch, which is still there.
+        await budget.setOverhead(150)
+        let scratch = try await budget.reserve(100, in: .interim, priority: 1, promising: "a", holder: stage)
+        #expect(await budget.bytes(of: scratch) == 100)
+        #expect(await budget.promisedBytes == 300, "only b's promise is left")
+    }
+
     @Test func filesystemWatermarksPauseAndResumeProducers() async throws {
         let level = LevelBox(0.95)
         let budget = DiskBudget(

@@ -19,7 +19,7 @@ public actor DiskBudget {
         let priority: Int
         let headroom: Int64
         let producer: Bool
-        /// The item a producer's `headroom` is promised to once granted.
+        /// The item `headroom` is promised to once granted.
         let promise: String?
         /// The reservation this one will be merged into (a writer asking for more while it writes).
         let holder: Int?
@@ -80,8 +80,9 @@ public actor DiskBudget {
     ///   - holder: the reservation a writer already holds when it asks for more; while it waits, it
     ///     cannot free anything (used to tell a stall from slow work).
     ///   - files: files and folders the writer will make (counted against `limits.files`).
-    ///   - promising: for a producer, the item its `headroom` is promised to once granted (it
-    ///     replaces what that item was promised before).
+    ///   - promising: the item `headroom` is promised to once granted: a producer's later stages,
+    ///     a later stage's scratch space. It replaces what the item was promised before, whose
+    ///     room this reservation may take.
     ///   - redeeming: items whose promised room this reservation (their next stage) takes over.
     public func reserve(
         _ bytes: Int64, files: Int = 0, in area: Area, priority: Int, headroom: Int64 = 0, producer: Bool = false,

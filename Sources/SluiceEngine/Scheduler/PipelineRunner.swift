@@ -443,7 +443,7 @@ public final class PipelineRunner: Sendable {
             let keys = units.map(\.task.key)
             let context = StageContext(
                 workspace: workspace, budget: budget, ledger: ledger, reservation: reservation!, holding: holding, priority: index,
-                producer: stage.isSource, promise: Self.promisedItem(of: units, stage: stage),
+                producer: stage.isSource, promise: Self.promisedItem(of: units),
                 headroom: { [stages, firstItem = units[0].item, areas = headroomAreas] bytes in
                     stages.dropFirst().map { Self.room(for: $0, inputBytes: bytes, item: firstItem, in: areas) }.max() ?? 0
                 },
@@ -466,6 +466,9 @@ public final class PipelineRunner: Sendable {
             // The books count what the disk holds now: the committed folders' blocks and entries.
             let held = DiskUsage.measure(measured)
             let overrun = await budget.settle(reservation!, actual: held.bytes, files: held.entries)
+            // A download's promise stays for its item's next stage; a stage's scratch space that
+            // it did not ask for is free again.
+            if !stage.isSource { for unit in units { for item in unit.itemNames { await budget.releasePromise(of: item) } } }
             if overrun > 0 {
                 for unit in units { unit.log.log(.warning, step: stage.name, "wrote \(ByteSize.format(overrun)) more than it reserved; raise the stage's output_ratio or reserve") }
             }
@@ -492,8 +495,8 @@ public final class PipelineRunner: Sendable {
             do { failed = try await handleFailure(error, units: units, stage: index) } catch { unrecorded = error }
             // A failure may make later stages' groups or the barrier ready (a member that can never arrive).
             wakeEveryStage()
-            // The room a failed or given-back download kept for its item's next stage is free again.
-            if let item = Self.promisedItem(of: units, stage: stage) { await budget.releasePromise(of: item) }
+            // The room kept for the items' next stage, or for this stage's scratch, is free again.
+            for unit in units { for item in unit.itemNames { await budget.releasePromise(of: item) } }
             if let reservation {
                 // A download's partial file kept to resume stays on the disk, so on the books.
                 let kept = DiskUsage.measure(units.compactMap(\.partialOutput))
@@ -620,17 +623,21 @@ public final class PipelineRunner: Sendable {
             }
         }
         let files = stage.outputArea == nil ? 0 : units.count * Self.entriesPerUnit
+        // A download promises its item the room of its later stages, a later stage its scratch
+        // space (asked for as it runs), each in place of the room it was promised before; the
+        // items of a batch of several give theirs back.
+        let promised = Self.promisedItem(of: units)
         let reservation = try await budget.reserve(
             perUnit.reduce(0, +), files: files, in: stage.outputArea ?? .interim, priority: index,
-            headroom: headroom, producer: stage.isSource, promising: Self.promisedItem(of: units, stage: stage),
-            redeeming: stage.isSource ? [] : units.flatMap(\.itemNames))
+            headroom: stage.isSource ? headroom : scratch, producer: stage.isSource, promising: promised,
+            redeeming: stage.isSource ? [] : units.flatMap(\.itemNames).filter { $0 != promised })
         return (reservation, headroom, scratch, perUnit)
     }
 
-    /// The item a download promises its later stages' room to (``DiskBudget``): the one it
-    /// fetches; none for a batch of several.
-    static func promisedItem(of units: [StageUnit], stage: any Stage) -> String? {
-        stage.isSource && units.count == 1 ? units[0].item.name : nil
+    /// The item a batch's room is promised to (``DiskBudget``): that of a batch of one item;
+    /// none for several, or a group's task.
+    static func promisedItem(of units: [StageUnit]) -> String? {
+        units.count == 1 && !units[0].isCollective ? units[0].item.name : nil
     }
 
     /// The suffix of a unit's output while it is written. When workers share the run, a

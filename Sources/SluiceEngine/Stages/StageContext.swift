@@ -13,7 +13,8 @@ public struct StageContext: Sendable {
     private let holding: QuotaHolding
     private let priority: Int
     private let producer: Bool
-    /// For a producer: the item its later stages' room is promised to (``DiskBudget``).
+    /// The item room is promised to (``DiskBudget``): for a producer, its later stages'; for a
+    /// later stage, its scratch space; nil for a batch of several.
     private let promise: String?
     /// For a producer: the room its item's later stages will need, given its size.
     private let headroom: @Sendable (Int64) -> Int64
@@ -54,7 +55,7 @@ public struct StageContext: Sendable {
         guard bytes > held else { return }
         let extra = try await budget.reserve(
             bytes - held, in: reservation.area, priority: priority,
-            headroom: producer ? headroom(bytes) : 0, producer: producer, promising: promise, holder: reservation)
+            headroom: producer ? headroom(bytes) : 0, producer: producer, promising: producer ? promise : nil, holder: reservation)
         await budget.merge(extra, into: reservation)
         // Growth is on the ledger's books only where other workers need to see it.
         if holding.isShared { try await holding.grow(bytes - held, in: reservation.area, headroom: producer ? headroom(bytes) : 0) }
@@ -65,7 +66,8 @@ public struct StageContext: Sendable {
     /// that scratch counts against the budget as outputs do. Returns what `body` returns.
     public func withScratch<T: Sendable>(_ bytes: Int64, folder: String, _ body: () async throws -> T) async throws -> T {
         let allocation = DiskUsage.allocation(forLength: bytes)
-        let scratch = try await budget.reserve(allocation, in: .interim, priority: priority, holder: reservation)
+        // The room promised for it when the stage began is what it takes.
+        let scratch = try await budget.reserve(allocation, in: .interim, priority: priority, promising: producer ? nil : promise, holder: reservation)
         // Scratch is on the ledger's books only where other workers need to see it (the batch
         // asked for its stage's estimate when it started).
         let shared = holding.isShared
