@@ -237,6 +237,38 @@ import Testing
         #expect(states["item2#1"] == .pending)
     }
 
+    /// The overview and the few tasks a display shows, which a ledger reads without reading
+    /// every task, say what every task says: with items done, failed, blocked, running (with a
+    /// reservation) and waiting, and a group task.
+    @Test(arguments: Kind.tested) func theOverviewAgreesWithEveryTask(kind: Kind) async throws {
+        let folder = try TemporaryDirectory()
+        let ledger = try await ledger(kind, folder, items: items(6) { $0 < 3 ? "human" : "mouse" }, stages: ["fetch", "merge", "after"], groupStages: [1]).ledger
+        let fetched = try await ledger.claim(stage: 0, owner: "o", limit: 5, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 1)
+        try await ledger.complete(fetched[0].key, by: "o", artifacts: [], releasing: [], now: 2)
+        try await ledger.complete(fetched[1].key, by: "o", artifacts: [], releasing: [], now: 3)
+        try await ledger.fail(fetched[2].key, by: "o", TaskFailure(code: "fetch.http-404", message: "404"), retryAt: nil, now: 4)
+        try await ledger.fail(fetched[3].key, by: "o", TaskFailure(code: "fetch.http-500", message: "500"), retryAt: nil, now: 5)
+        #expect(try await ledger.reserve(fetched[4].key, [.raw: 4_096], quota: nil, now: 5))
+        let human = try #require(try await ledger.claimGroup(stage: 1, owner: "o", lease: 60, now: 6))
+        try await ledger.complete(human.key, by: "o", artifacts: [], releasing: [], now: 7)
+        for task in try await ledger.claim(stage: 2, owner: "o", limit: 1, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 8) {
+            try await ledger.complete(task.key, by: "o", artifacts: [], releasing: [], now: 9)
+        }
+
+        let tasks = try await ledger.tasks()
+        let overview = try await ledger.overview()
+        #expect(overview == LedgerOverview(tasks: tasks))
+        #expect(overview.done == 1 && overview.failed == 2 && overview.unfinished == 3, "\(overview)")
+        // Stage 1's done tasks: item0's, item1's and the human group's own.
+        #expect(overview.counts[1]?[.done] == 3, "\(overview.counts)")
+        let running = try await ledger.tasks(in: .running, limit: 10)
+        #expect(running.map(\.item) == ["item4"] && running.first?.reserved == 4_096 && running.first?.reservedArea == .raw)
+        // The most recently failed first, and no more than asked.
+        #expect(try await ledger.tasks(in: .failed, limit: 10).map(\.item) == ["item3", "item2"])
+        #expect(try await ledger.tasks(in: .failed, limit: 1).map(\.item) == ["item3"])
+        #expect(try await ledger.tasks(in: .failed, limit: 1).first?.failure?.code == "fetch.http-500")
+    }
+
     @Test(arguments: Kind.tested) func aDifferentPipelineIsRefused(kind: Kind) async throws {
         let folder = try TemporaryDirectory()
         let again = try await ledger(kind, folder, items: items(1)).reopen()

@@ -99,7 +99,7 @@ final class QuotaHolding: Sendable {
             guard ContinuousClock.now < deadline else {
                 let asked = wanted.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\(ByteSize.format($0.value)) in \($0.key.rawValue)" }
                 let batch = Set(tasks)
-                let othersRun = try await ledger.tasks().contains { $0.state == .running && !batch.contains(TaskKey(item: $0.item, stage: $0.stage)) }
+                let othersRun = try await ledger.tasks(in: .running, limit: batch.count + 1).contains { !batch.contains(TaskKey(item: $0.item, stage: $0.stage)) }
                 guard othersRun else {
                     throw BudgetError(
                         code: .neverFits,

@@ -116,6 +116,13 @@ public protocol Ledger: Sendable {
     /// How many tasks of `stage` are in each state.
     nonisolated(nonsending) func counts(stage: Int) async throws -> [TaskState: Int]
 
+    /// The run at a glance: tasks by stage and state, items by outcome (``LedgerOverview``).
+    nonisolated(nonsending) func overview() async throws -> LedgerOverview
+
+    /// At most `limit` tasks in `state`: running ones longest-running first, others the most
+    /// recently finished first.
+    nonisolated(nonsending) func tasks(in state: TaskState, limit: Int) async throws -> [TaskStatus]
+
     /// The earliest time a retrying task of `stage` becomes ready, if any.
     nonisolated(nonsending) func nextRetry(stage: Int) async throws -> Double?
 

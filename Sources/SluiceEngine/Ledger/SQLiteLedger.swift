@@ -661,24 +661,50 @@ public final class SQLiteLedger: Ledger {
 
     /// Every task, in item then stage order.
     nonisolated(nonsending) public func tasks() async throws -> [TaskStatus] {
+        try await pool.read { db in try Self.taskStatuses(db, where: "", orderBy: "i.position, t.stage") }
+    }
+
+    nonisolated(nonsending) public func tasks(in state: TaskState, limit: Int) async throws -> [TaskStatus] {
+        let order = state == .running ? "t.started, i.position" : "t.finished DESC, i.position"
+        return try await pool.read { db in try Self.taskStatuses(db, where: "WHERE t.state = ?", orderBy: order + " LIMIT ?", [state.rawValue, limit]) }
+    }
+
+    nonisolated(nonsending) public func overview() async throws -> LedgerOverview {
         try await pool.read { db in
-            try Row.fetchAll(
-                try db.cachedStatement(
-                    sql: """
-                        SELECT t.*, i.is_group AS is_group,
-                            (SELECT SUM(bytes) FROM reservations r WHERE \(Self.isCurrent)) AS reserved,
-                            (SELECT area FROM reservations r WHERE \(Self.isCurrent) ORDER BY bytes DESC LIMIT 1) AS reserved_area
-                        FROM tasks t JOIN items i ON i.id = t.item ORDER BY i.position, t.stage
-                        """)
-            ).map { row in
-                let code: String? = row["error_code"]
-                let message: String? = row["error"]
-                return TaskStatus(
-                    item: row["item"], stage: row["stage"], state: TaskState(rawValue: row["state"]) ?? .waiting,
-                    attempts: row["attempts"], failure: code.map { TaskFailure(code: $0, message: message ?? "") },
-                    started: row["started"], finished: row["finished"], bytes: row["bytes"], isGroup: row["is_group"],
-                    reserved: row["reserved"], reservedArea: (row["reserved_area"] as String?).flatMap(Area.init(rawValue:)))
+            var counts: [Int: [TaskState: Int]] = [:]
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT stage, state, COUNT(*) AS n FROM tasks GROUP BY stage, state")) {
+                if let state = TaskState(rawValue: row["state"]) { counts[row["stage"], default: [:]][state] = row["n"] }
             }
+            let items = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT COUNT(*) AS items, COALESCE(SUM(failed), 0) AS failed, COALESCE(SUM(failed = 0 AND open = 0), 0) AS done
+                        FROM (SELECT MAX(state = 'failed') AS failed, MAX(state <> 'done') AS open FROM tasks WHERE is_group = 0 GROUP BY item)
+                        """))
+            let (all, failed, done): (Int, Int, Int) = (items?["items"] ?? 0, items?["failed"] ?? 0, items?["done"] ?? 0)
+            return LedgerOverview(counts: counts, done: done, failed: failed, unfinished: all - done - failed)
+        }
+    }
+
+    /// The tasks a `WHERE` clause (on `t`, the tasks, and `i`, their items) selects, in `orderBy`
+    /// order, with what they hold reserved.
+    private static func taskStatuses(_ db: Database, where clause: String, orderBy: String, _ arguments: StatementArguments = []) throws -> [TaskStatus] {
+        try Row.fetchAll(
+            try db.cachedStatement(
+                sql: """
+                    SELECT t.*, i.is_group AS is_group,
+                        (SELECT SUM(bytes) FROM reservations r WHERE \(Self.isCurrent)) AS reserved,
+                        (SELECT area FROM reservations r WHERE \(Self.isCurrent) ORDER BY bytes DESC LIMIT 1) AS reserved_area
+                    FROM tasks t JOIN items i ON i.id = t.item \(clause) ORDER BY \(orderBy)
+                    """), arguments: arguments
+        ).map { row in
+            let code: String? = row["error_code"]
+            let message: String? = row["error"]
+            return TaskStatus(
+                item: row["item"], stage: row["stage"], state: TaskState(rawValue: row["state"]) ?? .waiting,
+                attempts: row["attempts"], failure: code.map { TaskFailure(code: $0, message: message ?? "") },
+                started: row["started"], finished: row["finished"], bytes: row["bytes"], isGroup: row["is_group"],
+                reserved: row["reserved"], reservedArea: (row["reserved_area"] as String?).flatMap(Area.init(rawValue:)))
         }
     }
 

@@ -65,20 +65,20 @@ public struct WorkerArray: Sendable {
         }
         var lastLine = ""
         while true {
-            let tasks = try await ledger.tasks()
-            if !tasks.contains(where: { $0.state.isActive }) {
+            // Counts, not every task: the driver looks each poll for as long as the run lasts.
+            let overview = try await ledger.overview()
+            if !overview.hasActiveTasks {
                 onLine("the run has nothing left to do; the workers end on their own")
                 return .finished
             }
             let jobs = try await slurm.queue().filter { $0.arrayID == arrayID && $0.isLive }
             if jobs.isEmpty {
                 // The last look at the ledger may predate the workers' last commits.
-                if try await ledger.tasks().contains(where: { $0.state.isActive }) { return .workersEnded }
+                if try await ledger.overview().hasActiveTasks { return .workersEnded }
                 return .finished
             }
             let running = jobs.filter { $0.state == "RUNNING" }.count
-            let done = tasks.filter { $0.state == .done }.count
-            let line = "workers: \(running) running, \(jobs.count - running) waiting in the queue; tasks: \(done) of \(tasks.count) done"
+            let line = "workers: \(running) running, \(jobs.count - running) waiting in the queue; tasks: \(overview.tasks(.done)) of \(overview.tasks) done"
             if line != lastLine { onLine(line) }
             lastLine = line
             let next = ContinuousClock.now + .seconds(poll)

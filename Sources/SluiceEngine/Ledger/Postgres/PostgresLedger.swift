@@ -736,21 +736,48 @@ public final class PostgresLedger: Ledger {
 
     /// Every task, in item then stage order.
     nonisolated(nonsending) public func tasks() async throws -> [TaskStatus] {
-        typealias Row = (String, Int, String, Int, String?, String?, Double?, Double?, Int64?, Bool, Int64?, String?)
-        return try await read { db in
-            try await db.rows(
-                """
-                SELECT t.item, t.stage, t.state, t.attempts, t.error_code, t.error, t.started, t.finished, t.bytes, i.is_group,
-                    (SELECT SUM(bytes)::bigint FROM reservations r WHERE \(unescaped: Self.isCurrent)),
-                    (SELECT area FROM reservations r WHERE \(unescaped: Self.isCurrent) ORDER BY bytes DESC LIMIT 1)
-                FROM tasks t JOIN items i ON i.id = t.item ORDER BY i.position, t.stage
-                """, as: Row.self
-            ).map { row in
-                TaskStatus(
-                    item: row.0, stage: row.1, state: TaskState(rawValue: row.2) ?? .waiting, attempts: row.3,
-                    failure: row.4.map { TaskFailure(code: $0, message: row.5 ?? "") }, started: row.6, finished: row.7, bytes: row.8,
-                    isGroup: row.9, reserved: row.10, reservedArea: row.11.flatMap(Area.init(rawValue:)))
+        try await read { db in try await Self.taskStatuses(db, "", orderBy: "i.position, t.stage") }
+    }
+
+    nonisolated(nonsending) public func tasks(in state: TaskState, limit: Int) async throws -> [TaskStatus] {
+        let order = state == .running ? "t.started, i.position" : "t.finished DESC NULLS LAST, i.position"
+        // The state is one of TaskState's names and the limit a number: neither can carry SQL.
+        return try await read { db in try await Self.taskStatuses(db, "WHERE t.state = '\(state.rawValue)'", orderBy: "\(order) LIMIT \(max(0, limit))") }
+    }
+
+    nonisolated(nonsending) public func overview() async throws -> LedgerOverview {
+        try await read { db in
+            var counts: [Int: [TaskState: Int]] = [:]
+            for (stage, state, count) in try await db.rows("SELECT stage, state, COUNT(*) FROM tasks GROUP BY stage, state", as: (Int, String, Int).self) {
+                if let state = TaskState(rawValue: state) { counts[stage, default: [:]][state] = count }
             }
+            let items =
+                try await db.rows(
+                    """
+                    SELECT COUNT(*), COUNT(*) FILTER (WHERE failed), COUNT(*) FILTER (WHERE NOT failed AND NOT open)
+                    FROM (SELECT BOOL_OR(state = 'failed') AS failed, BOOL_OR(state <> 'done') AS open FROM tasks WHERE NOT is_group GROUP BY item) AS outcomes
+                    """, as: (Int, Int, Int).self
+                ).first ?? (0, 0, 0)
+            return LedgerOverview(counts: counts, done: items.2, failed: items.1, unfinished: items.0 - items.1 - items.2)
+        }
+    }
+
+    /// The tasks a `WHERE` clause (on `t`, the tasks, and `i`, their items) selects, in `orderBy`
+    /// order, with what they hold reserved. Both clauses are SQL this file writes, never values.
+    private static func taskStatuses(_ db: PostgresTransaction, _ clause: String, orderBy: String) async throws -> [TaskStatus] {
+        typealias Row = (String, Int, String, Int, String?, String?, Double?, Double?, Int64?, Bool, Int64?, String?)
+        return try await db.rows(
+            """
+            SELECT t.item, t.stage, t.state, t.attempts, t.error_code, t.error, t.started, t.finished, t.bytes, i.is_group,
+                (SELECT SUM(bytes)::bigint FROM reservations r WHERE \(unescaped: Self.isCurrent)),
+                (SELECT area FROM reservations r WHERE \(unescaped: Self.isCurrent) ORDER BY bytes DESC LIMIT 1)
+            FROM tasks t JOIN items i ON i.id = t.item \(unescaped: clause) ORDER BY \(unescaped: orderBy)
+            """, as: Row.self
+        ).map { row in
+            TaskStatus(
+                item: row.0, stage: row.1, state: TaskState(rawValue: row.2) ?? .waiting, attempts: row.3,
+                failure: row.4.map { TaskFailure(code: $0, message: row.5 ?? "") }, started: row.6, finished: row.7, bytes: row.8,
+                isGroup: row.9, reserved: row.10, reservedArea: row.11.flatMap(Area.init(rawValue:)))
         }
     }
 
