@@ -43,7 +43,7 @@ enum DashboardPage {
         <p id="control-result" class="muted"></p></div>
         <h2>Stages</h2><table id="stages"><tr><th>stage</th><th>progress</th><th>done</th><th>running</th><th>to do</th><th>failed</th></tr></table>
         <h2>Disk</h2><table id="disk"><tr><th>area</th><th>use against quota</th><th>committed</th><th>reserved</th><th>quota</th></tr></table>
-        <h2>Running tasks</h2><table id="running"><tr><th>item</th><th>stage</th><th>for</th><th>reserved</th></tr></table>
+        <h2>Running tasks</h2><table id="running"><tr><th>item</th><th>stage</th><th>for</th><th>reserved</th><th>job</th></tr></table>
         <h2>Workers</h2><table id="workers"><tr><th>worker</th><th>state</th><th>tasks</th><th>last heard</th></tr></table>
         <h2>Failures</h2><table id="failures"><tr><th>item</th><th>stage</th><th>code</th><th>reason</th><th></th></tr></table>
         <h2>An item</h2><form id="lookup"><input name="item" placeholder="item name" size="24"> <button>Show</button></form>
@@ -72,7 +72,7 @@ enum DashboardPage {
             return `<tr id="disk-${esc(d.area)}"><td>${d.area=='total'?'whole workspace':esc(d.area)+'/'}</td><td><div class="bar${q&&used>q?' over':''}">`+
               `<span class="committed" style="left:0;width:${w(d.committed)}"></span><span class="reserved" style="left:${w(d.committed)};width:${w(d.reserved)}"></span></div></td>`+
               `<td>${size(d.committed)}</td><td>${size(d.reserved)}</td><td>${q?size(q):'none'}</td></tr>`; }).join(''));
-          rows('running', s.running.map(r=>`<tr><td>${esc(r.item)}</td><td>${esc(r.stage)}</td><td>${ago(r.started)}</td><td>${size(r.reserved)} ${esc(r.area??'')}</td></tr>`).join(''));
+          rows('running', s.running.map(r=>`<tr><td>${esc(r.item)}</td><td>${esc(r.stage)}</td><td>${ago(r.started)}</td><td>${size(r.reserved)} ${esc(r.area??'')}</td><td class="job">${esc(r.job??'')}</td></tr>`).join(''));
           rows('workers', s.workers.map(w=>`<tr><td>${esc(w.id)}</td><td>${esc(w.state)}</td><td>${w.tasks}</td><td>${ago(w.heartbeat)} ago</td></tr>`).join(''));
           rows('failures', s.failures.map(f=>`<tr><td>${esc(f.item)}</td><td>${esc(f.stage)}</td><td>${esc(f.code)}</td><td style="text-align:left">${esc(f.message)}</td>`+
             `<td>${s.control?`<button data-retry="${esc(f.item)}">retry</button>`:''}</td></tr>`).join(''));

@@ -19,6 +19,8 @@ public final class DashboardServer: Service, Sendable {
     private let interval: Double
     /// Set when the service is asked to shut down: event streams end, so the server can.
     private let closing = Mutex(false)
+    /// What the event streams send, read at most twice per interval for all of them.
+    private let shared: SharedSnapshot
 
     /// A server for `source` under `access`; `onListening` receives its address
     /// (`http://HOST:PORT/`) once it accepts connections.
@@ -27,6 +29,7 @@ public final class DashboardServer: Service, Sendable {
         self.access = access
         self.interval = interval
         self.onListening = onListening
+        shared = SharedSnapshot(source: source, control: access.allowsControl, maxAge: .milliseconds(Int(interval * 500)))
     }
 
     public func run() async throws {
@@ -129,7 +132,7 @@ public final class DashboardServer: Service, Sendable {
         var last: Data?
         var quiet = 0.0
         while !isClosing, !Task.isCancelled {
-            let data = try? Self.encoder.encode(try await DashboardSnapshot.gather(source, control: access.allowsControl))
+            let data = try? await shared.data()
             if let data, data != last {
                 try await writer.write(ByteBuffer(string: "event: snapshot\ndata: " + String(decoding: data, as: UTF8.self) + "\n\n"))
                 last = data
@@ -147,7 +150,7 @@ public final class DashboardServer: Service, Sendable {
     // MARK: Responses
 
     /// Compact JSON for the page and the event stream.
-    private static var encoder: JSONEncoder {
+    static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder

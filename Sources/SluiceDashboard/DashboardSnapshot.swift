@@ -29,6 +29,8 @@ struct DashboardSnapshot: Encodable, Equatable {
         var started: Double?
         var reserved: Int64?
         var area: String?
+        /// The cluster job it runs in (a SLURM job id), when it runs in one.
+        var job: String?
     }
 
     struct Worker: Encodable, Equatable {
@@ -64,21 +66,22 @@ struct DashboardSnapshot: Encodable, Equatable {
     /// Reads the snapshot from `source`.
     static func gather(_ source: DashboardSource, control: Bool) async throws -> DashboardSnapshot {
         let names = try await source.ledger.stageNames()
-        let tasks = try await source.ledger.tasks()
-        let summary = RunSummary.from(tasks: tasks, stageNames: names, seconds: 0, workspace: source.workspace.root, interrupted: false)
+        // Counts and the few tasks shown, not every task: a look costs the same at any run size.
+        let overview = try await source.ledger.overview()
         func name(_ stage: Int) -> String { names.indices.contains(stage) ? names[stage] : "stage \(stage)" }
-        var counts = names.map { _ in [TaskState: Int]() }
-        for task in tasks where counts.indices.contains(task.stage) { counts[task.stage][task.state, default: 0] += 1 }
         let stages = names.indices.map { index in
-            let count = counts[index]
+            let count = overview.counts[index] ?? [:]
             return Stage(
                 name: names[index], waiting: count[.waiting] ?? 0, pending: count[.pending] ?? 0, running: count[.running] ?? 0,
                 retrying: count[.retrying] ?? 0, done: count[.done] ?? 0, failed: count[.failed] ?? 0, blocked: count[.blocked] ?? 0)
         }
-        let running = tasks.filter { $0.state == .running }.sorted { ($0.started ?? 0) < ($1.started ?? 0) }.prefix(listLimit).map {
-            Running(item: $0.item, stage: name($0.stage), started: $0.started, reserved: $0.reserved, area: $0.reservedArea?.rawValue)
+        let jobs = try await source.jobs.current(from: source.ledger)
+        let running = try await source.ledger.tasks(in: .running, limit: listLimit).map {
+            Running(
+                item: $0.item, stage: name($0.stage), started: $0.started, reserved: $0.reserved, area: $0.reservedArea?.rawValue,
+                job: jobs[$0.stage]?[$0.item])
         }
-        let failures = tasks.filter { $0.state == .failed }.sorted { ($0.finished ?? 0) > ($1.finished ?? 0) }.prefix(listLimit).map {
+        let failures = try await source.ledger.tasks(in: .failed, limit: listLimit).map {
             Failure(item: $0.item, stage: name($0.stage), code: $0.failure?.code ?? "", message: $0.failure?.message ?? "")
         }
         let now = Date().timeIntervalSince1970
@@ -88,7 +91,7 @@ struct DashboardSnapshot: Encodable, Equatable {
             return Worker(id: status.worker.id, host: status.worker.host, pid: status.worker.pid, state: state, tasks: status.running, heartbeat: status.heartbeat)
         }
         return DashboardSnapshot(
-            workspace: source.workspace.root, items: Items(done: summary.done, failed: summary.failed, waiting: summary.unfinished), stages: stages,
-            disk: try await source.disk(), running: Array(running), workers: workers, failures: Array(failures), control: control)
+            workspace: source.workspace.root, items: Items(done: overview.done, failed: overview.failed, waiting: overview.unfinished), stages: stages,
+            disk: try await source.disk(), running: running, workers: workers, failures: failures, control: control)
     }
 }

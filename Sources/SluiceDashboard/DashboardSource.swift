@@ -18,6 +18,8 @@ public struct DashboardSource: Sendable {
     public var config: PipelineConfig?
     /// The runner, when the dashboard runs in the process that runs the pipeline.
     public var runner: PipelineRunner?
+    /// The cluster jobs tasks run in, followed through the ledger's events.
+    let jobs = ClusterJobs()
 
     /// A source reading `ledger`; `runner` when serving from inside the run.
     public init(workspace: Workspace, ledger: any Ledger, config: PipelineConfig?, runner: PipelineRunner? = nil) {

@@ -179,6 +179,47 @@ struct SlurmStageTests {
             "\(events.standardOutput)")
     }
 
+    /// `sluice dashboard` on a running workspace shows each running task's SLURM job: the
+    /// ids it shows are those of the run's jobs in the queue, and of the jobs that made the outputs.
+    @Test func theDashboardShowsTheJobEachTaskRunsIn() async throws {
+        let folder = try TemporaryDirectory("sluice-slurm-stage")
+        let environment = try prepare(folder)
+        let launched = try WorkerTests.launch(try SluiceBinary.path(), ["run", folder.file("p.yaml")], environment: environment, log: folder.file("run.log"))
+        // The dashboard reads the run's ledger, once the run has made it (tried again while the
+        // run has not written its stages yet).
+        var started: ServedSluice?
+        for _ in 0..<100 where started == nil && launched.isRunning {
+            if FileManager.default.fileExists(atPath: folder.file("work/sluice.db")) {
+                started = try? await ServedSluice(["dashboard", folder.file("p.yaml")], in: folder.path)
+            }
+            if started == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let dashboard = try #require(started, "sluice dashboard did not start on the running workspace")
+        var shown: [String: String] = [:]  // item → job
+        var queued = Set<String>()
+        while launched.isRunning {
+            if let state = try? JSONSerialization.jsonObject(with: try await httpGet(dashboard.base + "/api/state").data) as? [String: Any] {
+                for task in state["running"] as? [[String: Any]] ?? [] {
+                    if let item = task["item"] as? String, let job = task["job"] as? String { shown[item] = job }
+                }
+            }
+            // This run's jobs (they work in its workspace; other tests' jobs share the cluster).
+            let output = try await offThePool { runAndWait(["squeue", "--noheader", "--format=%i|%Z"]).output }
+            for line in output.split(separator: "\n") where line.contains("|" + folder.path + "/") { queued.insert(String(line.split(separator: "|")[0])) }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(await exitStatus(of: launched) == 0)
+        await dashboard.stop()
+        #expect(!shown.isEmpty, "the dashboard never showed a running task's job")
+        #expect(Set(shown.values).isSubset(of: queued), "shown \(shown), queued \(queued)")
+        // The job an item was shown in is the one that made its output.
+        let made = try jobs(folder)
+        for (item, job) in shown {
+            let index = Int(item.dropFirst(3).dropLast(4))!
+            #expect(made[index] == job, "\(item): shown in job \(job), made by \(made[index] ?? "none")")
+        }
+    }
+
     private static func which(_ tool: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         return path.split(separator: ":").map { "\($0)/\(tool)" }.first { FileManager.default.isExecutableFile(atPath: $0) }

@@ -51,7 +51,7 @@ public final class PrometheusServer: Sendable {
         let start = ContinuousClock.now
         while ContinuousClock.now - start < .seconds(60) {
             if !process.isRunning { break }
-            if (try? await Self.get(base + "/-/ready"))?.status == 200 { return }
+            if (try? await httpGet(base + "/-/ready"))?.status == 200 { return }
             try await Task.sleep(for: .milliseconds(200))
         }
         let log = (try? String(contentsOfFile: folder + "/log", encoding: .utf8)) ?? ""
@@ -63,7 +63,7 @@ public final class PrometheusServer: Sendable {
     public func query(_ promql: String) async throws -> [(labels: [String: String], value: Double)] {
         var components = URLComponents()
         components.queryItems = [URLQueryItem(name: "query", value: promql)]
-        let answer = try await Self.get(base + "/api/v1/query" + (components.string ?? ""))
+        let answer = try await httpGet(base + "/api/v1/query" + (components.string ?? ""))
         guard let json = try JSONSerialization.jsonObject(with: answer.data) as? [String: Any],
             let data = json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]]
         else { throw ServedSluiceError(description: "Prometheus answered \(String(decoding: answer.data, as: UTF8.self))") }
@@ -78,12 +78,5 @@ public final class PrometheusServer: Sendable {
         if process.isRunning { process.terminate() }
         _ = await exitStatus(of: process)
         try? FileManager.default.removeItem(atPath: folder)
-    }
-
-    /// One GET with the status and the body (URLSession; plain HTTP on loopback).
-    static func get(_ url: String) async throws -> (status: Int, data: Data) {
-        guard let address = URL(string: url) else { throw ServedSluiceError(description: "not a URL: \(url)") }
-        let (data, response) = try await URLSession.shared.data(from: address)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
     }
 }
