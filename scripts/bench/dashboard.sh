@@ -3,7 +3,7 @@
 # and its metrics scraped every second takes within 3 % of the same run without them).
 #
 # The same pipeline — ITEMS local files, fetched, copied by a command stage, cleaned up — runs
-# ROUNDS times each way, alternating, each in a fresh workspace: plain `sluice run`, and
+# ROUNDS times each way, alternating (which goes first alternates too), each in a fresh workspace: plain `sluice run`, and
 # `sluice run --serve` watched by an event-stream client (what the page holds open: it reads
 # every `snapshot` event) and by a real Prometheus scraping /metrics every second (a client that
 # GETs /metrics every second when Prometheus is not installed, or with SCRAPER=curl: on a
@@ -137,8 +137,14 @@ echo "sluice: $binary_note"
 echo "items: $ITEMS, rounds: $ROUNDS, scraper: $SCRAPER, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 plain=() watched=()
 for round in $(seq 1 "$ROUNDS"); do
-  p="$(run_plain)"
-  read -r w events scrapes <<< "$(run_watched)"
+  # Which goes first alternates, so that a machine growing busier or quieter favours neither.
+  if (( round % 2 )); then
+    p="$(run_plain)"
+    read -r w events scrapes <<< "$(run_watched)"
+  else
+    read -r w events scrapes <<< "$(run_watched)"
+    p="$(run_plain)"
+  fi
   plain+=("$p") watched+=("$w")
   printf 'round %d: plain %.2f s, watched %.2f s (%s snapshot events read, %s scrapes by Prometheus)\n' "$round" "$p" "$w" "$events" "$scrapes"
 done
@@ -150,4 +156,6 @@ a, b = statistics.median(plain), statistics.median(watched)
 print(f"median plain {a:.2f} s, watched {b:.2f} s: watched/plain = {b / a:.3f} ({(b / a - 1) * 100:+.1f} %; target within 3 %)")
 a, b = min(plain), min(watched)
 print(f"fastest plain {a:.2f} s, watched {b:.2f} s: watched/plain = {b / a:.3f} ({(b / a - 1) * 100:+.1f} %)")
+pairs = [w / p for p, w in zip(plain, watched)]
+print(f"per round watched/plain: {' '.join(f'{r:.3f}' for r in pairs)}; median {statistics.median(pairs):.3f}")
 PY
