@@ -92,7 +92,7 @@ public struct DashboardSource: Sendable {
                 "this pipeline's stage(s) \(collective.joined(separator: ", ")) run per group or once for all items, and may have run already: submissions go to pipelines whose stages all run per item"
             )
         }
-        if try await ledger.tasks().contains(where: { $0.item == item.name }) {
+        if try await !ledger.tasks(of: item.name).isEmpty {
             throw DashboardError(.badSubmission, "the run has an item named \(item.name) already: submit under another name")
         }
         try await ledger.register(

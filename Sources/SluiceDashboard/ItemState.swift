@@ -27,7 +27,7 @@ struct ItemState: Encodable {
     /// Reads `item` from the ledger; throws `dashboard.unknown-item` when the run has none.
     static func gather(item: String, from source: DashboardSource) async throws -> ItemState {
         let names = try await source.ledger.stageNames()
-        let tasks = try await source.ledger.tasks().filter { $0.item == item }.sorted { $0.stage < $1.stage }
+        let tasks = try await source.ledger.tasks(of: item)
         guard !tasks.isEmpty else { throw DashboardError(.unknownItem, "the run has no item named \(item)") }
         let stages = tasks.map { task in
             Stage(

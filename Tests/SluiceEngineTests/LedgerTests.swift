@@ -267,6 +267,11 @@ import Testing
         #expect(try await ledger.tasks(in: .failed, limit: 10).map(\.item) == ["item3", "item2"])
         #expect(try await ledger.tasks(in: .failed, limit: 1).map(\.item) == ["item3"])
         #expect(try await ledger.tasks(in: .failed, limit: 1).first?.failure?.code == "fetch.http-500")
+        // One item's tasks, in stage order; a group's task by its name; none for a name the run lacks.
+        #expect(try await ledger.tasks(of: "item2") == tasks.filter { $0.item == "item2" })
+        #expect(try await ledger.tasks(of: "item2").map(\.state) == [.failed, .blocked, .blocked])
+        #expect(try await ledger.tasks(of: "group:human").map(\.state) == [.done])
+        #expect(try await ledger.tasks(of: "it'em; DROP TABLE tasks").isEmpty)
     }
 
     @Test(arguments: Kind.tested) func aDifferentPipelineIsRefused(kind: Kind) async throws {

@@ -119,6 +119,9 @@ public protocol Ledger: Sendable {
     /// The run at a glance: tasks by stage and state, items by outcome (``LedgerOverview``).
     nonisolated(nonsending) func overview() async throws -> LedgerOverview
 
+    /// The tasks of one item (or group task), in stage order; none for a name the run lacks.
+    nonisolated(nonsending) func tasks(of item: String) async throws -> [TaskStatus]
+
     /// At most `limit` tasks in `state`: running ones longest-running first, others the most
     /// recently finished first.
     nonisolated(nonsending) func tasks(in state: TaskState, limit: Int) async throws -> [TaskStatus]

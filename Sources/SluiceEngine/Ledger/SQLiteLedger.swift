@@ -664,6 +664,10 @@ public final class SQLiteLedger: Ledger {
         try await pool.read { db in try Self.taskStatuses(db, where: "", orderBy: "i.position, t.stage") }
     }
 
+    nonisolated(nonsending) public func tasks(of item: String) async throws -> [TaskStatus] {
+        try await pool.read { db in try Self.taskStatuses(db, where: "WHERE t.item = ?", orderBy: "t.stage", [item]) }
+    }
+
     nonisolated(nonsending) public func tasks(in state: TaskState, limit: Int) async throws -> [TaskStatus] {
         let order = state == .running ? "t.started, i.position" : "t.finished DESC, i.position"
         return try await pool.read { db in try Self.taskStatuses(db, where: "WHERE t.state = ?", orderBy: order + " LIMIT ?", [state.rawValue, limit]) }

@@ -739,6 +739,10 @@ public final class PostgresLedger: Ledger {
         try await read { db in try await Self.taskStatuses(db, "", orderBy: "i.position, t.stage") }
     }
 
+    nonisolated(nonsending) public func tasks(of item: String) async throws -> [TaskStatus] {
+        try await read { db in try await Self.taskStatuses(db, "WHERE t.item = ", orderBy: "t.stage", binding: item) }
+    }
+
     nonisolated(nonsending) public func tasks(in state: TaskState, limit: Int) async throws -> [TaskStatus] {
         let order = state == .running ? "t.started, i.position" : "t.finished DESC NULLS LAST, i.position"
         // The state is one of TaskState's names and the limit a number: neither can carry SQL.
@@ -763,17 +767,23 @@ public final class PostgresLedger: Ledger {
     }
 
     /// The tasks a `WHERE` clause (on `t`, the tasks, and `i`, their items) selects, in `orderBy`
-    /// order, with what they hold reserved. Both clauses are SQL this file writes, never values.
-    private static func taskStatuses(_ db: PostgresTransaction, _ clause: String, orderBy: String) async throws -> [TaskStatus] {
+    /// order, with what they hold reserved. Both clauses are SQL this file writes, never values;
+    /// a value the clause compares with is `binding`, sent as a parameter after it.
+    private static func taskStatuses(_ db: PostgresTransaction, _ clause: String, orderBy: String, binding: String? = nil) async throws -> [TaskStatus] {
         typealias Row = (String, Int, String, Int, String?, String?, Double?, Double?, Int64?, Bool, Int64?, String?)
-        return try await db.rows(
-            """
+        let select = """
             SELECT t.item, t.stage, t.state, t.attempts, t.error_code, t.error, t.started, t.finished, t.bytes, i.is_group,
-                (SELECT SUM(bytes)::bigint FROM reservations r WHERE \(unescaped: Self.isCurrent)),
-                (SELECT area FROM reservations r WHERE \(unescaped: Self.isCurrent) ORDER BY bytes DESC LIMIT 1)
-            FROM tasks t JOIN items i ON i.id = t.item \(unescaped: clause) ORDER BY \(unescaped: orderBy)
-            """, as: Row.self
-        ).map { row in
+                (SELECT SUM(bytes)::bigint FROM reservations r WHERE \(Self.isCurrent)),
+                (SELECT area FROM reservations r WHERE \(Self.isCurrent) ORDER BY bytes DESC LIMIT 1)
+            FROM tasks t JOIN items i ON i.id = t.item
+            """
+        let query: PostgresQuery =
+            if let binding {
+                "\(unescaped: select) \(unescaped: clause)\(binding) ORDER BY \(unescaped: orderBy)"
+            } else {
+                "\(unescaped: select) \(unescaped: clause) ORDER BY \(unescaped: orderBy)"
+            }
+        return try await db.rows(query, as: Row.self).map { row in
             TaskStatus(
                 item: row.0, stage: row.1, state: TaskState(rawValue: row.2) ?? .waiting, attempts: row.3,
                 failure: row.4.map { TaskFailure(code: $0, message: row.5 ?? "") }, started: row.6, finished: row.7, bytes: row.8,
