@@ -274,4 +274,23 @@ private final class LevelBox: Sendable {
         #expect(await budget.snapshot.files == 10)
         await #expect(throws: BudgetError.self) { try await budget.reserve(0, files: 11, in: .raw, priority: 0) }
     }
+
+    /// Files and folders are promised as bytes are: a fetched item keeps the entries its next
+    /// stage will make, so downloads cannot fill `budget.files` with inputs no stage has room
+    /// to process (SmallItemsBudgetTests' file bound stalled that way under load).
+    @Test func aFetchedItemKeepsTheFilesItsNextStageMakes() async throws {
+        let budget = DiskBudget(limits: BudgetLimits(total: 1_000_000, files: 12), usage: [:], files: 2)
+        let fetch = try await budget.reserve(10, files: 3, in: .raw, priority: 0, headroomFiles: 3, producer: true, promising: "a")
+        await budget.settle(fetch, actual: 4096, files: 2)
+        // 2 there, a's 2 and its 3 promised: another download's 3 and 3 would make 13.
+        let second = Task { try await budget.reserve(10, files: 3, in: .raw, priority: 0, headroomFiles: 3, producer: true, promising: "b") }
+        #expect(await waitUntil { await budget.snapshot.waiting == 1 })
+        // a's next stage takes its 3 files at once.
+        let next = try await budget.reserve(10, files: 3, in: .output, priority: 1, promising: "a")
+        #expect(await budget.snapshot.waiting == 1)
+        await budget.settle(next, actual: 4096, files: 1)
+        await budget.releasePromise(of: "a")
+        await budget.freed(4096, files: 2, in: .raw)
+        _ = try await second.value
+    }
 }

@@ -80,7 +80,7 @@ import Testing
         let path = try harness.pipeline(yaml(harness, budget: "{total: 50MB, files: \(bound)}", copy: "{name: keep, sleep: 0.01}"))
         let work = harness.folder.file("work")
         let run = try await sampling(work, folder: work + "/raw") { try await harness.run(path) }
-        #expect(run.summary.done == 150)
+        #expect(run.summary.done == 150, "\(run.summary.items.filter { $0.state != .done }.prefix(3))")
         #expect(run.entries <= bound, "the workspace held \(run.entries) files and folders, above budget.files = \(bound)")
         // Fetching outruns the copy: unbounded, raw/ alone would hold most of the 150 items (2 entries each).
         #expect(run.entries > 12 + 10, "it never held more than a few items at once")

@@ -18,6 +18,8 @@ public actor DiskBudget {
         let area: Area
         let priority: Int
         let headroom: Int64
+        /// Files and folders kept free and promised as `headroom` is (against `limits.files`).
+        let headroomFiles: Int
         let producer: Bool
         /// The item `headroom` is promised to once granted.
         let promise: String?
@@ -34,7 +36,7 @@ public actor DiskBudget {
     private var overhead: Int64 = 0
     /// Room promised to fetched items for their next stage, by item: held until that stage
     /// reserves (or the item's fetch fails), in node-local scratch or not.
-    private var promised: [String: (local: Bool, bytes: Int64)] = [:]
+    private var promised: [String: (local: Bool, bytes: Int64, files: Int)] = [:]
     /// Files and folders: committed (the areas and the overhead's), and promised to writers.
     private var committedFiles: Int
     private var reservedFiles = 0
@@ -84,8 +86,9 @@ public actor DiskBudget {
     ///     a later stage's scratch space. It replaces what the item was promised before, whose
     ///     room this reservation may take.
     ///   - redeeming: items whose promised room this reservation (their next stage) takes over.
+    ///   - headroomFiles: files and folders kept free and promised with `headroom`.
     public func reserve(
-        _ bytes: Int64, files: Int = 0, in area: Area, priority: Int, headroom: Int64 = 0, producer: Bool = false,
+        _ bytes: Int64, files: Int = 0, in area: Area, priority: Int, headroom: Int64 = 0, headroomFiles: Int = 0, producer: Bool = false,
         promising item: String? = nil, redeeming items: [String] = [], holder: Reservation? = nil
     ) async throws -> Reservation {
         // Given back at once, before anything can throw: the waiter below is queued ahead of the
@@ -112,7 +115,8 @@ public actor DiskBudget {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let waiter = Waiter(
-                    id: id, bytes: bytes, files: files, area: area, priority: priority, headroom: headroom, producer: producer,
+                    id: id, bytes: bytes, files: files, area: area, priority: priority, headroom: headroom, headroomFiles: headroomFiles,
+                    producer: producer,
                     promise: item, holder: holder?.id, continuation: continuation)
                 let index = waiters.firstIndex { $0.priority < priority } ?? waiters.endIndex
                 waiters.insert(waiter, at: index)
@@ -128,7 +132,7 @@ public actor DiskBudget {
     /// Promises `bytes` to `item`, whose next stage will reserve them (an item fetched before
     /// the run started; in the books of `area`, as its download's would have been).
     public func promise(_ bytes: Int64, to item: String, in area: Area) {
-        promised[item] = (isLocal(area), bytes)
+        promised[item] = (isLocal(area), bytes, 0)
     }
 
     /// Gives back the room promised to `item` (its fetch failed or was given back).
@@ -303,6 +307,12 @@ public actor DiskBudget {
     private var scratchHeld: Int64 { Area.nodeLocal.reduce(0) { $0 + held($1) } + promised.values.reduce(0) { $0 + ($1.local ? $1.bytes : 0) } }
     /// What is already promised to `waiter`'s item, which its grant replaces.
     private func promisedToItem(of waiter: Waiter) -> Int64 { waiter.promise.flatMap { promised[$0]?.bytes } ?? 0 }
+    /// Files and folders promised to items.
+    private var promisedFiles: Int { promised.values.reduce(0) { $0 + $1.files } }
+    /// The files and folders promised to `waiter`'s item that its grant replaces: none when it
+    /// adds to a reservation its writer holds (a download that learnt its size, scratch space),
+    /// which keeps them.
+    private func promisedFilesToItem(of waiter: Waiter) -> Int { waiter.holder == nil ? waiter.promise.flatMap { promised[$0]?.files } ?? 0 : 0 }
     /// Whether `area` is in node-local scratch.
     private func isLocal(_ area: Area) -> Bool { scratchLimit != nil && Area.nodeLocal.contains(area) }
     /// The books an area is bounded by as a whole: the node-local scratch's, or the workspace's.
@@ -316,7 +326,11 @@ public actor DiskBudget {
         // Work that writes nothing (a cleanup) frees room; nothing holds it back.
         if waiter.bytes == 0, waiter.files == 0, waiter.headroom == 0, !waiter.producer { return true }
         if waiter.producer && filesystemPaused { return false }
-        if let limit = limits.files, overheadFiles + committedFiles + reservedFiles + waiter.files > limit { return false }
+        if let limit = limits.files,
+            overheadFiles + committedFiles + reservedFiles + promisedFiles - promisedFilesToItem(of: waiter) + waiter.files + waiter.headroomFiles > limit
+        {
+            return false
+        }
         if isLocal(waiter.area), let scratchLimit {
             // Node-local scratch: this worker's alone, so bounded here whoever else shares the run.
             return held(waiter.area) + waiter.bytes <= limit(waiter.area)
@@ -334,7 +348,9 @@ public actor DiskBudget {
             reservations[first.id] = (first.area, first.bytes, first.files)
             reserved[first.area, default: 0] += first.bytes
             reservedFiles += first.files
-            if let item = first.promise { promised[item] = (isLocal(first.area), first.headroom) }
+            if let item = first.promise {
+                promised[item] = (isLocal(first.area), first.headroom, first.holder == nil ? first.headroomFiles : promised[item]?.files ?? 0)
+            }
             first.continuation.resume(returning: Reservation(id: first.id, area: first.area))
         }
     }
