@@ -154,7 +154,7 @@ import Testing
         _ = try await third.value
         #expect(await budget.promisedBytes == 600)
         // A download that fails gives its item's room back.
-        await budget.releasePromise(of: "c")
+        await budget.releasePromises(of: ["c"])
         #expect(await budget.promisedBytes == 300)
     }
 
@@ -289,7 +289,7 @@ private final class LevelBox: Sendable {
         let next = try await budget.reserve(10, files: 3, in: .output, priority: 1, promising: "a")
         #expect(await budget.snapshot.waiting == 1)
         await budget.settle(next, actual: 4096, files: 1)
-        await budget.releasePromise(of: "a")
+        await budget.releasePromises(of: ["a"])
         await budget.freed(4096, files: 2, in: .raw)
         _ = try await second.value
     }

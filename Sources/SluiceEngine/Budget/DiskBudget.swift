@@ -135,9 +135,11 @@ public actor DiskBudget {
         promised[item] = (isLocal(area), bytes, 0)
     }
 
-    /// Gives back the room promised to `item` (its fetch failed or was given back).
-    public func releasePromise(of item: String) {
-        guard promised.removeValue(forKey: item) != nil else { return }
+    /// Gives back the room promised to `items` (a download failed or was given back, or a
+    /// stage ended without asking for all of its scratch space).
+    public func releasePromises(of items: [String]) {
+        let released = items.filter { promised.removeValue(forKey: $0) != nil }
+        guard !released.isEmpty else { return }
         lastChange = .now
         grantWaiters()
     }

@@ -445,7 +445,7 @@ public final class PipelineRunner: Sendable {
                 workspace: workspace, budget: budget, ledger: ledger, reservation: reservation!, holding: holding, priority: index,
                 producer: stage.isSource, promise: Self.promisedItem(of: units),
                 headroom: { [stages, firstItem = units[0].item, areas = headroomAreas] bytes in
-                    stages.dropFirst().map { Self.room(for: $0, inputBytes: bytes, item: firstItem, in: areas) }.max() ?? 0
+                    Self.laterRoom(stages, inputBytes: bytes, item: firstItem, in: areas)
                 },
                 progress: { [weak self] done, expected in self?.noteProgress(keys, done, expected) }, measurements: measurements)
             startedAt = now
@@ -468,7 +468,7 @@ public final class PipelineRunner: Sendable {
             let overrun = await budget.settle(reservation!, actual: held.bytes, files: held.entries)
             // A download's promise stays for its item's next stage; a stage's scratch space that
             // it did not ask for is free again.
-            if !stage.isSource { for unit in units { for item in unit.itemNames { await budget.releasePromise(of: item) } } }
+            if !stage.isSource { await budget.releasePromises(of: units.flatMap(\.itemNames)) }
             if overrun > 0 {
                 for unit in units { unit.log.log(.warning, step: stage.name, "wrote \(ByteSize.format(overrun)) more than it reserved; raise the stage's output_ratio or reserve") }
             }
@@ -496,7 +496,7 @@ public final class PipelineRunner: Sendable {
             // A failure may make later stages' groups or the barrier ready (a member that can never arrive).
             wakeEveryStage()
             // The room kept for the items' next stage, or for this stage's scratch, is free again.
-            for unit in units { for item in unit.itemNames { await budget.releasePromise(of: item) } }
+            await budget.releasePromises(of: units.flatMap(\.itemNames))
             if let reservation {
                 // A download's partial file kept to resume stays on the disk, so on the books.
                 let kept = DiskUsage.measure(units.compactMap(\.partialOutput))
@@ -574,7 +574,7 @@ public final class PipelineRunner: Sendable {
         for task in tasks where task.stage == 1 && [.waiting, .pending, .retrying].contains(task.state) && fetched.contains(task.item) {
             guard let item = items[task.item], let input = try inputFolder(item: item.name, before: 1) else { continue }
             let bytes = DiskUsage.contentBytes(at: input)
-            let room = stages.dropFirst().map { Self.room(for: $0, inputBytes: bytes, item: item, in: headroomAreas) }.max() ?? 0
+            let room = Self.laterRoom(stages, inputBytes: bytes, item: item, in: headroomAreas)
             await budget.promise(room, to: item.name, in: stages[0].outputArea ?? .raw)
         }
     }
@@ -618,8 +618,7 @@ public final class PipelineRunner: Sendable {
             if scratchBytes > 0 { scratch += DiskUsage.allocation(forLength: scratchBytes) }
             if stage.isSource {
                 // Room the item's later stages will need, kept free while fetching it.
-                let later = stages.dropFirst().map { Self.room(for: $0, inputBytes: inputBytes, item: unit.item, in: headroomAreas) }
-                headroom = max(headroom, later.max() ?? 0)
+                headroom = max(headroom, Self.laterRoom(stages, inputBytes: inputBytes, item: unit.item, in: headroomAreas))
             }
         }
         let files = stage.outputArea == nil ? 0 : units.count * Self.entriesPerUnit
@@ -678,6 +677,12 @@ public final class PipelineRunner: Sendable {
     static func allocation(of stage: any Stage, inputBytes: Int64, item: ItemSpec) -> Int64 {
         guard stage.outputArea != nil else { return 0 }
         return DiskUsage.allocation(forLength: stage.estimatedBytes(inputBytes: inputBytes, item: item)) + DiskUsage.blockSize
+    }
+
+    /// The most room one of the stages after the first needs for one item in `areas` (what a
+    /// download keeps free, and promises, for its item).
+    static func laterRoom(_ stages: [any Stage], inputBytes: Int64, item: ItemSpec, in areas: Set<Area>) -> Int64 {
+        stages.dropFirst().map { room(for: $0, inputBytes: inputBytes, item: item, in: areas) }.max() ?? 0
     }
 
     /// The room a later stage needs for one item in `areas`: its outputs and its scratch space
