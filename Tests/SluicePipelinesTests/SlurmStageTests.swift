@@ -16,15 +16,21 @@ struct SlurmStageTests {
 
     /// PDFs in `in/`, a pipeline that batches them by pages into SLURM jobs whose program
     /// copies each PDF and writes the job's id beside it, and shims that count each `sbatch`
-    /// and `squeue` before running the real one.
-    private func prepare(_ folder: TemporaryDirectory) throws -> [String: String] {
+    /// and `squeue` before running the real one. `gated` jobs wait (up to 2 min) for the file
+    /// `open` in the folder instead of sleeping 4 s, so a test can look at them while they run.
+    private func prepare(_ folder: TemporaryDirectory, gated: Bool = false) throws -> [String: String] {
         try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
         for (index, count) in Self.pages.enumerated() {
             try GeneratedPDF.write((0..<count).map { ["document \(index)", "page \($0 + 1)"] }, to: folder.file("in/doc\(index).pdf"))
         }
         let program = """
             import os, shutil, sys, time
-            time.sleep(4)
+            gate, waited = \(gated ? "\"\(folder.file("open"))\"" : "None"), 0
+            while gate is not None and not os.path.exists(gate) and waited < 1200:
+                time.sleep(0.1)
+                waited += 1
+            if gate is None:
+                time.sleep(4)
             pairs = sys.argv[1:]
             half = len(pairs) // 2
             for source, target in zip(pairs[:half], pairs[half:]):
@@ -179,12 +185,15 @@ struct SlurmStageTests {
             "\(events.standardOutput)")
     }
 
-    /// `sluice dashboard` on a running workspace shows each running task's SLURM job: the
-    /// ids it shows are those of the run's jobs in the queue, and of the jobs that made the outputs.
+    /// `sluice dashboard` on a running workspace shows each running task's SLURM job: while the
+    /// jobs run (they wait for the test's word), the ids it shows are those of the run's jobs in
+    /// the queue, and each is the job that then made its item's output.
     @Test func theDashboardShowsTheJobEachTaskRunsIn() async throws {
         let folder = try TemporaryDirectory("sluice-slurm-stage")
-        let environment = try prepare(folder)
+        let environment = try prepare(folder, gated: true)
         let launched = try WorkerTests.launch(try SluiceBinary.path(), ["run", folder.file("p.yaml")], environment: environment, log: folder.file("run.log"))
+        // The jobs end once the test opens their gate, whatever happens to it.
+        defer { FileManager.default.createFile(atPath: folder.file("open"), contents: nil) }
         // The dashboard reads the run's ledger, once the run has made it (tried again while the
         // run has not written its stages yet).
         var started: ServedSluice?
@@ -195,9 +204,12 @@ struct SlurmStageTests {
             if started == nil { try await Task.sleep(for: .milliseconds(100)) }
         }
         let dashboard = try #require(started, "sluice dashboard did not start on the running workspace")
+        // Until every item was shown in its job (all three jobs are submitted at once, and none
+        // can end before the gate opens), each look at the page followed by one at the queue.
         var shown: [String: String] = [:]  // item → job
         var queued = Set<String>()
-        while launched.isRunning {
+        let deadline = ContinuousClock.now + .seconds(240)
+        while launched.isRunning && shown.count < Self.pages.count && ContinuousClock.now < deadline {
             if let state = try? JSONSerialization.jsonObject(with: try await httpGet(dashboard.base + "/api/state").data) as? [String: Any] {
                 for task in state["running"] as? [[String: Any]] ?? [] {
                     if let item = task["item"] as? String, let job = task["job"] as? String { shown[item] = job }
@@ -208,10 +220,11 @@ struct SlurmStageTests {
             for line in output.split(separator: "\n") where line.contains("|" + folder.path + "/") { queued.insert(String(line.split(separator: "|")[0])) }
             try await Task.sleep(for: .milliseconds(200))
         }
+        #expect(shown.count == Self.pages.count, "the dashboard showed the jobs of \(shown.keys.sorted()) only")
+        #expect(Set(shown.values).isSubset(of: queued), "shown \(shown), queued \(queued)")
+        FileManager.default.createFile(atPath: folder.file("open"), contents: nil)
         #expect(await exitStatus(of: launched) == 0)
         await dashboard.stop()
-        #expect(!shown.isEmpty, "the dashboard never showed a running task's job")
-        #expect(Set(shown.values).isSubset(of: queued), "shown \(shown), queued \(queued)")
         // The job an item was shown in is the one that made its output.
         let made = try jobs(folder)
         for (item, job) in shown {
