@@ -51,6 +51,37 @@ import Testing
         try await harness.stop()
     }
 
+    /// What analysis stages wrote beside their outputs (`report.json`) is shown per stage: a
+    /// table of every item's counts, whatever they are named, and the items' histograms; a
+    /// `report.json` of another kind (preprocess's) is passed over.
+    @Test func analysisReportsAreShownPerStage() async throws {
+        let run = try await WatchedRun.run()
+        let output = run.workspace.folder(.output)
+        let sizes = DatasetQC.Histogram(values: [3, 12, 40], kept: [false, true, true])
+        #expect(sizes.binWidth == 2 && sizes.kept.count == 21 && sizes.filtered[1] == 1 && sizes.kept[6] == 1 && sizes.kept[20] == 1)
+        let first = AnalysisReport(
+            analysis: "tally", counts: [.init("cells", 1200), .init("groups", 3)], figures: [.init(title: "groups by their cells", histogram: sizes)])
+        let second = AnalysisReport(analysis: "tally", counts: [.init("cells", 800), .init("share", 0.25)])
+        for (item, report) in [("x1", first), ("x2", second)] {
+            try FileManager.default.createDirectory(atPath: output + "/\(item)/summary", withIntermediateDirectories: true)
+            try report.write(toFolder: output + "/\(item)/summary")
+        }
+        try FileManager.default.createDirectory(atPath: output + "/x3/summary", withIntermediateDirectories: true)
+        try Data(#"{"convert": {"cells": 3}}"#.utf8).write(to: URL(fileURLWithPath: output + "/x3/summary/report.json"))
+
+        let report = try await RunReport.gather(workspace: run.workspace, ledger: run.ledger, budget: BudgetLimits(total: 50_000_000))
+        #expect(report.analyses.map { "\($0.item)/\($0.stage)" } == ["x1/summary", "x2/summary"])
+        #expect(report.analyses.first?.counts == first.counts && report.analyses.first?.figures == first.figures)
+        let html = report.html()
+        #expect(html.contains("<h2>Analyses</h2>") && html.contains("<h3>summary (tally)</h3>"))
+        #expect(html.contains("<tr><th>item</th><th>cells</th><th>groups</th><th>share</th></tr>"))
+        #expect(html.contains("<tr><td>x1</td><td>1200</td><td>3</td><td></td></tr>"))
+        #expect(html.contains("<tr><td>x2</td><td>800</td><td></td><td>0.25</td></tr>"))
+        #expect(html.contains("id=\"analysis-0-0-0\"") && !html.contains("id=\"analysis-0-1-0\""))
+        #expect(html.contains("<title>2–4: 0 kept, 1 filtered</title>"))
+        try await run.harness.stop()
+    }
+
     /// Inside the workspace, a report is written only when the budget has room for it.
     @Test func aReportWithNoRoomIsNotWritten() async throws {
         let run = try await WatchedRun.run()

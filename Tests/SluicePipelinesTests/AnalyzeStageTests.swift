@@ -55,7 +55,8 @@ import Testing
     @Test func analysesRunPerItemAndMatchSecActpy() async throws {
         let folder = try TemporaryDirectory("sluice-analyze")
         let path = try pipeline(folder, sluice: try SluiceBinary.path())
-        let summary = try await PipelineSession(config: try PipelineConfig.load(path, registry: PipelineStages.registry())).run()
+        let session = try await PipelineSession(config: try PipelineConfig.load(path, registry: PipelineStages.registry()))
+        let summary = try await session.run()
         let outcome = Dictionary(uniqueKeysWithValues: summary.items.map { ($0.item, $0) })
         #expect(outcome["a"]?.state == .done)
         #expect(outcome["b"]?.state == .done)
@@ -80,6 +81,26 @@ import Testing
         #expect(lines.first == "signature\tcovariate\tmethod\tr\tpvalue\tqvalue\tn")
         #expect(lines.count == 1 + reference.rows.count)
         #expect(lines.dropFirst().allSatisfy { $0.contains("\trank\tspearman\t") && $0.hasSuffix("\t5") })
+        // Each analysis wrote what it found beside its outputs (report.json), and the run
+        // report shows it in a table per stage.
+        let found = Dictionary(
+            uniqueKeysWithValues: AnalysisReport.read(outputFolder: folder.file("work/output")).filter { $0.item == "a" }.map { ($0.stage, $0) })
+        #expect(found.keys.sorted() == ["activity", "cells", "correlate", "pseudobulk"])
+        func count(_ stage: String, _ name: String) -> Double? { found[stage]?.counts.first { $0.name == name }?.value }
+        let cellTypes = Double(reference.columns.count)
+        #expect(count("pseudobulk", "groups") == cellTypes && count("pseudobulk", "groups kept") == cellTypes)
+        let cells = try #require(count("cells", "cells"))
+        #expect(cells > 0 && count("pseudobulk", "cells") == cells)
+        #expect(count("activity", "samples") == Double(ours.columns.count) && count("activity", "signatures") == Double(ours.rows.count))
+        #expect(count("activity", "permutations") == 200 && count("cells", "signatures") == Double(ours.rows.count))
+        #expect(count("correlate", "correlations") == Double(reference.rows.count))
+        let sizes = try #require(found["pseudobulk"]?.figures.first?.histogram)
+        #expect(Double(sizes.kept.reduce(0, +)) == cellTypes && sizes.filtered.allSatisfy { $0 == 0 })
+        let report = try await RunReport.gather(workspace: session.runner.workspace, ledger: session.runner.ledger)
+        let html = report.html()
+        #expect(html.contains("<h3>pseudobulk (pseudobulk)</h3>") && html.contains("<h3>cells (activity)</h3>"))
+        #expect(html.contains("<tr><td>a</td><td>\(Int(cells))</td>"))
+        #expect(html.contains("<tr><td>a</td><td>\(reference.rows.count)</td><td>"), "the correlate stage's row")
         // The single-cell stage read the fetched file (from: fetch), which its last reader deleted.
         #expect(FileManager.default.fileExists(atPath: folder.file("work/output/b/cells/activity.h5ad")))
         #expect(FileManager.default.fileExists(atPath: folder.file("work/output/b/pseudobulk/pseudobulk.h5ad")))

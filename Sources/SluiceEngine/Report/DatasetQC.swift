@@ -6,11 +6,48 @@ import Foundation
 /// report's per-dataset figures and table.
 public struct DatasetQC: Sendable, Hashable {
     /// One metric's histogram as report.json holds it: bin `i` covers `[i × binWidth, (i + 1) ×
-    /// binWidth)`, its cells kept and filtered out counted apart.
-    public struct Histogram: Sendable, Hashable {
+    /// binWidth)` (the last bin also holds the largest value), its cells kept and filtered out
+    /// counted apart, so the figure shows where the thresholds cut.
+    public struct Histogram: Sendable, Codable, Hashable {
+        /// Bins a histogram has at most.
+        public static let bins = 40
+
         public var binWidth: Double
         public var kept: [Int]
         public var filtered: [Int]
+
+        public init(binWidth: Double, kept: [Int], filtered: [Int]) {
+            self.binWidth = binWidth
+            self.kept = kept
+            self.filtered = filtered
+        }
+
+        /// Bins `values` (`kept[i]` says whether value `i` passed the filters) into at most
+        /// `bins` bins of a round width (1, 2 or 5 × a power of ten) from 0 to the largest value.
+        public init(values: some Collection<Double>, kept: [Bool], bins: Int = Histogram.bins) {
+            let largest = values.reduce(0) { Swift.max($0, $1.isFinite ? $1 : 0) }
+            binWidth = Self.roundWidth(covering: largest, in: bins)
+            let count = largest > 0 ? Swift.min(bins, Int((largest / binWidth).rounded(.down)) + 1) : 1
+            var keptValues = [Int](repeating: 0, count: count)
+            var filteredValues = [Int](repeating: 0, count: count)
+            for (index, value) in values.enumerated() {
+                let bin = value.isFinite && value > 0 ? Swift.min(count - 1, Int(value / binWidth)) : 0
+                if kept[index] { keptValues[bin] += 1 } else { filteredValues[bin] += 1 }
+            }
+            self.kept = keptValues
+            self.filtered = filteredValues
+        }
+
+        /// The smallest width of the form 1, 2 or 5 × 10^k with `bins` bins reaching past `largest`.
+        static func roundWidth(covering largest: Double, in bins: Int) -> Double {
+            guard largest > 0 else { return 1 }
+            let raw = largest / Double(bins)
+            var scale = 1.0
+            while scale * 10 <= raw { scale *= 10 }
+            while scale > raw { scale /= 10 }
+            for step in [1.0, 2, 5, 10] where step * scale * Double(bins) > largest { return step * scale }
+            return 10 * scale
+        }
 
         /// The histogram under `key` of a report's `histograms` object; nil when absent or malformed.
         static func read(_ object: [String: Any]?, _ key: String) -> Histogram? {

@@ -15,6 +15,8 @@ public struct RunReport: Sendable {
     public var budget: BudgetLimits?
     /// The QC of the datasets that went through `preprocess`, by item.
     public var datasets: [DatasetQC] = []
+    /// What the analysis stages found, by item and stage.
+    public var analyses: [AnalysisReport] = []
     /// When it was made, seconds since 1970.
     public var made: Double
 
@@ -24,7 +26,8 @@ public struct RunReport: Sendable {
         RunReport(
             workspace: workspace.root, stages: try await ledger.stageNames(), tasks: try await ledger.tasks(),
             attempts: TracedAttempt.read(logsFolder: workspace.logsFolder), samples: try await ledger.samples(since: 0), budget: budget,
-            datasets: DatasetQC.read(outputFolder: workspace.folder(.output)), made: Date().timeIntervalSince1970)
+            datasets: DatasetQC.read(outputFolder: workspace.folder(.output)), analyses: AnalysisReport.read(outputFolder: workspace.folder(.output)),
+            made: Date().timeIntervalSince1970)
     }
 
     /// The items done, failed, and still to do (waiting, running or interrupted).
@@ -91,6 +94,7 @@ public struct RunReport: Sendable {
         page += throughputSection()
         page += stageTable()
         page += datasetSection()
+        page += analysisSection()
         page += failureList()
         return page + "</body></html>\n"
     }
@@ -215,6 +219,45 @@ public struct RunReport: Sendable {
             html += "</div>"
         }
         return html + "</div>"
+    }
+
+    /// Per analysis stage (in pipeline order): a table of the counts each item's `report.json`
+    /// holds, and its histograms for the first ``datasetHistograms`` items that have them.
+    private func analysisSection() -> String {
+        guard !analyses.isEmpty else { return "" }
+        var html = "<h2>Analyses</h2><p>What each analysis stage found in each item, from the <code>report.json</code> beside its outputs.</p>"
+        let byStage = Dictionary(grouping: analyses, by: \.stage)
+        let order = stages.filter { byStage[$0] != nil } + byStage.keys.filter { !stages.contains($0) }.sorted()
+        for (index, stage) in order.enumerated() {
+            let reports = byStage[stage]!
+            var names: [String] = []
+            for name in reports.flatMap({ $0.counts.map(\.name) }) where !names.contains(name) { names.append(name) }
+            let kinds = Set(reports.map(\.analysis)).sorted().joined(separator: ", ")
+            html += "<h3>\(SVGPlot.escape(stage)) (\(SVGPlot.escape(kinds)))</h3><table class=\"analysis\" id=\"analysis-\(index)\"><tr><th>item</th>"
+            html += names.map { "<th>\(SVGPlot.escape($0))</th>" }.joined() + "</tr>"
+            for report in reports {
+                let values = Dictionary(report.counts.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+                html += "<tr><td>\(SVGPlot.escape(report.item))</td>"
+                html += names.map { "<td>\(values[$0].map(Self.count) ?? "")</td>" }.joined() + "</tr>"
+            }
+            html += "</table>"
+            let drawn = reports.filter { !$0.figures.isEmpty }
+            guard !drawn.isEmpty else { continue }
+            if drawn.count > Self.datasetHistograms { html += "<p>Histograms of the first \(Self.datasetHistograms) of \(drawn.count) items.</p>" }
+            for (row, report) in drawn.prefix(Self.datasetHistograms).enumerated() {
+                html += "<div class=\"qc-row\"><div class=\"qc-name\">\(SVGPlot.escape(report.item))</div>"
+                for (figure, entry) in report.figures.enumerated() {
+                    html += SVGPlot.histogram(entry.histogram, title: entry.title, id: "analysis-\(index)-\(row)-\(figure)")
+                }
+                html += "</div>"
+            }
+        }
+        return html
+    }
+
+    /// A count as the tables show it: whole numbers without a fraction.
+    private static func count(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.4g", value)
     }
 
     /// Per stage: attempts, completed, failed, time running, bytes written and the programs'

@@ -1,3 +1,5 @@
+public import SluiceEngine
+
 /// The outcome of `sluice analyze differential`: one comparison per (stratum,) group.
 public struct DifferentialResult: Sendable {
     /// Gene names (the file's var index), in file order.
@@ -12,4 +14,13 @@ public struct DifferentialResult: Sendable {
     public var passes: Int
     /// Cells in the file.
     public var cells: Int
+
+    /// What the run report shows of it: cells, genes, comparisons, and the tests (gene and
+    /// comparison) with an adjusted p-value below 0.05.
+    public var report: AnalysisReport {
+        let significant = comparisons.reduce(0) { total, comparison in total + comparison.adjustedPValues.filter { $0 < 0.05 }.count }
+        return AnalysisReport(
+            analysis: "differential",
+            counts: [.init("cells", cells), .init("genes", genes.count), .init("comparisons", comparisons.count), .init("tests with adj. p < 0.05", significant)])
+    }
 }

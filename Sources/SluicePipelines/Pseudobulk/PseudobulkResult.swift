@@ -1,3 +1,4 @@
+public import SluiceEngine
 public import SluiceFormats
 public import SluiceKernels
 
@@ -33,5 +34,18 @@ public struct PseudobulkResult: Sendable {
     public func means(_ k: Int) -> [Double] {
         let cells = Double(keptGroups[k].cells)
         return sums[k].map { $0 / cells }
+    }
+
+    /// What the run report shows of it: cells, genes and groups, and how the groups' sizes
+    /// spread, kept and filtered out apart.
+    public var report: AnalysisReport {
+        let sizes = groups.map { Double($0.cells) }
+        return AnalysisReport(
+            analysis: "pseudobulk",
+            counts: [
+                .init("cells", cells), .init("cells without a label", droppedCells), .init("genes", genes.rowCount),
+                .init("groups", groups.count), .init("groups kept", keptGroups.count),
+            ],
+            figures: [.init(title: "groups by their cells", histogram: .init(values: sizes, kept: groups.map(\.kept)))])
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceEngine
 import SluiceFormats
 import SluicePipelines
 
@@ -93,6 +94,7 @@ struct ActivityCommand: ParsableCommand {
             let profile = try SignatureActivity.readProfile(expression, for: signatureTable)
             let tables = try SignatureActivity.run(expression: profile, signature: signatureTable, options: options)
             try ActivityOutput.write(tables, to: output)
+            try report(signatures: tables.beta.rows.count, samples: ("samples", tables.beta.columns.count), genes: tables.genes.count)
             summary = "\(tables.beta.rows.count) signatures × \(tables.beta.columns.count) samples from \(tables.genes.count) shared genes"
         }
         let seconds = (ContinuousClock.now - clock) / .seconds(1)
@@ -129,6 +131,7 @@ struct ActivityCommand: ParsableCommand {
             }
             try writer?.close()
             checkpoint?.remove()
+            try report(signatures: model.reported.count, samples: ("cells", source.cellCount), genes: model.genes.count)
             return "\(model.reported.count) signatures × \(source.cellCount) cells from \(model.genes.count) shared genes"
         }
         let samples: CellActivity.Samples = by.map { .groups($0.split(separator: ",").map(String.init)) } ?? .rows
@@ -136,8 +139,18 @@ struct ActivityCommand: ParsableCommand {
             source, samples: samples, signatureGenes: SignatureActivity.genes(of: signature), chunkSize: chunkSize, progress: progress)
         let tables = try SignatureActivity.run(differentialProfile: profile, signature: signature, options: options)
         try ActivityOutput.write(tables, to: output)
+        try report(signatures: tables.beta.rows.count, samples: (by == nil ? "samples" : "groups", tables.beta.columns.count), genes: tables.genes.count)
         let what = by.map { "pseudobulk groups by \($0)" } ?? "pseudobulk samples"
         return "\(tables.beta.rows.count) signatures × \(tables.beta.columns.count) \(what) from \(tables.genes.count) shared genes"
+    }
+
+    /// Writes `report.json` beside the outputs: what was scored, by how many signatures, from
+    /// how many genes the expression and the signatures share.
+    private func report(signatures: Int, samples: (name: String, count: Int), genes: Int) throws {
+        let counts: [AnalysisReport.Count] = [
+            .init(samples.name, samples.count), .init("signatures", signatures), .init("shared genes", genes), .init("permutations", nRand),
+        ]
+        try AnalysisReport(analysis: "activity", counts: counts).write(toFolder: output)
     }
 
     private func activityOptions() throws -> ActivityOptions {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceEngine
 import SluiceFormats
 import SluicePipelines
 
@@ -64,6 +65,7 @@ struct CorrelateCommand: ParsableCommand {
             try AtomicCommit.write(lines, to: output + "/bins.tsv")
         }
         let significant = rows.filter { $0.qvalue < 0.05 }.count
+        try AnalysisReport(analysis: "correlate", counts: [.init("correlations", rows.count), .init("q < 0.05", significant)]).write(toFolder: output)
         print("\(rows.count) correlations (\(significant) with q < 0.05) → \(output)/correlations.tsv")
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceEngine
 import SluiceFormats
 import SluicePipelines
 
@@ -93,6 +94,7 @@ struct DifferentialCommand: ParsableCommand {
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         try DifferentialTable.writeTSV(result, to: output + "/differential.tsv")
         if parquet { try DifferentialTable.writeParquet(result, to: output + "/differential.parquet") }
+        try result.report.write(toFolder: output)
         analysis.checkpoint?.remove()
         let seconds = (ContinuousClock.now - clock) / .seconds(1)
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceEngine
 import SluiceFormats
 import SluicePipelines
 
@@ -98,6 +99,7 @@ struct PseudobulkCommand: ParsableCommand {
         let result = try aggregator.run(source)
         let aggregated = ContinuousClock.now
         let written = try PseudobulkOutput.write(result, to: output)
+        try result.report.write(toFolder: output)
         aggregator.checkpoint?.remove()
         let seconds = (ContinuousClock.now - clock) / .seconds(1)
         let passSeconds = (aggregated - clock) / .seconds(1)
