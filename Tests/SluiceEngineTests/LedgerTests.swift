@@ -64,6 +64,36 @@ import Testing
         #expect(try await ledger.tasks().filter { $0.stage == 0 && $0.state == .pending }.map(\.item) == ["item2", "item3"])
     }
 
+    /// A completion that claims the next task does both, in item order, and claims nothing
+    /// when the completion is refused (another worker holds the task) or nothing is ready.
+    @Test(arguments: Kind.tested) func aCompletionClaimsTheNextTask(kind: Kind) async throws {
+        let folder = try TemporaryDirectory()
+        let ledger = try await ledger(kind, folder, items: items(3)).ledger
+        let first = try #require(try await ledger.claim(stage: 0, owner: "a", limit: 1, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 1).first)
+        let artifact = ArtifactRecord(task: first.key, path: "raw/item0/f", area: .raw, bytes: 10)
+        let one = try await ledger.complete(first.key, by: "a", artifacts: [artifact], releasing: [], ingesting: [], thenClaim: 0, lease: 60, now: 2)
+        #expect(one.released.isEmpty && one.next?.key == TaskKey(item: "item1", stage: 0) && one.next?.attempt == 1)
+        // The next stage's task the completion made ready.
+        let two = try await ledger.complete(
+            try #require(one.next).key, by: "a", artifacts: [], releasing: [], ingesting: [], thenClaim: 1, lease: 60, now: 3)
+        #expect(two.next?.key == TaskKey(item: "item0", stage: 1))
+        let three = try await ledger.complete(
+            try #require(two.next).key, by: "a", artifacts: [], releasing: [first.key], ingesting: [], thenClaim: 1, lease: 60, now: 4)
+        #expect(three.released.map(\.path) == ["raw/item0/f"])
+        #expect(three.next?.key == TaskKey(item: "item1", stage: 1))
+        let running = try await ledger.tasks().filter { $0.state == .running }
+        #expect(running.map(\.item) == ["item1"] && running.first?.stage == 1)
+        // Refused: nothing changes and nothing is claimed (item2's fetch stays pending).
+        await #expect(throws: LedgerError.self) {
+            try await ledger.complete(TaskKey(item: "item1", stage: 1), by: "b", artifacts: [], releasing: [], ingesting: [], thenClaim: 0, lease: 60, now: 5)
+        }
+        #expect(try await ledger.tasks().first { $0.item == "item2" && $0.stage == 0 }?.state == .pending)
+        // Nothing ready at stage 1 any more.
+        let last = try await ledger.complete(TaskKey(item: "item1", stage: 1), by: "a", artifacts: [], releasing: [], ingesting: [], thenClaim: 1, lease: 60, now: 6)
+        #expect(last.next == nil)
+        #expect(try await ledger.counts(stage: 1)[.done] == 2)
+    }
+
     /// Another process (here another connection, on a thread of its own) holds the write lock
     /// until a timer has ticked 20 times (60 s at most). Four writes wait for the lock meanwhile,
     /// all on one serial executor with the timer — so that other tests running at the same time

@@ -59,6 +59,15 @@ public protocol Ledger: Sendable {
         _ task: TaskKey, by owner: String, artifacts: [ArtifactRecord], releasing: [TaskKey], ingesting: [IngestRecord], now: Double
     ) async throws -> [ArtifactRecord]
 
+    /// Completes `task` as ``complete(_:by:artifacts:releasing:ingesting:now:)`` does and then,
+    /// once it is complete, claims the next ready task of `stage` for `owner` as a per-item
+    /// ``claim(stage:owner:limit:minimum:enough:maxWait:lease:now:)`` would: a worker's loop
+    /// that goes on with the same stage asks once where a server would be asked twice.
+    nonisolated(nonsending) func complete(
+        _ task: TaskKey, by owner: String, artifacts: [ArtifactRecord], releasing: [TaskKey], ingesting: [IngestRecord],
+        thenClaim stage: Int, lease: Double, now: Double
+    ) async throws -> (released: [ArtifactRecord], next: ClaimedTask?)
+
     /// Pins `item` to the worker `holder`, whose node-local scratch holds its files: from now on
     /// only that worker claims its tasks, until ``restart(item:from:now:)``. Called before the
     /// task that wrote those files completes.
@@ -153,5 +162,15 @@ extension Ledger {
     @discardableResult
     nonisolated(nonsending) public func complete(_ task: TaskKey, by owner: String, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws -> [ArtifactRecord] {
         try await complete(task, by: owner, artifacts: artifacts, releasing: releasing, ingesting: [], now: now)
+    }
+
+    /// Two calls, one after the other (a ledger in this process gains nothing from one).
+    nonisolated(nonsending) public func complete(
+        _ task: TaskKey, by owner: String, artifacts: [ArtifactRecord], releasing: [TaskKey], ingesting: [IngestRecord],
+        thenClaim stage: Int, lease: Double, now: Double
+    ) async throws -> (released: [ArtifactRecord], next: ClaimedTask?) {
+        let released = try await complete(task, by: owner, artifacts: artifacts, releasing: releasing, ingesting: ingesting, now: now)
+        let next = try await claim(stage: stage, owner: owner, limit: 1, minimum: 1, enough: nil, maxWait: nil, lease: lease, now: now)
+        return (released, next.first)
     }
 }

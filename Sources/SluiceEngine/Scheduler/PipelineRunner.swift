@@ -319,12 +319,19 @@ public final class PipelineRunner: Sendable {
 
     private func work(stage index: Int) async throws {
         let scheduling = stages[index].scheduling
+        // A per-item stage's next task, claimed by the completion of its last one (one call to
+        // the ledger where there would be two), and when.
+        var next: (task: ClaimedTask, at: Double)?
         while !stopping {
             let claimed: [ClaimedTask]
-            let claimedAt = now
+            var claimedAt = now
             switch scheduling {
             case .perItem:
-                claimed = try await ledger.claim(stage: index, owner: owner, limit: 1, minimum: 1, enough: nil, maxWait: nil, lease: lease, now: now)
+                if let (task, at) = next {
+                    (claimed, claimedAt, next) = ([task], at, nil)
+                } else {
+                    claimed = try await ledger.claim(stage: index, owner: owner, limit: 1, minimum: 1, enough: nil, maxWait: nil, lease: lease, now: now)
+                }
             case .batch(let count, let enough, let maxWait):
                 claimed = try await ledger.claim(
                     stage: index, owner: owner, limit: count, minimum: count, enough: enough, maxWait: maxWait, lease: lease, now: now)
@@ -352,9 +359,11 @@ public final class PipelineRunner: Sendable {
             }
             state.withLock { $0.executing += 1 }
             defer { state.withLock { $0.executing -= 1 } }
-            try await execute(claimed, stage: index, claimedAt: claimedAt)
+            next = try await execute(claimed, stage: index, claimedAt: claimedAt, claimingNext: scheduling == .perItem)
             if index + 1 < wakes.count { wakes[index + 1].notifyAll() }
         }
+        // Claimed as the run stopped: given back untouched.
+        if let next { try await ledger.release(next.task.key, by: owner, now: now) }
     }
 
     /// Tasks of `stage` that are not finished: waiting, ready, running or to be retried.
@@ -375,7 +384,9 @@ public final class PipelineRunner: Sendable {
 
     // MARK: One batch
 
-    private func execute(_ tasks: [ClaimedTask], stage index: Int, claimedAt: Double) async throws {
+    /// Runs one batch to its commit or failure. With `claimingNext` (a per-item stage), the
+    /// commit also claims the stage's next task unless the run is stopping: returned, with when.
+    private func execute(_ tasks: [ClaimedTask], stage index: Int, claimedAt: Double, claimingNext: Bool) async throws -> (task: ClaimedTask, at: Double)? {
         let stage = stages[index]
         var units: [StageUnit] = []
         for task in tasks {
@@ -409,6 +420,7 @@ public final class PipelineRunner: Sendable {
         var startedAt: Double?
         let measurements = TaskMeasurements()
         var reserved: [Int64] = []
+        var following: (task: ClaimedTask, at: Double)?
         do {
             let granted = try await untilStopped { [units] in try await self.reserve(units, stage: index) }
             reservation = granted.reservation
@@ -455,10 +467,12 @@ public final class PipelineRunner: Sendable {
             var released: [ArtifactRecord] = []
             var writtenByUnit: [Int64] = []
             for unit in units {
-                let committed = try await commit(unit, stage: index)
+                let claiming = claimingNext && units.count == 1 && !stopping
+                let committed = try await commit(unit, stage: index, thenClaiming: claiming)
                 written += committed.bytes
                 writtenByUnit.append(committed.bytes)
                 released += committed.released
+                following = committed.next.map { ($0, now) }
             }
             trace(
                 units, stage: index, status: .completed, claimedAt: claimedAt, startedAt: startedAt, measurements: measurements,
@@ -486,6 +500,12 @@ public final class PipelineRunner: Sendable {
                 }
             }
         } catch {
+            // The next task claimed with the commit goes back untouched (or, should the ledger
+            // fail now, when its lease lapses).
+            if let (task, _) = following {
+                following = nil
+                try? await ledger.release(task.key, by: owner, now: now)
+            }
             state.withLock { state in for unit in units { state.active[unit.task.key] = nil } }
             trace(
                 units, stage: index, status: Self.givesBack(error, stopping: stopping) ? .aborted : .failed, claimedAt: claimedAt,
@@ -507,6 +527,7 @@ public final class PipelineRunner: Sendable {
                 for item in failed { try await evictInputs(of: item, reason: "deleted (on_failure: delete)") }
             }
         }
+        return following
     }
 
     /// Whether a batch that ended with `error` is given back unfinished rather than failed: the
@@ -700,7 +721,9 @@ public final class PipelineRunner: Sendable {
 
     /// Flushes, renames into place and records one unit's outputs; returns their bytes, and the
     /// inputs the ledger released.
-    private func commit(_ unit: StageUnit, stage index: Int) async throws -> (bytes: Int64, released: [ArtifactRecord]) {
+    private func commit(_ unit: StageUnit, stage index: Int, thenClaiming: Bool) async throws -> (
+        bytes: Int64, released: [ArtifactRecord], next: ClaimedTask?
+    ) {
         let stage = stages[index]
         var artifacts: [ArtifactRecord] = []
         if let partial = unit.partialOutput, let output = unit.output, let area = stage.outputArea {
@@ -735,9 +758,14 @@ public final class PipelineRunner: Sendable {
         if workspace.scratch != nil, let area = stage.outputArea, Area.nodeLocal.contains(area), !unit.isCollective {
             try await ledger.pin(item: unit.item.name, to: owner)
         }
-        let released = try await ledger.complete(
-            unit.task.key, by: owner, artifacts: artifacts, releasing: releasing, ingesting: try stage.records(for: unit), now: now)
-        return (artifacts.reduce(0) { $0 + $1.bytes }, released)
+        let records = try stage.records(for: unit)
+        let bytes = artifacts.reduce(Int64(0)) { $0 + $1.bytes }
+        guard thenClaiming else {
+            return (bytes, try await ledger.complete(unit.task.key, by: owner, artifacts: artifacts, releasing: releasing, ingesting: records, now: now), nil)
+        }
+        let answer = try await ledger.complete(
+            unit.task.key, by: owner, artifacts: artifacts, releasing: releasing, ingesting: records, thenClaim: index, lease: lease, now: now)
+        return (bytes, answer.released, answer.next)
     }
 
     /// Deletes what the ledger released when this batch committed (its inputs: other workers

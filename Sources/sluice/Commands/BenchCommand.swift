@@ -80,7 +80,8 @@ struct BenchLedgerCommand: AsyncParsableCommand {
         discussion: """
             Registers N items with two stages in a temporary SQLite ledger (removed afterwards), then \
             claims each task alone (limit 1) and completes it: one claim plus one complete is one \
-            transition, 2 x N in all. By default every stage-0 task goes first, then every stage-1 \
+            transition, 2 x N in all. As in a worker's loop, each completion claims the worker's \
+            next task in the same call (one round trip to PostgreSQL; "claim" times the first claim). By default every stage-0 task goes first, then every stage-1 \
             task (the queue a claim searches is as long as it gets); --interleave takes both stages \
             of one item before the next. Each completion records one artifact, and a stage-1 \
             completion releases the item's stage-0 artifact, as a command stage that consumes its \
@@ -235,29 +236,34 @@ struct BenchLedgerCommand: AsyncParsableCommand {
     }
 
     /// One worker: claims a task of `stages` (in turn, when `repeating` is 1; else the one stage
-    /// until none is left) and completes it, timing each.
+    /// until none is left) and completes it, claiming its next task in the same call as the
+    /// runner's loop does; times each call.
     private static func work(_ ledger: any Ledger, owner: String, stages: [Int], repeating: Int?) async throws -> Result {
         let clock = ContinuousClock()
         var result = Result()
         var next = 0
-        while true {
-            let stage = stages[next % stages.count]
-            let claiming = clock.now
-            let claimed = try await ledger.claim(stage: stage, owner: owner, limit: 1, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: Date().timeIntervalSince1970)
-            let completing = clock.now
-            guard let task = claimed.first else { break }
-            let name = task.item.name
+        let claiming = clock.now
+        var claimed = try await ledger.claim(
+            stage: stages[0], owner: owner, limit: 1, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: Date().timeIntervalSince1970
+        ).first
+        var claimSeconds = (clock.now - claiming) / .seconds(1)
+        result.claimSeconds += claimSeconds
+        while let task = claimed {
+            let (name, stage) = (task.item.name, task.key.stage)
             let artifact = ArtifactRecord(
                 task: task.key, path: (stage == 0 ? "raw/" : "output/") + name + "/file.bin", area: stage == 0 ? .raw : .output,
                 bytes: 8_000_000, sha256: String(repeating: "0", count: 64))
-            try await ledger.complete(
-                task.key, by: owner, artifacts: [artifact], releasing: stage == 0 ? [] : [TaskKey(item: name, stage: 0)], now: Date().timeIntervalSince1970)
-            let done = clock.now
-            result.claimSeconds += (completing - claiming) / .seconds(1)
-            result.completeSeconds += (done - completing) / .seconds(1)
-            result.durations.append((done - claiming) / .seconds(1))
-            result.transitions += 1
             if repeating != nil { next += 1 }
+            let completing = clock.now
+            claimed = try await ledger.complete(
+                task.key, by: owner, artifacts: [artifact], releasing: stage == 0 ? [] : [TaskKey(item: name, stage: 0)], ingesting: [],
+                thenClaim: stages[next % stages.count], lease: 60, now: Date().timeIntervalSince1970
+            ).next
+            let seconds = (clock.now - completing) / .seconds(1)
+            result.completeSeconds += seconds
+            result.durations.append(claimSeconds + seconds)
+            claimSeconds = 0
+            result.transitions += 1
         }
         return result
     }

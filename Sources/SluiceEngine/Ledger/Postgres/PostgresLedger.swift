@@ -405,16 +405,26 @@ public final class PostgresLedger: Ledger {
     nonisolated(nonsending) public func claim(
         stage: Int, owner: String, limit: Int, minimum: Int, enough: Double?, maxWait: Double?, lease: Double, now: Double
     ) async throws -> [ClaimedTask] {
-        struct Claimed: Decodable {
-            var item: ItemSpec
-            var attempt: Int
-        }
         let words = LedgerEvent.claimedMessage(attempt: LedgerEvent.attemptPlaceholder)
         let answer = try await call { request, isRetry in
             "SELECT sluice_claim(\(request), \(isRetry), \(stage), \(owner), \(limit), \(minimum), \(enough), \(maxWait), \(now + lease), \(now), \(words))"
         }
-        let claimed = try JSONDecoder().decode([Claimed].self, from: Data((answer ?? "[]").utf8))
-        return claimed.map { ClaimedTask(key: TaskKey(item: $0.item.name, stage: stage), item: $0.item, attempt: $0.attempt) }
+        return try Self.claimed(answer, stage: stage)
+    }
+
+    /// A task as `sluice_claim` answers it.
+    private struct Claimed: Decodable {
+        var item: ItemSpec
+        var attempt: Int
+    }
+
+    /// What `sluice_claim` answered, as claimed tasks of `stage`.
+    private static func claimed(_ answer: String?, stage: Int) throws -> [ClaimedTask] {
+        claimed(try JSONDecoder().decode([Claimed].self, from: Data((answer ?? "[]").utf8)), stage: stage)
+    }
+
+    private static func claimed(_ claimed: [Claimed], stage: Int) -> [ClaimedTask] {
+        claimed.map { ClaimedTask(key: TaskKey(item: $0.item.name, stage: stage), item: $0.item, attempt: $0.attempt) }
     }
 
     /// Claims one group (or the barrier) whose members have all reached (or can never reach) `stage`;
@@ -517,6 +527,25 @@ public final class PostgresLedger: Ledger {
     nonisolated(nonsending) public func complete(
         _ task: TaskKey, by owner: String, artifacts: [ArtifactRecord], releasing: [TaskKey], ingesting: [IngestRecord], now: Double
     ) async throws -> [ArtifactRecord] {
+        try await complete(task, by: owner, artifacts: artifacts, releasing: releasing, ingesting: ingesting, claiming: nil, now: now).released
+    }
+
+    /// One statement: `sluice_complete`, and then — when the task was completed — `sluice_claim`
+    /// for one task of `stage`, each with its own request id, so that a retry after a lost
+    /// answer returns what each had done.
+    nonisolated(nonsending) public func complete(
+        _ task: TaskKey, by owner: String, artifacts: [ArtifactRecord], releasing: [TaskKey], ingesting: [IngestRecord],
+        thenClaim stage: Int, lease: Double, now: Double
+    ) async throws -> (released: [ArtifactRecord], next: ClaimedTask?) {
+        let answer = try await complete(
+            task, by: owner, artifacts: artifacts, releasing: releasing, ingesting: ingesting, claiming: (stage, lease), now: now)
+        return (answer.released, answer.claimed.first)
+    }
+
+    private nonisolated(nonsending) func complete(
+        _ task: TaskKey, by owner: String, artifacts: [ArtifactRecord], releasing: [TaskKey], ingesting: [IngestRecord],
+        claiming next: (stage: Int, lease: Double)?, now: Double
+    ) async throws -> (released: [ArtifactRecord], claimed: [ClaimedTask]) {
         struct Released: Decodable {
             var item: String
             var stage: Int
@@ -525,20 +554,40 @@ public final class PostgresLedger: Ledger {
             var bytes: Int64
             var sha256: String?
         }
+        struct Answer: Decodable {
+            var released: [Released]?
+            var claimed: [Claimed]?
+        }
         let bytes = artifacts.reduce(Int64(0)) { $0 + $1.bytes }
         let words = LedgerEvent.doneMessage(attempt: LedgerEvent.attemptPlaceholder, artifacts: artifacts.count, bytes: bytes)
+        let claimWords = LedgerEvent.claimedMessage(attempt: LedgerEvent.attemptPlaceholder)
+        let (claimStage, until) = (next.map { Int64($0.stage) }, next.map { now + $0.lease })
+        // The claim's own request id, the same on every try.
+        let claimRequest = UUID()
         let answer = try await call { request, isRetry in
             """
-            SELECT sluice_complete(\(request), \(isRetry), \(task.item), \(task.stage), \(owner), \(bytes),
-                \(artifacts.map(\.task.item)), \(artifacts.map(\.task.stage)), \(artifacts.map(\.path)), \(artifacts.map(\.area.rawValue)),
-                \(artifacts.map(\.bytes)), \(artifacts.map { $0.sha256 ?? "" }), \(releasing.map(\.item)), \(releasing.map(\.stage)),
-                \(ingesting.map(\.collection)), \(ingesting.map(\.item)), \(ingesting.map(\.name)), \(ingesting.map(\.content)), \(now), \(words))
+            SELECT json_build_object('released', c.done::json, 'claimed',
+                CASE WHEN c.done IS NOT NULL AND \(claimStage)::bigint IS NOT NULL THEN
+                    sluice_claim(\(claimRequest), \(isRetry), \(claimStage), \(owner), 1, 1, NULL, NULL, \(until), \(now), \(claimWords))::json
+                END)::text
+            FROM (
+                SELECT sluice_complete(\(request), \(isRetry), \(task.item), \(task.stage), \(owner), \(bytes),
+                    \(artifacts.map(\.task.item)), \(artifacts.map(\.task.stage)), \(artifacts.map(\.path)), \(artifacts.map(\.area.rawValue)),
+                    \(artifacts.map(\.bytes)), \(artifacts.map { $0.sha256 ?? "" }), \(releasing.map(\.item)), \(releasing.map(\.stage)),
+                    \(ingesting.map(\.collection)), \(ingesting.map(\.item)), \(ingesting.map(\.name)), \(ingesting.map(\.content)), \(now), \(words)
+                ) AS done OFFSET 0) c
             """
         }
-        guard let answer else { throw LedgerError.leaseLost(task) }
-        return try JSONDecoder().decode([Released].self, from: Data(answer.utf8)).map {
-            ArtifactRecord(task: TaskKey(item: $0.item, stage: $0.stage), path: $0.path, area: Area(rawValue: $0.area) ?? .output, bytes: $0.bytes, sha256: $0.sha256, state: .released)
-        }
+        let decoded = try JSONDecoder().decode(Answer.self, from: Data((answer ?? "{}").utf8))
+        guard let released = decoded.released else { throw LedgerError.leaseLost(task) }
+        return (
+            released.map {
+                ArtifactRecord(
+                    task: TaskKey(item: $0.item, stage: $0.stage), path: $0.path, area: Area(rawValue: $0.area) ?? .output, bytes: $0.bytes,
+                    sha256: $0.sha256, state: .released)
+            },
+            Self.claimed(decoded.claimed ?? [], stage: next?.stage ?? task.stage)
+        )
     }
 
     /// Records a failure: `retryAt` puts the task back in the queue at that time; nil fails it for
