@@ -14,12 +14,14 @@
 #   scripts/bench/dashboard.sh                  # ITEMS=1000 ROUNDS=3
 #   SCRAPER=curl ROUNDS=5 scripts/bench/dashboard.sh
 #   SKIP_BUILD=1 SLUICE=.build/debug/sluice ITEMS=200 ROUNDS=1 scripts/bench/dashboard.sh
+#   WATCH=events scripts/bench/dashboard.sh     # only the event stream (WATCH=metrics: only the scraper)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 ITEMS="${ITEMS:-1000}"
 ROUNDS="${ROUNDS:-3}"
 SCRAPER="${SCRAPER:-prometheus}"
+WATCH="${WATCH:-both}"
 source scripts/bench/lib.sh
 out="${BENCH_DATA:-bench-data}"
 if [ -n "${SLUICE:-}" ]; then sluice="$(cd "$(dirname "$SLUICE")" && pwd)/$(basename "$SLUICE")" binary_note="$SLUICE"; else prepare_sluice "$out/dashboard-bin"; fi
@@ -112,29 +114,34 @@ run_watched() {
   rm -rf "$scratch/work"
   local port start end scrapes="" events
   port="$(free_port)"
-  if [ "$SCRAPER" = prometheus ] && command -v prometheus >/dev/null; then start_prometheus "$port"; else metrics_poller "http://127.0.0.1:$port/metrics"; fi
+  if [ "$WATCH" = events ]; then :
+  elif [ "$SCRAPER" = prometheus ] && command -v prometheus >/dev/null; then start_prometheus "$port"
+  else metrics_poller "http://127.0.0.1:$port/metrics"; fi
   start=$(date +%s.%N)
   (cd "$scratch" && "$sluice" run p.yaml --quiet --serve --port "$port" > watched.log 2> watched.err) &
   local run=$!
-  sse_client "http://127.0.0.1:$port/api/events" "$scratch/events"
-  local client=$!
+  local client=""
+  if [ "$WATCH" != metrics ]; then
+    sse_client "http://127.0.0.1:$port/api/events" "$scratch/events"
+    client=$!
+  fi
   wait "$run"
   end=$(date +%s.%N)
-  wait "$client" 2>/dev/null || true
+  if [ -n "$client" ]; then wait "$client" 2>/dev/null || true; fi
   events="$(cat "$scratch/events" 2>/dev/null || echo 0)"
   if [ -n "$prometheus_dir" ]; then
     scrapes="$(curl -s "http://127.0.0.1:$prometheus_web/api/v1/query?query=count_over_time(sluice_budget_bytes%5B10m%5D)" | python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)')"
     kill "$prometheus_pid" 2>/dev/null || true
     wait "$prometheus_pid" 2>/dev/null || true
     prometheus_dir=""
-  else
+  elif [ "$WATCH" != events ]; then
     kill "$poller_pid" 2>/dev/null || true
   fi
   echo "$(echo "$end - $start" | bc) $events ${scrapes:-polled}"
 }
 
 echo "sluice: $binary_note"
-echo "items: $ITEMS, rounds: $ROUNDS, scraper: $SCRAPER, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "items: $ITEMS, rounds: $ROUNDS, watched by: $WATCH, scraper: $SCRAPER, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 plain=() watched=()
 for round in $(seq 1 "$ROUNDS"); do
   # Which goes first alternates, so that a machine growing busier or quieter favours neither.
