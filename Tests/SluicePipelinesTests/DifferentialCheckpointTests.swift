@@ -44,6 +44,42 @@ import Testing
         #expect(result.notes == reference.notes)
     }
 
+    /// A t-test (one pass, per-group sums) stopped in the middle of its pass resumes after the
+    /// last chunk it checkpointed, reads only the chunks after it, and gives the same result.
+    @Test(
+        "a t-test stopped in its pass resumes after its last checkpointed chunk with the same result",
+        arguments: [DifferentialTests.cases[11], DifferentialTests.cases[13]])
+    func aTTestResumesInsideItsPass(_ test: DifferentialTests.Case) throws {
+        let folder = try TemporaryDirectory("sluice-differential-checkpoint")
+        var options = test.options
+        options.chunkSize = 97
+        let reference = try DifferentialExpression(source: try CellSourceOpener.open(DifferentialTests.input), options: options).run()
+        #expect(reference.passes == 1)
+        let cells = try CellSourceOpener.open(DifferentialTests.input).cellCount
+        let chunks = (cells + 96) / 97
+        #expect(chunks > 4)
+
+        // Stopped as it asks for its fourth-last chunk; its checkpoint holds the chunks before.
+        var analysis = DifferentialExpression(
+            source: StoppingSource(try CellSourceOpener.open(DifferentialTests.input)) { _, reads in reads >= chunks - 3 }, options: options)
+        analysis.checkpoint = AnalysisCheckpoint(folder: folder.file("state"), name: "differential", interval: .zero, fingerprint: "f")
+        #expect(throws: StoppingSource.Stopped.self) { try analysis.run() }
+        let saved = try #require(try analysis.checkpoint?.load())
+        let read = try saved.json("chunks-read", as: Int.self)
+        #expect(read == chunks - 3)
+
+        var notes: [String] = []
+        let source = StoppingSource(try CellSourceOpener.open(DifferentialTests.input), stopAtCell: nil)
+        var resumed = DifferentialExpression(source: source, options: options)
+        resumed.checkpoint = analysis.checkpoint
+        resumed.note = { notes.append($0) }
+        let result = try resumed.run()
+        #expect(notes.contains { $0.contains("resuming after cell \(min(cells, read * 97)) of \(cells)") }, "\(notes)")
+        #expect(source.reads.count == chunks - read)
+        #expect(DifferentialTests.rows(result) == DifferentialTests.rows(reference))
+        #expect(result.notes == reference.notes)
+    }
+
     /// `sluice analyze differential --checkpoint-dir` killed with SIGKILL in a later pass, run
     /// again, writes the same table as an undisturbed run and removes its checkpoint.
     @Test func killedItResumesAndWritesTheSameTable() async throws {

@@ -22,11 +22,11 @@ public struct DifferentialExpression {
     public let options: DifferentialOptions
     /// Called with (phase, cells done, cells in the file).
     public var progress: (String, Int, Int) -> Void = { _, _, _ in }
-    /// Where a Wilcoxon run records its state after each block of genes it tested (every
-    /// ``AnalysisCheckpoint/interval`` at most) and resumes from: the labels, each cell's slot,
-    /// each gene's stored-value count and the statistics of the genes done. A resumed run skips
-    /// the passes before it and gives the same result, value for value. (The t-tests make one
-    /// pass and take none.)
+    /// Where a run records its state (every ``AnalysisCheckpoint/interval`` at most) and resumes
+    /// from: a Wilcoxon run after each block of genes it tested — the labels, each cell's slot,
+    /// each gene's stored-value count and the statistics of the genes done — and a t-test in its
+    /// one pass, after a chunk of cells — the labels, each cell's slot and the per-slot sums so
+    /// far. A resumed run skips what was done before and gives the same result, value for value.
     public var checkpoint: AnalysisCheckpoint?
     /// Called with a sentence when the run resumes from a checkpoint or skips one.
     public var note: (String) -> Void = { _ in }
@@ -57,6 +57,39 @@ public struct DifferentialExpression {
         let statistics: ComparisonStatistics
         var done: Int
         var passes = 1
+        var skipped = false
+        // A t-test's pass resumed at this chunk.
+        var firstChunk = 0
+        if let sums, let checkpoint, let saved = try checkpoint.load() {
+            try grouping.restore(saved.json("grouping"))
+            if stratification != nil { try stratification?.restore(saved.json("stratification")) }
+            slots = try SlotTable(restoring: saved)
+            cellSlots = try saved.array("cell-slots")
+            firstChunk = try saved.json("chunks-read")
+            guard cellSlots.count == source.cellCount, (1..<ranges.count).contains(firstChunk) else {
+                throw AnalysisError(code: "differential.checkpoint", "the checkpoint \(checkpoint.file) is inconsistent; delete it to start afresh")
+            }
+            try sums.restore(from: saved, slotCount: slots.count)
+            note("resuming after cell \(ranges[firstChunk - 1].upperBound) of \(source.cellCount) from the checkpoint \(checkpoint.file)")
+        }
+        /// After a chunk of a t-test's pass: a checkpoint once the interval has passed.
+        func sumsCheckpointIfDue(chunksRead: Int) throws {
+            guard let sums, let checkpoint, chunksRead < ranges.count, ContinuousClock.now - lastCheckpoint >= checkpoint.interval else { return }
+            var archive = StateArchive()
+            try archive.put("grouping", json: grouping.state)
+            if let stratification { try archive.put("stratification", json: stratification.state) }
+            slots.save(into: &archive)
+            archive.put("cell-slots", cellSlots)
+            try archive.put("chunks-read", json: chunksRead)
+            sums.save(into: &archive)
+            if try checkpoint.save(archive) == nil, !skipped {
+                skipped = true
+                note(
+                    "checkpoints skipped after cell \(ranges[chunksRead - 1].upperBound): the state (\(ByteSize.format(Int64(archive.byteCount)))) does not fit twice in the \(ByteSize.format(checkpoint.limit ?? 0)) kept for checkpoints"
+                )
+            }
+            lastCheckpoint = ContinuousClock.now
+        }
         if options.method == .wilcoxon, let checkpoint, let saved = try checkpoint.load() {
             try grouping.restore(saved.json("grouping"))
             if stratification != nil { try stratification?.restore(saved.json("stratification")) }
@@ -75,7 +108,7 @@ public struct DifferentialExpression {
             note("resuming after gene \(done) of \(geneCount), in pass \(passes + 1), from the checkpoint \(checkpoint.file)")
         } else {
             // Pass 1: labels, slots, and the stored values of as many genes as fit.
-            for (index, range) in ranges.enumerated() {
+            for (index, range) in ranges.enumerated() where index >= firstChunk {
                 let batch = try source.read(cells: range)
                 let groups = try grouping.numbers(in: batch.obs, path: source.path)
                 let strata = try stratification?.numbers(in: batch.obs, path: source.path)
@@ -90,6 +123,7 @@ public struct DifferentialExpression {
                 let matrix = prepared(batch.matrix)
                 if let sums {
                     try sums.add(matrix, slots: cellSlots[range], slotCount: slots.count, path: source.path)
+                    try sumsCheckpointIfDue(chunksRead: index + 1)
                 } else {
                     try store.add(matrix, slots: cellSlots[range], nonzeroPerGene: &nonzeroPerGene, counting: true, path: source.path)
                     store.shrinkToBudget()
@@ -109,7 +143,6 @@ public struct DifferentialExpression {
                 store.removeAll()
             }
         }
-        var skipped = false
         /// After a block of genes is tested: a checkpoint once the interval has passed.
         func checkpointIfDue() throws {
             guard options.method == .wilcoxon, let checkpoint, done < geneCount, ContinuousClock.now - lastCheckpoint >= checkpoint.interval else { return }

@@ -15,6 +15,21 @@ final class SlotGeneSums {
         self.genes = genes
     }
 
+    /// Writes the sums so far into a checkpoint's archive.
+    func save(into archive: inout StateArchive) {
+        archive.put("slot-gene-sums", sums)
+        archive.put("slot-gene-squares", squares)
+    }
+
+    /// Takes up the sums a checkpoint saved for `slotCount` slots.
+    func restore(from archive: StateArchive, slotCount: Int) throws {
+        let (sums, squares) = (try archive.array("slot-gene-sums", of: Double.self), try archive.array("slot-gene-squares", of: Double.self))
+        guard sums.count == slotCount * genes, squares.count == sums.count else {
+            throw AnalysisError(code: "differential.checkpoint", "the checkpoint's sums do not match the file's genes and groups; delete it to start afresh")
+        }
+        (self.sums, self.squares, self.slotCount) = (sums, squares, slotCount)
+    }
+
     /// Adds the stored values of `matrix`'s rows, row `r` belonging to slot `slots[r]`
     /// (``SlotTable/skipped`` rows left out). A NaN is an error.
     func add(_ matrix: SparseRows, slots: ArraySlice<UInt32>, slotCount: Int, path: String) throws {

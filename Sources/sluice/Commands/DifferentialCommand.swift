@@ -30,11 +30,13 @@ struct DifferentialCommand: ParsableCommand {
             logfoldchanges, pvals, pvals_adj; genes by score, highest first, as \
             sc.get.rank_genes_groups_df) and, with --parquet, differential.parquet.
 
-            --checkpoint-dir DIR records a Wilcoxon run's state after each block of genes it tested \
-            (at most every --checkpoint-every): the labels, each cell's group (4 bytes a cell), each \
-            gene's non-zero count and the statistics so far. A run stopped at any moment and started \
-            again with the same input and options skips the passes done and writes the same files; \
-            what it does again is the pass it was in.
+            --checkpoint-dir DIR records the run's state at most every --checkpoint-every: a Wilcoxon \
+            run's after each block of genes it tested (the labels, each cell's group, 4 bytes a cell, \
+            each gene's non-zero count and the statistics so far), a t-test's after a chunk of cells \
+            in its one pass (the labels, each cell's group and the per-group sums, 16 bytes × groups × \
+            genes). A run stopped at any moment and started again with the same input and options \
+            skips what was done and writes the same files; what it does again is the Wilcoxon pass, \
+            or the t-test's chunks since the last checkpoint.
             """)
 
     @Argument(help: "The input: h5ad, 10x HDF5, Matrix Market folder or Loom.") var input: String
@@ -83,10 +85,10 @@ struct DifferentialCommand: ParsableCommand {
         var analysis = DifferentialExpression(source: source, options: options)
         let name = (input as NSString).lastPathComponent
         analysis.progress = { step, done, total in display.update(dataset: name, step: step, done: done, total: total) }
-        // Everything that changes the result or the blocks of genes.
+        // Everything that changes the result, the blocks of genes or the chunks of cells.
         let settings = [
             groupby, reference, groups ?? "", "\(normalize)", "\(tieCorrect)", method, stratify ?? "", matrix ?? "", "\(memoryMb)",
-            features.featureTypes ?? "",
+            "\(chunkSize)", features.featureTypes ?? "",
         ]
         analysis.checkpoint = checkpoints.checkpoint(name: "differential", input: input, settings: settings)
         analysis.note = { display.line($0) }
