@@ -30,15 +30,10 @@ import Testing
         let saved = try #require(try analysis.checkpoint?.load())
         #expect(try saved.json("passes", as: Int.self) == 3)
 
-        var notes: [String] = []
-        let source = StoppingSource(try CellSourceOpener.open(DifferentialTests.input), stopAtCell: nil)
-        var resumed = DifferentialExpression(source: source, options: options)
-        resumed.checkpoint = analysis.checkpoint
-        resumed.note = { notes.append($0) }
-        let result = try resumed.run()
+        let (result, notes, reads) = try resume(options, from: analysis.checkpoint)
         #expect(notes.contains { $0.contains("in pass 4") }, "\(notes)")
         // Only the passes after the checkpoint read the file again.
-        #expect(source.reads.count == (reference.passes - 3) * chunks)
+        #expect(reads == (reference.passes - 3) * chunks)
         #expect(result.passes == reference.passes)
         #expect(DifferentialTests.rows(result) == DifferentialTests.rows(reference))
         #expect(result.notes == reference.notes)
@@ -68,16 +63,23 @@ import Testing
         let read = try saved.json("chunks-read", as: Int.self)
         #expect(read == chunks - 3)
 
+        let (result, notes, reads) = try resume(options, from: analysis.checkpoint)
+        #expect(notes.contains { $0.contains("resuming after cell \(min(cells, read * 97)) of \(cells)") }, "\(notes)")
+        #expect(reads == chunks - read)
+        #expect(DifferentialTests.rows(result) == DifferentialTests.rows(reference))
+        #expect(result.notes == reference.notes)
+    }
+
+    /// Runs the analysis again from `checkpoint`: its result, the notes it made and the chunks
+    /// of cells it read.
+    private func resume(_ options: DifferentialOptions, from checkpoint: AnalysisCheckpoint?) throws -> (DifferentialResult, [String], Int) {
         var notes: [String] = []
         let source = StoppingSource(try CellSourceOpener.open(DifferentialTests.input), stopAtCell: nil)
         var resumed = DifferentialExpression(source: source, options: options)
-        resumed.checkpoint = analysis.checkpoint
+        resumed.checkpoint = checkpoint
         resumed.note = { notes.append($0) }
         let result = try resumed.run()
-        #expect(notes.contains { $0.contains("resuming after cell \(min(cells, read * 97)) of \(cells)") }, "\(notes)")
-        #expect(source.reads.count == chunks - read)
-        #expect(DifferentialTests.rows(result) == DifferentialTests.rows(reference))
-        #expect(result.notes == reference.notes)
+        return (result, notes, source.reads.count)
     }
 
     /// `sluice analyze differential --checkpoint-dir` killed with SIGKILL in a later pass, run

@@ -58,13 +58,32 @@ public struct DifferentialExpression {
         var done: Int
         var passes = 1
         var skipped = false
-        // A t-test's pass resumed at this chunk.
-        var firstChunk = 0
-        if let sums, let checkpoint, let saved = try checkpoint.load() {
+        /// Takes up the labels and each cell's slot a checkpoint saved.
+        func restoreLabels(_ saved: StateArchive) throws {
             try grouping.restore(saved.json("grouping"))
             if stratification != nil { try stratification?.restore(saved.json("stratification")) }
             slots = try SlotTable(restoring: saved)
             cellSlots = try saved.array("cell-slots")
+        }
+        /// Writes `archive` with the labels and each cell's slot, unless the state does not fit
+        /// twice in the room kept for checkpoints (said once; `position` says after what).
+        func save(_ archive: inout StateArchive, into checkpoint: AnalysisCheckpoint, after position: String) throws {
+            try archive.put("grouping", json: grouping.state)
+            if let stratification { try archive.put("stratification", json: stratification.state) }
+            slots.save(into: &archive)
+            archive.put("cell-slots", cellSlots)
+            if try checkpoint.save(archive) == nil, !skipped {
+                skipped = true
+                note(
+                    "checkpoints skipped after \(position): the state (\(ByteSize.format(Int64(archive.byteCount)))) does not fit twice in the \(ByteSize.format(checkpoint.limit ?? 0)) kept for checkpoints"
+                )
+            }
+            lastCheckpoint = ContinuousClock.now
+        }
+        // A t-test's pass resumed at this chunk.
+        var firstChunk = 0
+        if let sums, let checkpoint, let saved = try checkpoint.load() {
+            try restoreLabels(saved)
             firstChunk = try saved.json("chunks-read")
             guard cellSlots.count == source.cellCount, (1..<ranges.count).contains(firstChunk) else {
                 throw AnalysisError(code: "differential.checkpoint", "the checkpoint \(checkpoint.file) is inconsistent; delete it to start afresh")
@@ -76,25 +95,12 @@ public struct DifferentialExpression {
         func sumsCheckpointIfDue(chunksRead: Int) throws {
             guard let sums, let checkpoint, chunksRead < ranges.count, ContinuousClock.now - lastCheckpoint >= checkpoint.interval else { return }
             var archive = StateArchive()
-            try archive.put("grouping", json: grouping.state)
-            if let stratification { try archive.put("stratification", json: stratification.state) }
-            slots.save(into: &archive)
-            archive.put("cell-slots", cellSlots)
             try archive.put("chunks-read", json: chunksRead)
             sums.save(into: &archive)
-            if try checkpoint.save(archive) == nil, !skipped {
-                skipped = true
-                note(
-                    "checkpoints skipped after cell \(ranges[chunksRead - 1].upperBound): the state (\(ByteSize.format(Int64(archive.byteCount)))) does not fit twice in the \(ByteSize.format(checkpoint.limit ?? 0)) kept for checkpoints"
-                )
-            }
-            lastCheckpoint = ContinuousClock.now
+            try save(&archive, into: checkpoint, after: "cell \(ranges[chunksRead - 1].upperBound)")
         }
         if options.method == .wilcoxon, let checkpoint, let saved = try checkpoint.load() {
-            try grouping.restore(saved.json("grouping"))
-            if stratification != nil { try stratification?.restore(saved.json("stratification")) }
-            slots = try SlotTable(restoring: saved)
-            cellSlots = try saved.array("cell-slots")
+            try restoreLabels(saved)
             nonzeroPerGene = try saved.array("nonzero-per-gene")
             done = try saved.json("done")
             passes = try saved.json("passes")
@@ -147,21 +153,11 @@ public struct DifferentialExpression {
         func checkpointIfDue() throws {
             guard options.method == .wilcoxon, let checkpoint, done < geneCount, ContinuousClock.now - lastCheckpoint >= checkpoint.interval else { return }
             var archive = StateArchive()
-            try archive.put("grouping", json: grouping.state)
-            if let stratification { try archive.put("stratification", json: stratification.state) }
-            slots.save(into: &archive)
-            archive.put("cell-slots", cellSlots)
             archive.put("nonzero-per-gene", nonzeroPerGene)
             try archive.put("done", json: done)
             try archive.put("passes", json: passes)
             statistics.save(into: &archive)
-            if try checkpoint.save(archive) == nil, !skipped {
-                skipped = true
-                note(
-                    "checkpoints skipped after gene \(done): the state (\(ByteSize.format(Int64(archive.byteCount)))) does not fit twice in the \(ByteSize.format(checkpoint.limit ?? 0)) kept for checkpoints"
-                )
-            }
-            lastCheckpoint = ContinuousClock.now
+            try save(&archive, into: checkpoint, after: "gene \(done)")
         }
         try checkpointIfDue()
 
