@@ -670,7 +670,7 @@ public final class SQLiteLedger: Ledger {
 
     nonisolated(nonsending) public func tasks(in state: TaskState, limit: Int) async throws -> [TaskStatus] {
         let order = state == .running ? "t.started, i.position" : "t.finished DESC, i.position"
-        return try await pool.read { db in try Self.taskStatuses(db, where: "WHERE t.state = ?", orderBy: order + " LIMIT ?", [state.rawValue, limit]) }
+        return try await pool.read { db in try Self.taskStatuses(db, where: "WHERE t.state = ?", orderBy: order, limit: limit, [state.rawValue]) }
     }
 
     nonisolated(nonsending) public func overview() async throws -> LedgerOverview {
@@ -692,15 +692,18 @@ public final class SQLiteLedger: Ledger {
 
     /// The tasks a `WHERE` clause (on `t`, the tasks, and `i`, their items) selects, in `orderBy`
     /// order, with what they hold reserved.
-    private static func taskStatuses(_ db: Database, where clause: String, orderBy: String, _ arguments: StatementArguments = []) throws -> [TaskStatus] {
+    /// The tasks `clause` selects (with `arguments`), in `orderBy` order, `limit` of them at most.
+    private static func taskStatuses(
+        _ db: Database, where clause: String, orderBy: String, limit: Int? = nil, _ arguments: StatementArguments = []
+    ) throws -> [TaskStatus] {
         try Row.fetchAll(
             try db.cachedStatement(
                 sql: """
                     SELECT t.*, i.is_group AS is_group,
                         (SELECT SUM(bytes) FROM reservations r WHERE \(Self.isCurrent)) AS reserved,
                         (SELECT area FROM reservations r WHERE \(Self.isCurrent) ORDER BY bytes DESC LIMIT 1) AS reserved_area
-                    FROM tasks t JOIN items i ON i.id = t.item \(clause) ORDER BY \(orderBy)
-                    """), arguments: arguments
+                    FROM tasks t JOIN items i ON i.id = t.item \(clause) ORDER BY \(orderBy)\(limit == nil ? "" : " LIMIT ?")
+                    """), arguments: arguments + StatementArguments(limit.map { [$0] } ?? [])
         ).map { row in
             let code: String? = row["error_code"]
             let message: String? = row["error"]

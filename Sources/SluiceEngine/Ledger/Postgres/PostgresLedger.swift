@@ -795,7 +795,7 @@ public final class PostgresLedger: Ledger {
     nonisolated(nonsending) public func tasks(in state: TaskState, limit: Int) async throws -> [TaskStatus] {
         let order = state == .running ? "t.started, i.position" : "t.finished DESC NULLS LAST, i.position"
         // The state is one of TaskState's names and the limit a number: neither can carry SQL.
-        return try await read { db in try await Self.taskStatuses(db, "WHERE t.state = '\(state.rawValue)'", orderBy: "\(order) LIMIT \(max(0, limit))") }
+        return try await read { db in try await Self.taskStatuses(db, "WHERE t.state = '\(state.rawValue)'", orderBy: order, limit: limit) }
     }
 
     nonisolated(nonsending) public func overview() async throws -> LedgerOverview {
@@ -816,9 +816,12 @@ public final class PostgresLedger: Ledger {
     }
 
     /// The tasks a `WHERE` clause (on `t`, the tasks, and `i`, their items) selects, in `orderBy`
-    /// order, with what they hold reserved. Both clauses are SQL this file writes, never values;
-    /// a value the clause compares with is `binding`, sent as a parameter after it.
-    private static func taskStatuses(_ db: PostgresTransaction, _ clause: String, orderBy: String, binding: String? = nil) async throws -> [TaskStatus] {
+    /// order (`limit` of them at most), with what they hold reserved. Both clauses are SQL this
+    /// file writes, never values; a value the clause compares with is `binding`, sent as a
+    /// parameter after it.
+    private static func taskStatuses(
+        _ db: PostgresTransaction, _ clause: String, orderBy: String, limit: Int? = nil, binding: String? = nil
+    ) async throws -> [TaskStatus] {
         typealias Row = (String, Int, String, Int, String?, String?, Double?, Double?, Int64?, Bool, Int64?, String?)
         let select = """
             SELECT t.item, t.stage, t.state, t.attempts, t.error_code, t.error, t.started, t.finished, t.bytes, i.is_group,
@@ -826,11 +829,12 @@ public final class PostgresLedger: Ledger {
                 (SELECT area FROM reservations r WHERE \(Self.isCurrent) ORDER BY bytes DESC LIMIT 1)
             FROM tasks t JOIN items i ON i.id = t.item
             """
+        let limited = limit.map { " LIMIT \(max(0, $0))" } ?? ""
         let query: PostgresQuery =
             if let binding {
-                "\(unescaped: select) \(unescaped: clause)\(binding) ORDER BY \(unescaped: orderBy)"
+                "\(unescaped: select) \(unescaped: clause)\(binding) ORDER BY \(unescaped: orderBy + limited)"
             } else {
-                "\(unescaped: select) \(unescaped: clause) ORDER BY \(unescaped: orderBy)"
+                "\(unescaped: select) \(unescaped: clause) ORDER BY \(unescaped: orderBy + limited)"
             }
         return try await db.rows(query, as: Row.self).map { row in
             TaskStatus(
