@@ -690,9 +690,8 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
-    /// The tasks a `WHERE` clause (on `t`, the tasks, and `i`, their items) selects, in `orderBy`
-    /// order, with what they hold reserved.
-    /// The tasks `clause` selects (with `arguments`), in `orderBy` order, `limit` of them at most.
+    /// The tasks a `WHERE` clause (on `t`, the tasks, and `i`, their items) selects with
+    /// `arguments`, in `orderBy` order (`limit` of them at most), with what they hold reserved.
     private static func taskStatuses(
         _ db: Database, where clause: String, orderBy: String, limit: Int? = nil, _ arguments: StatementArguments = []
     ) throws -> [TaskStatus] {

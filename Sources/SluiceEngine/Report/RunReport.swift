@@ -238,7 +238,7 @@ public struct RunReport: Sendable {
             for report in reports {
                 let values = Dictionary(report.counts.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
                 html += "<tr><td>\(SVGPlot.escape(report.item))</td>"
-                html += names.map { "<td>\(values[$0].map(Self.count) ?? "")</td>" }.joined() + "</tr>"
+                html += names.map { "<td>\(values[$0].map { SVGPlot.number($0, digits: 4) } ?? "")</td>" }.joined() + "</tr>"
             }
             html += "</table>"
             let drawn = reports.filter { !$0.figures.isEmpty }
@@ -253,11 +253,6 @@ public struct RunReport: Sendable {
             }
         }
         return html
-    }
-
-    /// A count as the tables show it: whole numbers without a fraction.
-    private static func count(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.4g", value)
     }
 
     /// Per stage: attempts, completed, failed, time running, bytes written and the programs'

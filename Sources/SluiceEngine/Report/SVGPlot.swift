@@ -80,9 +80,10 @@ enum SVGPlot {
         return svg + "</svg>"
     }
 
-    /// A bin edge as text: whole numbers without a fraction, others with up to three digits.
-    private static func number(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.3g", value)
+    /// A number as text: whole numbers without a fraction, others with up to `digits`
+    /// significant digits (bin edges with three; the report's tables ask for more).
+    static func number(_ value: Double, digits: Int = 3) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.\(digits)g", value)
     }
 
     /// Lines over time (seconds from `origin`), one per series, against `limit` drawn dashed;

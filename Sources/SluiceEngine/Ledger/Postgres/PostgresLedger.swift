@@ -409,7 +409,7 @@ public final class PostgresLedger: Ledger {
         let answer = try await call { request, isRetry in
             "SELECT sluice_claim(\(request), \(isRetry), \(stage), \(owner), \(limit), \(minimum), \(enough), \(maxWait), \(now + lease), \(now), \(words))"
         }
-        return try Self.claimed(answer, stage: stage)
+        return Self.claimed(try JSONDecoder().decode([Claimed].self, from: Data((answer ?? "[]").utf8)), stage: stage)
     }
 
     /// A task as `sluice_claim` answers it.
@@ -419,10 +419,6 @@ public final class PostgresLedger: Ledger {
     }
 
     /// What `sluice_claim` answered, as claimed tasks of `stage`.
-    private static func claimed(_ answer: String?, stage: Int) throws -> [ClaimedTask] {
-        claimed(try JSONDecoder().decode([Claimed].self, from: Data((answer ?? "[]").utf8)), stage: stage)
-    }
-
     private static func claimed(_ claimed: [Claimed], stage: Int) -> [ClaimedTask] {
         claimed.map { ClaimedTask(key: TaskKey(item: $0.item.name, stage: stage), item: $0.item, attempt: $0.attempt) }
     }
