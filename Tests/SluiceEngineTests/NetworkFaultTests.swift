@@ -27,7 +27,7 @@ import Testing
               - {name: corrupt, url: "\(harness.server.url("f7.bin"))", sha256: \(wrong)}
               - {name: hung, url: "\(harness.server.url("hang/f8.bin"))"}
             stages:
-              - fetch: {concurrency: 4, retries: 2, timeout: 5s}
+              - fetch: {concurrency: 4, retries: 2, timeout: 15s}
             """
         // The idle timeout is long enough that a machine busy with other tests, which can stall
         // a read for seconds, does not time out the healthy downloads.
