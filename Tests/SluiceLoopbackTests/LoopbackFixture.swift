@@ -26,7 +26,10 @@ struct LoopbackFixture {
         defer { try? FileManager.default.removeItem(at: base) }
 
         let server = try await LoopbackServer.start(root: root.path)
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        // A loaded CI machine can take longer than the default 10 s to connect over loopback.
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(60)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
             try await body(LoopbackFixture(server: server, client: client))
         } catch {
