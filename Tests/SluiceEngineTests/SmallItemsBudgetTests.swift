@@ -113,3 +113,40 @@ import Testing
         try await harness.stop()
     }
 }
+
+/// The books hold what the disk holds, also when a committed output is taken by the next stage
+/// at once: a batch commits its units one by one, and its first unit's output may be read and
+/// deleted as that stage's input (its bytes returned to the books) while the rest still commit.
+@Suite struct BooksMatchTheDiskTests {
+    @Test func theBooksEqualTheDiskAtTheEndOfARun() async throws {
+        var files: [String: Data] = [:]
+        for index in 0..<48 { files[String(format: "s%03d", index)] = PipelineHarness.bytes(20_000, seed: UInt8(index)) }
+        let harness = try await PipelineHarness.start(files: files, registry: .tests)
+        let items = (0..<48).map { String(format: "  - {url: \"\(harness.server.url("s%03d"))\"}", $0) }.joined(separator: "\n")
+        // Failed items keep their inputs (interim/), so the books must still count them at the end.
+        let path = try harness.pipeline(
+            """
+            workspace: ./work
+            budget: {total: 200MB}
+            on_failure: keep
+            items:
+            \(items)
+            stages:
+              - fetch: {concurrency: 2}
+              - copy: {name: keep, area: interim, batch: 8}
+              - copy: {name: check, concurrency: 2, fail: [s003, s020, s041]}
+              - cleanup: {keep: [output]}
+            """)
+        let session = try await PipelineSession(config: try harness.load(path))
+        let summary = try await session.run()
+        #expect(summary.done == 45 && summary.failed == 3)
+        let books = await session.runner.budget.snapshot
+        let disk = session.runner.workspace.usage().bytes
+        for area in Area.allCases {
+            #expect(books.reserved[area, default: 0] == 0, "\(area) still has bytes reserved")
+            #expect(books.committed[area, default: 0] == disk[area, default: 0], "\(area): the books hold \(books.committed[area, default: 0]) bytes, the disk \(disk[area, default: 0])")
+        }
+        #expect(disk[.interim, default: 0] > 3 * 20_000, "the failed items' inputs are gone")
+        try await harness.stop()
+    }
+}

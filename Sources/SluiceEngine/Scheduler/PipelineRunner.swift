@@ -411,9 +411,9 @@ public final class PipelineRunner: Sendable {
             ledger: ledger, tasks: units.map(\.task.key), nodeLocal: workspace.scratch == nil ? [] : Area.nodeLocal,
             quota: state.withLock { $0.shared } ? SharedQuota(limits: config.budget) : nil,
             overhead: { [budget] in await budget.snapshot.overhead })
-        // What each unit's commit adds to the disk: its output folder, or the outermost folder
-        // the output's path made (an item's first folder in an area), measured after the commit.
-        var measured: [String] = []
+        // What each unit's commit adds to the disk, by the unit's position: its output folder,
+        // or the outermost folder the output's path made (an item's first folder in an area).
+        var measured: [Int: String] = [:]
         // For the trace: when the work began (its space granted), what the stage measured, and
         // what each unit had reserved (a batch's units their first estimates; one unit its
         // reservation as it ended, grown as the stage learnt its size).
@@ -431,7 +431,7 @@ public final class PipelineRunner: Sendable {
                 try await holding.open(
                     await budget.bytes(of: granted.reservation), in: stage.outputArea ?? .interim, scratch: granted.scratch, headroom: granted.headroom)
             }
-            for unit in units {
+            for (position, unit) in units.enumerated() {
                 guard let partial = unit.partialOutput else { continue }
                 if stage.keepsPartialOutput {
                     // A resumed download's (or an adopted job's) bytes move from the books' "used"
@@ -449,7 +449,7 @@ public final class PipelineRunner: Sendable {
                     // Also what an earlier attempt, on any worker, left under its own name.
                     for stale in [partial] + Self.workerPartials(of: unit.output) { try workspace.remove(stale) }
                 }
-                if let output = unit.output { measured.append(Self.outermostMissingFolder(of: output) ?? output) }
+                if let output = unit.output { measured[position] = Self.outermostMissingFolder(of: output) ?? output }
                 try FileManager.default.createDirectory(atPath: partial, withIntermediateDirectories: true)
             }
             let keys = units.map(\.task.key)
@@ -466,9 +466,11 @@ public final class PipelineRunner: Sendable {
             var written: Int64 = 0
             var released: [ArtifactRecord] = []
             var writtenByUnit: [Int64] = []
-            for unit in units {
+            var held: (bytes: Int64, entries: Int) = (0, 0)
+            for (position, unit) in units.enumerated() {
                 let claiming = claimingNext && units.count == 1 && !stopping
-                let committed = try await commit(unit, stage: index, thenClaiming: claiming)
+                let committed = try await commit(unit, stage: index, measuring: measured[position], thenClaiming: claiming)
+                held = (held.bytes + committed.held.bytes, held.entries + committed.held.entries)
                 written += committed.bytes
                 writtenByUnit.append(committed.bytes)
                 released += committed.released
@@ -477,8 +479,7 @@ public final class PipelineRunner: Sendable {
             trace(
                 units, stage: index, status: .completed, claimedAt: claimedAt, startedAt: startedAt, measurements: measurements,
                 reserved: reserved, written: writtenByUnit)
-            // The books count what the disk holds now: the committed folders' blocks and entries.
-            let held = DiskUsage.measure(measured)
+            // The books count what the commits added to the disk: the folders' blocks and entries.
             let overrun = await budget.settle(reservation!, actual: held.bytes, files: held.entries)
             // A download's promise stays for its item's next stage; a stage's scratch space that
             // it did not ask for is free again.
@@ -721,13 +722,17 @@ public final class PipelineRunner: Sendable {
 
     /// Flushes, renames into place and records one unit's outputs; returns their bytes, and the
     /// inputs the ledger released.
-    private func commit(_ unit: StageUnit, stage index: Int, thenClaiming: Bool) async throws -> (
-        bytes: Int64, released: [ArtifactRecord], next: ClaimedTask?
+    private func commit(_ unit: StageUnit, stage index: Int, measuring folder: String?, thenClaiming: Bool) async throws -> (
+        bytes: Int64, held: (bytes: Int64, entries: Int), released: [ArtifactRecord], next: ClaimedTask?
     ) {
         let stage = stages[index]
         var artifacts: [ArtifactRecord] = []
+        var held: (bytes: Int64, entries: Int) = (0, 0)
         if let partial = unit.partialOutput, let output = unit.output, let area = stage.outputArea {
             try AtomicCommit.commit(partial, to: output)
+            // Measured before the ledger hands the output on: once it has, a later stage (a
+            // clean-up) may delete it and return its bytes to the books before they were added.
+            if let folder { held = DiskUsage.measure(folder) }
             for file in DurableFiles.files(at: output) {
                 let isLink = (try? FileManager.default.destinationOfSymbolicLink(atPath: file.path)) != nil
                 artifacts.append(
@@ -761,11 +766,11 @@ public final class PipelineRunner: Sendable {
         let records = try stage.records(for: unit)
         let bytes = artifacts.reduce(Int64(0)) { $0 + $1.bytes }
         guard thenClaiming else {
-            return (bytes, try await ledger.complete(unit.task.key, by: owner, artifacts: artifacts, releasing: releasing, ingesting: records, now: now), nil)
+            return (bytes, held, try await ledger.complete(unit.task.key, by: owner, artifacts: artifacts, releasing: releasing, ingesting: records, now: now), nil)
         }
         let answer = try await ledger.complete(
             unit.task.key, by: owner, artifacts: artifacts, releasing: releasing, ingesting: records, thenClaim: index, lease: lease, now: now)
-        return (bytes, answer.released, answer.next)
+        return (bytes, held, answer.released, answer.next)
     }
 
     /// Deletes what the ledger released when this batch committed (its inputs: other workers
