@@ -1,4 +1,5 @@
 import Foundation
+import SluiceEngine
 import SluiceFormats
 import SluicePipelines
 import SluiceTestSupport
@@ -68,6 +69,72 @@ import Testing
         #expect(reads == chunks - read)
         #expect(DifferentialTests.rows(result) == DifferentialTests.rows(reference))
         #expect(result.notes == reference.notes)
+    }
+
+    /// A Wilcoxon run stopped in its first pass — whether the pass holds every gene or drops
+    /// some for later passes — resumes after the last chunk it checkpointed: the values it had
+    /// stored come back from the spill beside the state, the file is read from that chunk on,
+    /// and the result is the same.
+    @Test(
+        "a Wilcoxon run stopped in its first pass resumes after its last checkpointed chunk with the same result",
+        arguments: [(DifferentialTests.cases[8], 1 << 30), (DifferentialTests.cases[10], 8 * 20_000)])
+    func aWilcoxonRunResumesInsideItsFirstPass(_ test: DifferentialTests.Case, memory: Int) throws {
+        let folder = try TemporaryDirectory("sluice-differential-checkpoint")
+        var options = test.options
+        options.chunkSize = 97
+        options.memoryBudget = memory
+        let reference = try DifferentialExpression(source: try CellSourceOpener.open(DifferentialTests.input), options: options).run()
+        #expect(memory > 1 << 20 ? reference.passes == 1 : reference.passes > 1)
+        let cells = try CellSourceOpener.open(DifferentialTests.input).cellCount
+        let chunks = (cells + 96) / 97
+
+        // Stopped as it asks for its fourth-last chunk of the first pass.
+        var analysis = DifferentialExpression(
+            source: StoppingSource(try CellSourceOpener.open(DifferentialTests.input)) { _, reads in reads >= chunks - 3 }, options: options)
+        analysis.checkpoint = AnalysisCheckpoint(folder: folder.file("state"), name: "differential", interval: .zero, fingerprint: "f")
+        #expect(throws: StoppingSource.Stopped.self) { try analysis.run() }
+        let saved = try #require(try analysis.checkpoint?.load())
+        let read = try saved.json("chunks-read", as: Int.self)
+        #expect(read == chunks - 3)
+        #expect(FileManager.default.fileExists(atPath: folder.file("state/differential.values")))
+
+        let (result, notes, reads) = try resume(options, from: analysis.checkpoint)
+        #expect(notes.contains { $0.contains("resuming after cell \(min(cells, read * 97)) of \(cells)") }, "\(notes)")
+        // The first pass reads only the chunks after the checkpoint; later passes read them all.
+        #expect(reads == chunks - read + (reference.passes - 1) * chunks)
+        #expect(result.passes == reference.passes)
+        #expect(DifferentialTests.rows(result) == DifferentialTests.rows(reference))
+        #expect(result.notes == reference.notes)
+        // A state after the first pass no longer needs the spill.
+        #expect(reference.passes == 1 || !FileManager.default.fileExists(atPath: folder.file("state/differential.values")))
+    }
+
+    /// When the first pass's values outgrow the room kept for checkpoints, the pass stops taking
+    /// them and says so: the spill and the states never pass the limit, and the last checkpoint
+    /// still resumes to the same result.
+    @Test func aFirstPassWithoutRoomStopsTakingCheckpoints() throws {
+        let folder = try TemporaryDirectory("sluice-differential-checkpoint")
+        var options = DifferentialTests.cases[0].options
+        options.chunkSize = 97
+        let source = try CellSourceOpener.open(DifferentialTests.input)
+        let reference = try DifferentialExpression(source: source, options: options).run()
+        // Two states (as the analysis bounds them) and about a tenth of the file's values.
+        let state = Int64(4 * source.cellCount + 8 * source.geneCount + (1 << 20))
+        let limit = 2 * state + 24_000
+        var notes: [String] = []
+        var analysis = DifferentialExpression(source: try CellSourceOpener.open(DifferentialTests.input), options: options)
+        analysis.checkpoint = AnalysisCheckpoint(folder: folder.file("state"), name: "differential", interval: .zero, fingerprint: "f", limit: limit)
+        analysis.note = { notes.append($0) }
+        let result = try analysis.run()
+        #expect(DifferentialTests.rows(result) == DifferentialTests.rows(reference))
+        #expect(notes.contains { $0.contains("checkpoints in the first pass stop after cell") }, "\(notes)")
+        let spill = DiskUsage.contentBytes(at: folder.file("state/differential.values"))
+        // The spill keeps room for two states beside it, as large as the analysis bounds them.
+        #expect(spill > 0 && spill <= limit - 2 * state, "the spill holds \(spill) bytes")
+        #expect(spill + DiskUsage.contentBytes(at: folder.file("state/differential.state")) <= limit)
+
+        let (resumed, _, _) = try resume(options, from: analysis.checkpoint)
+        #expect(DifferentialTests.rows(resumed) == DifferentialTests.rows(reference))
     }
 
     /// Runs the analysis again from `checkpoint`: its result, the notes it made and the chunks

@@ -24,9 +24,11 @@ public struct DifferentialExpression {
     public var progress: (String, Int, Int) -> Void = { _, _, _ in }
     /// Where a run records its state (every ``AnalysisCheckpoint/interval`` at most) and resumes
     /// from: a Wilcoxon run after each block of genes it tested — the labels, each cell's slot,
-    /// each gene's stored-value count and the statistics of the genes done — and a t-test in its
-    /// one pass, after a chunk of cells — the labels, each cell's slot and the per-slot sums so
-    /// far. A resumed run skips what was done before and gives the same result, value for value.
+    /// each gene's stored-value count and the statistics of the genes done — and, in its first
+    /// pass, after a chunk of cells, with the values stored so far in a ``GeneValueSpill`` beside
+    /// the state (while it fits the checkpoint's limit); a t-test in its one pass, after a chunk
+    /// of cells — the labels, each cell's slot and the per-slot sums so far. A resumed run skips
+    /// what was done before and gives the same result, value for value.
     public var checkpoint: AnalysisCheckpoint?
     /// Called with a sentence when the run resumes from a checkpoint or skips one.
     public var note: (String) -> Void = { _ in }
@@ -58,6 +60,12 @@ public struct DifferentialExpression {
         var done: Int
         var passes = 1
         var skipped = false
+        let checkpoint = self.checkpoint
+        // The room kept for checkpoints: the states and, in a Wilcoxon run's first pass, its spill.
+        let limit = checkpoint?.limit
+        // A Wilcoxon run's first pass keeps the values it stored since its start here, so that a
+        // checkpoint inside the pass need not hold them (nil: none, or no more room for it).
+        var spill: GeneValueSpill?
         /// Takes up the labels and each cell's slot a checkpoint saved.
         func restoreLabels(_ saved: StateArchive) throws {
             try grouping.restore(saved.json("grouping"))
@@ -67,39 +75,93 @@ public struct DifferentialExpression {
         }
         /// Writes `archive` with the labels and each cell's slot, unless the state does not fit
         /// twice in the room kept for checkpoints (said once; `position` says after what).
-        func save(_ archive: inout StateArchive, into checkpoint: AnalysisCheckpoint, after position: String) throws {
+        /// Returns whether it was written.
+        @discardableResult
+        func save(_ archive: inout StateArchive, into checkpoint: AnalysisCheckpoint, after position: String) throws -> Bool {
             try archive.put("grouping", json: grouping.state)
             if let stratification { try archive.put("stratification", json: stratification.state) }
             slots.save(into: &archive)
             archive.put("cell-slots", cellSlots)
-            if try checkpoint.save(archive) == nil, !skipped {
+            lastCheckpoint = ContinuousClock.now
+            guard try checkpoint.save(archive) == nil else { return true }
+            if !skipped {
                 skipped = true
                 note(
                     "checkpoints skipped after \(position): the state (\(ByteSize.format(Int64(archive.byteCount)))) does not fit twice in the \(ByteSize.format(checkpoint.limit ?? 0)) kept for checkpoints"
                 )
             }
-            lastCheckpoint = ContinuousClock.now
+            return false
         }
-        // A t-test's pass resumed at this chunk.
+        let saved = try checkpoint?.load()
+        // The first pass resumed at this chunk.
         var firstChunk = 0
-        if let sums, let checkpoint, let saved = try checkpoint.load() {
+        if let checkpoint, let saved, let chunksRead = try? saved.json("chunks-read", as: Int.self) {
             try restoreLabels(saved)
-            firstChunk = try saved.json("chunks-read")
+            firstChunk = chunksRead
             guard cellSlots.count == source.cellCount, (1..<ranges.count).contains(firstChunk) else {
                 throw AnalysisError(code: "differential.checkpoint", "the checkpoint \(checkpoint.file) is inconsistent; delete it to start afresh")
             }
-            try sums.restore(from: saved, slotCount: slots.count)
+            if let sums {
+                try sums.restore(from: saved, slotCount: slots.count)
+            } else {
+                nonzeroPerGene = try saved.array("nonzero-per-gene")
+                guard nonzeroPerGene.count == geneCount else {
+                    throw AnalysisError(code: "differential.checkpoint", "the checkpoint \(checkpoint.file) is inconsistent; delete it to start afresh")
+                }
+                // The store takes up the values of the chunks read, as the stopped run stored them.
+                let kept = try GeneValueSpill(path: checkpoint.sideFile("values"), keepingBytes: try saved.json("spill-bytes"))
+                var ignored: [Int] = []
+                var chunk = 0
+                try kept.replay { block in
+                    guard chunk < firstChunk else {
+                        throw AnalysisError(code: "differential.checkpoint", "the checkpoint \(checkpoint.file) is inconsistent; delete it to start afresh")
+                    }
+                    try store.add(block, slots: cellSlots[ranges[chunk]], nonzeroPerGene: &ignored, counting: false, path: kept.path)
+                    store.shrinkToBudget()
+                    chunk += 1
+                }
+                guard chunk == firstChunk else {
+                    throw AnalysisError(code: "differential.checkpoint", "the checkpoint \(checkpoint.file) is inconsistent; delete it to start afresh")
+                }
+                spill = kept
+            }
             note("resuming after cell \(ranges[firstChunk - 1].upperBound) of \(source.cellCount) from the checkpoint \(checkpoint.file)")
+        } else if sums == nil, saved == nil, let path = checkpoint?.sideFile("values") {
+            spill = try GeneValueSpill(path: path, keepingBytes: 0)
         }
-        /// After a chunk of a t-test's pass: a checkpoint once the interval has passed.
-        func sumsCheckpointIfDue(chunksRead: Int) throws {
-            guard let sums, let checkpoint, chunksRead < ranges.count, ContinuousClock.now - lastCheckpoint >= checkpoint.interval else { return }
+        /// A state without the spill: the cell slots, the labels and each gene's count.
+        let stateBytes = Int64(4 * source.cellCount + 8 * geneCount + (1 << 20))
+        /// After a chunk of the first pass: a checkpoint once the interval has passed.
+        func passOneCheckpointIfDue(chunksRead: Int) throws {
+            guard var checkpoint, chunksRead < ranges.count, ContinuousClock.now - lastCheckpoint >= checkpoint.interval else { return }
             var archive = StateArchive()
             try archive.put("chunks-read", json: chunksRead)
-            sums.save(into: &archive)
+            if let sums {
+                sums.save(into: &archive)
+            } else {
+                guard let spill else { return }
+                try spill.sync()
+                archive.put("nonzero-per-gene", nonzeroPerGene)
+                try archive.put("spill-bytes", json: spill.byteCount)
+                checkpoint.limit = limit.map { $0 - spill.byteCount }
+            }
             try save(&archive, into: checkpoint, after: "cell \(ranges[chunksRead - 1].upperBound)")
         }
-        if options.method == .wilcoxon, let checkpoint, let saved = try checkpoint.load() {
+        /// Adds a first-pass chunk's stored values to the spill while they fit beside two states.
+        func spillChunk(_ matrix: SparseRows, index: Int) throws {
+            guard let current = spill else { return }
+            let block = GeneValueSpill.kept(matrix, genes: store.genes.lowerBound..<store.limit)
+            let bytes = GeneValueSpill.bytes(rows: block.rowCount, values: block.values.count)
+            if let limit, current.byteCount + bytes + 2 * stateBytes > limit {
+                spill = nil
+                note(
+                    "checkpoints in the first pass stop after cell \(ranges[index].lowerBound): the values it stored take more than the \(ByteSize.format(limit)) kept for checkpoints"
+                )
+                return
+            }
+            try current.append(block)
+        }
+        if options.method == .wilcoxon, let checkpoint, let saved, (try? saved.json("chunks-read", as: Int.self)) == nil {
             try restoreLabels(saved)
             nonzeroPerGene = try saved.array("nonzero-per-gene")
             done = try saved.json("done")
@@ -129,11 +191,12 @@ public struct DifferentialExpression {
                 let matrix = prepared(batch.matrix)
                 if let sums {
                     try sums.add(matrix, slots: cellSlots[range], slotCount: slots.count, path: source.path)
-                    try sumsCheckpointIfDue(chunksRead: index + 1)
                 } else {
                     try store.add(matrix, slots: cellSlots[range], nonzeroPerGene: &nonzeroPerGene, counting: true, path: source.path)
+                    try spillChunk(matrix, index: index)
                     store.shrinkToBudget()
                 }
+                try passOneCheckpointIfDue(chunksRead: index + 1)
                 progress("reading", range.upperBound, source.cellCount)
             }
             plan = try ComparisonPlan(
@@ -149,17 +212,22 @@ public struct DifferentialExpression {
                 store.removeAll()
             }
         }
-        /// After a block of genes is tested: a checkpoint once the interval has passed.
-        func checkpointIfDue() throws {
-            guard options.method == .wilcoxon, let checkpoint, done < geneCount, ContinuousClock.now - lastCheckpoint >= checkpoint.interval else { return }
+        /// After a block of genes is tested: a checkpoint once the interval has passed (or when
+        /// `always`); returns whether one was written.
+        @discardableResult
+        func checkpointIfDue(always: Bool = false) throws -> Bool {
+            guard options.method == .wilcoxon, let checkpoint, done < geneCount, always || ContinuousClock.now - lastCheckpoint >= checkpoint.interval
+            else { return false }
             var archive = StateArchive()
             archive.put("nonzero-per-gene", nonzeroPerGene)
             try archive.put("done", json: done)
             try archive.put("passes", json: passes)
             statistics.save(into: &archive)
-            try save(&archive, into: checkpoint, after: "gene \(done)")
+            return try save(&archive, into: checkpoint, after: "gene \(done)")
         }
-        try checkpointIfDue()
+        // A state after the first pass replaces the last one inside it, whose spill then goes.
+        if try checkpointIfDue(always: spill != nil), let spill { try? FileManager.default.removeItem(atPath: spill.path) }
+        spill = nil
 
         // Further passes, one per block of the remaining genes that fits the budget.
         while done < geneCount {

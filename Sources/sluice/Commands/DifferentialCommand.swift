@@ -32,11 +32,13 @@ struct DifferentialCommand: ParsableCommand {
 
             --checkpoint-dir DIR records the run's state at most every --checkpoint-every: a Wilcoxon \
             run's after each block of genes it tested (the labels, each cell's group, 4 bytes a cell, \
-            each gene's non-zero count and the statistics so far), a t-test's after a chunk of cells \
-            in its one pass (the labels, each cell's group and the per-group sums, 16 bytes × groups × \
-            genes). A run stopped at any moment and started again with the same input and options \
-            skips what was done and writes the same files; what it does again is the Wilcoxon pass, \
-            or the t-test's chunks since the last checkpoint.
+            each gene's non-zero count and the statistics so far) and, in its first pass, after a \
+            chunk of cells (the values stored so far go to differential.values beside the state, 8 \
+            bytes a value, within --checkpoint-limit); a t-test's after a chunk of cells in its one \
+            pass (the labels, each cell's group and the per-group sums, 16 bytes × groups × genes). A \
+            run stopped at any moment and started again with the same input and options skips what \
+            was done and writes the same files; what it does again is the chunks since the last \
+            checkpoint, or the later Wilcoxon pass it was in.
             """)
 
     @Argument(help: "The input: h5ad, 10x HDF5, Matrix Market folder or Loom.") var input: String
