@@ -461,6 +461,33 @@ import Testing
         #expect(try await ledger.events(after: 0, limit: 1_000).contains { $0.kind == "restarted" && $0.item == "item0" && $0.stage == 0 })
     }
 
+    /// Items that failed for good with inputs left are eviction candidates, oldest failure
+    /// first; a worker is offered only those whose inputs it can reach (none pinned to another
+    /// worker's node-local scratch); an evicted item is offered no more.
+    @Test(arguments: Kind.tested) func failedItemsInputsAreOfferedToTheWorkerThatCanReachThem(kind: Kind) async throws {
+        let folder = try TemporaryDirectory()
+        let ledger = try await ledger(kind, folder, items: items(3)).ledger
+        let fetched = try await ledger.claim(stage: 0, owner: "a", limit: 3, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 1)
+        for task in fetched {
+            let raw = ArtifactRecord(task: task.key, path: "raw/\(task.item.name)/f", area: .raw, bytes: 100)
+            try await ledger.complete(task.key, by: "a", artifacts: [raw], releasing: [], now: 2)
+        }
+        try await ledger.pin(item: "item1", to: "a")
+        let work = try await ledger.claim(stage: 1, owner: "a", limit: 3, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 3)
+        // item2 fails first, then item1; item0 succeeds.
+        for (name, time) in [("item2", 4.0), ("item1", 5.0)] {
+            let task = try #require(work.first { $0.item.name == name })
+            try await ledger.fail(task.key, by: "a", TaskFailure(code: "x", message: "x"), retryAt: nil, now: time)
+        }
+        try await ledger.complete(try #require(work.first { $0.item.name == "item0" }).key, by: "a", artifacts: [], releasing: [], now: 6)
+        #expect(try await ledger.evictionCandidates(limit: -1, holder: nil) == ["item2", "item1"])
+        #expect(try await ledger.evictionCandidates(limit: 1, holder: "a") == ["item2"])
+        #expect(try await ledger.evictionCandidates(limit: -1, holder: "b") == ["item2"])
+        #expect(try await ledger.evict(item: "item2", reason: "test", now: 7).map(\.path) == ["raw/item2/f"])
+        #expect(try await ledger.evictionCandidates(limit: -1, holder: "a") == ["item1"])
+        #expect(try await ledger.evictionCandidates(limit: -1, holder: "b").isEmpty)
+    }
+
     /// A worker whose lease ran out and whose task another worker took cannot complete, fail
     /// or give back that task: the task is done once, by the worker that holds it.
     @Test(arguments: Kind.tested) func onlyTheHolderEndsATask(kind: Kind) async throws {

@@ -256,6 +256,64 @@ struct WorkerTests {
         await ledger.close()
     }
 
+    /// Two workers share a run whose first three items fail for good, under a budget with room
+    /// for three and a half items: once the failures' downloads hold three, no other download
+    /// fits the quota the workers share. Waiting for that quota, a worker evicts them (oldest failure first), as one
+    /// process does for its own books, and the other seven items finish.
+    @Test func failedItemsInputsMakeRoomInTheSharedQuota() async throws {
+        let sluice = try SluiceBinary.path()
+        let folder = try TemporaryDirectory("sluice-shared-evict")
+        try Self.textItems(10, in: folder) { String(repeating: "\($0)", count: 1_000_000) }
+        let (location, password) = try Self.sharedServer(schema: "e")
+        let total = Workspace.overheadSlack + 3_600_000
+        let yaml = """
+            workspace: ./work
+            ledger: \(location)
+            budget: {total: \(total)}
+            items:
+              - directory: in
+            stages:
+              - fetch: {}
+              - command:
+                  name: digest
+                  argv: [sh, -c, 'case "$0" in f0*|f1*|f2*) exit 4;; esac; sleep 0.3; sha256sum "$1"/* > "$2/sum"', "{item}", "{in}", "{out}"]
+                  outputs: [sum]
+                  reserve: 1kB
+              - cleanup: {keep: [output]}
+            """
+        try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        let workspace = folder.file("work")
+        let peak = Mutex<Int64>(0)
+        let sampling = Task {
+            while !Task.isCancelled {
+                let used = DuMeasure.measure(workspace).bytes
+                peak.withLock { $0 = max($0, used) }
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        let workers = try (0..<2).map {
+            try Self.launch(
+                sluice, ["worker", folder.file("p.yaml"), "--lease", "5"], environment: ["SLUICE_PG_PASSWORD": password],
+                log: folder.file("worker\($0).log"))
+        }
+        var statuses: [Int32] = []
+        for worker in workers { statuses.append(await exitStatus(of: worker)) }
+        sampling.cancel()
+        let logs = (0..<2).map { (try? String(contentsOfFile: folder.file("worker\($0).log"), encoding: .utf8)) ?? "" }.joined(separator: "\n---\n")
+        // Items failed: 3, as `sluice run` exits.
+        #expect(statuses.allSatisfy { $0 == 3 }, "\(statuses)\n\(logs)")
+        let ledger = try await PostgresLedger(location: location)
+        let tasks = try await ledger.tasks()
+        let failed = Set(tasks.filter { $0.state == .failed }.map(\.item))
+        #expect(failed == ["f0.txt", "f1.txt", "f2.txt"], "\(tasks.filter { $0.state != .done })\n\(logs)")
+        #expect(tasks.filter { $0.stage == 1 && $0.state == .done }.count == 7)
+        let evicted = try await ledger.events(after: 0, limit: 100_000).filter { $0.kind == "evicted" }.compactMap(\.item)
+        #expect(!evicted.isEmpty && Set(evicted).isSubset(of: failed), "\(evicted)")
+        #expect(peak.withLock { $0 } <= total, "the workspace held \(peak.withLock { $0 }) bytes, more than its budget of \(total)")
+        try await ledger.dropSchema()
+        await ledger.close()
+    }
+
     /// A driver (`sluice run`, its own worker too) and three workers share a run on PostgreSQL
     /// while 20 `kill -9`s land on random ones among them, each restarted a moment later. The
     /// outputs equal an undisturbed run's byte for byte, every task is completed exactly once,

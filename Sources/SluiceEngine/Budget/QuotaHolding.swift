@@ -39,10 +39,17 @@ final class QuotaHolding: Sendable {
 
     /// Areas in this worker's node-local scratch: bounded by its own books, never on the ledger's.
     private let nodeLocal: Set<Area>
+    /// Told `true` when the batch starts to wait for the shared quota, `false` when it stops
+    /// (the runner then evicts failed items' inputs, as it does for its own books).
+    private let waiting: @Sendable (Bool) -> Void
 
-    init(ledger: any Ledger, tasks: [TaskKey], nodeLocal: Set<Area> = [], quota: SharedQuota?, overhead: @escaping @Sendable () async -> Int64) {
+    init(
+        ledger: any Ledger, tasks: [TaskKey], nodeLocal: Set<Area> = [], quota: SharedQuota?, overhead: @escaping @Sendable () async -> Int64,
+        waiting: @escaping @Sendable (Bool) -> Void = { _ in }
+    ) {
         precondition(!tasks.isEmpty, "a batch has at least one task")
         self.nodeLocal = nodeLocal
+        self.waiting = waiting
         self.ledger = ledger
         self.tasks = tasks
         self.quota = quota
@@ -89,6 +96,8 @@ final class QuotaHolding: Sendable {
         let totals = books.withLock { books in wanted.reduce(into: [Area: Int64]()) { $0[$1.key] = books.held[$1.key, default: 0] + $1.value } }
         let deadline = ContinuousClock.now + .seconds(Self.patience)
         var pause = Duration.milliseconds(50)
+        var waited = false
+        defer { if waited { waiting(false) } }
         while true {
             var quota = quota
             if quota != nil { quota!.keepFree = await overhead() + headroom }
@@ -112,6 +121,10 @@ final class QuotaHolding: Sendable {
                     message:
                         "waited \(Int(Self.patience)) s for \(asked.joined(separator: " and ")) in the quota the workers share; the task is given back so that what it held lets other work finish first"
                 )
+            }
+            if !waited {
+                waited = true
+                waiting(true)
             }
             try await Task.sleep(for: pause)
             pause = min(pause * 2, .seconds(1))

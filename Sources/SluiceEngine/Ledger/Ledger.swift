@@ -113,7 +113,9 @@ public protocol Ledger: Sendable {
 
     /// Items that failed for good and still hold inputs in `raw` or `interim`, the oldest
     /// failure first: what the budget may evict to make room. A negative `limit`: all of them.
-    nonisolated(nonsending) func evictionCandidates(limit: Int) async throws -> [String]
+    /// With a `holder`, only items whose inputs that worker can reach: none pinned to another
+    /// worker's node-local scratch.
+    nonisolated(nonsending) func evictionCandidates(limit: Int, holder: String?) async throws -> [String]
 
     /// Releases a failed item's inputs in `raw` and `interim` (the caller deletes them) and
     /// records why; `retry` then starts the item again from its first stage.

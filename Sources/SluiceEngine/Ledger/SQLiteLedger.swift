@@ -567,16 +567,17 @@ public final class SQLiteLedger: Ledger {
 
     /// Items that failed for good and still hold inputs in `raw` or `interim`, the oldest failure
     /// first. A negative `limit`: all of them.
-    nonisolated(nonsending) public func evictionCandidates(limit: Int) async throws -> [String] {
+    nonisolated(nonsending) public func evictionCandidates(limit: Int, holder: String?) async throws -> [String] {
         try await pool.read { db in
             try String.fetchAll(
                 try db.cachedStatement(
                     sql: """
                         SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
                         WHERE t.state = 'failed' AND i.is_group = 0 AND i.evicted IS NULL
+                          AND (?2 IS NULL OR i.holder IS NULL OR i.holder = ?2)
                           AND EXISTS (SELECT 1 FROM artifacts a WHERE a.item = t.item AND a.state = 'live' AND a.area IN ('raw', 'interim'))
-                        GROUP BY t.item ORDER BY MIN(t.finished), MIN(i.position) LIMIT ?
-                        """), arguments: [limit])
+                        GROUP BY t.item ORDER BY MIN(t.finished), MIN(i.position) LIMIT ?1
+                        """), arguments: [limit, holder])
         }
     }
 

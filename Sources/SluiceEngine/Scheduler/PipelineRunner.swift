@@ -47,6 +47,8 @@ public final class PipelineRunner: Sendable {
         /// quota in the ledger, which sees all of them.
         var shared = false
         var active: [TaskKey: (done: Int64, expected: Int64?)] = [:]
+        /// Batches waiting for room in the quota workers share.
+        var sharedWaits = 0
     }
 
     /// A runner for `config`'s stages in `role`; `onLine` receives one readable line per event.
@@ -188,8 +190,11 @@ public final class PipelineRunner: Sendable {
                 let overhead = workspace.overhead()
                 await budget.setOverhead(overhead.bytes, files: overhead.entries)
             }
-            if config.onFailure == .evict, await budget.isShortOfSpace,
-                let item = try? await ledger.evictionCandidates(limit: 1).first
+            // Work waits for room, in this worker's books or in the quota workers share: the
+            // oldest failed item's inputs go (one this worker can reach).
+            let shortOfSpace = await budget.isShortOfSpace
+            if config.onFailure == .evict, shortOfSpace || state.withLock({ $0.sharedWaits > 0 }),
+                let item = try? await ledger.evictionCandidates(limit: 1, holder: owner).first
             {
                 try? await evictInputs(of: item, reason: "evicted to make room for waiting work")
             }
@@ -410,7 +415,8 @@ public final class PipelineRunner: Sendable {
         let holding = QuotaHolding(
             ledger: ledger, tasks: units.map(\.task.key), nodeLocal: workspace.scratch == nil ? [] : Area.nodeLocal,
             quota: state.withLock { $0.shared } ? SharedQuota(limits: config.budget) : nil,
-            overhead: { [budget] in await budget.snapshot.overhead })
+            overhead: { [budget] in await budget.snapshot.overhead },
+            waiting: { [weak self] starts in self?.state.withLock { $0.sharedWaits += starts ? 1 : -1 } })
         // What each unit's commit adds to the disk, by the unit's position: its output folder,
         // or the outermost folder the output's path made (an item's first folder in an area).
         var measured: [Int: String] = [:]

@@ -40,7 +40,7 @@ public struct WorkspaceCleaner {
             }
             doomed += try await ledger.liveArtifacts(item: item).filter { $0.area == .raw || $0.area == .interim }
         }
-        for item in try await ledger.evictionCandidates(limit: -1) {
+        for item in try await ledger.evictionCandidates(limit: -1, holder: nil) {
             for area in [Area.raw, .interim] {
                 let folder = try workspace.folder(area, item: item)
                 if FileManager.default.fileExists(atPath: folder) { paths.insert(folder) }

@@ -694,12 +694,13 @@ public final class PostgresLedger: Ledger {
 
     /// Items that failed for good and still hold inputs in `raw` or `interim`, the oldest failure
     /// first. A negative `limit`: all of them.
-    nonisolated(nonsending) public func evictionCandidates(limit: Int) async throws -> [String] {
+    nonisolated(nonsending) public func evictionCandidates(limit: Int, holder: String?) async throws -> [String] {
         try await read { db in
             try await db.all(
                 """
                 SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
                 WHERE t.state = 'failed' AND NOT i.is_group AND i.evicted IS NULL
+                  AND (\(holder)::text IS NULL OR i.holder IS NULL OR i.holder = \(holder))
                   AND EXISTS (SELECT 1 FROM artifacts a WHERE a.item = t.item AND a.state = 'live' AND a.area IN ('raw', 'interim'))
                 GROUP BY t.item ORDER BY MIN(t.finished), MIN(i.position) LIMIT \(limit < 0 ? Int(Int32.max) : limit)
                 """, as: String.self)
