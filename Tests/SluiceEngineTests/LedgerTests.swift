@@ -423,6 +423,34 @@ import Testing
         #expect(try await ledger.reserve(b[0].key, [.raw: 100_000 - 60_000 + committed], quota: quota, now: 14))
     }
 
+    /// With a bound on files, the shared quota counts every worker's files and folders too: the
+    /// running tasks' reserved ones and, for committed artifacts, each file with its stage's
+    /// folder and its item's; and the ledger's and logs' own, kept free.
+    @Test(arguments: Kind.tested) func theSharedQuotaCountsFiles(kind: Kind) async throws {
+        let folder = try TemporaryDirectory()
+        let ledger = try await ledger(kind, folder, items: items(4)).ledger
+        let quota = SharedQuota(limits: BudgetLimits(total: 1_000_000, files: 10))
+        let tasks = try await ledger.claim(stage: 0, owner: "a", limit: 4, minimum: 1, enough: nil, maxWait: nil, lease: 100, now: 1)
+        #expect(try await ledger.reserve(tasks[0].key, [.raw: 1_000], files: (4, .raw), quota: quota, now: 1))
+        #expect(try await ledger.reserve(tasks[1].key, [.raw: 1_000], files: (7, .raw), quota: quota, now: 1) == false)
+        #expect(try await ledger.reserve(tasks[1].key, [.raw: 1_000], files: (6, .raw), quota: quota, now: 1))
+        // A task may change its own count: only the difference counts; other areas carry none.
+        #expect(try await ledger.reserve(tasks[0].key, [.raw: 2_000, .interim: 5], files: (4, .raw), quota: quota, now: 1))
+        #expect(try await ledger.reserve(tasks[0].key, [.interim: 10], files: (4, .raw), quota: quota, now: 1))
+        // Task 0 commits two files of one stage folder: 2 + 1 + 1 (the item's folder) count now.
+        let artifacts = ["a", "b"].map { ArtifactRecord(task: tasks[0].key, path: "raw/item0/fetch/\($0)", area: .raw, bytes: 10) }
+        try await ledger.complete(tasks[0].key, by: "a", artifacts: artifacts, releasing: [], now: 2)
+        #expect(try await ledger.reserve(tasks[2].key, [.raw: 1], files: (1, .raw), quota: quota, now: 2) == false)
+        try await ledger.mark([artifacts[0]], .deleted)
+        #expect(try await ledger.reserve(tasks[2].key, [.raw: 1], files: (1, .raw), quota: quota, now: 2))
+        // What the ledger and logs hold is kept free.
+        var tight = quota
+        tight.keepFreeFiles = 1
+        #expect(try await ledger.reserve(tasks[3].key, [.raw: 1], files: (1, .raw), quota: tight, now: 2) == false)
+        // Without a bound, files never refuse a reservation.
+        #expect(try await ledger.reserve(tasks[3].key, [.raw: 1], files: (1_000, .raw), quota: SharedQuota(limits: BudgetLimits(total: 1_000_000)), now: 2))
+    }
+
     /// An item whose files are in a worker's node-local scratch is pinned to that worker: no
     /// other claims its tasks, and its node-local files are outside the shared quota. Restarted
     /// (its worker is gone), its node-local files are marked deleted, what its tasks from the

@@ -256,6 +256,59 @@ struct WorkerTests {
         await ledger.close()
     }
 
+    /// Three workers under a bound on files and folders (`budget.files`): the quota they share
+    /// counts the files of all of them, so the workspace never holds more entries than the bound,
+    /// although fetching outruns the command and would pile up items in raw/ without it.
+    @Test func theFileBoundHoldsForAllWorkersTogether() async throws {
+        let sluice = try SluiceBinary.path()
+        let folder = try TemporaryDirectory("sluice-shared-files")
+        try Self.textItems(60, in: folder) { "\($0)\n" }
+        let (location, password) = try Self.sharedServer(schema: "n")
+        // The workspace's own entries, the logs' slack, and a few items in flight.
+        let bound = 12 + Workspace.overheadEntrySlack + 40
+        let yaml = """
+            workspace: ./work
+            ledger: \(location)
+            budget: {total: 50MB, files: \(bound)}
+            items:
+              - directory: in
+            stages:
+              - fetch: {concurrency: 2}
+              - command:
+                  name: copy
+                  argv: [sh, -c, 'sleep 0.2; cp "$0"/* "$1"/', "{in}", "{out}"]
+                  area: interim
+              - cleanup: {keep: []}
+            """
+        try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        let workspace = folder.file("work")
+        let peak = Mutex<Int>(0)
+        let sampling = Task {
+            while !Task.isCancelled {
+                let entries = DuMeasure.measure(workspace).entries
+                peak.withLock { $0 = max($0, entries) }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        let workers = try (0..<3).map {
+            try Self.launch(
+                sluice, ["worker", folder.file("p.yaml"), "--lease", "5"], environment: ["SLUICE_PG_PASSWORD": password],
+                log: folder.file("worker\($0).log"))
+        }
+        var statuses: [Int32] = []
+        for worker in workers { statuses.append(await exitStatus(of: worker)) }
+        sampling.cancel()
+        let logs = (0..<3).map { (try? String(contentsOfFile: folder.file("worker\($0).log"), encoding: .utf8)) ?? "" }
+        #expect(statuses == [0, 0, 0], "\(statuses)\n\(logs.joined(separator: "\n---\n"))")
+        let most = peak.withLock { $0 }
+        #expect(most <= bound, "the workspace held \(most) files and folders, above budget.files = \(bound)")
+        #expect(most > 12 + 10, "it never held more than a few items at once")
+        let ledger = try await PostgresLedger(location: location)
+        #expect(try await ledger.tasks().allSatisfy { $0.state == .done })
+        try await ledger.dropSchema()
+        await ledger.close()
+    }
+
     /// Two workers share a run whose first three items fail for good, under a budget with room
     /// for three and a half items: once the failures' downloads hold three, no other download
     /// fits the quota the workers share. Waiting for that quota, a worker evicts them (oldest failure first), as one

@@ -10,6 +10,8 @@ public struct BudgetSnapshot: Sendable {
     public var overhead: Int64
     /// Files and folders, committed and promised (for `budget.files`).
     public var files: Int
+    /// Of `files`, the ledger's and the logs'.
+    public var overheadFiles: Int
     /// Reservations waiting for space.
     public var waiting: Int
     /// True while the filesystem is above its high-water mark (fetching paused).

@@ -288,7 +288,8 @@ public actor DiskBudget {
     public var snapshot: BudgetSnapshot {
         BudgetSnapshot(
             limits: limits, committed: committed, reserved: reserved, overhead: overhead,
-            files: overheadFiles + committedFiles + reservedFiles, waiting: waiters.count, filesystemPaused: filesystemPaused)
+            files: overheadFiles + committedFiles + reservedFiles, overheadFiles: overheadFiles, waiting: waiters.count,
+            filesystemPaused: filesystemPaused)
     }
 
     // MARK: Granting
@@ -328,7 +329,8 @@ public actor DiskBudget {
         // Work that writes nothing (a cleanup) frees room; nothing holds it back.
         if waiter.bytes == 0, waiter.files == 0, waiter.headroom == 0, !waiter.producer { return true }
         if waiter.producer && filesystemPaused { return false }
-        if let limit = limits.files,
+        // Where workers share the run, the ledger counts the files of all of them (``SharedQuota``).
+        if let limit = limits.files, !bytesInLedger,
             overheadFiles + committedFiles + reservedFiles + promisedFiles - promisedFilesToItem(of: waiter) + waiter.files + waiter.headroomFiles > limit
         {
             return false

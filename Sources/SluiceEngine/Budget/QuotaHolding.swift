@@ -22,8 +22,8 @@ final class QuotaHolding: Sendable {
     /// for `sluice status` (its growth and scratch are not: each write grows the ledger's log,
     /// which the budget counts).
     private let quota: SharedQuota?
-    /// The ledger and logs' bytes, kept free beside the data.
-    private let overhead: @Sendable () async -> Int64
+    /// The ledger and logs' bytes and files, kept free beside the data.
+    private let overhead: @Sendable () async -> (bytes: Int64, files: Int)
     private let books = Mutex(Books())
 
     /// Seconds a batch waits for the shared quota before it gives its task back.
@@ -35,6 +35,8 @@ final class QuotaHolding: Sendable {
         /// Of `held[.interim]`, what was asked for as scratch, and what of it is in use.
         var scratch: Int64 = 0
         var scratchInUse: Int64 = 0
+        /// The files and folders the batch's outputs will make, and where.
+        var files: (count: Int, area: Area)?
     }
 
     /// Areas in this worker's node-local scratch: bounded by its own books, never on the ledger's.
@@ -44,7 +46,8 @@ final class QuotaHolding: Sendable {
     private let waiting: @Sendable (Bool) -> Void
 
     init(
-        ledger: any Ledger, tasks: [TaskKey], nodeLocal: Set<Area> = [], quota: SharedQuota?, overhead: @escaping @Sendable () async -> Int64,
+        ledger: any Ledger, tasks: [TaskKey], nodeLocal: Set<Area> = [], quota: SharedQuota?,
+        overhead: @escaping @Sendable () async -> (bytes: Int64, files: Int),
         waiting: @escaping @Sendable (Bool) -> Void = { _ in }
     ) {
         precondition(!tasks.isEmpty, "a batch has at least one task")
@@ -59,9 +62,11 @@ final class QuotaHolding: Sendable {
     /// Whether the quota is shared with other workers (and so waited for).
     var isShared: Bool { quota != nil }
 
-    /// Holds the batch's outputs, `bytes` in `area`, and — where workers share the quota —
-    /// `scratch` bytes in `interim/` for its stage's scratch files, in one step.
-    func open(_ bytes: Int64, in area: Area, scratch: Int64, headroom: Int64) async throws {
+    /// Holds the batch's outputs, `bytes` and `files` files and folders in `area`, and — where
+    /// workers share the quota — `scratch` bytes in `interim/` for its stage's scratch files, in
+    /// one step.
+    func open(_ bytes: Int64, files: Int = 0, in area: Area, scratch: Int64, headroom: Int64) async throws {
+        if files > 0, !nodeLocal.contains(area) { books.withLock { $0.files = (files, area) } }
         var amounts = [area: bytes]
         if isShared, scratch > 0 { amounts[.interim, default: 0] += scratch }
         try await add(amounts, headroom: headroom)
@@ -98,10 +103,15 @@ final class QuotaHolding: Sendable {
         var pause = Duration.milliseconds(50)
         var waited = false
         defer { if waited { waiting(false) } }
+        let files = books.withLock { $0.files }
         while true {
             var quota = quota
-            if quota != nil { quota!.keepFree = await overhead() + headroom }
-            if try await ledger.reserve(task, totals, quota: quota, now: Date().timeIntervalSince1970) {
+            if quota != nil {
+                let kept = await overhead()
+                quota!.keepFree = kept.bytes + headroom
+                quota!.keepFreeFiles = kept.files
+            }
+            if try await ledger.reserve(task, totals, files: files, quota: quota, now: Date().timeIntervalSince1970) {
                 books.withLock { books in for (area, bytes) in totals { books.held[area] = bytes } }
                 return
             }

@@ -92,7 +92,11 @@ public protocol Ledger: Sendable {
     /// go with its tasks, when the worker taking them back removes their files). With `quota`,
     /// the change is made only when everything the task would then hold fits beside every other
     /// task's reservations and the committed artifacts, atomically; returns whether it was.
-    nonisolated(nonsending) func reserve(_ task: TaskKey, _ amounts: [Area: Int64], quota: SharedQuota?, now: Double) async throws -> Bool
+    /// `files` are the files and folders the task will make in one of the areas (on that area's
+    /// row, when the area is among `amounts`), which the quota's `files` bound counts.
+    nonisolated(nonsending) func reserve(
+        _ task: TaskKey, _ amounts: [Area: Int64], files: (count: Int, area: Area)?, quota: SharedQuota?, now: Double
+    ) async throws -> Bool
 
     /// Records a failure: `retryAt` puts the task back in the queue at that time; nil fails it
     /// for good and blocks the item's later stages. Nothing, unless `owner` still runs the task.
@@ -160,6 +164,11 @@ public protocol Ledger: Sendable {
 }
 
 extension Ledger {
+    /// Sets what the running `task` holds in bytes only (see the requirement).
+    nonisolated(nonsending) public func reserve(_ task: TaskKey, _ amounts: [Area: Int64], quota: SharedQuota?, now: Double) async throws -> Bool {
+        try await reserve(task, amounts, files: nil, quota: quota, now: now)
+    }
+
     /// Completes a task that ingests nothing (see the requirement).
     @discardableResult
     nonisolated(nonsending) public func complete(_ task: TaskKey, by owner: String, artifacts: [ArtifactRecord], releasing: [TaskKey], now: Double) async throws -> [ArtifactRecord] {

@@ -154,6 +154,10 @@ public final class SQLiteLedger: Ledger {
                     CREATE INDEX samples_by_time ON samples(time);
                     """)
         }
+        // The files and folders a running task will make, for the shared quota's `files` bound.
+        migrator.registerMigration("v10: reserved files") { db in
+            try db.execute(sql: "ALTER TABLE reservations ADD COLUMN files INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 
@@ -608,28 +612,40 @@ public final class SQLiteLedger: Ledger {
     /// Sets what the running `task` holds in each area of `amounts` (0 drops it). With `quota`,
     /// only when all it would then hold fits beside every other task's holdings; returns whether
     /// it did.
-    nonisolated(nonsending) public func reserve(_ task: TaskKey, _ amounts: [Area: Int64], quota: SharedQuota?, now: Double) async throws -> Bool {
+    nonisolated(nonsending) public func reserve(
+        _ task: TaskKey, _ amounts: [Area: Int64], files: (count: Int, area: Area)?, quota: SharedQuota?, now: Double
+    ) async throws -> Bool {
         try await write { db in
             if let quota, amounts.values.contains(where: { $0 > 0 }) {
                 var others: [Area: Int64] = [:]
                 var mine: [Area: Int64] = [:]
+                var (otherFiles, myFiles) = (0, 0)
                 for row in try Row.fetchAll(try db.cachedStatement(sql: Self.committedByArea), arguments: [DiskUsage.blockSize]) {
                     if let area = Area(rawValue: row["area"]) { others[area, default: 0] += row["bytes"] }
+                    otherFiles += row["files"] as Int
                 }
                 for row in try Row.fetchAll(try db.cachedStatement(sql: Self.reservedByArea), arguments: [task.item, task.stage]) {
                     guard let area = Area(rawValue: row["area"]) else { continue }
-                    if row["mine"] as Bool { mine[area, default: 0] += row["bytes"] } else { others[area, default: 0] += row["bytes"] }
+                    if row["mine"] as Bool {
+                        mine[area, default: 0] += row["bytes"]
+                        // A row rewritten below takes its new count.
+                        if amounts[area] == nil { myFiles += row["files"] as Int }
+                    } else {
+                        others[area, default: 0] += row["bytes"]
+                        otherFiles += row["files"] as Int
+                    }
                 }
                 for (area, bytes) in amounts { mine[area] = bytes }
-                guard quota.admits(mine, besides: others) else { return false }
+                if let files, amounts[files.area, default: 0] > 0 { myFiles += files.count }
+                guard quota.admits(mine, files: myFiles, besides: others, otherFiles: otherFiles) else { return false }
             }
             for (area, bytes) in amounts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 if bytes > 0 {
                     try db.run(
                         sql: """
-                            INSERT OR REPLACE INTO reservations(item, stage, area, bytes, started)
-                            SELECT item, stage, ?, ?, started FROM tasks WHERE item = ? AND stage = ? AND state = 'running'
-                            """, arguments: [area.rawValue, bytes, task.item, task.stage])
+                            INSERT OR REPLACE INTO reservations(item, stage, area, bytes, files, started)
+                            SELECT item, stage, ?, ?, ?, started FROM tasks WHERE item = ? AND stage = ? AND state = 'running'
+                            """, arguments: [area.rawValue, bytes, files?.area == area ? files!.count : 0, task.item, task.stage])
                 } else {
                     try db.run(sql: "DELETE FROM reservations WHERE item = ? AND stage = ? AND area = ?", arguments: [task.item, task.stage, area.rawValue])
                 }
@@ -639,9 +655,11 @@ public final class SQLiteLedger: Ledger {
     }
 
     /// Committed bytes per area, each file counted as the engine reserves it (whole blocks and
-    /// one for its folder): the artifacts not deleted yet.
+    /// one for its folder): the artifacts not deleted yet; and their files and folders (each
+    /// file, its stage's folder and its item's).
     private static let committedByArea = """
-        SELECT area, SUM(CASE WHEN bytes <= 0 THEN ?1 ELSE (bytes + ?1 - 1) / ?1 * ?1 + ?1 END) AS bytes
+        SELECT area, SUM(CASE WHEN bytes <= 0 THEN ?1 ELSE (bytes + ?1 - 1) / ?1 * ?1 + ?1 END) AS bytes,
+            COUNT(*) + COUNT(DISTINCT item || '/' || stage) + COUNT(DISTINCT item) AS files
         FROM artifacts WHERE state != 'deleted' AND NOT \(NodeLocalFiles.onANode) GROUP BY area
         """
 
@@ -651,7 +669,7 @@ public final class SQLiteLedger: Ledger {
     /// Reserved bytes per area, the task's own (`mine`) apart: rows of claims still running (a
     /// dead worker's too, until its task is taken back and its files removed).
     private static let reservedByArea = """
-        SELECT r.area AS area, SUM(r.bytes) AS bytes, (r.item = ? AND r.stage = ?) AS mine FROM reservations r
+        SELECT r.area AS area, SUM(r.bytes) AS bytes, SUM(r.files) AS files, (r.item = ? AND r.stage = ?) AS mine FROM reservations r
         JOIN tasks t ON t.item = r.item AND t.stage = r.stage AND t.started = r.started
         WHERE t.state = 'running'
         GROUP BY r.area, mine

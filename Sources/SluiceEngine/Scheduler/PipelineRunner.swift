@@ -415,7 +415,10 @@ public final class PipelineRunner: Sendable {
         let holding = QuotaHolding(
             ledger: ledger, tasks: units.map(\.task.key), nodeLocal: workspace.scratch == nil ? [] : Area.nodeLocal,
             quota: state.withLock { $0.shared } ? SharedQuota(limits: config.budget) : nil,
-            overhead: { [budget] in await budget.snapshot.overhead },
+            overhead: { [budget] in
+                let books = await budget.snapshot
+                return (books.overhead, books.overheadFiles)
+            },
             waiting: { [weak self] starts in self?.state.withLock { $0.sharedWaits += starts ? 1 : -1 } })
         // What each unit's commit adds to the disk, by the unit's position: its output folder,
         // or the outermost folder the output's path made (an item's first folder in an area).
@@ -435,7 +438,8 @@ public final class PipelineRunner: Sendable {
             // the quota they share (a stage that writes nothing holds nothing there).
             try await untilStopped { [budget] in
                 try await holding.open(
-                    await budget.bytes(of: granted.reservation), in: stage.outputArea ?? .interim, scratch: granted.scratch, headroom: granted.headroom)
+                    await budget.bytes(of: granted.reservation), files: granted.files, in: stage.outputArea ?? .interim, scratch: granted.scratch,
+                    headroom: granted.headroom)
             }
             for (position, unit) in units.enumerated() {
                 guard let partial = unit.partialOutput else { continue }
@@ -625,10 +629,10 @@ public final class PipelineRunner: Sendable {
 
     /// Reserves what a batch's units will write — their stage's estimate of the content,
     /// allocated on disk (whole blocks, and a block for each of the unit's folders) — and returns
-    /// the reservation, the headroom a download keeps free for its item's later stages, and the
-    /// scratch space the stage will ask for.
+    /// the reservation, the headroom a download keeps free for its item's later stages, the
+    /// scratch space the stage will ask for, and the files and folders the outputs will make.
     private func reserve(_ units: [StageUnit], stage index: Int) async throws -> (
-        reservation: Reservation, headroom: Int64, scratch: Int64, perUnit: [Int64]
+        reservation: Reservation, headroom: Int64, scratch: Int64, perUnit: [Int64], files: Int
     ) {
         let stage = stages[index]
         var perUnit: [Int64] = []
@@ -661,7 +665,7 @@ public final class PipelineRunner: Sendable {
             perUnit.reduce(0, +), files: files, in: stage.outputArea ?? .interim, priority: index,
             headroom: stage.isSource ? headroom : scratch, headroomFiles: stage.isSource ? laterFiles : 0, producer: stage.isSource, promising: promised,
             redeeming: stage.isSource ? [] : units.flatMap(\.itemNames).filter { $0 != promised })
-        return (reservation, headroom, scratch, perUnit)
+        return (reservation, headroom, scratch, perUnit, files)
     }
 
     /// The item a batch's room is promised to (``DiskBudget``): that of a batch of one item;

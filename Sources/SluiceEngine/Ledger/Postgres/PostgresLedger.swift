@@ -275,6 +275,13 @@ public final class PostgresLedger: Ledger {
                 "CREATE INDEX samples_by_time ON samples(time)",
             ]
         ),
+        (
+            6,
+            [
+                // The files and folders a running task will make, for the shared quota's `files` bound.
+                "ALTER TABLE reservations ADD COLUMN files bigint NOT NULL DEFAULT 0"
+            ]
+        ),
     ]
 
     private func migrate() async throws {
@@ -732,42 +739,58 @@ public final class PostgresLedger: Ledger {
     /// only when all it would then hold fits beside every other task's holdings; returns whether
     /// it did. Workers that reserve against the quota take turns (a transaction-scoped advisory
     /// lock), so two cannot both take the last free bytes.
-    nonisolated(nonsending) public func reserve(_ task: TaskKey, _ amounts: [Area: Int64], quota: SharedQuota?, now: Double) async throws -> Bool {
+    nonisolated(nonsending) public func reserve(
+        _ task: TaskKey, _ amounts: [Area: Int64], files: (count: Int, area: Area)?, quota: SharedQuota?, now: Double
+    ) async throws -> Bool {
         try await write { db in
             if let quota, amounts.values.contains(where: { $0 > 0 }) {
                 try await db.run("SELECT pg_advisory_xact_lock(hashtext(\(self.location.schema + ".quota")))")
                 var others: [Area: Int64] = [:]
                 var mine: [Area: Int64] = [:]
+                var (otherFiles, myFiles) = (0, 0)
                 let block = DiskUsage.blockSize
-                for (name, bytes) in try await db.rows(
+                // Each artifact file counts as the engine reserves it (whole blocks and one for its
+                // folder), and as files and folders: the file, its stage's folder and its item's.
+                for (name, bytes, entries) in try await db.rows(
                     """
-                    SELECT area, SUM(CASE WHEN bytes <= 0 THEN \(block) ELSE (bytes + \(block) - 1) / \(block) * \(block) + \(block) END)::bigint
+                    SELECT area, SUM(CASE WHEN bytes <= 0 THEN \(block) ELSE (bytes + \(block) - 1) / \(block) * \(block) + \(block) END)::bigint,
+                        (COUNT(*) + COUNT(DISTINCT item || '/' || stage) + COUNT(DISTINCT item))::bigint
                     FROM artifacts WHERE state != 'deleted' AND NOT \(unescaped: NodeLocalFiles.onANode) GROUP BY area
-                    """, as: (String, Int64).self)
+                    """, as: (String, Int64, Int64).self)
                 {
                     if let area = Area(rawValue: name) { others[area, default: 0] += bytes }
+                    otherFiles += Int(entries)
                 }
-                for (name, bytes, isMine) in try await db.rows(
+                for (name, bytes, entries, isMine) in try await db.rows(
                     """
-                    SELECT r.area, SUM(r.bytes)::bigint, (r.item = \(task.item) AND r.stage = \(task.stage)) AS mine FROM reservations r
+                    SELECT r.area, SUM(r.bytes)::bigint, SUM(r.files)::bigint, (r.item = \(task.item) AND r.stage = \(task.stage)) AS mine FROM reservations r
                     JOIN tasks t ON t.item = r.item AND t.stage = r.stage AND t.started = r.started
                     WHERE t.state = 'running' GROUP BY r.area, mine
-                    """, as: (String, Int64, Bool).self)
+                    """, as: (String, Int64, Int64, Bool).self)
                 {
                     guard let area = Area(rawValue: name) else { continue }
-                    if isMine { mine[area, default: 0] += bytes } else { others[area, default: 0] += bytes }
+                    if isMine {
+                        mine[area, default: 0] += bytes
+                        // A row rewritten below takes its new count.
+                        if amounts[area] == nil { myFiles += Int(entries) }
+                    } else {
+                        others[area, default: 0] += bytes
+                        otherFiles += Int(entries)
+                    }
                 }
                 for (area, bytes) in amounts { mine[area] = bytes }
-                guard quota.admits(mine, besides: others) else { return false }
+                if let files, amounts[files.area, default: 0] > 0 { myFiles += files.count }
+                guard quota.admits(mine, files: myFiles, besides: others, otherFiles: otherFiles) else { return false }
             }
             for (area, bytes) in amounts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 if bytes > 0 {
+                    let entries = files?.area == area ? files!.count : 0
                     try await db.run(
                         """
-                        INSERT INTO reservations(item, stage, area, bytes, started)
-                        SELECT item, stage, \(area.rawValue), \(bytes), started FROM tasks
+                        INSERT INTO reservations(item, stage, area, bytes, files, started)
+                        SELECT item, stage, \(area.rawValue), \(bytes), \(entries), started FROM tasks
                         WHERE item = \(task.item) AND stage = \(task.stage) AND state = 'running'
-                        ON CONFLICT(item, stage, area) DO UPDATE SET bytes = excluded.bytes, started = excluded.started
+                        ON CONFLICT(item, stage, area) DO UPDATE SET bytes = excluded.bytes, files = excluded.files, started = excluded.started
                         """)
                 } else {
                     try await db.run("DELETE FROM reservations WHERE item = \(task.item) AND stage = \(task.stage) AND area = \(area.rawValue)")
