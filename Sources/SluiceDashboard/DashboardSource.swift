@@ -45,9 +45,7 @@ public struct DashboardSource: Sendable {
     func metrics() async throws -> String {
         if let runner { return runner.monitor.metrics.text() }
         let metrics = RunMetrics()
-        var tasks: [String: [TaskState: Int]] = [:]
-        for (index, name) in try await ledger.stageNames().enumerated() { tasks[name] = try await ledger.counts(stage: index) }
-        metrics.refresh(tasks: tasks)
+        metrics.refresh(tasks: try await ledger.counts(stageNames: try await ledger.stageNames()))
         metrics.refresh(disk: try await disk())
         return metrics.text()
     }

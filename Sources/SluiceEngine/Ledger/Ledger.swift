@@ -164,6 +164,13 @@ public protocol Ledger: Sendable {
 }
 
 extension Ledger {
+    /// Each stage's tasks per state, by the stage's name (`names` in pipeline order).
+    nonisolated(nonsending) public func counts(stageNames names: [String]) async throws -> [String: [TaskState: Int]] {
+        var counts: [String: [TaskState: Int]] = [:]
+        for (index, name) in names.enumerated() { counts[name] = try await self.counts(stage: index) }
+        return counts
+    }
+
     /// Sets what the running `task` holds in bytes only (see the requirement).
     nonisolated(nonsending) public func reserve(_ task: TaskKey, _ amounts: [Area: Int64], quota: SharedQuota?, now: Double) async throws -> Bool {
         try await reserve(task, amounts, files: nil, quota: quota, now: now)

@@ -220,9 +220,7 @@ public final class PipelineRunner: Sendable {
 
     /// Sets the metrics' gauges from the ledger's counts and the budget's books.
     private func refreshMetrics() async {
-        var tasks: [String: [TaskState: Int]] = [:]
-        for (index, stage) in stages.enumerated() { tasks[stage.name] = try? await ledger.counts(stage: index) }
-        monitor.metrics.refresh(tasks: tasks)
+        if let tasks = try? await ledger.counts(stageNames: stageNames) { monitor.metrics.refresh(tasks: tasks) }
         monitor.metrics.refresh(books: await budget.snapshot, droppedTraceRows: monitor.dropped)
     }
 
