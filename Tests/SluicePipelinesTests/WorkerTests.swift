@@ -203,7 +203,6 @@ struct WorkerTests {
     /// with room for two such files: without the quota they share, six would be on disk at once.
     /// `du`'s measure of the workspace, every 20 ms, never passes the budget, and every item is done.
     @Test func theBudgetHoldsForAllWorkersTogether() async throws {
-        let sluice = try SluiceBinary.path()
         let folder = try TemporaryDirectory("sluice-quota")
         try Self.textItems(12, in: folder) { "\($0)\n" }
         let (location, password) = try Self.sharedServer(schema: "q")
@@ -227,26 +226,9 @@ struct WorkerTests {
               - cleanup: {keep: [output]}
             """
         try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
-        let workspace = folder.file("work")
-        let peak = Mutex<Int64>(0)
-        let sampling = Task {
-            while !Task.isCancelled {
-                let used = DuMeasure.measure(workspace).bytes
-                peak.withLock { $0 = max($0, used) }
-                try? await Task.sleep(for: .milliseconds(20))
-            }
-        }
-        let workers = try (0..<3).map {
-            try Self.launch(
-                sluice, ["worker", folder.file("p.yaml"), "--lease", "5"], environment: ["SLUICE_PG_PASSWORD": password],
-                log: folder.file("worker\($0).log"))
-        }
-        var statuses: [Int32] = []
-        for worker in workers { statuses.append(await exitStatus(of: worker)) }
-        sampling.cancel()
-        let logs = (0..<3).map { (try? String(contentsOfFile: folder.file("worker\($0).log"), encoding: .utf8)) ?? "" }
-        #expect(statuses == [0, 0, 0], "\(statuses)\n\(logs.joined(separator: "\n---\n"))")
-        #expect(peak.withLock { $0 } <= total, "the workspace held \(peak.withLock { $0 }) bytes, more than its budget of \(total)")
+        let run = try await Self.workers(3, running: folder.file("p.yaml"), password: password, sampling: folder.file("work"))
+        #expect(run.statuses == [0, 0, 0], "\(run.statuses)\n\(run.logs)")
+        #expect(run.peak.bytes <= total, "the workspace held \(run.peak.bytes) bytes, more than its budget of \(total)")
         let ledger = try await PostgresLedger(location: location)
         #expect(try await ledger.tasks().allSatisfy { $0.state == .done })
         // Each worker did some of the work.
@@ -260,7 +242,6 @@ struct WorkerTests {
     /// counts the files of all of them, so the workspace never holds more entries than the bound,
     /// although fetching outruns the command and would pile up items in raw/ without it.
     @Test func theFileBoundHoldsForAllWorkersTogether() async throws {
-        let sluice = try SluiceBinary.path()
         let folder = try TemporaryDirectory("sluice-shared-files")
         try Self.textItems(60, in: folder) { "\($0)\n" }
         let (location, password) = try Self.sharedServer(schema: "n")
@@ -281,26 +262,9 @@ struct WorkerTests {
               - cleanup: {keep: []}
             """
         try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
-        let workspace = folder.file("work")
-        let peak = Mutex<Int>(0)
-        let sampling = Task {
-            while !Task.isCancelled {
-                let entries = DuMeasure.measure(workspace).entries
-                peak.withLock { $0 = max($0, entries) }
-                try? await Task.sleep(for: .milliseconds(20))
-            }
-        }
-        let workers = try (0..<3).map {
-            try Self.launch(
-                sluice, ["worker", folder.file("p.yaml"), "--lease", "5"], environment: ["SLUICE_PG_PASSWORD": password],
-                log: folder.file("worker\($0).log"))
-        }
-        var statuses: [Int32] = []
-        for worker in workers { statuses.append(await exitStatus(of: worker)) }
-        sampling.cancel()
-        let logs = (0..<3).map { (try? String(contentsOfFile: folder.file("worker\($0).log"), encoding: .utf8)) ?? "" }
-        #expect(statuses == [0, 0, 0], "\(statuses)\n\(logs.joined(separator: "\n---\n"))")
-        let most = peak.withLock { $0 }
+        let run = try await Self.workers(3, running: folder.file("p.yaml"), password: password, sampling: folder.file("work"))
+        #expect(run.statuses == [0, 0, 0], "\(run.statuses)\n\(run.logs)")
+        let most = run.peak.entries
         #expect(most <= bound, "the workspace held \(most) files and folders, above budget.files = \(bound)")
         #expect(most > 12 + 10, "it never held more than a few items at once")
         let ledger = try await PostgresLedger(location: location)
@@ -314,7 +278,6 @@ struct WorkerTests {
     /// fits the quota the workers share. Waiting for that quota, a worker evicts them (oldest failure first), as one
     /// process does for its own books, and the other seven items finish.
     @Test func failedItemsInputsMakeRoomInTheSharedQuota() async throws {
-        let sluice = try SluiceBinary.path()
         let folder = try TemporaryDirectory("sluice-shared-evict")
         try Self.textItems(10, in: folder) { String(repeating: "\($0)", count: 1_000_000) }
         let (location, password) = try Self.sharedServer(schema: "e")
@@ -335,26 +298,10 @@ struct WorkerTests {
               - cleanup: {keep: [output]}
             """
         try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
-        let workspace = folder.file("work")
-        let peak = Mutex<Int64>(0)
-        let sampling = Task {
-            while !Task.isCancelled {
-                let used = DuMeasure.measure(workspace).bytes
-                peak.withLock { $0 = max($0, used) }
-                try? await Task.sleep(for: .milliseconds(50))
-            }
-        }
-        let workers = try (0..<2).map {
-            try Self.launch(
-                sluice, ["worker", folder.file("p.yaml"), "--lease", "5"], environment: ["SLUICE_PG_PASSWORD": password],
-                log: folder.file("worker\($0).log"))
-        }
-        var statuses: [Int32] = []
-        for worker in workers { statuses.append(await exitStatus(of: worker)) }
-        sampling.cancel()
-        let logs = (0..<2).map { (try? String(contentsOfFile: folder.file("worker\($0).log"), encoding: .utf8)) ?? "" }.joined(separator: "\n---\n")
+        let run = try await Self.workers(2, running: folder.file("p.yaml"), password: password, sampling: folder.file("work"))
+        let logs = run.logs
         // Items failed: 3, as `sluice run` exits.
-        #expect(statuses.allSatisfy { $0 == 3 }, "\(statuses)\n\(logs)")
+        #expect(run.statuses.allSatisfy { $0 == 3 }, "\(run.statuses)\n\(logs)")
         let ledger = try await PostgresLedger(location: location)
         let tasks = try await ledger.tasks()
         let failed = Set(tasks.filter { $0.state == .failed }.map(\.item))
@@ -362,7 +309,7 @@ struct WorkerTests {
         #expect(tasks.filter { $0.stage == 1 && $0.state == .done }.count == 7)
         let evicted = try await ledger.events(after: 0, limit: 100_000).filter { $0.kind == "evicted" }.compactMap(\.item)
         #expect(!evicted.isEmpty && Set(evicted).isSubset(of: failed), "\(evicted)")
-        #expect(peak.withLock { $0 } <= total, "the workspace held \(peak.withLock { $0 }) bytes, more than its budget of \(total)")
+        #expect(run.peak.bytes <= total, "the workspace held \(run.peak.bytes) bytes, more than its budget of \(total)")
         try await ledger.dropSchema()
         await ledger.close()
     }
@@ -591,6 +538,41 @@ struct WorkerTests {
         let schema = prefix + "_" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
         let password = try #require(PostgresTestServer.url.flatMap { URLComponents(string: $0)?.password })
         return (try PostgresTestServer.location(schema: schema), password)
+    }
+
+    /// Runs `count` workers of `pipeline` on the shared PostgreSQL server to their end (killed
+    /// after five minutes) while `du` of `workspace` is sampled every 20 ms: their exit statuses,
+    /// their logs and the most allocated bytes and entries the workspace held.
+    static func workers(_ count: Int, running pipeline: String, password: String, sampling workspace: String) async throws -> (
+        statuses: [Int32], logs: String, peak: (bytes: Int64, entries: Int)
+    ) {
+        let folder = (pipeline as NSString).deletingLastPathComponent
+        let peak = Mutex<(bytes: Int64, entries: Int)>((0, 0))
+        let sampling = Task {
+            while !Task.isCancelled {
+                let used = DuMeasure.measure(workspace)
+                peak.withLock { $0 = (max($0.bytes, used.bytes), max($0.entries, used.entries)) }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        let workers = try (0..<count).map {
+            try launch(
+                try SluiceBinary.path(), ["worker", pipeline, "--lease", "5"], environment: ["SLUICE_PG_PASSWORD": password],
+                log: folder + "/worker\($0).log")
+        }
+        // Workers that have not finished in five minutes are stuck: killed, and said so.
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(300))
+            for worker in workers where worker.isRunning { kill(worker.processIdentifier, SIGKILL) }
+            Issue.record("the workers did not finish within 300 s")
+        }
+        var statuses: [Int32] = []
+        for worker in workers { statuses.append(await exitStatus(of: worker)) }
+        watchdog.cancel()
+        sampling.cancel()
+        _ = await sampling.result
+        let logs = (0..<count).map { (try? String(contentsOfFile: folder + "/worker\($0).log", encoding: .utf8)) ?? "" }
+        return (statuses, logs.joined(separator: "\n---\n"), peak.withLock { $0 })
     }
 
     /// `count` small text files, `in/f0.txt` … , whose text `text(index)` gives.

@@ -37,6 +37,10 @@ final class QuotaHolding: Sendable {
         var scratchInUse: Int64 = 0
         /// The files and folders the batch's outputs will make, and where.
         var files: (count: Int, area: Area)?
+        /// Files and folders a download keeps free for its items' next stage, as its headroom
+        /// bytes: so that fetched items cannot fill a bound on files with no room left to
+        /// process them.
+        var headroomFiles = 0
     }
 
     /// Areas in this worker's node-local scratch: bounded by its own books, never on the ledger's.
@@ -64,9 +68,12 @@ final class QuotaHolding: Sendable {
 
     /// Holds the batch's outputs, `bytes` and `files` files and folders in `area`, and — where
     /// workers share the quota — `scratch` bytes in `interim/` for its stage's scratch files, in
-    /// one step.
-    func open(_ bytes: Int64, files: Int = 0, in area: Area, scratch: Int64, headroom: Int64) async throws {
-        if files > 0, !nodeLocal.contains(area) { books.withLock { $0.files = (files, area) } }
+    /// one step, leaving `headroom` bytes and `headroomFiles` files free too.
+    func open(_ bytes: Int64, files: Int = 0, in area: Area, scratch: Int64, headroom: Int64, headroomFiles: Int = 0) async throws {
+        books.withLock { books in
+            if files > 0, !nodeLocal.contains(area) { books.files = (files, area) }
+            books.headroomFiles = headroomFiles
+        }
         var amounts = [area: bytes]
         if isShared, scratch > 0 { amounts[.interim, default: 0] += scratch }
         try await add(amounts, headroom: headroom)
@@ -103,13 +110,13 @@ final class QuotaHolding: Sendable {
         var pause = Duration.milliseconds(50)
         var waited = false
         defer { if waited { waiting(false) } }
-        let files = books.withLock { $0.files }
+        let (files, headroomFiles) = books.withLock { ($0.files, $0.headroomFiles) }
         while true {
             var quota = quota
             if quota != nil {
                 let kept = await overhead()
                 quota!.keepFree = kept.bytes + headroom
-                quota!.keepFreeFiles = kept.files
+                quota!.keepFreeFiles = kept.files + headroomFiles
             }
             if try await ledger.reserve(task, totals, files: files, quota: quota, now: Date().timeIntervalSince1970) {
                 books.withLock { books in for (area, bytes) in totals { books.held[area] = bytes } }

@@ -437,7 +437,7 @@ public final class PipelineRunner: Sendable {
             try await untilStopped { [budget] in
                 try await holding.open(
                     await budget.bytes(of: granted.reservation), files: granted.files, in: stage.outputArea ?? .interim, scratch: granted.scratch,
-                    headroom: granted.headroom)
+                    headroom: granted.headroom, headroomFiles: granted.headroomFiles)
             }
             for (position, unit) in units.enumerated() {
                 guard let partial = unit.partialOutput else { continue }
@@ -628,9 +628,10 @@ public final class PipelineRunner: Sendable {
     /// Reserves what a batch's units will write — their stage's estimate of the content,
     /// allocated on disk (whole blocks, and a block for each of the unit's folders) — and returns
     /// the reservation, the headroom a download keeps free for its item's later stages, the
-    /// scratch space the stage will ask for, and the files and folders the outputs will make.
+    /// scratch space the stage will ask for, and the files and folders the outputs will make
+    /// (and a download keeps free for its item's next stage).
     private func reserve(_ units: [StageUnit], stage index: Int) async throws -> (
-        reservation: Reservation, headroom: Int64, scratch: Int64, perUnit: [Int64], files: Int
+        reservation: Reservation, headroom: Int64, scratch: Int64, perUnit: [Int64], files: Int, headroomFiles: Int
     ) {
         let stage = stages[index]
         var perUnit: [Int64] = []
@@ -663,7 +664,7 @@ public final class PipelineRunner: Sendable {
             perUnit.reduce(0, +), files: files, in: stage.outputArea ?? .interim, priority: index,
             headroom: stage.isSource ? headroom : scratch, headroomFiles: stage.isSource ? laterFiles : 0, producer: stage.isSource, promising: promised,
             redeeming: stage.isSource ? [] : units.flatMap(\.itemNames).filter { $0 != promised })
-        return (reservation, headroom, scratch, perUnit, files)
+        return (reservation, headroom, scratch, perUnit, files, stage.isSource ? laterFiles : 0)
     }
 
     /// The item a batch's room is promised to (``DiskBudget``): that of a batch of one item;
