@@ -338,18 +338,21 @@ struct DashboardTests {
     @Test("clients that open event streams and never read them do not hold the run up")
     func stalledClientsDoNotStopTheRun() async throws {
         let folder = try TemporaryDirectory("sluice-dashboard")
-        let pipeline = try Self.pipeline(in: folder, count: 6, seconds: 0.2)
+        // The work waits for the gate, so that the run cannot end before the clients connect.
+        let gate = folder.file("open")
+        let pipeline = try Self.pipeline(in: folder, count: 6, seconds: 0.2, gate: gate)
         let run = try await ServedSluice(["run", pipeline, "--quiet", "--serve"], in: folder.path)
         let port = try #require(Int(run.base.split(separator: ":").last ?? ""))
         // Twenty raw connections that ask for the stream and then read nothing.
         var sockets: [Int32] = []
+        defer { for socket in sockets { close(socket) } }
         for _ in 0..<20 {
             let socket = try Self.connect(port: port)
             let request = "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
             _ = request.withCString { send(socket, $0, strlen($0), 0) }
             sockets.append(socket)
         }
-        defer { for socket in sockets { close(socket) } }
+        FileManager.default.createFile(atPath: gate, contents: nil)
         #expect(await run.wait(timeout: 120) == 0, "\(run.printed)")
         #expect(run.printed.output.contains("6 of 6 items done"), "\(run.printed)")
     }

@@ -66,7 +66,9 @@ import Testing
 
         // The reference: one uninterrupted run.
         let clock = ContinuousClock.now
-        #expect(try await Self.run(sluice, ["run", try pipeline("reference"), "--quiet"]) == 0)
+        let referenceStatus = try await Self.run(sluice, ["run", try pipeline("reference"), "--quiet"])
+        let referenceFailures = referenceStatus == 0 ? "" : try await Self.failures(in: folder.file("reference/sluice.db"))
+        #expect(referenceStatus == 0, "\(referenceFailures)")
         let referenceSeconds = (ContinuousClock.now - clock) / .seconds(1)
 
         // The same pipeline killed with SIGKILL 20 times, restarted each time: while an analysis
@@ -199,6 +201,12 @@ import Testing
         guard FileManager.default.fileExists(atPath: path) else { return 1 }
         let done = try await SQLiteLedger(path: path).tasks().filter { !$0.isGroup && $0.state == .done }.count
         return Double(tasks - done) / Double(tasks)
+    }
+
+    /// The failed tasks of the ledger at `path`, with their errors, one per line.
+    static func failures(in path: String) async throws -> String {
+        try await SQLiteLedger(path: path).tasks().filter { $0.state == .failed }
+            .map { "\($0.item) stage \($0.stage): \($0.failure.map { "\($0.code) \($0.message)" } ?? "")" }.joined(separator: "\n")
     }
 
     /// Runs to the end; returns the exit status.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# What checkpoints cost and save: the corpus builder (`sluice preprocess run-all`, the default)
-# or pseudobulk (ANALYSIS=pseudobulk: `sluice analyze pseudobulk --by cell_type,donor_id`) on
-# one input, in one run of this script,
+# What checkpoints cost and save: the corpus builder (`sluice preprocess run-all`, the default),
+# pseudobulk (ANALYSIS=pseudobulk: `sluice analyze pseudobulk --by cell_type,donor_id`) or a
+# Wilcoxon test (ANALYSIS=differential: `sluice analyze differential --groupby cell_type
+# --normalize --memory-mb MEMORY_MB`) on one input, in one run of this script,
 #   1. without checkpoints,
 #   2. with a checkpoint every EVERY (default 5m, the pipeline stage's default),
 #   3. with a checkpoint after every batch (--checkpoint-every 0s, the most they can cost),
@@ -12,9 +13,11 @@
 #   scripts/bench/checkpoints.sh                       # 100000 cells x 20000 genes, 8 %
 #   CELLS=20000 GENES=5000 scripts/bench/checkpoints.sh
 #   ANALYSIS=pseudobulk KILL_EVERY=2s scripts/bench/checkpoints.sh
+#   ANALYSIS=differential KILL_EVERY=2s scripts/bench/checkpoints.sh
 #
 # Environment: ANALYSIS (preprocess) CELLS (100000) GENES (20000) DENSITY (0.08) TOP (2048)
-#   CHUNK (10000) SEED (1) EVERY (5m) KILL_EVERY (10s) KILL_AT (0.6) SKIP_BUILD BENCH_DATA (bench-data)
+#   CHUNK (10000) SEED (1) EVERY (5m) KILL_EVERY (10s) KILL_AT (0.6) MEMORY_MB (4096)
+#   SKIP_BUILD BENCH_DATA (bench-data)
 # Inputs are generated as by corpus_vs_python.sh (and shared with it). Results: a table on stdout.
 set -euo pipefail
 
@@ -30,6 +33,7 @@ EVERY="${EVERY:-5m}"
 ANALYSIS="${ANALYSIS:-preprocess}"
 KILL_EVERY="${KILL_EVERY:-10s}"
 KILL_AT="${KILL_AT:-0.6}"
+MEMORY_MB="${MEMORY_MB:-4096}"
 DATA="${BENCH_DATA:-bench-data}"
 mkdir -p "$DATA" && DATA="$(cd "$DATA" && pwd)"
 WORK="$DATA/corpus"
@@ -57,17 +61,20 @@ start() {
     pseudobulk)
       "$sluice" analyze pseudobulk "$input" --by cell_type,donor_id --chunk-size "$CHUNK" \
         --output "$CP/$name/output" "$@" >> "$CP/$name.log" 2>&1 & ;;
-    *) echo "ANALYSIS must be preprocess or pseudobulk" >&2; exit 2 ;;
+    differential)
+      "$sluice" analyze differential "$input" --groupby cell_type --normalize --chunk-size "$CHUNK" --memory-mb "$MEMORY_MB" \
+        --output "$CP/$name/output" "$@" >> "$CP/$name.log" 2>&1 & ;;
+    *) echo "ANALYSIS must be preprocess, pseudobulk or differential" >&2; exit 2 ;;
   esac
   pid=$!
 }
 # The state file a checkpoint folder holds, and where a resumed run said it resumed.
-state_file() { if [ "$ANALYSIS" = preprocess ]; then echo "$1/data.convert.state"; else echo "$1/pseudobulk.state"; fi; }
+state_file() { if [ "$ANALYSIS" = preprocess ]; then echo "$1/data.convert.state"; else echo "$1/$ANALYSIS.state"; fi; }
 resumed_at() {
   if [ "$ANALYSIS" = preprocess ]; then
     grep -h resumed_cells "$CP/killed/logs/data/pipeline.jsonl" | tail -1 | sed 's/.*"message":"\([^"]*\)".*/\1/'
   else
-    grep -h "resuming at cell" "$CP/killed.log" | tail -1 | sed 's/ from the checkpoint.*//'
+    grep -h -E "resuming (at|after) (cell|gene)" "$CP/killed.log" | tail -1 | sed 's/ from the checkpoint.*//'
   fi
 }
 now() { date +%s.%N; }
