@@ -115,7 +115,8 @@ age=$(echo "$killed_at - $(stat -c %.9Y "$(state_file "$state")" 2> /dev/null ||
 start killed --checkpoint-dir "$state" --checkpoint-every "$KILL_EVERY"
 wait "$pid"
 total=$(echo "$(now) - $t0" | bc)
-resumed=$(resumed_at)
+resumed=$(resumed_at || true)
+[ -n "$resumed" ] || resumed="started afresh (no checkpoint before the kill)"
 
 printf '\n%s: %s cells x %s genes, density %s, chunk %s, top %s; %s\n' "$ANALYSIS" "$CELLS" "$GENES" "$DENSITY" "$CHUNK" "$TOP" "$binary_note"
 printf '%-44s %10s %10s %14s\n' run seconds ratio "state peak"
