@@ -17,6 +17,32 @@ public struct SharedQuota: Sendable, Equatable {
         self.keepFreeFiles = keepFreeFiles
     }
 
+    /// Whether a task may set what it holds to `amounts` (bytes per area, 0 dropping an area)
+    /// and `files` files and folders in one of them, beside what the ledger's `held` rows say
+    /// is held: committed outputs and running reservations per area, the task's own marked
+    /// `mine` (those of its areas in `amounts` are replaced). The one reading of those rows both
+    /// ledgers share.
+    public func admits(
+        _ amounts: [Area: Int64], files: (count: Int, area: Area)?, held: [(area: String, bytes: Int64, files: Int, mine: Bool)]
+    ) -> Bool {
+        var (mine, others) = ([Area: Int64](), [Area: Int64]())
+        var (myFiles, otherFiles) = (0, 0)
+        for row in held {
+            guard let area = Area(rawValue: row.area) else { continue }
+            if row.mine {
+                mine[area, default: 0] += row.bytes
+                // A row the change rewrites takes its new count.
+                if amounts[area] == nil { myFiles += row.files }
+            } else {
+                others[area, default: 0] += row.bytes
+                otherFiles += row.files
+            }
+        }
+        for (area, bytes) in amounts { mine[area] = bytes }
+        if let files, amounts[files.area, default: 0] > 0 { myFiles += files.count }
+        return admits(mine, files: myFiles, besides: others, otherFiles: otherFiles)
+    }
+
     /// Whether a task may hold `mine` (bytes per area) and `files` files and folders beside
     /// what every other task holds (`others`, `otherFiles`).
     public func admits(_ mine: [Area: Int64], files: Int = 0, besides others: [Area: Int64], otherFiles: Int = 0) -> Bool {

@@ -617,27 +617,11 @@ public final class SQLiteLedger: Ledger {
     ) async throws -> Bool {
         try await write { db in
             if let quota, amounts.values.contains(where: { $0 > 0 }) {
-                var others: [Area: Int64] = [:]
-                var mine: [Area: Int64] = [:]
-                var (otherFiles, myFiles) = (0, 0)
-                for row in try Row.fetchAll(try db.cachedStatement(sql: Self.committedByArea), arguments: [DiskUsage.blockSize]) {
-                    if let area = Area(rawValue: row["area"]) { others[area, default: 0] += row["bytes"] }
-                    otherFiles += row["files"] as Int
-                }
-                for row in try Row.fetchAll(try db.cachedStatement(sql: Self.reservedByArea), arguments: [task.item, task.stage]) {
-                    guard let area = Area(rawValue: row["area"]) else { continue }
-                    if row["mine"] as Bool {
-                        mine[area, default: 0] += row["bytes"]
-                        // A row rewritten below takes its new count.
-                        if amounts[area] == nil { myFiles += row["files"] as Int }
-                    } else {
-                        others[area, default: 0] += row["bytes"]
-                        otherFiles += row["files"] as Int
-                    }
-                }
-                for (area, bytes) in amounts { mine[area] = bytes }
-                if let files, amounts[files.area, default: 0] > 0 { myFiles += files.count }
-                guard quota.admits(mine, files: myFiles, besides: others, otherFiles: otherFiles) else { return false }
+                let committed = try Row.fetchAll(try db.cachedStatement(sql: Self.committedByArea), arguments: [DiskUsage.blockSize])
+                    .map { (area: $0["area"] as String, bytes: $0["bytes"] as Int64, files: $0["files"] as Int, mine: false) }
+                let reserved = try Row.fetchAll(try db.cachedStatement(sql: Self.reservedByArea), arguments: [task.item, task.stage])
+                    .map { (area: $0["area"] as String, bytes: $0["bytes"] as Int64, files: $0["files"] as Int, mine: $0["mine"] as Bool) }
+                guard quota.admits(amounts, files: files, held: committed + reserved) else { return false }
             }
             for (area, bytes) in amounts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 if bytes > 0 {

@@ -659,12 +659,12 @@ public final class PipelineRunner: Sendable {
         let promised = Self.promisedItem(of: units)
         // A download also keeps the files and folders its next stage will make (when `files:`
         // bounds them), so that fetched items cannot fill that bound either.
-        let laterFiles = stages.dropFirst().contains { $0.outputArea != nil } ? units.count * Self.entriesPerUnit : 0
+        let laterFiles = stage.isSource && stages.dropFirst().contains { $0.outputArea != nil } ? units.count * Self.entriesPerUnit : 0
         let reservation = try await budget.reserve(
             perUnit.reduce(0, +), files: files, in: stage.outputArea ?? .interim, priority: index,
-            headroom: stage.isSource ? headroom : scratch, headroomFiles: stage.isSource ? laterFiles : 0, producer: stage.isSource, promising: promised,
+            headroom: stage.isSource ? headroom : scratch, headroomFiles: laterFiles, producer: stage.isSource, promising: promised,
             redeeming: stage.isSource ? [] : units.flatMap(\.itemNames).filter { $0 != promised })
-        return (reservation, headroom, scratch, perUnit, files, stage.isSource ? laterFiles : 0)
+        return (reservation, headroom, scratch, perUnit, files, laterFiles)
     }
 
     /// The item a batch's room is promised to (``DiskBudget``): that of a batch of one item;

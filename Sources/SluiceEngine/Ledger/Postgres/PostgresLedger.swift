@@ -745,42 +745,24 @@ public final class PostgresLedger: Ledger {
         try await write { db in
             if let quota, amounts.values.contains(where: { $0 > 0 }) {
                 try await db.run("SELECT pg_advisory_xact_lock(hashtext(\(self.location.schema + ".quota")))")
-                var others: [Area: Int64] = [:]
-                var mine: [Area: Int64] = [:]
-                var (otherFiles, myFiles) = (0, 0)
                 let block = DiskUsage.blockSize
                 // Each artifact file counts as the engine reserves it (whole blocks and one for its
                 // folder), and as files and folders: the file, its stage's folder and its item's.
-                for (name, bytes, entries) in try await db.rows(
+                let committed = try await db.rows(
                     """
                     SELECT area, SUM(CASE WHEN bytes <= 0 THEN \(block) ELSE (bytes + \(block) - 1) / \(block) * \(block) + \(block) END)::bigint,
                         (COUNT(*) + COUNT(DISTINCT item || '/' || stage) + COUNT(DISTINCT item))::bigint
                     FROM artifacts WHERE state != 'deleted' AND NOT \(unescaped: NodeLocalFiles.onANode) GROUP BY area
-                    """, as: (String, Int64, Int64).self)
-                {
-                    if let area = Area(rawValue: name) { others[area, default: 0] += bytes }
-                    otherFiles += Int(entries)
-                }
-                for (name, bytes, entries, isMine) in try await db.rows(
+                    """, as: (String, Int64, Int64).self
+                ).map { (area: $0.0, bytes: $0.1, files: Int($0.2), mine: false) }
+                let reserved = try await db.rows(
                     """
                     SELECT r.area, SUM(r.bytes)::bigint, SUM(r.files)::bigint, (r.item = \(task.item) AND r.stage = \(task.stage)) AS mine FROM reservations r
                     JOIN tasks t ON t.item = r.item AND t.stage = r.stage AND t.started = r.started
                     WHERE t.state = 'running' GROUP BY r.area, mine
-                    """, as: (String, Int64, Int64, Bool).self)
-                {
-                    guard let area = Area(rawValue: name) else { continue }
-                    if isMine {
-                        mine[area, default: 0] += bytes
-                        // A row rewritten below takes its new count.
-                        if amounts[area] == nil { myFiles += Int(entries) }
-                    } else {
-                        others[area, default: 0] += bytes
-                        otherFiles += Int(entries)
-                    }
-                }
-                for (area, bytes) in amounts { mine[area] = bytes }
-                if let files, amounts[files.area, default: 0] > 0 { myFiles += files.count }
-                guard quota.admits(mine, files: myFiles, besides: others, otherFiles: otherFiles) else { return false }
+                    """, as: (String, Int64, Int64, Bool).self
+                ).map { (area: $0.0, bytes: $0.1, files: Int($0.2), mine: $0.3) }
+                guard quota.admits(amounts, files: files, held: committed + reserved) else { return false }
             }
             for (area, bytes) in amounts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 if bytes > 0 {
