@@ -51,20 +51,10 @@ import Testing
         options.chunkSize = 97
         let reference = try DifferentialExpression(source: try CellSourceOpener.open(DifferentialTests.input), options: options).run()
         #expect(reference.passes == 1)
-        let cells = try CellSourceOpener.open(DifferentialTests.input).cellCount
-        let chunks = (cells + 96) / 97
+        let (checkpoint, cells, chunks, read) = try stopBeforeTheFourthLastChunk(options, in: folder)
         #expect(chunks > 4)
 
-        // Stopped as it asks for its fourth-last chunk; its checkpoint holds the chunks before.
-        var analysis = DifferentialExpression(
-            source: StoppingSource(try CellSourceOpener.open(DifferentialTests.input)) { _, reads in reads >= chunks - 3 }, options: options)
-        analysis.checkpoint = AnalysisCheckpoint(folder: folder.file("state"), name: "differential", interval: .zero, fingerprint: "f")
-        #expect(throws: StoppingSource.Stopped.self) { try analysis.run() }
-        let saved = try #require(try analysis.checkpoint?.load())
-        let read = try saved.json("chunks-read", as: Int.self)
-        #expect(read == chunks - 3)
-
-        let (result, notes, reads) = try resume(options, from: analysis.checkpoint)
+        let (result, notes, reads) = try resume(options, from: checkpoint)
         #expect(notes.contains { $0.contains("resuming after cell \(min(cells, read * 97)) of \(cells)") }, "\(notes)")
         #expect(reads == chunks - read)
         #expect(DifferentialTests.rows(result) == DifferentialTests.rows(reference))
@@ -85,20 +75,10 @@ import Testing
         options.memoryBudget = memory
         let reference = try DifferentialExpression(source: try CellSourceOpener.open(DifferentialTests.input), options: options).run()
         #expect(memory > 1 << 20 ? reference.passes == 1 : reference.passes > 1)
-        let cells = try CellSourceOpener.open(DifferentialTests.input).cellCount
-        let chunks = (cells + 96) / 97
-
-        // Stopped as it asks for its fourth-last chunk of the first pass.
-        var analysis = DifferentialExpression(
-            source: StoppingSource(try CellSourceOpener.open(DifferentialTests.input)) { _, reads in reads >= chunks - 3 }, options: options)
-        analysis.checkpoint = AnalysisCheckpoint(folder: folder.file("state"), name: "differential", interval: .zero, fingerprint: "f")
-        #expect(throws: StoppingSource.Stopped.self) { try analysis.run() }
-        let saved = try #require(try analysis.checkpoint?.load())
-        let read = try saved.json("chunks-read", as: Int.self)
-        #expect(read == chunks - 3)
+        let (checkpoint, cells, chunks, read) = try stopBeforeTheFourthLastChunk(options, in: folder)
         #expect(FileManager.default.fileExists(atPath: folder.file("state/differential.values")))
 
-        let (result, notes, reads) = try resume(options, from: analysis.checkpoint)
+        let (result, notes, reads) = try resume(options, from: checkpoint)
         #expect(notes.contains { $0.contains("resuming after cell \(min(cells, read * 97)) of \(cells)") }, "\(notes)")
         // The first pass reads only the chunks after the checkpoint; later passes read them all.
         #expect(reads == chunks - read + (reference.passes - 1) * chunks)
@@ -135,6 +115,24 @@ import Testing
 
         let (resumed, _, _) = try resume(options, from: analysis.checkpoint)
         #expect(DifferentialTests.rows(resumed) == DifferentialTests.rows(reference))
+    }
+
+    /// Runs the analysis (`options` read 97 cells a chunk), checkpointing after each chunk, until it asks for the
+    /// fourth-last chunk of its first pass, where it stops; its checkpoint must hold the chunks
+    /// before. Returns the checkpoint, the cells, the chunks and the chunks its state says it read.
+    private func stopBeforeTheFourthLastChunk(_ options: DifferentialOptions, in folder: TemporaryDirectory) throws -> (
+        checkpoint: AnalysisCheckpoint?, cells: Int, chunks: Int, read: Int
+    ) {
+        let cells = try CellSourceOpener.open(DifferentialTests.input).cellCount
+        let chunks = (cells + 96) / 97
+        var analysis = DifferentialExpression(
+            source: StoppingSource(try CellSourceOpener.open(DifferentialTests.input)) { _, reads in reads >= chunks - 3 }, options: options)
+        analysis.checkpoint = AnalysisCheckpoint(folder: folder.file("state"), name: "differential", interval: .zero, fingerprint: "f")
+        #expect(throws: StoppingSource.Stopped.self) { try analysis.run() }
+        let saved = try #require(try analysis.checkpoint?.load())
+        let read = try saved.json("chunks-read", as: Int.self)
+        #expect(read == chunks - 3)
+        return (analysis.checkpoint, cells, chunks, read)
     }
 
     /// Runs the analysis again from `checkpoint`: its result, the notes it made and the chunks
