@@ -193,7 +193,7 @@ struct SlurmStageTests {
         let environment = try prepare(folder, gated: true)
         let launched = try WorkerTests.launch(try SluiceBinary.path(), ["run", folder.file("p.yaml")], environment: environment, log: folder.file("run.log"))
         // The jobs end once the test opens their gate, whatever happens to it.
-        defer { FileManager.default.createFile(atPath: folder.file("open"), contents: nil) }
+        defer { _ = FileManager.default.createFile(atPath: folder.file("open"), contents: nil) }
         // The dashboard reads the run's ledger, once the run has made it (tried again while the
         // run has not written its stages yet).
         var started: ServedSluice?
@@ -222,7 +222,7 @@ struct SlurmStageTests {
         }
         #expect(shown.count == Self.pages.count, "the dashboard showed the jobs of \(shown.keys.sorted()) only")
         #expect(Set(shown.values).isSubset(of: queued), "shown \(shown), queued \(queued)")
-        FileManager.default.createFile(atPath: folder.file("open"), contents: nil)
+        _ = FileManager.default.createFile(atPath: folder.file("open"), contents: nil)
         #expect(await exitStatus(of: launched) == 0)
         await dashboard.stop()
         // The job an item was shown in is the one that made its output.

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceFormats
 
 /// What a program a stage ran used, as the kernel counted it when the program ended: its CPU
 /// time, its peak resident memory and its I/O, each including the children it waited for
@@ -43,8 +44,8 @@ public struct ProcessUsage: Sendable, Codable, Equatable {
         return try? JSONDecoder().decode(ProcessUsage.self, from: data)
     }
 
-    /// Writes the usage to `path` (through a temporary file and a rename).
+    /// Writes the usage to `path` atomically and durably (``AtomicCommit``, like every writer).
     public func write(to path: String) throws {
-        try JSONEncoder().encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try AtomicCommit.write(try JSONEncoder().encode(self), to: path)
     }
 }
