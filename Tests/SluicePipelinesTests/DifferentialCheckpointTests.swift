@@ -89,6 +89,54 @@ import Testing
         #expect(reference.passes == 1 || !FileManager.default.fileExists(atPath: folder.file("state/differential.values")))
     }
 
+    /// The spill starts at the first pass's first checkpoint, with an image of what the store
+    /// holds then: a run whose checkpoint never falls due writes none, and one whose first
+    /// checkpoint comes after several chunks resumes from that image (and the chunks spilled
+    /// after it) with the same result.
+    @Test(
+        "the first pass's spill starts at its first checkpoint, with an image of the store",
+        arguments: [(DifferentialTests.cases[8], 1 << 30), (DifferentialTests.cases[10], 8 * 20_000)])
+    func theSpillStartsAtTheFirstCheckpoint(_ test: DifferentialTests.Case, memory: Int) throws {
+        let folder = try TemporaryDirectory("sluice-differential-checkpoint")
+        var options = test.options
+        options.chunkSize = 97
+        options.memoryBudget = memory
+        let reference = try DifferentialExpression(source: try CellSourceOpener.open(DifferentialTests.input), options: options).run()
+
+        let quietSpill = folder.file("quiet/differential.values")
+        var spilled = false
+        let watched = StoppingSource(try CellSourceOpener.open(DifferentialTests.input)) { _, _ in
+            spilled = spilled || FileManager.default.fileExists(atPath: quietSpill)
+            return false
+        }
+        var quiet = DifferentialExpression(source: watched, options: options)
+        quiet.checkpoint = AnalysisCheckpoint(folder: folder.file("quiet"), name: "differential", interval: .seconds(3600), fingerprint: "f")
+        #expect(DifferentialTests.rows(try quiet.run()) == DifferentialTests.rows(reference))
+        #expect(!spilled && !FileManager.default.fileExists(atPath: quietSpill))
+
+        // Each read waits 40 ms and checkpoints fall due every 100 ms: none before the second chunk.
+        let chunks = (watched.cellCount + 96) / 97
+        var paced = DifferentialExpression(
+            source: StoppingSource(try CellSourceOpener.open(DifferentialTests.input)) { _, reads in
+                guard reads < chunks - 3 else { return true }
+                Thread.sleep(forTimeInterval: 0.04)
+                return false
+            }, options: options)
+        paced.checkpoint = AnalysisCheckpoint(folder: folder.file("paced"), name: "differential", interval: .milliseconds(100), fingerprint: "f")
+        #expect(throws: StoppingSource.Stopped.self) { try paced.run() }
+        let read = try #require(try paced.checkpoint?.load()).json("chunks-read", as: Int.self)
+        let spill = try Data(contentsOf: URL(fileURLWithPath: folder.file("paced/differential.values")))
+        // The first record: an image (kind 1) of the chunks read when the first checkpoint fell due.
+        let (kind, imaged) = spill.withUnsafeBytes { ($0.loadUnaligned(as: UInt64.self), Int($0.loadUnaligned(fromByteOffset: 8, as: UInt64.self))) }
+        #expect(kind == 1 && imaged >= 2 && imaged <= read, "image of \(imaged) chunks, state after \(read)")
+
+        let (result, notes, reads) = try resume(options, from: paced.checkpoint)
+        #expect(notes.contains { $0.contains("resuming after cell \(read * 97) of") }, "\(notes)")
+        #expect(reads == chunks - read + (reference.passes - 1) * chunks)
+        #expect(DifferentialTests.rows(result) == DifferentialTests.rows(reference))
+        #expect(result.notes == reference.notes)
+    }
+
     /// When the first pass's values outgrow the room kept for checkpoints, the pass stops taking
     /// them and says so: the spill and the states never pass the limit, and the last checkpoint
     /// still resumes to the same result.
@@ -98,9 +146,10 @@ import Testing
         options.chunkSize = 97
         let source = try CellSourceOpener.open(DifferentialTests.input)
         let reference = try DifferentialExpression(source: source, options: options).run()
-        // Two states (as the analysis bounds them) and about a tenth of the file's values.
+        // Two states (as the analysis bounds them), the spill's image of the store's genes and
+        // about a tenth of the file's values.
         let state = Int64(4 * source.cellCount + 8 * source.geneCount + (1 << 20))
-        let limit = 2 * state + 24_000
+        let limit = 2 * state + Int64(16 * source.geneCount) + 24_000
         var notes: [String] = []
         var analysis = DifferentialExpression(source: try CellSourceOpener.open(DifferentialTests.input), options: options)
         analysis.checkpoint = AnalysisCheckpoint(folder: folder.file("state"), name: "differential", interval: .zero, fingerprint: "f", limit: limit)

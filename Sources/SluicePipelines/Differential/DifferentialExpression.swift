@@ -26,7 +26,7 @@ public struct DifferentialExpression {
     /// from: a Wilcoxon run after each block of genes it tested — the labels, each cell's slot,
     /// each gene's stored-value count and the statistics of the genes done — and, in its first
     /// pass, after a chunk of cells, with the values stored so far in a ``GeneValueSpill`` beside
-    /// the state (while it fits the checkpoint's limit); a t-test in its one pass, after a chunk
+    /// the state (started at the pass's first checkpoint, while it fits the checkpoint's limit); a t-test in its one pass, after a chunk
     /// of cells — the labels, each cell's slot and the per-slot sums so far. A resumed run skips
     /// what was done before and gives the same result, value for value.
     public var checkpoint: AnalysisCheckpoint?
@@ -63,9 +63,11 @@ public struct DifferentialExpression {
         let checkpoint = self.checkpoint
         // The room kept for checkpoints: the states and, in a Wilcoxon run's first pass, its spill.
         let limit = checkpoint?.limit
-        // A Wilcoxon run's first pass keeps the values it stored since its start here, so that a
-        // checkpoint inside the pass need not hold them (nil: none, or no more room for it).
+        // A Wilcoxon run's first pass keeps the values it stored here from its first checkpoint
+        // on, so that a checkpoint inside the pass need not hold them (nil: not started yet, or
+        // stopped). `spilling`: whether it may still start (and go on).
         var spill: GeneValueSpill?
+        var spilling = sums == nil && checkpoint != nil
         /// Takes up the labels and each cell's slot a checkpoint saved.
         func restoreLabels(_ saved: StateArchive) throws {
             try grouping.restore(saved.json("grouping"))
@@ -112,25 +114,41 @@ public struct DifferentialExpression {
                 let kept = try GeneValueSpill(path: checkpoint.sideFile("values"), keepingBytes: try saved.json("spill-bytes"))
                 var ignored: [Int] = []
                 var chunk = 0
-                try kept.replay { block in
-                    guard chunk < firstChunk else {
-                        throw AnalysisError(code: "differential.checkpoint", "the checkpoint \(checkpoint.file) is inconsistent; delete it to start afresh")
-                    }
-                    try store.add(block, slots: cellSlots[ranges[chunk]], nonzeroPerGene: &ignored, counting: false, path: kept.path)
-                    store.shrinkToBudget()
-                    chunk += 1
-                }
+                try kept.replay(
+                    image: { image, chunks in
+                        guard chunks <= firstChunk else {
+                            throw AnalysisError(code: "differential.checkpoint", "the checkpoint \(checkpoint.file) is inconsistent; delete it to start afresh")
+                        }
+                        try store.restore(image)
+                        chunk = chunks
+                    },
+                    chunk: { block in
+                        guard chunk < firstChunk else {
+                            throw AnalysisError(code: "differential.checkpoint", "the checkpoint \(checkpoint.file) is inconsistent; delete it to start afresh")
+                        }
+                        try store.add(block, slots: cellSlots[ranges[chunk]], nonzeroPerGene: &ignored, counting: false, path: kept.path)
+                        store.shrinkToBudget()
+                        chunk += 1
+                    })
                 guard chunk == firstChunk else {
                     throw AnalysisError(code: "differential.checkpoint", "the checkpoint \(checkpoint.file) is inconsistent; delete it to start afresh")
                 }
                 spill = kept
             }
             note("resuming after cell \(ranges[firstChunk - 1].upperBound) of \(source.cellCount) from the checkpoint \(checkpoint.file)")
-        } else if sums == nil, saved == nil, let path = checkpoint?.sideFile("values") {
-            spill = try GeneValueSpill(path: path, keepingBytes: 0)
         }
         /// A state without the spill: the cell slots, the labels and each gene's count.
         let stateBytes = Int64(4 * source.cellCount + 8 * geneCount + (1 << 20))
+        /// Whether `bytes` more in the spill leave room for two states within the checkpoints'
+        /// limit; when not, the pass takes no more checkpoints and says so (after cell `cell`).
+        func spillHasRoom(for bytes: Int64, after cell: Int) -> Bool {
+            guard let limit, (spill?.byteCount ?? 0) + bytes + 2 * stateBytes > limit else { return true }
+            (spill, spilling) = (nil, false)
+            note(
+                "checkpoints in the first pass stop after cell \(cell): the values it stored take more than the \(ByteSize.format(limit)) kept for checkpoints"
+            )
+            return false
+        }
         /// After a chunk of the first pass: a checkpoint once the interval has passed.
         func passOneCheckpointIfDue(chunksRead: Int) throws {
             guard var checkpoint, chunksRead < ranges.count, ContinuousClock.now - lastCheckpoint >= checkpoint.interval else { return }
@@ -139,6 +157,13 @@ public struct DifferentialExpression {
             if let sums {
                 sums.save(into: &archive)
             } else {
+                let image = GeneValueSpill.bytes(imageOf: store.limit - store.genes.lowerBound, keys: store.storedCount)
+                if spill == nil, spilling, spillHasRoom(for: image, after: ranges[chunksRead - 1].upperBound) {
+                    // The first checkpoint of the pass: the spill starts with what the store holds.
+                    let started = try GeneValueSpill(path: checkpoint.sideFile("values"), keepingBytes: 0)
+                    try started.append(store.image(), chunks: chunksRead)
+                    spill = started
+                }
                 guard let spill else { return }
                 try spill.sync()
                 archive.put("nonzero-per-gene", nonzeroPerGene)
@@ -147,18 +172,11 @@ public struct DifferentialExpression {
             }
             try save(&archive, into: checkpoint, after: "cell \(ranges[chunksRead - 1].upperBound)")
         }
-        /// Adds a first-pass chunk's stored values to the spill while they fit beside two states.
+        /// Adds a first-pass chunk's stored values to the spill, once started, while they fit beside two states.
         func spillChunk(_ matrix: SparseRows, index: Int) throws {
             guard let current = spill else { return }
             let block = GeneValueSpill.kept(matrix, genes: store.genes.lowerBound..<store.limit)
-            let bytes = GeneValueSpill.bytes(rows: block.rowCount, values: block.values.count)
-            if let limit, current.byteCount + bytes + 2 * stateBytes > limit {
-                spill = nil
-                note(
-                    "checkpoints in the first pass stop after cell \(ranges[index].lowerBound): the values it stored take more than the \(ByteSize.format(limit)) kept for checkpoints"
-                )
-                return
-            }
+            guard spillHasRoom(for: GeneValueSpill.bytes(rows: block.rowCount, values: block.values.count), after: ranges[index].lowerBound) else { return }
             try current.append(block)
         }
         if options.method == .wilcoxon, let checkpoint, let saved, (try? saved.json("chunks-read", as: Int.self)) == nil {

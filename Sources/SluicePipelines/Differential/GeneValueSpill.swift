@@ -2,15 +2,19 @@ import Foundation
 import SluiceFormats
 
 /// The values a Wilcoxon run's first pass has stored so far, kept on disk beside its checkpoint
-/// so that a stopped run need not read those chunks of cells again: per chunk, the chunk's
-/// non-zero values of the genes the pass collected then, as a sparse block (its rows' offsets,
-/// genes and values), one chunk after the other. A checkpoint records how many bytes count; a
-/// resumed run cuts the file back to them and replays the chunks into a fresh store, which then
-/// holds what the stopped run's store held (the same values, dropped genes and all).
+/// so that a stopped run need not read those chunks of cells again. Started when the pass's
+/// first checkpoint falls due (a run that ends sooner writes nothing): an image of the store then
+/// (``GeneValueStore/Image``: what it held after the chunks read), followed by each later
+/// chunk's non-zero values of the genes the pass still collects, as a sparse block. A checkpoint
+/// records how many bytes count; a resumed run cuts the file back to them, restores the image
+/// and replays the chunks into its store, which then holds what the stopped run's store held
+/// (the same values, dropped genes and all).
 ///
-/// Each chunk is `rows`, `values`, `columns` (UInt64 each), then `rows + 1` offsets (Int64),
-/// `values` genes (Int32) and `values` values (Float), in the machine's layout: read back by the
-/// same build on the same machine kind, as checkpoints are. 8 bytes a stored value.
+/// Records, in the machine's layout (read back by the same build on the same machine kind, as
+/// checkpoints are): an image is 1, the chunks it covers, the store's limit, its genes and keys
+/// (UInt64 each), then per gene its key count and capacity (Int64) and the keys (UInt64); a
+/// chunk is 0, rows, values, columns (UInt64 each), then `rows + 1` offsets (Int64), `values`
+/// genes (Int32) and `values` values (Float). 8 bytes a stored value.
 final class GeneValueSpill {
     let path: String
     /// Bytes written: what a checkpoint records.
@@ -39,7 +43,15 @@ final class GeneValueSpill {
     deinit { try? handle.close() }
 
     /// The bytes a chunk of `rows` rows and `values` stored values takes.
-    static func bytes(rows: Int, values: Int) -> Int64 { Int64(24 + 8 * (rows + 1) + 8 * values) }
+    static func bytes(rows: Int, values: Int) -> Int64 { Int64(32 + 8 * (rows + 1) + 8 * values) }
+
+    /// The bytes an image of a store of `genes` collected genes and `keys` keys takes.
+    static func bytes(imageOf genes: Int, keys: Int) -> Int64 { Int64(40 + 16 * genes + 8 * keys) }
+
+    private enum Kind: UInt64 {
+        case chunk = 0
+        case image = 1
+    }
 
     /// `matrix` without its zeros and the genes outside `genes` (those a store ignores).
     static func kept(_ matrix: SparseRows, genes: Range<Int>) -> SparseRows {
@@ -60,10 +72,25 @@ final class GeneValueSpill {
         return SparseRows(offsets: offsets, columns: columns, values: values, columnCount: matrix.columnCount)
     }
 
-    /// Appends a chunk (after the chunks before it).
+    /// Appends the image of a store that has read `chunks` chunks: the first record.
+    func append(_ image: GeneValueStore.Image, chunks: Int) throws {
+        var data = Data(capacity: Int(Self.bytes(imageOf: image.counts.count, keys: image.keys.count)))
+        for field in [Kind.image.rawValue, UInt64(chunks), UInt64(image.limit), UInt64(image.counts.count), UInt64(image.keys.count)] {
+            withUnsafeBytes(of: field) { data.append(contentsOf: $0) }
+        }
+        image.counts.map(Int64.init).withUnsafeBytes { data.append(contentsOf: $0) }
+        image.capacities.map(Int64.init).withUnsafeBytes { data.append(contentsOf: $0) }
+        image.keys.withUnsafeBytes { data.append(contentsOf: $0) }
+        try handle.write(contentsOf: data)
+        byteCount += Int64(data.count)
+    }
+
+    /// Appends a chunk (after the image and the chunks before it).
     func append(_ block: SparseRows) throws {
         var data = Data(capacity: Int(Self.bytes(rows: block.rowCount, values: block.values.count)))
-        for count in [block.rowCount, block.values.count, block.columnCount] { withUnsafeBytes(of: UInt64(count)) { data.append(contentsOf: $0) } }
+        for field in [Kind.chunk.rawValue, UInt64(block.rowCount), UInt64(block.values.count), UInt64(block.columnCount)] {
+            withUnsafeBytes(of: field) { data.append(contentsOf: $0) }
+        }
         block.offsets.withUnsafeBytes { data.append(contentsOf: $0) }
         block.columns.withUnsafeBytes { data.append(contentsOf: $0) }
         block.values.withUnsafeBytes { data.append(contentsOf: $0) }
@@ -74,41 +101,49 @@ final class GeneValueSpill {
     /// Makes what was appended durable (before a checkpoint counts it).
     func sync() throws { try handle.synchronize() }
 
-    /// Reads the chunks from the start, handing each to `body` in order; returns how many there were.
-    @discardableResult
-    func replay(_ body: (SparseRows) throws -> Void) throws -> Int {
+    /// Reads the records from the start: the image to `image` (with the chunks it covers), then
+    /// each chunk to `chunk`, in order.
+    func replay(image: (GeneValueStore.Image, Int) throws -> Void, chunk: (SparseRows) throws -> Void) throws {
         try handle.seek(toOffset: 0)
         defer { _ = try? handle.seekToEnd() }
         var position: Int64 = 0
-        var chunks = 0
-        func read(_ count: Int) throws -> Data {
-            guard let data = try handle.read(upToCount: count), data.count == count else {
-                throw AnalysisError(code: "differential.checkpoint", "\(path) ends inside a chunk; delete the checkpoint to start afresh")
-            }
-            position += Int64(count)
-            return data
+        func damaged() -> AnalysisError {
+            AnalysisError(code: "differential.checkpoint", "\(path) holds a damaged record; delete the checkpoint to start afresh")
         }
         func array<T: BitwiseCopyable>(_ count: Int, of type: T.Type) throws -> [T] {
-            let data = count == 0 ? Data() : try read(count * MemoryLayout<T>.stride)
+            guard count >= 0, Int64(count) <= (byteCount - position) / Int64(MemoryLayout<T>.stride) else { throw damaged() }
+            guard count > 0 else { return [] }
+            let size = count * MemoryLayout<T>.stride
+            guard let data = try handle.read(upToCount: size), data.count == size else {
+                throw AnalysisError(code: "differential.checkpoint", "\(path) ends inside a record; delete the checkpoint to start afresh")
+            }
+            position += Int64(size)
             return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
                 _ = data.copyBytes(to: UnsafeMutableRawBufferPointer(buffer))
                 initialized = count
             }
         }
-        while position < byteCount {
-            let header = try array(3, of: UInt64.self).map { Int(truncatingIfNeeded: $0) }
-            let (rows, values) = (header[0], header[1])
-            guard rows >= 0, values >= 0, rows < Int(byteCount), values < Int(byteCount), Self.bytes(rows: rows, values: values) <= byteCount - position + 24 else {
-                throw AnalysisError(code: "differential.checkpoint", "\(path) holds a damaged chunk; delete the checkpoint to start afresh")
-            }
-            let offsets = try array(rows + 1, of: Int64.self)
-            guard offsets.first == 0, offsets.last == Int64(values) else {
-                throw AnalysisError(code: "differential.checkpoint", "\(path) holds a damaged chunk; delete the checkpoint to start afresh")
-            }
-            let columns = try array(values, of: Int32.self)
-            try body(SparseRows(offsets: offsets, columns: columns, values: try array(values, of: Float.self), columnCount: header[2]))
-            chunks += 1
+        func field() throws -> Int {
+            guard let value = Int(exactly: try array(1, of: UInt64.self)[0]) else { throw damaged() }
+            return value
         }
-        return chunks
+        while position < byteCount {
+            switch Kind(rawValue: try array(1, of: UInt64.self)[0]) {
+            case .image where position == 8:
+                let (chunks, limit, genes, keys) = (try field(), try field(), try field(), try field())
+                let counts = try array(genes, of: Int64.self).map(Int.init)
+                let capacities = try array(genes, of: Int64.self).map(Int.init)
+                try image(GeneValueStore.Image(limit: limit, counts: counts, capacities: capacities, keys: try array(keys, of: UInt64.self)), chunks)
+            case .chunk where position > 8:
+                let (rows, values, columns) = (try field(), try field(), try field())
+                guard rows < byteCount else { throw damaged() }
+                let offsets = try array(rows + 1, of: Int64.self)
+                guard offsets.first == 0, offsets.last == Int64(values) else { throw damaged() }
+                let genes = try array(values, of: Int32.self)
+                try chunk(SparseRows(offsets: offsets, columns: genes, values: try array(values, of: Float.self), columnCount: columns))
+            default:
+                throw damaged()
+            }
+        }
     }
 }

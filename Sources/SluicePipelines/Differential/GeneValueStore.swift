@@ -114,6 +114,48 @@ final class GeneValueStore: @unchecked Sendable {
         }
     }
 
+    /// What a store holds, as a checkpoint's spill keeps it: its limit, and each collected gene's
+    /// key count, buffer capacity (what later drops depend on) and keys, gene after gene.
+    struct Image {
+        var limit: Int
+        var counts: [Int]
+        var capacities: [Int]
+        var keys: [UInt64]
+    }
+
+    /// The store's contents, to be restored by ``restore(_:)`` into a fresh store of the same genes.
+    func image() -> Image {
+        let collected = limit - genes.lowerBound
+        var keys: [UInt64] = []
+        keys.reserveCapacity(storedCount)
+        for index in 0..<collected { keys.append(contentsOf: column(index)) }
+        return Image(limit: limit, counts: Array(counts[..<collected]), capacities: Array(capacities[..<collected]), keys: keys)
+    }
+
+    /// Takes up `image` (made by a store of the same genes); the store must be empty. Afterwards
+    /// it holds and allocates what the imaged store did, so later batches drop the same genes.
+    func restore(_ image: Image) throws {
+        let collected = image.limit - genes.lowerBound
+        guard storedCount == 0, (1...genes.count).contains(collected), image.counts.count == collected, image.capacities.count == collected,
+            zip(image.counts, image.capacities).allSatisfy({ $0 >= 0 && $0 <= $1 }), image.counts.reduce(0, +) == image.keys.count
+        else { throw AnalysisError(code: "differential.checkpoint", "a checkpoint's stored values do not fit this analysis; delete the checkpoint to start afresh") }
+        while limit > image.limit {
+            limit -= 1
+            release(limit - genes.lowerBound)
+        }
+        var next = 0
+        for index in 0..<collected where image.capacities[index] > 0 {
+            grow(index, to: image.capacities[index])
+            let count = image.counts[index]
+            if count > 0 {
+                image.keys.withUnsafeBufferPointer { keys in buffers[index]!.initialize(from: keys.baseAddress! + next, count: count) }
+            }
+            counts[index] = count
+            storedCount += count
+            next += count
+        }
+    }
+
     /// Drops the highest genes until the allocated keys fit the budget (one gene is always kept).
     func shrinkToBudget() {
         while allocatedCount > budget && limit > genes.lowerBound + 1 {
