@@ -15,6 +15,12 @@
 #   SCRAPER=curl ROUNDS=5 scripts/bench/dashboard.sh
 #   SKIP_BUILD=1 SLUICE=.build/debug/sluice ITEMS=200 ROUNDS=1 scripts/bench/dashboard.sh
 #   WATCH=events scripts/bench/dashboard.sh     # only the event stream (WATCH=metrics: only the scraper)
+#   PIN=1 ROUNDS=8 scripts/bench/dashboard.sh   # runs on CPU 0, watchers on CPU 1
+#
+# PIN=1 keeps the watchers' own work (Prometheus, the event-stream reader) off the run's CPU, as
+# on a cluster where they live on another host: every run, plain or watched, is confined to CPU
+# 0 (its programs too), the watchers to CPU 1. What is left is the cost inside the sluice
+# process: serving the page, the stream and /metrics.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -22,6 +28,7 @@ ITEMS="${ITEMS:-1000}"
 ROUNDS="${ROUNDS:-3}"
 SCRAPER="${SCRAPER:-prometheus}"
 WATCH="${WATCH:-both}"
+PIN="${PIN:-0}"
 source scripts/bench/lib.sh
 out="${BENCH_DATA:-bench-data}"
 if [ -n "${SLUICE:-}" ]; then sluice="$(cd "$(dirname "$SLUICE")" && pwd)/$(basename "$SLUICE")" binary_note="$SLUICE"; else prepare_sluice "$out/dashboard-bin"; fi
@@ -46,6 +53,10 @@ stages:
   - cleanup: {keep: [output]}
 YAML
 
+run_cpu=()
+if [ "$PIN" = 1 ]; then run_cpu=(taskset -c 0); fi
+pin_watcher() { if [ "$PIN" = 1 ]; then taskset -a -cp 1 "$1" > /dev/null; fi; }
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # Reads the event stream at $1 until it ends (the run's end), counting snapshot events into $2.
@@ -67,6 +78,7 @@ for _ in range(600):
         time.sleep(0.05)
 open(out, "w").write(str(events))
 PY
+  pin_watcher $!
   watchers+=($!)
 }
 
@@ -84,6 +96,7 @@ scrape_configs:
 YAML
   prometheus --config.file="$prometheus_dir/prometheus.yml" --storage.tsdb.path="$prometheus_dir/data" \
     --web.listen-address="127.0.0.1:$web" --log.level=error > "$prometheus_dir/log" 2>&1 &
+  pin_watcher $!
   watchers+=($!)
   prometheus_pid=$!
   prometheus_web="$web"
@@ -97,6 +110,7 @@ YAML
 
 metrics_poller() {  # GETs $1 every second until killed
   ( while true; do curl -s -o /dev/null "$1" || true; sleep 1; done ) &
+  pin_watcher $!
   watchers+=($!)
   poller_pid=$!
 }
@@ -105,7 +119,7 @@ run_plain() {
   rm -rf "$scratch/work"
   local start end
   start=$(date +%s.%N)
-  (cd "$scratch" && "$sluice" run p.yaml --quiet > plain.log)
+  (cd "$scratch" && "${run_cpu[@]}" "$sluice" run p.yaml --quiet > plain.log)
   end=$(date +%s.%N)
   echo "$end - $start" | bc
 }
@@ -118,7 +132,7 @@ run_watched() {
   elif [ "$SCRAPER" = prometheus ] && command -v prometheus >/dev/null; then start_prometheus "$port"
   else metrics_poller "http://127.0.0.1:$port/metrics"; fi
   start=$(date +%s.%N)
-  (cd "$scratch" && "$sluice" run p.yaml --quiet --serve --port "$port" > watched.log 2> watched.err) &
+  (cd "$scratch" && "${run_cpu[@]}" "$sluice" run p.yaml --quiet --serve --port "$port" > watched.log 2> watched.err) &
   local run=$!
   local client=""
   if [ "$WATCH" != metrics ]; then
@@ -141,7 +155,7 @@ run_watched() {
 }
 
 echo "sluice: $binary_note"
-echo "items: $ITEMS, rounds: $ROUNDS, watched by: $WATCH, scraper: $SCRAPER, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "items: $ITEMS, rounds: $ROUNDS, watched by: $WATCH, scraper: $SCRAPER, pinned: $PIN, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 plain=() watched=()
 for round in $(seq 1 "$ROUNDS"); do
   # Which goes first alternates, so that a machine growing busier or quieter favours neither.

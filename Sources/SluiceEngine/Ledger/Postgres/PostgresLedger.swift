@@ -553,9 +553,8 @@ public final class PostgresLedger: Ledger {
         try await complete(task, by: owner, artifacts: artifacts, releasing: releasing, ingesting: ingesting, claiming: nil, now: now).released
     }
 
-    /// One statement: `sluice_complete`, and then — when the task was completed — `sluice_claim`
-    /// for one task of `stage`, each with its own request id, so that a retry after a lost
-    /// answer returns what each had done.
+    /// One statement (``CompleteStatement``): `sluice_complete`, and then — when the task was
+    /// completed — `sluice_claim` for one task of `stage`.
     nonisolated(nonsending) public func complete(
         _ task: TaskKey, by owner: String, artifacts: [ArtifactRecord], releasing: [TaskKey], ingesting: [IngestRecord],
         thenClaim stage: Int, lease: Double, now: Double
@@ -584,22 +583,14 @@ public final class PostgresLedger: Ledger {
         let bytes = artifacts.reduce(Int64(0)) { $0 + $1.bytes }
         let words = LedgerEvent.doneMessage(attempt: LedgerEvent.attemptPlaceholder, artifacts: artifacts.count, bytes: bytes)
         let claimWords = LedgerEvent.claimedMessage(attempt: LedgerEvent.attemptPlaceholder)
-        let (claimStage, until) = (next.map { Int64($0.stage) }, next.map { now + $0.lease })
         // The claim's own request id, the same on every try.
         let claimRequest = UUID()
-        let answer = try await call { request, isRetry in
-            """
-            SELECT json_build_object('released', c.done::json, 'claimed',
-                CASE WHEN c.done IS NOT NULL AND \(claimStage)::bigint IS NOT NULL THEN
-                    sluice_claim(\(claimRequest), \(isRetry), \(claimStage), \(owner), 1, 1, NULL, NULL, \(until), \(now), \(claimWords))::json
-                END)::text
-            FROM (
-                SELECT sluice_complete(\(request), \(isRetry), \(task.item), \(task.stage), \(owner), \(bytes),
-                    \(artifacts.map(\.task.item)), \(artifacts.map(\.task.stage)), \(artifacts.map(\.path)), \(artifacts.map(\.area.rawValue)),
-                    \(artifacts.map(\.bytes)), \(artifacts.map { $0.sha256 ?? "" }), \(releasing.map(\.item)), \(releasing.map(\.stage)),
-                    \(ingesting.map(\.collection)), \(ingesting.map(\.item)), \(ingesting.map(\.name)), \(ingesting.map(\.content)), \(now), \(words)
-                ) AS done OFFSET 0) c
-            """
+        let answer = try await call { request, isRetry, db in
+            try await db.first(
+                CompleteStatement(
+                    request: request, isRetry: isRetry, task: task, owner: owner, artifacts: artifacts, releasing: releasing, ingesting: ingesting,
+                    now: now, words: words, claimStage: next?.stage, claimUntil: next.map { now + $0.lease }, claimRequest: claimRequest,
+                    claimWords: claimWords))
         }
         let decoded = try JSONDecoder().decode(Answer.self, from: Data((answer ?? "{}").utf8))
         guard let released = decoded.released else { throw LedgerError.leaseLost(task) }
@@ -1052,10 +1043,17 @@ public final class PostgresLedger: Ledger {
     /// one if it finds it (the `sluice_*` functions): a retry after a lost answer changes
     /// nothing twice.
     nonisolated(nonsending) private func call(_ statement: @escaping @Sendable (_ request: UUID, _ isRetry: Bool) -> PostgresQuery) async throws -> String? {
+        try await call { request, isRetry, db in try await db.first(statement(request, isRetry), as: String.self) }
+    }
+
+    /// Runs `send`, which sends one such statement, as ``call(_:)`` does.
+    nonisolated(nonsending) private func call(
+        _ send: @escaping @Sendable (_ request: UUID, _ isRetry: Bool, PostgresTransaction) async throws -> String?
+    ) async throws -> String? {
         let id = UUID()
         return try await Self.retrying(Self.isRetryable, failing: "the ledger \(location) failed") { isRetry in
             try await session.withConnection { connection, logger in
-                let answer = try await PostgresTransaction(connection: connection, logger: logger).first(statement(id, isRetry), as: String.self)
+                let answer = try await send(id, isRetry, PostgresTransaction(connection: connection, logger: logger))
                 if self.losesAnswer?() == true { throw GuardedConnection.Lost() }
                 return answer
             }

@@ -24,6 +24,17 @@ struct PostgresTransaction: Sendable {
         return result
     }
 
+    /// The first row of a prepared statement whose rows are one text value, nil when there is no
+    /// row (or the value is NULL).
+    func first<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> String? where Statement.Row == String? {
+        var answer: String?
+        var first = true
+        for try await row in try await connection.execute(statement, logger: logger) where first {
+            (answer, first) = (row, false)
+        }
+        return answer
+    }
+
     /// The first row's one column, nil when there is no row (or the value is NULL).
     func first<Value: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: Value.Type) async throws -> Value? where Value._DecodableType == Value {
         try await all(query, as: Value?.self).first ?? nil
