@@ -273,30 +273,30 @@ public final class SQLiteLedger: Ledger {
         stage: Int, owner: String, limit: Int, minimum: Int, enough: Double?, maxWait: Double?, lease: Double, now: Double
     ) async throws -> [ClaimedTask] {
         try await write { db in
-            // Both reads walk the (stage, state, position) index in order: no sort, however long the queue.
-            var ready = try Row.fetchAll(
+            // Both reads walk the (stage, state, position) index in order: no sort, however long
+            // the queue. Each task's item comes with it (CROSS JOIN keeps tasks the outer loop).
+            let pending = try Row.fetchAll(
                 try db.cachedStatement(
                     sql: """
-                        SELECT rowid AS id, item, position, weight, not_before FROM tasks
-                        WHERE stage = ? AND state = 'pending' AND is_group = 0 AND \(Self.notPinnedElsewhere) ORDER BY position LIMIT ?
+                        SELECT t.rowid, t.position, t.weight, t.not_before, i.spec FROM tasks t CROSS JOIN items i ON i.id = t.item
+                        WHERE t.stage = ? AND t.state = 'pending' AND t.is_group = 0 AND \(Self.notPinnedElsewhere) ORDER BY t.position LIMIT ?
                         """), arguments: [stage, owner, limit])
-            ready += try Row.fetchAll(
+            let retrying = try Row.fetchAll(
                 try db.cachedStatement(
                     sql: """
-                        SELECT rowid AS id, item, position, weight, not_before FROM tasks
-                        WHERE stage = ? AND state = 'retrying' AND is_group = 0 AND not_before <= ? AND \(Self.notPinnedElsewhere)
-                        ORDER BY position LIMIT ?
+                        SELECT t.rowid, t.position, t.weight, t.not_before, i.spec FROM tasks t CROSS JOIN items i ON i.id = t.item
+                        WHERE t.stage = ? AND t.state = 'retrying' AND t.is_group = 0 AND t.not_before <= ? AND \(Self.notPinnedElsewhere)
+                        ORDER BY t.position LIMIT ?
                         """), arguments: [stage, now, owner, limit])
-            ready = Array(ready.sorted { ($0["position"] as Int) < ($1["position"] as Int) }.prefix(limit))
+            let ready = retrying.isEmpty ? pending : Array((pending + retrying).sorted { ($0[1] as Int64) < ($1[1] as Int64) }.prefix(limit))
             var chosen: [(id: Int64, item: ItemSpec)] = []
             var weight = 0.0
             var readySince = now
             for row in ready {
-                guard let spec = try String.fetchOne(try db.cachedStatement(sql: "SELECT spec FROM items WHERE id = ?"), arguments: [row["item"] as String]) else { continue }
-                let item = try Self.decode(spec)
-                chosen.append((row["id"], item))
-                weight += (row["weight"] as Double?) ?? Double(item.size ?? 0)
-                readySince = min(readySince, row["not_before"] as Double)
+                let item = try Self.decode(row[4])
+                chosen.append((row[0], item))
+                weight += (row[2] as Double?) ?? Double(item.size ?? 0)
+                readySince = min(readySince, row[3] as Double)
                 if let enough, weight >= enough { break }
             }
             if chosen.isEmpty { return [] }
@@ -647,8 +647,8 @@ public final class SQLiteLedger: Ledger {
         FROM artifacts WHERE state != 'deleted' AND NOT \(NodeLocalFiles.onANode) GROUP BY area
         """
 
-    /// A task (`tasks`) whose item is not pinned to a worker other than the claimer (`?`).
-    private static let notPinnedElsewhere = "NOT EXISTS (SELECT 1 FROM items i WHERE i.id = tasks.item AND i.holder IS NOT NULL AND i.holder <> ?)"
+    /// A task whose item (`i`) is not pinned to a worker other than the claimer (`?`).
+    private static let notPinnedElsewhere = "(i.holder IS NULL OR i.holder = ?)"
 
     /// Reserved bytes per area, the task's own (`mine`) apart: rows of claims still running (a
     /// dead worker's too, until its task is taken back and its files removed).
