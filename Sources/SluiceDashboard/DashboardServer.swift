@@ -141,10 +141,19 @@ public final class DashboardServer: Service, Sendable {
                 try await writer.write(ByteBuffer(string: ": still here\n\n"))
                 quiet = 0
             }
-            try? await Task.sleep(for: .seconds(interval))
+            await pause()
             quiet += interval
         }
         try await writer.finish(nil)
+    }
+
+    /// Waits ``interval`` seconds, or less when the server starts to shut down: a run with a
+    /// watcher must not wait up to a whole interval for its stream to notice the end.
+    private func pause() async {
+        let until = ContinuousClock.now + .seconds(interval)
+        while !isClosing, !Task.isCancelled, ContinuousClock.now < until {
+            try? await Task.sleep(for: min(.milliseconds(50), until - ContinuousClock.now))
+        }
     }
 
     // MARK: Responses
