@@ -67,13 +67,10 @@ import Testing
     /// and the result is the same.
     @Test(
         "a Wilcoxon run stopped in its first pass resumes after its last checkpointed chunk with the same result",
-        arguments: [(DifferentialTests.cases[8], 1 << 30), (DifferentialTests.cases[10], 8 * 20_000)])
+        arguments: firstPassCases)
     func aWilcoxonRunResumesInsideItsFirstPass(_ test: DifferentialTests.Case, memory: Int) throws {
         let folder = try TemporaryDirectory("sluice-differential-checkpoint")
-        var options = test.options
-        options.chunkSize = 97
-        options.memoryBudget = memory
-        let reference = try DifferentialExpression(source: try CellSourceOpener.open(DifferentialTests.input), options: options).run()
+        let (options, reference) = try wilcoxon(test, memory: memory)
         #expect(memory > 1 << 20 ? reference.passes == 1 : reference.passes > 1)
         let (checkpoint, cells, chunks, read) = try stopBeforeTheFourthLastChunk(options, in: folder)
         #expect(FileManager.default.fileExists(atPath: folder.file("state/differential.values")))
@@ -95,13 +92,10 @@ import Testing
     /// after it) with the same result.
     @Test(
         "the first pass's spill starts at its first checkpoint, with an image of the store",
-        arguments: [(DifferentialTests.cases[8], 1 << 30), (DifferentialTests.cases[10], 8 * 20_000)])
+        arguments: firstPassCases)
     func theSpillStartsAtTheFirstCheckpoint(_ test: DifferentialTests.Case, memory: Int) throws {
         let folder = try TemporaryDirectory("sluice-differential-checkpoint")
-        var options = test.options
-        options.chunkSize = 97
-        options.memoryBudget = memory
-        let reference = try DifferentialExpression(source: try CellSourceOpener.open(DifferentialTests.input), options: options).run()
+        let (options, reference) = try wilcoxon(test, memory: memory)
 
         let quietSpill = folder.file("quiet/differential.values")
         var spilled = false
@@ -164,6 +158,17 @@ import Testing
 
         let (resumed, _, _) = try resume(options, from: analysis.checkpoint)
         #expect(DifferentialTests.rows(resumed) == DifferentialTests.rows(reference))
+    }
+
+    /// Wilcoxon cases whose first pass holds every gene (1 GiB) or drops some for later passes.
+    static let firstPassCases = [(DifferentialTests.cases[8], 1 << 30), (DifferentialTests.cases[10], 8 * 20_000)]
+
+    /// `test`'s options reading 97 cells a chunk within `memory` bytes, and their undisturbed result.
+    private func wilcoxon(_ test: DifferentialTests.Case, memory: Int) throws -> (DifferentialOptions, DifferentialResult) {
+        var options = test.options
+        options.chunkSize = 97
+        options.memoryBudget = memory
+        return (options, try DifferentialExpression(source: try CellSourceOpener.open(DifferentialTests.input), options: options).run())
     }
 
     /// Runs the analysis (`options` read 97 cells a chunk), checkpointing after each chunk, until it asks for the
