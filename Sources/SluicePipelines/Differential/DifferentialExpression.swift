@@ -115,11 +115,11 @@ public struct DifferentialExpression {
                 var ignored: [Int] = []
                 var chunk = 0
                 try kept.replay(
-                    image: { image, chunks in
+                    into: store,
+                    restoring: { chunks in
                         guard chunks <= firstChunk else {
                             throw AnalysisError(code: "differential.checkpoint", "the checkpoint \(checkpoint.file) is inconsistent; delete it to start afresh")
                         }
-                        try store.restore(image)
                         chunk = chunks
                     },
                     chunk: { block in
@@ -157,11 +157,14 @@ public struct DifferentialExpression {
             if let sums {
                 sums.save(into: &archive)
             } else {
-                let image = GeneValueSpill.bytes(imageOf: store.limit - store.genes.lowerBound, keys: store.storedCount)
-                if spill == nil, spilling, spillHasRoom(for: image, after: ranges[chunksRead - 1].upperBound) {
-                    // The first checkpoint of the pass: the spill starts with what the store holds.
+                // The first checkpoint of the pass: the spill starts with what the store holds.
+                if spill == nil, spilling,
+                    spillHasRoom(
+                        for: GeneValueSpill.bytes(imageOf: store.limit - store.genes.lowerBound, keys: store.storedCount),
+                        after: ranges[chunksRead - 1].upperBound)
+                {
                     let started = try GeneValueSpill(path: checkpoint.sideFile("values"), keepingBytes: 0)
-                    try started.append(store.image(), chunks: chunksRead)
+                    try started.appendImage(of: store, chunks: chunksRead)
                     spill = started
                 }
                 guard let spill else { return }

@@ -4,7 +4,7 @@ import SluiceFormats
 /// The values a Wilcoxon run's first pass has stored so far, kept on disk beside its checkpoint
 /// so that a stopped run need not read those chunks of cells again. Started when the pass's
 /// first checkpoint falls due (a run that ends sooner writes nothing): an image of the store then
-/// (``GeneValueStore/Image``: what it held after the chunks read), followed by each later
+/// (its ``GeneValueStore/Layout`` and keys: what it held after the chunks read), followed by each later
 /// chunk's non-zero values of the genes the pass still collects, as a sparse block. A checkpoint
 /// records how many bytes count; a resumed run cuts the file back to them, restores the image
 /// and replays the chunks into its store, which then holds what the stopped run's store held
@@ -72,17 +72,25 @@ final class GeneValueSpill {
         return SparseRows(offsets: offsets, columns: columns, values: values, columnCount: matrix.columnCount)
     }
 
-    /// Appends the image of a store that has read `chunks` chunks: the first record.
-    func append(_ image: GeneValueStore.Image, chunks: Int) throws {
-        var data = Data(capacity: Int(Self.bytes(imageOf: image.counts.count, keys: image.keys.count)))
-        for field in [Kind.image.rawValue, UInt64(chunks), UInt64(image.limit), UInt64(image.counts.count), UInt64(image.keys.count)] {
+    /// Appends the image of `store`, which has read `chunks` chunks: the first record. The keys
+    /// go from the store's buffers to the file a few MiB at a time, never copied whole.
+    func appendImage(of store: GeneValueStore, chunks: Int) throws {
+        let layout = store.layout
+        var data = Data()
+        for field in [Kind.image.rawValue, UInt64(chunks), UInt64(layout.limit), UInt64(layout.counts.count), UInt64(store.storedCount)] {
             withUnsafeBytes(of: field) { data.append(contentsOf: $0) }
         }
-        image.counts.map(Int64.init).withUnsafeBytes { data.append(contentsOf: $0) }
-        image.capacities.map(Int64.init).withUnsafeBytes { data.append(contentsOf: $0) }
-        image.keys.withUnsafeBytes { data.append(contentsOf: $0) }
+        layout.counts.map(Int64.init).withUnsafeBytes { data.append(contentsOf: $0) }
+        layout.capacities.map(Int64.init).withUnsafeBytes { data.append(contentsOf: $0) }
+        for index in layout.counts.indices {
+            data.append(UnsafeBufferPointer(store.column(index)))
+            if data.count >= 1 << 23 {
+                try handle.write(contentsOf: data)
+                data.removeAll(keepingCapacity: true)
+            }
+        }
         try handle.write(contentsOf: data)
-        byteCount += Int64(data.count)
+        byteCount += Self.bytes(imageOf: layout.counts.count, keys: store.storedCount)
     }
 
     /// Appends a chunk (after the image and the chunks before it).
@@ -101,25 +109,29 @@ final class GeneValueSpill {
     /// Makes what was appended durable (before a checkpoint counts it).
     func sync() throws { try handle.synchronize() }
 
-    /// Reads the records from the start: the image to `image` (with the chunks it covers), then
-    /// each chunk to `chunk`, in order.
-    func replay(image: (GeneValueStore.Image, Int) throws -> Void, chunk: (SparseRows) throws -> Void) throws {
+    /// Reads the records from the start: restores the image into `store` (an empty store of the
+    /// same genes) after telling `restoring` the chunks it covers, then hands each chunk to
+    /// `chunk`, in order.
+    func replay(into store: GeneValueStore, restoring: (_ chunks: Int) throws -> Void, chunk: (SparseRows) throws -> Void) throws {
         try handle.seek(toOffset: 0)
         defer { _ = try? handle.seekToEnd() }
         var position: Int64 = 0
         func damaged() -> AnalysisError {
             AnalysisError(code: "differential.checkpoint", "\(path) holds a damaged record; delete the checkpoint to start afresh")
         }
-        func array<T: BitwiseCopyable>(_ count: Int, of type: T.Type) throws -> [T] {
-            guard count >= 0, Int64(count) <= (byteCount - position) / Int64(MemoryLayout<T>.stride) else { throw damaged() }
-            guard count > 0 else { return [] }
-            let size = count * MemoryLayout<T>.stride
-            guard let data = try handle.read(upToCount: size), data.count == size else {
+        /// Fills `buffer` with the next bytes.
+        func read(into buffer: UnsafeMutableRawBufferPointer) throws {
+            guard buffer.count > 0 else { return }
+            guard let data = try handle.read(upToCount: buffer.count), data.count == buffer.count else {
                 throw AnalysisError(code: "differential.checkpoint", "\(path) ends inside a record; delete the checkpoint to start afresh")
             }
-            position += Int64(size)
-            return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-                _ = data.copyBytes(to: UnsafeMutableRawBufferPointer(buffer))
+            _ = data.copyBytes(to: buffer)
+            position += Int64(buffer.count)
+        }
+        func array<T: BitwiseCopyable>(_ count: Int, of type: T.Type) throws -> [T] {
+            guard count >= 0, Int64(count) <= (byteCount - position) / Int64(MemoryLayout<T>.stride) else { throw damaged() }
+            return try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+                try read(into: UnsafeMutableRawBufferPointer(buffer))
                 initialized = count
             }
         }
@@ -133,7 +145,11 @@ final class GeneValueSpill {
                 let (chunks, limit, genes, keys) = (try field(), try field(), try field(), try field())
                 let counts = try array(genes, of: Int64.self).map(Int.init)
                 let capacities = try array(genes, of: Int64.self).map(Int.init)
-                try image(GeneValueStore.Image(limit: limit, counts: counts, capacities: capacities, keys: try array(keys, of: UInt64.self)), chunks)
+                guard counts.allSatisfy({ $0 >= 0 }), counts.reduce(0, +) == keys, Int64(keys) <= (byteCount - position) / 8 else { throw damaged() }
+                try restoring(chunks)
+                try store.restore(GeneValueStore.Layout(limit: limit, counts: counts, capacities: capacities)) { buffer in
+                    try read(into: UnsafeMutableRawBufferPointer(buffer))
+                }
             case .chunk where position > 8:
                 let (rows, values, columns) = (try field(), try field(), try field())
                 guard rows < byteCount else { throw damaged() }

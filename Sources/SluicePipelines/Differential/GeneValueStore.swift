@@ -114,45 +114,37 @@ final class GeneValueStore: @unchecked Sendable {
         }
     }
 
-    /// What a store holds, as a checkpoint's spill keeps it: its limit, and each collected gene's
-    /// key count, buffer capacity (what later drops depend on) and keys, gene after gene.
-    struct Image {
+    /// How a store's buffers stand, as a checkpoint's spill keeps it beside their keys: its
+    /// limit, and each collected gene's key count and buffer capacity (what later drops depend on).
+    struct Layout {
         var limit: Int
         var counts: [Int]
         var capacities: [Int]
-        var keys: [UInt64]
     }
 
-    /// The store's contents, to be restored by ``restore(_:)`` into a fresh store of the same genes.
-    func image() -> Image {
+    /// The store's layout now; gene `genes.lowerBound + i`'s keys are ``column(_:)`` `i`.
+    var layout: Layout {
         let collected = limit - genes.lowerBound
-        var keys: [UInt64] = []
-        keys.reserveCapacity(storedCount)
-        for index in 0..<collected { keys.append(contentsOf: column(index)) }
-        return Image(limit: limit, counts: Array(counts[..<collected]), capacities: Array(capacities[..<collected]), keys: keys)
+        return Layout(limit: limit, counts: Array(counts[..<collected]), capacities: Array(capacities[..<collected]))
     }
 
-    /// Takes up `image` (made by a store of the same genes); the store must be empty. Afterwards
-    /// it holds and allocates what the imaged store did, so later batches drop the same genes.
-    func restore(_ image: Image) throws {
-        let collected = image.limit - genes.lowerBound
-        guard storedCount == 0, (1...genes.count).contains(collected), image.counts.count == collected, image.capacities.count == collected,
-            zip(image.counts, image.capacities).allSatisfy({ $0 >= 0 && $0 <= $1 }), image.counts.reduce(0, +) == image.keys.count
+    /// Takes up `layout` (from a store of the same genes), each collected gene's keys written by
+    /// `fill` into its buffer in place; the store must be empty. Afterwards it holds and
+    /// allocates what that store did, so later batches drop the same genes.
+    func restore(_ layout: Layout, fill: (_ keys: UnsafeMutableBufferPointer<UInt64>) throws -> Void) throws {
+        let collected = layout.limit - genes.lowerBound
+        guard storedCount == 0, (1...genes.count).contains(collected), layout.counts.count == collected, layout.capacities.count == collected,
+            zip(layout.counts, layout.capacities).allSatisfy({ $0 >= 0 && $0 <= $1 })
         else { throw AnalysisError(code: "differential.checkpoint", "a checkpoint's stored values do not fit this analysis; delete the checkpoint to start afresh") }
-        while limit > image.limit {
+        while limit > layout.limit {
             limit -= 1
             release(limit - genes.lowerBound)
         }
-        var next = 0
-        for index in 0..<collected where image.capacities[index] > 0 {
-            grow(index, to: image.capacities[index])
-            let count = image.counts[index]
-            if count > 0 {
-                image.keys.withUnsafeBufferPointer { keys in buffers[index]!.initialize(from: keys.baseAddress! + next, count: count) }
-            }
-            counts[index] = count
-            storedCount += count
-            next += count
+        for index in 0..<collected where layout.capacities[index] > 0 {
+            grow(index, to: layout.capacities[index])
+            try fill(UnsafeMutableBufferPointer(start: buffers[index], count: layout.counts[index]))
+            counts[index] = layout.counts[index]
+            storedCount += layout.counts[index]
         }
     }
 
