@@ -31,6 +31,8 @@ struct CompleteStatement: PostgresPreparedStatement {
     var task: TaskKey
     var owner: String
     var artifacts: [ArtifactRecord]
+    /// The artifacts' bytes together.
+    var bytes: Int64
     var releasing: [TaskKey]
     var ingesting: [IngestRecord]
     var now: Double
@@ -55,7 +57,7 @@ struct CompleteStatement: PostgresPreparedStatement {
         bindings.append(request)
         bindings.append(task.item)
         bindings.append(Int64(task.stage))
-        bindings.append(artifacts.reduce(Int64(0)) { $0 + $1.bytes })
+        bindings.append(bytes)
         bindings.append(artifacts.map(\.task.item))
         bindings.append(artifacts.map { Int64($0.task.stage) })
         bindings.append(artifacts.map(\.path))

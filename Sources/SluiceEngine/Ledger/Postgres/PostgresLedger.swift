@@ -588,8 +588,8 @@ public final class PostgresLedger: Ledger {
         let answer = try await call { request, isRetry, db in
             try await db.first(
                 CompleteStatement(
-                    request: request, isRetry: isRetry, task: task, owner: owner, artifacts: artifacts, releasing: releasing, ingesting: ingesting,
-                    now: now, words: words, claimStage: next?.stage, claimUntil: next.map { now + $0.lease }, claimRequest: claimRequest,
+                    request: request, isRetry: isRetry, task: task, owner: owner, artifacts: artifacts, bytes: bytes, releasing: releasing,
+                    ingesting: ingesting, now: now, words: words, claimStage: next?.stage, claimUntil: next.map { now + $0.lease }, claimRequest: claimRequest,
                     claimWords: claimWords))
         }
         let decoded = try JSONDecoder().decode(Answer.self, from: Data((answer ?? "{}").utf8))
