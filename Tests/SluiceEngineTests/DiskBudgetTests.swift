@@ -99,6 +99,24 @@ import Testing
         #expect(error?.message.contains("more than the budget can ever hold") == true)
     }
 
+    /// The stall's clock starts at the first look that finds it: a process starved longer than
+    /// the limit (no look, no change) is not failed by its first look after, which may fall
+    /// between a stage's task and its next claim.
+    @Test func aStallIsTimedFromItsFirstSighting() async throws {
+        let budget = DiskBudget(limits: BudgetLimits(total: 1000), usage: [.raw: 900])
+        let waiting = Task { try await budget.reserve(200, in: .raw, priority: 0) }
+        #expect(await waitUntil { await budget.snapshot.waiting == 1 })
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(await budget.failStalledWaiter(after: 0.2, executing: 1) == false)
+        try await Task.sleep(for: .milliseconds(100))
+        // Work seen in between starts the clock again.
+        #expect(await budget.failStalledWaiter(after: 0.2, executing: 2) == false)
+        #expect(await budget.failStalledWaiter(after: 0.2, executing: 1) == false)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(await budget.failStalledWaiter(after: 0.2, executing: 1))
+        await #expect(throws: BudgetError.self) { try await waiting.value }
+    }
+
     /// A waiter that cannot fit fails only when nothing else is at work: a batch still deleting
     /// its inputs (it holds no reservation, but will free space) keeps it waiting.
     @Test func aStallIsDeclaredOnlyWhenNoOtherWorkRuns() async throws {

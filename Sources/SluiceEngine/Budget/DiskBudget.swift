@@ -50,6 +50,9 @@ public actor DiskBudget {
     private var bytesInLedger = false
     /// When the books last changed in a way that could let a waiter in.
     private var lastChange = ContinuousClock.now
+    /// When ``failStalledWaiter(after:executing:)`` first found the run stalled, since when
+    /// every look found it so.
+    private var stalledSince: ContinuousClock.Instant?
     private let filesystemFraction: @Sendable () -> Double?
     /// With node-local scratch, the most `raw` and `interim` (``Area/nodeLocal``) may hold there
     /// together: bounded here always, since no other worker writes or deletes on this node,
@@ -227,17 +230,27 @@ public actor DiskBudget {
     /// to a writer that is itself waiting, and no bytes were freed — so a pipeline whose next step
     /// can never fit fails that item with a clear message instead of waiting for ever. A batch
     /// that is still deleting its inputs (slow on a busy disk) holds no reservation but will free
-    /// space, so it keeps the clock from running. Returns true if it did.
+    /// space, so it keeps the clock from running. The clock runs from the first look that found
+    /// the stall, not from the books' last change: a process the machine starved for longer than
+    /// `seconds` (nothing changed, nor could it) may look first in the moment between one task of
+    /// a stage and its next claim. Returns true if it did.
     @discardableResult
     public func failStalledWaiter(after seconds: Double, executing: Int) -> Bool {
         if executing > waiters.count {
             lastChange = .now
+            stalledSince = nil
             return false
         }
         let blocked = Set(waiters.compactMap(\.holder))
-        guard overheadBlockage == nil, reservations.keys.allSatisfy(blocked.contains), let first = waiters.first, !fits(first),
-            ContinuousClock.now - lastChange > .seconds(seconds)
-        else { return false }
+        guard overheadBlockage == nil, reservations.keys.allSatisfy(blocked.contains), let first = waiters.first, !fits(first) else {
+            stalledSince = nil
+            return false
+        }
+        let now = ContinuousClock.now
+        let since = stalledSince ?? now
+        stalledSince = since
+        guard now - max(since, lastChange) >= .seconds(seconds) else { return false }
+        stalledSince = nil
         waiters.removeFirst()
         let books = books(of: first.area)
         let free = max(0, books.limit - books.held)
