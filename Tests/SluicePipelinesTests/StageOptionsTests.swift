@@ -1,8 +1,9 @@
 import Foundation
 import SluiceEngine
-import SluicePipelines
 import SluiceTestSupport
 import Testing
+
+@testable import SluicePipelines
 
 /// The options of the preprocess, command and analyze kinds: parsed by their own stages, with
 /// errors that name the pipeline file and line.
@@ -37,7 +38,7 @@ import Testing
         #expect(config.stages.map(\.name) == ["fetch", "preprocess", "quant", "merge", "all", "correlate", "cleanup"])
         let preprocess = try #require(config.stages[1] as? PreprocessStage)
         #expect(preprocess.options.chunkSize == 500)
-        #expect(preprocess.options.topGenes == 2000)
+        #expect(preprocess.options.topGenes == nil && preprocess.options.preset == nil)
         let quant = try #require(config.stages[2] as? CommandStage)
         #expect(quant.options.timeout == 7200)
         #expect(quant.scheduling == .batch(count: 3, enough: 1_000_000))
@@ -46,6 +47,28 @@ import Testing
         #expect(config.stages[4].header.from == "quant")
         #expect((config.stages[5] as? AnalyzeStage)?.options.analysis == .correlate)
         #expect((config.stages[6] as? CleanupStage)?.keep == [.output])
+    }
+
+    /// A corpus stage takes a model family's preset and the dictionaries every item shares, and
+    /// hands them to the builder; settings that contradict each other are one sentence.
+    @Test func preprocessTakesAPresetAndDictionaries() throws {
+        let config = try load("  - preprocess: {preset: geneformer-95m, vocabulary: in/a.h5ad, medians: in/a.h5ad, gene_id_column: ensembl_id}")
+        let stage = try #require(config.stages[1] as? PreprocessStage)
+        #expect(stage.options.preset == .geneformer95m && stage.options.geneIDColumn == "ensembl_id")
+        let argv = stage.command(file: "x.h5ad", item: "x", workspace: Workspace(root: NSTemporaryDirectory() + "/sluice-argv"), scratch: ("s", 1), spill: nil, checkpoints: nil).options.argv
+        let joined = argv.joined(separator: " ")
+        #expect(joined.contains("--preset geneformer-95m") && joined.contains("--gene-id-column ensembl_id") && !joined.contains("--top-genes"))
+        #expect(joined.contains("--vocabulary /") && joined.contains("--medians /"))
+        let cases = [
+            ("{preset: geneformer-7b}", "must be one of geneformer-30m, geneformer-95m"),
+            ("{preset: geneformer-30m, top_genes: 100}", "leave out top_genes"),
+            ("{vocabulary: in/missing.json}", "the token dictionary"),
+            ("{hgnc: in/a.h5ad, vocabulary: in/a.h5ad}", "give hgnc or vocabulary, not both"),
+        ]
+        for (options, expected) in cases {
+            let error = try #require(throws: ConfigError.self) { try load("  - preprocess: \(options)") }
+            #expect(error.description.contains(expected), "\(error.description)")
+        }
     }
 
     @Test func commandPlaceholdersAreChecked() throws {

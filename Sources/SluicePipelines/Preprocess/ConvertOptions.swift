@@ -5,8 +5,13 @@ public import SluiceKernels
 public struct ConvertOptions: Sendable, Hashable, Codable {
     /// Cells per streamed batch (and per interim chunk file).
     public var chunkSize = 10_000
-    /// Tokens kept per cell.
+    /// Tokens kept per cell (genes; ``wrap``'s tokens come on top).
     public var topGenes = 2_000
+    /// Whether scores are computed in Geneformer's order of operations
+    /// (``SluiceKernels/RankValueTokenizer/geneformerOrder``).
+    public var geneformerOrder = false
+    /// Tokens put before and after each cell's genes; nil: none.
+    public var wrap: TokenWrap?
     public var filter = CellFilter()
     /// Most non-zero values held at once while finding medians (see ``NonzeroMedianEstimator``).
     public var medianValueBudget = 24 << 20

@@ -78,6 +78,10 @@ public struct DatasetConverter {
     public var checkpoint: ConvertCheckpoint?
     /// Called once, before any work, when the run resumes from a checkpoint: where it resumes.
     public var resumed: (ConvertCheckpoint.Position) -> Void = { _ in }
+    /// Each token's median, given (a corpus's, e.g. Geneformer's `gene_median_dictionary`)
+    /// instead of found in this dataset: then one pass over the cells finds their totals and
+    /// filter, and the next writes the tokens. Every token of ``plan`` must have one.
+    public var fixedMedians: [Int32: Double]?
 
     public init(source: any CellSource, plan: GenePlan, options: ConvertOptions) {
         self.source = source
@@ -262,7 +266,7 @@ public struct DatasetConverter {
                 let matrix = batch.matrix
                 // Workers gather normalized values for groups of cells; the estimator, which
                 // groups them by gene, takes them in turn (memory: one group's values).
-                for group in stride(from: 0, to: rows.count, by: Self.cellsPerGroup) {
+                for group in stride(from: 0, to: fixedMedians == nil ? rows.count : 0, by: Self.cellsPerGroup) {
                     let groupRows = Array(rows[group..<min(rows.count, group + Self.cellsPerGroup)])
                     let groupTotals = Array(rowTotals[group..<min(rows.count, group + Self.cellsPerGroup)])
                     // Every worker runs, with no cells when there are fewer cells than workers,
@@ -297,15 +301,15 @@ public struct DatasetConverter {
             if firstPass, let spill {
                 spilled = SpilledCells(source: source, spill: spill, ranges: ranges, includesMetadata: false)
             }
-            let more = estimator.finishPass()
+            let more = fixedMedians == nil && estimator.finishPass()
             endPass()
             position = ConvertCheckpoint.Position(pass: position.pass + 1, tokens: !more, batches: 0, cells: 0)
-            if !more { medians = estimator.medians }
+            if !more { medians = try fixedMedians.map { try Self.medians($0, of: map) } ?? estimator.medians }
             try saveCheckpoint(nil)
         }
 
         let tokenizer = RankValueTokenizer(
-            topGenes: options.topGenes, medians: medians.map { $0 ?? 1 }, tokenOfSlot: map.tokenOfSlot)
+            topGenes: options.topGenes, medians: medians.map { $0 ?? 1 }, tokenOfSlot: map.tokenOfSlot, geneformerOrder: options.geneformerOrder)
 
         // Last pass: tokens. A fresh start removes the chunks an earlier run left.
         if let folder {
@@ -333,7 +337,7 @@ public struct DatasetConverter {
                     places.append(places.last! + min(options.topGenes, Int(matrix.offsets[row + 1] - matrix.offsets[row])))
                 }
                 var lengths = [Int](repeating: 0, count: rows.count)
-                let tokens = [Int32](unsafeUninitializedCapacity: places.last!) { buffer, initialized in
+                var tokens = [Int32](unsafeUninitializedCapacity: places.last!) { buffer, initialized in
                     lengths.withUnsafeMutableBufferPointer { lengths in
                         let (output, lengths) = (SharedPointer(buffer), SharedPointer(lengths))
                         ParallelFor.run(parts: workers.count) { index in
@@ -352,6 +356,7 @@ public struct DatasetConverter {
                     }
                     initialized = offsets.last!
                 }
+                if let wrap = options.wrap { (tokens, offsets) = Self.wrapping(tokens, offsets: offsets, in: wrap) }
                 let cells = rows.map { range.lowerBound + $0 }
                 var columns = [
                     ParquetColumnData(.string(ParquetStrings(rows.map { batch.obs.index[$0] }))),
@@ -392,6 +397,31 @@ public struct DatasetConverter {
             medianPercentMito: Self.median(keptIndices.map { percentMito[$0] }), passSeconds: passSeconds,
             nonIntegerValues: nonIntegerValues, matrix: matrixReason, spillDroppedAfter: spillDroppedAfter,
             histograms: QCHistograms(counts: totals, genes: genesDetected, percentMito: percentMito, kept: keep))
+    }
+
+    /// The given medians of `map`'s slots, in slot order.
+    private static func medians(_ given: [Int32: Double], of map: GeneTokenMap) throws -> [Double?] {
+        try map.tokenOfSlot.map { token in
+            guard let median = given[token], median > 0 else {
+                throw PreprocessError(code: "no-median", message: "token \(token) has no positive median in the median table; genes without one are left out when the genes are mapped")
+            }
+            return median
+        }
+    }
+
+    /// Each list of `tokens` (cut at `offsets`) between `wrap.first` and `wrap.last`.
+    static func wrapping(_ tokens: [Int32], offsets: [Int], in wrap: TokenWrap) -> (tokens: [Int32], offsets: [Int]) {
+        var wrapped: [Int32] = []
+        wrapped.reserveCapacity(tokens.count + 2 * (offsets.count - 1))
+        var newOffsets = [0]
+        newOffsets.reserveCapacity(offsets.count)
+        for (start, end) in zip(offsets, offsets.dropFirst()) {
+            wrapped.append(wrap.first)
+            wrapped.append(contentsOf: tokens[start..<end])
+            wrapped.append(wrap.last)
+            newOffsets.append(wrapped.count)
+        }
+        return (wrapped, newOffsets)
     }
 
     /// Rank-value tokens rank counts: a negative, NaN or infinite value is an error naming its

@@ -37,13 +37,34 @@ public struct GenePlan: Sendable, Hashable, Codable {
     }
 
     /// Plan from the dataset's own gene ids (no HGNC table): the symbol for `MT-` is the symbol
-    /// column when there is one, else the index.
-    public init(genes: Frame, vocabulary: Vocabulary, symbolColumn: String? = nil) {
+    /// column when there is one, else the index. `ids` are the ids the vocabulary is keyed by
+    /// (default: the index; see ``geneIDs(of:column:)``).
+    public init(genes: Frame, vocabulary: Vocabulary, symbolColumn: String? = nil, ids: [String]? = nil) {
         let tokens = vocabulary.tokensByName()
-        tokenOfGene = genes.index.map { tokens[$0] }
+        let ids = ids ?? genes.index
+        tokenOfGene = ids.map { tokens[$0] }
         let names = Self.names(of: genes, symbolColumn: symbolColumn)
         mitochondrial = names.map { ($0.count > 1 ? $0[1] : $0[0]).hasPrefix("MT-") }
         mapping = nil
-        duplicateGeneIDs = Self.duplicates(genes)
+        duplicateGeneIDs = ids.count - Set(ids).count
+    }
+
+    /// The var columns that hold Ensembl ids in common files, in the order they are looked for:
+    /// Geneformer's, scanpy's 10x reader's, CELLxGENE's.
+    public static let geneIDColumns = ["ensembl_id", "gene_ids", "feature_id"]
+
+    /// Each gene's id as a token dictionary keyed by Ensembl ids (Geneformer's) names it: from
+    /// `column`, or else the first of ``geneIDColumns`` the file has, or else the index; an
+    /// Ensembl id's version suffix is cut (`ENSG00000141510.17` → `ENSG00000141510`).
+    public static func geneIDs(of genes: Frame, column: String?) throws -> [String] {
+        let chosen = column ?? geneIDColumns.first { genes[$0] != nil }
+        var ids = genes.index
+        if let chosen {
+            guard let values = genes[chosen] else {
+                throw PreprocessError(code: "no-gene-id-column", message: "var has no column \(chosen) (--gene-id-column); its columns are \(genes.columns.map(\.name).joined(separator: ", "))")
+            }
+            ids = (0..<genes.rowCount).map { values.text(at: $0) ?? "" }
+        }
+        return ids.map { GeneMapper.ensemblStem($0) ?? $0 }
     }
 }

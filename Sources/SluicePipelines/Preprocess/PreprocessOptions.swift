@@ -23,8 +23,21 @@ public struct PreprocessOptions: Sendable {
     public var spillCounts = true
     /// The most bytes the spill may take (``DatasetConverter/spillLimit``); nil: no limit.
     public var spillLimit: Int64?
-    /// The HGNC complete set; without it, the datasets' own gene ids make the vocabulary.
+    /// The HGNC complete set; without it (and without ``vocabularyPath``), the datasets' own
+    /// gene ids make the vocabulary.
     public var hgncPath: String?
+    /// A token dictionary (``GeneValueTable``: gene id → token id, e.g. Geneformer's) that
+    /// fixes the vocabulary; genes are looked up by ``geneIDColumn``.
+    public var vocabularyPath: String?
+    /// A median table (``GeneValueTable``: gene → non-zero median, e.g. Geneformer's
+    /// `gene_median_dictionary`) used instead of each dataset's own medians; genes without one
+    /// are left out, as Geneformer leaves them out.
+    public var mediansPath: String?
+    /// The var column whose ids the token dictionary names (``GenePlan/geneIDs(of:column:)``);
+    /// nil: the first of ``GenePlan/geneIDColumns`` the file has, else the index.
+    public var geneIDColumn: String?
+    /// A model family's tokenizer settings (``TokenPreset``).
+    public var preset: TokenPreset?
     /// The matrix to rank (`X`, `raw`, `layers/NAME`); nil: the counts (``CountMatrixChoice``).
     public var matrix: String?
     /// Which typed features (`feature_types`) count as genes; nil: the format's default

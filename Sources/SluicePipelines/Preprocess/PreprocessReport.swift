@@ -14,6 +14,10 @@ public struct PreprocessReport: Sendable, Codable {
         public var min_counts: Double?
         public var max_pct_mito: Double?
         public var hgnc: String?
+        public var vocabulary: String?
+        public var medians: String?
+        public var gene_id_column: String?
+        public var preset: String?
 
         init(_ options: PreprocessOptions) {
             chunk_size = options.convert.chunkSize
@@ -25,6 +29,10 @@ public struct PreprocessReport: Sendable, Codable {
             min_counts = options.convert.filter.minCounts
             max_pct_mito = options.convert.filter.maxPercentMitochondrial
             hgnc = options.hgncPath
+            vocabulary = options.vocabularyPath
+            medians = options.mediansPath
+            gene_id_column = options.geneIDColumn
+            preset = options.preset?.rawValue
         }
     }
 

@@ -35,6 +35,8 @@ public final class PreprocessRun {
 
     private var outcomes: [String: PreprocessOutcome] = [:]
     private var hgncTable: HGNCTable?
+    /// The median table (``PreprocessOptions/mediansPath``), read once a run, and its SHA-256.
+    private var medianTable: (table: GeneValueTable, checksum: String)?
     private var timings: [String: [String: Double]] = [:]
     /// Step 1's plan and vocabulary for each dataset mapped in this run, so later steps need not
     /// read them back.
@@ -116,6 +118,8 @@ public final class PreprocessRun {
                 let table = try HGNCTable(path: hgnc)
                 hgncTable = table
                 vocabulary = Vocabulary(hgnc: table)
+            } else if let path = options.vocabularyPath {
+                vocabulary = try Vocabulary(tokenDictionary: GeneValueTable(path: path, what: "token dictionary"))
             } else {
                 var ids: [String] = []
                 for dataset in datasets {
@@ -139,7 +143,7 @@ public final class PreprocessRun {
     private func mapGenes(_ dataset: PreprocessDataset, log: DatasetLog, vocabulary: Vocabulary?) throws {
         guard let vocabulary else { throw PreprocessError(code: "no-vocabulary", message: "the vocabulary could not be built") }
         let source = try openCells(dataset).source
-        let plan: GenePlan
+        var plan: GenePlan
         if let hgnc = options.hgncPath {
             // Parsed once for the whole run by buildVocabulary (the full HGNC set is ~45,000 rows).
             let table = try hgncTable ?? HGNCTable(path: hgnc)
@@ -149,9 +153,22 @@ public final class PreprocessRun {
                 step: "hgnc-mapper",
                 "\(summary.mapped) of \(source.geneCount) genes mapped to HGNC (\(summary.unmapped) unmapped, \(summary.ambiguous) ambiguous)",
                 ["mapped": summary.mapped, "unmapped": summary.unmapped, "ambiguous": summary.ambiguous])
+        } else if options.vocabularyPath != nil {
+            let ids = try GenePlan.geneIDs(of: source.genes, column: options.geneIDColumn)
+            plan = GenePlan(genes: source.genes, vocabulary: vocabulary, symbolColumn: options.geneSymbolColumn, ids: ids)
+            let found = plan.tokenOfGene.count { $0 != nil }
+            log.log(step: "hgnc-mapper", "\(found) of \(source.geneCount) genes are in the token dictionary", ["in_dictionary": found])
         } else {
             plan = GenePlan(genes: source.genes, vocabulary: vocabulary, symbolColumn: options.geneSymbolColumn)
             log.log(.warning, step: "hgnc-mapper", "no --hgnc table given: tokens use the dataset's own gene ids, which other datasets may name differently")
+        }
+        if options.mediansPath != nil {
+            let medians = try mediansByToken(vocabulary)
+            let without = plan.tokenOfGene.count { $0.map { medians[$0] == nil } ?? false }
+            plan.tokenOfGene = plan.tokenOfGene.map { $0.flatMap { medians[$0] == nil ? nil : $0 } }
+            if without > 0 {
+                log.log(.warning, step: "hgnc-mapper", "\(without) genes have a token but no median in the median table: left out", ["without_median": without])
+            }
         }
         if let duplicates = plan.duplicateGeneIDs, duplicates > 0 {
             log.log(
@@ -205,8 +222,11 @@ public final class PreprocessRun {
             log.log(step: "convert", "left out \(counts) features by their type (--feature-types chooses)", ["excluded_features": filtered.excluded])
         }
         log.log(step: "convert", "streaming \(source.cellCount) cells × \(source.geneCount) genes in chunks of \(options.convert.chunkSize)")
-        var converter = DatasetConverter(source: source, plan: plan, options: options.convert)
+        var convertOptions = options.convert
+        convertOptions.wrap = try options.preset?.wrap(from: vocabulary)
+        var converter = DatasetConverter(source: source, plan: plan, options: convertOptions)
         converter.matrixReason = choice.reason
+        if options.mediansPath != nil { converter.fixedMedians = try mediansByToken(vocabulary) }
         if options.spillCounts, let folder = spillFolder(for: source, dataset, log: log) {
             converter.spillFolder = folder
             if let limit = options.spillLimit { converter.spillLimit = limit }
@@ -426,14 +446,43 @@ public final class PreprocessRun {
     // MARK: Helpers
 
     private func metadata(_ dataset: PreprocessDataset, _ vocabulary: Vocabulary) throws -> [String: String] {
-        [
+        let score = options.convert.geneformerOrder ? "((count/n_counts)*10000)/nonzero_median" : "((count*10000)/n_counts)/nonzero_median"
+        let wrap = options.preset?.addsClsAndEos == true ? ", between <cls> and <eos>" : ""
+        var metadata = [
             "sluice.dataset": dataset.name,
             "sluice.vocab_sha256": try encoded(vocabulary).checksum,
             "sluice.vocab_source": vocabulary.source,
             "sluice.vocab_size": String(vocabulary.size),
             "sluice.top_genes": String(options.convert.topGenes),
-            "sluice.tokenization": "rank-value: genes by ((count*10000)/n_counts)/nonzero_median desc, ties by token id",
+            "sluice.tokenization": "rank-value: genes by \(score) desc, ties by token id\(wrap)",
+            "sluice.medians": options.mediansPath == nil ? "dataset" : "table",
         ]
+        if options.mediansPath != nil { metadata["sluice.medians_sha256"] = try medians().checksum }
+        if let preset = options.preset { metadata["sluice.preset"] = preset.rawValue }
+        return metadata
+    }
+
+    /// The median table and its SHA-256, read once a run.
+    private func medians() throws -> (table: GeneValueTable, checksum: String) {
+        if let medianTable { return medianTable }
+        guard let path = options.mediansPath else { throw PreprocessError(code: "no-medians", message: "no median table was given") }
+        let table = try GeneValueTable(path: path, what: "median table")
+        guard let bad = table.values.first(where: { !($0.value > 0) }) else {
+            medianTable = (table, try Checksum.of(file: path) ?? "")
+            return medianTable!
+        }
+        throw FormatError(.invalidValue, path: path, "gives \(bad.key) the median \(bad.value); a non-zero median is positive (the median table)")
+    }
+
+    /// The median of each token of `vocabulary` that the median table names, by the token's
+    /// gene name or (an HGNC vocabulary) its Ensembl id.
+    private func mediansByToken(_ vocabulary: Vocabulary) throws -> [Int32: Double] {
+        let values = try medians().table.values
+        var byToken: [Int32: Double] = [:]
+        for gene in vocabulary.genes {
+            if let median = values[gene.name] ?? gene.ensembl_gene_id.flatMap({ values[$0] }) { byToken[gene.token] = median }
+        }
+        return byToken
     }
 
     /// Step 1's gene plan for `dataset`: the one made in this run, or else the one it wrote.

@@ -20,12 +20,12 @@ public struct Vocabulary: Sendable, Codable, Hashable {
         public var ensembl_gene_id: String?
     }
 
-    /// `hgnc` or `dataset`.
+    /// `hgnc`, `dataset`, or `file` (a token dictionary).
     public var source: String
     public var special_tokens: [String: Int32]
     public var genes: [Gene]
 
-    public var size: Int { Self.specialTokens.count + genes.count }
+    public var size: Int { special_tokens.count + genes.count }
 
     /// The vocabulary of all approved genes of `table`; token of `table.genes[i]` is `4 + i`.
     public init(hgnc table: HGNCTable) {
@@ -42,6 +42,32 @@ public struct Vocabulary: Sendable, Codable, Hashable {
         special_tokens = Self.specials
         let sorted = Set(ids).sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
         genes = sorted.enumerated().map { index, id in Gene(token: Int32(Self.specialTokens.count + index), name: id) }
+    }
+
+    /// The vocabulary of a token dictionary (gene → token id, e.g. Geneformer's): entries named
+    /// like `<cls>` are special tokens, the rest genes, each keeping its id. Throws when an id is
+    /// not a whole number from 0, or two entries share one.
+    public init(tokenDictionary table: GeneValueTable) throws {
+        source = "file"
+        var specials: [String: Int32] = [:]
+        var genes: [Gene] = []
+        var owner: [Int32: String] = [:]
+        for (name, value) in table.values.sorted(by: { $0.value < $1.value || ($0.value == $1.value && $0.key < $1.key) }) {
+            guard value >= 0, value <= Double(Int32.max), value.rounded() == value else {
+                throw FormatError(.invalidValue, path: table.path, "gives \(name) the token id \(value), not a whole number from 0 (the token dictionary)")
+            }
+            let token = Int32(value)
+            if let other = owner.updateValue(name, forKey: token) {
+                throw FormatError(.invalidValue, path: table.path, "gives \(other) and \(name) the same token id \(token) (the token dictionary)")
+            }
+            if name.hasPrefix("<"), name.hasSuffix(">") {
+                specials[name] = token
+            } else {
+                genes.append(Gene(token: token, name: name))
+            }
+        }
+        special_tokens = specials
+        self.genes = genes
     }
 
     private static var specials: [String: Int32] {

@@ -98,9 +98,13 @@ public struct PreprocessStage: ConfigurableStage {
         var argv = [
             executable, "preprocess", "run-all", file, "--dataset-name", item, "--output-dir", "{out}",
             "--interim-dir", scratch.folder, "--log-dir", workspace.logsFolder,
-            "--chunk-size", "\(options.chunkSize)", "--top-genes", "\(options.topGenes)", "--test-size", "\(options.testSize)",
-            "--seed", "\(options.seed)",
+            "--chunk-size", "\(options.chunkSize)", "--test-size", "\(options.testSize)", "--seed", "\(options.seed)",
         ]
+        if let value = options.topGenes { argv += ["--top-genes", "\(value)"] }
+        if let value = options.preset { argv += ["--preset", value.rawValue] }
+        if let value = options.vocabulary { argv += ["--vocabulary", value] }
+        if let value = options.medians { argv += ["--medians", value] }
+        if let value = options.geneIDColumn { argv += ["--gene-id-column", value] }
         // The spill is part of the scratch reservation; past it, each pass reads the input again.
         argv += spill.map { ["--spill-limit", "\($0)"] } ?? ["--no-spill"]
         if options.skipSplit { argv.append("--skip-train-test-split") }

@@ -4,7 +4,16 @@ import SluiceEngine
 /// The options of a `preprocess` stage: the `sluice preprocess run-all` options.
 public struct PreprocessStageOptions: Sendable, Equatable {
     public var chunkSize = 10_000
-    public var topGenes = 2_000
+    /// Tokens kept per cell; nil: the builder's default (2,000) or the preset's.
+    public var topGenes: Int?
+    /// A model family's tokenizer settings (`geneformer-30m`, `geneformer-95m`).
+    public var preset: TokenPreset?
+    /// A token dictionary (absolute) that fixes the vocabulary of every item.
+    public var vocabulary: String?
+    /// A median table (absolute) used instead of each item's own medians.
+    public var medians: String?
+    /// The var column whose ids the token dictionary names.
+    public var geneIDColumn: String?
     public var testSize = 0.05
     public var skipSplit = false
     /// The HGNC table (absolute) that maps gene symbols to Ensembl ids.
@@ -40,18 +49,37 @@ public struct PreprocessStageOptions: Sendable, Equatable {
         let keys = try options.keys(known: [
             "chunk_size", "top_genes", "test_size", "skip_train_test_split", "hgnc", "min_genes", "min_counts",
             "max_pct_mito", "split_by", "seed", "output_ratio", "matrix", "allow_non_counts", "spill", "checkpoint_every",
-            "checkpoint_min_cells",
+            "checkpoint_min_cells", "preset", "vocabulary", "medians", "gene_id_column",
         ])
         if let value = keys["chunk_size"] { chunkSize = try value.int(atLeast: 1) }
         if let value = keys["top_genes"] { topGenes = try value.int(atLeast: 1) }
         if let value = keys["test_size"] { testSize = try value.double(in: 0...1) }
         if let value = keys["skip_train_test_split"] { skipSplit = try value.bool() }
-        if let value = keys["hgnc"] {
+        /// The absolute path of an existing file that `key` names.
+        func file(_ key: String, _ what: String) throws -> String? {
+            guard let value = keys[key] else { return nil }
             let path = options.absolute(try value.string())
             guard FileManager.default.fileExists(atPath: path) else {
-                throw value.error(.missingFile, "\(value.path): the HGNC table \(path) does not exist")
+                throw value.error(.missingFile, "\(value.path): the \(what) \(path) does not exist")
             }
-            hgnc = path
+            return path
+        }
+        hgnc = try file("hgnc", "HGNC table")
+        vocabulary = try file("vocabulary", "token dictionary")
+        medians = try file("medians", "median table")
+        if let value = keys["gene_id_column"] { geneIDColumn = try value.string() }
+        if let value = keys["preset"] {
+            let name = try value.string()
+            guard let preset = TokenPreset(rawValue: name) else {
+                throw value.error(.badValue, "\(value.path) must be one of \(TokenPreset.allCases.map(\.rawValue).joined(separator: ", ")), not \(name)")
+            }
+            guard keys["top_genes"] == nil else {
+                throw value.error(.badValue, "\(value.path): preset \(name) sets the tokens per cell (\(preset.topGenes)); leave out top_genes")
+            }
+            self.preset = preset
+        }
+        if hgnc != nil, let value = keys["vocabulary"] {
+            throw value.error(.badValue, "\(value.path): give hgnc or vocabulary, not both: each makes the vocabulary")
         }
         if let value = keys["min_genes"] { minGenes = try value.int() }
         if let value = keys["min_counts"] { minCounts = try value.double() }

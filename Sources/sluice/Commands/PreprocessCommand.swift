@@ -66,7 +66,12 @@ struct PreprocessArguments: ParsableArguments {
     @Option(help: "Folder for the corpus.") var outputDir = "./data/output"
     @Option(help: "Folder for per-dataset logs.") var logDir = "./logs"
     @Option(parsing: .unconditional, help: "Cells streamed per batch (memory is proportional).") var chunkSize = 10_000
-    @Option(parsing: .unconditional, help: "Tokens (genes) kept per cell.") var topGenes = 2_000
+    @Option(parsing: .unconditional, help: "Tokens (genes) kept per cell (default: 2000, or the --preset's).") var topGenes: Int?
+    @Option(
+        help: ArgumentHelp(
+            "A model family's tokenizer: geneformer-30m (2,048 genes) or geneformer-95m (4,094 genes between <cls> and <eos>), both scored in Geneformer's order of operations.",
+            valueName: "name"))
+    var preset: String?
     @Option(help: "Parquet compression: zstd or none.") var compression = "zstd"
     @Option(parsing: .unconditional, help: "Fraction of cells (or --split-by groups) in the test split.") var testSize = 0.05
     @Flag(help: "Put every cell in train.") var skipTrainTestSplit = false
@@ -82,8 +87,20 @@ struct PreprocessArguments: ParsableArguments {
             "Most bytes the spill of decoded counts may take (e.g. 2GB); when the counts need more, the spill is dropped and later passes read the input again."
     )
     var spillLimit: String?
-    @Option(help: "HGNC complete set TSV (hgnc_complete_set.txt); without it, the datasets' own gene ids are used.")
+    @Option(help: "HGNC complete set TSV (hgnc_complete_set.txt); without it (or --vocabulary), the datasets' own gene ids are used.")
     var hgnc: String?
+    @Option(
+        help:
+            "Token dictionary (gene id → token id) as a JSON object or a gene<TAB>id TSV, e.g. Geneformer's token_dictionary converted from its pickle (docs/corpus.md); genes are looked up by --gene-id-column."
+    )
+    var vocabulary: String?
+    @Option(
+        help:
+            "Median table (gene → non-zero median) as JSON or TSV, e.g. Geneformer's gene_median_dictionary, used instead of each dataset's own medians; genes without a median are left out."
+    )
+    var medians: String?
+    @Option(help: "var column holding the ids the --vocabulary names (default: ensembl_id, gene_ids or feature_id, whichever the file has, else the index); version suffixes are cut.")
+    var geneIdColumn: String?
     @Option(parsing: .unconditional, help: "Keep cells with at least this many detected genes.") var minGenes: Int?
     @Option(parsing: .unconditional, help: "Keep cells with at least this many counts.") var minCounts: Double?
     @Option(parsing: .unconditional, help: "Keep cells with at most this percent of mitochondrial counts.") var maxPctMito: Double?
@@ -108,7 +125,15 @@ struct PreprocessArguments: ParsableArguments {
 
     func validate() throws {
         guard chunkSize > 0 else { throw ValidationError("--chunk-size must be positive") }
-        guard topGenes > 0 else { throw ValidationError("--top-genes must be positive") }
+        if let topGenes, topGenes <= 0 { throw ValidationError("--top-genes must be positive") }
+        if let preset {
+            guard let known = TokenPreset(rawValue: preset) else {
+                throw ValidationError("--preset must be one of \(TokenPreset.allCases.map(\.rawValue).joined(separator: ", ")), not \(preset)")
+            }
+            if topGenes != nil { throw ValidationError("--preset \(known.rawValue) sets the tokens per cell (\(known.topGenes)); leave out --top-genes") }
+        }
+        if hgnc != nil, vocabulary != nil { throw ValidationError("give --hgnc or --vocabulary, not both: each makes the vocabulary") }
+        if geneIdColumn != nil, vocabulary == nil { throw ValidationError("--gene-id-column names the ids --vocabulary is keyed by; give --vocabulary too") }
         guard (0...1).contains(testSize) else { throw ValidationError("--test-size must be between 0 and 1") }
         guard ["zstd", "none"].contains(compression) else { throw ValidationError("--compression must be zstd or none") }
         if let minGenes, minGenes < 0 { throw ValidationError("--min-genes must be 0 or more, not \(minGenes)") }
@@ -125,7 +150,12 @@ struct PreprocessArguments: ParsableArguments {
         options.outputDirectory = outputDir
         options.logDirectory = logDir
         options.convert.chunkSize = chunkSize
-        options.convert.topGenes = topGenes
+        options.convert.topGenes = topGenes ?? 2_000
+        options.preset = preset.flatMap(TokenPreset.init(rawValue:))
+        options.preset?.apply(to: &options.convert)
+        options.vocabularyPath = vocabulary
+        options.mediansPath = medians
+        options.geneIDColumn = geneIdColumn
         options.convert.compressed = compression == "zstd"
         options.convert.allowsNonCounts = allowNonCounts
         options.matrix = matrix

@@ -1,0 +1,111 @@
+import Foundation
+import SluiceFormats
+import SluicePipelines
+import SluiceTestSupport
+import Testing
+
+/// A corpus tokenized with dictionaries it is given (a foundation model's token dictionary and
+/// gene medians) and a model family's preset: the tables read as users have them, refused with
+/// one sentence when they cannot be right, and Geneformer's 95M layout around every cell.
+/// (Tokens equal to Geneformer's logic on real files: scripts/crosscheck/check-geneformer.sh.)
+@Suite struct TokenDictionaryTests {
+    @Test func tablesReadFromJSONAndTSV() throws {
+        let scratch = try TemporaryDirectory()
+        try Data(#"{"<pad>": 0, "ENSG1": 4, "ENSG2": 5.0}"#.utf8).write(to: URL(fileURLWithPath: scratch.file("t.json")))
+        try Data("gene\tmedian\nENSG1\t1.5\nENSG2\t0.25\n".utf8).write(to: URL(fileURLWithPath: scratch.file("m.tsv")))
+        #expect(try GeneValueTable(path: scratch.file("t.json"), what: "token dictionary").values == ["<pad>": 0, "ENSG1": 4, "ENSG2": 5])
+        #expect(try GeneValueTable(path: scratch.file("m.tsv"), what: "median table").values == ["ENSG1": 1.5, "ENSG2": 0.25])
+        let vocabulary = try Vocabulary(tokenDictionary: GeneValueTable(path: scratch.file("t.json"), what: "token dictionary"))
+        #expect(vocabulary.special_tokens == ["<pad>": 0])
+        #expect(vocabulary.genes.map(\.name) == ["ENSG1", "ENSG2"] && vocabulary.genes.map(\.token) == [4, 5])
+        #expect(vocabulary.size == 3)
+    }
+
+    @Test(
+        "a table that cannot be right is one sentence",
+        arguments: [
+            ("t.json", #"{"ENSG1": 4, "ENSG2": 4}"#, "the same token id 4"),
+            ("t.json", #"{"ENSG1": 4.5}"#, "not a whole number"),
+            ("t.json", #"["ENSG1"]"#, "not a JSON object"),
+            ("t.tsv", "ENSG1\t4\nENSG1\t5\n", "a second time"),
+            ("t.tsv", "ENSG1\t4\nENSG2\tfour\n", "not a number"),
+            ("t.tsv", "ENSG1 4\n", "expected gene<TAB>value"),
+            ("t.json", "{}", "holds no genes"),
+        ])
+    func badTables(_ name: String, _ text: String, _ expected: String) throws {
+        let scratch = try TemporaryDirectory()
+        try Data(text.utf8).write(to: URL(fileURLWithPath: scratch.file(name)))
+        let error = #expect(throws: FormatError.self) {
+            _ = try Vocabulary(tokenDictionary: GeneValueTable(path: scratch.file(name), what: "token dictionary"))
+        }
+        #expect(error?.description.contains(expected) == true, "\(error?.description ?? "")")
+        #expect(error?.description.contains("\n") == false)
+    }
+
+    /// One run per preset on the same file and dictionaries: the 95M cells are the 30M cells
+    /// between `<cls>` and `<eos>` (no cell here has 2,048 genes); genes outside the dictionary
+    /// or without a median never appear; the shards say which medians and preset made them.
+    @Test func geneformerPresetsWrapTheSameRanking() throws {
+        let scratch = try TemporaryDirectory()
+        let input = scratch.file("data.h5ad")
+        try PreprocessRunTests.makeDataset(input, cells: 120, seed: 9)
+        let ids = (0..<60).map { String(format: "ENSG%011d", $0 + 1) }
+        var tokens: [String: Int] = ["<pad>": 0, "<mask>": 1, "<cls>": 2, "<eos>": 3]
+        for (k, id) in ids.enumerated() where k % 10 != 3 { tokens[id] = 100 + (k * 37) % 60 }
+        let medians = Dictionary(uniqueKeysWithValues: ids.enumerated().filter { $0.offset % 10 != 5 }.map { ($0.element, [0.5, 1, 2.5][$0.offset % 3]) })
+        try JSONEncoder().encode(tokens).write(to: URL(fileURLWithPath: scratch.file("tokens.json")))
+        try JSONEncoder().encode(medians).write(to: URL(fileURLWithPath: scratch.file("medians.json")))
+        var cells: [TokenPreset: [String: [Int32]]] = [:]
+        for preset in TokenPreset.allCases {
+            var options = PreprocessRunTests.options(scratch.file(preset.rawValue))
+            options.vocabularyPath = scratch.file("tokens.json")
+            options.mediansPath = scratch.file("medians.json")
+            options.preset = preset
+            preset.apply(to: &options.convert)
+            let outcome = PreprocessRun(datasets: PreprocessDataset.datasets([input]), options: options).run()[0]
+            #expect(outcome.succeeded, "\(outcome.reason ?? "")")
+            cells[preset] = try Self.tokens(options.outputDirectory + "/data")
+            let report = try JSONDecoder().decode(PreprocessReport.self, from: Data(contentsOf: URL(fileURLWithPath: options.outputDirectory + "/data/report.json")))
+            #expect(report.options.preset == preset.rawValue && report.options.medians == options.mediansPath)
+        }
+        let small = try #require(cells[.geneformer30m]), large = try #require(cells[.geneformer95m])
+        #expect(small.count == 120 && Set(small.keys) == Set(large.keys))
+        let unusable = Set([3, 13, 23, 33, 43, 53, 5, 15, 25, 35, 45, 55].compactMap { tokens[ids[$0]] }.map(Int32.init))
+        for (cell, genes) in small {
+            #expect(large[cell] == [2] + genes + [3], "\(cell)")
+            #expect(!genes.contains { unusable.contains($0) || $0 < 100 }, "\(cell): \(genes)")
+        }
+        #expect(small.values.contains { $0.count > 3 })
+    }
+
+    /// The 95M preset needs `<cls>` and `<eos>`; a dictionary without them fails the dataset
+    /// with a sentence that says so.
+    @Test func theLargePresetNeedsItsSpecialTokens() throws {
+        let scratch = try TemporaryDirectory()
+        let input = scratch.file("data.h5ad")
+        try PreprocessRunTests.makeDataset(input, cells: 30, seed: 2)
+        let tokens = Dictionary(uniqueKeysWithValues: (0..<60).map { (String(format: "ENSG%011d", $0 + 1), $0 + 2) }).merging(["<pad>": 0, "<mask>": 1]) { a, _ in a }
+        try JSONEncoder().encode(tokens).write(to: URL(fileURLWithPath: scratch.file("tokens.json")))
+        var options = PreprocessRunTests.options(scratch.path)
+        options.vocabularyPath = scratch.file("tokens.json")
+        options.preset = .geneformer95m
+        TokenPreset.geneformer95m.apply(to: &options.convert)
+        let outcome = PreprocessRun(datasets: PreprocessDataset.datasets([input]), options: options).run()[0]
+        #expect(!outcome.succeeded)
+        #expect(outcome.errorCode == "no-special-tokens")
+        #expect(outcome.reason?.contains("<cls> and <eos>") == true, "\(outcome.reason ?? "")")
+    }
+
+    /// Each cell's `input_ids`, by cell id, from every shard under `folder`.
+    static func tokens(_ folder: String) throws -> [String: [Int32]] {
+        var cells: [String: [Int32]] = [:]
+        for (relative, _) in PreprocessRunTests.files(folder) where relative.hasSuffix(".parquet") {
+            let table = try ParquetReader(path: folder + "/" + relative).readAll(columns: ["cell_id", "input_ids"])
+            guard case .string(let ids) = table.columns[0].values, case .int32(let values) = table.columns[1].values,
+                let offsets = table.columns[1].listOffsets
+            else { continue }
+            for (row, id) in ids.strings.enumerated() { cells[id] = Array(values[offsets[row]..<offsets[row + 1]]) }
+        }
+        return cells
+    }
+}
