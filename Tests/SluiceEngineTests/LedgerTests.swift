@@ -157,6 +157,36 @@ import Testing
         #expect(Set(try await ledger.samples(since: 15)) == Set(later))
     }
 
+    /// Items of a run that meet new genes at the same time, through several connections, give
+    /// each gene one id and each id one gene, numbered on from `first` with no gaps; asking
+    /// again, or after reopening, gives the same ids; vocabularies are apart.
+    @Test(arguments: Kind.tested) func vocabulariesGiveEachNameOneIdForever(kind: Kind) async throws {
+        let folder = try TemporaryDirectory()
+        let (ledger, reopen) = try await ledger(kind, folder, items: items(1))
+        let handles = [ledger, try await reopen(), try await reopen()]
+        let names = (0..<300).map { String(format: "ENSG%011d", ($0 * 7919) % 1000) }
+        let answers = try await withThrowingTaskGroup(of: [String: Int32].self) { group in
+            for call in 0..<12 {
+                let subset = (0..<120).map { names[(call * 37 + $0 * 5) % names.count] }
+                group.addTask { try await handles[call % handles.count].assignTokens(subset, in: "genes", first: 4) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let table = try await ledger.tokens(in: "genes")
+        #expect(Set(table.map(\.name)).count == table.count)
+        #expect(table.map(\.token) == (0..<Int32(table.count)).map { 4 + $0 })
+        let byName = Dictionary(uniqueKeysWithValues: table.map { ($0.name, $0.token) })
+        for answer in answers {
+            #expect(answer.allSatisfy { byName[$0.key] == $0.value })
+        }
+        #expect(Set(answers.flatMap(\.keys)) == Set(byName.keys))
+        let again = try await reopen().assignTokens(Array(byName.keys.prefix(10)) + ["ENSGNEW"], in: "genes", first: 4)
+        #expect(again.filter { $0.key != "ENSGNEW" }.allSatisfy { byName[$0.key] == $0.value })
+        #expect(again["ENSGNEW"] == Int32(4 + table.count))
+        #expect(try await ledger.assignTokens(["b", "a", "a"], in: "other", first: 0) == ["a": 0, "b": 1])
+        #expect(try await ledger.tokens(in: "genes").count == table.count + 1)
+    }
+
     @Test(arguments: Kind.tested) func permanentFailureBlocksLaterStagesAndRetryReopens(kind: Kind) async throws {
         let folder = try TemporaryDirectory()
         let ledger = try await ledger(kind, folder, items: items(1), stages: ["fetch", "a", "b"]).ledger

@@ -86,6 +86,15 @@ public protocol Ledger: Sendable {
     /// The records ingested into `collection`, in item then name order.
     nonisolated(nonsending) func ingested(collection: String) async throws -> [IngestRecord]
 
+    /// The ids of `names` in the append-only vocabulary `vocabulary`: a name seen for the first
+    /// time gets the next id (from `first` in an empty vocabulary), in code-point order among the
+    /// new names of one call — all in one transaction, so concurrent callers, retries and crashes
+    /// never give one name two ids or one id two names.
+    nonisolated(nonsending) func assignTokens(_ names: [String], in vocabulary: String, first: Int32) async throws -> [String: Int32]
+
+    /// Every name of the vocabulary `vocabulary` with its id, in id order.
+    nonisolated(nonsending) func tokens(in vocabulary: String) async throws -> [(name: String, token: Int32)]
+
     /// Sets what the running `task` holds in each area of `amounts` (0 drops it; other areas
     /// keep theirs): rows tied to the task's claim, which lapse when the claim ends — completed,
     /// failed, given back, or taken back after its lease expired (a dead worker's reservations

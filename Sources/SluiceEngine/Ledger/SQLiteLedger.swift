@@ -158,6 +158,15 @@ public final class SQLiteLedger: Ledger {
         migrator.registerMigration("v10: reserved files") { db in
             try db.execute(sql: "ALTER TABLE reservations ADD COLUMN files INTEGER NOT NULL DEFAULT 0")
         }
+        // Append-only vocabularies (gene → token id) that the items of a run share.
+        migrator.registerMigration("v11: vocabularies") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE tokens(
+                        vocabulary TEXT NOT NULL, name TEXT NOT NULL, token INTEGER NOT NULL,
+                        PRIMARY KEY(vocabulary, name), UNIQUE(vocabulary, token))
+                    """)
+        }
         return migrator
     }
 
@@ -546,6 +555,34 @@ public final class SQLiteLedger: Ledger {
             try Row.fetchAll(
                 try db.cachedStatement(sql: "SELECT item, name, content FROM ingested WHERE collection = ? ORDER BY item, name"), arguments: [collection]
             ).map { IngestRecord(collection: collection, item: $0["item"], name: $0["name"], content: $0["content"]) }
+        }
+    }
+
+    nonisolated(nonsending) public func assignTokens(_ names: [String], in vocabulary: String, first: Int32) async throws -> [String: Int32] {
+        let wanted = Set(names)
+        return try await write { db in
+            var ids: [String: Int32] = [:]
+            let known = try db.cachedStatement(sql: "SELECT name, token FROM tokens WHERE vocabulary = ?")
+            for row in try Row.fetchAll(known, arguments: [vocabulary]) {
+                let name: String = row[0]
+                if wanted.contains(name) { ids[name] = row[1] }
+            }
+            let fresh = wanted.filter { ids[$0] == nil }.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
+            guard !fresh.isEmpty else { return ids }
+            var next = try Int32.fetchOne(db, sql: "SELECT MAX(token) + 1 FROM tokens WHERE vocabulary = ?", arguments: [vocabulary]) ?? first
+            let insert = try db.cachedStatement(sql: "INSERT INTO tokens(vocabulary, name, token) VALUES (?, ?, ?)")
+            for name in fresh {
+                try insert.execute(arguments: [vocabulary, name, next])
+                ids[name] = next
+                next += 1
+            }
+            return ids
+        }
+    }
+
+    nonisolated(nonsending) public func tokens(in vocabulary: String) async throws -> [(name: String, token: Int32)] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, token FROM tokens WHERE vocabulary = ? ORDER BY token", arguments: [vocabulary]).map { ($0[0], $0[1]) }
         }
     }
 

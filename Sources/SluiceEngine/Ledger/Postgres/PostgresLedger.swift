@@ -302,6 +302,17 @@ public final class PostgresLedger: Ledger {
                 completeFunction(replacing: true, byKey: true)
             ]
         ),
+        (
+            8,
+            [
+                // Append-only vocabularies (gene → token id) that the items of a run share.
+                """
+                CREATE TABLE tokens(
+                    vocabulary text NOT NULL, name text NOT NULL, token integer NOT NULL,
+                    PRIMARY KEY(vocabulary, name), UNIQUE(vocabulary, token))
+                """
+            ]
+        ),
     ]
 
     private func migrate() async throws {
@@ -684,6 +695,33 @@ public final class PostgresLedger: Ledger {
         try await read { db in
             try await db.rows("SELECT item, name, content FROM ingested WHERE collection = \(collection) ORDER BY item COLLATE \"C\", name COLLATE \"C\"", as: (String, String, String).self)
                 .map { IngestRecord(collection: collection, item: $0.0, name: $0.1, content: $0.2) }
+        }
+    }
+
+    nonisolated(nonsending) public func assignTokens(_ names: [String], in vocabulary: String, first: Int32) async throws -> [String: Int32] {
+        let wanted = Array(Set(names))
+        return try await write { db in
+            // One assigner at a time reads the next id and takes it; readers are not held up.
+            try await db.run("LOCK TABLE tokens IN SHARE ROW EXCLUSIVE MODE")
+            var ids: [String: Int32] = [:]
+            for (name, token) in try await db.rows(
+                "SELECT name, token FROM tokens WHERE vocabulary = \(vocabulary) AND name = ANY(\(wanted))", as: (String, Int32).self)
+            {
+                ids[name] = token
+            }
+            let fresh = wanted.filter { ids[$0] == nil }.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
+            guard !fresh.isEmpty else { return ids }
+            let next = try await db.first("SELECT MAX(token) + 1 FROM tokens WHERE vocabulary = \(vocabulary)", as: Int32.self) ?? first
+            let tokens = fresh.indices.map { next + Int32($0) }
+            try await db.run("INSERT INTO tokens(vocabulary, name, token) SELECT \(vocabulary), n, t FROM unnest(\(fresh), \(tokens)) AS u(n, t)")
+            for (name, token) in zip(fresh, tokens) { ids[name] = token }
+            return ids
+        }
+    }
+
+    nonisolated(nonsending) public func tokens(in vocabulary: String) async throws -> [(name: String, token: Int32)] {
+        try await read { db in
+            try await db.rows("SELECT name, token FROM tokens WHERE vocabulary = \(vocabulary) ORDER BY token", as: (String, Int32).self).map { ($0.0, $0.1) }
         }
     }
 
