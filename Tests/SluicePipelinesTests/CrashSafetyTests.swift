@@ -41,7 +41,7 @@ import Testing
                 \(items)
                 stages:
                   - fetch: {concurrency: 2}
-                  - preprocess: {chunk_size: 1000, top_genes: 64, test_size: 0.2}
+                  - preprocess: {chunk_size: 1000, top_genes: 64, test_size: 0.2, vocabulary: \(try Fixtures.syntheticTokenDictionary(genes: 300, at: folder.file("tokens.json")))}
                   - command:
                       name: digest
                       argv: [sh, -c, 'cat "$0"/train/chunks/*.parquet | sha256sum > "$1/digest.txt"', "{in}", "{out}"]

@@ -1,5 +1,7 @@
 import Foundation
 import SluiceEngine
+import SluiceFormats
+import SluicePipelines
 import SluiceTestSupport
 import Testing
 
@@ -32,5 +34,48 @@ struct PreprocessStageTests {
         #expect(!log.contains("filled the spill"))
         let left = FileManager.default.enumerator(atPath: folder.file("work/interim"))?.allObjects ?? []
         #expect(left.isEmpty, "\(left)")
+    }
+
+    /// Without a vocabulary of their own, a run's items share one kept in the ledger: datasets
+    /// with overlapping genes, tokenized by two workers' worth of concurrency, give a gene one id
+    /// in every item's shards; each item's `vocab.json` holds its genes and every id below them.
+    @Test func itemsShareTheRunsVocabulary() async throws {
+        let folder = try TemporaryDirectory("sluice-run-vocabulary")
+        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
+        var genesOf: [String: [String]] = [:]
+        for k in 0..<4 {
+            let generator = SyntheticCounts(cells: 60, genes: 40, density: 0.3, seed: UInt64(k))
+            let ids = (0..<40).map { String(format: "ENSG%011d.%d", 10 * k + $0, k + 1) }
+            genesOf["d\(k)"] = ids.map { String($0.prefix(15)) }
+            let genes = Frame(index: ids.map { "sym-" + $0 }, columns: [FrameColumn(name: "gene_ids", values: .strings(ids))])
+            let writer = try H5ADWriter(path: folder.file("in/d\(k).h5ad"), genes: genes, cellSchema: SyntheticCounts.cellSchema)
+            try writer.append(generator.batch(0..<60))
+            try writer.close()
+        }
+        let yaml = """
+            workspace: ./work
+            budget: {total: 200MB}
+            items:
+              - directory: in
+            stages:
+              - fetch: {}
+              - preprocess: {chunk_size: 25, top_genes: 12, test_size: 0.2, concurrency: 2}
+            """
+        try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        let outcome = try await SluiceBinary.run(["run", "p.yaml", "--quiet"], in: folder.path)
+        #expect(outcome.status == 0, "\(outcome)")
+        let ledger = try SQLiteLedger(path: folder.file("work/sluice.db"))
+        let table = try await ledger.tokens(in: "preprocess")
+        #expect(table.map(\.token) == (0..<Int32(table.count)).map { 4 + $0 })
+        #expect(Set(table.map(\.name)) == Set(genesOf.values.joined()))
+        let idOf = Dictionary(uniqueKeysWithValues: table.map { ($0.name, $0.token) })
+        for (item, genes) in genesOf {
+            let vocabulary = try JSONDecoder().decode(Vocabulary.self, from: Data(contentsOf: URL(fileURLWithPath: folder.file("work/output/\(item)/vocab.json"))))
+            let tokens = Dictionary(uniqueKeysWithValues: vocabulary.genes.map { ($0.name, $0.token) })
+            #expect(genes.allSatisfy { tokens[$0] == idOf[$0] }, "\(item)")
+            #expect(vocabulary.genes.map(\.token) == (0..<Int32(vocabulary.genes.count)).map { 4 + $0 }, "\(item): not a prefix of the run's vocabulary")
+            let used = Set(try TokenDictionaryTests.tokens(folder.file("work/output/\(item)")).values.joined())
+            #expect(!used.isEmpty && used.isSubset(of: Set(genes.compactMap { idOf[$0] })), "\(item)")
+        }
     }
 }

@@ -55,7 +55,9 @@ import Testing
         let config = try load("  - preprocess: {preset: geneformer-95m, vocabulary: in/a.h5ad, medians: in/a.h5ad, gene_id_column: ensembl_id}")
         let stage = try #require(config.stages[1] as? PreprocessStage)
         #expect(stage.options.preset == .geneformer95m && stage.options.geneIDColumn == "ensembl_id")
-        let argv = stage.command(file: "x.h5ad", item: "x", workspace: Workspace(root: NSTemporaryDirectory() + "/sluice-argv"), scratch: ("s", 1), spill: nil, checkpoints: nil).options.argv
+        let argv = stage.command(
+            file: "x.h5ad", item: "x", workspace: Workspace(root: NSTemporaryDirectory() + "/sluice-argv"), scratch: ("s", 1), spill: nil, checkpoints: nil, vocabulary: stage.options.vocabulary
+        ).options.argv
         let joined = argv.joined(separator: " ")
         #expect(joined.contains("--preset geneformer-95m") && joined.contains("--gene-id-column ensembl_id") && !joined.contains("--top-genes"))
         #expect(joined.contains("--vocabulary /") && joined.contains("--medians /"))

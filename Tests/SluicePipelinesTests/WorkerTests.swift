@@ -643,7 +643,7 @@ struct ServedCorpus {
             \(items)
             stages:
               - fetch: {concurrency: \(fetches)}
-              - preprocess: {chunk_size: 1000, top_genes: 64, test_size: 0.2}
+              - preprocess: {chunk_size: 1000, top_genes: 64, test_size: 0.2, vocabulary: \(try Fixtures.syntheticTokenDictionary(genes: 300, at: folder.file("tokens.json")))}
               - command:
                   name: digest
                   argv: [sh, -c, '\(digestPause)cat "$0"/train/chunks/*.parquet | sha256sum > "$1/digest.txt"', "{in}", "{out}"]

@@ -10,6 +10,19 @@ public enum Fixtures {
     }()
 
     /// The full path of fixture `name`.
+    /// Writes a token dictionary for ``SluiceFormats/SyntheticCounts``' first `genes` gene ids
+    /// (Geneformer's special tokens, then the genes in order) to `path`; returns `path`.
+    ///
+    /// Runs compared byte for byte with another run use it: the ids of a run's own vocabulary
+    /// depend on the order its items reach the corpus builder.
+    @discardableResult
+    public static func syntheticTokenDictionary(genes: Int, at path: String) throws -> String {
+        var tokens: [String: Int] = ["<pad>": 0, "<mask>": 1, "<cls>": 2, "<eos>": 3]
+        for gene in 0..<genes { tokens[String(format: "ENSG%011d", gene + 1)] = 4 + gene }
+        try JSONEncoder().encode(tokens).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
     public static func path(_ name: String) -> String {
         (directory as NSString).appendingPathComponent(name)
     }

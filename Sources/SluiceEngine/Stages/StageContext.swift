@@ -104,6 +104,18 @@ public struct StageContext: Sendable {
         try await ledger.record(LedgerEvent(time: Date().timeIntervalSince1970, item: item, stage: priority, kind: kind, message: message))
     }
 
+    /// The ids of `names` in the run's append-only vocabulary `vocabulary`, shared by every item
+    /// and worker: a name met for the first time gets the next id, from `first`
+    /// (``Ledger/assignTokens(_:in:first:)``).
+    public func assignTokens(_ names: [String], in vocabulary: String, first: Int32) async throws -> [String: Int32] {
+        try await ledger.assignTokens(names, in: vocabulary, first: first)
+    }
+
+    /// Every name of the run's vocabulary `vocabulary` with its id, in id order.
+    public func tokens(in vocabulary: String) async throws -> [(name: String, token: Int32)] {
+        try await ledger.tokens(in: vocabulary)
+    }
+
     /// Deletes every file of `item` outside the areas in `keeping` (never `cache`): first the
     /// files its stages committed, released in the ledger before they go, then anything else
     /// left in its folders. Returns how many recorded files were removed.

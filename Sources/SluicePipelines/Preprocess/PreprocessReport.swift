@@ -1,3 +1,5 @@
+import Foundation
+import SluiceEngine
 import SluiceKernels
 
 /// `output/<dataset>/report.json`: what was done to one dataset, with its counts. It holds no
@@ -14,8 +16,11 @@ public struct PreprocessReport: Sendable, Codable {
         public var min_counts: Double?
         public var max_pct_mito: Double?
         public var hgnc: String?
+        /// The token dictionary's file name (its path may differ between runs; the report's
+        /// vocabulary checksum names its content).
         public var vocabulary: String?
-        public var medians: String?
+        /// The median table's SHA-256.
+        public var medians_sha256: String?
         public var gene_id_column: String?
         public var preset: String?
 
@@ -29,8 +34,8 @@ public struct PreprocessReport: Sendable, Codable {
             min_counts = options.convert.filter.minCounts
             max_pct_mito = options.convert.filter.maxPercentMitochondrial
             hgnc = options.hgncPath
-            vocabulary = options.vocabularyPath
-            medians = options.mediansPath
+            vocabulary = options.vocabularyPath.map { ($0 as NSString).lastPathComponent }
+            medians_sha256 = options.mediansPath.flatMap { try? Checksum.of(file: $0) }
             gene_id_column = options.geneIDColumn
             preset = options.preset?.rawValue
         }

@@ -244,6 +244,12 @@ public final class PreprocessRun {
         return (converter, vocabulary)
     }
 
+    /// The ids of `dataset`'s genes that a token dictionary is looked up by
+    /// (``GenePlan/geneIDs(of:column:)``), in the order of the genes the builder reads.
+    public func geneIDs(of dataset: PreprocessDataset) throws -> [String] {
+        try GenePlan.geneIDs(of: try openCells(dataset).source.genes, column: options.geneIDColumn)
+    }
+
     /// The dataset's cells, from the matrix ``CountMatrixChoice`` picks (the same at every step).
     private func openCells(_ dataset: PreprocessDataset, scratchDirectory: String? = nil) throws -> (source: any CellSource, choice: CountMatrixChoice) {
         let choice = try matrixChoices[dataset.name] ?? CountMatrixChoice.choose(dataset.input, requested: options.matrix)

@@ -1,5 +1,6 @@
 import Foundation
 public import SluiceEngine
+import SluiceFormats
 
 /// The corpus builder as a pipeline stage: `sluice preprocess run-all` on the one dataset an
 /// item fetched, run as a program through ``CommandStage`` — its own process, so that a reader
@@ -55,7 +56,10 @@ public struct PreprocessStage: ConfigurableStage {
             let inputBytes = DiskUsage.contentBytes(at: file)
             let spill = options.spill ? inspection?.spillBytes.map { min($0, Self.spillAllowance(inputBytes: inputBytes)) } : nil
             let outputs = estimatedBytes(inputBytes: inputBytes, item: unit.item)
-            let bytes = outputs + (inspection?.sortScratchBytes ?? 0) + (spill ?? 0)
+            // Without a vocabulary of its own, the pipeline's items share one kept in the ledger.
+            var dictionary: Data?
+            if let runVocabulary { dictionary = try await runVocabulary.dictionary(for: file, item: name, context: context) }
+            let bytes = outputs + (inspection?.sortScratchBytes ?? 0) + (spill ?? 0) + Int64(dictionary?.count ?? 0)
             // A dataset big enough to take long gets checkpoints, in the partial output beside
             // the shards, and reserved with them.
             var checkpoints: String?
@@ -73,8 +77,11 @@ public struct PreprocessStage: ConfigurableStage {
             }
             do {
                 try await context.withScratch(bytes, folder: scratch) {
+                    let vocabulary = scratch + "/vocabulary.json"
+                    if let dictionary { try AtomicCommit.write(dictionary, to: vocabulary) }
                     let command = command(
-                        file: file, item: name, workspace: context.workspace, scratch: (scratch, bytes), spill: spill, checkpoints: checkpoints)
+                        file: file, item: name, workspace: context.workspace, scratch: (scratch, bytes), spill: spill, checkpoints: checkpoints,
+                        vocabulary: dictionary == nil ? options.vocabulary : vocabulary)
                     try await command.run([unit], context: context)
                 }
             } catch let error as StageError where error.code == "command.exit-status" {
@@ -89,11 +96,20 @@ public struct PreprocessStage: ConfigurableStage {
         }
     }
 
+    /// The vocabulary the pipeline's items share in the ledger, when the stage names neither a
+    /// token dictionary nor an HGNC table.
+    private var runVocabulary: RunVocabulary? {
+        guard options.vocabulary == nil, options.hgnc == nil else { return nil }
+        let arguments = (options.matrix.map { ["--matrix", $0] } ?? []) + (options.geneIDColumn.map { ["--gene-id-column", $0] } ?? [])
+        return RunVocabulary(name: name, executable: executable, arguments: arguments)
+    }
+
     /// The command stage that runs the corpus builder on `file`, with this stage's options, its
     /// interim files in the scratch folder (which may hold the bytes reserved for it), and its
     /// spill of decoded counts limited to `spill` bytes (none when nil).
     func command(
-        file: String, item: String, workspace: Workspace, scratch: (folder: String, bytes: Int64), spill: Int64?, checkpoints: String?
+        file: String, item: String, workspace: Workspace, scratch: (folder: String, bytes: Int64), spill: Int64?, checkpoints: String?,
+        vocabulary: String?
     ) -> CommandStage {
         var argv = [
             executable, "preprocess", "run-all", file, "--dataset-name", item, "--output-dir", "{out}",
@@ -102,7 +118,7 @@ public struct PreprocessStage: ConfigurableStage {
         ]
         if let value = options.topGenes { argv += ["--top-genes", "\(value)"] }
         if let value = options.preset { argv += ["--preset", value.rawValue] }
-        if let value = options.vocabulary { argv += ["--vocabulary", value] }
+        if let vocabulary { argv += ["--vocabulary", vocabulary] }
         if let value = options.medians { argv += ["--medians", value] }
         if let value = options.geneIDColumn { argv += ["--gene-id-column", value] }
         // The spill is part of the scratch reservation; past it, each pass reads the input again.

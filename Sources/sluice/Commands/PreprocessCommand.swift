@@ -16,7 +16,7 @@ struct PreprocessCommand: ParsableCommand {
             split into train/test shards (step4-split). run-all does all four. Memory is bounded by \
             --chunk-size, not by the dataset: files larger than RAM work.
             """,
-        subcommands: [RunAll.self, Step1.self, Step2.self, Step3.self, Step4.self])
+        subcommands: [RunAll.self, Step1.self, Step2.self, Step3.self, Step4.self, GeneIDs.self])
 
     struct RunAll: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "run-all", abstract: "Run all four steps on every dataset.")
@@ -43,6 +43,22 @@ struct PreprocessCommand: ParsableCommand {
             commandName: "step3-add-age", abstract: "Add numeric age from development_stage; drop empty metadata columns.")
         @OptionGroup var arguments: PreprocessArguments
         func run() throws { try arguments.execute([.addAge]) }
+    }
+
+    struct GeneIDs: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "gene-ids",
+            abstract: "Print a dataset's gene ids as a --vocabulary token dictionary is looked up by (a JSON array, in var order).",
+            discussion:
+                "The ids come from --gene-id-column, else ensembl_id, gene_ids or feature_id, else the index, version suffixes cut. `sluice run` asks for them to give new genes their ids in the run's shared vocabulary."
+        )
+        @OptionGroup var arguments: PreprocessArguments
+        func run() throws {
+            let files = try arguments.inputs()
+            guard files.count == 1 else { throw ValidationError("gene-ids reads one dataset, but INPUT holds \(files.count)") }
+            let ids = try PreprocessRun(datasets: PreprocessDataset.datasets(files), options: arguments.options).geneIDs(of: PreprocessDataset.datasets(files)[0])
+            print(String(decoding: try JSONEncoder().encode(ids), as: UTF8.self))
+        }
     }
 
     struct Step4: ParsableCommand {
