@@ -1,5 +1,6 @@
 import Foundation
 import SluiceFormats
+import SluiceKernels
 import SluicePipelines
 import SluiceTestSupport
 import Testing
@@ -95,6 +96,32 @@ import Testing
         #expect(!outcome.succeeded)
         #expect(outcome.errorCode == "no-special-tokens")
         #expect(outcome.reason?.contains("<cls> and <eos>") == true, "\(outcome.reason ?? "")")
+    }
+
+    /// A digest file reads back as it was written; digests of datasets with different genes
+    /// merge gene by gene; a damaged file is one sentence.
+    @Test func digestFilesRoundTripAndMerge() throws {
+        let scratch = try TemporaryDirectory()
+        func file(_ genes: [String], _ values: [[Double]]) -> GeneDigestFile {
+            var digest = MedianDigest(genes: genes.count)
+            for (gene, list) in values.enumerated() { for value in list { digest.add(gene: gene, value: value) } }
+            return GeneDigestFile(genes: genes, digest: digest)
+        }
+        let a = file(["ENSG2", "ENSG1"], [[1, 2, 3], [10]])
+        let b = file(["ENSG3", "ENSG2"], [[5], [4, 5]])
+        try a.write(to: scratch.file("a.digest"))
+        #expect(try GeneDigestFile(contentsOf: scratch.file("a.digest")).medians() == a.medians())
+        let merged = try GeneDigestFile.merged([a, b])
+        #expect(merged.genes == ["ENSG1", "ENSG2", "ENSG3"])
+        let medians = merged.medians()
+        #expect(abs(medians["ENSG2"]! - 3) <= 0.003 && abs(medians["ENSG1"]! - 10) <= 0.01 && abs(medians["ENSG3"]! - 5) <= 0.005)
+        try merged.write(to: scratch.file("m1.digest"))
+        try GeneDigestFile.merged([b, a]).write(to: scratch.file("m2.digest"))
+        #expect(FileManager.default.contents(atPath: scratch.file("m1.digest")) == FileManager.default.contents(atPath: scratch.file("m2.digest")))
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: scratch.file("a.digest")))
+        try bytes.dropLast(3).write(to: URL(fileURLWithPath: scratch.file("cut.digest")))
+        let error = #expect(throws: FormatError.self) { _ = try GeneDigestFile(contentsOf: scratch.file("cut.digest")) }
+        #expect(error?.description.contains("ends early") == true)
     }
 
     /// Each cell's `input_ids`, by cell id, from every shard under `folder`.

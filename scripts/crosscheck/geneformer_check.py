@@ -51,6 +51,64 @@ def shards(folder: Path) -> dict[str, list[int]]:
     return cells
 
 
+def exact_medians(paths: list[Path], column_of: dict) -> dict[str, float]:
+    """numpy.median of each gene's (x * 10000) / n_counts over the non-zero values of every cell
+    with counts, pooled over `paths`, genes by Ensembl id (version cut, duplicates summed)."""
+    import scipy.sparse as sp
+
+    sys.path.insert(0, str(REFERENCE.parent))
+    from geneformer_tokenize import gene_ids, read
+
+    values: dict[str, list[np.ndarray]] = {}
+    for path in paths:
+        adata = read(str(path))
+        X = sp.csr_matrix(adata.X, dtype=np.float64)
+        ids = gene_ids(adata, column_of.get(path))
+        unique = sorted(set(ids))
+        collapse = sp.csr_matrix((np.ones(len(ids)), (np.arange(len(ids)), [unique.index(i) for i in ids])), shape=(len(ids), len(unique)))
+        n = np.asarray(X.sum(axis=1)).ravel()
+        T = sp.csc_matrix(X[n > 0] @ collapse)
+        n = n[n > 0]
+        for j, gene in enumerate(unique):
+            start, end = T.indptr[j], T.indptr[j + 1]
+            rows, data = T.indices[start:end], T.data[start:end]
+            keep = data != 0
+            if keep.any():
+                values.setdefault(gene, []).append((data[keep] * 10000.0) / n[rows[keep]])
+    return {gene: float(np.median(np.concatenate(parts))) for gene, parts in values.items()}
+
+
+def check_digests(sluice: str, work: Path, paths: list[Path], column_of: dict) -> int:
+    """Each dataset's digest, and their merge in either order, against exact medians."""
+    failures = 0
+    digests = []
+    for number, path in enumerate(paths):
+        digest = work / f"d{number}.digest"
+        command = [sluice, "preprocess", "digest", str(path), "--digest-out", str(digest), "--log-dir", str(work / "digest-logs")]
+        if path in column_of:
+            command += ["--gene-id-column", column_of[path]]
+        subprocess.run(command, check=True, capture_output=True)
+        digests.append(digest)
+    cases = [(f"{p.name} alone", [p], [d]) for p, d in zip(paths, digests)] + [("all merged", paths, digests)]
+    for label, members, files in cases:
+        out = work / "medians.json"
+        subprocess.run([sluice, "preprocess", "merge-digests", *map(str, files), "--out", str(out)], check=True, capture_output=True)
+        got = json.loads(out.read_text())
+        exact = exact_medians(members, column_of)
+        worst = max(abs(got[g] - exact[g]) / exact[g] for g in exact) if set(got) == set(exact) else float("inf")
+        ok = set(got) == set(exact) and worst <= 0.001 * (1 + 1e-9)
+        failures += 0 if ok else 1
+        print(f"digest {label}: {len(exact)} genes, largest relative error {worst:.2e} (bound 1e-03){'' if ok else ' MISMATCH'}")
+    # The merge is the same bytes whatever the order.
+    forward, backward = work / "f.digest", work / "b.digest"
+    for files, target in [(digests, forward), (digests[::-1], backward)]:
+        subprocess.run([sluice, "preprocess", "merge-digests", *map(str, files), "--out", str(work / "x.json"), "--digest-out", str(target)], check=True, capture_output=True)
+    if forward.read_bytes() != backward.read_bytes():
+        failures += 1
+        print("digest merge: MISMATCH: merging in reverse order gives other bytes")
+    return failures
+
+
 def main() -> int:
     sluice, work = sys.argv[1], Path(sys.argv[2])
     import anndata
@@ -118,6 +176,7 @@ def main() -> int:
                 continue
             longest = max(len(v) for v in expected.values())
             print(f"{label}: {len(expected)} cells identical ({counts['cells_with_ties']} decided by a tie; {counts['genes_kept']} of {counts['genes_in_file']} genes tokenized; longest {longest}); datasets loads {rows}")
+    failures += check_digests(sluice, work, [path for path, _, _ in inputs], column_of={versioned: "ensembl_id"})
     print("geneformer check: " + ("OK" if failures == 0 else f"{failures} FAILED"))
     return 1 if failures else 0
 

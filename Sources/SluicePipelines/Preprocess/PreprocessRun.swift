@@ -250,6 +250,19 @@ public final class PreprocessRun {
         try GenePlan.geneIDs(of: try openCells(dataset).source.genes, column: options.geneIDColumn)
     }
 
+    /// `dataset`'s contribution to corpus-wide medians (``DatasetDigester``): its genes by the
+    /// ids a token dictionary is looked up by, its cells as the filter keeps them.
+    public func digest(of dataset: PreprocessDataset, relativeError: Double) throws -> GeneDigestFile {
+        let source = try openCells(dataset).source
+        let names = GenePlan.names(of: source.genes, symbolColumn: options.geneSymbolColumn)
+        var digester = DatasetDigester(
+            source: source, ids: try GenePlan.geneIDs(of: source.genes, column: options.geneIDColumn),
+            mitochondrial: names.map { ($0.count > 1 ? $0[1] : $0[0]).hasPrefix("MT-") }, options: options.convert)
+        digester.relativeError = relativeError
+        digester.progress = { [progress, name = dataset.name] done, total in progress(name, "digest", done, total) }
+        return try digester.run()
+    }
+
     /// The dataset's cells, from the matrix ``CountMatrixChoice`` picks (the same at every step).
     private func openCells(_ dataset: PreprocessDataset, scratchDirectory: String? = nil) throws -> (source: any CellSource, choice: CountMatrixChoice) {
         let choice = try matrixChoices[dataset.name] ?? CountMatrixChoice.choose(dataset.input, requested: options.matrix)

@@ -16,7 +16,7 @@ struct PreprocessCommand: ParsableCommand {
             split into train/test shards (step4-split). run-all does all four. Memory is bounded by \
             --chunk-size, not by the dataset: files larger than RAM work.
             """,
-        subcommands: [RunAll.self, Step1.self, Step2.self, Step3.self, Step4.self, GeneIDs.self])
+        subcommands: [RunAll.self, Step1.self, Step2.self, Step3.self, Step4.self, GeneIDs.self, Digest.self, MergeDigests.self])
 
     struct RunAll: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "run-all", abstract: "Run all four steps on every dataset.")
@@ -58,6 +58,54 @@ struct PreprocessCommand: ParsableCommand {
             guard files.count == 1 else { throw ValidationError("gene-ids reads one dataset, but INPUT holds \(files.count)") }
             let ids = try PreprocessRun(datasets: PreprocessDataset.datasets(files), options: arguments.options).geneIDs(of: PreprocessDataset.datasets(files)[0])
             print(String(decoding: try JSONEncoder().encode(ids), as: UTF8.self))
+        }
+    }
+
+    struct Digest: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "digest",
+            abstract: "Write one dataset's contribution to corpus-wide gene medians (a mergeable digest).",
+            discussion: """
+                Counts each gene's normalized non-zero values, (count × 10000) / n_counts over the cells the \
+                filters keep, into logarithmic buckets whose median is within --relative-error of the exact \
+                one, keyed by the ids --vocabulary is looked up by. merge-digests turns the digests of a \
+                corpus into one median table for --medians; the digest is the same bytes whatever order \
+                the datasets or merges come in.
+                """)
+        @OptionGroup var arguments: PreprocessArguments
+        @Option(help: "Where the digest goes.") var digestOut: String
+        @Option(help: "Relative error of every median (default 0.001).") var relativeError = MedianDigest.defaultRelativeError
+
+        func validate() throws {
+            guard relativeError > 0, relativeError < 0.5 else { throw ValidationError("--relative-error must be above 0 and below 0.5") }
+        }
+
+        func run() throws {
+            let files = try arguments.inputs()
+            guard files.count == 1 else { throw ValidationError("digest reads one dataset, but INPUT holds \(files.count)") }
+            let dataset = PreprocessDataset.datasets(files)[0]
+            let digest = try PreprocessRun(datasets: [dataset], options: arguments.options).digest(of: dataset, relativeError: relativeError)
+            try digest.write(to: digestOut)
+            print("\(dataset.name): \(digest.genes.count) genes digested into \(digestOut)")
+        }
+    }
+
+    struct MergeDigests: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "merge-digests", abstract: "Merge datasets' digests into corpus-wide gene medians (a --medians table).")
+        @Argument(help: "Digests written by `sluice preprocess digest`.") var digests: [String]
+        @Option(help: "The median table (JSON: gene → median) for --medians.") var out: String
+        @Option(help: "Also write the merged digest here (to merge with more datasets later).") var digestOut: String?
+
+        func run() throws {
+            guard !digests.isEmpty else { throw ValidationError("give at least one digest") }
+            let merged = try GeneDigestFile.merged(try digests.map { try GeneDigestFile(contentsOf: $0) })
+            try digestOut.map { try merged.write(to: $0) }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let medians = merged.medians()
+            try AtomicCommit.write(try encoder.encode(medians), to: out)
+            print("\(digests.count) digests: \(medians.count) genes with a median (within \(merged.digest.relativeError * 100) %) in \(out)")
         }
     }
 
@@ -107,7 +155,7 @@ struct PreprocessArguments: ParsableArguments {
     var hgnc: String?
     @Option(
         help:
-            "Token dictionary (gene id → token id) as a JSON object or a gene<TAB>id TSV, e.g. Geneformer's token_dictionary converted from its pickle (docs/corpus.md); genes are looked up by --gene-id-column."
+            "Token dictionary (gene id → token id) as a JSON object or a gene<TAB>id TSV, e.g. Geneformer's token_dictionary converted from its pickle (see the README); genes are looked up by --gene-id-column."
     )
     var vocabulary: String?
     @Option(
@@ -115,7 +163,8 @@ struct PreprocessArguments: ParsableArguments {
             "Median table (gene → non-zero median) as JSON or TSV, e.g. Geneformer's gene_median_dictionary, used instead of each dataset's own medians; genes without a median are left out."
     )
     var medians: String?
-    @Option(help: "var column holding the ids the --vocabulary names (default: ensembl_id, gene_ids or feature_id, whichever the file has, else the index); version suffixes are cut.")
+    @Option(
+        help: "var column holding the ids --vocabulary, --medians and digests name (default: ensembl_id, gene_ids or feature_id, whichever the file has, else the index); version suffixes are cut.")
     var geneIdColumn: String?
     @Option(parsing: .unconditional, help: "Keep cells with at least this many detected genes.") var minGenes: Int?
     @Option(parsing: .unconditional, help: "Keep cells with at least this many counts.") var minCounts: Double?
@@ -149,7 +198,6 @@ struct PreprocessArguments: ParsableArguments {
             if topGenes != nil { throw ValidationError("--preset \(known.rawValue) sets the tokens per cell (\(known.topGenes)); leave out --top-genes") }
         }
         if hgnc != nil, vocabulary != nil { throw ValidationError("give --hgnc or --vocabulary, not both: each makes the vocabulary") }
-        if geneIdColumn != nil, vocabulary == nil { throw ValidationError("--gene-id-column names the ids --vocabulary is keyed by; give --vocabulary too") }
         guard (0...1).contains(testSize) else { throw ValidationError("--test-size must be between 0 and 1") }
         guard ["zstd", "none"].contains(compression) else { throw ValidationError("--compression must be zstd or none") }
         if let minGenes, minGenes < 0 { throw ValidationError("--min-genes must be 0 or more, not \(minGenes)") }
