@@ -97,6 +97,21 @@ struct PreprocessRunTests {
             #expect(FileManager.default.fileExists(atPath: options.logDirectory + "/\(name)/pipeline.jsonl"))
         }
         #expect(FileManager.default.fileExists(atPath: options.outputDirectory + "/vocab.json"))
+        // The corpus's manifest lists the datasets done and every shard, each as it is on disk.
+        let manifest = try JSONDecoder().decode(CorpusManifest.self, from: Data(contentsOf: URL(fileURLWithPath: options.outputDirectory + "/manifest.json")))
+        #expect(manifest.datasets == ["a", "b_b", "c_c"])
+        let cells: Int = outcomes.filter(\.succeeded).map { ($0.trainCells ?? 0) + ($0.testCells ?? 0) }.reduce(0, +)
+        let rows: Int = manifest.rows.values.reduce(0, +)
+        #expect(rows == cells)
+        for shard in manifest.shards.values.joined() {
+            let path = options.outputDirectory + "/" + shard.path
+            #expect(try ParquetReader(path: path).rowCount == shard.rows)
+            #expect(Checksum.sha256(try Data(contentsOf: URL(fileURLWithPath: path))) == shard.sha256)
+        }
+        let perDataset = try JSONDecoder().decode(CorpusManifest.self, from: Data(contentsOf: URL(fileURLWithPath: options.outputDirectory + "/a/manifest.json")))
+        #expect(perDataset.dataset == "a" && perDataset.vocabulary_sha256 == manifest.vocabulary_sha256)
+        let inOrder = { (m: CorpusManifest) in ["train", "test"].flatMap { m.shards[$0] ?? [] }.map(\.path) }
+        #expect(inOrder(perDataset).map { "a/" + $0 } == inOrder(manifest).filter { $0.hasPrefix("a/") })
     }
 
     /// report.json's QC histograms count every cell once, kept and filtered apart; the kept

@@ -174,6 +174,16 @@ def main() -> int:
                 failures += 1
                 print(f"{label}: datasets.load_dataset gave {rows} rows ({loaded['train'].features}), expected {len(expected)} cells")
                 continue
+            # The manifest names every shard with its rows and SHA-256, as they are on disk.
+            import hashlib
+
+            manifest = json.loads((folder / "manifest.json").read_text())
+            listed = [shard for split in manifest["shards"].values() for shard in split]
+            wrong = [s["path"] for s in listed if hashlib.sha256((folder / s["path"]).read_bytes()).hexdigest() != s["sha256"] or pq.read_metadata(folder / s["path"]).num_rows != s["rows"]]
+            if wrong or sum(s["rows"] for s in listed) != len(expected) or manifest["preset"] != preset:
+                failures += 1
+                print(f"{label}: manifest.json does not match the shards: {wrong[:3]}")
+                continue
             longest = max(len(v) for v in expected.values())
             print(f"{label}: {len(expected)} cells identical ({counts['cells_with_ties']} decided by a tie; {counts['genes_kept']} of {counts['genes_in_file']} genes tokenized; longest {longest}); datasets loads {rows}")
     failures += check_digests(sluice, work, [path for path, _, _ in inputs], column_of={versioned: "ensembl_id"})

@@ -87,6 +87,9 @@ public final class PreprocessRun {
                 fail(dataset, error, since: clock)
             }
         }
+        if steps.contains(.split) {
+            do { try writeCorpusManifest(vocabulary) } catch { echo(.error, "\(options.outputDirectory)/manifest.json could not be written: \(error)") }
+        }
         return datasets.map { outcomes[$0.name]! }
     }
 
@@ -456,6 +459,10 @@ public final class PreprocessRun {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try Self.writeAtomically(try encoder.encode(report), to: dataset.report(options))
+        let manifest = CorpusManifest(
+            dataset: dataset.name, datasets: nil, vocabulary: try encoded(vocabulary).checksum, medians: try mediansChecksum(),
+            preset: options.preset?.rawValue, shards: try CorpusManifest.shards(in: output))
+        try Self.writeAtomically(try manifest.json(), to: join(output, "manifest.json"))
         if !options.keepInterim { try? FileManager.default.removeItem(atPath: dataset.interim(options)) }
         outcomes[dataset.name] = PreprocessOutcome(
             dataset: dataset.name, input: dataset.input, succeeded: true, cells: converted.cells, trainCells: result.trainCells,
@@ -479,6 +486,26 @@ public final class PreprocessRun {
         if options.mediansPath != nil { metadata["sluice.medians_sha256"] = try medians().checksum }
         if let preset = options.preset { metadata["sluice.preset"] = preset.rawValue }
         return metadata
+    }
+
+    /// The median table's SHA-256, nil without one.
+    private func mediansChecksum() throws -> String? {
+        options.mediansPath == nil ? nil : try medians().checksum
+    }
+
+    /// With several datasets, `output/manifest.json`: every shard of the datasets done, by its
+    /// path under the output folder.
+    private func writeCorpusManifest(_ vocabulary: Vocabulary?) throws {
+        guard datasets.count > 1, let vocabulary else { return }
+        let done = datasets.filter { outcomes[$0.name]?.succeeded == true }
+        var shards: [String: [CorpusManifest.Shard]] = [:]
+        for dataset in done {
+            for (split, list) in try CorpusManifest.shards(in: dataset.output(options), prefix: dataset.name + "/") { shards[split, default: []] += list }
+        }
+        let manifest = CorpusManifest(
+            dataset: nil, datasets: done.map(\.name), vocabulary: try encoded(vocabulary).checksum, medians: try mediansChecksum(),
+            preset: options.preset?.rawValue, shards: shards)
+        try Self.writeAtomically(try manifest.json(), to: join(options.outputDirectory, "manifest.json"))
     }
 
     /// The median table and its SHA-256, read once a run.
