@@ -69,6 +69,13 @@ struct PreprocessStageTests {
         #expect(table.map(\.token) == (0..<Int32(table.count)).map { 4 + $0 })
         #expect(Set(table.map(\.name)) == Set(genesOf.values.joined()))
         let idOf = Dictionary(uniqueKeysWithValues: table.map { ($0.name, $0.token) })
+        // `sluice vocabulary` prints it as a token dictionary, for --vocabulary.
+        let printed = try await SluiceBinary.run(["vocabulary", "p.yaml", "--out", "v.json"], in: folder.path)
+        #expect(printed.status == 0, "\(printed)")
+        let dictionary = try JSONDecoder().decode([String: Int32].self, from: Data(contentsOf: URL(fileURLWithPath: folder.file("v.json"))))
+        #expect(dictionary == idOf.merging(Vocabulary.specialTokenIDs) { a, _ in a })
+        let missing = try await SluiceBinary.run(["vocabulary", "p.yaml", "--stage", "tokens"], in: folder.path)
+        #expect(missing.status != 0 && missing.standardError.contains("no vocabulary of a stage named tokens"), "\(missing)")
         for (item, genes) in genesOf {
             let vocabulary = try JSONDecoder().decode(Vocabulary.self, from: Data(contentsOf: URL(fileURLWithPath: folder.file("work/output/\(item)/vocab.json"))))
             let tokens = Dictionary(uniqueKeysWithValues: vocabulary.genes.map { ($0.name, $0.token) })

@@ -70,6 +70,9 @@ public struct Vocabulary: Sendable, Codable, Hashable {
         self.genes = genes
     }
 
+    /// The ids of ``specialTokens``: 0, 1, 2, 3.
+    public static var specialTokenIDs: [String: Int32] { specials }
+
     private static var specials: [String: Int32] {
         Dictionary(uniqueKeysWithValues: specialTokens.enumerated().map { ($1, Int32($0)) })
     }

@@ -20,16 +20,15 @@ struct RunVocabulary {
     /// What the builder reads the file with (`--matrix`, `--gene-id-column`).
     let arguments: [String]
 
-    /// The special tokens every vocabulary starts with, and the id of the first gene.
-    static let specials: [String: Int32] = ["<pad>": 0, "<mask>": 1, "<cls>": 2, "<eos>": 3]
-    static let firstGene = Int32(4)
+    /// The id of the first gene, after ``Vocabulary/specialTokens``.
+    static let firstGene = Int32(Vocabulary.specialTokens.count)
 
     /// The token dictionary for `file` as JSON bytes: its genes given ids in the ledger first.
     func dictionary(for file: String, item: String, context: StageContext) async throws -> Data {
         let ids = try await geneIDs(of: file, item: item)
         let assigned = try await context.assignTokens(ids, in: name, first: Self.firstGene)
         let last = assigned.values.max() ?? Self.firstGene - 1
-        var dictionary = Self.specials
+        var dictionary = Vocabulary.specialTokenIDs
         for (gene, token) in try await context.tokens(in: name) where token <= last { dictionary[gene] = token }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
