@@ -14,11 +14,14 @@ public import Foundation
 public struct MedianDigest: Sendable, Hashable {
     /// The relative error of every median, `α`.
     public let relativeError: Double
-    /// Each gene's buckets: index → count of values.
-    public private(set) var buckets: [[Int32: UInt32]]
+    /// Each gene's counts of values per bucket, for the buckets from its `first` on — exactly the
+    /// span from its lowest to its highest bucket with a value (so equal contents are equal
+    /// digests), indexed directly: no hashing in the hot loop.
+    private var counts: [[UInt32]]
+    private var first: [Int32]
     private let logGamma: Double
 
-    /// 0.1 %: buckets 0.2 % wide; a gene's values over seven orders of magnitude take at most
+    /// 0.1 %: buckets 0.2 % wide; a gene's values over seven orders of magnitude span at most
     /// ~8,000 buckets, and real genes' far fewer.
     public static let defaultRelativeError = 0.001
 
@@ -27,13 +30,22 @@ public struct MedianDigest: Sendable, Hashable {
         precondition(relativeError > 0 && relativeError < 1, "the relative error is between 0 and 1")
         self.relativeError = relativeError
         logGamma = Foundation.log((1 + relativeError) / (1 - relativeError))
-        buckets = Array(repeating: [:], count: genes)
+        counts = Array(repeating: [], count: genes)
+        first = Array(repeating: 0, count: genes)
     }
 
-    /// A digest of the given buckets (read back from a file).
-    public init(buckets: [[Int32: UInt32]], relativeError: Double) {
-        self.init(genes: 0, relativeError: relativeError)
-        self.buckets = buckets
+    /// A digest of the given buckets (read back from a file): per gene, (bucket, count) pairs.
+    public init(buckets: [[(index: Int32, count: UInt32)]], relativeError: Double) {
+        self.init(genes: buckets.count, relativeError: relativeError)
+        for (gene, pairs) in buckets.enumerated() { for (index, count) in pairs { add(gene: gene, bucket: index, count: count) } }
+    }
+
+    /// How many genes the digest holds.
+    public var genes: Int { counts.count }
+
+    /// The buckets of `gene` that hold values, in ascending order, with their counts.
+    public func buckets(gene: Int) -> [(index: Int32, count: UInt32)] {
+        counts[gene].enumerated().compactMap { offset, count in count == 0 ? nil : (first[gene] + Int32(offset), count) }
     }
 
     /// The bucket of a positive value.
@@ -51,31 +63,51 @@ public struct MedianDigest: Sendable, Hashable {
     /// Counts `value` (positive, finite) for `gene`.
     @inline(__always)
     public mutating func add(gene: Int, value: Double) {
-        buckets[gene][bucket(of: value), default: 0] += 1
+        add(gene: gene, bucket: bucket(of: value), count: 1)
+    }
+
+    /// Adds `count` values in bucket `index` to `gene`, widening its span when the bucket lies
+    /// outside it.
+    @inline(__always)
+    private mutating func add(gene: Int, bucket index: Int32, count: UInt32) {
+        let lower = first[gene]
+        let width = counts[gene].count
+        if width == 0 {
+            first[gene] = index
+            counts[gene] = [count]
+        } else if index < lower {
+            counts[gene].insert(contentsOf: repeatElement(0, count: Int(lower - index)), at: 0)
+            counts[gene][0] = count
+            first[gene] = index
+        } else if Int(index - lower) >= width {
+            counts[gene].append(contentsOf: repeatElement(0, count: Int(index - lower) - width + 1))
+            counts[gene][Int(index - lower)] = count
+        } else {
+            counts[gene][Int(index - lower)] += count
+        }
     }
 
     /// Adds `other`'s counts of gene `from` to this digest's gene `to`.
     public mutating func merge(_ other: MedianDigest, gene from: Int, into to: Int) {
         precondition(other.relativeError == relativeError, "digests of one relative error merge")
-        buckets[to].merge(other.buckets[from], uniquingKeysWith: +)
+        for (index, count) in other.buckets(gene: from) { add(gene: to, bucket: index, count: count) }
     }
 
     /// How many values `gene` has.
-    public func count(gene: Int) -> Int { buckets[gene].values.reduce(0) { $0 + Int($1) } }
+    public func count(gene: Int) -> Int { counts[gene].reduce(0) { $0 + Int($1) } }
 
     /// The median of `gene`'s values, within ``relativeError``; nil when it has none.
     public func median(gene: Int) -> Double? {
         let count = self.count(gene: gene)
         guard count > 0 else { return nil }
-        let ordered = buckets[gene].sorted { $0.key < $1.key }
         /// The bucket of the value at 0-based `rank`.
         func bucket(at rank: Int) -> Int32 {
             var seen = 0
-            for (index, number) in ordered {
+            for (offset, number) in counts[gene].enumerated() {
                 seen += Int(number)
-                if seen > rank { return index }
+                if seen > rank { return first[gene] + Int32(offset) }
             }
-            return ordered.last!.key
+            return first[gene] + Int32(counts[gene].count - 1)
         }
         let upper = representative(of: bucket(at: count / 2))
         return count % 2 == 1 ? upper : (representative(of: bucket(at: count / 2 - 1)) + upper) / 2

@@ -20,6 +20,9 @@ public struct GeneDigestFile: Sendable, Hashable {
     }
 
     private static let magic = Data("SLUICE-DIGEST-1\n".utf8)
+    /// The most buckets one gene's values may span: every positive double, at the smallest
+    /// relative error `digest` allows (0.0001).
+    private static let widestSpan: Int64 = 8_000_000
 
     /// The merge of `files` (at least one, all of one relative error): every gene of any of them.
     public static func merged(_ files: [GeneDigestFile]) throws -> GeneDigestFile {
@@ -56,7 +59,7 @@ public struct GeneDigestFile: Sendable, Hashable {
             let id = Data(genes[index].utf8)
             put(UInt32(id.count))
             data.append(id)
-            let buckets = digest.buckets[index].sorted { $0.key < $1.key }
+            let buckets = digest.buckets(gene: index)
             put(UInt32(buckets.count))
             for (bucket, count) in buckets {
                 put(bucket)
@@ -81,16 +84,20 @@ public struct GeneDigestFile: Sendable, Hashable {
         let relativeError = Double(bitPattern: try take(UInt64.self))
         guard relativeError > 0, relativeError < 1 else { throw FormatError(.corruptData, path: path, "gives the relative error \(relativeError) (a median digest)") }
         var genes: [String] = []
-        var buckets: [[Int32: UInt32]] = []
+        var buckets: [[(index: Int32, count: UInt32)]] = []
         for _ in 0..<(try take(UInt32.self)) {
             let length = Int(try take(UInt32.self))
             guard offset + length <= data.endIndex else { throw FormatError(.corruptData, path: path, "ends early (a median digest)") }
             genes.append(String(decoding: data[offset..<offset + length], as: UTF8.self))
             offset += length
-            var gene: [Int32: UInt32] = [:]
+            var gene: [(index: Int32, count: UInt32)] = []
             for _ in 0..<(try take(UInt32.self)) {
                 let bucket = try take(Int32.self)
-                gene[bucket] = try take(UInt32.self)
+                // Buckets ascend, and span what positive doubles can (a few million at most).
+                if let lowest = gene.first?.index, bucket <= gene.last!.index || Int64(bucket) - Int64(lowest) > Self.widestSpan {
+                    throw FormatError(.corruptData, path: path, "holds buckets out of order or spread too wide (a median digest)")
+                }
+                gene.append((bucket, try take(UInt32.self)))
             }
             buckets.append(gene)
         }

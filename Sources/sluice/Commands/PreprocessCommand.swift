@@ -77,7 +77,7 @@ struct PreprocessCommand: ParsableCommand {
         @Option(help: "Relative error of every median (default 0.001).") var relativeError = MedianDigest.defaultRelativeError
 
         func validate() throws {
-            guard relativeError > 0, relativeError < 0.5 else { throw ValidationError("--relative-error must be above 0 and below 0.5") }
+            guard relativeError >= 0.0001, relativeError < 0.5 else { throw ValidationError("--relative-error must be from 0.0001 to below 0.5") }
         }
 
         func run() throws {
