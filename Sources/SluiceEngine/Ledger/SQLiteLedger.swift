@@ -20,6 +20,9 @@ public final class SQLiteLedger: Ledger {
     /// backstop for writes that are larger. A checkpoint costs two fsyncs (log and database), so
     /// fewer of them is faster: 4× as many took a quarter of the ledger's throughput.
     private static let checkpointInterval = 250
+    /// Frames (1 KiB pages) past which the log is truncated rather than left for reuse: the
+    /// 1 MiB that `journal_size_limit` cuts it back to.
+    private static let longLogFrames = 1024
     private let writes = Atomic<Int>(0)
 
     /// Opens (or creates) the ledger at `path` and migrates its schema. Throws `unavailable` when it
@@ -929,7 +932,15 @@ public final class SQLiteLedger: Ledger {
             do {
                 let result = try writeNow(updates)
                 if writes.add(1, ordering: .relaxed).newValue % Self.checkpointInterval == 0 {
-                    _ = try await pool.writeWithoutTransaction { try $0.checkpoint(.passive) }
+                    let log = try await pool.writeWithoutTransaction { try $0.checkpoint(.passive) }
+                    // Readers holding older snapshots keep a passive checkpoint from finishing, and
+                    // the log then grows past its 1 MiB cut on a loaded machine — bytes the budget
+                    // counts, which can stop a run with a tight budget. Past the cut, a truncating
+                    // checkpoint empties it once no reader is left; while one is, it fails at once
+                    // (no busy wait) and is tried again at the next interval.
+                    if log.walFrameCount > Self.longLogFrames {
+                        _ = try? await pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+                    }
                 }
                 return result
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && ContinuousClock.now < deadline {
