@@ -37,7 +37,7 @@ public struct DatasetDigester {
         let worker = CellWorker(slotCount: map.slotCount)
         try source.forEachBatchReadingAhead(source.batchRanges(size: options.chunkSize)) { range, batch in
             let metrics = CellQualityMetrics(batch.matrix, mitochondrial: mitochondrial)
-            let rows = (0..<range.count).filter { metrics.totalCounts[$0] > 0 && options.filter.keeps(metrics, $0) }
+            let rows = (0..<range.count).filter { options.filter.keeps(metrics, $0) }
             worker.used = 0
             let starts = worker.gather(map, batch.matrix, rows: rows)
             for (j, row) in rows.enumerated() {

@@ -12,8 +12,14 @@ public struct GenePlan: Sendable, Hashable, Codable {
     /// token, as Geneformer sums duplicate ids); nil in plans written before they were counted.
     public var duplicateGeneIDs: Int?
 
-    /// How many genes repeat an id seen before them.
-    static func duplicates(_ genes: Frame) -> Int { genes.rowCount - Set(genes.index).count }
+    /// How many of `ids` repeat an id seen before them.
+    static func duplicates(_ ids: [String]) -> Int { ids.count - Set(ids).count }
+
+    /// Whether each gene is mitochondrial by the name it is known by (``names(of:symbolColumn:)``):
+    /// its symbol column's when there is one, else its index's.
+    static func mitochondrial(_ genes: Frame, symbolColumn: String?) -> [Bool] {
+        names(of: genes, symbolColumn: symbolColumn).map { ($0.count > 1 ? $0[1] : $0[0]).hasPrefix("MT-") }
+    }
 
     /// The names a gene is known by: its index, and its symbol column when the file has one
     /// (`gene_symbols`, or `feature_name` in CELLxGENE's files, whose index holds Ensembl ids).
@@ -33,7 +39,7 @@ public struct GenePlan: Sendable, Hashable, Codable {
             mapping.gene.map { mapper.table.genes[$0].symbol.hasPrefix("MT-") } ?? false
         }
         mapping = summary
-        duplicateGeneIDs = Self.duplicates(genes)
+        duplicateGeneIDs = Self.duplicates(genes.index)
     }
 
     /// Plan from the dataset's own gene ids (no HGNC table): the symbol for `MT-` is the symbol
@@ -43,10 +49,9 @@ public struct GenePlan: Sendable, Hashable, Codable {
         let tokens = vocabulary.tokensByName()
         let ids = ids ?? genes.index
         tokenOfGene = ids.map { tokens[$0] }
-        let names = Self.names(of: genes, symbolColumn: symbolColumn)
-        mitochondrial = names.map { ($0.count > 1 ? $0[1] : $0[0]).hasPrefix("MT-") }
+        mitochondrial = Self.mitochondrial(genes, symbolColumn: symbolColumn)
         mapping = nil
-        duplicateGeneIDs = ids.count - Set(ids).count
+        duplicateGeneIDs = Self.duplicates(ids)
     }
 
     /// The var columns that hold Ensembl ids in common files, in the order they are looked for:

@@ -257,10 +257,9 @@ public final class PreprocessRun {
     /// ids a token dictionary is looked up by, its cells as the filter keeps them.
     public func digest(of dataset: PreprocessDataset, relativeError: Double) throws -> GeneDigestFile {
         let source = try openCells(dataset).source
-        let names = GenePlan.names(of: source.genes, symbolColumn: options.geneSymbolColumn)
         var digester = DatasetDigester(
             source: source, ids: try GenePlan.geneIDs(of: source.genes, column: options.geneIDColumn),
-            mitochondrial: names.map { ($0.count > 1 ? $0[1] : $0[0]).hasPrefix("MT-") }, options: options.convert)
+            mitochondrial: GenePlan.mitochondrial(source.genes, symbolColumn: options.geneSymbolColumn), options: options.convert)
         digester.relativeError = relativeError
         digester.progress = { [progress, name = dataset.name] done, total in progress(name, "digest", done, total) }
         return try digester.run()
@@ -513,11 +512,12 @@ public final class PreprocessRun {
         if let medianTable { return medianTable }
         guard let path = options.mediansPath else { throw PreprocessError(code: "no-medians", message: "no median table was given") }
         let table = try GeneValueTable(path: path, what: "median table")
-        guard let bad = table.values.first(where: { !($0.value > 0) }) else {
-            medianTable = (table, try Checksum.of(file: path) ?? "")
-            return medianTable!
+        if let bad = table.values.first(where: { !($0.value > 0) }) {
+            throw FormatError(.invalidValue, path: path, "gives \(bad.key) the median \(bad.value); a non-zero median is positive (the median table)")
         }
-        throw FormatError(.invalidValue, path: path, "gives \(bad.key) the median \(bad.value); a non-zero median is positive (the median table)")
+        let read = (table: table, checksum: try Checksum.of(file: path) ?? "")
+        medianTable = read
+        return read
     }
 
     /// The median of each token of `vocabulary` that the median table names, by the token's

@@ -30,7 +30,7 @@ public struct Vocabulary: Sendable, Codable, Hashable {
     /// The vocabulary of all approved genes of `table`; token of `table.genes[i]` is `4 + i`.
     public init(hgnc table: HGNCTable) {
         source = "hgnc"
-        special_tokens = Self.specials
+        special_tokens = Self.specialTokenIDs
         genes = table.genes.enumerated().map { index, gene in
             Gene(token: Int32(Self.specialTokens.count + index), name: gene.symbol, hgnc_id: gene.id, ensembl_gene_id: gene.ensemblID)
         }
@@ -39,7 +39,7 @@ public struct Vocabulary: Sendable, Codable, Hashable {
     /// The vocabulary of the given gene ids (duplicates removed), in code point order.
     public init(datasetGeneIDs ids: some Sequence<String>) {
         source = "dataset"
-        special_tokens = Self.specials
+        special_tokens = Self.specialTokenIDs
         let sorted = Set(ids).sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
         genes = sorted.enumerated().map { index, id in Gene(token: Int32(Self.specialTokens.count + index), name: id) }
     }
@@ -70,10 +70,18 @@ public struct Vocabulary: Sendable, Codable, Hashable {
         self.genes = genes
     }
 
-    /// The ids of ``specialTokens``: 0, 1, 2, 3.
-    public static var specialTokenIDs: [String: Int32] { specials }
+    /// A token dictionary (the form ``init(tokenDictionary:)`` reads) of the special tokens and
+    /// `genes`, as JSON with sorted keys.
+    public static func tokenDictionary(genes: some Sequence<(name: String, token: Int32)>) throws -> Data {
+        var dictionary = specialTokenIDs
+        for (name, token) in genes { dictionary[name] = token }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(dictionary)
+    }
 
-    private static var specials: [String: Int32] {
+    /// The ids of ``specialTokens``: 0, 1, 2, 3.
+    public static var specialTokenIDs: [String: Int32] {
         Dictionary(uniqueKeysWithValues: specialTokens.enumerated().map { ($1, Int32($0)) })
     }
 

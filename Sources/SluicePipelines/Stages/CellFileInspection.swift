@@ -1,6 +1,5 @@
 import Foundation
 import Subprocess
-import SystemPackage
 
 /// What a stage needs to know of a cells file before its program runs — its cells, and how its
 /// counts are stored — asked of `sluice inspect --json` in its own process: a damaged file may
@@ -17,7 +16,7 @@ struct CellFileInspection: Decodable {
 
     static func of(_ file: String, matrix: String?, sluice: String) async -> CellFileInspection? {
         let arguments = ["inspect", "--json", file] + (matrix.map { ["--matrix", $0] } ?? [])
-        let executable: Executable = sluice.contains("/") ? .path(FilePath(sluice)) : .name(sluice)
+        let executable = Executable.program(sluice)
         guard
             let result = try? await Subprocess.run(
                 executable, arguments: Arguments(arguments), output: .string(limit: 1 << 20), error: .discarded),

@@ -79,7 +79,7 @@ public struct CommandStage: ConfigurableStage {
             case .signaled(let signal):
                 // Stopped from outside — a scheduler's scancel or time limit, the OOM killer, an
                 // operator — not by what it read: worth another attempt.
-                let outside = [SIGTERM, SIGKILL, SIGINT, SIGHUP, SIGUSR1].contains(signal)
+                let outside = Self.signalsFromOutside.contains(signal)
                 throw StageError(
                     code: outside ? "command.killed" : "command.exit-status",
                     "\(arguments[0]) was killed by signal \(signal); see \(logPath)\(tail)", transient: outside)
@@ -87,6 +87,10 @@ public struct CommandStage: ConfigurableStage {
         }
         for unit in units { try Self.checkOutputs(unit, patterns: options.outputs, program: arguments[0]) }
     }
+
+    /// Signals that stop a program from outside — a scheduler's scancel or time limit, the OOM
+    /// killer, an operator — rather than for what it read: worth another attempt.
+    static let signalsFromOutside: Set<Int32> = [SIGTERM, SIGKILL, SIGINT, SIGHUP, SIGUSR1]
 
     /// What a program may write into its output folders before it is stopped: its reservation
     /// plus a margin of a tenth of it, at least 1 MiB (the folders are measured every 250 ms,
@@ -126,7 +130,7 @@ public struct CommandStage: ConfigurableStage {
         do {
             return try await withThrowingTaskGroup(of: TerminationStatus?.self) { group in
                 group.addTask {
-                    let executable: Executable = arguments[0].contains("/") ? .path(FilePath(arguments[0])) : .name(arguments[0])
+                    let executable = Executable.program(arguments[0])
                     var platform = PlatformOptions()
                     // The program and everything it starts form one process group, stopped as a
                     // whole (SIGTERM, then SIGKILL after 2 s) on a timeout or a stop: a shell's

@@ -1,7 +1,6 @@
 import Foundation
 import SluiceEngine
 import Subprocess
-import SystemPackage
 
 /// The vocabulary the items of a `sluice run` share when the pipeline gives none: kept in the
 /// ledger, append-only, so that a gene has one id in every item's shards whichever item met it
@@ -28,22 +27,17 @@ struct RunVocabulary {
         let ids = try await geneIDs(of: file, item: item)
         let assigned = try await context.assignTokens(ids, in: name, first: Self.firstGene)
         let last = assigned.values.max() ?? Self.firstGene - 1
-        var dictionary = Vocabulary.specialTokenIDs
-        for (gene, token) in try await context.tokens(in: name) where token <= last { dictionary[gene] = token }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(dictionary)
+        return try Vocabulary.tokenDictionary(genes: try await context.tokens(in: name).filter { $0.token <= last })
     }
 
     /// The file's gene ids as the builder looks them up.
     private func geneIDs(of file: String, item: String) async throws -> [String] {
-        let executable: Executable = self.executable.contains("/") ? .path(FilePath(self.executable)) : .name(self.executable)
         let result = try await Subprocess.run(
-            executable, arguments: Arguments(["preprocess", "gene-ids", file] + arguments), output: .string(limit: 256 << 20),
+            .program(executable), arguments: Arguments(["preprocess", "gene-ids", file] + arguments), output: .string(limit: 256 << 20),
             error: .string(limit: 1 << 20))
         if case .signaled(let signal) = result.terminationStatus {
             // As a crash of the builder itself would be reported (see CommandStage).
-            let outside = [SIGTERM, SIGKILL, SIGINT, SIGHUP, SIGUSR1].contains(signal)
+            let outside = CommandStage.signalsFromOutside.contains(signal)
             throw StageError(
                 code: outside ? "command.killed" : "preprocess.gene-ids",
                 "\(self.executable) preprocess gene-ids was killed by signal \(signal) reading \(item)'s gene ids for the run's vocabulary", transient: outside)

@@ -56,7 +56,8 @@ struct PreprocessCommand: ParsableCommand {
         func run() throws {
             let files = try arguments.inputs()
             guard files.count == 1 else { throw ValidationError("gene-ids reads one dataset, but INPUT holds \(files.count)") }
-            let ids = try PreprocessRun(datasets: PreprocessDataset.datasets(files), options: arguments.options).geneIDs(of: PreprocessDataset.datasets(files)[0])
+            let dataset = PreprocessDataset.datasets(files)[0]
+            let ids = try PreprocessRun(datasets: [dataset], options: arguments.options).geneIDs(of: dataset)
             print(String(decoding: try JSONEncoder().encode(ids), as: UTF8.self))
         }
     }
@@ -214,7 +215,7 @@ struct PreprocessArguments: ParsableArguments {
         options.outputDirectory = outputDir
         options.logDirectory = logDir
         options.convert.chunkSize = chunkSize
-        options.convert.topGenes = topGenes ?? 2_000
+        if let topGenes { options.convert.topGenes = topGenes }
         options.preset = preset.flatMap(TokenPreset.init(rawValue:))
         options.preset?.apply(to: &options.convert)
         options.vocabularyPath = vocabulary

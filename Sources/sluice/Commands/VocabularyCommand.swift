@@ -27,11 +27,7 @@ struct VocabularyCommand: AsyncParsableCommand {
             throw ValidationError(
                 "the run has no vocabulary of a stage named \(stage): no item has reached it yet, or it was given vocabulary: or hgnc:")
         }
-        var dictionary = Vocabulary.specialTokenIDs
-        for (gene, token) in tokens { dictionary[gene] = token }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(dictionary)
+        let data = try Vocabulary.tokenDictionary(genes: tokens)
         if let out {
             try AtomicCommit.write(data, to: out)
             print("\(tokens.count) genes (ids \(tokens.first!.token)–\(tokens.last!.token)) in \(out)")
