@@ -297,6 +297,54 @@ import Testing
         #expect(states["item2#1"] == .pending)
     }
 
+    /// An item that waits for the barrier gives up what it fetched when parked — only there, and
+    /// once — and is fetched again when the barrier is done, before its next stage; the others
+    /// go straight on. The parked item's later stage waits for that fetch, which says so.
+    @Test(arguments: Kind.tested) func parkedItemsAreFetchedAgainBeforeTheirNextStage(kind: Kind) async throws {
+        let folder = try TemporaryDirectory()
+        let ledger = try await ledger(kind, folder, items: items(3), stages: ["fetch", "digest", "medians", "tokenize"], barrierStages: [2]).ledger
+        let fetched = try await ledger.claim(stage: 0, owner: "o", limit: 3, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 1)
+        for task in fetched {
+            let raw = ArtifactRecord(task: task.key, path: "raw/\(task.item.name)/f", area: .raw, bytes: 10)
+            try await ledger.complete(task.key, by: "o", artifacts: [raw], releasing: [], now: 2)
+        }
+        let digests = try await ledger.claim(stage: 1, owner: "o", limit: 3, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 3)
+        for task in digests where task.item.name != "item0" {
+            let digest = ArtifactRecord(task: task.key, path: "interim/\(task.item.name)/d", area: .interim, bytes: 1)
+            try await ledger.complete(task.key, by: "o", artifacts: [digest], releasing: [], now: 4)
+        }
+        #expect(try await ledger.parkingCandidates(at: 2, limit: 5, holder: nil) == ["item2", "item1"])
+        #expect(try await ledger.park(item: "item0", at: 2, reason: "room", now: 5).isEmpty)
+        let parked = try await ledger.park(item: "item2", at: 2, reason: "room", now: 5)
+        #expect(parked.map(\.path) == ["raw/item2/f"])
+        #expect(parked.allSatisfy { $0.state == .released })
+        #expect(try await ledger.park(item: "item2", at: 2, reason: "room", now: 5).isEmpty)
+        #expect(try await ledger.parkingCandidates(at: 2, limit: 5, holder: nil) == ["item1"])
+        #expect(try await ledger.artifacts(in: .released).map(\.path) == ["raw/item2/f"])
+        try await ledger.complete(digests[0].key, by: "o", artifacts: [], releasing: [], now: 6)
+        let barrier = try #require(try await ledger.claimGroup(stage: 2, owner: "o", lease: 60, now: 7))
+        #expect(barrier.members.map(\.name) == ["item0", "item1", "item2"])
+        try await ledger.complete(barrier.key, by: "o", artifacts: [], releasing: [], now: 8)
+        var states = Dictionary(uniqueKeysWithValues: try await ledger.tasks().map { ("\($0.item)#\($0.stage)", $0.state) })
+        #expect(states["item0#3"] == .pending)
+        #expect(states["item1#3"] == .pending)
+        #expect(states["item2#0"] == .pending)
+        #expect(states["item2#2"] == .done)
+        #expect(states["item2#3"] == .waiting)
+        #expect(try await ledger.parkingCandidates(at: 2, limit: 5, holder: nil).isEmpty)
+        let again = try await ledger.claim(stage: 0, owner: "o", limit: 3, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 9)
+        #expect(again.map(\.item.name) == ["item2"])
+        let raw = ArtifactRecord(task: again[0].key, path: "raw/item2/f", area: .raw, bytes: 12)
+        try await ledger.complete(again[0].key, by: "o", artifacts: [raw], releasing: [], now: 10)
+        states = Dictionary(uniqueKeysWithValues: try await ledger.tasks().map { ("\($0.item)#\($0.stage)", $0.state) })
+        #expect(states["item2#0"] == .done)
+        #expect(states["item2#3"] == .pending)
+        let events = try await ledger.events(after: 0, limit: 1_000)
+        #expect(events.filter { $0.kind == "parked" }.map(\.item) == ["item2"])
+        #expect(events.compactMap(LedgerEvent.refetchedBytes) == [12])
+        #expect(try await ledger.liveArtifacts(item: "item2").map(\.path).contains("raw/item2/f"))
+    }
+
     /// The overview and the few tasks a display shows, which a ledger reads without reading
     /// every task, say what every task says: with items done, failed, blocked, running (with a
     /// reservation) and waiting, and a group task.

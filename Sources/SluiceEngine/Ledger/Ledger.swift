@@ -134,6 +134,20 @@ public protocol Ledger: Sendable {
     /// records why; `retry` then starts the item again from its first stage.
     nonisolated(nonsending) func evict(item: String, reason: String, now: Double) async throws -> [ArtifactRecord]
 
+    /// Items that wait at the collective stage `stage` (for their group, or the barrier) and
+    /// still hold what the source stage (stage 0) fetched for them, unparked, the last item
+    /// first: what the budget may park to make room while they wait. With a `holder`, only items
+    /// whose files that worker can reach.
+    nonisolated(nonsending) func parkingCandidates(at stage: Int, limit: Int, holder: String?) async throws -> [String]
+
+    /// Parks `item`, waiting at the collective stage `stage`: releases what the source stage
+    /// fetched for it (the caller deletes it) and records that it must be fetched again — when
+    /// its group's task at `stage` completes, the item's source task is queued again instead of
+    /// its next one, and that fetch's completion queues the item's first stage still to run, with
+    /// a `refetched` event — all in one transaction. Returns the released artifacts: none when the
+    /// item does not wait at `stage`, is parked already, or holds nothing fetched.
+    nonisolated(nonsending) func park(item: String, at stage: Int, reason: String, now: Double) async throws -> [ArtifactRecord]
+
     /// Every task, in item then stage order.
     nonisolated(nonsending) func tasks() async throws -> [TaskStatus]
 

@@ -48,6 +48,25 @@ extension LedgerEvent {
         LedgerEvent(time: now, item: item, stage: nil, kind: "evicted", message: "\(files) input file(s), \(bytes) bytes of a failed item: \(reason)")
     }
 
+    static func parked(_ item: String, at stage: Int, files: Int, bytes: Int64, reason: String, now: Double) -> LedgerEvent {
+        LedgerEvent(
+            time: now, item: item, stage: stage, kind: "parked",
+            message: "\(files) fetched file(s), \(bytes) bytes, released while it waits here: \(reason); it is fetched again once this stage is done")
+    }
+
+    static func refetched(_ item: String, bytes: Int64, now: Double) -> LedgerEvent {
+        LedgerEvent(time: now, item: item, stage: 0, kind: "refetched", message: refetchedMessage(bytes: String(bytes)))
+    }
+
+    /// What a fetch of a parked item says (PostgreSQL's completion writes it in SQL, with `%s`).
+    static func refetchedMessage(bytes: String) -> String { "fetched again after it was parked: \(bytes) bytes" }
+
+    /// The bytes a `refetched` event says were fetched again.
+    public static func refetchedBytes(_ event: LedgerEvent) -> Int64? {
+        guard event.kind == "refetched" else { return nil }
+        return event.message.split(separator: " ").dropLast().last.flatMap { Int64($0) }
+    }
+
     static func restarted(_ item: String, from stage: Int, now: Double) -> LedgerEvent {
         LedgerEvent(
             time: now, item: item, stage: stage, kind: "restarted",

@@ -170,6 +170,11 @@ public final class SQLiteLedger: Ledger {
                         PRIMARY KEY(vocabulary, name), UNIQUE(vocabulary, token))
                     """)
         }
+        // When an item waiting for its group (or the barrier) gave up what it fetched to make
+        // room: it is fetched again before its stage after the group's runs.
+        migrator.registerMigration("v12: parked items") { db in
+            try db.execute(sql: "ALTER TABLE items ADD COLUMN parked REAL")
+        }
         return migrator
     }
 
@@ -466,10 +471,21 @@ public final class SQLiteLedger: Ledger {
                             """), arguments: [task.stage, group, group])
                 for member in members {
                     try db.run(sql: "UPDATE tasks SET state = 'done', finished = ? WHERE item = ? AND stage = ?", arguments: [now, member, task.stage])
+                    // A parked member is fetched again first; the fetch's completion queues its next stage.
+                    let parked = try Double.fetchOne(try db.cachedStatement(sql: "SELECT parked FROM items WHERE id = ?"), arguments: [member]) != nil
                     try db.run(
-                        sql: "UPDATE tasks SET state = 'pending', not_before = ? WHERE item = ? AND stage = ? AND state = 'waiting'",
-                        arguments: [now, member, task.stage + 1])
+                        sql: "UPDATE tasks SET state = 'pending', not_before = ? WHERE item = ? AND stage = ? AND state = ?",
+                        arguments: [now, member, parked ? 0 : task.stage + 1, parked ? "done" : "waiting"])
                 }
+            } else if task.stage == 0, try Double.fetchOne(try db.cachedStatement(sql: "SELECT parked FROM items WHERE id = ?"), arguments: [task.item]) != nil {
+                // Fetched again after it was parked: its first stage still to run is next.
+                try db.run(sql: "UPDATE items SET parked = NULL WHERE id = ?", arguments: [task.item])
+                try db.run(
+                    sql: """
+                        UPDATE tasks SET state = 'pending', not_before = ?1 WHERE item = ?2 AND state = 'waiting'
+                          AND stage = (SELECT MIN(stage) FROM tasks WHERE item = ?2 AND state <> 'done')
+                        """, arguments: [now, task.item])
+                try Self.insertEvent(db, LedgerEvent.refetched(task.item, bytes: bytes, now: now))
             } else {
                 try db.run(
                     sql: "UPDATE tasks SET state = 'pending', not_before = ? WHERE item = ? AND stage = ? AND state = 'waiting'",
@@ -644,6 +660,50 @@ public final class SQLiteLedger: Ledger {
             return doomed.map {
                 var record = $0; record.state = .released; return record
             }
+        }
+    }
+
+    // MARK: Parked items
+
+    /// Items waiting for their group (or the barrier) at the collective stage `stage`, unparked,
+    /// that hold what the source stage fetched: the last item first.
+    nonisolated(nonsending) public func parkingCandidates(at stage: Int, limit: Int, holder: String?) async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT i.id FROM tasks t JOIN items i ON i.id = t.item
+                        WHERE t.stage = ?1 AND t.state = 'pending' AND i.is_group = 0 AND i.parked IS NULL
+                          AND (?3 IS NULL OR i.holder IS NULL OR i.holder = ?3)
+                          AND EXISTS (SELECT 1 FROM artifacts a WHERE a.item = i.id AND a.stage = 0 AND a.state = 'live' AND a.area IN ('raw', 'interim'))
+                        ORDER BY i.position DESC LIMIT ?2
+                        """), arguments: [stage, limit, holder])
+        }
+    }
+
+    /// Releases what the source stage fetched for `item`, waiting at the collective stage
+    /// `stage`, and marks it parked; none when it is not waiting there (or already parked).
+    nonisolated(nonsending) public func park(item: String, at stage: Int, reason: String, now: Double) async throws -> [ArtifactRecord] {
+        try await write { db in
+            let waiting = try String.fetchOne(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT t.state FROM tasks t JOIN items i ON i.id = t.item
+                        WHERE t.item = ? AND t.stage = ? AND i.is_group = 0 AND i.parked IS NULL
+                        """), arguments: [item, stage])
+            guard waiting == TaskState.pending.rawValue else { return [] }
+            let parked = try Row.fetchAll(
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE artifacts SET state = 'released' WHERE item = ? AND stage = 0 AND state = 'live' AND area IN ('raw', 'interim')
+                        RETURNING item, stage, path, area, bytes, sha256, state
+                        """), arguments: [item]
+            ).map(Self.artifact).sorted { $0.path < $1.path }
+            guard !parked.isEmpty else { return [] }
+            try db.run(sql: "UPDATE items SET parked = ? WHERE id = ?", arguments: [now, item])
+            try Self.insertEvent(
+                db, LedgerEvent.parked(item, at: stage, files: parked.count, bytes: parked.reduce(0) { $0 + $1.bytes }, reason: reason, now: now))
+            return parked
         }
     }
 

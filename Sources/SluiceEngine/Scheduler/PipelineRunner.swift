@@ -197,6 +197,10 @@ public final class PipelineRunner: Sendable {
                 let item = try? await ledger.evictionCandidates(limit: 1, holder: owner).first
             {
                 try? await evictInputs(of: item, reason: "evicted to make room for waiting work")
+            } else if shortOfSpace || state.withLock({ $0.sharedWaits > 0 }) {
+                // Then an item that waits for its group (or the barrier) gives up what it fetched;
+                // it is fetched again once the group's stage is done.
+                try? await parkOneItem()
             }
             if let reason = await budget.overheadBlockage {
                 state.withLock { $0.stopReason = reason }
@@ -864,6 +868,34 @@ public final class PipelineRunner: Sendable {
         let log = DatasetLog(dataset: item, folder: workspace.logsFolder)
         log.log(.warning, step: "budget", "inputs of this failed item \(reason) (\(ByteSize.format(bytes))); sluice retry fetches it again")
         onLine("\(item): inputs of a failed item \(reason) (\(ByteSize.format(bytes)))")
+    }
+
+    /// The collective stages whose waiting items may be parked: after a source stage, reading
+    /// something else than what it fetched, and followed by a stage that reads it again.
+    private var parkingStages: [Int] {
+        guard stages.first?.isSource == true else { return [] }
+        return stages.indices.filter { index in
+            stages[index].scheduling.isCollective && inputStage(of: index) != 0
+                && stages.indices.contains { $0 > index && inputStage(of: $0) == 0 }
+        }
+    }
+
+    /// Parks the last item that waits at a parking stage (``Ledger/park(item:at:reason:now:)``)
+    /// and deletes what it fetched; nothing when none waits.
+    private func parkOneItem() async throws {
+        for stage in parkingStages {
+            guard let item = try await ledger.parkingCandidates(at: stage, limit: 1, holder: owner).first else { continue }
+            let reason = "parked to make room for waiting work"
+            let parked = try await ledger.park(item: item, at: stage, reason: reason, now: now)
+            guard !parked.isEmpty else { continue }
+            try await ledger.sync()
+            try await ArtifactRemover(workspace: workspace, ledger: ledger).delete(parked, budget: budget)
+            let bytes = parked.reduce(Int64(0)) { $0 + $1.bytes }
+            let line = "what \(stages[0].name) fetched (\(ByteSize.format(bytes))) \(reason) while the item waits for \(stages[stage].name); it is fetched again after"
+            DatasetLog(dataset: item, folder: workspace.logsFolder).log(.warning, step: "budget", line)
+            onLine("\(item): \(line)")
+            return
+        }
     }
 
     /// Exponential back-off with jitter: about 0.5 s, 1 s, 2 s, … up to 30 s.

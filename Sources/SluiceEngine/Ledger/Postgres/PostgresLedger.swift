@@ -122,7 +122,9 @@ public final class PostgresLedger: Ledger {
     /// planner, seeing a table that was empty when last analyzed, took the (stage, state,
     /// position) index and read every waiting task of the next stage to find one item's —
     /// a quarter of the server's time in `sluice bench ledger`.
-    private static func completeFunction(replacing: Bool, byKey: Bool) -> String {
+    /// With `refetches` (migration 9), a group's parked members are queued for their fetch rather
+    /// than their next stage, and a parked item's fetch queues its first stage still to run.
+    private static func completeFunction(replacing: Bool, byKey: Bool, refetches: Bool = false) -> String {
         func task(_ stage: String) -> String {
             byKey ? "id = (SELECT id FROM tasks WHERE item = p_item AND stage = \(stage))" : "item = p_item AND stage = \(stage)"
         }
@@ -171,8 +173,8 @@ public final class PostgresLedger: Ledger {
                     SELECT array_agg(t.item) INTO members FROM tasks t JOIN items i ON i.id = t.item
                     WHERE t.stage = p_stage AND NOT i.is_group AND (i.grp = grouping OR grouping = '*') AND t.state = 'pending';
                     UPDATE tasks SET state = 'done', finished = p_now WHERE item = ANY(members) AND stage = p_stage;
-                    UPDATE tasks SET state = 'pending', not_before = p_now WHERE item = ANY(members) AND stage = p_stage + 1 AND state = 'waiting';
-                ELSE
+                    \(refetches ? parkedMembers : "")UPDATE tasks SET state = 'pending', not_before = p_now WHERE item = ANY(members) AND stage = p_stage + 1 AND state = 'waiting';
+                \(refetches ? refetchedItem : "")ELSE
                     UPDATE tasks SET state = 'pending', not_before = p_now WHERE \(task("p_stage + 1")) AND state = 'waiting';
                 END IF;
                 IF cardinality(p_names) > 0 THEN
@@ -188,6 +190,26 @@ public final class PostgresLedger: Ledger {
             END $$
             """
     }
+
+    /// The part of `sluice_complete` that sends a group's parked members to their fetch (`members`
+    /// then holds the others).
+    private static let parkedMembers = """
+        UPDATE tasks SET state = 'pending', not_before = p_now
+            WHERE stage = 0 AND state = 'done' AND item IN (SELECT id FROM items WHERE id = ANY(members) AND parked IS NOT NULL);
+            SELECT COALESCE(array_agg(id), '{}') INTO members FROM items WHERE id = ANY(members) AND parked IS NULL;
+
+        """
+
+    /// The branch of `sluice_complete` for a parked item's fetch: its first stage still to run is next.
+    private static let refetchedItem = """
+        ELSIF p_stage = 0 AND EXISTS (SELECT 1 FROM items WHERE id = p_item AND parked IS NOT NULL) THEN
+                UPDATE items SET parked = NULL WHERE id = p_item;
+                UPDATE tasks SET state = 'pending', not_before = p_now WHERE id = (
+                    SELECT id FROM tasks WHERE item = p_item AND state <> 'done' ORDER BY stage LIMIT 1) AND state = 'waiting';
+                INSERT INTO events(time, item, stage, kind, message)
+                VALUES (p_now, p_item, 0, 'refetched', format('\(LedgerEvent.refetchedMessage(bytes: "%s"))', p_bytes));
+
+        """
 
     /// Migrations by version; a version, once released, is never edited.
     private static let migrations: [(version: Int, sql: [String])] = [
@@ -311,6 +333,15 @@ public final class PostgresLedger: Ledger {
                     vocabulary text NOT NULL, name text NOT NULL, token integer NOT NULL,
                     PRIMARY KEY(vocabulary, name), UNIQUE(vocabulary, token))
                 """
+            ]
+        ),
+        (
+            9,
+            [
+                // When an item waiting for its group (or the barrier) gave up what it fetched to
+                // make room: it is fetched again before its stage after the group's runs.
+                "ALTER TABLE items ADD COLUMN parked double precision",
+                completeFunction(replacing: true, byKey: true, refetches: true),
             ]
         ),
     ]
@@ -779,6 +810,48 @@ public final class PostgresLedger: Ledger {
                 db,
                 LedgerEvent.evicted(item, files: doomed.count, bytes: bytes, reason: reason, now: now))
             return doomed
+        }
+    }
+
+    // MARK: Parked items
+
+    /// Items waiting for their group (or the barrier) at the collective stage `stage`, unparked,
+    /// that hold what the source stage fetched: the last item first.
+    nonisolated(nonsending) public func parkingCandidates(at stage: Int, limit: Int, holder: String?) async throws -> [String] {
+        try await read { db in
+            try await db.all(
+                """
+                SELECT i.id FROM tasks t JOIN items i ON i.id = t.item
+                WHERE t.stage = \(stage) AND t.state = 'pending' AND NOT i.is_group AND i.parked IS NULL
+                  AND (\(holder)::text IS NULL OR i.holder IS NULL OR i.holder = \(holder))
+                  AND EXISTS (SELECT 1 FROM artifacts a WHERE a.item = i.id AND a.stage = 0 AND a.state = 'live' AND a.area IN ('raw', 'interim'))
+                ORDER BY i.position DESC LIMIT \(limit)
+                """, as: String.self)
+        }
+    }
+
+    /// Releases what the source stage fetched for `item`, waiting at the collective stage
+    /// `stage`, and marks it parked; none when it is not waiting there (or already parked).
+    nonisolated(nonsending) public func park(item: String, at stage: Int, reason: String, now: Double) async throws -> [ArtifactRecord] {
+        try await write { db in
+            // The item's row, locked: a group's completion that would queue its next stage waits.
+            let waiting = try await db.first(
+                """
+                SELECT t.state FROM items i JOIN tasks t ON t.item = i.id
+                WHERE i.id = \(item) AND t.stage = \(stage) AND NOT i.is_group AND i.parked IS NULL FOR UPDATE OF i, t
+                """, as: String.self)
+            guard waiting == TaskState.pending.rawValue else { return [] }
+            let parked = try await db.rows(
+                """
+                UPDATE artifacts SET state = 'released' WHERE item = \(item) AND stage = 0 AND state = 'live' AND area IN ('raw', 'interim')
+                RETURNING item, stage, path, area, bytes, sha256, state
+                """, as: Self.ArtifactRow.self
+            ).map(Self.artifact).sorted { $0.path < $1.path }
+            guard !parked.isEmpty else { return [] }
+            try await db.run("UPDATE items SET parked = \(now) WHERE id = \(item)")
+            try await Self.insertEvent(
+                db, LedgerEvent.parked(item, at: stage, files: parked.count, bytes: parked.reduce(0) { $0 + $1.bytes }, reason: reason, now: now))
+            return parked
         }
     }
 
