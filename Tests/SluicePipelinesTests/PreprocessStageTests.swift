@@ -85,4 +85,81 @@ struct PreprocessStageTests {
             #expect(!used.isEmpty && used.isSubset(of: Set(genes.compactMap { idOf[$0] })), "\(item)")
         }
     }
+
+    /// `medians: corpus` inside a run: every item is digested, a barrier merges the digests, and
+    /// each item is tokenized with the merged medians — under a `raw/` quota that holds two of
+    /// the four datasets, so items waiting for the barrier are parked (what they fetched
+    /// deleted) and fetched again after it. The merged medians equal `merge-digests` of each
+    /// dataset digested alone; every cell's tokens equal `sluice preprocess run-all` of its
+    /// dataset alone with the run's final vocabulary and those medians; the report counts the
+    /// bytes fetched twice.
+    @Test func corpusMediansParkItemsAtTheBarrierAndFetchThemAgain() async throws {
+        let folder = try TemporaryDirectory("sluice-corpus-medians")
+        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
+        for k in 0..<4 {
+            // A shared core of 80 genes and 40 of each dataset's own, counts of different depths.
+            let generator = SyntheticCounts(cells: 300, genes: 120, density: 0.1 + 0.05 * Double(k), seed: UInt64(10 + k))
+            let ids = (0..<120).map { String(format: "ENSG%011d.%d", $0 < 80 ? $0 : 100 * (k + 1) + $0, k + 1) }
+            let genes = Frame(index: ids.map { "sym-" + $0 }, columns: [FrameColumn(name: "gene_ids", values: .strings(ids))])
+            let writer = try H5ADWriter(path: folder.file("in/d\(k).h5ad"), genes: genes, cellSchema: SyntheticCounts.cellSchema)
+            try writer.append(generator.batch(0..<300))
+            try writer.close()
+        }
+        let largest = (0..<4).map { DiskUsage.allocation(forLength: DiskUsage.contentBytes(at: folder.file("in/d\($0).h5ad"))) }.max()!
+        let yaml = """
+            workspace: ./work
+            budget: {total: 200MB, areas: {raw: \(2 * largest + 48 * 1024)}}
+            items:
+              - directory: in
+            stages:
+              - fetch: {}
+              - digest: {name: digest, chunk_size: 64}
+              - digest: {name: medians, per: all}
+              - preprocess: {name: tokenize, from: fetch, medians: corpus, chunk_size: 64, top_genes: 16, test_size: 0.2}
+            """
+        try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        let outcome = try await SluiceBinary.run(["run", "p.yaml", "--quiet"], in: folder.path)
+        #expect(outcome.status == 0, "\(outcome)")
+
+        let ledger = try SQLiteLedger(path: folder.file("work/sluice.db"))
+        let parked = try await ledger.events(kind: "parked")
+        let refetched = try await ledger.events(kind: "refetched")
+        #expect(!parked.isEmpty, "no item was parked: the raw quota held them all")
+        #expect(Set(refetched.compactMap(\.item)) == Set(parked.compactMap(\.item)))
+        let report = try await RunReport.gather(workspace: Workspace(root: folder.file("work")), ledger: ledger)
+        let fetchedTwice = parked.compactMap(\.item).reduce(Int64(0)) { $0 + DiskUsage.contentBytes(at: folder.file("in/\($1).h5ad")) }
+        #expect(report.refetched.items == parked.count && report.refetched.bytes == fetchedTwice)
+        #expect(report.html().contains("id=\"bytes-fetched-twice\">\(ByteSize.format(fetchedTwice))<"))
+
+        // The medians are the corpus's: each dataset digested alone, merged.
+        var digests: [String] = []
+        for k in 0..<4 {
+            let digest = try await SluiceBinary.run(
+                ["preprocess", "digest", "in/d\(k).h5ad", "--digest-out", "d\(k).digest", "--chunk-size", "64"], in: folder.path)
+            #expect(digest.status == 0, "\(digest)")
+            digests.append("d\(k).digest")
+        }
+        let merged = try await SluiceBinary.run(["preprocess", "merge-digests"] + digests + ["--out", "medians.json"], in: folder.path)
+        #expect(merged.status == 0, "\(merged)")
+        let medians = folder.file("work/interim/groups/all/medians/medians.json")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: medians)) == Data(contentsOf: URL(fileURLWithPath: folder.file("medians.json"))))
+
+        // Each dataset alone, with the run's final vocabulary and the corpus medians.
+        let vocabulary = try await SluiceBinary.run(["vocabulary", "p.yaml", "--stage", "tokenize", "--out", "v.json"], in: folder.path)
+        #expect(vocabulary.status == 0, "\(vocabulary)")
+        for k in 0..<4 {
+            let alone = try await SluiceBinary.run(
+                [
+                    "preprocess", "run-all", "in/d\(k).h5ad", "--output-dir", "alone", "--interim-dir", "alone-interim", "--log-dir", "alone-logs",
+                    "--chunk-size", "64", "--top-genes", "16", "--test-size", "0.2", "--vocabulary", "v.json", "--medians", medians,
+                ], in: folder.path)
+            #expect(alone.status == 0, "\(alone)")
+            let expected = try TokenDictionaryTests.tokens(folder.file("alone/d\(k)"))
+            #expect(!expected.isEmpty)
+            #expect(try TokenDictionaryTests.tokens(folder.file("work/output/d\(k)")) == expected, "d\(k)")
+        }
+        // What the items fetched is gone; the digests went with the merge.
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: folder.file("work/raw"))) ?? [] == [])
+        #expect(!FileManager.default.fileExists(atPath: folder.file("work/interim/d0/digest")))
+    }
 }

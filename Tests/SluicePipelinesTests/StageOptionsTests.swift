@@ -56,7 +56,8 @@ import Testing
         let stage = try #require(config.stages[1] as? PreprocessStage)
         #expect(stage.options.preset == .geneformer95m && stage.options.geneIDColumn == "ensembl_id")
         let argv = stage.command(
-            file: "x.h5ad", item: "x", workspace: Workspace(root: NSTemporaryDirectory() + "/sluice-argv"), scratch: ("s", 1), spill: nil, checkpoints: nil, vocabulary: stage.options.vocabulary
+            file: "x.h5ad", item: "x", workspace: Workspace(root: NSTemporaryDirectory() + "/sluice-argv"), scratch: ("s", 1), spill: nil, checkpoints: nil, vocabulary: stage.options.vocabulary,
+            medians: stage.options.medians
         ).options.argv
         let joined = argv.joined(separator: " ")
         #expect(joined.contains("--preset geneformer-95m") && joined.contains("--gene-id-column ensembl_id") && !joined.contains("--top-genes"))
@@ -66,11 +67,28 @@ import Testing
             ("{preset: geneformer-30m, top_genes: 100}", "leave out top_genes"),
             ("{vocabulary: in/missing.json}", "the token dictionary"),
             ("{hgnc: in/a.h5ad, vocabulary: in/a.h5ad}", "give hgnc or vocabulary, not both"),
+            ("{medians: in/a.h5ad, medians_from: m}", "it goes with medians: corpus"),
         ]
         for (options, expected) in cases {
             let error = try #require(throws: ConfigError.self) { try load("  - preprocess: \(options)") }
             #expect(error.description.contains(expected), "\(error.description)")
         }
+        let corpus = try #require(try load("  - preprocess: {medians: corpus}").stages[1] as? PreprocessStage)
+        #expect(corpus.options.corpusMedians == "medians" && corpus.options.medians == nil)
+        let named = try #require(try load("  - preprocess: {medians: corpus, medians_from: merged}").stages[1] as? PreprocessStage)
+        #expect(named.options.corpusMedians == "merged")
+    }
+
+    /// A `digest` stage digests each item, or with `per: all` / `per: group` merges them, and
+    /// refuses the per-item options on the merge.
+    @Test func digestStagesDigestOrMerge() throws {
+        let config = try load("  - digest: {gene_id_column: ensembl_id, min_genes: 5}\n  - digest: {name: medians, per: all}")
+        let digest = try #require(config.stages[1] as? DigestStage)
+        #expect(digest.scheduling == .perItem && digest.arguments == ["--gene-id-column", "ensembl_id", "--min-genes", "5"])
+        #expect(config.stages[2].scheduling == .barrier)
+        #expect(config.stages[2].outputFolder(item: "all", isGroup: true) == "interim/groups/all/medians")
+        let error = try #require(throws: ConfigError.self) { try load("  - digest: {per: group, min_genes: 5}") }
+        #expect(error.description.contains("give it to the per-item digest stage"), "\(error.description)")
     }
 
     @Test func commandPlaceholdersAreChecked() throws {

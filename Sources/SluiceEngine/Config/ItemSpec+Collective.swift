@@ -1,11 +1,12 @@
 extension ItemSpec {
-    /// The group every item belongs to in `per: group` stages when it names none.
-    static let defaultGroup = "all"
+    /// The group every item belongs to in `per: group` stages when it names none, and the name
+    /// the barrier's outputs are filed under.
+    public static let defaultGroup = "all"
     /// The `grp` the ledger records for the barrier's task: every item is its member.
     static let everyItem = "*"
 
     /// The group an item belongs to in per-group stages.
-    var groupName: String { group ?? Self.defaultGroup }
+    public var groupName: String { group ?? Self.defaultGroup }
 
     /// The ledger id of a group's (or the barrier's) own task: `:` never occurs in item names.
     static func collectiveID(_ group: String) -> String { "group:\(group)" }

@@ -176,6 +176,9 @@ public protocol Ledger: Sendable {
     /// Events after `sequence`, oldest first.
     nonisolated(nonsending) func events(after sequence: Int64, limit: Int) async throws -> [LedgerEvent]
 
+    /// The events of one kind (`parked`, `refetched`, …), oldest first.
+    nonisolated(nonsending) func events(kind: String) async throws -> [LedgerEvent]
+
     /// Appends disk samples (taken by one worker at one moment).
     nonisolated(nonsending) func record(samples: [DiskSample]) async throws
 

@@ -961,6 +961,15 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
+    /// Events of one kind, oldest first.
+    nonisolated(nonsending) public func events(kind: String) async throws -> [LedgerEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM events WHERE kind = ? ORDER BY seq"), arguments: [kind]).map { row in
+                LedgerEvent(sequence: row["seq"], time: row["time"], item: row["item"], stage: row["stage"], kind: row["kind"], message: row["message"])
+            }
+        }
+    }
+
     /// Flushes the write-ahead log (one fsync: the commits in it survive a power cut, replayed
     /// when the ledger is opened next), on the writer's queue so that every commit made before
     /// the call is in it. Without a log (just checkpointed), the checkpoint synced the file.

@@ -19,15 +19,21 @@ public struct RunReport: Sendable {
     public var analyses: [AnalysisReport] = []
     /// When it was made, seconds since 1970.
     public var made: Double
+    /// Items fetched again after they were parked while waiting for a group or the barrier,
+    /// and the bytes fetched twice.
+    public var refetched: (items: Int, bytes: Int64) = (0, 0)
 
     /// Reads what the report shows from `workspace`'s ledger and trace files; `budget` is the
     /// pipeline's, when known (the samples carry the quotas too).
     public static func gather(workspace: Workspace, ledger: any Ledger, budget: BudgetLimits? = nil) async throws -> RunReport {
-        RunReport(
+        var report = RunReport(
             workspace: workspace.root, stages: try await ledger.stageNames(), tasks: try await ledger.tasks(),
             attempts: TracedAttempt.read(logsFolder: workspace.logsFolder), samples: try await ledger.samples(since: 0), budget: budget,
             datasets: DatasetQC.read(outputFolder: workspace.folder(.output)), analyses: AnalysisReport.read(outputFolder: workspace.folder(.output)),
             made: Date().timeIntervalSince1970)
+        let refetches = try await ledger.events(kind: "refetched")
+        report.refetched = (refetches.count, refetches.reduce(0) { $0 + (LedgerEvent.refetchedBytes($1) ?? 0) })
+        return report
     }
 
     /// The items done, failed, and still to do (waiting, running or interrupted).
@@ -85,6 +91,7 @@ public struct RunReport: Sendable {
             <div><div class="n" id="bytes-written">\(SVGPlot.escape(ByteSize.format(bytesWritten)))</div>written\(total.map { " through a budget of " + SVGPlot.escape(ByteSize.format($0)) } ?? "")</div>
             <div><div class="n" id="wall-time">\(SVGPlot.escape(SVGPlot.seconds(wallMilliseconds)))</div>from first claim to last end</div>
             <div><div class="n" id="attempts">\(attempts.count)</div>task attempts</div>
+            <div><div class="n" id="bytes-fetched-twice">\(SVGPlot.escape(ByteSize.format(refetched.bytes)))</div>fetched twice (\(refetched.items) item(s) parked while they waited for a group)</div>
             </div>
 
             """

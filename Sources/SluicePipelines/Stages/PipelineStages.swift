@@ -1,12 +1,13 @@
 public import SluiceEngine
 
 /// The stage kinds of the `sluice` program: the engine's `fetch` and `cleanup`, and
-/// `preprocess`, `command`, `slurm`, `ingest` and `analyze` from here.
+/// `preprocess`, `digest`, `command`, `slurm`, `ingest` and `analyze` from here.
 public enum PipelineStages {
     /// Every kind; `analysisCheck` (the CLI's) checks `analyze` stages' options when given.
     public static func registry(analysisCheck: AnalyzeStage.ArgumentCheck? = nil) -> StageRegistry {
         StageRegistry.engine
             .adding(PreprocessStage.self)
+            .adding(DigestStage.self)
             .adding(CommandStage.self)
             .adding(SlurmStage.self)
             .adding(IngestStage.self)

@@ -59,6 +59,15 @@ public struct PreprocessStage: ConfigurableStage {
             // Without a vocabulary of its own, the pipeline's items share one kept in the ledger.
             var dictionary: Data?
             if let runVocabulary { dictionary = try await runVocabulary.dictionary(for: file, item: name, context: context) }
+            var medians = options.medians
+            if let stage = options.corpusMedians {
+                guard let merged = try DigestStage.corpusMedians(stage: stage, item: unit.item, workspace: context.workspace) else {
+                    throw StageError(
+                        code: "preprocess.corpus-medians",
+                        "\(name): no corpus medians from a digest stage named \(stage) with per: all or per: group; it must run before this stage")
+                }
+                medians = merged
+            }
             let bytes = outputs + (inspection?.sortScratchBytes ?? 0) + (spill ?? 0) + Int64(dictionary?.count ?? 0)
             // A dataset big enough to take long gets checkpoints, in the partial output beside
             // the shards, and reserved with them.
@@ -81,7 +90,7 @@ public struct PreprocessStage: ConfigurableStage {
                     if let dictionary { try AtomicCommit.write(dictionary, to: vocabulary) }
                     let command = command(
                         file: file, item: name, workspace: context.workspace, scratch: (scratch, bytes), spill: spill, checkpoints: checkpoints,
-                        vocabulary: dictionary == nil ? options.vocabulary : vocabulary)
+                        vocabulary: dictionary == nil ? options.vocabulary : vocabulary, medians: medians)
                     try await command.run([unit], context: context)
                 }
             } catch let error as StageError where error.code == "command.exit-status" {
@@ -109,7 +118,7 @@ public struct PreprocessStage: ConfigurableStage {
     /// spill of decoded counts limited to `spill` bytes (none when nil).
     func command(
         file: String, item: String, workspace: Workspace, scratch: (folder: String, bytes: Int64), spill: Int64?, checkpoints: String?,
-        vocabulary: String?
+        vocabulary: String?, medians: String?
     ) -> CommandStage {
         var argv = [
             executable, "preprocess", "run-all", file, "--dataset-name", item, "--output-dir", "{out}",
@@ -119,7 +128,7 @@ public struct PreprocessStage: ConfigurableStage {
         if let value = options.topGenes { argv += ["--top-genes", "\(value)"] }
         if let value = options.preset { argv += ["--preset", value.rawValue] }
         if let vocabulary { argv += ["--vocabulary", vocabulary] }
-        if let value = options.medians { argv += ["--medians", value] }
+        if let medians { argv += ["--medians", medians] }
         if let value = options.geneIDColumn { argv += ["--gene-id-column", value] }
         // The spill is part of the scratch reservation; past it, each pass reads the input again.
         argv += spill.map { ["--spill-limit", "\($0)"] } ?? ["--no-spill"]

@@ -12,6 +12,9 @@ public struct PreprocessStageOptions: Sendable, Equatable {
     public var vocabulary: String?
     /// A median table (absolute) used instead of each item's own medians.
     public var medians: String?
+    /// The `digest` stage (`per: all` or `per: group`) whose merged medians every item uses
+    /// (`medians: corpus`, with `medians_from`, default `medians`).
+    public var corpusMedians: String?
     /// The var column whose ids the token dictionary names.
     public var geneIDColumn: String?
     public var testSize = 0.05
@@ -49,7 +52,7 @@ public struct PreprocessStageOptions: Sendable, Equatable {
         let keys = try options.keys(known: [
             "chunk_size", "top_genes", "test_size", "skip_train_test_split", "hgnc", "min_genes", "min_counts",
             "max_pct_mito", "split_by", "seed", "output_ratio", "matrix", "allow_non_counts", "spill", "checkpoint_every",
-            "checkpoint_min_cells", "preset", "vocabulary", "medians", "gene_id_column",
+            "checkpoint_min_cells", "preset", "vocabulary", "medians", "medians_from", "gene_id_column",
         ])
         if let value = keys["chunk_size"] { chunkSize = try value.int(atLeast: 1) }
         if let value = keys["top_genes"] { topGenes = try value.int(atLeast: 1) }
@@ -66,7 +69,14 @@ public struct PreprocessStageOptions: Sendable, Equatable {
         }
         hgnc = try file("hgnc", "HGNC table")
         vocabulary = try file("vocabulary", "token dictionary")
-        medians = try file("medians", "median table")
+        switch try keys["medians"]?.string() {
+        case "corpus": corpusMedians = try keys["medians_from"]?.string() ?? "medians"
+        case "dataset", nil: break
+        default: medians = try file("medians", "median table")
+        }
+        if corpusMedians == nil, let value = keys["medians_from"] {
+            throw value.error(.badValue, "\(value.path) names the stage that merges corpus medians; it goes with medians: corpus")
+        }
         if let value = keys["gene_id_column"] { geneIDColumn = try value.string() }
         if let value = keys["preset"] {
             let name = try value.string()

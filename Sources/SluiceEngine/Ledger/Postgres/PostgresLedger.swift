@@ -1117,6 +1117,16 @@ public final class PostgresLedger: Ledger {
         }
     }
 
+    /// Events of one kind, oldest first.
+    nonisolated(nonsending) public func events(kind: String) async throws -> [LedgerEvent] {
+        try await read { db in
+            try await db.rows(
+                "SELECT seq, time, item, stage, kind, message FROM events WHERE kind = \(kind) ORDER BY seq",
+                as: (Int64, Double, String?, Int?, String, String).self
+            ).map { LedgerEvent(sequence: $0.0, time: $0.1, item: $0.2, stage: $0.3, kind: $0.4, message: $0.5) }
+        }
+    }
+
     /// Nothing to do: a commit is durable once PostgreSQL has answered it.
     nonisolated(nonsending) public func sync() async throws {}
 
