@@ -56,6 +56,40 @@ def log_normalised(path: Path) -> tuple[list[str], np.ndarray, sp.csr_matrix, li
     return unique, np.arange(len(unique)), values.tocsr(), list(np.asarray(adata.obs_names)[keep])
 
 
+def trainer_example(sluice: str, work: Path) -> None:
+    """examples/model/train.py as a model stage's external trainer, one item per batch: its
+    last version's sums are every gene's log-normalised values summed over both datasets."""
+    (work / "in").mkdir()
+    expected: dict[str, float] = {}
+    cells = 0
+    for k, path in enumerate(DATASETS):
+        adata = sc.read_10x_h5(str(path))
+        adata.var_names_make_unique()
+        adata.X = sp.csr_matrix(adata.X, dtype=np.float32)
+        adata.write_h5ad(work / "in" / f"d{k}.h5ad")
+        counts = sp.csr_matrix(adata.X, dtype=np.float64)
+        totals = np.asarray(counts.sum(axis=1)).ravel()
+        values = sp.diags(np.divide(1e4, totals, out=np.zeros_like(totals), where=totals > 0)) @ counts
+        values.data = np.log1p(values.data)
+        for name, total in zip(adata.var_names, np.asarray(values.sum(axis=0)).ravel()):
+            expected[name] = expected.get(name, 0.0) + total
+        cells += adata.n_obs
+    (work / "p.yaml").write_text(f"""workspace: {work / 'ws'}
+budget: {{total: 1GB}}
+items:
+  - directory: {work / 'in'}
+stages:
+  - fetch: {{}}
+  - model: {{every: 1, version_bytes: 16MB, command: [{sys.executable}, {ROOT / 'examples/model/train.py'}, --resume, "{{checkpoint}}", --data, "{{batch}}", --out, "{{next_checkpoint}}"]}}
+""")
+    subprocess.run([sluice, "run", str(work / "p.yaml"), "--quiet"], check=True)
+    state = np.load(work / "ws/checkpoints/model/v000002/model.npz")
+    if int(state["cells"]) != cells:
+        failures.append(f"example trainer: {int(state['cells'])} cells, expected {cells}")
+    sums = dict(zip(state["genes"].tolist(), state["sums"].tolist()))
+    check("example trainer's gene sums", [sums[g] for g in expected], list(expected.values()), 1e-6)
+
+
 def main() -> int:
     sluice, work = sys.argv[1], Path(sys.argv[2])
     data = [log_normalised(p) for p in DATASETS]
@@ -114,6 +148,7 @@ def main() -> int:
     if table.column("cell_id").to_pylist() != cells:
         failures.append("embedding cell ids differ")
     check("embeddings", np.asarray(table.column("embedding").to_pylist()), model.transform(dense), 1e-4)
+    trainer_example(sluice, work)
     print("model check:", "passed" if not failures else "FAILED: " + ", ".join(failures))
     return 1 if failures else 0
 

@@ -95,6 +95,29 @@ public struct StageContext: Sendable {
         }
     }
 
+    /// Runs `body` with `bytes` reserved in `area` for files the stage keeps in `folder`, outside
+    /// any item's outputs — a model's versions in `checkpoints/` — where it may also delete older
+    /// ones: what the folder gained is then counted as committed in `area`, what it lost as
+    /// freed. `body` commits what it writes there itself (fsync, rename).
+    public func withRoom<T: Sendable>(_ bytes: Int64, in area: Area, folder: String, _ body: () async throws -> T) async throws -> T {
+        let before = DiskUsage.measure(folder)
+        let room = try await budget.reserve(DiskUsage.allocation(forLength: bytes), in: area, priority: priority, holder: reservation)
+        func settle() async {
+            let after = DiskUsage.measure(folder)
+            let grown = (bytes: after.bytes - before.bytes, entries: after.entries - before.entries)
+            await budget.settle(room, actual: max(0, grown.bytes), files: max(0, grown.entries))
+            if grown.bytes < 0 || grown.entries < 0 { await budget.freed(max(0, -grown.bytes), files: max(0, -grown.entries), in: area) }
+        }
+        do {
+            let value = try await body()
+            await settle()
+            return value
+        } catch {
+            await settle()
+            throw error
+        }
+    }
+
     /// The bytes the stage holds for its outputs now (allocated on disk).
     public func reservedBytes() async -> Int64 { await budget.bytes(of: reservation) }
 
