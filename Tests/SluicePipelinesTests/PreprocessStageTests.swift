@@ -116,6 +116,7 @@ struct PreprocessStageTests {
               - digest: {name: digest, chunk_size: 64}
               - digest: {name: medians, per: all}
               - preprocess: {name: tokenize, from: fetch, medians: corpus, chunk_size: 64, top_genes: 16, test_size: 0.2}
+              - corpus: {}
             """
         try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
         let outcome = try await SluiceBinary.run(["run", "p.yaml", "--quiet"], in: folder.path)
@@ -158,6 +159,24 @@ struct PreprocessStageTests {
             #expect(!expected.isEmpty)
             #expect(try TokenDictionaryTests.tokens(folder.file("work/output/d\(k)")) == expected, "d\(k)")
         }
+        // The corpus: the final vocabulary, and every item's shards.
+        let corpus = try JSONDecoder().decode(CorpusManifest.self, from: Data(contentsOf: URL(fileURLWithPath: folder.file("work/output/corpus/manifest.json"))))
+        #expect(corpus.datasets == ["d0", "d1", "d2", "d3"])
+        var rows: [String: Int] = [:]
+        for k in 0..<4 {
+            let manifest = try JSONDecoder().decode(CorpusManifest.self, from: Data(contentsOf: URL(fileURLWithPath: folder.file("work/output/d\(k)/manifest.json"))))
+            for (split, count) in manifest.rows { rows[split, default: 0] += count }
+        }
+        #expect(corpus.rows == rows && rows["train", default: 0] > 0)
+        for shard in corpus.shards.values.joined() {
+            #expect(try Checksum.of(file: folder.file("work/output/corpus/" + shard.path)) == shard.sha256)
+        }
+        let final = try JSONDecoder().decode(Vocabulary.self, from: Data(contentsOf: URL(fileURLWithPath: folder.file("work/output/corpus/vocab.json"))))
+        let dictionary = try JSONDecoder().decode([String: Int32].self, from: Data(contentsOf: URL(fileURLWithPath: folder.file("v.json"))))
+        #expect(Dictionary(uniqueKeysWithValues: final.genes.map { ($0.name, $0.token) }) == dictionary.filter { !$0.key.hasPrefix("<") })
+        #expect(corpus.vocabulary_sha256 == (try Checksum.of(file: folder.file("work/output/corpus/vocab.json"))))
+        #expect(corpus.medians_sha256 == (try Checksum.of(file: medians)))
+
         // What the items fetched is gone; the digests went with the merge.
         #expect((try? FileManager.default.contentsOfDirectory(atPath: folder.file("work/raw"))) ?? [] == [])
         #expect(!FileManager.default.fileExists(atPath: folder.file("work/interim/d0/digest")))

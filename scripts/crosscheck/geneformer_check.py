@@ -109,6 +109,67 @@ def check_digests(sluice: str, work: Path, paths: list[Path], column_of: dict) -
     return failures
 
 
+def check_run(sluice: str, work: Path, inputs: list) -> int:
+    """The same datasets through `sluice run`: digested, medians merged at a barrier, tokenized
+    with them (--preset geneformer-30m, a token dictionary), and gathered by a corpus stage.
+    Every cell's tokens equal the reference's with the merged medians, and datasets.load_dataset
+    loads the corpus manifest's train and test shards with every cell."""
+    import shutil
+
+    import pyarrow.parquet as pq
+    from datasets import load_dataset
+
+    served = work / "run-in"
+    served.mkdir()
+    names = []
+    for k, (path, _, _) in enumerate(inputs):
+        names.append(f"d{k}")
+        shutil.copy(path, served / f"d{k}{path.suffix}")
+    token_path, _ = dictionaries(sorted({i for _, ids, _ in inputs for i in ids}), work, seed=7)
+    (work / "run.yaml").write_text(f"""workspace: {work / 'ws'}
+budget: {{total: 2GB}}
+items:
+  - directory: {served}
+stages:
+  - fetch: {{}}
+  - digest: {{name: digest}}
+  - digest: {{name: medians, per: all}}
+  - preprocess: {{name: tokenize, from: fetch, medians: corpus, vocabulary: {token_path}, preset: geneformer-30m, test_size: 0.2}}
+  - corpus: {{}}
+""")
+    run = subprocess.run([sluice, "run", str(work / "run.yaml"), "--quiet"], capture_output=True, text=True)
+    if run.returncode != 0:
+        print(f"sluice run: failed ({run.returncode}): {run.stderr.strip()[-2000:]}")
+        return 1
+    medians = work / "ws/interim/groups/all/medians/medians.json"
+    failures = 0
+    total = 0
+    for name, (path, _, column) in zip(names, inputs):
+        reference_out = work / f"run-reference-{name}.json"
+        command = [sys.executable, str(REFERENCE), str(path), "--token-dictionary", str(token_path), "--medians", str(medians), "--preset", "geneformer-30m", "--out", str(reference_out)]
+        if column:
+            command += ["--gene-id-column", column]
+        subprocess.run(command, check=True, capture_output=True, text=True)
+        expected = {c["cell_id"]: c["input_ids"] for c in json.loads(reference_out.read_text())["cells"]}
+        got = shards(work / "ws/output" / name)
+        total += len(expected)
+        if got != expected:
+            failures += 1
+            print(f"sluice run {name}: MISMATCH with corpus medians: {sum(got.get(c) != v for c, v in expected.items())} of {len(expected)} cells differ")
+    corpus = work / "ws/output/corpus"
+    manifest = json.loads((corpus / "manifest.json").read_text())
+    files = {split: [str(corpus / s["path"]) for s in shards_] for split, shards_ in manifest["shards"].items()}
+    files = {split: paths for split, paths in files.items() if sum(pq.read_metadata(p).num_rows for p in paths) > 0}
+    loaded = load_dataset("parquet", data_files=files, cache_dir=str(work / "hf-cache"))
+    rows = {split: loaded[split].num_rows for split in loaded}
+    if sum(rows.values()) != total or rows != {s: n for s, n in manifest["rows"].items() if n > 0}:
+        failures += 1
+        print(f"sluice run corpus: datasets.load_dataset gave {rows}, manifest says {manifest['rows']}, expected {total} cells")
+    if failures == 0:
+        print(f"sluice run with medians: corpus: {total} cells of {len(names)} datasets identical to the reference with the merged medians; the corpus manifest loads {rows}")
+    return failures
+
+
 def main() -> int:
     sluice, work = sys.argv[1], Path(sys.argv[2])
     import anndata
@@ -187,6 +248,7 @@ def main() -> int:
             longest = max(len(v) for v in expected.values())
             print(f"{label}: {len(expected)} cells identical ({counts['cells_with_ties']} decided by a tie; {counts['genes_kept']} of {counts['genes_in_file']} genes tokenized; longest {longest}); datasets loads {rows}")
     failures += check_digests(sluice, work, [path for path, _, _ in inputs], column_of={versioned: "ensembl_id"})
+    failures += check_run(sluice, work, inputs)
     print("geneformer check: " + ("OK" if failures == 0 else f"{failures} FAILED"))
     return 1 if failures else 0
 
