@@ -66,10 +66,16 @@ public struct MedianDigest: Sendable, Hashable {
         add(gene: gene, bucket: bucket(of: value), count: 1)
     }
 
-    /// Adds `count` values in bucket `index` to `gene`, widening its span when the bucket lies
-    /// outside it.
+    /// Counts one value of gene `genes[k]` in bucket `buckets[k]` (``bucket(of:)``), for every `k`.
+    public mutating func add(genes: [Int32], buckets: [Int32]) {
+        precondition(genes.count == buckets.count, "a bucket per value")
+        for k in genes.indices { add(gene: Int(genes[k]), bucket: buckets[k], count: 1) }
+    }
+
+    /// Adds `count` values in bucket `index` (``bucket(of:)``) to `gene`, widening its span when
+    /// the bucket lies outside it.
     @inline(__always)
-    private mutating func add(gene: Int, bucket index: Int32, count: UInt32) {
+    public mutating func add(gene: Int, bucket index: Int32, count: UInt32) {
         let lower = first[gene]
         let width = counts[gene].count
         if width == 0 {

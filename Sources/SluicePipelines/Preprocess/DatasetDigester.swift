@@ -23,6 +23,9 @@ public struct DatasetDigester {
         self.options = options
     }
 
+    /// Whole counts below this have their bucket cached per cell.
+    static let cachedCounts = 1024
+
     public func run() throws -> GeneDigestFile {
         var genes: [String] = []
         var slotOf: [String: Int32] = [:]
@@ -35,17 +38,41 @@ public struct DatasetDigester {
         let map = GeneTokenMap(tokenOfGene: tokenOfGene)
         var digest = MedianDigest(genes: map.slotCount, relativeError: relativeError)
         let worker = CellWorker(slotCount: map.slotCount)
+        // A cell's counts are mostly a few small whole numbers: each one's bucket is worked out
+        // once per cell (the same bucket, computed the same way, as for every value).
+        var bucketOfCount = [Int32](repeating: .min, count: Self.cachedCounts)
+        var cached: [Int] = []
+        // A batch's (gene, bucket) pairs, counted into the digest in one call.
+        var genesOfValues: [Int32] = []
+        var buckets: [Int32] = []
+        let scale = MedianDigest(genes: 0, relativeError: relativeError)
         try source.forEachBatchReadingAhead(source.batchRanges(size: options.chunkSize)) { range, batch in
             let metrics = CellQualityMetrics(batch.matrix, mitochondrial: mitochondrial)
             let rows = (0..<range.count).filter { options.filter.keeps(metrics, $0) }
             worker.used = 0
             let starts = worker.gather(map, batch.matrix, rows: rows)
+            genesOfValues.removeAll(keepingCapacity: true)
+            buckets.removeAll(keepingCapacity: true)
             for (j, row) in rows.enumerated() {
                 let total = metrics.totalCounts[row]
                 for i in starts[j]..<starts[j + 1] where worker.values[i] > 0 {
-                    digest.add(gene: Int(map.tokenOfSlot[Int(worker.slots[i])]), value: RankValueTokenizer.normalized(worker.values[i], total: total))
+                    let value = worker.values[i]
+                    genesOfValues.append(map.tokenOfSlot[Int(worker.slots[i])])
+                    guard value < Double(Self.cachedCounts), value.rounded(.towardZero) == value else {
+                        buckets.append(scale.bucket(of: RankValueTokenizer.normalized(value, total: total)))
+                        continue
+                    }
+                    let count = Int(value)
+                    if bucketOfCount[count] == .min {
+                        bucketOfCount[count] = scale.bucket(of: RankValueTokenizer.normalized(value, total: total))
+                        cached.append(count)
+                    }
+                    buckets.append(bucketOfCount[count])
                 }
+                for count in cached { bucketOfCount[count] = .min }
+                cached.removeAll(keepingCapacity: true)
             }
+            digest.add(genes: genesOfValues, buckets: buckets)
             progress(range.upperBound, source.cellCount)
         }
         return GeneDigestFile(genes: genes, digest: digest)

@@ -50,15 +50,15 @@ public struct GeneDigestFile: Sendable, Hashable {
 
     /// Writes the file atomically.
     public func write(to path: String) throws {
-        var data = Self.magic
-        func put<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
+        var bytes = [UInt8](Self.magic)
+        func put<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
         put(digest.relativeError.bitPattern)
         put(UInt32(genes.count))
         let order = genes.indices.sorted { genes[$0].unicodeScalars.lexicographicallyPrecedes(genes[$1].unicodeScalars) }
         for index in order {
-            let id = Data(genes[index].utf8)
+            let id = Array(genes[index].utf8)
             put(UInt32(id.count))
-            data.append(id)
+            bytes += id
             let buckets = digest.buckets(gene: index)
             put(UInt32(buckets.count))
             for (bucket, count) in buckets {
@@ -66,7 +66,7 @@ public struct GeneDigestFile: Sendable, Hashable {
                 put(count)
             }
         }
-        try AtomicCommit.write(data, to: path)
+        try AtomicCommit.write(Data(bytes), to: path)
     }
 
     /// Reads a file ``write(to:)`` wrote.
