@@ -86,6 +86,59 @@ struct PreprocessStageTests {
         }
     }
 
+    /// `kill -9` the moment a merged digest is committed (before its batch's task completes, as
+    /// a rule) and at random moments, restarting each time: the medians equal `merge-digests` of
+    /// every dataset digested alone — no item merged twice, none left out.
+    @Test func killNineNeverMergesAnItemTwice() async throws {
+        let sluice = try SluiceBinary.path()
+        let folder = try TemporaryDirectory("sluice-digest-crash")
+        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
+        var digests: [String] = []
+        for k in 0..<6 {
+            try SyntheticCounts(cells: 400, genes: 80, density: 0.2, seed: UInt64(60 + k)).write(to: folder.file("in/d\(k).h5ad"))
+            let digest = try await SluiceBinary.run(["preprocess", "digest", "in/d\(k).h5ad", "--digest-out", "d\(k).digest"], in: folder.path)
+            #expect(digest.status == 0, "\(digest)")
+            digests.append("d\(k).digest")
+        }
+        let merged = try await SluiceBinary.run(["preprocess", "merge-digests"] + digests + ["--out", "expected.json"], in: folder.path)
+        #expect(merged.status == 0, "\(merged)")
+        let yaml = """
+            workspace: ./work
+            budget: {total: 200MB}
+            items:
+              - directory: in
+            stages:
+              - fetch: {}
+              - digest: {name: digest, every: 2}
+              - digest: {name: medians, per: all}
+            """
+        try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        let versions = folder.file("work/checkpoints/digest/all")
+        let committed: @Sendable () -> Set<String> = {
+            Set(((try? FileManager.default.contentsOfDirectory(atPath: versions)) ?? []).filter { !$0.hasSuffix(".partial") })
+        }
+        var random = SeededGenerator(seed: 20_261_208)
+        var (kills, afterCommit) = (0, 0)
+        for round in 0..<12 {
+            let before = committed()
+            let delay = 0.05 + Double(random.next() % 1000) / 1000 * 0.6
+            let start = ContinuousClock.now
+            let landed = try await killWhen(sluice, ["run", folder.file("p.yaml"), "--quiet"]) { () -> Bool? in
+                if round % 2 == 0 { return committed().subtracting(before).isEmpty ? nil : true }
+                return ContinuousClock.now - start >= .seconds(delay) ? false : nil
+            }
+            guard let landed else { break }
+            kills += 1
+            if landed { afterCommit += 1 }
+        }
+        #expect(kills >= 2 && afterCommit >= 1, "\(kills) kills, \(afterCommit) right after a commit: the run ended too soon")
+        let final = try await SluiceBinary.run(["run", "p.yaml", "--quiet"], in: folder.path)
+        #expect(final.status == 0, "\(final)")
+        let medians = try Data(contentsOf: URL(fileURLWithPath: folder.file("work/interim/groups/all/medians/medians.json")))
+        #expect(medians == (try Data(contentsOf: URL(fileURLWithPath: folder.file("expected.json")))))
+        print("digest kill -9 test: \(kills) kills, \(afterCommit) right after a merged digest's commit")
+    }
+
     /// `medians: corpus` inside a run: every item is digested, a barrier merges the digests, and
     /// each item is tokenized with the merged medians — under a `raw/` quota that holds two of
     /// the four datasets, so items waiting for the barrier are parked (what they fetched
@@ -176,6 +229,9 @@ struct PreprocessStageTests {
         #expect(Dictionary(uniqueKeysWithValues: final.genes.map { ($0.name, $0.token) }) == dictionary.filter { !$0.key.hasPrefix("<") })
         #expect(corpus.vocabulary_sha256 == (try Checksum.of(file: folder.file("work/output/corpus/vocab.json"))))
         #expect(corpus.medians_sha256 == (try Checksum.of(file: medians)))
+
+        // One merged digest on disk, holding every item once.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("work/checkpoints/digest/all")).count == 1)
 
         // What the items fetched is gone; the digests went with the merge.
         #expect((try? FileManager.default.contentsOfDirectory(atPath: folder.file("work/raw"))) ?? [] == [])

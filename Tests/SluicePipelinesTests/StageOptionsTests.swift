@@ -79,16 +79,18 @@ import Testing
         #expect(named.options.corpusMedians == "merged")
     }
 
-    /// A `digest` stage digests each item, or with `per: all` / `per: group` merges them, and
-    /// refuses the per-item options on the merge.
+    /// A `digest` stage digests and merges batches of items, or with `per: all` / `per: group`
+    /// reads the medians, and refuses the per-item options there.
     @Test func digestStagesDigestOrMerge() throws {
         let config = try load("  - digest: {gene_id_column: ensembl_id, min_genes: 5}\n  - digest: {name: medians, per: all}")
         let digest = try #require(config.stages[1] as? DigestStage)
-        #expect(digest.scheduling == .perItem && digest.arguments == ["--gene-id-column", "ensembl_id", "--min-genes", "5"])
+        #expect(digest.scheduling == .batch(count: 4, enough: nil, maxWait: 5) && digest.arguments == ["--gene-id-column", "ensembl_id", "--min-genes", "5"])
         #expect(config.stages[2].scheduling == .barrier)
         #expect(config.stages[2].outputFolder(item: "all", isGroup: true) == "interim/groups/all/medians")
         let error = try #require(throws: ConfigError.self) { try load("  - digest: {per: group, min_genes: 5}") }
-        #expect(error.description.contains("give it to the per-item digest stage"), "\(error.description)")
+        #expect(error.description.contains("is an option of the per-item digest stage"), "\(error.description)")
+        let concurrent = try #require(throws: ConfigError.self) { try load("  - digest: {concurrency: 2}") }
+        #expect(concurrent.description.contains("set parallel, not concurrency"), "\(concurrent.description)")
     }
 
     @Test func commandPlaceholdersAreChecked() throws {

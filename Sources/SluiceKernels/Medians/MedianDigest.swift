@@ -40,6 +40,13 @@ public struct MedianDigest: Sendable, Hashable {
         for (gene, pairs) in buckets.enumerated() { for (index, count) in pairs { add(gene: gene, bucket: index, count: count) } }
     }
 
+    /// Adds genes without values after the existing ones, up to `genes`.
+    public mutating func grow(to genes: Int) {
+        guard genes > counts.count else { return }
+        counts += Array(repeating: [], count: genes - counts.count)
+        first += Array(repeating: 0, count: genes - first.count)
+    }
+
     /// How many genes the digest holds.
     public var genes: Int { counts.count }
 

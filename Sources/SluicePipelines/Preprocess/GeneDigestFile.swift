@@ -24,21 +24,29 @@ public struct GeneDigestFile: Sendable, Hashable {
     /// relative error `digest` allows (0.0001).
     private static let widestSpan: Int64 = 8_000_000
 
-    /// The merge of `files` (at least one, all of one relative error): every gene of any of them.
-    public static func merged(_ files: [GeneDigestFile]) throws -> GeneDigestFile {
-        guard let first = files.first else { throw PreprocessError(code: "no-digests", message: "no digests to merge") }
-        let genes = Set(files.flatMap(\.genes)).sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
-        let position = Dictionary(uniqueKeysWithValues: genes.enumerated().map { ($1, $0) })
-        var digest = MedianDigest(genes: genes.count, relativeError: first.digest.relativeError)
-        for file in files {
-            guard file.digest.relativeError == first.digest.relativeError else {
-                throw PreprocessError(
-                    code: "digest-mismatch",
-                    message: "digests of relative errors \(first.digest.relativeError) and \(file.digest.relativeError) cannot be merged")
-            }
-            for (index, gene) in file.genes.enumerated() { digest.merge(file.digest, gene: index, into: position[gene]!) }
+    /// The merge of the digest files at `paths` (at least one, all of one relative error), read
+    /// one at a time: every gene of any of them.
+    public static func merged(paths: [String]) throws -> GeneDigestFile {
+        guard let first = paths.first else { throw PreprocessError(code: "no-digests", message: "no digests to merge") }
+        var merged = try GeneDigestFile(contentsOf: first)
+        for path in paths.dropFirst() { try merged.merge(GeneDigestFile(contentsOf: path)) }
+        return merged
+    }
+
+    /// Adds `other`'s values (a digest of the same relative error): its genes not here yet come
+    /// after this one's.
+    public mutating func merge(_ other: GeneDigestFile) throws {
+        guard other.digest.relativeError == digest.relativeError else {
+            throw PreprocessError(
+                code: "digest-mismatch", message: "digests of relative errors \(digest.relativeError) and \(other.digest.relativeError) cannot be merged")
         }
-        return GeneDigestFile(genes: genes, digest: digest)
+        var position = Dictionary(uniqueKeysWithValues: genes.enumerated().map { ($1, $0) })
+        for gene in other.genes where position[gene] == nil {
+            position[gene] = genes.count
+            genes.append(gene)
+        }
+        digest.grow(to: genes.count)
+        for (index, gene) in other.genes.enumerated() { digest.merge(other.digest, gene: index, into: position[gene]!) }
     }
 
     /// Each gene's median (genes without values have none).

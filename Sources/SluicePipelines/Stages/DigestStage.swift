@@ -4,36 +4,42 @@ import SluiceFormats
 
 /// Corpus-wide gene medians inside a run, in two stages of this kind (docs/pipeline.md):
 ///
-/// - per item (the default): `sluice preprocess digest` on the dataset the item fetched, in its
-///   own process as every read of a cells file in a run is, writing `interim/<item>/<name>/genes.digest`;
-/// - with `per: all` (a barrier) or `per: group`: the merge of every member's digest into
-///   `interim/groups/<group>/<name>/medians.json` (gene → median, for a `preprocess` stage's
-///   `medians: corpus`) and the merged `genes.digest`, in this process — the digests are the
-///   run's own files, read with the format's checks.
+/// - per item (the default), a batch of `every` items at a time: `sluice preprocess digest` on
+///   each item's dataset (in its own process, as every read of a cells file in a run is; up to
+///   `parallel` at once), each digest merged into the digest of every item so far, kept as
+///   versions in `checkpoints/<name>/<group>/` (``StageVersions``: committed before the batch's
+///   task completes, so a crash never merges an item twice) — one merged digest on disk, not one
+///   per item waiting for the last; the item keeps `interim/<item>/<name>/merged.json`;
+/// - with `per: all` (a barrier) or `per: group`: once every member is merged, the medians of the
+///   latest version, `interim/groups/<group>/<name>/medians.json` (gene → median), for a
+///   `preprocess` stage's `medians: corpus`.
 ///
 /// A digest counts the values the tokenizer ranks, so the per-item stage takes the options that
 /// choose them (matrix, gene ids, filters) as the `preprocess` stage that uses the medians does.
 public struct DigestStage: ConfigurableStage {
     public static let kind = "digest"
     public let header: StageHeader
-    /// Whether each run digests one item or merges a group's (or every item's) digests.
+    /// Whether each run digests a batch of items or reads a group's (or every item's) medians.
     public let per: CommandStageOptions.Scope
     /// What `sluice preprocess digest` is given besides the file.
     let arguments: [String]
-    /// Bytes reserved for a digest, as a multiple of its dataset's size (plus 1 MiB).
+    /// Bytes reserved for an item's digest, as a multiple of its dataset's size (plus 1 MiB).
     let outputRatio: Double
+    /// Items per batch, and digests made at once.
+    let every: Int
+    let parallel: Int
+    /// Whether items are merged per group (for a `per: group` medians stage) rather than all together.
+    let byGroup: Bool
     private let executable: String
 
-    /// The per-item digest's file name, and the merged medians'.
+    /// The digest's file name, and the medians'.
     public static let digestFile = "genes.digest"
     public static let mediansFile = "medians.json"
 
     public init(header: StageHeader, options: StageOptions) throws {
         self.header = header
-        let keys = try options.keys(known: [
-            "per", "matrix", "gene_id_column", "min_genes", "min_counts", "max_pct_mito", "allow_non_counts", "chunk_size", "relative_error",
-            "output_ratio",
-        ])
+        let perItem = ["matrix", "gene_id_column", "min_genes", "min_counts", "max_pct_mito", "allow_non_counts", "chunk_size", "relative_error", "every", "parallel", "by_group"]
+        let keys = try options.keys(known: ["per", "output_ratio"] + perItem)
         per = try keys["per"]?.choice(CommandStageOptions.Scope.self) ?? .item
         var arguments: [String] = []
         for (key, flag) in [("matrix", "--matrix"), ("gene_id_column", "--gene-id-column")] {
@@ -45,71 +51,127 @@ public struct DigestStage: ConfigurableStage {
         if let value = keys["chunk_size"] { arguments += ["--chunk-size", "\(try value.int(atLeast: 1))"] }
         if let value = keys["relative_error"] { arguments += ["--relative-error", "\(try value.double(in: 0.0001...0.4999))"] }
         if let value = keys["allow_non_counts"], try value.bool() { arguments.append("--allow-non-counts") }
-        if per != .item,
-            let key = ["matrix", "gene_id_column", "min_genes", "min_counts", "max_pct_mito", "allow_non_counts", "chunk_size", "relative_error"]
-                .first(where: { keys[$0] != nil })
-        {
-            throw options.error(.badValue, "\(options.path): \(key) chooses what each item's digest counts; give it to the per-item digest stage, not the merge")
+        if per != .item, let key = perItem.first(where: { keys[$0] != nil }) {
+            throw options.error(.badValue, "\(options.path): \(key) is an option of the per-item digest stage, not of the one that reads the medians")
         }
         self.arguments = arguments
+        every = try keys["every"]?.int(atLeast: 1) ?? 4
+        parallel = try keys["parallel"]?.int(atLeast: 1) ?? 2
+        byGroup = try keys["by_group"]?.bool() ?? false
         outputRatio = try keys["output_ratio"]?.double(in: 0...1000) ?? 1.0
+        if per == .item, header.concurrency != 1 {
+            throw options.error(.badValue, "\(options.path): digests are merged one batch at a time; set parallel, not concurrency")
+        }
         executable = CommandStage.runningSluice() ?? "sluice"
     }
 
+    /// A batch goes once its first item has waited 5 s: merging is the same in any grouping,
+    /// and items that cannot all be on disk at once must not wait for each other.
     public var scheduling: StageScheduling {
         switch per {
-        case .item: .perItem
+        case .item: .batch(count: every, enough: nil, maxWait: 5)
         case .group: .perGroup
         case .all: .barrier
         }
     }
 
     public var outputArea: Area? { .interim }
-    /// The merge consumes the digests; an item's digest stage releases what it read only when
-    /// no later stage reads it again (a tokenizing stage usually does, with `from:`).
+    /// Releases what it read only when no later stage reads it again (a tokenizing stage
+    /// usually does, with `from:`); the medians stage releases the items' marks.
     public var consumesInputs: Bool { true }
 
     public func outputFolder(item: String, isGroup: Bool) -> String? {
         isGroup ? "interim/groups/\(item)/\(name)" : "interim/\(item)/\(name)"
     }
 
-    /// A digest holds at most 8 bytes per stored value and in practice far fewer (values share
-    /// buckets); the merge at most its inputs. Settled to what was written.
+    /// An item's digest (at most 8 bytes per stored value, in practice far fewer), held until it
+    /// is merged; the medians, about 40 bytes a gene. Settled to what stays.
     public func estimatedBytes(inputBytes: Int64, item: ItemSpec) -> Int64 {
-        (per == .item ? Int64(Double(inputBytes) * outputRatio) : inputBytes) + (1 << 20)
+        per == .item ? Int64(Double(inputBytes) * outputRatio) + (1 << 20) : 8 << 20
     }
 
     public func run(_ units: [StageUnit], context: StageContext) async throws {
-        for unit in units {
-            guard let partial = unit.partialOutput else { continue }
-            if unit.isCollective {
-                try merge(unit.memberInputs, of: unit.name, into: partial)
-            } else if let input = unit.input {
+        if let unit = units.first, unit.isCollective {
+            try medians(unit, workspace: context.workspace)
+        } else {
+            try await digestAndMerge(units, context: context)
+        }
+    }
+
+    /// Digests the batch's items not merged yet and merges them, group by group.
+    private func digestAndMerge(_ units: [StageUnit], context: StageContext) async throws {
+        let groups = Dictionary(grouping: units) { byGroup ? $0.item.groupName : ItemSpec.defaultGroup }
+        for (group, members) in groups.sorted(by: { $0.key < $1.key }) {
+            let versions = StageVersions(folder: try context.workspace.absolute("checkpoints/\(name)/\(group)"))
+            var latest = try versions.latest()
+            let merged = Set(latest?.record.items ?? [])
+            let fresh = members.filter { !merged.contains($0.item.name) }
+            try await digest(fresh, context: context)
+            if !fresh.isEmpty {
+                let digests = fresh.compactMap { $0.partialOutput.map { $0 + "/" + Self.digestFile } }
+                let room = 2 * DiskUsage.measure(latest?.folder ?? "").bytes + DiskUsage.measure(digests).bytes + (1 << 20)
+                latest = try await context.withRoom(room, in: .checkpoints, folder: versions.folder) {
+                    let number = (latest?.number ?? 0) + 1
+                    let partial = try versions.partial(number, workspace: context.workspace)
+                    var total = try latest.map { try GeneDigestFile(contentsOf: $0.folder + "/" + Self.digestFile) }
+                    for path in digests {
+                        let digest = try GeneDigestFile(contentsOf: path)
+                        if total == nil { total = digest } else { try total!.merge(digest) }
+                    }
+                    try total!.write(to: partial + "/" + Self.digestFile)
+                    let record = StageVersions.Record(version: number, batches: (latest?.record.batches ?? []) + [fresh.map(\.item.name)])
+                    try versions.commit(partial, record: record)
+                    _ = try versions.prune(keepLast: 1, keepEvery: 0, workspace: context.workspace)
+                    return (number, versions.folder + "/" + StageVersions.name(number), record)
+                }
+            }
+            for unit in members {
+                guard let partial = unit.partialOutput else { continue }
+                try? FileManager.default.removeItem(atPath: partial + "/" + Self.digestFile)
+                try JSONEncoder().encode(["group": group, "version": StageVersions.name(latest?.number ?? 0)])
+                    .write(to: URL(fileURLWithPath: partial + "/merged.json"))
+            }
+        }
+    }
+
+    /// Digests each of `units`' datasets into its partial output, `parallel` at a time.
+    private func digest(_ units: [StageUnit], context: StageContext) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for (position, unit) in units.enumerated() {
+                if position >= parallel { try await tasks.next() }
+                guard let input = unit.input else { continue }
                 let file = try PreprocessStage.datasetFile(in: input, item: unit.item.name)
                 var command = CommandStageOptions()
                 command.argv = [executable, "preprocess", "digest", file, "--digest-out", "{out}/\(Self.digestFile)"] + arguments
                 command.outputs = [Self.digestFile]
                 command.area = .interim
-                try await CommandStage(header: header, command: command).run([unit], context: context)
+                let stage = CommandStage(header: header, command: command)
+                tasks.addTask { try await stage.run([unit], context: context) }
             }
+            try await tasks.waitForAll()
         }
     }
 
-    /// Merges the members' digests (each `genes.digest` in `folders`) into `partial`.
-    private func merge(_ folders: [String], of group: String, into partial: String) throws {
-        let files = try folders.map { folder in
-            let path = folder + "/" + Self.digestFile
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw StageError(code: "digest.missing", "\(group): \(path), a member's digest, does not exist")
-            }
-            return try GeneDigestFile(contentsOf: path)
+    /// The medians of the latest merged digest of the group `unit` stands for, once every member is in it.
+    private func medians(_ unit: StageUnit, workspace: Workspace) throws {
+        guard let partial = unit.partialOutput, let first = unit.memberInputs.first else { return }
+        // The members' marks are in interim/<item>/<digest stage>/.
+        let stage = (first as NSString).lastPathComponent
+        let group = unit.name
+        let versions = StageVersions(folder: try workspace.absolute("checkpoints/\(stage)/\(group)"))
+        guard let latest = try versions.latest() else {
+            throw StageError(
+                code: "digest.missing",
+                "\(group): no merged digest in \(versions.folder): a per-item digest stage must come before (with by_group: true for per: group)")
         }
-        guard !files.isEmpty else { throw StageError(code: "digest.missing", "\(group): no member has a digest to merge") }
-        let merged = try GeneDigestFile.merged(files)
-        try merged.write(to: partial + "/" + Self.digestFile)
+        let merged = Set(latest.record.items)
+        if let missing = unit.itemNames.first(where: { !merged.contains($0) }) {
+            throw StageError(code: "digest.missing", "\(group): \(missing) is not in the merged digest \(latest.folder)")
+        }
+        let digest = try GeneDigestFile(contentsOf: latest.folder + "/" + Self.digestFile)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        try AtomicCommit.write(try encoder.encode(merged.medians()), to: partial + "/" + Self.mediansFile)
+        try AtomicCommit.write(try encoder.encode(digest.medians()), to: partial + "/" + Self.mediansFile)
     }
 
     /// The merged medians a `medians: corpus` stage reads for `item`: its group's, or else every item's.

@@ -43,7 +43,7 @@ public struct ModelStage: ConfigurableStage {
     }
 
     public func run(_ units: [StageUnit], context: StageContext) async throws {
-        let versions = ModelVersions(folder: try context.workspace.absolute("checkpoints/\(name)"))
+        let versions = StageVersions(folder: try context.workspace.absolute("checkpoints/\(name)"))
         var latest = try versions.latest()
         let applied = Set(latest?.record.items ?? [])
         let batch = units.filter { !applied.contains($0.item.name) }
@@ -58,14 +58,14 @@ public struct ModelStage: ConfigurableStage {
                 command.scratchFolder = partial
                 command.scratchBytes = room
                 try await CommandStage(header: header, command: command).run(batch, context: context)
-                let record = ModelVersions.Record(version: number, batches: (latest?.record.batches ?? []) + [batch.map(\.item.name)])
+                let record = StageVersions.Record(version: number, batches: (latest?.record.batches ?? []) + [batch.map(\.item.name)])
                 try versions.commit(partial, record: record)
                 let deleted = try versions.prune(keepLast: options.keepLast, keepEvery: options.keepEvery, workspace: context.workspace)
                 try await context.record(
                     "model-version", item: nil,
-                    "\(ModelVersions.name(number)) of \(name): batch \(record.batches.count), \(batch.map(\.item.name).joined(separator: ", "))"
-                        + (deleted.isEmpty ? "" : "; deleted \(deleted.map(ModelVersions.name).joined(separator: ", "))"))
-                return (number, versions.folder + "/" + ModelVersions.name(number), record)
+                    "\(StageVersions.name(number)) of \(name): batch \(record.batches.count), \(batch.map(\.item.name).joined(separator: ", "))"
+                        + (deleted.isEmpty ? "" : "; deleted \(deleted.map(StageVersions.name).joined(separator: ", "))"))
+                return (number, versions.folder + "/" + StageVersions.name(number), record)
             }
         }
         guard options.command == nil, let latest else { return }

@@ -100,7 +100,7 @@ struct PreprocessCommand: ParsableCommand {
 
         func run() throws {
             guard !digests.isEmpty else { throw ValidationError("give at least one digest") }
-            let merged = try GeneDigestFile.merged(try digests.map { try GeneDigestFile(contentsOf: $0) })
+            let merged = try GeneDigestFile.merged(paths: digests)
             try digestOut.map { try merged.write(to: $0) }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

@@ -2,12 +2,13 @@ import Foundation
 import SluiceEngine
 import SluiceFormats
 
-/// A `model` stage's versions in `checkpoints/<stage>/`: `v000001/`, `v000002/`, … each with a
-/// `version.json` naming the batches of items it has seen (``Record``), made as `vNNNNNN.partial/`
-/// and committed by one rename after everything in it is on disk — so a crash leaves the last
-/// committed version whole, and a batch whose version was committed before the crash let its
-/// task complete is found in it and never applied twice.
-struct ModelVersions {
+/// The versions of what a stage builds up batch after batch — a `model` stage's model, a
+/// `digest` stage's merged digest — in `checkpoints/<stage>/`: `v000001/`, `v000002/`, … each
+/// with a `version.json` naming the batches of items it has seen (``Record``), made as
+/// `vNNNNNN.partial/` and committed by one rename after everything in it is on disk — so a crash
+/// leaves the last committed version whole, and a batch whose version was committed before the
+/// crash let its task complete is found in it and never applied twice.
+struct StageVersions {
     /// What a version has seen.
     struct Record: Codable, Equatable {
         var version: Int
