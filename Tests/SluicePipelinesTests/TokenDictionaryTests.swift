@@ -125,17 +125,16 @@ import Testing
         let error = #expect(throws: FormatError.self) { _ = try GeneDigestFile(contentsOf: scratch.file("cut.digest")) }
         #expect(error?.description.contains("ends early") == true)
         // Buckets spread over billions would be an allocation of gigabytes: refused.
-        var hostile = Data("SLUICE-DIGEST-1\n".utf8)
+        var hostile = Data("SLUICE-DIGEST-2\n".utf8)
         func put<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { hostile.append(contentsOf: $0) } }
         put((0.001).bitPattern)
         put(UInt32(1))
         put(UInt32(1))
         hostile.append(contentsOf: Array("G".utf8))
         put(UInt32(2))
-        for bucket in [Int32.min, Int32.max] {
-            put(bucket)
-            put(UInt32(1))
-        }
+        put(Int32.min)
+        // Steps 0 and 2^32 - 1 (LEB128), each counted once.
+        hostile.append(contentsOf: [0, 1, 0xff, 0xff, 0xff, 0xff, 0x0f, 1])
         try hostile.write(to: URL(fileURLWithPath: scratch.file("wide.digest")))
         let wide = #expect(throws: FormatError.self) { _ = try GeneDigestFile(contentsOf: scratch.file("wide.digest")) }
         #expect(wide?.description.contains("spread too wide") == true)

@@ -112,7 +112,10 @@ def cmd_gen(a):
     nb_p = 2.0 / (2.0 + mu)
     rng = np.random.default_rng([a.seed, 3])
     # var: Ensembl-like ids, in a random column order (token order = id order != column order)
-    ids = np.array([f"ENSG{j + 1:011d}" for j in range(genes)], dtype=object)[rng.permutation(genes)]
+    # With --core, only the first `core` ids are shared; the others are numbered from --id-offset,
+    # so that datasets generated with different offsets have different gene sets.
+    core = genes if a.core is None else a.core
+    ids = np.array([f"ENSG{(j if j < core else a.id_offset + j) + 1:011d}" for j in range(genes)], dtype=object)[rng.permutation(genes)]
     symbols = np.array([f"GENE{j}" for j in range(genes)], dtype=object)
     symbols[mito] = MT_SYMBOLS[:len(mito)]
     # obs: cellxgene-like categoricals (per cell codes are small: int8)
@@ -166,7 +169,7 @@ def cmd_gen(a):
             "development_stage": ("categorical", stage_codes, STAGES),
             "sex": ("categorical", sex_codes, ["female", "male"]),
         }, comp)
-        write_dataframe(f.create_group("var"), ids, {"gene_symbols": ("strings", symbols)}, comp)
+        write_dataframe(f.create_group("var"), ids, {} if a.ids_only else {"gene_symbols": ("strings", symbols)}, comp)
         for name in ("layers", "obsm", "obsp", "varm", "varp", "uns"):
             g = f.create_group(name)
             g.attrs["encoding-type"] = "dict"
@@ -562,6 +565,9 @@ def main():
     p.add_argument("--block", type=int, default=2000)
     p.add_argument("--chunk-elements", type=int, default=65536)
     p.add_argument("--out", required=True)
+    p.add_argument("--core", type=int, default=None, help="genes whose ids every dataset shares (default: all)")
+    p.add_argument("--id-offset", type=int, default=0, help="numbering of the ids past --core")
+    p.add_argument("--ids-only", action="store_true", help="var holds Ensembl ids only, no gene_symbols")
     p.set_defaults(func=cmd_gen)
     p = sub.add_parser("python")
     p.add_argument("file")

@@ -6,10 +6,12 @@ public import SluiceKernels
 /// A ``SluiceKernels/MedianDigest`` keyed by gene id, as a file: one dataset's contribution to
 /// corpus-wide medians (`sluice preprocess digest`), or the merge of many (`merge-digests`).
 ///
-/// Layout (little-endian): `SLUICE-DIGEST-1\n`, the relative error (float64), the gene count
+/// Layout (little-endian): `SLUICE-DIGEST-2\n`, the relative error (float64), the gene count
 /// (uint32), then per gene in code-point order of its id: the id's UTF-8 length (uint32) and
-/// bytes, its bucket count (uint32), and (index int32, count uint32) pairs in index order — the
-/// same bytes for the same values whatever order they came in.
+/// bytes, its bucket count (uint32), its first bucket's index (int32), and per bucket in index
+/// order the step from the bucket before (0 for the first) and the count, each a LEB128
+/// varint — about 3 bytes a bucket, where (int32, uint32) pairs took 8; the same bytes for the
+/// same values whatever order they came in.
 public struct GeneDigestFile: Sendable, Hashable {
     public var genes: [String]
     public var digest: MedianDigest
@@ -19,7 +21,7 @@ public struct GeneDigestFile: Sendable, Hashable {
         self.digest = digest
     }
 
-    private static let magic = Data("SLUICE-DIGEST-1\n".utf8)
+    private static let magic = Data("SLUICE-DIGEST-2\n".utf8)
     /// The most buckets one gene's values may span: every positive double, at the smallest
     /// relative error `digest` allows (0.0001).
     private static let widestSpan: Int64 = 8_000_000
@@ -60,6 +62,14 @@ public struct GeneDigestFile: Sendable, Hashable {
     public func write(to path: String) throws {
         var bytes = [UInt8](Self.magic)
         func put<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+        func putVarint(_ value: UInt64) {
+            var value = value
+            while value >= 0x80 {
+                bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+                value >>= 7
+            }
+            bytes.append(UInt8(value))
+        }
         put(digest.relativeError.bitPattern)
         put(UInt32(genes.count))
         let order = genes.indices.sorted { genes[$0].unicodeScalars.lexicographicallyPrecedes(genes[$1].unicodeScalars) }
@@ -69,9 +79,12 @@ public struct GeneDigestFile: Sendable, Hashable {
             bytes += id
             let buckets = digest.buckets(gene: index)
             put(UInt32(buckets.count))
+            put(buckets.first?.index ?? 0)
+            var previous = buckets.first?.index ?? 0
             for (bucket, count) in buckets {
-                put(bucket)
-                put(count)
+                putVarint(UInt64(bucket - previous))
+                putVarint(UInt64(count))
+                previous = bucket
             }
         }
         try AtomicCommit.write(Data(bytes), to: path)
@@ -89,6 +102,17 @@ public struct GeneDigestFile: Sendable, Hashable {
             offset += MemoryLayout<T>.size
             return T(littleEndian: value)
         }
+        func varint() throws -> UInt64 {
+            var value: UInt64 = 0
+            for shift in stride(from: 0, to: 64, by: 7) {
+                guard offset < data.endIndex else { throw FormatError(.corruptData, path: path, "ends early (a median digest)") }
+                let byte = data[offset]
+                offset += 1
+                value |= UInt64(byte & 0x7f) << shift
+                if byte < 0x80 { return value }
+            }
+            throw FormatError(.corruptData, path: path, "holds a number longer than 64 bits (a median digest)")
+        }
         let relativeError = Double(bitPattern: try take(UInt64.self))
         guard relativeError > 0, relativeError < 1 else { throw FormatError(.corruptData, path: path, "gives the relative error \(relativeError) (a median digest)") }
         var genes: [String] = []
@@ -99,13 +123,19 @@ public struct GeneDigestFile: Sendable, Hashable {
             genes.append(String(decoding: data[offset..<offset + length], as: UTF8.self))
             offset += length
             var gene: [(index: Int32, count: UInt32)] = []
-            for _ in 0..<(try take(UInt32.self)) {
-                let bucket = try take(Int32.self)
+            let bucketCount = try take(UInt32.self)
+            let lowest = Int64(try take(Int32.self))
+            var bucket = lowest
+            for position in 0..<bucketCount {
+                let step = try varint()
                 // Buckets ascend, and span what positive doubles can (a few million at most).
-                if let lowest = gene.first?.index, bucket <= gene.last!.index || Int64(bucket) - Int64(lowest) > Self.widestSpan {
+                guard position == 0 ? step == 0 : step > 0, step <= UInt64(Self.widestSpan), bucket + Int64(step) - lowest <= Self.widestSpan else {
                     throw FormatError(.corruptData, path: path, "holds buckets out of order or spread too wide (a median digest)")
                 }
-                gene.append((bucket, try take(UInt32.self)))
+                bucket += Int64(step)
+                let count = try varint()
+                guard count > 0, count <= UInt64(UInt32.max) else { throw FormatError(.corruptData, path: path, "holds a count of \(count) (a median digest)") }
+                gene.append((Int32(bucket), UInt32(count)))
             }
             buckets.append(gene)
         }

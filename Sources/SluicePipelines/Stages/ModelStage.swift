@@ -28,7 +28,7 @@ public struct ModelStage: ConfigurableStage {
         executable = CommandStage.runningSluice() ?? "sluice"
     }
 
-    public var scheduling: StageScheduling { .batch(count: options.every, enough: nil) }
+    public var scheduling: StageScheduling { .batch(count: options.every, enough: nil, maxWait: options.maxWait) }
     /// Embeddings, for the built-in model; an external trainer writes only versions.
     public var outputArea: Area? { options.command == nil ? .output : nil }
     public var consumesInputs: Bool { true }

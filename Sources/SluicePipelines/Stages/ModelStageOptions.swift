@@ -5,6 +5,10 @@ import SluiceEngine
 public struct ModelStageOptions: Sendable, Equatable {
     /// Items per update, in item order (the last batch may be smaller).
     public var every = 1
+    /// Seconds a batch's first item waits for the others before the batch goes with fewer (when
+    /// the budget cannot hold `every` items at once); nil: batches are always `every` items, and
+    /// the same whatever the timing.
+    public var maxWait: Double?
     /// The built-in model's feature genes (a file, absolute); nil with `command`.
     public var features: String?
     public var components = 50
@@ -27,9 +31,10 @@ public struct ModelStageOptions: Sendable, Equatable {
 
     init(_ options: StageOptions) throws {
         let keys = try options.keys(known: [
-            "every", "features", "components", "chunk_size", "matrix", "gene_id_column", "command", "timeout", "keep_last", "keep_every", "version_bytes",
+            "every", "max_wait", "features", "components", "chunk_size", "matrix", "gene_id_column", "command", "timeout", "keep_last", "keep_every", "version_bytes",
         ])
         if let value = keys["every"] { every = try value.int(atLeast: 1) }
+        if let value = keys["max_wait"] { maxWait = try value.seconds() }
         if let value = keys["components"] { components = try value.int(atLeast: 1) }
         if let value = keys["chunk_size"] { chunkSize = try value.int(atLeast: 1) }
         if let value = keys["matrix"] { matrix = try value.string() }
