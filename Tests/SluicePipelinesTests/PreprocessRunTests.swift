@@ -205,6 +205,8 @@ struct PreprocessRunTests {
             options.testSize = 0.4
             options.keepInterim = true
             options.convert.filter.minGenes = 12
+            // A shard per chunk, so that many are compared.
+            options.convert.shardBytes = 1
             return options
         }
         let datasets = PreprocessDataset.datasets([input])

@@ -58,7 +58,7 @@ cd "$WORK/run"
 data_bytes=0
 for ((i = 0; i < DATASETS; i++)); do
   source_file="${distinct[$((i % DISTINCT))]}"
-  ln -s "$source_file" "$WORK/served/d$(printf %03d "$i").h5ad"
+  ln "$source_file" "$WORK/served/d$(printf %03d "$i").h5ad"  # hard links: the server refuses symbolic ones
   data_bytes=$((data_bytes + $(stat -c %s "$source_file")))
 done
 "$sluice" serve "$WORK/served" > serve.url 2> serve.err &

@@ -35,6 +35,26 @@ final class PosixFile {
         return PosixFile(path: path, descriptor: descriptor)
     }
 
+    /// Opens an existing `path` for writing, cut to its first `length` bytes, writing from there.
+    static func openCut(_ path: String, to length: Int) throws -> PosixFile {
+        let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw FormatError(.ioFailure, path: path, "cannot open the file to go on writing it: \(String(cString: strerror(errno)))")
+        }
+        let file = PosixFile(path: path, descriptor: descriptor)
+        guard try file.size() >= length else {
+            throw FormatError(.corruptData, path: path, "is shorter than the \(length) bytes it held at its last checkpoint")
+        }
+        try file.check(Int(ftruncate(descriptor, off_t(length))), "cutting the file to \(length) bytes")
+        try file.check(Int(lseek(descriptor, 0, SEEK_END)), "moving to the end of the file")
+        return file
+    }
+
+    /// Flushes what was written to the disk.
+    func sync() throws {
+        try check(Int(fsync(descriptor)), "flushing the file to disk")
+    }
+
     /// Turns a failed call's errno into an error that names the step.
     private func check(_ result: Int, _ step: String) throws {
         if result < 0 {

@@ -5,6 +5,9 @@ public import SluiceKernels
 public struct ConvertOptions: Sendable, Hashable, Codable {
     /// Cells per streamed batch (and per interim chunk file).
     public var chunkSize = 10_000
+    /// Bytes at which a shard is closed and the next begun (whole chunks: a shard may pass it by
+    /// one chunk's rows).
+    public var shardBytes = 500_000_000
     /// Tokens kept per cell (genes; ``wrap``'s tokens come on top).
     public var topGenes = 2_000
     /// Whether scores are computed in Geneformer's order of operations

@@ -322,13 +322,15 @@ public final class PreprocessRun {
         var cleaned = MetadataCleaner.Result(droppedColumns: [], ageColumn: false, cellsWithAge: 0, files: [])
         let converted = try converter.run(into: folder, metadata: metadata) { filledColumns, resumed in
             if let resumed {
-                // The shards up to the checkpoint stay; a shard written after it is written again.
+                // The shards up to the checkpoint stay, and the open ones go on from where they
+                // stood then; a shard begun after it is written again.
                 (progress, cleaned) = try JSONDecoder().decode(SplitState.self, from: resumed).values
-                Self.removePartialFiles(in: output)
+                Self.removePartialFiles(in: output, keeping: progress.openPartialFiles)
             } else {
                 try? FileManager.default.removeItem(atPath: output)
             }
             let plan = MetadataCleaner.plan(schema: chunkSchema, filledColumns: filledColumns)
+            if resumed != nil { try splitter.resume(&progress, schema: plan.schema, metadata: metadata) }
             return DatasetConverter.ChunkSink(
                 take: { chunk, _ in
                     cleaned.droppedColumns = plan.droppedColumns
@@ -337,8 +339,12 @@ public final class PreprocessRun {
                     cleaned.cellsWithAge += aged
                     try splitter.split(table, schema: plan.schema, from: dataset.input, into: output, metadata: metadata, &progress)
                 },
-                state: { try JSONEncoder().encode(SplitState(progress: progress, cleaned: cleaned)) })
+                state: {
+                    try splitter.checkpoint(&progress)
+                    return try JSONEncoder().encode(SplitState(progress: progress, cleaned: cleaned))
+                })
         }
+        try splitter.finish(&progress)
         try finishConvert(converted, dataset, log: log)
         logCleaning(cleaned, log)
         let result = progress.finished(grouped: options.splitBy != nil && !options.skipTrainTestSplit)
@@ -355,10 +361,13 @@ public final class PreprocessRun {
         var values: (CorpusSplitter.Progress, MetadataCleaner.Result) { (progress, cleaned) }
     }
 
-    /// Removes the files a killed writer left half-written (`*.partial`) under `folder`.
-    private static func removePartialFiles(in folder: String) {
+    /// Removes the files a killed writer left half-written (`*.partial`) under `folder`, but
+    /// those in `keeping` (open shards a checkpoint recorded).
+    private static func removePartialFiles(in folder: String, keeping: Set<String>) {
         let names = FileManager.default.enumerator(atPath: folder)?.allObjects as? [String] ?? []
-        for name in names where name.hasSuffix(".partial") { try? FileManager.default.removeItem(atPath: folder + "/" + name) }
+        for name in names where name.hasSuffix(".partial") && !keeping.contains(folder + "/" + name) {
+            try? FileManager.default.removeItem(atPath: folder + "/" + name)
+        }
     }
 
     private func addAge(_ dataset: PreprocessDataset, log: DatasetLog) throws {
@@ -405,6 +414,7 @@ public final class PreprocessRun {
                 try splitter.split(table, schema: plan.schema, from: chunk, into: output, metadata: metadata, &progress)
             }
         }
+        try splitter.finish(&progress)
         logCleaning(cleaned, log)
         let result = progress.finished(grouped: options.splitBy != nil && !options.skipTrainTestSplit)
         try finish(

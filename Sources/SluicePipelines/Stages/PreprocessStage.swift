@@ -31,12 +31,16 @@ public struct PreprocessStage: ConfigurableStage {
         Int64(Double(inputBytes) * options.outputRatio)
     }
 
-    /// The interim token chunks, about the size of the outputs (the split copies them into
-    /// shards), and with `spill: true` the spill of decoded counts (``spillAllowance(inputBytes:)``); a CSC or
-    /// Matrix Market input's sort by cell is added once the file's stored-value count is known.
+    /// The builder's records (1 MiB; `run-all` streams its token chunks straight into the
+    /// shards, so none are written), and with `spill: true` the spill of decoded counts
+    /// (``spillAllowance(inputBytes:)``); a CSC or Matrix Market input's sort by cell is added
+    /// once the file's stored-value count is known.
     public func scratchBytes(inputBytes: Int64, item: ItemSpec) -> Int64 {
-        estimatedBytes(inputBytes: inputBytes, item: item) + (options.spill ? Self.spillAllowance(inputBytes: inputBytes) : 0)
+        Self.recordBytes + (options.spill ? Self.spillAllowance(inputBytes: inputBytes) : 0)
     }
+
+    /// What the builder's step records, gene plan and vocabulary in its interim folder take.
+    static let recordBytes: Int64 = 1 << 20
 
     /// The most the spill of decoded counts is given: what 3 bytes a stored value come to in a
     /// gzip h5ad of `inputBytes` (about 2.7 bytes a value), plus 1 MiB. Planned before the file
@@ -68,7 +72,7 @@ public struct PreprocessStage: ConfigurableStage {
                 }
                 medians = merged
             }
-            let bytes = outputs + (inspection?.sortScratchBytes ?? 0) + (spill ?? 0) + Int64(dictionary?.count ?? 0)
+            let bytes = Self.recordBytes + (inspection?.sortScratchBytes ?? 0) + (spill ?? 0) + 2 * Int64(dictionary?.count ?? 0)
             // A dataset big enough to take long gets checkpoints, in the partial output beside
             // the shards, and reserved with them.
             var checkpoints: String?
@@ -126,6 +130,7 @@ public struct PreprocessStage: ConfigurableStage {
             "--chunk-size", "\(options.chunkSize)", "--test-size", "\(options.testSize)", "--seed", "\(options.seed)",
         ]
         if let value = options.topGenes { argv += ["--top-genes", "\(value)"] }
+        if let value = options.shardBytes { argv += ["--shard-size", "\(value)"] }
         if let value = options.preset { argv += ["--preset", value.rawValue] }
         if let vocabulary { argv += ["--vocabulary", vocabulary] }
         if let medians { argv += ["--medians", medians] }

@@ -4,6 +4,8 @@ import SluiceEngine
 /// The options of a `preprocess` stage: the `sluice preprocess run-all` options.
 public struct PreprocessStageOptions: Sendable, Equatable {
     public var chunkSize = 10_000
+    /// Bytes at which a shard is closed (`shard_size`); nil: the builder's default, 500 MB.
+    public var shardBytes: Int64?
     /// Tokens kept per cell; nil: the builder's default (2,000) or the preset's.
     public var topGenes: Int?
     /// A model family's tokenizer settings (`geneformer-30m`, `geneformer-95m`).
@@ -52,9 +54,10 @@ public struct PreprocessStageOptions: Sendable, Equatable {
         let keys = try options.keys(known: [
             "chunk_size", "top_genes", "test_size", "skip_train_test_split", "hgnc", "min_genes", "min_counts",
             "max_pct_mito", "split_by", "seed", "output_ratio", "matrix", "allow_non_counts", "spill", "checkpoint_every",
-            "checkpoint_min_cells", "preset", "vocabulary", "medians", "medians_from", "gene_id_column",
+            "checkpoint_min_cells", "preset", "vocabulary", "medians", "medians_from", "gene_id_column", "shard_size",
         ])
         if let value = keys["chunk_size"] { chunkSize = try value.int(atLeast: 1) }
+        if let value = keys["shard_size"] { shardBytes = try value.bytes() }
         if let value = keys["top_genes"] { topGenes = try value.int(atLeast: 1) }
         if let value = keys["test_size"] { testSize = try value.double(in: 0...1) }
         if let value = keys["skip_train_test_split"] { skipSplit = try value.bool() }

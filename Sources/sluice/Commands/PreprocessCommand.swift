@@ -138,6 +138,8 @@ struct PreprocessArguments: ParsableArguments {
             valueName: "name"))
     var preset: String?
     @Option(help: "Parquet compression: zstd or none.") var compression = "zstd"
+    @Option(help: "Size at which a shard is closed and the next begun (whole chunks of cells, each a row group), as Hugging Face datasets shards.")
+    var shardSize = "500MB"
     @Option(parsing: .unconditional, help: "Fraction of cells (or --split-by groups) in the test split.") var testSize = 0.05
     @Flag(help: "Put every cell in train.") var skipTrainTestSplit = false
     @Flag(help: "Keep interim files after the split (run-all then also writes the token chunks to interim/<dataset>/chunks/, which it otherwise streams straight into the shards).") var keepInterim =
@@ -205,6 +207,7 @@ struct PreprocessArguments: ParsableArguments {
         if let minCounts, !(minCounts >= 0 && minCounts.isFinite) { throw ValidationError("--min-counts must be 0 or more, not \(minCounts)") }
         if let maxPctMito, !(0...100).contains(maxPctMito) { throw ValidationError("--max-pct-mito must be between 0 and 100, not \(maxPctMito)") }
         try CheckpointOption.validateInterval(checkpointEvery)
+        guard (ByteSize.parse(shardSize) ?? 0) > 0 else { throw ValidationError("--shard-size must be a size such as 500MB, not \(shardSize)") }
         if let spillLimit, ByteSize.parse(spillLimit) == nil { throw ValidationError("--spill-limit must be a size such as 2GB or 500MiB, not \(spillLimit)") }
     }
 
@@ -222,6 +225,7 @@ struct PreprocessArguments: ParsableArguments {
         options.mediansPath = medians
         options.geneIDColumn = geneIdColumn
         options.convert.compressed = compression == "zstd"
+        options.convert.shardBytes = Int(ByteSize.parse(shardSize) ?? 500_000_000)
         options.convert.allowsNonCounts = allowNonCounts
         options.matrix = matrix
         options.features = features.selection

@@ -39,6 +39,7 @@ struct ThriftRowGroup: Sendable, Hashable {
             case (3, .i64): numRows = try reader.readI64()
             case (5, .i64): fileOffset = try reader.readI64()
             case (6, .i64): totalCompressedSize = try reader.readI64()
+            case (7, .i16): ordinal = Int16(truncatingIfNeeded: try reader.readZigZag())
             default: try reader.skip(type)
             }
         }

@@ -59,6 +59,41 @@ public final class ParquetWriter {
         try emit(Self.magic)
     }
 
+    /// Where a partial file stands after its last whole row group: what ``init(resuming:schema:options:snapshot:)``
+    /// goes on from, after a crash that cut what was written after it.
+    public struct Snapshot: Sendable, Codable, Hashable {
+        /// The bytes of the partial file the row groups end at.
+        public var length: Int
+        /// The rows in them.
+        public var rows: Int64
+        /// Their metadata, as the footer encodes it.
+        public var rowGroups: [UInt8]
+    }
+
+    /// Goes on writing the partial file of `path` from `snapshot`: the file is cut to the
+    /// snapshot's length (what was written after it is dropped) and the next row group follows.
+    public init(resuming path: String, schema: ParquetSchema, options: ParquetWriterOptions = ParquetWriterOptions(), snapshot: Snapshot) throws {
+        self.path = path
+        self.schema = schema
+        self.options = options
+        self.partialPath = AtomicCommit.partialPath(of: path)
+        self.compressor = try PageCompressor(codec: options.compression, zstdLevel: options.zstdLevel, path: path)
+        let groups: ThriftFileMetaData
+        do {
+            groups = try snapshot.rowGroups.withUnsafeBytes { bytes in
+                var reader = ThriftCompactReader(bytes)
+                return try ThriftFileMetaData(from: &reader)
+            }
+        } catch {
+            throw FormatError(.corruptData, path: path, "its checkpoint's row groups do not decode (\(error))")
+        }
+        self.file = try PosixFile.openCut(partialPath, to: snapshot.length)
+        outputBuffer.reserveCapacity(Self.outputBufferSize)
+        rowGroups = groups.rowGroups
+        rowCount = snapshot.rows
+        position = snapshot.length
+    }
+
     deinit {
         if file != nil { PosixFile.remove(partialPath) }
     }
@@ -85,6 +120,32 @@ public final class ParquetWriter {
         pendingBytes += batch.columns.reduce(0) { $0 + Self.estimatedBytes($1) }
         if pendingBytes >= options.rowGroupByteSize { try flushRowGroup() }
     }
+
+    /// Writes the rows buffered so far as a row group now: the next batch starts another.
+    public func endRowGroup() throws {
+        guard file != nil else { throw FormatError(.invalidArgument, path: path, "the writer is already closed") }
+        try flushRowGroup()
+    }
+
+    /// The bytes of the partial file so far (its buffered rows written as a row group), flushed
+    /// to disk, as a snapshot to resume from.
+    public func snapshot() throws -> Snapshot {
+        guard let file else { throw FormatError(.invalidArgument, path: path, "the writer is already closed") }
+        try flushRowGroup()
+        try flushOutput()
+        try file.sync()
+        var metadata = ThriftFileMetaData()
+        metadata.version = 2
+        metadata.schema = schema.thriftElements
+        metadata.numRows = rowCount
+        metadata.rowGroups = rowGroups
+        var writer = ThriftCompactWriter()
+        metadata.encode(into: &writer)
+        return Snapshot(length: position, rows: rowCount, rowGroups: writer.bytes)
+    }
+
+    /// The bytes written so far, buffered rows not counted.
+    public var bytesWritten: Int { position }
 
     /// Writes buffered rows, the footer, fsyncs, and renames the partial file to `path`.
     public func close() throws {
