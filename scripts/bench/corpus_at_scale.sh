@@ -15,10 +15,12 @@
 # the sluice CLI (digest, run-all with the run's final vocabulary and merged medians, model
 # update + embed), and checks every cell's tokens equal that one-dataset-at-a-time output.
 #
-#   scripts/bench/corpus_at_scale.sh                                  # 100 datasets, 1 M cells
+#   scripts/bench/corpus_at_scale.sh                                  # 100 datasets, 3 M cells
 #   DATASETS=100 CELLS=100000 scripts/bench/corpus_at_scale.sh        # 10 M cells
 #
-# Environment: DATASETS (100) DISTINCT (10) CELLS (10000, the mean per dataset) GENES (20000)
+# The working budget is shared 35 / 35 / 30 % by raw/, interim/ and checkpoints/ (the merged
+# digest's size grows with the genes of the corpus, not its cells: a small corpus needs a larger
+# share for it). Environment: DATASETS (100) DISTINCT (10) CELLS (30000, the mean per dataset) GENES (20000)
 # CORE (15000) RATIO (10) EVERY (4) FEATURES (500) COMPONENTS (20) SKIP_BUILD BENCH_DATA
 # (bench-data). Results: a table on stdout and BENCH_DATA/corpus_at_scale/results.json.
 set -euo pipefail
@@ -26,7 +28,7 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 DATASETS="${DATASETS:-100}"
 DISTINCT="${DISTINCT:-10}"
-CELLS="${CELLS:-10000}"
+CELLS="${CELLS:-30000}"
 GENES="${GENES:-20000}"
 CORE="${CORE:-15000}"
 RATIO="${RATIO:-10}"
@@ -78,7 +80,7 @@ url="$(head -1 serve.url)"
 working=$((data_bytes / RATIO))
 cat > corpus.yaml <<YAML
 workspace: ./ws
-budget: {total: 100TB, areas: {raw: $((working * 2 / 5)), interim: $((working * 2 / 5)), checkpoints: $((working / 5))}}
+budget: {total: 100TB, areas: {raw: $((working * 35 / 100)), interim: $((working * 35 / 100)), checkpoints: $((working * 30 / 100))}}
 items:
   - manifest: items.tsv
 stages:
