@@ -126,21 +126,7 @@ import Testing
         let versions: @Sendable () -> Set<String> = {
             Set(((try? FileManager.default.contentsOfDirectory(atPath: checkpoints)) ?? []).filter { !$0.hasSuffix(".partial") })
         }
-        var random = SeededGenerator(seed: 20_261_207)
-        var kills = 0
-        var afterCommit = 0
-        for round in 0..<12 {
-            let before = versions()
-            let delay = 0.05 + Double(random.next() % 1000) / 1000 * 0.6
-            let start = ContinuousClock.now
-            let landed = try await killWhen(sluice, ["run", pipeline, "--quiet"]) { () -> Bool? in
-                if round % 2 == 0 { return versions().subtracting(before).isEmpty ? nil : true }
-                return ContinuousClock.now - start >= .seconds(delay) ? false : nil
-            }
-            guard let landed else { break }
-            kills += 1
-            if landed { afterCommit += 1 }
-        }
+        let (kills, afterCommit) = try await KillAfterCommits.run(sluice, ["run", pipeline, "--quiet"], watching: checkpoints, seed: 20_261_207)
         #expect(kills >= 3 && afterCommit >= 1, "\(kills) kills, \(afterCommit) right after a commit: the run ended too soon")
         let final = try await SluiceBinary.run(["run", pipeline, "--quiet"], in: folder.path)
         #expect(final.status == 0, "\(final)")

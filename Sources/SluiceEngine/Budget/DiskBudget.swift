@@ -253,7 +253,8 @@ public actor DiskBudget {
         stalledSince = nil
         waiters.removeFirst()
         let books = books(of: first.area)
-        let free = max(0, books.limit - books.held)
+        // What the area's own quota leaves, where it binds before the total.
+        let free = max(0, min(books.limit - books.held, limit(first.area) - held(first.area)))
         first.continuation.resume(
             throwing: BudgetError(
                 code: .neverFits,

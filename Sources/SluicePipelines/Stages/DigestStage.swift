@@ -103,13 +103,19 @@ public struct DigestStage: ConfigurableStage {
         let groups = Dictionary(grouping: units) { byGroup ? $0.item.groupName : ItemSpec.defaultGroup }
         for (group, members) in groups.sorted(by: { $0.key < $1.key }) {
             let versions = StageVersions(folder: try context.workspace.absolute("checkpoints/\(name)/\(group)"))
+            // A merged digest a crash left before it was pruned goes first.
+            try await context.withRoom(0, in: .checkpoints, folder: versions.folder) {
+                _ = try versions.prune(keepLast: 1, keepEvery: 0, workspace: context.workspace)
+            }
             var latest = try versions.latest()
             let merged = Set(latest?.record.items ?? [])
             let fresh = members.filter { !merged.contains($0.item.name) }
             try await digest(fresh, context: context)
             if !fresh.isEmpty {
                 let digests = fresh.compactMap { $0.partialOutput.map { $0 + "/" + Self.digestFile } }
-                let room = 2 * DiskUsage.measure(latest?.folder ?? "").bytes + DiskUsage.measure(digests).bytes + (1 << 20)
+                // The new merged digest holds at most the old one's buckets and the batch's (the
+                // old one is counted already, until it is deleted after the commit).
+                let room = DiskUsage.measure(latest?.folder ?? "").bytes + DiskUsage.measure(digests).bytes + (1 << 20)
                 latest = try await context.withRoom(room, in: .checkpoints, folder: versions.folder) {
                     let number = (latest?.number ?? 0) + 1
                     let partial = try versions.partial(number, workspace: context.workspace)

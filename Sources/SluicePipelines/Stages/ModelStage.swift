@@ -44,11 +44,19 @@ public struct ModelStage: ConfigurableStage {
 
     public func run(_ units: [StageUnit], context: StageContext) async throws {
         let versions = StageVersions(folder: try context.workspace.absolute("checkpoints/\(name)"))
+        // Versions a crash left before they were pruned go first.
+        try await context.withRoom(0, in: .checkpoints, folder: versions.folder) {
+            _ = try versions.prune(keepLast: options.keepLast, keepEvery: options.keepEvery, workspace: context.workspace)
+        }
         var latest = try versions.latest()
         let applied = Set(latest?.record.items ?? [])
         let batch = units.filter { !applied.contains($0.item.name) }
         if !batch.isEmpty {
-            let room = options.versionBytes ?? 2 * DiskUsage.measure(latest?.folder ?? "").bytes + builtInBound
+            // The new version's room (the latest is counted already, until it is pruned): the
+            // trainer's bound, or the built-in model's, or a tenth more than the latest where its
+            // genes outgrew that bound.
+            let previous = DiskUsage.measure(latest?.folder ?? "").bytes
+            let room = options.versionBytes ?? max(builtInBound, previous + previous / 10 + (1 << 20))
             latest = try await context.withRoom(room, in: .checkpoints, folder: versions.folder) {
                 let number = (latest?.number ?? 0) + 1
                 let partial = try versions.partial(number, workspace: context.workspace)

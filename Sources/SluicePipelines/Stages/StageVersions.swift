@@ -59,7 +59,8 @@ struct StageVersions {
     }
 
     /// Deletes committed versions other than the last `keepLast` and every `keepEvery`-th (0:
-    /// none), oldest first; returns their numbers. Called only after the newest was committed.
+    /// none), oldest first; returns their numbers. Called after each commit, and before each
+    /// batch for what a crash between a commit and its pruning left.
     func prune(keepLast: Int, keepEvery: Int, workspace: Workspace) throws -> [Int] {
         let versions = try committed()
         guard let newest = versions.last?.number else { return [] }
