@@ -89,7 +89,7 @@ stages:
   - digest: {name: medians, per: all}
   - preprocess: {name: tokenize, from: fetch, medians: corpus, preset: geneformer-30m, test_size: 0.05}
   - model: {from: fetch, every: $EVERY, max_wait: 5s, features: features.txt, components: $COMPONENTS, chunk_size: 500}
-  - corpus: {}
+  - corpus: {from: tokenize}
 YAML
 
 # The working areas (and output/) sampled every 50 ms while the run goes.
@@ -140,25 +140,25 @@ cd "$WORK/run"
 "$py" - "$WORK" "$DATASETS" "$DISTINCT" "$data_bytes" "$working" "${distinct[@]}" <<'PY'
 import json, sqlite3, sys
 from pathlib import Path
+import pyarrow as pa
 import pyarrow.parquet as pq
 work, datasets, distinct, data_bytes, working = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 sources = sys.argv[6:]
 
 def tokens(folder):
-    cells = {}
-    for path in sorted(Path(folder).glob("*/chunks/*.parquet")):
-        table = pq.read_table(path, columns=["cell_id", "input_ids"])
-        cells.update(zip(table.column("cell_id").to_pylist(), table.column("input_ids").to_pylist()))
-    return cells
+    """Every cell's tokens, as an Arrow table sorted by cell id (columnar: no Python lists)."""
+    parts = [pq.read_table(p, columns=["cell_id", "input_ids"]) for p in sorted(Path(folder).glob("*/chunks/*.parquet"))]
+    return pa.concat_tables(parts).sort_by("cell_id")
 
-alone = [tokens(work / "alone/out" / f"s{j}") for j in range(distinct)]
 cells = 0
 mismatched = []
-for i in range(datasets):
-    got = tokens(work / "run/ws/output" / f"d{i:03d}")
-    cells += len(got)
-    if got != alone[i % distinct]:
-        mismatched.append(f"d{i:03d}")
+for j in range(distinct):
+    alone = tokens(work / "alone/out" / f"s{j}")
+    for i in range(j, datasets, distinct):
+        got = tokens(work / "run/ws/output" / f"d{i:03d}")
+        cells += got.num_rows
+        if not got.equals(alone):
+            mismatched.append(f"d{i:03d}")
 wall, rss_kb = open(work / "run/run.time").read().split()[-2:]
 alone_seconds, alone_rss = 0.0, 0
 lines = [l.split() for l in open(work / "alone/alone.time") if l.strip() and l.split()[0][0].isdigit()]
