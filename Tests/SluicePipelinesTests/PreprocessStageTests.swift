@@ -9,10 +9,10 @@ import Testing
 /// included, live in scratch space under the workspace that is reserved before it starts.
 @Suite("Preprocess stage")
 struct PreprocessStageTests {
-    /// The scratch reservation holds the builder's records (1 MiB: run-all writes no token
-    /// chunks) and the spill (3 bytes a stored value plus 1 MiB), and the builder is told the
-    /// spill's share as `--spill-limit`: when `interim/`'s quota has no room for it the item
-    /// fails at once; with room the builder keeps its spill, and nothing is left in `interim/`.
+    /// The scratch reservation holds the token chunks (the stage's output ratio times the input)
+    /// and the spill (3 bytes a stored value plus 1 MiB), and the builder is told the spill's
+    /// share as `--spill-limit`: when `interim/`'s quota has no room for it the item fails at
+    /// once; with room the builder keeps its spill, and nothing is left in `interim/`.
     @Test func theSpillIsReservedScratchInTheWorkspace() async throws {
         let stored = 252  // csr.h5ad's stored values (`sluice inspect`)
         let spill = stored * 3 + (1 << 20)
@@ -22,12 +22,11 @@ struct PreprocessStageTests {
                 label: "sluice-preprocess")
             return (try await SluiceBinary.run(["run", "p.yaml", "--quiet"], in: folder.path), folder)
         }
-        let records = 1 << 20
-        let (tight, _) = try await run(interim: records + spill - 1)
+        let (tight, _) = try await run(interim: spill - 1)
         #expect(tight.status == 3)
         #expect((tight.standardOutput + tight.standardError).contains("more than the budget can ever hold"), "\(tight)")
 
-        let (roomy, folder) = try await run(interim: records + spill + 200_000)
+        let (roomy, folder) = try await run(interim: spill + 200_000)
         #expect(roomy.status == 0, "\(roomy)")
         let log = FoldedLog.section(folder.file("work/logs/preprocess.log"), item: "a")
         #expect(log.contains("--spill-limit \(spill)"), "\(log)")

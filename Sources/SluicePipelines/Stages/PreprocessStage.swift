@@ -31,16 +31,12 @@ public struct PreprocessStage: ConfigurableStage {
         Int64(Double(inputBytes) * options.outputRatio)
     }
 
-    /// The builder's records (1 MiB; `run-all` streams its token chunks straight into the
-    /// shards, so none are written), and with `spill: true` the spill of decoded counts
-    /// (``spillAllowance(inputBytes:)``); a CSC or Matrix Market input's sort by cell is added
-    /// once the file's stored-value count is known.
+    /// The interim token chunks, about the size of the outputs (the split copies them into
+    /// shards), and with `spill: true` the spill of decoded counts (``spillAllowance(inputBytes:)``); a CSC or
+    /// Matrix Market input's sort by cell is added once the file's stored-value count is known.
     public func scratchBytes(inputBytes: Int64, item: ItemSpec) -> Int64 {
-        Self.recordBytes + (options.spill ? Self.spillAllowance(inputBytes: inputBytes) : 0)
+        estimatedBytes(inputBytes: inputBytes, item: item) + (options.spill ? Self.spillAllowance(inputBytes: inputBytes) : 0)
     }
-
-    /// What the builder's step records, gene plan and vocabulary in its interim folder take.
-    static let recordBytes: Int64 = 1 << 20
 
     /// The most the spill of decoded counts is given: what 3 bytes a stored value come to in a
     /// gzip h5ad of `inputBytes` (about 2.7 bytes a value), plus 1 MiB. Planned before the file
@@ -72,7 +68,7 @@ public struct PreprocessStage: ConfigurableStage {
                 }
                 medians = merged
             }
-            let bytes = Self.recordBytes + (inspection?.sortScratchBytes ?? 0) + (spill ?? 0) + 2 * Int64(dictionary?.count ?? 0)
+            let bytes = outputs + (inspection?.sortScratchBytes ?? 0) + (spill ?? 0) + Int64(dictionary?.count ?? 0)
             // A dataset big enough to take long gets checkpoints, in the partial output beside
             // the shards, and reserved with them.
             var checkpoints: String?
