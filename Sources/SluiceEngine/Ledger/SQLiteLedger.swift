@@ -472,12 +472,12 @@ public final class SQLiteLedger: Ledger {
                 for member in members {
                     try db.run(sql: "UPDATE tasks SET state = 'done', finished = ? WHERE item = ? AND stage = ?", arguments: [now, member, task.stage])
                     // A parked member is fetched again first; the fetch's completion queues its next stage.
-                    let parked = try Double.fetchOne(try db.cachedStatement(sql: "SELECT parked FROM items WHERE id = ?"), arguments: [member]) != nil
+                    let parked = try Self.isParked(db, member)
                     try db.run(
                         sql: "UPDATE tasks SET state = 'pending', not_before = ? WHERE item = ? AND stage = ? AND state = ?",
                         arguments: [now, member, parked ? 0 : task.stage + 1, parked ? "done" : "waiting"])
                 }
-            } else if task.stage == 0, try Double.fetchOne(try db.cachedStatement(sql: "SELECT parked FROM items WHERE id = ?"), arguments: [task.item]) != nil {
+            } else if task.stage == 0, try Self.isParked(db, task.item) {
                 // Fetched again after it was parked: its first stage still to run is next.
                 try db.run(sql: "UPDATE items SET parked = NULL WHERE id = ?", arguments: [task.item])
                 try db.run(
@@ -664,6 +664,11 @@ public final class SQLiteLedger: Ledger {
     }
 
     // MARK: Parked items
+
+    /// Whether `item` is parked: what it fetched was released while it waited for its group.
+    private static func isParked(_ db: Database, _ item: String) throws -> Bool {
+        try Double.fetchOne(try db.cachedStatement(sql: "SELECT parked FROM items WHERE id = ?"), arguments: [item]) != nil
+    }
 
     /// Items waiting for their group (or the barrier) at the collective stage `stage`, unparked,
     /// that hold what the source stage fetched: the last item first.

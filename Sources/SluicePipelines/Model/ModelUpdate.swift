@@ -1,5 +1,5 @@
 import Foundation
-public import SluiceFormats
+import SluiceFormats
 import SluiceKernels
 
 /// What a `model` stage's built-in model does with a batch of datasets (`sluice model update`
@@ -48,7 +48,6 @@ public struct ModelUpdate {
         }
         model.genes = genes
         model.statistics = statistics!
-        defer { model.pca = pca }
         if var held = pending {
             if currentCount > 0 && currentCount < components {
                 held.rows += current
@@ -63,6 +62,7 @@ public struct ModelUpdate {
             }
             try pca.partialFit(current, rows: currentCount)
         }
+        model.pca = pca
     }
 
     /// Writes each cell of `dataset` projected on the components to the Parquet file `path`:

@@ -29,6 +29,7 @@ public struct CorpusStage: ConfigurableStage {
         for unit in units {
             guard let partial = unit.partialOutput else { continue }
             var vocabulary: (data: Data, genes: [String: Int32])?
+            var vocabularies: [(folder: String, genes: [String: Int32])] = []
             var manifests: [(item: String, manifest: CorpusManifest)] = []
             for folder in unit.memberInputs {
                 let item = (folder as NSString).lastPathComponent
@@ -38,12 +39,12 @@ public struct CorpusStage: ConfigurableStage {
                     let manifest = try? JSONDecoder().decode(CorpusManifest.self, from: manifestData)
                 else { throw StageError(code: "corpus.input", "\(folder) holds no corpus (vocab.json and manifest.json): give from: the preprocess stage") }
                 manifests.append((item, manifest))
+                vocabularies.append((folder, genes))
                 // Every item's vocabulary is a prefix of the run's: the largest holds them all.
                 if vocabulary == nil || genes.count > vocabulary!.genes.count { vocabulary = (data, genes) }
             }
             guard let vocabulary else { throw StageError(code: "corpus.input", "no item was tokenized") }
-            for folder in unit.memberInputs {
-                let genes = try Self.tokens(of: FileManager.default.contents(atPath: folder + "/vocab.json") ?? Data())
+            for (folder, genes) in vocabularies {
                 guard genes.allSatisfy({ vocabulary.genes[$0.key] == $0.value }) else {
                     throw StageError(
                         code: "corpus.vocabularies", "\(folder)'s vocabulary gives genes other ids than the run's: its tokens mean other genes")

@@ -102,12 +102,8 @@ public struct DigestStage: ConfigurableStage {
     private func digestAndMerge(_ units: [StageUnit], context: StageContext) async throws {
         let groups = Dictionary(grouping: units) { byGroup ? $0.item.groupName : ItemSpec.defaultGroup }
         for (group, members) in groups.sorted(by: { $0.key < $1.key }) {
-            let versions = StageVersions(folder: try context.workspace.absolute("checkpoints/\(name)/\(group)"))
-            // A merged digest a crash left before it was pruned goes first.
-            try await context.withRoom(0, in: .checkpoints, folder: versions.folder) {
-                _ = try versions.prune(keepLast: 1, keepEvery: 0, workspace: context.workspace)
-            }
-            var latest = try versions.latest()
+            let versions = try Self.mergedDigests(of: name, group: group, workspace: context.workspace)
+            var latest = try await versions.start(context: context)
             let merged = Set(latest?.record.items ?? [])
             let fresh = members.filter { !merged.contains($0.item.name) }
             try await digest(fresh, context: context)
@@ -116,20 +112,10 @@ public struct DigestStage: ConfigurableStage {
                 // The new merged digest holds at most the old one's buckets and the batch's (the
                 // old one is counted already, until it is deleted after the commit).
                 let room = DiskUsage.measure(latest?.folder ?? "").bytes + DiskUsage.measure(digests).bytes + (1 << 20)
-                latest = try await context.withRoom(room, in: .checkpoints, folder: versions.folder) {
-                    let number = (latest?.number ?? 0) + 1
-                    let partial = try versions.partial(number, workspace: context.workspace)
-                    var total = try latest.map { try GeneDigestFile(contentsOf: $0.folder + "/" + Self.digestFile) }
-                    for path in digests {
-                        let digest = try GeneDigestFile(contentsOf: path)
-                        if total == nil { total = digest } else { try total!.merge(digest) }
-                    }
-                    try total!.write(to: partial + "/" + Self.digestFile)
-                    let record = StageVersions.Record(version: number, batches: (latest?.record.batches ?? []) + [fresh.map(\.item.name)])
-                    try versions.commit(partial, record: record)
-                    _ = try versions.prune(keepLast: 1, keepEvery: 0, workspace: context.workspace)
-                    return (number, versions.folder + "/" + StageVersions.name(number), record)
-                }
+                let paths = (latest.map { [$0.folder + "/" + Self.digestFile] } ?? []) + digests
+                latest = try await versions.next(after: latest, items: fresh.map(\.item.name), room: room, context: context) { partial in
+                    try GeneDigestFile.merged(paths: paths).write(to: partial + "/" + Self.digestFile)
+                }.version
             }
             for unit in members {
                 guard let partial = unit.partialOutput else { continue }
@@ -164,7 +150,7 @@ public struct DigestStage: ConfigurableStage {
         // The members' marks are in interim/<item>/<digest stage>/.
         let stage = (first as NSString).lastPathComponent
         let group = unit.name
-        let versions = StageVersions(folder: try workspace.absolute("checkpoints/\(stage)/\(group)"))
+        let versions = try Self.mergedDigests(of: stage, group: group, workspace: workspace)
         guard let latest = try versions.latest() else {
             throw StageError(
                 code: "digest.missing",
@@ -178,6 +164,11 @@ public struct DigestStage: ConfigurableStage {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try AtomicCommit.write(try encoder.encode(digest.medians()), to: partial + "/" + Self.mediansFile)
+    }
+
+    /// The merged digests of the per-item stage `stage` for `group`: the latest one is kept.
+    private static func mergedDigests(of stage: String, group: String, workspace: Workspace) throws -> StageVersions {
+        StageVersions(folder: try workspace.absolute("checkpoints/\(stage)/\(group)"), keepLast: 1, keepEvery: 0)
     }
 
     /// The merged medians a `medians: corpus` stage reads for `item`: its group's, or else every item's.

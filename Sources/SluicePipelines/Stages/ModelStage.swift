@@ -43,12 +43,9 @@ public struct ModelStage: ConfigurableStage {
     }
 
     public func run(_ units: [StageUnit], context: StageContext) async throws {
-        let versions = StageVersions(folder: try context.workspace.absolute("checkpoints/\(name)"))
-        // Versions a crash left before they were pruned go first.
-        try await context.withRoom(0, in: .checkpoints, folder: versions.folder) {
-            _ = try versions.prune(keepLast: options.keepLast, keepEvery: options.keepEvery, workspace: context.workspace)
-        }
-        var latest = try versions.latest()
+        let versions = StageVersions(
+            folder: try context.workspace.absolute("checkpoints/\(name)"), keepLast: options.keepLast, keepEvery: options.keepEvery)
+        var latest = try await versions.start(context: context)
         let applied = Set(latest?.record.items ?? [])
         let batch = units.filter { !applied.contains($0.item.name) }
         if !batch.isEmpty {
@@ -57,24 +54,19 @@ public struct ModelStage: ConfigurableStage {
             // genes outgrew that bound.
             let previous = DiskUsage.measure(latest?.folder ?? "").bytes
             let room = options.versionBytes ?? max(builtInBound, previous + previous / 10 + (1 << 20))
-            latest = try await context.withRoom(room, in: .checkpoints, folder: versions.folder) {
-                let number = (latest?.number ?? 0) + 1
-                let partial = try versions.partial(number, workspace: context.workspace)
+            let (version, deleted) = try await versions.next(after: latest, items: batch.map(\.item.name), room: room, context: context) { partial in
                 var command = CommandStageOptions()
                 command.argv = try updateCommand(batch, from: latest?.folder, into: partial)
                 command.timeout = options.timeout
                 command.scratchFolder = partial
                 command.scratchBytes = room
                 try await CommandStage(header: header, command: command).run(batch, context: context)
-                let record = StageVersions.Record(version: number, batches: (latest?.record.batches ?? []) + [batch.map(\.item.name)])
-                try versions.commit(partial, record: record)
-                let deleted = try versions.prune(keepLast: options.keepLast, keepEvery: options.keepEvery, workspace: context.workspace)
-                try await context.record(
-                    "model-version", item: nil,
-                    "\(StageVersions.name(number)) of \(name): batch \(record.batches.count), \(batch.map(\.item.name).joined(separator: ", "))"
-                        + (deleted.isEmpty ? "" : "; deleted \(deleted.map(StageVersions.name).joined(separator: ", "))"))
-                return (number, versions.folder + "/" + StageVersions.name(number), record)
             }
+            try await context.record(
+                "model-version", item: nil,
+                "\(StageVersions.name(version.number)) of \(name): batch \(version.record.batches.count), \(batch.map(\.item.name).joined(separator: ", "))"
+                    + (deleted.isEmpty ? "" : "; deleted \(deleted.map(StageVersions.name).joined(separator: ", "))"))
+            latest = version
         }
         guard options.command == nil, let latest else { return }
         for unit in units {

@@ -17,8 +17,43 @@ struct StageVersions {
         var items: [String] { batches.flatMap { $0 } }
     }
 
+    /// A committed version.
+    struct Version {
+        var number: Int
+        var folder: String
+        var record: Record
+    }
+
     let folder: String
+    /// Versions kept: the last `keepLast`, and every `keepEvery`-th (0: none besides).
+    let keepLast: Int
+    let keepEvery: Int
     static let recordFile = "version.json"
+
+    /// The latest version, after what a crash between a commit and its pruning left is pruned
+    /// (counted as freed in `checkpoints/`).
+    func start(context: StageContext) async throws -> Version? {
+        try await context.withRoom(0, in: .checkpoints, folder: folder) { _ = try prune(workspace: context.workspace) }
+        return try latest()
+    }
+
+    /// Makes the version after `latest` for the batch `items` (those it has not seen): `make`
+    /// writes it into the partial folder it is given; it is then committed with its record and
+    /// older versions pruned — all within `room` reserved in `checkpoints/` (the latest is on the
+    /// books already). Returns the new version and the numbers of those deleted.
+    func next(
+        after latest: Version?, items: [String], room: Int64, context: StageContext, _ make: (_ partial: String) async throws -> Void
+    ) async throws -> (version: Version, deleted: [Int]) {
+        try await context.withRoom(room, in: .checkpoints, folder: folder) {
+            let number = (latest?.number ?? 0) + 1
+            let partial = try partial(number, workspace: context.workspace)
+            try await make(partial)
+            let record = Record(version: number, batches: (latest?.record.batches ?? []) + [items])
+            try commit(partial, record: record)
+            let deleted = try prune(workspace: context.workspace)
+            return (Version(number: number, folder: folder + "/" + Self.name(number), record: record), deleted)
+        }
+    }
 
     /// Committed versions, oldest first.
     func committed() throws -> [(number: Int, folder: String)] {
@@ -30,18 +65,18 @@ struct StageVersions {
     }
 
     /// The latest committed version and its record; nil before the first.
-    func latest() throws -> (number: Int, folder: String, record: Record)? {
+    func latest() throws -> Version? {
         guard let last = try committed().last else { return nil }
         let path = last.folder + "/" + Self.recordFile
         guard let data = FileManager.default.contents(atPath: path), let record = try? JSONDecoder().decode(Record.self, from: data) else {
-            throw StageError(code: "model.version", "\(path) is missing or unreadable: the model's versions were changed by hand")
+            throw StageError(code: "stage.version", "\(path) is missing or unreadable: the stage's versions were changed by hand")
         }
-        return (last.number, last.folder, record)
+        return Version(number: last.number, folder: last.folder, record: record)
     }
 
     /// The folder version `number` is written in before its commit, emptied first (what a crashed
     /// attempt left).
-    func partial(_ number: Int, workspace: Workspace) throws -> String {
+    private func partial(_ number: Int, workspace: Workspace) throws -> String {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasSuffix(".partial") {
             try workspace.remove(folder + "/" + name)
         }
@@ -51,17 +86,17 @@ struct StageVersions {
     }
 
     /// Writes `record` into the partial folder and commits it as its version.
-    func commit(_ partial: String, record: Record) throws {
+    private func commit(_ partial: String, record: Record) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try encoder.encode(record).write(to: URL(fileURLWithPath: partial + "/" + Self.recordFile))
         try AtomicCommit.commit(partial, to: folder + "/" + Self.name(record.version))
     }
 
-    /// Deletes committed versions other than the last `keepLast` and every `keepEvery`-th (0:
-    /// none), oldest first; returns their numbers. Called after each commit, and before each
-    /// batch for what a crash between a commit and its pruning left.
-    func prune(keepLast: Int, keepEvery: Int, workspace: Workspace) throws -> [Int] {
+    /// Deletes committed versions other than the last `keepLast` and every `keepEvery`-th,
+    /// oldest first; returns their numbers. Called after each commit, and before each batch for
+    /// what a crash between a commit and its pruning left.
+    private func prune(workspace: Workspace) throws -> [Int] {
         let versions = try committed()
         guard let newest = versions.last?.number else { return [] }
         var deleted: [Int] = []
