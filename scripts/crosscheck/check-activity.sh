@@ -6,11 +6,4 @@
 # activity.parquet holds the same numbers as the TSV tables (read with pyarrow).
 #   SLUICE_BIN  the sluice binary (default: .build/release/sluice)
 #   PYTHON      venv python with secactpy, anndata, pyarrow (default: scripts/python-env)
-set -euo pipefail
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cd "$root"
-python="${PYTHON:-$(scripts/python-env)}"
-sluice="${SLUICE_BIN:-$root/.build/release/sluice}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-"$python" scripts/crosscheck/activity_check.py "$sluice" "$work"
+exec "$(dirname "$0")/python-driver-with-sluice" activity_check.py

@@ -4,11 +4,4 @@
 # logic in numpy) on scanpy's real 10x files, and loads the shards with Hugging Face `datasets`.
 #   SLUICE_BIN  the sluice binary (default: .build/release/sluice)
 #   PYTHON      venv python with anndata, scanpy, pyarrow, datasets (default: scripts/python-env)
-set -euo pipefail
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cd "$root"
-python="${PYTHON:-$(scripts/python-env)}"
-sluice="${SLUICE_BIN:-$root/.build/release/sluice}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-"$python" scripts/crosscheck/geneformer_check.py "$sluice" "$work"
+exec "$(dirname "$0")/python-driver-with-sluice" geneformer_check.py
