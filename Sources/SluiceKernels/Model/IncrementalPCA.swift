@@ -86,15 +86,17 @@ public struct IncrementalPCA: Sendable, Codable, Hashable {
             for j in 0..<features { stacked.append(scale * (previous.mean[j] - batchMean[j])) }
             height += 1
         }
-        let (values, vectors) = try Self.rightSingularVectors(&stacked, rows: height, columns: features)
+        let rank = min(height, features)
+        let keep = min(components, rank)
+        let (values, vectors) = try Self.leadingSingularVectors(stacked, rows: height, columns: features, keep: keep)
         let sumOfVariance = variance.reduce(0, +) * Double(total)
-        let keep = min(components, values.count)
-        singularValues = Array(values[0..<keep])
-        componentVectors = Array(vectors[0..<keep * features])
-        let allExplained = values.map { $0 * $0 / Double(total - 1) }
-        explainedVariance = Array(allExplained[0..<keep])
-        explainedVarianceRatio = values[0..<keep].map { $0 * $0 / sumOfVariance }
-        noiseVariance = keep < min(features, total) && allExplained.count > keep ? allExplained[keep...].reduce(0, +) / Double(allExplained.count - keep) : 0
+        singularValues = values
+        componentVectors = vectors
+        explainedVariance = values.map { $0 * $0 / Double(total - 1) }
+        explainedVarianceRatio = values.map { $0 * $0 / sumOfVariance }
+        // The variance left out: every singular value's square sums to the matrix's squared norm.
+        let leftOut = max(0, stacked.reduce(0) { $0 + $1 * $1 } - values.reduce(0) { $0 + $1 * $1 })
+        noiseVariance = keep < min(features, total) && rank > keep ? leftOut / Double(total - 1) / Double(rank - keep) : 0
         samplesSeen = total
     }
 
@@ -113,23 +115,72 @@ public struct IncrementalPCA: Sendable, Codable, Hashable {
         return result
     }
 
-    /// The singular values (descending) and right singular vectors (row-major, one per value)
-    /// of `matrix` (`rows × columns`, row-major; overwritten), each vector's sign set so that its
-    /// largest-magnitude entry is positive (scikit-learn's `svd_flip`, `u_based_decision=False`).
-    static func rightSingularVectors(_ matrix: inout [Double], rows: Int, columns: Int) throws -> (values: [Double], vectors: [Double]) {
+    /// The `keep` largest singular values (descending) of `matrix` (`rows × columns`, row-major)
+    /// and their right singular vectors (row-major, one per value), each vector's sign set so that
+    /// its largest-magnitude entry is positive (scikit-learn's `svd_flip`,
+    /// `u_based_decision=False`).
+    ///
+    /// They come from the top eigenpairs of the smaller Gram matrix (`MᵀM`, or `MMᵀ` and then
+    /// `v = Mᵀu / σ`): a rank-k update of a batch needs a few leading vectors, and a symmetric
+    /// product plus a partial eigensolver costs a fifth of a full SVD with both sets of vectors.
+    /// Squaring loses accuracy only for values far below the largest (the error of component i
+    /// grows by σ₁ / 2σᵢ), so when a kept value is below 10⁻⁴ of the largest the full SVD
+    /// (`dgesdd`) is used instead.
+    static func leadingSingularVectors(_ matrix: [Double], rows: Int, columns: Int, keep: Int) throws -> (values: [Double], vectors: [Double]) {
+        let side = min(rows, columns)
+        precondition(keep > 0 && keep <= side, "between 1 and min(rows, columns) singular vectors are kept")
+        let wide = columns > rows
+        var gram = [Double](repeating: 0, count: side * side)
+        cblas_dsyrk(CblasRowMajor, CblasUpper, wide ? CblasNoTrans : CblasTrans, Int32(side), Int32(wide ? columns : rows), 1, matrix, Int32(columns), 0, &gram, Int32(side))
+        var eigenvalues = [Double](repeating: 0, count: side)
+        var eigenvectors = [Double](repeating: 0, count: side * keep)
+        var support = [Int32](repeating: 0, count: 2 * keep)
+        var found: Int32 = 0
+        let status = LAPACKE_dsyevr(
+            LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "I")), Int8(UInt8(ascii: "U")), Int32(side), &gram, Int32(side), 0, 0,
+            Int32(side - keep + 1), Int32(side), 0, &found, &eigenvalues, &eigenvectors, Int32(keep), &support)
+        guard status == 0, found == Int32(keep) else { throw ModelError(message: "the eigendecomposition did not converge (LAPACK dsyevr returned \(status))") }
+        // Ascending: the largest is last.
+        let values = (0..<keep).map { max(0, eigenvalues[keep - 1 - $0]).squareRoot() }
+        guard values[keep - 1] >= 1e-4 * values[0] else { return try fullSingularVectors(matrix, rows: rows, columns: columns, keep: keep) }
+        var vectors = [Double](repeating: 0, count: keep * columns)
+        if wide {
+            // v = Mᵀu / σ, all at once: (Uᵀ M) row by row.
+            var projected = [Double](repeating: 0, count: keep * columns)
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(keep), Int32(columns), Int32(rows), 1, eigenvectors, Int32(keep), matrix, Int32(columns), 0, &projected, Int32(columns))
+            for c in 0..<keep {
+                let from = (keep - 1 - c) * columns
+                for j in 0..<columns { vectors[c * columns + j] = projected[from + j] / values[c] }
+            }
+        } else {
+            for c in 0..<keep { for j in 0..<columns { vectors[c * columns + j] = eigenvectors[j * keep + keep - 1 - c] } }
+        }
+        flipSigns(&vectors, count: keep, columns: columns)
+        return (values, vectors)
+    }
+
+    /// ``leadingSingularVectors(_:rows:columns:keep:)`` by a full SVD (`dgesdd`).
+    static func fullSingularVectors(_ matrix: [Double], rows: Int, columns: Int, keep: Int) throws -> (values: [Double], vectors: [Double]) {
         let rank = min(rows, columns)
         var values = [Double](repeating: 0, count: rank)
         var left = [Double](repeating: 0, count: rows * rank)
         var right = [Double](repeating: 0, count: rank * columns)
+        var copy = matrix
         let status = LAPACKE_dgesdd(
-            LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "S")), Int32(rows), Int32(columns), &matrix, Int32(columns), &values, &left, Int32(rank), &right,
+            LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "S")), Int32(rows), Int32(columns), &copy, Int32(columns), &values, &left, Int32(rank), &right,
             Int32(columns))
         guard status == 0 else { throw ModelError(message: "the singular value decomposition did not converge (LAPACK dgesdd returned \(status))") }
-        for c in 0..<rank {
-            let row = right[c * columns..<(c + 1) * columns]
-            let largest = row.indices.max { abs(right[$0]) < abs(right[$1]) }!
-            if right[largest] < 0 { for j in row.indices { right[j] = -right[j] } }
+        var vectors = Array(right[0..<keep * columns])
+        flipSigns(&vectors, count: keep, columns: columns)
+        return (Array(values[0..<keep]), vectors)
+    }
+
+    /// scikit-learn's `svd_flip` on right singular vectors: each row's largest-magnitude entry positive.
+    static func flipSigns(_ vectors: inout [Double], count: Int, columns: Int) {
+        for c in 0..<count {
+            let row = vectors[c * columns..<(c + 1) * columns]
+            let largest = row.indices.max { abs(vectors[$0]) < abs(vectors[$1]) }!
+            if vectors[largest] < 0 { for j in row.indices { vectors[j] = -vectors[j] } }
         }
-        return (values, right)
     }
 }
