@@ -110,16 +110,37 @@ import Testing
         let a = file(["ENSG2", "ENSG1"], [[1, 2, 3], [10]])
         let b = file(["ENSG3", "ENSG2"], [[5], [4, 5]])
         try a.write(to: scratch.file("a.digest"))
-        #expect(try GeneDigestFile(contentsOf: scratch.file("a.digest")).medians() == a.medians())
-        var merged = a
-        try merged.merge(b)
-        #expect(Set(merged.genes) == ["ENSG1", "ENSG2", "ENSG3"])
-        let medians = merged.medians()
-        #expect(abs(medians["ENSG2"]! - 3) <= 0.003 && abs(medians["ENSG1"]! - 10) <= 0.01 && abs(medians["ENSG3"]! - 5) <= 0.005)
-        try merged.write(to: scratch.file("m1.digest"))
         try b.write(to: scratch.file("b.digest"))
-        try GeneDigestFile.merged(paths: [scratch.file("b.digest"), scratch.file("a.digest")]).write(to: scratch.file("m2.digest"))
+        let read = try GeneDigestFile(contentsOf: scratch.file("a.digest"))
+        #expect(read.genes == ["ENSG1", "ENSG2"] && read.digest.count(gene: 1) == 3)
+        #expect(try GeneDigestFile.medians(of: [scratch.file("a.digest")]).medians == [
+            "ENSG2": a.digest.median(gene: 0)!, "ENSG1": a.digest.median(gene: 1)!,
+        ])
+        try GeneDigestFile.merge(paths: [scratch.file("a.digest"), scratch.file("b.digest")], to: scratch.file("m1.digest"))
+        let merged = try GeneDigestFile(contentsOf: scratch.file("m1.digest"))
+        #expect(merged.genes == ["ENSG1", "ENSG2", "ENSG3"])
+        #expect(merged.digest.count(gene: 1) == 5)
+        let medians = try GeneDigestFile.medians(of: [scratch.file("m1.digest")]).medians
+        #expect(abs(medians["ENSG2"]! - 3) <= 0.003 && abs(medians["ENSG1"]! - 10) <= 0.01 && abs(medians["ENSG3"]! - 5) <= 0.005)
+        // Merged in any order, the same bytes; medians of a merge equal those of the files merged.
+        try GeneDigestFile.merge(paths: [scratch.file("b.digest"), scratch.file("a.digest")], to: scratch.file("m2.digest"))
         #expect(FileManager.default.contents(atPath: scratch.file("m1.digest")) == FileManager.default.contents(atPath: scratch.file("m2.digest")))
+        #expect(try GeneDigestFile.medians(of: [scratch.file("b.digest"), scratch.file("a.digest")]).medians == medians)
+        // Genes out of order cannot be merged in step: refused.
+        var swapped = Data("SLUICE-DIGEST-2\n".utf8)
+        func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { swapped.append(contentsOf: $0) } }
+        append((0.001).bitPattern)
+        append(UInt32(2))
+        for id in ["B", "A"] {
+            append(UInt32(1))
+            swapped.append(contentsOf: Array(id.utf8))
+            append(UInt32(1))
+            append(Int32(5))
+            swapped.append(contentsOf: [0, 1])
+        }
+        try swapped.write(to: URL(fileURLWithPath: scratch.file("swapped.digest")))
+        let unordered = #expect(throws: FormatError.self) { try GeneDigestFile.merge(paths: [scratch.file("swapped.digest")], to: scratch.file("m3.digest")) }
+        #expect(unordered?.description.contains("out of order") == true)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: scratch.file("a.digest")))
         try bytes.dropLast(3).write(to: URL(fileURLWithPath: scratch.file("cut.digest")))
         let error = #expect(throws: FormatError.self) { _ = try GeneDigestFile(contentsOf: scratch.file("cut.digest")) }

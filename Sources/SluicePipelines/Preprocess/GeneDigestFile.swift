@@ -5,6 +5,8 @@ public import SluiceKernels
 
 /// A ``SluiceKernels/MedianDigest`` keyed by gene id, as a file: one dataset's contribution to
 /// corpus-wide medians (`sluice preprocess digest`), or the merge of many (`merge-digests`).
+/// Merges and medians stream through the files a gene at a time (their genes are in one order),
+/// so a corpus's merged digest is never held whole in memory.
 ///
 /// Layout (little-endian): `SLUICE-DIGEST-2\n`, the relative error (float64), the gene count
 /// (uint32), then per gene in code-point order of its id: the id's UTF-8 length (uint32) and
@@ -21,124 +23,94 @@ public struct GeneDigestFile: Sendable, Hashable {
         self.digest = digest
     }
 
-    private static let magic = Data("SLUICE-DIGEST-2\n".utf8)
-    /// The most buckets one gene's values may span: every positive double, at the smallest
-    /// relative error `digest` allows (0.0001).
-    private static let widestSpan: Int64 = 8_000_000
-
-    /// The merge of the digest files at `paths` (at least one, all of one relative error), read
-    /// one at a time: every gene of any of them.
-    public static func merged(paths: [String]) throws -> GeneDigestFile {
-        guard let first = paths.first else { throw PreprocessError(code: "no-digests", message: "no digests to merge") }
-        var merged = try GeneDigestFile(contentsOf: first)
-        for path in paths.dropFirst() { try merged.merge(GeneDigestFile(contentsOf: path)) }
-        return merged
+    /// Writes the merge of the digest files at `paths` (at least one, all of one relative error)
+    /// to `path`: every gene of any of them, its counts summed.
+    public static func merge(paths: [String], to path: String) throws {
+        var writer: GeneDigestWriter?
+        let relativeError = try forEachMergedGene(paths: paths) { relativeError, id, buckets in
+            if writer == nil { writer = GeneDigestWriter(relativeError: relativeError) }
+            writer!.append(id: id, buckets: buckets)
+        }
+        var result = writer ?? GeneDigestWriter(relativeError: relativeError)
+        try result.commit(to: path)
     }
 
-    /// Adds `other`'s values (a digest of the same relative error): its genes not here yet come
-    /// after this one's.
-    public mutating func merge(_ other: GeneDigestFile) throws {
-        guard other.digest.relativeError == digest.relativeError else {
-            throw PreprocessError(
-                code: "digest-mismatch", message: "digests of relative errors \(digest.relativeError) and \(other.digest.relativeError) cannot be merged")
-        }
-        var position = Dictionary(uniqueKeysWithValues: genes.enumerated().map { ($1, $0) })
-        for gene in other.genes where position[gene] == nil {
-            position[gene] = genes.count
-            genes.append(gene)
-        }
-        digest.grow(to: genes.count)
-        for (index, gene) in other.genes.enumerated() { digest.merge(other.digest, gene: index, into: position[gene]!) }
-    }
-
-    /// Each gene's median (genes without values have none).
-    public func medians() -> [String: Double] {
+    /// Each gene's median over the merge of the digest files at `paths` (genes without values
+    /// have none), and their relative error.
+    public static func medians(of paths: [String]) throws -> (medians: [String: Double], relativeError: Double) {
         var medians: [String: Double] = [:]
-        for (index, gene) in genes.enumerated() { medians[gene] = digest.median(gene: index) }
-        return medians
+        let relativeError = try forEachMergedGene(paths: paths) { relativeError, id, buckets in
+            medians[id] = MedianDigest(buckets: [buckets], relativeError: relativeError).median(gene: 0)
+        }
+        return (medians, relativeError)
+    }
+
+    /// Hands `body` every gene of the files at `paths` in ascending order of its id, with its
+    /// buckets summed over the files that hold it; returns the files' relative error.
+    private static func forEachMergedGene(
+        paths: [String], _ body: (Double, String, [(index: Int32, count: UInt32)]) throws -> Void
+    ) throws -> Double {
+        guard !paths.isEmpty else { throw PreprocessError(code: "no-digests", message: "no digests to merge") }
+        var readers = try paths.map { try GeneDigestReader(path: $0) }
+        let relativeError = readers[0].relativeError
+        if let other = readers.first(where: { $0.relativeError != relativeError }) {
+            throw PreprocessError(
+                code: "digest-mismatch", message: "digests of relative errors \(relativeError) and \(other.relativeError) cannot be merged (\(other.path))")
+        }
+        var heads = try readers.indices.map { try readers[$0].next() }
+        while let id = heads.compactMap({ $0?.id }).min(by: { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }) {
+            var buckets: [(index: Int32, count: UInt32)] = []
+            for k in heads.indices where heads[k]?.id == id {
+                buckets = try sum(buckets, heads[k]!.buckets, gene: id)
+                heads[k] = try readers[k].next()
+            }
+            try body(relativeError, id, buckets)
+        }
+        return relativeError
+    }
+
+    /// Two ascending bucket lists as one, counts of a bucket in both added.
+    private static func sum(
+        _ a: [(index: Int32, count: UInt32)], _ b: [(index: Int32, count: UInt32)], gene: String
+    ) throws -> [(index: Int32, count: UInt32)] {
+        guard !a.isEmpty else { return b }
+        var result: [(index: Int32, count: UInt32)] = []
+        result.reserveCapacity(a.count + b.count)
+        var (i, j) = (0, 0)
+        while i < a.count || j < b.count {
+            if j == b.count || (i < a.count && a[i].index < b[j].index) {
+                result.append(a[i])
+                i += 1
+            } else if i == a.count || b[j].index < a[i].index {
+                result.append(b[j])
+                j += 1
+            } else {
+                let (count, overflow) = a[i].count.addingReportingOverflow(b[j].count)
+                guard !overflow else { throw PreprocessError(code: "digest-overflow", message: "\(gene) has more than \(UInt32.max) values in one bucket of the merged digests") }
+                result.append((a[i].index, count))
+                (i, j) = (i + 1, j + 1)
+            }
+        }
+        return result
     }
 
     /// Writes the file atomically.
     public func write(to path: String) throws {
-        var bytes = [UInt8](Self.magic)
-        func put<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
-        func putVarint(_ value: UInt64) {
-            var value = value
-            while value >= 0x80 {
-                bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
-                value >>= 7
-            }
-            bytes.append(UInt8(value))
-        }
-        put(digest.relativeError.bitPattern)
-        put(UInt32(genes.count))
+        var writer = GeneDigestWriter(relativeError: digest.relativeError)
         let order = genes.indices.sorted { genes[$0].unicodeScalars.lexicographicallyPrecedes(genes[$1].unicodeScalars) }
-        for index in order {
-            let id = Array(genes[index].utf8)
-            put(UInt32(id.count))
-            bytes += id
-            let buckets = digest.buckets(gene: index)
-            put(UInt32(buckets.count))
-            put(buckets.first?.index ?? 0)
-            var previous = buckets.first?.index ?? 0
-            for (bucket, count) in buckets {
-                putVarint(UInt64(bucket - previous))
-                putVarint(UInt64(count))
-                previous = bucket
-            }
-        }
-        try AtomicCommit.write(Data(bytes), to: path)
+        for index in order { writer.append(id: genes[index], buckets: digest.buckets(gene: index)) }
+        try writer.commit(to: path)
     }
 
     /// Reads a file ``write(to:)`` wrote.
     public init(contentsOf path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else { throw FormatError(.fileNotFound, path: path, "cannot be read (a median digest)") }
-        guard data.starts(with: Self.magic) else { throw FormatError(.unknownFormat, path: path, "is not a median digest (sluice preprocess digest writes them)") }
-        var offset = data.startIndex + Self.magic.count
-        func take<T: FixedWidthInteger>(_: T.Type) throws -> T {
-            guard offset + MemoryLayout<T>.size <= data.endIndex else { throw FormatError(.corruptData, path: path, "ends early (a median digest)") }
-            var value = T.zero
-            withUnsafeMutableBytes(of: &value) { $0.copyBytes(from: data[offset..<offset + MemoryLayout<T>.size]) }
-            offset += MemoryLayout<T>.size
-            return T(littleEndian: value)
-        }
-        func varint() throws -> UInt64 {
-            var value: UInt64 = 0
-            for shift in stride(from: 0, to: 64, by: 7) {
-                guard offset < data.endIndex else { throw FormatError(.corruptData, path: path, "ends early (a median digest)") }
-                let byte = data[offset]
-                offset += 1
-                value |= UInt64(byte & 0x7f) << shift
-                if byte < 0x80 { return value }
-            }
-            throw FormatError(.corruptData, path: path, "holds a number longer than 64 bits (a median digest)")
-        }
-        let relativeError = Double(bitPattern: try take(UInt64.self))
-        guard relativeError > 0, relativeError < 1 else { throw FormatError(.corruptData, path: path, "gives the relative error \(relativeError) (a median digest)") }
+        var reader = try GeneDigestReader(path: path)
         var genes: [String] = []
         var buckets: [[(index: Int32, count: UInt32)]] = []
-        for _ in 0..<(try take(UInt32.self)) {
-            let length = Int(try take(UInt32.self))
-            guard offset + length <= data.endIndex else { throw FormatError(.corruptData, path: path, "ends early (a median digest)") }
-            genes.append(String(decoding: data[offset..<offset + length], as: UTF8.self))
-            offset += length
-            var gene: [(index: Int32, count: UInt32)] = []
-            let bucketCount = try take(UInt32.self)
-            let lowest = Int64(try take(Int32.self))
-            var bucket = lowest
-            for position in 0..<bucketCount {
-                let step = try varint()
-                // Buckets ascend, and span what positive doubles can (a few million at most).
-                guard position == 0 ? step == 0 : step > 0, step <= UInt64(Self.widestSpan), bucket + Int64(step) - lowest <= Self.widestSpan else {
-                    throw FormatError(.corruptData, path: path, "holds buckets out of order or spread too wide (a median digest)")
-                }
-                bucket += Int64(step)
-                let count = try varint()
-                guard count > 0, count <= UInt64(UInt32.max) else { throw FormatError(.corruptData, path: path, "holds a count of \(count) (a median digest)") }
-                gene.append((Int32(bucket), UInt32(count)))
-            }
+        while let (id, gene) = try reader.next() {
+            genes.append(id)
             buckets.append(gene)
         }
-        self.init(genes: genes, digest: MedianDigest(buckets: buckets, relativeError: relativeError))
+        self.init(genes: genes, digest: MedianDigest(buckets: buckets, relativeError: reader.relativeError))
     }
 }

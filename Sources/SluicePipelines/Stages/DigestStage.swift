@@ -114,7 +114,7 @@ public struct DigestStage: ConfigurableStage {
                 let room = DiskUsage.measure(latest?.folder ?? "").bytes + DiskUsage.measure(digests).bytes + (1 << 20)
                 let paths = (latest.map { [$0.folder + "/" + Self.digestFile] } ?? []) + digests
                 latest = try await versions.next(after: latest, items: fresh.map(\.item.name), room: room, context: context) { partial in
-                    try GeneDigestFile.merged(paths: paths).write(to: partial + "/" + Self.digestFile)
+                    try GeneDigestFile.merge(paths: paths, to: partial + "/" + Self.digestFile)
                 }.version
             }
             for unit in members {
@@ -160,10 +160,10 @@ public struct DigestStage: ConfigurableStage {
         if let missing = unit.itemNames.first(where: { !merged.contains($0) }) {
             throw StageError(code: "digest.missing", "\(group): \(missing) is not in the merged digest \(latest.folder)")
         }
-        let digest = try GeneDigestFile(contentsOf: latest.folder + "/" + Self.digestFile)
+        let medians = try GeneDigestFile.medians(of: [latest.folder + "/" + Self.digestFile]).medians
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        try AtomicCommit.write(try encoder.encode(digest.medians()), to: partial + "/" + Self.mediansFile)
+        try AtomicCommit.write(try encoder.encode(medians), to: partial + "/" + Self.mediansFile)
     }
 
     /// The merged digests of the per-item stage `stage` for `group`: the latest one is kept.

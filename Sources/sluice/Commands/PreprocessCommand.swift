@@ -100,13 +100,12 @@ struct PreprocessCommand: ParsableCommand {
 
         func run() throws {
             guard !digests.isEmpty else { throw ValidationError("give at least one digest") }
-            let merged = try GeneDigestFile.merged(paths: digests)
-            try digestOut.map { try merged.write(to: $0) }
+            if let digestOut { try GeneDigestFile.merge(paths: digests, to: digestOut) }
+            let (medians, relativeError) = try GeneDigestFile.medians(of: digestOut.map { [$0] } ?? digests)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            let medians = merged.medians()
             try AtomicCommit.write(try encoder.encode(medians), to: out)
-            print("\(digests.count) digests: \(medians.count) genes with a median (within \(merged.digest.relativeError * 100) %) in \(out)")
+            print("\(digests.count) digests: \(medians.count) genes with a median (within \(relativeError * 100) %) in \(out)")
         }
     }
 
