@@ -113,9 +113,10 @@ import Testing
         try b.write(to: scratch.file("b.digest"))
         let read = try GeneDigestFile(contentsOf: scratch.file("a.digest"))
         #expect(read.genes == ["ENSG1", "ENSG2"] && read.digest.count(gene: 1) == 3)
-        #expect(try GeneDigestFile.medians(of: [scratch.file("a.digest")]).medians == [
-            "ENSG2": a.digest.median(gene: 0)!, "ENSG1": a.digest.median(gene: 1)!,
-        ])
+        #expect(
+            try GeneDigestFile.medians(of: [scratch.file("a.digest")]).medians == [
+                "ENSG2": a.digest.median(gene: 0)!, "ENSG1": a.digest.median(gene: 1)!,
+            ])
         try GeneDigestFile.merge(paths: [scratch.file("a.digest"), scratch.file("b.digest")], to: scratch.file("m1.digest"))
         let merged = try GeneDigestFile(contentsOf: scratch.file("m1.digest"))
         #expect(merged.genes == ["ENSG1", "ENSG2", "ENSG3"])

@@ -118,8 +118,13 @@ public struct ModelUpdate {
         let width = model.features.count
         var sums = [Double](repeating: 0, count: genes.count)
         var touched: [Int] = []
-        for range in source.batchRanges(size: 4096) {
-            let batch = try source.read(cells: range)
+        // Embedding needs the features' values only; the statistics need every gene's.
+        let everyGene = statistics != nil
+        // A cell's counts are mostly a few small whole numbers: each one's value is worked out
+        // once per cell (the same value, computed the same way).
+        var valueOfCount = [Double](repeating: .nan, count: 1024)
+        var cached: [Int] = []
+        try source.forEachBatchReadingAhead(source.batchRanges(size: 4096)) { _, batch in
             var rows: [Double] = []
             var cells: [String] = []
             var genesOfValues: [Int32] = []
@@ -135,13 +140,28 @@ public struct ModelUpdate {
                 }
                 var dense = [Double](repeating: 0, count: width)
                 for slot in touched {
-                    let x = Foundation.log1p(sums[slot] * 10000 / total)
+                    let sum = sums[slot]
                     sums[slot] = 0
+                    let feature = featureOfSlot[slot]
+                    guard everyGene || feature >= 0 else { continue }
+                    let x: Double
+                    if sum < Double(valueOfCount.count), sum >= 0, sum.rounded(.towardZero) == sum {
+                        let count = Int(sum)
+                        if valueOfCount[count].isNaN {
+                            valueOfCount[count] = Foundation.log1p(sum * 10000 / total)
+                            cached.append(count)
+                        }
+                        x = valueOfCount[count]
+                    } else {
+                        x = Foundation.log1p(sum * 10000 / total)
+                    }
                     if x == 0 { continue }
                     genesOfValues.append(Int32(slot))
                     values.append(x)
-                    if featureOfSlot[slot] >= 0 { dense[featureOfSlot[slot]] = x }
+                    if feature >= 0 { dense[feature] = x }
                 }
+                for count in cached { valueOfCount[count] = .nan }
+                cached.removeAll(keepingCapacity: true)
                 touched.removeAll(keepingCapacity: true)
                 rows += dense
                 cells.append(batch.obs.index[r])
