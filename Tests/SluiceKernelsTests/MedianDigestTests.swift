@@ -54,4 +54,22 @@ import Testing
         let exact = exactMedian(Array(parts.joined()))
         #expect(abs(whole.median(gene: 0)! - exact) <= 0.001 * exact)
     }
+
+    /// Values counted a batch at a time (grouped by gene, each span widened once, down as well
+    /// as up) give the digest counting them one at a time gives.
+    @Test func batchesCountAsSingleValuesDo() {
+        var random = SeededGenerator(seed: 7)
+        var single = MedianDigest(genes: 5)
+        var batched = MedianDigest(genes: 5)
+        for batch in 0..<4 {
+            let sample = values(3_000, seed: UInt64(20 + batch))
+            // Later batches reach further down, so spans grow at both ends.
+            let genes = sample.map { _ in Int32(random.next() % 4) }
+            let scaled = sample.map { $0 / Double(1 << (3 * batch)) }
+            for (gene, value) in zip(genes, scaled) { single.add(gene: Int(gene), value: value) }
+            batched.add(genes: genes, buckets: scaled.map { batched.bucket(of: $0) })
+            #expect(batched == single, "after batch \(batch)")
+        }
+        #expect(batched.count(gene: 4) == 0 && batched.median(gene: 4) == nil)
+    }
 }

@@ -12,6 +12,12 @@ public enum BLASKernels {
     /// The kernel set OpenBLAS uses in this process (`openblas_get_corename`).
     public static var current: String { String(cString: openblas_get_corename()) }
 
+    /// Sets how many threads OpenBLAS's products use in this process from now on
+    /// (`openblas_set_num_threads`): for small products, extra threads only spin.
+    public static func useThreads(_ count: Int) {
+        openblas_set_num_threads(Int32(max(1, count)))
+    }
+
     /// The kernel set to ask for, or nil when `reported` is already as good as the CPU allows
     /// (or is one this table does not know, such as a non-x86 core).
     public static func preferred(cpuFlags: Set<String>, reported: String) -> String? {

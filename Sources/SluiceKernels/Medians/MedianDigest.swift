@@ -74,9 +74,44 @@ public struct MedianDigest: Sendable, Hashable {
     }
 
     /// Counts one value of gene `genes[k]` in bucket `buckets[k]` (``bucket(of:)``), for every `k`.
+    ///
+    /// The values are grouped by gene first (a counting sort), so each gene's span is widened
+    /// once and its buckets counted through one pointer, with no check per value.
     public mutating func add(genes: [Int32], buckets: [Int32]) {
         precondition(genes.count == buckets.count, "a bucket per value")
-        for k in genes.indices { add(gene: Int(genes[k]), bucket: buckets[k], count: 1) }
+        var starts = [Int](repeating: 0, count: counts.count + 1)
+        for gene in genes { starts[Int(gene) + 1] += 1 }
+        for gene in counts.indices { starts[gene + 1] += starts[gene] }
+        var grouped = [Int32](repeating: 0, count: buckets.count)
+        var next = starts
+        for k in genes.indices {
+            let gene = Int(genes[k])
+            grouped[next[gene]] = buckets[k]
+            next[gene] += 1
+        }
+        for gene in counts.indices where starts[gene + 1] > starts[gene] {
+            let values = grouped[starts[gene]..<starts[gene + 1]]
+            widen(gene: gene, lowest: values.min()!, highest: values.max()!)
+            let lower = first[gene]
+            counts[gene].withUnsafeMutableBufferPointer { span in
+                for index in values { span[Int(index - lower)] += 1 }
+            }
+        }
+    }
+
+    /// Widens `gene`'s span to hold the buckets from `lowest` to `highest`.
+    private mutating func widen(gene: Int, lowest: Int32, highest: Int32) {
+        if counts[gene].isEmpty {
+            first[gene] = lowest
+            counts[gene] = Array(repeating: 0, count: Int(highest - lowest) + 1)
+            return
+        }
+        if lowest < first[gene] {
+            counts[gene].insert(contentsOf: repeatElement(0, count: Int(first[gene] - lowest)), at: 0)
+            first[gene] = lowest
+        }
+        let last = first[gene] + Int32(counts[gene].count) - 1
+        if highest > last { counts[gene].append(contentsOf: repeatElement(0, count: Int(highest - last))) }
     }
 
     /// Adds `count` values in bucket `index` (``bucket(of:)``) to `gene`, widening its span when

@@ -73,8 +73,15 @@ struct ModelReading: ParsableArguments {
     @Option(help: "h5ad matrix to read: X, raw or layers/NAME (default: the counts, as preprocess picks them).") var matrix: String?
     @Option(help: "var column holding the gene ids (default: ensembl_id, gene_ids or feature_id, else the index).") var geneIdColumn: String?
     @Option(help: "Folder where CSC and Matrix Market inputs are sorted by cell (default: the system's temporary folder).") var scratch: String?
+    @Option(
+        help: """
+            Threads for the PCA's matrix products. Each partial_fit's products are small (chunk + \
+            components rows): a second thread mostly spins, taking CPU from the run's other stages.
+            """)
+    var blasThreads = 1
 
     func configure(_ update: inout ModelUpdate) {
+        BLASKernels.useThreads(blasThreads)
         update.matrix = matrix
         update.geneIDColumn = geneIdColumn
         update.scratchDirectory = scratch
