@@ -8,9 +8,11 @@
 #   medians: corpus, the run's vocabulary) -> model (incremental PCA + gene statistics, every
 #   EVERY items) -> corpus
 #
-# with raw/, interim/ and checkpoints/ held to RATIO times less than the data (the tokens in
-# output/ are the product and are not deleted; their size is reported). Measures wall time,
-# peak RSS (the run and its programs), the peak of the working areas on disk (a 50 ms sampler),
+# (MODEL=0 leaves the model stage out: the corpus alone) with raw/, interim/ and checkpoints/
+# held to RATIO times less than the data (the tokens in output/ are the product and are not
+# deleted; their size is reported). Measures wall time, peak RSS (the largest of the run's
+# processes, and all of them together: a 0.5 s sampler), the peak of the working areas on disk
+# (a 50 ms sampler),
 # the bytes fetched twice, and cells/s against the same work done one dataset at a time with
 # the sluice CLI (digest, run-all with the run's final vocabulary and merged medians, model
 # update + embed), and checks every cell's tokens equal that one-dataset-at-a-time output.
@@ -22,7 +24,7 @@
 # digest's size grows with the genes of the corpus, not its cells: a small corpus needs a larger
 # share for it). Environment: DATASETS (100) DISTINCT (10) CELLS (30000, the mean per dataset) GENES (20000)
 # CORE (15000) RATIO (10) EVERY (4) FEATURES (500) COMPONENTS (20) SKIP_BUILD BENCH_DATA
-# (bench-data). Results: a table on stdout and BENCH_DATA/corpus_at_scale/results.json.
+# (bench-data) MODEL (1). Results: a table on stdout and BENCH_DATA/corpus_at_scale/results.json.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -35,6 +37,7 @@ RATIO="${RATIO:-10}"
 EVERY="${EVERY:-4}"
 FEATURES="${FEATURES:-500}"
 COMPONENTS="${COMPONENTS:-20}"
+MODEL="${MODEL:-1}"
 DATA="${BENCH_DATA:-bench-data}"
 mkdir -p "$DATA" && DATA="$(cd "$DATA" && pwd)"
 WORK="$DATA/corpus_at_scale"
@@ -91,11 +94,13 @@ stages:
   - model: {from: fetch, every: $EVERY, max_wait: 5s, features: features.txt, components: $COMPONENTS, chunk_size: 500}
   - corpus: {from: tokenize}
 YAML
+[ "$MODEL" = 1 ] || sed -i '/^  - model:/d' corpus.yaml
 
-# The working areas (and output/) sampled every 50 ms while the run goes.
-"$py" - ws > disk.json <<'PY' &
+# The working areas (and output/) sampled every 50 ms while the run goes; every tenth sample
+# also sums the resident memory of the run's processes (every process of the sluice binary).
+"$py" - ws "$sluice" > disk.json <<'PY' &
 import json, os, sys, time
-root = sys.argv[1]
+root, binary = sys.argv[1], os.path.realpath(sys.argv[2])
 def blocks(path):
     total = 0
     for dirpath, dirnames, filenames in os.walk(path):
@@ -105,10 +110,26 @@ def blocks(path):
             except FileNotFoundError:
                 pass
     return total
-peak = {"working": 0, "output": 0, "samples": 0}
+def resident():
+    """(largest, sum) of the VmRSS of every process running the sluice binary, in bytes."""
+    sizes = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.readlink(f"/proc/{pid}/exe") != binary:
+                continue
+            with open(f"/proc/{pid}/status") as status:
+                sizes += [int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS:")]
+        except OSError:
+            pass
+    return max(sizes, default=0), sum(sizes)
+peak = {"working": 0, "output": 0, "samples": 0, "rss_largest": 0, "rss_sum": 0}
 while not os.path.exists("run.done"):
     working = sum(blocks(os.path.join(root, area)) for area in ("raw", "interim", "checkpoints"))
     peak["working"] = max(peak["working"], working)
+    if peak["samples"] % 10 == 0:
+        largest, together = resident()
+        peak["rss_largest"] = max(peak["rss_largest"], largest)
+        peak["rss_sum"] = max(peak["rss_sum"], together)
     peak["samples"] += 1
     time.sleep(0.05)
 peak["output"] = blocks(os.path.join(root, "output"))
@@ -132,18 +153,21 @@ for ((j = 0; j < DISTINCT; j++)); do
   timed "$sluice" preprocess digest "$f" --digest-out "s$j.digest" --log-dir logs
   timed "$sluice" preprocess run-all "$f" --dataset-name "s$j" --output-dir out --interim-dir interim --log-dir logs \
     --vocabulary "$WORK/run/vocabulary.json" --medians "$medians" --preset geneformer-30m --test-size 0.05 --no-spill
-  timed "$sluice" model update "$f" --out "m$j" --features "$WORK/run/features.txt" --components "$COMPONENTS" --chunk-size 500
-  timed "$sluice" model embed "m$j" "$f" --out "e$j.parquet"
+  if [ "$MODEL" = 1 ]; then
+    timed "$sluice" model update "$f" --out "m$j" --features "$WORK/run/features.txt" --components "$COMPONENTS" --chunk-size 500
+    timed "$sluice" model embed "m$j" "$f" --out "e$j.parquet"
+  fi
 done
 
 cd "$WORK/run"
-"$py" - "$WORK" "$DATASETS" "$DISTINCT" "$data_bytes" "$working" "${distinct[@]}" <<'PY'
+"$py" - "$WORK" "$DATASETS" "$DISTINCT" "$data_bytes" "$working" "$MODEL" "${distinct[@]}" <<'PY'
 import json, sqlite3, sys
 from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 work, datasets, distinct, data_bytes, working = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-sources = sys.argv[6:]
+model = sys.argv[6] == "1"
+sources = sys.argv[7:]
 
 def tokens(folder):
     """Every cell's tokens, as an Arrow table sorted by cell id (columnar: no Python lists)."""
@@ -172,18 +196,21 @@ db = sqlite3.connect(work / "run/ws/sluice.db")
 refetched = [m for (m,) in db.execute("SELECT message FROM events WHERE kind = 'refetched'")]
 twice = sum(int(m.split()[-2]) for m in refetched)
 result = {
-    "datasets": datasets, "distinct": distinct, "cells": cells, "data_bytes": data_bytes, "working_budget_bytes": working,
+    "datasets": datasets, "distinct": distinct, "model_stage": model, "cells": cells, "data_bytes": data_bytes, "working_budget_bytes": working,
     "run_seconds": float(wall), "run_peak_rss_bytes": int(rss_kb) * 1024, "run_cells_per_second": cells / float(wall),
     "alone_seconds": alone_seconds, "alone_cells_per_second": cells / alone_seconds, "alone_peak_rss_bytes": alone_rss * 1024,
     "ratio_run_to_alone": (cells / float(wall)) / (cells / alone_seconds),
+    "run_rss_largest_sampled_bytes": disk["rss_largest"], "run_rss_sum_sampled_bytes": disk["rss_sum"],
     "peak_working_bytes": disk["working"], "disk_samples": disk["samples"], "output_bytes": disk["output"],
     "items_fetched_twice": len(refetched), "bytes_fetched_twice": twice,
     "tokens_identical": not mismatched, "mismatched_items": mismatched[:10],
 }
 json.dump(result, open(work / "results.json", "w"), indent=2)
 gb = lambda b: f"{b / 1e9:.2f} GB"
-print(f"corpus at scale: {datasets} datasets ({distinct} distinct), {cells} cells, {gb(data_bytes)} of data, working areas held to {gb(working)}")
-print(f"  sluice run       {float(wall):8.1f} s  {cells / float(wall):9.0f} cells/s  peak RSS {int(rss_kb) / 1024:.0f} MiB")
+print(f"corpus at scale: {datasets} datasets ({distinct} distinct), {cells} cells, {gb(data_bytes)} of data, working areas held to {gb(working)}"
+      + ("" if model else " (no model stage)"))
+print(f"  sluice run       {float(wall):8.1f} s  {cells / float(wall):9.0f} cells/s  peak RSS {int(rss_kb) / 1024:.0f} MiB"
+      + f" (largest process; all together at most {disk['rss_sum'] / 2**20:.0f} MiB, sampled)")
 print(f"  one at a time    {alone_seconds:8.1f} s  {cells / alone_seconds:9.0f} cells/s  peak RSS {alone_rss / 1024:.0f} MiB (CLI, same work)")
 print(f"  ratio (run / one at a time): {result['ratio_run_to_alone']:.2f}")
 print(f"  peak of raw+interim+checkpoints: {gb(disk['working'])} of {gb(working)} ({disk['samples']} samples); output {gb(disk['output'])}")

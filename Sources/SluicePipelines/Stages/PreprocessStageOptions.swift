@@ -3,7 +3,10 @@ import SluiceEngine
 
 /// The options of a `preprocess` stage: the `sluice preprocess run-all` options.
 public struct PreprocessStageOptions: Sendable, Equatable {
-    public var chunkSize = 10_000
+    /// Cells read at a time (`chunk_size`). Smaller than the CLI's 10,000: in a run, several
+    /// stages' processes share the memory (same tokens; 404 against 768 MB of RSS, at the same
+    /// speed, on a 45,000-cell dataset 10 % dense).
+    public var chunkSize = 4_096
     /// Bytes at which a shard is closed (`shard_size`); nil: the builder's default, 500 MB.
     public var shardBytes: Int64?
     /// Tokens kept per cell; nil: the builder's default (2,000) or the preset's.
