@@ -29,7 +29,7 @@ struct Sluice: AsyncParsableCommand {
             """,
         version: BuildInfo.versionText,
         subcommands: [
-            RunCommand.self, WorkerCommand.self, StatusCommand.self, RetryCommand.self, CleanCommand.self, EventsCommand.self, ServeCommand.self,
+            RunCommand.self, PlanCommand.self, WorkerCommand.self, StatusCommand.self, RetryCommand.self, CleanCommand.self, EventsCommand.self, ServeCommand.self,
             PreprocessCommand.self, AnalyzeCommand.self, InspectCommand.self, ConvertCommand.self, DemoCommand.self, BenchCommand.self,
             ReportCommand.self, DashboardCommand.self, MeasureCommand.self, VocabularyCommand.self, ModelCommand.self,
         ])

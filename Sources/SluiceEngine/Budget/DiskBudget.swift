@@ -255,11 +255,12 @@ public actor DiskBudget {
         let books = books(of: first.area)
         // What the area's own quota leaves, where it binds before the total.
         let free = max(0, min(books.limit - books.held, limit(first.area) - held(first.area)))
+        let kept = first.headroom > 0 ? " (and \(ByteSize.format(first.headroom)) kept free for its item's later stages)" : ""
         first.continuation.resume(
             throwing: BudgetError(
                 code: .neverFits,
                 message:
-                    "waited \(Int(seconds)) s for \(ByteSize.format(first.bytes)) in \(first.area.rawValue) with only \(ByteSize.format(free)) free and no work in flight that could free more; raise the budget or lower the stage's reservation"
+                    "waited \(Int(seconds)) s for \(ByteSize.format(first.bytes)) in \(first.area.rawValue)\(kept) with only \(ByteSize.format(free)) free and no work in flight that could free more; raise the budget or lower the stage's reservation"
             ))
         grantWaiters()
         return true
@@ -313,7 +314,11 @@ public actor DiskBudget {
     /// processing fills the budget with inputs, the ledger's growth eats the headroom, and the
     /// next stage can no longer reserve what it needs to free them (found at 17,000 of 100,000
     /// small items).
-    private var producerMargin: Int64 { min(Workspace.overheadSlack / 2, limits.total / 50) }
+    private var producerMargin: Int64 { Self.producerMargin(limits) }
+
+    /// Room a download keeps free beyond its own and its item's later stages' (``reserve``'s
+    /// producers): a fiftieth of the total, at most half the ledger's slack.
+    static func producerMargin(_ limits: BudgetLimits) -> Int64 { min(Workspace.overheadSlack / 2, limits.total / 50) }
 
     private func held(_ area: Area) -> Int64 { (committed[area] ?? 0) + (reserved[area] ?? 0) }
     /// What the workspace holds: the overhead and its areas (not those in node-local scratch).

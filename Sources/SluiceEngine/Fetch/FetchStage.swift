@@ -42,7 +42,7 @@ public final class FetchStage: ConfigurableStage {
         self.init(header: header, local: local, timeout: try keys["timeout"]?.seconds() ?? 60)
     }
 
-    private var httpClient: HTTPClient {
+    var httpClient: HTTPClient {
         client.withLock { client in
             if let client { return client }
             var configuration = HTTPClient.Configuration()
