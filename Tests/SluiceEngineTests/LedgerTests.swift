@@ -47,6 +47,23 @@ import Testing
         (0..<count).map { ItemSpec(name: "item\($0)", sources: ["http://x/\($0)"], size: 10, group: group($0)) }
     }
 
+    /// The write-ahead log holds the transitions since its last checkpoint — bytes the budget
+    /// counts; `compact()` gives them back (a run waiting for room asks for it).
+    @Test func compactingEmptiesTheLog() async throws {
+        let folder = try TemporaryDirectory()
+        let ledger = try await ledger(folder, items: items(40))
+        for round in 0..<2 {
+            for task in try await ledger.claim(stage: round, owner: "a", limit: 40, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 1) {
+                try await ledger.complete(task.key, by: "a", artifacts: [], releasing: [], now: 2)
+            }
+        }
+        let log = folder.file("sluice.db-wal")
+        #expect(DiskUsage.contentBytes(at: log) > 0)
+        try await ledger.compact()
+        #expect(DiskUsage.contentBytes(at: log) == 0)
+        #expect(try await ledger.counts(stage: 1)[.done] == 40)
+    }
+
     @Test(arguments: Kind.tested) func claimCompleteAdvancesTheItem(kind: Kind) async throws {
         let folder = try TemporaryDirectory()
         let ledger = try await ledger(kind, folder, items: items(3)).ledger

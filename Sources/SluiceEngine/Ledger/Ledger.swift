@@ -187,6 +187,10 @@ public protocol Ledger: Sendable {
 
     /// Makes everything committed so far durable on disk (before files are deleted on its word).
     nonisolated(nonsending) func sync() async throws
+
+    /// Gives back the room the ledger's own files hold beyond its data where it can (SQLite
+    /// empties its write-ahead log once no reader holds it); the budget counts those bytes.
+    nonisolated(nonsending) func compact() async throws
 }
 
 extension Ledger {

@@ -990,6 +990,12 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
+    /// Empties the write-ahead log (a truncating checkpoint) when no reader holds it; while one
+    /// does, it fails at once and the log stays.
+    nonisolated(nonsending) public func compact() async throws {
+        _ = try await pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+    }
+
     // MARK: Helpers
 
     /// Runs `updates` in one immediate transaction, at once on the calling thread: a transition

@@ -186,6 +186,9 @@ public final class PipelineRunner: Sendable {
             await budget.pollFilesystem()
             if ticks % Self.sampleTicks == 1 { try? await ledger.record(samples: await diskSamples()) }
             if ticks % 2 == 0, monitor.metricsWanted { await refreshMetrics() }
+            // Work waiting for room: the ledger's log gives back what it can (a loaded machine's
+            // readers can keep it long, and nothing else may be left to free), counted just after.
+            if ticks % 4 == 3, await budget.isShortOfSpace { try? await ledger.compact() }
             if ticks % 4 == 0 {
                 let overhead = workspace.overhead()
                 await budget.setOverhead(overhead.bytes, files: overhead.entries)

@@ -1130,6 +1130,9 @@ public final class PostgresLedger: Ledger {
     /// Nothing to do: a commit is durable once PostgreSQL has answered it.
     nonisolated(nonsending) public func sync() async throws {}
 
+    /// Nothing to give back: the server's files are not in the workspace.
+    nonisolated(nonsending) public func compact() async throws {}
+
     // MARK: Transactions
 
     /// An empty result, for writes that return nothing.
