@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A mergeable sketch of each gene's positive values whose median is known to a stated relative
 /// error: corpus-wide medians over datasets that are never on disk together.

@@ -1,6 +1,6 @@
 import Foundation
 import SluiceEngine
-public import SluiceFormats
+import SluiceFormats
 public import SluiceKernels
 
 /// A ``SluiceKernels/MedianDigest`` keyed by gene id, as a file: one dataset's contribution to
