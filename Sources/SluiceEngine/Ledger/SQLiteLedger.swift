@@ -45,17 +45,21 @@ public final class SQLiteLedger: Ledger {
             try db.execute(sql: "PRAGMA journal_size_limit = 1048576")
         }
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            // Opening is rare and short: here, and only here, a busy ledger is waited for in place.
+            // Opening is rare and short: here, and only here, a busy ledger is waited for in place
+            // (another process's write, or its checkpoint emptying the log, can hold the lock the
+            // connection's first statements need).
             let deadline = ContinuousClock.now + .seconds(Self.busyTimeout)
-            while true {
+            var opened: DatabasePool?
+            while opened == nil {
                 do {
+                    let pool = try DatabasePool(path: path, configuration: configuration)
                     try Self.migrator.migrate(pool)
-                    break
+                    opened = pool
                 } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && ContinuousClock.now < deadline {
                     usleep(20_000)
                 }
             }
+            pool = opened!
         } catch {
             throw LedgerError(.unavailable, "cannot open the ledger \(path): \(error)")
         }
