@@ -26,11 +26,16 @@ struct LoopbackFileStore: Sendable {
         return ([root] + components).joined(separator: "/")
     }
 
-    /// Opens the regular file at `path`, reporting a missing path or a non-file instead of failing.
+    /// Opens the regular file at `path` (a folder's `index.json`, so that a path can be both an
+    /// answer and a prefix, as `/curation/v1/datasets` and `/curation/v1/datasets/ID/versions`
+    /// of an API are), reporting a missing path or a non-file instead of failing.
     func open(path: String, eventLoop: any EventLoop) -> EventLoopFuture<FileLookup> {
         threadPool.runIfActive(eventLoop: eventLoop) {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { return .missing }
+            let index = path + "/index.json"
+            let path = isFolder.boolValue && FileManager.default.fileExists(atPath: index) ? index : path
             let url = URL(fileURLWithPath: path)
-            guard FileManager.default.fileExists(atPath: path) else { return .missing }
             let values = try url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey, .contentModificationDateKey])
             guard values.isRegularFile == true else { return .notRegularFile }
             let handle = try FileHandle(forReadingFrom: url)

@@ -69,6 +69,14 @@ final class LoopbackRequestHandler: ChannelInboundHandler {
             } else {
                 serveFile(file, head: head, context: context)
             }
+        case .busy(let times, let file):
+            if earlierRequests < times {
+                sendText(
+                    .tooManyRequests, "injected rate limit \(earlierRequests + 1) of \(times)", extraHeaders: [("Retry-After", "1")],
+                    isHead: isHead, context: context)
+            } else {
+                serveFile(file, head: head, context: context)
+            }
         case .reset(let times, let file):
             serveFile(file, head: head, cutShort: earlierRequests < times, context: context)
         case .truncate(let file):

@@ -7,6 +7,8 @@ enum LoopbackRoute: Equatable {
     case file(String)
     /// Answer 500 to the first `times` requests for this path, then serve `file`.
     case fail(times: Int, file: String)
+    /// Answer 429 with `Retry-After: 1` to the first `times` requests for this path, then serve `file`.
+    case busy(times: Int, file: String)
     /// For the first `times` requests send the headers and about half the body, then close.
     case reset(times: Int, file: String)
     /// Always advertise the full length, send about half the body, then close.
@@ -39,6 +41,8 @@ enum LoopbackRoute: Equatable {
         switch keyword {
         case "fail":
             self = counted { .fail(times: $0, file: $1) }
+        case "busy":
+            self = counted { .busy(times: $0, file: $1) }
         case "reset":
             self = counted { .reset(times: $0, file: $1) }
         case "slow":

@@ -5,10 +5,11 @@ import NIOPosix
 
 /// A small HTTP/1.1 file server on 127.0.0.1 for the demo and for network-fault tests.
 ///
-/// `GET` and `HEAD` of `/<relative path>` serve the file under the root, with single-range
-/// `Range` support (206, 416). Prefixes in front of the real path inject faults:
+/// `GET` and `HEAD` of `/<relative path>` serve the file under the root (a folder's
+/// `index.json`), with single-range `Range` support (206, 416). Prefixes in front of the real path inject faults:
 ///
 /// - `/fail/N/<path>`: the first N requests for this exact path answer 500, later ones the file.
+/// - `/busy/N/<path>`: the first N requests for this exact path answer 429 with `Retry-After: 1`.
 /// - `/reset/N/<path>`: the first N requests get the headers (full Content-Length) and about half
 ///   the body, then the connection closes; later ones are served normally (Range honoured).
 /// - `/truncate/<path>`: always the full Content-Length, half the body, then close.

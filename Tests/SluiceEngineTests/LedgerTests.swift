@@ -204,6 +204,27 @@ import Testing
         #expect(try await ledger.tokens(in: "genes").count == table.count + 1)
     }
 
+    /// A catalog's resolved list is stored once: resolvers racing (a run and its workers) all
+    /// keep the first; a refresh replaces it; another key is separate; a reopened ledger has it.
+    @Test(arguments: Kind.tested) func resolvedItemListsAreKeptOnceUntilReplaced(kind: Kind) async throws {
+        let folder = try TemporaryDirectory()
+        let (ledger, reopen) = try await ledger(kind, folder, items: items(1))
+        #expect(try await ledger.resolvedItems(key: "cellxgene:{}") == nil)
+        let handles = [ledger, try await reopen(), try await reopen()]
+        let lists = (0..<6).map { ResolvedItems(key: "cellxgene:{}", resolvedAt: Double($0), items: items($0 + 1)) }
+        let kept = try await withThrowingTaskGroup(of: ResolvedItems.self) { group in
+            for (index, list) in lists.enumerated() { group.addTask { try await handles[index % handles.count].store(list, replacing: false) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let first = try #require(try await ledger.resolvedItems(key: "cellxgene:{}"))
+        #expect(lists.contains(first) && kept.allSatisfy { $0 == first })
+        let refreshed = ResolvedItems(key: "cellxgene:{}", resolvedAt: 99, items: [ItemSpec(name: "new", sources: ["http://x/new"], size: 7, metadata: ["title": "T"])])
+        #expect(try await ledger.store(refreshed, replacing: true) == refreshed)
+        #expect(try await reopen().resolvedItems(key: "cellxgene:{}") == refreshed)
+        #expect(try await ledger.resolvedItems(key: "cellxgene:{\"organism\"}") == nil)
+        #expect(try await ledger.stageNames() == ["fetch", "work"])
+    }
+
     @Test(arguments: Kind.tested) func permanentFailureBlocksLaterStagesAndRetryReopens(kind: Kind) async throws {
         let folder = try TemporaryDirectory()
         let ledger = try await ledger(kind, folder, items: items(1), stages: ["fetch", "a", "b"]).ledger

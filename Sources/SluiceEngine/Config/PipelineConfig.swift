@@ -11,6 +11,9 @@ public struct PipelineConfig: Sendable {
     public var budget: BudgetLimits
     /// The items to push through the stages, in file order.
     public var items: [ItemSpec]
+    /// The `cellxgene:` entries of `items:`, until ``ItemResolver`` puts their items in `items`
+    /// (the session does so when it opens the ledger).
+    public var catalogs: [PendingCatalog] = []
     /// The stages, built by the factories of their kinds.
     public var stages: [any Stage]
     /// What happens to the inputs of items that failed for good.

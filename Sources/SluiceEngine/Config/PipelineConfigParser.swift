@@ -24,13 +24,13 @@ struct PipelineConfigParser {
         ])
         guard let workspaceNode = top["workspace"] else { throw missing("workspace", "the folder Sluice works in, e.g. workspace: ./work") }
         guard let budgetNode = top["budget"] else { throw missing("budget", "e.g. budget: {total: 50GB}") }
-        guard let itemsNode = top["items"] else { throw missing("items", "a list of manifest:, directory: or url: entries") }
+        guard let itemsNode = top["items"] else { throw missing("items", "a list of manifest:, directory:, url: or cellxgene: entries") }
         guard let stagesNode = top["stages"] else { throw missing("stages", "e.g. stages: [fetch: {}, preprocess: {}]") }
 
         let workspace = absolute(try workspaceNode.string())
         let budget = try parseBudget(budgetNode)
         let stages = try parseStages(stagesNode)
-        let items = try parseItems(itemsNode)
+        let (items, catalogs) = try parseItems(itemsNode)
         try checkStageOrder(stages, stagesNode)
         let onFailure = try top["on_failure"]?.choice(FailurePolicy.self) ?? .evict
         var ledger = LedgerLocation.workspace
@@ -44,6 +44,7 @@ struct PipelineConfigParser {
         let workers = try top["workers"].map(WorkerArraySpec.init)
         var config = PipelineConfig(
             file: file, workspace: workspace, budget: budget, items: items, stages: stages, onFailure: onFailure, ledger: ledger, workers: workers)
+        config.catalogs = catalogs
         if let node = top["node"] {
             config.node = try NodeScratch(node, absolute: absolute)
             try config.checkScratch()
@@ -157,14 +158,22 @@ struct PipelineConfigParser {
 
     // MARK: Items
 
-    private func parseItems(_ node: ConfigNode) throws -> [ItemSpec] {
+    /// The items the file lists, named distinctly, and the catalogs that the ledger's opening
+    /// resolves (``ItemResolver``), each placed where its entry is.
+    private func parseItems(_ node: ConfigNode) throws -> ([ItemSpec], [PendingCatalog]) {
         guard let entries = node.sequence, !entries.isEmpty else {
-            throw node.error(.badValue, "items must be a non-empty list of manifest:, directory: or url: entries")
+            throw node.error(.badValue, "items must be a non-empty list of manifest:, directory:, url: or cellxgene: entries")
         }
         var items: [ItemSpec] = []
+        var catalogs: [PendingCatalog] = []
         for entry in entries {
-            let keys = try entry.mapping(known: ["manifest", "directory", "glob", "url", "urls", "name", "size", "sha256", "md5", "group"])
-            if let manifest = keys["manifest"] {
+            let keys = try entry.mapping(known: ["manifest", "directory", "glob", "url", "urls", "name", "size", "sha256", "md5", "group", "cellxgene"])
+            if let query = keys["cellxgene"] {
+                guard keys.count == 1 else {
+                    throw entry.error(.badValue, "\(entry.path): cellxgene: takes its options inside it (group_by: for groups)")
+                }
+                catalogs.append(PendingCatalog(position: items.count, catalog: CellxgeneCatalog(query: try CellxgeneQuery(query), line: query.line)))
+            } else if let manifest = keys["manifest"] {
                 let path = absolute(try manifest.string())
                 guard FileManager.default.fileExists(atPath: path) else {
                     throw manifest.error(.missingFile, "the manifest \(path) does not exist")
@@ -194,16 +203,16 @@ struct PipelineConfigParser {
                 }
                 items.append(item)
             } else {
-                throw entry.error(.missingKey, "\(entry.path) needs one of manifest:, directory: or url:")
+                throw entry.error(.missingKey, "\(entry.path) needs one of manifest:, directory:, url: or cellxgene:")
             }
         }
-        guard !items.isEmpty else { throw node.error(.badValue, "the items list names no items (empty manifest or folder)") }
+        guard !items.isEmpty || !catalogs.isEmpty else { throw node.error(.badValue, "the items list names no items (empty manifest or folder)") }
         let names = DatasetName.distinctNames(items.map(\.name))
         let groups = DatasetName.groupNames(items.compactMap(\.group))
         for index in items.indices {
             items[index].name = names[index]
             items[index].group = items[index].group.map { groups[$0]! }
         }
-        return items
+        return (items, catalogs)
     }
 }

@@ -16,6 +16,14 @@ public protocol Ledger: Sendable {
     /// The names of the stages the workspace's pipeline has (empty before the first run).
     nonisolated(nonsending) func stageNames() async throws -> [String]
 
+    /// The item list a catalog (``ItemCatalog``) resolved to, stored under `key`; nil when none
+    /// is stored.
+    nonisolated(nonsending) func resolvedItems(key: String) async throws -> ResolvedItems?
+
+    /// Stores `resolved` under its key unless a list is stored there already (or `replacing`),
+    /// and returns the list kept: runs and workers resolving at once all get the first one.
+    nonisolated(nonsending) func store(_ resolved: ResolvedItems, replacing: Bool) async throws -> ResolvedItems
+
     /// The running tasks whose lease expired at `now`, unchanged: what their attempts left can be
     /// removed before ``reclaim(all:now:)`` lets another worker claim them.
     nonisolated(nonsending) func expired(now: Double) async throws -> [TaskKey]

@@ -250,6 +250,26 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
+    /// The item list stored under `key` (in `meta`, as `items:KEY`).
+    nonisolated(nonsending) public func resolvedItems(key: String) async throws -> ResolvedItems? {
+        let text = try await pool.read { db in
+            try String.fetchOne(try db.cachedStatement(sql: "SELECT value FROM meta WHERE key = ?"), arguments: ["items:" + key])
+        }
+        return try text.map(ResolvedItems.decode)
+    }
+
+    /// Stores `resolved` unless a list is stored under its key (or `replacing`); returns the one kept.
+    nonisolated(nonsending) public func store(_ resolved: ResolvedItems, replacing: Bool) async throws -> ResolvedItems {
+        let text = try resolved.encoded()
+        let kept = try await write { db in
+            try db.run(
+                sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO \(replacing ? "UPDATE SET value = excluded.value" : "NOTHING")",
+                arguments: ["items:" + resolved.key, text])
+            return try String.fetchOne(try db.cachedStatement(sql: "SELECT value FROM meta WHERE key = ?"), arguments: ["items:" + resolved.key])
+        }
+        return try kept.map(ResolvedItems.decode) ?? resolved
+    }
+
     /// The condition that item `i` belongs to the group bound twice after it: the barrier's
     /// group, `*`, has every item.
     private static let isMember = "(i.grp = ? OR ? = '*')"

@@ -13,13 +13,14 @@ public final class PipelineSession: Sendable {
     /// The workspace lock, held by `sluice run` (workers share the workspace and hold none).
     private let lock: WorkspaceLock?
 
-    /// Loads nothing itself: `config` is already checked. Opens the ledger and, for `sluice run`,
+    /// Loads nothing itself: `config` is already checked. Opens the ledger (resolving the
+    /// pipeline's catalogs, asking their services again with `refresh`) and, for `sluice run`,
     /// takes the workspace lock. `lease` is how long a claimed task stays this process's
     /// without a heartbeat.
     public init(
-        config: PipelineConfig, role: RunnerRole = .run(wait: false), lease: Double = 60, onLine: @escaping @Sendable (String) -> Void = { _ in }
+        config: PipelineConfig, role: RunnerRole = .run(wait: false), lease: Double = 60, refresh: Bool = false,
+        onLine: @escaping @Sendable (String) -> Void = { _ in }
     ) async throws {
-        self.config = config
         // Node-local scratch: a folder of this process's own (another worker on the node has its own).
         let scratch = try config.node.map { "\(try $0.folder())/sluice-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())" }
         let workspace = Workspace(root: config.workspace, scratch: scratch)
@@ -34,8 +35,9 @@ public final class PipelineSession: Sendable {
             lock = nil
         }
         let ledger: any Ledger
+        let resolved: PipelineConfig
         do {
-            ledger = try await Self.openLedger(config, workspace: workspace)
+            (ledger, resolved) = try await Self.openLedger(config, workspace: workspace, refresh: refresh, onLine: onLine)
         } catch {
             if let scratch { try? FileManager.default.removeItem(atPath: scratch) }
             throw error
@@ -46,21 +48,26 @@ public final class PipelineSession: Sendable {
         let budget = DiskBudget(
             limits: config.budget, usage: usage.bytes, files: usage.entries, overhead: overhead.bytes, overheadFiles: overhead.entries,
             scratchLimit: config.node?.budget, filesystemFraction: { DiskUsage.filesystemFraction(at: fetched) })
-        runner = PipelineRunner(config: config, ledger: ledger, budget: budget, role: role, lease: lease, workspace: workspace, onLine: onLine)
+        self.config = resolved
+        runner = PipelineRunner(config: resolved, ledger: ledger, budget: budget, role: role, lease: lease, workspace: workspace, onLine: onLine)
     }
 
-    /// Opens (or creates) `config`'s ledger, records where it is in the workspace, and registers
-    /// the items not known yet, with their tasks.
-    public static func openLedger(_ config: PipelineConfig, workspace: Workspace) async throws -> any Ledger {
+    /// Opens (or creates) `config`'s ledger, records where it is in the workspace, puts the
+    /// items of the pipeline's catalogs in its item list (``ItemResolver``), and registers the
+    /// items not known yet, with their tasks. Returns the ledger and the resolved pipeline.
+    public static func openLedger(
+        _ config: PipelineConfig, workspace: Workspace, refresh: Bool = false, onLine: (String) -> Void = { _ in }
+    ) async throws -> (ledger: any Ledger, config: PipelineConfig) {
         let ledger = try await config.ledger.open(workspace: workspace)
         try config.ledger.record(in: workspace)
+        let config = try await ItemResolver(ledger: ledger, refresh: refresh).resolve(config, onLine: onLine)
         let stages = config.stages
         try await ledger.register(
             items: config.items, stageNames: stages.map(\.name),
             groupStages: Set(stages.indices.filter { stages[$0].scheduling == .perGroup }),
             barrierStages: Set(stages.indices.filter { stages[$0].scheduling == .barrier }),
             now: Date().timeIntervalSince1970)
-        return ledger
+        return (ledger, config)
     }
 
     /// Runs the pipeline to its end (or to `runner.requestStop()`), then closes the stages.

@@ -56,7 +56,7 @@ public enum DatasetName {
     }
 
     /// `names` with suffixes `_2`, `_3`, … on repeats, in the order given.
-    private static func distinct(_ names: [String]) -> [String] {
+    static func distinct(_ names: [String]) -> [String] {
         var used = Set<String>()
         return names.map { base in
             var name = base

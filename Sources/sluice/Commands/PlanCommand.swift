@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SluiceEngine
+import Synchronization
 
 /// `sluice plan`: what a pipeline would do, told before anything runs.
 struct PlanCommand: AsyncParsableCommand {
@@ -13,24 +14,29 @@ struct PlanCommand: AsyncParsableCommand {
             largest item, each area's quota against the most room one item's stages take there (as the \
             run reserves it), and the items that can never fit. When the workspace holds an earlier run, \
             each stage's throughput in it gives an estimated time: the slowest stage's (every stage runs \
-            at once) and all stages' one after another. Nothing is fetched, written or changed.
+            at once) and all stages' one after another. Catalogs (cellxgene:) are resolved as the \
+            earlier run's ledger kept them, else asked now. Nothing is fetched, written or changed.
             """)
 
     @Argument(help: "The pipeline file.") var pipeline: String
     @Flag(help: "Write the plan as JSON (every item, with its room per area).") var json = false
+    @Flag(help: "Ask the item catalogs (cellxgene:) again even where an earlier run's ledger kept their lists.") var refresh = false
 
     func run() async throws {
-        let config = try loadPipeline(pipeline)
-        let bytes = try await Self.sizes(of: config)
+        var config = try loadPipeline(pipeline)
         var history: [TaskStatus] = []
         var stageNames: [String] = []
+        var ledger: (any Ledger)?
         do {
-            let (_, ledger, _) = try await WorkspaceArgument.resolve(pipeline)
-            history = try await ledger.tasks()
-            stageNames = try await ledger.stageNames()
+            ledger = try await WorkspaceArgument.resolve(pipeline).ledger
+            history = try await ledger?.tasks() ?? []
+            stageNames = try await ledger?.stageNames() ?? []
         } catch let error as WorkspaceError where error.code == "workspace.no-ledger" {
-            // No earlier run: no estimate.
+            // No earlier run: no estimate, and catalogs are asked.
         }
+        let notes = Mutex<[String]>([])
+        config = try await ItemResolver(ledger: ledger, refresh: refresh, stores: false).resolve(config) { line in notes.withLock { $0.append(line) } }
+        let bytes = try await Self.sizes(of: config)
         for stage in config.stages { await stage.shutdown() }
         let plan = PipelinePlan.make(config: config, bytes: bytes, history: history, stageNames: stageNames)
         if json {
@@ -38,6 +44,7 @@ struct PlanCommand: AsyncParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(plan), as: UTF8.self))
         } else {
+            for note in notes.withLock({ $0 }) { print(note) }
             print(Self.text(plan, pipeline: pipeline), terminator: "")
         }
     }

@@ -36,6 +36,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds between looks at SLURM's queue and the ledger, with workers on SLURM.") var poll: Double = 5
     @Flag(help: "Serve the live dashboard (and /metrics) while the run goes; see `sluice dashboard --help`.") var serve = false
     @Flag(help: "When every item is finished, keep waiting for new ones (submitted through the dashboard) until stopped.") var wait = false
+    @Flag(help: "Ask the item catalogs (cellxgene:) again instead of taking the list the ledger kept from the first run, and say what changed.")
+    var refresh = false
     @OptionGroup(title: "Dashboard (with --serve)") var dashboard: DashboardOptions
 
     func validate() throws {
@@ -64,8 +66,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         let access = serve ? try dashboard.access() : nil
         let display = RunDisplay(enabled: !quiet && !json)
-        let session = try await PipelineSession(config: config, role: .run(wait: wait), onLine: { line in display.line(line) })
+        let session = try await PipelineSession(config: config, role: .run(wait: wait), refresh: refresh, onLine: { line in display.line(line) })
         let runner = session.runner
+        config = session.config
         if let metricsFile { runner.monitor.writeMetrics(to: (metricsFile as NSString).standardizingPath) }
         let signals = StopSignals {
             display.line("stopping: work in flight is given back (Ctrl-C again stops at once)")
@@ -110,13 +113,13 @@ extension RunCommand {
 
     /// Submits the workers as a SLURM job array and follows it (the workspace lock keeps a second
     /// driver out), then prints the run's summary.
-    private func runOnSlurm(_ config: PipelineConfig, _ spec: WorkerArraySpec) async throws {
+    private func runOnSlurm(_ declared: PipelineConfig, _ spec: WorkerArraySpec) async throws {
         let started = Date()
-        let workspace = Workspace(root: config.workspace)
+        let workspace = Workspace(root: declared.workspace)
         try workspace.create()
         let lock = try WorkspaceLock(workspace)
-        let ledger = try await PipelineSession.openLedger(config, workspace: workspace)
         let display = RunDisplay(enabled: !quiet && !json)
+        let (ledger, config) = try await PipelineSession.openLedger(declared, workspace: workspace, refresh: refresh) { display.line($0) }
         guard let sluice = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
             throw ValidationError("cannot tell where this sluice binary is, to run it on SLURM")
         }

@@ -437,6 +437,27 @@ public final class PostgresLedger: Ledger {
         return value.map { $0.split(separator: ",").map(String.init) } ?? []
     }
 
+    /// The item list stored under `key` (in `meta`, as `items:KEY`).
+    nonisolated(nonsending) public func resolvedItems(key: String) async throws -> ResolvedItems? {
+        let name = "items:" + key
+        let text = try await read { db in try await db.first("SELECT value FROM meta WHERE key = \(name)", as: String.self) }
+        return try text.map(ResolvedItems.decode)
+    }
+
+    /// Stores `resolved` unless a list is stored under its key (or `replacing`); returns the one kept.
+    nonisolated(nonsending) public func store(_ resolved: ResolvedItems, replacing: Bool) async throws -> ResolvedItems {
+        let (name, text) = ("items:" + resolved.key, try resolved.encoded())
+        let kept: String? = try await write { db in
+            if replacing {
+                try await db.run("INSERT INTO meta(key, value) VALUES (\(name), \(text)) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")
+            } else {
+                try await db.run("INSERT INTO meta(key, value) VALUES (\(name), \(text)) ON CONFLICT (key) DO NOTHING")
+            }
+            return try await db.first("SELECT value FROM meta WHERE key = \(name)", as: String.self)
+        }
+        return try kept.map(ResolvedItems.decode) ?? resolved
+    }
+
     // MARK: Claims and leases
 
     /// Returns running tasks to the queue: those whose lease expired, or all of them when `all`.
