@@ -18,7 +18,7 @@ import Testing
             budget: {total: 100MB}
             items:
               - {name: plain, url: "\(harness.server.url("f1.bin"))", sha256: \(right)}
-              - {name: flaky, url: "\(harness.server.url("fail/2/f2.bin"))"}
+              - {name: flaky, url: "\(harness.server.url("fail/1/f2.bin"))"}
               - {name: reset, url: "\(harness.server.url("reset/1/f3.bin"))"}
               - {name: slow, url: "\(harness.server.url("slow/5/f4.bin"))"}
               - {name: moved, url: "\(harness.server.url("redirect/f5.bin"))"}
@@ -42,12 +42,13 @@ import Testing
             #expect(fetched == files[file], "\(name)")
         }
         // Each attempt is one request: the flaky and the reset downloads were retried until they
-        // came whole, and a machine busy with other tests may time out one more attempt, which
-        // the ledger records as a retry like any other.
+        // came whole, and a machine busy with other tests may time out one more attempt (a 500
+        // once, then two retries allowed: one to spare), which the ledger records as a retry
+        // like any other.
         let ledger = try SQLiteLedger(path: harness.folder.file("work/sluice.db"))
         let retries = Dictionary(grouping: try await ledger.events(after: 0, limit: 10_000).filter { $0.kind == "retrying" }, by: { $0.item ?? "" }).mapValues(\.count)
-        #expect(retries["flaky"] == 2)
-        #expect(harness.server.requestCount("/fail/2/f2.bin") == 3)
+        #expect(retries["flaky", default: 0] >= 1)
+        #expect(harness.server.requestCount("/fail/1/f2.bin") == 1 + retries["flaky", default: 0], "\(retries)")
         #expect(retries["reset", default: 0] >= 1)
         #expect(harness.server.requestCount("/reset/1/f3.bin") == 1 + retries["reset", default: 0], "\(retries)")
 
