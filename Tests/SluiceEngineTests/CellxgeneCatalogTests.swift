@@ -128,6 +128,14 @@ import Testing
             let copied = try Data(contentsOf: URL(fileURLWithPath: harness.folder.file("work/output/\(name)/copy/copy.txt")))
             #expect(copied == (try Data(contentsOf: URL(fileURLWithPath: harness.served + "/\(name).h5ad"))))
         }
+        // The datasets' metadata is in their logs and in the report.
+        let logs = harness.folder.file("work/logs")
+        let logText = try FileManager.default.contentsOfDirectory(atPath: logs).compactMap { try? String(contentsOfFile: logs + "/" + $0, encoding: .utf8) }.joined()
+        #expect(logText.contains("title=Dataset d5") && logText.contains("dataset_version_id=d5-v2"), "\(logText.prefix(2000))")
+        let ledger = try SQLiteLedger(path: harness.folder.file("work/sluice.db"))
+        let report = try await RunReport.gather(workspace: Workspace(root: harness.folder.file("work")), ledger: ledger)
+        #expect(report.sources.map(\.name) == ["d5", "d1", "d3"])
+        #expect(report.html().contains("id=\"sources\"") && report.html().contains("<td>Dataset d3</td><td>Mus musculus</td><td>blood</td><td>normal</td>"))
         // The API changes: a rerun keeps the list it resolved, without asking.
         fixture.datasets.insert(
             DiscoverFixture.Dataset(

@@ -83,6 +83,11 @@ public final class FetchStage: ConfigurableStage {
         for unit in units {
             guard let folder = unit.partialOutput else { continue }
             let names = Self.fileNames(unit.item.sources)
+            if let metadata = unit.item.metadata, !metadata.isEmpty {
+                // Where the item came from (a catalog's dataset: title, organism, version, …).
+                let fields = metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+                unit.log.log(step: "fetch", "source: " + fields.joined(separator: "; "), metadata)
+            }
             var fetched: Int64 = 0
             for (source, name) in zip(unit.item.sources, names) {
                 let target = folder + "/" + name

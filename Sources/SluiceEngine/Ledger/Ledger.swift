@@ -16,6 +16,9 @@ public protocol Ledger: Sendable {
     /// The names of the stages the workspace's pipeline has (empty before the first run).
     nonisolated(nonsending) func stageNames() async throws -> [String]
 
+    /// The items registered, in their order (groups and the barrier's task left out).
+    nonisolated(nonsending) func items() async throws -> [ItemSpec]
+
     /// The item list a catalog (``ItemCatalog``) resolved to, stored under `key`; nil when none
     /// is stored.
     nonisolated(nonsending) func resolvedItems(key: String) async throws -> ResolvedItems?

@@ -250,6 +250,14 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
+    /// The items registered, in their order.
+    nonisolated(nonsending) public func items() async throws -> [ItemSpec] {
+        let specs = try await pool.read { db in
+            try String.fetchAll(try db.cachedStatement(sql: "SELECT spec FROM items WHERE is_group = 0 ORDER BY position"))
+        }
+        return try specs.map(Self.decode)
+    }
+
     /// The item list stored under `key` (in `meta`, as `items:KEY`).
     nonisolated(nonsending) public func resolvedItems(key: String) async throws -> ResolvedItems? {
         let text = try await pool.read { db in

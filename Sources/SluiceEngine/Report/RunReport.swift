@@ -13,6 +13,9 @@ public struct RunReport: Sendable {
     public var attempts: [TracedAttempt]
     public var samples: [DiskSample]
     public var budget: BudgetLimits?
+    /// The items whose source told what they are (a catalog's dataset metadata, a manifest's
+    /// extra columns), in their order.
+    public var sources: [ItemSpec] = []
     /// The QC of the datasets that went through `preprocess`, by item.
     public var datasets: [DatasetQC] = []
     /// What the analysis stages found, by item and stage.
@@ -33,6 +36,7 @@ public struct RunReport: Sendable {
             made: Date().timeIntervalSince1970)
         let refetches = try await ledger.events(kind: "refetched")
         report.refetched = (refetches.count, refetches.reduce(0) { $0 + (LedgerEvent.refetchedBytes($1) ?? 0) })
+        report.sources = try await ledger.items().filter { !($0.metadata ?? [:]).isEmpty }
         return report
     }
 
@@ -100,6 +104,7 @@ public struct RunReport: Sendable {
         page += diskSection()
         page += throughputSection()
         page += stageTable()
+        page += sourceSection()
         page += datasetSection()
         page += analysisSection()
         page += failureList()
@@ -180,6 +185,24 @@ public struct RunReport: Sendable {
     /// Per dataset that went through `preprocess`: a bar of the cells kept and filtered, a
     /// table with the medians its QC pass measured, and histograms of counts and genes per cell
     /// and % mito.
+    /// What each item's source said it is: one row per item, the catalog's fields first.
+    private func sourceSection() -> String {
+        guard !sources.isEmpty else { return "" }
+        let first = ["title", "organism", "tissue", "disease", "assay", "cell_count", "dataset_version_id"]
+        let present = Set(sources.flatMap { $0.metadata!.keys })
+        let columns = first.filter(present.contains) + present.subtracting(first).sorted()
+        var html = "<h2>Sources</h2><p>What each item's source said it is (a catalog's metadata, a manifest's extra columns)"
+        html += sources.count > Self.sourceRows ? "; the first \(Self.sourceRows) of \(sources.count) items.</p>" : ".</p>"
+        html += "<table id=\"sources\"><tr><th>item</th>" + columns.map { "<th>\(SVGPlot.escape($0))</th>" }.joined() + "</tr>"
+        for item in sources.prefix(Self.sourceRows) {
+            html += "<tr><td>\(SVGPlot.escape(item.name))</td>" + columns.map { "<td>\(SVGPlot.escape(item.metadata![$0] ?? ""))</td>" }.joined() + "</tr>"
+        }
+        return html + "</table>"
+    }
+
+    /// Rows of the sources table at most.
+    static let sourceRows = 500
+
     private func datasetSection() -> String {
         guard !datasets.isEmpty else { return "" }
         var html = "<h2>Datasets</h2><p>Cells each dataset's QC kept (green) and filtered out (red), from its <code>report.json</code>"

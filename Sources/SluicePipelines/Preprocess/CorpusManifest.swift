@@ -19,6 +19,11 @@ public struct CorpusManifest: Sendable, Codable, Hashable {
     public var dataset: String?
     /// The datasets of a corpus's manifest.
     public var datasets: [String]?
+    /// What the pipeline knows of the dataset (a catalog's metadata: title, organism, tissue,
+    /// disease, assay, cell count, version; a manifest's extra columns); nil when nothing.
+    public var source: [String: String]?
+    /// The corpus's datasets' `source`, by dataset; nil when none has one.
+    public var sources: [String: [String: String]]?
     public var vocabulary_sha256: String
     /// The median table's SHA-256; nil: each dataset's own medians.
     public var medians_sha256: String?

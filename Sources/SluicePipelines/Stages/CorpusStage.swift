@@ -62,9 +62,11 @@ public struct CorpusStage: ConfigurableStage {
             }
             let medians = Set(manifests.map(\.manifest.medians_sha256))
             let presets = Set(manifests.map(\.manifest.preset))
-            let manifest = CorpusManifest(
+            var manifest = CorpusManifest(
                 dataset: nil, datasets: manifests.map(\.item), vocabulary: Checksum.sha256(vocabulary.data),
                 medians: medians.count == 1 ? medians.first! : nil, preset: presets.count == 1 ? presets.first! : nil, shards: shards)
+            let sources = manifests.compactMap { entry in entry.manifest.source.map { (entry.item, $0) } }
+            if !sources.isEmpty { manifest.sources = Dictionary(sources) { first, _ in first } }
             try vocabulary.data.write(to: URL(fileURLWithPath: partial + "/vocab.json"))
             try manifest.json().write(to: URL(fileURLWithPath: partial + "/manifest.json"))
         }

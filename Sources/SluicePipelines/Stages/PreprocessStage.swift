@@ -102,7 +102,18 @@ public struct PreprocessStage: ConfigurableStage {
                 try FileManager.default.moveItem(atPath: nested + "/" + entry, toPath: partial + "/" + entry)
             }
             try FileManager.default.removeItem(atPath: nested)
+            if let source = unit.item.metadata, !source.isEmpty { try Self.addSource(source, toManifestIn: partial) }
         }
+    }
+
+    /// Writes what the pipeline knows of the item (``ItemSpec/metadata``) into the dataset's
+    /// `manifest.json`, so that the corpus says where each dataset came from.
+    private static func addSource(_ source: [String: String], toManifestIn folder: String) throws {
+        let path = folder + "/manifest.json"
+        guard let data = FileManager.default.contents(atPath: path) else { return }
+        var manifest = try JSONDecoder().decode(CorpusManifest.self, from: data)
+        manifest.source = source
+        try AtomicCommit.write(try manifest.json(), to: path)
     }
 
     /// The vocabulary the pipeline's items share in the ledger, when the stage names neither a

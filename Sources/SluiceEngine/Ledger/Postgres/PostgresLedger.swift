@@ -437,6 +437,12 @@ public final class PostgresLedger: Ledger {
         return value.map { $0.split(separator: ",").map(String.init) } ?? []
     }
 
+    /// The items registered, in their order.
+    nonisolated(nonsending) public func items() async throws -> [ItemSpec] {
+        let specs = try await read { db in try await db.all("SELECT spec FROM items WHERE NOT is_group ORDER BY position", as: String.self) }
+        return try specs.map { try JSONDecoder().decode(ItemSpec.self, from: Data($0.utf8)) }
+    }
+
     /// The item list stored under `key` (in `meta`, as `items:KEY`).
     nonisolated(nonsending) public func resolvedItems(key: String) async throws -> ResolvedItems? {
         let name = "items:" + key
