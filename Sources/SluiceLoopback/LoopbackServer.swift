@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// A small HTTP/1.1 file server on 127.0.0.1 for the demo and for network-fault tests.
 ///
@@ -23,6 +24,8 @@ import NIOPosix
 public final class LoopbackServer: Sendable {
     /// The TCP port the server listens on.
     public let port: Int
+    /// `https` when the server speaks TLS, else `http`.
+    public let scheme: String
 
     private let group: MultiThreadedEventLoopGroup
     private let threadPool: NIOThreadPool
@@ -30,10 +33,11 @@ public final class LoopbackServer: Sendable {
     private let state: LoopbackServerState
 
     private init(
-        port: Int, group: MultiThreadedEventLoopGroup, threadPool: NIOThreadPool, serverChannel: any Channel,
+        port: Int, scheme: String, group: MultiThreadedEventLoopGroup, threadPool: NIOThreadPool, serverChannel: any Channel,
         state: LoopbackServerState
     ) {
         self.port = port
+        self.scheme = scheme
         self.group = group
         self.threadPool = threadPool
         self.serverChannel = serverChannel
@@ -45,8 +49,9 @@ public final class LoopbackServer: Sendable {
     /// - Parameters:
     ///   - root: The directory whose files are served; relative paths are taken from the working directory.
     ///   - port: The port to bind, or 0 for one the system picks.
+    ///   - tls: Speak HTTPS with the certificate (a PEM chain) and key (PEM) of these files.
     /// - Throws: ``LoopbackServerError`` when `root` is not a directory, or NIO's error when binding fails.
-    public static func start(root: String, port: Int = 0) async throws -> LoopbackServer {
+    public static func start(root: String, port: Int = 0, tls: (certificate: String, key: String)? = nil) async throws -> LoopbackServer {
         var isDirectory: ObjCBool = false
         let rootPath = URL(fileURLWithPath: root).standardizedFileURL.path
         guard FileManager.default.fileExists(atPath: rootPath, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -56,6 +61,12 @@ public final class LoopbackServer: Sendable {
             throw LoopbackServerError("the port \(port) is outside 0...65535")
         }
 
+        let context = try tls.map { files in
+            try NIOSSLContext(
+                configuration: TLSConfiguration.makeServerConfiguration(
+                    certificateChain: try NIOSSLCertificate.fromPEMFile(files.certificate).map { .certificate($0) },
+                    privateKey: .privateKey(try NIOSSLPrivateKey(file: files.key, format: .pem))))
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let threadPool = NIOThreadPool(numberOfThreads: 2)
         threadPool.start()
@@ -71,6 +82,7 @@ public final class LoopbackServer: Sendable {
                     return channel.close()
                 }
                 return channel.eventLoop.makeCompletedFuture {
+                    if let context { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context)) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(LoopbackRequestHandler(files: files, state: state))
                 }
@@ -82,7 +94,7 @@ public final class LoopbackServer: Sendable {
                 throw LoopbackServerError("the server socket has no local port")
             }
             return LoopbackServer(
-                port: boundPort, group: group, threadPool: threadPool, serverChannel: channel, state: state)
+                port: boundPort, scheme: tls == nil ? "http" : "https", group: group, threadPool: threadPool, serverChannel: channel, state: state)
         } catch {
             try? await threadPool.shutdownGracefully()
             try? await group.shutdownGracefully()
@@ -90,9 +102,10 @@ public final class LoopbackServer: Sendable {
         }
     }
 
-    /// The URL of `path` on this server: `http://127.0.0.1:PORT/` followed by `path` (a leading `/` is dropped).
+    /// The URL of `path` on this server: `http://127.0.0.1:PORT/` (`https://localhost:PORT/`
+    /// with TLS, the name its certificate is for) followed by `path` (a leading `/` is dropped).
     public func url(_ path: String) -> String {
-        "http://127.0.0.1:\(port)/" + path.drop(while: { $0 == "/" })
+        (scheme == "https" ? "https://localhost:\(port)/" : "http://127.0.0.1:\(port)/") + path.drop(while: { $0 == "/" })
     }
 
     /// The number of requests seen so far for `path`, as requested (fault prefix included, query excluded).
@@ -100,8 +113,8 @@ public final class LoopbackServer: Sendable {
     /// `path` may be given with or without its leading `/`, or as a full URL from ``url(_:)``.
     public func requestCount(_ path: String) -> Int {
         var path = Substring(path)
-        if path.hasPrefix("http://") {
-            let afterScheme = path.dropFirst("http://".count)
+        if let prefix = ["http://", "https://"].first(where: { path.hasPrefix($0) }) {
+            let afterScheme = path.dropFirst(prefix.count)
             path = afterScheme.firstIndex(of: "/").map { afterScheme[$0...] } ?? "/"
         }
         path = path.prefix { $0 != "?" && $0 != "#" }

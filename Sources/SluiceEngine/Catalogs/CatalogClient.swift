@@ -11,6 +11,8 @@ struct CatalogClient: Sendable {
     var base: String
     /// The service in messages, e.g. `CELLxGENE Discover`.
     var name: String
+    /// The connections: certificates verified, the environment's proxies taken.
+    var clients: HTTPClients
     /// Tries per request, the first included.
     var attempts = 6
     /// The pause after the first failure, doubled after each later one.
@@ -37,7 +39,7 @@ struct CatalogClient: Sendable {
             request.headers.add(name: "User-Agent", value: "sluice")
             let body: ByteBuffer
             do {
-                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(timeout)))
+                let response = try await clients.client(for: url).execute(request, timeout: .seconds(Int64(timeout)))
                 switch response.status.code {
                 case 200:
                     body = try await response.body.collect(upTo: largestBody)
@@ -56,6 +58,10 @@ struct CatalogClient: Sendable {
                 throw error
             } catch is CancellationError {
                 throw CancellationError()
+            } catch let error as HTTPClientError where error == .proxyAuthenticationRequired {
+                throw CatalogError(.unreachable, "\(name) at \(url): the proxy refused the credentials (HTTP 407); check HTTPS_PROXY / HTTP_PROXY")
+            } catch let error where HTTPClients.isUntrustedCertificate(error) {
+                throw CatalogError(.unreachable, "\(name) at \(url): the TLS handshake failed — its certificate is not one the trusted authorities vouch for (ca_file:) (\(error))")
             } catch {
                 lastProblem = "\(error)"
                 continue

@@ -24,7 +24,24 @@ public struct CellxgeneCatalog: ItemCatalog {
     public var label: String { "cellxgene" + (line.map { " (line \($0))" } ?? "") }
 
     public func resolve() async throws -> [ItemSpec] {
-        let client = CatalogClient(base: query.api, name: "CELLxGENE Discover")
+        let proxies: ProxySettings
+        do {
+            proxies = try ProxySettings()
+        } catch let error as ProxyError {
+            throw CatalogError(.unreachable, "\(label): \(error.message)")
+        }
+        let clients = HTTPClients(timeout: 60, caFile: query.caFile, proxies: proxies)
+        do {
+            let items = try await resolve(with: CatalogClient(base: query.api, name: "CELLxGENE Discover", clients: clients))
+            await clients.shutdown()
+            return items
+        } catch {
+            await clients.shutdown()
+            throw error
+        }
+    }
+
+    private func resolve(with client: CatalogClient) async throws -> [ItemSpec] {
         let candidates: [CellxgeneDataset]
         if let collection = query.collection {
             candidates = try await client.get("/curation/v1/collections/\(collection)", as: CellxgeneCollection.self).datasets

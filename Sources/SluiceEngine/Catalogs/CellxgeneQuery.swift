@@ -24,16 +24,28 @@ public struct CellxgeneQuery: Sendable, Codable, Hashable {
     public var maxDatasets: Int?
     /// The metadata field whose labels name the items' groups (`group_by:`), e.g. `organism`.
     public var groupBy: Field?
+    /// A PEM file of the certificate authorities to trust instead of the system's (`ca_file:`);
+    /// not part of the query's key.
+    public var caFile: String?
+
+    private enum CodingKeys: String, CodingKey {
+        case api, collection, datasets, filters, minCells, maxDatasets, groupBy
+    }
 
     /// The public CELLxGENE Discover API.
     public static let publicAPI = "https://api.cellxgene.cziscience.com"
 
     /// The keys a `cellxgene:` mapping may hold.
-    static let keys = ["api", "collection", "datasets", "min_cells", "max_datasets", "group_by"] + Field.allCases.map(\.rawValue)
+    static let keys = ["api", "collection", "datasets", "min_cells", "max_datasets", "group_by", "ca_file"] + Field.allCases.map(\.rawValue)
 
-    /// Reads a `cellxgene:` mapping.
-    init(_ node: ConfigNode) throws {
+    /// Reads a `cellxgene:` mapping; `absolute` resolves paths against the pipeline's folder.
+    init(_ node: ConfigNode, absolute: (String) -> String) throws {
         let keys = try node.mapping(known: Self.keys)
+        caFile = try keys["ca_file"].map { node in
+            let path = absolute(try node.string())
+            guard FileManager.default.isReadableFile(atPath: path) else { throw node.error(.missingFile, "cellxgene ca_file: \(path) cannot be read") }
+            return path
+        }
         api = try keys["api"]?.string() ?? Self.publicAPI
         while api.hasSuffix("/") { api.removeLast() }
         guard let url = URL(string: api), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {

@@ -172,7 +172,7 @@ struct PipelineConfigParser {
                 guard keys.count == 1 else {
                     throw entry.error(.badValue, "\(entry.path): cellxgene: takes its options inside it (group_by: for groups)")
                 }
-                catalogs.append(PendingCatalog(position: items.count, catalog: CellxgeneCatalog(query: try CellxgeneQuery(query), line: query.line)))
+                catalogs.append(PendingCatalog(position: items.count, catalog: CellxgeneCatalog(query: try CellxgeneQuery(query, absolute: absolute), line: query.line)))
             } else if let manifest = keys["manifest"] {
                 let path = absolute(try manifest.string())
                 guard FileManager.default.fileExists(atPath: path) else {

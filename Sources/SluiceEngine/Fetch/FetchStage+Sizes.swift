@@ -21,7 +21,7 @@ extension FetchStage {
         if let url = URL(string: source), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" {
             var request = HTTPClientRequest(url: source)
             request.method = .HEAD
-            guard let response = try? await httpClient.execute(request, timeout: .seconds(Int64(max(1, timeout)))),
+            guard let response = try? await clients.client(for: source).execute(request, timeout: .seconds(Int64(max(1, timeout)))),
                 response.status == .ok
             else { return nil }
             return response.headers.first(name: "Content-Length").flatMap { Int64($0) }

@@ -22,47 +22,43 @@ public final class FetchStage: ConfigurableStage {
     public let local: LocalMode
     /// Per-request connection and idle-read timeout, seconds.
     public let timeout: Double
-    /// Made on the first download, so that loading a pipeline opens no connections.
-    private let client: Mutex<HTTPClient?> = Mutex(nil)
+    /// The HTTP clients, made on the first download (so that loading a pipeline opens no
+    /// connections), each verifying certificates and going through the environment's proxies.
+    let clients: HTTPClients
 
-    /// A fetch stage with `local` mode for local files and a `timeout` in seconds per request.
-    public init(header: StageHeader, local: LocalMode = .copy, timeout: Double = 60) {
+    /// A fetch stage with `local` mode for local files, a `timeout` in seconds per request, the
+    /// certificate authorities of `caFile` trusted instead of the system's, and `proxies`.
+    public init(header: StageHeader, local: LocalMode = .copy, timeout: Double = 60, caFile: String? = nil, proxies: ProxySettings = .none) {
         self.header = header
         self.local = local
         self.timeout = timeout
+        clients = HTTPClients(timeout: timeout, caFile: caFile, proxies: proxies)
     }
 
-    /// Parses the entry's `copy` (true, `link` or false) and `timeout` options.
+    /// Parses the entry's `copy` (true, `link` or false), `timeout` and `ca_file` options; the
+    /// proxies come from the environment (``ProxySettings``).
     public convenience init(header: StageHeader, options: StageOptions) throws {
-        let keys = try options.keys(known: ["copy", "timeout"])
+        let keys = try options.keys(known: ["copy", "timeout", "ca_file"])
         var local = LocalMode.copy
         if let value = keys["copy"] {
             local = try value.string() == "link" ? .hardLink : (try value.bool() ? .copy : .inPlace)
         }
-        self.init(header: header, local: local, timeout: try keys["timeout"]?.seconds() ?? 60)
+        let caFile = try keys["ca_file"].map { node in
+            let path = options.absolute(try node.string())
+            guard FileManager.default.isReadableFile(atPath: path) else { throw node.error(.missingFile, "ca_file: \(path) cannot be read") }
+            return path
+        }
+        let proxies: ProxySettings
+        do {
+            proxies = try ProxySettings()
+        } catch let error as ProxyError {
+            throw options.error(.badValue, error.message)
+        }
+        self.init(header: header, local: local, timeout: try keys["timeout"]?.seconds() ?? 60, caFile: caFile, proxies: proxies)
     }
 
-    var httpClient: HTTPClient {
-        client.withLock { client in
-            if let client { return client }
-            var configuration = HTTPClient.Configuration()
-            configuration.timeout = .init(connect: .seconds(Int64(max(1, timeout))), read: .seconds(Int64(max(1, timeout))))
-            configuration.redirectConfiguration = .follow(max: 10, allowCycles: false)
-            configuration.decompression = .disabled
-            let made = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-            client = made
-            return made
-        }
-    }
-
-    /// Closes the HTTP client's connections; called once the run is over.
-    public func shutdown() async {
-        let open = client.withLock { client in
-            defer { client = nil }
-            return client
-        }
-        try? await open?.shutdown()
-    }
+    /// Closes the HTTP clients' connections; called once the run is over.
+    public func shutdown() async { await clients.shutdown() }
 
     /// True: the stage brings items into the workspace and must come first.
     public var isSource: Bool { true }
@@ -92,7 +88,7 @@ public final class FetchStage: ConfigurableStage {
             for (source, name) in zip(unit.item.sources, names) {
                 let target = folder + "/" + name
                 if let url = URL(string: source), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" {
-                    let downloader = HTTPDownload(client: httpClient, url: source, target: target, timeout: timeout)
+                    let downloader = HTTPDownload(client: clients.client(for: source), url: source, target: target, timeout: timeout)
                     fetched += try await downloader.run(context: context, before: fetched, log: unit.log)
                 } else {
                     let path = source.hasPrefix("file://") ? (URL(string: source)?.path ?? source) : source

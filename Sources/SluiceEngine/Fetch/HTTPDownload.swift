@@ -105,9 +105,17 @@ struct HTTPDownload {
     /// Network-level failures (resets, timeouts, refused connections) are worth retrying.
     static func transportError(_ error: any Error, url: String, received: Int64? = nil, expected: Int64? = nil) -> StageError {
         let progress = received.map { " after \($0)\(expected.map { " of \($0)" } ?? "") bytes" } ?? ""
+        if HTTPClients.isUntrustedCertificate(error) {
+            return StageError(
+                code: "fetch.tls",
+                "\(url): the TLS handshake failed — the server's certificate is not one the trusted authorities vouch for (give its CA with the fetch stage's ca_file:) (\(error))")
+        }
         if let error = error as? HTTPClientError {
             if [.invalidURL, .emptyHost, .emptyScheme].contains(error) {
                 return StageError(code: "fetch.bad-url", "\(url) is not a URL Sluice can fetch (\(error))")
+            }
+            if error == .proxyAuthenticationRequired {
+                return StageError(code: "fetch.proxy", "\(url): the proxy refused the credentials (HTTP 407); check the user and password in HTTPS_PROXY / HTTP_PROXY")
             }
             if [.readTimeout, .connectTimeout, .deadlineExceeded].contains(error) {
                 return StageError(code: "fetch.timeout", "\(url): timed out\(progress)", transient: true)
