@@ -158,6 +158,13 @@ import Testing
         #expect(config.items[0].group == "human")
         #expect(config.items[1].sources.count == 2)
         #expect(config.items[1].sources[0].hasPrefix("/"))
+        // Several files: one digest per url, `;`-separated, `-` for none; a count that differs is refused.
+        let (a, b) = (String(repeating: "ab", count: 16), String(repeating: "cd", count: 16))
+        let paired = try load(yaml, files: ["m.tsv": "name\turl\tmd5\np\thttp://h/1.fq.gz;http://h/2.fq.gz\t\(a);\(b)\nq\thttp://h/3;http://h/4\t-;\(b)\n"])
+        #expect(paired.items[0].fileChecksums == [ExpectedChecksum(.md5, a), ExpectedChecksum(.md5, b)] && paired.items[0].checksum == nil)
+        #expect(paired.items[1].fileChecksums == [nil, ExpectedChecksum(.md5, b)])
+        let short = try #require(throws: ConfigError.self) { try load(yaml, files: ["m.tsv": "name\turl\tmd5\np\thttp://h/1;http://h/2\t\(a)\n"]) }
+        #expect(short.description.contains("1 md5 digest(s) for 2 file(s)"), "\(short)")
         // Other columns travel with their items; a column one letter off a known one is a typo.
         let extra = try load(yaml, files: ["m.tsv": "name\turl\tcolour\tpages\nx\thttp://h/x\tred\t12\ny\thttp://h/y\t\t\n"])
         #expect(extra.items[0].metadata == ["colour": "red", "pages": "12"])

@@ -2,7 +2,7 @@ import Foundation
 
 /// Reads a manifest: a tab-separated file with a header naming its columns — `name`, `url`
 /// (http, https, file URLs or paths; several separated by `;`), and optionally `size`,
-/// `sha256` or `md5`, `group`; any other column (`pages`, `organism`, …) travels with its item
+/// `sha256` or `md5` (`;`-separated for several files), `group`; any other column (`pages`, `organism`, …) travels with its item
 /// as ``ItemSpec/metadata``, unless its name is one letter off a known column's (a typo). Lines
 /// starting with `#` and blank lines are skipped.
 struct ManifestReader {
@@ -54,10 +54,11 @@ struct ManifestReader {
                 }
                 item.size = bytes
             }
-            if let sha = field(column("sha256")) { item.checksum = ExpectedChecksum(.sha256, sha) }
-            if let md5 = field(column("md5")) { item.checksum = ExpectedChecksum(.md5, md5) }
-            if let checksum = item.checksum, !checksum.isWellFormed {
-                throw ConfigError(.badValue, "'\(checksum.hex)' is not a \(checksum.algorithm.rawValue) digest", file: path, line: number + 1)
+            // Several files: digests separated by `;`, in the order of the urls.
+            for algorithm in [ExpectedChecksum.Algorithm.sha256, .md5] {
+                guard let digests = field(column(algorithm.rawValue)) else { continue }
+                let list = digests.split(separator: ";", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) }
+                if let problem = item.setChecksums(list, algorithm) { throw ConfigError(.badValue, problem, file: path, line: number + 1) }
             }
             item.group = field(column("group"))
             let extra = header.indices.filter { !known.contains(header[$0]) }.compactMap { index in field(index).map { (header[index], $0) } }

@@ -196,10 +196,9 @@ struct PipelineConfigParser {
                 let sources = try (keys["urls"] ?? keys["url"]!).strings().map { $0.contains("://") ? $0 : absolute($0) }
                 let name = try keys["name"]?.string() ?? (sources[0] as NSString).lastPathComponent
                 var item = ItemSpec(name: name, sources: sources, size: try keys["size"]?.bytes(), group: try keys["group"]?.string())
-                if let sha = keys["sha256"] { item.checksum = ExpectedChecksum(.sha256, try sha.string()) }
-                if let md5 = keys["md5"] { item.checksum = ExpectedChecksum(.md5, try md5.string()) }
-                if let checksum = item.checksum, !checksum.isWellFormed {
-                    throw entry.error(.badValue, "\(entry.path): '\(checksum.hex)' is not a \(checksum.algorithm.rawValue) digest")
+                for algorithm in [ExpectedChecksum.Algorithm.sha256, .md5] {
+                    guard let digests = keys[algorithm.rawValue] else { continue }
+                    if let problem = item.setChecksums(try digests.strings(), algorithm) { throw entry.error(.badValue, "\(entry.path): \(problem)") }
                 }
                 items.append(item)
             } else {

@@ -73,8 +73,8 @@ public final class FetchStage: ConfigurableStage {
     /// The item's declared size (0 when unknown).
     public func estimatedBytes(inputBytes: Int64, item: ItemSpec) -> Int64 { item.size ?? 0 }
 
-    /// Fetches each unit's sources into its partial output folder, then checks the item's checksum
-    /// (which applies to a single source only); throws `StageError` on a failure or mismatch.
+    /// Fetches each unit's sources into its partial output folder, then checks each file's
+    /// checksum; throws `StageError` on a failure or mismatch.
     public func run(_ units: [StageUnit], context: StageContext) async throws {
         for unit in units {
             guard let folder = unit.partialOutput else { continue }
@@ -95,11 +95,8 @@ public final class FetchStage: ConfigurableStage {
                     fetched += try await LocalFetch(path: path, target: target, mode: local).run(context: context, before: fetched)
                 }
             }
-            if let expected = unit.item.checksum {
-                guard unit.item.sources.count == 1 else {
-                    throw StageError(code: "fetch.checksum", "a checksum applies to one file, but \(unit.item.name) has \(unit.item.sources.count) sources")
-                }
-                try Self.verify(folder + "/" + names[0], expected, source: unit.item.sources[0])
+            for ((source, name), expected) in zip(zip(unit.item.sources, names), unit.item.fileChecksums) {
+                if let expected { try Self.verify(folder + "/" + name, expected, source: source) }
             }
         }
     }
