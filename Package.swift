@@ -144,7 +144,11 @@ let package = Package(
         // What tests share: temporary folders, fixtures, the sluice binary, a pipeline harness over loopback.
         .target(
             name: "SluiceTestSupport",
-            dependencies: ["SluiceFormats", "SluiceEngine", "SluiceLoopback"],
+            dependencies: [
+                "SluiceFormats", "SluiceEngine", "SluiceLoopback",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             path: "Tests/SluiceTestSupport",
             swiftSettings: swiftSettings),
         .testTarget(

@@ -24,8 +24,9 @@ struct CatalogClient: Sendable {
     /// The largest answer read (the full Discover dataset list is tens of megabytes).
     var largestBody = 1 << 30
 
-    /// The JSON at `path` (from `/`), decoded as `type`.
-    func get<Value: Decodable>(_ path: String, as type: Value.Type) async throws -> Value {
+    /// The JSON at `path` (from `/`), decoded as `type`; `emptyAs` is read instead of an answer
+    /// with no content (HTTP 204, or an empty body: the ENA Portal API's answer for nothing).
+    func get<Value: Decodable>(_ path: String, as type: Value.Type, emptyAs: String? = nil) async throws -> Value {
         let url = base + path
         var pause = firstPause
         var lastProblem = ""
@@ -37,12 +38,15 @@ struct CatalogClient: Sendable {
             var request = HTTPClientRequest(url: url)
             request.headers.add(name: "Accept", value: "application/json")
             request.headers.add(name: "User-Agent", value: "sluice")
-            let body: ByteBuffer
+            var body: ByteBuffer
             do {
                 let response = try await clients.client(for: url).execute(request, timeout: .seconds(Int64(timeout)))
                 switch response.status.code {
                 case 200:
                     body = try await response.body.collect(upTo: largestBody)
+                    if body.readableBytes == 0, let emptyAs { body = ByteBuffer(string: emptyAs) }
+                case 204 where emptyAs != nil:
+                    body = ByteBuffer(string: emptyAs!)
                 case 404:
                     throw CatalogError(.notFound, "\(name) has nothing at \(url) (HTTP 404)")
                 case 429, 500...599:

@@ -167,12 +167,16 @@ struct PipelineConfigParser {
         var items: [ItemSpec] = []
         var catalogs: [PendingCatalog] = []
         for entry in entries {
-            let keys = try entry.mapping(known: ["manifest", "directory", "glob", "url", "urls", "name", "size", "sha256", "md5", "group", "cellxgene"])
-            if let query = keys["cellxgene"] {
+            let keys = try entry.mapping(known: ["manifest", "directory", "glob", "url", "urls", "name", "size", "sha256", "md5", "group", "cellxgene", "ena"])
+            if let query = keys["cellxgene"] ?? keys["ena"] {
                 guard keys.count == 1 else {
-                    throw entry.error(.badValue, "\(entry.path): cellxgene: takes its options inside it (group_by: for groups)")
+                    throw entry.error(.badValue, "\(entry.path): a catalog entry (cellxgene:, ena:) takes its options inside it (group_by: for groups)")
                 }
-                catalogs.append(PendingCatalog(position: items.count, catalog: CellxgeneCatalog(query: try CellxgeneQuery(query, absolute: absolute), line: query.line)))
+                let catalog: any ItemCatalog =
+                    keys["ena"] != nil
+                    ? EnaCatalog(query: try EnaQuery(query, absolute: absolute), line: query.line)
+                    : CellxgeneCatalog(query: try CellxgeneQuery(query, absolute: absolute), line: query.line)
+                catalogs.append(PendingCatalog(position: items.count, catalog: catalog))
             } else if let manifest = keys["manifest"] {
                 let path = absolute(try manifest.string())
                 guard FileManager.default.fileExists(atPath: path) else {

@@ -87,6 +87,11 @@ public final class FetchStage: ConfigurableStage {
             var fetched: Int64 = 0
             for (source, name) in zip(unit.item.sources, names) {
                 let target = folder + "/" + name
+                if source.hasPrefix("sra:") {
+                    throw StageError(
+                        code: "fetch.no-fastq",
+                        "ENA has no FASTQ files for \(source.dropFirst(4)): fetch it from SRA with a command stage running fasterq-dump (docs/pipeline.md, ENA)")
+                }
                 if let url = URL(string: source), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" {
                     let downloader = HTTPDownload(client: clients.client(for: source), url: source, target: target, timeout: timeout)
                     fetched += try await downloader.run(context: context, before: fetched, log: unit.log)
