@@ -72,6 +72,14 @@ import Testing
         #expect(try await Self.resolve(harness, "{api: \"\(api)\", collection: c2}").map(\.name) == ["d3"])
         let pinned = try await Self.resolve(harness, "{api: \"\(api)\", datasets: [d3, d2]}")
         #expect(pinned.map(\.name) == ["d3", "d2"] && pinned.first?.metadata?["dataset_version_id"] == "d3-v2")
+        // A dataset two entries list is one item.
+        let both = try harness.pipeline(
+            Self.yaml("{api: \"\(api)\", collection: c2}").replacingOccurrences(of: "stages:", with: "  - cellxgene: {api: \"\(api)\", tissue: blood, min_cells: 3500}\nstages:"),
+            name: "both.yaml")
+        let lines = Mutex<[String]>([])
+        let merged = try await ItemResolver(ledger: nil).resolve(try harness.load(both)) { line in lines.withLock { $0.append(line) } }
+        #expect(merged.items.map(\.name) == ["d3", "d5"], "\(merged.items.map(\.name))")
+        #expect(lines.withLock { $0 }.contains { $0.contains("1 of its datasets are listed by an earlier entry") })
         // What cannot be resolved is one sentence with a code.
         await #expect(throws: CatalogError.self) { try await Self.resolve(harness, "{api: \"\(api)\", organism: Danio rerio}") }
         do {

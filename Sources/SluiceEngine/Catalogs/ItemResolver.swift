@@ -30,9 +30,15 @@ public struct ItemResolver: Sendable {
         guard !config.catalogs.isEmpty else { return config }
         var resolved = config
         var inserted: [(position: Int, items: [ItemSpec])] = []
+        // A dataset two entries both list (a query and a collection) is one item, not two.
+        var taken = Set<[String]>()
         for pending in config.catalogs {
-            let items = try await items(of: pending.catalog, onLine: onLine)
-            inserted.append((pending.position, Self.named(items)))
+            let items = Self.named(try await items(of: pending.catalog, onLine: onLine))
+            let kept = items.filter { taken.insert($0.sources).inserted }
+            if kept.count < items.count {
+                onLine("\(pending.catalog.label): \(items.count - kept.count) of its datasets are listed by an earlier entry, and taken once")
+            }
+            inserted.append((pending.position, kept))
         }
         // Later positions first, so earlier ones stay where they were.
         for (position, items) in inserted.enumerated().sorted(by: { ($0.element.position, $0.offset) > ($1.element.position, $1.offset) }).map(\.element) {
