@@ -76,9 +76,13 @@ import Testing
         try await ledger.complete(next[0].key, by: "a", artifacts: [], releasing: [claimed[0].key], now: 4)
         #expect(try await ledger.artifacts(in: .released).map(\.path) == ["raw/item0/f"])
         #expect(try await ledger.counts(stage: 1)[.done] == 1)
-        // Registering again keeps progress and adds only new items.
-        try await ledger.register(items: items(4), stageNames: ["fetch", "work"], groupStages: [], barrierStages: [], now: 5)
+        // Registering again keeps progress and adds only new items; an item none of whose tasks
+        // started takes its new spec (a new dataset version), a started one keeps its own.
+        var again = items(4)
+        for index in again.indices { again[index].sources = ["http://x/v2/\(index)"] }
+        try await ledger.register(items: again, stageNames: ["fetch", "work"], groupStages: [], barrierStages: [], now: 5)
         #expect(try await ledger.tasks().filter { $0.stage == 0 && $0.state == .pending }.map(\.item) == ["item2", "item3"])
+        #expect(try await ledger.items().map { $0.sources[0] } == ["http://x/0", "http://x/1", "http://x/v2/2", "http://x/v2/3"])
     }
 
     /// A completion that claims the next task does both, in item order, and claims nothing

@@ -6,7 +6,7 @@ import Foundation
 /// service, and the answer is stored, so that a rerun and every worker take the same items
 /// without asking again. With `refresh`, the service is asked again, the stored list replaced,
 /// and what changed is told. Items the ledger registered earlier keep their spec (and so the
-/// dataset version they were pinned to).
+/// dataset version they were pinned to) once one of their tasks has started.
 public struct ItemResolver: Sendable {
     /// Where resolved lists are stored; nil: ask every catalog and store nothing (`sluice plan`
     /// before the first run).
@@ -102,7 +102,7 @@ public struct ItemResolver: Sendable {
         var parts: [String] = []
         if !added.isEmpty { parts.append("\(added.count) added (\(list(added)))") }
         if !gone.isEmpty { parts.append("\(gone.count) gone (\(list(gone)); items already registered stay)") }
-        if !revised.isEmpty { parts.append("\(revised.count) at a new version (\(list(revised)); items already registered keep theirs)") }
+        if !revised.isEmpty { parts.append("\(revised.count) at a new version (\(list(revised)); items not started yet take it, started ones keep theirs)") }
         return "refreshed: " + parts.joined(separator: ", ") + "; now \(summary(new))"
     }
 

@@ -8,7 +8,8 @@
 /// has to wait — for a lock, a server, a disk — suspends rather than holds the thread.
 public protocol Ledger: Sendable {
     /// Adds the items (and groups) not registered yet, with one task per stage; items already
-    /// known keep their progress. A stage in `groupStages` gets one task per group, a stage in
+    /// known keep their progress, and those none of whose tasks has started take their new spec
+    /// when their group is the same (a refreshed catalog's new dataset version). A stage in `groupStages` gets one task per group, a stage in
     /// `barrierStages` one task for all items. Throws when the workspace was made by a pipeline
     /// with other stages.
     nonisolated(nonsending) func register(items: [ItemSpec], stageNames: [String], groupStages: Set<Int>, barrierStages: Set<Int>, now: Double) async throws

@@ -185,7 +185,7 @@ public final class SQLiteLedger: Ledger {
     // MARK: Registration
 
     /// Adds the items (and groups) not registered yet, with one task per stage; items already known
-    /// keep their progress. Throws when the workspace was made by a pipeline with other stages.
+    /// keep their progress (and those not started yet, in the same group, take their new spec). Throws when the workspace was made by a pipeline with other stages.
     nonisolated(nonsending) public func register(items: [ItemSpec], stageNames: [String], groupStages: Set<Int>, barrierStages: Set<Int>, now: Double) async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -203,8 +203,13 @@ public final class SQLiteLedger: Ledger {
             var added = 0
             for item in items {
                 let known = try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM items WHERE id = ?"), arguments: [item.name]) ?? false
-                if known { continue }
                 let spec = String(decoding: try encoder.encode(item), as: UTF8.self)
+                if known {
+                    // An item no task of which has started takes its new spec (a catalog refreshed
+                    // to a new dataset version); one in its group still, so the group's tasks hold.
+                    try db.run(sql: Self.respecify, arguments: [spec, item.size, item.name, spec, item.groupName])
+                    continue
+                }
                 try db.run(
                     sql: "INSERT INTO items(id, position, spec, grp, bytes) VALUES (?, ?, ?, ?, ?)",
                     arguments: [item.name, position, spec, item.groupName, item.size])
@@ -241,6 +246,13 @@ public final class SQLiteLedger: Ledger {
             }
         }
     }
+
+    /// Gives a registered item a new spec unless one of its tasks has started or its group
+    /// changed: spec, bytes, id, spec, group.
+    private static let respecify = """
+        UPDATE items SET spec = ?, bytes = ? WHERE id = ? AND is_group = 0 AND spec <> ? AND grp IS ?
+            AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.item = items.id AND (t.attempts > 0 OR t.state NOT IN ('pending', 'waiting')))
+        """
 
     /// The names of the stages the workspace's pipeline has (empty before the first run).
     nonisolated(nonsending) public func stageNames() async throws -> [String] {

@@ -390,6 +390,16 @@ public final class PostgresLedger: Ledger {
             } else {
                 try await db.run("INSERT INTO meta(key, value) VALUES ('stages', \(signature))")
             }
+            // An item no task of which has started takes its new spec (a catalog refreshed to a new
+            // dataset version); one in its group still, so the group's tasks hold.
+            try await db.run(
+                """
+                UPDATE items i SET spec = u.spec, bytes = NULLIF(u.bytes, -1)
+                FROM unnest(\(items.map(\.name))::text[], \(specs)::text[], \(items.map(\.groupName))::text[], \(items.map { $0.size ?? -1 })::bigint[])
+                    AS u(id, spec, grp, bytes)
+                WHERE i.id = u.id AND NOT i.is_group AND i.spec <> u.spec AND i.grp IS NOT DISTINCT FROM u.grp
+                    AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.item = i.id AND (t.attempts > 0 OR t.state NOT IN ('pending', 'waiting')))
+                """)
             let start = try await db.first("SELECT COALESCE(MAX(position) + 1, 0) FROM items", as: Int.self) ?? 0
             let added =
                 try await db.first(
