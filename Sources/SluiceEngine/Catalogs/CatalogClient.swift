@@ -24,6 +24,29 @@ struct CatalogClient: Sendable {
     /// The largest answer read (the full Discover dataset list is tens of megabytes).
     var largestBody = 1 << 30
 
+    /// Runs `body` with a client of the service `name` at `base` — certificates checked against
+    /// `caFile` (or the system's store), the environment's proxies taken — and closes its
+    /// connections after, whatever `body` does. `label` names the catalog in errors.
+    static func session<Value: Sendable>(
+        _ name: String, base: String, caFile: String?, label: String, _ body: (CatalogClient) async throws -> Value
+    ) async throws -> Value {
+        let proxies: ProxySettings
+        do {
+            proxies = try ProxySettings()
+        } catch let error as ProxyError {
+            throw CatalogError(.unreachable, "\(label): \(error.message)")
+        }
+        let clients = HTTPClients(timeout: 60, caFile: caFile, proxies: proxies)
+        do {
+            let value = try await body(CatalogClient(base: base, name: name, clients: clients))
+            await clients.shutdown()
+            return value
+        } catch {
+            await clients.shutdown()
+            throw error
+        }
+    }
+
     /// The JSON at `path` (from `/`), decoded as `type`; `emptyAs` is read instead of an answer
     /// with no content (HTTP 204, or an empty body: the ENA Portal API's answer for nothing).
     func get<Value: Decodable>(_ path: String, as type: Value.Type, emptyAs: String? = nil) async throws -> Value {

@@ -15,30 +15,12 @@ public struct CellxgeneCatalog: ItemCatalog {
         self.line = line
     }
 
-    public var key: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return "cellxgene:" + String(decoding: (try? encoder.encode(query)) ?? Data(), as: UTF8.self)
-    }
+    public var key: String { Self.key("cellxgene", query) }
 
-    public var label: String { "cellxgene" + (line.map { " (line \($0))" } ?? "") }
+    public var label: String { Self.label("cellxgene", line: line) }
 
     public func resolve() async throws -> [ItemSpec] {
-        let proxies: ProxySettings
-        do {
-            proxies = try ProxySettings()
-        } catch let error as ProxyError {
-            throw CatalogError(.unreachable, "\(label): \(error.message)")
-        }
-        let clients = HTTPClients(timeout: 60, caFile: query.caFile, proxies: proxies)
-        do {
-            let items = try await resolve(with: CatalogClient(base: query.api, name: "CELLxGENE Discover", clients: clients))
-            await clients.shutdown()
-            return items
-        } catch {
-            await clients.shutdown()
-            throw error
-        }
+        try await CatalogClient.session("CELLxGENE Discover", base: query.api, caFile: query.caFile, label: label, resolve(with:))
     }
 
     private func resolve(with client: CatalogClient) async throws -> [ItemSpec] {

@@ -41,16 +41,8 @@ public struct CellxgeneQuery: Sendable, Codable, Hashable {
     /// Reads a `cellxgene:` mapping; `absolute` resolves paths against the pipeline's folder.
     init(_ node: ConfigNode, absolute: (String) -> String) throws {
         let keys = try node.mapping(known: Self.keys)
-        caFile = try keys["ca_file"].map { node in
-            let path = absolute(try node.string())
-            guard FileManager.default.isReadableFile(atPath: path) else { throw node.error(.missingFile, "cellxgene ca_file: \(path) cannot be read") }
-            return path
-        }
-        api = try keys["api"]?.string() ?? Self.publicAPI
-        while api.hasSuffix("/") { api.removeLast() }
-        guard let url = URL(string: api), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
-            throw node.error(.badValue, "cellxgene api: '\(api)' is not an http(s) address")
-        }
+        caFile = try keys["ca_file"]?.readableFile("cellxgene ca_file:", absolute: absolute)
+        api = try keys["api"]?.httpAddress("cellxgene api:") ?? Self.publicAPI
         collection = try keys["collection"]?.string()
         datasets = try keys["datasets"]?.strings()
         if collection != nil && datasets != nil {

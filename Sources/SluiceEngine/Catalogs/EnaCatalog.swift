@@ -19,30 +19,12 @@ public struct EnaCatalog: ItemCatalog {
         self.line = line
     }
 
-    public var key: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return "ena:" + String(decoding: (try? encoder.encode(query)) ?? Data(), as: UTF8.self)
-    }
+    public var key: String { Self.key("ena", query) }
 
-    public var label: String { "ena" + (line.map { " (line \($0))" } ?? "") }
+    public var label: String { Self.label("ena", line: line) }
 
     public func resolve() async throws -> [ItemSpec] {
-        let proxies: ProxySettings
-        do {
-            proxies = try ProxySettings()
-        } catch let error as ProxyError {
-            throw CatalogError(.unreachable, "\(label): \(error.message)")
-        }
-        let clients = HTTPClients(timeout: 60, caFile: query.caFile, proxies: proxies)
-        do {
-            let items = try await resolve(with: CatalogClient(base: query.api, name: "the ENA Portal API", clients: clients))
-            await clients.shutdown()
-            return items
-        } catch {
-            await clients.shutdown()
-            throw error
-        }
+        try await CatalogClient.session("the ENA Portal API", base: query.api, caFile: query.caFile, label: label, resolve(with:))
     }
 
     private func resolve(with client: CatalogClient) async throws -> [ItemSpec] {

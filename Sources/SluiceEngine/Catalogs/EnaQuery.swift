@@ -26,11 +26,7 @@ public struct EnaQuery: Sendable, Codable, Hashable {
     /// Reads an `ena:` mapping; `absolute` resolves paths against the pipeline's folder.
     init(_ node: ConfigNode, absolute: (String) -> String) throws {
         let keys = try node.mapping(known: ["api", "accessions", "group_by", "ca_file"])
-        api = try keys["api"]?.string() ?? Self.publicAPI
-        while api.hasSuffix("/") { api.removeLast() }
-        guard let url = URL(string: api), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
-            throw node.error(.badValue, "ena api: '\(api)' is not an http(s) address")
-        }
+        api = try keys["api"]?.httpAddress("ena api:") ?? Self.publicAPI
         guard let list = try keys["accessions"]?.strings(), !list.isEmpty else {
             throw node.error(.missingKey, "ena: needs accessions: (study, sample, experiment or run accessions)")
         }
@@ -42,10 +38,6 @@ public struct EnaQuery: Sendable, Codable, Hashable {
         guard Self.fields.contains(groupBy), !groupBy.hasPrefix("fastq_") else {
             throw node.error(.badValue, "ena group_by: '\(groupBy)' is not one of \(Self.fields.filter { !$0.hasPrefix("fastq_") }.joined(separator: ", "))")
         }
-        caFile = try keys["ca_file"].map { node in
-            let path = absolute(try node.string())
-            guard FileManager.default.isReadableFile(atPath: path) else { throw node.error(.missingFile, "ena ca_file: \(path) cannot be read") }
-            return path
-        }
+        caFile = try keys["ca_file"]?.readableFile("ena ca_file:", absolute: absolute)
     }
 }

@@ -60,6 +60,25 @@ public struct ConfigNode {
         return value
     }
 
+    /// The node as the path of a file this process can read (`absolute` resolves it against the
+    /// pipeline's folder); throws `missingFile`, naming it as `what` (e.g. `ca_file:`), when not.
+    public func readableFile(_ what: String, absolute: (String) -> String) throws -> String {
+        let path = absolute(try string())
+        guard FileManager.default.isReadableFile(atPath: path) else { throw error(.missingFile, "\(what) \(path) cannot be read") }
+        return path
+    }
+
+    /// The node as an http(s) address, without trailing slashes; throws `badValue`, naming it
+    /// as `what` (e.g. `ena api:`), when it is not one.
+    public func httpAddress(_ what: String) throws -> String {
+        var address = try string()
+        while address.hasSuffix("/") { address.removeLast() }
+        guard let url = URL(string: address), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+            throw error(.badValue, "\(what) '\(address)' is not an http(s) address")
+        }
+        return address
+    }
+
     /// The texts of a sequence, or the node's one text as a list of one.
     public func strings() throws -> [String] {
         if let sequence { return try sequence.map { try $0.string() } }

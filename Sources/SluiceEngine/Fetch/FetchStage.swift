@@ -43,11 +43,7 @@ public final class FetchStage: ConfigurableStage {
         if let value = keys["copy"] {
             local = try value.string() == "link" ? .hardLink : (try value.bool() ? .copy : .inPlace)
         }
-        let caFile = try keys["ca_file"].map { node in
-            let path = options.absolute(try node.string())
-            guard FileManager.default.isReadableFile(atPath: path) else { throw node.error(.missingFile, "ca_file: \(path) cannot be read") }
-            return path
-        }
+        let caFile = try keys["ca_file"]?.readableFile("ca_file:", absolute: options.absolute)
         let proxies: ProxySettings
         do {
             proxies = try ProxySettings()
