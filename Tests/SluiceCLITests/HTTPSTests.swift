@@ -29,7 +29,7 @@ import Testing
     @Test func certificatesAreVerifiedAgainstTheSystemStoreOrACAFile() async throws {
         let folder = try TemporaryDirectory("sluice-https")
         let files = try Self.served(folder)
-        let certificates = try TestCertificates.make(in: folder.file("certs"))
+        let certificates = try await TestCertificates.make(in: folder.file("certs"))
         let server = try await LoopbackServer.start(root: folder.file("served"), tls: (certificates.certificate, certificates.key))
         #expect(server.url("a.bin").hasPrefix("https://localhost:"))
         // The system's store does not know the test's authority: the item fails, saying so, without
@@ -51,7 +51,7 @@ import Testing
     @Test func downloadsGoThroughTheEnvironmentsProxiesExceptNoProxyHosts() async throws {
         let folder = try TemporaryDirectory("sluice-proxy")
         let files = try Self.served(folder)
-        let certificates = try TestCertificates.make(in: folder.file("certs"))
+        let certificates = try await TestCertificates.make(in: folder.file("certs"))
         let secure = try await LoopbackServer.start(root: folder.file("served"), tls: (certificates.certificate, certificates.key))
         let plain = try await LoopbackServer.start(root: folder.file("served"))
         let direct = try await LoopbackServer.start(root: folder.file("served"))

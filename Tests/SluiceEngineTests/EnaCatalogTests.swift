@@ -11,7 +11,7 @@ import Testing
 @Suite struct EnaCatalogTests {
     @Test func studiesResolveToRunsWithEveryFileAndItsChecksum() async throws {
         let folder = try TemporaryDirectory("sluice-ena")
-        let certificates = try TestCertificates.make(in: folder.file("certs"))
+        let certificates = try await TestCertificates.make(in: folder.file("certs"))
         try FileManager.default.createDirectory(atPath: folder.file("served/vol1"), withIntermediateDirectories: true)
         var files: [String: Data] = [:]
         for (index, name) in ["SRR1_1.fastq.gz", "SRR1_2.fastq.gz", "SRR2.fastq.gz", "SRR3.fastq.gz"].enumerated() {

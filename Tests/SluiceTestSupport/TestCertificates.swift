@@ -9,8 +9,12 @@ public struct TestCertificates: Sendable {
     public let certificate: String
     public let key: String
 
-    /// Makes them in `folder`.
-    public static func make(in folder: String) throws -> TestCertificates {
+    /// Makes them in `folder` (openssl runs off the cooperative pool).
+    public static func make(in folder: String) async throws -> TestCertificates {
+        try await offThePool { try makeNow(in: folder) }
+    }
+
+    private static func makeNow(in folder: String) throws -> TestCertificates {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         func file(_ name: String) -> String { folder + "/" + name }
         try "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n"
@@ -26,17 +30,9 @@ public struct TestCertificates: Sendable {
     }
 
     private static func openssl(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let said = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "openssl \(arguments.first ?? "") failed: \(String(decoding: said, as: UTF8.self))"])
+        let status = runAndWait(["openssl"] + arguments).status
+        guard status == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "openssl \(arguments.prefix(2).joined(separator: " ")) failed with status \(status)"])
         }
     }
 }
