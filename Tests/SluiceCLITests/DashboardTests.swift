@@ -356,7 +356,7 @@ struct DashboardTests {
             _ = request.withCString { send(socket, $0, strlen($0), 0) }
             sockets.append(socket)
         }
-        FileManager.default.createFile(atPath: gate, contents: nil)
+        _ = FileManager.default.createFile(atPath: gate, contents: nil)
         #expect(await run.wait(timeout: 120) == 0, "\(run.printed)")
         #expect(run.printed.output.contains("6 of 6 items done"), "\(run.printed)")
     }
