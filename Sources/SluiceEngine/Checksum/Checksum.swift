@@ -2,11 +2,20 @@ import Crypto
 package import Foundation
 
 /// The one place Sluice computes digests: SHA-256 (and MD5, which some manifests give) through
-/// swift-crypto, as lower-case hex.
+/// swift-crypto, as lower-case hex (and Git's blob ids, for the Hugging Face Hub).
 package enum Checksum {
     /// SHA-256 of `bytes`.
     package static func sha256(_ bytes: some DataProtocol) -> String {
         hex(Crypto.SHA256.hash(data: bytes))
+    }
+
+    /// The id Git gives `bytes` stored as a blob: SHA-1 of `blob <size>\0` and the bytes (the
+    /// Hugging Face Hub names files kept in Git, not LFS, by it).
+    package static func gitBlobSHA1(_ bytes: some DataProtocol) -> String {
+        var sha = Insecure.SHA1()
+        sha.update(data: Array("blob \(bytes.count)\u{0}".utf8))
+        sha.update(data: bytes)
+        return hex(sha.finalize())
     }
 
     /// The digest of a file's content in `algorithm`, read in 1 MiB blocks; nil when unreadable.

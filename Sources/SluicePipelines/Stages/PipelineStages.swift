@@ -13,6 +13,7 @@ public enum PipelineStages {
             .adding(CommandStage.self)
             .adding(SlurmStage.self)
             .adding(IngestStage.self)
+            .adding(PublishStage.self)
             .adding(kind: AnalyzeStage.kind) { header, options in
                 try AnalyzeStage(header: header, options: options, check: analysisCheck)
             }
