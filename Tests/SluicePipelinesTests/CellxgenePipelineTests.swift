@@ -6,9 +6,10 @@ import SluicePipelines
 import SluiceTestSupport
 import Testing
 
-/// A pipeline from a CELLxGENE Discover query (a loopback API) through preprocess to a corpus,
-/// under a raw/ quota smaller than the datasets: `sluice plan` sees the sizes before a byte is
-/// fetched, and the corpus manifest says where each dataset came from.
+/// A pipeline from a CELLxGENE Discover query (a loopback API) through preprocess to a corpus
+/// and to the Hugging Face Hub (a loopback Hub), under a raw/ quota smaller than the datasets:
+/// `sluice plan` sees the sizes before a byte is fetched, the corpus manifest and the dataset
+/// cards say where each dataset came from, and a refused upload fails only its item.
 @Suite struct CellxgenePipelineTests {
     @Test func aQueryRunsThroughPreprocessToACorpusUnderASmallBudget() async throws {
         let folder = try TemporaryDirectory("sluice-cellxgene")
@@ -24,6 +25,11 @@ import Testing
             sizes["ds\(k)"] = DiskUsage.contentBytes(at: served + "/ds\(k).h5ad")
         }
         let server = try await LoopbackServer.start(root: served)
+        let hub = try await TestHub.start(store: folder.file("hub"))
+        defer { Task { await hub.stop() } }
+        try hub.token.write(toFile: folder.file("hf-token"), atomically: true, encoding: .utf8)
+        // The Hub refuses ds1's first commit: that item's publish fails, the others go on.
+        try await hub.fault("/api/datasets/lab/atlas-ds1/commit/", status: 422, error: "Your push was rejected: quota exceeded")
         let datasets = (0..<4).map { k in
             DiscoverFixture.Dataset(
                 id: "ds\(k)", version: "ds\(k)-v1", collection: "c1", title: "Dataset \(k)", cells: 400, organism: k == 3 ? "Mus musculus" : "Homo sapiens",
@@ -43,6 +49,7 @@ import Testing
               - fetch: {}
               - preprocess: {chunk_size: 64, top_genes: 16, test_size: 0.2}
               - corpus: {}
+              - publish: {from: preprocess, repo_id: lab/atlas, endpoint: "\(hub.endpoint)", token_file: hf-token, license: cc-by-4.0}
             """
         try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
 
@@ -53,7 +60,26 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: folder.file("work/raw")), "plan fetched something")
 
         let outcome = try await SluiceBinary.run(["run", "p.yaml"], in: folder.path)
-        #expect(outcome.status == 0, "\(outcome)")
+        #expect(outcome.status == 3, "\(outcome)")
+        let status = try await SluiceBinary.run(["status", "p.yaml"], in: folder.path)
+        #expect(status.standardOutput.contains("quota exceeded") && status.standardOutput.contains("hub.rejected"), "\(status)")
+        #expect(!status.standardOutput.contains(hub.token))
+        #expect(try await hub.paths(in: "lab/atlas-ds1").filter { $0.hasSuffix(".parquet") }.isEmpty)
+        let retried = try await SluiceBinary.run(["retry", "p.yaml", "--failed"], in: folder.path)
+        #expect(retried.status == 0, "\(retried)")
+        let resumed = try await SluiceBinary.run(["run", "p.yaml"], in: folder.path)
+        #expect(resumed.status == 0, "\(resumed)")
+        for dataset in human {
+            let paths = try await hub.paths(in: "lab/atlas-\(dataset)")
+            #expect(paths.contains("train/chunks/chunk_0000.parquet") && paths.contains("manifest.json"), "\(dataset): \(paths)")
+            let card = String(decoding: try await hub.file("README.md", in: "lab/atlas-\(dataset)") ?? Data(), as: UTF8.self)
+            #expect(card.contains("pretty_name: \"Dataset \(dataset.dropFirst(2))\"") && card.contains("- **tissue**: blood"), "\(card)")
+        }
+        #expect(try await hub.paths(in: "lab/atlas-ds3").isEmpty)
+        let logs = try FileManager.default.subpathsOfDirectory(atPath: folder.file("work/logs")).compactMap {
+            try? String(contentsOfFile: folder.file("work/logs/\($0)"), encoding: .utf8)
+        }
+        #expect(!logs.isEmpty && !logs.contains { $0.contains(hub.token) }, "the token was logged")
         #expect((outcome.standardOutput + outcome.standardError).contains("kept in the ledger"), "\(outcome)")
         #expect(server.requestCount("/curation/v1/datasets") == 2)
         let manifest = try JSONDecoder().decode(CorpusManifest.self, from: Data(contentsOf: URL(fileURLWithPath: folder.file("work/output/corpus/manifest.json"))))

@@ -22,31 +22,11 @@ public final class TestHub: Sendable {
     /// The Hub's address.
     public var endpoint: String { "http://127.0.0.1:\(port)" }
 
-    /// Starts one keeping its objects in `store`. Its port comes through a file, not a pipe
-    /// (see ``TestProxy``).
+    /// Starts one keeping its objects in `store`.
     public static func start(store: String, token: String = "loopback-token", pageSize: Int = 50) async throws -> TestHub {
-        let said = store + ".port"
-        guard FileManager.default.createFile(atPath: said, contents: nil), let handle = FileHandle(forWritingAtPath: said) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "cannot write \(said)"])
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", SluiceBinary.root + "/scripts/services/hub-server.py", store, "--token", token, "--page-size", String(pageSize)]
-        process.standardOutput = handle
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? handle.close()
-        for _ in 0..<200 {
-            let text = (try? String(contentsOfFile: said, encoding: .utf8)) ?? ""
-            if text.hasSuffix("\n"), let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                return TestHub(port: port, token: token, process: process)
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        kill(process.processIdentifier, SIGKILL)
-        _ = await exitStatus(of: process)
-        throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the loopback Hub did not say its port within 10 s"])
+        let started = try await ScriptService.start(
+            "hub-server.py", arguments: [store, "--token", token, "--page-size", String(pageSize)], portFile: store + ".port")
+        return TestHub(port: started.port, token: token, process: started.process)
     }
 
     /// Queues a fault: the next `count` requests whose path holds `match` get `status` (with
@@ -84,9 +64,6 @@ public final class TestHub: Sendable {
         return ((info?["siblings"] as? [[String: Any]]) ?? []).compactMap { $0["rfilename"] as? String }
     }
 
-    /// Stops it (SIGKILL, as ``TestProxy/stop()``), waiting off the cooperative pool.
-    public func stop() async {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        _ = await exitStatus(of: process)
-    }
+    /// Stops it (``ScriptService/stop(_:)``).
+    public func stop() async { await ScriptService.stop(process) }
 }

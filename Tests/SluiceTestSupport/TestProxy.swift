@@ -15,32 +15,10 @@ public final class TestProxy: Sendable {
         self.process = process
     }
 
-    /// Starts one that logs to `log` (and wants `user` as `NAME:PASSWORD`, when given). Its
-    /// port comes through a file, not a pipe: a process another test starts meanwhile may
-    /// inherit a pipe's end.
+    /// Starts one that logs to `log` (and wants `user` as `NAME:PASSWORD`, when given).
     public static func start(log: String, user: String? = nil) async throws -> TestProxy {
-        let said = log + ".port"
-        guard FileManager.default.createFile(atPath: said, contents: nil), let handle = FileHandle(forWritingAtPath: said) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "cannot write \(said)"])
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", SluiceBinary.root + "/scripts/services/http-proxy.py", log] + (user.map { ["--user", $0] } ?? [])
-        process.standardOutput = handle
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? handle.close()
-        for _ in 0..<200 {
-            let text = (try? String(contentsOfFile: said, encoding: .utf8)) ?? ""
-            if text.hasSuffix("\n"), let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                return TestProxy(port: port, log: log, process: process)
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        kill(process.processIdentifier, SIGKILL)
-        _ = await exitStatus(of: process)
-        throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the test proxy did not say its port within 10 s"])
+        let started = try await ScriptService.start("http-proxy.py", arguments: [log] + (user.map { ["--user", $0] } ?? []), portFile: log + ".port")
+        return TestProxy(port: started.port, log: log, process: started.process)
     }
 
     /// The request lines it has seen.
@@ -48,10 +26,6 @@ public final class TestProxy: Sendable {
         ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    /// Stops it (SIGKILL: a test process may have left SIGTERM ignored, which children
-    /// inherit), waiting off the cooperative pool.
-    public func stop() async {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        _ = await exitStatus(of: process)
-    }
+    /// Stops it (``ScriptService/stop(_:)``).
+    public func stop() async { await ScriptService.stop(process) }
 }
