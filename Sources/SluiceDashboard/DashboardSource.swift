@@ -83,7 +83,7 @@ public struct DashboardSource: Sendable {
         guard let config else {
             throw DashboardError(.cannotSubmit, "submissions need the pipeline: start the dashboard with the pipeline file, not the workspace folder")
         }
-        let collective = config.stages.filter { $0.scheduling == .perGroup || $0.scheduling == .barrier }.map(\.name)
+        let collective = config.stages.filter(\.scheduling.isCollective).map(\.name)
         guard collective.isEmpty else {
             throw DashboardError(
                 .cannotSubmit,

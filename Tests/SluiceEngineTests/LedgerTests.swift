@@ -339,6 +339,51 @@ import Testing
         #expect(states["item2#1"] == .pending)
     }
 
+    /// A per-group-first stage: a group's task is claimable before any member arrives; members
+    /// that arrive before it is done wait there, later stages included, and go on when it is
+    /// done; members that arrive after go straight on; a failed group task fails its waiting
+    /// members and blocks their later stages.
+    @Test(arguments: Kind.tested) func groupFirstStagesRunBeforeTheirMembersGoOn(kind: Kind) async throws {
+        let folder = try TemporaryDirectory()
+        let ledger = try await ledger(
+            kind, folder, items: items(4) { $0 < 2 ? "human" : "mouse" }, stages: ["fetch", "index", "quant"], groupStages: [1]
+        ).ledger
+        func states() async throws -> [String: TaskState] {
+            Dictionary(uniqueKeysWithValues: try await ledger.tasks().map { ("\($0.item)#\($0.stage)", $0.state) })
+        }
+        // Nothing fetched yet: both groups' index tasks can run (a per-group stage's could not).
+        #expect(try await ledger.claimGroup(stage: 1, owner: "o", lease: 60, now: 1) == nil)
+        let human = try #require(try await ledger.claimGroup(stage: 1, owner: "o", lease: 60, now: 1, first: true))
+        let mouse = try #require(try await ledger.claimGroup(stage: 1, owner: "o", lease: 60, now: 1, first: true))
+        #expect([human.item.name, mouse.item.name] == ["group:human", "group:mouse"])
+        // item0 arrives while the human index is being built: it waits, quant included.
+        let fetched = try await ledger.claim(stage: 0, owner: "o", limit: 4, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 2)
+        try await ledger.complete(fetched[0].key, by: "o", artifacts: [], releasing: [], now: 3)
+        #expect(try await ledger.claimGroup(stage: 1, owner: "o", lease: 60, now: 3, first: true) == nil)
+        #expect(try await ledger.claim(stage: 2, owner: "o", limit: 1, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 3).isEmpty)
+        #expect(try await states()["item0#2"] == .waiting)
+        // The index is done: item0 goes on at once; item1, arriving later, goes on as it arrives.
+        try await ledger.complete(human.key, by: "o", artifacts: [], releasing: [], now: 4)
+        let passed = try await states()
+        #expect(passed["item0#1"] == .done && passed["item0#2"] == .pending)
+        try await ledger.complete(fetched[1].key, by: "o", artifacts: [], releasing: [], now: 5)
+        _ = try await ledger.claimGroup(stage: 1, owner: "o", lease: 60, now: 5, first: true)
+        let late = try await states()
+        #expect(late["item1#1"] == .done && late["item1#2"] == .pending)
+        let quant = try await ledger.claim(stage: 2, owner: "o", limit: 2, minimum: 1, enough: nil, maxWait: nil, lease: 60, now: 6)
+        #expect(quant.map(\.item.name) == ["item0", "item1"])
+        // The mouse index fails: item2 (waiting) and item3 (arriving later) fail with it.
+        try await ledger.complete(fetched[2].key, by: "o", artifacts: [], releasing: [], now: 6)
+        try await ledger.fail(mouse.key, by: "o", TaskFailure(code: "command.exit", message: "kallisto index died"), retryAt: nil, now: 7)
+        try await ledger.complete(fetched[3].key, by: "o", artifacts: [], releasing: [], now: 8)
+        _ = try await ledger.claimGroup(stage: 1, owner: "o", lease: 60, now: 8, first: true)
+        let after = try await states()
+        #expect(after["item2#1"] == .failed && after["item2#2"] == .blocked, "\(after)")
+        #expect(after["item3#1"] == .failed && after["item3#2"] == .blocked, "\(after)")
+        let failure = try await ledger.tasks().first { $0.item == "item3" && $0.stage == 1 }
+        #expect(failure?.failure?.message == "group mouse: kallisto index died" && failure?.failure?.code == "command.exit", "\(String(describing: failure))")
+    }
+
     /// An item that waits for the barrier gives up what it fetched when parked — only there, and
     /// once — and is fetched again when the barrier is done, before its next stage; the others
     /// go straight on. The parked item's later stage waits for that fetch, which says so.

@@ -183,6 +183,43 @@ import Testing
         #expect(harness.server.requestCount("/a.txt") == 1)
         try await harness.stop()
     }
+    /// per: group-first: each group's index is built once, before any of its members is
+    /// quantified, and each member's quant finds it through {group_out}; a group-first stage
+    /// that would read its members' files is refused when the pipeline loads.
+    @Test func groupFirstCommandPreparesEachGroupBeforeItsMembers() async throws {
+        let harness = try await PipelineHarness.start(
+            files: ["a.txt": Data("A\n".utf8), "b.txt": Data("B\n".utf8), "c.txt": Data("C\n".utf8)], registry: PipelineStages.registry())
+        let runs = harness.folder.file("index-runs.txt")
+        let yaml = """
+            workspace: ./work
+            budget: {total: 10MB}
+            items:
+              - {url: "\(harness.server.url("a.txt"))", group: human}
+              - {url: "\(harness.server.url("b.txt"))", group: mouse}
+              - {url: "\(harness.server.url("c.txt"))", group: human}
+            stages:
+              - fetch: {concurrency: 2}
+              - command: {name: index, per: group-first, area: interim, argv: [sh, -c, 'sleep 0.3; echo "index of $1" > "$0/index.txt"; date +%s%N > "$0/stamp"; echo "$1" >> \(runs)', "{out}", "{group}"], outputs: [index.txt], reserve: 64kB}
+              - command: {name: quant, argv: [sh, -c, 'cat "$0"/*.txt "$1/index.txt" > "$2/value.txt"; date +%s%N > "$2/stamp"', "{in}", "{group_out}", "{out}"], outputs: [value.txt], reserve: 64kB}
+            """
+        let summary = try await harness.run(try harness.pipeline(yaml))
+        #expect(summary.done == 3, "\(summary.items)")
+        func text(_ path: String) throws -> String { try String(contentsOfFile: harness.folder.file("work/" + path), encoding: .utf8) }
+        #expect(try text("output/a.txt/quant/value.txt") == "A\nindex of human\n")
+        #expect(try text("output/c.txt/quant/value.txt") == "C\nindex of human\n")
+        #expect(try text("output/b.txt/quant/value.txt") == "B\nindex of mouse\n")
+        #expect(try String(contentsOfFile: runs, encoding: .utf8).split(separator: "\n").sorted() == ["human", "mouse"])
+        for (item, group) in [("a.txt", "human"), ("b.txt", "mouse"), ("c.txt", "human")] {
+            let built = Int(try text("interim/groups/\(group)/index/stamp").trimmingCharacters(in: .whitespacesAndNewlines))!
+            let used = Int(try text("output/\(item)/quant/stamp").trimmingCharacters(in: .whitespacesAndNewlines))!
+            #expect(built < used, "\(item) was quantified before its group's index was built")
+        }
+        // A group-first stage runs before its members arrive: reading them is refused.
+        let reading = yaml.replacingOccurrences(of: "\"{out}\", \"{group}\"]", with: "\"{out}\", \"{in}\"]")
+        #expect(throws: ConfigError.self) { try PipelineConfig.load(try harness.pipeline(reading), registry: PipelineStages.registry()) }
+        try await harness.stop()
+    }
+
     @Test func batchCommandRunsOnceForSeveralItems() async throws {
         let names = ["a", "b", "c", "d", "e"]
         let harness = try await PipelineHarness.start(files: Dictionary(uniqueKeysWithValues: names.map { ("\($0).txt", Data("\($0)\n".utf8)) }), registry: PipelineStages.registry())

@@ -67,10 +67,16 @@ public struct PipelineConfig: Sendable {
     }
 
     /// The stage whose outputs stage `index` reads: the one it names with `from:`, else the
-    /// nearest earlier stage that writes outputs; nil for the first.
+    /// nearest earlier stage that writes outputs for items (a ``StageScheduling/perGroupFirst``
+    /// stage writes its groups', which ``groupFirstStages(before:)`` name); nil for the first.
     func inputStage(of index: Int) -> Int? {
         if let name = stages[index].header.from { return stages.firstIndex { $0.name == name } }
-        return stride(from: index - 1, through: 0, by: -1).first { stages[$0].outputArea != nil }
+        return stride(from: index - 1, through: 0, by: -1).first { stages[$0].outputArea != nil && stages[$0].scheduling != .perGroupFirst }
+    }
+
+    /// The ``StageScheduling/perGroupFirst`` stages before stage `index`.
+    func groupFirstStages(before index: Int) -> [Int] {
+        stages.indices.filter { $0 < index && stages[$0].scheduling == .perGroupFirst }
     }
 
     /// The stage a name refers to.

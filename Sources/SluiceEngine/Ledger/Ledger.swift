@@ -49,7 +49,10 @@ public protocol Ledger: Sendable {
     nonisolated(nonsending) func weigh(_ task: TaskKey, _ weight: Double) async throws
 
     /// Claims one group (or the barrier) whose members have all reached (or can never reach) `stage`.
-    nonisolated(nonsending) func claimGroup(stage: Int, owner: String, lease: Double, now: Double) async throws -> ClaimedTask?
+    /// With `first` (a ``StageScheduling/perGroupFirst`` stage), a group's task is ready at once,
+    /// and members that reach the stage pass it as soon as their group's task is done (or fail
+    /// with it); this call moves them on.
+    nonisolated(nonsending) func claimGroup(stage: Int, owner: String, lease: Double, now: Double, first: Bool) async throws -> ClaimedTask?
 
     /// Records that `worker` is alive (its row is made on the first call) and extends the leases
     /// of every task it runs.
@@ -206,6 +209,11 @@ public protocol Ledger: Sendable {
 }
 
 extension Ledger {
+    /// Claims one group (or the barrier) whose members have all reached (or can never reach) `stage`.
+    nonisolated(nonsending) public func claimGroup(stage: Int, owner: String, lease: Double, now: Double) async throws -> ClaimedTask? {
+        try await claimGroup(stage: stage, owner: owner, lease: lease, now: now, first: false)
+    }
+
     /// Each stage's tasks per state, by the stage's name (`names` in pipeline order).
     nonisolated(nonsending) public func counts(stageNames names: [String]) async throws -> [String: [TaskState: Int]] {
         var counts: [String: [TaskState: Int]] = [:]

@@ -384,8 +384,28 @@ public final class SQLiteLedger: Ledger {
 
     /// Claims one group (or the barrier) whose members have all reached (or can never reach) `stage`;
     /// nil when none is ready.
-    nonisolated(nonsending) public func claimGroup(stage: Int, owner: String, lease: Double, now: Double) async throws -> ClaimedTask? {
+    nonisolated(nonsending) public func claimGroup(stage: Int, owner: String, lease: Double, now: Double, first: Bool) async throws -> ClaimedTask? {
         try await write { db in
+            if first {
+                // A group's first stage is ready at once; members that reached it since go on
+                // with their group's outcome.
+                try db.run(sql: "UPDATE tasks SET state = 'pending' WHERE stage = ? AND is_group = 1 AND state = 'waiting'", arguments: [stage])
+                let settled = try Row.fetchAll(
+                    try db.cachedStatement(
+                        sql: """
+                            SELECT i.grp AS grp, t.state AS state, t.error_code AS code, t.error AS error FROM tasks t JOIN items i ON i.id = t.item
+                            WHERE t.stage = ? AND i.is_group = 1 AND t.state IN ('done', 'failed')
+                            """), arguments: [stage])
+                for row in settled {
+                    let group: String = row["grp"]
+                    if row["state"] as String == TaskState.done.rawValue {
+                        try Self.passMembers(db, of: group, at: stage, now: now)
+                    } else {
+                        let failure = TaskFailure(code: row["code"] ?? "stage.error", message: row["error"] ?? "the group's task failed")
+                        try Self.failMembers(db, of: group, at: stage, failure, now: now)
+                    }
+                }
+            }
             // Settle groups whose members have all arrived: ready when any member can go on, blocked otherwise.
             let waiting = try Row.fetchAll(
                 try db.cachedStatement(
@@ -425,6 +445,42 @@ public final class SQLiteLedger: Ledger {
             let item = try Self.decode(row["spec"])
             try Self.insertEvent(db, LedgerEvent.claimed(TaskKey(item: item.name, stage: stage), attempt: attempts, members: members.count, now: now))
             return ClaimedTask(key: TaskKey(item: item.name, stage: stage), item: item, members: members, attempt: attempts)
+        }
+    }
+
+    /// Moves the members of `group` that wait at its group stage `stage` on: their task there is
+    /// done, their next stage's ready (a parked member's fetch first: its completion queues the
+    /// next stage).
+    private static func passMembers(_ db: Database, of group: String?, at stage: Int, now: Double) throws {
+        let members = try String.fetchAll(
+            try db.cachedStatement(
+                sql: """
+                    SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
+                    WHERE t.stage = ? AND i.is_group = 0 AND \(Self.isMember) AND t.state = 'pending'
+                    """), arguments: [stage, group, group])
+        for member in members {
+            try db.run(sql: "UPDATE tasks SET state = 'done', finished = ? WHERE item = ? AND stage = ?", arguments: [now, member, stage])
+            let parked = try Self.isParked(db, member)
+            try db.run(
+                sql: "UPDATE tasks SET state = 'pending', not_before = ? WHERE item = ? AND stage = ? AND state = ?",
+                arguments: [now, member, parked ? 0 : stage + 1, parked ? "done" : "waiting"])
+        }
+    }
+
+    /// Fails the members of `group` that wait at its group stage `stage` with the group's
+    /// `failure`, and blocks their later stages.
+    private static func failMembers(_ db: Database, of group: String?, at stage: Int, _ failure: TaskFailure, now: Double) throws {
+        let members = try String.fetchAll(
+            try db.cachedStatement(
+                sql: """
+                    SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
+                    WHERE t.stage = ? AND i.is_group = 0 AND \(Self.isMember) AND t.state = 'pending'
+                    """), arguments: [stage, group, group])
+        for member in members {
+            try db.run(
+                sql: "UPDATE tasks SET state = 'failed', error_code = ?, error = ?, finished = ? WHERE item = ? AND stage = ?",
+                arguments: [failure.code, "group \(group ?? "?"): \(failure.message)", now, member, stage])
+            try db.run(sql: "UPDATE tasks SET state = 'blocked' WHERE item = ? AND stage > ? AND state = 'waiting'", arguments: [member, stage])
         }
     }
 
@@ -507,20 +563,7 @@ public final class SQLiteLedger: Ledger {
             }
             if isGroup {
                 let group = try String.fetchOne(try db.cachedStatement(sql: "SELECT grp FROM items WHERE id = ?"), arguments: [task.item])
-                let members = try String.fetchAll(
-                    try db.cachedStatement(
-                        sql: """
-                            SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
-                            WHERE t.stage = ? AND i.is_group = 0 AND \(Self.isMember) AND t.state = 'pending'
-                            """), arguments: [task.stage, group, group])
-                for member in members {
-                    try db.run(sql: "UPDATE tasks SET state = 'done', finished = ? WHERE item = ? AND stage = ?", arguments: [now, member, task.stage])
-                    // A parked member is fetched again first; the fetch's completion queues its next stage.
-                    let parked = try Self.isParked(db, member)
-                    try db.run(
-                        sql: "UPDATE tasks SET state = 'pending', not_before = ? WHERE item = ? AND stage = ? AND state = ?",
-                        arguments: [now, member, parked ? 0 : task.stage + 1, parked ? "done" : "waiting"])
-                }
+                try Self.passMembers(db, of: group, at: task.stage, now: now)
             } else if task.stage == 0, try Self.isParked(db, task.item) {
                 // Fetched again after it was parked: its first stage still to run is next.
                 try db.run(sql: "UPDATE items SET parked = NULL WHERE id = ?", arguments: [task.item])
@@ -567,24 +610,12 @@ public final class SQLiteLedger: Ledger {
                     WHERE item = ? AND stage = ? AND state = 'running' AND owner = ?
                     """, arguments: [failure.code, failure.message, now, task.item, task.stage, owner])
             if db.changesCount == 0 { return }
-            var failedItems = [task.item]
             let isGroup = try Bool.fetchOne(try db.cachedStatement(sql: "SELECT is_group FROM items WHERE id = ?"), arguments: [task.item]) ?? false
             if isGroup {
                 let group = try String.fetchOne(try db.cachedStatement(sql: "SELECT grp FROM items WHERE id = ?"), arguments: [task.item])
-                failedItems = try String.fetchAll(
-                    try db.cachedStatement(
-                        sql: """
-                            SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
-                            WHERE t.stage = ? AND i.is_group = 0 AND \(Self.isMember) AND t.state = 'pending'
-                            """), arguments: [task.stage, group, group])
-                for member in failedItems {
-                    try db.run(
-                        sql: "UPDATE tasks SET state = 'failed', error_code = ?, error = ?, finished = ? WHERE item = ? AND stage = ?",
-                        arguments: [failure.code, "group \(group ?? "?"): \(failure.message)", now, member, task.stage])
-                }
-            }
-            for item in failedItems {
-                try db.run(sql: "UPDATE tasks SET state = 'blocked' WHERE item = ? AND stage > ? AND state = 'waiting'", arguments: [item, task.stage])
+                try Self.failMembers(db, of: group, at: task.stage, failure, now: now)
+            } else {
+                try db.run(sql: "UPDATE tasks SET state = 'blocked' WHERE item = ? AND stage > ? AND state = 'waiting'", arguments: [task.item, task.stage])
             }
             try Self.insertEvent(db, LedgerEvent.failed(task, failure, now: now))
         }

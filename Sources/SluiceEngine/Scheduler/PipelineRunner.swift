@@ -345,8 +345,9 @@ public final class PipelineRunner: Sendable {
             case .batch(let count, let enough, let maxWait):
                 claimed = try await ledger.claim(
                     stage: index, owner: owner, limit: count, minimum: count, enough: enough, maxWait: maxWait, lease: lease, now: now)
-            case .perGroup, .barrier:
-                claimed = try await ledger.claimGroup(stage: index, owner: owner, lease: lease, now: now).map { [$0] } ?? []
+            case .perGroup, .perGroupFirst, .barrier:
+                claimed =
+                    try await ledger.claimGroup(stage: index, owner: owner, lease: lease, now: now, first: scheduling == .perGroupFirst).map { [$0] } ?? []
             }
             if claimed.isEmpty {
                 let active = try await activeTasks(stage: index)
@@ -404,13 +405,19 @@ public final class PipelineRunner: Sendable {
             // The engine's lines go to the run's log (each names its item); the item's folder
             // holds only what its programs print.
             let log = DatasetLog(dataset: task.item.name, folder: workspace.logsFolder)
-            let isGroup = !task.members.isEmpty
+            let isGroup = ItemSpec.isCollectiveID(task.item.name)
             let output = try stage.outputFolder(item: isGroup ? ItemSpec.collectiveName(ofTask: task.item.name) : task.item.name, isGroup: isGroup).map(workspace.absolute)
-            let unit = StageUnit(
+            var unit = StageUnit(
                 task: task, input: isGroup ? nil : try inputFolder(item: task.item.name, before: index),
                 memberInputs: try task.members.compactMap { try inputFolder(item: $0.name, before: index) },
                 partialOutput: output.map { $0 + partialSuffix(shared: stage.keepsPartialOutput) }, output: output,
                 logFolder: logFolder, log: log)
+            if !isGroup {
+                for first in config.groupFirstStages(before: index) {
+                    let folder = try stages[first].outputFolder(item: task.item.groupName, isGroup: true).map(workspace.absolute)
+                    unit.groupOutputs[stages[first].name] = folder
+                }
+            }
             if task.attempt > 1 { log.log(step: stage.name, "attempt \(task.attempt) of \(stage.header.retries + 1)") }
             units.append(unit)
         }
@@ -769,10 +776,11 @@ public final class PipelineRunner: Sendable {
             }
         }
         var releasing: [TaskKey] = []
-        if stage.consumesInputs, let previous = inputStage(of: index), isLastReader(index, of: previous),
+        // A group's first stage reads no member's files: it releases none.
+        if stage.consumesInputs, stage.scheduling != .perGroupFirst, let previous = inputStage(of: index), isLastReader(index, of: previous),
             let area = stages[previous].outputArea, area == .raw || area == .interim
         {
-            let items = unit.task.members.isEmpty ? [unit.item.name] : unit.task.members.map(\.name)
+            let items = unit.isCollective ? unit.task.members.map(\.name) : [unit.item.name]
             releasing = items.map { TaskKey(item: $0, stage: previous) }
         }
         // Files on this node's scratch: only this worker can run the item's next stages.

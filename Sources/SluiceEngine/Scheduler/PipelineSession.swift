@@ -64,7 +64,7 @@ public final class PipelineSession: Sendable {
         let stages = config.stages
         try await ledger.register(
             items: config.items, stageNames: stages.map(\.name),
-            groupStages: Set(stages.indices.filter { stages[$0].scheduling == .perGroup }),
+            groupStages: Set(stages.indices.filter { stages[$0].scheduling.isPerGroup }),
             barrierStages: Set(stages.indices.filter { stages[$0].scheduling == .barrier }),
             now: Date().timeIntervalSince1970)
         return (ledger, config)

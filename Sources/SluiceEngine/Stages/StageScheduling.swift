@@ -11,9 +11,18 @@ public enum StageScheduling: Sendable, Equatable {
     /// Once per group of items (the items' `group:`; items without one form the group `all`),
     /// after every member has reached the stage or failed before it.
     case perGroup
+    /// Once per group of items, **before** its members go on: the group's task may run at once
+    /// (it reads no member's output: a reference index, a download of the group's reference),
+    /// and each member's later stages wait until it is done — the preparation step users put
+    /// in front of quantification. Members pass the stage without a task of their own, and later
+    /// stages read what the stage before it made (``StageUnit/groupOutputs`` names its folder).
+    case perGroupFirst
     /// Once for the whole run, after every item has reached the stage or failed before it.
     case barrier
 
     /// Whether one run of the stage covers several items under one task of its own.
-    public var isCollective: Bool { self == .perGroup || self == .barrier }
+    public var isCollective: Bool { self == .perGroup || self == .perGroupFirst || self == .barrier }
+
+    /// Whether the stage has one task per group (``perGroup``, ``perGroupFirst``).
+    public var isPerGroup: Bool { self == .perGroup || self == .perGroupFirst }
 }

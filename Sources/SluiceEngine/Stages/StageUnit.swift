@@ -14,6 +14,9 @@ public struct StageUnit: Sendable {
     public var logFolder: String
     /// The item's log.
     public var log: DatasetLog
+    /// For one item's task: what each ``StageScheduling/perGroupFirst`` stage before this one
+    /// made for the item's group, by stage name (absolute folders).
+    public var groupOutputs: [String: String] = [:]
 
     /// The task's item.
     public var item: ItemSpec { task.item }

@@ -6,6 +6,7 @@ import SluiceEngine
 ///
 /// In a batch, every argument that mentions `{in}`, `{out}` or `{item}` is repeated once per
 /// item, in batch order. `{outs}` (group stages) is repeated once per member's input folder.
+/// `{group_out}` is what a per: group-first stage before this one made for the item's group.
 struct CommandLineTemplate {
     let argv: [String]
     let reference: String?
@@ -17,11 +18,11 @@ struct CommandLineTemplate {
             let perMember = template.contains("{outs}")
             var expanded: [String] = []
             if perMember {
-                for member in units[0].memberInputs { expanded.append(substitute(template, units[0], outs: member)) }
+                for member in units[0].memberInputs { expanded.append(try substitute(template, units[0], outs: member)) }
             } else if perItem {
-                for unit in units { expanded.append(substitute(template, unit, outs: nil)) }
+                for unit in units { expanded.append(try substitute(template, unit, outs: nil)) }
             } else {
-                expanded.append(substitute(template, units[0], outs: nil))
+                expanded.append(try substitute(template, units[0], outs: nil))
             }
             let namesPath = ["{in}", "{out}", "{outs}", "{ref}"].contains { template.contains($0) }
             for argument in expanded {
@@ -39,14 +40,42 @@ struct CommandLineTemplate {
         return result
     }
 
-    private func substitute(_ template: String, _ unit: StageUnit, outs: String?) -> String {
-        var text = template
+    private func substitute(_ template: String, _ unit: StageUnit, outs: String?) throws -> String {
+        var text = try groupOutputs(in: template, unit)
         let group = unit.isCollective ? unit.name : (unit.item.group ?? "all")
         let values: [(String, String?)] = [
             ("{in}", unit.input), ("{out}", unit.partialOutput), ("{outs}", outs),
             ("{item}", unit.name), ("{group}", group), ("{ref}", reference),
         ]
         for (placeholder, value) in values { text = text.replacingOccurrences(of: placeholder, with: value ?? "") }
+        return text
+    }
+
+    /// `template` with `{group_out:STAGE}` replaced by what the per: group-first stage STAGE made
+    /// for the unit's group, and `{group_out}` by the nearest such stage's.
+    private func groupOutputs(in template: String, _ unit: StageUnit) throws -> String {
+        var text = template
+        while let open = text.range(of: "{group_out") {
+            guard let close = text[open.upperBound...].firstIndex(of: "}") else { break }
+            let named = text[open.upperBound..<close]
+            let folder: String?
+            if named.isEmpty {
+                folder = unit.groupOutputs.count == 1 ? unit.groupOutputs.values.first : nil
+                guard let folder else {
+                    throw StageError(
+                        code: "command.no-group-output",
+                        "{group_out} names the output of the one per: group-first stage before this one; there are \(unit.groupOutputs.count): use {group_out:STAGE}")
+                }
+                text.replaceSubrange(open.lowerBound...close, with: folder)
+                continue
+            }
+            let stage = String(named.dropFirst())
+            folder = unit.groupOutputs[stage]
+            guard let folder else {
+                throw StageError(code: "command.no-group-output", "{group_out:\(stage)}: no per: group-first stage named \(stage) comes before this one")
+            }
+            text.replaceSubrange(open.lowerBound...close, with: folder)
+        }
         return text
     }
 }

@@ -9,6 +9,10 @@ public struct CommandStageOptions: Sendable, Equatable {
         case item
         /// One group of items, once all its members arrived.
         case group
+        /// One group of items, before its members go past the stage: it reads no item's files
+        /// (a per-species index from `{ref}/{group}…`), and later stages find what it made
+        /// with `{group_out}`.
+        case groupFirst = "group-first"
         /// Every item at once, after all of them arrived (a barrier).
         case all
     }
@@ -41,7 +45,7 @@ public struct CommandStageOptions: Sendable, Equatable {
     public init() {}
 
     /// The placeholders an argument may use.
-    static let placeholders = ["{in}", "{out}", "{outs}", "{item}", "{group}", "{ref}"]
+    static let placeholders = ["{in}", "{out}", "{outs}", "{item}", "{group}", "{ref}", "{group_out}", "{group_out:STAGE}"]
 
     /// The keys of a `command` entry.
     static let keys = ["argv", "per", "batch", "batch_bytes", "timeout", "outputs", "area", "reserve", "output_ratio", "ref", "delete_inputs"]
@@ -62,7 +66,7 @@ public struct CommandStageOptions: Sendable, Equatable {
             var rest = Substring(argument)
             while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
                 let placeholder = String(rest[open...close])
-                guard Self.placeholders.contains(placeholder) else {
+                guard Self.placeholders.contains(placeholder) || placeholder.hasPrefix("{group_out:") else {
                     throw argv.error(.badValue, "unknown placeholder \(placeholder) in \(argv.path) (known: \(Self.placeholders.joined(separator: " ")))")
                 }
                 rest = rest[rest.index(after: close)...]
@@ -86,6 +90,9 @@ public struct CommandStageOptions: Sendable, Equatable {
         }
         if self.argv.contains(where: { $0.contains("{ref}") }), reference == nil {
             throw argv.error(.missingKey, "\(argv.path) uses {ref} but the stage has no 'ref' folder")
+        }
+        if per == .groupFirst, let reading = self.argv.first(where: { $0.contains("{in}") || $0.contains("{outs}") || $0.contains("{group_out") }) {
+            throw argv.error(.badValue, "\(argv.path): a per: group-first stage runs before its members arrive, so it cannot read their files (\(reading))")
         }
         if per != .item, batch > 1 {
             throw options.error(.badValue, "\(options.path): 'batch' cannot be combined with per: \(per.rawValue)")
@@ -118,6 +125,7 @@ public struct CommandStageOptions: Sendable, Equatable {
     var scheduling: StageScheduling {
         switch per {
         case .group: .perGroup
+        case .groupFirst: .perGroupFirst
         case .all: .barrier
         case .item: batch > 1 ? .batch(count: batch, enough: batchBytes.map(Double.init)) : .perItem
         }

@@ -41,6 +41,9 @@ public struct DigestStage: ConfigurableStage {
         let perItem = ["matrix", "gene_id_column", "min_genes", "min_counts", "max_pct_mito", "allow_non_counts", "chunk_size", "relative_error", "every", "parallel", "by_group"]
         let keys = try options.keys(known: ["per", "output_ratio"] + perItem)
         per = try keys["per"]?.choice(CommandStageOptions.Scope.self) ?? .item
+        if per == .groupFirst {
+            throw options.error(.badValue, "\(options.path): a digest reads its members' files, so it cannot run per: group-first")
+        }
         var arguments: [String] = []
         for (key, flag) in [("matrix", "--matrix"), ("gene_id_column", "--gene-id-column")] {
             if let value = keys[key] { arguments += [flag, try value.string()] }
@@ -70,7 +73,7 @@ public struct DigestStage: ConfigurableStage {
     public var scheduling: StageScheduling {
         switch per {
         case .item: .batch(count: every, enough: nil, maxWait: 5)
-        case .group: .perGroup
+        case .group, .groupFirst: .perGroup
         case .all: .barrier
         }
     }

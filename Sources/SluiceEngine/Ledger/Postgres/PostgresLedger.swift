@@ -531,8 +531,26 @@ public final class PostgresLedger: Ledger {
 
     /// Claims one group (or the barrier) whose members have all reached (or can never reach) `stage`;
     /// nil when none is ready.
-    nonisolated(nonsending) public func claimGroup(stage: Int, owner: String, lease: Double, now: Double) async throws -> ClaimedTask? {
+    nonisolated(nonsending) public func claimGroup(stage: Int, owner: String, lease: Double, now: Double, first: Bool) async throws -> ClaimedTask? {
         let claimed: [ClaimedTask] = try await write { db in
+            if first {
+                // A group's first stage is ready at once; members that reached it since go on
+                // with their group's outcome.
+                try await db.run("UPDATE tasks SET state = 'pending' WHERE stage = \(stage) AND is_group AND state = 'waiting'")
+                let settled = try await db.rows(
+                    """
+                    SELECT i.grp, t.state, t.error_code, t.error FROM tasks t JOIN items i ON i.id = t.item
+                    WHERE t.stage = \(stage) AND i.is_group AND t.state IN ('done', 'failed')
+                    """, as: (String, String, String?, String?).self)
+                for (group, state, code, error) in settled {
+                    if state == TaskState.done.rawValue {
+                        try await Self.passMembers(db, of: group, at: stage, now: now)
+                    } else {
+                        let failure = TaskFailure(code: code ?? "stage.error", message: error ?? "the group's task failed")
+                        try await Self.failMembers(db, of: group, at: stage, failure, now: now)
+                    }
+                }
+            }
             // Settle groups whose members have all arrived: ready when any member can go on, blocked otherwise.
             let waiting = try await db.rows(
                 """
@@ -708,24 +726,11 @@ public final class PostgresLedger: Ledger {
                 WHERE item = \(task.item) AND stage = \(task.stage) AND \(unescaped: isOwner)\(owner) RETURNING 1
                 """, as: Int.self)
             if changed.isEmpty { return Done() }
-            var failedItems = [task.item]
             if try await db.first("SELECT is_group FROM items WHERE id = \(task.item)", as: Bool.self) == true {
                 let group = try await db.first("SELECT grp FROM items WHERE id = \(task.item)", as: String.self)
-                failedItems = try await db.all(
-                    """
-                    SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
-                    WHERE t.stage = \(task.stage) AND NOT i.is_group AND (i.grp = \(group) OR \(group) = '*') AND t.state = 'pending'
-                    """, as: String.self)
-                for member in failedItems {
-                    try await db.run(
-                        """
-                        UPDATE tasks SET state = 'failed', error_code = \(failure.code), error = \("group \(group ?? "?"): \(failure.message)"), finished = \(now)
-                        WHERE item = \(member) AND stage = \(task.stage)
-                        """)
-                }
-            }
-            for item in failedItems {
-                try await db.run("UPDATE tasks SET state = 'blocked' WHERE item = \(item) AND stage > \(task.stage) AND state = 'waiting'")
+                try await Self.failMembers(db, of: group, at: task.stage, failure, now: now)
+            } else {
+                try await db.run("UPDATE tasks SET state = 'blocked' WHERE item = \(task.item) AND stage > \(task.stage) AND state = 'waiting'")
             }
             try await Self.insertEvent(db, LedgerEvent.failed(task, failure, now: now))
             return Done()
@@ -1309,6 +1314,41 @@ public final class PostgresLedger: Ledger {
             UPDATE tasks SET state = 'running', owner = \(owner), lease_until = \(lease), attempts = attempts + 1, started = \(now)
             WHERE id = \(id) RETURNING attempts
             """, as: Int.self) ?? 1
+    }
+
+    /// Moves the members of `group` that wait at its group stage `stage` on, as `sluice_complete`
+    /// does for a group's task: their task there is done, their next stage's ready (a parked
+    /// member's fetch first).
+    private static func passMembers(_ db: PostgresTransaction, of group: String, at stage: Int, now: Double) async throws {
+        let members = try await db.rows(
+            """
+            SELECT t.item, i.parked IS NOT NULL FROM tasks t JOIN items i ON i.id = t.item
+            WHERE t.stage = \(stage) AND NOT i.is_group AND (i.grp = \(group) OR \(group) = '*') AND t.state = 'pending' FOR UPDATE OF t
+            """, as: (String, Bool).self)
+        for (member, parked) in members {
+            try await db.run("UPDATE tasks SET state = 'done', finished = \(now) WHERE item = \(member) AND stage = \(stage)")
+            let next = parked ? 0 : stage + 1
+            let from = parked ? TaskState.done.rawValue : TaskState.waiting.rawValue
+            try await db.run("UPDATE tasks SET state = 'pending', not_before = \(now) WHERE item = \(member) AND stage = \(next) AND state = \(from)")
+        }
+    }
+
+    /// Fails the members of `group` that wait at its group stage `stage` with the group's
+    /// `failure`, and blocks their later stages.
+    private static func failMembers(_ db: PostgresTransaction, of group: String?, at stage: Int, _ failure: TaskFailure, now: Double) async throws {
+        let members = try await db.all(
+            """
+            SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
+            WHERE t.stage = \(stage) AND NOT i.is_group AND (i.grp = \(group) OR \(group) = '*') AND t.state = 'pending'
+            """, as: String.self)
+        for member in members {
+            try await db.run(
+                """
+                UPDATE tasks SET state = 'failed', error_code = \(failure.code), error = \("group \(group ?? "?"): \(failure.message)"), finished = \(now)
+                WHERE item = \(member) AND stage = \(stage)
+                """)
+            try await db.run("UPDATE tasks SET state = 'blocked' WHERE item = \(member) AND stage > \(stage) AND state = 'waiting'")
+        }
     }
 
     private static func insertEvent(_ db: PostgresTransaction, _ event: LedgerEvent) async throws {
