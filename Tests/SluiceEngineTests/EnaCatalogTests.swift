@@ -87,4 +87,53 @@ import Testing
         await portal.stop()
         try await server.shutdown()
     }
+
+    /// A run ENA has no FASTQ for is fetched by the fetch stage's `sra` program (fasterq-dump;
+    /// here a stand-in that writes what fasterq-dump writes, since SRA is out of reach in tests)
+    /// with the run's accession and the item's folder, under the room `reserve` holds: a program
+    /// that fails or fills more fails its item alone, in one sentence.
+    @Test func runsWithoutFastqAreFetchedWithTheSRAProgram() async throws {
+        let folder = try TemporaryDirectory("sluice-sra")
+        let script = folder.file("fake-fasterq-dump")
+        try """
+            #!/bin/sh
+            # As fasterq-dump --split-files --outdir OUT RUN: RUN_1.fastq and RUN_2.fastq in OUT.
+            out="$3"; run="$4"
+            case "$run" in
+              SRR5) echo "err: item not found while constructing within virtual database module - '$run'" >&2; exit 3 ;;
+              SRR6) head -c 400000 /dev/zero > "$out/${run}.fastq"; sleep 2; exit 0 ;;
+              *) printf '@%s.1\nACGT\n+\nIIII\n' "$run" > "$out/${run}_1.fastq"; printf '@%s.1\nTGCA\n+\nIIII\n' "$run" > "$out/${run}_2.fastq" ;;
+            esac
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+        let rows = ["SRR4", "SRR5", "SRR6"].map { ["study_accession": "PRJ2", "run_accession": $0, "scientific_name": "Mus musculus", "fastq_ftp": "", "fastq_bytes": "", "fastq_md5": ""] }
+        let portal = try await EnaPortalServer.start(rows: rows, busy: 0)
+        let yaml = """
+            workspace: ./work
+            budget: {total: 20MB}
+            items:
+              - ena: {api: "\(portal.base)", accessions: [PRJ2]}
+            stages:
+              - fetch: {retries: 0, sra: {argv: [./fake-fasterq-dump, --split-files, --outdir, "{out}", "{run}"], reserve: 200kB}}
+            """
+        try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        let config = try PipelineConfig.load(folder.file("p.yaml"), registry: .engine)
+        let fetch = try #require(config.stages.first as? FetchStage)
+        #expect(fetch.sra?.reserve == 200_000 && fetch.sra?.argv.first == script)
+        let summary = try await PipelineSession(config: config).run()
+        let outcome = Dictionary(uniqueKeysWithValues: summary.items.map { ($0.item, $0) })
+        #expect(outcome["SRR4"]?.state == .done, "\(summary.items)")
+        let fastq = try String(contentsOfFile: folder.file("work/raw/SRR4/SRR4_2.fastq"), encoding: .utf8)
+        #expect(fastq == "@SRR4.1\nTGCA\n+\nIIII\n")
+        #expect(outcome["SRR5"]?.state == .failed && outcome["SRR5"]?.reason?.contains("status 3") == true, "\(outcome["SRR5"]?.reason ?? "")")
+        #expect(outcome["SRR5"]?.reason?.contains("virtual database") == true, "\(outcome["SRR5"]?.reason ?? "")")
+        #expect(outcome["SRR6"]?.state == .failed && outcome["SRR6"]?.reason?.contains("more than the 200") == true, "\(outcome["SRR6"]?.reason ?? "")")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("work/raw/SRR6")))
+        // Without `sra`, such a run fails at once, saying what to add.
+        try yaml.replacingOccurrences(of: ", sra: {argv: [./fake-fasterq-dump, --split-files, --outdir, \"{out}\", \"{run}\"], reserve: 200kB}", with: "")
+            .replacingOccurrences(of: "./work", with: "./plain").write(toFile: folder.file("plain.yaml"), atomically: true, encoding: .utf8)
+        let plain = try await PipelineSession(config: try PipelineConfig.load(folder.file("plain.yaml"), registry: .engine)).run()
+        #expect(plain.items.allSatisfy { $0.state == .failed && $0.reason?.contains("sra: {reserve") == true }, "\(plain.items)")
+        await portal.stop()
+    }
 }

@@ -22,23 +22,28 @@ public final class FetchStage: ConfigurableStage {
     public let local: LocalMode
     /// Per-request connection and idle-read timeout, seconds.
     public let timeout: Double
+    /// How runs ENA has no FASTQ for (`sra:RUN` sources) are fetched; nil: they fail (`fetch.no-fastq`).
+    public let sra: SRAProgram?
     /// The HTTP clients, made on the first download (so that loading a pipeline opens no
     /// connections), each verifying certificates and going through the environment's proxies.
     let clients: HTTPClients
 
     /// A fetch stage with `local` mode for local files, a `timeout` in seconds per request, the
     /// certificate authorities of `caFile` trusted instead of the system's, and `proxies`.
-    public init(header: StageHeader, local: LocalMode = .copy, timeout: Double = 60, caFile: String? = nil, proxies: ProxySettings = .none) {
+    public init(
+        header: StageHeader, local: LocalMode = .copy, timeout: Double = 60, caFile: String? = nil, proxies: ProxySettings = .none, sra: SRAProgram? = nil
+    ) {
         self.header = header
+        self.sra = sra
         self.local = local
         self.timeout = timeout
         clients = HTTPClients(timeout: timeout, caFile: caFile, proxies: proxies)
     }
 
-    /// Parses the entry's `copy` (true, `link` or false), `timeout` and `ca_file` options; the
-    /// proxies come from the environment (``ProxySettings``).
+    /// Parses the entry's `copy` (true, `link` or false), `timeout`, `ca_file` and `sra`
+    /// (`{argv, reserve}`) options; the proxies come from the environment (``ProxySettings``).
     public convenience init(header: StageHeader, options: StageOptions) throws {
-        let keys = try options.keys(known: ["copy", "timeout", "ca_file"])
+        let keys = try options.keys(known: ["copy", "timeout", "ca_file", "sra"])
         var local = LocalMode.copy
         if let value = keys["copy"] {
             local = try value.string() == "link" ? .hardLink : (try value.bool() ? .copy : .inPlace)
@@ -50,7 +55,23 @@ public final class FetchStage: ConfigurableStage {
         } catch let error as ProxyError {
             throw options.error(.badValue, error.message)
         }
-        self.init(header: header, local: local, timeout: try keys["timeout"]?.seconds() ?? 60, caFile: caFile, proxies: proxies)
+        var sra: SRAProgram?
+        if let node = keys["sra"] {
+            let entry = try node.mapping(known: ["argv", "reserve"])
+            guard let reserve = try entry["reserve"]?.bytes() else {
+                throw node.error(.missingKey, "\(node.path) needs 'reserve': the room one run's FASTQ files may fill (several times the SRA file)")
+            }
+            var program = SRAProgram(reserve: reserve)
+            if let argv = entry["argv"] {
+                program.argv = try argv.strings()
+                guard !program.argv.isEmpty, program.argv.contains(where: { $0.contains("{run}") }), program.argv.contains(where: { $0.contains("{out}") }) else {
+                    throw argv.error(.badValue, "\(argv.path) must name the program and use {run} (the run's accession) and {out} (the folder its files go to)")
+                }
+                if program.argv[0].contains("/") { program.argv[0] = options.absolute(program.argv[0]) }
+            }
+            sra = program
+        }
+        self.init(header: header, local: local, timeout: try keys["timeout"]?.seconds() ?? 60, caFile: caFile, proxies: proxies, sra: sra)
     }
 
     /// Closes the HTTP clients' connections; called once the run is over.
@@ -84,9 +105,20 @@ public final class FetchStage: ConfigurableStage {
             for (source, name) in zip(unit.item.sources, names) {
                 let target = folder + "/" + name
                 if source.hasPrefix("sra:") {
-                    throw StageError(
-                        code: "fetch.no-fastq",
-                        "ENA has no FASTQ files for \(source.dropFirst(4)): fetch it from SRA with a command stage running fasterq-dump (docs/pipeline.md, ENA)")
+                    let run = String(source.dropFirst(4))
+                    guard let sra else {
+                        throw StageError(
+                            code: "fetch.no-fastq",
+                            "ENA has no FASTQ files for \(run): give the fetch stage 'sra: {reserve: …}' to fetch it with fasterq-dump (docs/pipeline.md, ENA)")
+                    }
+                    // What an interrupted attempt's program left is no resumable download: it goes.
+                    for leftover in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where !names.contains(leftover) {
+                        try FileManager.default.removeItem(atPath: folder + "/" + leftover)
+                    }
+                    try FileManager.default.createDirectory(atPath: unit.logFolder, withIntermediateDirectories: true)
+                    unit.log.log(step: "fetch", "ENA has no FASTQ for \(run): running \(sra.argv[0]) (reserved \(ByteSize.format(sra.reserve)))")
+                    fetched += try await sra.fetch(run, into: folder, before: fetched, logFile: unit.logFolder + "/\(self.name).log", context: context)
+                    continue
                 }
                 if let url = URL(string: source), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" {
                     let downloader = HTTPDownload(client: clients.client(for: source), url: source, target: target, timeout: timeout)
