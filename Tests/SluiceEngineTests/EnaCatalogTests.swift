@@ -96,15 +96,15 @@ import Testing
         let folder = try TemporaryDirectory("sluice-sra")
         let script = folder.file("fake-fasterq-dump")
         try """
-            #!/bin/sh
-            # As fasterq-dump --split-files --outdir OUT RUN: RUN_1.fastq and RUN_2.fastq in OUT.
-            out="$3"; run="$4"
-            case "$run" in
-              SRR5) echo "err: item not found while constructing within virtual database module - '$run'" >&2; exit 3 ;;
-              SRR6) head -c 400000 /dev/zero > "$out/${run}.fastq"; sleep 2; exit 0 ;;
-              *) printf '@%s.1\nACGT\n+\nIIII\n' "$run" > "$out/${run}_1.fastq"; printf '@%s.1\nTGCA\n+\nIIII\n' "$run" > "$out/${run}_2.fastq" ;;
-            esac
-            """.write(toFile: script, atomically: true, encoding: .utf8)
+        #!/bin/sh
+        # As fasterq-dump --split-files --outdir OUT RUN: RUN_1.fastq and RUN_2.fastq in OUT.
+        out="$3"; run="$4"
+        case "$run" in
+          SRR5) echo "err: item not found while constructing within virtual database module - '$run'" >&2; exit 3 ;;
+          SRR6) head -c 400000 /dev/zero > "$out/${run}.fastq"; sleep 2; exit 0 ;;
+          *) printf '@%s.1\nACGT\n+\nIIII\n' "$run" > "$out/${run}_1.fastq"; printf '@%s.1\nTGCA\n+\nIIII\n' "$run" > "$out/${run}_2.fastq" ;;
+        esac
+        """.write(toFile: script, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
         let rows = ["SRR4", "SRR5", "SRR6"].map { ["study_accession": "PRJ2", "run_accession": $0, "scientific_name": "Mus musculus", "fastq_ftp": "", "fastq_bytes": "", "fastq_md5": ""] }
         let portal = try await EnaPortalServer.start(rows: rows, busy: 0)
