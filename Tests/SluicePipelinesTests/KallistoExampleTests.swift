@@ -79,23 +79,7 @@ import Testing
             #expect(Set(merged.map { $0["target_id"]! }) == targets)
             #expect(merged.count == targets.count)
 
-            for sample in members {
-                let known = Dictionary(uniqueKeysWithValues: truth.filter { $0["sample"] == sample }.map { ($0["target_id"]!, Double($0["true_count"]!)!) })
-                let estimated = Dictionary(
-                    uniqueKeysWithValues: try merged.map { row in
-                        (row["target_id"]!, try #require(row[sample].flatMap(Double.init), "\(sample) has no count in \(path)"))
-                    })
-                let ranked = estimated.sorted { $0.value > $1.value }
-                let top = known.max { $0.value < $1.value }!.key
-                // The most abundant transcript is clearly the largest estimate …
-                #expect(ranked[0].key == top, "\(sample): kallisto ranks \(ranked[0].key) first, the reads came mostly from \(top)")
-                #expect(ranked[0].value > 1.3 * ranked[1].value, "\(sample): \(ranked)")
-                // … and every estimate is close to the pairs the transcript really contributed.
-                for (target, count) in known {
-                    let estimate = estimated[target] ?? -1
-                    #expect(abs(estimate - count) <= 0.05 * count + 5, "\(sample) \(target): estimated \(estimate), truth \(count)")
-                }
-            }
+            for sample in members { try Self.checkEstimates(merged, column: sample, sample: sample, truth: truth, path: path) }
         }
 
         // Downloads went as the reads were quantified; only outputs stay.
@@ -108,7 +92,92 @@ import Testing
         }
     }
 
+    /// The accession-list variant (pipeline-accessions.yaml): the samples come from a loopback
+    /// ENA Portal API by study accession, one item per run with both read files and their MD5s,
+    /// and the pipeline builds each species' index itself, once, before any of its runs is
+    /// quantified (per: group-first); the estimates match the truth as above.
+    @Test func quantifiesAStudyByAccessionBuildingEachIndexFirst() async throws {
+        _ = try await Self.kallisto()
+        let folder = try TemporaryDirectory("sluice-kallisto-ena")
+        for name in ["data", "ref"] { try FileManager.default.createDirectory(atPath: folder.file(name), withIntermediateDirectories: true) }
+        let server = try await LoopbackServer.start(root: folder.file("data"))
+        let outcome: Result<Void, any Error>
+        do {
+            try await checkAccessions(folder: folder, server: server)
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        try await server.shutdown()
+        try outcome.get()
+    }
+
+    private func checkAccessions(folder: TemporaryDirectory, server: LoopbackServer) async throws {
+        let data = folder.file("data"), work = folder.file("work")
+        try await Self.run("/usr/bin/env", ["python3", Self.example + "/make_data.py", data, server.url("")], what: "make_data.py")
+        try FileManager.default.copyItem(atPath: Self.example + "/merge_abundance.py", toPath: folder.file("ref/merge_abundance.py"))
+        // As run.sh --accessions does: the loopback API's address in place of the example's.
+        let yaml = try String(contentsOfFile: Self.example + "/pipeline-accessions.yaml", encoding: .utf8)
+        #expect(yaml.contains("http://127.0.0.1:PORT/ena"))
+        try yaml.replacingOccurrences(of: "http://127.0.0.1:PORT/ena", with: server.url("ena")).write(
+            toFile: folder.file("pipeline.yaml"), atomically: true, encoding: .utf8)
+        let report = try JSONDecoder().decode([[String: String]].self, from: Data(contentsOf: URL(fileURLWithPath: data + "/ena/filereport")))
+        let sampleOf = Dictionary(uniqueKeysWithValues: report.map { ($0["run_accession"]!, $0["sample_accession"]!) })
+        let truth = try Self.table(data + "/truth.tsv")
+
+        let config = try PipelineConfig.load(folder.file("pipeline.yaml"), registry: PipelineStages.registry())
+        #expect(config.stages.map(\.name) == ["fetch", "index", "quant", "merge", "cleanup"])
+        #expect(config.stages[1].scheduling == .perGroupFirst)
+        let summary = try await PipelineSession(config: config).run()
+        #expect(summary.items.count == 6)
+        for outcome in summary.items {
+            #expect(outcome.state == .done, "\(outcome.item): \(outcome.state) in \(outcome.stage ?? "?"): \(outcome.reason ?? "")")
+        }
+        let ledger = try SQLiteLedger(path: work + "/sluice.db")
+        let items = try await ledger.items()
+        #expect(Set(items.map(\.name)) == Set(sampleOf.keys) && items.allSatisfy { $0.sources.count == 2 && $0.fileChecksums.allSatisfy { $0 != nil } })
+        let tasks = try await ledger.tasks()
+        for species in ["alpha", "beta"] {
+            let runs = items.filter { $0.group == species }.map(\.name)
+            #expect(runs.count == 3)
+            // The index was built once, and before any of the species' runs was quantified.
+            let index = try #require(tasks.first { $0.item == "group:\(species)" && $0.stage == 1 })
+            #expect(index.attempts == 1 && FileManager.default.fileExists(atPath: "\(work)/output/groups/\(species)/index/transcripts.idx"))
+            for run in runs {
+                let quant = try #require(tasks.first { $0.item == run && $0.stage == 2 })
+                #expect(index.finished! <= quant.started!, "\(run) was quantified before the \(species) index was built")
+            }
+            let path = "\(work)/output/groups/\(species)/merge/merged.tsv"
+            let merged = try Self.table(path)
+            let header = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")[0].split(separator: "\t").map(String.init)
+            #expect(header == ["target_id"] + runs, "\(species): \(header)")
+            for run in runs { try Self.checkEstimates(merged, column: run, sample: sampleOf[run]!, truth: truth, path: path) }
+        }
+        let leftovers = (FileManager.default.enumerator(atPath: work)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".fastq.gz") }
+        #expect(leftovers.isEmpty, "reads left in the workspace: \(leftovers)")
+    }
+
     // MARK: Helpers
+
+    /// Checks a merged matrix's column `column` against the pairs each transcript of `sample`
+    /// really contributed (truth.tsv).
+    private static func checkEstimates(_ merged: [[String: String]], column: String, sample: String, truth: [[String: String]], path: String) throws {
+        let known = Dictionary(uniqueKeysWithValues: truth.filter { $0["sample"] == sample }.map { ($0["target_id"]!, Double($0["true_count"]!)!) })
+        let estimated = Dictionary(
+            uniqueKeysWithValues: try merged.map { row in
+                (row["target_id"]!, try #require(row[column].flatMap(Double.init), "\(column) has no count in \(path)"))
+            })
+        let ranked = estimated.sorted { $0.value > $1.value }
+        let top = known.max { $0.value < $1.value }!.key
+        // The most abundant transcript is clearly the largest estimate …
+        #expect(ranked[0].key == top, "\(sample): kallisto ranks \(ranked[0].key) first, the reads came mostly from \(top)")
+        #expect(ranked[0].value > 1.3 * ranked[1].value, "\(sample): \(ranked)")
+        // … and every estimate is close to the pairs the transcript really contributed.
+        for (target, count) in known {
+            let estimate = estimated[target] ?? -1
+            #expect(abs(estimate - count) <= 0.05 * count + 5, "\(sample) \(target): estimated \(estimate), truth \(count)")
+        }
+    }
 
     /// The kallisto binary, installed with apt-get when missing; a failed install fails the test.
     private static func kallisto() async throws -> String {

@@ -12,6 +12,10 @@ Writes into OUTDIR (flat, so one `sluice serve OUTDIR` serves every read file):
   manifest.tsv                 name, url (both read files, ';'-separated), size, group (= species)
   truth.tsv                    sample, group, target_id, weight, true_count: the pairs each
                                transcript really contributed, to check kallisto's est_counts
+  ena/filereport               the same samples as the ENA Portal API's file report of a study
+                               (PRJEB90001) answers (JSON, result=read_run): one run per sample
+                               (ERR9000001…), both read files with their bytes and MD5s, the
+                               species as scientific_name (pipeline-accessions.yaml reads it)
 
 URL_PREFIX is what the served OUTDIR is reachable at, e.g. http://127.0.0.1:8080/
 Python 3 standard library only; the same seed gives the same files, byte for byte.
@@ -19,6 +23,8 @@ Python 3 standard library only; the same seed gives the same files, byte for byt
 
 import argparse
 import gzip
+import hashlib
+import json
 import math
 import os
 import random
@@ -56,6 +62,11 @@ def qualities(rng, length):
     """Phred+33 qualities, mostly high, a little lower towards the read's end (like Illumina)."""
     head = length * 2 // 3
     return "".join(rng.choices(HIGH_QUALITY, k=head) + rng.choices(LOW_QUALITY, k=length - head))
+
+
+def md5(path):
+    with open(path, "rb") as handle:
+        return hashlib.md5(handle.read()).hexdigest()
 
 
 def write_fasta(path, records):
@@ -97,6 +108,7 @@ def main():
 
     manifest = ["name\turl\tsize\tgroup"]
     truth = ["sample\tgroup\ttarget_id\tweight\ttrue_count"]
+    runs = []  # the ENA file report's rows
     for species in SPECIES:
         order = WEIGHTS[:]
         rng.shuffle(order)
@@ -127,12 +139,22 @@ def main():
                 files.append(file_name)
             size = sum(os.path.getsize(os.path.join(args.outdir, f)) for f in files)
             manifest.append(f"{sample}\t{';'.join(prefix + f for f in files)}\t{size}\t{species}")
+            runs.append({
+                "run_accession": f"ERR{9000001 + len(runs)}", "study_accession": "PRJEB90001", "sample_accession": sample,
+                "scientific_name": species, "library_layout": "PAIRED", "read_count": str(args.pairs),
+                "fastq_ftp": ";".join(prefix + f for f in files),
+                "fastq_bytes": ";".join(str(os.path.getsize(os.path.join(args.outdir, f))) for f in files),
+                "fastq_md5": ";".join(md5(os.path.join(args.outdir, f)) for f in files),
+            })
             for (name, _), weight, count in zip(transcripts[species], weights, counts):
                 truth.append(f"{sample}\t{species}\t{name}\t{weight:.6f}\t{count}")
 
     for file_name, lines in (("manifest.tsv", manifest), ("truth.tsv", truth)):
         with open(os.path.join(args.outdir, file_name), "w") as handle:
             handle.write("\n".join(lines) + "\n")
+    os.makedirs(os.path.join(args.outdir, "ena"), exist_ok=True)
+    with open(os.path.join(args.outdir, "ena", "filereport"), "w") as handle:
+        json.dump(runs, handle, indent=1)
 
 
 if __name__ == "__main__":

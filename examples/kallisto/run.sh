@@ -2,8 +2,10 @@
 # Download → quantify → delete with the real kallisto, end to end on this machine:
 # makes a tiny data set, serves it over HTTP on 127.0.0.1, runs the pipeline, prints the results.
 #
-#   examples/kallisto/run.sh [RUN_DIR]
+#   examples/kallisto/run.sh [--accessions] [RUN_DIR]
 #
+# --accessions runs pipeline-accessions.yaml instead: the samples come from a (loopback) ENA
+# Portal API by study accession, and the pipeline builds each species' index itself.
 # RUN_DIR (default: a new folder under /tmp) receives data/, ref/, pipeline.yaml and work/;
 # it is left in place so you can look at it. SLUICE picks the binary (default .build/release/sluice;
 # e.g. SLUICE=.build/debug/sluice after a plain `swift build`).
@@ -24,6 +26,8 @@ if ! command -v kallisto >/dev/null 2>&1; then
 fi
 echo "== $(kallisto version)"
 
+accessions=false
+if [[ "${1:-}" == "--accessions" ]]; then accessions=true; shift; fi
 make_run_dir "${1:-}" kallisto
 
 # Serve the (still empty) data folder first: the manifest needs the server's URL.
@@ -33,12 +37,17 @@ echo "== serving $RUN_DIR/data at $BASE_URL"
 echo "== making the data (6 samples, 2 species)"
 python3 "$EXAMPLE/make_data.py" "$RUN_DIR/data" "$BASE_URL"
 
-echo "== building one kallisto index per species"
-for species in alpha beta; do
-    kallisto index -i "$RUN_DIR/ref/$species.idx" "$RUN_DIR/data/$species.fa" > "$RUN_DIR/ref/$species.index.log" 2>&1
-done
 cp "$EXAMPLE/merge_abundance.py" "$RUN_DIR/ref/"
-cp "$EXAMPLE/pipeline.yaml" "$RUN_DIR/pipeline.yaml"
+if $accessions; then
+    # The pipeline builds the indexes (per: group-first); only the ENA API's address changes.
+    sed "s#http://127.0.0.1:PORT/ena#${BASE_URL%/}/ena#" "$EXAMPLE/pipeline-accessions.yaml" > "$RUN_DIR/pipeline.yaml"
+else
+    echo "== building one kallisto index per species"
+    for species in alpha beta; do
+        kallisto index -i "$RUN_DIR/ref/$species.idx" "$RUN_DIR/data/$species.fa" > "$RUN_DIR/ref/$species.index.log" 2>&1
+    done
+    cp "$EXAMPLE/pipeline.yaml" "$RUN_DIR/pipeline.yaml"
+fi
 
 run_pipeline
 echo

@@ -725,9 +725,10 @@ public final class PipelineRunner: Sendable {
     }
 
     /// The most room one of the stages after the first needs for one item in `areas` (what a
-    /// download keeps free, and promises, for its item).
+    /// download keeps free, and promises, for its item); a group's first stage, which its
+    /// members pass without running, needs none for it.
     static func laterRoom(_ stages: [any Stage], inputBytes: Int64, item: ItemSpec, in areas: Set<Area>) -> Int64 {
-        stages.dropFirst().map { room(for: $0, inputBytes: inputBytes, item: item, in: areas) }.max() ?? 0
+        stages.dropFirst().filter { $0.scheduling != .perGroupFirst }.map { room(for: $0, inputBytes: inputBytes, item: item, in: areas) }.max() ?? 0
     }
 
     /// The room a later stage needs for one item in `areas`: its outputs and its scratch space
