@@ -74,6 +74,7 @@ import Testing
             #expect(paths.contains("train/chunks/chunk_0000.parquet") && paths.contains("manifest.json"), "\(dataset): \(paths)")
             let card = String(decoding: try await hub.file("README.md", in: "lab/atlas-\(dataset)") ?? Data(), as: UTF8.self)
             #expect(card.contains("pretty_name: \"Dataset \(dataset.dropFirst(2))\"") && card.contains("- **tissue**: blood"), "\(card)")
+            #expect(card.contains("source_datasets:\n- \"collection_id: c1\"\n- \"dataset_id: \(dataset)\"\n- \"dataset_version_id: \(dataset)-v1\""), "\(card)")
         }
         #expect(try await hub.paths(in: "lab/atlas-ds3").isEmpty)
         let logs = try FileManager.default.subpathsOfDirectory(atPath: folder.file("work/logs")).compactMap {

@@ -60,6 +60,9 @@ struct DatasetCard: Sendable {
     /// The card's text.
     var text: String {
         var yaml = ["---", "license: \(Self.quoted(license))", "pretty_name: \(Self.quoted(source["title"] ?? dataset))", "tags:", "- single-cell", "- sluice"]
+        // Where the data came from, by the ids its catalog gave (CELLxGENE, ENA).
+        let ids = Self.sourceKeys.compactMap { key in source[key].map { "\(key): \($0)" } }
+        if !ids.isEmpty { yaml += ["source_datasets:"] + ids.map { "- \(Self.quoted($0))" } }
         if !splits.isEmpty {
             yaml += ["configs:", "- config_name: default", "  data_files:"]
             for split in splits {
@@ -120,6 +123,9 @@ struct DatasetCard: Sendable {
         guard folders.count == 1, let folder = folders.first else { return files }
         return [folder.isEmpty ? "*.parquet" : folder + "/*.parquet"]
     }
+
+    /// The source metadata named in the card's `source_datasets`.
+    private static let sourceKeys = ["collection_id", "dataset_id", "dataset_version_id", "study_accession", "sample_accession", "experiment_accession"]
 
     private static func dtype(_ type: ParquetValueType) -> String {
         switch type {
