@@ -51,7 +51,11 @@ struct PublishCommand: AsyncParsableCommand {
             let publisher = HubPublisher(endpoint: endpoint ?? HubToken.endpoint(), token: token, caFile: caFile, license: license)
             let dataset = name ?? URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent
             let layout: HubPublisher.Layout = pathInRepo.map { .folder($0) } ?? .root
-            let publication = try await publisher.publish(folder, as: dataset, to: repository, layout: layout, isPrivate: `private`)
+            let display = ProgressDisplay()
+            let publication = try await publisher.publish(folder, as: dataset, to: repository, layout: layout, isPrivate: `private`) { sent, total in
+                display.update(dataset: dataset, step: "upload", done: Int(sent), total: Int(total), bytes: true)
+            }
+            display.clear()
             if let commit = publication.commit {
                 print(
                     "published \(dataset) to \(publication.url): \(publication.uploaded) file(s), \(ByteSize.format(publication.uploadedBytes)) sent, \(publication.unchanged) unchanged; commit \(commit)"

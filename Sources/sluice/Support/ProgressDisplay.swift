@@ -1,4 +1,5 @@
 import Foundation
+import SluiceEngine
 import Synchronization
 
 /// Progress for long work: a live line (rate and ETA) on a terminal, plain log lines otherwise.
@@ -25,8 +26,8 @@ final class ProgressDisplay: Sendable {
         }
     }
 
-    /// Cells done of total in `step` of `dataset`.
-    func update(dataset: String, step: String, done: Int, total: Int) {
+    /// Cells (or, with `bytes`, bytes) done of total in `step` of `dataset`.
+    func update(dataset: String, step: String, done: Int, total: Int, bytes: Bool = false) {
         let key = dataset + "/" + step
         let now = ContinuousClock.now
         state.withLock { state in
@@ -43,7 +44,10 @@ final class ProgressDisplay: Sendable {
             let width = 24
             let filled = Int(fraction * Double(width))
             let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-            let text = String(format: "%@ %@ %@ %d/%d cells  %.0f cells/s  ETA %.0fs", dataset, step, bar, done, total, rate, eta)
+            let text =
+                bytes
+                ? "\(dataset) \(step) \(bar) \(ByteSize.format(Int64(done)))/\(ByteSize.format(Int64(total)))  \(ByteSize.format(Int64(rate)))/s  ETA \(Int(eta.rounded()))s"
+                : String(format: "%@ %@ %@ %d/%d cells  %.0f cells/s  ETA %.0fs", dataset, step, bar, done, total, rate, eta)
             Self.write("\r\u{1B}[2K" + text)
             state.lineVisible = true
         }
