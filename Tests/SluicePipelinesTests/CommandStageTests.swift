@@ -217,6 +217,9 @@ import Testing
         // A group-first stage runs before its members arrive: reading them is refused.
         let reading = yaml.replacingOccurrences(of: "\"{out}\", \"{group}\"]", with: "\"{out}\", \"{in}\"]")
         #expect(throws: ConfigError.self) { try PipelineConfig.load(try harness.pipeline(reading), registry: PipelineStages.registry()) }
+        // Its outputs are its groups': a per-item stage cannot read them as its input.
+        let fromIndex = yaml.replacingOccurrences(of: "- command: {name: quant, ", with: "- command: {name: quant, from: index, ")
+        #expect(throws: ConfigError.self) { try PipelineConfig.load(try harness.pipeline(fromIndex), registry: PipelineStages.registry()) }
         try await harness.stop()
     }
 

@@ -141,7 +141,12 @@ struct PipelineConfigParser {
     private func checkStageOrder(_ stages: [any Stage], _ node: ConfigNode) throws {
         for (index, stage) in stages.enumerated() {
             guard let from = stage.header.from else { continue }
-            let earlier = stages[..<index].filter { $0.outputArea != nil }.map(\.name)
+            if stages[..<index].contains(where: { $0.name == from && $0.scheduling == .perGroupFirst }) {
+                throw ConfigError(
+                    .badValue, "stage '\(stage.name)' reads 'from: \(from)', a per: group-first stage, which writes its groups' outputs, not items': name them with {group_out:\(from)}",
+                    file: file, line: stage.header.line)
+            }
+            let earlier = stages[..<index].filter { $0.outputArea != nil && $0.scheduling != .perGroupFirst }.map(\.name)
             guard earlier.contains(from) else {
                 throw ConfigError(
                     .badValue, "stage '\(stage.name)' reads 'from: \(from)', which is not an earlier stage with outputs (earlier: \(earlier.joined(separator: ", ")))",
