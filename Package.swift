@@ -86,6 +86,7 @@ let package = Package(
             name: "SluicePipelines",
             dependencies: [
                 "SluiceFormats", "SluiceKernels", "SluiceEngine",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],

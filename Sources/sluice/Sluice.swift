@@ -31,6 +31,6 @@ struct Sluice: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, PlanCommand.self, WorkerCommand.self, StatusCommand.self, RetryCommand.self, CleanCommand.self, EventsCommand.self, ServeCommand.self,
             PreprocessCommand.self, AnalyzeCommand.self, InspectCommand.self, ConvertCommand.self, DemoCommand.self, BenchCommand.self,
-            ReportCommand.self, DashboardCommand.self, MeasureCommand.self, VocabularyCommand.self, ModelCommand.self, PublishCommand.self,
+            ReportCommand.self, DashboardCommand.self, MeasureCommand.self, VocabularyCommand.self, ModelCommand.self, PublishCommand.self, IndexCommand.self,
         ])
 }
