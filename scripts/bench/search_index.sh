@@ -23,9 +23,11 @@ random.seed(20)
 syllables = ["ab", "cy", "to", "ki", "ne", "lym", "pho", "my", "elo", "neu", "ro", "epi", "the", "li", "al", "fi", "bro", "bla", "st"]
 with open(sys.argv[1], "w") as out:
     out.write("cell,cell_type,disease,tissue\n")
-    for k in range(99000):
+    # 98,714 cell types, 30 diseases and 20 organs: with CytoSig's 43 cytokines (and the 23
+    # genes its family names stand for) and SecAct's 1,170 proteins, 100,000 entities.
+    for k in range(98714):
         name = "".join(random.choice(syllables) for _ in range(random.randint(2, 4)))
-        out.write(f"c{k},{name} cell {k},{name} disease {k % 3000},{name} organ {k % 500}\n")
+        out.write(f"c{k},{name} cell {k},disease {k % 30},organ {k % 20}\n")
 PY
 "$sluice" index build "cytosig:$data/CytoSig.tsv.gz" "secact:$data/SecAct.tsv.gz" "$work/atlas.csv" -o "$work/atlas.index" >&2
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $(date -u +%Y-%m-%dT%H:%M:%SZ)"
