@@ -28,35 +28,36 @@ public final class SearchIndex: Sendable {
         }
         var configuration = Configuration()
         configuration.readonly = true
-        let rows: [Row]
+        var entities: [SearchEntity] = []
+        var names: [UInt8] = []
+        var starts = [0]
         do {
             let database = try DatabaseQueue(path: path, configuration: configuration)
-            rows = try database.read { db in
+            try database.read { db in
                 let format = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'format'")
                 let version = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'version'")
                 guard format == "sluice-search-index", version == Self.version else {
                     throw AnalysisError(code: "index.format", "\(path) is not a Sluice search index of version \(Self.version)")
                 }
-                return try Row.fetchAll(db, sql: "SELECT name, type, detail, sources FROM entities ORDER BY id")
+                let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entities") ?? 0
+                entities.reserveCapacity(count)
+                starts.reserveCapacity(count + 1)
+                let rows = try Row.fetchCursor(db, sql: "SELECT name, type, detail, sources, name_lower FROM entities ORDER BY id")
+                while let row = try rows.next() {
+                    let kind: String = row[1]
+                    guard let type = SearchEntityType(rawValue: kind) else {
+                        throw AnalysisError(code: "index.format", "\(path) has an entity of unknown type '\(kind)'")
+                    }
+                    entities.append(SearchEntity(name: row[0], type: type, detail: row[2], sources: row[3]))
+                    let lower: String = row[4]
+                    names.append(contentsOf: lower.utf8)
+                    starts.append(names.count)
+                }
             }
         } catch let error as AnalysisError {
             throw error
         } catch {
             throw AnalysisError(code: "index.format", "\(path) is not a Sluice search index: \(error)")
-        }
-        var entities: [SearchEntity] = []
-        entities.reserveCapacity(rows.count)
-        for row in rows {
-            guard let type = SearchEntityType(rawValue: row["type"]) else {
-                throw AnalysisError(code: "index.format", "\(path) has an entity of unknown type '\(row["type"] as String)'")
-            }
-            entities.append(SearchEntity(name: row["name"], type: type, detail: row["detail"], sources: row["sources"]))
-        }
-        var names: [UInt8] = []
-        var starts = [0]
-        for entity in entities {
-            names += Array(entity.name.lowercased().utf8)
-            starts.append(names.count)
         }
         self.entities = entities
         self.names = names
