@@ -24,6 +24,8 @@ public struct HubPublisher: Sendable {
     public var license: String
     /// Tries per request (``ServiceClient``).
     var attempts = 6
+    /// LFS objects uploaded at once.
+    var parallelUploads = 4
 
     /// A publisher to `endpoint` with `token` (never logged).
     public init(endpoint: String, token: String, caFile: String? = nil, license: String = "other") {
@@ -86,16 +88,27 @@ public struct HubPublisher: Sendable {
             guard !changed.isEmpty else { return HubPublication(url: url, commit: nil, uploaded: 0, uploadedBytes: 0, unchanged: unchanged) }
             let large = changed.filter { placements[$0.path]!.isLFS }
             let transfers = try await client.transfers(for: large, in: repository)
-            let total = large.filter { transfers[$0.sha256] != nil }.reduce(Int64(0)) { $0 + $1.size }
+            // Each object the Hub lacks, once, `parallelUploads` at a time (as huggingface_hub's threads).
+            var seen = Set<String>()
+            let missing = large.filter { transfers[$0.sha256] != nil && seen.insert($0.sha256).inserted }
+            let total = missing.reduce(Int64(0)) { $0 + $1.size }
             var sent: Int64 = 0
             progress(0, total)
-            var uploaded = Set<String>()
-            for file in large where !uploaded.contains(file.sha256) {
-                guard let transfer = transfers[file.sha256] else { continue }
-                try await client.upload(file, transfer, to: repository)
-                uploaded.insert(file.sha256)
-                sent += file.size
-                progress(sent, total)
+            try await withThrowingTaskGroup(of: Int64.self) { group in
+                var next = missing.makeIterator()
+                func start() {
+                    guard let file = next.next(), let transfer = transfers[file.sha256] else { return }
+                    group.addTask {
+                        try await client.upload(file, transfer, to: repository)
+                        return file.size
+                    }
+                }
+                for _ in 0..<parallelUploads { start() }
+                while let size = try await group.next() {
+                    sent += size
+                    progress(sent, total)
+                    start()
+                }
             }
             let changes: [HubClient.Change] = try changed.map { file in
                 placements[file.path]!.isLFS ? .lfsFile(path: file.path, sha256: file.sha256, size: file.size) : .file(path: file.path, content: try file.data())
