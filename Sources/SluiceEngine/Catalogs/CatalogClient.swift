@@ -3,9 +3,6 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// GETs JSON from a catalog service and rides out what services do under load: HTTP 429 (after
-/// its `Retry-After`), 5xx, failed connections and bodies cut short are retried with a growing
-/// pause; 404 and an answer of the wrong shape are final. JSON keys are decoded from snake case.
 /// GETs JSON from a catalog service through a ``ServiceClient`` (which retries 429, 5xx, failed
 /// connections and bodies cut short); 404 and an answer of the wrong shape are final. JSON keys
 /// are decoded from snake case.

@@ -29,7 +29,9 @@ public struct HubPublisher: Sendable {
 
     /// A publisher to `endpoint` with `token` (never logged).
     public init(endpoint: String, token: String, caFile: String? = nil, license: String = "other") {
-        self.endpoint = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
+        var endpoint = endpoint
+        while endpoint.hasSuffix("/") { endpoint.removeLast() }
+        self.endpoint = endpoint
         self.token = token
         self.caFile = caFile
         self.license = license
@@ -78,11 +80,19 @@ public struct HubPublisher: Sendable {
                 files.append(HubFile(path: "README.md", content: Data(card.utf8)))
             }
             let placements = try await client.placements(of: files, in: repository)
+            // What differs from the repository, as the commit's changes (a Git file's content read once).
             var changed: [HubFile] = []
+            var changes: [HubClient.Change] = []
             for file in files {
-                let placement = placements[file.path]!
-                let id = placement.isLFS ? file.sha256 : Checksum.gitBlobSHA1(try file.data())
-                if placement.remoteID != id { changed.append(file) }
+                if placements[file.path]!.isLFS {
+                    guard placements[file.path]!.remoteID != file.sha256 else { continue }
+                    changes.append(.lfsFile(path: file.path, sha256: file.sha256, size: file.size))
+                } else {
+                    let content = try file.data()
+                    guard placements[file.path]!.remoteID != Checksum.gitBlobSHA1(content) else { continue }
+                    changes.append(.file(path: file.path, content: content))
+                }
+                changed.append(file)
             }
             let unchanged = files.count - changed.count
             guard !changed.isEmpty else { return HubPublication(url: url, commit: nil, uploaded: 0, uploadedBytes: 0, unchanged: unchanged) }
@@ -109,9 +119,6 @@ public struct HubPublisher: Sendable {
                     progress(sent, total)
                     start()
                 }
-            }
-            let changes: [HubClient.Change] = try changed.map { file in
-                placements[file.path]!.isLFS ? .lfsFile(path: file.path, sha256: file.sha256, size: file.size) : .file(path: file.path, content: try file.data())
             }
             let summary = "Publish \(dataset) (\(changed.count) file\(changed.count == 1 ? "" : "s")) with Sluice"
             if let commit = try await client.commit(changes, summary: summary, to: repository, parent: parent) {

@@ -24,9 +24,9 @@ public enum HubToken {
         throw HubError(.noToken, "no Hugging Face token: give a token file (--token-file, token_file:) or set HF_TOKEN")
     }
 
-    /// The Hub's address: `HF_ENDPOINT`, else `https://huggingface.co` (no trailing slash).
+    /// The Hub's address: `HF_ENDPOINT`, else `https://huggingface.co` (``HubPublisher`` drops
+    /// trailing slashes).
     public static func endpoint(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        let endpoint = environment["HF_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://huggingface.co"
-        return endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
+        environment["HF_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://huggingface.co"
     }
 }

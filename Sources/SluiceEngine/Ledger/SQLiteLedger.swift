@@ -452,12 +452,7 @@ public final class SQLiteLedger: Ledger {
     /// done, their next stage's ready (a parked member's fetch first: its completion queues the
     /// next stage).
     private static func passMembers(_ db: Database, of group: String?, at stage: Int, now: Double) throws {
-        let members = try String.fetchAll(
-            try db.cachedStatement(
-                sql: """
-                    SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
-                    WHERE t.stage = ? AND i.is_group = 0 AND \(Self.isMember) AND t.state = 'pending'
-                    """), arguments: [stage, group, group])
+        let members = try waitingMembers(db, of: group, at: stage)
         for member in members {
             try db.run(sql: "UPDATE tasks SET state = 'done', finished = ? WHERE item = ? AND stage = ?", arguments: [now, member, stage])
             let parked = try Self.isParked(db, member)
@@ -467,15 +462,20 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
-    /// Fails the members of `group` that wait at its group stage `stage` with the group's
-    /// `failure`, and blocks their later stages.
-    private static func failMembers(_ db: Database, of group: String?, at stage: Int, _ failure: TaskFailure, now: Double) throws {
-        let members = try String.fetchAll(
+    /// The members of `group` that wait at its group stage `stage` (their task there pending).
+    private static func waitingMembers(_ db: Database, of group: String?, at stage: Int) throws -> [String] {
+        try String.fetchAll(
             try db.cachedStatement(
                 sql: """
                     SELECT t.item FROM tasks t JOIN items i ON i.id = t.item
                     WHERE t.stage = ? AND i.is_group = 0 AND \(Self.isMember) AND t.state = 'pending'
                     """), arguments: [stage, group, group])
+    }
+
+    /// Fails the members of `group` that wait at its group stage `stage` with the group's
+    /// `failure`, and blocks their later stages.
+    private static func failMembers(_ db: Database, of group: String?, at stage: Int, _ failure: TaskFailure, now: Double) throws {
+        let members = try waitingMembers(db, of: group, at: stage)
         for member in members {
             try db.run(
                 sql: "UPDATE tasks SET state = 'failed', error_code = ?, error = ?, finished = ? WHERE item = ? AND stage = ?",
