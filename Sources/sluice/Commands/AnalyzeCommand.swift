@@ -6,6 +6,6 @@ import SluicePipelines
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
-        abstract: "Analyses on expression files: signature activity, correlation, pseudobulk, differential tests.",
-        subcommands: [ActivityCommand.self, CorrelateCommand.self, PseudobulkCommand.self, DifferentialCommand.self])
+        abstract: "Analyses on expression files: signature activity, correlation, pseudobulk, differential tests, validation of activity.",
+        subcommands: [ActivityCommand.self, CorrelateCommand.self, PseudobulkCommand.self, DifferentialCommand.self, ValidateCommand.self])
 }
