@@ -18,14 +18,31 @@ public enum MannWhitney {
         let n1 = Double(first.count)
         let n2 = Double(second.count)
         guard !first.isEmpty, !second.isEmpty else { return Result(u: .nan, auc: .nan, pvalue: .nan) }
-        let ranks = Correlation.ranks(first + second)
-        let rankSum = ranks[0..<first.count].reduce(0, +)
-        let u = rankSum - n1 * (n1 + 1) / 2
-        // Σ(t³ − t) over the groups of tied values: the ranks repeat exactly where values tie.
+        // Both sorted, then merged: each run of equal values shares its average rank, and the
+        // first sample's share of it adds to R₁; Σ(t³ − t) over the runs is the tie term.
+        let a = first.sorted()
+        let b = second.sorted()
+        var (i, j) = (0, 0)
+        var position = 0.0
+        var rankSum = 0.0
         var ties = 0.0
-        var counts: [Double: Double] = [:]
-        for rank in ranks { counts[rank, default: 0] += 1 }
-        for t in counts.values where t > 1 { ties += t * t * t - t }
+        while i < a.count || j < b.count {
+            let value = j == b.count || (i < a.count && a[i] <= b[j]) ? a[i] : b[j]
+            var inFirst = 0.0
+            while i < a.count, a[i] == value {
+                i += 1
+                inFirst += 1
+            }
+            var run = inFirst
+            while j < b.count, b[j] == value {
+                j += 1
+                run += 1
+            }
+            rankSum += inFirst * (position + (run + 1) / 2)
+            if run > 1 { ties += run * run * run - run }
+            position += run
+        }
+        let u = rankSum - n1 * (n1 + 1) / 2
         let n = n1 + n2
         let variance = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1)))
         guard variance > 0 else { return Result(u: u, auc: u / (n1 * n2), pvalue: .nan) }

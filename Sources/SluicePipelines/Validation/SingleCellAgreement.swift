@@ -124,8 +124,11 @@ public struct SingleCellAgreement {
             }
             for (slot, signature) in members.enumerated() {
                 let name = signatures[signature]
-                let inside = values[slot].indices.filter { expressing[slot][$0] }.map { values[slot][$0] }
-                let outside = values[slot].indices.filter { !expressing[slot][$0] }.map { values[slot][$0] }
+                var inside: [Double] = []
+                var outside: [Double] = []
+                for (value, expresses) in zip(values[slot], expressing[slot]) {
+                    if expresses { inside.append(value) } else { outside.append(value) }
+                }
                 result.expressing.append(
                     ExpressingRow(
                         signature: name, genes: signatureGenes[signature], expressing: inside.count, notExpressing: outside.count,
