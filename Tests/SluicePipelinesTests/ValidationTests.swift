@@ -22,7 +22,7 @@ import Testing
             counts: try CellSourceOpener.open(Fixtures.directory + "/pbmc68k_reduced_current.h5ad", matrix: "raw"))
         cells.groupBy = "bulk_labels"
         cells.chunkSize = 97
-        cells.memoryBudget = 9 * 700 * 7
+        cells.memoryBudget = 5 * 700 * 7
         validation.singleCells = cells
         validation.expected = try ExpectedDirections.read(folder + "/expected_directions.tsv")
         validation.signature = try MatrixTable.read(folder + "/secact_subset.tsv")
@@ -91,6 +91,9 @@ import Testing
         #expect(Self.close(rows[1].pearson.r, Correlation.pearson([0.5, 2, 0, 1], [0.5, 2, -1, 3]).r))
         let two = LabeledMatrix(rows: ["IL6"], columns: ["a", "b"], values: [1, 2])
         #expect(throws: AnalysisError.self) { try ExpressionAgreement.compute(activity: two, expression: two) }
+        // scipy.stats.mannwhitneyu([1, 2, 2, 5, 7.5], [2, 3, 3, 4, 0, -1], method="asymptotic").
+        let small = MannWhitney.test([1, 2, 2, 5, 7.5], [2, 3, 3, 4, 0, -1])
+        #expect(small.u == 19 && Self.close(small.pvalue, 0.5180220945903762) && small.auc == 19.0 / 30)
         let none = MannWhitney.test([], [1, 2])
         #expect(none.u.isNaN && none.pvalue.isNaN)
         let tied = MannWhitney.test([1, 1], [1, 1, 1])

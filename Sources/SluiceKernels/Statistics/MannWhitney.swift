@@ -13,43 +13,56 @@ public enum MannWhitney {
         public var pvalue: Double
     }
 
-    /// The test of `first` against `second` (neither holding NaN).
+    /// The rank sums of two samples, fed their pooled values in ascending order, one run of
+    /// equal values at a time.
+    public struct RankSums: Sendable {
+        private var position = 0.0
+        private var rankSum = 0.0
+        /// Σ(t³ − t) over the runs.
+        private var ties = 0.0
+        private var n1 = 0.0
+        private var n2 = 0.0
+
+        public init() {}
+
+        /// The next run of equal values: `inFirst` of its `size` values are the first sample's.
+        @inline(__always)
+        public mutating func add(run size: Int, inFirst: Int) {
+            let (t, k) = (Double(size), Double(inFirst))
+            rankSum += k * (position + (t + 1) / 2)
+            if size > 1 { ties += t * t * t - t }
+            position += t
+            n1 += k
+            n2 += t - k
+        }
+
+        public var result: Result {
+            guard n1 > 0, n2 > 0 else { return Result(u: .nan, auc: .nan, pvalue: .nan) }
+            let u = rankSum - n1 * (n1 + 1) / 2
+            let n = n1 + n2
+            let variance = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1)))
+            guard variance > 0 else { return Result(u: u, auc: u / (n1 * n2), pvalue: .nan) }
+            // scipy takes the larger U (two-sided) and moves it half a step towards the mean; a U
+            // within half a step of the mean gives 1.
+            let larger = max(u, n1 * n2 - u)
+            let z = (larger - n1 * n2 / 2 - 0.5) / variance.squareRoot()
+            return Result(u: u, auc: u / (n1 * n2), pvalue: min(1, 2 * NormalDistribution.cumulative(-z)))
+        }
+    }
+
+    /// The test of `first` against `second` (neither holding NaN): both sorted, then merged.
     public static func test(_ first: [Double], _ second: [Double]) -> Result {
-        let n1 = Double(first.count)
-        let n2 = Double(second.count)
-        guard !first.isEmpty, !second.isEmpty else { return Result(u: .nan, auc: .nan, pvalue: .nan) }
-        // Both sorted, then merged: each run of equal values shares its average rank, and the
-        // first sample's share of it adds to R₁; Σ(t³ − t) over the runs is the tie term.
         let a = first.sorted()
         let b = second.sorted()
+        var sums = RankSums()
         var (i, j) = (0, 0)
-        var position = 0.0
-        var rankSum = 0.0
-        var ties = 0.0
         while i < a.count || j < b.count {
             let value = j == b.count || (i < a.count && a[i] <= b[j]) ? a[i] : b[j]
-            var inFirst = 0.0
-            while i < a.count, a[i] == value {
-                i += 1
-                inFirst += 1
-            }
-            var run = inFirst
-            while j < b.count, b[j] == value {
-                j += 1
-                run += 1
-            }
-            rankSum += inFirst * (position + (run + 1) / 2)
-            if run > 1 { ties += run * run * run - run }
-            position += run
+            let start = (i, j)
+            while i < a.count, a[i] == value { i += 1 }
+            while j < b.count, b[j] == value { j += 1 }
+            sums.add(run: i - start.0 + j - start.1, inFirst: i - start.0)
         }
-        let u = rankSum - n1 * (n1 + 1) / 2
-        let n = n1 + n2
-        let variance = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1)))
-        guard variance > 0 else { return Result(u: u, auc: u / (n1 * n2), pvalue: .nan) }
-        // scipy takes the larger U (two-sided) and moves it half a step towards the mean; a U
-        // within half a step of the mean gives 1.
-        let larger = max(u, n1 * n2 - u)
-        let z = (larger - n1 * n2 / 2 - 0.5) / variance.squareRoot()
-        return Result(u: u, auc: u / (n1 * n2), pvalue: min(1, 2 * NormalDistribution.cumulative(-z)))
+        return sums.result
     }
 }

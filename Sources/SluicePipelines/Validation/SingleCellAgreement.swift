@@ -9,8 +9,11 @@ public import SluiceKernels
 /// a signature when it has a count above 0 of one of the signature's genes (``SignatureGenes``). The activity file (cells × signatures, `activity.h5ad` of `sluice analyze activity`)
 /// and the counts must hold the same cells in the same order.
 ///
-/// Memory: each pass keeps one block of signatures' values for every cell (9 bytes a cell and
-/// signature), as many signatures as `memoryBudget` holds; more signatures take more passes.
+/// Memory: each pass keeps one block of signatures' values for every cell (5 bytes a cell and
+/// signature: the stored float and whether the cell expresses), as many signatures as
+/// `memoryBudget` holds; more signatures take more passes. Each signature's values are then
+/// sorted once (16 bytes a cell, for one signature at a time). Cells without an activity value
+/// (NaN) are left out of its statistics.
 public struct SingleCellAgreement {
     public struct ExpressingRow: Sendable, Equatable {
         public var signature: String
@@ -85,13 +88,14 @@ public struct SingleCellAgreement {
         let signatureGenes = signatures.map { SignatureGenes.genes(of: $0).filter { geneColumns[$0] != nil } }
         let ranges = activity.batchRanges(size: max(1, chunkSize))
         let (labels, groupNames) = try groupLabels(ranges: ranges)
-        let block = max(1, min(signatures.count, memoryBudget / max(1, 9 * cellCount)))
+        let block = max(1, min(signatures.count, memoryBudget / max(1, 5 * cellCount)))
         let passes = (signatures.count + block - 1) / block
         var detected = [Bool](repeating: false, count: countGenes.count)
+        var sorter = RankKeySorter()
         var result = Result(expressing: [], groups: [], concordance: [], detectedGenes: [], presentGenes: Set(countGenes), passes: passes)
         for (pass, start) in stride(from: 0, to: signatures.count, by: block).enumerated() {
             let members = Array(start..<min(start + block, signatures.count))
-            var values = [[Double]](repeating: [Double](repeating: 0, count: cellCount), count: members.count)
+            var values = [[Float]](repeating: [Float](repeating: 0, count: cellCount), count: members.count)
             var expressing = [[Bool]](repeating: [Bool](repeating: false, count: cellCount), count: members.count)
             // Where each signature's values and each gene's cells go in this pass.
             var slotOfSignature = [Int](repeating: -1, count: signatures.count)
@@ -112,7 +116,7 @@ public struct SingleCellAgreement {
                     let position = range.lowerBound + cell
                     let (columns, stored) = scores.matrix.row(cell)
                     for (column, value) in zip(columns, stored) where slotOfSignature[Int(column)] >= 0 {
-                        values[slotOfSignature[Int(column)]][position] = Double(value)
+                        values[slotOfSignature[Int(column)]][position] = value
                     }
                     let (genes, counted) = cells.matrix.row(cell)
                     for (gene, count) in zip(genes, counted) where count > 0 {
@@ -124,22 +128,17 @@ public struct SingleCellAgreement {
             }
             for (slot, signature) in members.enumerated() {
                 let name = signatures[signature]
-                var inside: [Double] = []
-                var outside: [Double] = []
-                for (value, expresses) in zip(values[slot], expressing[slot]) {
-                    if expresses { inside.append(value) } else { outside.append(value) }
-                }
+                let summary = Self.summarize(values[slot], expressing: expressing[slot], labels: labels, groups: groupNames.count, sorter: &sorter)
                 result.expressing.append(
                     ExpressingRow(
-                        signature: name, genes: signatureGenes[signature], expressing: inside.count, notExpressing: outside.count,
-                        meanExpressing: Self.mean(inside), meanNotExpressing: Self.mean(outside), test: MannWhitney.test(inside, outside)))
-                guard let labels else { continue }
-                var byGroup = [[Double]](repeating: [], count: groupNames.count)
-                for (cell, label) in labels.enumerated() where label >= 0 { byGroup[Int(label)].append(values[slot][cell]) }
+                        signature: name, genes: signatureGenes[signature], expressing: summary.expressing.count,
+                        notExpressing: summary.others.count, meanExpressing: summary.expressing.mean, meanNotExpressing: summary.others.mean,
+                        test: summary.test))
+                guard labels != nil else { continue }
                 let rows = groupNames.enumerated().map { group, label in
                     GroupRow(
-                        signature: name, group: label, cells: byGroup[group].count, mean: Self.mean(byGroup[group]),
-                        median: Self.median(byGroup[group]), pseudobulk: pseudobulkValue(signature: name, group: label))
+                        signature: name, group: label, cells: summary.groups[group].count, mean: summary.groups[group].mean,
+                        median: summary.groups[group].median, pseudobulk: pseudobulkValue(signature: name, group: label))
                 }
                 result.groups += rows
                 if pseudobulk != nil { result.concordance.append(Self.concordance(name, rows)) }
@@ -195,13 +194,67 @@ public struct SingleCellAgreement {
             medianSpearman: Correlation.spearman(matched.map(\.median), reference))
     }
 
-    static func mean(_ values: [Double]) -> Double { values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count) }
+    /// Count, mean and median of some cells' values.
+    struct Summary {
+        var count = 0
+        var sum = 0.0
+        var median = Double.nan
+        var mean: Double { count > 0 ? sum / Double(count) : .nan }
+    }
 
-    /// numpy's median: the middle value, or the mean of the two middle values.
-    static func median(_ values: [Double]) -> Double {
-        guard !values.isEmpty else { return .nan }
-        let sorted = values.sorted()
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    /// One signature's values summarised: the Mann–Whitney test of the expressing cells against
+    /// the others and each side's summary, and each group's. The values (NaN: left out) are
+    /// sorted once, as radix keys whose slot holds the cell's group and whether it expresses.
+    static func summarize(
+        _ values: [Float], expressing: [Bool], labels: [Int32]?, groups: Int, sorter: inout RankKeySorter
+    ) -> (test: MannWhitney.Result, expressing: Summary, others: Summary, groups: [Summary]) {
+        var keys: [UInt64] = []
+        keys.reserveCapacity(values.count)
+        var (inside, outside) = (Summary(), Summary())
+        var byGroup = [Summary](repeating: Summary(), count: groups)
+        for cell in values.indices where !values[cell].isNaN {
+            let value = values[cell]
+            let group = labels.map { Int($0[cell]) } ?? -1
+            if expressing[cell] {
+                inside.count += 1
+                inside.sum += Double(value)
+            } else {
+                outside.count += 1
+                outside.sum += Double(value)
+            }
+            if group >= 0 {
+                byGroup[group].count += 1
+                byGroup[group].sum += Double(value)
+            }
+            // +0 for −0: the keys of equal values must be equal.
+            keys.append(RankKey.make(value == 0 ? 0 : value, slot: UInt32(group + 1) << 1 | (expressing[cell] ? 1 : 0)))
+        }
+        keys.withUnsafeMutableBufferPointer { sorter.sort($0) }
+        // numpy's median: the middle value, or the mean of the two middle values.
+        var seen = [Int](repeating: 0, count: groups)
+        var low = [Double](repeating: .nan, count: groups)
+        var sums = MannWhitney.RankSums()
+        var index = 0
+        while index < keys.count {
+            let bits = RankKey.valueBits(keys[index])
+            let value = Double(RankKey.value(keys[index]))
+            var end = index
+            var inFirst = 0
+            while end < keys.count, RankKey.valueBits(keys[end]) == bits {
+                let slot = RankKey.slot(keys[end])
+                inFirst += Int(slot & 1)
+                let group = Int(slot >> 1) - 1
+                if group >= 0 {
+                    let count = byGroup[group].count
+                    if seen[group] == (count - 1) / 2 { low[group] = value }
+                    if seen[group] == count / 2 { byGroup[group].median = (low[group] + value) / 2 }
+                    seen[group] += 1
+                }
+                end += 1
+            }
+            sums.add(run: end - index, inFirst: inFirst)
+            index = end
+        }
+        return (sums.result, inside, outside, byGroup)
     }
 }
