@@ -32,11 +32,6 @@ import Testing
         return validation
     }
 
-    /// |a − b| ≤ 1e-7·|b| + 1e-12: p-values of 1e-11 must still agree to seven digits.
-    static func close(_ a: Double, _ b: Double) -> Bool {
-        a.isNaN ? b.isNaN : abs(a - b) <= 1e-7 * abs(b) + 1e-12
-    }
-
     @Test func everyCheckEqualsTheReference() throws {
         let result = try Self.validation().run()
         #expect(result.singleCell?.passes == 5)
@@ -44,22 +39,7 @@ import Testing
         #expect(
             tables.map(\.name) == ["sample", "celltype", "singlecell", "groups", "concordance", "expected", "biological", "coverage", "stability", "quality"])
         for table in tables {
-            let reference = try String(contentsOfFile: Self.folder + "/\(table.name).tsv", encoding: .utf8)
-            let lines = reference.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
-            #expect(lines[0] == table.columns.map(\.name), "\(table.name): columns")
-            #expect(lines.count - 1 == table.rowCount, "\(table.name): rows")
-            var mismatches: [String] = []
-            for (row, fields) in lines.dropFirst().prefix(table.rowCount).enumerated() {
-                for (column, field) in zip(table.columns, fields) {
-                    let same: Bool
-                    switch column.values {
-                    case .strings(let values): same = values[row] == field
-                    case .integers(let values): same = String(values[row]) == field
-                    case .doubles(let values): same = Self.close(values[row], field.isEmpty ? .nan : Double(field)!)
-                    }
-                    if !same { mismatches.append("\(table.name) row \(row + 1) \(column.name): \(column.values.description(row)) ≠ \(field)") }
-                }
-            }
+            let mismatches = try ReferenceTable.compare(table, with: Self.folder + "/\(table.name).tsv")
             #expect(mismatches.isEmpty, "\(mismatches.prefix(10).joined(separator: "\n"))")
         }
     }
@@ -88,12 +68,12 @@ import Testing
         #expect(rows[0].slope == 0 && rows[0].intercept == 1 && rows[0].r2 == 0)
         // TNFA stands for TNF; the columns are matched by name, not position.
         #expect(rows[1].genes == ["TNF"])
-        #expect(Self.close(rows[1].pearson.r, Correlation.pearson([0.5, 2, 0, 1], [0.5, 2, -1, 3]).r))
+        #expect(ReferenceTable.close(rows[1].pearson.r, Correlation.pearson([0.5, 2, 0, 1], [0.5, 2, -1, 3]).r))
         let two = LabeledMatrix(rows: ["IL6"], columns: ["a", "b"], values: [1, 2])
         #expect(throws: AnalysisError.self) { try ExpressionAgreement.compute(activity: two, expression: two) }
         // scipy.stats.mannwhitneyu([1, 2, 2, 5, 7.5], [2, 3, 3, 4, 0, -1], method="asymptotic").
         let small = MannWhitney.test([1, 2, 2, 5, 7.5], [2, 3, 3, 4, 0, -1])
-        #expect(small.u == 19 && Self.close(small.pvalue, 0.5180220945903762) && small.auc == 19.0 / 30)
+        #expect(small.u == 19 && ReferenceTable.close(small.pvalue, 0.5180220945903762) && small.auc == 19.0 / 30)
         let none = MannWhitney.test([], [1, 2])
         #expect(none.u.isNaN && none.pvalue.isNaN)
         let tied = MannWhitney.test([1, 1], [1, 1, 1])
@@ -141,15 +121,5 @@ import Testing
         }
         let missing = try await SluiceBinary.run(["analyze", "validate", "--output", folder.path], in: folder.path)
         #expect(missing.status == 2 && missing.standardError.contains("give activity to validate"), "\(missing.standardError)")
-    }
-}
-
-extension ResultTable.Values {
-    fileprivate func description(_ row: Int) -> String {
-        switch self {
-        case .strings(let values): values[row]
-        case .integers(let values): String(values[row])
-        case .doubles(let values): String(values[row])
-        }
     }
 }

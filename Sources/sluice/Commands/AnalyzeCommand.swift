@@ -6,6 +6,8 @@ import SluicePipelines
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
-        abstract: "Analyses on expression files: signature activity, correlation, pseudobulk, differential tests, validation of activity.",
-        subcommands: [ActivityCommand.self, CorrelateCommand.self, PseudobulkCommand.self, DifferentialCommand.self, ValidateCommand.self])
+        abstract: "Analyses on expression files: signature activity, correlation, pseudobulk, differential tests, validation of activity, cross-atlas studies.",
+        subcommands: [
+            ActivityCommand.self, CorrelateCommand.self, PseudobulkCommand.self, DifferentialCommand.self, ValidateCommand.self, CrossAtlasCommand.self,
+        ])
 }
