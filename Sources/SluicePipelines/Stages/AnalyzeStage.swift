@@ -6,6 +6,7 @@ import SluiceFormats
 /// <options> --output {out}` runs as a program through ``CommandStage`` — its own process (a
 /// crash or a memory blow-up fails that item only), its log in `logs/<item>/<stage>.log`, a
 /// timeout, and the analysis's main output required non-empty before anything is committed.
+/// `cross-atlas` runs once all items are done, on every item's input folder (`item=folder`).
 public struct AnalyzeStage: ConfigurableStage {
     public static let kind = "analyze"
     public let header: StageHeader
@@ -37,6 +38,8 @@ public struct AnalyzeStage: ConfigurableStage {
     }
 
     public var outputArea: Area? { .output }
+    /// `cross-atlas` reads every item's input at once, when all items are done; the others, one item.
+    public var scheduling: StageScheduling { options.analysis.readsEveryItem ? .barrier : .perItem }
     public var consumesInputs: Bool { options.deleteInputs }
     /// With checkpoints, an interrupted attempt — a job's time limit, a lost worker, `kill -9` —
     /// resumes from the analysis's last checkpoint, on any worker.
@@ -50,6 +53,15 @@ public struct AnalyzeStage: ConfigurableStage {
 
     public func run(_ units: [StageUnit], context: StageContext) async throws {
         for unit in units {
+            if options.analysis.readsEveryItem {
+                // Each item's input folder, named after the item: `cross-atlas a=… b=…`.
+                let inputs = zip(unit.itemNames, unit.memberInputs).map { "\($0)=\($1)" }
+                guard inputs.count >= 2 else {
+                    throw StageError(code: "analyze.items", "\(options.analysis.rawValue) needs at least two items' outputs, and \(inputs.count) reached it")
+                }
+                try await command(inputs: inputs).run([unit], context: context)
+                continue
+            }
             guard let input = unit.input else { continue }
             let file = try datasetFile(in: input, item: unit.item.name)
             let inspection =
@@ -125,9 +137,14 @@ public struct AnalyzeStage: ConfigurableStage {
     /// The command stage that runs the analysis on `file`, with its scratch folder (and the bytes
     /// reserved for it) and its checkpoints when it has them.
     func command(file: String, scratch: (folder: String, bytes: Int64)? = nil, checkpoints: Checkpoints? = nil) -> CommandStage {
+        command(inputs: [file], scratch: scratch, checkpoints: checkpoints)
+    }
+
+    /// The command stage that runs the analysis on `inputs`.
+    func command(inputs: [String], scratch: (folder: String, bytes: Int64)? = nil, checkpoints: Checkpoints? = nil) -> CommandStage {
         var command = CommandStageOptions()
         command.argv =
-            [executable, "analyze", options.analysis.rawValue, file] + options.arguments
+            [executable, "analyze", options.analysis.rawValue] + inputs + options.arguments
             + (scratch.map { ["--scratch", $0.folder] } ?? []) + (checkpoints?.arguments ?? []) + ["--output", "{out}"]
         command.scratchFolder = scratch?.folder
         command.scratchBytes = scratch?.bytes ?? 0

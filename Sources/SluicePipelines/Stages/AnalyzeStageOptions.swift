@@ -5,11 +5,16 @@ import SluiceEngine
 /// (its own process, log, timeout and output check, like a `command` stage).
 public struct AnalyzeStageOptions: Sendable, Equatable {
     public enum Analysis: String, Sendable, CaseIterable {
-        case activity, pseudobulk, differential, correlate
+        case activity, pseudobulk, differential, correlate, composition, specificity
+        case crossAtlas = "cross-atlas"
 
         /// Whether it reads a cells file (which a CSC or Matrix Market layout makes sort by cell
-        /// into scratch space); `correlate` reads tables.
-        public var readsCells: Bool { self != .correlate }
+        /// into scratch space); `correlate`, `specificity` and `cross-atlas` read tables.
+        public var readsCells: Bool { ![.correlate, .specificity, .crossAtlas].contains(self) }
+
+        /// Whether it reads every item's input at once (a barrier stage, once all items are
+        /// done): `cross-atlas`, each item an atlas.
+        public var readsEveryItem: Bool { self == .crossAtlas }
     }
     public var analysis: Analysis = .activity
     /// The command's options as command-line arguments (`n_rand: 1000` → `--n-rand 1000`).
@@ -40,7 +45,7 @@ public struct AnalyzeStageOptions: Sendable, Equatable {
     public init() {}
 
     /// Options whose values name files (relative to the pipeline file) unless they name a built-in table.
-    private static let pathOptions = ["signature", "signature_dir", "hierarchy", "scratch", "covariates"]
+    private static let pathOptions = ["signature", "signature_dir", "hierarchy", "scratch", "covariates", "mapping"]
     private static let builtInSignatures = ["cytosig", "secact"]
 
     /// Parses an `analyze` entry's options.
@@ -106,7 +111,7 @@ public struct AnalyzeStageOptions: Sendable, Equatable {
         switch analysis {
         case .pseudobulk, .differential: true
         case .activity: arguments.contains("--single-cell")
-        case .correlate: false
+        case .correlate, .composition, .specificity, .crossAtlas: false
         }
     }
 
@@ -117,6 +122,16 @@ public struct AnalyzeStageOptions: Sendable, Equatable {
         case .pseudobulk: "pseudobulk.h5ad"
         case .differential: "differential.tsv"
         case .correlate: "correlations.tsv"
+        case .composition: exported("samples", study: "composition")
+        case .specificity: exported("specificity", study: "specificity")
+        case .crossAtlas: exported("mapping", study: "cross_atlas")
         }
+    }
+
+    /// The file a study writes for `table` in its `--format` (``ExportFormat``): one file a
+    /// table, or `study.json`.
+    private func exported(_ table: String, study: String) -> String {
+        let format = arguments.firstIndex(of: "--format").flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil } ?? "tsv"
+        return format == "json" ? "\(study).json" : "\(table).\(format)"
     }
 }

@@ -173,7 +173,9 @@ func loadPipeline(_ path: String) throws -> PipelineConfig {
         path,
         registry: PipelineStages.registry { analysis, arguments in
             do {
-                _ = try Sluice.parseAsRoot(["analyze", analysis, "INPUT"] + arguments + ["--output", "OUTPUT"])
+                // cross-atlas takes two inputs or more (the stage gives it every item's).
+                let inputs = analysis == AnalyzeStageOptions.Analysis.crossAtlas.rawValue ? ["A=INPUT", "B=INPUT"] : ["INPUT"]
+                _ = try Sluice.parseAsRoot(["analyze", analysis] + inputs + arguments + ["--output", "OUTPUT"])
                 return nil
             } catch {
                 return Sluice.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid options"

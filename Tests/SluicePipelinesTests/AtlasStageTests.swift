@@ -1,0 +1,73 @@
+import Foundation
+import SluiceEngine
+import SluicePipelines
+import SluiceTestSupport
+import Testing
+
+/// The atlas studies as pipeline stages: per item (`composition`, `specificity`) and, once every
+/// item is done, `cross-atlas` over all of them as a barrier stage.
+@Suite struct AtlasStageTests {
+    @Test func atlasStudiesRunPerItemAndAcrossItems() async throws {
+        let folder = try TemporaryDirectory("sluice-atlas-stages")
+        let fixtures = Fixtures.directory + "/cell_activity"
+        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
+        for name in ["healthy", "inflamed", "tumour"] {
+            try FileManager.default.copyItem(atPath: fixtures + "/cells.h5ad", toPath: folder.file("in/\(name).h5ad"))
+        }
+        let sluice = try SluiceBinary.path()
+        let yaml = """
+            workspace: ./work
+            budget: {total: 40MB}
+            items:
+              - directory: in
+                glob: "*.h5ad"
+            stages:
+              - fetch: {}
+              - analyze:
+                  run: composition
+                  executable: \(sluice)
+                  delete_inputs: false
+                  options: {sample: cell_type}
+              - analyze:
+                  from: fetch
+                  run: pseudobulk
+                  executable: \(sluice)
+                  options: {by: cell_type, min_cells: 1, min_counts: 0}
+              - analyze:
+                  run: activity
+                  executable: \(sluice)
+                  input: pseudobulk.h5ad
+                  options: {signature: \(fixtures)/cytosig_overlap.tsv, lambda: 1e4, n_rand: 0, group_signatures: "no"}
+              - analyze:
+                  name: organs
+                  run: specificity
+                  executable: \(sluice)
+                  delete_inputs: false
+                  input: zscore.tsv
+              - analyze:
+                  name: atlases
+                  from: activity
+                  run: cross-atlas
+                  executable: \(sluice)
+                  options: {top_k: 5, format: json}
+              - cleanup: {keep: [output]}
+            """
+        try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        let session = try await PipelineSession(config: try PipelineConfig.load(folder.file("p.yaml"), registry: PipelineStages.registry()))
+        let summary = try await session.run()
+        #expect(summary.items.allSatisfy { $0.state == .done }, "\(summary.items.map { "\($0.item): \($0.state) \($0.reason ?? "")" })")
+        for item in ["healthy", "inflamed", "tumour"] {
+            #expect(FileManager.default.fileExists(atPath: folder.file("work/output/\(item)/composition/samples.tsv")), "\(item)")
+            #expect(FileManager.default.fileExists(atPath: folder.file("work/output/\(item)/organs/specificity.tsv")), "\(item)")
+        }
+        // One cross-atlas study over the three atlases, each named after its item.
+        let everything = try FileManager.default.subpathsOfDirectory(atPath: folder.file("work/output"))
+        #expect(everything.filter { $0.hasSuffix("cross_atlas.json") } == ["all/atlases/cross_atlas.json"], "\(everything)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.file("work/output/all/atlases/cross_atlas.json")))) as! [String: Any]
+        let mapping = (json["tables"] as! [String: Any])["mapping"] as! [[String: Any]]
+        #expect(Set(mapping.map { $0["atlas"] as! String }) == ["healthy", "inflamed", "tumour"])
+        let meta = (json["tables"] as! [String: Any])["meta"] as! [[String: Any]]
+        // Three identical atlases: every meta-analysis has all three, and no heterogeneity.
+        #expect(!meta.isEmpty && meta.allSatisfy { $0["atlases"] as? Int == 3 && $0["i2"] as? Double == 0 })
+    }
+}
