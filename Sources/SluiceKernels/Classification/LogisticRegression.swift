@@ -1,0 +1,67 @@
+import CLinearAlgebra
+import Foundation
+
+/// L2-penalised logistic regression, the model scikit-learn's
+/// `LogisticRegression(penalty="l2", C=C)` fits: the weights w and intercept b that minimise
+/// ½‖w‖² + C·Σᵢ log(1 + exp(−ỹᵢ(xᵢ·w + b))), ỹ = ±1, the intercept not penalised. Solved to
+/// the optimum by Newton's method (each step one Cholesky solve of the (p + 1)-square Hessian,
+/// LAPACK `dposv`), stopping when the largest gradient entry is below 1e-10 × (1 + C·n).
+public struct LogisticRegression: Sendable, Equatable {
+    public var weights: [Double]
+    public var intercept: Double
+    public var iterations: Int
+
+    /// Fits `x` (n rows × p features, row-major) to `y`.
+    public init(x: [Double], y: [Bool], features p: Int, c: Double, maxIterations: Int = 100) throws {
+        let n = y.count
+        precondition(x.count == n * p)
+        guard c > 0, c.isFinite else { throw ClassificationError(code: "classify.bad-c", "the inverse regularisation strength C must be positive and finite, not \(c)") }
+        guard y.contains(true), y.contains(false) else { throw ClassificationError(code: "classify.one-class", "logistic regression needs samples of both classes") }
+        let m = p + 1
+        var beta = [Double](repeating: 0, count: m)  // weights, then the intercept
+        var iterations = 0
+        let tolerance = 1e-10 * (1 + c * Double(n))
+        while iterations < maxIterations {
+            iterations += 1
+            var gradient = [Double](repeating: 0, count: m)
+            var hessian = [Double](repeating: 0, count: m * m)
+            for i in 0..<p {
+                gradient[i] = beta[i]
+                hessian[i * m + i] = 1
+            }
+            for row in 0..<n {
+                let base = row * p
+                var eta = beta[p]
+                for j in 0..<p { eta += x[base + j] * beta[j] }
+                let probability = 1 / (1 + exp(-eta))
+                let residual = c * (probability - (y[row] ? 1 : 0))
+                let weight = c * probability * (1 - probability)
+                for j in 0..<m {
+                    let xj = j < p ? x[base + j] : 1
+                    gradient[j] += residual * xj
+                    guard weight > 0 else { continue }
+                    for k in j..<m { hessian[j * m + k] += weight * xj * (k < p ? x[base + k] : 1) }
+                }
+            }
+            if gradient.map(abs).max()! < tolerance { break }
+            for j in 0..<m { for k in 0..<j { hessian[j * m + k] = hessian[k * m + j] } }
+            var step = gradient
+            let info = LAPACKE_dposv(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "U")), Int32(m), 1, &hessian, Int32(m), &step, 1)
+            guard info == 0 else { throw ClassificationError(code: "classify.newton", "the Newton step could not be solved (LAPACK dposv info \(info)); the classes may be separable: lower C") }
+            for j in 0..<m { beta[j] -= step[j] }
+        }
+        weights = Array(beta[0..<p])
+        intercept = beta[p]
+        self.iterations = iterations
+    }
+
+    /// P(class true) of each row of `x` (n × p, row-major).
+    public func probabilities(_ x: [Double]) -> [Double] {
+        let p = weights.count
+        return stride(from: 0, to: x.count, by: max(1, p)).map { base in
+            var eta = intercept
+            for j in 0..<p { eta += x[base + j] * weights[j] }
+            return 1 / (1 + exp(-eta))
+        }
+    }
+}

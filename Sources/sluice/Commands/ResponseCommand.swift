@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import SluiceEngine
+import SluiceFormats
+import SluicePipelines
+
+/// `sluice analyze response`: how well activities predict a binary outcome.
+struct ResponseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "response",
+        abstract: "Predict a binary outcome (e.g. treatment response) from activities: L2 logistic regression, cross-validated AUC, importance.",
+        discussion: """
+            ACTIVITY is a table of signatures × samples (zscore.tsv) or an h5ad of cells × \
+            signatures (activity.h5ad, each cell a sample). Labels come from --labels, a \
+            tab-separated table with sample names in its first column, or for an h5ad from its own \
+            obs: --label-column names the column. With two labels the second by name is positive \
+            unless --positive names one; with more, --positive is needed and every other label is \
+            negative. The model is scikit-learn's LogisticRegression(C=--c) solved to the optimum; \
+            --folds stratified folds (seeded, reproducible: docs/analysis.md) give each fold's AUC \
+            of its held-out samples. Writes coefficients (feature, coefficient, importance = \
+            |w| / Σ|w| of the fit on every sample), folds (fold, train, test, auc) and predictions \
+            (sample, positive, fold, probability).
+            """)
+
+    @Argument(help: "Activity: signatures × samples table, or an h5ad of cells × signatures.") var activity: String
+    @Option(help: "Labels table (samples in the first column); default for an h5ad: its own obs.") var labels: String?
+    @Option(help: "The column holding each sample's label.") var labelColumn: String
+    @Option(help: "The positive label.") var positive: String?
+    @Option(name: .customLong("c"), parsing: .unconditional, help: "Inverse regularisation strength (scikit-learn's C).") var c = 1.0
+    @Option(parsing: .unconditional, help: "Cross-validation folds.") var folds = 5
+    @Option(parsing: .unconditional, help: "Seed of the fold split.") var seed: UInt64 = 0
+    @Option(help: "tsv, csv, json or parquet.") var format = "tsv"
+    @Option(help: "Folder for the result tables (created).") var output: String
+
+    func validate() throws {
+        guard ExportFormat(rawValue: format) != nil else { throw ValidationError("--format must be tsv, csv, json or parquet") }
+        guard c > 0, c.isFinite else { throw ValidationError("--c must be positive") }
+        guard folds >= 2 else { throw ValidationError("--folds must be at least 2") }
+    }
+
+    func run() throws {
+        let isH5AD = (try? FormatDetector.detect(activity)) == .h5ad
+        let features = isH5AD ? try MatrixTable.readCells(activity) : try MatrixTable.read(activity)
+        guard let source = labels ?? (isH5AD ? activity : nil) else { throw ValidationError("--labels is needed when ACTIVITY is a table") }
+        var study = TreatmentResponse(features: features, labels: try ResponseLabels.read(source, column: labelColumn))
+        study.positive = positive
+        study.c = c
+        study.folds = folds
+        study.seed = seed
+        let result = try study.run()
+        try ExportFormat(rawValue: format)!.write(result.tables, study: "response", to: output)
+        try AnalysisReport(
+            analysis: "response",
+            counts: [
+                .init("samples", result.predictions.count), .init("features", result.coefficients.count), .init("mean AUC", result.meanAUC),
+                .init("intercept", result.intercept),
+            ]
+        ).write(toFolder: output)
+        print(
+            "\(result.predictions.count) samples (positive: \(result.positiveClass)), \(result.coefficients.count) features: mean AUC \(String(format: "%.3f", result.meanAUC)) over \(folds) folds → \(output)"
+        )
+    }
+}
