@@ -16,6 +16,7 @@ import Testing
         study.positive = "CD14+ Monocyte"
         study.c = 0.1
         study.seed = 3
+        study.trees = 0
         let result = try study.run()
         for table in result.tables {
             let mismatches = try ReferenceTable.compare(table, with: Self.folder + "/\(table.name).tsv")
@@ -26,6 +27,30 @@ import Testing
         let defaults = text.split(separator: "\n").dropFirst().map { Double($0.split(separator: "\t")[1])! }
         #expect(zip(result.coefficients, defaults).allSatisfy { abs($0.coefficient - $1) < 1e-4 })
         #expect(result.meanAUC > 0.9)
+    }
+
+    /// The forest's trees differ from scikit-learn's (other random streams): on the same folds,
+    /// its AUCs are within 0.03 of RandomForestClassifier's, and its importances rank the
+    /// features alike.
+    @Test func theForestAgreesWithScikitLearnsInAUCAndImportance() throws {
+        var study = TreatmentResponse(
+            features: try MatrixTable.readCells(Self.activity), labels: try ResponseLabels.read(Self.activity, column: "bulk_labels"))
+        study.positive = "CD14+ Monocyte"
+        study.c = 0.1
+        study.seed = 3
+        study.trees = 200
+        let result = try study.run()
+        let text = try String(contentsOfFile: Self.folder + "/forest.tsv", encoding: .utf8)
+        let rows = text.split(separator: "\n").dropFirst().map { $0.split(separator: "\t").map(String.init) }
+        let theirs = rows.filter { $0[0] == "fold" }.map { Double($0[2])! }
+        let ours = result.folds.map(\.forestAUC)
+        #expect(zip(ours, theirs).allSatisfy { abs($0 - $1) <= 0.03 }, "forest AUC \(ours) against scikit-learn's \(theirs)")
+        let importance = Dictionary(uniqueKeysWithValues: rows.filter { $0[0] == "importance" }.map { ($0[1], Double($0[2])!) })
+        let rho = Correlation.spearman(result.coefficients.map(\.forestImportance), result.coefficients.map { importance[$0.feature]! }).r
+        #expect(rho > 0.8, "Spearman ρ of the importances: \(rho)")
+        #expect(abs(result.coefficients.map(\.forestImportance).reduce(0, +) - 1) < 1e-9)
+        // The importance is the mean of the two normalised ones; the logistic half is unchanged.
+        #expect(result.coefficients.allSatisfy { abs($0.importance - ($0.coefficientImportance + $0.forestImportance) / 2) < 1e-15 })
     }
 
     @Test func badLabelsAreExplained() throws {

@@ -3,8 +3,10 @@ public import SluiceKernels
 
 /// `sluice analyze response`: how well activities predict a binary outcome (responders and
 /// non-responders to a treatment, tumour and normal): an L2 logistic regression
-/// (``LogisticRegression``, scikit-learn's `LogisticRegression(C=C)`), its cross-validated AUC,
-/// and each feature's importance, |wⱼ| / Σ|w| of the fit on every sample.
+/// (``LogisticRegression``, scikit-learn's `LogisticRegression(C=C)`) and a random forest
+/// (``RandomForest``, `trees` trees; 0 for none), each one's cross-validated AUC, and each
+/// feature's importance: the mean of |wⱼ| / Σ|w| of the regression fitted on every sample and the
+/// forest's impurity importance (the regression's alone without a forest).
 ///
 /// Folds are stratified and reproducible: each class's samples, in input order, are shuffled by
 /// Fisher–Yates driven by ``SeededGenerator`` (SplitMix64) from `seed` (for i from n − 1 down to
@@ -15,19 +17,20 @@ public struct TreatmentResponse {
     public struct Coefficient: Sendable, Equatable {
         public var feature: String
         public var coefficient: Double
-        public var importance: Double
+        /// |w| / Σ|w|; the forest's impurity importance (NaN without a forest); their mean.
+        public var coefficientImportance, forestImportance, importance: Double
     }
 
     public struct Fold: Sendable, Equatable {
         public var fold, train, test: Int
-        public var auc: Double
+        public var auc, forestAUC: Double
     }
 
     public struct Prediction: Sendable, Equatable {
         public var sample: String
         public var positive: Bool
         public var fold: Int
-        public var probability: Double
+        public var probability, forestProbability: Double
     }
 
     public struct Result: Sendable {
@@ -36,8 +39,8 @@ public struct TreatmentResponse {
         public var coefficients: [Coefficient]
         public var folds: [Fold]
         public var predictions: [Prediction]
-        /// The mean of the folds' defined AUCs.
-        public var meanAUC: Double
+        /// The means of the folds' defined AUCs.
+        public var meanAUC, meanForestAUC: Double
     }
 
     /// Features (signatures) × samples.
@@ -49,6 +52,7 @@ public struct TreatmentResponse {
     public var c = 1.0
     public var folds = 5
     public var seed: UInt64 = 0
+    public var trees = 100
 
     public init(features: LabeledMatrix, labels: [String: String]) {
         self.features = features
@@ -82,24 +86,38 @@ public struct TreatmentResponse {
             let train = y.indices.filter { fold[$0] != f }
             let test = y.indices.filter { fold[$0] == f }
             let model = try LogisticRegression(x: train.flatMap { x[($0 * p)..<(($0 + 1) * p)] }, y: train.map { y[$0] }, features: p, c: c)
-            let probabilities = model.probabilities(test.flatMap { x[($0 * p)..<(($0 + 1) * p)] })
+            let held = test.flatMap { x[($0 * p)..<(($0 + 1) * p)] }
+            let probabilities = model.probabilities(held)
+            let forest =
+                trees > 0
+                ? RandomForest(x: train.flatMap { x[($0 * p)..<(($0 + 1) * p)] }, y: train.map { y[$0] }, features: p, trees: trees, seed: seed &+ UInt64(f))
+                    .probabilities(held, features: p) : [Double](repeating: .nan, count: test.count)
             for (position, row) in test.enumerated() {
-                predictions[row] = Prediction(sample: features.columns[samples[row]], positive: y[row], fold: f, probability: probabilities[position])
+                predictions[row] = Prediction(
+                    sample: features.columns[samples[row]], positive: y[row], fold: f, probability: probabilities[position],
+                    forestProbability: forest[position])
             }
-            let auc = MannWhitney.test(
-                test.indices.filter { y[test[$0]] }.map { probabilities[$0] }, test.indices.filter { !y[test[$0]] }.map { probabilities[$0] }
-            ).auc
-            foldRows.append(Fold(fold: f, train: train.count, test: test.count, auc: auc))
+            let auc = { (scores: [Double]) in
+                MannWhitney.test(test.indices.filter { y[test[$0]] }.map { scores[$0] }, test.indices.filter { !y[test[$0]] }.map { scores[$0] }).auc
+            }
+            foldRows.append(Fold(fold: f, train: train.count, test: test.count, auc: auc(probabilities), forestAUC: trees > 0 ? auc(forest) : .nan))
         }
         let model = try LogisticRegression(x: x, y: y, features: p, c: c)
         let total = model.weights.reduce(0) { $0 + abs($1) }
+        let forest = trees > 0 ? RandomForest(x: x, y: y, features: p, trees: trees, seed: seed).importances : [Double](repeating: .nan, count: p)
         let coefficients = features.rows.enumerated().map { index, name in
-            Coefficient(feature: name, coefficient: model.weights[index], importance: total > 0 ? abs(model.weights[index]) / total : .nan)
+            let share = total > 0 ? abs(model.weights[index]) / total : .nan
+            return Coefficient(
+                feature: name, coefficient: model.weights[index], coefficientImportance: share, forestImportance: forest[index],
+                importance: trees > 0 ? (share + forest[index]) / 2 : share)
         }
-        let defined = foldRows.map(\.auc).filter { !$0.isNaN }
+        let mean = { (values: [Double]) -> Double in
+            let defined = values.filter { !$0.isNaN }
+            return defined.isEmpty ? .nan : defined.reduce(0, +) / Double(defined.count)
+        }
         return Result(
             positiveClass: positiveClass, intercept: model.intercept, coefficients: coefficients, folds: foldRows,
-            predictions: predictions.compactMap { $0 }, meanAUC: defined.isEmpty ? .nan : defined.reduce(0, +) / Double(defined.count))
+            predictions: predictions.compactMap { $0 }, meanAUC: mean(foldRows.map(\.auc)), meanForestAUC: mean(foldRows.map(\.forestAUC)))
     }
 
     /// Each sample's fold: the positives, then the negatives, shuffled by one seeded generator.
@@ -123,15 +141,21 @@ extension TreatmentResponse.Result {
         [
             ResultTable(
                 name: "coefficients", rows: coefficients,
-                columns: [("feature", .string(\.feature)), ("coefficient", .double(\.coefficient)), ("importance", .double(\.importance))]),
+                columns: [
+                    ("feature", .string(\.feature)), ("coefficient", .double(\.coefficient)), ("coefficient_importance", .double(\.coefficientImportance)),
+                    ("forest_importance", .double(\.forestImportance)), ("importance", .double(\.importance)),
+                ]),
             ResultTable(
                 name: "folds", rows: folds,
-                columns: [("fold", .integer(\.fold)), ("train", .integer(\.train)), ("test", .integer(\.test)), ("auc", .double(\.auc))]),
+                columns: [
+                    ("fold", .integer(\.fold)), ("train", .integer(\.train)), ("test", .integer(\.test)), ("auc", .double(\.auc)),
+                    ("forest_auc", .double(\.forestAUC)),
+                ]),
             ResultTable(
                 name: "predictions", rows: predictions,
                 columns: [
                     ("sample", .string(\.sample)), ("positive", .integer { $0.positive ? 1 : 0 }), ("fold", .integer(\.fold)),
-                    ("probability", .double(\.probability)),
+                    ("probability", .double(\.probability)), ("forest_probability", .double(\.forestProbability)),
                 ]),
         ]
     }

@@ -15,11 +15,13 @@ struct ResponseCommand: ParsableCommand {
             tab-separated table with sample names in its first column, or for an h5ad from its own \
             obs: --label-column names the column. With two labels the second by name is positive \
             unless --positive names one; with more, --positive is needed and every other label is \
-            negative. The model is scikit-learn's LogisticRegression(C=--c) solved to the optimum; \
-            --folds stratified folds (seeded, reproducible: docs/analysis.md) give each fold's AUC \
-            of its held-out samples. Writes coefficients (feature, coefficient, importance = \
-            |w| / Σ|w| of the fit on every sample), folds (fold, train, test, auc) and predictions \
-            (sample, positive, fold, probability).
+            negative. The models are scikit-learn's LogisticRegression(C=--c) solved to the \
+            optimum and a random forest of --trees trees (Gini, √p features a split, bootstrap); \
+            --folds stratified folds (seeded, reproducible: docs/analysis.md) give each one's AUC \
+            of the held-out samples. Writes coefficients (feature, coefficient, \
+            coefficient_importance = |w| / Σ|w|, forest_importance = impurity decrease, importance \
+            = their mean), folds (fold, train, test, auc, forest_auc) and predictions (sample, \
+            positive, fold, probability, forest_probability).
             """)
 
     @Argument(help: "Activity: signatures × samples table, or an h5ad of cells × signatures.") var activity: String
@@ -28,7 +30,8 @@ struct ResponseCommand: ParsableCommand {
     @Option(help: "The positive label.") var positive: String?
     @Option(name: .customLong("c"), parsing: .unconditional, help: "Inverse regularisation strength (scikit-learn's C).") var c = 1.0
     @Option(parsing: .unconditional, help: "Cross-validation folds.") var folds = 5
-    @Option(parsing: .unconditional, help: "Seed of the fold split.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Seed of the fold split and the forest.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Trees of the random forest beside the regression (0: none).") var trees = 100
     @Option(help: "tsv, csv, json or parquet.") var format = "tsv"
     @Option(help: "Folder for the result tables (created).") var output: String
 
@@ -36,6 +39,7 @@ struct ResponseCommand: ParsableCommand {
         guard ExportFormat(rawValue: format) != nil else { throw ValidationError("--format must be tsv, csv, json or parquet") }
         guard c > 0, c.isFinite else { throw ValidationError("--c must be positive") }
         guard folds >= 2 else { throw ValidationError("--folds must be at least 2") }
+        guard trees >= 0 else { throw ValidationError("--trees must be 0 or more") }
     }
 
     func run() throws {
@@ -47,17 +51,18 @@ struct ResponseCommand: ParsableCommand {
         study.c = c
         study.folds = folds
         study.seed = seed
+        study.trees = trees
         let result = try study.run()
         try ExportFormat(rawValue: format)!.write(result.tables, study: "response", to: output)
         try AnalysisReport(
             analysis: "response",
             counts: [
-                .init("samples", result.predictions.count), .init("features", result.coefficients.count), .init("mean AUC", result.meanAUC),
+                .init("samples", result.predictions.count), .init("features", result.coefficients.count), .init("mean AUC", result.meanAUC), .init("mean forest AUC", result.meanForestAUC),
                 .init("intercept", result.intercept),
             ]
         ).write(toFolder: output)
         print(
-            "\(result.predictions.count) samples (positive: \(result.positiveClass)), \(result.coefficients.count) features: mean AUC \(String(format: "%.3f", result.meanAUC)) over \(folds) folds → \(output)"
+            "\(result.predictions.count) samples (positive: \(result.positiveClass)), \(result.coefficients.count) features: mean AUC \(String(format: "%.3f", result.meanAUC)) (forest \(String(format: "%.3f", result.meanForestAUC))) over \(folds) folds → \(output)"
         )
     }
 }
