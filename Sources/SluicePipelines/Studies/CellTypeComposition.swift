@@ -44,7 +44,8 @@ public struct CellTypeComposition {
     public let source: any CellSource
     public var sampleColumn = "sample"
     public var cellTypeColumn = "cell_type"
-    /// The obs column whose value (constant within a sample) names its condition; nil: no tests.
+    /// The obs column whose value (constant within a sample) names its condition; nil, or a
+    /// single condition in the file: no tests.
     public var conditionColumn: String?
     /// The condition the others are compared with; nil: the first in code-point order.
     public var reference: String?
@@ -111,7 +112,8 @@ public struct CellTypeComposition {
             }
         }
         var tests: [TestRow] = []
-        if conditionColumn != nil {
+        // One condition (a healthy atlas run through the same stage as a diseased one): nothing to compare.
+        if conditionColumn != nil, Set(conditions.values).count > 1 {
             let labels = Set(conditions.values).sorted(by: SignatureActivity.precedes)
             let reference = self.reference ?? labels.first ?? ""
             guard labels.contains(reference) else {
