@@ -38,6 +38,7 @@ from statsmodels.stats.meta_analysis import combine_effects
 import secactpy.inference
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reference_tables import write, write_matrix  # noqa: E402
 from make_activity_reference import read_matrix, standardize_genes  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,29 +50,6 @@ RENAME = {
 }
 DROPPED = {"atlas_c": {"CD34+", "CD4+/CD45RA+/CD25- Naive T"}}
 USER = [("atlas_b", "Dendritic cells", "Dendritic"), ("*", "B cells", "CD19+ B")]
-
-
-def fmt(value) -> str:
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, str):
-        return value
-    return "" if np.isnan(value) else repr(float(value))
-
-
-def write(path: Path, header: list[str], rows: list[list]) -> None:
-    with open(path, "w") as f:
-        f.write("\t".join(header) + "\n")
-        for row in rows:
-            f.write("\t".join(fmt(v) for v in row) + "\n")
-
-
-def write_matrix(path: Path, label: str, frame: pd.DataFrame) -> pd.DataFrame:
-    with open(path, "w") as f:
-        f.write("\t".join([label, *map(str, frame.columns)]) + "\n")
-        for name, values in zip(frame.index, frame.to_numpy(np.float64)):
-            f.write("\t".join([str(name), *(repr(float(v)) for v in values)]) + "\n")
-    return read_matrix(path)
 
 
 def normalized(name: str) -> str:

@@ -31,43 +31,19 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reference_tables import SplitMix64, write  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 C, FOLDS, SEED, TREES = 0.1, 5, 3, 200
 
 
-def fmt(value) -> str:
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, str):
-        return value
-    return "" if np.isnan(value) else repr(float(value))
-
-
-def write(path: Path, header: list[str], rows: list[list]) -> None:
-    with open(path, "w") as f:
-        f.write("\t".join(header) + "\n")
-        for row in rows:
-            f.write("\t".join(fmt(v) for v in row) + "\n")
-
-
 def folds(y: np.ndarray) -> np.ndarray:
-    state, mask = SEED, (1 << 64) - 1
-
-    def next_random() -> int:  # SplitMix64
-        nonlocal state
-        state = (state + 0x9E3779B97F4A7C15) & mask
-        z = state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
-        return z ^ (z >> 31)
-
+    """Sluice's stratified folds: each class shuffled in turn (positives first, one generator)."""
+    generator = SplitMix64(SEED)
     fold = np.zeros(len(y), int)
     for wanted in (True, False):
-        members = list(np.flatnonzero(y == wanted))
-        for i in range(len(members) - 1, 0, -1):
-            j = next_random() % (i + 1)
-            members[i], members[j] = members[j], members[i]
-        for position, sample in enumerate(members):
+        for position, sample in enumerate(generator.shuffle(np.flatnonzero(y == wanted))):
             fold[sample] = position % FOLDS
     return fold
 

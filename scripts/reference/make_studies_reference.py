@@ -27,22 +27,10 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reference_tables import write  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def fmt(value) -> str:
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, str):
-        return value
-    return "" if np.isnan(value) else repr(float(value))
-
-
-def write(path: Path, header: list[str], rows: list[list]) -> None:
-    with open(path, "w") as f:
-        f.write("\t".join(header) + "\n")
-        for row in rows:
-            f.write("\t".join(fmt(v) for v in row) + "\n")
 
 
 def key(name: str) -> bytes:

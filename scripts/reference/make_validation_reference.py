@@ -41,7 +41,8 @@ import pandas as pd
 from scipy import sparse, stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_activity_reference import read_matrix, standardize_genes, standardize_signature  # noqa: E402
+from reference_tables import SplitMix64, write, write_matrix  # noqa: E402
+from make_activity_reference import standardize_genes, standardize_signature  # noqa: E402
 
 import secactpy.inference  # noqa: E402
 
@@ -70,21 +71,6 @@ def signature_genes(name: str) -> list[str]:
             if standard(gene) not in out:
                 out.append(standard(gene))
     return out
-
-
-def fmt(value) -> str:
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, str):
-        return value
-    return "" if np.isnan(value) else repr(float(value))
-
-
-def write(path: Path, header: list[str], rows: list[list]) -> None:
-    with open(path, "w") as f:
-        f.write("\t".join(header) + "\n")
-        for row in rows:
-            f.write("\t".join(fmt(v) for v in row) + "\n")
 
 
 def correlations(x: np.ndarray, y: np.ndarray):
@@ -119,15 +105,6 @@ def activity(expression: pd.DataFrame, signature: pd.DataFrame) -> pd.DataFrame:
         expression, is_differential=False, sig_matrix=signature, is_group_sig=False, lambda_=LAMBDA, n_rand=0, seed=0,
         backend="numpy", rng_method="srand", use_gsl_rng=True, use_cache=False, sort_genes=False, verbose=False)
     return result["zscore"]
-
-
-def write_matrix(path: Path, label: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Writes `frame` with full precision and reads it back as Swift will parse it."""
-    with open(path, "w") as f:
-        f.write("\t".join([label, *map(str, frame.columns)]) + "\n")
-        for name, values in zip(frame.index, frame.to_numpy(np.float64)):
-            f.write("\t".join([str(name), *(repr(float(v)) for v in values)]) + "\n")
-    return read_matrix(path)
 
 
 def main(out: Path) -> None:
@@ -248,21 +225,7 @@ def main(out: Path) -> None:
     # Stability: secactpy on each fold of the genes the sample expression and signature share.
     expression = standardize_genes(sample_expression)
     shared = [g for g in expression.index if g in set(signature.index)]
-    order = list(range(len(shared)))
-    state = SEED
-    mask = (1 << 64) - 1
-
-    def next_random() -> int:  # SplitMix64
-        nonlocal state
-        state = (state + 0x9E3779B97F4A7C15) & mask
-        z = state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
-        return z ^ (z >> 31)
-
-    for i in range(len(order) - 1, 0, -1):
-        j = next_random() % (i + 1)
-        order[i], order[j] = order[j], order[i]
+    order = SplitMix64(SEED).shuffle(range(len(shared)))
     fold_of = {shared[gene]: position % FOLDS for position, gene in enumerate(order)}
     scores = [activity(expression.loc[[g for g in shared if fold_of[g] == f]], signature) for f in range(FOLDS)]
     stability = []

@@ -27,11 +27,10 @@ struct CompositionCommand: ParsableCommand {
     @Option(help: "The obs column naming each sample's condition (constant within a sample).") var condition: String?
     @Option(help: "The condition the others are compared with.") var reference: String?
     @Option(parsing: .unconditional, help: "Added to every count before the log-ratio.") var pseudocount = 0.5
-    @Option(help: "tsv, csv, json or parquet.") var format = "tsv"
+    @OptionGroup var format: ExportFormatOption
     @Option(help: "Folder for the result tables (created).") var output: String
 
     func validate() throws {
-        guard ExportFormat(rawValue: format) != nil else { throw ValidationError("--format must be tsv, csv, json or parquet") }
         guard pseudocount > 0, pseudocount.isFinite else { throw ValidationError("--pseudocount must be above 0") }
         if reference != nil, condition == nil { throw ValidationError("--reference needs --condition") }
     }
@@ -44,7 +43,7 @@ struct CompositionCommand: ParsableCommand {
         study.reference = reference
         study.pseudocount = pseudocount
         let result = try study.run()
-        try ExportFormat(rawValue: format)!.write(result.tables, study: "composition", to: output)
+        try format.exportFormat.write(result.tables, study: "composition", to: output)
         let samples = Set(result.samples.map(\.sample)).count
         let significant = result.tests.filter { $0.qvalue < 0.05 }.count
         try AnalysisReport(

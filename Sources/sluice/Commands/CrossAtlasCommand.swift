@@ -31,12 +31,11 @@ struct CrossAtlasCommand: ParsableCommand {
     @Option(help: "Cell counts of an atlas: NAME=FILE with group and psbulk_cells columns (repeatable).") var cellCounts: [String] = []
     @Option(parsing: .unconditional, help: "Signatures compared per cell type.") var topK = 10
     @Flag(help: "Also align each atlas's mean and SD per signature to the pooled ones (location/scale).") var adjust = false
-    @Option(help: "tsv, csv, json or parquet.") var format = "tsv"
+    @OptionGroup var format: ExportFormatOption
     @Option(help: "Folder for the result tables (created).") var output: String
 
     func validate() throws {
         guard atlases.count >= 2 else { throw ValidationError("give at least two atlases") }
-        guard ExportFormat(rawValue: format) != nil else { throw ValidationError("--format must be tsv, csv, json or parquet") }
         guard topK > 0 else { throw ValidationError("--top-k must be positive") }
         guard (0...1).contains(similarity) else { throw ValidationError("--similarity is between 0 and 1") }
     }
@@ -61,7 +60,7 @@ struct CrossAtlasCommand: ParsableCommand {
         study.topK = topK
         study.adjust = adjust
         let result = try study.run()
-        try ExportFormat(rawValue: format)!.write(study.tables(result), study: "cross_atlas", to: output)
+        try format.exportFormat.write(study.tables(result), study: "cross_atlas", to: output)
         let matched = mapping.entries.filter { $0.method != .unmatched && $0.method != .first }.count
         let heterogeneous = result.meta.filter { $0.result.qPvalue < 0.05 }.count
         try AnalysisReport(

@@ -32,11 +32,10 @@ struct ResponseCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Cross-validation folds.") var folds = 5
     @Option(parsing: .unconditional, help: "Seed of the fold split and the forest.") var seed: UInt64 = 0
     @Option(parsing: .unconditional, help: "Trees of the random forest beside the regression (0: none).") var trees = 100
-    @Option(help: "tsv, csv, json or parquet.") var format = "tsv"
+    @OptionGroup var format: ExportFormatOption
     @Option(help: "Folder for the result tables (created).") var output: String
 
     func validate() throws {
-        guard ExportFormat(rawValue: format) != nil else { throw ValidationError("--format must be tsv, csv, json or parquet") }
         guard c > 0, c.isFinite else { throw ValidationError("--c must be positive") }
         guard folds >= 2 else { throw ValidationError("--folds must be at least 2") }
         guard trees >= 0 else { throw ValidationError("--trees must be 0 or more") }
@@ -53,7 +52,7 @@ struct ResponseCommand: ParsableCommand {
         study.seed = seed
         study.trees = trees
         let result = try study.run()
-        try ExportFormat(rawValue: format)!.write(result.tables, study: "response", to: output)
+        try format.exportFormat.write(result.tables, study: "response", to: output)
         try AnalysisReport(
             analysis: "response",
             counts: [

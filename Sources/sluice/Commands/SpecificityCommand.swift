@@ -17,16 +17,12 @@ struct SpecificityCommand: ParsableCommand {
             """)
 
     @Argument(help: "Activity table: signatures × organs.") var activity: String
-    @Option(help: "tsv, csv, json or parquet.") var format = "tsv"
+    @OptionGroup var format: ExportFormatOption
     @Option(help: "Folder for the result table (created).") var output: String
-
-    func validate() throws {
-        guard ExportFormat(rawValue: format) != nil else { throw ValidationError("--format must be tsv, csv, json or parquet") }
-    }
 
     func run() throws {
         let rows = SignatureSpecificity.compute(try MatrixTable.read(activity))
-        try ExportFormat(rawValue: format)!.write([SignatureSpecificity.table(rows)], study: "specificity", to: output)
+        try format.exportFormat.write([SignatureSpecificity.table(rows)], study: "specificity", to: output)
         let specific = rows.filter { $0.tau >= 0.8 }.count
         try AnalysisReport(analysis: "specificity", counts: [.init("signatures", rows.count), .init("tau ≥ 0.8", specific)]).write(toFolder: output)
         print("\(rows.count) signatures, \(specific) with tau ≥ 0.8 → \(output)")

@@ -54,11 +54,10 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: "Weights of the quality score, e.g. sample=0.4,stability=0.1 (others 0.2).") var weights: String?
     @Option(parsing: .unconditional, help: "Memory for single-cell values, in MiB (more signatures per pass).") var memoryMb = 256
     @Option(parsing: .unconditional, help: "Cells read at a time.") var chunkSize = 10_000
-    @Option(help: "tsv, csv, json or parquet.") var format = "tsv"
+    @OptionGroup var format: ExportFormatOption
     @Option(help: "Folder for the result tables (created).") var output: String
 
     func validate() throws {
-        guard ExportFormat(rawValue: format) != nil else { throw ValidationError("--format must be tsv, csv, json or parquet") }
         guard memoryMb > 0, chunkSize > 0 else { throw ValidationError("--memory-mb and --chunk-size must be positive") }
         if (activity == nil) != (expression == nil) { throw ValidationError("--activity and --expression go together") }
         if (cellActivity == nil) != (cells == nil) { throw ValidationError("--cell-activity and --cells go together") }
@@ -98,7 +97,7 @@ struct ValidateCommand: ParsableCommand {
         }
         let result = try validation.run()
         let tables = result.tables
-        try ExportFormat(rawValue: format)!.write(tables, study: "validation", to: output)
+        try format.exportFormat.write(tables, study: "validation", to: output)
         let scored = result.scores.filter { !$0.score.isNaN }
         let mean = scored.isEmpty ? Double.nan : scored.reduce(0) { $0 + $1.score } / Double(scored.count)
         try AnalysisReport(
