@@ -1,3 +1,5 @@
+import SluiceKernels
+
 /// The cross-atlas study as tables, named as `docs/analysis.md` lists them: `harmonized`,
 /// `mapping`, `meta`, `consistency`, `correlation`, `conserved` and `conserved_everywhere`.
 extension CrossAtlasStudy {

@@ -1,5 +1,5 @@
 import SluiceFormats
-public import SluiceKernels
+import SluiceKernels
 
 /// `sluice analyze response`: how well activities predict a binary outcome (responders and
 /// non-responders to a treatment, tumour and normal): an L2 logistic regression
