@@ -57,6 +57,15 @@ import Testing
         let mapping = CellTypeMapping(atlases: [("a", ["T cell"]), ("b", ["T cells", "T-cell", "Platelet"])])
         #expect(mapping.entries.map(\.common) == ["T cell", "T cell", "T-cell", "Platelet"])
         #expect(mapping.entries.map(\.method) == [.first, .normalized, .unmatched, .unmatched])
+        // An exact name is settled before a looser match could take it.
+        let exactFirst = CellTypeMapping(atlases: [("a", ["NK cell"]), ("b", ["NK cells", "NK cell"])])
+        #expect(exactFirst.entries.map(\.common) == ["NK cell", "NK cells", "NK cell"])
+        #expect(exactFirst.entries.map(\.method) == [.first, .unmatched, .exact])
+        // A name the user gave one cell type is not matched by another of the same atlas.
+        let user = CellTypeMapping(
+            atlases: [("a", ["CD4 T cell"]), ("b", ["CD4+ T", "CD4 T cells", "CD4 T cell"])], user: [("b", "CD4+ T", "CD4 T cell")])
+        #expect(user.entries.map(\.common) == ["CD4 T cell", "CD4 T cell", "CD4 T cells", "CD4 T cell (b)"])
+        #expect(user.entries.map(\.method) == [.first, .user, .unmatched, .unmatched])
     }
 
     @Test func theCommandWritesEveryTable() async throws {
@@ -73,6 +82,10 @@ import Testing
         let meta = (json["tables"] as! [String: Any])["meta"] as! [[String: Any]]
         // atlas_c came as a z-score table without β and SE: the meta-analyses have a and b.
         #expect(!meta.isEmpty && meta.allSatisfy { ($0["atlases"] as! Int) <= 2 })
+        let unnamed = try await SluiceBinary.run(
+            ["analyze", "cross-atlas", Self.folder + "/atlas_a", Self.folder + "/atlas_b", "--cell-counts", "groups.tsv", "--output", folder.path],
+            in: folder.path)
+        #expect(unnamed.status == 2 && unnamed.standardError.contains("--cell-counts takes NAME=FILE"), "\(unnamed.standardError)")
         let lone = try await SluiceBinary.run(["analyze", "cross-atlas", Self.folder + "/atlas_a", "--output", folder.path], in: folder.path)
         #expect(lone.status == 2 && lone.standardError.contains("at least two atlases"), "\(lone.standardError)")
     }

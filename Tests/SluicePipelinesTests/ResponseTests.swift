@@ -61,5 +61,14 @@ import Testing
         few.folds = 3
         #expect(throws: AnalysisError.self) { try few.run() }
         #expect(throws: ClassificationError.self) { try LogisticRegression(x: [1, 2], y: [true, true], features: 1, c: 1) }
+        // A fit that has not reached the optimum is an error, not a result.
+        #expect(throws: ClassificationError.self) {
+            try LogisticRegression(x: [0, 1, 2, 3, 4, 5], y: [false, true, false, true, true, true], features: 1, c: 10, maxIterations: 1)
+        }
+        // A missing feature value is named, not turned into a failed solve.
+        let holes = TreatmentResponse(features: LabeledMatrix(rows: ["A"], columns: ["s1", "s2"], values: [1, .nan]), labels: ["s1": "no", "s2": "yes"])
+        #expect { try holes.run() } throws: { ($0 as? AnalysisError)?.code == "response.missing" }
+        // NaN values are left out of a Mann–Whitney test.
+        #expect(MannWhitney.test([1, .nan, 2], [3, 4]) == MannWhitney.test([1, 2], [3, 4]))
     }
 }

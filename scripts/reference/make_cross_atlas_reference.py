@@ -82,31 +82,41 @@ def mapping(atlases: dict[str, list[str]], threshold: float = 0.8) -> list[list]
     rows = []
     for index, (atlas, cell_types) in enumerate(atlases.items()):
         taken: set[str] = set()
-        for cell_type in cell_types:
+        decided: dict[str, list] = {}
+        for cell_type in cell_types:  # the user's rows first
             user = next((c for a, t, c in USER if (a == atlas or a == "*") and t == cell_type), None)
             if user is not None:
                 if user not in commons:
                     commons.append(user)
-                rows.append([atlas, cell_type, user, "user", np.nan])
+                taken.add(user)
+                decided[cell_type] = [atlas, cell_type, user, "user", np.nan]
+        for cell_type in cell_types:  # then the exact names
+            if cell_type not in decided and cell_type in commons and cell_type not in taken:
+                taken.add(cell_type)
+                decided[cell_type] = [atlas, cell_type, cell_type, "exact", 1.0]
+        for cell_type in cell_types:  # then the rest, in order
+            if cell_type in decided:
                 continue
             free = [c for c in commons if c not in taken]
             key = normalized(cell_type)
             common, method, score = cell_type, "unmatched", 1.0
-            if cell_type in free:
-                method = "exact"
-            elif any(normalized(c) == key for c in free):
+            if any(normalized(c) == key for c in free):
                 common, method = next(c for c in free if normalized(c) == key), "normalized"
             else:
                 scored = [(c, similarity(normalized(c), key)) for c in free]
                 best = max(scored, key=lambda p: p[1], default=None)  # the first of equal bests
                 if best is not None and best[1] >= threshold:
                     common, method, score = best[0], "fuzzy", best[1]
-                elif cell_type not in commons:
-                    commons.append(cell_type)
-            if method == "unmatched" and index == 0:
-                method = "first"
+                else:
+                    if cell_type in taken:
+                        common = f"{cell_type} ({atlas})"
+                    if common not in commons:
+                        commons.append(common)
+                    if index == 0:
+                        method = "first"
             taken.add(common)
-            rows.append([atlas, cell_type, common, method, score])
+            decided[cell_type] = [atlas, cell_type, common, method, score]
+        rows += [decided[t] for t in cell_types]
     return rows
 
 

@@ -20,6 +20,7 @@ public struct LogisticRegression: Sendable, Equatable {
         let m = p + 1
         var beta = [Double](repeating: 0, count: m)  // weights, then the intercept
         var iterations = 0
+        var converged = false
         let tolerance = 1e-10 * (1 + c * Double(n))
         while iterations < maxIterations {
             iterations += 1
@@ -43,12 +44,19 @@ public struct LogisticRegression: Sendable, Equatable {
                     for k in j..<m { hessian[j * m + k] += weight * xj * (k < p ? x[base + k] : 1) }
                 }
             }
-            if gradient.map(abs).max()! < tolerance { break }
+            if gradient.map(abs).max()! < tolerance {
+                converged = true
+                break
+            }
             for j in 0..<m { for k in 0..<j { hessian[j * m + k] = hessian[k * m + j] } }
             var step = gradient
             let info = LAPACKE_dposv(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "U")), Int32(m), 1, &hessian, Int32(m), &step, 1)
             guard info == 0 else { throw ClassificationError(code: "classify.newton", "the Newton step could not be solved (LAPACK dposv info \(info)); the classes may be separable: lower C") }
             for j in 0..<m { beta[j] -= step[j] }
+        }
+        guard converged else {
+            throw ClassificationError(
+                code: "classify.no-convergence", "Newton's method did not converge in \(maxIterations) steps; the classes may be separable: lower C")
         }
         weights = Array(beta[0..<p])
         intercept = beta[p]

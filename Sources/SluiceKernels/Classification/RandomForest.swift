@@ -20,7 +20,7 @@ public struct RandomForest: Sendable {
 
     private var trees: [[Node]] = []
     /// The mean decrease in Gini impurity each feature brought, per tree normalised to sum 1,
-    /// averaged over the trees (scikit-learn's `feature_importances_`).
+    /// averaged over the trees that split (scikit-learn's `feature_importances_`; all 0 if none did).
     public private(set) var importances: [Double]
 
     /// Grows `trees` trees on `x` (n rows × p features, row-major) and `y`.
@@ -80,11 +80,14 @@ public struct RandomForest: Sendable {
                 stack.append((left, nodes[index].left))
                 stack.append((right, nodes[index].right))
             }
+            // As scikit-learn: a tree that never split (a pure bootstrap sample) has no
+            // importances and is left out of their mean, which is then normalised to sum 1.
             let sum = decrease.reduce(0, +)
             if sum > 0 { for feature in 0..<p { total[feature] += decrease[feature] / sum } }
             trees.append(nodes)
         }
-        importances = total.map { $0 / Double(max(1, count)) }
+        let grand = total.reduce(0, +)
+        importances = total.map { grand > 0 ? $0 / grand : 0 }
     }
 
     /// P(class true) of each row of `x` (n × p, row-major): the trees' leaf shares, averaged.

@@ -50,10 +50,10 @@ public enum MannWhitney {
         }
     }
 
-    /// The test of `first` against `second` (neither holding NaN): both sorted, then merged.
+    /// The test of `first` against `second` (NaN values left out): both sorted, then merged.
     public static func test(_ first: [Double], _ second: [Double]) -> Result {
-        let a = first.sorted()
-        let b = second.sorted()
+        let a = first.filter { !$0.isNaN }.sorted()
+        let b = second.filter { !$0.isNaN }.sorted()
         var sums = RankSums()
         var (i, j) = (0, 0)
         while i < a.count || j < b.count {

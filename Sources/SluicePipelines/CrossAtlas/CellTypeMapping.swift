@@ -12,9 +12,11 @@ import Foundation
 /// 4. `fuzzy` — the common name whose normalised form is the most similar, if the similarity
 ///    1 − Levenshtein distance / longer length is at least `threshold` (default 0.8; ties: the
 ///    earlier common name);
-/// 5. `unmatched` — else it becomes a common name of its own.
+/// 5. `unmatched` — else it becomes a common name of its own (`NAME (ATLAS)` if the user gave
+///    its name to another of the atlas's cell types).
 ///
-/// Within one atlas, two cell types never share a common name unless the user maps them so.
+/// The user's rows and the exact names of an atlas are settled before the looser matches, and
+/// within one atlas two cell types never share a common name unless the user maps them so.
 public struct CellTypeMapping: Sendable {
     public enum Method: String, Sendable { case first, user, exact, normalized, fuzzy, unmatched }
 
@@ -41,31 +43,41 @@ public struct CellTypeMapping: Sendable {
     public init(atlases: [(name: String, cellTypes: [String])], user: [(atlas: String, cellType: String, common: String)] = [], threshold: Double = 0.8) {
         var commons: [String] = []
         for (atlas, cellTypes) in atlases {
+            // First the user's rows and the exact names, so that a looser match never takes a
+            // name another cell type of the atlas has exactly; then the rest, in order.
             var taken = Set<String>()
-            for cellType in cellTypes {
+            var decided = [Entry?](repeating: nil, count: cellTypes.count)
+            for (index, cellType) in cellTypes.enumerated() {
                 if let mapped = user.first(where: { ($0.atlas == atlas || $0.atlas == "*") && $0.cellType == cellType }) {
                     if !commons.contains(mapped.common) { commons.append(mapped.common) }
-                    entries.append(Entry(atlas: atlas, cellType: cellType, common: mapped.common, method: .user, similarity: .nan))
-                    continue
+                    taken.insert(mapped.common)
+                    decided[index] = Entry(atlas: atlas, cellType: cellType, common: mapped.common, method: .user, similarity: .nan)
                 }
+            }
+            for (index, cellType) in cellTypes.enumerated() where decided[index] == nil && commons.contains(cellType) && !taken.contains(cellType) {
+                taken.insert(cellType)
+                decided[index] = Entry(atlas: atlas, cellType: cellType, common: cellType, method: .exact, similarity: 1)
+            }
+            for (index, cellType) in cellTypes.enumerated() where decided[index] == nil {
                 let free = commons.filter { !taken.contains($0) }
                 let key = Self.normalized(cellType)
                 var entry = Entry(atlas: atlas, cellType: cellType, common: cellType, method: .unmatched, similarity: 1)
-                if free.contains(cellType) {
-                    entry.method = .exact
-                } else if let match = free.first(where: { Self.normalized($0) == key }) {
+                if let match = free.first(where: { Self.normalized($0) == key }) {
                     (entry.common, entry.method) = (match, .normalized)
                 } else if let (match, similarity) = free.map({ ($0, Self.similarity(Self.normalized($0), key)) }).max(by: { $0.1 < $1.1 }),
                     similarity >= threshold
                 {
                     (entry.common, entry.method, entry.similarity) = (match, .fuzzy, similarity)
-                } else if !commons.contains(cellType) {
-                    commons.append(cellType)
+                } else {
+                    // Its own name, unless the user gave that name to another of the atlas's cell types.
+                    if taken.contains(cellType) { entry.common = "\(cellType) (\(atlas))" }
+                    if !commons.contains(entry.common) { commons.append(entry.common) }
+                    if atlas == atlases.first?.name { entry.method = .first }
                 }
-                if entry.method == .unmatched, atlas == atlases.first?.name { entry.method = .first }
                 taken.insert(entry.common)
-                entries.append(entry)
+                decided[index] = entry
             }
+            entries += decided.compactMap { $0 }
         }
     }
 

@@ -104,6 +104,9 @@ public struct CrossAtlasStudy {
                         let betaRow = betaRows[a][signature], let seRow = seRows[a][signature],
                         let betaColumn = betaColumns[a][atlas.zscore.columns[column]], let seColumn = seColumns[a][atlas.zscore.columns[column]]
                     else { continue }
+                    // The atlases the meta-analysis can use are the ones the weighted mean uses too.
+                    let (effect, error) = (beta[betaRow, betaColumn], se[seRow, seColumn])
+                    guard effect.isFinite, error.isFinite, error > 0 else { continue }
                     effects.append(beta[betaRow, betaColumn])
                     errors.append(se[seRow, seColumn])
                     counts.append(atlas.cellCounts[atlas.zscore.columns[column]])

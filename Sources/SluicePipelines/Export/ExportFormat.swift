@@ -2,9 +2,10 @@ import Foundation
 import SluiceFormats
 
 /// How a study writes its tables: `tsv` and `csv` (one file a table, a header line, numbers in
-/// the shortest form that reads back exactly, undefined values empty), `parquet` (one file a
-/// table; undefined numbers null) or `json` (one file for the study: `{"study": NAME, "tables":
-/// {TABLE: [{COLUMN: VALUE, …}, …]}}`, undefined numbers `null`) — what a web front end reads.
+/// the shortest form that reads back exactly, undefined values empty, infinities `inf`/`-inf`),
+/// `parquet` (one file a table; undefined numbers null) or `json` (one file for the study:
+/// `{"study": NAME, "tables": {TABLE: [{COLUMN: VALUE, …}, …]}}`, undefined and infinite numbers
+/// `null`, as JSON has no infinity) — what a web front end reads.
 /// Each file is written whole and renamed into place.
 public enum ExportFormat: String, Sendable, CaseIterable {
     case tsv, csv, json, parquet

@@ -37,7 +37,7 @@ public struct CellTypeComposition {
         public var samples: [SampleRow]
         public var tests: [TestRow]
         public var cells: Int
-        /// Cells without a sample or a cell type label.
+        /// Cells without a sample or a cell type label (or a condition, when compared): left out.
         public var unlabeled: Int
     }
 
@@ -71,7 +71,9 @@ public struct CellTypeComposition {
             let (sample, cellType) = (obs[sampleColumn]!, obs[cellTypeColumn]!)
             let condition = conditionColumn.map { obs[$0]! }
             for cell in 0..<sample.count {
-                guard let s = sample.text(at: cell), let t = cellType.text(at: cell) else {
+                // A cell without a sample, a cell type or (when conditions are compared) a condition is left out.
+                let label = condition.map { $0.text(at: cell) }
+                guard let s = sample.text(at: cell), let t = cellType.text(at: cell), label != .some(nil) else {
                     unlabeled += 1
                     continue
                 }
@@ -81,8 +83,7 @@ public struct CellTypeComposition {
                 }
                 if counts[s]![t] == nil, !cellTypes.contains(t) { cellTypes.append(t) }
                 counts[s]![t, default: 0] += 1
-                if let condition {
-                    let label = condition.text(at: cell) ?? ""
+                if case .some(.some(let label)) = label {
                     if let known = conditions[s], known != label {
                         throw AnalysisError(
                             code: "composition.condition",

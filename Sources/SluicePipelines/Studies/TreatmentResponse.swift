@@ -75,6 +75,11 @@ public struct TreatmentResponse {
         // Samples × features, row-major.
         var x = [Double](repeating: 0, count: samples.count * p)
         for (row, sample) in samples.enumerated() { for feature in 0..<p { x[row * p + feature] = features[feature, sample] } }
+        if let bad = x.firstIndex(where: { !$0.isFinite }) {
+            throw AnalysisError(
+                code: "response.missing",
+                "sample '\(features.columns[samples[bad / p]])' has no finite value of '\(features.rows[bad % p])': give every sample every feature")
+        }
         let smaller = min(y.filter { $0 }.count, y.filter { !$0 }.count)
         guard folds >= 2, smaller >= folds else {
             throw AnalysisError(code: "response.folds", "\(folds) folds need at least \(max(2, folds)) samples of each class; the smaller class has \(smaller)")

@@ -2,10 +2,12 @@ import Foundation
 
 /// Agreement with what biology already says: a table of expected directions — a signature, a
 /// cell type, `up` or `down` (e.g. IFNG up in monocytes, which respond to it) — is compared with
-/// the cell-type activity. Activity is centred across cell types, so `up` agrees where the cell
-/// type's activity is above 0 and `down` where it is below. Each signature's concordance rate is
-/// the share of its evaluated pairs that agree; a pair whose signature or cell type the activity
-/// lacks is listed, not evaluated. Cell types match ignoring case and surrounding spaces.
+/// the cell-type activity: `up` agrees where the cell type's activity (its z-score) is above 0,
+/// `down` where it is below. For activity of a pseudobulk by cell type, whose profile is centred
+/// on each gene's mean across the cell types, that is above or below the average cell type.
+/// Each signature's concordance rate is the share of its evaluated pairs that agree; a pair whose
+/// signature or cell type the activity lacks is listed, not evaluated. Cell types match ignoring
+/// case and surrounding spaces.
 public enum ExpectedDirections {
     public enum Direction: String, Sendable { case up, down }
 

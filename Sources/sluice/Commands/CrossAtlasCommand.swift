@@ -45,7 +45,11 @@ struct CrossAtlasCommand: ParsableCommand {
             guard let equals = text.firstIndex(of: "="), !FileManager.default.fileExists(atPath: text) else { return (nil, text) }
             return (String(text[..<equals]), String(text[text.index(after: equals)...]))
         }
-        let counts = Dictionary(cellCounts.map(named).map { ($0.name ?? "", $0.path) }, uniquingKeysWith: { _, last in last })
+        let counts = Dictionary(
+            try cellCounts.map(named).map { name, path in
+                guard let name else { throw ValidationError("--cell-counts takes NAME=FILE, the atlas's name and its groups.tsv, not '\(path)'") }
+                return (name, path)
+            }, uniquingKeysWith: { _, last in last })
         let loaded = try atlases.map(named).map { name, path in
             let label = name ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
             return try AtlasActivity.read(path, name: label, cellCounts: counts[label])
