@@ -26,6 +26,31 @@ import Testing
         #expect(result.tests.min { $0.test.u < $1.test.u }?.cellType == "CD14+ Monocyte")
     }
 
+    /// `--format h5ad`: samples × cell types, X the cells, layers the proportions and CLR values.
+    @Test func compositionAsAnAnnDataFile() throws {
+        var study = CellTypeComposition(source: try CellSourceOpener.open(Self.folder + "/composition.h5ad"))
+        study.conditionColumn = "condition"
+        let result = try study.run()
+        let folder = try TemporaryDirectory("sluice-composition-h5ad")
+        let files = try ExportFormat.h5ad.write(result.tables, study: "composition", to: folder.path, matrix: CellTypeComposition.matrix)
+        #expect(files == [folder.file("composition.h5ad")])
+        let cells = try CellSourceOpener.open(folder.file("composition.h5ad"))
+        let samples = Array(Set(result.samples.map(\.sample))).sorted(by: <)
+        #expect(cells.cellCount == samples.count && cells.genes.index == Array(Set(result.samples.map(\.cellType))).sorted(by: <))
+        #expect(cells.cellMetadataSchema.map(\.name) == ["sample", "condition"])
+        let batch = try cells.read(cells: 0..<cells.cellCount)
+        let clr = try CellSourceOpener.open(folder.file("composition.h5ad"), matrix: "clr").read(cells: 0..<cells.cellCount)
+        for row in result.samples {
+            let (obs, variable) = (samples.firstIndex(of: row.sample)!, cells.genes.index.firstIndex(of: row.cellType)!)
+            let stored = batch.matrix.row(obs)
+            #expect(stored.values[stored.columns.firstIndex(of: Int32(variable))!] == Float(row.cells))
+            let logRatio = clr.matrix.row(obs)
+            #expect(logRatio.values[logRatio.columns.firstIndex(of: Int32(variable))!] == Float(row.clr))
+        }
+        // Studies without a matrix-shaped table say where h5ad applies.
+        #expect(throws: AnalysisError.self) { try ExportFormat.h5ad.write(result.tables, study: "composition", to: folder.path) }
+    }
+
     @Test func specificityEqualsTheReference() throws {
         let rows = SignatureSpecificity.compute(try MatrixTable.read(Fixtures.directory + "/validation/celltype_activity.tsv"))
         let mismatches = try ReferenceTable.compare(SignatureSpecificity.table(rows), with: Self.folder + "/specificity.tsv")

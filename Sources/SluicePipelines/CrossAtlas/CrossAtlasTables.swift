@@ -3,6 +3,10 @@ import SluiceKernels
 /// The cross-atlas study as tables, named as `docs/analysis.md` lists them: `harmonized`,
 /// `mapping`, `meta`, `consistency`, `correlation`, `conserved` and `conserved_everywhere`.
 extension CrossAtlasStudy {
+    /// `--format h5ad`: (atlas, cell type) × signatures (X the activity; layers within_z and adjusted).
+    public static let matrix = MatrixView(
+        table: "harmonized", rows: ["atlas", "cell_type", "common"], column: "signature", values: ["activity", "within_z", "adjusted"])
+
     public func tables(_ result: Result) -> [ResultTable] {
         [
             ResultTable(

@@ -5,14 +5,16 @@ import SluiceFormats
 /// the shortest form that reads back exactly, undefined values empty, infinities `inf`/`-inf`),
 /// `parquet` (one file a table; undefined numbers null) or `json` (one file for the study:
 /// `{"study": NAME, "tables": {TABLE: [{COLUMN: VALUE, …}, …]}}`, undefined and infinite numbers
-/// `null`, as JSON has no infinity) — what a web front end reads.
+/// `null`, as JSON has no infinity) — what a web front end reads — or, for the studies with a
+/// matrix-shaped table, `h5ad` (``MatrixView``).
 /// Each file is written whole and renamed into place.
 public enum ExportFormat: String, Sendable, CaseIterable {
-    case tsv, csv, json, parquet
+    case tsv, csv, json, parquet, h5ad
 
-    /// Writes `tables` into `folder` (created); returns the files written.
+    /// Writes `tables` into `folder` (created); returns the files written. `h5ad` writes
+    /// `study.h5ad` from the table `matrix` names, and applies only to studies that have one.
     @discardableResult
-    public func write(_ tables: [ResultTable], study: String, to folder: String) throws -> [String] {
+    public func write(_ tables: [ResultTable], study: String, to folder: String, matrix: MatrixView? = nil) throws -> [String] {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
@@ -40,6 +42,14 @@ public enum ExportFormat: String, Sendable, CaseIterable {
                 try writeParquet(table, to: file)
                 return file
             }
+        case .h5ad:
+            guard let matrix, let table = tables.first(where: { $0.name == matrix.table }) else {
+                throw AnalysisError(
+                    code: "export.h5ad", "--format h5ad applies to validate (with --group-by), cross-atlas and composition; write \(study) as tsv, csv, json or parquet")
+            }
+            let file = path("\(study).h5ad")
+            try matrix.write(table, to: file)
+            return [file]
         }
     }
 

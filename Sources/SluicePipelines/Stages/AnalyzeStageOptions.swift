@@ -132,6 +132,6 @@ public struct AnalyzeStageOptions: Sendable, Equatable {
     /// table, or `study.json`.
     private func exported(_ table: String, study: String) -> String {
         let format = arguments.firstIndex(of: "--format").flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil } ?? "tsv"
-        return format == "json" ? "\(study).json" : "\(table).\(format)"
+        return format == "json" || format == "h5ad" ? "\(study).\(format)" : "\(table).\(format)"
     }
 }

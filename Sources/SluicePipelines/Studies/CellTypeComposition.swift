@@ -145,6 +145,11 @@ public struct CellTypeComposition {
     }
 }
 
+extension CellTypeComposition {
+    /// `--format h5ad`: samples × cell types (X the cells; layers proportion and clr).
+    public static let matrix = MatrixView(table: "samples", rows: ["sample", "condition"], column: "cell_type", values: ["cells", "proportion", "clr"])
+}
+
 extension CellTypeComposition.Result {
     /// `samples` (per sample and cell type) and, with conditions, `tests`.
     public var tables: [ResultTable] {

@@ -3,6 +3,12 @@ import SluiceKernels
 /// The validation's result as tables, named as `docs/analysis.md` lists them: `sample`,
 /// `celltype`, `singlecell`, `groups`, `concordance`, `expected`, `biological`, `coverage`,
 /// `stability` (each only when its check ran) and `quality`.
+extension ActivityValidation {
+    /// `--format h5ad`: the groups' single-cell activity, groups × signatures (X the mean; layers
+    /// median and pseudobulk).
+    public static let matrix = MatrixView(table: "groups", rows: ["group"], column: "signature", values: ["mean", "median", "pseudobulk"])
+}
+
 extension ActivityValidation.Result {
     public var tables: [ResultTable] {
         var tables: [ResultTable] = []

@@ -43,7 +43,7 @@ struct CompositionCommand: ParsableCommand {
         study.reference = reference
         study.pseudocount = pseudocount
         let result = try study.run()
-        try format.exportFormat.write(result.tables, study: "composition", to: output)
+        try format.exportFormat.write(result.tables, study: "composition", to: output, matrix: CellTypeComposition.matrix)
         let samples = Set(result.samples.map(\.sample)).count
         let significant = result.tests.filter { $0.qvalue < 0.05 }.count
         try AnalysisReport(

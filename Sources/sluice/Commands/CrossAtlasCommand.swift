@@ -64,7 +64,7 @@ struct CrossAtlasCommand: ParsableCommand {
         study.topK = topK
         study.adjust = adjust
         let result = try study.run()
-        try format.exportFormat.write(study.tables(result), study: "cross_atlas", to: output)
+        try format.exportFormat.write(study.tables(result), study: "cross_atlas", to: output, matrix: CrossAtlasStudy.matrix)
         let matched = mapping.entries.filter { $0.method != .unmatched && $0.method != .first }.count
         let heterogeneous = result.meta.filter { $0.result.qPvalue < 0.05 }.count
         try AnalysisReport(

@@ -20,6 +20,10 @@ struct SpecificityCommand: ParsableCommand {
     @OptionGroup var format: ExportFormatOption
     @Option(help: "Folder for the result table (created).") var output: String
 
+    func validate() throws {
+        guard format.exportFormat != .h5ad else { throw ValidationError("--format h5ad applies to validate, cross-atlas and composition; use tsv, csv, json or parquet") }
+    }
+
     func run() throws {
         let rows = SignatureSpecificity.compute(try MatrixTable.read(activity))
         try format.exportFormat.write([SignatureSpecificity.table(rows)], study: "specificity", to: output)

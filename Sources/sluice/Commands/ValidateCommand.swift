@@ -34,7 +34,8 @@ struct ValidateCommand: ParsableCommand {
             shares as they are) and their weighted mean over the checks run (weights 0.2 unless \
             --weights sets them, e.g. sample=0.4,stability=0.1). docs/analysis.md gives every \
             column. Writes one table per check and quality into --output as --format tsv (default), \
-            csv or parquet, or validation.json with all of them.
+            csv or parquet, or validation.json with all of them, or validation.h5ad of the groups \
+            (groups × signatures: X mean, layers median and pseudobulk).
             """)
 
     @Option(help: "Activity per sample (signatures × samples, e.g. zscore.tsv).") var activity: String?
@@ -97,7 +98,7 @@ struct ValidateCommand: ParsableCommand {
         }
         let result = try validation.run()
         let tables = result.tables
-        try format.exportFormat.write(tables, study: "validation", to: output)
+        try format.exportFormat.write(tables, study: "validation", to: output, matrix: ActivityValidation.matrix)
         let scored = result.scores.filter { !$0.score.isNaN }
         let mean = scored.isEmpty ? Double.nan : scored.reduce(0) { $0 + $1.score } / Double(scored.count)
         try AnalysisReport(

@@ -3,10 +3,10 @@ import SluicePipelines
 
 /// `--format` of the studies: how their tables are written (``ExportFormat``).
 struct ExportFormatOption: ParsableArguments {
-    @Option(help: "tsv, csv, json (one file for the study) or parquet.") var format = "tsv"
+    @Option(help: "tsv, csv, json (one file for the study), parquet, or h5ad (validate, cross-atlas, composition).") var format = "tsv"
 
     func validate() throws {
-        guard ExportFormat(rawValue: format) != nil else { throw ValidationError("--format must be tsv, csv, json or parquet") }
+        guard ExportFormat(rawValue: format) != nil else { throw ValidationError("--format must be tsv, csv, json, parquet or h5ad") }
     }
 
     /// The parsed format (checked by `validate`).
