@@ -24,6 +24,15 @@ public struct SparseRows: Hashable, Sendable {
         self.columnCount = columnCount
     }
 
+    /// A dense block as CSR with every entry stored, zeros too: `values` row-major, `rows` ×
+    /// `columnCount` of them (as AnnData keeps a table of scores in a `csr_matrix`).
+    public init(dense values: [Float], rows: Int, columnCount: Int) {
+        precondition(values.count == rows * columnCount, "a dense block holds rows × columns values")
+        self.init(
+            offsets: (0...rows).map { Int64($0 * columnCount) }, columns: (0..<rows).flatMap { _ in 0..<Int32(columnCount) }, values: values,
+            columnCount: columnCount)
+    }
+
     /// An empty block with `columnCount` columns.
     public init(columnCount: Int) {
         self.init(offsets: [0], columns: [], values: [], columnCount: columnCount)

@@ -16,4 +16,15 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     /// A uniform double in [0, 1).
     public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    /// `items` shuffled by Fisher–Yates — for i from n − 1 down to 1, swap i with
+    /// `next() % (i + 1)` — the order Sluice's seeded folds document, so that a reference
+    /// written in another language rebuilds them (the standard library's shuffle draws otherwise).
+    public mutating func shuffled<T>(_ items: [T]) -> [T] {
+        var result = items
+        if result.count > 1 {
+            for i in stride(from: result.count - 1, to: 0, by: -1) { result.swapAt(i, Int(next() % UInt64(i + 1))) }
+        }
+        return result
+    }
 }

@@ -34,7 +34,6 @@ public final class CellActivityWriter {
         for (column, signature) in reported.enumerated() {
             for sample in 0..<samples { stored[sample * width + column] = Float(values[signature.row * samples + sample]) }
         }
-        let columns = (0..<samples).flatMap { _ in (0..<Int32(width)) }
-        return SparseRows(offsets: (0...samples).map { Int64($0 * width) }, columns: Array(columns), values: stored, columnCount: width)
+        return SparseRows(dense: stored, rows: samples, columnCount: width)
     }
 }

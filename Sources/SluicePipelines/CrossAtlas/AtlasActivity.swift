@@ -45,15 +45,11 @@ public struct AtlasActivity: Sendable {
 
     /// `group` → `psbulk_cells` from a tab-separated table with a header.
     static func readCellCounts(_ path: String) throws -> [String: Int] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw AnalysisError(code: "cross-atlas.cell-counts", "could not read the cell counts \(path)")
-        }
-        let lines = text.split(whereSeparator: \.isNewline).map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
-        guard let header = lines.first, let group = header.firstIndex(of: "group"), let cells = header.firstIndex(of: "psbulk_cells") else {
-            throw AnalysisError(code: "cross-atlas.cell-counts", "\(path) needs the columns group and psbulk_cells (groups.tsv of `sluice analyze pseudobulk`)")
-        }
+        let table = try HeaderTable(path, what: "the cell counts (groups.tsv of `sluice analyze pseudobulk`)", code: "cross-atlas.cell-counts")
+        let columns = try table.columns(["group", "psbulk_cells"])
+        let (group, cells) = (columns[0], columns[1])
         var counts: [String: Int] = [:]
-        for fields in lines.dropFirst() where fields.count > max(group, cells) {
+        for fields in table.rows where fields.count > max(group, cells) {
             guard let value = Int(fields[cells]) else {
                 throw AnalysisError(code: "cross-atlas.cell-counts", "\(path): '\(fields[cells])' is not a number of cells")
             }

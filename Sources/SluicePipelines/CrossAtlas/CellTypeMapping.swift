@@ -83,16 +83,10 @@ public struct CellTypeMapping: Sendable {
 
     /// Reads a mapping table: a header naming `atlas`, `cell_type` and `common`.
     public static func readUser(_ path: String) throws -> [(atlas: String, cellType: String, common: String)] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw AnalysisError(code: "cross-atlas.mapping", "could not read the cell-type mapping \(path)")
-        }
-        let lines = text.split(whereSeparator: \.isNewline).map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
-        guard let header = lines.first, let atlas = header.firstIndex(of: "atlas"), let cellType = header.firstIndex(of: "cell_type"),
-            let common = header.firstIndex(of: "common")
-        else {
-            throw AnalysisError(code: "cross-atlas.mapping", "the cell-type mapping \(path) needs the columns atlas, cell_type and common")
-        }
-        return lines.dropFirst().filter { $0.count > max(atlas, cellType, common) }.map { ($0[atlas], $0[cellType], $0[common]) }
+        let table = try HeaderTable(path, what: "the cell-type mapping", code: "cross-atlas.mapping")
+        let columns = try table.columns(["atlas", "cell_type", "common"])
+        let (atlas, cellType, common) = (columns[0], columns[1], columns[2])
+        return table.rows.filter { $0.count > columns.max()! }.map { ($0[atlas], $0[cellType], $0[common]) }
     }
 
     /// Lower case, runs of other characters than letters and digits one space, plural `s` of a

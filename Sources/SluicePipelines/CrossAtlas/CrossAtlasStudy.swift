@@ -113,8 +113,7 @@ public struct CrossAtlasStudy {
                 }
                 let values = atlases.indices.map { activity[$0][c] }.filter { !$0.isNaN }
                 if !values.isEmpty {
-                    let mean = values.reduce(0, +) / Double(values.count)
-                    let sd = values.count > 1 ? (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)).squareRoot() : .nan
+                    let (mean, sd) = Self.moments(values)
                     result.consistency.append(
                         Consistency(signature: signature, cellType: common, atlases: values.count, mean: mean, sd: sd, cv: sd / abs(mean)))
                 }

@@ -68,12 +68,7 @@ public struct MatrixView: Sendable {
         let obs = Frame(
             index: obsKeys.map { $0.joined(separator: "/") },
             columns: rows.enumerated().map { position, name in FrameColumn(name: name, values: .strings(obsKeys.map { $0[position] })) })
-        let width = varNames.count
-        let sparse = { (values: [Float]) in
-            SparseRows(
-                offsets: (0...obsKeys.count).map { Int64($0 * width) }, columns: (0..<obsKeys.count).flatMap { _ in (0..<Int32(width)) },
-                values: values, columnCount: width)
-        }
+        let sparse = { (values: [Float]) in SparseRows(dense: values, rows: obsKeys.count, columnCount: varNames.count) }
         let writer = try H5ADWriter(
             path: path, genes: Frame(index: varNames, indexName: column), cellSchema: obs.schema, layers: Array(values.dropFirst()),
             options: .init(gzipLevel: 1))

@@ -18,15 +18,10 @@ public enum ResponseLabels {
             }
             return labels
         }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw AnalysisError(code: "response.labels", "could not read the labels table \(path)")
-        }
-        let lines = text.split(whereSeparator: \.isNewline).map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
-        guard let header = lines.first, let index = header.firstIndex(of: column) else {
-            throw AnalysisError(code: "response.labels", "the labels table \(path) has no column '\(column)'")
-        }
+        let table = try HeaderTable(path, what: "the labels table", code: "response.labels")
+        let index = try table.columns([column])[0]
         var labels: [String: String] = [:]
-        for fields in lines.dropFirst() where fields.count > index && !fields[index].isEmpty { labels[fields[0]] = fields[index] }
+        for fields in table.rows where fields.count > index && !fields[index].isEmpty { labels[fields[0]] = fields[index] }
         return labels
     }
 }

@@ -90,13 +90,14 @@ public struct TreatmentResponse {
         for f in 0..<folds {
             let train = y.indices.filter { fold[$0] != f }
             let test = y.indices.filter { fold[$0] == f }
-            let model = try LogisticRegression(x: train.flatMap { x[($0 * p)..<(($0 + 1) * p)] }, y: train.map { y[$0] }, features: p, c: c)
+            // The fold's rows of x, gathered once for both models.
+            let (trainX, trainY) = (train.flatMap { x[($0 * p)..<(($0 + 1) * p)] }, train.map { y[$0] })
             let held = test.flatMap { x[($0 * p)..<(($0 + 1) * p)] }
-            let probabilities = model.probabilities(held)
+            let probabilities = try LogisticRegression(x: trainX, y: trainY, features: p, c: c).probabilities(held)
             let forest =
                 trees > 0
-                ? RandomForest(x: train.flatMap { x[($0 * p)..<(($0 + 1) * p)] }, y: train.map { y[$0] }, features: p, trees: trees, seed: seed &+ UInt64(f))
-                    .probabilities(held, features: p) : [Double](repeating: .nan, count: test.count)
+                ? RandomForest(x: trainX, y: trainY, features: p, trees: trees, seed: seed &+ UInt64(f)).probabilities(held, features: p)
+                : [Double](repeating: .nan, count: test.count)
             for (position, row) in test.enumerated() {
                 predictions[row] = Prediction(
                     sample: features.columns[samples[row]], positive: y[row], fold: f, probability: probabilities[position],
@@ -130,11 +131,7 @@ public struct TreatmentResponse {
         var generator = SeededGenerator(seed: seed)
         var fold = [Int](repeating: 0, count: y.count)
         for wanted in [true, false] {
-            var members = y.indices.filter { y[$0] == wanted }
-            if members.count > 1 {
-                for i in stride(from: members.count - 1, to: 0, by: -1) { members.swapAt(i, Int(generator.next() % UInt64(i + 1))) }
-            }
-            for (position, sample) in members.enumerated() { fold[sample] = position % k }
+            for (position, sample) in generator.shuffled(y.indices.filter { y[$0] == wanted }).enumerated() { fold[sample] = position % k }
         }
         return fold
     }

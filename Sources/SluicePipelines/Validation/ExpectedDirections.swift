@@ -35,20 +35,10 @@ public enum ExpectedDirections {
 
     /// Reads a tab-separated table with a header naming `signature`, `cell_type` and `direction`.
     public static func read(_ path: String) throws -> [Expectation] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw AnalysisError(code: "validate.expected", "could not read the expected-directions table \(path)")
-        }
-        var lines = text.split(whereSeparator: \.isNewline).map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
-        guard let header = lines.first else { throw AnalysisError(code: "validate.expected", "the expected-directions table \(path) is empty") }
-        lines.removeFirst()
-        let position = { (name: String) throws -> Int in
-            guard let index = header.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).lowercased() == name }) else {
-                throw AnalysisError(code: "validate.expected", "the expected-directions table \(path) has no '\(name)' column (it needs signature, cell_type and direction)")
-            }
-            return index
-        }
-        let (signature, cellType, direction) = (try position("signature"), try position("cell_type"), try position("direction"))
-        return try lines.enumerated().map { number, fields in
+        let table = try HeaderTable(path, what: "the expected-directions table", code: "validate.expected")
+        let columns = try table.columns(["signature", "cell_type", "direction"], ignoringCase: true)
+        let (signature, cellType, direction) = (columns[0], columns[1], columns[2])
+        return try table.rows.enumerated().map { number, fields in
             let field = { (index: Int) in index < fields.count ? fields[index].trimmingCharacters(in: .whitespaces) : "" }
             guard let parsed = Direction(rawValue: field(direction).lowercased()) else {
                 throw AnalysisError(code: "validate.expected", "line \(number + 2) of \(path): the direction '\(field(direction))' is neither up nor down")

@@ -22,11 +22,8 @@ public enum FoldStability {
 
     /// The shared genes' folds: `folds[f]` holds fold f's genes, in the expression's order.
     public static func split(genes: [String], folds k: Int, seed: UInt64) -> [[String]] {
-        var order = Array(genes.indices)
         var generator = SeededGenerator(seed: seed)
-        if order.count > 1 {
-            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(generator.next() % UInt64(i + 1))) }
-        }
+        let order = generator.shuffled(Array(genes.indices))
         var fold = [Int](repeating: 0, count: genes.count)
         for (position, gene) in order.enumerated() { fold[gene] = position % k }
         return (0..<k).map { f in genes.indices.filter { fold[$0] == f }.map { genes[$0] } }
