@@ -32,7 +32,7 @@ import Testing
             options.normalize = normalize
             options.tieCorrect = tieCorrect
             options.method = method
-            options.stratify = stratify
+            options.stratify = stratify.map { [$0] } ?? []
             return options
         }
     }
@@ -83,10 +83,10 @@ import Testing
         result.comparisons.flatMap { comparison in
             comparison.order.map { gene in
                 Row(
-                    comparison: (comparison.stratum.map { $0 + "/" } ?? "") + comparison.group,
+                    comparison: (comparison.strata.first.map { $0 + "/" } ?? "") + comparison.group,
                     name: result.genes[gene],
                     values: [
-                        Double(Float(comparison.scores[gene])), Double(Float(comparison.logFoldChanges[gene])),
+                        Double(Float(comparison.scores[gene])), Double(Float(comparison.effects[gene])),
                         comparison.pValues[gene], comparison.adjustedPValues[gene],
                     ])
             }
@@ -107,7 +107,7 @@ import Testing
         let result = try Self.run(test.options)
         let ours = Self.rows(result)
         #expect(header.suffix(6) == ["group", "names", "scores", "logfoldchanges", "pvals", "pvals_adj"])
-        #expect(result.stratified == (header.first == "stratum"))
+        #expect(result.stratifiedBy.isEmpty == (header.first != "stratum"))
         try #require(ours.count == expected.count)
         // Comparisons in scanpy's order.
         func comparisons(_ rows: [Row]) -> [String] { rows.map(\.comparison).reduce(into: []) { if $0.last != $1 { $0.append($1) } } }
@@ -159,7 +159,7 @@ import Testing
         let result = try Self.run(options)
         #expect(result.notes == ["40 cells have no 'cluster_na' label; they count in every group's rest, as in scanpy"])
         options.groupBy = "solo"
-        options.stratify = "batch"
+        options.stratify = ["batch"]
         let stratified = try Self.run(options)
         #expect(stratified.notes.count == 1 && stratified.notes[0].contains("skipped group 's0', which has 1 cell"))
         #expect(!stratified.comparisons.contains { $0.group == "s0" })
@@ -182,7 +182,7 @@ import Testing
         var options = DifferentialOptions(groupBy: groupBy)
         options.reference = reference
         options.groups = groups
-        options.stratify = stratify
+        options.stratify = stratify.map { [$0] } ?? []
         let error = try #require(throws: AnalysisError.self) { try Self.run(options) }
         #expect(error.code == code, "\(error.message)")
         #expect(!error.message.isEmpty && !error.message.contains("\n"))
@@ -265,7 +265,7 @@ import Testing
         return z.isNaN ? 0 : z
     }
 
-    @Test("random matrices with negatives, ties, missing labels and strata equal dense ranking", arguments: 0..<12)
+    @Test("random matrices with negatives, ties, missing labels and strata of one or two columns equal dense ranking", arguments: 0..<12)
     func randomAgainstDense(seed: Int) throws {
         var random = SeededGenerator(seed: UInt64(seed) + 100)
         let cells = 30 + Int(random.next() % 60)
@@ -276,6 +276,7 @@ import Testing
         }
         let groupCodes: [Int32] = (0..<cells).map { _ in random.next() % 9 == 0 ? -1 : Int32(random.next() % 3) }
         let strataCodes: [Int32] = (0..<cells).map { _ in Int32(random.next() % 2) }
+        let phaseCodes: [Int32] = (0..<cells).map { _ in random.next() % 11 == 0 ? -1 : Int32(random.next() % 2) }
         let folder = try TemporaryDirectory("differential")
         let path = folder.file("random.h5ad")
         try Self.writeH5AD(
@@ -283,20 +284,36 @@ import Testing
             columns: [
                 FrameColumn(name: "group", values: .categorical(codes: groupCodes, categories: ["x", "y", "z"], ordered: false)),
                 FrameColumn(name: "stratum", values: .categorical(codes: strataCodes, categories: ["s0", "s1"], ordered: false)),
+                FrameColumn(name: "phase", values: .categorical(codes: phaseCodes, categories: ["p1", "p0"], ordered: false)),
             ])
         var checked = 0
-        for (stratified, referenceLabel, tieCorrect) in [(false, nil, false), (true, nil, true), (false, "y", true), (true, "x", false)] as [(Bool, String?, Bool)] {
+        let cases: [([String], String?, Bool)] = [
+            ([], nil, false), (["stratum"], nil, true), ([], "y", true), (["stratum"], "x", false), (["phase", "stratum"], nil, false),
+            (["stratum", "phase"], "z", true),
+        ]
+        for (strata, referenceLabel, tieCorrect) in cases {
             var options = DifferentialOptions(groupBy: "group")
             options.reference = referenceLabel
             options.tieCorrect = tieCorrect
-            options.stratify = stratified ? "stratum" : nil
+            options.stratify = strata
+            // Differences of means for half of the cases (the ranks are the same either way).
+            options.effect = seed % 2 == 0 ? .activityDifference : .logFoldChange
             options.memoryBudget = 8 * 40
             options.chunkSize = 7
             guard let result = try? Self.run(options, path: path) else { continue }  // too few cells for some group
+            // Strata in order: the first column's categories slowest, each column in category order.
+            let expectedStrata = strata.reduce([[String]()]) { prefixes, column in
+                prefixes.flatMap { prefix in (column == "phase" ? ["p1", "p0"] : ["s0", "s1"]).map { prefix + [$0] } }
+            }
+            let seenStrata = result.comparisons.map(\.strata).reduce(into: [[String]]()) { if $0.last != $1 { $0.append($1) } }
+            #expect(seenStrata == expectedStrata.filter(seenStrata.contains))
             for comparison in result.comparisons {
                 let group = ["x", "y", "z"].firstIndex(of: comparison.group)!
-                let stratum = comparison.stratum.map { Int32($0.dropFirst())! }
-                let inStratum = (0..<cells).map { stratum == nil || strataCodes[$0] == stratum! }
+                let inStratum = (0..<cells).map { cell in
+                    zip(strata, comparison.strata).allSatisfy { column, label in
+                        column == "phase" ? phaseCodes[cell] == Int32(label == "p0" ? 1 : 0) : strataCodes[cell] == Int32(label.dropFirst())!
+                    }
+                }
                 let isGroup = (0..<cells).map { inStratum[$0] && groupCodes[$0] == Int32(group) }
                 let pool: [Bool]
                 if let referenceLabel {
@@ -307,8 +324,16 @@ import Testing
                 }
                 for gene in 0..<genes {
                     let z = Self.denseWilcoxon(values.map { $0[gene] }, group: isGroup, pool: pool, tieCorrect: tieCorrect)
-                    #expect(abs(comparison.scores[gene] - z) <= 1e-12 * max(1, abs(z)), "seed \(seed) \(comparison.stratum ?? "") \(comparison.group) gene \(gene)")
+                    #expect(abs(comparison.scores[gene] - z) <= 1e-12 * max(1, abs(z)), "seed \(seed) \(comparison.strata.first ?? "") \(comparison.group) gene \(gene)")
                     #expect(comparison.pValues[gene] == NormalDistribution.twoSidedPValue(comparison.scores[gene]))
+                    let mean = { (members: [Bool]) in
+                        zip(values, members).filter(\.1).reduce(0.0) { $0 + Double($1.0[gene]) } / Double(members.count(where: { $0 }))
+                    }
+                    let (groupMean, otherMean) = (mean(isGroup), mean(zip(pool, isGroup).map { $0 && !$1 }))
+                    let effect = options.effect.of(groupMean: groupMean, otherMean: otherMean)
+                    // log2 of a negative ratio (negative means) is NaN on both sides.
+                    let agrees = effect.isNaN ? comparison.effects[gene].isNaN : abs(comparison.effects[gene] - effect) <= 1e-9 * max(1, abs(effect))
+                    #expect(agrees, "seed \(seed) effect of gene \(gene): \(comparison.effects[gene]) vs \(effect)")
                     checked += 1
                 }
             }
@@ -320,18 +345,59 @@ import Testing
     func tables() throws {
         var options = DifferentialOptions(groupBy: "cluster")
         options.normalize = true
-        options.stratify = "batch"
+        options.stratify = ["batch"]
         let result = try Self.run(options)
         let folder = try TemporaryDirectory("differential")
         try DifferentialTable.writeTSV(result, to: folder.file("differential.tsv"))
         try DifferentialTable.writeParquet(result, to: folder.file("differential.parquet"))
         let text = try String(contentsOfFile: folder.file("differential.tsv"), encoding: .utf8)
         let lines = text.split(separator: "\n")
-        #expect(lines.first == "stratum\tgroup\tnames\tscores\tlogfoldchanges\tpvals\tpvals_adj")
+        #expect(lines.first == "batch\tgroup\tnames\tscores\tlogfoldchanges\tpvals\tpvals_adj")
         #expect(lines.count == 1 + result.comparisons.count * result.genes.count)
         #expect(lines[1].hasPrefix("b1\tc1\tPRMT2\t18.36387\t"))
         let parquet = try ParquetReader(path: folder.file("differential.parquet"))
         #expect(parquet.rowCount == result.comparisons.count * result.genes.count)
-        #expect(parquet.schema.columns.map(\.name) == ["stratum", "group", "names", "scores", "logfoldchanges", "pvals", "pvals_adj"])
+        #expect(parquet.schema.columns.map(\.name) == ["batch", "group", "names", "scores", "logfoldchanges", "pvals", "pvals_adj"])
+    }
+
+    @Test("--effect activity-diff writes the difference of means, −log10 p and the BH q-value")
+    func activityDifferenceTable() throws {
+        var options = DifferentialOptions(groupBy: "cluster")
+        options.normalize = true
+        options.stratify = ["batch"]
+        let logFold = try Self.run(options)
+        options.effect = .activityDifference
+        let result = try Self.run(options)
+        let folder = try TemporaryDirectory("differential")
+        try DifferentialTable.writeTSV(result, to: folder.file("differential.tsv"))
+        try DifferentialTable.writeParquet(result, to: folder.file("differential.parquet"))
+        let lines = try String(contentsOfFile: folder.file("differential.tsv"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "batch\tgroup\tnames\tscores\tactivity_diff\tpvals\tneg_log10_pval\tqvalue")
+        #expect(lines.count == 1 + result.comparisons.count * result.genes.count)
+        // The same ranks and p-values as the log2fc run; only the effect differs.
+        for (a, b) in zip(result.comparisons, logFold.comparisons) {
+            #expect(a.scores == b.scores && a.pValues == b.pValues && a.adjustedPValues == b.adjustedPValues)
+        }
+        for line in lines.dropFirst().prefix(200) {
+            let fields = line.split(separator: "\t").map(String.init)
+            let (p, minusLog, q) = (Double(fields[5])!, Double(fields[6])!, Double(fields[7])!)
+            #expect(minusLog == -log10(p))
+            let comparison = result.comparisons.first { $0.strata == [fields[0]] && $0.group == fields[1] }!
+            let gene = result.genes.firstIndex(of: fields[2])!
+            #expect(q == comparison.adjustedPValues[gene])
+            #expect(Float(fields[4]) == Float(comparison.effects[gene]))
+        }
+        let parquet = try ParquetReader(path: folder.file("differential.parquet"))
+        #expect(parquet.schema.columns.map(\.name) == ["batch", "group", "names", "scores", "activity_diff", "pvals", "neg_log10_pval", "qvalue"])
+    }
+
+    @Test("--stratify refuses a column named twice, the group column, or a result column's name")
+    func stratifyColumnChecks() throws {
+        for (stratify, code) in [(["batch", "batch"], "differential.same-column"), (["cluster"], "differential.same-column")] {
+            var options = DifferentialOptions(groupBy: "cluster")
+            options.stratify = stratify
+            #expect(throws: AnalysisError.self) { try Self.run(options) }
+            do { _ = try Self.run(options) } catch let error as AnalysisError { #expect(error.code == code) }
+        }
     }
 }

@@ -11,7 +11,8 @@ import SluiceKernels
 struct ComparisonPlan {
     /// One group tested against the rest of its stratum or against the reference.
     struct Comparison {
-        var stratumLabel: String?
+        /// The stratum's labels, one per `--stratify` column (none without).
+        var stratumLabels: [String]
         var groupLabel: String
         var groupSlot: UInt32
         /// The reference's slot; `nil`: every other cell of the stratum.
@@ -42,7 +43,7 @@ struct ComparisonPlan {
     var notes: [String] = []
     let referenceLabel: String
 
-    init(grouping: GroupingColumn, stratification: GroupingColumn?, slots: SlotTable, options: DifferentialOptions, path: String) throws {
+    init(grouping: GroupingColumn, stratification: Strata?, slots: SlotTable, options: DifferentialOptions, path: String) throws {
         referenceLabel = options.reference ?? "rest"
         stratumIndexOfSlot = [Int32](repeating: -1, count: slots.count)
         let column = grouping.name
@@ -79,7 +80,8 @@ struct ComparisonPlan {
         var wholeGroups: [String] = []
         let strataNumbers = stratification.map { $0.orderedNumbers() } ?? [0]
         for stratumNumber in strataNumbers {
-            let stratumLabel = stratification.map { $0.labels[Int(stratumNumber)] }
+            let stratumLabels = stratification?.labels(of: stratumNumber) ?? []
+            let stratumLabel = stratification == nil ? nil : stratumLabels.joined(separator: " / ")
             let members = (0..<slots.count).filter { slots.stratumOfSlot[$0] == stratumNumber }.map { UInt32($0) }
             let cells = members.reduce(0) { $0 + slots.cells[Int($1)] }
             func cellsOf(_ group: Int32) -> (slot: UInt32?, cells: Int) {
@@ -122,7 +124,7 @@ struct ComparisonPlan {
                 stratum.comparisons.append(comparisons.count)
                 comparisons.append(
                     Comparison(
-                        stratumLabel: stratumLabel, groupLabel: grouping.labels[Int(group)], groupSlot: slot,
+                        stratumLabels: stratumLabels, groupLabel: grouping.labels[Int(group)], groupSlot: slot,
                         referenceSlot: referenceSlot, groupCells: count, otherCells: other.cells, otherSlots: other.slots))
             }
             if stratum.comparisons.isEmpty { continue }

@@ -8,17 +8,18 @@ final class ComparisonStatistics: @unchecked Sendable {
     let comparisons: Int
     let scores: UnsafeMutableBufferPointer<Double>
     let pValues: UnsafeMutableBufferPointer<Double>
-    let logFoldChanges: UnsafeMutableBufferPointer<Double>
+    /// log₂ fold changes or mean differences (``DifferentialEffect``).
+    let effects: UnsafeMutableBufferPointer<Double>
 
     init(comparisons: Int, genes: Int) {
         self.genes = genes
         self.comparisons = comparisons
         scores = .allocate(capacity: comparisons * genes)
         pValues = .allocate(capacity: comparisons * genes)
-        logFoldChanges = .allocate(capacity: comparisons * genes)
+        effects = .allocate(capacity: comparisons * genes)
         scores.initialize(repeating: 0)
         pValues.initialize(repeating: 1)
-        logFoldChanges.initialize(repeating: 0)
+        effects.initialize(repeating: 0)
     }
 
     /// One statistic of one comparison, for every gene.
@@ -30,12 +31,12 @@ final class ComparisonStatistics: @unchecked Sendable {
     func save(into archive: inout StateArchive) {
         archive.put("statistics.scores", Array(scores))
         archive.put("statistics.p", Array(pValues))
-        archive.put("statistics.lfc", Array(logFoldChanges))
+        archive.put("statistics.effect", Array(effects))
     }
 
     /// Takes up the statistics ``save(into:)`` stored in `archive`.
     func restore(from archive: StateArchive) throws {
-        for (name, buffer) in [("statistics.scores", scores), ("statistics.p", pValues), ("statistics.lfc", logFoldChanges)] {
+        for (name, buffer) in [("statistics.scores", scores), ("statistics.p", pValues), ("statistics.effect", effects)] {
             let values = try archive.array(name, of: Double.self)
             guard values.count == buffer.count else {
                 throw AnalysisError(code: "differential.checkpoint", "the checkpoint holds \(values.count) statistics where \(buffer.count) are expected")
@@ -47,6 +48,6 @@ final class ComparisonStatistics: @unchecked Sendable {
     deinit {
         scores.deallocate()
         pValues.deallocate()
-        logFoldChanges.deallocate()
+        effects.deallocate()
     }
 }

@@ -1,8 +1,9 @@
 /// One group's test results for every gene, as scanpy's `rank_genes_groups` stores them for
-/// that group (`scores`, `logfoldchanges`, `pvals`, `pvals_adj`), in the file's gene order.
+/// that group (`scores`, `logfoldchanges`, `pvals`, `pvals_adj`; or mean differences in place of
+/// the fold changes), in the file's gene order.
 public struct DifferentialComparison: Sendable {
-    /// The stratum's label in a `--stratify` run.
-    public var stratum: String?
+    /// The stratum's labels in a `--stratify` run, one per column (empty without).
+    public var strata: [String]
     public var group: String
     /// The reference group's label, or `rest`.
     public var reference: String
@@ -11,7 +12,8 @@ public struct DifferentialComparison: Sendable {
     public var referenceCells: Int
     /// Wilcoxon z-scores or t statistics.
     public var scores: [Double]
-    public var logFoldChanges: [Double]
+    /// log₂ fold changes, or mean differences (``DifferentialResult/effect``).
+    public var effects: [Double]
     public var pValues: [Double]
     /// Benjamini–Hochberg over this comparison's genes.
     public var adjustedPValues: [Double]

@@ -46,7 +46,7 @@ public struct DifferentialExpression {
         let geneCount = source.geneCount
         let ranges = source.batchRanges(size: max(1, options.chunkSize))
         var grouping = GroupingColumn(name: options.groupBy)
-        var stratification = options.stratify.map { GroupingColumn(name: $0) }
+        var stratification = options.stratify.isEmpty ? nil : Strata(columns: options.stratify)
         var slots = SlotTable()
         var cellSlots = [UInt32](repeating: SlotTable.skipped, count: source.cellCount)
         var nonzeroPerGene = [Int](repeating: 0, count: geneCount)
@@ -225,7 +225,7 @@ public struct DifferentialExpression {
             statistics = ComparisonStatistics(comparisons: plan.comparisons.count, genes: geneCount)
             done = geneCount
             if let sums {
-                var tester = GeneTester(plan: plan, slots: slots, method: options.method, tieCorrect: false)
+                var tester = GeneTester(plan: plan, slots: slots, method: options.method, tieCorrect: false, effect: options.effect)
                 for gene in 0..<geneCount { tester.test(gene: gene, sums: sums, into: statistics) }
             } else {
                 test(store, plan: plan, slots: slots, statistics: statistics)
@@ -278,27 +278,35 @@ public struct DifferentialExpression {
             // Highest score first; equal scores in file order (scanpy's argsort leaves them unspecified).
             let order = scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
             return DifferentialComparison(
-                stratum: comparison.stratumLabel, group: comparison.groupLabel, reference: plan.referenceLabel,
+                strata: comparison.stratumLabels, group: comparison.groupLabel, reference: plan.referenceLabel,
                 groupCells: comparison.groupCells, referenceCells: comparison.otherCells, scores: scores,
-                logFoldChanges: statistics.column(statistics.logFoldChanges, comparison: index), pValues: pValues,
+                effects: statistics.column(statistics.effects, comparison: index), pValues: pValues,
                 adjustedPValues: FalseDiscoveryRate.benjaminiHochberg(pValues), order: order)
         }
         return DifferentialResult(
-            genes: source.genes.index, comparisons: comparisons, stratified: options.stratify != nil, notes: plan.notes,
+            genes: source.genes.index, comparisons: comparisons, stratifiedBy: options.stratify, effect: options.effect, notes: plan.notes,
             passes: passes, cells: source.cellCount)
     }
 
     /// Fails early, with the columns there are, when `--groupby` or `--stratify` is not in the file.
     private func checkColumns() throws {
         let schema = source.cellMetadataSchema
-        for name in [options.groupBy] + (options.stratify.map { [$0] } ?? []) where !schema.contains(where: { $0.name == name }) {
+        for name in [options.groupBy] + options.stratify where !schema.contains(where: { $0.name == name }) {
             let names = schema.map(\.name)
             throw AnalysisError(
                 code: "differential.unknown-column",
                 "\(source.path) has no cell-metadata column '\(name)' (columns: \(names.isEmpty ? "none" : names.joined(separator: ", ")))")
         }
-        if let stratify = options.stratify, stratify == options.groupBy {
-            throw AnalysisError(code: "differential.same-column", "--stratify and --groupby name the same column '\(stratify)'; stratify by another column")
+        if options.stratify.contains(options.groupBy) {
+            throw AnalysisError(code: "differential.same-column", "--stratify and --groupby name the same column '\(options.groupBy)'; stratify by another column")
+        }
+        if let repeated = options.stratify.first(where: { name in options.stratify.filter { $0 == name }.count > 1 }) {
+            throw AnalysisError(code: "differential.same-column", "--stratify names the column '\(repeated)' twice")
+        }
+        if let clash = options.stratify.first(where: DifferentialTable.header(stratifiedBy: [], effect: options.effect).contains) {
+            throw AnalysisError(
+                code: "differential.column-name",
+                "the stratifying column '\(clash)' has the name of a column of the result table; rename it in the file's obs")
         }
     }
 
@@ -340,8 +348,9 @@ public struct DifferentialExpression {
         let threads = max(1, min(options.threads, count))
         let method = options.method
         let tieCorrect = options.tieCorrect
+        let effect = options.effect
         ParallelFor.run(parts: threads) { thread in
-            var tester = GeneTester(plan: plan, slots: slots, method: method, tieCorrect: tieCorrect)
+            var tester = GeneTester(plan: plan, slots: slots, method: method, tieCorrect: tieCorrect, effect: effect)
             for index in stride(from: thread, to: count, by: threads) {
                 tester.test(gene: lower + index, column: store.column(index), into: statistics)
             }

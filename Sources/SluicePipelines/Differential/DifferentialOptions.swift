@@ -15,8 +15,10 @@ public struct DifferentialOptions: Sendable {
     public var tieCorrect = false
     /// The test (scanpy's `method`).
     public var method: DifferentialMethod = .wilcoxon
-    /// Run the same test separately within each label of this column.
-    public var stratify: String?
+    /// Run the same test separately within each combination of these columns' labels (none: all cells together).
+    public var stratify: [String] = []
+    /// What the table reports as the size of each difference.
+    public var effect: DifferentialEffect = .logFoldChange
     /// Cells read at a time.
     public var chunkSize = 10_000
     /// Bytes of stored values (8 per non-zero) held at once; genes beyond it are collected by

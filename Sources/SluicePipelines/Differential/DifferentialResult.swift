@@ -6,8 +6,10 @@ public struct DifferentialResult: Sendable {
     public var genes: [String]
     /// Comparisons in scanpy's order: strata in column order, groups in `--groups` or column order.
     public var comparisons: [DifferentialComparison]
-    /// Whether results carry a stratum.
-    public var stratified: Bool
+    /// The `--stratify` columns (empty: one stratum, all cells).
+    public var stratifiedBy: [String]
+    /// What ``DifferentialComparison/effects`` holds.
+    public var effect: DifferentialEffect
     /// Things the user should know: labelless cells, skipped groups.
     public var notes: [String]
     /// Passes over the file (1 unless the stored values outgrew the memory budget).

@@ -2,11 +2,12 @@ import SluiceKernels
 
 /// One thread's working space for the per-gene tests: sorts a gene's stored values (per
 /// stratum), sums them per slot, ranks them, and writes every comparison's score, p-value and
-/// log fold change for that gene.
+/// effect for that gene.
 struct GeneTester {
     let plan: ComparisonPlan
     let method: DifferentialMethod
     let tieCorrect: Bool
+    let effect: DifferentialEffect
     let cells: [Int]
     private var keys: [UInt64] = []
     private var sorter = RankKeySorter()
@@ -16,10 +17,11 @@ struct GeneTester {
     private var doubledRankSums: [Int64]
     private var tieTerms: [Int64]
 
-    init(plan: ComparisonPlan, slots: SlotTable, method: DifferentialMethod, tieCorrect: Bool) {
+    init(plan: ComparisonPlan, slots: SlotTable, method: DifferentialMethod, tieCorrect: Bool, effect: DifferentialEffect) {
         self.plan = plan
         self.method = method
         self.tieCorrect = tieCorrect
+        self.effect = effect
         cells = slots.cells
         strataStarts = [Int](repeating: 0, count: plan.strata.count + 1)
         moments = SlotMoments(slotCount: slots.count)
@@ -53,7 +55,7 @@ struct GeneTester {
             } else {
                 tTest(stratum: stratum, gene: gene, into: statistics)
             }
-            foldChanges(stratum: stratum, gene: gene, into: statistics)
+            effects(stratum: stratum, gene: gene, into: statistics)
         }
     }
 
@@ -66,19 +68,20 @@ struct GeneTester {
                 moments.sumOfSquares[Int(slot)] = sums.squares[index]
             }
             tTest(stratum: stratum, gene: gene, into: statistics)
-            foldChanges(stratum: stratum, gene: gene, into: statistics)
+            effects(stratum: stratum, gene: gene, into: statistics)
         }
     }
 
-    /// log₂ fold changes of the stratum's comparisons, from the slots' sums in `moments`.
-    private func foldChanges(stratum: ComparisonPlan.Stratum, gene: Int, into statistics: ComparisonStatistics) {
+    /// The effects (log₂ fold changes or mean differences) of the stratum's comparisons, from
+    /// the slots' sums in `moments`.
+    private func effects(stratum: ComparisonPlan.Stratum, gene: Int, into statistics: ComparisonStatistics) {
         for index in stratum.comparisons {
             let comparison = plan.comparisons[index]
             let groupMean = moments.sum[Int(comparison.groupSlot)] / Double(comparison.groupCells)
             var otherSum = 0.0
             for slot in comparison.otherSlots { otherSum += moments.sum[Int(slot)] }
             let otherMean = otherSum / Double(comparison.otherCells)
-            statistics.logFoldChanges[index * statistics.genes + gene] = GroupMeans.log2FoldChange(groupMean: groupMean, restMean: otherMean)
+            statistics.effects[index * statistics.genes + gene] = effect.of(groupMean: groupMean, otherMean: otherMean)
         }
     }
 

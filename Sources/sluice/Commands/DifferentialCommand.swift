@@ -20,8 +20,14 @@ struct DifferentialCommand: ParsableCommand {
             Groups are GROUPBY's labels in category order (text columns: sorted), or --groups in the \
             order given; a group or reference with fewer than 2 cells stops the run, as in scanpy. \
             Cells without a label count in every group's rest (scanpy's behaviour) and are noted. \
-            --stratify COLUMN runs the same test within each label of COLUMN (groups with < 2 cells \
-            there are skipped and noted).
+            --stratify COLUMN[,COLUMN…] runs the same test within each combination of the columns' \
+            labels that cells carry (groups with < 2 cells there are skipped and noted); the table \
+            then starts with one column per stratifying column, named as in the file.
+
+            --effect activity-diff is for values that are already differences, such as the z-scores \
+            of `sluice analyze activity --single-cell` (activity.h5ad): the effect column is \
+            activity_diff, the group's mean minus the other side's, and neg_log10_pval (−log10 p) \
+            and qvalue (Benjamini–Hochberg) follow the p-values.
 
             Cells are streamed CHUNK at a time. For Wilcoxon, non-zero values are gathered per gene \
             (8 bytes each) and only they are ranked (the zeros' tie rank is known); when they exceed \
@@ -48,7 +54,9 @@ struct DifferentialCommand: ParsableCommand {
     @Flag(help: "Normalize each cell to 10,000 counts, then log1p (for raw counts).") var normalize = false
     @Flag(help: "Tie-correct the Wilcoxon variance (scanpy tie_correct=True).") var tieCorrect = false
     @Option(help: "wilcoxon, t-test or t-test_overestim_var.") var method = "wilcoxon"
-    @Option(help: "Test separately within each label of this obs column.") var stratify: String?
+    @Option(help: "Test separately within each combination of these obs columns' labels (comma-separated).") var stratify: String?
+    @Option(help: "log2fc (scanpy's logfoldchanges, for log1p data) or activity-diff (difference of means, for activity z-scores).")
+    var effect = "log2fc"
     @Option(help: "Which matrix to read: X (default), raw, or a layer name.") var matrix: String?
     @Option(parsing: .unconditional, help: "Cells per chunk.") var chunkSize = 10_000
     @Option(parsing: .unconditional, help: "Memory for gathered non-zero values, in MiB (more genes per pass).") var memoryMb = 2048
@@ -65,9 +73,19 @@ struct DifferentialCommand: ParsableCommand {
         }
         guard chunkSize > 0 else { throw ValidationError("--chunk-size must be positive") }
         guard memoryMb > 0 else { throw ValidationError("--memory-mb must be positive") }
+        guard let effect = DifferentialEffect(rawValue: effect) else {
+            throw ValidationError("--effect must be one of \(DifferentialEffect.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if effect == .activityDifference && normalize {
+            throw ValidationError("--effect activity-diff compares values as given; --normalize is for raw counts")
+        }
         if tieCorrect && method != DifferentialMethod.wilcoxon.rawValue {
             throw ValidationError("--tie-correct applies to --method wilcoxon only")
         }
+    }
+
+    private var stratifyColumns: [String] {
+        (stratify ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     func run() throws {
@@ -77,7 +95,8 @@ struct DifferentialCommand: ParsableCommand {
         options.normalize = normalize
         options.tieCorrect = tieCorrect
         options.method = DifferentialMethod(rawValue: method)!
-        options.stratify = stratify
+        options.stratify = stratifyColumns
+        options.effect = DifferentialEffect(rawValue: effect)!
         options.chunkSize = chunkSize
         options.memoryBudget = memoryMb << 20
 
@@ -89,7 +108,7 @@ struct DifferentialCommand: ParsableCommand {
         analysis.progress = { step, done, total in display.update(dataset: name, step: step, done: done, total: total) }
         // Everything that changes the result, the blocks of genes or the chunks of cells.
         let settings = [
-            groupby, reference, groups ?? "", "\(normalize)", "\(tieCorrect)", method, stratify ?? "", matrix ?? "", "\(memoryMb)",
+            groupby, reference, groups ?? "", "\(normalize)", "\(tieCorrect)", method, stratify ?? "", effect, matrix ?? "", "\(memoryMb)",
             "\(chunkSize)", features.featureTypes ?? "",
         ]
         analysis.checkpoint = checkpoints.checkpoint(name: "differential", input: input, settings: settings)
@@ -103,8 +122,8 @@ struct DifferentialCommand: ParsableCommand {
         let seconds = (ContinuousClock.now - clock) / .seconds(1)
 
         for note in result.notes { display.line("note: \(note)") }
-        let strata = Set(result.comparisons.compactMap(\.stratum)).count
-        let scope = result.stratified ? " in \(strata) strata of \(stratify ?? "")" : ""
+        let strata = Set(result.comparisons.map(\.strata)).count
+        let scope = result.stratifiedBy.isEmpty ? "" : " in \(strata) strata of \(result.stratifiedBy.joined(separator: " × "))"
         let peak = ProcessMemory.peakResidentBytes.map { ", peak memory \(ByteCount.format($0))" } ?? ""
         display.line(
             "\(method): \(result.comparisons.count) comparisons (\(groupby) vs \(reference))\(scope) over \(result.cells) cells × \(result.genes.count) genes, \(result.passes) pass\(result.passes == 1 ? "" : "es") in \(String(format: "%.2f", seconds)) s\(peak) → \(output)/differential.tsv\(parquet ? " + differential.parquet" : "")"
