@@ -11,7 +11,7 @@ import Testing
     static let activity = Fixtures.directory + "/validation/cell_activity.h5ad"
 
     @Test func logisticRegressionAndItsFoldsEqualScikitLearn() throws {
-        let labels = try ResponseLabels.read(Self.activity, column: "bulk_labels")
+        let labels = try SampleMetadata.labels(Self.activity, column: "bulk_labels", code: "response.labels")
         var study = TreatmentResponse(features: try MatrixTable.readCells(Self.activity), labels: labels)
         study.positive = "CD14+ Monocyte"
         study.c = 0.1
@@ -34,7 +34,7 @@ import Testing
     /// features alike.
     @Test func theForestAgreesWithScikitLearnsInAUCAndImportance() throws {
         var study = TreatmentResponse(
-            features: try MatrixTable.readCells(Self.activity), labels: try ResponseLabels.read(Self.activity, column: "bulk_labels"))
+            features: try MatrixTable.readCells(Self.activity), labels: try SampleMetadata.labels(Self.activity, column: "bulk_labels", code: "response.labels"))
         study.positive = "CD14+ Monocyte"
         study.c = 0.1
         study.seed = 3

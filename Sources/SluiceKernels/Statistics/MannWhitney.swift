@@ -50,19 +50,64 @@ public enum MannWhitney {
         }
     }
 
+    /// How the p-value is found: always from the normal approximation, or as scipy's
+    /// `method="auto"` chooses — exactly (the null distribution of U counted) when the smaller
+    /// sample has at most 8 values and no value is tied, else the approximation.
+    public enum Method: Sendable {
+        case asymptotic, auto
+    }
+
     /// The test of `first` against `second` (NaN values left out): both sorted, then merged.
-    public static func test(_ first: [Double], _ second: [Double]) -> Result {
+    public static func test(_ first: [Double], _ second: [Double], method: Method = .asymptotic) -> Result {
         let a = first.filter { !$0.isNaN }.sorted()
         let b = second.filter { !$0.isNaN }.sorted()
         var sums = RankSums()
         var (i, j) = (0, 0)
+        var tied = false
         while i < a.count || j < b.count {
             let value = j == b.count || (i < a.count && a[i] <= b[j]) ? a[i] : b[j]
             let start = (i, j)
             while i < a.count, a[i] == value { i += 1 }
             while j < b.count, b[j] == value { j += 1 }
             sums.add(run: i - start.0 + j - start.1, inFirst: i - start.0)
+            tied = tied || i - start.0 + j - start.1 > 1
         }
-        return sums.result
+        var result = sums.result
+        if method == .auto, min(a.count, b.count) <= 8, !a.isEmpty, !b.isEmpty, !tied {
+            // scipy doubles the chance of a U at least as far from the mean as the larger of U₁, U₂.
+            let larger = Int(max(result.u, Double(a.count * b.count) - result.u))
+            result.pvalue = min(1, 2 * exactSurvival(larger, a.count, b.count))
+        }
+        return result
+    }
+
+    /// P(U ≥ `u`) for samples of `m` and `n` values without ties: the orderings of the pooled
+    /// values whose U is at most m·n − u (U's distribution is symmetric), over all C(m + n, m)
+    /// orderings. With f(i, j, k) the orderings of i values of one sample and j of the other in
+    /// which k pairs have the first sample's value above, the largest value is either the first
+    /// sample's (above all j others) or not: f(i, j, k) = f(i − 1, j, k − j) + f(i, j − 1, k) —
+    /// counted with additions only, for k ≤ m·n − u.
+    public static func exactSurvival(_ u: Int, _ m: Int, _ n: Int) -> Double {
+        let limit = m * n - u
+        guard limit >= 0 else { return 0 }
+        guard u > 0 else { return 1 }
+        let (small, large) = (min(m, n), max(m, n))
+        // counts[i][k] = f(i, j, k) for the j reached so far; j = 0: one ordering, k = 0.
+        var counts = [[Double]](repeating: [Double](repeating: 0, count: limit + 1), count: small + 1)
+        for i in 0...small { counts[i][0] = 1 }
+        for j in stride(from: 1, through: large, by: 1) where j <= limit {
+            for i in stride(from: 1, through: small, by: 1) {
+                // counts[i − 1] already holds f(i − 1, j, ·); counts[i] still f(i, j − 1, ·).
+                for k in j...limit { counts[i][k] += counts[i - 1][k - j] }
+            }
+        }
+        return counts[small].reduce(0, +) / binomial(m + n, small)
+    }
+
+    /// C(n, k) as a double.
+    private static func binomial(_ n: Int, _ k: Int) -> Double {
+        var result = 1.0
+        for i in 0..<k { result = result * Double(n - i) / Double(i + 1) }
+        return result.rounded()
     }
 }

@@ -297,6 +297,10 @@ public struct DifferentialExpression {
                 code: "differential.unknown-column",
                 "\(source.path) has no cell-metadata column '\(name)' (columns: \(names.isEmpty ? "none" : names.joined(separator: ", ")))")
         }
+        if let pairBy = options.pairBy {
+            throw AnalysisError(
+                code: "differential.pair-cells", "--pair-by \(pairBy) pairs samples, not cells; test a sample-level table (pseudobulk or activity per sample) with --level samples")
+        }
         if options.stratify.contains(options.groupBy) {
             throw AnalysisError(code: "differential.same-column", "--stratify and --groupby name the same column '\(options.groupBy)'; stratify by another column")
         }

@@ -17,6 +17,9 @@ public struct DifferentialOptions: Sendable {
     public var method: DifferentialMethod = .wilcoxon
     /// Run the same test separately within each combination of these columns' labels (none: all cells together).
     public var stratify: [String] = []
+    /// The column that pairs samples of a group with the reference's (the patient, the donor);
+    /// sample-level tables only (``SampleDifferential``).
+    public var pairBy: String?
     /// What the table reports as the size of each difference.
     public var effect: DifferentialEffect = .logFoldChange
     /// Cells read at a time.

@@ -36,6 +36,24 @@ struct DifferentialCommand: ParsableCommand {
             logfoldchanges, pvals, pvals_adj; genes by score, highest first, as \
             sc.get.rank_genes_groups_df) and, with --parquet, differential.parquet.
 
+            Sample level (--level samples; the default for a text table): FILE is a table of \
+            features × samples (e.g. zscore.tsv of `sluice analyze activity`, or pseudobulk means) \
+            or an h5ad whose rows are samples (pseudobulk.h5ad), and --samples names a table whose \
+            first column names the samples and whose header names --groupby, the --stratify \
+            columns and --pair-by (default for an h5ad: its obs). Each group is tested against \
+            --reference (or the rest of its stratum) feature by feature as scipy tests samples: \
+            wilcoxon is mannwhitneyu (exact when the smaller side has ≤ 8 samples and no ties, \
+            else the normal approximation with tie and continuity corrections), t-test is Welch's \
+            ttest_ind. With --pair-by COLUMN (e.g. patient: tumour against adjacent normal tissue, \
+            or a timepoint against baseline; needs --reference) samples are matched by COLUMN \
+            within each stratum and wilcoxon is the signed-rank test scipy.stats.wilcoxon (exact \
+            for ≤ 50 pairs without zero differences, else the normal approximation with the tie \
+            correction), t-test is ttest_rel; samples without a partner are left out and noted. \
+            Writes differential.tsv (and with --parquet differential.parquet): [stratify \
+            columns…,] group, reference, feature, samples, reference_samples, mean, \
+            mean_reference, activity_diff or log2fc, statistic (U of the group, min(R+, R−), or \
+            t), pvalue, neg_log10_pval, qvalue (BH per comparison); features in file order.
+
             --checkpoint-dir DIR records the run's state at most every --checkpoint-every: a Wilcoxon \
             run's after each block of genes it tested (the labels, each cell's group, 4 bytes a cell, \
             each gene's non-zero count and the statistics so far) and, in its first pass, after a \
@@ -62,6 +80,9 @@ struct DifferentialCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Memory for gathered non-zero values, in MiB (more genes per pass).") var memoryMb = 2048
     @Option(help: "Folder for scratch files of CSC and Matrix Market inputs.") var scratch: String?
     @Flag(help: "Also write differential.parquet.") var parquet = false
+    @Option(help: "cells, samples, or auto: samples for a text table, cells for a cells file.") var level = "auto"
+    @Option(help: "Sample level: the samples' metadata table (first column: sample names); default for an h5ad: its obs.") var samples: String?
+    @Option(help: "Sample level: the column that pairs each group's samples with the reference's (e.g. patient).") var pairBy: String?
     @Option(help: "Folder for the outputs (created).") var output: String
 
     @OptionGroup var features: FeatureTypesOption
@@ -79,6 +100,7 @@ struct DifferentialCommand: ParsableCommand {
         if effect == .activityDifference && normalize {
             throw ValidationError("--effect activity-diff compares values as given; --normalize is for raw counts")
         }
+        guard ["auto", "cells", "samples"].contains(level) else { throw ValidationError("--level must be auto, cells or samples") }
         if tieCorrect && method != DifferentialMethod.wilcoxon.rawValue {
             throw ValidationError("--tie-correct applies to --method wilcoxon only")
         }
@@ -86,6 +108,15 @@ struct DifferentialCommand: ParsableCommand {
 
     private var stratifyColumns: [String] {
         (stratify ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// Whether FILE is tested sample by sample: `--level samples`, or a text table under `auto`.
+    private var samplesLevel: Bool {
+        switch level {
+        case "samples": true
+        case "cells": false
+        default: (try? FormatDetector.detect(input)) == nil && FileManager.default.fileExists(atPath: input)
+        }
     }
 
     func run() throws {
@@ -97,6 +128,11 @@ struct DifferentialCommand: ParsableCommand {
         options.method = DifferentialMethod(rawValue: method)!
         options.stratify = stratifyColumns
         options.effect = DifferentialEffect(rawValue: effect)!
+        options.pairBy = pairBy
+        if samplesLevel { return try runSamples(options) }
+        guard samples == nil, pairBy == nil else {
+            throw ValidationError("--samples and --pair-by apply to sample-level tables (--level samples)")
+        }
         options.chunkSize = chunkSize
         options.memoryBudget = memoryMb << 20
 
@@ -127,6 +163,33 @@ struct DifferentialCommand: ParsableCommand {
         let peak = ProcessMemory.peakResidentBytes.map { ", peak memory \(ByteCount.format($0))" } ?? ""
         display.line(
             "\(method): \(result.comparisons.count) comparisons (\(groupby) vs \(reference))\(scope) over \(result.cells) cells × \(result.genes.count) genes, \(result.passes) pass\(result.passes == 1 ? "" : "es") in \(String(format: "%.2f", seconds)) s\(peak) → \(output)/differential.tsv\(parquet ? " + differential.parquet" : "")"
+        )
+    }
+
+    /// The sample-level test (``SampleDifferential``).
+    private func runSamples(_ options: DifferentialOptions) throws {
+        if normalize || tieCorrect { throw ValidationError("--normalize and --tie-correct apply to cells; a sample-level table is tested as given") }
+        let isH5AD = (try? FormatDetector.detect(input)) == .h5ad
+        guard let metadataPath = samples ?? (isH5AD ? input : nil) else {
+            throw ValidationError("a sample-level table needs --samples, the table of each sample's \(groupby)")
+        }
+        let values = isH5AD ? try MatrixTable.readCells(input, matrix: matrix) : try MatrixTable.read(input)
+        let metadata = try SampleMetadata.read(metadataPath, columns: SampleDifferential.columns(options), code: "differential.samples")
+        let result = try SampleDifferential(values: values, metadata: metadata, options: options).run()
+        var files = try ExportFormat.tsv.write([result.table], study: "differential", to: output)
+        if parquet { files += try ExportFormat.parquet.write([result.table], study: "differential", to: output) }
+        let significant = result.rows.filter { $0.qvalue < 0.05 }.count
+        try AnalysisReport(
+            analysis: "differential",
+            counts: [
+                .init("samples", result.samples), .init("features", values.rows.count), .init("comparisons", result.comparisons.count),
+                .init("tests with q < 0.05", significant),
+            ]
+        ).write(toFolder: output)
+        for note in result.notes { print("note: \(note)") }
+        let test = pairBy.map { "paired by \($0), " } ?? ""
+        print(
+            "\(method) (\(test)sample level): \(result.comparisons.count) comparisons over \(result.samples) samples × \(values.rows.count) features, \(significant) tests with q < 0.05 → \(files.joined(separator: " + "))"
         )
     }
 }

@@ -46,7 +46,7 @@ struct ResponseCommand: ParsableCommand {
         let isH5AD = (try? FormatDetector.detect(activity)) == .h5ad
         let features = isH5AD ? try MatrixTable.readCells(activity) : try MatrixTable.read(activity)
         guard let source = labels ?? (isH5AD ? activity : nil) else { throw ValidationError("--labels is needed when ACTIVITY is a table") }
-        var study = TreatmentResponse(features: features, labels: try ResponseLabels.read(source, column: labelColumn))
+        var study = TreatmentResponse(features: features, labels: try SampleMetadata.labels(source, column: labelColumn, code: "response.labels"))
         study.positive = positive
         study.c = c
         study.folds = folds

@@ -1,0 +1,36 @@
+import Foundation
+import SluiceFormats
+
+/// What is known about each sample of a sample-level study — its label, condition, patient —
+/// from an h5ad's obs (each row a sample, named by the obs index; e.g. `pseudobulk.h5ad`) or a
+/// tab-separated table with a header whose first column names the samples.
+public enum SampleMetadata {
+    /// Each sample's value in each of `columns` (in that order; nil where it is empty or missing).
+    public static func read(_ path: String, columns: [String], code: String) throws -> [String: [String?]] {
+        var result: [String: [String?]] = [:]
+        if (try? FormatDetector.detect(path)) == .h5ad {
+            let source = try CellSourceOpener.open(path)
+            let names = source.cellMetadataSchema.map(\.name)
+            if let missing = columns.first(where: { !names.contains($0) }) {
+                throw AnalysisError(code: code, "\(path) has no obs column '\(missing)' (it has: \(AnalysisError.sample(names, limit: 12)))")
+            }
+            for range in source.batchRanges(size: 100_000) {
+                let obs = try source.readCellMetadata(cells: range)
+                let values = columns.map { obs[$0]! }
+                for (row, name) in obs.index.enumerated() { result[name] = values.map { $0.text(at: row) } }
+            }
+            return result
+        }
+        let table = try HeaderTable(path, what: "the samples table", code: code)
+        let indices = try table.columns(columns)
+        for fields in table.rows where !fields.isEmpty {
+            result[fields[0]] = indices.map { $0 < fields.count && !fields[$0].isEmpty ? fields[$0] : nil }
+        }
+        return result
+    }
+
+    /// Each sample's value in `column`, samples without one left out.
+    public static func labels(_ path: String, column: String, code: String) throws -> [String: String] {
+        try read(path, columns: [column], code: code).compactMapValues { $0[0] }
+    }
+}
