@@ -54,6 +54,17 @@ import Testing
     /// What analysis stages wrote beside their outputs (`report.json`) is shown per stage: a
     /// table of every item's counts, whatever they are named, and the items' histograms; a
     /// `report.json` of another kind (preprocess's) is passed over.
+    /// A mean over nothing (NaN) is written as null, not refused by the JSON encoder, and reads back as NaN.
+    @Test func anUndefinedCountIsWrittenAsNull() throws {
+        let folder = try TemporaryDirectory("sluice-report")
+        try FileManager.default.createDirectory(atPath: folder.file("item/stage"), withIntermediateDirectories: true)
+        try AnalysisReport(analysis: "validate", counts: [.init("signatures", 0), .init("mean quality", .nan)]).write(toFolder: folder.file("item/stage"))
+        let text = try String(contentsOfFile: folder.file("item/stage/report.json"), encoding: .utf8)
+        #expect(text.contains("null"))
+        let read = AnalysisReport.read(outputFolder: folder.path)
+        #expect(read.count == 1 && read[0].counts[0].value == 0 && read[0].counts[1].value.isNaN)
+    }
+
     @Test func analysisReportsAreShownPerStage() async throws {
         let run = try await WatchedRun.run()
         let output = run.workspace.folder(.output)

@@ -5,7 +5,8 @@ import SluiceTestSupport
 import Testing
 
 /// The atlas studies as pipeline stages: per item (`composition`, `specificity`) and, once every
-/// item is done, `cross-atlas` over all of them as a barrier stage.
+/// item is done, `cross-atlas` over all of them as a barrier stage; `validate` reads two earlier
+/// stages' outputs of its item through `{in}` and `{out:STAGE}`.
 @Suite struct AtlasStageTests {
     @Test func atlasStudiesRunPerItemAndAcrossItems() async throws {
         let folder = try TemporaryDirectory("sluice-atlas-stages")
@@ -37,6 +38,7 @@ import Testing
                   run: activity
                   executable: \(sluice)
                   input: pseudobulk.h5ad
+                  delete_inputs: false
                   options: {signature: \(fixtures)/cytosig_overlap.tsv, lambda: 1e4, n_rand: 0, group_signatures: "no"}
               - analyze:
                   name: organs
@@ -44,6 +46,16 @@ import Testing
                   executable: \(sluice)
                   delete_inputs: false
                   input: zscore.tsv
+              - analyze:
+                  from: activity
+                  run: validate
+                  executable: \(sluice)
+                  delete_inputs: false
+                  options:
+                    celltype_activity: "{in}/zscore.tsv"
+                    celltype_expression: "{out:pseudobulk}/pseudobulk_mean.h5ad"
+                    signature: \(fixtures)/cytosig_overlap.tsv
+                    lambda: 1e4
               - analyze:
                   name: atlases
                   from: activity
@@ -59,6 +71,10 @@ import Testing
         for item in ["healthy", "inflamed", "tumour"] {
             #expect(FileManager.default.fileExists(atPath: folder.file("work/output/\(item)/composition/samples.tsv")), "\(item)")
             #expect(FileManager.default.fileExists(atPath: folder.file("work/output/\(item)/organs/specificity.tsv")), "\(item)")
+            // validate read the activity stage's output ({in}) and the pseudobulk behind it ({out:pseudobulk}).
+            let celltype = try String(contentsOfFile: folder.file("work/output/\(item)/validate/celltype.tsv"), encoding: .utf8)
+            #expect(celltype.split(separator: "\n").count > 1, "\(item)")
+            #expect(FileManager.default.fileExists(atPath: folder.file("work/output/\(item)/validate/quality.tsv")), "\(item)")
         }
         // One cross-atlas study over the three atlases, each named after its item.
         let everything = try FileManager.default.subpathsOfDirectory(atPath: folder.file("work/output"))
@@ -69,5 +85,32 @@ import Testing
         let meta = (json["tables"] as! [String: Any])["meta"] as! [[String: Any]]
         // Three identical atlases: every meta-analysis has all three, and no heterogeneity.
         #expect(!meta.isEmpty && meta.allSatisfy { $0["atlases"] as? Int == 3 && $0["i2"] as? Double == 0 })
+    }
+
+    /// `{out:STAGE}` names a stage of the input chain; a folder its reader deleted is named in
+    /// the failure instead of a missing-file error of the program.
+    @Test func earlierOutputsResolveOrSayWhyNot() async throws {
+        let folder = try TemporaryDirectory("sluice-earlier-output")
+        try FileManager.default.createDirectory(atPath: folder.file("in"), withIntermediateDirectories: true)
+        try "x".write(toFile: folder.file("in/one.txt"), atomically: true, encoding: .utf8)
+        // first (interim) → second (deletes its inputs: first's output) → third reads {out:first}.
+        let yaml = """
+            workspace: ./work
+            budget: {total: 10MB}
+            items:
+              - directory: in
+                glob: "*.txt"
+            stages:
+              - fetch: {}
+              - command: {name: first, area: interim, argv: [sh, -c, 'echo 1 > "$0/a.txt"', "{out}"], outputs: [a.txt]}
+              - command: {name: second, area: interim, delete_inputs: true, argv: [sh, -c, 'echo 2 > "$0/b.txt"', "{out}"], outputs: [b.txt]}
+              - command: {name: third, delete_inputs: false, argv: [sh, -c, 'cat "$1/a.txt" > "$0/c.txt"', "{out}", "{out:first}"], outputs: [c.txt]}
+            """
+        try yaml.write(toFile: folder.file("p.yaml"), atomically: true, encoding: .utf8)
+        let session = try await PipelineSession(config: try PipelineConfig.load(folder.file("p.yaml"), registry: PipelineStages.registry()))
+        let summary = try await session.run()
+        let item = try #require(summary.items.first)
+        #expect(item.state != .done)
+        #expect(item.reason?.contains("{out:first}: the output of first for one.txt is gone") == true, "\(item.reason ?? "")")
     }
 }

@@ -163,6 +163,12 @@ import Testing
         let stratified = try Self.run(options)
         #expect(stratified.notes.count == 1 && stratified.notes[0].contains("skipped group 's0', which has 1 cell"))
         #expect(!stratified.comparisons.contains { $0.group == "s0" })
+        // --min-cells: the group of one cell, an error under scanpy's rule, is skipped and noted.
+        options.stratify = []
+        options.minCells = 2
+        let skipping = try Self.run(options)
+        #expect(skipping.notes == ["skipped 1 group of 'solo' with fewer than 2 cells (--min-cells): 's0' (1)"])
+        #expect(!skipping.comparisons.isEmpty && !skipping.comparisons.contains { $0.group == "s0" })
     }
 
     @Test(

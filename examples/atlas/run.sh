@@ -40,6 +40,13 @@ echo
 echo "== conserved top-5 signatures per cell type, in every atlas that has it"
 column -t -s $'\t' "$work/all/atlases/conserved_everywhere.tsv"
 echo
+echo "== cancer atlas: signatures whose activity best follows their own gene across cell types (validate, Spearman)"
+{ head -n 1 "$work/tcell_cancer/validate/celltype.tsv"; tail -n +2 "$work/tcell_cancer/validate/celltype.tsv" | awk -F'\t' '$9 != ""' | sort -t $'\t' -k9,9gr | head -n 5; } \
+    | cut -f1-3,7,9 | column -t -s $'\t'
+echo
+echo "== cancer atlas: the top marker gene of each cell type (Wilcoxon, markers/differential.tsv)"
+awk -F'\t' 'NR > 1 && !seen[$1]++ { print $1 "\t" $2 "\t" $3 }' "$work/tcell_cancer/markers/differential.tsv" | column -t -s $'\t'
+echo
 echo "== cancer atlas: cell-type composition, tumour and adjacent tissue against blood (lowest q first)"
 { head -n 1 "$work/tcell_cancer/composition/tests.tsv"; tail -n +2 "$work/tcell_cancer/composition/tests.tsv" | sort -t $'\t' -k12,12g | head -n 5; } \
     | cut -f1-3,6-12 | column -t -s $'\t'

@@ -6,7 +6,10 @@ specificity and the cross-atlas study, then a search index), and compares
   - the cross-atlas meta-analysis with statsmodels' combine_effects on the pipeline's own beta and
     SE, and its Spearman correlations with scipy;
   - the cancer atlas's composition tests with scipy's mannwhitneyu on the CLR values;
-  - each atlas's tau index with numpy.
+  - each atlas's tau index with numpy;
+  - each atlas's validation at cell-type level (the validate stage, reading the activity stage's
+    zscore.tsv and the pseudobulk stage's pseudobulk_mean.h5ad) with scipy's linregress, pearsonr
+    and spearmanr on those same files.
 Usage: atlas_check.py SLUICE WORK
 """
 import os
@@ -23,6 +26,7 @@ from statsmodels.stats.meta_analysis import combine_effects
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reference"))
 from make_activity_reference import standardize_signature  # noqa: E402
+from make_validation_reference import agreement  # noqa: E402
 from secactpy.signature import load_signature  # noqa: E402
 
 sluice, work = sys.argv[1], Path(sys.argv[2])
@@ -64,6 +68,18 @@ for atlas in atlases:
     tau = (1 - shifted / shifted.max(axis=1, keepdims=True)).sum(axis=1) / (z.shape[1] - 1)
     close(f"{atlas} specificity", read(output / atlas / "specificity/specificity.tsv")["tau"].to_numpy(), tau, 1e-12)
 
+    # validate: each signature's activity against its own genes' mean expression across cell types.
+    means = ad.read_h5ad(output / atlas / "pseudobulk/pseudobulk_mean.h5ad")
+    expression = pd.DataFrame(np.asarray(means.X.todense() if hasattr(means.X, "todense") else means.X, dtype=np.float64).T,
+                              index=means.var_names, columns=means.obs_names)
+    theirs = agreement(ours["zscore"], expression)
+    validated = pd.read_csv(output / atlas / "validate/celltype.tsv", sep="\t", keep_default_na=False, na_values=[""])
+    if list(validated["signature"]) != [row[0] for row in theirs]:
+        failures.append(f"{atlas} validate: signatures differ")
+    else:
+        columns = ["n", "slope", "intercept", "r2", "pearson_r", "pearson_p", "spearman_rho", "spearman_p"]
+        close(f"{atlas} validate celltype", validated[columns].to_numpy(np.float64), np.array([row[2:] for row in theirs], dtype=np.float64), 1e-9)
+
 # The meta-analysis on the pipeline's own beta and SE (common names from its mapping).
 study = output / "all/atlases"
 mapping = pd.read_csv(study / "mapping.tsv", sep="\t")
@@ -101,4 +117,4 @@ if failures:
     print("check-atlas: FAILED\n  " + "\n  ".join(failures))
     sys.exit(1)
 print(f"check-atlas: examples/atlas end to end; activity equals SecActpy, {checked} meta-analyses statsmodels, "
-      f"{len(tests)} composition tests scipy, tau numpy: OK")
+      f"{len(tests)} composition tests scipy, tau numpy, validation scipy: OK")

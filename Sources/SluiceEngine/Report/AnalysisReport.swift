@@ -19,6 +19,22 @@ public struct AnalysisReport: Sendable, Codable, Hashable {
         }
 
         public init(_ name: String, _ value: Int) { self.init(name, Double(value)) }
+
+        private enum CodingKeys: String, CodingKey { case name, value }
+
+        /// An undefined value (NaN: a mean over nothing) is written as null, which JSON has and
+        /// JSONEncoder needs; null reads back as NaN.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(value.isFinite ? value : nil, forKey: .value)
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decode(String.self, forKey: .name)
+            value = try container.decodeIfPresent(Double.self, forKey: .value) ?? .nan
+        }
     }
 
     /// One histogram with its title (what its bins count, and of what).

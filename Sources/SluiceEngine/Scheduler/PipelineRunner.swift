@@ -417,6 +417,11 @@ public final class PipelineRunner: Sendable {
                     let folder = try stages[first].outputFolder(item: task.item.groupName, isGroup: true).map(workspace.absolute)
                     unit.groupOutputs[stages[first].name] = folder
                 }
+                var earlier = inputStage(of: index)
+                while let stageIndex = earlier {
+                    unit.earlierOutputs[stages[stageIndex].name] = try stages[stageIndex].outputFolder(item: task.item.name, isGroup: false).map(workspace.absolute)
+                    earlier = inputStage(of: stageIndex)
+                }
             }
             if task.attempt > 1 { log.log(step: stage.name, "attempt \(task.attempt) of \(stage.header.retries + 1)") }
             units.append(unit)

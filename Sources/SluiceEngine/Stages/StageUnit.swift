@@ -17,6 +17,11 @@ public struct StageUnit: Sendable {
     /// For one item's task: what each ``StageScheduling/perGroupFirst`` stage before this one
     /// made for the item's group, by stage name (absolute folders).
     public var groupOutputs: [String: String] = [:]
+    /// For one item's task: the item's output folder of each stage this one reads through its
+    /// chain of inputs (its input's stage, that stage's input's, …), by stage name (absolute
+    /// folders). They were committed before this stage's task existed; a stage that deletes its
+    /// inputs may have removed them since.
+    public var earlierOutputs: [String: String] = [:]
 
     /// The task's item.
     public var item: ItemSpec { task.item }

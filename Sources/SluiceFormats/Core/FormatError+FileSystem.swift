@@ -7,6 +7,9 @@ extension FormatError {
     package static func fileSystem(_ error: any Error) -> FormatError? {
         let ns = error as NSError
         guard error is CocoaError || ns.domain == NSPOSIXErrorDomain || ns.domain == NSCocoaErrorDomain else { return nil }
+        // Cocoa's file errors are codes 0–1023; others in its domain (a coder's 4864…, an
+        // EncodingError's invalid value) are not the file system's.
+        guard ns.domain != NSCocoaErrorDomain || (0...1023).contains(ns.code) else { return nil }
         let path = (ns.userInfo[NSFilePathErrorKey] as? String) ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
         let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError
         let errno = underlying?.domain == NSPOSIXErrorDomain ? Int32(underlying!.code) : (ns.domain == NSPOSIXErrorDomain ? Int32(ns.code) : nil)

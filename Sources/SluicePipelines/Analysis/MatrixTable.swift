@@ -81,6 +81,14 @@ public enum MatrixTable {
 
     /// A cells × features file (e.g. `activity.h5ad` of single-cell activity: cells ×
     /// signatures, X = z-score) as features × cells, read in chunks.
+    /// Whether `path` is an h5ad file (whose rows are samples or cells) rather than a text table.
+    public static func isH5AD(_ path: String) -> Bool { (try? FormatDetector.detect(path)) == .h5ad }
+
+    /// A text table, or an h5ad read whole as features × rows (`pseudobulk_mean.h5ad`: genes × groups).
+    public static func readTableOrH5AD(_ path: String, matrix: String? = nil) throws -> LabeledMatrix {
+        isH5AD(path) ? try readCells(path, matrix: matrix) : try read(path)
+    }
+
     public static func readCells(_ path: String, matrix: String? = nil, chunkSize: Int = 10_000) throws -> LabeledMatrix {
         let source = try CellSourceOpener.open(path, matrix: matrix)
         let features = source.geneCount

@@ -61,6 +61,15 @@ struct ComparisonPlan {
         var seen = Set<Int32>()
         selected = selected.filter { seen.insert($0).inserted }
 
+        if options.minCells > 0 {
+            let smallest = max(2, options.minCells)
+            let tiny = selected.filter { $0 != reference && grouping.cellCounts[Int($0)] < smallest }
+            if !tiny.isEmpty {
+                let described = tiny.map { "'\(grouping.labels[Int($0)])' (\(grouping.cellCounts[Int($0)]))" }.joined(separator: ", ")
+                notes.append("skipped \(tiny.count) group\(tiny.count == 1 ? "" : "s") of '\(column)' with fewer than \(smallest) cells (--min-cells): \(described)")
+                selected = selected.filter { !tiny.contains($0) }
+            }
+        }
         if stratification == nil {
             let required = selected + (reference.map { [$0] } ?? [])
             let small = required.filter { grouping.cellCounts[Int($0)] < 2 }
@@ -102,9 +111,9 @@ struct ComparisonPlan {
             var stratum = Stratum(slots: members, cells: cells, comparisons: [], referenceSlot: referenceSlot, groupSlots: [])
             for group in compared {
                 let (slot, count) = cellsOf(group)
-                guard let slot, count >= 2 else {
-                    if let stratumLabel, count == 1 {
-                        notes.append("stratum '\(stratumLabel)': skipped group '\(grouping.labels[Int(group)])', which has 1 cell there")
+                guard let slot, count >= max(2, options.minCells) else {
+                    if let stratumLabel, count > 0 {
+                        notes.append("stratum '\(stratumLabel)': skipped group '\(grouping.labels[Int(group)])', which has \(count) cell\(count == 1 ? "" : "s") there")
                     }
                     continue
                 }

@@ -15,6 +15,9 @@ public struct DifferentialOptions: Sendable {
     public var tieCorrect = false
     /// The test (scanpy's `method`).
     public var method: DifferentialMethod = .wilcoxon
+    /// Groups with fewer cells are skipped and noted; 0 (the default): scanpy's rule — a selected
+    /// group with fewer than 2 cells stops an unstratified run.
+    public var minCells = 0
     /// Run the same test separately within each combination of these columns' labels (none: all cells together).
     public var stratify: [String] = []
     /// The column that pairs samples of a group with the reference's (the patient, the donor);

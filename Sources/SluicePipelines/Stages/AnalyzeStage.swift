@@ -63,6 +63,10 @@ public struct AnalyzeStage: ConfigurableStage {
                 continue
             }
             guard let input = unit.input else { continue }
+            guard options.analysis.takesInputArgument else {
+                try await command(inputs: []).run([unit], context: context)
+                continue
+            }
             let file = try datasetFile(in: input, item: unit.item.name)
             let inspection =
                 options.analysis.readsCells

@@ -5,12 +5,18 @@ import SluiceEngine
 /// (its own process, log, timeout and output check, like a `command` stage).
 public struct AnalyzeStageOptions: Sendable, Equatable {
     public enum Analysis: String, Sendable, CaseIterable {
-        case activity, pseudobulk, differential, correlate, composition, specificity
+        case activity, pseudobulk, differential, correlate, composition, specificity, validate
         case crossAtlas = "cross-atlas"
 
         /// Whether it reads a cells file (which a CSC or Matrix Market layout makes sort by cell
-        /// into scratch space); `correlate`, `specificity` and `cross-atlas` read tables.
-        public var readsCells: Bool { ![.correlate, .specificity, .crossAtlas].contains(self) }
+        /// into scratch space); `correlate`, `specificity` and `cross-atlas` read tables, and
+        /// `validate` the files its options name.
+        public var readsCells: Bool { ![.correlate, .specificity, .crossAtlas, .validate].contains(self) }
+
+        /// Whether the item's file is the command's first argument; `validate` takes every file
+        /// by an option (`celltype_activity: "{in}/zscore.tsv"`, `celltype_expression:
+        /// "{out:pseudobulk}/pseudobulk_mean.h5ad"`).
+        public var takesInputArgument: Bool { self != .validate }
 
         /// Whether it reads every item's input at once (a barrier stage, once all items are
         /// done): `cross-atlas`, each item an atlas.
@@ -45,7 +51,7 @@ public struct AnalyzeStageOptions: Sendable, Equatable {
     public init() {}
 
     /// Options whose values name files (relative to the pipeline file) unless they name a built-in table.
-    private static let pathOptions = ["signature", "signature_dir", "hierarchy", "scratch", "covariates", "mapping"]
+    private static let pathOptions = ["signature", "signature_dir", "hierarchy", "scratch", "covariates", "mapping", "expected", "samples", "labels"]
     private static let builtInSignatures = ["cytosig", "secact"]
 
     /// Parses an `analyze` entry's options.
@@ -111,7 +117,7 @@ public struct AnalyzeStageOptions: Sendable, Equatable {
         switch analysis {
         case .pseudobulk, .differential: true
         case .activity: arguments.contains("--single-cell")
-        case .correlate, .composition, .specificity, .crossAtlas: false
+        case .correlate, .composition, .specificity, .crossAtlas, .validate: false
         }
     }
 
@@ -125,6 +131,7 @@ public struct AnalyzeStageOptions: Sendable, Equatable {
         case .composition: exported("samples", study: "composition")
         case .specificity: exported("specificity", study: "specificity")
         case .crossAtlas: exported("mapping", study: "cross_atlas")
+        case .validate: exported("quality", study: "validation")
         }
     }
 

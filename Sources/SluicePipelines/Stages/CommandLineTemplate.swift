@@ -7,6 +7,8 @@ import SluiceEngine
 /// In a batch, every argument that mentions `{in}`, `{out}` or `{item}` is repeated once per
 /// item, in batch order. `{outs}` (group stages) is repeated once per member's input folder.
 /// `{group_out}` is what a per: group-first stage before this one made for the item's group.
+/// `{out:STAGE}` is the item's output folder of STAGE, a stage this one reads through its chain
+/// of inputs (`from:`), e.g. the pseudobulk behind an activity stage's output.
 struct CommandLineTemplate {
     let argv: [String]
     let reference: String?
@@ -41,13 +43,35 @@ struct CommandLineTemplate {
     }
 
     private func substitute(_ template: String, _ unit: StageUnit, outs: String?) throws -> String {
-        var text = try groupOutputs(in: template, unit)
+        var text = try earlierOutputs(in: try groupOutputs(in: template, unit), unit)
         let group = unit.isCollective ? unit.name : (unit.item.group ?? "all")
         let values: [(String, String?)] = [
             ("{in}", unit.input), ("{out}", unit.partialOutput), ("{outs}", outs),
             ("{item}", unit.name), ("{group}", group), ("{ref}", reference),
         ]
         for (placeholder, value) in values { text = text.replacingOccurrences(of: placeholder, with: value ?? "") }
+        return text
+    }
+
+    /// `template` with `{out:STAGE}` replaced by the item's output folder of STAGE.
+    private func earlierOutputs(in template: String, _ unit: StageUnit) throws -> String {
+        var text = template
+        while let open = text.range(of: "{out:") {
+            guard let close = text[open.upperBound...].firstIndex(of: "}") else { break }
+            let stage = String(text[open.upperBound..<close])
+            guard let folder = unit.earlierOutputs[stage] else {
+                let known = unit.earlierOutputs.keys.sorted()
+                throw StageError(
+                    code: "command.no-earlier-output",
+                    "{out:\(stage)}: \(stage) is not a stage this one reads through its inputs (from:)\(known.isEmpty ? "" : "; those are \(known.joined(separator: ", "))")")
+            }
+            guard FileManager.default.fileExists(atPath: folder) else {
+                throw StageError(
+                    code: "command.earlier-output-gone",
+                    "{out:\(stage)}: the output of \(stage) for \(unit.name) is gone — the stage that reads it deleted it as its input; set delete_inputs: false there")
+            }
+            text.replaceSubrange(open.lowerBound...close, with: folder)
+        }
         return text
     }
 

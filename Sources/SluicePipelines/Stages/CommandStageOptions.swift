@@ -45,7 +45,7 @@ public struct CommandStageOptions: Sendable, Equatable {
     public init() {}
 
     /// The placeholders an argument may use.
-    static let placeholders = ["{in}", "{out}", "{outs}", "{item}", "{group}", "{ref}", "{group_out}", "{group_out:STAGE}"]
+    static let placeholders = ["{in}", "{out}", "{outs}", "{item}", "{group}", "{ref}", "{group_out}", "{group_out:STAGE}", "{out:STAGE}"]
 
     /// The keys of a `command` entry.
     static let keys = ["argv", "per", "batch", "batch_bytes", "timeout", "outputs", "area", "reserve", "output_ratio", "ref", "delete_inputs"]
@@ -66,7 +66,7 @@ public struct CommandStageOptions: Sendable, Equatable {
             var rest = Substring(argument)
             while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
                 let placeholder = String(rest[open...close])
-                guard Self.placeholders.contains(placeholder) || placeholder.hasPrefix("{group_out:") else {
+                guard Self.placeholders.contains(placeholder) || placeholder.hasPrefix("{group_out:") || placeholder.hasPrefix("{out:") else {
                     throw argv.error(.badValue, "unknown placeholder \(placeholder) in \(argv.path) (known: \(Self.placeholders.joined(separator: " ")))")
                 }
                 rest = rest[rest.index(after: close)...]

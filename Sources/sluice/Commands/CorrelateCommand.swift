@@ -40,8 +40,8 @@ struct CorrelateCommand: ParsableCommand {
             methods = [one]
         }
         let split = { (text: String) in text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
-        let isH5AD = { (path: String) -> Bool in (try? FormatDetector.detect(path)) == .h5ad }
-        let scores = isH5AD(activity) ? try MatrixTable.readCells(activity) : try MatrixTable.read(activity)
+        let isH5AD = MatrixTable.isH5AD
+        let scores = try MatrixTable.readTableOrH5AD(activity)
         guard let covariatePath = covariates ?? (isH5AD(activity) ? activity : nil) else {
             throw ValidationError("--covariates is needed when ACTIVITY is a table")
         }

@@ -72,6 +72,8 @@ struct DifferentialCommand: ParsableCommand {
     @Flag(help: "Normalize each cell to 10,000 counts, then log1p (for raw counts).") var normalize = false
     @Flag(help: "Tie-correct the Wilcoxon variance (scanpy tie_correct=True).") var tieCorrect = false
     @Option(help: "wilcoxon, t-test or t-test_overestim_var.") var method = "wilcoxon"
+    @Option(parsing: .unconditional, help: "Skip (and note) groups with fewer cells; 0: scanpy's rule, a group under 2 cells is an error.")
+    var minCells = 0
     @Option(help: "Test separately within each combination of these obs columns' labels (comma-separated).") var stratify: String?
     @Option(help: "log2fc (scanpy's logfoldchanges, for log1p data) or activity-diff (difference of means, for activity z-scores).")
     var effect = "log2fc"
@@ -124,6 +126,7 @@ struct DifferentialCommand: ParsableCommand {
         options.reference = reference == "rest" ? nil : reference
         options.groups = groups.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
         options.normalize = normalize
+        options.minCells = minCells
         options.tieCorrect = tieCorrect
         options.method = DifferentialMethod(rawValue: method)!
         options.stratify = stratifyColumns
@@ -144,7 +147,7 @@ struct DifferentialCommand: ParsableCommand {
         analysis.progress = { step, done, total in display.update(dataset: name, step: step, done: done, total: total) }
         // Everything that changes the result, the blocks of genes or the chunks of cells.
         let settings = [
-            groupby, reference, groups ?? "", "\(normalize)", "\(tieCorrect)", method, stratify ?? "", effect, matrix ?? "", "\(memoryMb)",
+            groupby, reference, groups ?? "", "\(minCells)", "\(normalize)", "\(tieCorrect)", method, stratify ?? "", effect, matrix ?? "", "\(memoryMb)",
             "\(chunkSize)", features.featureTypes ?? "",
         ]
         analysis.checkpoint = checkpoints.checkpoint(name: "differential", input: input, settings: settings)
@@ -169,11 +172,11 @@ struct DifferentialCommand: ParsableCommand {
     /// The sample-level test (``SampleDifferential``).
     private func runSamples(_ options: DifferentialOptions) throws {
         if normalize || tieCorrect { throw ValidationError("--normalize and --tie-correct apply to cells; a sample-level table is tested as given") }
-        let isH5AD = (try? FormatDetector.detect(input)) == .h5ad
+        let isH5AD = MatrixTable.isH5AD(input)
         guard let metadataPath = samples ?? (isH5AD ? input : nil) else {
             throw ValidationError("a sample-level table needs --samples, the table of each sample's \(groupby)")
         }
-        let values = isH5AD ? try MatrixTable.readCells(input, matrix: matrix) : try MatrixTable.read(input)
+        let values = try MatrixTable.readTableOrH5AD(input, matrix: matrix)
         let metadata = try SampleMetadata.read(metadataPath, columns: SampleDifferential.columns(options), code: "differential.samples")
         let result = try SampleDifferential(values: values, metadata: metadata, options: options).run()
         var files = try ExportFormat.tsv.write([result.table], study: "differential", to: output)

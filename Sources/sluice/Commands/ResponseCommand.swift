@@ -43,8 +43,8 @@ struct ResponseCommand: ParsableCommand {
     }
 
     func run() throws {
-        let isH5AD = (try? FormatDetector.detect(activity)) == .h5ad
-        let features = isH5AD ? try MatrixTable.readCells(activity) : try MatrixTable.read(activity)
+        let isH5AD = MatrixTable.isH5AD(activity)
+        let features = try MatrixTable.readTableOrH5AD(activity)
         guard let source = labels ?? (isH5AD ? activity : nil) else { throw ValidationError("--labels is needed when ACTIVITY is a table") }
         var study = TreatmentResponse(features: features, labels: try SampleMetadata.labels(source, column: labelColumn, code: "response.labels"))
         study.positive = positive

@@ -173,8 +173,10 @@ func loadPipeline(_ path: String) throws -> PipelineConfig {
         path,
         registry: PipelineStages.registry { analysis, arguments in
             do {
-                // cross-atlas takes two inputs or more (the stage gives it every item's).
-                let inputs = analysis == AnalyzeStageOptions.Analysis.crossAtlas.rawValue ? ["A=INPUT", "B=INPUT"] : ["INPUT"]
+                // cross-atlas takes two inputs or more (the stage gives it every item's); validate
+                // takes its files by options.
+                let kind = AnalyzeStageOptions.Analysis(rawValue: analysis)
+                let inputs = kind == .crossAtlas ? ["A=INPUT", "B=INPUT"] : kind?.takesInputArgument == false ? [] : ["INPUT"]
                 _ = try Sluice.parseAsRoot(["analyze", analysis] + inputs + arguments + ["--output", "OUTPUT"])
                 return nil
             } catch {

@@ -39,9 +39,9 @@ struct ValidateCommand: ParsableCommand {
             """)
 
     @Option(help: "Activity per sample (signatures × samples, e.g. zscore.tsv).") var activity: String?
-    @Option(help: "Expression per sample (genes × samples), the profile the activity came from.") var expression: String?
+    @Option(help: "Expression per sample (genes × samples, or an h5ad of samples × genes), the profile the activity came from.") var expression: String?
     @Option(help: "Activity per cell type (signatures × cell types): the pseudobulk activity.") var celltypeActivity: String?
-    @Option(help: "Expression per cell type (genes × cell types).") var celltypeExpression: String?
+    @Option(help: "Expression per cell type (genes × cell types, or an h5ad such as pseudobulk_mean.h5ad).") var celltypeExpression: String?
     @Option(help: "Single-cell activity (activity.h5ad of `sluice analyze activity --single-cell`).") var cellActivity: String?
     @Option(help: "The counts of the same cells, in the same order (h5ad, 10x, Matrix Market, Loom).") var cells: String?
     @Option(help: "The counts' matrix to read (X, raw, a layer; default raw when the file has it).") var matrix: String?
@@ -73,10 +73,10 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         let clock = ContinuousClock.now
         var validation = ActivityValidation()
-        validation.sampleActivity = try activity.map { try MatrixTable.read($0) }
-        validation.sampleExpression = try expression.map { try MatrixTable.read($0) }
-        validation.cellTypeActivity = try celltypeActivity.map { try MatrixTable.read($0) }
-        validation.cellTypeExpression = try celltypeExpression.map { try MatrixTable.read($0) }
+        validation.sampleActivity = try activity.map { try MatrixTable.readTableOrH5AD($0) }
+        validation.sampleExpression = try expression.map { try MatrixTable.readTableOrH5AD($0) }
+        validation.cellTypeActivity = try celltypeActivity.map { try MatrixTable.readTableOrH5AD($0) }
+        validation.cellTypeExpression = try celltypeExpression.map { try MatrixTable.readTableOrH5AD($0) }
         validation.expected = try expected.map(ExpectedDirections.read)
         validation.signature = try signature.map { try MatrixTable.read(try SignatureActivity.signatureFile($0, directory: signatureDir)) }
         validation.activityOptions.lambda = lambda ?? (signature?.lowercased() == "cytosig" ? 1e4 : 5e5)
