@@ -5,13 +5,13 @@ import SluiceEngine
 /// (its own process, log, timeout and output check, like a `command` stage).
 public struct AnalyzeStageOptions: Sendable, Equatable {
     public enum Analysis: String, Sendable, CaseIterable {
-        case activity, pseudobulk, differential, correlate, composition, specificity, validate
+        case activity, pseudobulk, differential, correlate, composition, specificity, validate, trends
         case crossAtlas = "cross-atlas"
 
         /// Whether it reads a cells file (which a CSC or Matrix Market layout makes sort by cell
-        /// into scratch space); `correlate`, `specificity` and `cross-atlas` read tables, and
+        /// into scratch space); `correlate`, `specificity`, `trends` and `cross-atlas` read tables, and
         /// `validate` the files its options name.
-        public var readsCells: Bool { ![.correlate, .specificity, .crossAtlas, .validate].contains(self) }
+        public var readsCells: Bool { ![.correlate, .specificity, .crossAtlas, .validate, .trends].contains(self) }
 
         /// Whether the item's file is the command's first argument; `validate` takes every file
         /// by an option (`celltype_activity: "{in}/zscore.tsv"`, `celltype_expression:
@@ -117,7 +117,7 @@ public struct AnalyzeStageOptions: Sendable, Equatable {
         switch analysis {
         case .pseudobulk, .differential: true
         case .activity: arguments.contains("--single-cell")
-        case .correlate, .composition, .specificity, .crossAtlas, .validate: false
+        case .correlate, .composition, .specificity, .crossAtlas, .validate, .trends: false
         }
     }
 
@@ -132,6 +132,7 @@ public struct AnalyzeStageOptions: Sendable, Equatable {
         case .specificity: exported("specificity", study: "specificity")
         case .crossAtlas: exported("mapping", study: "cross_atlas")
         case .validate: exported("quality", study: "validation")
+        case .trends: exported("trends", study: "trends")
         }
     }
 

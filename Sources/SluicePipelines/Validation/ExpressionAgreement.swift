@@ -42,30 +42,12 @@ public enum ExpressionAgreement {
                 genes.isEmpty ? Double.nan : genes.reduce(0.0) { $0 + profile[geneRows[$1]!, column] } / Double(genes.count)
             }
             let pearson = Correlation.pearson(level, scores)
-            let (slope, intercept) = leastSquares(x: level, y: scores)
+            let (slope, intercept) = LeastSquares.line(x: level, y: scores)
             // linregress: a flat line (slope 0) explains none of a constant activity.
             let r2 = slope == 0 && pearson.r.isNaN ? 0 : pearson.r * pearson.r
             return Row(
                 signature: signature, genes: genes, n: pearson.n, slope: slope, intercept: intercept, r2: r2,
                 pearson: pearson, spearman: Correlation.spearman(level, scores))
         }
-    }
-
-    /// The least-squares line y = slope·x + intercept over the pairs without NaN (NaN when x is constant).
-    static func leastSquares(x: [Double], y: [Double]) -> (slope: Double, intercept: Double) {
-        let pairs = x.indices.filter { !x[$0].isNaN && !y[$0].isNaN }
-        guard pairs.count >= 2 else { return (.nan, .nan) }
-        let n = Double(pairs.count)
-        let meanX = pairs.reduce(0.0) { $0 + x[$1] } / n
-        let meanY = pairs.reduce(0.0) { $0 + y[$1] } / n
-        var sxy = 0.0
-        var sxx = 0.0
-        for i in pairs {
-            sxy += (x[i] - meanX) * (y[i] - meanY)
-            sxx += (x[i] - meanX) * (x[i] - meanX)
-        }
-        guard sxx > 0 else { return (.nan, .nan) }
-        let slope = sxy / sxx
-        return (slope, meanY - slope * meanX)
     }
 }
