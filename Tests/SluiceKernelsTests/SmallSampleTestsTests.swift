@@ -52,4 +52,17 @@ struct SmallSampleTestsTests {
         #expect(TTest.welch([1], [2, 3]).pvalue.isNaN)
         #expect(TTest.paired([1, 2], [0, 1]).pvalue == 0)  // constant differences: t infinite
     }
+
+    @Test("the normal upper quantile equals scipy's norm.isf, deep in the tail too")
+    func upperQuantile() {
+        let reference: [(Double, Double)] = [
+            (1e-300, 37.0470962993612), (1e-10, 6.361340902404056), (0.025, 1.9599639845400545), (0.3, 0.5244005127080409), (0.5, 0),
+            (0.9, -1.2815515655446004), (0.999999, -4.753424308817087),
+        ]
+        for (q, z) in reference {
+            #expect(abs(NormalDistribution.upperQuantile(q) - z) <= 1e-13 * max(1, abs(z)), "q = \(q)")
+        }
+        #expect(NormalDistribution.upperQuantile(0) == .infinity && NormalDistribution.upperQuantile(1) == -.infinity)
+        #expect(NormalDistribution.upperQuantile(.nan).isNaN)
+    }
 }

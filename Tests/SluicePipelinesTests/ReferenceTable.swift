@@ -3,9 +3,10 @@ import SluicePipelines
 
 /// A result table set against the reference tool's TSV of it, column by column and row by row.
 enum ReferenceTable {
-    /// |a − b| ≤ 1e-7·|b| + 1e-12: p-values of 1e-11 must still agree to seven digits.
+    /// Equal (infinities included), or |a − b| ≤ 1e-7·|b| + 1e-12: p-values of 1e-11 must still
+    /// agree to seven digits.
     static func close(_ a: Double, _ b: Double) -> Bool {
-        a.isNaN ? b.isNaN : abs(a - b) <= 1e-7 * abs(b) + 1e-12
+        a.isNaN ? b.isNaN : a == b || abs(a - b) <= 1e-7 * abs(b) + 1e-12
     }
 
     /// What differs between `table` and the TSV at `path` (empty: nothing). Empty fields are

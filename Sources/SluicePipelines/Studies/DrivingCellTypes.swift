@@ -1,0 +1,111 @@
+import Foundation
+public import SluiceKernels
+
+/// `sluice analyze drivers`: which cell types drive a disease signal — from a differential table
+/// stratified by cell type (each disease against the reference within each cell type).
+///
+/// A signature's change in the tissue is the sum of its changes in the cell types, each weighted
+/// by how much of the tissue the cell type is: contribution = weight × effect, the weight the
+/// cell type's mean proportion in the disease's samples (`--composition`, the `samples` table of
+/// `sluice analyze composition`) or 1 without it. Per disease and signature the cell types are
+/// ranked by |contribution| (ties by name); share = |contribution| / Σ|contributions|, and
+/// `agrees` says whether the cell type moves the way the sum does.
+public struct DrivingCellTypes {
+    public struct Row: Sendable, Equatable {
+        public var strata: [String]
+        public var group, signature, cellType: String
+        public var effect, qvalue, weight, contribution, share: Double
+        public var rank: Int
+        public var agrees: Bool
+    }
+
+    public struct Result: Sendable {
+        public var rows: [Row]
+        /// The strata other than the cell type.
+        public var strata: [String]
+        public var notes: [String]
+    }
+
+    /// The stratifying column that names the cell type.
+    public var cellTypeColumn = "cell_type"
+    /// Mean proportion of each cell type per disease (condition); nil: every weight 1.
+    public var weights: [String: [String: Double]]?
+
+    public init() {}
+
+    /// Mean proportions per condition and cell type from a composition `samples` table
+    /// (columns condition, cell_type, proportion).
+    public static func weights(fromComposition path: String) throws -> [String: [String: Double]] {
+        let table = try HeaderTable(path, what: "the composition table", code: "drivers.composition")
+        let (condition, cellType, proportion) = try { (c: [Int]) in (c[0], c[1], c[2]) }(table.columns(["condition", "cell_type", "proportion"]))
+        var sums: [String: [String: (Double, Int)]] = [:]
+        for fields in table.rows where fields.count > max(condition, cellType, proportion) {
+            guard let value = Double(fields[proportion]) else { continue }
+            let old = sums[fields[condition], default: [:]][fields[cellType]] ?? (0, 0)
+            sums[fields[condition], default: [:]][fields[cellType]] = (old.0 + value, old.1 + 1)
+        }
+        return sums.mapValues { $0.mapValues { $0.0 / Double($0.1) } }
+    }
+
+    public func run(_ table: DifferentialRows) throws -> Result {
+        guard let column = table.strata.firstIndex(of: cellTypeColumn) else {
+            throw AnalysisError(
+                code: "drivers.cell-type",
+                "the differential table is not stratified by '\(cellTypeColumn)' (its strata: \(table.strata.isEmpty ? "none" : table.strata.joined(separator: ", "))); run differential with --stratify \(cellTypeColumn)"
+            )
+        }
+        let others = { (strata: [String]) in strata.enumerated().filter { $0.offset != column }.map(\.element) }
+        var result: [Row] = []
+        var unweighted = Set<String>()
+        for stratum in SharedPrograms.ordered(table.rows.map { others($0.strata) }) {
+            let rows = table.rows.filter { others($0.strata) == stratum && !$0.effect.isNaN }
+            for group in SharedPrograms.ordered(rows.map(\.group)) {
+                let ofGroup = rows.filter { $0.group == group }
+                for signature in SharedPrograms.ordered(ofGroup.map(\.feature)) {
+                    var block: [Row] = ofGroup.filter { $0.feature == signature }.compactMap { row in
+                        let cellType = row.strata[column]
+                        let weight = weights.map { $0[group]?[cellType] } ?? 1
+                        guard let weight else {
+                            unweighted.insert("\(group)/\(cellType)")
+                            return nil
+                        }
+                        return Row(
+                            strata: stratum, group: group, signature: signature, cellType: cellType, effect: row.effect, qvalue: row.qvalue,
+                            weight: weight, contribution: weight * row.effect, share: .nan, rank: 0, agrees: false)
+                    }
+                    let total = block.reduce(0) { $0 + $1.contribution }
+                    let magnitude = block.reduce(0) { $0 + abs($1.contribution) }
+                    block.sort { abs($0.contribution) > abs($1.contribution) || (abs($0.contribution) == abs($1.contribution) && SignatureActivity.precedes($0.cellType, $1.cellType)) }
+                    for index in block.indices {
+                        block[index].rank = index + 1
+                        block[index].share = magnitude > 0 ? abs(block[index].contribution) / magnitude : .nan
+                        block[index].agrees = total != 0 && (block[index].contribution > 0) == (total > 0) && block[index].contribution != 0
+                    }
+                    result += block
+                }
+            }
+        }
+        let notes =
+            unweighted.isEmpty ? [] : ["\(unweighted.count) disease and cell-type pairs have no proportion in the composition table and are left out: \(AnalysisError.sample(unweighted.sorted()))"]
+        return Result(rows: result, strata: others(table.strata), notes: notes)
+    }
+}
+
+extension DrivingCellTypes.Result {
+    /// `drivers`: [strata…,] group, signature, rank, cell_type, effect, qvalue, weight,
+    /// contribution, share, agrees (yes/no); per group and signature by rank.
+    public var table: ResultTable {
+        let strataColumns = strata.indices.map { index in ResultTable.Column(strata[index], .strings(rows.map { $0.strata[index] })) }
+        return ResultTable(
+            name: "drivers",
+            columns: strataColumns
+                + ResultTable(
+                    name: "drivers", rows: rows,
+                    columns: [
+                        ("group", .string(\.group)), ("signature", .string(\.signature)), ("rank", .integer(\.rank)), ("cell_type", .string(\.cellType)),
+                        ("effect", .double(\.effect)), ("qvalue", .double(\.qvalue)), ("weight", .double(\.weight)),
+                        ("contribution", .double(\.contribution)), ("share", .double(\.share)), ("agrees", .string { $0.agrees ? "yes" : "no" }),
+                    ]
+                ).columns)
+    }
+}
