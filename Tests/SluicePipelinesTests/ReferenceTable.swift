@@ -5,13 +5,14 @@ import SluicePipelines
 enum ReferenceTable {
     /// Equal (infinities included), or |a − b| ≤ 1e-7·|b| + 1e-12: p-values of 1e-11 must still
     /// agree to seven digits.
-    static func close(_ a: Double, _ b: Double) -> Bool {
-        a.isNaN ? b.isNaN : a == b || abs(a - b) <= 1e-7 * abs(b) + 1e-12
+    static func close(_ a: Double, _ b: Double, absolute: Double = 1e-12) -> Bool {
+        a.isNaN ? b.isNaN : a == b || abs(a - b) <= 1e-7 * abs(b) + absolute
     }
 
     /// What differs between `table` and the TSV at `path` (empty: nothing). Empty fields are
     /// undefined numbers.
-    static func compare(_ table: ResultTable, with path: String) throws -> [String] {
+    /// `absolute` widens the tolerance where the reference itself rounds (a float32 sum).
+    static func compare(_ table: ResultTable, with path: String, absolute: Double = 1e-12) throws -> [String] {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let lines = text.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
         var mismatches: [String] = []
@@ -23,7 +24,7 @@ enum ReferenceTable {
                 switch column.values {
                 case .strings(let values): (same, ours) = (values[row] == field, values[row])
                 case .integers(let values): (same, ours) = (String(values[row]) == field, String(values[row]))
-                case .doubles(let values): (same, ours) = (close(values[row], field.isEmpty ? .nan : Double(field)!), String(values[row]))
+                case .doubles(let values): (same, ours) = (close(values[row], field.isEmpty ? .nan : Double(field)!, absolute: absolute), String(values[row]))
                 }
                 if !same { mismatches.append("\(table.name) row \(row + 1) \(column.name): \(ours) ≠ \(field)") }
             }

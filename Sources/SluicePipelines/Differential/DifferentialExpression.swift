@@ -327,22 +327,7 @@ public struct DifferentialExpression {
 
     /// The batch's counts as tested: normalized to 10,000 per cell and log1p-transformed when asked.
     private func prepared(_ matrix: SparseRows) -> SparseRows {
-        guard options.normalize else { return matrix }
-        var matrix = matrix
-        let rows = matrix.rowCount
-        let offsets = matrix.offsets
-        let parts = min(max(1, options.threads), max(1, rows / 256))
-        matrix.values.withUnsafeMutableBufferPointer { values in
-            // nonisolated(unsafe): each part writes only the values of its own rows.
-            nonisolated(unsafe) let values = values
-            ParallelFor.run(rows, parts: parts) { _, part in
-                for row in part {
-                    let range = Int(offsets[row])..<Int(offsets[row + 1])
-                    LogNormalizer.normalizeLog1p(UnsafeMutableBufferPointer(rebasing: values[range]))
-                }
-            }
-        }
-        return matrix
+        options.normalize ? matrix.logNormalized(threads: options.threads) : matrix
     }
 
     /// Runs the per-gene tests of the genes `store` holds, on all cores.

@@ -5,12 +5,12 @@ import SluiceEngine
 /// (its own process, log, timeout and output check, like a `command` stage).
 public struct AnalyzeStageOptions: Sendable, Equatable {
     public enum Analysis: String, Sendable, CaseIterable {
-        case activity, pseudobulk, differential, correlate, composition, specificity, validate, trends, programs, drivers
+        case activity, pseudobulk, differential, correlate, composition, specificity, validate, trends, programs, drivers, scores
         case crossAtlas = "cross-atlas"
 
         /// Whether it reads a cells file (which a CSC or Matrix Market layout makes sort by cell
         /// into scratch space); the others read tables (`validate` the files its options name).
-        public var readsCells: Bool { [.activity, .pseudobulk, .differential, .composition].contains(self) }
+        public var readsCells: Bool { [.activity, .pseudobulk, .differential, .composition, .scores].contains(self) }
 
         /// Whether the item's file is the command's first argument; `validate` takes every file
         /// by an option (`celltype_activity: "{in}/zscore.tsv"`, `celltype_expression:
@@ -50,7 +50,7 @@ public struct AnalyzeStageOptions: Sendable, Equatable {
     public init() {}
 
     /// Options whose values name files (relative to the pipeline file) unless they name a built-in table.
-    private static let pathOptions = ["signature", "signature_dir", "hierarchy", "scratch", "covariates", "mapping", "expected", "samples", "labels", "composition"]
+    private static let pathOptions = ["signature", "signature_dir", "hierarchy", "scratch", "covariates", "mapping", "expected", "samples", "labels", "composition", "markers"]
     private static let builtInSignatures = ["cytosig", "secact"]
 
     /// Parses an `analyze` entry's options.
@@ -116,7 +116,7 @@ public struct AnalyzeStageOptions: Sendable, Equatable {
         switch analysis {
         case .pseudobulk, .differential: true
         case .activity: arguments.contains("--single-cell")
-        case .correlate, .composition, .specificity, .crossAtlas, .validate, .trends, .programs, .drivers: false
+        case .correlate, .composition, .specificity, .crossAtlas, .validate, .trends, .programs, .drivers, .scores: false
         }
     }
 
@@ -134,6 +134,7 @@ public struct AnalyzeStageOptions: Sendable, Equatable {
         case .trends: exported("trends", study: "trends")
         case .programs: exported("programs", study: "programs")
         case .drivers: exported("drivers", study: "drivers")
+        case .scores: exported("groups", study: "scores")
         }
     }
 

@@ -9,6 +9,6 @@ struct AnalyzeCommand: ParsableCommand {
         abstract: "Analyses on expression files: signature activity, correlation, pseudobulk, differential tests, validation of activity, cross-atlas studies.",
         subcommands: [
             ActivityCommand.self, CorrelateCommand.self, PseudobulkCommand.self, DifferentialCommand.self, ValidateCommand.self, CrossAtlasCommand.self,
-            CompositionCommand.self, SpecificityCommand.self, ResponseCommand.self, TrendsCommand.self, ProgramsCommand.self, DriversCommand.self,
+            CompositionCommand.self, SpecificityCommand.self, ResponseCommand.self, TrendsCommand.self, ProgramsCommand.self, DriversCommand.self, ScoresCommand.self,
         ])
 }
