@@ -113,4 +113,47 @@ import Testing
         #expect(item.state != .done)
         #expect(item.reason?.contains("{out:first}: the output of first for one.txt is gone") == true, "\(item.reason ?? "")")
     }
+
+    /// The table studies as per-item stages: programs and drivers on a differential table,
+    /// trends on an activity table with its samples' metadata named by an option.
+    @Test func tableStudiesRunAsStages() async throws {
+        let folder = try TemporaryDirectory("sluice-table-studies")
+        for (name, source) in [("programs", "celltypes.tsv"), ("trends", "activity.tsv")] {
+            try FileManager.default.createDirectory(atPath: folder.file("\(name)/in"), withIntermediateDirectories: true)
+            let fixture = Fixtures.directory + (name == "programs" ? "/programs/" : "/trends/") + source
+            try FileManager.default.copyItem(atPath: fixture, toPath: folder.file("\(name)/in/one.tsv"))
+        }
+        let sluice = try SluiceBinary.path()
+        let pipelines = [
+            "programs": """
+            workspace: ./work
+            budget: {total: 10MB}
+            items: [{directory: in, glob: "*.tsv"}]
+            stages:
+              - fetch: {}
+              - analyze: {run: programs, executable: \(sluice), delete_inputs: false}
+              - analyze: {from: fetch, run: drivers, executable: \(sluice), options: {cell_type_column: cell_type}}
+            """,
+            "trends": """
+            workspace: ./work
+            budget: {total: 10MB}
+            items: [{directory: in, glob: "*.tsv"}]
+            stages:
+              - fetch: {}
+              - analyze:
+                  run: trends
+                  executable: \(sluice)
+                  options: {samples: \(Fixtures.directory)/trends/samples.tsv, time: day, donor: donor, stratify: cell_type}
+            """,
+        ]
+        for (name, yaml) in pipelines {
+            try yaml.write(toFile: folder.file("\(name)/p.yaml"), atomically: true, encoding: .utf8)
+            let session = try await PipelineSession(config: try PipelineConfig.load(folder.file("\(name)/p.yaml"), registry: PipelineStages.registry()))
+            let summary = try await session.run()
+            #expect(summary.items.allSatisfy { $0.state == .done }, "\(summary.items.map { "\($0.item): \($0.state) \($0.reason ?? "")" })")
+        }
+        let output = { (path: String) in FileManager.default.fileExists(atPath: folder.file(path)) }
+        #expect(output("programs/work/output/one.tsv/programs/programs.tsv") && output("programs/work/output/one.tsv/drivers/drivers.tsv"))
+        #expect(output("trends/work/output/one.tsv/trends/trends.tsv"))
+    }
 }

@@ -5,7 +5,7 @@ import SluiceEngine
 /// (its own process, log, timeout and output check, like a `command` stage).
 public struct AnalyzeStageOptions: Sendable, Equatable {
     public enum Analysis: String, Sendable, CaseIterable {
-        case activity, pseudobulk, differential, correlate, composition, specificity, validate, trends, programs, drivers, scores
+        case activity, pseudobulk, differential, correlate, composition, specificity, validate, trends, programs, drivers, scores, response
         case crossAtlas = "cross-atlas"
 
         /// Whether it reads a cells file (which a CSC or Matrix Market layout makes sort by cell
@@ -116,7 +116,7 @@ public struct AnalyzeStageOptions: Sendable, Equatable {
         switch analysis {
         case .pseudobulk, .differential: true
         case .activity: arguments.contains("--single-cell")
-        case .correlate, .composition, .specificity, .crossAtlas, .validate, .trends, .programs, .drivers, .scores: false
+        case .correlate, .composition, .specificity, .crossAtlas, .validate, .trends, .programs, .drivers, .scores, .response: false
         }
     }
 
@@ -135,6 +135,7 @@ public struct AnalyzeStageOptions: Sendable, Equatable {
         case .programs: exported("programs", study: "programs")
         case .drivers: exported("drivers", study: "drivers")
         case .scores: exported("groups", study: "scores")
+        case .response: exported("coefficients", study: "response")
         }
     }
 
