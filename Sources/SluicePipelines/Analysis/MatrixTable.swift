@@ -89,26 +89,24 @@ public enum MatrixTable {
         isH5AD(path) ? try readCells(path, matrix: matrix) : try read(path)
     }
 
+    /// A cells file read whole as features × cells, written straight into its final layout (8
+    /// bytes a feature and cell, nothing more).
     public static func readCells(_ path: String, matrix: String? = nil, chunkSize: Int = 10_000) throws -> LabeledMatrix {
         let source = try CellSourceOpener.open(path, matrix: matrix)
-        let features = source.geneCount
+        let (features, count) = (source.geneCount, source.cellCount)
         var cells: [String] = []
-        var columns: [[Double]] = []
+        cells.reserveCapacity(count)
+        var values = [Double](repeating: 0, count: features * count)
         for range in source.batchRanges(size: chunkSize) {
             let batch = try source.read(cells: range)
             cells += batch.obs.index
-            for cell in 0..<batch.matrix.rowCount {
-                var dense = [Double](repeating: 0, count: features)
-                let (indices, values) = batch.matrix.row(cell)
-                for (index, value) in zip(indices, values) { dense[Int(index)] = Double(value) }
-                columns.append(dense)
+            for row in 0..<batch.matrix.rowCount {
+                let cell = range.lowerBound + row
+                let (indices, stored) = batch.matrix.row(row)
+                for (index, value) in zip(indices, stored) { values[Int(index) * count + cell] = Double(value) }
             }
         }
-        var result = LabeledMatrix(rows: source.genes.index, columns: cells, values: [Double](repeating: 0, count: features * cells.count))
-        for (cell, column) in columns.enumerated() {
-            for feature in 0..<features { result[feature, cell] = column[feature] }
-        }
-        return result
+        return LabeledMatrix(rows: source.genes.index, columns: cells, values: values)
     }
 
     /// Writes `matrix` with a header `label<TAB>columns…` and full-precision values.
