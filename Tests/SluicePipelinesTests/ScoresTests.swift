@@ -55,4 +55,13 @@ struct ScoresTests {
         #expect(result.notes.contains { $0.contains("set 'absent': none of its genes") })
         #expect(result.notes.contains { $0.contains("set 'exhausted': 1 of its genes are not in the file: 'NOTAGENE1'") })
     }
+
+    @Test("a file without any marker gene scores nothing, with a note, and writes no per-cell file")
+    func nothingToScore() throws {
+        let folder = try TemporaryDirectory("scores")
+        let result = try Self.run(MarkerSets([("absent", ["NOTAGENE"])]), chunkSize: 1000, cells: folder.file("scores.h5ad"))
+        #expect(result.sets.isEmpty && result.groups.isEmpty)
+        #expect(result.notes.last?.contains("no marker set can be scored") == true)
+        #expect(!FileManager.default.fileExists(atPath: folder.file("scores.h5ad")))
+    }
 }

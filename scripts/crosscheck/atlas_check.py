@@ -7,6 +7,8 @@ specificity and the cross-atlas study, then a search index), and compares
     SE, and its Spearman correlations with scipy;
   - the cancer atlas's composition tests with scipy's mannwhitneyu on the CLR values;
   - each atlas's tau index with numpy;
+  - each atlas's marker-gene scores per cell type with scanpy's score_genes (every gene of the
+    touched bins as control), to scanpy's float32 sums;
   - each atlas's validation at cell-type level (the validate stage, reading the activity stage's
     zscore.tsv and the pseudobulk stage's pseudobulk_mean.h5ad) with scipy's linregress, pearsonr
     and spearmanr on those same files.
@@ -20,6 +22,7 @@ from pathlib import Path
 import anndata as ad
 import numpy as np
 import pandas as pd
+import scanpy as sc
 import secactpy
 from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
@@ -68,6 +71,19 @@ for atlas in atlases:
     tau = (1 - shifted / shifted.max(axis=1, keepdims=True)).sum(axis=1) / (z.shape[1] - 1)
     close(f"{atlas} specificity", read(output / atlas / "specificity/specificity.tsv")["tau"].to_numpy(), tau, 1e-12)
 
+    # scores: scanpy's score_genes with every gene of the touched bins as control, per cell type.
+    scored = pd.read_csv(output / atlas / "scores/sets.tsv", sep="\t", keep_default_na=False)
+    groups = pd.read_csv(output / atlas / "scores/groups.tsv", sep="\t")
+    normalized = cells.copy()
+    sc.pp.normalize_total(normalized, target_sum=1e4)
+    sc.pp.log1p(normalized)
+    for row in scored.itertuples():
+        sc.tl.score_genes(normalized, row.genes.split(","), ctrl_size=normalized.n_vars, n_bins=25, score_name="score", use_raw=False)
+        means = normalized.obs.groupby("cell_type", observed=True)["score"].mean()
+        mine = groups[groups["set"] == row.set].set_index("cell_type")["mean"]
+        difference = float(np.max(np.abs(mine.to_numpy() - means.loc[mine.index].to_numpy())))
+        if difference > 2e-6:
+            failures.append(f"{atlas} scores {row.set}: largest difference {difference:.2e}")
     # validate: each signature's activity against its own genes' mean expression across cell types.
     means = ad.read_h5ad(output / atlas / "pseudobulk/pseudobulk_mean.h5ad")
     expression = pd.DataFrame(np.asarray(means.X.todense() if hasattr(means.X, "todense") else means.X, dtype=np.float64).T,
@@ -117,4 +133,4 @@ if failures:
     print("check-atlas: FAILED\n  " + "\n  ".join(failures))
     sys.exit(1)
 print(f"check-atlas: examples/atlas end to end; activity equals SecActpy, {checked} meta-analyses statsmodels, "
-      f"{len(tests)} composition tests scipy, tau numpy, validation scipy: OK")
+      f"{len(tests)} composition tests scipy, tau numpy, validation scipy, scores scanpy: OK")

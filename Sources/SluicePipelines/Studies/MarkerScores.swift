@@ -12,7 +12,8 @@ import SluiceKernels
 /// the mean of the set's genes minus the mean of its control genes (zeros included). scanpy
 /// samples `ctrl_size` (50) of each bin's genes at random; with `ctrl_size` at least the bin's
 /// size it takes them all — this score, with no random draw to reproduce. Genes of a set that
-/// the file lacks are left out (noted); a set with none, or with no control gene, is skipped.
+/// the file lacks are left out (noted); a set with none, or with no control gene, is skipped, and
+/// a file where no set can be scored gives empty tables and a note.
 public struct MarkerScores {
     public struct SetSummary: Sendable, Equatable {
         public var name: String
@@ -100,7 +101,12 @@ public struct MarkerScores {
             for gene in controls { roles[gene].append((set, false)) }
             summaries.append(SetSummary(name: name, genes: present, missing: missing, controls: controls.count))
         }
-        guard !summaries.isEmpty else { throw AnalysisError(code: "scores.no-set", "no marker set can be scored in \(source.path)") }
+        // A dataset without any marker gene (a chromosome's subset, another species) scores
+        // nothing: a result to report, not a failure of its item in a pipeline.
+        guard !summaries.isEmpty else {
+            notes.append("no marker set can be scored in \(source.path): none has a gene in the file\(cellScoresPath == nil ? "" : "; no scores.h5ad is written")")
+            return Result(sets: [], groups: [], by: by, cells: source.cellCount, notes: notes)
+        }
         let listSizes = summaries.map { Double($0.genes.count) }
         let controlSizes = summaries.map { Double($0.controls) }
 
