@@ -219,20 +219,16 @@ extension SampleDifferential.Result {
     /// paired), mean, mean_reference, the effect (activity_diff or log2fc), statistic, pvalue,
     /// neg_log10_pval and qvalue — features in the table's order.
     public var table: ResultTable {
-        var columns = stratifiedBy.indices.map { index in ResultTable.Column(stratifiedBy[index], .strings(rows.map { comparisons[$0.comparison].strata[index] })) }
         let comparison = { (row: SampleDifferential.Row) in comparisons[row.comparison] }
-        columns +=
-            ResultTable(
-                name: "differential", rows: rows,
-                columns: [
-                    ("group", .string { comparison($0).group }), ("reference", .string { comparison($0).reference }), ("feature", .string(\.feature)),
-                    ("samples", .integer { comparison($0).samples }), ("reference_samples", .integer { comparison($0).referenceSamples }),
-                    ("mean", .double(\.mean)), ("mean_reference", .double(\.referenceMean)),
-                    (effect == .activityDifference ? "activity_diff" : "log2fc", .double(\.effect)), ("statistic", .double(\.statistic)),
-                    ("pvalue", .double(\.pvalue)), ("neg_log10_pval", .double { -log10($0.pvalue) }), ("qvalue", .double(\.qvalue)),
-                ]
-            ).columns
-        return ResultTable(name: "differential", columns: columns)
+        return ResultTable(
+            name: "differential", rows: rows, labelColumns: stratifiedBy, labels: { comparison($0).strata },
+            columns: [
+                ("group", .string { comparison($0).group }), ("reference", .string { comparison($0).reference }), ("feature", .string(\.feature)),
+                ("samples", .integer { comparison($0).samples }), ("reference_samples", .integer { comparison($0).referenceSamples }),
+                ("mean", .double(\.mean)), ("mean_reference", .double(\.referenceMean)),
+                (effect == .activityDifference ? "activity_diff" : "log2fc", .double(\.effect)), ("statistic", .double(\.statistic)),
+                ("pvalue", .double(\.pvalue)), ("neg_log10_pval", .double { -log10($0.pvalue) }), ("qvalue", .double(\.qvalue)),
+            ])
     }
 
     /// Names a `--stratify` column may not have (they are the table's own).

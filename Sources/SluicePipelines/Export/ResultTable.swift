@@ -50,6 +50,13 @@ public struct ResultTable: Sendable {
             })
     }
 
+    /// A table of `rows` that starts with one text column per name of `labelColumns` (the
+    /// strata or groups a study ran within), each row's values of them from `labels`.
+    public init<Row>(name: String, rows: [Row], labelColumns: [String], labels: (Row) -> [String], columns: [(String, ColumnOf<Row>)]) {
+        let leading = labelColumns.indices.map { index in Column(labelColumns[index], .strings(rows.map { labels($0)[index] })) }
+        self.init(name: name, columns: leading + ResultTable(name: name, rows: rows, columns: columns).columns)
+    }
+
     /// How one column's value comes from a row.
     public enum ColumnOf<Row> {
         case string((Row) -> String)

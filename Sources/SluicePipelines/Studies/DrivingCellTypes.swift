@@ -95,17 +95,12 @@ extension DrivingCellTypes.Result {
     /// `drivers`: [strata…,] group, signature, rank, cell_type, effect, qvalue, weight,
     /// contribution, share, agrees (yes/no); per group and signature by rank.
     public var table: ResultTable {
-        let strataColumns = strata.indices.map { index in ResultTable.Column(strata[index], .strings(rows.map { $0.strata[index] })) }
-        return ResultTable(
-            name: "drivers",
-            columns: strataColumns
-                + ResultTable(
-                    name: "drivers", rows: rows,
-                    columns: [
-                        ("group", .string(\.group)), ("signature", .string(\.signature)), ("rank", .integer(\.rank)), ("cell_type", .string(\.cellType)),
-                        ("effect", .double(\.effect)), ("qvalue", .double(\.qvalue)), ("weight", .double(\.weight)),
-                        ("contribution", .double(\.contribution)), ("share", .double(\.share)), ("agrees", .string { $0.agrees ? "yes" : "no" }),
-                    ]
-                ).columns)
+        ResultTable(
+            name: "drivers", rows: rows, labelColumns: strata, labels: \.strata,
+            columns: [
+                ("group", .string(\.group)), ("signature", .string(\.signature)), ("rank", .integer(\.rank)), ("cell_type", .string(\.cellType)),
+                ("effect", .double(\.effect)), ("qvalue", .double(\.qvalue)), ("weight", .double(\.weight)),
+                ("contribution", .double(\.contribution)), ("share", .double(\.share)), ("agrees", .string { $0.agrees ? "yes" : "no" }),
+            ])
     }
 }

@@ -223,14 +223,9 @@ extension MarkerScores.Result {
                 ("set", .string(\.name)), ("genes", .string { $0.genes.joined(separator: ",") }), ("genes_used", .integer(\.genes.count)),
                 ("missing", .string { $0.missing.joined(separator: ",") }), ("controls", .integer(\.controls)),
             ])
-        let labelColumns = by.indices.map { index in ResultTable.Column(by[index], .strings(groups.map { $0.labels[index] })) }
         let groupTable = ResultTable(
-            name: "groups",
-            columns: labelColumns
-                + ResultTable(
-                    name: "groups", rows: groups,
-                    columns: [("set", .string(\.set)), ("cells", .integer(\.cells)), ("mean", .double(\.mean)), ("sd", .double(\.sd))]
-                ).columns)
+            name: "groups", rows: groups, labelColumns: by, labels: \.labels,
+            columns: [("set", .string(\.set)), ("cells", .integer(\.cells)), ("mean", .double(\.mean)), ("sd", .double(\.sd))])
         return [setTable, groupTable]
     }
 }

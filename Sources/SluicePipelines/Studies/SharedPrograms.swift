@@ -89,30 +89,19 @@ extension SharedPrograms.Result {
     /// stouffer_p, stouffer_q, shared yes/no) and `similarity` ([strata…,] disease, other, n,
     /// spearman_rho, spearman_p).
     public var tables: [ResultTable] {
-        func strataColumns<Row>(_ rows: [Row], _ labels: (Row) -> [String]) -> [ResultTable.Column] {
-            strata.indices.map { index in ResultTable.Column(strata[index], .strings(rows.map { labels($0)[index] })) }
-        }
         let programTable = ResultTable(
-            name: "programs",
-            columns: strataColumns(programs, \.strata)
-                + ResultTable(
-                    name: "programs", rows: programs,
-                    columns: [
-                        ("signature", .string(\.signature)), ("diseases", .integer(\.diseases)), ("up", .integer(\.up)), ("down", .integer(\.down)),
-                        ("direction", .string(\.direction)), ("mean_effect", .double(\.meanEffect)), ("stouffer_z", .double(\.stoufferZ)),
-                        ("stouffer_p", .double(\.stoufferP)), ("stouffer_q", .double(\.stoufferQ)), ("shared", .string { $0.shared ? "yes" : "no" }),
-                    ]
-                ).columns)
+            name: "programs", rows: programs, labelColumns: strata, labels: \.strata,
+            columns: [
+                ("signature", .string(\.signature)), ("diseases", .integer(\.diseases)), ("up", .integer(\.up)), ("down", .integer(\.down)),
+                ("direction", .string(\.direction)), ("mean_effect", .double(\.meanEffect)), ("stouffer_z", .double(\.stoufferZ)),
+                ("stouffer_p", .double(\.stoufferP)), ("stouffer_q", .double(\.stoufferQ)), ("shared", .string { $0.shared ? "yes" : "no" }),
+            ])
         let similarityTable = ResultTable(
-            name: "similarity",
-            columns: strataColumns(similarity, \.strata)
-                + ResultTable(
-                    name: "similarity", rows: similarity,
-                    columns: [
-                        ("disease", .string(\.disease)), ("other", .string(\.other)), ("n", .integer(\.correlation.n)),
-                        ("spearman_rho", .double(\.correlation.r)), ("spearman_p", .double(\.correlation.pvalue)),
-                    ]
-                ).columns)
+            name: "similarity", rows: similarity, labelColumns: strata, labels: \.strata,
+            columns: [
+                ("disease", .string(\.disease)), ("other", .string(\.other)), ("n", .integer(\.correlation.n)),
+                ("spearman_rho", .double(\.correlation.r)), ("spearman_p", .double(\.correlation.pvalue)),
+            ])
         return [programTable, similarityTable]
     }
 }

@@ -175,33 +175,22 @@ extension TemporalTrends.Result {
     /// donor_p, complete_donors, friedman_chi2, friedman_p, and the q-values spearman_q,
     /// donor_q, friedman_q).
     public var tables: [ResultTable] {
-        func strata<Row>(_ rows: [Row], _ labels: (Row) -> [String]) -> [ResultTable.Column] {
-            stratifiedBy.indices.map { index in ResultTable.Column(stratifiedBy[index], .strings(rows.map { labels($0)[index] })) }
-        }
         let points = ResultTable(
-            name: "timepoints",
-            columns: strata(timepoints, \.strata)
-                + ResultTable(
-                    name: "timepoints", rows: timepoints,
-                    columns: [
-                        ("signature", .string(\.signature)), ("time", .string(\.time)), ("samples", .integer(\.samples)), ("mean", .double(\.mean)),
-                        ("sd", .double(\.sd)),
-                    ]
-                ).columns)
+            name: "timepoints", rows: timepoints, labelColumns: stratifiedBy, labels: \.strata,
+            columns: [
+                ("signature", .string(\.signature)), ("time", .string(\.time)), ("samples", .integer(\.samples)), ("mean", .double(\.mean)),
+                ("sd", .double(\.sd)),
+            ])
         let trend = ResultTable(
-            name: "trends",
-            columns: strata(trends, \.strata)
-                + ResultTable(
-                    name: "trends", rows: trends,
-                    columns: [
-                        ("signature", .string(\.signature)), ("samples", .integer(\.samples)), ("spearman_rho", .double(\.spearman.r)),
-                        ("spearman_p", .double(\.spearman.pvalue)), ("slope", .double(\.slope)), ("donors", .integer(\.donors)),
-                        ("donor_slope", .double(\.donorSlope)), ("donor_t", .double(\.donorTest.statistic)), ("donor_p", .double(\.donorTest.pvalue)),
-                        ("complete_donors", .integer(\.completeDonors)), ("friedman_chi2", .double(\.friedman.statistic)),
-                        ("friedman_p", .double(\.friedman.pvalue)), ("spearman_q", .double(\.spearmanQ)), ("donor_q", .double(\.donorQ)),
-                        ("friedman_q", .double(\.friedmanQ)),
-                    ]
-                ).columns)
+            name: "trends", rows: trends, labelColumns: stratifiedBy, labels: \.strata,
+            columns: [
+                ("signature", .string(\.signature)), ("samples", .integer(\.samples)), ("spearman_rho", .double(\.spearman.r)),
+                ("spearman_p", .double(\.spearman.pvalue)), ("slope", .double(\.slope)), ("donors", .integer(\.donors)),
+                ("donor_slope", .double(\.donorSlope)), ("donor_t", .double(\.donorTest.statistic)), ("donor_p", .double(\.donorTest.pvalue)),
+                ("complete_donors", .integer(\.completeDonors)), ("friedman_chi2", .double(\.friedman.statistic)),
+                ("friedman_p", .double(\.friedman.pvalue)), ("spearman_q", .double(\.spearmanQ)), ("donor_q", .double(\.donorQ)),
+                ("friedman_q", .double(\.friedmanQ)),
+            ])
         return [points, trend]
     }
 }
