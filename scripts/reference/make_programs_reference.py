@@ -27,19 +27,10 @@ import numpy as np
 from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reference_tables import write  # noqa: E402
+from reference_tables import bh, write  # noqa: E402
 
 DIFF_HEADER = ["group", "reference", "feature", "samples", "reference_samples", "mean", "mean_reference", "activity_diff",
                "statistic", "pvalue", "neg_log10_pval", "qvalue"]
-
-
-def bh(p):
-    p = np.asarray(p, dtype=np.float64)
-    q = np.full(p.shape, np.nan)
-    ok = ~np.isnan(p)
-    if ok.any():
-        q[ok] = stats.false_discovery_control(p[ok])
-    return q
 
 
 def differential_rows(rng, groups, signatures, shift, strata=()):

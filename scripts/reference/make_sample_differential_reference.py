@@ -37,7 +37,7 @@ import pandas as pd
 from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reference_tables import write  # noqa: E402
+from reference_tables import bh, write  # noqa: E402
 
 SCIRPY = "scirpy==0.22.5"
 WU = "scirpy/tests/data/wu2020_200_v0_11.h5ad"
@@ -62,14 +62,6 @@ def load() -> ad.AnnData:
         with zipfile.ZipFile(wheel) as archive:
             archive.extract(WU, scratch)
         return ad.read_h5ad(Path(scratch) / WU)
-
-
-def bh(p: np.ndarray) -> np.ndarray:
-    q = np.full(p.shape, np.nan)
-    defined = ~np.isnan(p)
-    if defined.any():
-        q[defined] = stats.false_discovery_control(p[defined])
-    return q
 
 
 def test(a: np.ndarray, b: np.ndarray, paired: bool, method: str) -> tuple[float, float]:

@@ -26,7 +26,7 @@ import numpy as np
 from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reference_tables import write  # noqa: E402
+from reference_tables import bh, write  # noqa: E402
 
 DAYS = [0, 7, 14, 28]
 VISITS = ["baseline", "week1", "week2", "week4"]
@@ -34,14 +34,6 @@ VISITS = ["baseline", "week1", "week2", "week4"]
 
 def key(text: str) -> bytes:
     return text.encode()
-
-
-def bh(p: np.ndarray) -> np.ndarray:
-    q = np.full(p.shape, np.nan)
-    defined = ~np.isnan(p)
-    if defined.any():
-        q[defined] = stats.false_discovery_control(p[defined])
-    return q
 
 
 def nan_safe(f, *args):

@@ -1,11 +1,13 @@
 """Helpers the study reference scripts share: tables written as Sluice writes them (numbers in
-Python's shortest round-trip form, undefined values empty), and the SplitMix64-driven
-Fisher-Yates shuffle Sluice documents for its seeded folds."""
+Python's shortest round-trip form, undefined values empty), Benjamini-Hochberg q-values over
+the defined p-values, and the SplitMix64-driven Fisher-Yates shuffle Sluice documents for its
+seeded folds."""
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_activity_reference import read_matrix  # noqa: E402
@@ -17,6 +19,16 @@ def fmt(value) -> str:
     if isinstance(value, str):
         return value
     return "" if np.isnan(value) else repr(float(value))
+
+
+def bh(p) -> np.ndarray:
+    """scipy's false_discovery_control over the p-values that are defined; NaN elsewhere."""
+    p = np.asarray(p, dtype=np.float64)
+    q = np.full(p.shape, np.nan)
+    defined = ~np.isnan(p)
+    if defined.any():
+        q[defined] = stats.false_discovery_control(p[defined])
+    return q
 
 
 def write(path: Path, header: list[str], rows: list[list]) -> None:
