@@ -26,7 +26,7 @@ struct DriversCommand: ParsableCommand {
     @Option(help: "Folder for the result table (created).") var output: String
 
     func validate() throws {
-        guard format.exportFormat != .h5ad else { throw ValidationError("--format h5ad does not apply to drivers; use tsv, csv, json or parquet") }
+        try format.requireTables(of: "drivers")
     }
 
     func run() throws {

@@ -29,7 +29,7 @@ struct ProgramsCommand: ParsableCommand {
     func validate() throws {
         guard alpha > 0, alpha < 1 else { throw ValidationError("--alpha must be between 0 and 1") }
         guard minDiseases >= 1 else { throw ValidationError("--min-diseases must be at least 1") }
-        guard format.exportFormat != .h5ad else { throw ValidationError("--format h5ad does not apply to programs; use tsv, csv, json or parquet") }
+        try format.requireTables(of: "programs")
     }
 
     func run() throws {

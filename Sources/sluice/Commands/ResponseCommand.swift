@@ -36,7 +36,7 @@ struct ResponseCommand: ParsableCommand {
     @Option(help: "Folder for the result tables (created).") var output: String
 
     func validate() throws {
-        guard format.exportFormat != .h5ad else { throw ValidationError("--format h5ad applies to validate, cross-atlas and composition; use tsv, csv, json or parquet") }
+        try format.requireTables(of: "response")
         guard c > 0, c.isFinite else { throw ValidationError("--c must be positive") }
         guard folds >= 2 else { throw ValidationError("--folds must be at least 2") }
         guard trees >= 0 else { throw ValidationError("--trees must be 0 or more") }

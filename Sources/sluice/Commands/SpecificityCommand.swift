@@ -21,7 +21,7 @@ struct SpecificityCommand: ParsableCommand {
     @Option(help: "Folder for the result table (created).") var output: String
 
     func validate() throws {
-        guard format.exportFormat != .h5ad else { throw ValidationError("--format h5ad applies to validate, cross-atlas and composition; use tsv, csv, json or parquet") }
+        try format.requireTables(of: "specificity")
     }
 
     func run() throws {

@@ -36,7 +36,7 @@ struct TrendsCommand: ParsableCommand {
     @Option(help: "Folder for the result tables (created).") var output: String
 
     func validate() throws {
-        guard format.exportFormat != .h5ad else { throw ValidationError("--format h5ad does not apply to trends; use tsv, csv, json or parquet") }
+        try format.requireTables(of: "trends")
     }
 
     func run() throws {

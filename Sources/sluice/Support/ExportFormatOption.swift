@@ -11,4 +11,11 @@ struct ExportFormatOption: ParsableArguments {
 
     /// The parsed format (checked by `validate`).
     var exportFormat: ExportFormat { ExportFormat(rawValue: format) ?? .tsv }
+
+    /// For the studies whose tables are lists, not matrices: `--format h5ad` is refused in one sentence.
+    func requireTables(of study: String) throws {
+        guard exportFormat != .h5ad else {
+            throw ValidationError("--format h5ad applies to validate, cross-atlas and composition, not \(study); use tsv, csv, json or parquet")
+        }
+    }
 }
