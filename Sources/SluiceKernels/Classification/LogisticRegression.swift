@@ -11,12 +11,14 @@ public struct LogisticRegression: Sendable, Equatable {
     public var intercept: Double
     public var iterations: Int
 
-    /// Fits `x` (n rows × p features, row-major) to `y`.
-    public init(x: [Double], y: [Bool], features p: Int, c: Double, maxIterations: Int = 100) throws {
-        let n = y.count
-        precondition(x.count == n * p)
+    /// Fits `x` (rows × p features, row-major) to `y` (a label per row of `x`) — all rows, or
+    /// only those in `rows` (a fold's training rows, without copying them out).
+    public init(x: [Double], y: [Bool], features p: Int, c: Double, rows: [Int]? = nil, maxIterations: Int = 100) throws {
+        precondition(x.count == y.count * p)
+        let n = rows?.count ?? y.count
         guard c > 0, c.isFinite else { throw ClassificationError(code: "classify.bad-c", "the inverse regularisation strength C must be positive and finite, not \(c)") }
-        guard y.contains(true), y.contains(false) else { throw ClassificationError(code: "classify.one-class", "logistic regression needs samples of both classes") }
+        let used = rows.map { $0.map { y[$0] } } ?? y
+        guard used.contains(true), used.contains(false) else { throw ClassificationError(code: "classify.one-class", "logistic regression needs samples of both classes") }
         let m = p + 1
         var beta = [Double](repeating: 0, count: m)  // weights, then the intercept
         var iterations = 0
@@ -30,7 +32,8 @@ public struct LogisticRegression: Sendable, Equatable {
                 gradient[i] = beta[i]
                 hessian[i * m + i] = 1
             }
-            for row in 0..<n {
+            for position in 0..<n {
+                let row = rows?[position] ?? position
                 let base = row * p
                 var eta = beta[p]
                 for j in 0..<p { eta += x[base + j] * beta[j] }
@@ -63,10 +66,11 @@ public struct LogisticRegression: Sendable, Equatable {
         self.iterations = iterations
     }
 
-    /// P(class true) of each row of `x` (n × p, row-major).
-    public func probabilities(_ x: [Double]) -> [Double] {
+    /// P(class true) of each row of `x` (n × p, row-major), or of the rows in `rows`.
+    public func probabilities(_ x: [Double], rows: [Int]? = nil) -> [Double] {
         let p = weights.count
-        return stride(from: 0, to: x.count, by: max(1, p)).map { base in
+        let bases = rows.map { $0.map { $0 * p } } ?? Array(stride(from: 0, to: x.count, by: max(1, p)))
+        return bases.map { base in
             var eta = intercept
             for j in 0..<p { eta += x[base + j] * weights[j] }
             return 1 / (1 + exp(-eta))

@@ -90,14 +90,16 @@ public struct TreatmentResponse {
         for f in 0..<folds {
             let train = y.indices.filter { fold[$0] != f }
             let test = y.indices.filter { fold[$0] == f }
-            // The fold's rows of x, gathered once for both models.
-            let (trainX, trainY) = (train.flatMap { x[($0 * p)..<(($0 + 1) * p)] }, train.map { y[$0] })
-            let held = test.flatMap { x[($0 * p)..<(($0 + 1) * p)] }
-            let probabilities = try LogisticRegression(x: trainX, y: trainY, features: p, c: c).probabilities(held)
-            let forest =
-                trees > 0
-                ? RandomForest(x: trainX, y: trainY, features: p, trees: trees, seed: seed &+ UInt64(f)).probabilities(held, features: p)
-                : [Double](repeating: .nan, count: test.count)
+            // The regression reads the fold's rows in place; the forest gets them gathered.
+            let probabilities = try LogisticRegression(x: x, y: y, features: p, c: c, rows: train).probabilities(x, rows: test)
+            let forest: [Double]
+            if trees > 0 {
+                let (trainX, trainY) = (train.flatMap { x[($0 * p)..<(($0 + 1) * p)] }, train.map { y[$0] })
+                let held = test.flatMap { x[($0 * p)..<(($0 + 1) * p)] }
+                forest = RandomForest(x: trainX, y: trainY, features: p, trees: trees, seed: seed &+ UInt64(f)).probabilities(held, features: p)
+            } else {
+                forest = [Double](repeating: .nan, count: test.count)
+            }
             for (position, row) in test.enumerated() {
                 predictions[row] = Prediction(
                     sample: features.columns[samples[row]], positive: y[row], fold: f, probability: probabilities[position],
