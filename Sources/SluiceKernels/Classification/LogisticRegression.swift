@@ -11,6 +11,9 @@ public struct LogisticRegression: Sendable, Equatable {
     public var intercept: Double
     public var iterations: Int
 
+    /// Rows per rank-k update of the Hessian.
+    static let blockRows = 4096
+
     /// Fits `x` (rows × p features, row-major) to `y` (a label per row of `x`) — all rows, or
     /// only those in `rows` (a fold's training rows, without copying them out).
     public init(x: [Double], y: [Bool], features p: Int, c: Double, rows: [Int]? = nil, maxIterations: Int = 100) throws {
@@ -24,6 +27,7 @@ public struct LogisticRegression: Sendable, Equatable {
         var iterations = 0
         var converged = false
         let tolerance = 1e-10 * (1 + c * Double(n))
+        var block = [Double](repeating: 0, count: min(n, Self.blockRows) * m)
         while iterations < maxIterations {
             iterations += 1
             var gradient = [Double](repeating: 0, count: m)
@@ -32,6 +36,9 @@ public struct LogisticRegression: Sendable, Equatable {
                 gradient[i] = beta[i]
                 hessian[i * m + i] = 1
             }
+            // The Hessian's data term Σ wᵢ·x̃ᵢx̃ᵢᵀ (x̃ = x with a 1 for the intercept) is a BLAS rank-k
+            // update of blocks of rows scaled by √wᵢ; the gradient is a sum of scaled rows.
+            var filled = 0
             for position in 0..<n {
                 let row = rows?[position] ?? position
                 let base = row * p
@@ -39,12 +46,15 @@ public struct LogisticRegression: Sendable, Equatable {
                 for j in 0..<p { eta += x[base + j] * beta[j] }
                 let probability = 1 / (1 + exp(-eta))
                 let residual = c * (probability - (y[row] ? 1 : 0))
-                let weight = c * probability * (1 - probability)
-                for j in 0..<m {
-                    let xj = j < p ? x[base + j] : 1
-                    gradient[j] += residual * xj
-                    guard weight > 0 else { continue }
-                    for k in j..<m { hessian[j * m + k] += weight * xj * (k < p ? x[base + k] : 1) }
+                let root = (c * probability * (1 - probability)).squareRoot()
+                for j in 0..<p { gradient[j] += residual * x[base + j] }
+                gradient[p] += residual
+                for j in 0..<p { block[filled * m + j] = root * x[base + j] }
+                block[filled * m + p] = root
+                filled += 1
+                if filled == Self.blockRows || position == n - 1 {
+                    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(m), Int32(filled), 1, block, Int32(m), 1, &hessian, Int32(m))
+                    filled = 0
                 }
             }
             if gradient.map(abs).max()! < tolerance {
