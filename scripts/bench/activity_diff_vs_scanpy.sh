@@ -14,14 +14,7 @@ python="$(scripts/python-env)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 prepare_sluice "$work"
-data="$("$python" -c 'import secactpy, os; print(os.path.join(os.path.dirname(secactpy.__file__), "data"))')"
-inputs="${BENCH_DATA:-bench-data}/validate_c$CELLS"
-echo "== generating $inputs (reused when present)" >&2
-"$python" scripts/bench/validate_bench.py gen --cells "$CELLS" --signature "$data/CytoSig.tsv.gz" --out "$inputs" >&2
-measure() { # LABEL COMMAND…: prints "seconds peak_kib" of the command
-  /usr/bin/time -v "${@:2}" > "$work/$1.out" 2> "$work/$1.time" || { cat "$work/$1.time" >&2; exit 1; }
-  echo "$(grep 'Elapsed (wall' "$work/$1.time" | awk '{print $NF}') $(grep 'Maximum resident' "$work/$1.time" | awk '{print $NF}')"
-}
+generated_atlas "$CELLS"
 read -r sluice_wall sluice_kib < <(measure sluice "$sluice" analyze differential "$inputs/activity.h5ad" --groupby cell_type \
   --effect activity-diff --memory-mb 512 --output "$work/sluice")
 read -r peer_wall peer_kib < <(measure peer "$python" - "$inputs/activity.h5ad" "$work/peer.tsv" <<'PY'
@@ -40,8 +33,7 @@ table["activity_diff"] = [means[g][0][column[n]] - means[g][1][column[n]] for g,
 table.to_csv(sys.argv[2], sep="\t", index=False)
 PY
 )
-seconds() { echo "$1" | awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else print $1 * 60 + $2 }'; }
-s=$(seconds "$sluice_wall"); p=$(seconds "$peer_wall")
+s=$sluice_wall; p=$peer_wall
 differences=$("$python" -c "
 import pandas as pd
 ours = pd.read_csv('$work/sluice/differential.tsv', sep='\t').set_index(['group', 'names'])

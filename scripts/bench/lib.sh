@@ -23,3 +23,25 @@ prepare_sluice() {
   binary_note="$(date -r "$built" -u +%Y-%m-%dT%H:%M:%SZ) sha256 $(sha256sum "$built" | cut -c1-12)${dirty:+, built with uncommitted changes in: $dirty}"
   sluice="$(cd "$dir" && pwd)/sluice.bench-copy"
 }
+
+# generated_atlas CELLS
+#   validate_bench.py's generated atlas of CELLS cells (counts.h5ad, activity.h5ad of the real
+#   CytoSig signatures, pseudobulk.tsv) in BENCH_DATA/validate_cCELLS, made when absent. Needs
+#   $python. Sets: inputs.
+generated_atlas() {
+  local data
+  data="$("$python" -c 'import secactpy, os; print(os.path.join(os.path.dirname(secactpy.__file__), "data"))')"
+  inputs="${BENCH_DATA:-bench-data}/validate_c$1"
+  echo "== generating $inputs (reused when present)" >&2
+  "$python" scripts/bench/validate_bench.py gen --cells "$1" --signature "$data/CytoSig.tsv.gz" --out "$inputs" >&2
+}
+
+# measure LABEL COMMAND…
+#   Runs COMMAND under /usr/bin/time -v, its output in $work/LABEL.out, and prints "seconds
+#   peak_kib" (wall-clock seconds, peak resident KiB); a failure prints its time report and exits.
+measure() {
+  /usr/bin/time -v "${@:2}" > "$work/$1.out" 2> "$work/$1.time" || { cat "$work/$1.time" >&2; exit 1; }
+  local wall
+  wall="$(grep 'Elapsed (wall' "$work/$1.time" | awk '{print $NF}')"
+  echo "$(echo "$wall" | awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else print $1 * 60 + $2 }') $(grep 'Maximum resident' "$work/$1.time" | awk '{print $NF}')"
+}

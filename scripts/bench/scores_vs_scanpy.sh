@@ -19,24 +19,16 @@ python="$(scripts/python-env)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 prepare_sluice "$work"
-data="$("$python" -c 'import secactpy, os; print(os.path.join(os.path.dirname(secactpy.__file__), "data"))')"
-inputs="${BENCH_DATA:-bench-data}/validate_c$CELLS"
-echo "== generating $inputs (reused when present)" >&2
-"$python" scripts/bench/validate_bench.py gen --cells "$CELLS" --signature "$data/CytoSig.tsv.gz" --out "$inputs" >&2
+generated_atlas "$CELLS"
 counts="$inputs/counts.h5ad"
 read -r markers by < <("$python" scripts/bench/scores_bench.py inputs "$counts" "$work")
 sluice_options=(--normalize --per-cell)
 peer_markers=()
 [ "$markers" = - ] || { sluice_options+=(--markers "$markers"); peer_markers=("$markers"); }
 [ "$by" = - ] || sluice_options+=(--by "$by")
-measure() { # LABEL COMMAND…: prints "seconds peak_kib" of the command
-  /usr/bin/time -v "${@:2}" > "$work/$1.out" 2> "$work/$1.time" || { cat "$work/$1.time" >&2; exit 1; }
-  echo "$(grep 'Elapsed (wall' "$work/$1.time" | awk '{print $NF}') $(grep 'Maximum resident' "$work/$1.time" | awk '{print $NF}')"
-}
 read -r sluice_wall sluice_kib < <(measure sluice "$sluice" analyze scores "$counts" "${sluice_options[@]}" --output "$work/sluice")
 read -r peer_wall peer_kib < <(measure peer "$python" scripts/bench/scores_bench.py peer "$counts" "$work/peer" "${peer_markers[@]}")
-seconds() { echo "$1" | awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else print $1 * 60 + $2 }'; }
-s=$(seconds "$sluice_wall"); p=$(seconds "$peer_wall")
+s=$sluice_wall; p=$peer_wall
 sets="$(tail -n +2 "$work/sluice/sets.tsv" | cut -f1 | paste -sd, -)"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $(date -u +%Y-%m-%dT%H:%M:%SZ); sluice $binary_note"
 echo "$CELLS cells, $(tail -n +2 "$work/sluice/sets.tsv" | wc -l) marker sets ($sets; $([ "$markers" = - ] && echo built-in || echo "a table of genes the file has, too few built-in markers")), scores per cell$([ "$by" = - ] || echo " and per $by")"

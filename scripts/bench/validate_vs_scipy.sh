@@ -15,19 +15,11 @@ python="$(scripts/python-env)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 prepare_sluice "$work"
-data="$("$python" -c 'import secactpy, os; print(os.path.join(os.path.dirname(secactpy.__file__), "data"))')"
-inputs="${BENCH_DATA:-bench-data}/validate_c$CELLS"
-echo "== generating $inputs (reused when present)" >&2
-"$python" scripts/bench/validate_bench.py gen --cells "$CELLS" --signature "$data/CytoSig.tsv.gz" --out "$inputs" >&2
-measure() { # LABEL COMMAND…: prints "seconds peak_kib" of the command
-  /usr/bin/time -v "${@:2}" > "$work/$1.out" 2> "$work/$1.time" || { cat "$work/$1.time" >&2; exit 1; }
-  echo "$(grep 'Elapsed (wall' "$work/$1.time" | awk '{print $NF}') $(grep 'Maximum resident' "$work/$1.time" | awk '{print $NF}')"
-}
+generated_atlas "$CELLS"
 read -r sluice_wall sluice_kib < <(measure sluice "$sluice" analyze validate --cell-activity "$inputs/activity.h5ad" --cells "$inputs/counts.h5ad" \
   --group-by cell_type --celltype-activity "$inputs/pseudobulk.tsv" --output "$work/sluice")
 read -r peer_wall peer_kib < <(measure peer "$python" scripts/bench/validate_bench.py peer "$inputs" "$work/peer")
-seconds() { echo "$1" | awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else print $1 * 60 + $2 }'; }
-s=$(seconds "$sluice_wall"); p=$(seconds "$peer_wall")
+s=$sluice_wall; p=$peer_wall
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $(date -u +%Y-%m-%dT%H:%M:%SZ); sluice $binary_note"
 echo "$CELLS cells, 43 CytoSig signatures, 20 cell types: single-cell and concordance checks"
 echo "  sluice analyze validate: $s s, peak RSS $((sluice_kib / 1024)) MiB"
