@@ -20,7 +20,9 @@ Writes into the output folder
   forest.tsv                RandomForestClassifier(n_estimators=200, random_state=fold) on each
                             fold: roc_auc_score of its held-out probabilities; and the forest on
                             every cell's feature_importances_ (trees differ from Sluice's, so the
-                            test compares AUCs within 0.03 and ranks of importance)
+                            test compares AUCs within 0.03 and ranks of importance); rows
+                            fold_max_samples: the same with max_samples=100 (each tree's bootstrap
+                            draws 100 rows: Sluice's --forest-samples)
 """
 import sys
 from pathlib import Path
@@ -36,6 +38,7 @@ from reference_tables import SplitMix64, write  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 C, FOLDS, SEED, TREES = 0.1, 5, 3, 200
+SMALL = 100
 
 
 def folds(y: np.ndarray) -> np.ndarray:
@@ -75,6 +78,8 @@ def main(out: Path) -> None:
             predictions[index] = [cells.obs_names[index], int(y[index]), f, p, np.nan]
         trees = RandomForestClassifier(n_estimators=TREES, random_state=f).fit(x[train], y[train])
         forest.append(["fold", f, roc_auc_score(y[test], trees.predict_proba(x[test])[:, 1])])
+        small = RandomForestClassifier(n_estimators=TREES, max_samples=SMALL, random_state=f).fit(x[train], y[train])
+        forest.append(["fold_max_samples", f, roc_auc_score(y[test], small.predict_proba(x[test])[:, 1])])
     write(out / "folds.tsv", ["fold", "train", "test", "auc", "forest_auc"], rows)
     write(out / "predictions.tsv", ["sample", "positive", "fold", "probability", "forest_probability"], predictions)
     importances = RandomForestClassifier(n_estimators=TREES, random_state=0).fit(x, y).feature_importances_

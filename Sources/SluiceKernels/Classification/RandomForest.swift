@@ -23,21 +23,28 @@ public struct RandomForest: Sendable {
     /// averaged over the trees that split (scikit-learn's `feature_importances_`; all 0 if none did).
     public private(set) var importances: [Double]
 
-    /// Grows `trees` trees on `x` (n rows × p features, row-major) and `y`.
-    public init(x: [Double], y: [Bool], features p: Int, trees count: Int = 100, seed: UInt64 = 0) {
-        let n = y.count
+    /// Grows `trees` trees on `x` (rows × p features, row-major) and `y` (a label per row of
+    /// `x`) — all rows, or only those in `rows` (a fold's training rows, in place). Each tree's
+    /// bootstrap draws `samplesPerTree` rows (scikit-learn's `max_samples`; nil: as many as there
+    /// are rows), which bounds a tree's work on a million rows.
+    public init(x: [Double], y: [Bool], features p: Int, trees count: Int = 100, seed: UInt64 = 0, rows: [Int]? = nil, samplesPerTree: Int? = nil) {
+        let n = rows?.count ?? y.count
+        let draws = samplesPerTree.map { max(1, min($0, n)) } ?? n
         var generator = SeededGenerator(seed: seed)
         var total = [Double](repeating: 0, count: p)
         let tries = max(1, Int(Double(p).squareRoot()))
         for _ in 0..<count {
-            // Bootstrap: each row's multiplicity.
-            var weight = [Double](repeating: 0, count: n)
-            for _ in 0..<n { weight[Int(generator.next() % UInt64(n))] += 1 }
+            // Bootstrap: each row's multiplicity (indexed by its row of x).
+            var weight = [Double](repeating: 0, count: y.count)
+            for _ in 0..<draws {
+                let position = Int(generator.next() % UInt64(n))
+                weight[rows?[position] ?? position] += 1
+            }
             var nodes: [Node] = []
             var decrease = [Double](repeating: 0, count: p)
             var stack: [(rows: [Int], node: Int)] = []
             nodes.append(Node())
-            stack.append((weight.indices.filter { weight[$0] > 0 }, 0))
+            stack.append(((rows ?? Array(0..<n)).filter { weight[$0] > 0 }, 0))
             while let (rows, index) = stack.popLast() {
                 let (mass, positive) = rows.reduce((0.0, 0.0)) { ($0.0 + weight[$1], $0.1 + (y[$1] ? weight[$1] : 0)) }
                 nodes[index].probability = positive / mass
@@ -90,9 +97,10 @@ public struct RandomForest: Sendable {
         importances = total.map { grand > 0 ? $0 / grand : 0 }
     }
 
-    /// P(class true) of each row of `x` (n × p, row-major): the trees' leaf shares, averaged.
-    public func probabilities(_ x: [Double], features p: Int) -> [Double] {
-        stride(from: 0, to: x.count, by: max(1, p)).map { base in
+    /// P(class true) of each row of `x` (n × p, row-major), or of the rows in `rows`: the trees'
+    /// leaf shares, averaged.
+    public func probabilities(_ x: [Double], features p: Int, rows: [Int]? = nil) -> [Double] {
+        (rows.map { $0.map { $0 * p } } ?? Array(stride(from: 0, to: x.count, by: max(1, p)))).map { base in
             var sum = 0.0
             for nodes in trees {
                 var index = 0

@@ -53,6 +53,8 @@ public struct TreatmentResponse {
     public var folds = 5
     public var seed: UInt64 = 0
     public var trees = 100
+    /// Rows each tree's bootstrap draws (scikit-learn's `max_samples`); nil: as many as the fold has.
+    public var samplesPerTree: Int?
 
     public init(features: LabeledMatrix, labels: [String: String]) {
         self.features = features
@@ -90,16 +92,13 @@ public struct TreatmentResponse {
         for f in 0..<folds {
             let train = y.indices.filter { fold[$0] != f }
             let test = y.indices.filter { fold[$0] == f }
-            // The regression reads the fold's rows in place; the forest gets them gathered.
+            // Both models read the fold's rows in place.
             let probabilities = try LogisticRegression(x: x, y: y, features: p, c: c, rows: train).probabilities(x, rows: test)
-            let forest: [Double]
-            if trees > 0 {
-                let (trainX, trainY) = (train.flatMap { x[($0 * p)..<(($0 + 1) * p)] }, train.map { y[$0] })
-                let held = test.flatMap { x[($0 * p)..<(($0 + 1) * p)] }
-                forest = RandomForest(x: trainX, y: trainY, features: p, trees: trees, seed: seed &+ UInt64(f)).probabilities(held, features: p)
-            } else {
-                forest = [Double](repeating: .nan, count: test.count)
-            }
+            let forest =
+                trees > 0
+                ? RandomForest(x: x, y: y, features: p, trees: trees, seed: seed &+ UInt64(f), rows: train, samplesPerTree: samplesPerTree)
+                    .probabilities(x, features: p, rows: test)
+                : [Double](repeating: .nan, count: test.count)
             for (position, row) in test.enumerated() {
                 predictions[row] = Prediction(
                     sample: features.columns[samples[row]], positive: y[row], fold: f, probability: probabilities[position],
@@ -112,7 +111,10 @@ public struct TreatmentResponse {
         }
         let model = try LogisticRegression(x: x, y: y, features: p, c: c)
         let total = model.weights.reduce(0) { $0 + abs($1) }
-        let forest = trees > 0 ? RandomForest(x: x, y: y, features: p, trees: trees, seed: seed).importances : [Double](repeating: .nan, count: p)
+        let forest =
+            trees > 0
+            ? RandomForest(x: x, y: y, features: p, trees: trees, seed: seed, samplesPerTree: samplesPerTree).importances
+            : [Double](repeating: .nan, count: p)
         let coefficients = features.rows.enumerated().map { index, name in
             let share = total > 0 ? abs(model.weights[index]) / total : .nan
             return Coefficient(

@@ -32,6 +32,8 @@ struct ResponseCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Cross-validation folds.") var folds = 5
     @Option(parsing: .unconditional, help: "Seed of the fold split and the forest.") var seed: UInt64 = 0
     @Option(parsing: .unconditional, help: "Trees of the random forest beside the regression (0: none).") var trees = 100
+    @Option(parsing: .unconditional, help: "Rows each tree's bootstrap draws (scikit-learn's max_samples; default: all), e.g. 10000 for a million cells.")
+    var forestSamples: Int?
     @OptionGroup var format: ExportFormatOption
     @Option(help: "Folder for the result tables (created).") var output: String
 
@@ -40,6 +42,7 @@ struct ResponseCommand: ParsableCommand {
         guard c > 0, c.isFinite else { throw ValidationError("--c must be positive") }
         guard folds >= 2 else { throw ValidationError("--folds must be at least 2") }
         guard trees >= 0 else { throw ValidationError("--trees must be 0 or more") }
+        if let forestSamples, forestSamples < 1 { throw ValidationError("--forest-samples must be at least 1") }
     }
 
     func run() throws {
@@ -52,6 +55,7 @@ struct ResponseCommand: ParsableCommand {
         study.folds = folds
         study.seed = seed
         study.trees = trees
+        study.samplesPerTree = forestSamples
         let result = try study.run()
         try format.exportFormat.write(result.tables, study: "response", to: output)
         try AnalysisReport(
