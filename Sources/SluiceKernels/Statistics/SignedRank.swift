@@ -45,7 +45,10 @@ public enum SignedRank {
         }
         let statistic = min(plus, minus)
         if pairs <= 50, nonZero.count == pairs {
-            let p = 2 * min(exactSurvival(Int(plus), pairs), exactSurvival(pairs * (pairs + 1) / 2 - Int(plus), pairs))
+            // P(R⁺ ≥ k) and P(R⁺ ≤ k) = P(R⁺ ≥ top − k) from one null distribution.
+            let probabilities = nullDistribution(pairs)
+            let tail = { (k: Int) in k <= 0 ? 1 : k >= probabilities.count ? 0 : probabilities[k...].reduce(0, +) }
+            let p = 2 * min(tail(Int(plus)), tail(pairs * (pairs + 1) / 2 - Int(plus)))
             return Result(statistic: statistic, pvalue: min(1, max(0, p)), nonZero: nonZero.count)
         }
         guard n > 0 else { return Result(statistic: statistic, pvalue: .nan, nonZero: 0) }
@@ -55,13 +58,10 @@ public enum SignedRank {
         return Result(statistic: statistic, pvalue: 2 * NormalDistribution.cumulative(-abs(z)), nonZero: nonZero.count)
     }
 
-    /// P(R⁺ ≥ `k`) for `n` pairs without ties or zeros. The null distribution of R⁺ is built as
-    /// scipy builds it: starting from one point at 0, each rank r = 1…n splits every probability
-    /// in halves, one staying and one moving up by r.
-    public static func exactSurvival(_ k: Int, _ n: Int) -> Double {
-        let top = n * (n + 1) / 2
-        guard k > 0 else { return 1 }
-        guard k <= top else { return 0 }
+    /// The null distribution of R⁺ for `n` pairs without ties or zeros, P(R⁺ = 0…n(n + 1)/2),
+    /// built as scipy builds it: starting from one point at 0, each rank r = 1…n splits every
+    /// probability in halves, one staying and one moving up by r.
+    static func nullDistribution(_ n: Int) -> [Double] {
         var probabilities = [1.0]
         for r in stride(from: 1, through: n, by: 1) {
             var next = [Double](repeating: 0, count: r * (r + 1) / 2 + 1)
@@ -71,6 +71,6 @@ public enum SignedRank {
             }
             probabilities = next
         }
-        return probabilities[k...].reduce(0, +)
+        return probabilities
     }
 }

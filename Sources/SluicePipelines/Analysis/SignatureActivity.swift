@@ -146,6 +146,9 @@ public enum SignatureActivity {
     /// Python's string order (by code point), which SecActpy's sorting uses.
     static func precedes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
 
+    /// Label combinations (strata, groups of several columns) in that order, column by column.
+    static func precedes(_ a: [String], _ b: [String]) -> Bool { a.lexicographicallyPrecedes(b, by: precedes) }
+
     /// SecActpy's gene-symbol standardisation: names upper-cased and cut at their first `.`
     /// (`CXCR4.2` → `CXCR4`); of rows that share a name, the one with the highest mean over all
     /// samples stays (the earliest on a tie), and kept rows keep their file order.

@@ -1,5 +1,5 @@
 import Foundation
-public import SluiceKernels
+import SluiceKernels
 
 /// `sluice analyze differential` on a sample-level table — pseudobulk expression or activity per
 /// sample (features × samples) — with what is known about each sample (``SampleMetadata``):
@@ -84,31 +84,14 @@ public struct SampleDifferential {
             throw AnalysisError(code: "differential.method", "t-test_overestim_var is scanpy's test of cells; samples are tested with wilcoxon or t-test")
         }
         // The samples with every label; which metadata they lack, for the notes.
-        var notes: [String] = []
-        var tested: [(column: Int, labels: [String])] = []
-        var unknown: [String] = []
-        var unlabeled = 0
-        for (column, sample) in values.columns.enumerated() {
-            guard let labels = metadata[sample] else {
-                unknown.append(sample)
-                continue
-            }
-            guard labels.allSatisfy({ $0 != nil }) else {
-                unlabeled += 1
-                continue
-            }
-            tested.append((column, labels.map { $0! }))
-        }
+        var (tested, notes) = SampleMetadata.labelled(values.columns, in: metadata, columns: Self.columns(options))
         if tested.isEmpty {
             throw AnalysisError(
                 code: "differential.no-samples",
                 "no sample of the table has a row with every label (\(Self.columns(options).joined(separator: ", "))) in the samples' metadata (samples: \(AnalysisError.sample(values.columns)))")
         }
-        if !unknown.isEmpty { notes.append("\(unknown.count) samples have no metadata and are left out: \(AnalysisError.sample(unknown))") }
-        if unlabeled > 0 { notes.append("\(unlabeled) samples lack a label of \(Self.columns(options).joined(separator: ", ")) and are left out") }
 
-        let precedes = SignatureActivity.precedes
-        let groupLabels = Set(tested.map { $0.labels[0] }).sorted(by: precedes)
+        let groupLabels = Set(tested.map { $0.labels[0] }).sorted(by: SignatureActivity.precedes)
         for (label, what) in (options.reference.map { [($0, "reference")] } ?? []) + (options.groups ?? []).map({ ($0, "group") })
         where !groupLabels.contains(label) {
             throw AnalysisError(
@@ -117,10 +100,7 @@ public struct SampleDifferential {
         var seen = Set<String>()
         let compared = (options.groups ?? groupLabels).filter { $0 != options.reference && seen.insert($0).inserted }
         // Strata: the label combinations samples carry, column by column in code-point order.
-        let strata = Set(tested.map { Array($0.labels[1..<(1 + stratifyCount)]) }).sorted { a, b in
-            for (x, y) in zip(a, b) where x != y { return precedes(x, y) }
-            return false
-        }
+        let strata = Set(tested.map { Array($0.labels[1..<(1 + stratifyCount)]) }).sorted(by: SignatureActivity.precedes)
 
         var comparisons: [Comparison] = []
         var rows: [Row] = []

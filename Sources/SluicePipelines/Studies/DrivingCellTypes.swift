@@ -1,5 +1,5 @@
 import Foundation
-public import SluiceKernels
+import SluiceKernels
 
 /// `sluice analyze drivers`: which cell types drive a disease signal — from a differential table
 /// stratified by cell type (each disease against the reference within each cell type).
@@ -57,33 +57,48 @@ public struct DrivingCellTypes {
         let others = { (strata: [String]) in strata.enumerated().filter { $0.offset != column }.map(\.element) }
         var result: [Row] = []
         var unweighted = Set<String>()
-        for stratum in SharedPrograms.ordered(table.rows.map { others($0.strata) }) {
-            let rows = table.rows.filter { others($0.strata) == stratum && !$0.effect.isNaN }
-            for group in SharedPrograms.ordered(rows.map(\.group)) {
-                let ofGroup = rows.filter { $0.group == group }
-                for signature in SharedPrograms.ordered(ofGroup.map(\.feature)) {
-                    var block: [Row] = ofGroup.filter { $0.feature == signature }.compactMap { row in
-                        let cellType = row.strata[column]
-                        let weight = weights.map { $0[group]?[cellType] } ?? 1
-                        guard let weight else {
-                            unweighted.insert("\(group)/\(cellType)")
-                            return nil
-                        }
-                        return Row(
-                            strata: stratum, group: group, signature: signature, cellType: cellType, effect: row.effect, qvalue: row.qvalue,
-                            weight: weight, contribution: weight * row.effect, share: .nan, rank: 0, agrees: false)
-                    }
-                    let total = block.reduce(0) { $0 + $1.contribution }
-                    let magnitude = block.reduce(0) { $0 + abs($1.contribution) }
-                    block.sort { abs($0.contribution) > abs($1.contribution) || (abs($0.contribution) == abs($1.contribution) && SignatureActivity.precedes($0.cellType, $1.cellType)) }
-                    for index in block.indices {
-                        block[index].rank = index + 1
-                        block[index].share = magnitude > 0 ? abs(block[index].contribution) / magnitude : .nan
-                        block[index].agrees = total != 0 && (block[index].contribution > 0) == (total > 0) && block[index].contribution != 0
-                    }
-                    result += block
+        // One pass groups the rows with an effect by stratum, disease and signature; each keeps its
+        // place of first appearance (strata, then diseases within one, then signatures within those).
+        struct Key: Hashable {
+            var stratum: [String]
+            var group, signature: String
+        }
+        var first: (strata: [[String]: Int], groups: [[String]: [String: Int]], keys: [Key: Int]) = ([:], [:], [:])
+        var blocks: [Key: [DifferentialRows.Row]] = [:]
+        for (index, row) in table.rows.enumerated() {
+            let stratum = others(row.strata)
+            let key = Key(stratum: stratum, group: row.group, signature: row.feature)
+            if first.strata[stratum] == nil { first.strata[stratum] = index }
+            guard !row.effect.isNaN else { continue }
+            if first.groups[stratum, default: [:]][row.group] == nil { first.groups[stratum, default: [:]][row.group] = index }
+            if first.keys[key] == nil { first.keys[key] = index }
+            blocks[key, default: []].append(row)
+        }
+        let keys = first.keys.keys.sorted { a, b in
+            let order = { (key: Key) in (first.strata[key.stratum]!, first.groups[key.stratum]![key.group]!, first.keys[key]!) }
+            return order(a) < order(b)
+        }
+        for key in keys {
+            var block: [Row] = blocks[key]!.compactMap { row in
+                let cellType = row.strata[column]
+                let weight = weights.map { $0[key.group]?[cellType] } ?? 1
+                guard let weight else {
+                    unweighted.insert("\(key.group)/\(cellType)")
+                    return nil
                 }
+                return Row(
+                    strata: key.stratum, group: key.group, signature: key.signature, cellType: cellType, effect: row.effect, qvalue: row.qvalue,
+                    weight: weight, contribution: weight * row.effect, share: .nan, rank: 0, agrees: false)
             }
+            let total = block.reduce(0) { $0 + $1.contribution }
+            let magnitude = block.reduce(0) { $0 + abs($1.contribution) }
+            block.sort { abs($0.contribution) > abs($1.contribution) || (abs($0.contribution) == abs($1.contribution) && SignatureActivity.precedes($0.cellType, $1.cellType)) }
+            for index in block.indices {
+                block[index].rank = index + 1
+                block[index].share = magnitude > 0 ? abs(block[index].contribution) / magnitude : .nan
+                block[index].agrees = total != 0 && (block[index].contribution > 0) == (total > 0) && block[index].contribution != 0
+            }
+            result += block
         }
         let notes =
             unweighted.isEmpty ? [] : ["\(unweighted.count) disease and cell-type pairs have no proportion in the composition table and are left out: \(AnalysisError.sample(unweighted.sorted()))"]

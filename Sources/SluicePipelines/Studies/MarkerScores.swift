@@ -172,10 +172,7 @@ public struct MarkerScores {
         }
         try writer?.close()
         if unlabeled > 0 { notes.append("\(unlabeled) cells lack a label of \(by.joined(separator: ", ")) and are left out of the group means") }
-        let order = groupLabels.indices.sorted { a, b in
-            for (x, y) in zip(groupLabels[a], groupLabels[b]) where x != y { return SignatureActivity.precedes(x, y) }
-            return false
-        }
+        let order = groupLabels.indices.sorted { SignatureActivity.precedes(groupLabels[$0], groupLabels[$1]) }
         var groups: [Group] = []
         for group in order {
             let n = Double(groupCells[group])

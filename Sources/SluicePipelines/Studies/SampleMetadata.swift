@@ -29,6 +29,33 @@ public enum SampleMetadata {
         return result
     }
 
+    /// The samples (a table's columns, by name) that `metadata` gives every label of `columns`,
+    /// each with its position and labels; and notes on those left out (no row in the metadata,
+    /// or a label missing).
+    public static func labelled(_ samples: [String], in metadata: [String: [String?]], columns: [String]) -> (
+        samples: [(column: Int, labels: [String])], notes: [String]
+    ) {
+        var labelled: [(column: Int, labels: [String])] = []
+        var unknown: [String] = []
+        var unlabeled = 0
+        for (column, sample) in samples.enumerated() {
+            guard let labels = metadata[sample] else {
+                unknown.append(sample)
+                continue
+            }
+            let present = labels.compactMap { $0 }
+            guard present.count == labels.count else {
+                unlabeled += 1
+                continue
+            }
+            labelled.append((column, present))
+        }
+        var notes: [String] = []
+        if !unknown.isEmpty { notes.append("\(unknown.count) samples have no metadata and are left out: \(AnalysisError.sample(unknown))") }
+        if unlabeled > 0 { notes.append("\(unlabeled) samples lack a label of \(columns.joined(separator: ", ")) and are left out") }
+        return (labelled, notes)
+    }
+
     /// Each sample's value in `column`, samples without one left out.
     public static func labels(_ path: String, column: String, code: String) throws -> [String: String] {
         try read(path, columns: [column], code: code).compactMapValues { $0[0] }

@@ -63,30 +63,19 @@ public struct TemporalTrends {
     public var columns: [String] { [timeColumn] + stratify + (donorColumn.map { [$0] } ?? []) }
 
     public func run() throws -> Result {
-        var notes: [String] = []
+        var (labelled, notes) = SampleMetadata.labelled(values.columns, in: metadata, columns: columns)
         // Each usable sample: its column, time label, time value, strata and donor.
         var samples: [(column: Int, label: String, time: Double, strata: [String], donor: String?)] = []
-        var unknown = 0
-        var unlabeled = 0
         var badTimes: [String] = []
-        for (column, name) in values.columns.enumerated() {
-            guard let labels = metadata[name] else {
-                unknown += 1
-                continue
-            }
-            guard labels.allSatisfy({ $0 != nil }) else {
-                unlabeled += 1
-                continue
-            }
-            let label = labels[0]!
+        for (column, labels) in labelled {
+            let label = labels[0]
             let time: Double?
             if let order { time = order.firstIndex(of: label).map(Double.init) } else { time = Double(label).flatMap { $0.isFinite ? $0 : nil } }
             guard let time else {
                 if !badTimes.contains(label) { badTimes.append(label) }
                 continue
             }
-            let strata = labels[1..<(1 + stratify.count)].map { $0! }
-            samples.append((column, label, time, strata, donorColumn == nil ? nil : labels.last!))
+            samples.append((column, label, time, Array(labels[1..<(1 + stratify.count)]), donorColumn == nil ? nil : labels.last!))
         }
         if !badTimes.isEmpty {
             throw AnalysisError(
@@ -98,13 +87,8 @@ public struct TemporalTrends {
         guard !samples.isEmpty else {
             throw AnalysisError(code: "trends.no-samples", "no sample of the table has a row with \(columns.joined(separator: ", ")) in the samples' metadata")
         }
-        if unknown > 0 { notes.append("\(unknown) samples have no metadata and are left out") }
-        if unlabeled > 0 { notes.append("\(unlabeled) samples lack a label of \(columns.joined(separator: ", ")) and are left out") }
 
-        let strata = Set(samples.map(\.strata)).sorted { a, b in
-            for (x, y) in zip(a, b) where x != y { return SignatureActivity.precedes(x, y) }
-            return false
-        }
+        let strata = Set(samples.map(\.strata)).sorted(by: SignatureActivity.precedes)
         let width = values.columns.count
         var timepoints: [Timepoint] = []
         var trends: [Trend] = []
@@ -129,22 +113,24 @@ public struct TemporalTrends {
             let donors = donorSamples.keys.sorted(by: SignatureActivity.precedes)
             let sloped = donors.filter { donorSamples[$0]!.count >= 2 }
             let complete = times.count >= 3 ? donors.filter { donorSamples[$0]!.count == times.count } : []
+            // What every signature reads the same way: the samples at each time, all samples' times,
+            // each sloped donor's samples in time order, each complete donor's sample per time.
+            let columnsAt = times.map { time in members.filter { $0.time == time }.map(\.column) }
+            let x = members.map(\.time)
+            let ownSamples = sloped.map { donorSamples[$0]!.sorted { $0.key < $1.key } }
+            let completeColumns = complete.map { donor in times.map { donorSamples[donor]![$0]! } }
             var block: [Trend] = []
             for (row, signature) in values.rows.enumerated() {
                 let value = { (column: Int) in values.values[row * width + column] }
-                for time in times {
-                    let at = members.filter { $0.time == time }.map { value($0.column) }
+                for (time, columns) in zip(times, columnsAt) {
+                    let at = columns.map(value)
                     let mean = at.reduce(0, +) / Double(at.count)
                     let sd = at.count < 2 ? Double.nan : (at.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(at.count - 1)).squareRoot()
                     timepoints.append(Timepoint(strata: stratum, signature: signature, time: labelOfTime[time]!, samples: at.count, mean: mean, sd: sd))
                 }
-                let x = members.map(\.time)
                 let y = members.map { value($0.column) }
-                let slopes = sloped.map { donor -> Double in
-                    let own = donorSamples[donor]!.sorted { $0.key < $1.key }
-                    return LeastSquares.line(x: own.map(\.key), y: own.map { value($0.value) }).slope
-                }
-                let blocks = complete.map { donor in times.map { value(donorSamples[donor]![$0]!) } }
+                let slopes = ownSamples.map { own in LeastSquares.line(x: own.map(\.key), y: own.map { value($0.value) }).slope }
+                let blocks = completeColumns.map { $0.map(value) }
                 block.append(
                     Trend(
                         strata: stratum, signature: signature, samples: members.count, spearman: Correlation.spearman(x, y),
