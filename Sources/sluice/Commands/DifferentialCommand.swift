@@ -108,10 +108,6 @@ struct DifferentialCommand: ParsableCommand {
         }
     }
 
-    private var stratifyColumns: [String] {
-        (stratify ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    }
-
     /// Whether FILE is tested sample by sample: `--level samples`, or a text table under `auto`.
     private var samplesLevel: Bool {
         switch level {
@@ -124,12 +120,12 @@ struct DifferentialCommand: ParsableCommand {
     func run() throws {
         var options = DifferentialOptions(groupBy: groupby)
         options.reference = reference == "rest" ? nil : reference
-        options.groups = groups.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        options.groups = groups.map { CommaList.items($0) }
         options.normalize = normalize
         options.minCells = minCells
         options.tieCorrect = tieCorrect
         options.method = DifferentialMethod(rawValue: method)!
-        options.stratify = stratifyColumns
+        options.stratify = CommaList.items(stratify)
         options.effect = DifferentialEffect(rawValue: effect)!
         options.pairBy = pairBy
         if samplesLevel { return try runSamples(options) }

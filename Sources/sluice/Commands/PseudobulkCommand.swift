@@ -68,7 +68,7 @@ struct PseudobulkCommand: ParsableCommand {
     }
 
     func run() throws {
-        let columns = by.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let columns = CommaList.items(by)
         var options = PseudobulkOptions(by: columns)
         options.minCells = minCells
         options.minCounts = minCounts

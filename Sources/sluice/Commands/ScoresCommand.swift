@@ -46,7 +46,7 @@ struct ScoresCommand: ParsableCommand {
         let clock = ContinuousClock.now
         var study = MarkerScores(source: try CellSourceOpener.open(cells, matrix: matrix), markers: try markers.map(MarkerSets.read) ?? .defaults)
         study.normalize = normalize
-        study.by = (by ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        study.by = CommaList.items(by)
         study.bins = bins
         study.chunkSize = chunkSize
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)

@@ -44,11 +44,10 @@ struct TrendsCommand: ParsableCommand {
         guard let metadataPath = samples ?? (MatrixTable.isH5AD(activity) ? activity : nil) else {
             throw ValidationError("--samples is needed when ACTIVITY is a table")
         }
-        let list = { (text: String?) in (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
         var study = TemporalTrends(values: values, metadata: [:], timeColumn: time)
         study.donorColumn = donor
-        study.order = order.map { list($0) }
-        study.stratify = list(stratify)
+        study.order = order.map { CommaList.items($0) }
+        study.stratify = CommaList.items(stratify)
         study.metadata = try SampleMetadata.read(metadataPath, columns: study.columns, code: "trends.samples")
         let result = try study.run()
         try format.exportFormat.write(result.tables, study: "trends", to: output)
