@@ -55,10 +55,7 @@ struct CommandLineTemplate {
 
     /// `template` with `{out:STAGE}` replaced by the item's output folder of STAGE.
     private func earlierOutputs(in template: String, _ unit: StageUnit) throws -> String {
-        var text = template
-        while let open = text.range(of: "{out:") {
-            guard let close = text[open.upperBound...].firstIndex(of: "}") else { break }
-            let stage = String(text[open.upperBound..<close])
+        try Self.replacing("{out:", in: template) { stage in
             guard let folder = unit.earlierOutputs[stage] else {
                 let known = unit.earlierOutputs.keys.sorted()
                 throw StageError(
@@ -70,35 +67,37 @@ struct CommandLineTemplate {
                     code: "command.earlier-output-gone",
                     "{out:\(stage)}: the output of \(stage) for \(unit.name) is gone — the stage that reads it deleted it as its input; set delete_inputs: false there")
             }
-            text.replaceSubrange(open.lowerBound...close, with: folder)
+            return folder
         }
-        return text
     }
 
     /// `template` with `{group_out:STAGE}` replaced by what the per: group-first stage STAGE made
     /// for the unit's group, and `{group_out}` by the nearest such stage's.
     private func groupOutputs(in template: String, _ unit: StageUnit) throws -> String {
-        var text = template
-        while let open = text.range(of: "{group_out") {
-            guard let close = text[open.upperBound...].firstIndex(of: "}") else { break }
-            let named = text[open.upperBound..<close]
-            let folder: String?
+        try Self.replacing("{group_out", in: template) { named in
             if named.isEmpty {
-                folder = unit.groupOutputs.count == 1 ? unit.groupOutputs.values.first : nil
-                guard let folder else {
+                guard unit.groupOutputs.count == 1, let folder = unit.groupOutputs.values.first else {
                     throw StageError(
                         code: "command.no-group-output",
                         "{group_out} names the output of the one per: group-first stage before this one; there are \(unit.groupOutputs.count): use {group_out:STAGE}")
                 }
-                text.replaceSubrange(open.lowerBound...close, with: folder)
-                continue
+                return folder
             }
             let stage = String(named.dropFirst())
-            folder = unit.groupOutputs[stage]
-            guard let folder else {
+            guard let folder = unit.groupOutputs[stage] else {
                 throw StageError(code: "command.no-group-output", "{group_out:\(stage)}: no per: group-first stage named \(stage) comes before this one")
             }
-            text.replaceSubrange(open.lowerBound...close, with: folder)
+            return folder
+        }
+    }
+
+    /// `text` with each placeholder that starts with `opening` and runs to the next `}` replaced
+    /// by what `resolve` makes of the characters between the two.
+    private static func replacing(_ opening: String, in text: String, resolve: (String) throws -> String) throws -> String {
+        var text = text
+        while let open = text.range(of: opening) {
+            guard let close = text[open.upperBound...].firstIndex(of: "}") else { break }
+            text.replaceSubrange(open.lowerBound...close, with: try resolve(String(text[open.upperBound..<close])))
         }
         return text
     }
